@@ -1,0 +1,224 @@
+"""Action Unit vectors and keyframed AU curves (JSON, OpenFace CSV).
+
+An AU vector is a float32 array of 17 intensities in :data:`~atw_ofx.conventions.AU_NAMES` order,
+0–5 each. AU curves map a frame number to such a vector.
+
+**Curves file (JSON)**, schema version 1::
+
+    {
+      "atw_au_curves": 1,
+      "interpolation": "smooth",            // default for every curve: step | linear | smooth
+      "curves": {
+        "AU12": {"keys": [[1001, 0.0], [1024, 4.0]], "interpolation": "linear"},
+        "AU06": [[1001, 0.0], [1012, 2.5], [1024, 2.0]]   // a bare key list uses the default
+      }
+    }
+
+Keys are ``[frame, value]`` pairs (frames may be fractional, values 0–5). Before the first key a
+curve holds its first value, after the last its last. ``smooth`` is a cubic ease (flat tangents at
+every key), so it never overshoots the keyed range. AUs without a curve are 0.
+
+**OpenFace CSV** (FeatureExtraction / FaceLandmarkImg output): the ``frame`` column and the
+``AUxx_r`` intensity columns become linear curves keyed at every row.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .conventions import AU_NAMES, AU_RANGE
+from .errors import CurveError
+
+INTERPOLATIONS = ("step", "linear", "smooth")
+SCHEMA_VERSION = 1
+
+
+def au_index(name: str, *, path: str | None = None) -> int:
+    """Index of an AU by name; accepts ``AU12``, ``au12``, ``12``, ``AU12_r``."""
+    key = name.strip().upper().removesuffix("_R")
+    if key.isdigit():
+        key = f"AU{int(key):02d}"
+    if key not in AU_NAMES:
+        raise CurveError(f"unknown AU {name!r}; expected one of {' '.join(AU_NAMES)}", path=path)
+    return AU_NAMES.index(key)
+
+
+def _check_value(value, what: str, path: str | None) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise CurveError(f"{what}: {value!r} is not a number", path=path) from None
+    if not np.isfinite(v) or not AU_RANGE[0] <= v <= AU_RANGE[1]:
+        raise CurveError(f"{what}: {v} is outside {AU_RANGE[0]:g}–{AU_RANGE[1]:g}", path=path)
+    return v
+
+
+def parse_au_assignments(items: list[str]) -> dict[int, float]:
+    """``["AU12=3.5", "AU06=2"]`` → ``{8: 3.5, 4: 2.0}`` (index → intensity).
+
+    >>> parse_au_assignments(["AU12=3.5", "6=2"])
+    {8: 3.5, 4: 2.0}
+    """
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CurveError(f"--au {item!r}: expected NAME=VALUE, e.g. AU12=3.5")
+        out[au_index(name)] = _check_value(value, f"--au {name}", None)
+    return out
+
+
+def au_vector(values: dict[int, float] | None = None) -> np.ndarray:
+    """A 17-float AU vector with the given ``{index: intensity}`` set, the rest 0."""
+    vec = np.zeros(len(AU_NAMES), np.float32)
+    for i, v in (values or {}).items():
+        vec[i] = v
+    return vec
+
+
+@dataclass
+class Curve:
+    """One AU's keys: ``frames`` ascending, ``values`` 0–5, and an interpolation mode."""
+
+    frames: np.ndarray
+    values: np.ndarray
+    interpolation: str = "smooth"
+
+    def at(self, frame: float) -> float:
+        f, v = self.frames, self.values
+        if frame <= f[0]:
+            return float(v[0])
+        if frame >= f[-1]:
+            return float(v[-1])
+        k = int(np.searchsorted(f, frame, side="right")) - 1
+        t = (frame - f[k]) / (f[k + 1] - f[k])
+        if self.interpolation == "step":
+            t = 0.0
+        elif self.interpolation == "smooth":
+            t = t * t * (3.0 - 2.0 * t)
+        return float(v[k] + (v[k + 1] - v[k]) * t)
+
+
+@dataclass
+class AUCurves:
+    """Keyframed curves for any subset of the 17 AUs (index → :class:`Curve`)."""
+
+    curves: dict[int, Curve] = field(default_factory=dict)
+
+    def at(self, frame: float) -> np.ndarray:
+        """The AU vector at ``frame`` (float32, 17)."""
+        vec = au_vector()
+        for i, curve in self.curves.items():
+            vec[i] = curve.at(frame)
+        return vec
+
+    def with_constants(self, values: dict[int, float]) -> "AUCurves":
+        """These curves with some AUs replaced by constants (``--au`` over ``--aus``)."""
+        curves = dict(self.curves)
+        for i, v in values.items():
+            curves[i] = Curve(np.array([0.0]), np.array([v], np.float32), "step")
+        return AUCurves(curves)
+
+    def to_json(self) -> dict:
+        return {
+            "atw_au_curves": SCHEMA_VERSION,
+            "curves": {
+                AU_NAMES[i]: {"keys": [[float(f), float(v)] for f, v in zip(c.frames, c.values)],
+                              "interpolation": c.interpolation}
+                for i, c in sorted(self.curves.items())
+            },
+        }
+
+
+def ramp(keys: dict[str, float], first: float, last: float, interpolation="smooth") -> AUCurves:
+    """Curves rising from 0 at ``first`` to ``keys[name]`` at ``last`` (e.g. the demo's smile)."""
+    return AUCurves({
+        au_index(name): Curve(np.array([first, last], np.float64),
+                              np.array([0.0, value], np.float32), interpolation)
+        for name, value in keys.items()
+    })
+
+
+def load_curves(path: str | os.PathLike) -> AUCurves:
+    """Read a curves JSON file or an OpenFace CSV (by extension).
+
+    Raises:
+        CurveError: the file is missing, malformed, names unknown AUs or holds bad keys.
+    """
+    path = str(path)
+    if not os.path.exists(path):
+        raise CurveError("AU curves file not found", path=path)
+    if path.lower().endswith(".csv"):
+        return load_openface_csv(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CurveError(f"not valid JSON: {exc}", path=path) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("curves"), dict):
+        raise CurveError('expected an object with a "curves" object (see the schema in the README)',
+                         path=path)
+    version = doc.get("atw_au_curves", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise CurveError(f"unsupported schema version {version!r}", path=path)
+    default = doc.get("interpolation", "smooth")
+    curves = {}
+    for name, spec in doc["curves"].items():
+        index = au_index(name, path=path)
+        keys, interpolation = (spec.get("keys"), spec.get("interpolation", default)) \
+            if isinstance(spec, dict) else (spec, default)
+        curves[index] = _curve_from_keys(keys, interpolation, f"{name}", path)
+    return AUCurves(curves)
+
+
+def _curve_from_keys(keys, interpolation, name, path) -> Curve:
+    if interpolation not in INTERPOLATIONS:
+        raise CurveError(f"{name}: interpolation {interpolation!r} is not one of {INTERPOLATIONS}",
+                         path=path)
+    if not isinstance(keys, list) or not keys:
+        raise CurveError(f"{name}: expected a non-empty list of [frame, value] keys", path=path)
+    frames, values = [], []
+    for key in keys:
+        if not isinstance(key, (list, tuple)) or len(key) != 2:
+            raise CurveError(f"{name}: key {key!r} is not a [frame, value] pair", path=path)
+        try:
+            frames.append(float(key[0]))
+        except (TypeError, ValueError):
+            raise CurveError(f"{name}: frame {key[0]!r} is not a number", path=path) from None
+        values.append(_check_value(key[1], f"{name} at frame {key[0]}", path))
+    frames_arr = np.array(frames, np.float64)
+    if np.any(np.diff(frames_arr) <= 0):
+        raise CurveError(f"{name}: key frames must be strictly increasing", path=path)
+    return Curve(frames_arr, np.array(values, np.float32), interpolation)
+
+
+def load_openface_csv(path: str) -> AUCurves:
+    """OpenFace 2.x CSV → linear curves keyed at its ``frame`` column (values clamped to 0–5)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        raise CurveError("empty OpenFace CSV", path=path)
+    header = [h.strip() for h in rows[0]]
+    if "frame" not in header:
+        raise CurveError('OpenFace CSV has no "frame" column', path=path)
+    columns = {au_index(h, path=path): k for k, h in enumerate(header)
+               if h.startswith("AU") and h.endswith("_r")}
+    if not columns:
+        raise CurveError("OpenFace CSV has no AUxx_r intensity columns", path=path)
+    try:
+        frames = np.array([float(r[header.index("frame")]) for r in rows[1:]], np.float64)
+        table = {i: np.clip(np.array([float(r[k]) for r in rows[1:]], np.float32), *AU_RANGE)
+                 for i, k in columns.items()}
+    except (ValueError, IndexError) as exc:
+        raise CurveError(f"malformed OpenFace row: {exc}", path=path) from None
+    order = np.argsort(frames, kind="stable")
+    return AUCurves({i: Curve(frames[order], v[order], "linear") for i, v in table.items()})
+
+
+def save_curves(path: str | os.PathLike, curves: AUCurves) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(curves.to_json(), fh, indent=2)

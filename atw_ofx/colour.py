@@ -1,0 +1,62 @@
+"""Colour with OpenColorIO: only the 128 px model branch leaves the plate's linear space.
+
+The config is ``$OCIO`` when set, else OCIO's built-in CG config (``ocio://cg-config-latest``,
+shipped inside the library, so no file or network is needed). Colour-space names are that config's.
+Plates are scene-linear (default ``Linear Rec.709 (sRGB)``); models see a display-referred encoding
+(default ``sRGB Encoded Rec.709 (sRGB)``) mapped to [-1, 1].
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+import PyOpenColorIO as ocio
+
+BUILTIN_CONFIG = "ocio://cg-config-latest"
+DEFAULT_PLATE_SPACE = "Linear Rec.709 (sRGB)"
+DEFAULT_MODEL_SPACE = "sRGB Encoded Rec.709 (sRGB)"
+#: Colour space assumed for display-referred files (PNG/JPEG/8-bit TIFF, video).
+DEFAULT_DISPLAY_FILE_SPACE = "sRGB Encoded Rec.709 (sRGB)"
+
+
+@functools.lru_cache(maxsize=4)
+def config(path: str | None = None) -> ocio.Config:
+    """The OCIO config: ``path``, else ``$OCIO``, else the built-in CG config."""
+    return ocio.Config.CreateFromFile(path or os.environ.get("OCIO") or BUILTIN_CONFIG)
+
+
+def _name_lookup(cfg: ocio.Config, name: str) -> str:
+    resolved = cfg.getCanonicalName(name)
+    if not resolved:
+        known = ", ".join(cs.getName() for cs in cfg.getColorSpaces())
+        raise ValueError(f"unknown colour space {name!r}; this OCIO config has: {known}")
+    return resolved
+
+
+@functools.lru_cache(maxsize=32)
+def _cpu_processor(src: str, dst: str, config_path: str | None):
+    cfg = config(config_path)
+    return cfg.getProcessor(_name_lookup(cfg, src), _name_lookup(cfg, dst)).getDefaultCPUProcessor()
+
+
+def convert(rgb: np.ndarray, src: str, dst: str, *, config_path: str | None = None) -> np.ndarray:
+    """Convert an ``…×3`` float32 RGB array from colour space ``src`` to ``dst`` (a new array)."""
+    out = np.ascontiguousarray(rgb, dtype=np.float32).copy()
+    if src == dst:
+        return out
+    if out.shape[-1] != 3:
+        raise ValueError(f"convert: got {out.shape[-1]} channels, expected 3 (RGB)")
+    _cpu_processor(src, dst, config_path).applyRGB(out.reshape(-1))
+    return out
+
+
+def to_model_space(rgb_lin: np.ndarray, plate_space: str, model_space: str) -> np.ndarray:
+    """Plate-linear ``…×3`` → the model's encoding in [-1, 1] (clamped: models saw no more)."""
+    display = convert(rgb_lin, plate_space, model_space)
+    return np.clip(display * 2.0 - 1.0, -1.0, 1.0)
+
+
+def from_model_space(rgb_model: np.ndarray, plate_space: str, model_space: str) -> np.ndarray:
+    """Inverse of :func:`to_model_space` (for values inside [-1, 1])."""
+    return convert((np.asarray(rgb_model, np.float32) + 1.0) * 0.5, model_space, plate_space)

@@ -1,0 +1,103 @@
+"""The demo: a real, public-domain portrait animated by the embedded rig through an expression ramp.
+
+Writes to the output folder:
+
+- ``plate.exr``            the source plate, scene-linear half float (what a compositor would feed);
+- ``atw.####.exr``         the animated sequence (frames 1..N) with motion / STMap / matte AOVs;
+- ``contact_sheet.png``    before/after crops of the face at a few frames;
+- ``preview.mp4``          an H.264 preview of the face region.
+
+The face is ``atw_ofx/data/demo_face.jpg``: the official portrait of President Barack Obama
+(Pete Souza, 2012), a work of the US federal government and so in the public domain.
+"""
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from . import colour
+from .aus import AUCurves, ramp
+from .face import CropBox
+from .imageio import ImagePlate, provenance, read_image, write_image
+from .models import LandmarkRig
+from .render import RenderOptions, locate_face, render_frame
+from .sequence import frame_path
+from .video import write_preview
+
+#: A smile with raised brows and parted lips, reached at the last frame.
+DEMO_EXPRESSION = {"AU01": 3.0, "AU02": 3.0, "AU06": 3.0, "AU12": 4.5, "AU25": 2.0}
+
+
+def demo_face_path() -> Path:
+    return Path(str(resources.files("atw_ofx") / "data" / "demo_face.jpg"))
+
+
+def run_demo(out_dir: str | Path = "atw_demo", *, frames: int = 24,
+             options: RenderOptions | None = None) -> dict[str, Path]:
+    """Render the demo into ``out_dir``; returns the paths written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    options = options or RenderOptions(aovs=("motion", "stmap", "matte"))
+    source = read_image(demo_face_path())  # sRGB JPEG
+    linear = colour.convert(source.rgb(), source.colourspace, colour.DEFAULT_PLATE_SPACE)
+    plate = ImagePlate.from_array(linear, ("R", "G", "B"), colour.DEFAULT_PLATE_SPACE)
+    plate_path = out_dir / "plate.exr"
+    write_image(plate_path, plate)
+    plate = read_image(plate_path)  # render from the half-float EXR, as a user would
+
+    model = LandmarkRig()
+    curves: AUCurves = ramp(DEMO_EXPRESSION, first=1, last=frames)
+    face = locate_face(plate, options=options)  # a still: one placement for every frame
+    pattern = str(out_dir / "atw.####.exr")
+    previews, sheet = [], []
+    sheet_frames = sorted({1, frames // 3, 2 * frames // 3, frames})
+    for frame in tqdm(range(1, frames + 1), desc="atw demo", unit="frame", file=sys.stderr):
+        aus = curves.at(frame)
+        result = render_frame(plate, aus, model, face=face, options=options, frame=frame)
+        params = {**options.as_params(), "aus": [round(float(a), 6) for a in aus],
+                  "face_box": face.box.as_text()}
+        write_image(frame_path(pattern, frame), result.plate,
+                    attributes=provenance(model.name, params))
+        view = _face_view(result.plate, face.box)
+        previews.append(view)
+        if frame in sheet_frames:
+            sheet.append((frame, view))
+    before = _face_view(plate, face.box)
+    paths = {"plate": plate_path, "sequence": Path(pattern),
+             "contact_sheet": out_dir / "contact_sheet.png", "preview": out_dir / "preview.mp4"}
+    _write_contact_sheet(paths["contact_sheet"], before, sheet)
+    write_preview(paths["preview"], previews, fps=24)
+    return paths
+
+
+def _face_view(plate: ImagePlate, box: CropBox, side: int = 512) -> np.ndarray:
+    """A display-referred (sRGB 0..1) ``side``² view of the face region, a bit wider than the crop."""
+    grow = box.size // 5
+    h, w = plate.pixels.shape[:2]
+    x0, y0 = max(0, box.x - grow), max(0, box.y - grow)
+    x1, y1 = min(w, box.x + box.size + grow), min(h, box.y + box.size + grow)
+    rgb = plate.rgb()[y0:y1, x0:x1]
+    srgb = colour.convert(rgb, plate.colourspace, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    scale = side / max(srgb.shape[:2])
+    size = (round(srgb.shape[1] * scale), round(srgb.shape[0] * scale))
+    return np.clip(cv2.resize(srgb, size, interpolation=cv2.INTER_AREA), 0, 1)
+
+
+def _write_contact_sheet(path: Path, before: np.ndarray, after: list) -> None:
+    """Top row: the source repeated; bottom row: the animated frames, labelled."""
+    h, w = before.shape[:2]
+    to8 = lambda rgb: (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)  # noqa: E731
+    sheet = np.full((2 * h + 60, len(after) * w, 3), 255, np.uint8)
+    for k, (frame, view) in enumerate(after):
+        sheet[30:30 + h, k * w:(k + 1) * w] = to8(before)
+        sheet[60 + h:60 + 2 * h, k * w:(k + 1) * w] = to8(view)
+        for text, y in (("before", 22), (f"after, frame {frame}", 52 + h)):
+            cv2.putText(sheet, text, (k * w + 10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 2,
+                        cv2.LINE_AA)
+    write_image(path, ImagePlate.from_array(sheet / np.float32(255), ("R", "G", "B"),
+                                            colour.DEFAULT_DISPLAY_FILE_SPACE))

@@ -1,0 +1,42 @@
+"""Errors a user can act on: one line naming the file and the frame.
+
+The CLI prints ``atw: error: <message>`` and exits non-zero for any :class:`ATWError`; tracebacks
+are for bugs only.
+"""
+from __future__ import annotations
+
+
+class ATWError(Exception):
+    """Base of the errors ATW reports to users.
+
+    >>> str(InputError("NaN or Inf pixel at x=3, y=4", path="plate.1001.exr", frame=1001))
+    'plate.1001.exr (frame 1001): NaN or Inf pixel at x=3, y=4'
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, frame: int | None = None):
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.frame = frame
+        super().__init__(self._line())
+
+    def _line(self) -> str:
+        where = self.path or ""
+        if self.frame is not None:
+            where = f"{where} (frame {self.frame})" if where else f"frame {self.frame}"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class InputError(ATWError):
+    """An input file is missing, unreadable, truncated or holds NaN/Inf pixels."""
+
+
+class NoFaceError(ATWError):
+    """No face was found where one was needed."""
+
+
+class CurveError(ATWError):
+    """An AU curve file or an AU value is malformed (unknown AU names, bad keys, bad numbers)."""
+
+
+class ModelError(ATWError):
+    """A model bundle is missing, mismatched or corrupt."""

@@ -1,0 +1,139 @@
+"""The square face crop, the soft face matte, and paste-back.
+
+Coordinates: plate pixels of the data window, top-left origin, y down. A :class:`CropBox` is
+integer-aligned, so cropping and pasting move whole pixels and never resample the plate; a box may
+reach past the plate's edges (the crop repeats edge pixels there; paste-back writes only inside).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..errors import ATWError
+
+#: The matte is cut to exactly 0 below this, so pixels outside it stay bit-identical.
+MATTE_FLOOR = 1.0 / 1024.0
+
+
+@dataclass(frozen=True)
+class CropBox:
+    """A square crop: top-left ``(x, y)`` and side ``size``, in plate pixels."""
+
+    x: int
+    y: int
+    size: int
+
+    @classmethod
+    def parse(cls, text: str) -> "CropBox":
+        """``"X,Y,SIZE"`` → box.
+
+        >>> CropBox.parse("100,40,512")
+        CropBox(x=100, y=40, size=512)
+        """
+        try:
+            x, y, size = (int(round(float(v))) for v in text.split(","))
+        except ValueError:
+            raise ATWError(f"--face-box {text!r}: expected X,Y,SIZE in plate pixels") from None
+        if size < 1:
+            raise ATWError(f"--face-box {text!r}: SIZE must be at least 1")
+        return cls(x, y, size)
+
+    @classmethod
+    def from_landmarks(cls, landmarks: np.ndarray) -> "CropBox":
+        """The loose head-shot crop the paper trains on, from 68 landmarks.
+
+        FFHQ's alignment rule: centre = eye midpoint + 0.1 · (eye midpoint → mouth midpoint);
+        side = 2 · max(2.0 · eye-to-eye, 1.8 · eye-to-mouth).
+        """
+        eye_r = landmarks[36:42].mean(0)
+        eye_l = landmarks[42:48].mean(0)
+        mouth = (landmarks[48] + landmarks[54]) / 2
+        eyes = (eye_r + eye_l) / 2
+        eye_to_mouth = mouth - eyes
+        centre = eyes + 0.1 * eye_to_mouth
+        side = 2.0 * max(2.0 * np.linalg.norm(eye_l - eye_r), 1.8 * np.linalg.norm(eye_to_mouth))
+        size = max(8, int(round(side)))
+        return cls(int(round(centre[0] - size / 2)), int(round(centre[1] - size / 2)), size)
+
+    def to_crop(self, points: np.ndarray, resolution: int) -> np.ndarray:
+        """Plate positions → positions on a ``resolution``² grid covering this box."""
+        return (points - np.array([self.x, self.y])) * (resolution / self.size)
+
+    def as_text(self) -> str:
+        return f"{self.x},{self.y},{self.size}"
+
+
+def crop(pixels: np.ndarray, box: CropBox) -> np.ndarray:
+    """``size×size×C`` view of ``H×W×C`` pixels under ``box`` (edges repeated outside the plate)."""
+    h, w = pixels.shape[:2]
+    if 0 <= box.x and 0 <= box.y and box.x + box.size <= w and box.y + box.size <= h:
+        return pixels[box.y:box.y + box.size, box.x:box.x + box.size].copy()
+    rows = np.clip(np.arange(box.y, box.y + box.size), 0, h - 1)
+    cols = np.clip(np.arange(box.x, box.x + box.size), 0, w - 1)
+    return pixels[rows[:, None], cols[None, :]]
+
+
+def paste(plate: np.ndarray, result: np.ndarray, matte: np.ndarray, box: CropBox,
+          channels: list[int]) -> np.ndarray:
+    """Blend ``result`` (``S×S×len(channels)``) into a copy of ``plate`` through ``matte`` (S×S).
+
+    Only ``channels`` of the plate are written, only where ``matte > 0``: every other pixel and
+    channel is bit-identical to the input. Where the matte is 1 the result is taken exactly.
+    """
+    out = plate.copy()
+    h, w = plate.shape[:2]
+    x0, y0 = max(box.x, 0), max(box.y, 0)
+    x1, y1 = min(box.x + box.size, w), min(box.y + box.size, h)
+    if x0 >= x1 or y0 >= y1:
+        return out
+    cy, cx = slice(y0 - box.y, y1 - box.y), slice(x0 - box.x, x1 - box.x)
+    m = matte[cy, cx, None]
+    region = out[y0:y1, x0:x1][..., channels]
+    new = result[cy, cx]
+    # a + m·(b − a) at m < 1, b exactly at m = 1; untouched where m = 0.
+    blended = np.where(m >= 1.0, new, region + m * (new - region))
+    out[y0:y1, x0:x1, channels] = np.where(m > 0, blended, region)
+    return out
+
+
+def face_matte(landmarks: np.ndarray, resolution: int) -> np.ndarray:
+    """Soft matte of the face on a ``resolution``² grid, from landmarks on that grid.
+
+    The hull of the jaw line and the brows raised by half an inter-ocular distance (so forehead
+    skin above moving brows is inside), grown by a quarter of that distance and feathered by a
+    Gaussian; values below :data:`MATTE_FLOOR` are cut to exactly 0. Returns float32 in [0, 1].
+    """
+    iod = float(np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0)))
+    eyes_dir = (landmarks[42:48].mean(0) - landmarks[36:42].mean(0)) / max(iod, 1e-6)
+    up = np.array([eyes_dir[1], -eyes_dir[0]])  # perpendicular to the eye line, towards the scalp
+    brows = landmarks[17:27] + 0.5 * iod * up
+    hull = cv2.convexHull(np.concatenate((landmarks[:17], brows)).astype(np.float32))
+    return _feathered(hull, resolution, grow=0.25 * iod, feather=0.18 * iod)
+
+
+def ellipse_matte(resolution: int) -> np.ndarray:
+    """Soft ellipse over the centre of a crop: the matte when no landmarks are known."""
+    n = resolution
+    c = (n / 2, n / 2 + 0.04 * n)
+    pts = cv2.ellipse2Poly((int(c[0] * 16), int(c[1] * 16)), (int(0.27 * n * 16), int(0.34 * n * 16)),
+                           0, 0, 360, 5)
+    return _feathered(pts.astype(np.float32) / 16, n, grow=0.0, feather=0.05 * n)
+
+
+def _feathered(polygon: np.ndarray, n: int, *, grow: float, feather: float) -> np.ndarray:
+    # Rasterise at 4× for a smooth edge, then area-average back down.
+    ss = 4
+    mask = np.zeros((n * ss, n * ss), np.uint8)
+    pts = np.round((polygon.reshape(-1, 2) * ss - 0.5) * 16).astype(np.int32)
+    cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_8, shift=4)
+    if grow > 0:
+        r = max(1, int(round(grow * ss)))
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    m = cv2.resize(mask.astype(np.float32) / 255.0, (n, n), interpolation=cv2.INTER_AREA)
+    if feather > 0:
+        m = cv2.GaussianBlur(m, (0, 0), sigmaX=feather, borderType=cv2.BORDER_CONSTANT)
+    m = np.clip(m * 1.0, 0.0, 1.0)
+    m[m < MATTE_FLOOR] = 0.0
+    return m.astype(np.float32)

@@ -1,0 +1,130 @@
+"""Face detection and 68-point landmarks on the full plate, through a pluggable offline backend.
+
+Backends turn an 8-bit display-referred RGB image into faces (a box and 68 landmarks in the common
+iBUG layout: jaw 0–16, brows 17–26, nose 27–35, eyes 36–47, lips 48–67). The default, ``"dlib"``,
+uses dlib's HOG detector and the 68-point predictor shipped in the ``face_recognition_models``
+package — offline, but the 68-point predictor was trained on iBUG 300-W, whose owners exclude
+commercial use (README, "Face backends"): register another backend for commercial work.
+
+Coordinates: plate pixels of the data window, continuous, top-left origin, y down; a landmark on
+pixel ``(i, j)`` is at ``(j + 0.5, i + 0.5)``.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+import cv2
+import numpy as np
+
+from .. import colour
+from ..errors import NoFaceError
+
+#: The longest side detection runs at; larger plates are shrunk first (HOG cost grows with area).
+DETECT_MAX_SIDE = 1280
+
+
+@dataclass(frozen=True)
+class Face:
+    """One detected face. ``box`` = (x0, y0, x1, y1); ``landmarks`` = 68×2 float64 (x, y)."""
+
+    box: tuple[float, float, float, float]
+    landmarks: np.ndarray
+
+    @property
+    def area(self) -> float:
+        return (self.box[2] - self.box[0]) * (self.box[3] - self.box[1])
+
+
+class LandmarkBackend(Protocol):
+    """Finds faces with 68 landmarks in an ``H×W×3`` uint8 RGB image (largest first)."""
+
+    name: str
+
+    def faces(self, rgb8: np.ndarray, *, detect_scale: float) -> list[Face]: ...
+
+
+class DlibBackend:
+    """dlib HOG detection + the 68-point shape predictor (models from ``face_recognition_models``)."""
+
+    name = "dlib"
+
+    def __init__(self) -> None:
+        import dlib  # imported lazily: only face work needs it
+
+        spec = importlib.util.find_spec("face_recognition_models")
+        if spec is None or not spec.submodule_search_locations:
+            raise NoFaceError("the dlib backend needs the face_recognition_models package")
+        # Located without importing it: its __init__ needs pkg_resources, gone from new setuptools.
+        models = Path(spec.submodule_search_locations[0]) / "models"
+        self._detector = dlib.get_frontal_face_detector()
+        self._predictor = dlib.shape_predictor(str(models / "shape_predictor_68_face_landmarks.dat"))
+        self._dlib = dlib
+
+    def faces(self, rgb8: np.ndarray, *, detect_scale: float) -> list[Face]:
+        small = rgb8
+        if detect_scale != 1.0:
+            size = (max(1, round(rgb8.shape[1] * detect_scale)),
+                    max(1, round(rgb8.shape[0] * detect_scale)))
+            small = cv2.resize(rgb8, size, interpolation=cv2.INTER_AREA)
+        # Up-sample once for small images so faces down to ~40 px are found.
+        upsample = 1 if max(small.shape[:2]) < 800 else 0
+        found = []
+        for rect in self._detector(np.ascontiguousarray(small), upsample):
+            r = self._dlib.rectangle(
+                int(rect.left() / detect_scale), int(rect.top() / detect_scale),
+                int(rect.right() / detect_scale), int(rect.bottom() / detect_scale))
+            shape = self._predictor(rgb8, r)  # landmarks at full resolution
+            pts = np.array([[p.x + 0.5, p.y + 0.5] for p in shape.parts()], np.float64)
+            found.append(Face((r.left(), r.top(), r.right() + 1.0, r.bottom() + 1.0), pts))
+        return sorted(found, key=lambda f: -f.area)
+
+
+BACKENDS: dict[str, Callable[[], LandmarkBackend]] = {"dlib": DlibBackend}
+
+
+@functools.lru_cache(maxsize=4)
+def backend(name: str = "dlib") -> LandmarkBackend:
+    """The landmark backend registered under ``name`` (constructed once)."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown face backend {name!r}; registered: {', '.join(BACKENDS)}")
+    return BACKENDS[name]()
+
+
+def to_rgb8(rgb: np.ndarray, colourspace: str) -> np.ndarray:
+    """``H×W×3`` float in ``colourspace`` → display-referred sRGB uint8 for detectors."""
+    display = colour.convert(rgb, colourspace, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    return np.clip(display * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def detect_faces(rgb: np.ndarray, colourspace: str, *, backend_name: str = "dlib") -> list[Face]:
+    """All faces in a float ``H×W×3`` image, largest first."""
+    rgb8 = to_rgb8(rgb, colourspace)
+    scale = min(1.0, DETECT_MAX_SIDE / max(rgb8.shape[:2]))
+    return backend(backend_name).faces(rgb8, detect_scale=scale)
+
+
+def detect_face(rgb: np.ndarray, colourspace: str, *, index: int = 0, path: str | None = None,
+                frame: int | None = None, backend_name: str = "dlib") -> Face:
+    """The ``index``-th largest face; :class:`NoFaceError` naming the file and frame if none."""
+    faces = detect_faces(rgb, colourspace, backend_name=backend_name)
+    if len(faces) <= index:
+        found = f"only {len(faces)} found" if faces else "none found"
+        raise NoFaceError(f"no face #{index} ({found}); give one with --face-box X,Y,SIZE",
+                          path=path, frame=frame)
+    return faces[index]
+
+
+def landmarks_in_box(rgb: np.ndarray, colourspace: str, box_xyxy,
+                     backend_name: str = "dlib") -> np.ndarray:
+    """68 landmarks for a face known to be inside ``box_xyxy`` (used with ``--face-box``)."""
+    rgb8 = to_rgb8(rgb, colourspace)
+    be = backend(backend_name)
+    if not isinstance(be, DlibBackend):
+        raise NoFaceError(f"backend {be.name!r} cannot place landmarks in a given box")
+    x0, y0, x1, y1 = (int(round(v)) for v in box_xyxy)
+    shape = be._predictor(rgb8, be._dlib.rectangle(x0, y0, x1 - 1, y1 - 1))
+    return np.array([[p.x + 0.5, p.y + 0.5] for p in shape.parts()], np.float64)

@@ -1,0 +1,211 @@
+"""Image files through OpenImageIO: EXR (half/float, multi-layer, multi-part), PNG/JPEG/TIFF/DPX.
+
+An :class:`ImagePlate` holds one file's first part as ``H×W×C`` float32 (its data window) with the
+channel names, the original ``ImageSpec`` (data and display windows, per-channel formats, metadata)
+and any further parts untouched. Writing keeps the spec, so the on-disk pixel type (half/float) is
+chosen at write time only, layers the renderer did not touch go back bit-exactly, and provenance is
+added as ``atw:*`` attributes (no timestamps, so reruns write identical bytes).
+
+Every write goes to a temporary name in the destination folder and is renamed into place, so a
+crash never leaves a half-written frame under the real name.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import OpenImageIO as oiio
+
+from . import __version__, colour
+from .errors import InputError
+
+#: Extensions whose pixels are scene-linear by default; everything else is display-referred.
+LINEAR_EXTENSIONS = {".exr", ".hdr", ".sxr", ".mxr"}
+MAIN_COLOUR = ("R", "G", "B")
+
+
+@dataclass
+class ImagePlate:
+    """One image: pixels of its first part plus everything needed to write it back faithfully.
+
+    Attributes:
+        pixels: ``H×W×C`` float32, the data window, top row first.
+        channels: the ``C`` channel names (``"R"``, ``"G"``, ``"B"``, ``"A"``, ``"diffuse.R"``, …).
+        spec: the first part's ``oiio.ImageSpec`` as read (or built for a new image).
+        colourspace: the OCIO colour space the pixels are in.
+        other_parts: ``(spec, pixels)`` of further parts of a multi-part file, passed through.
+        path: where it came from ("" for a new image).
+    """
+
+    pixels: np.ndarray
+    channels: tuple[str, ...]
+    spec: oiio.ImageSpec
+    colourspace: str
+    other_parts: list = field(default_factory=list)
+    path: str = ""
+
+    @classmethod
+    def from_array(cls, pixels: np.ndarray, channels=None, colourspace=colour.DEFAULT_PLATE_SPACE,
+                   pixel_type: str = "half") -> "ImagePlate":
+        """A new plate from an ``H×W×C`` array (channel names default to R, G, B, A)."""
+        pixels = np.ascontiguousarray(pixels, dtype=np.float32)
+        if pixels.ndim == 2:
+            pixels = pixels[..., None]
+        h, w, c = pixels.shape
+        channels = tuple(channels or ("R", "G", "B", "A")[:c] if c <= 4 else channels)
+        spec = oiio.ImageSpec(w, h, c, pixel_type)
+        spec.channelnames = channels
+        return cls(pixels, channels, spec, colourspace)
+
+    # -- channels ---------------------------------------------------------------------------------
+    def main_channels(self) -> list[int]:
+        """Indices of the main layer (R, G, B and A with no layer prefix): what a render warps."""
+        names = [n for n in ("R", "G", "B", "A") if n in self.channels]
+        return [self.channels.index(n) for n in names]
+
+    def rgb_indices(self) -> list[int]:
+        """Indices of R, G, B; a one-channel (Y) image uses its channel three times."""
+        if all(n in self.channels for n in MAIN_COLOUR):
+            return [self.channels.index(n) for n in MAIN_COLOUR]
+        if len(self.channels) >= 1:
+            return [0, 0, 0]
+        raise InputError("image has no channels", path=self.path)
+
+    def rgb(self) -> np.ndarray:
+        """``H×W×3`` float32 colour (a copy)."""
+        return self.pixels[..., self.rgb_indices()].copy()
+
+    def with_pixels(self, pixels: np.ndarray) -> "ImagePlate":
+        """A plate with the same spec, parts and colour space but new pixels (same shape)."""
+        if pixels.shape != self.pixels.shape:
+            raise ValueError(f"with_pixels: got {pixels.shape}, expected {self.pixels.shape}")
+        return ImagePlate(np.ascontiguousarray(pixels, np.float32), self.channels, self.spec,
+                          self.colourspace, self.other_parts, self.path)
+
+    def with_layers(self, layers: dict[str, np.ndarray]) -> "ImagePlate":
+        """Append AOV channels: ``{"motion.u": H×W array, ...}``, written as float."""
+        if not layers:
+            return self
+        names = tuple(layers)
+        extra = np.stack([np.asarray(layers[n], np.float32) for n in names], axis=-1)
+        spec = oiio.ImageSpec(self.spec)
+        formats = list(self.spec.channelformats) or [self.spec.format] * len(self.channels)
+        spec.nchannels = len(self.channels) + len(names)
+        spec.channelnames = self.channels + names
+        spec.channelformats = tuple(formats) + (oiio.TypeFloat,) * len(names)
+        return ImagePlate(np.concatenate((self.pixels, extra), axis=-1), self.channels + names,
+                          spec, self.colourspace, self.other_parts, self.path)
+
+
+def default_colourspace(path: str | os.PathLike) -> str:
+    """Scene-linear for EXR-like files, sRGB for display-referred ones."""
+    if Path(path).suffix.lower() in LINEAR_EXTENSIONS:
+        return colour.DEFAULT_PLATE_SPACE
+    return colour.DEFAULT_DISPLAY_FILE_SPACE
+
+
+def read_image(path: str | os.PathLike, *, frame: int | None = None,
+               colourspace: str | None = None, check_finite: bool = True) -> ImagePlate:
+    """Read ``path`` (all parts) with OpenImageIO.
+
+    Raises:
+        InputError: missing, unreadable or truncated file; NaN or Inf in the main layer.
+    """
+    path = str(path)
+    if not os.path.exists(path):
+        raise InputError("file not found", path=path, frame=frame)
+    inp = oiio.ImageInput.open(path)
+    if inp is None:
+        raise InputError(f"cannot open image: {oiio.geterror() or 'unknown format'}", path=path,
+                         frame=frame)
+    parts = []
+    try:
+        subimage = 0
+        while inp.seek_subimage(subimage, 0):
+            spec = oiio.ImageSpec(inp.spec())
+            pixels = inp.read_image(subimage, 0, 0, spec.nchannels, "float")
+            if pixels is None or inp.has_error:
+                raise InputError(f"unreadable or truncated: {inp.geterror() or 'read failed'}",
+                                 path=path, frame=frame)
+            parts.append((spec, np.ascontiguousarray(pixels.reshape(spec.height, spec.width, -1))))
+            subimage += 1
+    finally:
+        inp.close()
+    spec, pixels = parts[0]
+    plate = ImagePlate(pixels, tuple(spec.channelnames), spec,
+                       colourspace or default_colourspace(path), parts[1:], path)
+    if check_finite:
+        main = plate.pixels[..., plate.main_channels() or slice(None)]
+        if not np.isfinite(main).all():
+            bad = np.argwhere(~np.isfinite(main))[0]
+            raise InputError(f"NaN or Inf pixel at x={bad[1]}, y={bad[0]}", path=path, frame=frame)
+    return plate
+
+
+def provenance(model: str, params: dict) -> dict[str, str]:
+    """EXR header attributes describing how a frame was made (deterministic: no timestamps)."""
+    return {
+        "atw:version": __version__,
+        "atw:model": model,
+        "atw:params": json.dumps(params, sort_keys=True, separators=(",", ":")),
+    }
+
+
+def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict | None = None,
+                pixel_type: str | None = None) -> None:
+    """Write ``plate`` to ``path`` atomically (temp name in the same folder, then rename).
+
+    EXR keeps the plate's spec (windows, per-channel half/float, metadata, further parts); other
+    formats get the main colour (and alpha) converted to the file's display encoding.
+    ``pixel_type`` ("half"/"float") overrides the EXR channel formats.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
+    linear_file = path.suffix.lower() in LINEAR_EXTENSIONS
+    if linear_file:
+        parts = [(plate.spec, plate.pixels)] + list(plate.other_parts)
+        specs = []
+        for i, (spec, _) in enumerate(parts):
+            spec = oiio.ImageSpec(spec)
+            if pixel_type:
+                spec.set_format(oiio.TypeDesc(pixel_type))
+            if i == 0 and attributes:
+                for key, value in attributes.items():
+                    spec.attribute(key, str(value))
+            specs.append(spec)
+    else:
+        pixels = _display_pixels(plate, path)
+        spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], "uint8")
+        if pixels.shape[2] == 4:
+            spec.channelnames = ("R", "G", "B", "A")
+        specs, parts = [spec], [(spec, pixels)]
+    out = oiio.ImageOutput.create(str(tmp))
+    if out is None:
+        raise OSError(f"{path}: cannot write this format: {oiio.geterror()}")
+    try:
+        ok = out.open(str(tmp), specs) if len(specs) > 1 else out.open(str(tmp), specs[0])
+        for i, (_, pixels) in enumerate(parts):
+            if i and ok:
+                ok = out.open(str(tmp), specs[i], "AppendSubimage")
+            ok = ok and out.write_image(np.ascontiguousarray(pixels, np.float32))
+        if not ok:
+            raise OSError(f"{path}: write failed: {out.geterror()}")
+    except BaseException:
+        out.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    out.close()
+    os.replace(tmp, path)
+
+
+def _display_pixels(plate: ImagePlate, path: Path) -> np.ndarray:
+    """RGB(A) of ``plate`` encoded for a display-referred file, 0..1."""
+    rgb = colour.convert(plate.rgb(), plate.colourspace, default_colourspace(path))
+    channels = [np.clip(rgb, 0.0, 1.0)]
+    if "A" in plate.channels and path.suffix.lower() in {".png", ".tif", ".tiff"}:
+        channels.append(np.clip(plate.pixels[..., [plate.channels.index("A")]], 0.0, 1.0))
+    return np.concatenate(channels, axis=-1)

@@ -1,0 +1,58 @@
+"""The interface every motion model implements (landmark rig, learned ATW generator, imported flow).
+
+A model sees the face crop at its own resolution ``R`` (128 for the paper's generator) in its
+display encoding, [-1, 1], and returns the paper's three outputs: the motion field ``F``, the coarse
+warped face ``O^w`` and the refined face ``O^r``. ResWarp takes it from there at full resolution.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import torch
+
+from ..conventions import MotionField
+
+
+@dataclass
+class FaceContext:
+    """What the renderer knows about the face, on the model's ``R×R`` grid.
+
+    Attributes:
+        landmarks: 68×2 float64 (x, y) positions (continuous pixels, y down), or None.
+        matte: ``R×R`` float32 soft face matte in [0, 1]; motion outside it is cut off.
+    """
+
+    landmarks: np.ndarray | None
+    matte: np.ndarray
+
+
+@dataclass
+class MotionResult:
+    """A model's outputs on its ``R×R`` grid.
+
+    Attributes:
+        flow: backward field ``1×2×R×R`` in pixels of that grid.
+        warped: ``O^w``, ``1×3×R×R`` in the model's encoding, [-1, 1].
+        refined: ``O^r``, same shape; equal to ``warped`` for a model without refinement.
+    """
+
+    flow: MotionField
+    warped: torch.Tensor
+    refined: torch.Tensor
+
+
+class MotionModel(Protocol):
+    """Anything that animates a face crop from an AU vector."""
+
+    #: Short name recorded in output provenance (e.g. ``"rig"`` or the bundle's name).
+    name: str
+    #: Side of the square grid the model works on (128 for ATW).
+    resolution: int
+    #: OCIO colour space of the model's [-1, 1] encoding.
+    colourspace: str
+
+    def animate(self, face: torch.Tensor, aus: np.ndarray, context: FaceContext) -> MotionResult:
+        """``face``: ``1×3×R×R`` in [-1, 1]; ``aus``: 17 float32 intensities 0–5."""
+        ...

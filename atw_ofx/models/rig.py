@@ -1,0 +1,194 @@
+"""The embedded default motion model: a landmark-driven Action Unit rig (no download, no training).
+
+Each AU moves named landmarks of the 68-point layout by a displacement given at intensity 5 in
+units of the inter-ocular distance (IOD, between the eye centres), linear in intensity, in *face
+coordinates*: ``out`` = away from the face's midline (towards the nearer cheek), ``down`` = towards
+the chin, both rotated with the face's roll. AUs add up; then a clamp keeps eyelids and lips from
+passing through each other. A dense backward field is interpolated from the moved landmarks with a
+thin-plate spline (every unmoved landmark, a ring of forehead points and the crop border pinned at
+zero), cut to the face matte, and scaled down if needed so the warp never folds (Jacobian
+determinant of ``x ↦ x + F(x)`` stays above :data:`MIN_JACOBIAN`). ``O^w`` is the warped face and
+``O^r = O^w``: a rig adds no texture (no teeth, no wrinkles — the learned generator's job).
+
+AU values are *relative* here: 0 everywhere means "leave the face as it is".
+
+The values below started from ``shared/design/au-rig.md`` and were tuned on real faces by
+re-detecting landmarks on the output (tests/test_rig_real_face.py); they are the documented table.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.interpolate import RBFInterpolator
+
+from .. import colour
+from ..conventions import AU_NAMES, MotionField
+from ..errors import NoFaceError
+from .base import FaceContext, MotionResult
+
+#: AU → list of (landmark indices, out, down) at intensity 5, in IOD. Index 68/69 are virtual
+#: cheek points (right/left), between the lower lid, the mouth corner and the jaw.
+RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
+    "AU01": [((20, 21, 22, 23), 0.0, -0.15), ((19, 24), 0.0, -0.09)],
+    "AU02": [((17, 18, 25, 26), 0.0, -0.15), ((19, 24), 0.0, -0.08)],
+    "AU04": [((19, 20, 21, 22, 23, 24), -0.05, 0.10), ((17, 18, 25, 26), 0.0, 0.05)],
+    "AU05": [((37, 38, 43, 44), 0.0, -0.05)],
+    "AU06": [((40, 41, 46, 47), 0.0, -0.04), ((68, 69), 0.0, -0.07)],
+    "AU07": [((40, 41, 46, 47), 0.0, -0.04), ((37, 38, 43, 44), 0.0, 0.02)],
+    "AU09": [((31, 32, 33, 34, 35), 0.0, -0.05), ((21, 22), 0.0, 0.05)],
+    "AU10": [((49, 50, 51, 52, 53, 61, 62, 63), 0.0, -0.08)],
+    "AU12": [((48, 54, 60, 64), 0.14, -0.12), ((49, 53, 59, 55), 0.06, -0.05),
+             ((68, 69), 0.02, -0.05)],
+    "AU14": [((48, 54, 60, 64), 0.03, 0.0)],
+    "AU15": [((48, 54, 60, 64), 0.0, 0.08), ((49, 53, 59, 55), 0.0, 0.03)],
+    "AU17": [((7, 8, 9), 0.0, -0.06), ((56, 57, 58, 65, 66, 67), 0.0, -0.06)],
+    "AU20": [((48, 54, 60, 64), 0.10, 0.02)],
+    "AU23": [((49, 50, 51, 52, 53), 0.0, 0.02), ((55, 56, 57, 58, 59), 0.0, -0.02),
+             ((48, 54, 60, 64), -0.02, 0.0)],
+    "AU25": [((55, 56, 57, 58, 59, 65, 66, 67), 0.0, 0.06), ((61, 62, 63), 0.0, -0.02)],
+    # Jaw drop fades along the jaw line: full at the chin, nothing at the ears.
+    "AU26": [((8,), 0.0, 0.20), ((7, 9), 0.0, 0.19), ((6, 10), 0.0, 0.16), ((5, 11), 0.0, 0.11),
+             ((4, 12), 0.0, 0.06), ((55, 56, 57, 58, 59, 65, 66, 67), 0.0, 0.20)],
+    # AU45 (blink) is computed from each eye's opening; see _blink.
+    "AU45": [],
+}
+#: Pairs (upper, lower) that must keep this order along the face's down axis, with a gap (IOD).
+ORDER_CLAMPS: list[tuple[tuple[int, int], float]] = [
+    ((37, 41), 0.005), ((38, 40), 0.005), ((43, 47), 0.005), ((44, 46), 0.005),  # eyelids
+    ((61, 67), 0.0), ((62, 66), 0.0), ((63, 65), 0.0),  # inner lips
+    ((50, 58), 0.02), ((51, 57), 0.02), ((52, 56), 0.02),  # outer lips
+    ((19, 37), 0.08), ((24, 44), 0.08),  # brows stay above the upper lids
+]
+MIN_JACOBIAN = 0.2
+BORDER_PINS = 12  # per crop side
+
+
+class LandmarkRig:
+    """The landmark AU rig as a :class:`~atw_ofx.models.base.MotionModel`."""
+
+    name = "rig"
+    resolution = 128
+    colourspace = colour.DEFAULT_MODEL_SPACE
+
+    def displacements(self, landmarks: np.ndarray, aus: np.ndarray) -> np.ndarray:
+        """Forward landmark displacements ``(70, 2)`` (68 + two cheek points), clamped."""
+        points = with_cheeks(landmarks)
+        frame = FaceFrame(points)
+        moved = np.zeros_like(points)
+        for a, name in enumerate(AU_NAMES):
+            weight = float(aus[a]) / 5.0
+            if weight == 0.0:
+                continue
+            for indices, out, down in RIG_TABLE[name]:
+                for i in indices:
+                    moved[i] += weight * frame.vector(points[i], out, down)
+            if name == "AU45":
+                moved += weight * _blink(points, frame)
+        return _clamp_order(points, moved, frame)
+
+    def field(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray) -> np.ndarray:
+        """Backward field ``2×R×R`` (pixels of the R grid) for ``landmarks`` on that grid."""
+        n = self.resolution
+        moved = self.displacements(landmarks, aus)
+        if not moved.any():
+            return np.zeros((2, n, n), np.float32)
+        points = with_cheeks(landmarks)
+        frame = FaceFrame(points)
+        targets = points + moved
+        forehead = landmarks[17:27] + frame.vector_batch(landmarks[17:27], 0.0, -0.9)
+        edge = np.linspace(0.0, n, BORDER_PINS, endpoint=False)
+        border = np.concatenate([np.stack((edge, np.zeros_like(edge)), 1),
+                                 np.stack((np.full_like(edge, n), edge), 1),
+                                 np.stack((n - edge, np.full_like(edge, n)), 1),
+                                 np.stack((np.zeros_like(edge), n - edge), 1)])
+        controls = np.concatenate((targets, forehead, border))
+        # Backward map: the pixel a landmark moved *to* samples where it came *from*.
+        values = np.concatenate((-moved, np.zeros((len(forehead) + len(border), 2))))
+        tps = RBFInterpolator(controls, values, kernel="thin_plate_spline", smoothing=1e-3)
+        centres = (np.stack(np.meshgrid(np.arange(n), np.arange(n), indexing="xy"), -1) + 0.5)
+        field = tps(centres.reshape(-1, 2)).reshape(n, n, 2).transpose(2, 0, 1)
+        field = field * matte[None]
+        return (field * _fold_free_scale(field)).astype(np.float32)
+
+    def animate(self, face: torch.Tensor, aus: np.ndarray, context: FaceContext) -> MotionResult:
+        aus = np.asarray(aus, np.float32)
+        n = self.resolution
+        if not aus.any():  # nothing asked: no motion, landmarks or not
+            flow = MotionField.zeros(1, n, n, device=face.device, dtype=face.dtype)
+            return MotionResult(flow=flow, warped=face, refined=face)
+        if context.landmarks is None:
+            raise NoFaceError("the landmark rig needs face landmarks, and none were found "
+                              "inside the face box")
+        flow_np = self.field(context.landmarks, aus, context.matte)
+        flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
+        warped = flow.warp(face)
+        return MotionResult(flow=flow, warped=warped, refined=warped)
+
+
+class FaceFrame:
+    """The face's own axes: ``x`` along the eye line (image right), ``y`` towards the chin."""
+
+    def __init__(self, points: np.ndarray):
+        eye_r, eye_l = points[36:42].mean(0), points[42:48].mean(0)
+        self.iod = float(np.linalg.norm(eye_l - eye_r))
+        self.x = (eye_l - eye_r) / max(self.iod, 1e-9)
+        self.y = np.array([-self.x[1], self.x[0]])
+        self.midline = points[27:31].mean(0)
+
+    def vector(self, point: np.ndarray, out: float, down: float) -> np.ndarray:
+        side = 1.0 if float(np.dot(point - self.midline, self.x)) >= 0 else -1.0
+        return self.iod * (side * out * self.x + down * self.y)
+
+    def vector_batch(self, points: np.ndarray, out: float, down: float) -> np.ndarray:
+        return np.stack([self.vector(p, out, down) for p in points])
+
+    def down(self, v: np.ndarray) -> np.ndarray:
+        return v @ self.y
+
+
+def with_cheeks(landmarks: np.ndarray) -> np.ndarray:
+    """68 landmarks + virtual cheek points 68 (right) and 69 (left)."""
+    cheek_r = (landmarks[41] + landmarks[48] + landmarks[2]) / 3
+    cheek_l = (landmarks[46] + landmarks[54] + landmarks[14]) / 3
+    return np.concatenate((landmarks, cheek_r[None], cheek_l[None]))
+
+
+def _blink(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
+    """Displacement at AU45 = 5: each upper lid comes down by its eye's opening."""
+    moved = np.zeros_like(points)
+    for upper, lower in (((37, 38), (41, 40)), ((43, 44), (47, 46))):
+        for u, l in zip(upper, lower):
+            opening = max(0.0, float(frame.down(points[l] - points[u])))
+            moved[u] += opening * frame.y * 0.97
+    return moved
+
+
+def _clamp_order(points: np.ndarray, moved: np.ndarray, frame: FaceFrame) -> np.ndarray:
+    """Keep each (upper, lower) pair in order along the down axis, moving the upper point."""
+    moved = moved.copy()
+    for (u, l), gap in ORDER_CLAMPS:
+        target_u, target_l = points[u] + moved[u], points[l] + moved[l]
+        overlap = frame.down(target_u - target_l) + gap * frame.iod
+        original = frame.down(points[u] - points[l]) + gap * frame.iod
+        if overlap > 0 and overlap > original:  # only undo what the rig itself caused
+            moved[u] -= (overlap - max(original, 0.0)) * frame.y
+    return moved
+
+
+def _fold_free_scale(field: np.ndarray) -> float:
+    """Largest factor ≤ 1 keeping det(I + ∇F) ≥ MIN_JACOBIAN everywhere (bisection on the scale)."""
+    gx_x = np.gradient(field[0], axis=1)
+    gx_y = np.gradient(field[0], axis=0)
+    gy_x = np.gradient(field[1], axis=1)
+    gy_y = np.gradient(field[1], axis=0)
+
+    def min_det(s: float) -> float:
+        return float(((1 + s * gx_x) * (1 + s * gy_y) - s * s * gx_y * gy_x).min())
+
+    if min_det(1.0) >= MIN_JACOBIAN:
+        return 1.0
+    lo, hi = 0.0, 1.0
+    for _ in range(20):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if min_det(mid) >= MIN_JACOBIAN else (lo, mid)
+    return lo

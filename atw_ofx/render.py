@@ -1,0 +1,261 @@
+"""The render API: one frame in, the animated frame (plus AOV layers) out; and the sequence loop.
+
+Every host and the CLI call :func:`render_frame` (one plate) or :func:`render_sequence` (files).
+One frame, in order (ARCHITECTURE §1):
+
+1. locate the face (detected on the plate, or a given ``--face-box``) → square :class:`CropBox`;
+2. crop the main layer (R, G, B, A) at full resolution, linear light;
+3. area-average the colour to the model grid (128) and convert it to the model's encoding (OCIO);
+4. the motion model returns ``F``, ``O^w``, ``O^r`` on that grid;
+5. ResWarp carries them to the crop (linear light, every main channel warped);
+6. paste back through the soft face matte: every pixel outside it, and every other layer, is
+   bit-identical to the input;
+7. AOV layers on request: ``motion.u/v`` (Nuke IDistort pixel offsets, y up), ``stmap.s/t`` (STMap,
+   origin bottom-left), ``matte.A``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from . import colour
+from .aus import AUCurves
+from .conventions import MotionField
+from .errors import ATWError, InputError
+from .face import CropBox, crop, detect_face, ellipse_matte, face_matte, paste
+from .face.detect import detect_faces
+from .imageio import ImagePlate, provenance, read_image, write_image
+from .models import FaceContext, MotionModel
+from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, down, reswarp, up
+from .sequence import check_frames_exist, frame_path, frames_on_disk, is_sequence
+from .video import is_video, read_frames
+
+log = logging.getLogger(__name__)
+AOVS = ("motion", "stmap", "matte")
+
+
+@dataclass
+class RenderOptions:
+    """How a frame is rendered (the CLI's flags map one-to-one onto these fields)."""
+
+    reswarp: str = DEFAULT_METHOD  # "vanilla" | "multiscale"
+    formulation: str = DEFAULT_FORMULATION  # "delta" | "paper"
+    aovs: tuple[str, ...] = ()  # any of AOVS
+    face_index: int = 0  # which detected face, largest first
+    face_backend: str = "dlib"  # landmark backend (atw_ofx.face.detect.BACKENDS)
+    colourspace: str | None = None  # plate colour space; None = by file type
+    device: str = "cpu"  # torch device for ResWarp
+
+    def __post_init__(self) -> None:
+        unknown = set(self.aovs) - set(AOVS)
+        if unknown:
+            raise ATWError(f"unknown AOV {sorted(unknown)}; expected any of {', '.join(AOVS)}")
+
+    def as_params(self) -> dict:
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "device"}
+
+
+@dataclass(frozen=True)
+class FacePlacement:
+    """Where the face is on the plate: its crop box and (if known) 68 landmarks in plate pixels."""
+
+    box: CropBox
+    landmarks: np.ndarray | None = None
+
+
+@dataclass
+class FrameResult:
+    """The rendered frame and what was used to make it."""
+
+    plate: ImagePlate
+    face: FacePlacement
+    flow: MotionField = field(repr=False)  # on the crop grid, pixels of the crop
+    matte: np.ndarray = field(repr=False)  # S×S float32 on the crop grid
+
+
+def locate_face(plate: ImagePlate, box: CropBox | None = None, *, options: RenderOptions,
+                frame: int | None = None) -> FacePlacement:
+    """Detect the face (or use ``box``) and return its crop box and landmarks.
+
+    With a given box, landmarks come from detecting inside that box; if nothing is found there the
+    placement has no landmarks (models that need them then refuse, the matte is an ellipse).
+    """
+    rgb = plate.rgb()
+    if box is None:
+        face = detect_face(rgb, plate.colourspace, index=options.face_index, path=plate.path,
+                           frame=frame, backend_name=options.face_backend)
+        return FacePlacement(CropBox.from_landmarks(face.landmarks), face.landmarks)
+    region = crop(rgb, box)
+    faces = detect_faces(region, plate.colourspace, backend_name=options.face_backend)
+    if not faces:
+        return FacePlacement(box, None)
+    return FacePlacement(box, faces[0].landmarks + np.array([box.x, box.y]))
+
+
+def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
+                 face: FacePlacement | CropBox | None = None,
+                 options: RenderOptions | None = None, frame: int | None = None) -> FrameResult:
+    """Animate the face in ``plate`` to the AU vector ``aus`` (17 floats, 0–5).
+
+    Args:
+        plate: the input image, in ``plate.colourspace`` (scene-linear for EXR).
+        aus: AU intensities in :data:`~atw_ofx.conventions.AU_NAMES` order.
+        model: a :class:`~atw_ofx.models.MotionModel` (the rig by default in the CLI).
+        face: a placement, a crop box, or None to detect.
+        frame: frame number, for error messages.
+
+    Returns:
+        :class:`FrameResult`; ``result.plate`` has the input's channels (main layer animated,
+        others untouched) followed by the requested AOV channels.
+    """
+    options = options or RenderOptions()
+    if not isinstance(face, FacePlacement):
+        face = locate_face(plate, face, options=options, frame=frame)
+    box, r = face.box, model.resolution
+    main = plate.main_channels() or list(range(len(plate.channels)))
+    crop_lin = torch.from_numpy(crop(plate.pixels, box)[..., main]).permute(2, 0, 1)[None]
+    crop_lin = crop_lin.to(options.device)
+
+    # The model branch: area-average in linear light, then the model's display encoding.
+    colour_idx = _colour_positions(plate, main)
+    small_lin = down(crop_lin[:, colour_idx], (r, r))[0].permute(1, 2, 0).cpu().numpy()
+    face_model = colour.to_model_space(small_lin, plate.colourspace, model.colourspace)
+    face_t = torch.from_numpy(face_model).permute(2, 0, 1)[None]
+
+    landmarks = box.to_crop(face.landmarks, r) if face.landmarks is not None else None
+    matte_r = face_matte(landmarks, r) if landmarks is not None else ellipse_matte(r)
+    try:
+        result = model.animate(face_t, aus, FaceContext(landmarks, matte_r))
+    except ATWError as exc:  # name the file and frame the model could not handle
+        if exc.path is None:
+            raise type(exc)(exc.message, path=plate.path or None, frame=frame) from None
+        raise
+    delta = _refinement_delta(result, plate.colourspace, model.colourspace, len(colour_idx))
+
+    s = box.size
+    matte_s = up(torch.from_numpy(matte_r)[None, None], (s, s))[0, 0].numpy()
+    flow_s = result.flow.resized(s, s)
+    if result.flow.is_zero() and delta is None:
+        out_pixels = plate.pixels  # nothing moves: the identity guarantee, bit-exact
+    else:
+        delta_full = None
+        if delta is not None:  # place colour deltas on their channels, zero elsewhere
+            delta_full = torch.zeros(1, len(main), r, r)
+            delta_full[:, colour_idx] = delta
+            delta_full = delta_full.to(options.device)
+        flow = MotionField(result.flow.px.to(options.device))
+        out_crop = reswarp(crop_lin, flow, delta_full, method=options.reswarp,
+                           formulation=options.formulation)
+        out_np = out_crop[0].permute(1, 2, 0).cpu().numpy()
+        out_pixels = paste(plate.pixels, out_np, matte_s, box, main)
+
+    layers = _aov_layers(plate, box, flow_s, matte_s, options.aovs)
+    out = plate.with_pixels(out_pixels).with_layers(layers)
+    return FrameResult(out, face, flow_s, matte_s)
+
+
+def _colour_positions(plate: ImagePlate, main: list[int]) -> list[int]:
+    """Positions within ``main`` of R, G, B (a mono plate repeats its one channel)."""
+    return [main.index(i) if i in main else 0 for i in plate.rgb_indices()]
+
+
+def _refinement_delta(result, plate_space: str, model_space: str, n_colour: int):
+    """``lin(O^r) − lin(O^w)`` as ``1×3×R×R``, or None when the refinement changed nothing."""
+    if result.refined is result.warped or torch.equal(result.refined, result.warped):
+        return None
+    lin = [colour.from_model_space(t[0].permute(1, 2, 0).detach().cpu().numpy(), plate_space,
+                                   model_space) for t in (result.refined, result.warped)]
+    return torch.from_numpy(lin[0] - lin[1]).permute(2, 0, 1)[None]
+
+
+def _aov_layers(plate: ImagePlate, box: CropBox, flow_s: MotionField, matte_s: np.ndarray,
+                aovs) -> dict[str, np.ndarray]:
+    """Full-plate AOV channels; zero motion (identity STMap) and zero matte outside the crop."""
+    if not aovs:
+        return {}
+    h, w = plate.pixels.shape[:2]
+    x0, y0 = max(box.x, 0), max(box.y, 0)
+    x1, y1 = min(box.x + box.size, w), min(box.y + box.size, h)
+    cy, cx = slice(y0 - box.y, y1 - box.y), slice(x0 - box.x, x1 - box.x)
+    flow_plate = torch.zeros(1, 2, h, w)
+    if x0 < x1 and y0 < y1:
+        flow_plate[:, :, y0:y1, x0:x1] = flow_s.px[:, :, cy, cx].cpu()
+    field_plate = MotionField(flow_plate)
+    layers = {}
+    if "motion" in aovs:
+        uv = field_plate.to_idistort()[0].numpy()
+        layers["motion.u"], layers["motion.v"] = uv[0], uv[1]
+    if "stmap" in aovs:
+        st = field_plate.to_stmap()[0].numpy()
+        layers["stmap.s"], layers["stmap.t"] = st[0], st[1]
+    if "matte" in aovs:
+        matte = np.zeros((h, w), np.float32)
+        if x0 < x1 and y0 < y1:
+            matte[y0:y1, x0:x1] = matte_s[cy, cx]
+        layers["matte.A"] = matte
+    return layers
+
+
+def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: MotionModel, *,
+                    frames: list[int] | None = None, face_box: CropBox | None = None,
+                    options: RenderOptions | None = None, progress: bool = True,
+                    pixel_type: str | None = None) -> list[str]:
+    """Render an image or a sequence pattern to ``output_path`` (a pattern for sequences).
+
+    Frames are checked to exist before any work starts; each output is written atomically.
+    Returns the written paths.
+    """
+    from tqdm import tqdm
+
+    options = options or RenderOptions()
+    written = []
+    jobs = _frame_jobs(input_path, output_path, frames, options)  # lazy: clips decode as we go
+    bar = tqdm(jobs, unit="frame", disable=not progress or not sys.stderr.isatty(),
+               desc="atw render")
+    for frame, load, dst in bar:
+        plate = load()
+        aus = curves.at(frame)
+        result = render_frame(plate, aus, model, face=face_box, options=options, frame=frame)
+        params = {**options.as_params(), "aus": [round(float(a), 6) for a in aus],
+                  "face_box": result.face.box.as_text()}
+        write_image(dst, result.plate, attributes=provenance(model.name, params),
+                    pixel_type=pixel_type)
+        written.append(dst)
+        if progress and bar.disable:  # no terminal: one plain line per frame for logs
+            print(f"frame {frame} -> {dst}", file=sys.stderr)
+    return written
+
+
+def _frame_jobs(input_path: str, output_path: str, frames, options: RenderOptions):
+    """``(frame, load_plate, output_path)`` for each frame to render; inputs checked up front."""
+    if is_video(input_path):
+        if not is_sequence(output_path):
+            raise InputError("a video input needs an output pattern (e.g. out.####.exr)",
+                             path=output_path)
+        space = options.colourspace or colour.DEFAULT_DISPLAY_FILE_SPACE
+        wanted = set(frames) if frames is not None else None
+        for number, rgb in enumerate(read_frames(input_path), start=1):  # clips count from 1
+            if wanted is None or number in wanted:
+                plate = ImagePlate.from_array(rgb, ("R", "G", "B"), space)
+                plate.path = input_path
+                yield number, (lambda p=plate: p), frame_path(output_path, number)
+        return
+    if is_sequence(input_path):
+        frames = frames if frames is not None else frames_on_disk(input_path)
+        check_frames_exist(input_path, frames)
+        if not is_sequence(output_path):
+            raise InputError("a sequence input needs an output pattern (e.g. out.####.exr)",
+                             path=output_path)
+        for f in frames:
+            src = frame_path(input_path, f)
+            yield f, (lambda src=src, f=f: read_image(src, frame=f,
+                                                      colourspace=options.colourspace)), \
+                frame_path(output_path, f)
+        return
+    first = (frames or [1])[0]
+    yield first, (lambda: read_image(input_path, colourspace=options.colourspace)), output_path

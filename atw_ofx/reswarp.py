@@ -1,0 +1,162 @@
+"""ResWarp: carry a low-resolution animation to the full-resolution plate (paper §3.4, spec §4).
+
+The pure-torch reference; fused kernels (``kernels/``) are checked against it and fall back to it.
+
+Conventions (``atw_ofx.conventions``): images ``N×C×H×W`` float32 in the plate's *linear* colour
+space, nothing clipped; motion fields are backward maps in pixels of their own grid. "Down" is an
+area average (``adaptive_avg_pool2d``: the exact block mean when the size divides, overlapping
+variable-width box filters otherwise); "Up" is bilinear with half-pixel centres
+(``align_corners=False``) and edge clamping — the sampling cv2's INTER_LINEAR and the paper's code
+use. Warps sample bilinearly with border padding (spec §4.2).
+
+Two formulations:
+
+- ``"paper"`` — ``O^h = Up(O^r) + Warp(I^h − Up(Down(I^h)), Up(F))`` (vanilla) or its
+  coarse-to-fine pyramid version (multiscale). The low-resolution result is taken in linear light as
+  ``O^r_lin = Warp(Down(I^h), F) + Δ`` where ``Δ = lin(O^r) − lin(O^w)`` is the change the
+  refinement made: the model's display-space, [-1, 1]-clamped branch then never clips the plate's
+  highlights, and for a pure warp this equals the paper's ``O^r``.
+- ``"delta"`` — ``O^h = Warp(I^h, Up(F)) + Up(Δ)``: the full-resolution plate is warped directly and
+  only the refinement's change is up-sampled. Exact for pure warps; keeps every grain of the plate.
+
+Both keep the identity guarantee: a zero field with zero ``Δ`` returns the plate bit-exactly.
+
+Any crop size works, not only 128·2^k. The multiscale pyramid for a crop of side ``S`` and a model
+grid of side ``s`` has ``K = ceil(log2(S / s))`` residual levels (at least 1) with sides
+``round(S / 2^k)`` for ``k < K`` and exactly ``s`` at the bottom; each level is the area average of
+the one above, so for ``S = s·2^K`` every step is the paper's 2×2 mean.
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+
+from .conventions import MotionField, check_shape
+
+Method = Literal["vanilla", "multiscale"]
+Formulation = Literal["paper", "delta"]
+METHODS: tuple[str, ...] = ("vanilla", "multiscale")
+FORMULATIONS: tuple[str, ...] = ("paper", "delta")
+#: Defaults chosen for linear plates: "delta" keeps pure warps exact (see module docstring).
+DEFAULT_METHOD: Method = "vanilla"
+DEFAULT_FORMULATION: Formulation = "delta"
+
+
+def down(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Area average of ``N×C×H×W`` to ``size = (h, w)``."""
+    if tuple(image.shape[-2:]) == tuple(size):
+        return image
+    return F.adaptive_avg_pool2d(image, size)
+
+
+def up(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Bilinear resize of ``N×C×h×w`` to ``size = (H, W)``, half-pixel centres, edge clamp."""
+    if tuple(image.shape[-2:]) == tuple(size):
+        return image
+    return F.interpolate(image, size=size, mode="bilinear", align_corners=False)
+
+
+def pyramid_sizes(full: tuple[int, int], base: tuple[int, int], levels: int | None = None):
+    """Sides of the multiscale pyramid from ``full`` down to ``base`` (both included).
+
+    ``levels`` is the number of residual levels ``K`` (default: enough halvings to reach ``base``).
+
+    >>> pyramid_sizes((1024, 1024), (128, 128))
+    [(1024, 1024), (512, 512), (256, 256), (128, 128)]
+    >>> pyramid_sizes((384, 300), (128, 128))
+    [(384, 300), (192, 150), (128, 128)]
+    >>> pyramid_sizes((1024, 1024), (128, 128), levels=1)
+    [(1024, 1024), (128, 128)]
+    """
+    if levels is None:
+        ratio = max(full[0] / base[0], full[1] / base[1])
+        levels = max(1, math.ceil(math.log2(ratio) - 1e-9)) if ratio > 1 else 1
+    sizes = [
+        (max(1, round(full[0] / 2**k)), max(1, round(full[1] / 2**k))) for k in range(levels)
+    ]
+    return sizes + [tuple(base)]
+
+
+def _refine_delta_or_zero(delta_lo, plate, lo_size):
+    n, c = plate.shape[:2]
+    if delta_lo is None:
+        return None
+    check_shape(delta_lo, f"{n} C {lo_size[0]} {lo_size[1]}", "refine_delta")
+    if delta_lo.shape[1] < c:  # refinement touches colour only; alpha/extra channels get zero.
+        pad = delta_lo.new_zeros(n, c - delta_lo.shape[1], *lo_size)
+        delta_lo = torch.cat((delta_lo, pad), dim=1)
+    return None if not bool(delta_lo.any()) else delta_lo
+
+
+def reswarp(
+    plate: torch.Tensor,
+    flow_lo: MotionField,
+    refine_delta_lo: torch.Tensor | None = None,
+    *,
+    method: Method = DEFAULT_METHOD,
+    formulation: Formulation = DEFAULT_FORMULATION,
+    levels: int | None = None,
+) -> torch.Tensor:
+    """Transfer a low-resolution motion (and refinement) to the full-resolution ``plate``.
+
+    Args:
+        plate: ``N×C×H×W`` float, linear light (the face crop ``I^h``); every channel is warped.
+        flow_lo: backward field on the model's grid (``N×2×h×w``, pixels of that grid).
+        refine_delta_lo: ``N×C'×h×w`` linear change the refinement made (``lin(O^r) − lin(O^w)``),
+            ``C' ≤ C`` (missing channels — alpha, extras — get no change); ``None`` = no change.
+        method: ``"vanilla"`` (one residual) or ``"multiscale"`` (a residual pyramid).
+        formulation: ``"paper"`` or ``"delta"`` (module docstring).
+        levels: multiscale residual levels; ``None`` = down to the model grid; 1 = vanilla.
+
+    Steps (paper formulation): Down to the model grid → residual(s) → warp each residual with the
+    field resized to its level → add to the up-sampled low-resolution result, coarse to fine.
+
+    Returns:
+        ``N×C×H×W``, same dtype as ``plate``; no clipping.
+    """
+    check_shape(plate, f"{flow_lo.px.shape[0]} C H W", "plate")
+    if method not in METHODS:
+        raise ValueError(f"unknown ResWarp method {method!r}, expected one of {METHODS}")
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"unknown formulation {formulation!r}, expected one of {FORMULATIONS}")
+    full = tuple(plate.shape[-2:])
+    lo = flow_lo.size
+    delta_lo = _refine_delta_or_zero(refine_delta_lo, plate, lo)
+    if flow_lo.is_zero() and delta_lo is None:
+        return plate.clone()  # identity guarantee, bit-exact
+    sizes = pyramid_sizes(full, lo, 1 if method == "vanilla" else levels)
+
+    if formulation == "delta":
+        flow_hi = flow_lo.resized(*full)
+        out = flow_hi.warp(plate)
+        if delta_lo is not None:
+            out = out + _up_through(delta_lo, sizes)
+        # Where nothing moves and nothing is refined the result *is* the plate; say so exactly
+        # (a zero-offset lerp turns -0.0 into +0.0, and Inf neighbours into NaN).
+        still = (flow_hi.px == 0).all(dim=1, keepdim=True)
+        if delta_lo is not None:
+            still = still & (_up_through(delta_lo, sizes) == 0)
+        return torch.where(still, plate, out)
+
+    # Paper formulation: residual pyramid I_k − Up(I_{k+1}), warped per level, coarse to fine.
+    images = [plate]
+    for size in sizes[1:]:
+        images.append(down(images[-1], size))
+    low = flow_lo.warp(images[-1])
+    if delta_lo is not None:
+        low = low + delta_lo
+    out = low
+    for k in range(len(sizes) - 2, -1, -1):
+        residual = images[k] - up(images[k + 1], sizes[k])
+        out = up(out, sizes[k]) + flow_lo.resized(*sizes[k]).warp(residual)
+    return out
+
+
+def _up_through(image: torch.Tensor, sizes) -> torch.Tensor:
+    """Up-sample coarse-to-fine through the pyramid sides (one step for vanilla)."""
+    for size in reversed(sizes[:-1]):
+        image = up(image, size)
+    return image

@@ -1,0 +1,108 @@
+"""AU vectors and curves: JSON schema, interpolation, OpenFace CSV, clear errors."""
+import json
+
+import numpy as np
+import pytest
+
+from atw_ofx.aus import AUCurves, load_curves, parse_au_assignments, ramp, save_curves
+from atw_ofx.conventions import AU_NAMES
+from atw_ofx.errors import CurveError
+
+
+def write_json(tmp_path, doc, name="curves.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_interpolation_modes(tmp_path):
+    path = write_json(tmp_path, {"atw_au_curves": 1, "interpolation": "linear", "curves": {
+        "AU12": [[1001, 0.0], [1011, 4.0]],
+        "AU06": {"keys": [[1001, 0.0], [1011, 2.0]], "interpolation": "smooth"},
+        "AU01": {"keys": [[1001, 1.0], [1011, 3.0]], "interpolation": "step"},
+    }})
+    curves = load_curves(path)
+    at = lambda frame, au: curves.at(frame)[AU_NAMES.index(au)]  # noqa: E731
+    assert at(1006, "AU12") == pytest.approx(2.0)
+    assert at(1003.5, "AU12") == pytest.approx(1.0)
+    assert at(1006, "AU06") == pytest.approx(1.0)  # ease: symmetric midpoint
+    assert at(1003.5, "AU06") == pytest.approx(2.0 * (0.25**2 * (3 - 0.5)))
+    assert at(1010, "AU01") == 1.0 and at(1011, "AU01") == 3.0
+    assert at(900, "AU12") == 0.0 and at(2000, "AU12") == 4.0  # held outside the keys
+    assert at(1006, "AU26") == 0.0  # no curve: 0
+
+
+def test_round_trip(tmp_path):
+    curves = ramp({"AU12": 4.0, "AU25": 2.0}, first=1, last=24)
+    save_curves(tmp_path / "c.json", curves)
+    back = load_curves(tmp_path / "c.json")
+    for frame in (1, 7.5, 24):
+        assert np.array_equal(back.at(frame), curves.at(frame))
+
+
+@pytest.mark.parametrize("doc,message", [
+    ({"curves": {"AU99": [[1, 0]]}}, "unknown AU 'AU99'"),
+    ({"curves": {"AU12": [[1, 7.0]]}}, "outside 0–5"),
+    ({"curves": {"AU12": [[2, 1.0], [1, 2.0]]}}, "strictly increasing"),
+    ({"curves": {"AU12": [[1, "x"]]}}, "not a number"),
+    ({"curves": {"AU12": {"keys": [[1, 1]], "interpolation": "cubic"}}}, "interpolation"),
+    ({"frames": {}}, '"curves" object'),
+    ({"atw_au_curves": 9, "curves": {}}, "schema version"),
+])
+def test_bad_curve_files_name_the_file(tmp_path, doc, message):
+    path = write_json(tmp_path, doc, "shot_aus.json")
+    with pytest.raises(CurveError, match="shot_aus.json") as info:
+        load_curves(path)
+    assert message in str(info.value)
+
+
+def test_not_json(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text("{nope")
+    with pytest.raises(CurveError, match="not valid JSON"):
+        load_curves(path)
+
+
+def test_au_assignments():
+    assert parse_au_assignments(["AU12=3.5", "au01=1"]) == {8: 3.5, 0: 1.0}
+    with pytest.raises(CurveError, match="unknown AU"):
+        parse_au_assignments(["AU13=1"])
+    with pytest.raises(CurveError, match="NAME=VALUE"):
+        parse_au_assignments(["AU12"])
+    with pytest.raises(CurveError, match="outside"):
+        parse_au_assignments(["AU12=nan"])
+
+
+def test_constants_override_curves():
+    curves = ramp({"AU12": 4.0}, 1, 10).with_constants({8: 1.5})
+    assert curves.at(10)[8] == 1.5
+
+
+def test_openface_csv_hand_made(tmp_path):
+    path = tmp_path / "of.csv"
+    path.write_text("frame, face_id, confidence, AU01_r, AU12_r, AU12_c\n"
+                    "1, 0, 0.98, 0.5, 1.0, 1\n3, 0, 0.97, 1.5, 6.0, 1\n")
+    curves = load_curves(path)
+    assert curves.at(2)[0] == pytest.approx(1.0)
+    assert curves.at(3)[8] == 5.0  # clamped to the interface range
+    assert isinstance(curves, AUCurves) and len(curves.curves) == 2
+
+
+def test_openface_csv_real(shared_data):
+    curves = load_curves(shared_data / "video" / "pyfeat_OpenFace_Test.csv")
+    assert len(curves.curves) == 17
+    values = np.stack([curves.at(f) for f in range(1, 101)])
+    assert values.max() > 0.5 and values.min() >= 0.0
+
+
+def test_readme_curves_example_loads(tmp_path):
+    """The JSON example in the README is a valid curves file."""
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    block = text.split("```json\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "readme.json"
+    path.write_text(block)
+    curves = load_curves(path)
+    assert curves.at(1024)[AU_NAMES.index("AU12")] == 4.0
+    assert curves.at(1012)[AU_NAMES.index("AU06")] == 2.5

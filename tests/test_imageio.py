@@ -1,0 +1,115 @@
+"""EXR/PNG I/O through OpenImageIO: bit-exact round trips, layers and metadata kept, clear errors."""
+import numpy as np
+import OpenImageIO as oiio
+import pytest
+
+from atw_ofx.errors import InputError
+from atw_ofx.imageio import ImagePlate, provenance, read_image, write_image
+
+
+def write_multilayer_exr(path, rng, h=48, w=64):
+    """R,G,B,A + diffuse.R/G/B (half) + depth.Z (float), data window inside a larger display."""
+    names = ("R", "G", "B", "A", "diffuse.R", "diffuse.G", "diffuse.B", "depth.Z")
+    spec = oiio.ImageSpec(w, h, len(names), "half")
+    spec.channelnames = names
+    spec.channelformats = (oiio.TypeHalf,) * 7 + (oiio.TypeFloat,)
+    spec.x, spec.y = 10, 20
+    spec.full_x, spec.full_y, spec.full_width, spec.full_height = 0, 0, 100, 90
+    spec.attribute("studio:shot", "sh010")
+    pixels = (rng.standard_normal((h, w, len(names))) * 8).astype(np.float32)
+    pixels[0, 0, 0] = 65504.0  # largest half
+    pixels[0, 1, 0] = -0.0
+    pixels[0, 2, 1] = 6e-8  # a half subnormal
+    pixels[..., :7] = pixels[..., :7].astype(np.float16).astype(np.float32)
+    out = oiio.ImageOutput.create(str(path))
+    assert out.open(str(path), spec) and out.write_image(pixels)
+    out.close()
+    return {name: pixels[..., k] for k, name in enumerate(names)}
+
+
+def by_name(plate):
+    return {name: plate.pixels[..., k] for k, name in enumerate(plate.channels)}
+
+
+def assert_bit_equal(channels_a, channels_b):
+    assert set(channels_a) == set(channels_b)
+    for name in channels_a:
+        a, b = channels_a[name], channels_b[name]
+        assert np.array_equal(a.view(np.uint32), b.view(np.uint32)), name
+
+
+def test_half_exr_round_trips_bit_exactly(tmp_path, rng):
+    src = tmp_path / "in.exr"
+    pixels = write_multilayer_exr(src, rng)
+    plate = read_image(src)
+    dst = tmp_path / "out.exr"
+    write_image(dst, plate, attributes=provenance("rig", {"a": 1}))
+    back = read_image(dst)
+    assert_bit_equal(by_name(back), pixels)
+    spec = back.spec
+    assert (spec.x, spec.y, spec.full_width, spec.full_height) == (10, 20, 100, 90)
+    formats = dict(zip(spec.channelnames, (str(f) for f in spec.channelformats)))
+    assert formats.pop("depth.Z") == "float" and set(formats.values()) == {"half"}
+    assert spec.getattribute("studio:shot") == "sh010"
+    assert spec.getattribute("atw:model") == "rig"
+    assert '"a":1' in spec.getattribute("atw:params")
+
+
+def test_multipart_exr_passes_other_parts_through(tmp_path, rng):
+    src = tmp_path / "parts.exr"
+    specs = [oiio.ImageSpec(8, 6, 3, "half"), oiio.ImageSpec(8, 6, 1, "float")]
+    specs[1].channelnames = ("Z",)
+    data = [rng.standard_normal((6, 8, 3)).astype(np.float16).astype(np.float32),
+            rng.standard_normal((6, 8, 1)).astype(np.float32)]
+    out = oiio.ImageOutput.create(str(src))
+    assert out.open(str(src), specs)
+    assert out.write_image(data[0])
+    assert out.open(str(src), specs[1], "AppendSubimage")
+    assert out.write_image(data[1])
+    out.close()
+    plate = read_image(src)
+    assert len(plate.other_parts) == 1
+    write_image(tmp_path / "copy.exr", plate)
+    inp = oiio.ImageInput.open(str(tmp_path / "copy.exr"))
+    assert inp.seek_subimage(1, 0)
+    assert np.array_equal(inp.read_image("float").reshape(6, 8, 1), data[1])
+    inp.close()
+
+
+def test_truncated_exr_is_a_clear_error(tmp_path, rng):
+    src = tmp_path / "plate.1001.exr"
+    write_multilayer_exr(src, rng)
+    data = src.read_bytes()
+    src.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"plate\.1001\.exr \(frame 1001\): unreadable"):
+        read_image(src, frame=1001)
+
+
+def test_nan_pixel_is_a_clear_error(tmp_path):
+    pixels = np.ones((4, 5, 3), np.float32)
+    pixels[2, 3, 1] = np.nan
+    write_image(tmp_path / "nan.exr", ImagePlate.from_array(pixels, ("R", "G", "B")))
+    with pytest.raises(InputError, match=r"nan\.exr.*NaN or Inf pixel at x=3, y=2"):
+        read_image(tmp_path / "nan.exr")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="file not found"):
+        read_image(tmp_path / "nope.exr", frame=3)
+
+
+def test_png_round_trip_is_display_referred(tmp_path):
+    ramp = np.linspace(0, 1, 256, dtype=np.float32)
+    srgb = np.stack([np.tile(ramp, (4, 1))] * 3, -1)
+    write_image(tmp_path / "ramp.png", ImagePlate.from_array(srgb, ("R", "G", "B"),
+                                                             "sRGB Encoded Rec.709 (sRGB)"))
+    back = read_image(tmp_path / "ramp.png")
+    assert back.colourspace == "sRGB Encoded Rec.709 (sRGB)"
+    assert np.abs(back.pixels - srgb).max() <= 0.5 / 255 + 1e-6
+
+
+def test_write_is_atomic_on_failure(tmp_path):
+    bad = ImagePlate.from_array(np.zeros((4, 4, 3), np.float32), ("R", "G", "B"))
+    with pytest.raises(Exception):
+        write_image(tmp_path / "out.unknownformat", bad)
+    assert list(tmp_path.iterdir()) == []

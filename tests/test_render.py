@@ -1,0 +1,180 @@
+"""The render API and the `atw` CLI end to end: identity, real faces, errors, sequences, demo."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import OpenImageIO as oiio
+import pytest
+
+from atw_ofx import colour
+from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.face.detect import detect_face
+from atw_ofx.imageio import ImagePlate, read_image, write_image
+from atw_ofx.models import LandmarkRig
+from atw_ofx.render import RenderOptions, render_frame
+from conftest import run_atw
+from test_imageio import assert_bit_equal, by_name, write_multilayer_exr
+
+
+def face_to_exr(src_path, dst_path):
+    """A real face plate as a scene-linear half EXR with alpha and an extra layer (diffuse)."""
+    src = read_image(src_path)
+    linear = colour.convert(src.rgb(), src.colourspace, colour.DEFAULT_PLATE_SPACE)
+    linear = linear.astype(np.float16).astype(np.float32)
+    pixels = np.concatenate([linear, np.ones_like(linear[..., :1]), linear * 0.5], -1)
+    plate = ImagePlate.from_array(pixels, ("R", "G", "B", "A", "diffuse.R", "diffuse.G",
+                                           "diffuse.B"))
+    write_image(dst_path, plate)
+    return dst_path
+
+
+@pytest.fixture(scope="module")
+def face_exr(tmp_path_factory, ffhq_plate_path):
+    return face_to_exr(ffhq_plate_path, tmp_path_factory.mktemp("face") / "face.exr")
+
+
+def test_identity_cli_is_bit_exact_with_extra_layers(tmp_path, rng):
+    """All AUs 0: EXR in → EXR out bit-identical, every layer, no face detection needed."""
+    src = tmp_path / "plate.exr"
+    pixels = write_multilayer_exr(src, rng)
+    result = run_atw("render", str(src), "-o", str(tmp_path / "out.exr"), "--face-box", "4,4,32",
+                     "-q")
+    assert result.returncode == 0, result.stderr
+    assert_bit_equal(by_name(read_image(tmp_path / "out.exr")), pixels)
+
+
+@pytest.mark.parametrize("face_id", ["2", "5"])
+def test_smile_moves_mouth_corners_up_and_out(face_id, shared_data, tmp_path):
+    """AU12 = 4 on a real 1024 px face: re-detected mouth corners go up and outward; every pixel
+    outside the matte is unchanged; other layers untouched. (Faces already smiling widely make
+    the 68-point re-detection too noisy to measure a corner, so two neutral-ish ones are used.)"""
+    plate = read_image(face_to_exr(shared_data / "plates" / "ffhq_atw" / f"{face_id}.png",
+                                   tmp_path / "face.exr"))
+    result = render_frame(plate, au_vector(parse_au_assignments(["AU12=4"])), LandmarkRig(),
+                          options=RenderOptions(aovs=("matte", "motion")))
+    out = result.plate
+    before = result.face.landmarks
+    after = detect_face(out.rgb(), out.colourspace).landmarks
+    iod = np.linalg.norm(before[36:42].mean(0) - before[42:48].mean(0))
+    for corner, outward in ((48, -1.0), (54, 1.0)):
+        up = (before[corner, 1] - after[corner, 1]) / iod
+        out_shift = outward * (after[corner, 0] - before[corner, 0]) / iod
+        assert up > 0.04, (corner, up)
+        assert out_shift > 0.04, (corner, out_shift)
+    # Eyes and nose bridge stay put (the rig moves the mouth, not the head).
+    assert np.abs(after[27:31] - before[27:31]).max() / iod < 0.03
+    channels = by_name(out)
+    outside = channels["matte.A"] == 0
+    assert outside.mean() > 0.1
+    for name in plate.channels:
+        assert np.array_equal(channels[name][outside], by_name(plate)[name][outside]), name
+    for name in ("diffuse.R", "diffuse.G", "diffuse.B", "A"):
+        assert np.array_equal(channels[name], by_name(plate)[name]), name
+    assert not np.array_equal(channels["R"], by_name(plate)["R"])
+    assert np.abs(channels["motion.v"]).max() > 1.0
+
+
+def test_linear_values_survive_a_render(face_exr, tmp_path):
+    """Highlights above 1 and negative values in the face keep their range through the warp."""
+    plate = read_image(face_exr)
+    face = render_frame(plate, au_vector(), LandmarkRig()).face
+    box = face.box
+    pixels = plate.pixels.copy()
+    mouth = face.landmarks[48:68]
+    x0, y0 = mouth.min(0).astype(int) - 10
+    x1, y1 = mouth.max(0).astype(int) + 10
+    pixels[y0:y1, x0:x1, :3] *= 40.0  # a hot spot, well above 1
+    pixels[y0:y1, x0:x0 + 8, :3] = -0.25  # and some negatives
+    hot = plate.with_pixels(pixels)
+    result = render_frame(hot, au_vector(parse_au_assignments(["AU12=4", "AU25=3"])),
+                          LandmarkRig(), face=face)
+    region = result.plate.pixels[y0 - 20:y1 + 20, x0 - 20:x1 + 20, :3]
+    assert region.max() > 20.0 and region.min() < -0.2
+    assert not np.array_equal(result.plate.pixels, pixels)
+    assert box == result.face.box
+
+
+def test_no_face_is_a_clear_error(tmp_path):
+    noise = np.random.default_rng(1).uniform(0.2, 0.3, (200, 300, 3)).astype(np.float32)
+    write_image(tmp_path / "noface.exr", ImagePlate.from_array(noise, ("R", "G", "B")))
+    result = run_atw("render", str(tmp_path / "noface.exr"), "-o", str(tmp_path / "o.exr"),
+                     "--au", "AU12=3")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "noface.exr" in lines[0] and "no face" in lines[0]
+    assert not (tmp_path / "o.exr").exists()
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--au", "AU13=2"], "unknown AU 'AU13'"),
+    (["--aus", "missing.json"], "missing.json: AU curves file not found"),
+    (["--au", "AU12=9"], "outside 0–5"),
+])
+def test_bad_au_input_is_a_clear_error(tmp_path, args, needle):
+    write_image(tmp_path / "p.exr", ImagePlate.from_array(np.ones((8, 8, 3), np.float32)))
+    result = run_atw("render", str(tmp_path / "p.exr"), "-o", str(tmp_path / "o.exr"), *args,
+                     cwd=tmp_path)
+    assert result.returncode == 2 and needle in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sequence_with_curves_and_a_missing_frame(face_exr, tmp_path):
+    plate = read_image(face_exr)
+    small = plate.with_pixels(plate.pixels)  # same face; three frames
+    for f in (1001, 1002, 1003):
+        write_image(tmp_path / f"plate.{f}.exr", small)
+    curves = tmp_path / "aus.json"
+    curves.write_text(json.dumps({"curves": {"AU12": [[1001, 0], [1003, 4]]}}))
+    result = run_atw("render", str(tmp_path / "plate.####.exr"), "--aus", str(curves),
+                     "-o", str(tmp_path / "out" / "atw.%04d.exr"), "--frames", "1001-1003",
+                     "--face-box", "0,0,1024")
+    assert result.returncode == 0, result.stderr
+    first = read_image(tmp_path / "out" / "atw.1001.exr")
+    last = read_image(tmp_path / "out" / "atw.1003.exr")
+    assert np.array_equal(first.pixels, read_image(tmp_path / "plate.1001.exr").pixels)
+    assert not np.array_equal(last.pixels, first.pixels)
+    spec = oiio.ImageInput.open(str(tmp_path / "out" / "atw.1003.exr")).spec()
+    assert json.loads(spec.getattribute("atw:params"))["aus"][8] == 4.0
+    # A gap in the input is reported before any work starts, naming the frame.
+    (tmp_path / "plate.1002.exr").unlink()
+    result = run_atw("render", str(tmp_path / "plate.####.exr"), "--frames", "1001-1003",
+                     "-o", str(tmp_path / "again" / "atw.####.exr"))
+    assert result.returncode == 2 and "missing input frames 1002" in result.stderr
+    assert not (tmp_path / "again").exists()
+
+
+def test_video_input(shared_data, tmp_path):
+    clip = shared_data / "video" / "pyfeat_single_face_640x360.mp4"
+    result = run_atw("render", str(clip), "-o", str(tmp_path / "v.####.exr"), "--frames", "1-2",
+                     "--au", "AU12=3", "-q")
+    assert result.returncode == 0, result.stderr
+    out = read_image(tmp_path / "v.0002.exr")
+    assert out.pixels.shape == (360, 640, 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.0001.exr", "v.0002.exr"]
+
+
+def test_demo_command(tmp_path):
+    """The README's demo command, shortened: EXR frames, a contact sheet and an mp4 preview."""
+    result = run_atw("demo", "-o", str(tmp_path / "demo"), "--frames", "3")
+    assert result.returncode == 0, result.stderr
+    demo = tmp_path / "demo"
+    frames = sorted(demo.glob("atw.*.exr"))
+    assert [f.name for f in frames] == ["atw.0001.exr", "atw.0002.exr", "atw.0003.exr"]
+    first, last = read_image(frames[0]), read_image(frames[-1])
+    plate = read_image(demo / "plate.exr")
+    assert np.array_equal(first.pixels[..., :3], plate.pixels)  # frame 1: all AUs at 0
+    assert not np.array_equal(last.pixels[..., :3], plate.pixels)
+    assert {"motion.u", "stmap.s", "matte.A"} <= set(last.channels)
+    assert read_image(demo / "contact_sheet.png").pixels.shape[2] == 3
+    import av
+    with av.open(str(demo / "preview.mp4")) as clip:
+        assert sum(1 for _ in clip.decode(video=0)) == 3
+
+
+def test_core_never_imports_a_host():
+    code = ("import sys, atw_ofx.cli, atw_ofx.render, atw_ofx.demo, host_adapters, kernels;"
+            "bad = [m for m in sys.modules if m.split('.')[0] in "
+            "('nuke', 'hiero', 'DaVinciResolveScript', 'fusionscript', 'BlackmagicFusion')];"
+            "print(bad); sys.exit(bool(bad))")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
