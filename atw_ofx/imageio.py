@@ -25,6 +25,8 @@ from .errors import InputError
 #: Extensions whose pixels are scene-linear by default; everything else is display-referred.
 LINEAR_EXTENSIONS = {".exr", ".hdr", ".sxr", ".mxr"}
 MAIN_COLOUR = ("R", "G", "B")
+#: Integer depth written for display-referred formats (8 bits unless the format holds more).
+DISPLAY_BIT_DEPTH = {".tif": "uint16", ".tiff": "uint16", ".dpx": "uint16", ".png": "uint16"}
 
 
 @dataclass
@@ -55,7 +57,11 @@ class ImagePlate:
         if pixels.ndim == 2:
             pixels = pixels[..., None]
         h, w, c = pixels.shape
-        channels = tuple(channels or ("R", "G", "B", "A")[:c] if c <= 4 else channels)
+        if channels is None:
+            if c > 4:
+                raise ValueError(f"from_array: {c} channels need names")
+            channels = ("Y",) if c == 1 else ("R", "G", "B", "A")[:c]
+        channels = tuple(channels)
         spec = oiio.ImageSpec(w, h, c, pixel_type)
         spec.channelnames = channels
         return cls(pixels, channels, spec, colourspace)
@@ -179,7 +185,8 @@ def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict 
             specs.append(spec)
     else:
         pixels = _display_pixels(plate, path)
-        spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], "uint8")
+        depth = DISPLAY_BIT_DEPTH.get(path.suffix.lower(), "uint8")
+        spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], depth)
         if pixels.shape[2] == 4:
             spec.channelnames = ("R", "G", "B", "A")
         specs, parts = [spec], [(spec, pixels)]

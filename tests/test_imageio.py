@@ -98,14 +98,24 @@ def test_missing_file(tmp_path):
         read_image(tmp_path / "nope.exr", frame=3)
 
 
-def test_png_round_trip_is_display_referred(tmp_path):
+@pytest.mark.parametrize("ext,tolerance", [(".png", 0.5 / 65535), (".tif", 0.5 / 65535),
+                                           (".dpx", 0.5 / 1023), (".jpg", 3 / 255)])
+def test_display_formats_round_trip(tmp_path, ext, tolerance):
     ramp = np.linspace(0, 1, 256, dtype=np.float32)
-    srgb = np.stack([np.tile(ramp, (4, 1))] * 3, -1)
-    write_image(tmp_path / "ramp.png", ImagePlate.from_array(srgb, ("R", "G", "B"),
-                                                             "sRGB Encoded Rec.709 (sRGB)"))
-    back = read_image(tmp_path / "ramp.png")
+    srgb = np.stack([np.tile(ramp, (8, 1))] * 3, -1)
+    write_image(tmp_path / f"ramp{ext}", ImagePlate.from_array(srgb, ("R", "G", "B"),
+                                                               "sRGB Encoded Rec.709 (sRGB)"))
+    back = read_image(tmp_path / f"ramp{ext}")
     assert back.colourspace == "sRGB Encoded Rec.709 (sRGB)"
-    assert np.abs(back.pixels - srgb).max() <= 0.5 / 255 + 1e-6
+    assert back.pixels.shape == srgb.shape
+    assert np.abs(back.pixels - srgb).max() <= tolerance + 1e-6
+
+
+def test_linear_plate_to_png_is_encoded(tmp_path):
+    """A linear 0.18 grey is written as sRGB ≈ 0.46, not as 0.18."""
+    grey = np.full((4, 4, 3), 0.18, np.float32)
+    write_image(tmp_path / "grey.png", ImagePlate.from_array(grey, ("R", "G", "B")))
+    assert read_image(tmp_path / "grey.png").pixels.mean() == pytest.approx(0.4614, abs=2e-3)
 
 
 def test_write_is_atomic_on_failure(tmp_path):

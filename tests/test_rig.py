@@ -1,0 +1,91 @@
+"""The landmark AU rig: documented directions, linear in intensity, never folds or crosses."""
+import numpy as np
+import pytest
+
+from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.colour import DEFAULT_DISPLAY_FILE_SPACE
+from atw_ofx.conventions import AU_NAMES
+from atw_ofx.demo import demo_face_path
+from atw_ofx.face import CropBox, face_matte
+from atw_ofx.face.detect import detect_face
+from atw_ofx.imageio import read_image
+from atw_ofx.models.rig import MIN_JACOBIAN, FaceFrame, LandmarkRig, with_cheeks
+
+
+@pytest.fixture(scope="module")
+def landmarks_128():
+    """Real landmarks (the shipped demo portrait) on the rig's 128 px crop grid."""
+    plate = read_image(demo_face_path())
+    face = detect_face(plate.rgb(), DEFAULT_DISPLAY_FILE_SPACE)
+    return CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, 128)
+
+
+def aus(*items):
+    return au_vector(parse_au_assignments(list(items)))
+
+
+def face_coords(landmarks, moved):
+    frame = FaceFrame(with_cheeks(landmarks))
+    return moved @ frame.x / frame.iod, moved @ frame.y / frame.iod, frame
+
+
+def test_smile_moves_corners_up_and_out(landmarks_128):
+    moved = LandmarkRig().displacements(landmarks_128, aus("AU12=5"))
+    x, y, _ = face_coords(landmarks_128, moved)
+    assert x[48] < -0.1 and x[54] > 0.1  # outward on both sides
+    assert y[48] < -0.1 and y[54] < -0.1  # up
+    assert np.abs(moved[27:31]).max() == 0  # nose bridge pinned
+
+
+@pytest.mark.parametrize("au,index,axis,sign", [
+    ("AU01", 21, "y", -1), ("AU02", 17, "y", -1), ("AU04", 19, "y", +1), ("AU05", 37, "y", -1),
+    ("AU09", 33, "y", -1), ("AU10", 51, "y", -1), ("AU15", 48, "y", +1), ("AU17", 8, "y", -1),
+    ("AU20", 54, "x", +1), ("AU25", 57, "y", +1), ("AU26", 8, "y", +1), ("AU45", 37, "y", +1),
+    ("AU06", 41, "y", -1), ("AU07", 46, "y", -1), ("AU23", 51, "y", +1), ("AU14", 54, "x", +1),
+])
+def test_each_au_moves_its_landmark(landmarks_128, au, index, axis, sign):
+    x, y, _ = face_coords(landmarks_128, LandmarkRig().displacements(landmarks_128, aus(f"{au}=5")))
+    value = {"x": x, "y": y}[axis][index]
+    assert sign * value > 0.01, (au, value)
+
+
+def test_linear_in_intensity(landmarks_128):
+    rig = LandmarkRig()
+    full = rig.displacements(landmarks_128, aus("AU12=5"))
+    half = rig.displacements(landmarks_128, aus("AU12=2.5"))
+    np.testing.assert_allclose(half, full / 2, atol=1e-9)
+
+
+def test_blink_closes_without_crossing(landmarks_128):
+    moved = LandmarkRig().displacements(landmarks_128, aus("AU45=5", "AU05=5", "AU07=5"))
+    _, _, frame = face_coords(landmarks_128, moved)
+    points = with_cheeks(landmarks_128) + moved
+    for upper, lower in ((37, 41), (38, 40), (43, 47), (44, 46)):
+        gap = frame.down(points[lower] - points[upper]) / frame.iod
+        assert 0.0 < gap < 0.05, (upper, lower, gap)
+
+
+def test_everything_at_five_never_folds(landmarks_128):
+    rig = LandmarkRig()
+    matte = face_matte(landmarks_128, 128)
+    field = rig.field(landmarks_128, np.full(len(AU_NAMES), 5.0, np.float32), matte)
+    det = ((1 + np.gradient(field[0], axis=1)) * (1 + np.gradient(field[1], axis=0))
+           - np.gradient(field[0], axis=0) * np.gradient(field[1], axis=1))
+    assert det.min() >= MIN_JACOBIAN - 1e-6
+    assert np.abs(field).max() > 1.0
+    moved = rig.displacements(landmarks_128, np.full(len(AU_NAMES), 5.0, np.float32))
+    points = with_cheeks(landmarks_128) + moved
+    frame = FaceFrame(with_cheeks(landmarks_128))
+    for upper, lower in ((61, 67), (62, 66), (63, 65), (37, 41), (43, 47)):
+        assert frame.down(points[lower] - points[upper]) >= -1e-9
+
+
+def test_no_aus_no_motion(landmarks_128):
+    matte = face_matte(landmarks_128, 128)
+    assert not LandmarkRig().field(landmarks_128, au_vector(), matte).any()
+
+
+def test_field_is_cut_to_the_matte(landmarks_128):
+    matte = face_matte(landmarks_128, 128)
+    field = LandmarkRig().field(landmarks_128, aus("AU26=5", "AU12=5"), matte)
+    assert not field[:, matte == 0].any()
