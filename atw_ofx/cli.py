@@ -59,10 +59,11 @@ def cmd_render(args) -> int:
         args.input, args.output, curves, load_model(args.model),
         frames=parse_frames(args.frames) if args.frames else None,
         face_box=CropBox.parse(args.face_box) if args.face_box else None,
-        options=options, progress=not args.quiet, pixel_type=args.pixel_type)
-    if not args.quiet:
-        print(f"atw: wrote {len(written)} frame(s): {written[0]}"
-              + (f" … {written[-1]}" if len(written) > 1 else ""), file=sys.stderr)
+        options=options, progress=not args.quiet, pixel_type=args.pixel_type,
+        skip_existing=args.skip_existing)
+    if written and not args.quiet:
+        print(f"atw: wrote {written[0]}" + (f" … {written[-1]}" if len(written) > 1 else ""),
+              file=sys.stderr)
     return 0
 
 
@@ -107,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--frames", help="frame spec, e.g. 1001-1100, 1001-1100x2, 1,5,9-12")
     render.add_argument("--pixel-type", choices=("half", "float"), default=None,
                         help="EXR pixel type of the output (default: as the input)")
+    render.add_argument("--skip-existing", action="store_true",
+                        help="leave outputs that already exist (resume an interrupted render)")
     render.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     _add_render_options(render)
     render.set_defaults(func=cmd_render)

@@ -160,6 +160,17 @@ def provenance(model: str, params: dict) -> dict[str, str]:
     }
 
 
+def temporary_name(path: Path) -> Path:
+    """The hidden name a file is written under before it is renamed to ``path``."""
+    return path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete what a killed earlier run left under :func:`temporary_name` for ``path``."""
+    for stale in path.parent.glob(f".{path.stem}.tmp*{path.suffix}"):
+        stale.unlink(missing_ok=True)
+
+
 def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict | None = None,
                 pixel_type: str | None = None) -> None:
     """Write ``plate`` to ``path`` atomically (temp name in the same folder, then rename).
@@ -170,7 +181,8 @@ def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict 
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
+    remove_stale_temporaries(path)
+    tmp = temporary_name(path)
     linear_file = path.suffix.lower() in LINEAR_EXTENSIONS
     if linear_file:
         parts = [(plate.spec, plate.pixels)] + list(plate.other_parts)
@@ -179,6 +191,10 @@ def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict 
             spec = oiio.ImageSpec(spec)
             if pixel_type:
                 spec.set_format(oiio.TypeDesc(pixel_type))
+            if not spec.getattribute("DateTime"):
+                # OIIO stamps the write time when none is set; an empty one keeps reruns
+                # byte-identical (an input's own DateTime is kept as it was).
+                spec.attribute("DateTime", "")
             if i == 0 and attributes:
                 for key, value in attributes.items():
                     spec.attribute(key, str(value))

@@ -16,8 +16,10 @@ One frame, in order (ARCHITECTURE §1):
 from __future__ import annotations
 
 import dataclasses
-import logging
+import json
+import os
 import sys
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,7 +37,6 @@ from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, down, reswarp, up
 from .sequence import check_frames_exist, frame_path, frames_on_disk, is_sequence
 from .video import is_video, read_frames
 
-log = logging.getLogger(__name__)
 AOVS = ("motion", "stmap", "matte")
 
 
@@ -135,7 +136,7 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         if exc.path is None:
             raise type(exc)(exc.message, path=plate.path or None, frame=frame) from None
         raise
-    delta = _refinement_delta(result, plate.colourspace, model.colourspace, len(colour_idx))
+    delta = _refinement_delta(result, plate.colourspace, model.colourspace)
 
     s = box.size
     matte_s = up(torch.from_numpy(matte_r)[None, None], (s, s))[0, 0].numpy()
@@ -164,7 +165,7 @@ def _colour_positions(plate: ImagePlate, main: list[int]) -> list[int]:
     return [main.index(i) if i in main else 0 for i in plate.rgb_indices()]
 
 
-def _refinement_delta(result, plate_space: str, model_space: str, n_colour: int):
+def _refinement_delta(result, plate_space: str, model_space: str):
     """``lin(O^r) − lin(O^w)`` as ``1×3×R×R``, or None when the refinement changed nothing."""
     if result.refined is result.warped or torch.equal(result.refined, result.warped):
         return None
@@ -204,20 +205,28 @@ def _aov_layers(plate: ImagePlate, box: CropBox, flow_s: MotionField, matte_s: n
 def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: MotionModel, *,
                     frames: list[int] | None = None, face_box: CropBox | None = None,
                     options: RenderOptions | None = None, progress: bool = True,
-                    pixel_type: str | None = None) -> list[str]:
-    """Render an image or a sequence pattern to ``output_path`` (a pattern for sequences).
+                    pixel_type: str | None = None, skip_existing: bool = False) -> list[str]:
+    """Render an image, a sequence pattern or a clip to ``output_path`` (a pattern for several).
 
-    Frames are checked to exist before any work starts; each output is written atomically.
-    Returns the written paths.
+    Input frames are checked to exist before any work starts; each output is written atomically,
+    so with ``skip_existing`` a rerun after a crash resumes where it stopped. Rendering is
+    deterministic: a rerun writes byte-identical files. On a terminal a progress bar shows
+    frames/s and ETA; elsewhere (a farm log) each frame prints one JSON line
+    ``{"frame": N, "seconds": S, "output": PATH}`` on stdout. Returns the paths written.
     """
     from tqdm import tqdm
 
     options = options or RenderOptions()
-    written = []
+    written, skipped = [], 0
     jobs = _frame_jobs(input_path, output_path, frames, options)  # lazy: clips decode as we go
     bar = tqdm(jobs, unit="frame", disable=not progress or not sys.stderr.isatty(),
                desc="atw render")
+    started = time.perf_counter()
     for frame, load, dst in bar:
+        if skip_existing and os.path.exists(dst):
+            skipped += 1
+            continue
+        t0 = time.perf_counter()
         plate = load()
         aus = curves.at(frame)
         result = render_frame(plate, aus, model, face=face_box, options=options, frame=frame)
@@ -226,8 +235,13 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
         write_image(dst, result.plate, attributes=provenance(model.name, params),
                     pixel_type=pixel_type)
         written.append(dst)
-        if progress and bar.disable:  # no terminal: one plain line per frame for logs
-            print(f"frame {frame} -> {dst}", file=sys.stderr)
+        if progress and bar.disable:
+            print(json.dumps({"frame": frame, "seconds": round(time.perf_counter() - t0, 3),
+                              "output": str(dst)}), flush=True)
+    if progress:
+        total = time.perf_counter() - started
+        print(f"atw: rendered {len(written)} frame(s), skipped {skipped} existing, "
+              f"{total:.1f} s", file=sys.stderr)
     return written
 
 

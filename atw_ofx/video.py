@@ -14,6 +14,7 @@ import av
 import numpy as np
 
 from .errors import InputError
+from .imageio import remove_stale_temporaries, temporary_name
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".mkv", ".avi"}
 
@@ -47,7 +48,8 @@ def write_preview(path: str | os.PathLike, frames: Iterable[np.ndarray], *, fps:
     ``codec``: ``"h264"`` (yuv420p, sizes rounded down to even) or ``"prores"`` (ProRes 422 HQ).
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
+    remove_stale_temporaries(path)
+    tmp = temporary_name(path)
     name, pix_fmt = {"h264": ("libx264", "yuv420p"), "prores": ("prores_ks", "yuv422p10le")}[codec]
     try:
         with av.open(str(tmp), mode="w") as container:
