@@ -153,3 +153,18 @@ def test_bad_arguments():
         reswarp(textured_plate(h=64, w=64), smooth_flow(), method="cubic")
     with pytest.raises(ValueError, match="unknown formulation"):
         reswarp(textured_plate(h=64, w=64), smooth_flow(), formulation="x")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize("method,formulation", ALL)
+def test_cuda_matches_cpu(method, formulation):
+    plate = textured_plate(h=640, w=480)
+    flow = smooth_flow()
+    delta = torch.randn(1, 3, 128, 128) * 0.01
+    cpu = reswarp(plate, flow, delta, method=method, formulation=formulation)
+    gpu = reswarp(plate.cuda(), MotionField(flow.px.cuda()), delta.cuda(), method=method,
+                  formulation=formulation)
+    torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-4, rtol=0)
+    zero = reswarp(plate.cuda(), MotionField.zeros(1, 128, 128, device="cuda"), None,
+                   method=method, formulation=formulation)
+    assert torch.equal(zero.cpu(), plate)
