@@ -62,8 +62,9 @@ def test_farm_log_lines(reference):
     _, result = reference
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["frame"] for line in lines] == list(FRAMES)
-    assert all(line["seconds"] > 0 and line["output"].endswith(f"{line['frame']}.exr")
-               for line in lines)
+    per_frame = [line["seconds"] for line in lines]  # a field of the log line, not a speed check
+    assert all(isinstance(t, float) and t > 0 for t in per_frame)
+    assert all(line["output"].endswith(f"{line['frame']}.exr") for line in lines)
     assert "rendered 6 frame(s)" in result.stderr
 
 
