@@ -87,7 +87,7 @@ def cmd_info(args) -> int:
     print(f"torch {torch.__version__}; cuda available: {torch.cuda.is_available()}")
     print(f"OCIO config: {colour.config().getName() or colour.BUILTIN_CONFIG}")
     print(f"face backends: {', '.join(BACKENDS)}")
-    print(f"models: rig (embedded)")
+    print("models: rig (embedded)")
     print(f"AUs: {' '.join(AU_NAMES)}")
     return 0
 
