@@ -59,10 +59,8 @@ def run_demo(out_dir: str | Path = "atw_demo", *, frames: int = 24,
     for frame in tqdm(range(1, frames + 1), desc="atw demo", unit="frame", file=sys.stderr):
         aus = curves.at(frame)
         result = render_frame(plate, aus, model, face=face, options=options, frame=frame)
-        params = {**options.as_params(), "aus": [round(float(a), 6) for a in aus],
-                  "face_box": face.box.as_text()}
         write_image(frame_path(pattern, frame), result.plate,
-                    attributes=provenance(model.name, params))
+                    attributes=provenance(model.name, options.frame_params(aus, face.box)))
         view = _face_view(result.plate, face.box)
         previews.append(view)
         if frame in sheet_frames:

@@ -57,8 +57,10 @@ class RenderOptions:
         if unknown:
             raise ATWError(f"unknown AOV {sorted(unknown)}; expected any of {', '.join(AOVS)}")
 
-    def as_params(self) -> dict:
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "device"}
+    def frame_params(self, aus: np.ndarray, box: CropBox) -> dict:
+        """What made one frame, for its provenance (the device does not change the result)."""
+        params = {k: v for k, v in dataclasses.asdict(self).items() if k != "device"}
+        return {**params, "aus": [round(float(a), 6) for a in aus], "face_box": box.as_text()}
 
 
 @dataclass(frozen=True)
@@ -180,12 +182,11 @@ def _aov_layers(plate: ImagePlate, box: CropBox, flow_s: MotionField, matte_s: n
     if not aovs:
         return {}
     h, w = plate.pixels.shape[:2]
-    x0, y0 = max(box.x, 0), max(box.y, 0)
-    x1, y1 = min(box.x + box.size, w), min(box.y + box.size, h)
-    cy, cx = slice(y0 - box.y, y1 - box.y), slice(x0 - box.x, x1 - box.x)
+    overlap = box.overlap(h, w)
     flow_plate = torch.zeros(1, 2, h, w)
-    if x0 < x1 and y0 < y1:
-        flow_plate[:, :, y0:y1, x0:x1] = flow_s.px[:, :, cy, cx].cpu()
+    if overlap is not None:
+        (py, px), (cy, cx) = overlap
+        flow_plate[:, :, py, px] = flow_s.px[:, :, cy, cx].cpu()
     field_plate = MotionField(flow_plate)
     layers = {}
     if "motion" in aovs:
@@ -196,8 +197,8 @@ def _aov_layers(plate: ImagePlate, box: CropBox, flow_s: MotionField, matte_s: n
         layers["stmap.s"], layers["stmap.t"] = st[0], st[1]
     if "matte" in aovs:
         matte = np.zeros((h, w), np.float32)
-        if x0 < x1 and y0 < y1:
-            matte[y0:y1, x0:x1] = matte_s[cy, cx]
+        if overlap is not None:
+            matte[py, px] = matte_s[cy, cx]
         layers["matte.A"] = matte
     return layers
 
@@ -230,9 +231,8 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
         plate = load()
         aus = curves.at(frame)
         result = render_frame(plate, aus, model, face=face_box, options=options, frame=frame)
-        params = {**options.as_params(), "aus": [round(float(a), 6) for a in aus],
-                  "face_box": result.face.box.as_text()}
-        write_image(dst, result.plate, attributes=provenance(model.name, params),
+        write_image(dst, result.plate,
+                    attributes=provenance(model.name, options.frame_params(aus, result.face.box)),
                     pixel_type=pixel_type)
         written.append(dst)
         if progress and bar.disable:

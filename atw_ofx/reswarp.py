@@ -132,13 +132,13 @@ def reswarp(
     if formulation == "delta":
         flow_hi = flow_lo.resized(*full)
         out = flow_hi.warp(plate)
-        if delta_lo is not None:
-            out = out + _up_through(delta_lo, sizes)
         # Where nothing moves and nothing is refined the result *is* the plate; say so exactly
         # (a zero-offset lerp turns -0.0 into +0.0, and Inf neighbours into NaN).
         still = (flow_hi.px == 0).all(dim=1, keepdim=True)
         if delta_lo is not None:
-            still = still & (_up_through(delta_lo, sizes) == 0)
+            delta_hi = _up_through(delta_lo, sizes)
+            out = out + delta_hi
+            still = still & (delta_hi == 0)
         return torch.where(still, plate, out)
 
     # Paper formulation: residual pyramid I_k − Up(I_{k+1}), warped per level, coarse to fine.

@@ -61,6 +61,16 @@ class CropBox:
         """Plate positions → positions on a ``resolution``² grid covering this box."""
         return (points - np.array([self.x, self.y])) * (resolution / self.size)
 
+    def overlap(self, h: int, w: int):
+        """Where this box meets an ``h×w`` plate: ``(plate_slices, crop_slices)`` as (rows, cols),
+        or None when they do not meet."""
+        x0, y0 = max(self.x, 0), max(self.y, 0)
+        x1, y1 = min(self.x + self.size, w), min(self.y + self.size, h)
+        if x0 >= x1 or y0 >= y1:
+            return None
+        return ((slice(y0, y1), slice(x0, x1)),
+                (slice(y0 - self.y, y1 - self.y), slice(x0 - self.x, x1 - self.x)))
+
     def as_text(self) -> str:
         return f"{self.x},{self.y},{self.size}"
 
@@ -83,18 +93,16 @@ def paste(plate: np.ndarray, result: np.ndarray, matte: np.ndarray, box: CropBox
     channel is bit-identical to the input. Where the matte is 1 the result is taken exactly.
     """
     out = plate.copy()
-    h, w = plate.shape[:2]
-    x0, y0 = max(box.x, 0), max(box.y, 0)
-    x1, y1 = min(box.x + box.size, w), min(box.y + box.size, h)
-    if x0 >= x1 or y0 >= y1:
+    overlap = box.overlap(*plate.shape[:2])
+    if overlap is None:
         return out
-    cy, cx = slice(y0 - box.y, y1 - box.y), slice(x0 - box.x, x1 - box.x)
+    (py, px), (cy, cx) = overlap
     m = matte[cy, cx, None]
-    region = out[y0:y1, x0:x1][..., channels]
+    region = out[py, px][..., channels]
     new = result[cy, cx]
     # a + m·(b − a) at m < 1, b exactly at m = 1; untouched where m = 0.
     blended = np.where(m >= 1.0, new, region + m * (new - region))
-    out[y0:y1, x0:x1, channels] = np.where(m > 0, blended, region)
+    out[py, px, channels] = np.where(m > 0, blended, region)
     return out
 
 

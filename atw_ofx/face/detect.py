@@ -117,14 +117,3 @@ def detect_face(rgb: np.ndarray, colourspace: str, *, index: int = 0, path: str 
                           path=path, frame=frame)
     return faces[index]
 
-
-def landmarks_in_box(rgb: np.ndarray, colourspace: str, box_xyxy,
-                     backend_name: str = "dlib") -> np.ndarray:
-    """68 landmarks for a face known to be inside ``box_xyxy`` (used with ``--face-box``)."""
-    rgb8 = to_rgb8(rgb, colourspace)
-    be = backend(backend_name)
-    if not isinstance(be, DlibBackend):
-        raise NoFaceError(f"backend {be.name!r} cannot place landmarks in a given box")
-    x0, y0, x1, y1 = (int(round(v)) for v in box_xyxy)
-    shape = be._predictor(rgb8, be._dlib.rectangle(x0, y0, x1 - 1, y1 - 1))
-    return np.array([[p.x + 0.5, p.y + 0.5] for p in shape.parts()], np.float64)
