@@ -123,6 +123,30 @@ class AUCurves:
             curves[i] = Curve(np.array([0.0]), np.array([v], np.float32), "step")
         return AUCurves(curves)
 
+    def smoothed(self, sigma: float) -> "AUCurves":
+        """These curves low-passed by a Gaussian of ``sigma`` frames (``--au-filter``).
+
+        Each curve is sampled at every whole frame from ``4·sigma`` before its first key to as far
+        after its last, filtered, and kept as linear keys. The result depends on the curve
+        alone, never on which frames are rendered, so farm chunks agree with a single run.
+        """
+        if sigma <= 0:
+            return self
+        from scipy.ndimage import gaussian_filter1d
+
+        reach = int(np.ceil(4 * sigma))
+        out = {}
+        for i, curve in self.curves.items():
+            if len(curve.frames) < 2:
+                out[i] = curve
+                continue
+            frames = np.arange(np.floor(curve.frames[0]) - reach,
+                               np.ceil(curve.frames[-1]) + reach + 1, dtype=np.float64)
+            values = np.array([curve.at(f) for f in frames], np.float64)
+            filtered = gaussian_filter1d(values, sigma, mode="nearest")
+            out[i] = Curve(frames, np.clip(filtered, *AU_RANGE).astype(np.float32), "linear")
+        return AUCurves(out)
+
     def to_json(self) -> dict:
         return {
             "atw_au_curves": SCHEMA_VERSION,

@@ -1,6 +1,7 @@
 """The ``atw`` command line: ``render``, ``demo``, ``info``.
 
-Errors a user can act on print one line (``atw: error: <file> (frame N): <what>``) and exit 2.
+Errors a user can act on print one line (``atw: error: <file> (frame N): <what>``) and exit 2;
+with ``--on-error skip`` failed frames are reported as they happen and the exit status is 3.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from . import __version__
 from .errors import ATWError
 
 EXIT_USER_ERROR = 2
+#: Some frames failed and were skipped (``--on-error skip``); the others were rendered.
+EXIT_PARTIAL = 3
 
 
 def _add_render_options(p: argparse.ArgumentParser) -> None:
@@ -27,13 +30,20 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--face-box", metavar="X,Y,SIZE",
                    help="square face crop in plate pixels (top-left origin); default: detect")
     p.add_argument("--face-index", type=int, default=0,
-                   help="which detected face, largest first (default 0)")
+                   help="which detected face, largest first on the first frame; followed "
+                        "through the shot (default 0)")
     p.add_argument("--aov", default="", metavar="LIST",
                    help=f"extra EXR layers, comma-separated: {','.join(AOVS)}")
     p.add_argument("--colorspace", default=None,
                    help="OCIO colour space of the input (default: linear Rec.709 for EXR, "
                         "sRGB for PNG/JPEG/video)")
     p.add_argument("--device", default="cpu", help="torch device for ResWarp (cpu, cuda, cuda:N)")
+
+
+def _add_frame_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--frames", help="frame spec, e.g. 1001-1100, 1001-1100x2, 1,5,9-12")
+    p.add_argument("--frames-in", metavar="SPEC",
+                   help="keep only the --frames that are also in SPEC (farm chunks of a sparse job)")
 
 
 def _options(args):
@@ -45,25 +55,65 @@ def _options(args):
                          device=args.device)
 
 
-def cmd_render(args) -> int:
-    from .aus import AUCurves, load_curves, parse_au_assignments
-    from .face import CropBox
-    from .models import load_model
-    from .render import render_sequence
+def _frames(args) -> list[int] | None:
+    """``--frames`` narrowed by ``--frames-in`` (a farm chunk of a stepped or listed job)."""
     from .sequence import parse_frames
 
-    curves = load_curves(args.aus) if args.aus else AUCurves()
-    curves = curves.with_constants(parse_au_assignments(args.au or []))
-    options = _options(args)
-    written = render_sequence(
-        args.input, args.output, curves, load_model(args.model),
-        frames=parse_frames(args.frames) if args.frames else None,
+    frames = parse_frames(args.frames) if args.frames else None
+    if getattr(args, "frames_in", None):
+        allowed = set(parse_frames(args.frames_in))
+        if frames is None:
+            raise ATWError("--frames-in needs --frames")
+        frames = [f for f in frames if f in allowed]
+    return frames
+
+
+def _batch_options(args):
+    from .batch import BatchOptions
+    from .face import CropBox
+    from .face.track import FaceTrack
+
+    return BatchOptions(
+        frames=_frames(args), skip_existing=getattr(args, "skip_existing", False),
+        on_error=getattr(args, "on_error", "stop"), workers=getattr(args, "workers", 1),
+        pixel_type=getattr(args, "pixel_type", None), progress=not getattr(args, "quiet", False),
         face_box=CropBox.parse(args.face_box) if args.face_box else None,
-        options=options, progress=not args.quiet, pixel_type=args.pixel_type,
-        skip_existing=args.skip_existing)
+        track=FaceTrack.load(args.track) if getattr(args, "track", None) else None)
+
+
+def cmd_render(args) -> int:
+    from .aus import AUCurves, load_curves, parse_au_assignments
+    from .batch import render_sequence, write_sequence_preview
+    from .models import load_model
+
+    curves = load_curves(args.aus) if args.aus else AUCurves()
+    curves = curves.smoothed(args.au_filter).with_constants(parse_au_assignments(args.au or []))
+    options, batch = _options(args), _batch_options(args)
+    if args.ray:
+        from .distribute import render_on_ray
+
+        report = render_on_ray(args.ray, args.input, args.output, curves, args.model,
+                               options=options, batch=batch, chunk=args.chunk)
+    else:
+        report = render_sequence(args.input, args.output, curves, load_model(args.model),
+                                 options=options, batch=batch)
+    written = report.written
     if written and not args.quiet:
         print(f"atw: wrote {written[0]}" + (f" … {written[-1]}" if len(written) > 1 else ""),
               file=sys.stderr)
+    if args.preview:
+        write_sequence_preview(args.input, args.output, batch.frames, args.preview,
+                               codec=args.preview_codec)
+    return EXIT_PARTIAL if report.failed else 0
+
+
+def cmd_track(args) -> int:
+    from .batch import compute_track
+
+    track = compute_track(args.input, _frames(args), _options(args), _batch_options(args))
+    track.save(args.output)
+    missed = f"; not detected on {len(track.missed)} (interpolated)" if track.missed else ""
+    print(f"atw: tracked {len(track.frames)} frame(s){missed} → {args.output}", file=sys.stderr)
     return 0
 
 
@@ -105,14 +155,37 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--au", action="append", metavar="AUxx=V",
                         help="constant AU intensity 0-5 (repeatable; overrides --aus)")
     render.add_argument("--aus", metavar="FILE", help="AU curves: JSON (see README) or OpenFace CSV")
-    render.add_argument("--frames", help="frame spec, e.g. 1001-1100, 1001-1100x2, 1,5,9-12")
+    render.add_argument("--au-filter", type=float, default=0.0, metavar="SIGMA",
+                        help="low-pass the AU curves with a Gaussian of SIGMA frames (default off)")
+    _add_frame_options(render)
     render.add_argument("--pixel-type", choices=("half", "float"), default=None,
                         help="EXR pixel type of the output (default: as the input)")
     render.add_argument("--skip-existing", action="store_true",
                         help="leave outputs that already exist (resume an interrupted render)")
+    render.add_argument("--on-error", choices=("stop", "skip"), default="stop",
+                        help="a frame that cannot be rendered (corrupt input, no face): stop "
+                             "(default), or report it and render the rest (exit status 3)")
+    render.add_argument("--workers", type=int, default=1,
+                        help="frames rendered at once (decode and encode always overlap)")
+    render.add_argument("--track", metavar="FILE",
+                        help="face track from `atw track` (default: track the frames rendered)")
+    render.add_argument("--preview", metavar="CLIP",
+                        help="also write a preview clip (.mp4/.mov) of the rendered frames")
+    render.add_argument("--preview-codec", choices=("h264", "prores"), default="h264")
+    render.add_argument("--ray", metavar="ADDRESS",
+                        help="render chunks on a Ray cluster: 'auto' or HOST:PORT")
+    render.add_argument("--chunk", type=int, default=10, help="frames per Ray task (default 10)")
     render.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     _add_render_options(render)
     render.set_defaults(func=cmd_render)
+
+    track = sub.add_parser("track", help="track and smooth the face of a shot once, for farm "
+                                         "chunks to share (render --track)")
+    track.add_argument("input", help="sequence pattern, clip or image")
+    track.add_argument("-o", "--output", required=True, help="track file (JSON)")
+    _add_frame_options(track)
+    _add_render_options(track)
+    track.set_defaults(func=cmd_track)
 
     demo = sub.add_parser("demo", help="render the built-in demo (public-domain portrait)")
     demo.add_argument("-o", "--output", default="atw_demo", help="output folder (default atw_demo)")

@@ -40,3 +40,7 @@ class CurveError(ATWError):
 
 class ModelError(ATWError):
     """A model bundle is missing, mismatched or corrupt."""
+
+
+class OutputError(ATWError):
+    """An output could not be written (disk full, no permission, unwritable format)."""

@@ -20,7 +20,7 @@ import numpy as np
 import OpenImageIO as oiio
 
 from . import __version__, colour
-from .errors import InputError
+from .errors import InputError, OutputError
 
 #: Extensions whose pixels are scene-linear by default; everything else is display-referred.
 LINEAR_EXTENSIONS = {".exr", ".hdr", ".sxr", ".mxr"}
@@ -172,19 +172,49 @@ def remove_stale_temporaries(path: Path) -> None:
 
 
 def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict | None = None,
-                pixel_type: str | None = None) -> None:
+                pixel_type: str | None = None, frame: int | None = None) -> None:
     """Write ``plate`` to ``path`` atomically (temp name in the same folder, then rename).
 
     EXR keeps the plate's spec (windows, per-channel half/float, metadata, further parts); other
     formats get the main colour (and alpha) converted to the file's display encoding.
-    ``pixel_type`` ("half"/"float") overrides the EXR channel formats.
+    ``pixel_type`` ("half"/"float") overrides the EXR channel formats. A failed write (full disk,
+    no permission) raises :class:`OutputError` naming ``path`` and ``frame`` and leaves nothing
+    behind: neither a partial file under ``path`` nor the temporary.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path)
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror or exc}", path=path, frame=frame) from None
     tmp = temporary_name(path)
-    linear_file = path.suffix.lower() in LINEAR_EXTENSIONS
-    if linear_file:
+    specs, parts = _file_parts(plate, path, attributes, pixel_type)
+    out = oiio.ImageOutput.create(str(tmp))
+    if out is None:
+        raise OutputError(f"cannot write this format: {oiio.geterror()}", path=path, frame=frame)
+    try:
+        ok = out.open(str(tmp), specs) if len(specs) > 1 else out.open(str(tmp), specs[0])
+        for i, (_, pixels) in enumerate(parts):
+            if i and ok:
+                ok = out.open(str(tmp), specs[i], "AppendSubimage")
+            ok = ok and out.write_image(np.ascontiguousarray(pixels, np.float32))
+        ok = out.close() and ok
+        if not ok:
+            raise OutputError(f"write failed (disk full?): {out.geterror() or oiio.geterror()}",
+                              path=path, frame=frame)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"write failed: {exc.strerror or exc}", path=path, frame=frame) from None
+    except BaseException:
+        out.close()
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _file_parts(plate: ImagePlate, path: Path, attributes: dict | None, pixel_type: str | None):
+    """The ``ImageSpec`` and pixels of each part (subimage) the file at ``path`` will hold."""
+    if path.suffix.lower() in LINEAR_EXTENSIONS:
         parts = [(plate.spec, plate.pixels)] + list(plate.other_parts)
         specs = []
         for i, (spec, _) in enumerate(parts):
@@ -199,30 +229,13 @@ def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict 
                 for key, value in attributes.items():
                     spec.attribute(key, str(value))
             specs.append(spec)
-    else:
-        pixels = _display_pixels(plate, path)
-        depth = DISPLAY_BIT_DEPTH.get(path.suffix.lower(), "uint8")
-        spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], depth)
-        if pixels.shape[2] == 4:
-            spec.channelnames = ("R", "G", "B", "A")
-        specs, parts = [spec], [(spec, pixels)]
-    out = oiio.ImageOutput.create(str(tmp))
-    if out is None:
-        raise OSError(f"{path}: cannot write this format: {oiio.geterror()}")
-    try:
-        ok = out.open(str(tmp), specs) if len(specs) > 1 else out.open(str(tmp), specs[0])
-        for i, (_, pixels) in enumerate(parts):
-            if i and ok:
-                ok = out.open(str(tmp), specs[i], "AppendSubimage")
-            ok = ok and out.write_image(np.ascontiguousarray(pixels, np.float32))
-        if not ok:
-            raise OSError(f"{path}: write failed: {out.geterror()}")
-    except BaseException:
-        out.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    out.close()
-    os.replace(tmp, path)
+        return specs, parts
+    pixels = _display_pixels(plate, path)
+    depth = DISPLAY_BIT_DEPTH.get(path.suffix.lower(), "uint8")
+    spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], depth)
+    if pixels.shape[2] == 4:
+        spec.channelnames = ("R", "G", "B", "A")
+    return [spec], [(spec, pixels)]
 
 
 def _display_pixels(plate: ImagePlate, path: Path) -> np.ndarray:

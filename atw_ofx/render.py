@@ -1,7 +1,7 @@
 """The render API: one frame in, the animated frame (plus AOV layers) out; and the sequence loop.
 
-Every host and the CLI call :func:`render_frame` (one plate) or :func:`render_sequence` (files).
-One frame, in order (ARCHITECTURE §1):
+Every host and the CLI call :func:`render_frame` (one plate); :mod:`atw_ofx.batch` runs it over
+files. One frame, in order (ARCHITECTURE §1):
 
 1. locate the face (detected on the plate, or a given ``--face-box``) → square :class:`CropBox`;
 2. crop the main layer (R, G, B, A) at full resolution, linear light;
@@ -16,26 +16,19 @@ One frame, in order (ARCHITECTURE §1):
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import sys
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from . import colour
-from .aus import AUCurves
 from .conventions import MotionField
-from .errors import ATWError, InputError
-from .face import CropBox, crop, detect_face, ellipse_matte, face_matte, paste
+from .errors import ATWError
+from .face import CropBox, FacePlacement, crop, detect_face, ellipse_matte, face_matte, paste
 from .face.detect import detect_faces
-from .imageio import ImagePlate, provenance, read_image, write_image
+from .imageio import ImagePlate
 from .models import FaceContext, MotionModel
 from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, down, reswarp, up
-from .sequence import check_frames_exist, frame_path, frames_on_disk, is_sequence
-from .video import is_video, read_frames
 
 AOVS = ("motion", "stmap", "matte")
 
@@ -56,19 +49,19 @@ class RenderOptions:
         unknown = set(self.aovs) - set(AOVS)
         if unknown:
             raise ATWError(f"unknown AOV {sorted(unknown)}; expected any of {', '.join(AOVS)}")
+        try:
+            device = torch.device(self.device)
+        except RuntimeError:
+            raise ATWError(f"--device {self.device!r}: expected cpu, cuda or cuda:N") from None
+        if device.type == "cuda" and (not torch.cuda.is_available()
+                                      or (device.index or 0) >= torch.cuda.device_count()):
+            raise ATWError(f"--device {self.device}: no such CUDA device on this machine "
+                           f"({torch.cuda.device_count()} found)")
 
     def frame_params(self, aus: np.ndarray, box: CropBox) -> dict:
         """What made one frame, for its provenance (the device does not change the result)."""
         params = {k: v for k, v in dataclasses.asdict(self).items() if k != "device"}
         return {**params, "aus": [round(float(a), 6) for a in aus], "face_box": box.as_text()}
-
-
-@dataclass(frozen=True)
-class FacePlacement:
-    """Where the face is on the plate: its crop box and (if known) 68 landmarks in plate pixels."""
-
-    box: CropBox
-    landmarks: np.ndarray | None = None
 
 
 @dataclass
@@ -201,75 +194,3 @@ def _aov_layers(plate: ImagePlate, box: CropBox, flow_s: MotionField, matte_s: n
             matte[py, px] = matte_s[cy, cx]
         layers["matte.A"] = matte
     return layers
-
-
-def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: MotionModel, *,
-                    frames: list[int] | None = None, face_box: CropBox | None = None,
-                    options: RenderOptions | None = None, progress: bool = True,
-                    pixel_type: str | None = None, skip_existing: bool = False) -> list[str]:
-    """Render an image, a sequence pattern or a clip to ``output_path`` (a pattern for several).
-
-    Input frames are checked to exist before any work starts; each output is written atomically,
-    so with ``skip_existing`` a rerun after a crash resumes where it stopped. Rendering is
-    deterministic: a rerun writes byte-identical files. On a terminal a progress bar shows
-    frames/s and ETA; elsewhere (a farm log) each frame prints one JSON line
-    ``{"frame": N, "seconds": S, "output": PATH}`` on stdout. Returns the paths written.
-    """
-    from tqdm import tqdm
-
-    options = options or RenderOptions()
-    written, skipped = [], 0
-    jobs = _frame_jobs(input_path, output_path, frames, options)  # lazy: clips decode as we go
-    bar = tqdm(jobs, unit="frame", disable=not progress or not sys.stderr.isatty(),
-               desc="atw render")
-    started = time.perf_counter()
-    for frame, load, dst in bar:
-        if skip_existing and os.path.exists(dst):
-            skipped += 1
-            continue
-        t0 = time.perf_counter()
-        plate = load()
-        aus = curves.at(frame)
-        result = render_frame(plate, aus, model, face=face_box, options=options, frame=frame)
-        write_image(dst, result.plate,
-                    attributes=provenance(model.name, options.frame_params(aus, result.face.box)),
-                    pixel_type=pixel_type)
-        written.append(dst)
-        if progress and bar.disable:
-            print(json.dumps({"frame": frame, "seconds": round(time.perf_counter() - t0, 3),
-                              "output": str(dst)}), flush=True)
-    if progress:
-        total = time.perf_counter() - started
-        print(f"atw: rendered {len(written)} frame(s), skipped {skipped} existing, "
-              f"{total:.1f} s", file=sys.stderr)
-    return written
-
-
-def _frame_jobs(input_path: str, output_path: str, frames, options: RenderOptions):
-    """``(frame, load_plate, output_path)`` for each frame to render; inputs checked up front."""
-    if is_video(input_path):
-        if not is_sequence(output_path):
-            raise InputError("a video input needs an output pattern (e.g. out.####.exr)",
-                             path=output_path)
-        space = options.colourspace or colour.DEFAULT_DISPLAY_FILE_SPACE
-        wanted = set(frames) if frames is not None else None
-        for number, rgb in enumerate(read_frames(input_path), start=1):  # clips count from 1
-            if wanted is None or number in wanted:
-                plate = ImagePlate.from_array(rgb, ("R", "G", "B"), space)
-                plate.path = input_path
-                yield number, (lambda p=plate: p), frame_path(output_path, number)
-        return
-    if is_sequence(input_path):
-        frames = frames if frames is not None else frames_on_disk(input_path)
-        check_frames_exist(input_path, frames)
-        if not is_sequence(output_path):
-            raise InputError("a sequence input needs an output pattern (e.g. out.####.exr)",
-                             path=output_path)
-        for f in frames:
-            src = frame_path(input_path, f)
-            yield f, (lambda src=src, f=f: read_image(src, frame=f,
-                                                      colourspace=options.colourspace)), \
-                frame_path(output_path, f)
-        return
-    first = (frames or [1])[0]
-    yield first, (lambda: read_image(input_path, colourspace=options.colourspace)), output_path

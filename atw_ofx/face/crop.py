@@ -75,6 +75,14 @@ class CropBox:
         return f"{self.x},{self.y},{self.size}"
 
 
+@dataclass(frozen=True)
+class FacePlacement:
+    """Where the face is on the plate: its crop box and (if known) 68 landmarks in plate pixels."""
+
+    box: CropBox
+    landmarks: np.ndarray | None = None
+
+
 def crop(pixels: np.ndarray, box: CropBox) -> np.ndarray:
     """``size×size×C`` view of ``H×W×C`` pixels under ``box`` (edges repeated outside the plate)."""
     h, w = pixels.shape[:2]

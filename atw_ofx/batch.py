@@ -1,0 +1,332 @@
+"""Rendering a shot as a farm runs it: frame jobs, the face track, a prefetching pipeline, faults.
+
+:func:`render_sequence` renders an image, a sequence pattern or a clip:
+
+1. the frames are listed and every missing input is reported before any work starts;
+2. the face track is computed once for the whole shot (or loaded from ``atw track``), so the crop
+   does not jitter and every chunk of a farm job places the face identically;
+3. frames flow through three stages on their own threads — decode (prefetching ahead), render
+   (``workers`` frames at once), encode — so I/O overlaps compute;
+4. each output is written under a temporary name and renamed, so a killed render leaves no
+   partial file and ``skip_existing`` resumes it; rendering is deterministic, a rerun writes
+   byte-identical files;
+5. a frame that fails (corrupt input, no face) stops the render, or with ``on_error="skip"`` is
+   reported while the others render; a failed write (full disk) always stops it.
+
+Progress: a bar with frames/s and ETA on a terminal; elsewhere (a farm log) one JSON line per
+frame on stdout — ``{"frame", "seconds", "read_s", "render_s", "write_s", "output"}``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import torch
+
+from . import colour
+from .aus import AUCurves
+from .errors import ATWError, InputError, OutputError
+from .face import CropBox
+from .face.track import FaceTrack, OneEuro, track_faces
+from .imageio import ImagePlate, provenance, read_image, write_image
+from .models import MotionModel
+from .render import RenderOptions, render_frame
+from .sequence import check_frames_exist, frame_path, frames_on_disk, is_sequence
+from .video import frame_rate, is_video, read_frames, write_preview
+
+ON_ERROR = ("stop", "skip")
+
+
+@dataclass
+class BatchOptions:
+    """How a shot is worked through (the render options say how each frame looks)."""
+
+    frames: list[int] | None = None  # None: every frame of the input
+    skip_existing: bool = False  # leave outputs that exist (resume)
+    on_error: str = "stop"  # per-frame input faults: "stop" or "skip" (report, go on)
+    workers: int = 1  # frames rendered at once
+    prefetch: int = 2  # frames decoded ahead of the renderers
+    pixel_type: str | None = None  # EXR output "half" / "float"; None keeps the input's
+    progress: bool = True
+    face_box: CropBox | None = None  # a fixed crop; None: follow the detected face
+    track: FaceTrack | None = None  # a precomputed track (``atw track``); None: track the frames
+    smoothing: OneEuro = field(default_factory=OneEuro)
+
+    def __post_init__(self) -> None:
+        if self.on_error not in ON_ERROR:
+            raise ATWError(f"--on-error {self.on_error!r}: expected one of {', '.join(ON_ERROR)}")
+        if self.workers < 1:
+            raise ATWError(f"--workers {self.workers}: expected 1 or more")
+
+
+@dataclass(frozen=True)
+class FrameJob:
+    """One frame to render: its number, how to read its plate, where its output goes."""
+
+    frame: int
+    load: Callable[[], ImagePlate] = field(repr=False)
+    output: str | None  # None when only reading (the face track)
+
+
+@dataclass(frozen=True)
+class FrameTiming:
+    """Where one frame's wall time went (s): decode, render (model + ResWarp + paste), encode."""
+
+    frame: int
+    output: str
+    read_s: float
+    render_s: float
+    write_s: float
+
+    @property
+    def seconds(self) -> float:
+        return self.read_s + self.render_s + self.write_s
+
+
+@dataclass
+class BatchReport:
+    """What a batch did: outputs written, frames left as they were, frames that failed."""
+
+    written: list[str] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)  # frame → the one-line error
+    face_missed: list[int] = field(default_factory=list)  # interpolated track frames
+    timings: list[FrameTiming] = field(default_factory=list)
+    wall_s: float = 0.0
+    track_s: float = 0.0
+
+
+def frame_jobs(input_path: str, output_path: str | None, frames: list[int] | None,
+               colourspace: str | None = None) -> Iterator[FrameJob]:
+    """The :class:`FrameJob` of each frame to render, in order; inputs checked up front.
+
+    Sequences number frames as their files do; clips count from 1 and decode lazily, in order.
+    With ``output_path`` None the jobs only read (``job.output`` is None).
+    """
+    out = (lambda f: frame_path(output_path, f)) if output_path else (lambda f: None)
+    several = is_video(input_path) or is_sequence(input_path)
+    if several and output_path and not is_sequence(output_path):
+        raise InputError("a sequence or clip input needs an output pattern (e.g. out.####.exr)",
+                         path=output_path)
+    if is_video(input_path):
+        space = colourspace or colour.DEFAULT_DISPLAY_FILE_SPACE
+        wanted = set(frames) if frames is not None else None
+        for number, rgb in enumerate(read_frames(input_path), start=1):
+            if wanted is None or number in wanted:
+                plate = ImagePlate.from_array(rgb, ("R", "G", "B"), space)
+                plate.path = input_path
+                yield FrameJob(number, lambda p=plate: p, out(number))
+        return
+    if is_sequence(input_path):
+        frames = frames if frames is not None else frames_on_disk(input_path)
+        check_frames_exist(input_path, frames)
+        for f in frames:
+            src = frame_path(input_path, f)
+            yield FrameJob(f, lambda src=src, f=f: read_image(src, frame=f, colourspace=colourspace),
+                           out(f))
+        return
+    first = (frames or [1])[0]
+    yield FrameJob(first, lambda: read_image(input_path, colourspace=colourspace), output_path)
+
+
+def compute_track(input_path: str, frames: list[int] | None, options: RenderOptions,
+                  batch: BatchOptions) -> FaceTrack:
+    """Detect, follow and smooth the face over the frames of ``input_path``."""
+    jobs = frame_jobs(input_path, None, frames, options.colourspace)
+    return track_faces(((job.frame, job.load) for job in jobs), source=input_path,
+                       face_index=options.face_index, box=batch.face_box,
+                       backend_name=options.face_backend, smoothing=batch.smoothing,
+                       skip_errors=batch.on_error == "skip")
+
+
+def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: MotionModel, *,
+                    options: RenderOptions | None = None,
+                    batch: BatchOptions | None = None) -> BatchReport:
+    """Render ``input_path`` (image, pattern or clip) to ``output_path`` (a pattern for several).
+
+    Raises the first frame's :class:`ATWError` (or logs it and goes on with ``on_error="skip"``);
+    an :class:`OutputError` always stops the render. Returns the :class:`BatchReport`.
+    """
+    options = options or RenderOptions()
+    batch = batch or BatchOptions()
+    report = BatchReport()
+    started = time.perf_counter()
+    jobs = list(frame_jobs(input_path, output_path, batch.frames, options.colourspace)) \
+        if not is_video(input_path) else None
+    pending = jobs
+    if jobs is not None and batch.skip_existing:
+        pending = [job for job in jobs if not os.path.exists(job.output)]
+        report.skipped = [job.frame for job in jobs if os.path.exists(job.output)]
+    if pending == []:
+        _summary(report, batch, started)
+        return report
+
+    track = batch.track
+    if track is None:
+        t0 = time.perf_counter()
+        track = compute_track(input_path, batch.frames, options, batch)
+        report.track_s = time.perf_counter() - t0
+    report.face_missed = track.missed
+    if pending is None:  # a clip: decode again, lazily, now that the track is known
+        pending = _unskipped(frame_jobs(input_path, output_path, batch.frames, options.colourspace),
+                             batch, report)
+
+    def render(job: FrameJob, plate: ImagePlate):
+        aus = curves.at(job.frame)
+        result = render_frame(plate, aus, model, face=track.placement(job.frame), options=options,
+                              frame=job.frame)
+        return result.plate, provenance(model.name, options.frame_params(aus, result.face.box))
+
+    def write(job: FrameJob, rendered) -> None:
+        plate, attributes = rendered
+        write_image(job.output, plate, attributes=attributes, pixel_type=batch.pixel_type,
+                    frame=job.frame)
+
+    bar = _progress_bar(batch, len(pending) if isinstance(pending, list) else None)
+    with _torch_threads_shared_by(batch.workers):
+        for job, outcome in _pipeline(pending, render, write, batch):
+            if isinstance(outcome, FrameTiming):
+                report.written.append(job.output)
+                report.timings.append(outcome)
+                if bar is not None:
+                    bar.update()
+                elif batch.progress:
+                    print(json.dumps({"frame": job.frame, "seconds": round(outcome.seconds, 3),
+                                      "read_s": round(outcome.read_s, 3),
+                                      "render_s": round(outcome.render_s, 3),
+                                      "write_s": round(outcome.write_s, 3),
+                                      "output": job.output}), flush=True)
+            else:
+                report.failed[job.frame] = str(outcome)
+                print(f"atw: error: {outcome}", file=sys.stderr, flush=True)
+    if bar is not None:
+        bar.close()
+    _summary(report, batch, started)
+    return report
+
+
+def write_sequence_preview(input_path: str, output_path: str, frames: list[int] | None,
+                           preview_path: str, *, codec: str = "h264") -> None:
+    """Encode the rendered frames (read back from ``output_path``) as an sRGB preview clip.
+
+    The clip runs at the input clip's rate, or 24 fps for image sequences; EXR stays the master.
+    """
+    fps = frame_rate(input_path) if is_video(input_path) else 24
+    if frames is None and not is_sequence(output_path):
+        frames = [1]
+    jobs = frame_jobs(output_path, None, frames)
+
+    def display(job: FrameJob):
+        plate = job.load()
+        return colour.convert(plate.rgb(), plate.colourspace, colour.DEFAULT_DISPLAY_FILE_SPACE)
+
+    write_preview(preview_path, (display(job) for job in jobs), fps=fps, codec=codec)
+
+
+def _unskipped(jobs, batch: BatchOptions, report: BatchReport):
+    for job in jobs:
+        if batch.skip_existing and os.path.exists(job.output):
+            report.skipped.append(job.frame)
+        else:
+            yield job
+
+
+def _pipeline(jobs, render, write, batch: BatchOptions):
+    """Yield ``(job, FrameTiming | ATWError)`` in job order, reads and writes overlapping renders.
+
+    Three pools — one decoder, ``workers`` renderers, one encoder — chained by futures: a stage
+    waits only on the stage before it, so they cannot deadlock, and at most
+    ``workers + prefetch`` frames are in flight, which bounds memory.
+    """
+    def read_stage(job):
+        t0 = time.perf_counter()
+        return job.load(), time.perf_counter() - t0
+
+    def render_stage(job, read_future):
+        plate, read_s = read_future.result()
+        t0 = time.perf_counter()
+        return render(job, plate), read_s, time.perf_counter() - t0
+
+    def write_stage(job, render_future):
+        rendered, read_s, render_s = render_future.result()
+        t0 = time.perf_counter()
+        write(job, rendered)
+        return FrameTiming(job.frame, job.output, read_s, render_s, time.perf_counter() - t0)
+
+    readers = ThreadPoolExecutor(1, thread_name_prefix="atw-read")
+    renderers = ThreadPoolExecutor(batch.workers, thread_name_prefix="atw-render")
+    writers = ThreadPoolExecutor(1, thread_name_prefix="atw-write")
+    in_flight: deque = deque()
+    try:
+        jobs = iter(jobs)
+        while True:
+            for job in jobs:
+                reading = readers.submit(read_stage, job)
+                rendering = renderers.submit(render_stage, job, reading)
+                in_flight.append((job, writers.submit(write_stage, job, rendering)))
+                if len(in_flight) > batch.workers + batch.prefetch:
+                    break
+            if not in_flight:
+                return
+            job, writing = in_flight.popleft()
+            try:
+                yield job, writing.result()
+            except OutputError:
+                raise
+            except ATWError as exc:
+                if batch.on_error != "skip":
+                    raise
+                yield job, exc
+    finally:
+        for _, writing in in_flight:
+            writing.cancel()
+        for pool in (readers, renderers, writers):
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _torch_threads_shared_by:
+    """Split torch's intra-op threads between parallel renderers (so they do not oversubscribe)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def __enter__(self):
+        self.before = torch.get_num_threads()
+        if self.workers > 1:
+            torch.set_num_threads(max(1, self.before // self.workers))
+
+    def __exit__(self, *exc) -> None:
+        torch.set_num_threads(self.before)
+
+
+def _progress_bar(batch: BatchOptions, total: int | None):
+    """A tqdm bar (frames/s, ETA) on a terminal; None for farm logs and ``--quiet``."""
+    if not batch.progress or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="frame", desc="atw render")
+
+
+def _summary(report: BatchReport, batch: BatchOptions, started: float) -> None:
+    report.wall_s = time.perf_counter() - started
+    if not batch.progress:
+        return
+    if report.face_missed:
+        print(f"atw: warning: face not detected on {len(report.face_missed)} frame(s), "
+              f"placed by interpolation: {_spec(report.face_missed)}", file=sys.stderr)
+    failed = f", {len(report.failed)} failed ({_spec(report.failed)})" if report.failed else ""
+    print(f"atw: rendered {len(report.written)} frame(s), skipped {len(report.skipped)} existing"
+          f"{failed}, {report.wall_s:.1f} s", file=sys.stderr)
+
+
+def _spec(frames) -> str:
+    import fileseq
+
+    return str(fileseq.FrameSet(sorted(frames)))

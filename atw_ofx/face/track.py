@@ -1,0 +1,221 @@
+"""The face track of a shot: one person followed through its frames, landmarks smoothed.
+
+Detecting afresh on every frame makes the crop box and the matte jitter by a pixel or two
+(landmark noise), which paste-back turns into a shimmering edge. The track detects each frame once,
+follows one person (the face nearest to where that person was), fills frames the detector missed
+by interpolation, and smooths the landmarks with a One-Euro filter run forwards then backwards:
+the whole shot is known before rendering, so the smoothing can be zero-lag.
+
+Coordinates: plate pixels of the data window, top-left origin, y down (as :mod:`.detect`).
+Landmarks are stored rounded to 1/1024 px, which JSON round-trips exactly, so a track saved with
+``atw track`` and loaded by farm chunks or Ray workers places the face bit-identically to a
+single-process render.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..errors import ATWError, InputError, NoFaceError
+from .crop import CropBox, FacePlacement, crop
+from .detect import Face, detect_faces
+
+#: A face further than this many inter-ocular distances from the person's last position is
+#: someone else (or a false detection), not the person being followed.
+FOLLOW_GATE_IOD = 1.5
+#: Landmark positions are kept on this grid (px); powers of two survive JSON exactly.
+LANDMARK_QUANTUM = 1.0 / 1024.0
+TRACK_FORMAT = 1
+
+
+def inter_ocular(landmarks: np.ndarray) -> float:
+    """Distance between the eye centres of 68 landmarks (px)."""
+    return float(np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0)))
+
+
+def _eyes(landmarks: np.ndarray) -> np.ndarray:
+    return landmarks[36:48].mean(0)
+
+
+@dataclass(frozen=True)
+class OneEuro:
+    """The One-Euro filter (Casiez, Roussel & Vogel, CHI 2012) on landmark positions.
+
+    Positions are measured in inter-ocular distances (IOD) so one setting suits any plate size:
+    a still face is low-passed at ``min_cutoff`` Hz; the cutoff rises by ``beta`` Hz per IOD/s of
+    speed, so a moving head is followed without lag.
+    """
+
+    min_cutoff: float = 1.0
+    beta: float = 1.0
+    d_cutoff: float = 1.0
+    rate: float = 24.0  # frames per second of the shot
+
+    def _alpha(self, cutoff):
+        return 1.0 / (1.0 + self.rate / (2.0 * math.pi * cutoff))
+
+    def causal(self, x: np.ndarray) -> np.ndarray:
+        """Filter ``T×…`` samples along axis 0, each coordinate on its own."""
+        out = np.empty_like(x, dtype=np.float64)
+        out[0] = x[0]
+        speed = np.zeros_like(out[0])
+        a_d = self._alpha(self.d_cutoff)
+        for t in range(1, len(x)):
+            speed += a_d * ((x[t] - out[t - 1]) * self.rate - speed)
+            a = self._alpha(self.min_cutoff + self.beta * np.abs(speed))
+            out[t] = out[t - 1] + a * (x[t] - out[t - 1])
+        return out
+
+    def zero_lag(self, x: np.ndarray) -> np.ndarray:
+        """Forwards then backwards: the phase lag of one pass cancels the other's."""
+        return self.causal(self.causal(x)[::-1])[::-1]
+
+
+def follow(detections: list[list[Face]], index: int = 0) -> list[np.ndarray | None]:
+    """Landmarks of one person in each frame (None where that person was not found).
+
+    The person is the ``index``-th largest face on the first frame that has that many faces;
+    from there each frame, forwards and backwards, takes the face whose eyes are nearest the
+    person's last known eyes, within :data:`FOLLOW_GATE_IOD`.
+    """
+    start = next((t for t, faces in enumerate(detections) if len(faces) > index), None)
+    chosen: list[np.ndarray | None] = [None] * len(detections)
+    if start is None:
+        return chosen
+    chosen[start] = detections[start][index].landmarks
+    for step in (1, -1):
+        last = chosen[start]
+        t = start + step
+        while 0 <= t < len(detections):
+            if detections[t]:
+                gaps = [np.linalg.norm(_eyes(f.landmarks) - _eyes(last)) for f in detections[t]]
+                best = int(np.argmin(gaps))
+                if gaps[best] <= FOLLOW_GATE_IOD * inter_ocular(last):
+                    chosen[t] = last = detections[t][best].landmarks
+            t += step
+    return chosen
+
+
+def fill_gaps(frames: list[int], landmarks: list[np.ndarray | None]) -> np.ndarray:
+    """``T×68×2``: missing frames interpolated linearly by frame number, held at the ends."""
+    known = [t for t, lm in enumerate(landmarks) if lm is not None]
+    at = np.array([frames[t] for t in known], np.float64)
+    values = np.stack([landmarks[t] for t in known]).reshape(len(known), -1)
+    filled = np.stack([np.interp(frames, at, values[:, k]) for k in range(values.shape[1])], 1)
+    return filled.reshape(len(frames), -1, 2)
+
+
+@dataclass
+class FaceTrack:
+    """One person's face through a shot.
+
+    ``landmarks`` is ``T×68×2`` float64 (plate px, smoothed, on the :data:`LANDMARK_QUANTUM` grid)
+    or None when a fixed ``box`` was given and no face was ever found inside it. ``detected``
+    says which frames the detector actually found the person on (the others are interpolated).
+    With ``box`` the crop is that box on every frame; otherwise it follows the landmarks.
+    """
+
+    frames: list[int]
+    landmarks: np.ndarray | None
+    detected: list[bool]
+    box: CropBox | None = None
+
+    def __post_init__(self) -> None:
+        if self.landmarks is not None:
+            self.landmarks = np.round(np.asarray(self.landmarks, np.float64) / LANDMARK_QUANTUM) \
+                * LANDMARK_QUANTUM
+        self._index = {f: t for t, f in enumerate(self.frames)}
+
+    def placement(self, frame: int) -> FacePlacement:
+        """The crop box and landmarks for ``frame`` (which must be in the track)."""
+        if frame not in self._index:
+            raise InputError(f"frame {frame} is not in the face track "
+                             f"({self.frames[0]}-{self.frames[-1]}); rerun `atw track`", frame=frame)
+        landmarks = None if self.landmarks is None else self.landmarks[self._index[frame]]
+        box = self.box or CropBox.from_landmarks(landmarks)
+        return FacePlacement(box, landmarks)
+
+    @property
+    def missed(self) -> list[int]:
+        """Frames where the person was not detected (their placement is interpolated)."""
+        return [f for f, d in zip(self.frames, self.detected) if not d]
+
+    def to_json(self) -> dict:
+        lms = self.landmarks.tolist() if self.landmarks is not None else [None] * len(self.frames)
+        return {"atw_track": TRACK_FORMAT,
+                "face_box": self.box.as_text() if self.box else None,
+                "frames": [{"frame": f, "detected": d, "landmarks": lm}
+                           for f, d, lm in zip(self.frames, self.detected, lms)]}
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the track as JSON (atomically: temp name, then rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        tmp.write_text(json.dumps(self.to_json()))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "FaceTrack":
+        try:
+            data = json.loads(Path(path).read_text())
+            if data.get("atw_track") != TRACK_FORMAT:
+                raise ValueError(f"not an ATW face track (format {data.get('atw_track')!r})")
+            rows = data["frames"]
+            lms = [r["landmarks"] for r in rows]
+            landmarks = None if lms[0] is None else np.array(lms, np.float64).reshape(len(rows), 68, 2)
+            box = CropBox.parse(data["face_box"]) if data.get("face_box") else None
+            return cls([int(r["frame"]) for r in rows], landmarks,
+                       [bool(r["detected"]) for r in rows], box)
+        except FileNotFoundError:
+            raise InputError("face track not found", path=path) from None
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise InputError(f"bad face track: {exc}", path=path) from None
+
+
+def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_index: int = 0,
+                box: CropBox | None = None, backend_name: str = "dlib",
+                smoothing: OneEuro = OneEuro(), skip_errors: bool = False) -> FaceTrack:
+    """Detect, follow and smooth one face through ``plates`` (``(frame, load_plate)`` pairs).
+
+    With ``box`` the crop stays that box and landmarks are detected inside it. Frames that
+    cannot be read raise, or with ``skip_errors`` count as frames where nothing was detected.
+    Raises :class:`NoFaceError` (naming ``source``) when the person is found on no frame.
+    """
+    frames, detections = [], []
+    for frame, load in plates:
+        frames.append(frame)
+        try:
+            plate = load()
+        except InputError:
+            if not skip_errors:
+                raise
+            detections.append([])
+            continue
+        rgb = plate.rgb()
+        if box is None:
+            detections.append(detect_faces(rgb, plate.colourspace, backend_name=backend_name))
+        else:
+            found = detect_faces(crop(rgb, box), plate.colourspace, backend_name=backend_name)
+            offset = np.array([box.x, box.y], np.float64)
+            detections.append([Face(f.box, f.landmarks + offset) for f in found])
+    if not frames:
+        raise ATWError("no frames to track", path=source)
+    person = follow(detections, 0 if box is not None else face_index)
+    detected = [lm is not None for lm in person]
+    if not any(detected):
+        if box is not None:  # a given box works without landmarks (ellipse matte)
+            return FaceTrack(frames, None, detected, box)
+        raise NoFaceError(f"no face #{face_index} on any of {len(frames)} frame(s); "
+                          "give one with --face-box X,Y,SIZE", path=source, frame=frames[0])
+    landmarks = fill_gaps(frames, person)
+    if len(frames) > 1:  # smooth in IOD units so the filter's setting suits any plate size
+        iod = float(np.median([inter_ocular(lm) for lm in landmarks])) or 1.0
+        landmarks = smoothing.zero_lag(landmarks / iod) * iod
+    return FaceTrack(frames, landmarks, detected, box)
