@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from atw_ofx.aus import AUCurves, load_curves, parse_au_assignments, ramp, save_curves
+from atw_ofx.aus import AUCurves, Curve, load_curves, parse_au_assignments, ramp, save_curves
 from atw_ofx.conventions import AU_NAMES
 from atw_ofx.errors import CurveError
 
@@ -106,3 +106,28 @@ def test_readme_curves_example_loads(tmp_path):
     curves = load_curves(path)
     assert curves.at(1024)[AU_NAMES.index("AU12")] == 4.0
     assert curves.at(1012)[AU_NAMES.index("AU06")] == 2.5
+
+
+def test_au_filter_smooths_noise_and_keeps_constants(rng):
+    frames = np.arange(1001, 1101, dtype=np.float64)
+    clean = 2.0 + np.sin((frames - 1001) / 15.0)
+    noisy = np.clip(clean + rng.normal(0, 0.3, frames.shape), 0, 5).astype(np.float32)
+    curves = AUCurves({8: Curve(frames, noisy, "linear"),
+                       0: Curve(np.array([0.0]), np.array([1.5], np.float32), "step")})
+    smoothed = curves.smoothed(3.0)
+    inner = frames[10:-10]
+    error_before = np.abs([curves.at(f)[8] - c for f, c in zip(inner, clean[10:-10])]).mean()
+    error_after = np.abs([smoothed.at(f)[8] - c for f, c in zip(inner, clean[10:-10])]).mean()
+    assert error_after < 0.4 * error_before
+    assert smoothed.at(1050)[0] == 1.5  # a constant stays exactly itself
+    assert curves.smoothed(0) is curves
+
+
+def test_au_filter_of_a_step_is_centred_on_it():
+    step = AUCurves({8: Curve(np.array([0.0, 10.0, 11.0, 20.0]),
+                              np.array([0, 0, 4, 4], np.float32), "linear")})
+    smoothed = step.smoothed(2.0)
+    values = [smoothed.at(f)[8] for f in range(0, 21)]
+    assert np.all(np.diff(values) >= 0)  # still monotone
+    assert smoothed.at(10.5)[8] == pytest.approx(2.0, abs=1e-5)  # symmetric about the step
+    assert values[0] == pytest.approx(0, abs=1e-3) and values[-1] == pytest.approx(4, abs=1e-3)

@@ -1,4 +1,5 @@
-"""Sequence rendering as a farm runs it: deterministic reruns, resume after SIGKILL, log lines."""
+"""Sequence rendering as a farm runs it: deterministic reruns, resume after SIGKILL, log lines,
+parallel workers, shared tracks, faults (corrupt frames, full disk), previews."""
 import json
 import os
 import signal
@@ -10,8 +11,16 @@ import cv2
 import numpy as np
 import pytest
 
+import torch
+
 from atw_ofx import colour
 from atw_ofx.imageio import ImagePlate, read_image, write_image
+
+from conftest import run_atw
+
+
+def torch_cuda_available() -> bool:
+    return torch.cuda.is_available()
 
 FRAMES = range(1001, 1007)
 
@@ -88,3 +97,116 @@ def test_sigkill_then_skip_existing_resumes_exactly(sequence, reference, tmp_pat
     assert result.returncode == 0, result.stderr
     assert f"skipped {len(done)} existing" in result.stderr
     assert outputs(tmp_path) == outputs(ref_dir)  # no leftovers, identical bytes
+
+
+def test_parallel_workers_and_a_shared_track_give_the_same_bytes(sequence, reference, tmp_path):
+    """--workers 2, and a track computed once by `atw track` (as farm chunks use it)."""
+    ref_dir, _ = reference
+    result = subprocess.run(render_cmd(sequence, tmp_path / "par", "--workers", "2"),
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert outputs(tmp_path / "par") == outputs(ref_dir)
+
+    track = tmp_path / "track.json"
+    result = run_atw("track", str(sequence / "plate.####.exr"), "-o", str(track))
+    assert result.returncode == 0, result.stderr
+    for chunk in ("1001-1003", "1004-1006"):  # two farm chunks sharing the track
+        result = subprocess.run(render_cmd(sequence, tmp_path / "chunks", "--frames", chunk,
+                                           "--track", str(track)), capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+    assert outputs(tmp_path / "chunks") == outputs(ref_dir)
+
+
+def test_frames_in_narrows_a_chunk_to_the_jobs_frames(sequence, reference, tmp_path):
+    ref_dir, _ = reference
+    track = tmp_path / "track.json"
+    assert run_atw("track", str(sequence / "plate.####.exr"), "-o", str(track)).returncode == 0
+    result = subprocess.run(render_cmd(sequence, tmp_path / "out", "--frames", "1001-1004",
+                                       "--frames-in", "1002,1004-1010", "--track", str(track)),
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert outputs(tmp_path / "out") == {n: outputs(ref_dir)[n]
+                                         for n in ("atw.1002.exr", "atw.1004.exr")}
+
+
+@pytest.fixture
+def corrupt_sequence(sequence, tmp_path):
+    """The sequence with frame 1003 truncated to half its bytes."""
+    folder = tmp_path / "plates"
+    folder.mkdir()
+    for frame in FRAMES:
+        data = (sequence / f"plate.{frame}.exr").read_bytes()
+        (folder / f"plate.{frame}.exr").write_bytes(data[: len(data) // 2] if frame == 1003 else data)
+    (folder / "aus.json").write_bytes((sequence / "aus.json").read_bytes())
+    return folder
+
+
+def test_corrupt_frame_stops_the_render_and_names_the_frame(corrupt_sequence, tmp_path):
+    out = tmp_path / "out"
+    result = subprocess.run(render_cmd(corrupt_sequence, out), capture_output=True, text=True)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("atw: error:")]
+    assert len(errors) == 1 and "plate.1003.exr (frame 1003)" in errors[0], result.stderr
+    assert not out.exists() or list(out.iterdir()) == []  # nothing half-done
+
+
+def test_on_error_skip_reports_the_bad_frame_and_renders_the_rest(corrupt_sequence, tmp_path):
+    out = tmp_path / "out"
+    result = subprocess.run(render_cmd(corrupt_sequence, out, "--on-error", "skip"),
+                            capture_output=True, text=True)
+    assert result.returncode == 3, result.stderr  # partial: the farm should flag it
+    assert "plate.1003.exr (frame 1003): unreadable or truncated" in result.stderr
+    assert "1 failed (1003)" in result.stderr
+    assert sorted(outputs(out)) == [f"atw.{f}.exr" for f in FRAMES if f != 1003]
+    for name in outputs(out):
+        assert read_image(out / name).pixels.shape == (512, 512, 3)
+
+
+def _limit_file_size():
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+
+def test_full_disk_gives_an_error_and_no_partial_file(sequence, tmp_path):
+    """A file-size limit makes writes fail past 200 kB, as a full disk does."""
+    result = subprocess.run(render_cmd(sequence, tmp_path, "--frames", "1001-1002"),
+                            capture_output=True, text=True, preexec_fn=_limit_file_size)
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("atw: error:")]
+    assert len(errors) == 1, result.stderr
+    assert "atw.1001.exr (frame 1001): write failed" in errors[0]
+    assert list(tmp_path.iterdir()) == []  # neither the frame nor its temporary
+
+
+@pytest.mark.skipif(torch_cuda_available(), reason="this machine has CUDA")
+def test_missing_cuda_device_is_a_clear_error(sequence, tmp_path):
+    result = subprocess.run(render_cmd(sequence, tmp_path, "--device", "cuda:0"),
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("atw: error: --device cuda:0: no such CUDA device on this "
+                                     "machine (0 found)")
+
+
+@pytest.mark.parametrize("clip, codec", [("preview.mp4", "h264"), ("preview.mov", "prores")])
+def test_preview_clip_of_the_rendered_frames(sequence, reference, tmp_path, clip, codec):
+    import av
+
+    ref_dir, _ = reference
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, data in outputs(ref_dir).items():  # rendered already: the preview reads them back
+        (out / name).write_bytes(data)
+    result = subprocess.run(render_cmd(sequence, out, "--skip-existing", "--preview",
+                                       str(tmp_path / clip), "--preview-codec", codec),
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    with av.open(str(tmp_path / clip)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == {"h264": "h264", "prores": "prores"}[codec]
+        decoded = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(decoded) == len(FRAMES) and decoded[0].shape == (512, 512, 3)
+    expected = colour.convert(read_image(out / "atw.1006.exr").rgb(), colour.DEFAULT_PLATE_SPACE,
+                              colour.DEFAULT_DISPLAY_FILE_SPACE)
+    assert np.abs(decoded[-1] / 255.0 - np.clip(expected, 0, 1)).mean() < 0.02  # lossy codec

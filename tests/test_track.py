@@ -1,0 +1,119 @@
+"""The face track: One-Euro smoothing, following one person, gap filling, the track file."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from atw_ofx import colour
+from atw_ofx.errors import InputError
+from atw_ofx.face import Face
+from atw_ofx.face.track import FaceTrack, OneEuro, fill_gaps, follow, inter_ocular
+from atw_ofx.imageio import ImagePlate, read_image, write_image
+
+from conftest import run_atw
+
+TEMPLATE = np.random.default_rng(7).normal(0, 0.6, (68, 2))
+TEMPLATE[36:42] = [-0.5, 0.0]  # right eye centre
+TEMPLATE[42:48] = [0.5, 0.0]  # left eye centre: inter-ocular distance 1
+
+
+def face_at(x: float, y: float, iod: float) -> Face:
+    landmarks = TEMPLATE * iod + [x, y]
+    half = 1.5 * iod
+    return Face((x - half, y - half, x + half, y + half), landmarks)
+
+
+def test_one_euro_keeps_a_constant_and_removes_jitter(rng):
+    still = np.full((48, 4), 3.0)
+    assert np.array_equal(OneEuro().zero_lag(still), still)
+    noisy = still + rng.normal(0, 0.02, still.shape)  # 2% of an IOD: detector jitter
+    smoothed = OneEuro().zero_lag(noisy)
+    assert np.std(smoothed - still) < 0.3 * np.std(noisy - still)
+
+
+def test_one_euro_zero_lag_follows_a_moving_head():
+    t = np.arange(48, dtype=np.float64)[:, None]
+    moving = 2.0 * t / 24.0  # 2 IOD per second
+    smoothed = OneEuro().zero_lag(moving)
+    causal = OneEuro().causal(moving)
+    interior = slice(12, -12)  # away from where each pass starts
+    assert np.abs(smoothed - moving)[interior].max() < 0.01
+    assert np.abs(causal - moving)[interior].max() > 5 * np.abs(smoothed - moving)[interior].max()
+
+
+def test_follow_keeps_the_person_when_another_face_grows_larger():
+    frames = []
+    for k in range(8):
+        a = face_at(100 + 2 * k, 120, 40)  # the chosen person, drifting right
+        b = face_at(320, 120, 30 + 6 * k)  # someone else, walking towards the camera
+        frames.append(sorted([a, b], key=lambda f: -f.area))
+    person = follow(frames, index=0)
+    assert [lm[36:48].mean(0)[0] for lm in person] == pytest.approx([100 + 2 * k for k in range(8)])
+    other = follow(frames, index=1)
+    assert all(lm[36:48].mean(0)[0] == pytest.approx(320) for lm in other)
+
+
+def test_follow_leaves_a_gap_rather_than_jump_to_someone_else():
+    frames = [[face_at(100, 100, 40)], [face_at(400, 100, 40)], [face_at(104, 100, 40)]]
+    person = follow(frames)
+    assert person[1] is None
+    assert person[2][36:48].mean(0)[0] == pytest.approx(104)
+
+
+def test_fill_gaps_interpolates_by_frame_number():
+    a, b = TEMPLATE * 10, TEMPLATE * 10 + [30.0, 0.0]
+    filled = fill_gaps([1001, 1003, 1009], [a, None, b])
+    assert np.allclose(filled[1], a + [7.5, 0.0])  # 2 of 8 frames along
+    assert np.allclose(fill_gaps([1, 2, 3], [None, a, None]), a)  # held at both ends
+
+
+def test_track_file_round_trips_exactly(tmp_path, rng):
+    landmarks = TEMPLATE[None] * 50 + rng.uniform(0, 500, (5, 1, 2))
+    track = FaceTrack([1001, 1002, 1003, 1004, 1005], landmarks, [True, False, True, True, True])
+    track.save(tmp_path / "track.json")
+    loaded = FaceTrack.load(tmp_path / "track.json")
+    assert np.array_equal(loaded.landmarks, track.landmarks)
+    assert loaded.missed == [1002]
+    assert loaded.placement(1003).box == track.placement(1003).box
+    assert np.array_equal(loaded.placement(1003).landmarks, track.landmarks[2])
+    with pytest.raises(InputError, match="frame 1006 is not in the face track"):
+        loaded.placement(1006)
+    (tmp_path / "bad.json").write_text(json.dumps({"atw_track": 99}))
+    with pytest.raises(InputError, match="bad.json: bad face track"):
+        FaceTrack.load(tmp_path / "bad.json")
+
+
+@pytest.fixture(scope="module")
+def two_faces(tmp_path_factory, shared_data):
+    """Four frames with two real faces: the left one still, the right one growing past it."""
+    folder = tmp_path_factory.mktemp("two_faces")
+    faces = []
+    for name in ("2.png", "5.png"):
+        src = read_image(shared_data / "plates" / "ffhq_atw" / name)
+        faces.append(colour.convert(src.rgb(), src.colourspace, colour.DEFAULT_PLATE_SPACE))
+    for k, frame in enumerate(range(1, 5)):
+        plate = np.zeros((640, 1280, 3), np.float32)
+        left = cv2.resize(faces[0], (400, 400), interpolation=cv2.INTER_AREA)
+        side = 300 + 100 * k  # 300 → 600: smaller, then larger than the left face
+        right = cv2.resize(faces[1], (side, side), interpolation=cv2.INTER_AREA)
+        plate[120:520, 40:440] = left
+        plate[20:20 + side, 660:660 + side] = right
+        write_image(folder / f"plate.{frame:04d}.exr", ImagePlate.from_array(plate, ("R", "G", "B")))
+    return folder
+
+
+def test_atw_track_follows_the_first_frames_largest_face(two_faces, tmp_path):
+    result = run_atw("track", str(two_faces / "plate.####.exr"), "-o", str(tmp_path / "t.json"))
+    assert result.returncode == 0, result.stderr
+    track = FaceTrack.load(tmp_path / "t.json")
+    assert track.frames == [1, 2, 3, 4] and track.missed == []
+    eyes_x = [lm[36:48].mean(0)[0] for lm in track.landmarks]
+    assert all(40 < x < 440 for x in eyes_x), eyes_x  # the left face on every frame
+    assert np.ptp(eyes_x) < 0.05 * inter_ocular(track.landmarks[0])  # it did not move
+
+    result = run_atw("track", str(two_faces / "plate.####.exr"), "--face-index", "1",
+                     "-o", str(tmp_path / "t1.json"))
+    assert result.returncode == 0, result.stderr
+    right = FaceTrack.load(tmp_path / "t1.json")
+    assert all(x > 660 for x in (lm[36:48].mean(0)[0] for lm in right.landmarks))
