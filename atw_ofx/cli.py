@@ -1,4 +1,4 @@
-"""The ``atw`` command line: ``render``, ``demo``, ``info``.
+"""The ``atw`` command line: ``render``, ``track``, ``farm emit``, ``demo``, ``info``.
 
 Errors a user can act on print one line (``atw: error: <file> (frame N): <what>``) and exit 2;
 with ``--on-error skip`` failed frames are reported as they happen and the exit status is 3.
@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import sys
+from pathlib import Path
 
 from . import __version__
 from .errors import ATWError
@@ -117,6 +119,48 @@ def cmd_track(args) -> int:
     return 0
 
 
+def cmd_farm_emit(args) -> int:
+    from .farm import FarmJob, emit, job_frames
+    from .sequence import parse_frames
+
+    render_args = list(args.render_args)
+    if render_args[:1] == ["--"]:
+        render_args = render_args[1:]
+    # Validate the render arguments now, with the render command's own parser.
+    parsed = build_parser().parse_args(["render", *render_args])
+    if parsed.frames or parsed.track or parsed.ray:
+        raise ATWError("give --frames to `farm emit`, not to the render arguments "
+                       "(and no --track or --ray: the job makes its own track)")
+    rest = _without(render_args, parsed.input, ("-o", "--output"))
+    frames = job_frames(parsed.input, parse_frames(args.frames) if args.frames else None)
+    name = args.name or Path(parsed.output).name.split(".")[0] or "atw"
+    job = FarmJob(name, parsed.input, parsed.output, frames, args.chunk, rest,
+                  atw=shlex.split(args.atw_command) if args.atw_command else
+                  FarmJob.__dataclass_fields__["atw"].default_factory())
+    for path in emit(job, args.backend, args.out_dir):
+        print(path)
+    print(f"atw: {args.backend} job {name}: track + {len(job.chunks())} render chunk(s) of "
+          f"{len(frames)} frame(s)", file=sys.stderr)
+    return 0
+
+
+def _without(args: list[str], positional: str, option: tuple[str, ...]) -> list[str]:
+    """``args`` less the one ``positional`` and the ``option VALUE`` / ``option=VALUE`` pair."""
+    out, skip, dropped_positional = [], False, False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg in option:
+            skip = True
+        elif arg.split("=", 1)[0] in option:
+            pass
+        elif arg == positional and not dropped_positional:
+            dropped_positional = True
+        else:
+            out.append(arg)
+    return out
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -192,6 +236,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--frames", type=int, default=24, help="length of the ramp (default 24)")
     _add_render_options(demo)
     demo.set_defaults(func=cmd_demo, aov="motion,stmap,matte")
+
+    farm = sub.add_parser("farm", help="farm job descriptions")
+    farm_sub = farm.add_subparsers(dest="farm_command", required=True)
+    emit = farm_sub.add_parser(
+        "emit", help="write a farm job: a face-track task, then `atw render` chunks",
+        usage="atw farm emit --backend {opencue,deadline,cmdlist} [--frames SPEC] [--chunk N] "
+              "-- INPUT -o OUTPUT [render options]")
+    emit.add_argument("--backend", required=True, choices=("opencue", "deadline", "cmdlist"))
+    emit.add_argument("--frames", help="the job's frames (default: all of the input's on disk)")
+    emit.add_argument("--chunk", type=int, default=10, help="frames per farm task (default 10)")
+    emit.add_argument("--name", help="job name (default: from the output file name)")
+    emit.add_argument("--out-dir", default="farm", help="where the job files go (default farm/)")
+    emit.add_argument("--atw-command", metavar="CMD",
+                      help="how a render node runs atw (default: this Python with -m atw_ofx.cli)")
+    emit.add_argument("render_args", nargs=argparse.REMAINDER,
+                      help="after --: the `atw render` input, -o output and options")
+    emit.set_defaults(func=cmd_farm_emit)
 
     info = sub.add_parser("info", help="versions, devices, backends")
     info.set_defaults(func=cmd_info)

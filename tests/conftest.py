@@ -6,8 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import json
+
+import cv2
 import numpy as np
 import pytest
+
+from atw_ofx import colour
+from atw_ofx.imageio import ImagePlate, read_image, write_image
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
@@ -39,3 +45,40 @@ def run_atw(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run([sys.executable, "-m", "atw_ofx.cli", *args], capture_output=True,
                           text=True, cwd=cwd, env=env, timeout=600)
+
+
+# A small real sequence, rendered once: the batch and farm tests compare against it.
+FRAMES = range(1001, 1007)
+
+
+@pytest.fixture(scope="session")
+def sequence(tmp_path_factory, ffhq_plate_path):
+    """Six 512 px scene-linear EXR frames of a real face, drifting one pixel a frame."""
+    folder = tmp_path_factory.mktemp("seq")
+    src = read_image(ffhq_plate_path)
+    linear = colour.convert(src.rgb(), src.colourspace, colour.DEFAULT_PLATE_SPACE)
+    small = cv2.resize(linear, (512, 512), interpolation=cv2.INTER_AREA)
+    for k, frame in enumerate(FRAMES):
+        shifted = np.roll(small, k, axis=1)
+        write_image(folder / f"plate.{frame}.exr", ImagePlate.from_array(shifted, ("R", "G", "B")))
+    curves = folder / "aus.json"
+    curves.write_text(json.dumps({"curves": {"AU12": [[1001, 0], [1006, 4]],
+                                             "AU26": [[1001, 0], [1006, 2]]}}))
+    return folder
+
+
+def render_cmd(sequence, out_dir, *extra):
+    return [sys.executable, "-m", "atw_ofx.cli", "render", str(sequence / "plate.####.exr"),
+            "--aus", str(sequence / "aus.json"), "-o", str(out_dir / "atw.####.exr"), *extra]
+
+
+def outputs(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="session")
+def reference(sequence, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reference")
+    result = subprocess.run(render_cmd(sequence, out), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return out, result

@@ -4,59 +4,21 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
-import cv2
 import numpy as np
 import pytest
 
 import torch
 
 from atw_ofx import colour
-from atw_ofx.imageio import ImagePlate, read_image, write_image
+from atw_ofx.imageio import read_image
 
-from conftest import run_atw
+from conftest import FRAMES, outputs, render_cmd, run_atw
 
 
 def torch_cuda_available() -> bool:
     return torch.cuda.is_available()
-
-FRAMES = range(1001, 1007)
-
-
-@pytest.fixture(scope="module")
-def sequence(tmp_path_factory, ffhq_plate_path):
-    """Six 512 px scene-linear EXR frames of a real face, drifting one pixel a frame."""
-    folder = tmp_path_factory.mktemp("seq")
-    src = read_image(ffhq_plate_path)
-    linear = colour.convert(src.rgb(), src.colourspace, colour.DEFAULT_PLATE_SPACE)
-    small = cv2.resize(linear, (512, 512), interpolation=cv2.INTER_AREA)
-    for k, frame in enumerate(FRAMES):
-        shifted = np.roll(small, k, axis=1)
-        write_image(folder / f"plate.{frame}.exr", ImagePlate.from_array(shifted, ("R", "G", "B")))
-    curves = folder / "aus.json"
-    curves.write_text(json.dumps({"curves": {"AU12": [[1001, 0], [1006, 4]],
-                                             "AU26": [[1001, 0], [1006, 2]]}}))
-    return folder
-
-
-def render_cmd(sequence, out_dir, *extra):
-    return [sys.executable, "-m", "atw_ofx.cli", "render", str(sequence / "plate.####.exr"),
-            "--aus", str(sequence / "aus.json"), "-o", str(out_dir / "atw.####.exr"), *extra]
-
-
-def outputs(folder):
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-
-
-@pytest.fixture(scope="module")
-def reference(sequence, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reference")
-    result = subprocess.run(render_cmd(sequence, out), capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return out, result
-
 
 def test_rerun_is_byte_identical(sequence, reference, tmp_path):
     ref_dir, _ = reference

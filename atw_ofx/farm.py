@@ -1,0 +1,229 @@
+"""Farm job descriptions: ``atw farm emit --backend opencue|deadline|cmdlist``.
+
+Every backend describes the same two-step job:
+
+1. ``track`` — one task: ``atw track`` computes the face track of the whole shot once;
+2. ``render`` — one task per chunk of ``--chunk`` frames, depending on the track:
+   ``atw render … --frames FIRST-LAST --frames-in JOBSPEC --track TRACK``. ``--frames-in`` keeps
+   a chunk to the job's own frames when the spec is stepped or a list (``1001-1100x2``,
+   ``1,5,9-12``), whatever range the farm hands the chunk.
+
+Because every chunk reads the same track, a farm render is byte-identical to a single
+``atw render`` of the shot. The job's frames are clamped to the frames of the input that exist
+(a warning names what was dropped at either end); a frame missing inside the range is an error,
+reported before anything is written. Commands are argument lists joined with shell quoting.
+
+Backends: OpenCue (an XML job spec serialised offline by ``opencue-pyoutline``; submit with
+``cueadmin``/``pycuerun`` or the Python API), Deadline (job + plugin info files for the
+``CommandLine`` plugin and a ``submit.sh`` calling ``deadlinecommand -SubmitMultipleJobs
+-dependent``), and ``cmdlist`` (one command per line, track first, for any queue or ``xargs``).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fileseq
+
+from .errors import ATWError, InputError
+from .sequence import check_frames_exist, frames_on_disk, is_sequence
+
+log = logging.getLogger(__name__)
+BACKENDS = ("opencue", "deadline", "cmdlist")
+
+
+def chunk_frames(frames: list[int], size: int) -> list[list[int]]:
+    """Consecutive groups of ``size`` of the job's frames; every chunk starts and ends on one.
+
+    >>> chunk_frames([1001, 1003, 1005, 1007, 1009], 2)
+    [[1001, 1003], [1005, 1007], [1009]]
+    """
+    if size < 1:
+        raise ATWError(f"--chunk {size}: expected 1 or more")
+    return [frames[i:i + size] for i in range(0, len(frames), size)]
+
+
+def job_frames(input_path: str, frames: list[int] | None) -> list[int]:
+    """The job's frames: as asked, clamped to the input's first and last frame on disk."""
+    if not is_sequence(input_path):
+        if frames is None:
+            raise ATWError("a farm job of a clip or a still needs --frames")
+        return frames
+    on_disk = frames_on_disk(input_path)
+    if frames is None:  # the whole range: a hole in the plates is an error, not a shorter job
+        frames = list(range(on_disk[0], on_disk[-1] + 1))
+    kept = [f for f in frames if on_disk[0] <= f <= on_disk[-1]]
+    if not kept:
+        raise InputError(f"none of frames {fileseq.FrameSet(frames)} exist "
+                         f"(on disk: {fileseq.FrameSet(on_disk)})", path=input_path)
+    if len(kept) < len(frames):
+        dropped = sorted(set(frames) - set(kept))
+        log.warning("frames %s are outside the input's %d-%d: left out of the job",
+                    fileseq.FrameSet(dropped), on_disk[0], on_disk[-1])
+    check_frames_exist(input_path, kept)
+    return kept
+
+
+@dataclass
+class FarmJob:
+    """A shot to render on a farm.
+
+    ``render_args`` are the ``atw render`` options after ``--`` (AUs, model, ResWarp, …);
+    ``atw`` is the command that runs ATW on a render node (default: this interpreter).
+    """
+
+    name: str
+    input: str
+    output: str
+    frames: list[int]
+    chunk: int
+    render_args: list[str] = field(default_factory=list)
+    track: str = ""  # the shared face track file; default beside the output
+    atw: list[str] = field(default_factory=lambda: [sys.executable, "-m", "atw_ofx.cli"])
+
+    def __post_init__(self) -> None:
+        self.input, self.output = os.path.abspath(self.input), os.path.abspath(self.output)
+        self.track = os.path.abspath(self.track or
+                                     os.path.join(os.path.dirname(self.output), f"{self.name}.track.json"))
+
+    @property
+    def spec(self) -> str:
+        return str(fileseq.FrameSet(self.frames))
+
+    def track_command(self) -> list[str]:
+        return [*self.atw, "track", self.input, "-o", self.track, "--frames", self.spec,
+                *_face_args(self.render_args)]
+
+    def render_command(self, first: str, last: str) -> list[str]:
+        """The chunk command; ``first``/``last`` are numbers or a farm's frame tokens."""
+        return [*self.atw, "render", self.input, "-o", self.output, *self.render_args,
+                "--frames", f"{first}-{last}", "--frames-in", self.spec, "--track", self.track]
+
+    def chunks(self) -> list[list[int]]:
+        return chunk_frames(self.frames, self.chunk)
+
+
+def _face_args(render_args: list[str]) -> list[str]:
+    """The render options that choose the face, which ``atw track`` must see too."""
+    out, wanted = [], {"--face-index", "--face-box", "--colorspace"}
+    for i, arg in enumerate(render_args):
+        name = arg.split("=", 1)[0]
+        if name in wanted:
+            out.append(arg)
+            if "=" not in arg and i + 1 < len(render_args):
+                out.append(render_args[i + 1])
+    return out
+
+
+def emit(job: FarmJob, backend: str, out_dir: str | os.PathLike) -> list[Path]:
+    """Write ``job``'s description for ``backend`` into ``out_dir``; returns the files written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if backend == "cmdlist":
+        return [_write(out_dir / f"{job.name}.commands.txt", emit_cmdlist(job))]
+    if backend == "deadline":
+        return [_write(out_dir / name, text) for name, text in emit_deadline(job).items()]
+    if backend == "opencue":
+        return [_write(out_dir / f"{job.name}.cue.xml", emit_opencue(job))]
+    raise ATWError(f"--backend {backend!r}: expected one of {', '.join(BACKENDS)}")
+
+
+def _write(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return path
+
+
+def emit_cmdlist(job: FarmJob) -> str:
+    """One shell command per line: the track, then each chunk (run them in this order)."""
+    lines = [shlex.join(job.track_command())]
+    lines += [shlex.join(job.render_command(str(c[0]), str(c[-1]))) for c in job.chunks()]
+    return "\n".join(lines) + "\n"
+
+
+#: Deadline's CommandLine plugin replaces these with the chunk's first and last frame.
+DEADLINE_FIRST, DEADLINE_LAST = "<STARTFRAME>", "<ENDFRAME>"
+
+
+def emit_deadline(job: FarmJob) -> dict[str, str]:
+    """Job and plugin info files (``key=value``) for two dependent CommandLine jobs."""
+    def job_info(name, frames, chunk):
+        return _key_values({"Plugin": "CommandLine", "Name": f"{job.name} {name}",
+                            "BatchName": job.name, "Frames": frames, "ChunkSize": chunk})
+
+    def plugin_info(command):
+        return _key_values({"Executable": command[0], "Arguments": _deadline_join(command[1:]),
+                            "Shell": "default", "ShellExecute": "False"})
+
+    render = job.render_command(DEADLINE_FIRST, DEADLINE_LAST)
+    files = {
+        f"{job.name}.track.job": job_info("track", str(job.frames[0]), 1),
+        f"{job.name}.track.plugin": plugin_info(job.track_command()),
+        f"{job.name}.render.job": job_info("render", job.spec, job.chunk),
+        f"{job.name}.render.plugin": plugin_info(render),
+    }
+    names = list(files)
+    files[f"{job.name}.submit.sh"] = (
+        "#!/bin/sh\n# Submit the track job, then the render job depending on it.\n"
+        'cd "$(dirname "$0")" && deadlinecommand -SubmitMultipleJobs -dependent '
+        f"-job {shlex.quote(names[0])} {shlex.quote(names[1])} "
+        f"-job {shlex.quote(names[2])} {shlex.quote(names[3])}\n")
+    return files
+
+
+def _deadline_join(args: list[str]) -> str:
+    """Deadline splits ``Arguments`` itself (no shell): double quotes where an argument needs them.
+
+    >>> _deadline_join(["render", "my plate.####.exr", "--frames", "<STARTFRAME>-<ENDFRAME>"])
+    'render "my plate.####.exr" --frames <STARTFRAME>-<ENDFRAME>'
+    """
+    def quote(arg: str) -> str:
+        if arg and not any(c in arg for c in ' \t"\''):
+            return arg
+        return '"' + arg.replace('"', '\\"') + '"'
+    return " ".join(quote(a) for a in args)
+
+
+def _key_values(items: dict) -> str:
+    return "".join(f"{k}={v}\n" for k, v in items.items())
+
+
+#: OpenCue replaces these in a layer's command with the chunk's first and last frame.
+OPENCUE_FIRST, OPENCUE_LAST = "#FRAME_START#", "#FRAME_END#"
+
+
+def emit_opencue(job: FarmJob, *, show: str = "atw", shot: str | None = None,
+                 user: str | None = None) -> str:
+    """The OpenCue job spec (XML), serialised offline by pyoutline: no Cuebot is contacted."""
+    import outline
+    import outline.backend.cue
+    import outline.cuerun
+    from outline.modules.shell import Shell
+
+    user = user or os.environ.get("USER") or "atw"
+    ol = outline.Outline(job.name, frame_range=job.spec, shot=shot or job.name, show=show,
+                         user=user)
+    # Commands as single quoted strings: pyoutline joins lists with bare spaces.
+    track = Shell("track", command=_opencue_safe(job.track_command()), range=str(job.frames[0]),
+                  chunk=1)
+    render = Shell("render", command=_opencue_safe(job.render_command(OPENCUE_FIRST, OPENCUE_LAST)),
+                   range=job.spec, chunk=job.chunk)
+    ol.add_layer(track)
+    ol.add_layer(render)
+    render.depend_all(track)
+    return outline.backend.cue.serialize_simple(outline.cuerun.OutlineLauncher(ol))
+
+
+def _opencue_safe(command: list[str]) -> str:
+    """Shell-quoted, with ``####`` patterns as ``%04d`` so they cannot read as ``#TOKEN#``s."""
+    import re
+
+    def printf(arg: str) -> str:
+        return re.sub(r"#+", lambda m: f"%0{len(m.group())}d", arg) \
+            if arg not in (OPENCUE_FIRST, OPENCUE_LAST) and "#FRAME" not in arg else arg
+    return shlex.join(printf(a) for a in command)

@@ -1,0 +1,115 @@
+"""Farm jobs: the files each backend gets, and their commands run as the farm would run them."""
+import shlex
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from atw_ofx.farm import chunk_frames
+
+from conftest import outputs, render_cmd, run_atw
+
+
+def emit(sequence, out_dir, backend, *options, render_extra=()):
+    result = run_atw("farm", "emit", "--backend", backend, "--out-dir", str(out_dir / "job"),
+                     "--name", "shot", *options, "--", str(sequence / "plate.####.exr"),
+                     "--aus", str(sequence / "aus.json"), "-o", str(out_dir / "atw.####.exr"),
+                     *render_extra)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def run_shell(command: str) -> None:
+    """Run a job's command line through a shell, as a render node does."""
+    result = subprocess.run(["sh", "-c", command], capture_output=True, text=True)
+    assert result.returncode == 0, (command, result.stderr)
+
+
+def rendered(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("atw.*"))}
+
+
+def test_chunks_start_and_end_on_the_jobs_frames():
+    assert chunk_frames(list(range(1001, 1101)), 30)[-1] == list(range(1091, 1101))
+    assert chunk_frames([1001, 1003, 1005], 2) == [[1001, 1003], [1005]]
+
+
+def test_cmdlist_job_renders_the_same_bytes_as_one_render(sequence, reference, tmp_path):
+    ref_dir, _ = reference
+    emit(sequence, tmp_path, "cmdlist", "--frames", "1001-1006", "--chunk", "4")
+    lines = (tmp_path / "job" / "shot.commands.txt").read_text().splitlines()
+    assert len(lines) == 3 and " track " in lines[0]
+    assert "--frames 1001-1004 --frames-in 1001-1006" in lines[1]
+    assert "--frames 1005-1006 --frames-in 1001-1006" in lines[2]
+    for line in lines:
+        run_shell(line)
+    assert rendered(tmp_path) == outputs(ref_dir)
+
+
+def test_opencue_spec_runs_as_cuebot_would(sequence, reference, tmp_path):
+    ref_dir, _ = reference
+    emit(sequence, tmp_path, "opencue", "--frames", "1001-1006", "--chunk", "3")
+    spec = ET.parse(tmp_path / "job" / "shot.cue.xml").getroot()
+    layers = {layer.get("name"): layer for layer in spec.iter("layer")}
+    assert list(layers) == ["track", "render"]
+    assert layers["render"].findtext("range") == "1001-1006"
+    assert layers["render"].findtext("chunk") == "3"
+    depend = spec.find("depends/depend")
+    assert (depend.findtext("deplayer"), depend.findtext("onlayer")) == ("render", "track")
+    run_shell(layers["track"].findtext("cmd"))
+    for first, last in ((1001, 1003), (1004, 1006)):  # Cuebot's token substitution per chunk
+        cmd = layers["render"].findtext("cmd")
+        run_shell(cmd.replace("#FRAME_START#", str(first)).replace("#FRAME_END#", str(last)))
+    assert rendered(tmp_path) == outputs(ref_dir)
+
+
+def test_deadline_files_describe_two_dependent_jobs(sequence, tmp_path):
+    emit(sequence, tmp_path, "deadline", "--frames", "1001-1006x2", "--chunk", "2")
+    job = tmp_path / "job"
+    info = {name: dict(line.split("=", 1) for line in (job / name).read_text().splitlines())
+            for name in ("shot.track.job", "shot.track.plugin", "shot.render.job",
+                         "shot.render.plugin")}
+    assert info["shot.render.job"]["Frames"] == "1001-1005x2"
+    assert info["shot.render.job"]["ChunkSize"] == "2"
+    assert info["shot.render.job"]["Plugin"] == "CommandLine"
+    submit = (job / "shot.submit.sh").read_text()
+    assert "-SubmitMultipleJobs -dependent -job shot.track.job shot.track.plugin " \
+           "-job shot.render.job shot.render.plugin" in submit
+    track = info["shot.track.plugin"]
+    run_shell(shlex.join([track["Executable"], *shlex.split(track["Arguments"])]))
+    render = info["shot.render.plugin"]
+    # Deadline hands the chunk 1001-1003 (frames 1001, 1003); --frames-in keeps 1002 out.
+    args = render["Arguments"].replace("<STARTFRAME>", "1001").replace("<ENDFRAME>", "1003")
+    run_shell(shlex.join([render["Executable"], *shlex.split(args)]))
+    single = tmp_path / "single"  # the same stepped job in one process
+    result = subprocess.run(render_cmd(sequence, single, "--frames", "1001-1006x2"),
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert rendered(tmp_path) == {n: outputs(single)[n] for n in ("atw.1001.exr", "atw.1003.exr")}
+
+
+def test_job_frames_are_clamped_to_the_input(sequence, tmp_path):
+    result = emit(sequence, tmp_path, "cmdlist", "--frames", "990-1020", "--chunk", "10")
+    assert "outside the input's 1001-1006" in result.stderr
+    lines = (tmp_path / "job" / "shot.commands.txt").read_text().splitlines()
+    assert "--frames 1001-1006 --frames-in 1001-1006" in lines[1] and len(lines) == 2
+
+
+def test_missing_frame_inside_the_job_is_an_error(sequence, tmp_path):
+    holed = tmp_path / "holed"
+    holed.mkdir()
+    for frame in (1001, 1002, 1004):
+        (holed / f"plate.{frame}.exr").write_bytes((sequence / f"plate.{frame}.exr").read_bytes())
+    result = run_atw("farm", "emit", "--backend", "cmdlist", "--out-dir", str(tmp_path / "job"),
+                     "--", str(holed / "plate.####.exr"), "-o", str(tmp_path / "o.####.exr"))
+    assert result.returncode == 2
+    assert "plate.####.exr (frame 1003): missing input frames 1003 (1 of 4)" in result.stderr
+    assert not (tmp_path / "job").exists()
+
+
+@pytest.mark.parametrize("bad", [["--frames", "1001-1002"], ["--track", "t.json"]])
+def test_render_arguments_that_the_job_owns_are_refused(sequence, tmp_path, bad):
+    result = run_atw("farm", "emit", "--backend", "cmdlist", "--out-dir", str(tmp_path),
+                     "--", str(sequence / "plate.####.exr"), "-o", str(tmp_path / "o.####.exr"),
+                     *bad)
+    assert result.returncode == 2 and "give --frames to `farm emit`" in result.stderr
