@@ -88,6 +88,12 @@ class FrameTiming:
     def seconds(self) -> float:
         return self.read_s + self.render_s + self.write_s
 
+    def log_line(self) -> str:
+        """The farm log's JSON line for this frame."""
+        return json.dumps({"frame": self.frame, "seconds": round(self.seconds, 3),
+                           "read_s": round(self.read_s, 3), "render_s": round(self.render_s, 3),
+                           "write_s": round(self.write_s, 3), "output": self.output})
+
 
 @dataclass
 class BatchReport:
@@ -197,11 +203,7 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
                 if bar is not None:
                     bar.update()
                 elif batch.progress:
-                    print(json.dumps({"frame": job.frame, "seconds": round(outcome.seconds, 3),
-                                      "read_s": round(outcome.read_s, 3),
-                                      "render_s": round(outcome.render_s, 3),
-                                      "write_s": round(outcome.write_s, 3),
-                                      "output": job.output}), flush=True)
+                    print(outcome.log_line(), flush=True)
             else:
                 report.failed[job.frame] = str(outcome)
                 print(f"atw: error: {outcome}", file=sys.stderr, flush=True)

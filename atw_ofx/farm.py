@@ -200,10 +200,13 @@ OPENCUE_FIRST, OPENCUE_LAST = "#FRAME_START#", "#FRAME_END#"
 def emit_opencue(job: FarmJob, *, show: str = "atw", shot: str | None = None,
                  user: str | None = None) -> str:
     """The OpenCue job spec (XML), serialised offline by pyoutline: no Cuebot is contacted."""
-    import outline
-    import outline.backend.cue
-    import outline.cuerun
-    from outline.modules.shell import Shell
+    try:
+        import outline
+        import outline.backend.cue
+        import outline.cuerun
+        from outline.modules.shell import Shell
+    except ImportError:
+        raise ATWError("--backend opencue needs pyoutline: pip install 'atw-ofx[farm]'") from None
 
     user = user or os.environ.get("USER") or "atw"
     ol = outline.Outline(job.name, frame_range=job.spec, shot=shot or job.name, show=show,

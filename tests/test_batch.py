@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 import numpy as np
 import pytest
@@ -43,15 +42,14 @@ def test_sigkill_then_skip_existing_resumes_exactly(sequence, reference, tmp_pat
     ref_dir, _ = reference
     proc = subprocess.Popen(render_cmd(sequence, tmp_path), stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
-    # Kill it once two frames are done: mid-sequence, likely mid-write of the third.
+    # Kill it as soon as the first frame is done: mid-sequence, with later frames in flight.
     for line in proc.stdout:
-        if json.loads(line)["frame"] == 1002:
+        if json.loads(line)["frame"] == 1001:
             break
-    time.sleep(0.3)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     done = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
-    assert 2 <= len(done) < len(FRAMES)
+    assert 1 <= len(done) < len(FRAMES)
     for name in done:  # whatever has its real name is complete
         assert (tmp_path / name).read_bytes() == (ref_dir / name).read_bytes()
     result = subprocess.run(render_cmd(sequence, tmp_path, "--skip-existing"),
