@@ -263,7 +263,7 @@ def _pipeline(jobs, render, write, batch: BatchOptions):
 
     readers = ThreadPoolExecutor(1, thread_name_prefix="atw-read")
     renderers = ThreadPoolExecutor(batch.workers, thread_name_prefix="atw-render")
-    writers = ThreadPoolExecutor(1, thread_name_prefix="atw-write")
+    writers = ThreadPoolExecutor(batch.workers, thread_name_prefix="atw-write")
     in_flight: deque = deque()
     try:
         jobs = iter(jobs)

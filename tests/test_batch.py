@@ -170,3 +170,31 @@ def test_preview_clip_of_the_rendered_frames(sequence, reference, tmp_path, clip
     expected = colour.convert(read_image(out / "atw.1006.exr").rgb(), colour.DEFAULT_PLATE_SPACE,
                               colour.DEFAULT_DISPLAY_FILE_SPACE)
     assert np.abs(decoded[-1] / 255.0 - np.clip(expected, 0, 1)).mean() < 0.02  # lossy codec
+
+
+def test_progress_bar_on_a_terminal(sequence, tmp_path):
+    """With stderr on a terminal: a tqdm bar with frames/s, and no JSON lines on stdout."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # 120 columns
+    result = subprocess.run(render_cmd(sequence, tmp_path, "--frames", "1001-1002"),
+                            stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(leader)
+    assert result.returncode == 0
+    text = screen.decode(errors="replace")
+    assert "atw render" in text and "2/2" in text and "frame/s" in text, text
+    assert result.stdout == ""
