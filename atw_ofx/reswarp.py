@@ -28,6 +28,7 @@ the one above, so for ``S = s·2^K`` every step is the paper's 2×2 mean.
 """
 from __future__ import annotations
 
+import logging
 import math
 from typing import Literal
 
@@ -39,6 +40,7 @@ from .conventions import MotionField, check_shape
 Method = Literal["vanilla", "multiscale"]
 Formulation = Literal["paper", "delta"]
 METHODS: tuple[str, ...] = ("vanilla", "multiscale")
+IMPLS: tuple[str, ...] = ("auto", "cpu", "triton", "ref")
 FORMULATIONS: tuple[str, ...] = ("paper", "delta")
 #: Defaults chosen for linear plates: "delta" keeps pure warps exact (see module docstring).
 DEFAULT_METHOD: Method = "vanilla"
@@ -80,7 +82,8 @@ def pyramid_sizes(full: tuple[int, int], base: tuple[int, int], levels: int | No
     return sizes + [tuple(base)]
 
 
-def _refine_delta_or_zero(delta_lo, plate, lo_size):
+def pad_refine_delta(delta_lo, plate, lo_size):
+    """``delta_lo`` padded with zero channels to the plate's C, or None when it changes nothing."""
     n, c = plate.shape[:2]
     if delta_lo is None:
         return None
@@ -99,6 +102,7 @@ def reswarp(
     method: Method = DEFAULT_METHOD,
     formulation: Formulation = DEFAULT_FORMULATION,
     levels: int | None = None,
+    impl: str = "ref",
 ) -> torch.Tensor:
     """Transfer a low-resolution motion (and refinement) to the full-resolution ``plate``.
 
@@ -110,6 +114,9 @@ def reswarp(
         method: ``"vanilla"`` (one residual) or ``"multiscale"`` (a residual pyramid).
         formulation: ``"paper"`` or ``"delta"`` (module docstring).
         levels: multiscale residual levels; ``None`` = down to the model grid; 1 = vanilla.
+        impl: ``"ref"`` (this pure-torch code), ``"cpu"`` (the fused kernel in ``kernels/``),
+            ``"triton"`` or ``"auto"`` (the fused kernel for the tensor's device where one exists).
+            A fused request the kernels cannot serve falls back here, with one warning.
 
     Steps (paper formulation): Down to the model grid → residual(s) → warp each residual with the
     field resized to its level → add to the up-sampled low-resolution result, coarse to fine.
@@ -124,10 +131,16 @@ def reswarp(
         raise ValueError(f"unknown formulation {formulation!r}, expected one of {FORMULATIONS}")
     full = tuple(plate.shape[-2:])
     lo = flow_lo.size
-    delta_lo = _refine_delta_or_zero(refine_delta_lo, plate, lo)
+    delta_lo = pad_refine_delta(refine_delta_lo, plate, lo)
     if flow_lo.is_zero() and delta_lo is None:
         return plate.clone()  # identity guarantee, bit-exact
     sizes = pyramid_sizes(full, lo, 1 if method == "vanilla" else levels)
+    if impl not in IMPLS:
+        raise ValueError(f"unknown ResWarp impl {impl!r}, expected one of {IMPLS}")
+    if impl != "ref":
+        fused = _fused(plate, flow_lo, delta_lo, sizes, formulation, impl)
+        if fused is not None:
+            return fused
 
     if formulation == "delta":
         flow_hi = flow_lo.resized(*full)
@@ -152,6 +165,51 @@ def reswarp(
     for k in range(len(sizes) - 2, -1, -1):
         residual = images[k] - up(images[k + 1], sizes[k])
         out = up(out, sizes[k]) + flow_lo.resized(*sizes[k]).warp(residual)
+    return out
+
+
+_warned: set[str] = set()
+
+
+def _fall_back(why: str) -> None:
+    if why not in _warned:  # once per reason, not once per frame
+        _warned.add(why)
+        logging.getLogger(__name__).warning("ResWarp: %s; using the pure-torch reference", why)
+
+
+def _fused(plate, flow_lo, delta_lo, sizes, formulation, impl):
+    """The fused kernel's result, or None (after one warning) when none can serve the call."""
+    on_cuda = plate.device.type == "cuda"
+    if impl == "triton" or (impl == "auto" and on_cuda):
+        _fall_back("no Triton kernel yet")
+        return None
+    if on_cuda:
+        _fall_back("the CPU kernel was asked for a CUDA tensor")
+        return None
+    if len(sizes) > 2:
+        _fall_back("multiscale is not fused yet")
+        return None
+    if plate.dtype != torch.float32:
+        _fall_back(f"the CPU kernel takes float32, not {plate.dtype}")
+        return None
+    try:
+        from kernels.cpu import reswarp_vanilla
+    except ImportError as exc:  # Numba missing: the reference still works
+        _fall_back(f"the CPU kernel is unavailable ({exc})")
+        return None
+    out = torch.empty_like(plate)
+    base = down(plate, sizes[-1]) if formulation == "paper" else None
+    low = None
+    if base is not None:
+        low = flow_lo.warp(base) + (delta_lo if delta_lo is not None else 0)
+    for i in range(plate.shape[0]):
+        arrays = dict(
+            delta_lo=None if delta_lo is None else delta_lo[i].contiguous().numpy(),
+            low=None if low is None else low[i].contiguous().numpy(),
+            base=None if base is None else base[i].contiguous().numpy())
+        out[i] = torch.from_numpy(reswarp_vanilla(
+            plate[i].contiguous().numpy(), flow_lo.px[i].float().contiguous().numpy(),
+            formulation=formulation, **arrays))
     return out
 
 

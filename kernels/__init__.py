@@ -1,6 +1,5 @@
-"""Fused ResWarp kernels (Triton on CUDA, a CPU path) on plain tensors.
+"""Fused ResWarp kernels on plain tensors/arrays (a CPU path now; Triton on CUDA to come).
 
-Imports nothing of ``atw_ofx``; ``atw_ofx.reswarp`` holds the pure-torch reference these kernels
-are checked against and falls back to. (Kernels land with the kernels issue; until then the
-reference is the only implementation.)
+Imports nothing of ``atw_ofx``: the dispatcher beside the pure-torch reference
+(:func:`atw_ofx.reswarp.reswarp`, ``impl=``) imports these lazily and falls back to the reference.
 """
