@@ -46,6 +46,23 @@ def _up_at(lo, c, yi0, yi1, wy, xi0, xi1, wx):
     return _lerp(top, bottom, wy)
 
 
+@njit(inline="always")
+def _source_taps(flow, i, j, h, w, y0t, y1t, wyt, x0t, x1t, wxt, sx, sy):
+    """Where output pixel ``(i, j)`` samples the plate: the up-sampled offset added, clamped.
+
+    Returns the two columns and rows around the source, their weights, and whether it moved.
+    """
+    u = _up_at(flow, 0, y0t, y1t, wyt, x0t, x1t, wxt) * sx
+    v = _up_at(flow, 1, y0t, y1t, wyt, x0t, x1t, wxt) * sy
+    # Positions in float32, as the reference computes them (its rounding, not better).
+    x = min(max(np.float32(j) + u, np.float32(0.0)), np.float32(w - 1))
+    y = min(max(np.float32(i) + v, np.float32(0.0)), np.float32(h - 1))
+    xf, yf = np.floor(x), np.floor(y)
+    xa, ya = int(xf), int(yf)
+    return (xa, min(xa + 1, w - 1), np.float32(x - xf), ya, min(ya + 1, h - 1),
+            np.float32(y - yf), u != 0.0 or v != 0.0)
+
+
 @njit(parallel=True, cache=True)
 def _delta_vanilla(plate, flow, delta, has_delta, ty0, ty1, twy, tx0, tx1, twx, sx, sy, out):
     """``out = Warp(plate, Up(flow)) + Up(delta)`` for one ``C×H×W`` image."""
@@ -54,16 +71,8 @@ def _delta_vanilla(plate, flow, delta, has_delta, ty0, ty1, twy, tx0, tx1, twx, 
         y0t, y1t, wyt = ty0[i], ty1[i], twy[i]
         for j in range(w):
             x0t, x1t, wxt = tx0[j], tx1[j], twx[j]
-            u = _up_at(flow, 0, y0t, y1t, wyt, x0t, x1t, wxt) * sx
-            v = _up_at(flow, 1, y0t, y1t, wyt, x0t, x1t, wxt) * sy
-            # Positions in float32, as the reference computes them (its rounding, not better).
-            x = min(max(np.float32(j) + u, np.float32(0.0)), np.float32(w - 1))
-            y = min(max(np.float32(i) + v, np.float32(0.0)), np.float32(h - 1))
-            xf, yf = np.floor(x), np.floor(y)
-            ax, ay = np.float32(x - xf), np.float32(y - yf)
-            xa, ya = int(xf), int(yf)
-            xb, yb = min(xa + 1, w - 1), min(ya + 1, h - 1)
-            moving = u != 0.0 or v != 0.0
+            xa, xb, ax, ya, yb, ay, moving = _source_taps(flow, i, j, h, w, y0t, y1t, wyt,
+                                                          x0t, x1t, wxt, sx, sy)
             for c in range(c_n):
                 value = plate[c, i, j]
                 if moving:
@@ -89,15 +98,8 @@ def _paper_vanilla(plate, flow, low, base, ty0, ty1, twy, tx0, tx1, twx, sx, sy,
         y0t, y1t, wyt = ty0[i], ty1[i], twy[i]
         for j in range(w):
             x0t, x1t, wxt = tx0[j], tx1[j], twx[j]
-            u = _up_at(flow, 0, y0t, y1t, wyt, x0t, x1t, wxt) * sx
-            v = _up_at(flow, 1, y0t, y1t, wyt, x0t, x1t, wxt) * sy
-            # Positions in float32, as the reference computes them (its rounding, not better).
-            x = min(max(np.float32(j) + u, np.float32(0.0)), np.float32(w - 1))
-            y = min(max(np.float32(i) + v, np.float32(0.0)), np.float32(h - 1))
-            xf, yf = np.floor(x), np.floor(y)
-            ax, ay = np.float32(x - xf), np.float32(y - yf)
-            xa, ya = int(xf), int(yf)
-            xb, yb = min(xa + 1, w - 1), min(ya + 1, h - 1)
+            xa, xb, ax, ya, yb, ay, moving = _source_taps(flow, i, j, h, w, y0t, y1t, wyt,
+                                                          x0t, x1t, wxt, sx, sy)
             for c in range(c_n):
                 r_aa = plate[c, ya, xa] - _up_at(base, c, ty0[ya], ty1[ya], twy[ya], tx0[xa], tx1[xa], twx[xa])
                 r_ab = plate[c, ya, xb] - _up_at(base, c, ty0[ya], ty1[ya], twy[ya], tx0[xb], tx1[xb], twx[xb])
