@@ -134,9 +134,8 @@ def cmd_farm_emit(args) -> int:
     rest = _without(render_args, parsed.input, ("-o", "--output"))
     frames = job_frames(parsed.input, parse_frames(args.frames) if args.frames else None)
     name = args.name or Path(parsed.output).name.split(".")[0] or "atw"
-    job = FarmJob(name, parsed.input, parsed.output, frames, args.chunk, rest,
-                  atw=shlex.split(args.atw_command) if args.atw_command else
-                  FarmJob.__dataclass_fields__["atw"].default_factory())
+    runner = {"atw": shlex.split(args.atw_command)} if args.atw_command else {}
+    job = FarmJob(name, parsed.input, parsed.output, frames, args.chunk, rest, **runner)
     for path in emit(job, args.backend, args.out_dir):
         print(path)
     print(f"atw: {args.backend} job {name}: track + {len(job.chunks())} render chunk(s) of "
