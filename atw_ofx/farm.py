@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -224,8 +225,6 @@ def emit_opencue(job: FarmJob, *, show: str = "atw", shot: str | None = None,
 
 def _opencue_safe(command: list[str]) -> str:
     """Shell-quoted, with ``####`` patterns as ``%04d`` so they cannot read as ``#TOKEN#``s."""
-    import re
-
     def printf(arg: str) -> str:
         return re.sub(r"#+", lambda m: f"%0{len(m.group())}d", arg) \
             if arg not in (OPENCUE_FIRST, OPENCUE_LAST) and "#FRAME" not in arg else arg
