@@ -178,39 +178,55 @@ def _fall_back(why: str) -> None:
 
 
 def _fused(plate, flow_lo, delta_lo, sizes, formulation, impl):
-    """The fused kernel's result, or None (after one warning) when none can serve the call."""
+    """The fused kernel's result, or None (after one warning) when none can serve the call.
+
+    Multiscale runs the fused step once per level, coarse to fine: each level's result is the
+    ``low`` of the next, so no level's residual or up-sampled field is ever stored.
+    """
     on_cuda = plate.device.type == "cuda"
     if impl == "triton" or (impl == "auto" and on_cuda):
-        _fall_back("no Triton kernel yet")
+        from kernels import triton_reswarp  # lazily: Triton is optional
+        why = triton_reswarp.unavailable(plate)
+        if why is None:
+            return triton_reswarp.reswarp(plate, flow_lo, delta_lo, sizes, formulation)
+        _fall_back(why)
         return None
     if on_cuda:
         _fall_back("the CPU kernel was asked for a CUDA tensor")
-        return None
-    if len(sizes) > 2:
-        _fall_back("multiscale is not fused yet")
         return None
     if plate.dtype != torch.float32:
         _fall_back(f"the CPU kernel takes float32, not {plate.dtype}")
         return None
     try:
-        from kernels.cpu import reswarp_vanilla
+        from kernels.cpu import reswarp_level
     except ImportError as exc:  # Numba missing: the reference still works
         _fall_back(f"the CPU kernel is unavailable ({exc})")
         return None
     out = torch.empty_like(plate)
-    base = down(plate, sizes[-1]) if formulation == "paper" else None
-    low = None
-    if base is not None:
-        low = flow_lo.warp(base) + (delta_lo if delta_lo is not None else 0)
-    for i in range(plate.shape[0]):
-        arrays = dict(
-            delta_lo=None if delta_lo is None else delta_lo[i].contiguous().numpy(),
-            low=None if low is None else low[i].contiguous().numpy(),
-            base=None if base is None else base[i].contiguous().numpy())
-        out[i] = torch.from_numpy(reswarp_vanilla(
-            plate[i].contiguous().numpy(), flow_lo.px[i].float().contiguous().numpy(),
-            formulation=formulation, **arrays))
+    flow = flow_lo.px.float()
+    if formulation == "delta":
+        # The refinement change reaches the plate through the pyramid's sides (as the reference).
+        delta = None if delta_lo is None else _up_through(delta_lo, sizes[1:])
+        for i in range(plate.shape[0]):
+            reswarp_level(_np(plate[i]), _np(flow[i]), formulation="delta",
+                          delta=None if delta is None else _np(delta[i]), out=out[i].numpy())
+        return out
+    images = [plate]
+    for size in sizes[1:]:
+        images.append(down(images[-1], size))
+    low = flow_lo.warp(images[-1]) + (delta_lo if delta_lo is not None else 0)
+    for k in range(len(sizes) - 2, -1, -1):
+        level = out if k == 0 else torch.empty_like(images[k])
+        for i in range(plate.shape[0]):
+            reswarp_level(_np(images[k][i]), _np(flow[i]), formulation="paper", low=_np(low[i]),
+                          base=_np(images[k + 1][i]), out=level[i].numpy())
+        low = level
     return out
+
+
+def _np(image: torch.Tensor):
+    """A C-contiguous float32 numpy view (a copy only when the tensor is not one already)."""
+    return image.float().contiguous().numpy()
 
 
 def _up_through(image: torch.Tensor, sizes) -> torch.Tensor:

@@ -8,6 +8,10 @@ more than the arithmetic. A compiled loop that computes every term in registers 
 once and writes the output once, so it is bound by the gather, not by memory copies
 (``atw bench reswarp`` measures it against both compositions).
 
+Bilinear up-sampling is separable, so each output row first interpolates the two low-resolution
+rows it needs (a few hundred values, not a full-resolution image) and every pixel of the row then
+needs one lerp per term. Pixels that neither move nor get a refinement change are copied.
+
 Conventions are the reference's (:mod:`atw_ofx.reswarp`): ``Up`` is bilinear with half-pixel
 centres and edge clamp; warps sample in index space with border clamping; a pixel whose
 up-sampled offset is exactly zero (and that gets no refinement change) is the plate's own value.
@@ -18,6 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+
+#: Fused multiply-add may replace a multiply and an add (one rounding fewer); no other
+#: fast-math licence — scene-linear plates may hold Inf, and NaN must stay NaN.
+_FMA = {"contract"}
 
 
 def up_taps(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -30,12 +38,29 @@ def up_taps(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, np.nda
     src = np.maximum(src, np.float32(0.0))
     i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
     i1 = np.minimum(i0 + 1, in_size - 1)
-    return i0, i1, (src - i0).astype(np.float32)
+    # Unsigned: Numba then indexes without a negative-index (wraparound) test.
+    return i0.astype(np.uint64), i1.astype(np.uint64), (src - i0).astype(np.float32)
 
 
-@njit(inline="always", fastmath=False)
+class Grid:
+    """Taps from a low-resolution ``h×w`` grid to the output's ``H×W`` (row and column)."""
+
+    def __init__(self, out_hw: tuple[int, int], lo_hw: tuple[int, int]):
+        self.y = up_taps(out_hw[0], lo_hw[0])
+        self.x = up_taps(out_hw[1], lo_hw[1])
+
+
+@njit(inline="always")
 def _lerp(a, b, w):
     return a + w * (b - a)
+
+
+@njit(inline="always")
+def _row(lo, y0, y1, wy, row):
+    """``row[c, k]`` = the ``C×h×w`` grid interpolated between its rows ``y0`` and ``y1``."""
+    for c in range(lo.shape[0]):
+        for k in range(lo.shape[2]):
+            row[c, k] = _lerp(lo[c, y0, k], lo[c, y1, k], wy)
 
 
 @njit(inline="always")
@@ -47,92 +72,177 @@ def _up_at(lo, c, yi0, yi1, wy, xi0, xi1, wx):
 
 
 @njit(inline="always")
-def _source_taps(flow, i, j, h, w, y0t, y1t, wyt, x0t, x1t, wxt, sx, sy):
-    """Where output pixel ``(i, j)`` samples the plate: the up-sampled offset added, clamped.
+def _source(i, j, u, v, h, w):
+    """Where output pixel ``(i, j)`` samples the plate: the offset added, clamped to the border.
 
-    Returns the two columns and rows around the source, their weights, and whether it moved.
+    Returns the two rows and columns around the source and their weights.
     """
-    u = _up_at(flow, 0, y0t, y1t, wyt, x0t, x1t, wxt) * sx
-    v = _up_at(flow, 1, y0t, y1t, wyt, x0t, x1t, wxt) * sy
     # Positions in float32, as the reference computes them (its rounding, not better).
     x = min(max(np.float32(j) + u, np.float32(0.0)), np.float32(w - 1))
     y = min(max(np.float32(i) + v, np.float32(0.0)), np.float32(h - 1))
     xf, yf = np.floor(x), np.floor(y)
     xa, ya = int(xf), int(yf)
-    return (xa, min(xa + 1, w - 1), np.float32(x - xf), ya, min(ya + 1, h - 1),
-            np.float32(y - yf), u != 0.0 or v != 0.0)
+    return xa, min(xa + 1, w - 1), np.float32(x - xf), ya, min(ya + 1, h - 1), np.float32(y - yf)
 
 
-@njit(parallel=True, cache=True)
-def _delta_vanilla(plate, flow, delta, has_delta, ty0, ty1, twy, tx0, tx1, twx, sx, sy, out):
-    """``out = Warp(plate, Up(flow)) + Up(delta)`` for one ``C×H×W`` image."""
-    c_n, h, w = plate.shape
-    for i in prange(h):
-        y0t, y1t, wyt = ty0[i], ty1[i], twy[i]
-        for j in range(w):
-            x0t, x1t, wxt = tx0[j], tx1[j], twx[j]
-            xa, xb, ax, ya, yb, ay, moving = _source_taps(flow, i, j, h, w, y0t, y1t, wyt,
-                                                          x0t, x1t, wxt, sx, sy)
-            for c in range(c_n):
-                value = plate[c, i, j]
-                if moving:
-                    top = _lerp(plate[c, ya, xa], plate[c, ya, xb], ax)
-                    bottom = _lerp(plate[c, yb, xa], plate[c, yb, xb], ax)
-                    value = _lerp(top, bottom, ay)
-                if has_delta:
-                    d = _up_at(delta, c, y0t, y1t, wyt, x0t, x1t, wxt)
-                    if d != 0.0:
-                        value = (value if moving else plate[c, i, j]) + d
-                out[c, i, j] = value
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0, dy1, dwy, out):
+    """``out = Warp(plate, Up(flow)) + Up(delta)`` for one ``C×H×W`` image.
 
-
-@njit(parallel=True, cache=True)
-def _paper_vanilla(plate, flow, low, base, ty0, ty1, twy, tx0, tx1, twx, sx, sy, out):
-    """``out = Up(low) + Warp(plate − Up(base), Up(flow))`` for one ``C×H×W`` image.
-
-    ``base`` = Down(plate) and ``low`` = the low-resolution result, both on the model grid; the
-    residual is never stored: each tap subtracts ``Up(base)`` at that tap's own pixel.
+    ``flow_h`` (``2×h×W``) and ``delta_h`` (``C×h'×W``) are the low-resolution grids already
+    up-sampled along x (:func:`_widen`), so each output row's terms are one contiguous lerp of two
+    of their rows. Per row: where each pixel samples the plate, then one tight gather loop per
+    channel plane — loops the compiler vectorises, unlike one that strides across planes.
     """
     c_n, h, w = plate.shape
     for i in prange(h):
-        y0t, y1t, wyt = ty0[i], ty1[i], twy[i]
+        # Where each pixel samples the plate: positions in float32 (the reference's rounding),
+        # clamped to the border; the flat offset of the top-left tap and its right/down steps
+        # are unsigned, so indexing needs no wraparound test.
+        y0, y1, wy = fy0[i], fy1[i], fwy[i]
+        last_x, last_y, row_y = np.float32(w - 1), np.float32(h - 1), np.float32(i)
+        ax = np.empty(w, np.float32)
+        ay = np.empty(w, np.float32)
+        tap = np.empty(w, np.uint64)
+        right = np.empty(w, np.uint64)
+        down = np.empty(w, np.uint64)
+        u = np.empty(w, np.float32)
+        v = np.empty(w, np.float32)
         for j in range(w):
-            x0t, x1t, wxt = tx0[j], tx1[j], twx[j]
-            xa, xb, ax, ya, yb, ay, moving = _source_taps(flow, i, j, h, w, y0t, y1t, wyt,
-                                                          x0t, x1t, wxt, sx, sy)
+            u[j] = _lerp(flow_h[0, y0, j], flow_h[0, y1, j], wy) * sx
+            v[j] = _lerp(flow_h[1, y0, j], flow_h[1, y1, j], wy) * sy
+        for j in range(w):
+            x = min(max(np.float32(j) + u[j], np.float32(0.0)), last_x)
+            y = min(max(row_y + v[j], np.float32(0.0)), last_y)
+            xf, yf = np.floor(x), np.floor(y)
+            ax[j], ay[j] = x - xf, y - yf
+            tap[j] = np.uint64(yf) * np.uint64(w) + np.uint64(xf)
+            right[j] = np.uint64(xf < last_x)
+            down[j] = np.uint64(w) * np.uint64(yf < last_y)
+        n_still = 0
+        for j in range(w):
+            n_still += (u[j] == 0.0) & (v[j] == 0.0)
+        if n_still == w:
             for c in range(c_n):
-                r_aa = plate[c, ya, xa] - _up_at(base, c, ty0[ya], ty1[ya], twy[ya], tx0[xa], tx1[xa], twx[xa])
-                r_ab = plate[c, ya, xb] - _up_at(base, c, ty0[ya], ty1[ya], twy[ya], tx0[xb], tx1[xb], twx[xb])
-                r_ba = plate[c, yb, xa] - _up_at(base, c, ty0[yb], ty1[yb], twy[yb], tx0[xa], tx1[xa], twx[xa])
-                r_bb = plate[c, yb, xb] - _up_at(base, c, ty0[yb], ty1[yb], twy[yb], tx0[xb], tx1[xb], twx[xb])
+                out[c, i] = plate[c, i]
+        else:
+            c = 0
+            while c + 3 <= c_n:  # three planes per pass share the taps' loads
+                _gather3(plate[c].ravel(), plate[c + 1].ravel(), plate[c + 2].ravel(),
+                         out[c, i], out[c + 1, i], out[c + 2, i], tap, right, down, ax, ay)
+                c += 3
+            for c in range(c, c_n):
+                _gather1(plate[c].ravel(), out[c, i], tap, right, down, ax, ay)
+            if n_still:
+                # A still pixel is the plate's own value, bit-exactly (a zero-weight lerp
+                # turns -0.0 into +0.0 and an Inf neighbour into NaN).
+                for j in range(w):
+                    if u[j] == 0.0 and v[j] == 0.0:
+                        for c in range(c_n):
+                            out[c, i, j] = plate[c, i, j]
+        if has_delta:
+            d0, d1, dw = dy0[i], dy1[i], dwy[i]
+            for c in range(c_n):
+                dst = out[c, i]
+                for j in range(w):
+                    d = _lerp(delta_h[c, d0, j], delta_h[c, d1, j], dw)
+                    # Adding a zero change would turn -0.0 into +0.0.
+                    dst[j] = dst[j] + d if d != 0.0 else dst[j]
+
+
+@njit(inline="always")
+def _bilinear(src, t, r, b, wx, wy):
+    """Bilinear tap of a flat plane: ``t`` top-left, ``r`` right step, ``b`` bottom-left."""
+    return _lerp(_lerp(src[t], src[t + r], wx), _lerp(src[b], src[b + r], wx), wy)
+
+
+@njit(inline="always")
+def _gather3(s0, s1, s2, d0, d1, d2, tap, right, down, ax, ay):
+    for j in range(d0.shape[0]):
+        t, r, wx, wy = tap[j], right[j], ax[j], ay[j]
+        b = t + down[j]
+        d0[j] = _bilinear(s0, t, r, b, wx, wy)
+        d1[j] = _bilinear(s1, t, r, b, wx, wy)
+        d2[j] = _bilinear(s2, t, r, b, wx, wy)
+
+
+@njit(inline="always")
+def _gather1(src, dst, tap, right, down, ax, ay):
+    for j in range(dst.shape[0]):
+        dst[j] = _bilinear(src, tap[j], right[j], tap[j] + down[j], ax[j], ay[j])
+
+
+def _widen(lo: np.ndarray, width: int) -> np.ndarray:
+    """``C×h×w`` → ``C×h×width``: the grid's rows up-sampled along x (first half of ``Up``)."""
+    out = np.empty((lo.shape[0], lo.shape[1], width), np.float32)
+    _widen_rows(lo, *up_taps(width, lo.shape[2]), out)
+    return out
+
+
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def _widen_rows(lo, x0, x1, wx, out):
+    for y in prange(lo.shape[1]):
+        for c in range(lo.shape[0]):
+            for j in range(out.shape[2]):
+                out[c, y, j] = _lerp(lo[c, y, x0[j]], lo[c, y, x1[j]], wx[j])
+
+
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def _paper_kernel(plate, flow, fy0, fy1, fwy, fx0, fx1, fwx, sx, sy,
+                  low, base, by0, by1, bwy, bx0, bx1, bwx, out):
+    """``out = Up(low) + Warp(plate − Up(base), Up(flow))`` for one ``C×H×W`` image.
+
+    ``base`` = Down(plate) and ``low`` = the result one level down, both on one grid (its taps
+    ``b*``); the residual is never stored: each tap subtracts ``Up(base)`` at its own pixel.
+    """
+    c_n, h, w = plate.shape
+    for i in prange(h):
+        field = np.empty((2, flow.shape[2]), np.float32)
+        _row(flow, fy0[i], fy1[i], fwy[i], field)
+        coarse = np.empty((c_n, low.shape[2]), np.float32)
+        _row(low, by0[i], by1[i], bwy[i], coarse)
+        for j in range(w):
+            x0, x1, wx = fx0[j], fx1[j], fwx[j]
+            u = _lerp(field[0, x0], field[0, x1], wx) * sx
+            v = _lerp(field[1, x0], field[1, x1], wx) * sy
+            xa, xb, ax, ya, yb, ay = _source(i, j, u, v, h, w)
+            for c in range(c_n):
+                r_aa = plate[c, ya, xa] - _up_at(base, c, by0[ya], by1[ya], bwy[ya], bx0[xa], bx1[xa], bwx[xa])
+                r_ab = plate[c, ya, xb] - _up_at(base, c, by0[ya], by1[ya], bwy[ya], bx0[xb], bx1[xb], bwx[xb])
+                r_ba = plate[c, yb, xa] - _up_at(base, c, by0[yb], by1[yb], bwy[yb], bx0[xa], bx1[xa], bwx[xa])
+                r_bb = plate[c, yb, xb] - _up_at(base, c, by0[yb], by1[yb], bwy[yb], bx0[xb], bx1[xb], bwx[xb])
                 residual = _lerp(_lerp(r_aa, r_ab, ax), _lerp(r_ba, r_bb, ax), ay)
-                out[c, i, j] = _up_at(low, c, y0t, y1t, wyt, x0t, x1t, wxt) + residual
+                out[c, i, j] = _lerp(coarse[c, bx0[j]], coarse[c, bx1[j]], bwx[j]) + residual
 
 
-def reswarp_vanilla(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
-                    delta_lo: np.ndarray | None = None, low: np.ndarray | None = None,
-                    base: np.ndarray | None = None) -> np.ndarray:
-    """Vanilla ResWarp of one image, fused.
+def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
+                  delta: np.ndarray | None = None, low: np.ndarray | None = None,
+                  base: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    """One fused ResWarp level (vanilla ResWarp, or the finest step of multiscale).
 
     Args:
         plate: ``C×H×W`` float32, C-contiguous (the full-resolution crop, linear light).
-        flow_lo: ``2×h×w`` float32 backward field in pixels of the ``h×w`` grid.
-        formulation: ``"delta"`` (uses ``delta_lo``, ``C×h×w`` or None) or ``"paper"`` (uses
-            ``low`` = the low-resolution result and ``base`` = Down(plate), both ``C×h×w``).
+        flow_lo: ``2×h×w`` float32 backward field in pixels of its own ``h×w`` grid.
+        formulation: ``"delta"``: ``Warp(plate, Up(flow)) + Up(delta)``, ``delta`` = ``C×h'×w'``
+            on any grid, or None; ``"paper"``: ``Up(low) + Warp(plate − Up(base), Up(flow))``,
+            ``low`` and ``base`` = ``C×h'×w'`` on one grid (``base`` = Down(plate)).
+        out: optional ``C×H×W`` float32 buffer to write into.
 
     Returns:
-        ``C×H×W`` float32.
+        ``C×H×W`` float32 (``out`` when given).
     """
     c, h, w = plate.shape
     lo_h, lo_w = flow_lo.shape[1:]
-    ty0, ty1, twy = up_taps(h, lo_h)
-    tx0, tx1, twx = up_taps(w, lo_w)
+    field = Grid((h, w), (lo_h, lo_w))
     sx, sy = np.float32(w / lo_w), np.float32(h / lo_h)
-    out = np.empty_like(plate)
+    out = np.empty_like(plate) if out is None else out
     if formulation == "delta":
-        has_delta = delta_lo is not None
-        delta = delta_lo if has_delta else np.zeros((c, 1, 1), np.float32)
-        _delta_vanilla(plate, flow_lo, delta, has_delta, ty0, ty1, twy, tx0, tx1, twx, sx, sy, out)
+        has_delta = delta is not None
+        delta = delta if has_delta else np.zeros((c, 1, 1), np.float32)
+        _delta_kernel(plate, _widen(flow_lo, w), *field.y, sx, sy,
+                      _widen(delta, w), has_delta, *up_taps(h, delta.shape[1]), out)
     else:
-        _paper_vanilla(plate, flow_lo, low, base, ty0, ty1, twy, tx0, tx1, twx, sx, sy, out)
+        terms = Grid((h, w), low.shape[1:])
+        _paper_kernel(plate, flow_lo, *field.y, *field.x, sx, sy,
+                      low, base, *terms.y, *terms.x, out)
     return out

@@ -29,11 +29,12 @@ def case(h, w, lo=(128, 128), channels=4, flow_scale=3.0, seed=0):
                                       ((7, 5), (128, 128)), ((1, 1), (128, 128)),
                                       ((480, 360), (128, 96))])
 @pytest.mark.parametrize("with_delta", [False, True])
-def test_cpu_kernel_matches_the_reference(formulation, size, lo, with_delta):
+@pytest.mark.parametrize("method", ["vanilla", "multiscale"])
+def test_cpu_kernel_matches_the_reference(formulation, size, lo, with_delta, method):
     plate, flow, delta = case(*size, lo=lo)
     delta = delta if with_delta else None
-    ref = reswarp(plate, flow, delta, formulation=formulation)
-    fused = reswarp(plate, flow, delta, formulation=formulation, impl="cpu")
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation)
+    fused = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="cpu")
     assert fused.shape == ref.shape and fused.dtype == ref.dtype
     assert torch.isfinite(fused).all()
     assert (fused - ref).abs().max() <= NOISE_TOLERANCE
@@ -68,13 +69,14 @@ def test_smooth_plates_agree_to_float32_precision():
 
 
 def test_unfused_requests_fall_back_to_the_reference_with_one_warning(caplog):
-    plate, flow, delta = case(512, 512)  # multiscale: 512 → 256 → 128
+    plate, flow, delta = case(300, 200)
+    plate = plate.double()  # the CPU kernel is float32 only
     reswarp_module._warned.clear()
     with caplog.at_level(logging.WARNING, logger="atw_ofx.reswarp"):
         for _ in range(3):
-            out = reswarp(plate, flow, delta, method="multiscale", impl="cpu")
-    assert torch.equal(out, reswarp(plate, flow, delta, method="multiscale"))
-    warnings = [r.message for r in caplog.records if "multiscale is not fused" in r.message]
+            out = reswarp(plate, flow, delta, impl="cpu")
+    assert torch.equal(out, reswarp(plate, flow, delta))
+    warnings = [r.message for r in caplog.records if "takes float32" in r.message]
     assert len(warnings) == 1
     with pytest.raises(ValueError, match="unknown ResWarp impl"):
         reswarp(plate, flow, delta, impl="fast")
