@@ -183,14 +183,40 @@ def _fused(plate, flow_lo, delta_lo, sizes, formulation, impl):
     Multiscale runs the fused step once per level, coarse to fine: each level's result is the
     ``low`` of the next, so no level's residual or up-sampled field is ever stored.
     """
+    level = _fused_level(plate, impl)
+    if level is None:
+        return None
+    out = torch.empty(plate.shape, dtype=plate.dtype, device=plate.device)
+    flow = flow_lo.px.float().contiguous()
+    if formulation == "delta":
+        # The refinement change reaches the plate through the pyramid's sides (as the reference).
+        delta = None if delta_lo is None else _up_through(delta_lo, sizes[1:])
+        return level(plate, flow, formulation="delta", delta=delta, out=out)
+    images = [plate]
+    for size in sizes[1:]:
+        images.append(down(images[-1], size))
+    low = flow_lo.warp(images[-1]) + (delta_lo if delta_lo is not None else 0)
+    for k in range(len(sizes) - 2, -1, -1):
+        low = level(images[k], flow, formulation="paper", low=low, base=images[k + 1],
+                    out=out if k == 0 else None)
+    return out
+
+
+def _fused_level(plate, impl):
+    """``level(plate, flow, formulation=, delta=|low=, base=, out=)`` of the kernel for this
+    tensor and request (``N×C×H×W`` tensors in and out), or None after one warning."""
     on_cuda = plate.device.type == "cuda"
     if impl == "triton" or (impl == "auto" and on_cuda):
-        from kernels import triton_reswarp  # lazily: Triton is optional
+        try:
+            from kernels import triton_reswarp  # lazily: Triton is optional
+        except ImportError as exc:
+            _fall_back(f"the Triton kernel is unavailable ({exc})")
+            return None
         why = triton_reswarp.unavailable(plate)
-        if why is None:
-            return triton_reswarp.reswarp(plate, flow_lo, delta_lo, sizes, formulation)
-        _fall_back(why)
-        return None
+        if why is not None:
+            _fall_back(why)
+            return None
+        return triton_reswarp.reswarp_level
     if on_cuda:
         _fall_back("the CPU kernel was asked for a CUDA tensor")
         return None
@@ -202,31 +228,16 @@ def _fused(plate, flow_lo, delta_lo, sizes, formulation, impl):
     except ImportError as exc:  # Numba missing: the reference still works
         _fall_back(f"the CPU kernel is unavailable ({exc})")
         return None
-    out = torch.empty_like(plate)
-    flow = flow_lo.px.float()
-    if formulation == "delta":
-        # The refinement change reaches the plate through the pyramid's sides (as the reference).
-        delta = None if delta_lo is None else _up_through(delta_lo, sizes[1:])
-        for i in range(plate.shape[0]):
-            reswarp_level(_np(plate[i]), _np(flow[i]), formulation="delta",
-                          delta=None if delta is None else _np(delta[i]), out=out[i].numpy())
+
+    def level(image, flow, *, formulation, out=None, **terms):
+        # The CPU kernel takes one C×H×W numpy image at a time (views, not copies).
+        out = torch.empty(image.shape, dtype=torch.float32) if out is None else out
+        for i in range(image.shape[0]):
+            reswarp_level(_np(image[i]), _np(flow[i]), formulation=formulation,
+                          out=out[i].numpy(),
+                          **{name: None if t is None else _np(t[i]) for name, t in terms.items()})
         return out
-    images = [plate]
-    for size in sizes[1:]:
-        images.append(down(images[-1], size))
-    low = flow_lo.warp(images[-1]) + (delta_lo if delta_lo is not None else 0)
-    for k in range(len(sizes) - 2, -1, -1):
-        level = out if k == 0 else torch.empty_like(images[k])
-        for i in range(plate.shape[0]):
-            reswarp_level(_np(images[k][i]), _np(flow[i]), formulation="paper", low=_np(low[i]),
-                          base=_np(images[k + 1][i]), out=level[i].numpy())
-        low = level
-    return out
-
-
-def _np(image: torch.Tensor):
-    """A C-contiguous float32 numpy view (a copy only when the tensor is not one already)."""
-    return image.float().contiguous().numpy()
+    return level
 
 
 def _up_through(image: torch.Tensor, sizes) -> torch.Tensor:
@@ -234,3 +245,8 @@ def _up_through(image: torch.Tensor, sizes) -> torch.Tensor:
     for size in reversed(sizes[:-1]):
         image = up(image, size)
     return image
+
+
+def _np(image: torch.Tensor):
+    """A C-contiguous float32 numpy view (a copy only when the tensor is not one already)."""
+    return image.float().contiguous().numpy()

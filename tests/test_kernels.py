@@ -80,3 +80,90 @@ def test_unfused_requests_fall_back_to_the_reference_with_one_warning(caplog):
     assert len(warnings) == 1
     with pytest.raises(ValueError, match="unknown ResWarp impl"):
         reswarp(plate, flow, delta, impl="fast")
+
+
+# -- Triton ----------------------------------------------------------------------------------
+# On the CPU the Triton kernel runs through Triton's interpreter (slow: small cases only); on a
+# GPU the same kernel is compiled and checked at sizes that matter.
+
+@pytest.fixture()
+def triton_interpreted(monkeypatch):
+    """kernels.triton_reswarp with its kernels wrapped by Triton's CPU interpreter."""
+    pytest.importorskip("triton")
+    import importlib
+
+    import kernels.triton_reswarp as module
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    yield importlib.reload(module)
+    monkeypatch.undo()
+    importlib.reload(module)  # compiled kernels again for whatever runs next
+
+
+SMALL_CASES = [((37, 29), (16, 12)), ((1, 1), (16, 16)), ((40, 70), (16, 16))]
+
+
+@pytest.mark.parametrize("formulation", ["delta", "paper"])
+@pytest.mark.parametrize("method", ["vanilla", "multiscale"])
+@pytest.mark.parametrize("size, lo", SMALL_CASES)
+def test_triton_kernel_matches_the_reference_in_the_interpreter(
+        triton_interpreted, formulation, method, size, lo):
+    plate, flow, delta = case(*size, lo=lo, flow_scale=2.0)
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation)
+    fused = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="triton")
+    assert fused.shape == ref.shape and fused.dtype == ref.dtype
+    assert (fused - ref).abs().max() <= NOISE_TOLERANCE
+
+
+def test_triton_kernel_in_the_interpreter_keeps_still_pixels_and_clamps_far_fields(
+        triton_interpreted):
+    plate, flow, delta = case(48, 64, lo=(16, 16), flow_scale=40.0, seed=5)  # ±120 px and more
+    flow.px[..., :, 8:] = 0
+    delta[..., :, 7:] = 0
+    plate[..., 40:] = -0.0  # a still -0.0 must stay -0.0
+    ref = reswarp(plate, flow, delta)
+    fused = reswarp(plate, flow, delta, impl="triton")
+    assert torch.isfinite(fused).all()
+    assert (fused - ref).abs().max() <= 4 * NOISE_TOLERANCE
+    assert torch.equal(fused[..., 40:], plate[..., 40:])
+    assert torch.signbit(fused[..., 40:]).all()
+
+
+def test_triton_kernel_reads_and_writes_half_plates(triton_interpreted):
+    plate, flow, delta = case(33, 47, lo=(16, 16), flow_scale=2.0, seed=7)
+    ref = reswarp(plate, flow, delta)  # float32 reference of the same plate
+    fused = reswarp(plate.half(), flow, delta, impl="triton")
+    assert fused.dtype == torch.float16
+    # The kernel computes in float32; the only extra error is the final rounding to half.
+    assert (fused.float() - ref).abs().max() <= 2 ** -11 + NOISE_TOLERANCE
+
+
+def test_triton_without_cuda_or_the_interpreter_falls_back_with_a_reason(caplog):
+    pytest.importorskip("triton")
+    from kernels import triton_reswarp
+    if triton_reswarp.INTERPRETED:
+        pytest.skip("TRITON_INTERPRET is set for this run")
+    plate, flow, delta = case(20, 20, lo=(8, 8))
+    reswarp_module._warned.clear()
+    with caplog.at_level(logging.WARNING, logger="atw_ofx.reswarp"):
+        out = reswarp(plate, flow, delta, impl="triton")
+    assert torch.equal(out, reswarp(plate, flow, delta))
+    assert any("needs a CUDA tensor" in r.message for r in caplog.records)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("dtype, tolerance", [(torch.float32, NOISE_TOLERANCE),
+                                              (torch.float16, 2 ** -10 + NOISE_TOLERANCE)])
+@pytest.mark.parametrize("formulation", ["delta", "paper"])
+@pytest.mark.parametrize("method", ["vanilla", "multiscale"])
+@pytest.mark.parametrize("size", [(301, 517), (1, 1), (1080, 1920)])
+def test_triton_kernel_matches_the_reference_on_the_gpu(dtype, tolerance, formulation, method,
+                                                       size):
+    pytest.importorskip("triton")
+    plate, flow, delta = case(*size)
+    plate, delta = plate.cuda(), delta.cuda()
+    flow = MotionField(flow.px.cuda())
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation)
+    fused = reswarp(plate.to(dtype), flow, delta, method=method, formulation=formulation,
+                    impl="auto")
+    assert fused.dtype == dtype
+    assert (fused.float() - ref).abs().max() <= tolerance
