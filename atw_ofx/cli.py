@@ -1,4 +1,4 @@
-"""The ``atw`` command line: ``render``, ``track``, ``farm emit``, ``demo``, ``info``.
+"""The ``atw`` command line: ``render``, ``track``, ``farm emit``, ``demo``, ``bench``, ``info``.
 
 Errors a user can act on print one line (``atw: error: <file> (frame N): <what>``) and exit 2;
 with ``--on-error skip`` failed frames are reported as they happen and the exit status is 3.
@@ -185,6 +185,42 @@ def cmd_info(args) -> int:
     return 0
 
 
+def _add_bench_options(p: argparse.ArgumentParser, *, default_sizes: str) -> None:
+    p.add_argument("--sizes", default=default_sizes,
+                   help=f"comma-separated WxH or S (default {default_sizes})")
+    p.add_argument("--device", default="cpu", help="cpu or cuda[:N] (default cpu)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="CPU threads (default: the cores this process may use)")
+    p.add_argument("--min-seconds", type=float, default=1.0,
+                   help="time each case for at least this long (default 1)")
+    p.add_argument("--json", metavar="FILE", help="write the records to FILE")
+
+
+def _write_bench(args, records: list[dict], summary: str) -> int:
+    import json
+
+    print(summary)
+    if args.json:
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(records, indent=1) + "\n")
+        tmp.replace(path)
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_bench_reswarp(args) -> int:
+    from .bench import reswarp as bench
+
+    sizes = [bench.parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    impls = [i.strip() for i in args.impls.split(",")] if args.impls else None
+    records = bench.bench_reswarp(sizes, device=args.device, impls=impls, threads=args.threads,
+                                  method=args.reswarp, formulation=args.formulation,
+                                  min_seconds=args.min_seconds)
+    return _write_bench(args, records, bench.summary(records))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atw", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"atw {__version__}")
@@ -252,6 +288,17 @@ def build_parser() -> argparse.ArgumentParser:
     emit.add_argument("render_args", nargs=argparse.REMAINDER,
                       help="after --: the `atw render` input, -o output and options")
     emit.set_defaults(func=cmd_farm_emit)
+
+    bench = sub.add_parser("bench", help="speed, memory and fidelity benchmarks")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True)
+    bench_reswarp = bench_sub.add_parser(
+        "reswarp", help="ms/frame and peak memory of ResWarp implementations (fresh process each)")
+    _add_bench_options(bench_reswarp, default_sizes="1024,2048x1080,3840x2160,7680x4320")
+    bench_reswarp.add_argument("--impls", help="comma-separated subset (default: all for the "
+                                               "device)")
+    bench_reswarp.add_argument("--reswarp", choices=("vanilla", "multiscale"), default="vanilla")
+    bench_reswarp.add_argument("--formulation", choices=("delta", "paper"), default="delta")
+    bench_reswarp.set_defaults(func=cmd_bench_reswarp)
 
     info = sub.add_parser("info", help="versions, devices, backends")
     info.set_defaults(func=cmd_info)

@@ -186,24 +186,22 @@ def _fused(plate, flow_lo, delta_lo, sizes, formulation, impl):
     level = _fused_level(plate, impl)
     if level is None:
         return None
-    out = torch.empty(plate.shape, dtype=plate.dtype, device=plate.device)
     flow = flow_lo.px.float().contiguous()
     if formulation == "delta":
         # The refinement change reaches the plate through the pyramid's sides (as the reference).
         delta = None if delta_lo is None else _up_through(delta_lo, sizes[1:])
-        return level(plate, flow, formulation="delta", delta=delta, out=out)
+        return level(plate, flow, formulation="delta", delta=delta)
     images = [plate]
     for size in sizes[1:]:
         images.append(down(images[-1], size))
     low = flow_lo.warp(images[-1]) + (delta_lo if delta_lo is not None else 0)
     for k in range(len(sizes) - 2, -1, -1):
-        low = level(images[k], flow, formulation="paper", low=low, base=images[k + 1],
-                    out=out if k == 0 else None)
-    return out
+        low = level(images[k], flow, formulation="paper", low=low, base=images[k + 1])
+    return low
 
 
 def _fused_level(plate, impl):
-    """``level(plate, flow, formulation=, delta=|low=, base=, out=)`` of the kernel for this
+    """``level(plate, flow, formulation=, delta=|low=, base=)`` of the kernel for this
     tensor and request (``N×C×H×W`` tensors in and out), or None after one warning."""
     on_cuda = plate.device.type == "cuda"
     if impl == "triton" or (impl == "auto" and on_cuda):
@@ -224,16 +222,16 @@ def _fused_level(plate, impl):
         _fall_back(f"the CPU kernel takes float32, not {plate.dtype}")
         return None
     try:
-        from kernels.cpu import reswarp_level
+        from kernels import cpu
     except ImportError as exc:  # Numba missing: the reference still works
         _fall_back(f"the CPU kernel is unavailable ({exc})")
         return None
 
-    def level(image, flow, *, formulation, out=None, **terms):
+    def level(image, flow, *, formulation, **terms):
         # The CPU kernel takes one C×H×W numpy image at a time (views, not copies).
-        out = torch.empty(image.shape, dtype=torch.float32) if out is None else out
+        out = torch.from_numpy(cpu.empty(tuple(image.shape)))
         for i in range(image.shape[0]):
-            reswarp_level(_np(image[i]), _np(flow[i]), formulation=formulation,
+            cpu.reswarp_level(_np(image[i]), _np(flow[i]), formulation=formulation,
                           out=out[i].numpy(),
                           **{name: None if t is None else _np(t[i]) for name, t in terms.items()})
         return out

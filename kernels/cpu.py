@@ -20,12 +20,43 @@ reference's interpolation is torch's, whose arithmetic order differs.
 """
 from __future__ import annotations
 
+import ctypes
+import sys
+
 import numpy as np
 from numba import njit, prange
 
 #: Fused multiply-add may replace a multiply and an add (one rounding fewer); no other
 #: fast-math licence — scene-linear plates may hold Inf, and NaN must stay NaN.
 _FMA = {"contract"}
+
+
+def empty(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised float32 array, backed by huge pages where the kernel allows it (Linux).
+
+    A fresh 4K output is ~25,000 small pages, and faulting each in on first write costs more than
+    the warp itself; 2 MB pages cut that 512-fold. Only a hint: without THP nothing changes.
+    """
+    out = np.empty(shape, np.float32)
+    if _madvise is not None and out.nbytes >= 4 * _HUGE_PAGE:
+        start = -(-out.ctypes.data // _HUGE_PAGE) * _HUGE_PAGE  # whole huge pages inside
+        end = (out.ctypes.data + out.nbytes) // _HUGE_PAGE * _HUGE_PAGE
+        _madvise(start, end - start, _MADV_HUGEPAGE)
+    return out
+
+
+def _libc_madvise():
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        madvise = libc.madvise
+    except (OSError, AttributeError):
+        return None
+    madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    return madvise if sys.platform.startswith("linux") else None
+
+
+_HUGE_PAGE, _MADV_HUGEPAGE = 2 * 1024 * 1024, 14
+_madvise = _libc_madvise()
 
 
 def up_taps(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -119,9 +150,10 @@ def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0,
             tap[j] = np.uint64(yf) * np.uint64(w) + np.uint64(xf)
             right[j] = np.uint64(xf < last_x)
             down[j] = np.uint64(w) * np.uint64(yf < last_y)
-        n_still = 0
+        still = np.empty(w, np.bool_)
         for j in range(w):
-            n_still += (u[j] == 0.0) & (v[j] == 0.0)
+            still[j] = (u[j] == 0.0) & (v[j] == 0.0)
+        n_still = still.sum()
         if n_still == w:
             for c in range(c_n):
                 out[c, i] = plate[c, i]
@@ -136,10 +168,10 @@ def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0,
             if n_still:
                 # A still pixel is the plate's own value, bit-exactly (a zero-weight lerp
                 # turns -0.0 into +0.0 and an Inf neighbour into NaN).
-                for j in range(w):
-                    if u[j] == 0.0 and v[j] == 0.0:
-                        for c in range(c_n):
-                            out[c, i, j] = plate[c, i, j]
+                for c in range(c_n):  # a blend per plane: contiguous, vectorised
+                    own, dst = plate[c, i], out[c, i]
+                    for j in range(w):
+                        dst[j] = own[j] if still[j] else dst[j]
         if has_delta:
             d0, d1, dw = dy0[i], dy1[i], dwy[i]
             for c in range(c_n):
@@ -235,7 +267,7 @@ def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
     lo_h, lo_w = flow_lo.shape[1:]
     field = Grid((h, w), (lo_h, lo_w))
     sx, sy = np.float32(w / lo_w), np.float32(h / lo_h)
-    out = np.empty_like(plate) if out is None else out
+    out = empty(plate.shape) if out is None else out
     if formulation == "delta":
         has_delta = delta is not None
         delta = delta if has_delta else np.zeros((c, 1, 1), np.float32)
