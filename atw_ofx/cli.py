@@ -21,7 +21,7 @@ EXIT_PARTIAL = 3
 
 def _add_render_options(p: argparse.ArgumentParser) -> None:
     from .render import AOVS
-    from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, FORMULATIONS, METHODS
+    from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, FORMULATIONS, IMPLS, METHODS
 
     p.add_argument("--model", default="rig",
                    help="motion model: 'rig' (embedded landmark AU rig, default)")
@@ -29,6 +29,9 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
                    help=f"ResWarp variant (default {DEFAULT_METHOD})")
     p.add_argument("--formulation", choices=FORMULATIONS, default=DEFAULT_FORMULATION,
                    help=f"ResWarp formulation (default {DEFAULT_FORMULATION}; see README)")
+    p.add_argument("--reswarp-impl", choices=IMPLS, default="auto",
+                   help="ResWarp implementation: auto (the fused kernel for the device, falling "
+                        "back to the reference), cpu, triton, ref (default auto)")
     p.add_argument("--face-box", metavar="X,Y,SIZE",
                    help="square face crop in plate pixels (top-left origin); default: detect")
     p.add_argument("--face-index", type=int, default=0,
@@ -52,7 +55,8 @@ def _options(args):
     from .render import RenderOptions
 
     aovs = tuple(a.strip() for a in args.aov.split(",") if a.strip())
-    return RenderOptions(reswarp=args.reswarp, formulation=args.formulation, aovs=aovs,
+    return RenderOptions(reswarp=args.reswarp, formulation=args.formulation,
+                         reswarp_impl=args.reswarp_impl, aovs=aovs,
                          face_index=args.face_index, colourspace=args.colorspace,
                          device=args.device)
 
@@ -221,6 +225,29 @@ def cmd_bench_reswarp(args) -> int:
     return _write_bench(args, records, bench.summary(records))
 
 
+def cmd_bench_render(args) -> int:
+    from .bench import render as bench
+    from .bench.reswarp import parse_size
+
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    records = bench.bench_render(sizes, device=args.device, threads=args.threads,
+                                 min_seconds=args.min_seconds)
+    return _write_bench(args, records, bench.summary(records))
+
+
+def cmd_bench_fidelity(args) -> int:
+    from .bench import fidelity as bench
+
+    images = sorted(p for p in Path(args.data).glob("*")
+                    if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".exr", ".tif", ".tiff"))
+    if not images:
+        raise ATWError(f"{args.data}: no face images (png, jpg, exr, tif)")
+    sides = [int(s) for s in args.sides.split(",") if s.strip()]
+    records = bench.bench_fidelity(images[:args.faces], sides=sides, amplitude=args.amplitude,
+                                   sheet=Path(args.sheet) if args.sheet else None)
+    return _write_bench(args, records, f"{len(records)} records")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atw", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"atw {__version__}")
@@ -299,6 +326,24 @@ def build_parser() -> argparse.ArgumentParser:
     bench_reswarp.add_argument("--reswarp", choices=("vanilla", "multiscale"), default="vanilla")
     bench_reswarp.add_argument("--formulation", choices=("delta", "paper"), default="delta")
     bench_reswarp.set_defaults(func=cmd_bench_reswarp)
+
+    bench_render = bench_sub.add_parser(
+        "render", help="one whole frame (model + ResWarp + paste-back, face track given)")
+    _add_bench_options(bench_render, default_sizes="1920x1080,3840x2160,7680x4320")
+    bench_render.set_defaults(func=cmd_bench_render, min_seconds=2.0)
+
+    fidelity = bench_sub.add_parser(
+        "fidelity", help="PSNR/SSIM of ResWarp vs up-sampling against a full-resolution warp")
+    fidelity.add_argument("--data", default="../shared/data/plates/ffhq_atw",
+                          help="folder of face images (default ../shared/data/plates/ffhq_atw)")
+    fidelity.add_argument("--faces", type=int, default=5, help="how many faces (default 5)")
+    fidelity.add_argument("--sides", default="1024,2048,4096",
+                          help="face crop sides (default 1024,2048,4096)")
+    fidelity.add_argument("--amplitude", type=float, default=3.0,
+                          help="field amplitude in model (128 px) pixels (default 3)")
+    fidelity.add_argument("--sheet", metavar="PNG", help="write a contact sheet of crops")
+    fidelity.add_argument("--json", metavar="FILE", help="write the records to FILE")
+    fidelity.set_defaults(func=cmd_bench_fidelity)
 
     info = sub.add_parser("info", help="versions, devices, backends")
     info.set_defaults(func=cmd_info)

@@ -28,7 +28,7 @@ from .face import CropBox, FacePlacement, crop, detect_face, ellipse_matte, face
 from .face.detect import detect_faces
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel
-from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, down, reswarp, up
+from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, IMPLS, down, reswarp, up
 
 AOVS = ("motion", "stmap", "matte")
 
@@ -39,6 +39,7 @@ class RenderOptions:
 
     reswarp: str = DEFAULT_METHOD  # "vanilla" | "multiscale"
     formulation: str = DEFAULT_FORMULATION  # "delta" | "paper"
+    reswarp_impl: str = "auto"  # "auto" (fused kernel where one serves) | "cpu" | "triton" | "ref"
     aovs: tuple[str, ...] = ()  # any of AOVS
     face_index: int = 0  # which detected face, largest first
     face_backend: str = "dlib"  # landmark backend (atw_ofx.face.detect.BACKENDS)
@@ -46,6 +47,9 @@ class RenderOptions:
     device: str = "cpu"  # torch device for ResWarp
 
     def __post_init__(self) -> None:
+        if self.reswarp_impl not in IMPLS:
+            raise ATWError(f"unknown ResWarp implementation {self.reswarp_impl!r}; expected one "
+                           f"of {', '.join(IMPLS)}")
         unknown = set(self.aovs) - set(AOVS)
         if unknown:
             raise ATWError(f"unknown AOV {sorted(unknown)}; expected any of {', '.join(AOVS)}")
@@ -70,7 +74,7 @@ class FrameResult:
 
     plate: ImagePlate
     face: FacePlacement
-    flow: MotionField = field(repr=False)  # on the crop grid, pixels of the crop
+    flow: MotionField = field(repr=False)  # on the model grid, pixels of that grid
     matte: np.ndarray = field(repr=False)  # S×S float32 on the crop grid
 
 
@@ -135,7 +139,6 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
 
     s = box.size
     matte_s = up(torch.from_numpy(matte_r)[None, None], (s, s))[0, 0].numpy()
-    flow_s = result.flow.resized(s, s)
     if result.flow.is_zero() and delta is None:
         out_pixels = plate.pixels  # nothing moves: the identity guarantee, bit-exact
     else:
@@ -146,13 +149,13 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             delta_full = delta_full.to(options.device)
         flow = MotionField(result.flow.px.to(options.device))
         out_crop = reswarp(crop_lin, flow, delta_full, method=options.reswarp,
-                           formulation=options.formulation)
+                           formulation=options.formulation, impl=options.reswarp_impl)
         out_np = out_crop[0].permute(1, 2, 0).cpu().numpy()
         out_pixels = paste(plate.pixels, out_np, matte_s, box, main)
 
-    layers = _aov_layers(plate, box, flow_s, matte_s, options.aovs)
+    layers = _aov_layers(plate, box, result.flow, matte_s, options.aovs)
     out = plate.with_pixels(out_pixels).with_layers(layers)
-    return FrameResult(out, face, flow_s, matte_s)
+    return FrameResult(out, face, result.flow, matte_s)
 
 
 def _colour_positions(plate: ImagePlate, main: list[int]) -> list[int]:
@@ -169,11 +172,12 @@ def _refinement_delta(result, plate_space: str, model_space: str):
     return torch.from_numpy(lin[0] - lin[1]).permute(2, 0, 1)[None]
 
 
-def _aov_layers(plate: ImagePlate, box: CropBox, flow_s: MotionField, matte_s: np.ndarray,
+def _aov_layers(plate: ImagePlate, box: CropBox, flow_lo: MotionField, matte_s: np.ndarray,
                 aovs) -> dict[str, np.ndarray]:
     """Full-plate AOV channels; zero motion (identity STMap) and zero matte outside the crop."""
     if not aovs:
         return {}
+    flow_s = flow_lo.resized(box.size, box.size)  # the crop's field, only when a layer needs it
     h, w = plate.pixels.shape[:2]
     overlap = box.overlap(h, w)
     flow_plate = torch.zeros(1, 2, h, w)

@@ -58,12 +58,14 @@ def time_reps(run: Callable[[], object], *, sync: Callable[[], None] = lambda: N
 
 
 def measure_here(setup: Callable[[], Callable[[], object]], device: str = "cpu",
-                 min_seconds: float = 1.0) -> Measurement:
-    """Peak memory of ``setup()`` plus one call of the operation it returns, then its timing."""
+                 min_seconds: float = 1.0, include_setup: bool = True) -> Measurement:
+    """Peak memory of ``setup()`` (or not: ``include_setup=False``) plus one call of the
+    operation it returns, then its timing."""
     import torch
 
     cuda = device.startswith("cuda")
     sync = torch.cuda.synchronize if cuda else (lambda: None)
+    run = None if include_setup else setup()
     if cuda:
         sync()
         torch.cuda.reset_peak_memory_stats()
@@ -72,7 +74,7 @@ def measure_here(setup: Callable[[], Callable[[], object]], device: str = "cpu",
         if not _reset_peak_rss():
             raise RuntimeError("cannot reset the peak RSS (needs Linux /proc/self/clear_refs)")
         before = _proc_status_kb("VmRSS") * 1024
-    run = setup()
+    run = run or setup()
     run()
     sync()
     peak = (torch.cuda.max_memory_allocated() if cuda else _proc_status_kb("VmHWM") * 1024)

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from ..conventions import MotionField
+from ..errors import ATWError
 from ..reswarp import reswarp
 from .measure import in_fresh_process, measure_here
 
@@ -159,7 +160,12 @@ def bench_reswarp(sizes, *, device="cpu", impls=None, threads=None, method="vani
                   formulation="delta", min_seconds=1.0, progress=print) -> list[dict]:
     """Measure every implementation at every size, each in a fresh process."""
     threads = threads or len(os.sched_getaffinity(0))
-    impls = impls or (CUDA_IMPLS if device.startswith("cuda") else CPU_IMPLS)
+    known = CUDA_IMPLS if device.startswith("cuda") else CPU_IMPLS
+    impls = impls or known
+    unknown = [i for i in impls if i not in known]
+    if unknown:
+        raise ATWError(f"unknown implementation {unknown[0]!r} for {device}; expected any of "
+                       f"{', '.join(known)}")
     records = []
     for hw in sizes:
         for impl in impls:

@@ -1,0 +1,118 @@
+"""``atw bench render``: one whole frame — model, ResWarp, paste-back — with the face track given.
+
+The plate is the demo's public-domain portrait as a close-up: scaled so the face crop spans half
+the frame height, cut to the frame size, scene-linear float32 RGB. The face placement comes from
+one detection on the portrait, scaled (as ``atw track`` would give it), so the timing is the
+per-frame cost a farm node pays. Implementations: ``render_ref`` (pure-torch ResWarp) and
+``render_fused`` (``--reswarp-impl auto``: the fused kernel for the device), with the plate's
+copy bound for scale. ``peak_mb`` is the memory one frame needs beyond its loaded plate.
+"""
+from __future__ import annotations
+
+import os
+
+import cv2
+import numpy as np
+
+from .. import colour
+from .measure import in_fresh_process, measure_here
+from .reswarp import device_name, size_text
+
+IMPLS = {"memcpy_bound": None, "render_ref": "ref", "render_fused": "auto"}
+DEFAULT_SIZES = "1920x1080,3840x2160,7680x4320"
+#: The face crop's side as a fraction of the frame height (a close-up).
+FACE_FRACTION = 0.5
+
+
+def close_up(hw: tuple[int, int]):
+    """The demo portrait as an ``H×W`` scene-linear close-up and its face placement."""
+    from ..demo import demo_face_path
+    from ..face import CropBox, FacePlacement
+    from ..imageio import ImagePlate, read_image
+    from ..render import RenderOptions, locate_face
+
+    h, w = hw
+    source = read_image(demo_face_path())
+    face = locate_face(source, options=RenderOptions())
+    k = FACE_FRACTION * h / face.box.size
+    rgb = cv2.resize(source.rgb(), None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC)
+    # The frame window centred on the face, edges repeated where the portrait is too small.
+    cx, cy = (face.box.x + face.box.size / 2) * k, (face.box.y + face.box.size / 2) * k
+    x0, y0 = int(round(cx - w / 2)), int(round(cy - h / 2))
+    rows = np.clip(np.arange(y0, y0 + h), 0, rgb.shape[0] - 1)
+    cols = np.clip(np.arange(x0, x0 + w), 0, rgb.shape[1] - 1)
+    linear = colour.convert(np.ascontiguousarray(rgb[rows][:, cols]), source.colourspace,
+                            colour.DEFAULT_PLATE_SPACE)
+    plate = ImagePlate.from_array(linear, ("R", "G", "B"), colour.DEFAULT_PLATE_SPACE)
+    landmarks = face.landmarks * k - np.array([x0, y0])
+    return plate, FacePlacement(CropBox.from_landmarks(landmarks), landmarks)
+
+
+def _setup(hw, impl, device):
+    import torch
+
+    from ..aus import ramp
+    from ..demo import DEMO_EXPRESSION
+    from ..models import LandmarkRig
+    from ..render import RenderOptions, render_frame
+
+    plate, face = close_up(hw)
+    if impl == "memcpy_bound":
+        src = torch.from_numpy(plate.pixels).to(device)
+        buffer = torch.empty_like(src)
+        return lambda: buffer.copy_(src)
+    aus = ramp(DEMO_EXPRESSION, first=0, last=1).at(1)  # the demo's full expression
+    options = RenderOptions(reswarp_impl=IMPLS[impl], device=device)
+    model = LandmarkRig()
+    return lambda: render_frame(plate, aus, model, face=face, options=options, frame=1)
+
+
+def measure_impl(hw, impl, device, threads, min_seconds):
+    import torch
+
+    torch.set_num_threads(threads)
+    try:
+        import numba
+
+        numba.set_num_threads(threads)
+    except ImportError:
+        pass
+    if impl != "memcpy_bound":
+        _setup((270, 480), impl, device)()  # compile / load kernels first
+    # Peak: what one frame needs beyond the plate already in memory (a loaded frame).
+    m = measure_here(lambda: _setup(hw, impl, device), device, min_seconds=min_seconds,
+                     include_setup=False)
+    return {"size": size_text(hw), "impl": impl, "device": device_name(device),
+            "threads": threads, "ms_per_frame": round(m.ms_per_frame, 2),
+            "ms_min": round(m.ms_min, 2), "reps": m.reps, "peak_mb": round(m.peak_mb, 1),
+            "face_px": int(round(FACE_FRACTION * hw[0]))}
+
+
+def bench_render(sizes, *, device="cpu", threads=None, min_seconds=2.0,
+                 progress=print) -> list[dict]:
+    """Every implementation at every size, each in a fresh process."""
+    threads = threads or len(os.sched_getaffinity(0))
+    records = []
+    for hw in sizes:
+        for impl in IMPLS:
+            record = in_fresh_process(measure_impl, hw, impl, device, threads, min_seconds)
+            progress(f"{record['size']:>10} {impl:<13} {record['ms_per_frame']:9.1f} ms "
+                     f"{record['peak_mb']:9.1f} MB")
+            records.append(record)
+    return records
+
+
+def summary(records: list[dict]) -> str:
+    lines = []
+    for size in dict.fromkeys(r["size"] for r in records):
+        rows = {r["impl"]: r for r in records if r["size"] == size}
+        lines.append(f"{size}, face crop {next(iter(rows.values()))['face_px']} px "
+                     f"({next(iter(rows.values()))['device']}):")
+        for impl, r in rows.items():
+            extra = ""
+            if impl == "render_fused" and "render_ref" in rows:
+                extra = f"  {rows['render_ref']['ms_per_frame'] / r['ms_per_frame']:.2f}× " \
+                        "faster than render_ref"
+            lines.append(f"  {impl:<13} {r['ms_per_frame']:9.1f} ms  peak {r['peak_mb']:8.1f} MB"
+                         + extra)
+    return "\n".join(lines)

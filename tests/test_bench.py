@@ -1,0 +1,104 @@
+"""The benchmarks behind ``atw bench``: their records, their metrics, their ground truth."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from atw_ofx.bench import fidelity
+from atw_ofx.bench.reswarp import CPU_IMPLS, expression_field, parse_size
+from atw_ofx.imageio import read_image
+
+from conftest import run_atw
+
+RECORD_KEYS = {"size", "impl", "device", "ms_per_frame", "peak_mb"}
+
+
+def test_bench_reswarp_writes_one_record_per_size_and_impl(tmp_path):
+    out = tmp_path / "results" / "reswarp.json"
+    proc = run_atw("bench", "reswarp", "--sizes", "96x64,40", "--min-seconds", "0",
+                   "--impls", "memcpy_bound,naive_torch,cv2_remap,fused_cpu", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    records = json.loads(out.read_text())
+    assert [(r["size"], r["impl"]) for r in records] == [
+        (s, i) for s in ("96x64", "40x40")
+        for i in ("memcpy_bound", "naive_torch", "cv2_remap", "fused_cpu")]
+    for r in records:
+        assert RECORD_KEYS <= r.keys() and r["device"] == "cpu"
+        assert r["ms_per_frame"] > 0 and r["reps"] >= 3
+    assert "× vs cv2_remap" in proc.stdout and "the copy bound" in proc.stdout
+
+
+def test_bench_reswarp_refuses_an_unknown_impl(tmp_path):
+    proc = run_atw("bench", "reswarp", "--sizes", "32", "--impls", "magic", "--min-seconds", "0")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"atw: error: unknown implementation 'magic' for cpu; expected any of "
+        f"{', '.join(CPU_IMPLS)}"]
+
+
+def test_the_cv2_composite_computes_the_same_reswarp_as_the_reference():
+    """The baseline must do the same work as ours, or the ratio means nothing."""
+    from atw_ofx.bench.reswarp import _setup, refinement_change
+    from atw_ofx.conventions import MotionField
+    from atw_ofx.reswarp import reswarp
+
+    torch.manual_seed(0)
+    plate = (torch.rand(1, 3, 90, 160) * 4)
+    composite = _setup((90, 160), "cv2_remap", "cpu", "vanilla", "delta")()
+    ref = reswarp(plate, MotionField(expression_field().px),
+                  refinement_change()).numpy()[0].transpose(1, 2, 0)
+    # cv2.remap interpolates with 1/32-pixel fixed-point weights: close, not float-exact.
+    assert np.abs(composite - ref).max() < 0.15 * 4 / 32
+
+
+def test_sizes_parse_as_width_by_height():
+    assert parse_size("7680x4320") == (4320, 7680)
+    assert parse_size("512") == (512, 512)
+
+
+def test_psnr_and_ssim_against_hand_computed_values(rng):
+    a = rng.random((64, 64, 3))
+    assert fidelity.psnr(a, a + 0.1) == pytest.approx(20.0)  # MSE 0.01, peak 1
+    assert fidelity.psnr(a, a) == float("inf")
+    assert fidelity.ssim(a, a) == pytest.approx(1.0)
+    noisy = [fidelity.ssim(a, a + s * rng.standard_normal(a.shape)) for s in (0.01, 0.1)]
+    assert 1.0 > noisy[0] > noisy[1]
+    mask = np.zeros((64, 64, 3), bool)
+    mask[:8] = True
+    b = a.copy()
+    b[8:] += 0.5  # errors only outside the mask
+    assert fidelity.psnr(a, b, mask) == float("inf")
+
+
+def test_ground_truth_warp_is_independent_of_ours_and_agrees_with_it(ffhq_plate_path):
+    plate = fidelity.face_plate(ffhq_plate_path, 256)
+    field = expression_field()
+    truth = fidelity.ground_truth(plate, field)  # float64 SciPy sampling
+    ours = field.resized(256, 256).warp(plate)
+    assert (truth - ours).abs().max() < 1e-5
+    assert (truth - plate).abs().max() > 0.05  # the field really moves the face
+
+
+def test_fidelity_bench_reswarp_beats_upsampling_and_delta_is_exact(ffhq_plate_path, tmp_path):
+    sheet = tmp_path / "sheet.png"
+    records = fidelity.bench_fidelity([ffhq_plate_path], sides=(384,), sheet=sheet,
+                                      progress=lambda *_: None)
+    score = {r["method"]: r for r in records}
+    assert set(score) == set(fidelity.METHODS)
+    assert score["reswarp_vanilla_delta"]["psnr_db"] >= 60  # a pure warp, float32-exact
+    assert score["reswarp_vanilla_paper"]["psnr_db"] > score["up_bicubic"]["psnr_db"] + 5
+    assert score["up_bicubic"]["psnr_db"] > score["up_nearest"]["psnr_db"]
+    image = read_image(sheet)
+    assert image.pixels.shape[1] == 5 * 384
+
+
+def test_bench_render_times_a_whole_frame_with_and_without_the_kernel(tmp_path):
+    out = tmp_path / "render.json"
+    proc = run_atw("bench", "render", "--sizes", "480x270", "--min-seconds", "0",
+                   "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    records = json.loads(out.read_text())
+    assert [r["impl"] for r in records] == ["memcpy_bound", "render_ref", "render_fused"]
+    assert all(RECORD_KEYS <= r.keys() and r["ms_per_frame"] > 0 for r in records)
+    assert "faster than render_ref" in proc.stdout
