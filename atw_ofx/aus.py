@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .conventions import AU_NAMES, AU_RANGE
+from .facs import CURVES_SCHEMA_VERSION
 from .errors import CurveError
 
 INTERPOLATIONS = ("step", "linear", "smooth")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = CURVES_SCHEMA_VERSION
 
 
 def au_index(name: str, *, path: str | None = None) -> int:

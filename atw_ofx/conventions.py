@@ -26,13 +26,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-#: The 17 OpenFace intensity AUs, in the order every AU vector uses.
-AU_NAMES: tuple[str, ...] = (
-    "AU01", "AU02", "AU04", "AU05", "AU06", "AU07", "AU09", "AU10", "AU12",
-    "AU14", "AU15", "AU17", "AU20", "AU23", "AU25", "AU26", "AU45",
-)
-#: Intensity range of an AU at the interface (FACS A–E mapped to 1–5, 0 = absent).
-AU_RANGE: tuple[float, float] = (0.0, 5.0)
+# The AU vocabulary lives in a module without torch, so host plugins can import it.
+from .facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE  # noqa: E402,F401
 
 
 def check_shape(tensor: torch.Tensor, dims: str, name: str = "tensor") -> None:

@@ -1,0 +1,44 @@
+"""Host AU samples → the core's AU curves file (standard library only: runs in the host).
+
+A host evaluates its own animation (keys, expressions, links) at every frame; the core gets
+exactly those values back: one linear key per frame, so ``atw render`` reads at each frame the
+value the host showed there. The file is the schema of ``atw render --aus`` (README, "AU curves").
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from atw_ofx.facs import AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION
+
+from .contract import AdapterError
+
+#: ``{frame: {"AU12": 2.5, ...}}`` — what :meth:`HostAdapter.bake_aus` returns.
+Samples = dict[int, dict[str, float]]
+
+
+def curves_document(samples: Samples) -> dict:
+    """The curves JSON object: one linear key per sampled frame per AU (clamped to 0–5)."""
+    low, high = AU_RANGE
+    names = sorted({name for values in samples.values() for name in values})
+    unknown = [n for n in names if n not in AU_NAMES]
+    if unknown:
+        raise AdapterError(f"unknown AU control {unknown[0]!r}; expected one of "
+                           f"{', '.join(AU_NAMES)}")
+    frames = sorted(samples)
+    return {
+        "atw_au_curves": CURVES_SCHEMA_VERSION,
+        "curves": {name: {"keys": [[f, min(high, max(low, float(samples[f].get(name, 0.0))))]
+                                   for f in frames],
+                          "interpolation": "linear"}
+                   for name in names},
+    }
+
+
+def write_curves(path: str | os.PathLike, samples: Samples) -> str:
+    """Save the samples as an AU curves JSON file (``atw render --aus``); returns the path."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(curves_document(samples), fh, indent=1)
+    os.replace(tmp, path)
+    return str(path)
