@@ -24,7 +24,8 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, FORMULATIONS, IMPLS, METHODS
 
     p.add_argument("--model", default="rig",
-                   help="motion model: 'rig' (embedded landmark AU rig, default)")
+                   help="motion model: 'rig' (embedded landmark AU rig, default) or a model "
+                        "bundle folder (learned generator; README, 'Model bundles')")
     p.add_argument("--reswarp", choices=METHODS, default=DEFAULT_METHOD,
                    help=f"ResWarp variant (default {DEFAULT_METHOD})")
     p.add_argument("--formulation", choices=FORMULATIONS, default=DEFAULT_FORMULATION,

@@ -1,4 +1,6 @@
-"""Motion models: the interface, the embedded landmark rig, and model loading."""
+"""Motion models: the interface, the embedded landmark rig, the learned generator, loading."""
+import os
+
 from ..errors import ModelError
 from .base import FaceContext, MotionModel, MotionResult
 from .rig import LandmarkRig
@@ -7,8 +9,13 @@ __all__ = ["FaceContext", "LandmarkRig", "MotionModel", "MotionResult", "load_mo
 
 
 def load_model(name: str) -> MotionModel:
-    """``"rig"`` → the embedded landmark rig. Learned bundles arrive with the generator issue."""
+    """``"rig"`` → the embedded landmark rig; a bundle folder (or its manifest.json) → the
+    learned generator it holds."""
     if name == "rig":
         return LandmarkRig()
-    raise ModelError(f"unknown model {name!r}: only the embedded 'rig' is available in this build",
-                     path=name)
+    if os.path.exists(name):
+        from .bundle import load_bundle
+        from .learned import LearnedModel
+
+        return LearnedModel(*load_bundle(name))
+    raise ModelError("unknown model: expected 'rig' or a model bundle folder", path=name)

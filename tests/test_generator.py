@@ -1,0 +1,127 @@
+"""The learned generator and discriminators (spec §1–2), model bundles, ``--model BUNDLE``."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from atw_ofx.conventions import MotionField
+from atw_ofx.errors import ModelError
+from atw_ofx.models import load_model
+from atw_ofx.models.bundle import MANIFEST, WEIGHTS, load_bundle, save_bundle, sha256
+from atw_ofx.models.generator import (Discriminator, Generator, GeneratorConfig,
+                                      parameter_count)
+from atw_ofx.models.learned import LearnedModel
+
+from conftest import run_atw
+
+
+def test_parameter_counts_match_the_spec():
+    assert 2.37e6 <= parameter_count(Generator(GeneratorConfig(ngf=64))) <= 2.44e6
+    assert parameter_count(Generator(GeneratorConfig(ngf=128))) == pytest.approx(9.48e6, rel=2e-3)
+    assert parameter_count(Discriminator()) == pytest.approx(3.8e6, rel=0.01)
+    # D^w has the driving head only
+    assert parameter_count(Discriminator(critic=False)) < parameter_count(Discriminator())
+
+
+def test_state_dict_keys_are_the_authors_so_released_weights_load():
+    keys = set(Generator().state_dict())
+    assert {"encoding.0.weight", "encoding.1.weight", "encoding.3.weight",
+            "encoding.11.conv_block.4.bias", "flow_pred.0.weight", "flow_pred.1.weight",
+            "flow_pred.3.weight", "refine.0.weight", "refine.5.conv_block.2.weight",
+            "refine.6.weight"} <= keys
+    assert set(Discriminator().state_dict()) == {
+        *(f"model.{i}.{p}" for i in (0, 2, 4, 6, 8, 10) for p in ("weight", "bias")),
+        "dis_top.weight", "aus_top.weight"}
+
+
+def test_shapes_ranges_and_batch_of_one():
+    torch.manual_seed(0)
+    g = Generator(GeneratorConfig(ngf=16))
+    image = torch.rand(1, 3, 128, 128) * 2 - 1
+    refined, warped, f = g(image, torch.rand(1, 17) * 10)
+    assert refined.shape == warped.shape == (1, 3, 128, 128) and f.shape == (1, 2, 128, 128)
+    assert refined.abs().max() <= 1 and f.abs().max() <= 1
+    critic, driving = Discriminator()(refined)
+    assert critic.shape == (1, 2, 2) and driving.shape == (1, 17)
+    critic, driving = Discriminator(GeneratorConfig(n_driving=8), critic=False)(refined)
+    assert critic is None and driving.shape == (1, 8)
+
+
+def test_the_generators_warp_is_our_motion_field_convention():
+    """coef·f·(R−1) pixels, backward: G's own warp equals MotionField.warp away from borders."""
+    torch.manual_seed(1)
+    g = Generator(GeneratorConfig(ngf=8, coef_flow=0.3))
+    image = torch.rand(2, 3, 128, 128)
+    f = torch.nn.functional.interpolate(torch.rand(2, 2, 8, 8) * 0.04 - 0.02, size=(128, 128),
+                                        mode="bilinear", align_corners=False)
+    ours = g.flow_pixels(f).warp(image)
+    theirs = g.warp(image, f)
+    inner = (slice(None), slice(None), slice(8, -8), slice(8, -8))  # |offset| < 8 px
+    assert (ours[inner] - theirs[inner]).abs().max() < 1e-4
+    # linspace grid positions round to ~1e-6 px: near, not bit-exact, identity
+    assert (g.warp(image, torch.zeros_like(f)) - image).abs().max() < 5e-5
+    assert g.flow_pixels(torch.ones(1, 2, 128, 128)).px[0, :, 0, 0].tolist() == \
+        pytest.approx([0.3 * 127, 0.3 * 127])
+
+
+@pytest.fixture
+def bundle(tmp_path):
+    torch.manual_seed(2)
+    g = Generator(GeneratorConfig(ngf=8))
+    return save_bundle(tmp_path / "tiny", g, name="tiny-test", licence="MIT",
+                       training={"data": "none (random init)", "steps": 0}), g
+
+
+def test_a_bundle_round_trips_and_records_what_it_is(bundle):
+    folder, g = bundle
+    loaded, manifest = load_bundle(folder)
+    assert manifest["name"] == "tiny-test" and manifest["config"]["ngf"] == 8
+    assert manifest["driving"]["aus"][8] == "AU12" and manifest["weights_sha256"] == \
+        sha256(folder / WEIGHTS)
+    image, c = torch.rand(1, 3, 128, 128) * 2 - 1, torch.rand(1, 17)
+    with torch.no_grad():
+        for a, b in zip(g.eval()(image, c), loaded(image, c)):
+            assert torch.equal(a, b)
+    half, _ = load_bundle(save_bundle(folder.parent / "half", g, name="h", half=True))
+    with torch.no_grad():
+        assert (half(image, c)[0] - g(image, c)[0]).abs().max() < 2e-3
+
+
+def test_mismatched_bundles_are_refused_with_one_line(bundle):
+    folder, g = bundle
+    manifest = json.loads((folder / MANIFEST).read_text())
+
+    def refused(change, match):
+        (folder / MANIFEST).write_text(json.dumps(change(json.loads(json.dumps(manifest)))))
+        with pytest.raises(ModelError, match=match) as err:
+            load_bundle(folder)
+        assert "\n" not in str(err.value) and str(folder) in str(err.value)
+
+    refused(lambda m: {**m, "format_version": 9}, "this build reads 1")
+    refused(lambda m: {**m, "driving": {**m["driving"], "aus": m["driving"]["aus"][::-1]}},
+            "AU list")
+    refused(lambda m: {**m, "config": {**m["config"], "ngf": 16}},
+            r"do not fit the manifest's architecture \(encoding.0.weight has shape")
+    refused(lambda m: {**m, "weights_sha256": "0" * 64}, "SHA-256")
+    with pytest.raises(ModelError, match="not a model bundle"):
+        load_bundle(folder.parent)
+
+
+def test_the_learned_model_is_absolute_and_renders_through_the_cli(bundle, tmp_path,
+                                                                   ffhq_plate_path):
+    folder, _ = bundle
+    model = load_model(str(folder))
+    assert isinstance(model, LearnedModel) and model.name == "tiny-test"
+    face = torch.rand(1, 3, 128, 128) * 2 - 1
+    from atw_ofx.models import FaceContext
+    result = model.animate(face, np.zeros(17, np.float32), FaceContext(None, np.ones((128, 128))))
+    assert isinstance(result.flow, MotionField) and result.refined.shape == (1, 3, 128, 128)
+    out = tmp_path / "out.exr"
+    proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), "--model", str(folder),
+                   "--au", "AU12=3")
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists()
+    proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), "--model", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"atw: error: {tmp_path}: no manifest.json: not a model bundle"
