@@ -55,6 +55,7 @@ class BatchOptions:
     pixel_type: str | None = None  # EXR output "half" / "float"; None keeps the input's
     progress: bool = True
     face_box: CropBox | None = None  # a fixed crop; None: follow the detected face
+    face_boxes: dict[int, CropBox] | None = None  # a crop per frame (a host's tracker)
     track: FaceTrack | None = None  # a precomputed track (``atw track``); None: track the frames
     smoothing: OneEuro = field(default_factory=OneEuro)
 
@@ -147,6 +148,7 @@ def compute_track(input_path: str, frames: list[int] | None, options: RenderOpti
     jobs = frame_jobs(input_path, None, frames, options.colourspace)
     return track_faces(((job.frame, job.load) for job in jobs), source=input_path,
                        face_index=options.face_index, box=batch.face_box,
+                       frame_boxes=batch.face_boxes,
                        backend_name=options.face_backend, smoothing=batch.smoothing,
                        skip_errors=batch.on_error == "skip")
 

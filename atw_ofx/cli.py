@@ -35,6 +35,9 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
                         "back to the reference), cpu, triton, ref (default auto)")
     p.add_argument("--face-box", metavar="X,Y,SIZE",
                    help="square face crop in plate pixels (top-left origin); default: detect")
+    p.add_argument("--face-boxes", metavar="FILE",
+                   help='a face crop per frame, JSON {"1001": [X, Y, SIZE], ...} (e.g. baked '
+                        "from a host's tracker)")
     p.add_argument("--face-index", type=int, default=0,
                    help="which detected face, largest first on the first frame; followed "
                         "through the shot (default 0)")
@@ -78,23 +81,26 @@ def _frames(args) -> list[int] | None:
 def _batch_options(args):
     from .batch import BatchOptions
     from .face import CropBox
-    from .face.track import FaceTrack
+    from .face.track import FaceTrack, load_face_boxes
 
     return BatchOptions(
         frames=_frames(args), skip_existing=getattr(args, "skip_existing", False),
         on_error=getattr(args, "on_error", "stop"), workers=getattr(args, "workers", 1),
         pixel_type=getattr(args, "pixel_type", None), progress=not getattr(args, "quiet", False),
         face_box=CropBox.parse(args.face_box) if args.face_box else None,
+        face_boxes=load_face_boxes(args.face_boxes) if getattr(args, "face_boxes", None) else None,
         track=FaceTrack.load(args.track) if getattr(args, "track", None) else None)
 
 
 def cmd_render(args) -> int:
     from .aus import AUCurves, load_curves, parse_au_assignments
+    from .expressions import expression_aus
     from .batch import render_sequence, write_sequence_preview
     from .models import load_model
 
     curves = load_curves(args.aus) if args.aus else AUCurves()
-    curves = curves.smoothed(args.au_filter).with_constants(parse_au_assignments(args.au or []))
+    constants = {**expression_aus(args.expression or []), **parse_au_assignments(args.au or [])}
+    curves = curves.smoothed(args.au_filter).with_constants(constants)
     options, batch = _options(args), _batch_options(args)
     if args.ray:
         from .distribute import render_on_ray
@@ -249,6 +255,19 @@ def cmd_bench_fidelity(args) -> int:
     return _write_bench(args, records, f"{len(records)} records")
 
 
+def cmd_export_nuke(args) -> int:
+    from .models.bundle import load_bundle
+    from .models.cattery import OUTPUT_CHANNELS, export_torchscript
+
+    generator, manifest = load_bundle(args.model)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    export_torchscript(generator, args.output)
+    print(f"wrote {args.output} ({manifest['name']}): in rgba.red, rgba.green, rgba.blue "
+          f"(linear face crop); out {', '.join(OUTPUT_CHANNELS)}; knobs AU01..AU45, "
+          "intensity, flip_rows")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atw", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"atw {__version__}")
@@ -262,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--au", action="append", metavar="AUxx=V",
                         help="constant AU intensity 0-5 (repeatable; overrides --aus)")
     render.add_argument("--aus", metavar="FILE", help="AU curves: JSON (see README) or OpenFace CSV")
+    render.add_argument("--expression", action="append", metavar="NAME=W",
+                        help="a named expression at weight 0-1 (happy, sad, surprise, fear, "
+                             "anger, disgust, contempt; repeatable, adds up; --au overrides)")
     render.add_argument("--au-filter", type=float, default=0.0, metavar="SIGMA",
                         help="low-pass the AU curves with a Gaussian of SIGMA frames (default off)")
     _add_frame_options(render)
@@ -345,6 +367,14 @@ def build_parser() -> argparse.ArgumentParser:
     fidelity.add_argument("--sheet", metavar="PNG", help="write a contact sheet of crops")
     fidelity.add_argument("--json", metavar="FILE", help="write the records to FILE")
     fidelity.set_defaults(func=cmd_bench_fidelity)
+
+    export = sub.add_parser("export", help="export a model bundle for a host")
+    export_sub = export.add_subparsers(dest="export_command", required=True)
+    export_nuke = export_sub.add_parser(
+        "nuke", help="TorchScript for Nuke's CatFileCreator (change RGB + forward.u/v out)")
+    export_nuke.add_argument("--model", required=True, help="model bundle folder")
+    export_nuke.add_argument("-o", "--output", required=True, help="TorchScript file (.pt)")
+    export_nuke.set_defaults(func=cmd_export_nuke)
 
     info = sub.add_parser("info", help="versions, devices, backends")
     info.set_defaults(func=cmd_info)

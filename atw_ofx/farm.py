@@ -110,7 +110,7 @@ class FarmJob:
 
 def _face_args(render_args: list[str]) -> list[str]:
     """The render options that choose the face, which ``atw track`` must see too."""
-    out, wanted = [], {"--face-index", "--face-box", "--colorspace"}
+    out, wanted = [], {"--face-index", "--face-box", "--face-boxes", "--colorspace"}
     for i, arg in enumerate(render_args):
         name = arg.split("=", 1)[0]
         if name in wanted:

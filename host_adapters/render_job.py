@@ -58,6 +58,7 @@ class RenderJob:
     reswarp: str = "vanilla"
     formulation: str = "delta"
     face_box: tuple[int, int, int] | None = None  # X, Y, SIZE in plate pixels, top-left origin
+    face_boxes: str | None = None  # JSON of a box per frame (an animated / tracked box)
     aovs: tuple[str, ...] = ()
     command: list[str] = field(default_factory=atw_command)
     environment: dict[str, str] = field(default_factory=dict)  # added to core_environment()
@@ -67,7 +68,9 @@ class RenderJob:
         args = [*self.command, "render", self.source, "-o", self.output, "--aus", self.curves,
                 "--frames", f"{self.first}-{self.last}", "--model", self.model,
                 "--reswarp", self.reswarp, "--formulation", self.formulation]
-        if self.face_box is not None:
+        if self.face_boxes is not None:
+            args += ["--face-boxes", self.face_boxes]
+        elif self.face_box is not None:
             args += ["--face-box", ",".join(str(int(v)) for v in self.face_box)]
         if self.aovs:
             args += ["--aov", ",".join(self.aovs)]

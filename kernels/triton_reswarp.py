@@ -78,15 +78,23 @@ def _source(flow_ptr, i, j, mask, h, w, lo_h, lo_w, fsy, fsx):
 
 
 @triton.jit
-def _delta_kernel(plate_ptr, flow_ptr, delta_ptr, out_ptr, c_n, h, w, lo_h, lo_w, d_h, d_w,
-                  HAS_DELTA: tl.constexpr, BLOCK: tl.constexpr):
-    """``out = Warp(plate, Up(flow)) + Up(delta)``; program (segment, row, image)."""
+def _row_segment(flow_ptr, h, w, lo_h, lo_w, BLOCK: tl.constexpr):
+    """This program's pixels — row ``i`` of image ``n``, columns ``j`` — and their sources."""
     i = tl.program_id(1)
     n = tl.program_id(2).to(tl.int64)
     j = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = j < w
     ya, yb, ay, xa, xb, ax, still = _source(flow_ptr + n * 2 * lo_h * lo_w, i, j, mask, h, w,
                                             lo_h, lo_w, lo_h / h, lo_w / w)
+    return i, n, j, mask, ya, yb, ay, xa, xb, ax, still
+
+
+@triton.jit
+def _delta_kernel(plate_ptr, flow_ptr, delta_ptr, out_ptr, c_n, h, w, lo_h, lo_w, d_h, d_w,
+                  HAS_DELTA: tl.constexpr, BLOCK: tl.constexpr):
+    """``out = Warp(plate, Up(flow)) + Up(delta)``; program (segment, row, image)."""
+    i, n, j, mask, ya, yb, ay, xa, xb, ax, still = _row_segment(flow_ptr, h, w, lo_h, lo_w,
+                                                                BLOCK)
     if HAS_DELTA:
         dy0, dy1, dwy = _taps(i, d_h / h, d_h)
         dx0, dx1, dwx = _taps(j, d_w / w, d_w)
@@ -112,12 +120,7 @@ def _paper_kernel(plate_ptr, flow_ptr, low_ptr, base_ptr, out_ptr, c_n, h, w, lo
 
     The residual is never stored: each of the four taps subtracts ``Up(base)`` at its own pixel.
     """
-    i = tl.program_id(1)
-    n = tl.program_id(2).to(tl.int64)
-    j = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = j < w
-    ya, yb, ay, xa, xb, ax, still = _source(flow_ptr + n * 2 * lo_h * lo_w, i, j, mask, h, w,
-                                            lo_h, lo_w, lo_h / h, lo_w / w)
+    i, n, j, mask, ya, yb, ay, xa, xb, ax, _ = _row_segment(flow_ptr, h, w, lo_h, lo_w, BLOCK)
     sy, sx = b_h / h, b_w / w
     # Up(base) taps at the output pixel and at the four source rows/columns.
     oy0, oy1, owy = _taps(i, sy, b_h)

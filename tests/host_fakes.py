@@ -51,7 +51,13 @@ class FakeKnob:
         return bool(self.keys)
 
     def getValueAt(self, frame: float):
-        return interpolate(self.keys, frame) if self.keys else self._value
+        if not self.keys:
+            return self._value
+        first = next(iter(self.keys.values()))
+        if isinstance(first, (tuple, list)):  # an array knob (BBox, XY): each value animates
+            return tuple(interpolate({f: v[i] for f, v in self.keys.items()}, frame)
+                         for i in range(len(first)))
+        return interpolate(self.keys, frame)
 
     def evaluate(self) -> str:
         return "" if self._value is None else str(self._value)
@@ -126,6 +132,22 @@ class FakeMenu:
         self.commands[name] = command
 
 
+class FakeNodeFactory:
+    """``nuke.nodes.<Class>(knob=value, ...)``: a node of that class with those knobs."""
+
+    def __init__(self):
+        self.created: list[FakeNode] = []
+
+    def __getattr__(self, cls: str):
+        if cls.startswith("_"):
+            raise AttributeError(cls)
+
+        def create(**knobs) -> FakeNode:
+            self.created.append(FakeNode(cls, knobs.pop("name", f"{cls}1"), knobs))
+            return self.created[-1]
+        return create
+
+
 class FakeNuke(types.ModuleType):
     """The ``nuke`` module: root, execute, allNodes, progress, messages, menus."""
 
@@ -143,6 +165,9 @@ class FakeNuke(types.ModuleType):
         self.created: list[str] = []
         self._menus: dict[str, FakeMenu] = {}
         self.nodes_in_script: list[FakeNode] = []
+        self.nodes = FakeNodeFactory()
+        self.selected: FakeNode | None = None
+        self.picked_file = ""
 
     def root(self) -> FakeNode:
         root = self._root
@@ -174,6 +199,14 @@ class FakeNuke(types.ModuleType):
 
     def createNode(self, cls: str) -> None:
         self.created.append(cls)
+
+    def selectedNode(self) -> FakeNode:
+        if self.selected is None:
+            raise ValueError("no node selected")  # what Nuke raises
+        return self.selected
+
+    def getFilename(self, message: str, pattern: str = "") -> str:
+        return self.picked_file
 
 
 def atw_node(name: str = "ATW_AnimateFace1", size=(256, 256)) -> FakeNode:

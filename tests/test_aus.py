@@ -131,3 +131,30 @@ def test_au_filter_of_a_step_is_centred_on_it():
     assert np.all(np.diff(values) >= 0)  # still monotone
     assert smoothed.at(10.5)[8] == pytest.approx(2.0, abs=1e-5)  # symmetric about the step
     assert values[0] == pytest.approx(0, abs=1e-3) and values[-1] == pytest.approx(4, abs=1e-3)
+
+
+def test_expression_presets_mix_and_yield_to_explicit_aus(tmp_path, ffhq_plate_path):
+    from atw_ofx.conventions import AU_NAMES
+    from atw_ofx.errors import CurveError
+    from atw_ofx.expressions import PEAK, expression_aus
+
+    from conftest import run_atw
+
+    mixed = expression_aus(["happy=0.5", "surprise=1"])
+    named = {AU_NAMES[i]: v for i, v in mixed.items()}
+    assert named == {"AU01": PEAK, "AU02": PEAK, "AU05": PEAK, "AU06": 0.5 * PEAK,
+                     "AU12": 0.5 * PEAK, "AU26": PEAK}
+    assert expression_aus(["fear=1", "surprise=1"])[AU_NAMES.index("AU01")] == 5.0  # clamped
+    with pytest.raises(CurveError, match="expected one of happy, sad"):
+        expression_aus(["joy=1"])
+    with pytest.raises(CurveError, match="the weight is 0–1"):
+        expression_aus(["happy=2"])
+    # The preset is the AUs it names: the same frame, byte for byte.
+    a, b = tmp_path / "a.exr", tmp_path / "b.exr"
+    for out, args in ((a, ["--expression", "happy=1", "--au", "AU06=1"]),
+                      (b, ["--au", "AU12=4", "--au", "AU06=1"])):
+        proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), *args)
+        assert proc.returncode == 0, proc.stderr
+    assert a.read_bytes() == b.read_bytes()
+    proc = run_atw("render", str(ffhq_plate_path), "-o", str(a), "--expression", "joy=1")
+    assert proc.returncode == 2 and "--expression 'joy'" in proc.stderr

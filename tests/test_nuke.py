@@ -169,3 +169,22 @@ def test_the_render_button_shows_an_actionable_error(nuke, monkeypatch, tmp_path
     assert len(nuke.messages) == 1
     assert nuke.messages[0].startswith("ATW: atw render failed: atw: error:")
     assert "source.####.exr (frame 1001): missing input frames 1001-1003" in nuke.messages[0]
+
+
+def test_an_animated_face_box_is_baked_per_frame_for_face_boxes(nuke, tmp_path):
+    from atw_nuke.adapter import NukeAdapter
+    from host_adapters.render_job import RenderJob
+
+    node = atw_node(size=(256, 256))
+    node["use_face_box"].setValue(True)
+    node["face_box"].setValueAt((10.0, 20.0, 210.0, 220.0), 1001)  # linked to a Tracker, say
+    node["face_box"].setValueAt((14.0, 20.0, 214.0, 220.0), 1003)
+    adapter = NukeAdapter(node, nuke)
+    path = adapter.face_boxes(1001, 1003, str(tmp_path))
+    assert json.loads(open(path).read()) == {"1001": [10, 36, 200], "1002": [12, 36, 200],
+                                             "1003": [14, 36, 200]}
+    job = RenderJob("s.####.exr", "o.####.exr", "c.json", 1001, 1003, face_boxes=path,
+                    **adapter.settings())
+    assert job.argv()[-2:] == ["--face-boxes", path] and "--face-box" not in job.argv()
+    node["face_box"].keys.clear()  # a still box: one --face-box, no file
+    assert adapter.face_boxes(1001, 1003, str(tmp_path)) is None

@@ -117,3 +117,29 @@ def test_atw_track_follows_the_first_frames_largest_face(two_faces, tmp_path):
     assert result.returncode == 0, result.stderr
     right = FaceTrack.load(tmp_path / "t1.json")
     assert all(x > 660 for x in (lm[36:48].mean(0)[0] for lm in right.landmarks))
+
+
+def test_face_boxes_per_frame_crop_each_frame_where_the_host_tracked_it(sequence, tmp_path):
+    """--face-boxes: a box per frame (a host's tracker) instead of one box or detection."""
+    import json
+
+    import OpenImageIO as oiio
+
+    from conftest import run_atw
+
+    boxes = {"1001": [60, 50, 400], "1002": [64, 52, 396]}
+    path = tmp_path / "boxes.json"
+    path.write_text(json.dumps(boxes))
+    proc = run_atw("render", str(sequence / "plate.####.exr"), "--aus", str(sequence / "aus.json"),
+                   "-o", str(tmp_path / "out" / "atw.####.exr"), "--frames", "1001-1002",
+                   "--face-boxes", str(path), "-q")
+    assert proc.returncode == 0, proc.stderr
+    for frame, box in boxes.items():
+        spec = oiio.ImageInput.open(str(tmp_path / "out" / f"atw.{frame}.exr")).spec()
+        assert json.loads(spec.getattribute("atw:params"))["face_box"] == ",".join(map(str, box))
+    proc = run_atw("render", str(sequence / "plate.####.exr"), "--au", "AU12=2",
+                   "-o", str(tmp_path / "out2" / "atw.####.exr"), "--frames", "1001-1003",
+                   "--face-boxes", str(path), "-q")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"atw: error: {sequence / 'plate.####.exr'} (frame 1003): "
+                                   "no face box for this frame in --face-boxes")

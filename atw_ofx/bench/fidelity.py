@@ -108,7 +108,11 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
 def bench_fidelity(faces: list[Path], *, sides=SIDES, amplitude: float = 3.0, sheet: Path | None = None,
                    progress=print) -> list[dict]:
     """Scores of every method at every side, averaged over ``faces``."""
-    torch.set_grad_enabled(False)
+    with torch.no_grad():
+        return _bench_fidelity(faces, sides, amplitude, sheet, progress)
+
+
+def _bench_fidelity(faces, sides, amplitude, sheet, progress) -> list[dict]:
     field = expression_field(amplitude=amplitude)
     records, views = [], {}
     for side in sides:

@@ -103,3 +103,15 @@ def in_fresh_process(target: Callable, *args):
     if status != "ok":
         raise RuntimeError(value)
     return value
+
+
+def fresh_records(measure: Callable[..., dict], cases, *, progress=print,
+                  digits: int = 2) -> list[dict]:
+    """``measure(*case)`` for every case, each in a fresh process, one progress line each."""
+    records = []
+    for case in cases:
+        record = in_fresh_process(measure, *case)
+        progress(f"{record['size']:>10} {record['impl']:<14} "
+                 f"{record['ms_per_frame']:9.{digits}f} ms {record['peak_mb']:9.1f} MB")
+        records.append(record)
+    return records

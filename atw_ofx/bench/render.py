@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from .. import colour
-from .measure import in_fresh_process, measure_here
+from .measure import fresh_records, measure_here
 from .reswarp import device_name, size_text
 
 IMPLS = {"memcpy_bound": None, "render_ref": "ref", "render_fused": "auto"}
@@ -92,14 +92,8 @@ def bench_render(sizes, *, device="cpu", threads=None, min_seconds=2.0,
                  progress=print) -> list[dict]:
     """Every implementation at every size, each in a fresh process."""
     threads = threads or len(os.sched_getaffinity(0))
-    records = []
-    for hw in sizes:
-        for impl in IMPLS:
-            record = in_fresh_process(measure_impl, hw, impl, device, threads, min_seconds)
-            progress(f"{record['size']:>10} {impl:<13} {record['ms_per_frame']:9.1f} ms "
-                     f"{record['peak_mb']:9.1f} MB")
-            records.append(record)
-    return records
+    cases = [(hw, impl, device, threads, min_seconds) for hw in sizes for impl in IMPLS]
+    return fresh_records(measure_impl, cases, progress=progress, digits=1)
 
 
 def summary(records: list[dict]) -> str:

@@ -27,7 +27,7 @@ import torch
 from ..conventions import MotionField
 from ..errors import ATWError
 from ..reswarp import reswarp
-from .measure import in_fresh_process, measure_here
+from .measure import fresh_records, measure_here
 
 CPU_IMPLS = ("memcpy_bound", "naive_torch", "cv2_remap", "fused_cpu", "fused_cpu_out")
 CUDA_IMPLS = ("memcpy_bound", "naive_torch", "fused_triton")
@@ -166,17 +166,10 @@ def bench_reswarp(sizes, *, device="cpu", impls=None, threads=None, method="vani
     if unknown:
         raise ATWError(f"unknown implementation {unknown[0]!r} for {device}; expected any of "
                        f"{', '.join(known)}")
-    records = []
-    for hw in sizes:
-        for impl in impls:
-            if impl == "fused_cpu_out" and method != "vanilla":
-                continue
-            record = in_fresh_process(measure_impl, hw, impl, device, threads, method,
-                                      formulation, min_seconds)
-            progress(f"{record['size']:>10} {impl:<14} {record['ms_per_frame']:9.2f} ms "
-                     f"{record['peak_mb']:9.1f} MB")
-            records.append(record)
-    return records
+    cases = [(hw, impl, device, threads, method, formulation, min_seconds)
+             for hw in sizes for impl in impls
+             if not (impl == "fused_cpu_out" and method != "vanilla")]
+    return fresh_records(measure_impl, cases, progress=progress)
 
 
 def summary(records: list[dict]) -> str:

@@ -125,6 +125,7 @@ class FaceTrack:
     landmarks: np.ndarray | None
     detected: list[bool]
     box: CropBox | None = None
+    frame_boxes: dict[int, CropBox] | None = None  # a box per frame (a host's tracker)
 
     def __post_init__(self) -> None:
         if self.landmarks is not None:
@@ -138,6 +139,8 @@ class FaceTrack:
             raise InputError(f"frame {frame} is not in the face track "
                              f"({self.frames[0]}-{self.frames[-1]}); rerun `atw track`", frame=frame)
         landmarks = None if self.landmarks is None else self.landmarks[self._index[frame]]
+        if self.frame_boxes is not None:
+            return FacePlacement(self.frame_boxes[frame], landmarks)
         box = self.box or CropBox.from_landmarks(landmarks)
         return FacePlacement(box, landmarks)
 
@@ -148,8 +151,10 @@ class FaceTrack:
 
     def to_json(self) -> dict:
         lms = self.landmarks.tolist() if self.landmarks is not None else [None] * len(self.frames)
+        boxes = None if self.frame_boxes is None else \
+            {str(f): b.as_text() for f, b in sorted(self.frame_boxes.items())}
         return {"atw_track": TRACK_FORMAT,
-                "face_box": self.box.as_text() if self.box else None,
+                "face_box": self.box.as_text() if self.box else None, "face_boxes": boxes,
                 "frames": [{"frame": f, "detected": d, "landmarks": lm}
                            for f, d, lm in zip(self.frames, self.detected, lms)]}
 
@@ -171,8 +176,11 @@ class FaceTrack:
             lms = [r["landmarks"] for r in rows]
             landmarks = None if lms[0] is None else np.array(lms, np.float64).reshape(len(rows), 68, 2)
             box = CropBox.parse(data["face_box"]) if data.get("face_box") else None
+            boxes = data.get("face_boxes")
+            boxes = None if boxes is None else \
+                {int(f): CropBox.parse(b) for f, b in boxes.items()}
             return cls([int(r["frame"]) for r in rows], landmarks,
-                       [bool(r["detected"]) for r in rows], box)
+                       [bool(r["detected"]) for r in rows], box, boxes)
         except FileNotFoundError:
             raise InputError("face track not found", path=path) from None
         except (ValueError, KeyError, TypeError, IndexError) as exc:
@@ -181,16 +189,23 @@ class FaceTrack:
 
 def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_index: int = 0,
                 box: CropBox | None = None, backend_name: str = "dlib",
-                smoothing: OneEuro = OneEuro(), skip_errors: bool = False) -> FaceTrack:
+                smoothing: OneEuro = OneEuro(), skip_errors: bool = False,
+                frame_boxes: dict[int, CropBox] | None = None) -> FaceTrack:
     """Detect, follow and smooth one face through ``plates`` (``(frame, load_plate)`` pairs).
 
-    With ``box`` the crop stays that box and landmarks are detected inside it. Frames that
+    With ``box`` the crop stays that box and landmarks are detected inside it; with
+    ``frame_boxes`` (a box per frame, e.g. from a host's tracker) each frame uses its own. Frames that
     cannot be read raise, or with ``skip_errors`` count as frames where nothing was detected.
     Raises :class:`NoFaceError` (naming ``source``) when the person is found on no frame.
     """
     frames, detections = [], []
     for frame, load in plates:
         frames.append(frame)
+        if frame_boxes is not None:
+            if frame not in frame_boxes:
+                raise InputError("no face box for this frame in --face-boxes", path=source,
+                                 frame=frame)
+            box = frame_boxes[frame]
         try:
             plate = load()
         except InputError:
@@ -211,11 +226,27 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
     detected = [lm is not None for lm in person]
     if not any(detected):
         if box is not None:  # a given box works without landmarks (ellipse matte)
-            return FaceTrack(frames, None, detected, box)
+            return FaceTrack(frames, None, detected, box, frame_boxes)
         raise NoFaceError(f"no face #{face_index} on any of {len(frames)} frame(s); "
                           "give one with --face-box X,Y,SIZE", path=source, frame=frames[0])
     landmarks = fill_gaps(frames, person)
     if len(frames) > 1:  # smooth in IOD units so the filter's setting suits any plate size
         iod = float(np.median([inter_ocular(lm) for lm in landmarks])) or 1.0
         landmarks = smoothing.zero_lag(landmarks / iod) * iod
-    return FaceTrack(frames, landmarks, detected, box)
+    return FaceTrack(frames, landmarks, detected, None if frame_boxes else box, frame_boxes)
+
+
+def load_face_boxes(path: str | os.PathLike) -> dict[int, CropBox]:
+    """``{"1001": [x, y, size], ...}`` (top-left plate pixels) → a crop box per frame."""
+    try:
+        data = json.loads(Path(path).read_text())
+        boxes = {int(f): CropBox(*(int(round(float(v))) for v in b)) for f, b in data.items()}
+    except FileNotFoundError:
+        raise InputError("face boxes file not found", path=path) from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InputError(f'bad face boxes (expected {{"1001": [x, y, size], ...}}): {exc}',
+                         path=path) from None
+    bad = next((f for f, b in boxes.items() if b.size < 1), None)
+    if bad is not None:
+        raise InputError("face box size must be at least 1", path=path, frame=bad)
+    return boxes

@@ -85,6 +85,7 @@ class Generator(nn.Module):
     def __init__(self, config: GeneratorConfig = GeneratorConfig()):
         super().__init__()
         self.config = config
+        self.coef_flow = float(config.coef_flow)  # a plain float, so TorchScript can read it
         g, d = config.ngf, config.n_driving
         # Motion Net, encoder: 128 → 64 → 32, six residual blocks at 32 (spec §1.1 rows 1–8).
         self.encoding = nn.Sequential(
@@ -117,7 +118,7 @@ class Generator(nn.Module):
                                 torch.linspace(-1, 1, w, device=image.device, dtype=image.dtype),
                                 indexing="ij")
         base = torch.stack((xs, ys), dim=-1)[None]  # 1×H×W×2 (x, y), align_corners=True
-        grid = base + 2 * self.config.coef_flow * f.permute(0, 2, 3, 1)  # B×2×H×W -> B×H×W×2
+        grid = base + 2 * self.coef_flow * f.permute(0, 2, 3, 1)  # B×2×H×W -> B×H×W×2
         return F.grid_sample(image, grid, mode="bilinear", padding_mode="zeros",
                              align_corners=True)
 
@@ -135,7 +136,7 @@ class Generator(nn.Module):
         """``f`` as a backward field in pixels of the model grid (our convention)."""
         _, _, h, w = f.shape
         scale = torch.tensor([w - 1, h - 1], dtype=f.dtype, device=f.device).view(1, 2, 1, 1)
-        return MotionField(f * self.config.coef_flow * scale)
+        return MotionField(f * self.coef_flow * scale)
 
 
 class Discriminator(nn.Module):

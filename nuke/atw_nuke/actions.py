@@ -27,7 +27,8 @@ def render(node, *, nuke=None) -> int:
     curves = write_curves(os.path.join(folder, "aus.json"), adapter.bake_aus(first, last))
     source = adapter.export_source(first, last, folder)
     output = os.path.join(folder, "result", "atw.####.exr")
-    job = RenderJob(source, output, curves, first, last, **adapter.settings())
+    job = RenderJob(source, output, curves, first, last,
+                    face_boxes=adapter.face_boxes(first, last, folder), **adapter.settings())
     progress, cancelled, finish = _progress(nuke, node.name(), job.frame_count)
     try:
         frames = run(job, progress=progress, cancelled=cancelled)

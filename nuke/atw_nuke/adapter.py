@@ -5,6 +5,7 @@ the input's height here and nowhere else.
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 
@@ -69,14 +70,28 @@ class NukeAdapter:
         switch["which"].setValue(1)
 
     # -- the node's render settings --------------------------------------------------------------
-    def face_box(self) -> tuple[int, int, int] | None:
-        """``(x, y, size)`` in ATW's top-left pixels, or None to detect and track the face."""
+    def face_box(self, frame: int | None = None) -> tuple[int, int, int] | None:
+        """``(x, y, size)`` in ATW's top-left pixels (at ``frame``, else the knob's value), or
+        None to detect and track the face."""
         if not self.node["use_face_box"].value():
             return None
-        x, y, r, t = (float(v) for v in self.node["face_box"].value())
+        knob = self.node["face_box"]
+        values = knob.getValueAt(frame) if frame is not None else knob.value()
+        x, y, r, t = (float(v) for v in values)
         height = int(self.node.height())  # the input's format: flip y to a top-left origin
         size = int(round(max(r - x, t - y)))
         return int(round(x)), int(round(height - t)), size
+
+    def face_boxes(self, first: int, last: int, directory: str) -> str | None:
+        """An animated box (keyed, or linked to a Tracker) baked per frame to a JSON file for
+        ``--face-boxes``; None when the box is off or still."""
+        if not self.node["use_face_box"].value() or not self.node["face_box"].isAnimated():
+            return None
+        path = os.path.join(directory, "face_boxes.json")
+        boxes = {str(f): list(self.face_box(f)) for f in range(first, last + 1)}
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(boxes, fh)
+        return path
 
     def aovs(self) -> tuple[str, ...]:
         return tuple(a for a in ("motion", "stmap", "matte") if self.node[f"aov_{a}"].value())

@@ -22,9 +22,12 @@ def on_init() -> None:
 
 
 def on_menu() -> None:
-    """GUI only: the "ATW ▸ Animate Face" menu and toolbar entry."""
+    """GUI only: "ATW ▸ Animate Face" and "ATW ▸ Native ResWarp (Cattery)", menu and toolbar."""
     import nuke
 
     command = f"nuke.createNode({GIZMO!r})"
-    nuke.menu("Nuke").addMenu("ATW").addCommand("Animate Face", command)
-    nuke.menu("Nodes").addMenu("ATW").addCommand("Animate Face", command)
+    native = "import atw_nuke.native; atw_nuke.native.build_from_selection()"
+    for bar in ("Nuke", "Nodes"):
+        menu = nuke.menu(bar).addMenu("ATW")
+        menu.addCommand("Animate Face", command)
+        menu.addCommand("Native ResWarp (Cattery)", native)

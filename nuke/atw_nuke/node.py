@@ -59,8 +59,9 @@ def knobs() -> list[Knob]:
         Knob(CHECKBOX, "use_face_box", "use face box", False,
              tooltip="crop this box instead of detecting and tracking the face"),
         Knob(BOX, "face_box", "face box", (0.0, 0.0, 512.0, 512.0),
-             tooltip="x, y, r, t in pixels of the input (Nuke's origin, bottom-left), read at "
-                     "the first frame; without it ATW detects the face and follows it"),
+             tooltip="x, y, r, t in pixels of the input (Nuke's origin, bottom-left); key it or "
+                     "link it to a Tracker to follow the face by hand, otherwise ATW detects "
+                     "the face and follows it"),
         Knob(CHECKBOX, "aov_motion", "motion AOV", False),
         Knob(CHECKBOX, "aov_stmap", "STMap AOV", False, new_line=False),
         Knob(CHECKBOX, "aov_matte", "matte AOV", False, new_line=False),
