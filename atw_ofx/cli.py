@@ -1,4 +1,5 @@
-"""The ``atw`` command line: ``render``, ``track``, ``farm emit``, ``demo``, ``bench``, ``info``.
+"""The ``atw`` command line: ``render``, ``track``, ``train``, ``farm emit``, ``export``, ``demo``,
+``bench``, ``info``.
 
 Errors a user can act on print one line (``atw: error: <file> (frame N): <what>``) and exit 2;
 with ``--on-error skip`` failed frames are reported as they happen and the exit status is 3.
@@ -268,6 +269,37 @@ def cmd_export_nuke(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from .models.generator import GeneratorConfig
+    from .render import RenderOptions
+    from .train.loop import TrainConfig, Trainer
+
+    RenderOptions(device=args.device)  # the same clear error for a missing CUDA device
+    config = TrainConfig(data=args.data, out=args.out, steps=args.steps, batch=args.batch,
+                         critic_steps=args.critic_steps, lr=args.lr, weights=args.weights,
+                         seed=args.seed, device=args.device, sample_every=args.sample_every,
+                         checkpoint_every=args.checkpoint_every,
+                         model=GeneratorConfig(ngf=args.ngf))
+    trainer = Trainer(config)
+    resumed = trainer.load_checkpoint() if args.resume else False
+    if not args.resume and (Path(args.out) / "checkpoint").exists():
+        raise ATWError("a run is already here: add --resume to continue it, or pick a new --out",
+                       path=args.out)
+    if args.resume and not resumed:
+        print(f"atw train: no checkpoint in {args.out}, starting afresh", file=sys.stderr)
+    trainer.run(progress=not args.quiet and sys.stderr.isatty())
+    print(f"trained to step {trainer.step}: {Path(args.out) / 'bundle'}")
+    return 0
+
+
+def cmd_bench_train(args) -> int:
+    from .bench.train import bench_train
+
+    records = bench_train(device=args.device, ngf=args.ngf, batch=args.batch,
+                          critic_steps=args.critic_steps, steps=args.steps)
+    return _write_bench(args, records, f"{len(records)} record(s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atw", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"atw {__version__}")
@@ -368,6 +400,27 @@ def build_parser() -> argparse.ArgumentParser:
     fidelity.add_argument("--json", metavar="FILE", help="write the records to FILE")
     fidelity.set_defaults(func=cmd_bench_fidelity)
 
+    train = sub.add_parser("train", help="train the ATW generator (paper Algorithm 1, WGAN-GP)")
+    train.add_argument("--data", required=True,
+                       help="data folder: imgs/ + aus.txt | labels.csv | labels.json | *.pkl")
+    train.add_argument("--out", required=True, help="run folder (losses, samples, checkpoint, "
+                                                    "bundle)")
+    train.add_argument("--steps", type=int, default=1000, help="generator steps (default 1000)")
+    train.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")
+    train.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
+    train.add_argument("--batch", type=int, default=10, help="batch size (default 10, the paper's)")
+    train.add_argument("--critic-steps", type=int, default=5,
+                       help="critic updates per generator update (default 5)")
+    train.add_argument("--ngf", type=int, default=64, help="generator width (64; 128 = released)")
+    train.add_argument("--lr", type=float, default=1e-4)
+    train.add_argument("--weights", choices=("paper", "code"), default="paper",
+                       help="loss weights: the paper's (default) or the authors' code's")
+    train.add_argument("--seed", type=int, default=2020)
+    train.add_argument("--sample-every", type=int, default=100)
+    train.add_argument("--checkpoint-every", type=int, default=100)
+    train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(func=cmd_train)
+
     export = sub.add_parser("export", help="export a model bundle for a host")
     export_sub = export.add_subparsers(dest="export_command", required=True)
     export_nuke = export_sub.add_parser(
@@ -375,6 +428,16 @@ def build_parser() -> argparse.ArgumentParser:
     export_nuke.add_argument("--model", required=True, help="model bundle folder")
     export_nuke.add_argument("-o", "--output", required=True, help="TorchScript file (.pt)")
     export_nuke.set_defaults(func=cmd_export_nuke)
+
+    bench_train = bench_sub.add_parser(
+        "train", help="generator steps per second (5 critic steps each, batch 10)")
+    bench_train.add_argument("--device", default="cpu")
+    bench_train.add_argument("--ngf", type=int, default=64)
+    bench_train.add_argument("--batch", type=int, default=10)
+    bench_train.add_argument("--critic-steps", type=int, default=5)
+    bench_train.add_argument("--steps", type=int, default=3, help="steps timed (default 3)")
+    bench_train.add_argument("--json", metavar="FILE", help="write the records to FILE")
+    bench_train.set_defaults(func=cmd_bench_train)
 
     info = sub.add_parser("info", help="versions, devices, backends")
     info.set_defaults(func=cmd_info)
