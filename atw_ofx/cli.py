@@ -300,6 +300,35 @@ def cmd_bench_train(args) -> int:
     return _write_bench(args, records, f"{len(records)} record(s)")
 
 
+def cmd_aus_extract(args) -> int:
+    from .aus import save_curves
+    from .performance import extract_curves
+    from .sequence import parse_frames
+
+    frames = parse_frames(args.frames) if args.frames else None
+    curves = extract_curves(args.input, frames=frames, face_index=args.face_index,
+                            neutral_frame=args.neutral_frame)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    save_curves(args.output, curves)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_aus_calibrate(args) -> int:
+    import json
+
+    from .face.au_estimate import calibrate
+
+    estimator = calibrate(args.data)
+    Path(args.output).write_text(json.dumps(estimator.to_json(), indent=1) + "\n")
+    for split, report in estimator.report["splits"].items():
+        rs = {au: r for au, r in report["pearson_r"].items() if r is not None}
+        print(f"{split}: {report['faces_found']}/{report['images']} faces; Pearson r "
+              + " ".join(f"{au} {r:.2f}" for au, r in rs.items()))
+    print(f"wrote {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atw", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"atw {__version__}")
@@ -420,6 +449,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--checkpoint-every", type=int, default=100)
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=cmd_train)
+
+    aus = sub.add_parser("aus", help="AU curves from a performance; the AU estimator")
+    aus_sub = aus.add_subparsers(dest="aus_command", required=True)
+    extract = aus_sub.add_parser("extract", help="AU curves (JSON) from a reference clip's face")
+    extract.add_argument("input", help="clip, sequence pattern or image")
+    extract.add_argument("-o", "--output", required=True, help="AU curves JSON (for --aus)")
+    extract.add_argument("--frames", help="frame spec (default: all)")
+    extract.add_argument("--face-index", type=int, default=0)
+    extract.add_argument("--neutral-frame", type=int,
+                         help="the performer's neutral frame (default: the clip's calmest)")
+    extract.set_defaults(func=cmd_aus_extract)
+    calibrate = aus_sub.add_parser(
+        "calibrate", help="fit the AU estimator to labelled faces; report per-AU correlations")
+    calibrate.add_argument("--data", required=True, help="labelled data folder (atw train's)")
+    calibrate.add_argument("-o", "--output", required=True, help="calibration JSON")
+    calibrate.set_defaults(func=cmd_aus_calibrate)
 
     export = sub.add_parser("export", help="export a model bundle for a host")
     export_sub = export.add_subparsers(dest="export_command", required=True)
