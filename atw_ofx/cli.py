@@ -31,6 +31,10 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
                    help=f"ResWarp variant (default {DEFAULT_METHOD})")
     p.add_argument("--formulation", choices=FORMULATIONS, default=DEFAULT_FORMULATION,
                    help=f"ResWarp formulation (default {DEFAULT_FORMULATION}; see README)")
+    p.add_argument("--au-mode", choices=("relative", "absolute"), default="relative",
+                   help="AUs as edits of the face (relative, default; a learned model adds them "
+                        "to the face's own, estimated) or as the target expression (absolute, "
+                        "the paper's)")
     p.add_argument("--reswarp-impl", choices=IMPLS, default="auto",
                    help="ResWarp implementation: auto (the fused kernel for the device, falling "
                         "back to the reference), cpu, triton, ref (default auto)")
@@ -61,7 +65,7 @@ def _options(args):
 
     aovs = tuple(a.strip() for a in args.aov.split(",") if a.strip())
     return RenderOptions(reswarp=args.reswarp, formulation=args.formulation,
-                         reswarp_impl=args.reswarp_impl, aovs=aovs,
+                         reswarp_impl=args.reswarp_impl, au_mode=args.au_mode, aovs=aovs,
                          face_index=args.face_index, colourspace=args.colorspace,
                          device=args.device)
 

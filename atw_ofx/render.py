@@ -23,14 +23,15 @@ import torch
 
 from . import colour
 from .conventions import MotionField
-from .errors import ATWError
+from .errors import ATWError, NoFaceError
 from .face import CropBox, FacePlacement, crop, detect_face, ellipse_matte, face_matte, paste
 from .face.detect import detect_faces
 from .imageio import ImagePlate
-from .models import FaceContext, MotionModel
+from .models import FaceContext, MotionModel, MotionResult
 from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, IMPLS, down, reswarp, up
 
 AOVS = ("motion", "stmap", "matte")
+AU_MODES = ("relative", "absolute")
 
 
 @dataclass
@@ -40,6 +41,7 @@ class RenderOptions:
     reswarp: str = DEFAULT_METHOD  # "vanilla" | "multiscale"
     formulation: str = DEFAULT_FORMULATION  # "delta" | "paper"
     reswarp_impl: str = "auto"  # "auto" (fused kernel where one serves) | "cpu" | "triton" | "ref"
+    au_mode: str = "relative"  # AUs are edits ("relative") or a target expression ("absolute")
     aovs: tuple[str, ...] = ()  # any of AOVS
     face_index: int = 0  # which detected face, largest first
     face_backend: str = "dlib"  # landmark backend (atw_ofx.face.detect.BACKENDS)
@@ -47,6 +49,8 @@ class RenderOptions:
     device: str = "cpu"  # torch device for ResWarp
 
     def __post_init__(self) -> None:
+        if self.au_mode not in AU_MODES:
+            raise ATWError(f"--au-mode {self.au_mode!r}: expected one of {', '.join(AU_MODES)}")
         if self.reswarp_impl not in IMPLS:
             raise ATWError(f"unknown ResWarp implementation {self.reswarp_impl!r}; expected one "
                            f"of {', '.join(IMPLS)}")
@@ -129,8 +133,10 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
 
     landmarks = box.to_crop(face.landmarks, r) if face.landmarks is not None else None
     matte_r = face_matte(landmarks, r) if landmarks is not None else ellipse_matte(r)
+    driving = model_aus(model, aus, face.landmarks, options.au_mode)
     try:
-        result = model.animate(face_t, aus, FaceContext(landmarks, matte_r))
+        result = (MotionResult(MotionField.zeros(1, r, r), face_t, face_t) if driving is None
+                  else model.animate(face_t, driving, FaceContext(landmarks, matte_r)))
     except ATWError as exc:  # name the file and frame the model could not handle
         if exc.path is None:
             raise type(exc)(exc.message, path=plate.path or None, frame=frame) from None
@@ -156,6 +162,29 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
     layers = _aov_layers(plate, box, result.flow, matte_s, options.aovs)
     out = plate.with_pixels(out_pixels).with_layers(layers)
     return FrameResult(out, face, result.flow, matte_s)
+
+
+def model_aus(model: MotionModel, aus: np.ndarray, landmarks: np.ndarray | None,
+               mode: str) -> np.ndarray | None:
+    """The AU vector ``model`` is given, or None when nothing is asked of it.
+
+    ``"relative"`` (the default: compositors think in edits) on a model whose AUs are an
+    absolute target (a learned bundle) adds the user's AUs to the source face's own, estimated
+    from its landmarks; all-zero edits then leave the plate bit-exact, without running the model.
+    A model that reads AUs as edits itself (the rig) gets them as they are; so does any model in
+    ``"absolute"`` mode (the paper's semantics: all zeros = a neutral face).
+    """
+    if mode == "absolute" or getattr(model, "au_semantics", "relative") == "relative":
+        return aus
+    if not np.any(aus):
+        return None
+    if landmarks is None:
+        raise NoFaceError("relative AUs need the face's landmarks to estimate its own AUs, and "
+                          "none were found (use --au-mode absolute)")
+    from .face.au_estimate import AUEstimator
+
+    current = AUEstimator.default().estimate(landmarks)
+    return np.clip(current + aus, 0.0, 5.0).astype(np.float32)
 
 
 def _colour_positions(plate: ImagePlate, main: list[int]) -> list[int]:

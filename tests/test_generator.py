@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from atw_ofx.conventions import MotionField
+from atw_ofx.conventions import AU_NAMES, MotionField
 from atw_ofx.errors import ModelError
 from atw_ofx.models import load_model
 from atw_ofx.models.bundle import MANIFEST, WEIGHTS, load_bundle, save_bundle, sha256
@@ -125,3 +125,37 @@ def test_the_learned_model_is_absolute_and_renders_through_the_cli(bundle, tmp_p
     proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), "--model", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"atw: error: {tmp_path}: no manifest.json: not a model bundle"
+
+
+def test_relative_aus_are_edits_of_the_faces_own_and_zero_edits_change_nothing(bundle, tmp_path,
+                                                                              ffhq_plate_path):
+    from atw_ofx.face.au_estimate import AUEstimator
+    from atw_ofx.face.detect import detect_face
+    from atw_ofx.imageio import read_image
+    from atw_ofx.models import LandmarkRig
+    from atw_ofx.render import model_aus
+
+    folder, _ = bundle
+    plate = read_image(ffhq_plate_path)
+    outputs = {}
+    for mode in ("relative", "absolute"):
+        out = tmp_path / f"{mode}.exr"
+        proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), "--model", str(folder),
+                       "--au-mode", mode, "--pixel-type", "float")
+        assert proc.returncode == 0, proc.stderr
+        outputs[mode] = read_image(out).pixels
+    # Relative with no edit: the model is not even run; the plate comes back bit-exact.
+    assert np.array_equal(outputs["relative"], plate.pixels)
+    # Absolute zeros ask the generator for a neutral face: something changes.
+    assert not np.array_equal(outputs["absolute"], plate.pixels)
+
+    model = load_model(str(folder))
+    face = detect_face(plate.rgb(), plate.colourspace)
+    edit = np.zeros(17, np.float32)
+    edit[AU_NAMES.index("AU12")] = 1.5
+    own = AUEstimator.default().estimate(face.landmarks)
+    assert np.allclose(model_aus(model, edit, face.landmarks, "relative"),
+                       np.clip(own + edit, 0, 5))
+    assert model_aus(model, edit, face.landmarks, "absolute") is edit
+    assert model_aus(LandmarkRig(), edit, face.landmarks, "relative") is edit
+

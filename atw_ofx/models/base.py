@@ -52,6 +52,9 @@ class MotionModel(Protocol):
     resolution: int
     #: OCIO colour space of the model's [-1, 1] encoding.
     colourspace: str
+    #: How it reads AUs: "relative" (edits; zeros = no change, the rig) or "absolute" (a target
+    #: expression; zeros = neutral, the learned generator). See render.model_aus.
+    au_semantics: str
 
     def animate(self, face: torch.Tensor, aus: np.ndarray, context: FaceContext) -> MotionResult:
         """``face``: ``1×3×R×R`` in [-1, 1]; ``aus``: 17 float32 intensities 0–5."""

@@ -23,6 +23,7 @@ class LearnedModel:
         self.generator = generator.eval()
         self.config = generator.config
         self.name = manifest.get("name", "atw")
+        self.au_semantics = "absolute"  # the AU vector is the target expression (the paper's)
         self.resolution = self.config.resolution
         self.colourspace = manifest["colourspace"]
 

@@ -69,6 +69,7 @@ class LandmarkRig:
     name = "rig"
     resolution = 128
     colourspace = colour.DEFAULT_MODEL_SPACE
+    au_semantics = "relative"  # AUs are edits: all zeros = the face as it is
 
     def displacements(self, landmarks: np.ndarray, aus: np.ndarray) -> np.ndarray:
         """Forward landmark displacements ``(70, 2)`` (68 + two cheek points), clamped."""
