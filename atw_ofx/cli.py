@@ -333,6 +333,30 @@ def cmd_aus_calibrate(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from .evaluate import evaluate
+    from .models import load_model
+
+    images = sorted(p for p in Path(args.faces).glob("*")
+                    if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".exr", ".tif", ".tiff"))
+    if not images:
+        raise ATWError("no face images (png, jpg, exr, tif)", path=args.faces)
+    target = {}
+    for item in args.target.split(","):
+        name, _, value = item.partition("=")
+        target[name.strip()] = float(value)
+    record = evaluate(load_model(args.model), images[:args.count], target=target,
+                      frames=args.frames, side=args.side, au_mode=args.au_mode,
+                      sheet=Path(args.sheet) if args.sheet else None)
+    return _write_bench(args, [record], json_summary(record))
+
+
+def json_summary(record: dict) -> str:
+    return (f"{record['model']}: AU error {record['au_error']}, identity "
+            f"{record['identity_cosine']}, FWE×1e3 {record['fwe_x1e3']} over "
+            f"{record['faces']} faces")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atw", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"atw {__version__}")
@@ -469,6 +493,21 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--data", required=True, help="labelled data folder (atw train's)")
     calibrate.add_argument("-o", "--output", required=True, help="calibration JSON")
     calibrate.set_defaults(func=cmd_aus_calibrate)
+
+    evaluate = sub.add_parser("eval", help="AU error, identity and temporal stability of a model "
+                                           "on unseen faces")
+    evaluate.add_argument("--model", default="rig", help="'rig' or a model bundle folder")
+    evaluate.add_argument("--faces", default="../shared/data/plates/ffhq_atw",
+                          help="folder of face images not used for training")
+    evaluate.add_argument("--count", type=int, default=5, help="how many faces (default 5)")
+    evaluate.add_argument("--target", default="AU12=3,AU25=1.5,AU06=2",
+                          help="the ramp's end, AUxx=V,... (default AU12=3,AU25=1.5,AU06=2)")
+    evaluate.add_argument("--frames", type=int, default=8, help="ramp length (default 8)")
+    evaluate.add_argument("--side", type=int, default=512, help="face image side (default 512)")
+    evaluate.add_argument("--au-mode", choices=("relative", "absolute"), default="relative")
+    evaluate.add_argument("--sheet", metavar="PNG", help="contact sheet: first, middle, last")
+    evaluate.add_argument("--json", metavar="FILE", help="write the record to FILE")
+    evaluate.set_defaults(func=cmd_eval)
 
     export = sub.add_parser("export", help="export a model bundle for a host")
     export_sub = export.add_subparsers(dest="export_command", required=True)

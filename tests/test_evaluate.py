@@ -1,0 +1,45 @@
+"""`atw eval`: its temporal warping error, identity embedding and the whole run."""
+import json
+
+import cv2
+import numpy as np
+
+from atw_ofx.evaluate import face_embedding, warping_error
+from atw_ofx.face.detect import detect_face, to_rgb8
+from atw_ofx.imageio import read_image
+
+from conftest import run_atw
+
+
+def test_warping_error_is_zero_for_still_or_moving_content_and_grows_with_flicker(
+        ffhq_plate_path):
+    rgb = read_image(ffhq_plate_path).rgb()  # a PNG: sRGB-encoded [0, 1], as eval scores
+    frame = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_AREA)
+    assert warping_error([frame, frame, frame]) == 0.0
+    shifted = np.roll(frame, 3, axis=1)  # motion the flow follows: almost no error
+    flicker = np.clip(frame + np.random.default_rng(0).normal(0, 0.05, frame.shape), 0, 1)
+    assert warping_error([frame, shifted]) < 0.2 * warping_error([frame, flicker])
+    assert warping_error([frame, flicker]) > 1e-3
+
+
+def test_identity_embedding_tells_people_apart(shared_data):
+    faces = []
+    for name in ("0.png", "1.png"):
+        plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+        rgb8 = to_rgb8(plate.rgb(), plate.colourspace)
+        faces.append((rgb8, detect_face(plate.rgb(), plate.colourspace).box))
+    same = face_embedding(*faces[0]) @ face_embedding(*faces[0])
+    other = face_embedding(*faces[0]) @ face_embedding(*faces[1])
+    assert same > 0.999 and other < 0.9
+
+
+def test_atw_eval_scores_the_rig_on_unseen_faces(shared_data, tmp_path):
+    out, sheet = tmp_path / "eval.json", tmp_path / "sheet.png"
+    proc = run_atw("eval", "--faces", str(shared_data / "plates" / "ffhq_atw"), "--count", "1",
+                   "--frames", "3", "--side", "384", "--json", str(out), "--sheet", str(sheet))
+    assert proc.returncode == 0, proc.stderr
+    (record,) = json.loads(out.read_text())
+    assert record["model"] == "rig" and record["faces"] == 1
+    assert 0.9 < record["identity_cosine"] <= 1.0  # a warp keeps the person
+    assert record["au_error"] is not None and record["fwe_x1e3"] >= 0
+    assert read_image(sheet).pixels.shape[:2] == (256, 768)
