@@ -357,6 +357,15 @@ def json_summary(record: dict) -> str:
             f"{record['faces']} faces")
 
 
+def cmd_data_crops(args) -> int:
+    from .train.crops import make_crops
+
+    count = make_crops(args.inputs, args.output, every=args.every, size=args.size,
+                       test_clips=args.test_clips)
+    print(f"wrote {count} crops to {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atw", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"atw {__version__}")
@@ -493,6 +502,18 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--data", required=True, help="labelled data folder (atw train's)")
     calibrate.add_argument("-o", "--output", required=True, help="calibration JSON")
     calibrate.set_defaults(func=cmd_aus_calibrate)
+
+    data = sub.add_parser("data", help="training data tools")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    crops = data_sub.add_parser("crops", help="clips → aligned 128 px crops labelled with AUs "
+                                              "(the layout atw train reads)")
+    crops.add_argument("inputs", nargs="+", help="clips or sequence patterns")
+    crops.add_argument("-o", "--output", required=True, help="data folder to write")
+    crops.add_argument("--every", type=int, default=5, help="keep every N-th frame (default 5)")
+    crops.add_argument("--size", type=int, default=128, help="crop side (default 128)")
+    crops.add_argument("--test-clips", type=int, default=1,
+                       help="the last N clips form the test split (default 1)")
+    crops.set_defaults(func=cmd_data_crops)
 
     evaluate = sub.add_parser("eval", help="AU error, identity and temporal stability of a model "
                                            "on unseen faces")

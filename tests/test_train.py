@@ -128,3 +128,17 @@ def test_atw_train_cli_refuses_to_overwrite_and_resumes(few_frames, tmp_path):
     proc = run_atw(*args[:6], "3", *args[7:], "--resume")  # --steps 3
     assert proc.returncode == 0, proc.stderr
     assert len(list(csv.DictReader(open(tmp_path / "run" / "losses.csv")))) == 3
+
+
+def test_atw_data_crops_writes_aligned_labelled_crops_atw_train_reads(sequence, tmp_path):
+    out = tmp_path / "crops"
+    proc = run_atw("data", "crops", str(sequence / "plate.####.exr"), "-o", str(out),
+                   "--every", "2")
+    assert proc.returncode == 0, proc.stderr
+    faces = load_faces(out)  # one input: everything is train
+    assert faces.names == ["plate_001001.png", "plate_001003.png", "plate_001005.png"]
+    assert faces.images.shape == (3, 3, 128, 128)
+    assert (faces.aus >= 0).all() and (faces.aus <= 5).all()
+    rows = list(csv.DictReader(open(out / "labels.csv")))
+    assert list(rows[0])[1:] == list(AU_NAMES)
+    assert (out / "train_ids.csv").read_text().split() == faces.names
