@@ -283,7 +283,9 @@ def cmd_train(args) -> int:
                          critic_steps=args.critic_steps, lr=args.lr, weights=args.weights,
                          seed=args.seed, device=args.device, sample_every=args.sample_every,
                          checkpoint_every=args.checkpoint_every,
-                         model=GeneratorConfig(ngf=args.ngf))
+                         model=GeneratorConfig(ngf=args.ngf, driving=args.driving,
+                                               n_driving=17 if args.driving == "aus"
+                                               else args.classes))
     trainer = Trainer(config)
     resumed = trainer.load_checkpoint() if args.resume else False
     if not args.resume and (Path(args.out) / "checkpoint").exists():
@@ -479,6 +481,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="critic updates per generator update (default 5)")
     train.add_argument("--ngf", type=int, default=64, help="generator width (64; 128 = released)")
     train.add_argument("--lr", type=float, default=1e-4)
+    train.add_argument("--driving", choices=("aus", "classes"), default="aus",
+                       help="driving signal: 17 AU intensities (default) or expression classes "
+                            "(label_class.pkl / classes.csv; one-hot, cross-entropy)")
+    train.add_argument("--classes", type=int, default=8,
+                       help="number of expression classes with --driving classes (default 8)")
     train.add_argument("--weights", choices=("paper", "code"), default="paper",
                        help="loss weights: the paper's (default) or the authors' code's")
     train.add_argument("--seed", type=int, default=2020)

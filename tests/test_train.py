@@ -142,3 +142,21 @@ def test_atw_data_crops_writes_aligned_labelled_crops_atw_train_reads(sequence, 
     rows = list(csv.DictReader(open(out / "labels.csv")))
     assert list(rows[0])[1:] == list(AU_NAMES)
     assert (out / "train_ids.csv").read_text().split() == faces.names
+
+
+def test_expression_class_data_trains_with_one_hot_driving_and_cross_entropy(few_frames,
+                                                                             tmp_path):
+    names = sorted(p.name for p in (few_frames / "imgs").iterdir())
+    (few_frames / "label_class.pkl").write_bytes(
+        pickle.dumps({n: k % 3 for k, n in enumerate(names)}, protocol=2))
+    faces = load_faces(few_frames, driving="classes")
+    assert faces.aus is None and faces.classes.tolist() == [k % 3 for k in range(len(names))]
+    config = tiny(few_frames, tmp_path / "run", steps=2)
+    config.model = GeneratorConfig(ngf=8, driving="classes", n_driving=3)
+    rows = Trainer(config).run(progress=False)
+    assert len(rows) == 2 and all(np.isfinite(r["g_drv"]) for r in rows)
+    manifest = json.loads((tmp_path / "run" / "bundle" / "manifest.json").read_text())
+    assert manifest["driving"]["mode"] == "classes" and manifest["config"]["n_driving"] == 3
+    config.model = GeneratorConfig(ngf=8, driving="classes", n_driving=2)
+    with pytest.raises(Exception, match="class 2 in the data, but the model has 2 classes"):
+        Trainer(config)

@@ -8,6 +8,9 @@ A data folder holds ``imgs/`` (aligned face crops, any size, resized to 128) and
 - ``*.pkl`` — GANimation's ``{image id: float64[17]}``, read through :class:`NumpyOnlyUnpickler`
   (never ``pickle.load``: a pickle can run code).
 
+Expression-class data (``driving="classes"``) has ``label_class.pkl`` (the authors' layout:
+``{image name: class index}``) or ``classes.csv`` (``image,label``) instead.
+
 Optional ``train_ids.csv`` / ``test_ids.csv`` list the images of each split (one name per line).
 AUs are raw intensities 0–5 here; the model's scale (``au_scale``) is applied when batching.
 """
@@ -112,11 +115,35 @@ def read_labels(path: str | Path) -> dict[str, np.ndarray]:
     return labels
 
 
-def _label_file(root: Path) -> Path:
+def read_classes(path: str | Path) -> dict[str, int]:
+    """``{image name or stem: class index}`` from ``label_class.pkl`` or ``classes.csv``."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("class label file not found", path=str(path))
+    if path.suffix.lower() == ".pkl":
+        table = load_numpy_pickle(path)
+    else:
+        with open(path, newline="", encoding="utf-8") as fh:
+            table = {r["image"].strip(): r["label"] for r in csv.DictReader(fh)}
+    try:
+        classes = {str(k): int(v) for k, v in dict(table).items()}
+    except (TypeError, ValueError):
+        raise DataError("class labels must map image names to integers", path=str(path)) from None
+    if any(v < 0 for v in classes.values()):
+        raise DataError("class indices must be 0 or more", path=str(path))
+    return classes
+
+
+def _label_file(root: Path, driving: str = "aus") -> Path:
+    if driving == "classes":
+        for name in ("label_class.pkl", "classes.csv"):
+            if (root / name).is_file():
+                return root / name
+        raise DataError("no class label file (label_class.pkl or classes.csv)", path=str(root))
     for name in ("aus.txt", "labels.csv", "labels.json"):
         if (root / name).is_file():
             return root / name
-    pickles = sorted(root.glob("*.pkl"))
+    pickles = sorted(p for p in root.glob("*.pkl") if p.name != "label_class.pkl")
     if pickles:
         return pickles[0]
     raise DataError("no label file (aus.txt, labels.csv, labels.json or *.pkl)", path=str(root))
@@ -124,23 +151,27 @@ def _label_file(root: Path) -> Path:
 
 @dataclass
 class FaceSet:
-    """Images (``N×3×128×128`` uint8, RGB) and their raw AUs (``N×17`` float32), in memory."""
+    """Images (``N×3×128×128`` uint8, RGB) and their labels, in memory: raw AUs (``N×17``
+    float32) or expression classes (``N`` int64)."""
 
     names: list[str]
     images: torch.Tensor
-    aus: torch.Tensor
+    aus: torch.Tensor | None
+    classes: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.names)
 
 
-def load_faces(root: str | Path, split: str | None = None, resolution: int = 128) -> FaceSet:
+def load_faces(root: str | Path, split: str | None = None, resolution: int = 128,
+               driving: str = "aus") -> FaceSet:
     """Read a data folder (module docstring); ``split`` = "train" / "test" when id lists exist."""
     root = Path(root)
     folder = root / "imgs"
     if not folder.is_dir():
         raise DataError("no imgs/ folder", path=str(root))
-    labels = read_labels(_label_file(root))
+    label_file = _label_file(root, driving)
+    labels = read_classes(label_file) if driving == "classes" else read_labels(label_file)
     files = sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES),
                    key=lambda p: (len(p.stem), p.stem))  # numeric order for 1.jpg, 2.jpg, 10.jpg
     if split is not None and (root / f"{split}_ids.csv").is_file():
@@ -159,10 +190,12 @@ def load_faces(root: str | Path, split: str | None = None, resolution: int = 128
                                       interpolation=cv2.INTER_CUBIC), cv2.COLOR_BGR2RGB)
         names.append(path.name)
         images.append(torch.from_numpy(rgb).permute(2, 0, 1))  # H×W×3 -> 3×H×W
-        aus.append(torch.from_numpy(row))
+        aus.append(row)
     if not names:
         raise DataError("no labelled images", path=str(root))
-    return FaceSet(names, torch.stack(images), torch.stack(aus))
+    if driving == "classes":
+        return FaceSet(names, torch.stack(images), None, torch.tensor(aus, dtype=torch.int64))
+    return FaceSet(names, torch.stack(images), torch.from_numpy(np.stack(aus)))
 
 
 def augment(images: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
@@ -207,11 +240,11 @@ def _rotate_hue(rgb: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
 
 @dataclass
 class Batch:
-    """One training batch: images in [-1, 1], source and target driving vectors (model scale)."""
+    """One training batch: images in [-1, 1], source and target driving labels."""
 
     images: torch.Tensor  # B×3×R×R
-    source: torch.Tensor  # B×17: the images' own AUs × au_scale (c_s)
-    target: torch.Tensor  # B×17: AUs of random images of the set, × au_scale, + noise (c_t)
+    source: torch.Tensor  # B×17 the images' own AUs × au_scale (c_s), or B class indices
+    target: torch.Tensor  # B×17 AUs of random images × au_scale + noise (c_t), or B classes
 
 
 def sample_batch(faces: FaceSet, size: int, rng: np.random.Generator, *, au_scale: float,
@@ -222,6 +255,8 @@ def sample_batch(faces: FaceSet, size: int, rng: np.random.Generator, *, au_scal
     images = faces.images[index].float() / 255
     if train:
         images = augment(images, rng)
+    if faces.classes is not None:  # class mode: a random image's class is the target
+        return Batch(images * 2 - 1, faces.classes[index], faces.classes[other])
     target = faces.aus[other] * au_scale
     if train and au_noise:
         target = target + torch.from_numpy(

@@ -89,7 +89,12 @@ class Trainer:
         self.rng = np.random.default_rng(config.seed)
         self.gp_gen = torch.Generator().manual_seed(config.seed + 1)
         self.step = 0
-        self.faces: FaceSet = load_faces(config.data, "train", config.model.resolution)
+        self.faces: FaceSet = load_faces(config.data, "train", config.model.resolution,
+                                         config.model.driving)
+        if self.faces.classes is not None and int(self.faces.classes.max()) >= \
+                config.model.n_driving:
+            raise ATWError(f"class {int(self.faces.classes.max())} in the data, but the model "
+                           f"has {config.model.n_driving} classes (--classes)", path=config.data)
         self._fixed = self._fixed_batch()
 
     # -- one step ---------------------------------------------------------------------------------
@@ -98,11 +103,17 @@ class Trainer:
                          au_scale=self.config.model.au_scale, au_noise=self.config.au_noise)
         return (b.images.to(self.device), b.source.to(self.device), b.target.to(self.device))
 
+    def _drive(self, labels: torch.Tensor) -> torch.Tensor:
+        """G's driving vector: AUs as they are, classes one-hot (spec §1)."""
+        if self.config.model.driving == "classes":
+            return torch.nn.functional.one_hot(labels, self.config.model.n_driving).float()
+        return labels
+
     def _critic_step(self) -> dict[str, float]:
         w, mode = self.weights, self.config.model.driving
         images, source, target = self._batch()
         with torch.no_grad():
-            fake, _, _ = self.g(images, target)
+            fake, _, _ = self.g(images, self._drive(target))
         critic_real, drv_real = self.d(images)
         critic_fake, _ = self.d(fake)
         alpha = torch.rand(images.shape[0], 1, 1, 1, generator=self.gp_gen).to(self.device)
@@ -125,8 +136,8 @@ class Trainer:
         images, source, target = self._batch()
         for p in (*self.d.parameters(), *self.dw.parameters()):
             p.requires_grad_(False)  # freeze D for G's step (the code's freeze was a no-op)
-        refined, warped, _ = self.g(images, target)
-        refined_back, warped_back, _ = self.g(refined, source)
+        refined, warped, _ = self.g(images, self._drive(target))
+        refined_back, warped_back, _ = self.g(refined, self._drive(source))
         critic_fake, drv_fake = self.d(refined)
         _, drv_warp = self.dw(warped)
         terms = {
@@ -211,7 +222,7 @@ class Trainer:
         rng = np.random.default_rng(self.config.seed + 2)  # its own RNG: never shifts training
         b = sample_batch(self.faces, min(4, len(self.faces)), rng,
                          au_scale=self.config.model.au_scale, train=False)
-        return b.images.to(self.device), b.target.to(self.device)
+        return b.images.to(self.device), self._drive(b.target.to(self.device))
 
     @torch.no_grad()
     def write_samples(self) -> Path:
