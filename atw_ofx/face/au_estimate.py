@@ -12,6 +12,7 @@ correlations); AUs no measure can see (e.g. AU14, AU20 without texture) stay wea
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -36,6 +37,11 @@ FEATURES = {
     "jaw_drop": "chin (8) below the nose base (33)",
     "chin_lip": "lower lip (57) to chin (8)",
 }
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_calibration() -> dict:
+    return json.loads((resources.files("atw_ofx") / "data" / "au_estimator.json").read_text())
 
 
 def face_frame(landmarks: np.ndarray) -> np.ndarray:
@@ -109,9 +115,8 @@ class AUEstimator:
 
     @classmethod
     def default(cls) -> "AUEstimator":
-        """The calibration shipped in ``atw_ofx/data/au_estimator.json``."""
-        text = (resources.files("atw_ofx") / "data" / "au_estimator.json").read_text()
-        return cls.from_json(json.loads(text))
+        """The calibration shipped in ``atw_ofx/data/au_estimator.json`` (read once)."""
+        return cls.from_json(_shipped_calibration())
 
     @classmethod
     def from_json(cls, doc: dict) -> "AUEstimator":

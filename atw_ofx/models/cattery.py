@@ -80,11 +80,10 @@ class CatteryGenerator(nn.Module):
         change = srgb_decode((refined + 1.0) * 0.5) - srgb_decode((warped + 1.0) * 0.5)
         change = F.interpolate(change, size=[h, w], mode="bilinear", align_corners=False)
         # f → pixels of the model grid → the crop's grid (bilinear, offsets rescaled).
-        scale = torch.tensor([float(r - 1), float(r - 1)], dtype=x.dtype, device=x.device)
-        field = f * self.generator.coef_flow * scale.view(1, 2, 1, 1)
-        field = F.interpolate(field, size=[h, w], mode="bilinear", align_corners=False)
+        field = F.interpolate(self.generator.flow_px(f), size=[h, w], mode="bilinear",
+                              align_corners=False)
         u = field[:, 0:1] * (float(w) / float(r))
-        v = -field[:, 1:2] * (float(h) / float(r))  # IDistort: y up
+        v = -field[:, 1:2] * (float(h) / float(r))  # IDistort is y up (MotionField.to_idistort)
         out = torch.cat((change, u, v), dim=1)
         if self.flip_rows:
             out = torch.flip(out, [2])

@@ -132,11 +132,16 @@ class Generator(nn.Module):
         warped = self.warp(image, f)
         return self.refinement(warped), warped, f
 
+    def flow_px(self, f: torch.Tensor) -> torch.Tensor:
+        """``f`` as backward offsets in pixels of the model grid, ``B×2×R×R`` (TorchScript-able:
+        the Nuke export calls it)."""
+        h, w = f.shape[2], f.shape[3]
+        scale = torch.tensor([float(w - 1), float(h - 1)], dtype=f.dtype, device=f.device)
+        return f * self.coef_flow * scale.view(1, 2, 1, 1)
+
     def flow_pixels(self, f: torch.Tensor) -> MotionField:
         """``f`` as a backward field in pixels of the model grid (our convention)."""
-        _, _, h, w = f.shape
-        scale = torch.tensor([w - 1, h - 1], dtype=f.dtype, device=f.device).view(1, 2, 1, 1)
-        return MotionField(f * self.coef_flow * scale)
+        return MotionField(self.flow_px(f))
 
 
 class Discriminator(nn.Module):
