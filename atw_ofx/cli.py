@@ -113,7 +113,8 @@ def cmd_render(args) -> int:
         report = render_on_ray(args.ray, args.input, args.output, curves, args.model,
                                options=options, batch=batch, chunk=args.chunk)
     else:
-        report = render_sequence(args.input, args.output, curves, load_model(args.model),
+        report = render_sequence(args.input, args.output, curves,
+                                 load_model(args.model, device=options.device),
                                  options=options, batch=batch)
     written = report.written
     if written and not args.quiet:
@@ -281,7 +282,8 @@ def cmd_train(args) -> int:
     RenderOptions(device=args.device)  # the same clear error for a missing CUDA device
     config = TrainConfig(data=args.data, out=args.out, steps=args.steps, batch=args.batch,
                          critic_steps=args.critic_steps, lr=args.lr, weights=args.weights,
-                         seed=args.seed, device=args.device, sample_every=args.sample_every,
+                         seed=args.seed, device=args.device, amp=args.amp,
+                         sample_every=args.sample_every,
                          checkpoint_every=args.checkpoint_every,
                          model=GeneratorConfig(ngf=args.ngf, driving=args.driving,
                                                n_driving=17 if args.driving == "aus"
@@ -302,7 +304,7 @@ def cmd_bench_train(args) -> int:
     from .bench.train import bench_train
 
     records = bench_train(device=args.device, ngf=args.ngf, batch=args.batch,
-                          critic_steps=args.critic_steps, steps=args.steps)
+                          critic_steps=args.critic_steps, steps=args.steps, amp=args.amp)
     return _write_bench(args, records, f"{len(records)} record(s)")
 
 
@@ -481,6 +483,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="critic updates per generator update (default 5)")
     train.add_argument("--ngf", type=int, default=64, help="generator width (64; 128 = released)")
     train.add_argument("--lr", type=float, default=1e-4)
+    train.add_argument("--amp", action="store_true",
+                       help="bfloat16 autocast for the forward passes (GPU); the gradient "
+                            "penalty stays float32")
     train.add_argument("--driving", choices=("aus", "classes"), default="aus",
                        help="driving signal: 17 AU intensities (default) or expression classes "
                             "(label_class.pkl / classes.csv; one-hot, cross-entropy)")
@@ -552,6 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_train.add_argument("--batch", type=int, default=10)
     bench_train.add_argument("--critic-steps", type=int, default=5)
     bench_train.add_argument("--steps", type=int, default=3, help="steps timed (default 3)")
+    bench_train.add_argument("--amp", action="store_true", help="bfloat16 autocast (atw train --amp)")
     bench_train.add_argument("--json", metavar="FILE", help="write the records to FILE")
     bench_train.set_defaults(func=cmd_bench_train)
 

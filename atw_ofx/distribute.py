@@ -29,7 +29,8 @@ def _render_chunk(input_path, output_path, curves, model_name, options, batch, f
     from .models import load_model
 
     chunk_batch = dataclasses.replace(batch, frames=frames, progress=False)
-    return render_sequence(input_path, output_path, curves, load_model(model_name),
+    return render_sequence(input_path, output_path, curves,
+                           load_model(model_name, device=options.device),
                            options=options, batch=chunk_batch)
 
 

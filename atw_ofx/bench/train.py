@@ -34,14 +34,14 @@ def _synthetic_data(folder: Path, count: int = 20) -> None:
 
 
 def bench_train(*, device: str = "cpu", ngf: int = 64, batch: int = 10, critic_steps: int = 5,
-                steps: int = 3, progress=print) -> list[dict]:
+                steps: int = 3, amp: bool = False, progress=print) -> list[dict]:
     from ..train.loop import TrainConfig, Trainer
 
     folder = Path(tempfile.mkdtemp(prefix="atw_bench_train_"))
     try:
         _synthetic_data(folder / "data")
         config = TrainConfig(data=str(folder / "data"), out=str(folder / "run"), steps=steps + 1,
-                             batch=batch, critic_steps=critic_steps, device=device,
+                             batch=batch, critic_steps=critic_steps, device=device, amp=amp,
                              sample_every=10**9, checkpoint_every=10**9,
                              model=GeneratorConfig(ngf=ngf))
         trainer = Trainer(config)
@@ -67,7 +67,7 @@ def bench_train(*, device: str = "cpu", ngf: int = 64, batch: int = 10, critic_s
         shutil.rmtree(folder, ignore_errors=True)
     step_ms = float(np.median(times))
     record = {"device": device_name(device), "ngf": ngf, "batch": batch,
-              "critic_steps": critic_steps, "threads": torch.get_num_threads(),
+              "critic_steps": critic_steps, "amp": amp, "threads": torch.get_num_threads(),
               "ms_per_generator_step": round(step_ms, 1),
               "generator_steps_per_s": round(1e3 / step_ms, 3),
               "forward_ms": round(forward_ms, 1), "step_over_forward": round(step_ms / forward_ms, 1),

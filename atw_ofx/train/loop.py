@@ -60,6 +60,7 @@ class TrainConfig:
     au_noise: float = 0.1  # U(−a, a) on target AUs, model scale
     seed: int = 2020
     device: str = "cpu"
+    amp: bool = False  # bfloat16 autocast for the forward passes; the gradient penalty stays fp32
     sample_every: int = 100
     checkpoint_every: int = 100
     model: GeneratorConfig = field(default_factory=GeneratorConfig)
@@ -103,6 +104,16 @@ class Trainer:
                          au_scale=self.config.model.au_scale, au_noise=self.config.au_noise)
         return (b.images.to(self.device), b.source.to(self.device), b.target.to(self.device))
 
+    def _autocast(self):
+        """bfloat16 autocast when ``amp`` (no loss scaling needed: bf16 keeps fp32's range)."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.amp)
+
+    def _critic_fp32(self, images: torch.Tensor) -> torch.Tensor:
+        """D^r's critic map in float32: the penalty differentiates a gradient, and its
+        ``(‖∇‖ − 1)²`` is too sensitive for bfloat16's 8-bit mantissa."""
+        with torch.autocast(self.device.type, enabled=False):
+            return self.d(images.float())[0]
+
     def _drive(self, labels: torch.Tensor) -> torch.Tensor:
         """G's driving vector: AUs as they are, classes one-hot (spec §1)."""
         if self.config.model.driving == "classes":
@@ -112,19 +123,21 @@ class Trainer:
     def _critic_step(self) -> dict[str, float]:
         w, mode = self.weights, self.config.model.driving
         images, source, target = self._batch()
-        with torch.no_grad():
-            fake, _, _ = self.g(images, self._drive(target))
-        critic_real, drv_real = self.d(images)
-        critic_fake, _ = self.d(fake)
+        with self._autocast():
+            with torch.no_grad():
+                fake, _, _ = self.g(images, self._drive(target))
+            critic_real, drv_real = self.d(images)
+            critic_fake, _ = self.d(fake)
         alpha = torch.rand(images.shape[0], 1, 1, 1, generator=self.gp_gen).to(self.device)
-        gp = L.gradient_penalty(lambda x: self.d(x)[0], images, fake, alpha)
-        adv = L.critic_loss(critic_real, critic_fake)
-        drv = L.driving_loss(drv_real, source, mode)
+        gp = L.gradient_penalty(self._critic_fp32, images, fake.float(), alpha)
+        adv = L.critic_loss(critic_real.float(), critic_fake.float())
+        drv = L.driving_loss(drv_real.float(), source, mode)
         self.opt_d.zero_grad(set_to_none=True)
         (w.adversarial * adv + w.driving * drv + w.gradient_penalty * gp).backward()
         self.opt_d.step()
-        _, drv_w = self.dw(images)
-        dw_drv = L.driving_loss(drv_w, source, mode)
+        with self._autocast():
+            _, drv_w = self.dw(images)
+        dw_drv = L.driving_loss(drv_w.float(), source, mode)
         self.opt_dw.zero_grad(set_to_none=True)
         dw_drv.backward()
         self.opt_dw.step()
@@ -136,10 +149,14 @@ class Trainer:
         images, source, target = self._batch()
         for p in (*self.d.parameters(), *self.dw.parameters()):
             p.requires_grad_(False)  # freeze D for G's step (the code's freeze was a no-op)
-        refined, warped, _ = self.g(images, self._drive(target))
-        refined_back, warped_back, _ = self.g(refined, self._drive(source))
-        critic_fake, drv_fake = self.d(refined)
-        _, drv_warp = self.dw(warped)
+        with self._autocast():
+            refined, warped, _ = self.g(images, self._drive(target))
+            refined_back, warped_back, _ = self.g(refined, self._drive(source))
+            critic_fake, drv_fake = self.d(refined)
+            _, drv_warp = self.dw(warped)
+        refined, warped, refined_back, warped_back, critic_fake, drv_fake, drv_warp = (
+            t.float() for t in (refined, warped, refined_back, warped_back, critic_fake,
+                                drv_fake, drv_warp))
         terms = {
             "g_adv": L.generator_adversarial(critic_fake),
             "g_drv": L.driving_loss(drv_fake, target, mode),
