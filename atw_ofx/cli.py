@@ -1,5 +1,7 @@
-"""The ``atw`` command line: ``render``, ``track``, ``train``, ``farm emit``, ``export``, ``demo``,
-``bench``, ``info``.
+"""ATW: facial animation on full-resolution plates, driven by Action Units.
+
+Commands: ``render``, ``track``, ``farm emit``, ``demo``, ``train``, ``aus``, ``data``, ``eval``,
+``export``, ``bench``, ``info``.
 
 Errors a user can act on print one line (``atw: error: <file> (frame N): <what>``) and exit 2;
 with ``--on-error skip`` failed frames are reported as they happen and the exit status is 3.
