@@ -199,9 +199,16 @@ def cmd_info(args) -> int:
     print(f"torch {torch.__version__}; cuda available: {torch.cuda.is_available()}")
     print(f"OCIO config: {colour.config().getName() or colour.BUILTIN_CONFIG}")
     print(f"face backends: {', '.join(BACKENDS)}")
-    print("models: rig (embedded)")
+    print("models: rig (embedded); learned bundles with --model FOLDER")
+    print(f"ResWarp kernels: cpu {_available('numba')}, triton {_available('triton')}")
     print(f"AUs: {' '.join(AU_NAMES)}")
     return 0
+
+
+def _available(module: str) -> str:
+    import importlib.util
+
+    return "available" if importlib.util.find_spec(module) else "not installed"
 
 
 def _add_bench_options(p: argparse.ArgumentParser, *, default_sizes: str) -> None:
