@@ -167,3 +167,12 @@ def test_triton_kernel_matches_the_reference_on_the_gpu(dtype, tolerance, formul
                     impl="auto")
     assert fused.dtype == dtype
     assert (fused.float() - ref).abs().max() <= tolerance
+
+
+def test_atw_info_reports_which_kernels_this_install_can_run():
+    from conftest import run_atw
+
+    proc = run_atw("info")
+    assert proc.returncode == 0, proc.stderr
+    assert "ResWarp kernels: cpu available" in proc.stdout
+    assert "learned bundles with --model FOLDER" in proc.stdout
