@@ -57,6 +57,7 @@ class RenderJob:
     model: str = "rig"
     reswarp: str = "vanilla"
     formulation: str = "delta"
+    au_mode: str = "relative"  # AUs as edits (relative) or as the target expression (absolute)
     face_box: tuple[int, int, int] | None = None  # X, Y, SIZE in plate pixels, top-left origin
     face_boxes: str | None = None  # JSON of a box per frame (an animated / tracked box)
     aovs: tuple[str, ...] = ()
@@ -67,7 +68,8 @@ class RenderJob:
         """The argument list (no shell: paths with spaces or quotes pass through intact)."""
         args = [*self.command, "render", self.source, "-o", self.output, "--aus", self.curves,
                 "--frames", f"{self.first}-{self.last}", "--model", self.model,
-                "--reswarp", self.reswarp, "--formulation", self.formulation]
+                "--reswarp", self.reswarp, "--formulation", self.formulation,
+                "--au-mode", self.au_mode]
         if self.face_boxes is not None:
             args += ["--face-boxes", self.face_boxes]
         elif self.face_box is not None:

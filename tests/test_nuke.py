@@ -136,8 +136,10 @@ def test_a_face_box_knob_becomes_atws_top_left_box(nuke):
     assert settings["face_box"] == (10, 60, 120)  # y = 200 - 140, side = max(100, 120)
     node["aov_matte"].setValue(True)
     node["model"].setValue("")
+    node["au_mode"].setValue("absolute")
     settings = NukeAdapter(node, nuke).settings()
     assert settings["aovs"] == ("matte",) and settings["model"] == "rig"
+    assert settings["au_mode"] == "absolute"
 
 
 def test_farm_render_all_renders_every_atw_node_without_a_gui(monkeypatch, host_plugins,

@@ -56,6 +56,9 @@ def knobs() -> list[Knob]:
         Knob(PULLDOWN, "reswarp", "ResWarp", "vanilla", items=("vanilla", "multiscale")),
         Knob(PULLDOWN, "formulation", "formulation", "delta", items=("delta", "paper"),
              new_line=False),
+        Knob(PULLDOWN, "au_mode", "AU mode", "relative", items=("relative", "absolute"),
+             tooltip="relative: AUs are edits of the face as it is (all 0 = unchanged); "
+                     "absolute: the target expression (a learned model's paper semantics)"),
         Knob(CHECKBOX, "use_face_box", "use face box", False,
              tooltip="crop this box instead of detecting and tracking the face"),
         Knob(BOX, "face_box", "face box", (0.0, 0.0, 512.0, 512.0),
