@@ -1,0 +1,49 @@
+"""The README's command reference matches the parser: every command and flag it shows exists."""
+import re
+
+from atw_ofx.cli import build_parser
+
+from conftest import ROOT
+
+
+def _subparsers(parser):
+    for action in parser._actions:
+        if action.__class__.__name__ == "_SubParsersAction":
+            return action.choices
+    return {}
+
+
+def documented_commands() -> list[tuple[list[str], set[str]]]:
+    """(command words, flags) for each `atw ...` entry of the README's command-line block."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("## The command line", 1)[1].split("```", 2)[1]
+    entries, current = [], None
+    for line in block.splitlines():
+        if line.startswith("atw "):
+            current = [line]
+            entries.append(current)
+        elif current is not None and line.strip():
+            current.append(line)
+    out = []
+    for entry in entries:
+        joined = " ".join(entry).split(" -- ")[0]  # after --: render options, checked above
+        words = [w for w in joined.split()[1:3] if re.fullmatch(r"[a-z]+", w)]
+        out.append((words, set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-[a-z])\b", joined))))
+    return out
+
+
+def test_every_documented_command_and_flag_exists():
+    root = build_parser()
+    entries = documented_commands()
+    assert len(entries) >= 15
+    for words, flags in entries:
+        parser = root
+        for word in words:
+            children = _subparsers(parser)
+            if word not in children:
+                break
+            parser = children[word]
+        assert parser is not root, f"`atw {' '.join(words)}` is not a command"
+        known = {opt for action in parser._actions for opt in action.option_strings}
+        missing = flags - known
+        assert not missing, f"`atw {' '.join(words)}`: README shows {sorted(missing)}"
