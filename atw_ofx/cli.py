@@ -257,13 +257,19 @@ def cmd_bench_render(args) -> int:
     return _write_bench(args, records, bench.summary(records))
 
 
+def _face_images(folder: str) -> list[Path]:
+    """The face images of a folder, sorted; an error naming it when there are none."""
+    images = sorted(p for p in Path(folder).glob("*")
+                    if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".exr", ".tif", ".tiff"))
+    if not images:
+        raise ATWError("no face images (png, jpg, exr, tif)", path=folder)
+    return images
+
+
 def cmd_bench_fidelity(args) -> int:
     from .bench import fidelity as bench
 
-    images = sorted(p for p in Path(args.data).glob("*")
-                    if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".exr", ".tif", ".tiff"))
-    if not images:
-        raise ATWError(f"{args.data}: no face images (png, jpg, exr, tif)")
+    images = _face_images(args.data)
     sides = [int(s) for s in args.sides.split(",") if s.strip()]
     records = bench.bench_fidelity(images[:args.faces], sides=sides, amplitude=args.amplitude,
                                    sheet=Path(args.sheet) if args.sheet else None)
@@ -350,10 +356,7 @@ def cmd_eval(args) -> int:
     from .evaluate import evaluate
     from .models import load_model
 
-    images = sorted(p for p in Path(args.faces).glob("*")
-                    if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".exr", ".tif", ".tiff"))
-    if not images:
-        raise ATWError("no face images (png, jpg, exr, tif)", path=args.faces)
+    images = _face_images(args.faces)
     target = {}
     for item in args.target.split(","):
         name, _, value = item.partition("=")
