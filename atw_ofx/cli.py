@@ -292,9 +292,17 @@ def cmd_export_nuke(args) -> int:
 def cmd_train(args) -> int:
     from .models.generator import GeneratorConfig
     from .render import RenderOptions
+    from .train.data import read_class_names
     from .train.loop import TrainConfig, Trainer
 
     RenderOptions(device=args.device)  # the same clear error for a missing CUDA device
+    class_names = ()
+    if args.driving == "classes":
+        class_names = (tuple(n.strip() for n in args.class_names.split(","))
+                       if args.class_names else read_class_names(args.data))
+        if class_names and len(class_names) != args.classes:
+            raise ATWError(f"{len(class_names)} class names for --classes {args.classes}",
+                           path=args.data)
     config = TrainConfig(data=args.data, out=args.out, steps=args.steps, batch=args.batch,
                          critic_steps=args.critic_steps, lr=args.lr, weights=args.weights,
                          seed=args.seed, device=args.device, amp=args.amp,
@@ -302,7 +310,8 @@ def cmd_train(args) -> int:
                          checkpoint_every=args.checkpoint_every,
                          model=GeneratorConfig(ngf=args.ngf, driving=args.driving,
                                                n_driving=17 if args.driving == "aus"
-                                               else args.classes))
+                                               else args.classes,
+                                               class_names=class_names))
     trainer = Trainer(config)
     resumed = trainer.load_checkpoint() if args.resume else False
     if not args.resume and (Path(args.out) / "checkpoint").exists():
@@ -503,6 +512,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "(label_class.pkl / classes.csv; one-hot, cross-entropy)")
     train.add_argument("--classes", type=int, default=8,
                        help="number of expression classes with --driving classes (default 8)")
+    train.add_argument("--class-names", metavar="A,B,...",
+                       help="the classes' names in index order (e.g. neutral,happy,sad,...; "
+                            "default: DATA/class_names.txt): --expression and AU curves reach a "
+                            "class whose name is an expression")
     train.add_argument("--weights", choices=("paper", "code"), default="paper",
                        help="loss weights: the paper's (default) or the authors' code's")
     train.add_argument("--seed", type=int, default=2020)

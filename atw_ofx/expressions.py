@@ -5,10 +5,18 @@ up (clamped to 0–5), and ``--au`` still overrides single AUs. Prototypes after
 EMFACS, restricted to the 17 AUs ATW models know: disgust's AU16 (lower lip depressor) is absent,
 so AU10 stands in with AU09 and AU15; contempt is unilateral AU12 + AU14 in FACS, which a
 symmetric AU vector can only give as a weak bilateral pair.
+
+A model driven by expression classes instead of AUs (``--driving classes``) reads the same AU
+vector back as class weights (:func:`expression_weights`), so presets, ``--au`` and host AU
+curves drive it too.
 """
 from __future__ import annotations
 
+import numpy as np
+from scipy.optimize import nnls
+
 from .aus import _check_value, au_index
+from .conventions import AU_NAMES
 from .errors import CurveError
 
 #: Intensity of a prototype's AUs at weight 1 (FACS "D", marked).
@@ -45,3 +53,49 @@ def expression_aus(items: list[str]) -> dict[int, float]:
             index = au_index(au)
             out[index] = min(5.0, out.get(index, 0.0) + weight * share * PEAK)
     return dict(sorted(out.items()))
+
+
+#: Class names data sets use for the expressions above (RaFD, AffectNet, FER, CelebA's smile).
+ALIASES = {"happiness": "happy", "smile": "happy", "smiling": "happy", "sadness": "sad",
+           "surprised": "surprise", "fearful": "fear", "afraid": "fear", "angry": "anger",
+           "disgusted": "disgust", "contemptuous": "contempt"}
+
+
+def expression_of(class_name: str) -> str | None:
+    """The :data:`EXPRESSIONS` entry a class name stands for, or None (e.g. "neutral")."""
+    name = class_name.strip().lower()
+    name = ALIASES.get(name, name)
+    return name if name in EXPRESSIONS else None
+
+
+def prototype(name: str) -> np.ndarray:
+    """The 17-AU vector of expression ``name`` at weight 1 (float64)."""
+    vector = np.zeros(len(AU_NAMES))
+    for au, share in EXPRESSIONS[name].items():
+        vector[au_index(au)] = share * PEAK
+    return vector
+
+
+def expression_weights(aus: np.ndarray, class_names: tuple[str, ...] | list[str]) -> np.ndarray:
+    """Per class, the weight 0–1 of its expression in a 17-AU vector (float32, ``len(names)``).
+
+    Non-negative least squares of ``aus`` on the prototypes of the classes that name an
+    expression: a preset comes back exactly (``happy=0.8`` → 0.8 on the happy class) and any other
+    AU vector as its closest mix of them. Classes that name no expression (neutral, unknown
+    names) get 0. Raises :class:`CurveError` when AUs are asked of a model none of whose classes
+    name an expression.
+    """
+    known = [(k, expression_of(n)) for k, n in enumerate(class_names)]
+    known = [(k, e) for k, e in known if e is not None]
+    weights = np.zeros(len(class_names), np.float32)
+    if not np.any(aus):
+        return weights
+    if not known:
+        raise CurveError(f"the model's classes ({', '.join(class_names) or 'unnamed'}) name no "
+                         f"expression ATW knows ({', '.join(EXPRESSIONS)}); name them when "
+                         "training (--class-names)")
+    basis = np.stack([prototype(e) for _, e in known], axis=1)  # 17 × K
+    solution, _ = nnls(basis, np.asarray(aus, np.float64))
+    for (k, _), w in zip(known, solution):
+        weights[k] = min(1.0, w) if w > 1e-6 else 0.0  # NNLS leaves ~1e-17 on unused ones
+    return weights

@@ -159,3 +159,78 @@ def test_relative_aus_are_edits_of_the_faces_own_and_zero_edits_change_nothing(b
     assert model_aus(model, edit, face.landmarks, "absolute") is edit
     assert model_aus(LandmarkRig(), edit, face.landmarks, "relative") is edit
 
+
+
+CLASSES = ("neutral", "happy", "sad", "surprised", "angry", "fearful", "disgusted", "contemptuous")
+
+
+def test_class_weights_read_presets_back_exactly_and_unknown_classes_get_none():
+    from atw_ofx.errors import CurveError
+    from atw_ofx.expressions import expression_aus, expression_weights
+
+    def aus_of(*items):
+        vector = np.zeros(17, np.float32)
+        for k, v in expression_aus(list(items)).items():
+            vector[k] = v
+        return vector
+
+    weights = expression_weights(aus_of("happy=0.8", "surprise=0.3"), CLASSES)
+    assert weights.tolist() == pytest.approx([0, 0.8, 0, 0.3, 0, 0, 0, 0], abs=1e-6)
+    assert expression_weights(aus_of("anger=1"), CLASSES)[4] == pytest.approx(1.0)
+    assert not expression_weights(np.zeros(17), ("class0", "class1")).any()
+    # A lone AU comes back as the closest mix: AU12 is shared by happy and contempt.
+    au12 = np.zeros(17)
+    au12[AU_NAMES.index("AU12")] = 4.0
+    mix = expression_weights(au12, CLASSES)
+    assert mix[1] > 0 and mix[7] > 0 and mix[[0, 2, 3, 4, 5, 6]].sum() == 0
+    with pytest.raises(CurveError, match=r"classes \(class0, class1\) name no expression"):
+        expression_weights(aus_of("happy=1"), ("class0", "class1"))
+
+
+def test_a_class_bundle_interpolates_the_motion_of_each_class_by_its_weight(tmp_path,
+                                                                           ffhq_plate_path):
+    from atw_ofx.expressions import PEAK
+    from atw_ofx.imageio import read_image
+    from atw_ofx.models import FaceContext
+
+    torch.manual_seed(3)
+    g = Generator(GeneratorConfig(ngf=8, driving="classes", n_driving=8, class_names=CLASSES))
+    folder = save_bundle(tmp_path / "classes", g, name="tiny-classes")
+    assert json.loads((folder / MANIFEST).read_text())["driving"]["classes"] == list(CLASSES)
+    model = load_model(str(folder))
+    assert model.config.class_names == CLASSES and model.au_semantics == "relative"
+    face, context = torch.rand(1, 3, 128, 128) * 2 - 1, FaceContext(None, np.ones((128, 128)))
+    happy = np.zeros(17, np.float32)
+    happy[[AU_NAMES.index("AU06"), AU_NAMES.index("AU12")]] = PEAK
+    with torch.no_grad():
+        f_happy = g.motion(face, torch.eye(8)[[1]])
+        f_sad = g.motion(face, torch.eye(8)[[2]])
+    full = model.animate(face, happy, context)
+    assert torch.allclose(full.flow.px, g.flow_pixels(f_happy).px, atol=1e-5)
+    half = model.animate(face, happy / 2, context)
+    assert torch.allclose(half.flow.px, full.flow.px / 2, atol=1e-5)
+    sad = np.zeros(17, np.float32)
+    sad[[AU_NAMES.index(a) for a in ("AU01", "AU04", "AU15")]] = PEAK * 0.5
+    mixed = model.animate(face, happy * 0.5 + sad, context)
+    assert torch.allclose(mixed.flow.px, g.flow_pixels(0.5 * f_happy + 0.5 * f_sad).px,
+                          atol=1e-5)
+    still = model.animate(face, np.zeros(17, np.float32), context)
+    assert not still.flow.px.any() and still.refined is face
+    # Through the CLI: a preset drives the class bundle; no edit returns the plate bit-exact.
+    outputs = {}
+    for name, extra in (("smile", ["--expression", "happy=0.8"]), ("none", [])):
+        out = tmp_path / f"{name}.exr"
+        proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), "--model", str(folder),
+                       "--pixel-type", "float", *extra)
+        assert proc.returncode == 0, proc.stderr
+        outputs[name] = read_image(out).pixels
+    plate = read_image(ffhq_plate_path).pixels
+    assert np.array_equal(outputs["none"], plate)
+    assert not np.array_equal(outputs["smile"], plate)
+
+
+def test_class_names_must_match_the_number_of_classes():
+    with pytest.raises(ValueError, match="2 class names for a model driven by 3 classes"):
+        GeneratorConfig(driving="classes", n_driving=3, class_names=("a", "b"))
+    with pytest.raises(ValueError, match="for a model driven by 17 aus"):
+        GeneratorConfig(class_names=("happy",) * 17)

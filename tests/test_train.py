@@ -152,11 +152,20 @@ def test_expression_class_data_trains_with_one_hot_driving_and_cross_entropy(few
     faces = load_faces(few_frames, driving="classes")
     assert faces.aus is None and faces.classes.tolist() == [k % 3 for k in range(len(names))]
     config = tiny(few_frames, tmp_path / "run", steps=2)
-    config.model = GeneratorConfig(ngf=8, driving="classes", n_driving=3)
-    rows = Trainer(config).run(progress=False)
-    assert len(rows) == 2 and all(np.isfinite(r["g_drv"]) for r in rows)
+    (few_frames / "class_names.txt").write_text("neutral\nhappy\nsurprised\n")
+    proc = run_atw("train", "--data", str(few_frames), "--out", str(tmp_path / "run"),
+                   "--steps", "2", "--batch", "2", "--critic-steps", "1", "--ngf", "8",
+                   "--driving", "classes", "--classes", "3", "--quiet")
+    assert proc.returncode == 0, proc.stderr
     manifest = json.loads((tmp_path / "run" / "bundle" / "manifest.json").read_text())
     assert manifest["driving"]["mode"] == "classes" and manifest["config"]["n_driving"] == 3
+    assert manifest["driving"]["classes"] == ["neutral", "happy", "surprised"]
+    rows = list(csv.DictReader(open(tmp_path / "run" / "losses.csv")))
+    assert len(rows) == 2 and all(np.isfinite(float(r["g_drv"])) for r in rows)
+    proc = run_atw("train", "--data", str(few_frames), "--out", str(tmp_path / "run2"),
+                   "--steps", "1", "--driving", "classes", "--classes", "3",
+                   "--class-names", "neutral,happy")
+    assert proc.returncode == 2 and "2 class names for --classes 3" in proc.stderr
     config.model = GeneratorConfig(ngf=8, driving="classes", n_driving=2)
     with pytest.raises(Exception, match="class 2 in the data, but the model has 2 classes"):
         Trainer(config)

@@ -35,10 +35,18 @@ class GeneratorConfig:
     coef_flow: float = 0.3  # flow scale: pixels = coef_flow · f · (R − 1) (released AU model)
     resolution: int = 128  # R
     au_scale: float = 2.0  # network AU = raw 0–5 intensity × au_scale (the code's /0.5, spec §5)
+    #: The expression classes' names in index order (``--driving classes``): what lets
+    #: ``--expression happy=0.8`` find its class. Empty: unnamed classes.
+    class_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.driving not in DRIVING_MODES:
             raise ValueError(f"driving {self.driving!r}: expected one of {DRIVING_MODES}")
+        object.__setattr__(self, "class_names", tuple(str(n) for n in self.class_names))
+        if self.class_names and (self.driving != "classes"
+                                 or len(self.class_names) != self.n_driving):
+            raise ValueError(f"{len(self.class_names)} class names for a model driven by "
+                             f"{self.n_driving} {self.driving}")
         if self.resolution % 64:
             raise ValueError(f"resolution {self.resolution}: the discriminator needs a multiple "
                              "of 64")

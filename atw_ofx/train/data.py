@@ -134,6 +134,15 @@ def read_classes(path: str | Path) -> dict[str, int]:
     return classes
 
 
+def read_class_names(root: str | Path) -> tuple[str, ...]:
+    """The classes' names in index order from ``class_names.txt`` (one per line), or ``()``."""
+    path = Path(root) / "class_names.txt"
+    if not path.is_file():
+        return ()
+    return tuple(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.strip())
+
+
 def _label_file(root: Path, driving: str = "aus") -> Path:
     if driving == "classes":
         for name in ("label_class.pkl", "classes.csv"):
