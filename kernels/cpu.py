@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import sys
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -73,47 +74,9 @@ def up_taps(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, np.nda
     return i0.astype(np.uint64), i1.astype(np.uint64), (src - i0).astype(np.float32)
 
 
-class Grid:
-    """Taps from a low-resolution ``h×w`` grid to the output's ``H×W`` (row and column)."""
-
-    def __init__(self, out_hw: tuple[int, int], lo_hw: tuple[int, int]):
-        self.y = up_taps(out_hw[0], lo_hw[0])
-        self.x = up_taps(out_hw[1], lo_hw[1])
-
-
 @njit(inline="always")
 def _lerp(a, b, w):
     return a + w * (b - a)
-
-
-@njit(inline="always")
-def _row(lo, y0, y1, wy, row):
-    """``row[c, k]`` = the ``C×h×w`` grid interpolated between its rows ``y0`` and ``y1``."""
-    for c in range(lo.shape[0]):
-        for k in range(lo.shape[2]):
-            row[c, k] = _lerp(lo[c, y0, k], lo[c, y1, k], wy)
-
-
-@njit(inline="always")
-def _up_at(lo, c, yi0, yi1, wy, xi0, xi1, wx):
-    """Bilinear value of ``lo[c]`` at output pixel taps (row taps y, column taps x)."""
-    top = _lerp(lo[c, yi0, xi0], lo[c, yi0, xi1], wx)
-    bottom = _lerp(lo[c, yi1, xi0], lo[c, yi1, xi1], wx)
-    return _lerp(top, bottom, wy)
-
-
-@njit(inline="always")
-def _source(i, j, u, v, h, w):
-    """Where output pixel ``(i, j)`` samples the plate: the offset added, clamped to the border.
-
-    Returns the two rows and columns around the source and their weights.
-    """
-    # Positions in float32, as the reference computes them (its rounding, not better).
-    x = min(max(np.float32(j) + u, np.float32(0.0)), np.float32(w - 1))
-    y = min(max(np.float32(i) + v, np.float32(0.0)), np.float32(h - 1))
-    xf, yf = np.floor(x), np.floor(y)
-    xa, ya = int(xf), int(yf)
-    return xa, min(xa + 1, w - 1), np.float32(x - xf), ya, min(ya + 1, h - 1), np.float32(y - yf)
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
@@ -139,9 +102,7 @@ def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0,
         down = np.empty(w, np.uint64)
         u = np.empty(w, np.float32)
         v = np.empty(w, np.float32)
-        for j in range(w):
-            u[j] = _lerp(flow_h[0, y0, j], flow_h[0, y1, j], wy) * sx
-            v[j] = _lerp(flow_h[1, y0, j], flow_h[1, y1, j], wy) * sy
+        _field_row(flow_h, y0, y1, wy, sx, sy, u, v)
         for j in range(w):
             x = min(max(np.float32(j) + u[j], np.float32(0.0)), last_x)
             y = min(max(row_y + v[j], np.float32(0.0)), last_y)
@@ -220,31 +181,93 @@ def _widen_rows(lo, x0, x1, wx, out):
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
-def _paper_kernel(plate, flow, fy0, fy1, fwy, fx0, fx1, fwx, sx, sy,
-                  low, base, by0, by1, bwy, bx0, bx1, bwx, out):
+def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1, twy,
+                  reach_up, reach_down, n_bands, out):
     """``out = Up(low) + Warp(plate − Up(base), Up(flow))`` for one ``C×H×W`` image.
 
-    ``base`` = Down(plate) and ``low`` = the result one level down, both on one grid (its taps
-    ``b*``); the residual is never stored: each tap subtracts ``Up(base)`` at its own pixel.
+    ``base`` = Down(plate) and ``low`` = the result one level down, on one grid (row taps
+    ``t*``), x-widened like the field (:func:`_widen`): a row of their ``Up`` is then one
+    contiguous lerp of two widened rows. (Lerping along x per output row instead gathers twice
+    as often even at multiscale's finest level, where the grid is half the plate.) The residual ``plate − Up(base)`` is computed a row at a time into a ring
+    of the rows the warp can reach — ``reach_up`` above to ``reach_down`` below an output row,
+    from the field's extremes — so it is never stored whole: each band of output rows (one per
+    thread) fills its ring once, plus one halo of ``reach_up + reach_down`` rows. The ring has
+    one spare row that repeats its first, so a bottom tap never wraps (the gather stays unsigned).
     """
     c_n, h, w = plate.shape
-    for i in prange(h):
-        field = np.empty((2, flow.shape[2]), np.float32)
-        _row(flow, fy0[i], fy1[i], fwy[i], field)
-        coarse = np.empty((c_n, low.shape[2]), np.float32)
-        _row(low, by0[i], by1[i], bwy[i], coarse)
-        for j in range(w):
-            x0, x1, wx = fx0[j], fx1[j], fwx[j]
-            u = _lerp(field[0, x0], field[0, x1], wx) * sx
-            v = _lerp(field[1, x0], field[1, x1], wx) * sy
-            xa, xb, ax, ya, yb, ay = _source(i, j, u, v, h, w)
+    ring_n = reach_up + reach_down + 2
+    for band in prange(n_bands):
+        first, stop = band * h // n_bands, (band + 1) * h // n_bands
+        ring = np.empty((c_n, ring_n + 1, w), np.float32)
+        r0, r1, r2 = ring[0].ravel(), ring[1 % c_n].ravel(), ring[2 % c_n].ravel()
+        filled = max(first - reach_up, 0)  # the next plate row whose residual is missing
+        ax = np.empty(w, np.float32)
+        ay = np.empty(w, np.float32)
+        tap = np.empty(w, np.uint64)
+        right = np.empty(w, np.uint64)
+        down = np.empty(w, np.uint64)
+        u = np.empty(w, np.float32)
+        v = np.empty(w, np.float32)
+        gathered = np.empty((c_n, w), np.float32)
+        row_at = np.empty(ring_n, np.uint64)
+        for i in range(first, stop):
+            while filled <= min(i + reach_down, h - 1):
+                slot = filled % ring_n
+                b0, b1, bw = ty0[filled], ty1[filled], twy[filled]
+                for c in range(c_n):
+                    own, dst = plate[c, filled], ring[c, slot]
+                    for j in range(w):
+                        dst[j] = own[j] - _lerp(base_h[c, b0, j], base_h[c, b1, j], bw)
+                    if slot == 0:
+                        ring[c, ring_n] = dst
+                filled += 1
+            _field_row(flow_h, fy0[i], fy1[i], fwy[i], sx, sy, u, v)
+            # Taps as in the delta kernel, rows mapped to ring slots: the flat offset of the
+            # plate row ``i − reach_up + k`` in the ring is ``row_at[k]``.
+            # yf + shift = yf − (i − reach_up) ≥ 0: unsigned arithmetic wraps to the right value.
+            shift = np.uint64(reach_up - i)
+            for k in range(ring_n):
+                row_at[k] = np.uint64((i - reach_up + k + ring_n) % ring_n * w)
+            last_x, last_y, row_y = np.float32(w - 1), np.float32(h - 1), np.float32(i)
+            for j in range(w):
+                x = min(max(np.float32(j) + u[j], np.float32(0.0)), last_x)
+                y = min(max(row_y + v[j], np.float32(0.0)), last_y)
+                xf, yf = np.floor(x), np.floor(y)
+                ax[j], ay[j] = x - xf, y - yf
+                tap[j] = row_at[np.uint64(yf) + shift] + np.uint64(xf)
+                right[j] = np.uint64(xf < last_x)
+                down[j] = np.uint64(w) * np.uint64(yf < last_y)
+            if c_n == 3:
+                _gather3(r0, r1, r2, gathered[0], gathered[1], gathered[2],
+                         tap, right, down, ax, ay)
+            else:
+                for c in range(c_n):
+                    _gather1(ring[c].ravel(), gathered[c], tap, right, down, ax, ay)
+            own_slot = i % ring_n
+            l0, l1, lw = ty0[i], ty1[i], twy[i]
             for c in range(c_n):
-                r_aa = plate[c, ya, xa] - _up_at(base, c, by0[ya], by1[ya], bwy[ya], bx0[xa], bx1[xa], bwx[xa])
-                r_ab = plate[c, ya, xb] - _up_at(base, c, by0[ya], by1[ya], bwy[ya], bx0[xb], bx1[xb], bwx[xb])
-                r_ba = plate[c, yb, xa] - _up_at(base, c, by0[yb], by1[yb], bwy[yb], bx0[xa], bx1[xa], bwx[xa])
-                r_bb = plate[c, yb, xb] - _up_at(base, c, by0[yb], by1[yb], bwy[yb], bx0[xb], bx1[xb], bwx[xb])
-                residual = _lerp(_lerp(r_aa, r_ab, ax), _lerp(r_ba, r_bb, ax), ay)
-                out[c, i, j] = _lerp(coarse[c, bx0[j]], coarse[c, bx1[j]], bwx[j]) + residual
+                own, got, dst = ring[c, own_slot], gathered[c], out[c, i]
+                for j in range(w):
+                    # A still pixel's residual is its own (a zero-weight lerp would turn an Inf
+                    # neighbour into NaN).
+                    r = own[j] if (u[j] == 0.0) & (v[j] == 0.0) else got[j]
+                    dst[j] = _lerp(low_h[c, l0, j], low_h[c, l1, j], lw) + r
+
+
+@njit(inline="always")
+def _field_row(flow_h, y0, y1, wy, sx, sy, u, v):
+    """Output row's offsets in plate pixels from the x-widened field's rows ``y0``, ``y1``."""
+    for j in range(u.shape[0]):
+        u[j] = _lerp(flow_h[0, y0, j], flow_h[0, y1, j], wy) * sx
+        v[j] = _lerp(flow_h[1, y0, j], flow_h[1, y1, j], wy) * sy
+
+
+def _reach(flow_lo: np.ndarray, sy: float, h: int) -> tuple[int, int]:
+    """Rows above and below an output row that its taps can reach (with a row of margin for
+    float32 rounding of ``i + v``); the up-sampled field never leaves the grid's range."""
+    v = flow_lo[1].astype(np.float64) * sy
+    return (min(max(0, -int(np.floor(v.min())) + 1), h - 1),
+            min(max(0, int(np.floor(v.max())) + 2), h - 1))
 
 
 def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
@@ -265,16 +288,18 @@ def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
     """
     c, h, w = plate.shape
     lo_h, lo_w = flow_lo.shape[1:]
-    field = Grid((h, w), (lo_h, lo_w))
+    field_y = up_taps(h, lo_h)
     sx, sy = np.float32(w / lo_w), np.float32(h / lo_h)
     out = empty(plate.shape) if out is None else out
     if formulation == "delta":
         has_delta = delta is not None
         delta = delta if has_delta else np.zeros((c, 1, 1), np.float32)
-        _delta_kernel(plate, _widen(flow_lo, w), *field.y, sx, sy,
+        _delta_kernel(plate, _widen(flow_lo, w), *field_y, sx, sy,
                       _widen(delta, w), has_delta, *up_taps(h, delta.shape[1]), out)
     else:
-        terms = Grid((h, w), low.shape[1:])
-        _paper_kernel(plate, flow_lo, *field.y, *field.x, sx, sy,
-                      low, base, *terms.y, *terms.x, out)
+        reach_up, reach_down = _reach(flow_lo, sy, h)
+        n_bands = min(h, numba.get_num_threads())
+        _paper_kernel(plate, _widen(flow_lo, w), *field_y, sx, sy, _widen(base, w),
+                      _widen(low, w), *up_taps(h, low.shape[1]), reach_up, reach_down, n_bands,
+                      out)
     return out

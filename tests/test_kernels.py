@@ -40,13 +40,25 @@ def test_cpu_kernel_matches_the_reference(formulation, size, lo, with_delta, met
     assert (fused - ref).abs().max() <= NOISE_TOLERANCE
 
 
-def test_fields_pointing_far_outside_the_crop_clamp_to_its_border():
+@pytest.mark.parametrize("formulation", ["delta", "paper"])
+def test_fields_pointing_far_outside_the_crop_clamp_to_its_border(formulation):
     plate, flow, _ = case(200, 300, flow_scale=60.0, seed=3)  # up to ~±400 px at full size
-    ref = reswarp(plate, flow, None)
-    fused = reswarp(plate, flow, None, impl="cpu")
+    ref = reswarp(plate, flow, None, formulation=formulation)
+    fused = reswarp(plate, flow, None, formulation=formulation, impl="cpu")
     assert torch.isfinite(fused).all()
     # The rounding of an offset grows with its size: 20× the offsets, a few times the tolerance.
     assert (fused - ref).abs().max() <= 4 * NOISE_TOLERANCE
+
+
+@pytest.mark.parametrize("shift", [-37.0, 0.0, 41.5])
+def test_the_paper_kernels_residual_ring_reaches_every_row_a_tap_needs(shift):
+    """A uniform vertical shift of tens of rows, plus a ripple: each output row's taps lie
+    ``shift`` rows away, at the edge of the ring of residual rows the kernel keeps."""
+    plate, flow, delta = case(240, 160, lo=(64, 48), channels=3, flow_scale=0.5, seed=5)
+    flow.px[:, 1] += shift * 64 / 240  # model-grid pixels → plate rows
+    ref = reswarp(plate, flow, delta, formulation="paper")
+    fused = reswarp(plate, flow, delta, formulation="paper", impl="cpu")
+    assert (fused - ref).abs().max() <= NOISE_TOLERANCE
 
 
 def test_still_pixels_are_the_plate_bit_exactly():
