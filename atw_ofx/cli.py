@@ -236,13 +236,24 @@ def _write_bench(args, records: list[dict], summary: str) -> int:
     return 0
 
 
+def _choices(*allowed: str):
+    """An argparse type: a comma-separated list drawn from ``allowed`` (kept as given)."""
+    def parse(text: str) -> str:
+        bad = [v for v in text.split(",") if v not in allowed]
+        if bad:
+            raise argparse.ArgumentTypeError(f"{bad[0]!r}: expected {', '.join(allowed)}")
+        return text
+    return parse
+
+
 def cmd_bench_reswarp(args) -> int:
     from .bench import reswarp as bench
 
     sizes = [bench.parse_size(s) for s in args.sizes.split(",") if s.strip()]
     impls = [i.strip() for i in args.impls.split(",")] if args.impls else None
     records = bench.bench_reswarp(sizes, device=args.device, impls=impls, threads=args.threads,
-                                  method=args.reswarp, formulation=args.formulation,
+                                  method=args.reswarp.split(","),
+                                  formulation=args.formulation.split(","),
                                   min_seconds=args.min_seconds)
     return _write_bench(args, records, bench.summary(records))
 
@@ -469,8 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bench_options(bench_reswarp, default_sizes="1024,2048x1080,3840x2160,7680x4320")
     bench_reswarp.add_argument("--impls", help="comma-separated subset (default: all for the "
                                                "device)")
-    bench_reswarp.add_argument("--reswarp", choices=("vanilla", "multiscale"), default="vanilla")
-    bench_reswarp.add_argument("--formulation", choices=("delta", "paper"), default="delta")
+    bench_reswarp.add_argument("--reswarp", type=_choices("vanilla", "multiscale"),
+                               default="vanilla", metavar="vanilla,multiscale",
+                               help="ResWarp method(s), comma-separated (default vanilla)")
+    bench_reswarp.add_argument("--formulation", type=_choices("delta", "paper"), default="delta",
+                               metavar="delta,paper",
+                               help="formulation(s), comma-separated (default delta)")
     bench_reswarp.set_defaults(func=cmd_bench_reswarp)
 
     bench_render = bench_sub.add_parser(

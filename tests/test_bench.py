@@ -29,6 +29,22 @@ def test_bench_reswarp_writes_one_record_per_size_and_impl(tmp_path):
     assert "× vs cv2_remap" in proc.stdout and "the copy bound" in proc.stdout
 
 
+def test_bench_reswarp_measures_each_mode_and_runs_the_vanilla_delta_baselines_once(tmp_path):
+    out = tmp_path / "modes.json"
+    proc = run_atw("bench", "reswarp", "--sizes", "40", "--min-seconds", "0",
+                   "--impls", "cv2_remap,fused_cpu", "--reswarp", "vanilla,multiscale",
+                   "--formulation", "delta,paper", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    records = json.loads(out.read_text())
+    assert [(r["method"], r["formulation"], r["impl"]) for r in records] == [
+        ("vanilla", "delta", "cv2_remap"), ("vanilla", "delta", "fused_cpu"),
+        ("vanilla", "paper", "fused_cpu"), ("multiscale", "delta", "fused_cpu"),
+        ("multiscale", "paper", "fused_cpu")]
+    assert "40x40 multiscale paper (cpu):" in proc.stdout
+    proc = run_atw("bench", "reswarp", "--sizes", "40", "--reswarp", "vanilla,fancy")
+    assert proc.returncode == 2 and "'fancy': expected vanilla, multiscale" in proc.stderr
+
+
 def test_bench_reswarp_refuses_an_unknown_impl(tmp_path):
     proc = run_atw("bench", "reswarp", "--sizes", "32", "--impls", "magic", "--min-seconds", "0")
     assert proc.returncode == 2

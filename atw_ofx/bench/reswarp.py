@@ -31,6 +31,8 @@ from .measure import fresh_records, measure_here
 
 CPU_IMPLS = ("memcpy_bound", "naive_torch", "cv2_remap", "fused_cpu", "fused_cpu_out")
 CUDA_IMPLS = ("memcpy_bound", "naive_torch", "fused_triton")
+#: Baselines that compute vanilla ResWarp in the delta formulation only.
+VANILLA_DELTA_ONLY = ("cv2_remap", "fused_cpu_out")
 DEFAULT_SIZES = "1024,2048x1080,3840x2160,7680x4320"
 LO = 128
 
@@ -158,7 +160,8 @@ def measure_impl(hw, impl, device, threads, method, formulation, min_seconds):
 
 def bench_reswarp(sizes, *, device="cpu", impls=None, threads=None, method="vanilla",
                   formulation="delta", min_seconds=1.0, progress=print) -> list[dict]:
-    """Measure every implementation at every size, each in a fresh process."""
+    """Measure every implementation at every size (and every ``method`` and ``formulation``
+    when given lists), each in a fresh process."""
     threads = threads or len(os.sched_getaffinity(0))
     known = CUDA_IMPLS if device.startswith("cuda") else CPU_IMPLS
     impls = impls or known
@@ -166,18 +169,24 @@ def bench_reswarp(sizes, *, device="cpu", impls=None, threads=None, method="vani
     if unknown:
         raise ATWError(f"unknown implementation {unknown[0]!r} for {device}; expected any of "
                        f"{', '.join(known)}")
-    cases = [(hw, impl, device, threads, method, formulation, min_seconds)
-             for hw in sizes for impl in impls
-             if not (impl == "fused_cpu_out" and method != "vanilla")]
+    methods = [method] if isinstance(method, str) else list(method)
+    formulations = [formulation] if isinstance(formulation, str) else list(formulation)
+    cases = [(hw, impl, device, threads, m, f, min_seconds)
+             for hw in sizes for m in methods for f in formulations for impl in impls
+             if impl not in VANILLA_DELTA_ONLY or (m, f) == ("vanilla", "delta")]
     return fresh_records(measure_impl, cases, progress=progress)
 
 
 def summary(records: list[dict]) -> str:
-    """A table per size: ms, speed-up of ours over each baseline, peak / (input + output)."""
+    """A table per size and ResWarp mode: ms, speed-up of ours over each baseline, peak / (input + output)."""
     lines = []
-    for size in dict.fromkeys(r["size"] for r in records):
-        rows = {r["impl"]: r for r in records if r["size"] == size}
-        lines.append(f"{size} ({next(iter(rows.values()))['device']}):")
+    for size, method, formulation in dict.fromkeys(
+            (r["size"], r.get("method", "vanilla"), r.get("formulation", "delta"))
+            for r in records):
+        rows = {r["impl"]: r for r in records if (r["size"], r.get("method", "vanilla"),
+                                                  r.get("formulation", "delta"))
+                == (size, method, formulation)}
+        lines.append(f"{size} {method} {formulation} ({next(iter(rows.values()))['device']}):")
         for impl, r in rows.items():
             ratios = [f"{rows[b]['ms_per_frame'] / r['ms_per_frame']:.2f}× vs {b}"
                       for b in ("cv2_remap", "naive_torch") if b in rows and b != impl]
