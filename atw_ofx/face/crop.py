@@ -98,20 +98,17 @@ def paste(plate: np.ndarray, result: np.ndarray, matte: np.ndarray, box: CropBox
     """Blend ``result`` (``S×S×len(channels)``) into a copy of ``plate`` through ``matte`` (S×S).
 
     Only ``channels`` of the plate are written, only where ``matte > 0``: every other pixel and
-    channel is bit-identical to the input. Where the matte is 1 the result is taken exactly.
+    channel is bit-identical to the input. Where the matte is 1 the result is taken exactly;
+    elsewhere ``a + m·(b − a)`` in float32 (one fused pass: :mod:`kernels.paste`).
     """
-    out = plate.copy()
+    from kernels.paste import copy_blend
+
     overlap = box.overlap(*plate.shape[:2])
     if overlap is None:
-        return out
+        return plate.copy()
     (py, px), (cy, cx) = overlap
-    m = matte[cy, cx, None]
-    region = out[py, px][..., channels]
-    new = result[cy, cx]
-    # a + m·(b − a) at m < 1, b exactly at m = 1; untouched where m = 0.
-    blended = np.where(m >= 1.0, new, region + m * (new - region))
-    out[py, px, channels] = np.where(m > 0, blended, region)
-    return out
+    return copy_blend(plate, result, matte, (py.start, px.start), (cy.start, cx.start),
+                      (py.stop - py.start, px.stop - px.start), channels)
 
 
 def face_matte(landmarks: np.ndarray, resolution: int) -> np.ndarray:

@@ -1,0 +1,36 @@
+"""Paste-back (atw_ofx.face.crop.paste, kernels.paste): the crop blended into the plate."""
+import numpy as np
+import pytest
+
+from atw_ofx.face.crop import CropBox, paste
+
+
+def reference_paste(plate, result, matte, box, channels):
+    """The definition: ``a + m·(b − a)`` for 0 < m < 1, ``b`` at m ≥ 1, the plate elsewhere."""
+    out = plate.copy()
+    for y in range(box.size):
+        for x in range(box.size):
+            py, px, m = box.y + y, box.x + x, matte[y, x]
+            if not (0 <= py < plate.shape[0] and 0 <= px < plate.shape[1]) or m <= 0:
+                continue
+            for k, c in enumerate(channels):
+                a, b = plate[py, px, c], result[y, x, k]
+                out[py, px, c] = b if m >= 1 else np.float32(a + m * (b - a))
+    return out
+
+
+@pytest.mark.parametrize("box", [CropBox(5, 7, 24), CropBox(-6, 30, 20), CropBox(50, -4, 16),
+                                 CropBox(200, 200, 8)])
+def test_paste_equals_its_definition_bit_for_bit(box):
+    rng = np.random.default_rng(1)
+    plate = (rng.random((48, 64, 4), np.float32) * 4).astype(np.float32)
+    plate[0, 0] = [-0.0, np.inf, np.nan, 1.0]  # untouched values keep their bits
+    result_chw = rng.random((3, box.size, box.size), np.float32)
+    result = result_chw.transpose(1, 2, 0)  # a strided H×W×C view, as the render passes it
+    matte = rng.random((box.size, box.size), np.float32) * 1.6 - 0.3  # < 0, in (0, 1), ≥ 1
+    out = paste(plate, result, matte, box, [2, 0, 1])
+    expected = reference_paste(plate, result, matte, box, [2, 0, 1])
+    assert out.shape == plate.shape and out.dtype == np.float32
+    assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
+    assert np.array_equal(out[..., 3], plate[..., 3])  # a channel not pasted: untouched
+    assert out is not plate and np.shares_memory(out, plate) is False
