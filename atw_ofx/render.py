@@ -24,7 +24,8 @@ import torch
 from . import colour
 from .conventions import MotionField
 from .errors import ATWError, NoFaceError
-from .face import CropBox, FacePlacement, crop, detect_face, ellipse_matte, face_matte, paste
+from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellipse_matte,
+                   face_matte, paste)
 from .face.detect import detect_faces
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
@@ -122,12 +123,12 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         face = locate_face(plate, face, options=options, frame=frame)
     box, r = face.box, model.resolution
     main = plate.main_channels() or list(range(len(plate.channels)))
-    crop_lin = torch.from_numpy(crop(plate.pixels, box)[..., main]).permute(2, 0, 1)[None]
-    crop_lin = crop_lin.to(options.device)
+    crop_lin = torch.from_numpy(crop_planes(plate.pixels, box, main))[None].to(options.device)
 
     # The model branch: area-average in linear light, then the model's display encoding.
     colour_idx = _colour_positions(plate, main)
-    small_lin = down(crop_lin[:, colour_idx], (r, r))[0].permute(1, 2, 0).cpu().numpy()
+    colour_lin = crop_lin if colour_idx == list(range(len(main))) else crop_lin[:, colour_idx]
+    small_lin = down(colour_lin, (r, r))[0].permute(1, 2, 0).cpu().numpy()
     face_model = colour.to_model_space(small_lin, plate.colourspace, model.colourspace)
     face_t = torch.from_numpy(face_model).permute(2, 0, 1)[None]
 

@@ -34,3 +34,13 @@ def test_paste_equals_its_definition_bit_for_bit(box):
     assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
     assert np.array_equal(out[..., 3], plate[..., 3])  # a channel not pasted: untouched
     assert out is not plate and np.shares_memory(out, plate) is False
+
+
+@pytest.mark.parametrize("box", [CropBox(5, 7, 24), CropBox(-6, 30, 20), CropBox(50, -4, 16)])
+def test_crop_planes_is_the_crop_channels_first(box):
+    from atw_ofx.face.crop import crop, crop_planes
+
+    plate = np.random.default_rng(2).random((48, 64, 4), np.float32)
+    planes = crop_planes(plate, box, [2, 0, 1])
+    assert planes.flags.c_contiguous and planes.shape == (3, box.size, box.size)
+    assert np.array_equal(planes, crop(plate, box)[..., [2, 0, 1]].transpose(2, 0, 1))
