@@ -19,13 +19,16 @@ from .cpu import empty
 @njit(parallel=True, cache=True)
 def _blend(out, result, matte, y0, x0, cy0, cx0, rows, cols, channels):
     for k in prange(rows):
-        y, cy = y0 + k, cy0 + k
-        for i in range(cols):
-            m = matte[cy, cx0 + i]
-            if m > 0:
-                for c in range(channels.shape[0]):
-                    a, b = out[y, x0 + i, channels[c]], result[cy, cx0 + i, c]
-                    out[y, x0 + i, channels[c]] = b if m >= 1 else a + m * (b - a)
+        # Row views: the loops then index from 0 with unsigned-safe range variables.
+        dst = out[y0 + k, x0:x0 + cols]
+        new = result[cy0 + k, cx0:cx0 + cols]
+        weight = matte[cy0 + k, cx0:cx0 + cols]
+        for c in range(channels.shape[0]):
+            ch = channels[c]
+            for i in range(cols):
+                m = weight[i]
+                a, b = dst[i, ch], new[i, c]
+                dst[i, ch] = a if m <= 0 else (b if m >= 1 else a + m * (b - a))
 
 
 def copy_blend(plate: np.ndarray, result: np.ndarray, matte: np.ndarray,
