@@ -143,3 +143,20 @@ def test_face_boxes_per_frame_crop_each_frame_where_the_host_tracked_it(sequence
     assert proc.returncode == 2
     assert proc.stderr.strip() == (f"atw: error: {sequence / 'plate.####.exr'} (frame 1003): "
                                    "no face box for this frame in --face-boxes")
+
+
+def test_a_large_plate_is_searched_shrunk_and_measured_at_full_resolution():
+    """4K: the search runs on the shrunk plate, the landmarks on the face's own region — the
+    same landmarks as measuring on the whole plate converted to display."""
+    from atw_ofx.bench.render import close_up
+    from atw_ofx.face.detect import DETECT_MAX_SIDE, backend, detect_faces, to_rgb8
+
+    plate, _ = close_up((2160, 3840))
+    rgb = plate.rgb()
+    fast = detect_faces(rgb, plate.colourspace)
+    whole = backend("dlib").faces(to_rgb8(rgb, plate.colourspace),
+                                  detect_scale=DETECT_MAX_SIDE / 3840)
+    assert len(fast) == len(whole) >= 1
+    assert np.abs(np.array(fast[0].box) - np.array(whole[0].box)).max() <= 3
+    assert np.abs(fast[0].landmarks - whole[0].landmarks).max() <= 1.0
+    assert fast[0].landmarks[:, 0].min() > 1000  # plate pixels, not the region's or the search's
