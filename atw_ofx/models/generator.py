@@ -52,7 +52,8 @@ class GeneratorConfig:
                              "of 64")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """JSON-shaped (lists, not tuples), so a dict read back from JSON compares equal."""
+        return {**asdict(self), "class_names": list(self.class_names)}
 
 
 def _instance_norm(channels: int) -> nn.InstanceNorm2d:
