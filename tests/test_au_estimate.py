@@ -76,3 +76,21 @@ def test_atw_aus_extract_writes_curves_a_render_reads(shared_data, tmp_path):
     proc = run_atw("aus", "extract", str(clip), "--frames", "1-12", "-o", str(out),
                    "--neutral-frame", "99")
     assert proc.returncode == 2 and "--neutral-frame 99 is not among the frames" in proc.stderr
+
+
+def test_blinks_of_another_performer_follow_openface(shared_data):
+    """OpenFace 2.x output for a calm face (its own 68 landmarks and AU45_r): our estimate from
+    those landmarks, against the clip's own neutral, rises and falls with OpenFace's blinks."""
+    import csv
+
+    from atw_ofx.face.au_estimate import clip_neutral
+
+    path = shared_data / "video" / "pyfeat_OpenFace_Test.csv"
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh, skipinitialspace=True))
+    landmarks = np.array([[[float(r[f"x_{i}"]), float(r[f"y_{i}"])] for i in range(68)]
+                          for r in rows])
+    estimator = AUEstimator.default()
+    ours = estimator.estimate(landmarks, clip_neutral(np.array([measures(m) for m in landmarks])))
+    blink = np.array([float(r["AU45_r"]) for r in rows])
+    assert np.corrcoef(ours[:, AU_NAMES.index("AU45")], blink)[0, 1] > 0.85
