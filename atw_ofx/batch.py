@@ -73,6 +73,12 @@ class FrameJob:
     frame: int
     load: Callable[[], ImagePlate] = field(repr=False)
     output: str | None  # None when only reading (the face track)
+    still: bool = False  # a single image: its frame number (for the curves) is not a file's
+
+    @property
+    def where(self) -> int | None:
+        """The frame number error messages name (none for a still image)."""
+        return None if self.still else self.frame
 
 
 @dataclass(frozen=True)
@@ -139,13 +145,24 @@ def frame_jobs(input_path: str, output_path: str | None, frames: list[int] | Non
                            out(f))
         return
     first = (frames or [1])[0]
-    yield FrameJob(first, lambda: read_image(input_path, colourspace=colourspace), output_path)
+    yield FrameJob(first, lambda: read_image(input_path, colourspace=colourspace), output_path,
+                   still=True)
 
 
 def compute_track(input_path: str, frames: list[int] | None, options: RenderOptions,
                   batch: BatchOptions) -> FaceTrack:
     """Detect, follow and smooth the face over the frames of ``input_path``."""
     jobs = frame_jobs(input_path, None, frames, options.colourspace)
+    if is_video(input_path) or is_sequence(input_path):
+        return _track(jobs, input_path, options, batch)
+    try:
+        return _track(jobs, input_path, options, batch)
+    except ATWError as exc:  # a still image has no frame to name
+        raise type(exc)(exc.message, path=exc.path) from None
+
+
+def _track(jobs: Iterator[FrameJob], input_path: str, options: RenderOptions,
+           batch: BatchOptions) -> FaceTrack:
     return track_faces(((job.frame, job.load) for job in jobs), source=input_path,
                        face_index=options.face_index, box=batch.face_box,
                        frame_boxes=batch.face_boxes,
@@ -188,13 +205,13 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
     def render(job: FrameJob, plate: ImagePlate):
         aus = curves.at(job.frame)
         result = render_frame(plate, aus, model, face=track.placement(job.frame), options=options,
-                              frame=job.frame)
+                              frame=job.where)
         return result.plate, provenance(model.name, options.frame_params(aus, result.face.box))
 
     def write(job: FrameJob, rendered) -> None:
         plate, attributes = rendered
         write_image(job.output, plate, attributes=attributes, pixel_type=batch.pixel_type,
-                    frame=job.frame)
+                    frame=job.where)
 
     bar = _progress_bar(batch, len(pending) if isinstance(pending, list) else None)
     with _torch_threads_shared_by(batch.workers):

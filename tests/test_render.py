@@ -103,6 +103,7 @@ def test_no_face_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "noface.exr" in lines[0] and "no face" in lines[0]
+    assert "frame" not in lines[0]  # a still image has no frame number to name
     assert not (tmp_path / "o.exr").exists()
 
 

@@ -227,8 +227,9 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
     if not any(detected):
         if box is not None:  # a given box works without landmarks (ellipse matte)
             return FaceTrack(frames, None, detected, box, frame_boxes)
-        raise NoFaceError(f"no face #{face_index} on any of {len(frames)} frame(s); "
-                          "give one with --face-box X,Y,SIZE", path=source, frame=frames[0])
+        where = f"on any of {len(frames)} frames" if len(frames) > 1 else "found"
+        raise NoFaceError(f"no face #{face_index} {where}; give one with --face-box X,Y,SIZE",
+                          path=source, frame=frames[0])
     landmarks = fill_gaps(frames, person)
     if len(frames) > 1:  # smooth in IOD units so the filter's setting suits any plate size
         iod = float(np.median([inter_ocular(lm) for lm in landmarks])) or 1.0
