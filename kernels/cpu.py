@@ -95,22 +95,11 @@ def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0,
         # are unsigned, so indexing needs no wraparound test.
         y0, y1, wy = fy0[i], fy1[i], fwy[i]
         last_x, last_y, row_y = np.float32(w - 1), np.float32(h - 1), np.float32(i)
-        ax = np.empty(w, np.float32)
-        ay = np.empty(w, np.float32)
-        tap = np.empty(w, np.uint64)
-        right = np.empty(w, np.uint64)
-        down = np.empty(w, np.uint64)
-        u = np.empty(w, np.float32)
-        v = np.empty(w, np.float32)
+        u, v, ax, ay, tap, right, down = _row_buffers(w)
         _field_row(flow_h, y0, y1, wy, sx, sy, u, v)
         for j in range(w):
-            x = min(max(np.float32(j) + u[j], np.float32(0.0)), last_x)
-            y = min(max(row_y + v[j], np.float32(0.0)), last_y)
-            xf, yf = np.floor(x), np.floor(y)
-            ax[j], ay[j] = x - xf, y - yf
+            xf, yf = _source(j, u[j], v[j], row_y, last_x, last_y, w, ax, ay, right, down)
             tap[j] = np.uint64(yf) * np.uint64(w) + np.uint64(xf)
-            right[j] = np.uint64(xf < last_x)
-            down[j] = np.uint64(w) * np.uint64(yf < last_y)
         still = np.empty(w, np.bool_)
         for j in range(w):
             still[j] = (u[j] == 0.0) & (v[j] == 0.0)
@@ -201,13 +190,7 @@ def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1,
         ring = np.empty((c_n, ring_n + 1, w), np.float32)
         r0, r1, r2 = ring[0].ravel(), ring[1 % c_n].ravel(), ring[2 % c_n].ravel()
         filled = max(first - reach_up, 0)  # the next plate row whose residual is missing
-        ax = np.empty(w, np.float32)
-        ay = np.empty(w, np.float32)
-        tap = np.empty(w, np.uint64)
-        right = np.empty(w, np.uint64)
-        down = np.empty(w, np.uint64)
-        u = np.empty(w, np.float32)
-        v = np.empty(w, np.float32)
+        u, v, ax, ay, tap, right, down = _row_buffers(w)
         gathered = np.empty((c_n, w), np.float32)
         row_at = np.empty(ring_n, np.uint64)
         for i in range(first, stop):
@@ -230,13 +213,8 @@ def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1,
                 row_at[k] = np.uint64((i - reach_up + k + ring_n) % ring_n * w)
             last_x, last_y, row_y = np.float32(w - 1), np.float32(h - 1), np.float32(i)
             for j in range(w):
-                x = min(max(np.float32(j) + u[j], np.float32(0.0)), last_x)
-                y = min(max(row_y + v[j], np.float32(0.0)), last_y)
-                xf, yf = np.floor(x), np.floor(y)
-                ax[j], ay[j] = x - xf, y - yf
+                xf, yf = _source(j, u[j], v[j], row_y, last_x, last_y, w, ax, ay, right, down)
                 tap[j] = row_at[np.uint64(yf) + shift] + np.uint64(xf)
-                right[j] = np.uint64(xf < last_x)
-                down[j] = np.uint64(w) * np.uint64(yf < last_y)
             if c_n == 3:
                 _gather3(r0, r1, r2, gathered[0], gathered[1], gathered[2],
                          tap, right, down, ax, ay)
@@ -252,6 +230,28 @@ def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1,
                     # neighbour into NaN).
                     r = own[j] if (u[j] == 0.0) & (v[j] == 0.0) else got[j]
                     dst[j] = _lerp(low_h[c, l0, j], low_h[c, l1, j], lw) + r
+
+
+@njit(inline="always")
+def _row_buffers(w):
+    """A row's offsets ``u, v``, tap weights ``ax, ay`` and taps ``tap, right, down``."""
+    return (np.empty(w, np.float32), np.empty(w, np.float32), np.empty(w, np.float32),
+            np.empty(w, np.float32), np.empty(w, np.uint64), np.empty(w, np.uint64),
+            np.empty(w, np.uint64))
+
+
+@njit(inline="always")
+def _source(j, u, v, row_y, last_x, last_y, w, ax, ay, right, down):
+    """Where pixel ``j`` of a row samples: its position plus the offset, in float32 (the
+    reference's rounding), clamped to the border. Writes the tap weights and the right/down
+    steps (0 on the last column/row) at ``j``; returns the top-left tap's column and row."""
+    x = min(max(np.float32(j) + u, np.float32(0.0)), last_x)
+    y = min(max(row_y + v, np.float32(0.0)), last_y)
+    xf, yf = np.floor(x), np.floor(y)
+    ax[j], ay[j] = x - xf, y - yf
+    right[j] = np.uint64(xf < last_x)
+    down[j] = np.uint64(w) * np.uint64(yf < last_y)
+    return xf, yf
 
 
 @njit(inline="always")
