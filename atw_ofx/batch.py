@@ -153,21 +153,16 @@ def compute_track(input_path: str, frames: list[int] | None, options: RenderOpti
                   batch: BatchOptions) -> FaceTrack:
     """Detect, follow and smooth the face over the frames of ``input_path``."""
     jobs = frame_jobs(input_path, None, frames, options.colourspace)
-    if is_video(input_path) or is_sequence(input_path):
-        return _track(jobs, input_path, options, batch)
     try:
-        return _track(jobs, input_path, options, batch)
-    except ATWError as exc:  # a still image has no frame to name
-        raise type(exc)(exc.message, path=exc.path) from None
-
-
-def _track(jobs: Iterator[FrameJob], input_path: str, options: RenderOptions,
-           batch: BatchOptions) -> FaceTrack:
-    return track_faces(((job.frame, job.load) for job in jobs), source=input_path,
-                       face_index=options.face_index, box=batch.face_box,
-                       frame_boxes=batch.face_boxes,
-                       backend_name=options.face_backend, smoothing=batch.smoothing,
-                       skip_errors=batch.on_error == "skip")
+        return track_faces(((job.frame, job.load) for job in jobs), source=input_path,
+                           face_index=options.face_index, box=batch.face_box,
+                           frame_boxes=batch.face_boxes,
+                           backend_name=options.face_backend, smoothing=batch.smoothing,
+                           skip_errors=batch.on_error == "skip")
+    except ATWError as exc:
+        if is_video(input_path) or is_sequence(input_path):
+            raise
+        raise type(exc)(exc.message, path=exc.path) from None  # a still has no frame to name
 
 
 def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: MotionModel, *,

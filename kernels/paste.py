@@ -1,9 +1,10 @@
-"""Paste-back on the CPU: the animated crop blended into a copy of the plate, in one pass.
+"""Paste-back on the CPU: the animated crop blended into a copy of the plate.
 
 Composed from numpy, a paste copies the whole plate, then gathers the crop's region and channels
 (a copy), blends it through ``np.where`` (two temporaries) and scatters it back — at 4K more time
-than the ResWarp it follows. Here every plate row is copied once, by the thread that also
-blends the crop's pixels on it, into an output on huge pages (:func:`kernels.cpu.empty`).
+than the ResWarp it follows. Here the plate is copied once into an output on huge pages
+(:func:`kernels.cpu.empty`; one thread: first-touch page faults from two threads contend and
+cost more than they save), then the crop's pixels are blended in place, rows in parallel.
 
 The arithmetic is the reference's, in float32 without contraction, so the result is the same
 bit for bit: ``a + m·(b − a)`` where ``0 < m < 1``, ``b`` where ``m ≥ 1``, ``a`` where ``m ≤ 0``.

@@ -83,28 +83,30 @@ class FacePlacement:
     landmarks: np.ndarray | None = None
 
 
-def crop(pixels: np.ndarray, box: CropBox) -> np.ndarray:
-    """``size×size×C`` copy of ``H×W×C`` pixels under ``box`` (edges repeated outside the plate)."""
+def _window(pixels: np.ndarray, box: CropBox) -> np.ndarray:
+    """``size×size×C`` pixels under ``box``: a view when the box is inside the plate, else a copy
+    with the plate's edges repeated."""
     h, w = pixels.shape[:2]
     if 0 <= box.x and 0 <= box.y and box.x + box.size <= w and box.y + box.size <= h:
-        return pixels[box.y:box.y + box.size, box.x:box.x + box.size].copy()
+        return pixels[box.y:box.y + box.size, box.x:box.x + box.size]
     rows = np.clip(np.arange(box.y, box.y + box.size), 0, h - 1)
     cols = np.clip(np.arange(box.x, box.x + box.size), 0, w - 1)
     return pixels[rows[:, None], cols[None, :]]
 
 
+def crop(pixels: np.ndarray, box: CropBox) -> np.ndarray:
+    """``size×size×C`` copy of ``H×W×C`` pixels under ``box`` (edges repeated outside the plate)."""
+    window = _window(pixels, box)
+    return window.copy() if np.may_share_memory(window, pixels) else window
+
+
 def crop_planes(pixels: np.ndarray, box: CropBox, channels: list[int]) -> np.ndarray:
     """``len(channels)×size×size`` C-contiguous copy of those channels under ``box`` (edges
     repeated), the layout ResWarp takes — one strided read per plane, no interleaved copy."""
-    h, w = pixels.shape[:2]
-    rows = np.clip(np.arange(box.y, box.y + box.size), 0, h - 1)
-    cols = np.clip(np.arange(box.x, box.x + box.size), 0, w - 1)
-    inside = rows[0] == box.y and rows[-1] == box.y + box.size - 1 and cols[0] == box.x and \
-        cols[-1] == box.x + box.size - 1
+    window = _window(pixels, box)
     out = np.empty((len(channels), box.size, box.size), pixels.dtype)
     for k, c in enumerate(channels):
-        out[k] = (pixels[box.y:box.y + box.size, box.x:box.x + box.size, c] if inside
-                  else pixels[rows[:, None], cols[None, :], c])
+        out[k] = window[..., c]
     return out
 
 

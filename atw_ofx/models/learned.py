@@ -49,7 +49,8 @@ class LearnedModel:
         weights = expression_weights(aus, self.config.class_names)
         used = np.flatnonzero(weights)
         if not len(used):
-            return MotionResult(MotionField.zeros(1, self.resolution, self.resolution), face, face)
+            still = MotionField.zeros(1, self.resolution, self.resolution, device=face.device)
+            return MotionResult(still, face, face)
         # One batch: a row per class used, each with its one-hot target.
         one_hot = torch.eye(self.config.n_driving, device=device)[torch.from_numpy(used)]
         image = face.to(device)
