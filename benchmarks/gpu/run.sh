@@ -6,19 +6,12 @@
 # tests/test_kernels.py and tests/test_reswarp.py, `atw bench reswarp --device cuda` and
 # `atw bench train --device cuda` (fp32 and --amp) — to copy into benchmarks/results/.
 set -uo pipefail
-OUT=${OUT:-benchmarks/results/gpu}
-mkdir -p "$OUT"
-export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
-if compgen -G ".whl/*.whl" > /dev/null; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-    --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD
-fi
+source "$(dirname "$0")/env.sh"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/gpu.txt"
 python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" \
   >> "$OUT/gpu.txt"
 python3 -m pytest -q -p no:cacheprovider -o addopts="" tests/test_kernels.py tests/test_reswarp.py \
   -k "gpu or cuda" 2>&1 | tee "$OUT/parity.txt"
-atw() { python3 -m atw_ofx.cli "$@"; }
 atw bench reswarp --device cuda --json "$OUT/reswarp_gpu.json" 2>&1 | tee "$OUT/bench.txt"
 atw bench train --device cuda --json "$OUT/train_gpu.json" 2>&1 | tee -a "$OUT/bench.txt"
 atw bench train --device cuda --amp --json "$OUT/train_gpu_amp.json" 2>&1 | tee -a "$OUT/bench.txt"
