@@ -49,9 +49,9 @@ def expression_aus(items: list[str]) -> dict[int, float]:
         weight = _check_value(value if sep else "1", f"--expression {name}", None)
         if weight > 1:
             raise CurveError(f"--expression {name}={value}: the weight is 0–1")
-        for au, share in EXPRESSIONS[name].items():
-            index = au_index(au)
-            out[index] = min(5.0, out.get(index, 0.0) + weight * share * PEAK)
+        vector = prototype(name)
+        for index in np.flatnonzero(vector):
+            out[int(index)] = min(5.0, out.get(int(index), 0.0) + weight * float(vector[index]))
     return dict(sorted(out.items()))
 
 

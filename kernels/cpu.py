@@ -177,8 +177,10 @@ def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1,
     ``base`` = Down(plate) and ``low`` = the result one level down, on one grid (row taps
     ``t*``), x-widened like the field (:func:`_widen`): a row of their ``Up`` is then one
     contiguous lerp of two widened rows. (Lerping along x per output row instead gathers twice
-    as often even at multiscale's finest level, where the grid is half the plate.) The residual ``plate − Up(base)`` is computed a row at a time into a ring
-    of the rows the warp can reach — ``reach_up`` above to ``reach_down`` below an output row,
+    as often even at multiscale's finest level, where the grid is half the plate.)
+
+    The residual ``plate − Up(base)`` is computed a row at a time into a ring of the rows the
+    warp can reach — ``reach_up`` above to ``reach_down`` below an output row,
     from the field's extremes — so it is never stored whole: each band of output rows (one per
     thread) fills its ring once, plus one halo of ``reach_up + reach_down`` rows. The ring has
     one spare row that repeats its first, so a bottom tap never wraps (the gather stays unsigned).

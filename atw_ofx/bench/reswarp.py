@@ -177,16 +177,18 @@ def bench_reswarp(sizes, *, device="cpu", impls=None, threads=None, method="vani
     return fresh_records(measure_impl, cases, progress=progress)
 
 
+def _case(record: dict) -> tuple[str, str, str]:
+    """``(size, method, formulation)`` of a record (older records: vanilla, delta)."""
+    return (record["size"], record.get("method", "vanilla"), record.get("formulation", "delta"))
+
+
 def summary(records: list[dict]) -> str:
-    """A table per size and ResWarp mode: ms, speed-up of ours over each baseline, peak / (input + output)."""
+    """A table per size and ResWarp mode: ms, speed-up of ours over each baseline,
+    peak / (input + output)."""
     lines = []
-    for size, method, formulation in dict.fromkeys(
-            (r["size"], r.get("method", "vanilla"), r.get("formulation", "delta"))
-            for r in records):
-        rows = {r["impl"]: r for r in records if (r["size"], r.get("method", "vanilla"),
-                                                  r.get("formulation", "delta"))
-                == (size, method, formulation)}
-        lines.append(f"{size} {method} {formulation} ({next(iter(rows.values()))['device']}):")
+    for case in dict.fromkeys(_case(r) for r in records):
+        rows = {r["impl"]: r for r in records if _case(r) == case}
+        lines.append(f"{' '.join(case)} ({next(iter(rows.values()))['device']}):")
         for impl, r in rows.items():
             ratios = [f"{rows[b]['ms_per_frame'] / r['ms_per_frame']:.2f}× vs {b}"
                       for b in ("cv2_remap", "naive_torch") if b in rows and b != impl]
