@@ -8,6 +8,12 @@ more than the arithmetic. A compiled loop that computes every term in registers 
 once and writes the output once, so it is bound by the gather, not by memory copies
 (``atw bench reswarp`` measures it against both compositions).
 
+The delta formulation runs in C with AVX-512 where this install built it and the CPU has it
+(:mod:`kernels.avx512`, bit-identical to :func:`_delta_kernel`): Numba emits the gather as
+scalar loads, the C kernel loads a smooth field's taps 16 contiguous pixels at a time and
+prefetches the rows the field bends towards — at 4K on 2 cores ~2× faster than Numba (``atw bench
+reswarp``, README). Numba stays for the paper formulation and wherever AVX-512 is missing.
+
 Bilinear up-sampling is separable, so each output row first interpolates the two low-resolution
 rows it needs (a few hundred values, not a full-resolution image) and every pixel of the row then
 needs one lerp per term. Pixels that neither move nor get a refinement change are copied.
@@ -21,11 +27,14 @@ reference's interpolation is torch's, whose arithmetic order differs.
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 
 import numba
 import numpy as np
 from numba import njit, prange
+
+from kernels import avx512
 
 #: Fused multiply-add may replace a multiply and an add (one rounding fewer); no other
 #: fast-math licence — scene-linear plates may hold Inf, and NaN must stay NaN.
@@ -272,6 +281,17 @@ def _reach(flow_lo: np.ndarray, sy: float, h: int) -> tuple[int, int]:
             min(max(0, int(np.floor(v.max())) + 2), h - 1))
 
 
+#: ``"auto"``: the AVX-512 delta kernel where it loaded (:mod:`kernels.avx512`), else Numba;
+#: ``"numba"``: always Numba (the tests compare the two; a pipeline can pin it with
+#: ``ATW_CPU_KERNEL=numba`` should a build misbehave).
+ENGINE = os.environ.get("ATW_CPU_KERNEL", "auto")
+
+
+def native_delta() -> bool:
+    """Whether the delta formulation runs in the AVX-512 kernel (this CPU, this build, ENGINE)."""
+    return ENGINE != "numba" and avx512.UNAVAILABLE is None
+
+
 def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
                   delta: np.ndarray | None = None, low: np.ndarray | None = None,
                   base: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
@@ -293,7 +313,12 @@ def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
     field_y = up_taps(h, lo_h)
     sx, sy = np.float32(w / lo_w), np.float32(h / lo_h)
     out = empty(plate.shape) if out is None else out
-    if formulation == "delta":
+    if formulation == "delta" and native_delta() and h * w <= avx512.MAX_PLANE_PIXELS:
+        avx512.delta_rows(plate, _widen(flow_lo, w), field_y, sx, sy,
+                          None if delta is None else _widen(delta, w),
+                          None if delta is None else up_taps(h, delta.shape[1]), out,
+                          threads=numba.get_num_threads())
+    elif formulation == "delta":
         has_delta = delta is not None
         delta = delta if has_delta else np.zeros((c, 1, 1), np.float32)
         _delta_kernel(plate, _widen(flow_lo, w), *field_y, sx, sy,

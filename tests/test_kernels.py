@@ -1,6 +1,8 @@
 """Fused ResWarp kernels against the pure-torch reference (atw_ofx.reswarp, impl="ref")."""
 import logging
+import os
 
+import numpy as np
 import pytest
 import torch
 
@@ -92,6 +94,71 @@ def test_unfused_requests_fall_back_to_the_reference_with_one_warning(caplog):
     assert len(warnings) == 1
     with pytest.raises(ValueError, match="unknown ResWarp impl"):
         reswarp(plate, flow, delta, impl="fast")
+
+
+# -- The AVX-512 delta kernel ----------------------------------------------------------------
+# Where it runs it replaces the Numba delta kernel, so it must compute the very same bits.
+
+def _native_or_skip():
+    from kernels import avx512
+
+    if avx512.UNAVAILABLE is not None:
+        pytest.skip(f"AVX-512 kernel: {avx512.UNAVAILABLE}")
+    return avx512
+
+
+def _bits(array):
+    return array.view("uint32")  # -0.0 ≠ +0.0, NaN payloads compared too
+
+
+@pytest.mark.parametrize("size, lo, channels", [
+    ((1, 1), (128, 128), 3), ((7, 5), (128, 128), 4), ((301, 517), (128, 128), 3),
+    ((480, 360), (128, 96), 5), ((64, 1000), (16, 16), 1)])
+@pytest.mark.parametrize("flow_scale", [0.3, 3.0, 60.0])  # within a pixel … far outside the crop
+@pytest.mark.parametrize("with_delta", [False, True])
+def test_avx512_delta_kernel_is_bit_identical_to_numba(monkeypatch, size, lo, channels,
+                                                      flow_scale, with_delta):
+    _native_or_skip()
+    from kernels import cpu
+
+    plate, flow, delta = case(*size, lo=lo, channels=channels, flow_scale=flow_scale)
+    plate = plate[0].numpy() * 4
+    plate[:, ::7, ::5] = -0.0  # signed zeros and Inf survive only where taps copy them whole
+    plate[:, ::11, 3::13] = np.inf
+    field, change = flow.px[0].numpy(), delta[0].numpy()[:1].repeat(channels, axis=0)
+    field[:, :, : lo[1] // 3] = 0.0  # a still band: the plate's own values
+    change = change if with_delta else None
+    native = cpu.reswarp_level(plate, field, formulation="delta", delta=change)
+    monkeypatch.setattr(cpu, "ENGINE", "numba")
+    numba_out = cpu.reswarp_level(plate, field, formulation="delta", delta=change)
+    np.testing.assert_array_equal(_bits(native), _bits(numba_out))
+
+
+def test_avx512_delta_kernel_writes_unaligned_buffers_and_refuses_bad_arrays():
+    avx512 = _native_or_skip()
+    from kernels import cpu
+
+    plate, flow, delta = case(96, 130, lo=(16, 16), channels=3)
+    plate, field, change = plate[0].numpy(), flow.px[0].numpy(), delta[0].numpy()
+    aligned = cpu.reswarp_level(plate, field, formulation="delta", delta=change)
+    raw = np.empty(plate.size + 1, np.float32)  # one float off a 64-byte boundary
+    unaligned = raw[1:].reshape(plate.shape)
+    cpu.reswarp_level(plate, field, formulation="delta", delta=change, out=unaligned)
+    np.testing.assert_array_equal(_bits(aligned), _bits(unaligned))
+    with pytest.raises(ValueError, match="C-contiguous float32"):
+        avx512.delta_rows(plate.astype(np.float64), cpu._widen(field, 130),
+                          cpu.up_taps(96, 16), 1.0, 1.0, None, None, unaligned, threads=1)
+
+
+def test_atw_cpu_kernel_numba_pins_the_numba_engine():
+    import subprocess
+    import sys
+
+    code = "from kernels import cpu; print(cpu.native_delta())"
+    env = dict(os.environ, ATW_CPU_KERNEL="numba")
+    pinned = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, check=True)
+    assert pinned.stdout.strip() == "False"
 
 
 # -- Triton ----------------------------------------------------------------------------------

@@ -1,0 +1,167 @@
+/* The delta-formulation ResWarp rows in AVX-512: out = Warp(plate, Up(flow)) + Up(delta).
+ *
+ * Why C and not Numba here: the bilinear gather is the whole cost, and Numba (LLVM) emits it
+ * as scalar loads. A smooth field moves neighbouring pixels by the same whole-pixel offset, so
+ * the 16 pixels of a vector mostly read 16 *contiguous* plate values per tap: grouped by their
+ * offset, a vector of taps is one unaligned load, not 16 (a 4K expression field has 1.4 groups
+ * per vector). Masked loads make every group safe at the crop's edges. Two further measured
+ * gains: prefetching, for every group, the plate row the *next* output row's bottom taps will
+ * read (the field bends rows, so the hardware prefetcher loses the stream at each change of
+ * row), and streaming stores of the output (it is not read back). `atw bench reswarp` measures
+ * it against the Numba kernel and the compositions; kernels/cpu.py chooses it where it loads.
+ *
+ * Conventions are kernels/cpu.py's _delta_kernel's, operation for operation (same float32
+ * rounding, same clamps, FMA lerps): results are bit-identical to it. A pixel whose up-sampled
+ * offset is exactly zero is the plate's own value; a zero refinement change adds nothing (so
+ * -0.0 stays -0.0).
+ *
+ * Layouts: planes are C-contiguous `h×w` float32 planes `plane_size` apart; the field and the
+ * refinement change arrive already up-sampled along x ("widened" to w columns, kernels/cpu.py
+ * _widen), so a row of their Up is one lerp of two widened rows, named by per-row taps
+ * (row0, row1, weight of row1). The flat plane index of any pixel must fit in int32 (the
+ * caller checks: planes below 2^31 pixels).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma,bmi")))
+
+/* Planes warped per pass over a row (their groups are shared); more planes take more passes. */
+#define PASS_PLANES 4
+
+AVX512 static inline __m512 lerp(__m512 a, __m512 b, __m512 w)
+{
+    return _mm512_fmadd_ps(w, _mm512_sub_ps(b, a), a);
+}
+
+/* One output row `i` of `n_planes` (≤ PASS_PLANES) planes. */
+AVX512 static void delta_row(const float *plate, int64_t n_planes, int64_t plane_size,
+                             int64_t h, int64_t w, int64_t i,
+                             const float *u0, const float *u1, const float *v0, const float *v1,
+                             float field_wy, float sx, float sy,
+                             const float *delta_h, int64_t delta_plane, int64_t d0, int64_t d1,
+                             float delta_wy, float *out)
+{
+    const __m512 zero = _mm512_setzero_ps(), last_x = _mm512_set1_ps((float)(w - 1));
+    const __m512 last_y = _mm512_set1_ps((float)(h - 1)), row_y = _mm512_set1_ps((float)i);
+    const __m512 wy = _mm512_set1_ps(field_wy), dwy = _mm512_set1_ps(delta_wy);
+    const __m512 vsx = _mm512_set1_ps(sx), vsy = _mm512_set1_ps(sy);
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i width = _mm512_set1_epi32((int)w), last_col = _mm512_set1_epi32((int)(w - 1));
+    const __m512i last_row = _mm512_set1_epi32((int)(h - 1));
+    const int64_t row = i * w;
+    for (int64_t j0 = 0; j0 < w; j0 += 16) {
+        const __mmask16 valid = w - j0 >= 16 ? 0xFFFF : (__mmask16)((1u << (w - j0)) - 1);
+        /* Where each pixel samples: position + offset in float32, clamped to the border. */
+        __m512 u = _mm512_mul_ps(lerp(_mm512_maskz_loadu_ps(valid, u0 + j0),
+                                      _mm512_maskz_loadu_ps(valid, u1 + j0), wy), vsx);
+        __m512 v = _mm512_mul_ps(lerp(_mm512_maskz_loadu_ps(valid, v0 + j0),
+                                      _mm512_maskz_loadu_ps(valid, v1 + j0), wy), vsy);
+        __m512i col = _mm512_add_epi32(_mm512_set1_epi32((int)j0), lanes);
+        __m512 x = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_cvtepi32_ps(col), u), zero),
+                                 last_x);
+        __m512 y = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(row_y, v), zero), last_y);
+        __m512 xf = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        __m512 yf = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        __m512 ax = _mm512_sub_ps(x, xf), ay = _mm512_sub_ps(y, yf);
+        __m512i xi = _mm512_cvttps_epi32(xf), yi = _mm512_cvttps_epi32(yf);
+        /* Top-left tap relative to the lane's own column: equal within a group. Taps on the
+         * last column/row have no right/down neighbour (steps of 0), so they group apart. */
+        __m512i offset = _mm512_sub_epi32(_mm512_add_epi32(_mm512_mullo_epi32(yi, width), xi), col);
+        __mmask16 on_right = _mm512_cmpeq_epi32_mask(xi, last_col);
+        __mmask16 on_bottom = _mm512_cmpeq_epi32_mask(yi, last_row);
+        __mmask16 still = _mm512_cmpeq_ps_mask(u, zero) & _mm512_cmpeq_ps_mask(v, zero) & valid;
+        __m512 result[PASS_PLANES];
+        for (int c = 0; c < n_planes; c++)
+            result[c] = zero;
+        __mmask16 pending = valid & ~still;
+        while (pending) {
+            int k = __builtin_ctz(pending);
+            int lane_offset = _mm512_cvtsi512_si32(
+                _mm512_permutexvar_epi32(_mm512_set1_epi32(k), offset));
+            int right_edge = (on_right >> k) & 1, bottom_edge = (on_bottom >> k) & 1;
+            __mmask16 group = pending
+                & _mm512_cmpeq_epi32_mask(offset, _mm512_set1_epi32(lane_offset))
+                & (right_edge ? on_right : (__mmask16)~on_right)
+                & (bottom_edge ? on_bottom : (__mmask16)~on_bottom);
+            const int64_t tap = lane_offset + j0, right = !right_edge, down = bottom_edge ? 0 : w;
+            for (int c = 0; c < n_planes; c++) {
+                const float *s = plate + c * plane_size + tap;
+                __m512 top = lerp(_mm512_maskz_loadu_ps(group, s),
+                                  _mm512_maskz_loadu_ps(group, s + right), ax);
+                __m512 bottom = lerp(_mm512_maskz_loadu_ps(group, s + down),
+                                     _mm512_maskz_loadu_ps(group, s + down + right), ax);
+                result[c] = _mm512_mask_mov_ps(result[c], group, lerp(top, bottom, ay));
+                /* The next output row reads one row further down: fetch it into L2 now (a
+                 * prefetch never faults, so no bound check). */
+                _mm_prefetch((const char *)(s + 2 * w), _MM_HINT_T1);
+                _mm_prefetch((const char *)(s + 2 * w + 15), _MM_HINT_T1);
+            }
+            pending &= ~group;
+        }
+        for (int c = 0; c < n_planes; c++) {
+            /* A still pixel is the plate's own value, bit-exactly. */
+            __m512 r = _mm512_mask_loadu_ps(result[c], still,
+                                            plate + c * plane_size + row + j0);
+            if (delta_h) {
+                const float *e = delta_h + c * delta_plane;
+                __m512 change = lerp(_mm512_maskz_loadu_ps(valid, e + d0 * w + j0),
+                                     _mm512_maskz_loadu_ps(valid, e + d1 * w + j0), dwy);
+                /* Adding a zero change would turn -0.0 into +0.0. */
+                r = _mm512_mask_add_ps(r, _mm512_cmpneq_ps_mask(change, zero), r, change);
+            }
+            float *dst = out + c * plane_size + row + j0;
+            if (valid == 0xFFFF && ((uintptr_t)dst & 63) == 0)
+                _mm512_stream_ps(dst, r);  /* not read back: skip the cache */
+            else
+                _mm512_mask_storeu_ps(dst, valid, r);
+        }
+    }
+}
+
+/* Rows [first_row, stop_row) of the output, all planes. Row taps are int64 (numpy's). */
+AVX512 void atw_delta_rows(const float *plate, int64_t planes, int64_t h, int64_t w,
+                           const float *flow_h, int64_t flow_rows,
+                           const int64_t *fy0, const int64_t *fy1, const float *fwy,
+                           float sx, float sy,
+                           const float *delta_h, int64_t delta_rows,
+                           const int64_t *dy0, const int64_t *dy1, const float *dwy,
+                           float *out, int64_t first_row, int64_t stop_row)
+{
+    const int64_t plane_size = h * w, delta_plane = delta_rows * w;
+    for (int64_t i = first_row; i < stop_row; i++) {
+        const float *u0 = flow_h + fy0[i] * w, *u1 = flow_h + fy1[i] * w;
+        const float *v0 = u0 + flow_rows * w, *v1 = u1 + flow_rows * w;
+        for (int64_t c = 0; c < planes; c += PASS_PLANES) {
+            const int64_t n = planes - c < PASS_PLANES ? planes - c : PASS_PLANES;
+            delta_row(plate + c * plane_size, n, plane_size, h, w, i, u0, u1, v0, v1, fwy[i],
+                      sx, sy, delta_h ? delta_h + c * delta_plane : NULL, delta_plane,
+                      delta_h ? dy0[i] : 0, delta_h ? dy1[i] : 0, delta_h ? dwy[i] : 0.0f,
+                      out + c * plane_size);
+        }
+    }
+    _mm_sfence();  /* streaming stores are weakly ordered: publish them before returning */
+}
+
+int atw_avx512_supported(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi");
+}
+
+#else  /* not x86-64, or a compiler without GCC's target attributes: never chosen */
+int atw_avx512_supported(void) { return 0; }
+void atw_delta_rows(void) {}
+#endif
+
+/* A Python module only so that setuptools builds and installs the library; the functions are
+ * called through ctypes (kernels/avx512.py), which releases the GIL for each band of rows. */
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, .m_name = "_avx512", .m_size = -1};
+
+PyMODINIT_FUNC PyInit__avx512(void) { return PyModule_Create(&module); }
