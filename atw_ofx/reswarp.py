@@ -223,13 +223,14 @@ def _fused_level(plate, impl):
         return None
     try:
         from kernels import cpu
+        from kernels.buffers import empty
     except ImportError as exc:  # Numba missing: the reference still works
         _fall_back(f"the CPU kernel is unavailable ({exc})")
         return None
 
     def level(image, flow, *, formulation, **terms):
         # The CPU kernel takes one C×H×W numpy image at a time (views, not copies).
-        out = torch.from_numpy(cpu.empty(tuple(image.shape)))
+        out = torch.from_numpy(empty(tuple(image.shape)))
         for i in range(image.shape[0]):
             cpu.reswarp_level(_np(image[i]), _np(flow[i]), formulation=formulation,
                           out=out[i].numpy(),

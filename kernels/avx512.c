@@ -27,6 +27,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
+#include <math.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma,bmi")))
 
@@ -147,6 +148,23 @@ AVX512 void atw_delta_rows(const float *plate, int64_t planes, int64_t h, int64_
     _mm_sfence();  /* streaming stores are weakly ordered: publish them before returning */
 }
 
+/* Rows [first_row, stop_row) of `planes` low-resolution `lo_h×lo_w` planes up-sampled along x
+ * to `width` columns: out[c, y, j] = lerp(lo[c, y, x0[j]], lo[c, y, x1[j]], wx[j]) (kernels/cpu.py
+ * _widen, the same FMA). Here so that one call runs no Numba: its idle worker threads spin for a
+ * while after each parallel region and would take the cores from these bands. */
+AVX512 void atw_widen_rows(const float *lo, int64_t planes, int64_t lo_h, int64_t lo_w,
+                           const int64_t *x0, const int64_t *x1, const float *wx, int64_t width,
+                           float *out, int64_t first_row, int64_t stop_row)
+{
+    for (int64_t c = 0; c < planes; c++)
+        for (int64_t y = first_row; y < stop_row; y++) {
+            const float *src = lo + (c * lo_h + y) * lo_w;
+            float *dst = out + (c * lo_h + y) * width;
+            for (int64_t j = 0; j < width; j++)
+                dst[j] = fmaf(wx[j], src[x1[j]] - src[x0[j]], src[x0[j]]);
+        }
+}
+
 int atw_avx512_supported(void)
 {
     __builtin_cpu_init();
@@ -158,6 +176,7 @@ int atw_avx512_supported(void)
 #else  /* not x86-64, or a compiler without GCC's target attributes: never chosen */
 int atw_avx512_supported(void) { return 0; }
 void atw_delta_rows(void) {}
+void atw_widen_rows(void) {}
 #endif
 
 /* A Python module only so that setuptools builds and installs the library; the functions are

@@ -23,7 +23,7 @@ MAX_PLANE_PIXELS = 2**31 - 1
 
 
 def _load():
-    """``(atw_delta_rows, None)``, or ``(None, why not)``."""
+    """``(library, None)`` with its functions' signatures, or ``(None, why not)``."""
     try:
         from kernels import _avx512
     except ImportError:
@@ -31,59 +31,91 @@ def _load():
     library = ctypes.CDLL(_avx512.__file__)
     if not library.atw_avx512_supported():
         return None, "this CPU has no AVX-512"
-    rows = library.atw_delta_rows
     pointer, i64, f32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_float
-    rows.argtypes = [pointer, i64, i64, i64,  # plate, planes, h, w
-                     pointer, i64, pointer, pointer, pointer, f32, f32,  # field, its row taps
-                     pointer, i64, pointer, pointer, pointer,  # refinement change, its row taps
-                     pointer, i64, i64]  # out, first and stop row
-    rows.restype = None
-    return rows, None
+    library.atw_delta_rows.argtypes = [
+        pointer, i64, i64, i64,  # plate, planes, h, w
+        pointer, i64, pointer, pointer, pointer, f32, f32,  # x-widened field, its row taps, scale
+        pointer, i64, pointer, pointer, pointer,  # x-widened refinement change, its row taps
+        pointer, i64, i64]  # out, first and stop row
+    library.atw_widen_rows.argtypes = [pointer, i64, i64, i64, pointer, pointer, pointer, i64,
+                                       pointer, i64, i64]
+    for function in (library.atw_delta_rows, library.atw_widen_rows):
+        function.restype = None
+    return library, None
 
 
-_rows, UNAVAILABLE = _load()
+_library, UNAVAILABLE = _load()
 _pools: dict[int, ThreadPoolExecutor] = {}
 
+Taps = tuple[np.ndarray, np.ndarray, np.ndarray]
 
-def delta_rows(plate: np.ndarray, flow_h: np.ndarray, field_taps, sx: float, sy: float,
-               delta_h: np.ndarray | None, delta_taps, out: np.ndarray, threads: int) -> None:
-    """``out = Warp(plate, Up(flow)) + Up(delta)``: ``kernels.cpu._delta_kernel``'s contract.
+
+def warp_delta(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Taps],
+               sx: float, sy: float, delta_lo: np.ndarray | None,
+               delta_taps: tuple[Taps, Taps] | None, out: np.ndarray, threads: int) -> None:
+    """``out = Warp(plate, Up(flow)) + Up(delta)``: ``kernels.cpu._delta_kernel``'s result.
 
     Args:
         plate: ``C×H×W`` float32, C-contiguous; ``H·W`` ≤ :data:`MAX_PLANE_PIXELS`.
-        flow_h: ``2×h×W`` float32, the field's rows up-sampled along x (``_widen``), in pixels
-            of its grid; ``sx``, ``sy`` scale them to plate pixels.
-        field_taps, delta_taps: ``(row0, row1, weight1)`` per output row (:func:`up_taps`).
-        delta_h: ``C×h'×W`` float32 x-widened refinement change, or None.
+        flow_lo: ``2×h×w`` float32 backward field in pixels of its grid; ``sx``, ``sy`` scale
+            it to plate pixels.
+        delta_lo: ``C×h'×w'`` float32 refinement change, or None.
+        flow_taps, delta_taps: ``(x taps, y taps)`` of their ``Up`` to ``H×W``, each
+            ``(i0, i1, w1)`` as :func:`kernels.cpu.up_taps` makes them.
         out: ``C×H×W`` float32, C-contiguous, written whole.
         threads: threads to run the bands on.
     """
-    if _rows is None:
+    if _library is None:
         raise RuntimeError(f"the AVX-512 kernel is unavailable: {UNAVAILABLE}")
-    for array in (plate, flow_h, out) + (() if delta_h is None else (delta_h,)):
-        if array.dtype != np.float32 or not array.flags.c_contiguous:
-            raise ValueError("the AVX-512 kernel takes C-contiguous float32 arrays")
+    arrays = (plate, flow_lo, out) + (() if delta_lo is None else (delta_lo,))
+    if any(a.dtype != np.float32 or not a.flags.c_contiguous for a in arrays):
+        raise ValueError("the AVX-512 kernel takes C-contiguous float32 arrays")
     c, h, w = plate.shape
     if h * w > MAX_PLANE_PIXELS:
         raise ValueError(f"a {w}x{h} plane is beyond the AVX-512 kernel's int32 indices")
-    fy0, fy1, fwy = (np.ascontiguousarray(t) for t in field_taps)
-    if delta_h is None:
-        delta_args = (None, 0, None, None, None)
-    else:
-        dy0, dy1, dwy = (np.ascontiguousarray(t) for t in delta_taps)
-        delta_args = (delta_h.ctypes.data, delta_h.shape[1], dy0.ctypes.data, dy1.ctypes.data,
-                      dwy.ctypes.data)
-    bands = min(h, threads * BANDS_PER_THREAD)
+    keep = []  # every array whose address a band holds, alive until the bands are done
 
-    def band(k: int) -> None:
-        _rows(plate.ctypes.data, c, h, w, flow_h.ctypes.data, flow_h.shape[1], fy0.ctypes.data,
-              fy1.ctypes.data, fwy.ctypes.data, sx, sy, *delta_args, out.ctypes.data,
-              k * h // bands, (k + 1) * h // bands)
+    def address(array: np.ndarray) -> int:
+        keep.append(np.ascontiguousarray(array))
+        return keep[-1].ctypes.data
 
+    # First the low-resolution grids up-sampled along x, then the rows: both in bands.
+    flow_h = np.empty((2, flow_lo.shape[1], w), np.float32)
+    widen = [_widen_band(flow_lo, flow_taps[0], flow_h, address)]
+    delta_args = (None, 0, None, None, None)
+    if delta_lo is not None:
+        delta_h = np.empty((c, delta_lo.shape[1], w), np.float32)
+        widen.append(_widen_band(delta_lo, delta_taps[0], delta_h, address))
+        delta_args = (address(delta_h), delta_lo.shape[1], *map(address, delta_taps[1]))
+    _in_bands([(band, first, stop) for band, rows in widen
+               for first, stop in _split(rows, threads)], threads)
+    field_args = (address(flow_h), flow_lo.shape[1], *map(address, flow_taps[1]), sx, sy)
+    plate_at, out_at = address(plate), address(out)
+
+    def rows(first: int, stop: int) -> None:
+        _library.atw_delta_rows(plate_at, c, h, w, *field_args, *delta_args, out_at, first, stop)
+
+    _in_bands([(rows, first, stop)
+               for first, stop in _split(h, min(h, threads * BANDS_PER_THREAD))], threads)
+
+
+def _widen_band(lo: np.ndarray, x_taps: Taps, out: np.ndarray, address):
+    """``(call(first, stop), rows)``: up-sample rows of ``lo`` (``C×h×w``) along x into ``out``."""
+    planes, lo_h, lo_w = lo.shape
+    args = (address(lo), planes, lo_h, lo_w, *map(address, x_taps), out.shape[2], address(out))
+    return (lambda first, stop: _library.atw_widen_rows(*args, first, stop)), lo_h
+
+
+def _split(n: int, parts: int) -> list[tuple[int, int]]:
+    return [(k * n // parts, (k + 1) * n // parts) for k in range(parts)]
+
+
+def _in_bands(bands, threads: int) -> None:
+    """Run ``call(first, stop)`` for each band, on ``threads`` threads."""
     if threads <= 1:
-        for k in range(bands):
-            band(k)
+        for call, first, stop in bands:
+            call(first, stop)
         return
     pool = _pools.get(threads) or _pools.setdefault(threads, ThreadPoolExecutor(threads))
-    for done in [pool.submit(band, k) for k in range(bands)]:
+    for done in [pool.submit(*band) for band in bands]:
         done.result()  # re-raises a band's exception

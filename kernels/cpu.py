@@ -26,47 +26,18 @@ reference's interpolation is torch's, whose arithmetic order differs.
 """
 from __future__ import annotations
 
-import ctypes
 import os
-import sys
 
 import numba
 import numpy as np
 from numba import njit, prange
 
 from kernels import avx512
+from kernels.buffers import empty
 
 #: Fused multiply-add may replace a multiply and an add (one rounding fewer); no other
 #: fast-math licence — scene-linear plates may hold Inf, and NaN must stay NaN.
 _FMA = {"contract"}
-
-
-def empty(shape: tuple[int, ...]) -> np.ndarray:
-    """An uninitialised float32 array, backed by huge pages where the kernel allows it (Linux).
-
-    A fresh 4K output is ~25,000 small pages, and faulting each in on first write costs more than
-    the warp itself; 2 MB pages cut that 512-fold. Only a hint: without THP nothing changes.
-    """
-    out = np.empty(shape, np.float32)
-    if _madvise is not None and out.nbytes >= 4 * _HUGE_PAGE:
-        start = -(-out.ctypes.data // _HUGE_PAGE) * _HUGE_PAGE  # whole huge pages inside
-        end = (out.ctypes.data + out.nbytes) // _HUGE_PAGE * _HUGE_PAGE
-        _madvise(start, end - start, _MADV_HUGEPAGE)
-    return out
-
-
-def _libc_madvise():
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        madvise = libc.madvise
-    except (OSError, AttributeError):
-        return None
-    madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    return madvise if sys.platform.startswith("linux") else None
-
-
-_HUGE_PAGE, _MADV_HUGEPAGE = 2 * 1024 * 1024, 14
-_madvise = _libc_madvise()
 
 
 def up_taps(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -314,10 +285,10 @@ def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
     sx, sy = np.float32(w / lo_w), np.float32(h / lo_h)
     out = empty(plate.shape) if out is None else out
     if formulation == "delta" and native_delta() and h * w <= avx512.MAX_PLANE_PIXELS:
-        avx512.delta_rows(plate, _widen(flow_lo, w), field_y, sx, sy,
-                          None if delta is None else _widen(delta, w),
-                          None if delta is None else up_taps(h, delta.shape[1]), out,
-                          threads=numba.get_num_threads())
+        avx512.warp_delta(plate, flow_lo, (up_taps(w, lo_w), field_y), sx, sy, delta,
+                          None if delta is None else (up_taps(w, delta.shape[2]),
+                                                      up_taps(h, delta.shape[1])),
+                          out, threads=numba.get_num_threads())
     elif formulation == "delta":
         has_delta = delta is not None
         delta = delta if has_delta else np.zeros((c, 1, 1), np.float32)

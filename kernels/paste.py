@@ -3,7 +3,7 @@
 Composed from numpy, a paste copies the whole plate, then gathers the crop's region and channels
 (a copy), blends it through ``np.where`` (two temporaries) and scatters it back — at 4K more time
 than the ResWarp it follows. Here the plate is copied once into an output on huge pages
-(:func:`kernels.cpu.empty`; one thread: first-touch page faults from two threads contend and
+(:func:`kernels.buffers.empty`; one thread: first-touch page faults from two threads contend and
 cost more than they save), then the crop's pixels are blended in place, rows in parallel.
 
 The arithmetic is the reference's, in float32 without contraction, so the result is the same
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .cpu import empty
+from .buffers import empty
 
 
 @njit(parallel=True, cache=True)

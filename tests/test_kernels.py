@@ -146,8 +146,9 @@ def test_avx512_delta_kernel_writes_unaligned_buffers_and_refuses_bad_arrays():
     cpu.reswarp_level(plate, field, formulation="delta", delta=change, out=unaligned)
     np.testing.assert_array_equal(_bits(aligned), _bits(unaligned))
     with pytest.raises(ValueError, match="C-contiguous float32"):
-        avx512.delta_rows(plate.astype(np.float64), cpu._widen(field, 130),
-                          cpu.up_taps(96, 16), 1.0, 1.0, None, None, unaligned, threads=1)
+        taps = (cpu.up_taps(130, 16), cpu.up_taps(96, 16))
+        avx512.warp_delta(plate.astype(np.float64), field, taps, 1.0, 1.0, None, None, unaligned,
+                          threads=1)
 
 
 def test_atw_cpu_kernel_numba_pins_the_numba_engine():

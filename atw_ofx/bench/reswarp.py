@@ -95,11 +95,12 @@ def _setup(hw, impl, device, method, formulation):
     if impl == "fused_triton":
         return lambda: reswarp(plate, flow, delta, impl="triton", **kwargs)
     if impl == "fused_cpu_out":
+        from kernels.buffers import empty
         from kernels.cpu import reswarp_level
 
         if method != "vanilla":
             raise ValueError("fused_cpu_out measures the vanilla kernel")
-        plate_np, out = plate[0].numpy(), np.empty((3, h, w), np.float32)
+        plate_np, out = plate[0].numpy(), empty((3, h, w))
         flow_np, delta_np = flow.px[0].numpy(), delta[0].numpy()
         return lambda: reswarp_level(plate_np, flow_np, formulation=formulation, delta=delta_np,
                                      out=out)
