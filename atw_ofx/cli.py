@@ -200,7 +200,8 @@ def cmd_info(args) -> int:
     print(f"OCIO config: {colour.config().getName() or colour.BUILTIN_CONFIG}")
     print(f"face backends: {', '.join(BACKENDS)}")
     print("models: rig (embedded); learned bundles with --model FOLDER")
-    print(f"ResWarp kernels: cpu {_available('numba')}, triton {_available('triton')}")
+    print(f"ResWarp kernels: cpu {_available('numba')} ({_avx512_status()}), "
+          f"triton {_available('triton')}")
     print(f"AUs: {' '.join(AU_NAMES)}")
     return 0
 
@@ -209,6 +210,14 @@ def _available(module: str) -> str:
     import importlib.util
 
     return "available" if importlib.util.find_spec(module) else "not installed"
+
+
+def _avx512_status() -> str:
+    try:
+        from kernels import avx512
+    except ImportError as exc:
+        return f"AVX-512 delta kernel: {exc}"
+    return f"AVX-512 delta kernel: {avx512.UNAVAILABLE or 'in use'}"
 
 
 def _add_bench_options(p: argparse.ArgumentParser, *, default_sizes: str) -> None:
