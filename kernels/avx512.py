@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from kernels.buffers import empty
+
 #: Bands per thread: the face (where the field bends rows, and groups multiply) fills only some
 #: rows, so a few bands per thread keep the threads evenly busy.
 BANDS_PER_THREAD = 4
@@ -80,11 +82,11 @@ def warp_delta(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Ta
         return keep[-1].ctypes.data
 
     # First the low-resolution grids up-sampled along x, then the rows: both in bands.
-    flow_h = np.empty((2, flow_lo.shape[1], w), np.float32)
+    flow_h = empty((2, flow_lo.shape[1], w))
     widen = [_widen_band(flow_lo, flow_taps[0], flow_h, address)]
     delta_args = (None, 0, None, None, None)
     if delta_lo is not None:
-        delta_h = np.empty((c, delta_lo.shape[1], w), np.float32)
+        delta_h = empty((c, delta_lo.shape[1], w))  # half the plate for multiscale
         widen.append(_widen_band(delta_lo, delta_taps[0], delta_h, address))
         delta_args = (address(delta_h), delta_lo.shape[1], *map(address, delta_taps[1]))
     _in_bands([(band, first, stop) for band, rows in widen
