@@ -1,29 +1,31 @@
-/* The delta-formulation ResWarp rows in AVX-512: out = Warp(plate, Up(flow)) + Up(delta).
+/* ResWarp rows in AVX-512: the delta formulation, out = Warp(plate, Up(flow)) + Up(delta), and
+ * the paper's, out = Up(low) + Warp(plate − Up(base), Up(flow)).
  *
  * Why C and not Numba here: the bilinear gather is the whole cost, and Numba (LLVM) emits it
  * as scalar loads. A smooth field moves neighbouring pixels by the same whole-pixel offset, so
- * the 16 pixels of a vector mostly read 16 *contiguous* plate values per tap: grouped by their
+ * the 16 pixels of a vector mostly read 16 *contiguous* source values per tap: grouped by their
  * offset, a vector of taps is one unaligned load, not 16 (a 4K expression field has 1.4 groups
  * per vector). Masked loads make every group safe at the crop's edges. Two further measured
- * gains: prefetching, for every group, the plate row the *next* output row's bottom taps will
+ * gains: prefetching, for every group, the source row the *next* output row's bottom taps will
  * read (the field bends rows, so the hardware prefetcher loses the stream at each change of
  * row), and streaming stores of the output (it is not read back). `atw bench reswarp` measures
- * it against the Numba kernel and the compositions; kernels/cpu.py chooses it where it loads.
+ * it against the Numba kernels and the compositions; kernels/cpu.py chooses it where it loads.
  *
- * Conventions are kernels/cpu.py's _delta_kernel's, operation for operation (same float32
- * rounding, same clamps, FMA lerps): results are bit-identical to it. A pixel whose up-sampled
- * offset is exactly zero is the plate's own value; a zero refinement change adds nothing (so
- * -0.0 stays -0.0).
+ * Conventions are kernels/cpu.py's _delta_kernel's and _paper_kernel's, operation for operation
+ * (same float32 rounding, same clamps, FMA lerps): results are bit-identical to them. A pixel
+ * whose up-sampled offset is exactly zero takes its source's own value; a zero refinement change
+ * adds nothing (so -0.0 stays -0.0).
  *
- * Layouts: planes are C-contiguous `h×w` float32 planes `plane_size` apart; the field and the
- * refinement change arrive already up-sampled along x ("widened" to w columns, kernels/cpu.py
- * _widen), so a row of their Up is one lerp of two widened rows, named by per-row taps
- * (row0, row1, weight of row1). The flat plane index of any pixel must fit in int32 (the
- * caller checks: planes below 2^31 pixels).
+ * Layouts: planes are C-contiguous `h×w` float32 planes `plane_size` apart; the low-resolution
+ * grids arrive already up-sampled along x ("widened" to w columns, atw_widen_rows), so a row of
+ * their Up is one lerp of two widened rows, named by per-row taps (row0, row1, weight of row1).
+ * The flat plane index of any pixel must fit in int32 (the caller checks: planes below 2^31
+ * pixels).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -39,22 +41,31 @@ AVX512 static inline __m512 lerp(__m512 a, __m512 b, __m512 w)
     return _mm512_fmadd_ps(w, _mm512_sub_ps(b, a), a);
 }
 
-/* One output row `i` of `n_planes` (≤ PASS_PLANES) planes. */
-AVX512 static void delta_row(const float *plate, int64_t n_planes, int64_t plane_size,
-                             int64_t h, int64_t w, int64_t i,
-                             const float *u0, const float *u1, const float *v0, const float *v1,
-                             float field_wy, float sx, float sy,
-                             const float *delta_h, int64_t delta_plane, int64_t d0, int64_t d1,
-                             float delta_wy, float *out)
+/* One output row's sources and terms, for up to PASS_PLANES planes. */
+typedef struct {
+    const float *src[PASS_PLANES];  /* what the warp samples: the plate, or the residual ring */
+    int64_t tap_shift;              /* added to a flat plate index to address src */
+    const float *own[PASS_PLANES];  /* this row of src: a still pixel's value */
+    const float *add0[PASS_PLANES], *add1[PASS_PLANES];  /* the added term's widened rows */
+    float add_wy;                   /* ... and the weight of add1 */
+    int add;                        /* ADD_NONE, ADD_CHANGE (skips zeros) or ADD_ALWAYS */
+    float *dst[PASS_PLANES];
+} Row;
+
+enum { ADD_NONE, ADD_CHANGE, ADD_ALWAYS };
+
+/* Output row `i` of `n_planes` planes: dst = Warp(src, Up(flow)) (+ Up(added term)). */
+AVX512 static void warp_row(const Row *r, int64_t n_planes, int64_t h, int64_t w, int64_t i,
+                            const float *u0, const float *u1, const float *v0, const float *v1,
+                            float field_wy, float sx, float sy)
 {
     const __m512 zero = _mm512_setzero_ps(), last_x = _mm512_set1_ps((float)(w - 1));
     const __m512 last_y = _mm512_set1_ps((float)(h - 1)), row_y = _mm512_set1_ps((float)i);
-    const __m512 wy = _mm512_set1_ps(field_wy), dwy = _mm512_set1_ps(delta_wy);
+    const __m512 wy = _mm512_set1_ps(field_wy), add_wy = _mm512_set1_ps(r->add_wy);
     const __m512 vsx = _mm512_set1_ps(sx), vsy = _mm512_set1_ps(sy);
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i width = _mm512_set1_epi32((int)w), last_col = _mm512_set1_epi32((int)(w - 1));
     const __m512i last_row = _mm512_set1_epi32((int)(h - 1));
-    const int64_t row = i * w;
     for (int64_t j0 = 0; j0 < w; j0 += 16) {
         const __mmask16 valid = w - j0 >= 16 ? 0xFFFF : (__mmask16)((1u << (w - j0)) - 1);
         /* Where each pixel samples: position + offset in float32, clamped to the border. */
@@ -89,9 +100,10 @@ AVX512 static void delta_row(const float *plate, int64_t n_planes, int64_t plane
                 & _mm512_cmpeq_epi32_mask(offset, _mm512_set1_epi32(lane_offset))
                 & (right_edge ? on_right : (__mmask16)~on_right)
                 & (bottom_edge ? on_bottom : (__mmask16)~on_bottom);
-            const int64_t tap = lane_offset + j0, right = !right_edge, down = bottom_edge ? 0 : w;
+            const int64_t tap = lane_offset + j0 + r->tap_shift;
+            const int64_t right = !right_edge, down = bottom_edge ? 0 : w;
             for (int c = 0; c < n_planes; c++) {
-                const float *s = plate + c * plane_size + tap;
+                const float *s = r->src[c] + tap;
                 __m512 top = lerp(_mm512_maskz_loadu_ps(group, s),
                                   _mm512_maskz_loadu_ps(group, s + right), ax);
                 __m512 bottom = lerp(_mm512_maskz_loadu_ps(group, s + down),
@@ -105,26 +117,28 @@ AVX512 static void delta_row(const float *plate, int64_t n_planes, int64_t plane
             pending &= ~group;
         }
         for (int c = 0; c < n_planes; c++) {
-            /* A still pixel is the plate's own value, bit-exactly. */
-            __m512 r = _mm512_mask_loadu_ps(result[c], still,
-                                            plate + c * plane_size + row + j0);
-            if (delta_h) {
-                const float *e = delta_h + c * delta_plane;
-                __m512 change = lerp(_mm512_maskz_loadu_ps(valid, e + d0 * w + j0),
-                                     _mm512_maskz_loadu_ps(valid, e + d1 * w + j0), dwy);
-                /* Adding a zero change would turn -0.0 into +0.0. */
-                r = _mm512_mask_add_ps(r, _mm512_cmpneq_ps_mask(change, zero), r, change);
+            /* A still pixel is its source's own value, bit-exactly. */
+            __m512 value = _mm512_mask_loadu_ps(result[c], still, r->own[c] + j0);
+            if (r->add != ADD_NONE) {
+                __m512 term = lerp(_mm512_maskz_loadu_ps(valid, r->add0[c] + j0),
+                                   _mm512_maskz_loadu_ps(valid, r->add1[c] + j0), add_wy);
+                if (r->add == ADD_ALWAYS)
+                    value = _mm512_add_ps(term, value);
+                else  /* adding a zero change would turn -0.0 into +0.0 */
+                    value = _mm512_mask_add_ps(value, _mm512_cmpneq_ps_mask(term, zero), value,
+                                               term);
             }
-            float *dst = out + c * plane_size + row + j0;
+            float *dst = r->dst[c] + j0;
             if (valid == 0xFFFF && ((uintptr_t)dst & 63) == 0)
-                _mm512_stream_ps(dst, r);  /* not read back: skip the cache */
+                _mm512_stream_ps(dst, value);  /* not read back: skip the cache */
             else
-                _mm512_mask_storeu_ps(dst, valid, r);
+                _mm512_mask_storeu_ps(dst, valid, value);
         }
     }
 }
 
-/* Rows [first_row, stop_row) of the output, all planes. Row taps are int64 (numpy's). */
+/* Rows [first_row, stop_row) of the delta formulation, all planes:
+ * out = Warp(plate, Up(flow)) + Up(delta). Row taps are int64 (numpy's). */
 AVX512 void atw_delta_rows(const float *plate, int64_t planes, int64_t h, int64_t w,
                            const float *flow_h, int64_t flow_rows,
                            const int64_t *fy0, const int64_t *fy1, const float *fwy,
@@ -137,32 +151,133 @@ AVX512 void atw_delta_rows(const float *plate, int64_t planes, int64_t h, int64_
     for (int64_t i = first_row; i < stop_row; i++) {
         const float *u0 = flow_h + fy0[i] * w, *u1 = flow_h + fy1[i] * w;
         const float *v0 = u0 + flow_rows * w, *v1 = u1 + flow_rows * w;
-        for (int64_t c = 0; c < planes; c += PASS_PLANES) {
-            const int64_t n = planes - c < PASS_PLANES ? planes - c : PASS_PLANES;
-            delta_row(plate + c * plane_size, n, plane_size, h, w, i, u0, u1, v0, v1, fwy[i],
-                      sx, sy, delta_h ? delta_h + c * delta_plane : NULL, delta_plane,
-                      delta_h ? dy0[i] : 0, delta_h ? dy1[i] : 0, delta_h ? dwy[i] : 0.0f,
-                      out + c * plane_size);
+        for (int64_t c0 = 0; c0 < planes; c0 += PASS_PLANES) {
+            const int64_t n = planes - c0 < PASS_PLANES ? planes - c0 : PASS_PLANES;
+            Row r = {.tap_shift = 0, .add = delta_h ? ADD_CHANGE : ADD_NONE,
+                     .add_wy = delta_h ? dwy[i] : 0.0f};
+            for (int64_t c = 0; c < n; c++) {
+                r.src[c] = plate + (c0 + c) * plane_size;
+                r.own[c] = r.src[c] + i * w;
+                r.dst[c] = out + (c0 + c) * plane_size + i * w;
+                if (delta_h) {
+                    r.add0[c] = delta_h + (c0 + c) * delta_plane + dy0[i] * w;
+                    r.add1[c] = delta_h + (c0 + c) * delta_plane + dy1[i] * w;
+                }
+            }
+            warp_row(&r, n, h, w, i, u0, u1, v0, v1, fwy[i], sx, sy);
         }
     }
     _mm_sfence();  /* streaming stores are weakly ordered: publish them before returning */
+}
+
+/* Rows [first_row, stop_row) of the paper formulation, all planes:
+ * out = Up(low) + Warp(plate − Up(base), Up(flow)), base and low x-widened on one grid (row
+ * taps ty*). The residual is computed a row at a time into a ring of the rows the warp can reach
+ * (reach_up above to reach_down below an output row), never whole. Each residual row is written
+ * twice, `ring_n` rows apart, so any ring_n consecutive plate rows lie contiguous in the ring:
+ * the warp then addresses the ring exactly as it addresses the plate, one shift apart. Returns 0,
+ * or -1 when the ring cannot be allocated. */
+AVX512 int atw_paper_rows(const float *plate, int64_t planes, int64_t h, int64_t w,
+                          const float *flow_h, int64_t flow_rows,
+                          const int64_t *fy0, const int64_t *fy1, const float *fwy,
+                          float sx, float sy,
+                          const float *base_h, const float *low_h, int64_t grid_rows,
+                          const int64_t *ty0, const int64_t *ty1, const float *twy,
+                          int64_t reach_up, int64_t reach_down,
+                          float *out, int64_t first_row, int64_t stop_row)
+{
+    const int64_t plane_size = h * w, grid_plane = grid_rows * w;
+    const int64_t ring_n = reach_up + reach_down + 2, ring_plane = 2 * ring_n * w;
+    float *ring = aligned_alloc(64, (size_t)(planes * ring_plane * 4 + 63) / 64 * 64);
+    if (!ring)
+        return -1;
+    int64_t filled = first_row - reach_up > 0 ? first_row - reach_up : 0;
+    for (int64_t i = first_row; i < stop_row; i++) {
+        const int64_t last_needed = i + reach_down < h - 1 ? i + reach_down : h - 1;
+        for (; filled <= last_needed; filled++) {
+            const int64_t slot = filled % ring_n;
+            const __m512 bw = _mm512_set1_ps(twy[filled]);
+            for (int64_t c = 0; c < planes; c++) {
+                const float *own = plate + c * plane_size + filled * w;
+                const float *b0 = base_h + c * grid_plane + ty0[filled] * w;
+                const float *b1 = base_h + c * grid_plane + ty1[filled] * w;
+                float *first = ring + c * ring_plane + slot * w, *second = first + ring_n * w;
+                for (int64_t j = 0; j < w; j += 16) {
+                    const __mmask16 m = w - j >= 16 ? 0xFFFF : (__mmask16)((1u << (w - j)) - 1);
+                    __m512 residual = _mm512_sub_ps(
+                        _mm512_maskz_loadu_ps(m, own + j),
+                        lerp(_mm512_maskz_loadu_ps(m, b0 + j), _mm512_maskz_loadu_ps(m, b1 + j),
+                             bw));
+                    _mm512_mask_storeu_ps(first + j, m, residual);
+                    _mm512_mask_storeu_ps(second + j, m, residual);
+                }
+            }
+        }
+        /* Plate row `top` = i − reach_up (≥ its ring slot's row) lies at ring row `start`, and
+         * the rows below it follow contiguously: ring index = plate index + tap_shift. */
+        const int64_t top = i - reach_up, start = ((top % ring_n) + ring_n) % ring_n;
+        const int64_t tap_shift = (start - top) * w;
+        const float *u0 = flow_h + fy0[i] * w, *u1 = flow_h + fy1[i] * w;
+        const float *v0 = u0 + flow_rows * w, *v1 = u1 + flow_rows * w;
+        for (int64_t c0 = 0; c0 < planes; c0 += PASS_PLANES) {
+            const int64_t n = planes - c0 < PASS_PLANES ? planes - c0 : PASS_PLANES;
+            Row r = {.tap_shift = tap_shift, .add = ADD_ALWAYS, .add_wy = twy[i]};
+            for (int64_t c = 0; c < n; c++) {
+                r.src[c] = ring + (c0 + c) * ring_plane;
+                r.own[c] = r.src[c] + (i % ring_n) * w;
+                r.add0[c] = low_h + (c0 + c) * grid_plane + ty0[i] * w;
+                r.add1[c] = low_h + (c0 + c) * grid_plane + ty1[i] * w;
+                r.dst[c] = out + (c0 + c) * plane_size + i * w;
+            }
+            warp_row(&r, n, h, w, i, u0, u1, v0, v1, fwy[i], sx, sy);
+        }
+    }
+    _mm_sfence();
+    free(ring);
+    return 0;
 }
 
 /* Rows [first_row, stop_row) of `planes` low-resolution `lo_h×lo_w` planes up-sampled along x
  * to `width` columns: out[c, y, j] = lerp(lo[c, y, x0[j]], lo[c, y, x1[j]], wx[j]) (kernels/cpu.py
  * _widen, the same FMA). Here so that one call runs no Numba: its idle worker threads spin for a
  * while after each parallel region and would take the cores from these bands. */
+AVX512 static inline __m512i load_taps(const int64_t *taps, __mmask16 m)
+{
+    __m256i low = _mm512_cvtepi64_epi32(_mm512_maskz_loadu_epi64((__mmask8)m, taps));
+    __m256i high = _mm512_cvtepi64_epi32(_mm512_maskz_loadu_epi64((__mmask8)(m >> 8), taps + 8));
+    return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+}
+
 AVX512 void atw_widen_rows(const float *lo, int64_t planes, int64_t lo_h, int64_t lo_w,
                            const int64_t *x0, const int64_t *x1, const float *wx, int64_t width,
                            float *out, int64_t first_row, int64_t stop_row)
 {
-    for (int64_t c = 0; c < planes; c++)
-        for (int64_t y = first_row; y < stop_row; y++) {
-            const float *src = lo + (c * lo_h + y) * lo_w;
-            float *dst = out + (c * lo_h + y) * width;
-            for (int64_t j = 0; j < width; j++)
-                dst[j] = fmaf(wx[j], src[x1[j]] - src[x0[j]], src[x0[j]]);
-        }
+    for (int64_t j = 0; j < width; j += 16) {
+        const int64_t n = width - j < 16 ? width - j : 16;
+        const __mmask16 m = (__mmask16)((1u << n) - 1);
+        /* Taps rise with j, so an up-sampling's 16 taps mostly lie within 16 source values:
+         * then one load and two permutes replace two gathers. */
+        const int64_t first = x0[j], span = x1[j + n - 1] - first;
+        const __m512i i0 = load_taps(x0 + j, m), i1 = load_taps(x1 + j, m);
+        const __m512 weight = _mm512_maskz_loadu_ps(m, wx + j);
+        const __m512i from = _mm512_set1_epi32((int)first);
+        const __mmask16 inside = lo_w - first >= 16 ? 0xFFFF
+                                                    : (__mmask16)((1u << (lo_w - first)) - 1);
+        for (int64_t c = 0; c < planes; c++)
+            for (int64_t y = first_row; y < stop_row; y++) {
+                const float *src = lo + (c * lo_h + y) * lo_w;
+                __m512 a, b;
+                if (span < 16) {
+                    __m512 window = _mm512_maskz_loadu_ps(inside, src + first);
+                    a = _mm512_permutexvar_ps(_mm512_sub_epi32(i0, from), window);
+                    b = _mm512_permutexvar_ps(_mm512_sub_epi32(i1, from), window);
+                } else {
+                    a = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, i0, src, 4);
+                    b = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, i1, src, 4);
+                }
+                _mm512_mask_storeu_ps(out + (c * lo_h + y) * width + j, m, lerp(a, b, weight));
+            }
+    }
 }
 
 int atw_avx512_supported(void)
@@ -176,6 +291,7 @@ int atw_avx512_supported(void)
 #else  /* not x86-64, or a compiler without GCC's target attributes: never chosen */
 int atw_avx512_supported(void) { return 0; }
 void atw_delta_rows(void) {}
+int atw_paper_rows(void) { return -1; }
 void atw_widen_rows(void) {}
 #endif
 

@@ -1,9 +1,9 @@
-"""The AVX-512 delta-formulation rows (``kernels/avx512.c``), called through ctypes in bands.
+"""The AVX-512 ResWarp rows (``kernels/avx512.c``), called through ctypes in bands.
 
 The library is built at install time as the extension ``kernels._avx512`` (``setup.py``, an
 optional build: without a C compiler the install goes on). It is used only where it loaded and
 the CPU has AVX-512; :data:`UNAVAILABLE` says why not otherwise, and ``kernels.cpu`` then runs
-its Numba kernel, which computes the same bits.
+its Numba kernels, which compute the same bits.
 
 ctypes releases the GIL for each call, so bands of rows on a thread pool run in parallel.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
@@ -39,10 +40,17 @@ def _load():
         pointer, i64, pointer, pointer, pointer, f32, f32,  # x-widened field, its row taps, scale
         pointer, i64, pointer, pointer, pointer,  # x-widened refinement change, its row taps
         pointer, i64, i64]  # out, first and stop row
+    library.atw_paper_rows.argtypes = [
+        pointer, i64, i64, i64,  # plate, planes, h, w
+        pointer, i64, pointer, pointer, pointer, f32, f32,  # x-widened field, its row taps, scale
+        pointer, pointer, i64, pointer, pointer, pointer,  # x-widened base and low, row taps
+        i64, i64,  # the rows a tap can reach above and below
+        pointer, i64, i64]  # out, first and stop row
     library.atw_widen_rows.argtypes = [pointer, i64, i64, i64, pointer, pointer, pointer, i64,
                                        pointer, i64, i64]
     for function in (library.atw_delta_rows, library.atw_widen_rows):
         function.restype = None
+    library.atw_paper_rows.restype = ctypes.c_int
     return library, None
 
 
@@ -67,48 +75,80 @@ def warp_delta(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Ta
         out: ``C×H×W`` float32, C-contiguous, written whole.
         threads: threads to run the bands on.
     """
-    if _library is None:
-        raise RuntimeError(f"the AVX-512 kernel is unavailable: {UNAVAILABLE}")
-    arrays = (plate, flow_lo, out) + (() if delta_lo is None else (delta_lo,))
-    if any(a.dtype != np.float32 or not a.flags.c_contiguous for a in arrays):
-        raise ValueError("the AVX-512 kernel takes C-contiguous float32 arrays")
-    c, h, w = plate.shape
-    if h * w > MAX_PLANE_PIXELS:
-        raise ValueError(f"a {w}x{h} plane is beyond the AVX-512 kernel's int32 indices")
-    keep = []  # every array whose address a band holds, alive until the bands are done
-
-    def address(array: np.ndarray) -> int:
-        keep.append(np.ascontiguousarray(array))
-        return keep[-1].ctypes.data
-
-    # First the low-resolution grids up-sampled along x, then the rows: both in bands.
-    flow_h = empty((2, flow_lo.shape[1], w))
-    widen = [_widen_band(flow_lo, flow_taps[0], flow_h, address)]
+    call = _Call(plate, flow_lo, flow_taps, sx, sy, out, threads,
+                 grids=() if delta_lo is None else ((delta_lo, delta_taps[0]),))
     delta_args = (None, 0, None, None, None)
     if delta_lo is not None:
-        delta_h = empty((c, delta_lo.shape[1], w))  # half the plate for multiscale
-        widen.append(_widen_band(delta_lo, delta_taps[0], delta_h, address))
-        delta_args = (address(delta_h), delta_lo.shape[1], *map(address, delta_taps[1]))
-    _in_bands([(band, first, stop) for band, rows in widen
-               for first, stop in _split(rows, threads)], threads)
-    field_args = (address(flow_h), flow_lo.shape[1], *map(address, flow_taps[1]), sx, sy)
-    plate_at, out_at = address(plate), address(out)
+        delta_args = (call.widened[1], delta_lo.shape[1], *map(call.address, delta_taps[1]))
+    c, h, w = plate.shape
 
     def rows(first: int, stop: int) -> None:
-        _library.atw_delta_rows(plate_at, c, h, w, *field_args, *delta_args, out_at, first, stop)
+        _library.atw_delta_rows(call.plate, c, h, w, *call.field, *delta_args, call.out, first,
+                                stop)
 
-    _in_bands([(rows, first, stop)
-               for first, stop in _split(h, min(h, threads * BANDS_PER_THREAD))], threads)
+    _in_bands([(rows, first, stop) for first, stop in _split(h, threads * BANDS_PER_THREAD)],
+              threads)
 
 
-def _widen_band(lo: np.ndarray, x_taps: Taps, out: np.ndarray, address):
-    """``(call(first, stop), rows)``: up-sample rows of ``lo`` (``C×h×w``) along x into ``out``."""
-    planes, lo_h, lo_w = lo.shape
-    args = (address(lo), planes, lo_h, lo_w, *map(address, x_taps), out.shape[2], address(out))
-    return (lambda first, stop: _library.atw_widen_rows(*args, first, stop)), lo_h
+def warp_paper(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Taps],
+               sx: float, sy: float, base: np.ndarray, low: np.ndarray,
+               grid_taps: tuple[Taps, Taps], reach: tuple[int, int], out: np.ndarray,
+               threads: int) -> None:
+    """``out = Up(low) + Warp(plate − Up(base), Up(flow))``: ``kernels.cpu._paper_kernel``'s.
+
+    Args as :func:`warp_delta`, and: ``base`` = Down(plate) and ``low`` (the result one level
+    down), ``C×h'×w'`` float32 on one grid whose ``Up`` taps are ``grid_taps``; ``reach`` =
+    the plate rows a tap can reach above and below its output row (``kernels.cpu._reach``).
+    """
+    call = _Call(plate, flow_lo, flow_taps, sx, sy, out, threads,
+                 grids=((base, grid_taps[0]), (low, grid_taps[0])))
+    grid_args = (*call.widened[1:], base.shape[1], *map(call.address, grid_taps[1]), *reach)
+    c, h, w = plate.shape
+
+    def rows(first: int, stop: int) -> None:
+        if _library.atw_paper_rows(call.plate, c, h, w, *call.field, *grid_args, call.out,
+                                   first, stop):
+            raise MemoryError(f"no memory for the residual ring of {sum(reach) + 2} rows")
+
+    # One band per thread: each band fills its ring once plus a halo of the reach.
+    _in_bands([(rows, first, stop) for first, stop in _split(h, threads)], threads)
+
+
+class _Call:
+    """One kernel call's checked arrays, as addresses kept alive until the call returns, and
+    the low-resolution grids (field first) up-sampled along x to the plate's width, in bands.
+    """
+
+    def __init__(self, plate, flow_lo, flow_taps, sx, sy, out, threads, grids):
+        if _library is None:
+            raise RuntimeError(f"the AVX-512 kernel is unavailable: {UNAVAILABLE}")
+        arrays = (plate, flow_lo, out) + tuple(grid for grid, _ in grids)
+        if any(a.dtype != np.float32 or not a.flags.c_contiguous for a in arrays):
+            raise ValueError("the AVX-512 kernel takes C-contiguous float32 arrays")
+        _, h, w = plate.shape
+        if h * w > MAX_PLANE_PIXELS:
+            raise ValueError(f"a {w}x{h} plane is beyond the AVX-512 kernel's int32 indices")
+        self._keep: list[np.ndarray] = []
+        self.plate, self.out = self.address(plate), self.address(out)
+        bands, self.widened = [], []
+        for grid, x_taps in ((flow_lo, flow_taps[0]),) + tuple(grids):
+            planes, lo_h, lo_w = grid.shape
+            widened = empty((planes, lo_h, w))  # half the plate for multiscale's refinement
+            args = (self.address(grid), planes, lo_h, lo_w, *map(self.address, x_taps), w,
+                    self.address(widened))
+            self.widened.append(args[-1])
+            bands += [(partial(_library.atw_widen_rows, *args), first, stop)
+                      for first, stop in _split(lo_h, threads)]
+        _in_bands(bands, threads)
+        self.field = (self.widened[0], flow_lo.shape[1], *map(self.address, flow_taps[1]), sx, sy)
+
+    def address(self, array: np.ndarray) -> int:
+        self._keep.append(np.ascontiguousarray(array))
+        return self._keep[-1].ctypes.data
 
 
 def _split(n: int, parts: int) -> list[tuple[int, int]]:
+    parts = max(1, min(n, parts))
     return [(k * n // parts, (k + 1) * n // parts) for k in range(parts)]
 
 

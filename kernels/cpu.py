@@ -8,11 +8,12 @@ more than the arithmetic. A compiled loop that computes every term in registers 
 once and writes the output once, so it is bound by the gather, not by memory copies
 (``atw bench reswarp`` measures it against both compositions).
 
-The delta formulation runs in C with AVX-512 where this install built it and the CPU has it
-(:mod:`kernels.avx512`, bit-identical to :func:`_delta_kernel`): Numba emits the gather as
-scalar loads, the C kernel loads a smooth field's taps 16 contiguous pixels at a time and
-prefetches the rows the field bends towards — at 4K on 2 cores ~2× faster than Numba (``atw bench
-reswarp``, README). Numba stays for the paper formulation and wherever AVX-512 is missing.
+Where this install built it and the CPU has AVX-512, both formulations run in C instead
+(:mod:`kernels.avx512`, bit-identical to :func:`_delta_kernel` and :func:`_paper_kernel`):
+Numba emits the gather as scalar loads, the C kernel loads a smooth field's taps 16 contiguous
+pixels at a time and prefetches the rows the field bends towards — at 4K on 2 cores ~2× faster
+than Numba for the delta formulation (``atw bench reswarp``, README). The Numba kernels stay for
+CPUs without AVX-512, installs without a C compiler and ``ATW_CPU_KERNEL=numba``.
 
 Bilinear up-sampling is separable, so each output row first interpolates the two low-resolution
 rows it needs (a few hundred values, not a full-resolution image) and every pixel of the row then
@@ -252,15 +253,15 @@ def _reach(flow_lo: np.ndarray, sy: float, h: int) -> tuple[int, int]:
             min(max(0, int(np.floor(v.max())) + 2), h - 1))
 
 
-#: ``"auto"``: the AVX-512 delta kernel where it loaded (:mod:`kernels.avx512`), else Numba;
+#: ``"auto"``: the AVX-512 kernel where it loaded (:mod:`kernels.avx512`), else Numba;
 #: ``"numba"``: always Numba (the tests compare the two; a pipeline can pin it with
 #: ``ATW_CPU_KERNEL=numba`` should a build misbehave).
 ENGINE = os.environ.get("ATW_CPU_KERNEL", "auto")
 
 
-def native_delta() -> bool:
-    """Whether the delta formulation runs in the AVX-512 kernel (this CPU, this build, ENGINE)."""
-    return ENGINE != "numba" and avx512.UNAVAILABLE is None
+def native(h: int, w: int) -> bool:
+    """Whether an ``h×w`` level runs in the AVX-512 kernel (this CPU, this build, ENGINE)."""
+    return ENGINE != "numba" and avx512.UNAVAILABLE is None and h * w <= avx512.MAX_PLANE_PIXELS
 
 
 def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
@@ -284,20 +285,24 @@ def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
     field_y = up_taps(h, lo_h)
     sx, sy = np.float32(w / lo_w), np.float32(h / lo_h)
     out = empty(plate.shape) if out is None else out
-    if formulation == "delta" and native_delta() and h * w <= avx512.MAX_PLANE_PIXELS:
+    threads = numba.get_num_threads()
+    if formulation == "delta" and native(h, w):
         avx512.warp_delta(plate, flow_lo, (up_taps(w, lo_w), field_y), sx, sy, delta,
                           None if delta is None else (up_taps(w, delta.shape[2]),
                                                       up_taps(h, delta.shape[1])),
-                          out, threads=numba.get_num_threads())
+                          out, threads)
     elif formulation == "delta":
         has_delta = delta is not None
         delta = delta if has_delta else np.zeros((c, 1, 1), np.float32)
         _delta_kernel(plate, _widen(flow_lo, w), *field_y, sx, sy,
                       _widen(delta, w), has_delta, *up_taps(h, delta.shape[1]), out)
+    elif native(h, w):
+        avx512.warp_paper(plate, flow_lo, (up_taps(w, lo_w), field_y), sx, sy, base, low,
+                          (up_taps(w, low.shape[2]), up_taps(h, low.shape[1])),
+                          _reach(flow_lo, sy, h), out, threads)
     else:
         reach_up, reach_down = _reach(flow_lo, sy, h)
-        n_bands = min(h, numba.get_num_threads())
         _paper_kernel(plate, _widen(flow_lo, w), *field_y, sx, sy, _widen(base, w),
-                      _widen(low, w), *up_taps(h, low.shape[1]), reach_up, reach_down, n_bands,
-                      out)
+                      _widen(low, w), *up_taps(h, low.shape[1]), reach_up, reach_down,
+                      min(h, threads), out)
     return out

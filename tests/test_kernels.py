@@ -96,8 +96,8 @@ def test_unfused_requests_fall_back_to_the_reference_with_one_warning(caplog):
         reswarp(plate, flow, delta, impl="fast")
 
 
-# -- The AVX-512 delta kernel ----------------------------------------------------------------
-# Where it runs it replaces the Numba delta kernel, so it must compute the very same bits.
+# -- The AVX-512 kernel ----------------------------------------------------------------------
+# Where it runs it replaces the Numba kernels, so it must compute the very same bits.
 
 def _native_or_skip():
     from kernels import avx512
@@ -115,9 +115,10 @@ def _bits(array):
     ((1, 1), (128, 128), 3), ((7, 5), (128, 128), 4), ((301, 517), (128, 128), 3),
     ((480, 360), (128, 96), 5), ((64, 1000), (16, 16), 1)])
 @pytest.mark.parametrize("flow_scale", [0.3, 3.0, 60.0])  # within a pixel … far outside the crop
-@pytest.mark.parametrize("with_delta", [False, True])
-def test_avx512_delta_kernel_is_bit_identical_to_numba(monkeypatch, size, lo, channels,
-                                                      flow_scale, with_delta):
+@pytest.mark.parametrize("formulation, with_term", [("delta", False), ("delta", True),
+                                                    ("paper", True)])
+def test_avx512_kernel_is_bit_identical_to_numba(monkeypatch, size, lo, channels, flow_scale,
+                                                 formulation, with_term):
     _native_or_skip()
     from kernels import cpu
 
@@ -126,11 +127,16 @@ def test_avx512_delta_kernel_is_bit_identical_to_numba(monkeypatch, size, lo, ch
     plate[:, ::7, ::5] = -0.0  # signed zeros and Inf survive only where taps copy them whole
     plate[:, ::11, 3::13] = np.inf
     field, change = flow.px[0].numpy(), delta[0].numpy()[:1].repeat(channels, axis=0)
-    field[:, :, : lo[1] // 3] = 0.0  # a still band: the plate's own values
-    change = change if with_delta else None
-    native = cpu.reswarp_level(plate, field, formulation="delta", delta=change)
+    field[:, :, : lo[1] // 3] = 0.0  # a still band: the source's own values
+    if formulation == "delta":
+        terms = dict(delta=change if with_term else None)
+    else:  # the result one level down and that level's image, on a grid of their own
+        grid = (max(1, size[0] // 3), max(1, size[1] // 2))
+        low = np.random.default_rng(1).random((channels, *grid), dtype=np.float32)
+        terms = dict(low=low, base=low[:, ::-1].copy() * 0.5)
+    native = cpu.reswarp_level(plate, field, formulation=formulation, **terms)
     monkeypatch.setattr(cpu, "ENGINE", "numba")
-    numba_out = cpu.reswarp_level(plate, field, formulation="delta", delta=change)
+    numba_out = cpu.reswarp_level(plate, field, formulation=formulation, **terms)
     np.testing.assert_array_equal(_bits(native), _bits(numba_out))
 
 
@@ -151,11 +157,29 @@ def test_avx512_delta_kernel_writes_unaligned_buffers_and_refuses_bad_arrays():
                           threads=1)
 
 
+def test_the_avx512_kernel_is_built_and_used_where_the_cpu_and_a_compiler_allow():
+    """The extension's build is optional, so a broken build would only show as a slower CPU
+    path: where this machine could build and run it, it must have been."""
+    import platform
+    import shutil
+    from pathlib import Path
+
+    from kernels import avx512, cpu
+
+    cpuinfo = Path("/proc/cpuinfo")
+    flags = set(cpuinfo.read_text().split()) if cpuinfo.exists() else set()
+    needed = {"avx512f", "avx512dq", "avx512bw", "avx512vl", "fma", "bmi1"}
+    if platform.machine() != "x86_64" or not needed <= flags or not shutil.which("cc"):
+        pytest.skip("this machine cannot build or run the AVX-512 kernel")
+    assert avx512.UNAVAILABLE is None
+    assert cpu.native(2160, 3840) == (cpu.ENGINE != "numba")
+
+
 def test_atw_cpu_kernel_numba_pins_the_numba_engine():
     import subprocess
     import sys
 
-    code = "from kernels import cpu; print(cpu.native_delta())"
+    code = "from kernels import cpu; print(cpu.native(2160, 3840))"
     env = dict(os.environ, ATW_CPU_KERNEL="numba")
     pinned = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                             text=True, check=True)
