@@ -216,8 +216,8 @@ def _avx512_status() -> str:
     try:
         from kernels import avx512
     except ImportError as exc:
-        return f"AVX-512 delta kernel: {exc}"
-    return f"AVX-512 delta kernel: {avx512.UNAVAILABLE or 'in use'}"
+        return f"AVX-512 kernel: {exc}"
+    return f"AVX-512 kernel: {avx512.UNAVAILABLE or 'in use'}"
 
 
 def _add_bench_options(p: argparse.ArgumentParser, *, default_sizes: str) -> None:

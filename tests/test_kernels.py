@@ -281,5 +281,5 @@ def test_atw_info_reports_which_kernels_this_install_can_run():
     assert "ResWarp kernels: cpu available" in proc.stdout
     from kernels import avx512
 
-    assert f"AVX-512 delta kernel: {avx512.UNAVAILABLE or 'in use'}" in proc.stdout
+    assert f"AVX-512 kernel: {avx512.UNAVAILABLE or 'in use'}" in proc.stdout
     assert "learned bundles with --model FOLDER" in proc.stdout
