@@ -25,6 +25,9 @@ BANDS_PER_THREAD = 4
 MAX_PLANE_PIXELS = 2**31 - 1
 
 
+_FUNCTIONS = ("atw_delta_rows", "atw_paper_rows", "atw_widen_rows")
+
+
 def _load():
     """``(library, None)`` with its functions' signatures, or ``(None, why not)``."""
     try:
@@ -34,6 +37,8 @@ def _load():
     library = ctypes.CDLL(_avx512.__file__)
     if not library.atw_avx512_supported():
         return None, "this CPU has no AVX-512"
+    if not all(hasattr(library, name) for name in _FUNCTIONS):
+        return None, "built from an older kernels/avx512.c (reinstall: pip install -e .)"
     pointer, i64, f32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_float
     library.atw_delta_rows.argtypes = [
         pointer, i64, i64, i64,  # plate, planes, h, w

@@ -175,6 +175,21 @@ def test_the_avx512_kernel_is_built_and_used_where_the_cpu_and_a_compiler_allow(
     assert cpu.native(2160, 3840) == (cpu.ENGINE != "numba")
 
 
+def test_a_library_built_from_an_older_source_is_refused_with_a_reason(monkeypatch):
+    avx512 = _native_or_skip()
+
+    class OldLibrary:  # an editable install not rebuilt since its source grew a function
+        atw_delta_rows = atw_widen_rows = object()
+
+        @staticmethod
+        def atw_avx512_supported():
+            return 1
+
+    monkeypatch.setattr(avx512.ctypes, "CDLL", lambda path: OldLibrary())
+    library, why = avx512._load()
+    assert library is None and "reinstall" in why
+
+
 def test_atw_cpu_kernel_numba_pins_the_numba_engine():
     import subprocess
     import sys
