@@ -5,25 +5,25 @@ units of the inter-ocular distance (IOD, between the eye centres), linear in int
 coordinates*: ``out`` = away from the face's midline (towards the nearer cheek), ``down`` = towards
 the chin, both rotated with the face's roll. AUs add up; then a clamp keeps eyelids and lips from
 passing through each other. A dense backward field is interpolated from the moved landmarks with a
-thin-plate spline (every unmoved landmark, a ring of forehead points and the crop border pinned at
-zero), cut to the face matte, and scaled down if needed so the warp never folds (Jacobian
-determinant of ``x ↦ x + F(x)`` stays above :data:`MIN_JACOBIAN`). ``O^w`` is the warped face and
-``O^r = O^w``: a rig adds no texture (no teeth, no wrinkles — the learned generator's job).
+thin-plate spline (:mod:`.spline`; every unmoved landmark, a ring of forehead points and the crop
+border pinned at zero), cut to the face matte, and scaled down if needed so the warp never folds
+(Jacobian determinant of ``x ↦ x + F(x)`` stays above :data:`MIN_JACOBIAN`). ``O^w`` is the warped
+face and ``O^r = O^w``: a rig adds no texture (no teeth, no wrinkles — the learned generator's job).
 
 AU values are *relative* here: 0 everywhere means "leave the face as it is".
 
 The values below started from ``shared/design/au-rig.md`` and were tuned on real faces by
-re-detecting landmarks on the output (tests/test_rig_real_face.py); they are the documented table.
+re-detecting landmarks on the output (tests/test_render.py); they are the documented table.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy.interpolate import RBFInterpolator
 
 from .. import colour
 from ..conventions import AU_NAMES, MotionField
 from ..errors import NoFaceError
+from . import spline
 from .base import FaceContext, MotionResult
 
 #: AU → list of (landmark indices, out, down) at intensity 5, in IOD. Index 68/69 are virtual
@@ -105,13 +105,13 @@ class LandmarkRig:
         controls = np.concatenate((targets, forehead, border))
         # Backward map: the pixel a landmark moved *to* samples where it came *from*.
         values = np.concatenate((-moved, np.zeros((len(forehead) + len(border), 2))))
-        tps = RBFInterpolator(controls, values, kernel="thin_plate_spline", smoothing=1e-3)
+        tps = spline.fit(controls, values, smoothing=1e-3)
         # Evaluated only where the matte lets the field through (about half the crop): the
         # spline's evaluation is the rig's largest cost, and the field is cut to the matte anyway.
         inside = matte > 0
         rows, cols = np.nonzero(inside)
         field = np.zeros((n, n, 2))
-        field[inside] = tps(np.stack((cols, rows), axis=1) + 0.5)
+        field[inside] = spline.evaluate(tps, np.stack((cols, rows), axis=1) + 0.5)
         field = field.transpose(2, 0, 1) * matte[None]
         return (field * _fold_free_scale(field)).astype(np.float32)
 
