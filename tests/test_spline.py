@@ -12,7 +12,8 @@ def test_spline_equals_scipys_thin_plate_spline(smoothing, n, d):
     rng = np.random.default_rng(n + d)
     controls = rng.random((n, 2)) * 128 + 900  # pixel coordinates far from the origin
     values = rng.standard_normal((n, d)) * 3
-    points = np.concatenate((rng.random((500, 2)) * 160 + 880, controls[:5]))  # some on controls
+    # more points than one parallel block, the last block partial; some points on controls
+    points = np.concatenate((rng.random((2 * spline.BLOCK + 37, 2)) * 160 + 880, controls[:5]))
     ref = RBFInterpolator(controls, values, kernel="thin_plate_spline", smoothing=smoothing)
     got = spline.evaluate(spline.fit(controls, values, smoothing), points)
     assert got.shape == (len(points), d)
@@ -32,3 +33,11 @@ def test_without_smoothing_the_spline_interpolates_and_keeps_affine_fields():
     np.testing.assert_allclose(spline.evaluate(fitted, points),
                                points @ np.array([[0.5, -1.0], [2.0, 0.25]]) + [3.0, -4.0],
                                atol=1e-9)
+
+
+def test_the_vectorised_log_matches_libm_over_every_magnitude():
+    rng = np.random.default_rng(3)
+    x = np.concatenate((10.0 ** rng.uniform(-300, 300, 2000),
+                        [1.0, 2.0, 0.5, np.sqrt(2.0), np.nextafter(np.sqrt(2.0), 2)]))
+    got = np.array([spline._log(v) for v in x])
+    np.testing.assert_allclose(got, np.log(x), rtol=1e-13, atol=1e-15)
