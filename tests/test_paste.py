@@ -36,8 +36,11 @@ def test_paste_equals_its_definition_bit_for_bit(box):
     assert out is not plate and np.shares_memory(out, plate) is False
 
 
-@pytest.mark.parametrize("box", [CropBox(5, 7, 24), CropBox(-6, 30, 20), CropBox(50, -4, 16)])
+@pytest.mark.parametrize("box", [CropBox(5, 7, 24), CropBox(-6, 30, 20), CropBox(50, -4, 16),
+                                 CropBox(-9, -5, 90), CropBox(70, 10, 6), CropBox(3, 60, 5),
+                                 CropBox(0, 0, 1)])
 def test_crop_planes_is_the_crop_channels_first(box):
+    """Inside, across every edge, larger than the plate, wholly outside it (edges repeat)."""
     from atw_ofx.face.crop import crop, crop_planes
 
     plate = np.random.default_rng(2).random((48, 64, 4), np.float32)

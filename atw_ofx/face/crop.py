@@ -101,13 +101,11 @@ def crop(pixels: np.ndarray, box: CropBox) -> np.ndarray:
 
 
 def crop_planes(pixels: np.ndarray, box: CropBox, channels: list[int]) -> np.ndarray:
-    """``len(channels)×size×size`` C-contiguous copy of those channels under ``box`` (edges
-    repeated), the layout ResWarp takes — one strided read per plane, no interleaved copy."""
-    window = _window(pixels, box)
-    out = np.empty((len(channels), box.size, box.size), pixels.dtype)
-    for k, c in enumerate(channels):
-        out[k] = window[..., c]
-    return out
+    """``len(channels)×size×size`` C-contiguous float32 copy of those channels under ``box`` (edges
+    repeated), the layout ResWarp takes — each plate row read once (:mod:`kernels.crop`)."""
+    from kernels.crop import crop_planes as planes
+
+    return planes(np.asarray(pixels, np.float32), box.y, box.x, box.size, channels)
 
 
 def paste(plate: np.ndarray, result: np.ndarray, matte: np.ndarray, box: CropBox,
