@@ -199,8 +199,9 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
 
     def render(job: FrameJob, plate: ImagePlate):
         aus = curves.at(job.frame)
+        # The plate was read for this frame alone: paste into it, not into a copy.
         result = render_frame(plate, aus, model, face=track.placement(job.frame), options=options,
-                              frame=job.where)
+                              frame=job.where, in_place=True)
         return result.plate, provenance(model.name, options.frame_params(aus, result.face.box))
 
     def write(job: FrameJob, rendered) -> None:

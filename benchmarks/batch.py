@@ -69,7 +69,8 @@ def serial(pattern, out_pattern, frames, curves, model, options, track) -> dict:
         plate = read_image(frame_path(pattern, f), frame=f)
         t1 = time.perf_counter()
         aus = curves.at(f)
-        result = render_frame(plate, aus, model, face=track.placement(f), options=options, frame=f)
+        result = render_frame(plate, aus, model, face=track.placement(f), options=options, frame=f,
+                              in_place=True)  # as the batch renderer does
         t2 = time.perf_counter()
         write_image(frame_path(out_pattern, f), result.plate,
                     attributes=provenance(model.name, options.frame_params(aus, result.face.box)))

@@ -34,6 +34,9 @@ def test_paste_equals_its_definition_bit_for_bit(box):
     assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
     assert np.array_equal(out[..., 3], plate[..., 3])  # a channel not pasted: untouched
     assert out is not plate and np.shares_memory(out, plate) is False
+    given_up = plate.copy()
+    assert paste(given_up, result, matte, box, [2, 0, 1], in_place=True) is given_up
+    assert np.array_equal(given_up.view(np.uint32), expected.view(np.uint32))
 
 
 @pytest.mark.parametrize("box", [CropBox(5, 7, 24), CropBox(-6, 30, 20), CropBox(50, -4, 16),

@@ -95,6 +95,25 @@ def test_linear_values_survive_a_render(face_exr, tmp_path):
     assert box == result.face.box
 
 
+def test_in_place_render_pastes_into_the_plate_with_the_same_result(face_exr):
+    """``in_place`` (a batch's frames) writes the same pixels into the plate itself; a read-only
+    plate is copied instead, and the default leaves the plate as it was."""
+    plate = read_image(face_exr)
+    before = plate.pixels.copy()
+    aus = au_vector(parse_au_assignments(["AU12=4"]))
+    face = render_frame(plate, au_vector(), LandmarkRig()).face
+    copied = render_frame(plate, aus, LandmarkRig(), face=face).plate.pixels
+    assert np.array_equal(plate.pixels, before) and not np.array_equal(copied, before)
+    in_place = render_frame(plate, aus, LandmarkRig(), face=face, in_place=True).plate.pixels
+    assert np.shares_memory(in_place, plate.pixels)
+    assert np.array_equal(in_place.view(np.uint32), copied.view(np.uint32))
+    locked = plate.with_pixels(before)
+    locked.pixels.flags.writeable = False
+    out = render_frame(locked, aus, LandmarkRig(), face=face, in_place=True).plate.pixels
+    assert not np.shares_memory(out, locked.pixels)
+    assert np.array_equal(out.view(np.uint32), copied.view(np.uint32))
+
+
 def test_no_face_is_a_clear_error(tmp_path):
     noise = np.random.default_rng(1).uniform(0.2, 0.3, (200, 300, 3)).astype(np.float32)
     write_image(tmp_path / "noface.exr", ImagePlate.from_array(noise, ("R", "G", "B")))

@@ -109,21 +109,22 @@ def crop_planes(pixels: np.ndarray, box: CropBox, channels: list[int]) -> np.nda
 
 
 def paste(plate: np.ndarray, result: np.ndarray, matte: np.ndarray, box: CropBox,
-          channels: list[int]) -> np.ndarray:
-    """Blend ``result`` (``S×S×len(channels)``) into a copy of ``plate`` through ``matte`` (S×S).
+          channels: list[int], *, in_place: bool = False) -> np.ndarray:
+    """Blend ``result`` (``S×S×len(channels)``) into a copy of ``plate`` through ``matte`` (S×S),
+    or into ``plate`` itself when ``in_place`` (no plate-sized copy: for a caller that drops it).
 
     Only ``channels`` of the plate are written, only where ``matte > 0``: every other pixel and
     channel is bit-identical to the input. Where the matte is 1 the result is taken exactly;
     elsewhere ``a + m·(b − a)`` in float32 (one fused pass: :mod:`kernels.paste`).
     """
-    from kernels.paste import copy_blend
+    from kernels.paste import blend
 
     overlap = box.overlap(*plate.shape[:2])
     if overlap is None:
-        return plate.copy()
+        return plate if in_place else plate.copy()
     (py, px), (cy, cx) = overlap
-    return copy_blend(plate, result, matte, (py.start, px.start), (cy.start, cx.start),
-                      (py.stop - py.start, px.stop - px.start), channels)
+    return blend(plate, result, matte, (py.start, px.start), (cy.start, cx.start),
+                 (py.stop - py.start, px.stop - px.start), channels, in_place=in_place)
 
 
 def face_matte(landmarks: np.ndarray, resolution: int) -> np.ndarray:
