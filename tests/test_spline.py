@@ -41,3 +41,24 @@ def test_the_vectorised_log_matches_libm_over_every_magnitude():
                         [1.0, 2.0, 0.5, np.sqrt(2.0), np.nextafter(np.sqrt(2.0), 2)]))
     got = np.array([spline._log(v) for v in x])
     np.testing.assert_allclose(got, np.log(x), rtol=1e-13, atol=1e-15)
+
+
+def test_the_fit_solves_on_one_blas_thread_and_restores_the_limit(monkeypatch):
+    """OpenBLAS workers woken by a small solve busy-wait through the rest of the frame."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before, seen = blas_threads(), []
+    solve = np.linalg.solve
+
+    def watched(*args):
+        seen.append(blas_threads())
+        return solve(*args)
+
+    monkeypatch.setattr(np.linalg, "solve", watched)
+    rng = np.random.default_rng(5)
+    spline.fit(rng.random((20, 2)), rng.random((20, 2)))
+    assert before and seen == [[1] * len(before)]
+    assert blas_threads() == before

@@ -9,12 +9,14 @@ compiled loop over the points, in float64 like SciPy's.
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
+from threadpoolctl import ThreadpoolController
 
 
 class Spline(NamedTuple):
@@ -42,12 +44,28 @@ def fit(controls: np.ndarray, values: np.ndarray, smoothing: float = 0.0) -> Spl
     system[:n, :n] = _phi(r2) + smoothing * np.eye(n)
     poly = np.concatenate((np.ones((n, 1)), (controls - shift) / scale), axis=1)
     system[:n, n:], system[n:, :n] = poly, poly.T
-    solution = np.linalg.solve(system, np.concatenate((values, np.zeros((3, values.shape[1])))))
+    with one_blas_thread():
+        solution = np.linalg.solve(system, np.concatenate((values, np.zeros((3, values.shape[1])))))
     weights, scaled = solution[:n], solution[n:]
     # Back to plain coordinates: a₀ + Σ_k b_k (x_k − shift_k)/scale_k.
     slopes = scaled[1:] / scale[:, None]
     affine = np.concatenate((scaled[:1] - shift @ slopes, slopes))
     return Spline(controls, weights, affine)
+
+
+def one_blas_thread():
+    """A context in which BLAS/LAPACK (numpy's OpenBLAS) runs on the calling thread alone.
+
+    A ~130² solve gains nothing from more threads, and OpenBLAS's woken workers then busy-wait
+    for ~0.1 s — through the rest of the frame, taking cores from its parallel kernels (on 2 cores
+    the rig's field took 15 ms instead of 5). The previous limits come back on exit.
+    """
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    return ThreadpoolController()  # finds the BLAS libraries loaded now (numpy's, at least)
 
 
 def evaluate(spline: Spline, points: np.ndarray) -> np.ndarray:
