@@ -50,3 +50,25 @@ def test_crop_planes_is_the_crop_channels_first(box):
     planes = crop_planes(plate, box, [2, 0, 1])
     assert planes.flags.c_contiguous and planes.shape == (3, box.size, box.size)
     assert np.array_equal(planes, crop(plate, box)[..., [2, 0, 1]].transpose(2, 0, 1))
+
+
+@pytest.mark.parametrize("grow", [0.0, 3.0, 11.5])
+def test_a_matte_is_its_polygon_grown_by_a_disc(grow):
+    """Before feathering, a matte pixel is the share of its 4×4 sub-pixels whose centres lie
+    within ``grow`` of the (convex) polygon: the definition, by point-to-polygon distances."""
+    import cv2
+
+    from atw_ofx.face.crop import _feathered
+
+    n = 64
+    hull = cv2.convexHull(np.random.default_rng(4).uniform(16, 48, (12, 2)).astype(np.float32))
+    matte = _feathered(hull, n, grow=grow, feather=0.0)
+    centres = (np.stack(np.meshgrid(np.arange(4 * n), np.arange(4 * n)), -1) + 0.5) / 4
+    distance = np.array([cv2.pointPolygonTest(hull, (float(x), float(y)), True)
+                         for x, y in centres.reshape(-1, 2)]).reshape(4 * n, 4 * n)
+    expected = (distance >= -grow).reshape(n, 4, n, 4).mean(axis=(1, 3))
+    expected[expected < 1e-3] = 0.0  # below MATTE_FLOOR as the matte cuts it
+    # Only the sub-pixels the rasteriser rounds along an edge can disagree: at most one row of
+    # four in a pixel, and few pixels; a radius off by one pixel would differ by whole pixels.
+    assert np.abs(matte - expected).max() <= 4 / 16 + 1e-6
+    assert np.abs(matte - expected).mean() < 0.01

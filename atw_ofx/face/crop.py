@@ -152,17 +152,21 @@ def ellipse_matte(resolution: int) -> np.ndarray:
 
 
 def _feathered(polygon: np.ndarray, n: int, *, grow: float, feather: float) -> np.ndarray:
+    """The ``polygon`` (convex when ``grow`` > 0) on an ``n``² grid, grown by ``grow`` and
+    feathered by a Gaussian of ``feather`` (both in grid pixels), float32 in [0, 1]."""
+    polygon = polygon.reshape(-1, 2).astype(np.float64)
+    if grow > 0:
+        # A convex shape grown by a disc is the hull of its corners each grown by the disc (a
+        # 64-gon here: within 0.12 % of the radius) — exact and far cheaper than a distance
+        # transform or a dilation of the raster.
+        angles = np.linspace(0.0, 2 * np.pi, 64, endpoint=False)
+        disc = grow * np.stack((np.cos(angles), np.sin(angles)), axis=1)
+        polygon = cv2.convexHull((polygon[:, None] + disc[None]).reshape(-1, 2).astype(np.float32))
     # Rasterise at 4× for a smooth edge, then area-average back down.
     ss = 4
     mask = np.zeros((n * ss, n * ss), np.uint8)
     pts = np.round((polygon.reshape(-1, 2) * ss - 0.5) * 16).astype(np.int32)
     cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_8, shift=4)
-    if grow > 0:
-        # Grown by a disc: every pixel within r of the shape (a distance transform — a dilation
-        # with a 60 px elliptic kernel costs several times more).
-        r = max(1, int(round(grow * ss)))
-        distance = cv2.distanceTransform(255 - mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-        mask = np.where(distance <= r, np.uint8(255), np.uint8(0))
     m = cv2.resize(mask.astype(np.float32) / 255.0, (n, n), interpolation=cv2.INTER_AREA)
     if feather > 0:
         m = cv2.GaussianBlur(m, (0, 0), sigmaX=feather, borderType=cv2.BORDER_CONSTANT)
