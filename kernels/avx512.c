@@ -17,7 +17,7 @@
  * adds nothing (so -0.0 stays -0.0).
  *
  * Layouts: planes are C-contiguous `h×w` float32 planes `plane_size` apart; the low-resolution
- * grids arrive already up-sampled along x ("widened" to w columns, atw_widen_rows), so a row of
+ * grids arrive already up-sampled along x ("widened" to w columns, widen_rows), so a row of
  * their Up is one lerp of two widened rows, named by per-row taps (row0, row1, weight of row1).
  * The flat plane index of any pixel must fit in int32 (the caller checks: planes below 2^31
  * pixels).
@@ -139,13 +139,11 @@ AVX512 static void warp_row(const Row *r, int64_t n_planes, int64_t h, int64_t w
 
 /* Rows [first_row, stop_row) of the delta formulation, all planes:
  * out = Warp(plate, Up(flow)) + Up(delta). Row taps are int64 (numpy's). */
-AVX512 void atw_delta_rows(const float *plate, int64_t planes, int64_t h, int64_t w,
-                           const float *flow_h, int64_t flow_rows,
-                           const int64_t *fy0, const int64_t *fy1, const float *fwy,
-                           float sx, float sy,
-                           const float *delta_h, int64_t delta_rows,
-                           const int64_t *dy0, const int64_t *dy1, const float *dwy,
-                           float *out, int64_t first_row, int64_t stop_row)
+AVX512 static void delta_formulation_rows(
+    const float *plate, int64_t planes, int64_t h, int64_t w, const float *flow_h,
+    int64_t flow_rows, const int64_t *fy0, const int64_t *fy1, const float *fwy, float sx,
+    float sy, const float *delta_h, int64_t delta_rows, const int64_t *dy0, const int64_t *dy1,
+    const float *dwy, float *out, int64_t first_row, int64_t stop_row)
 {
     const int64_t plane_size = h * w, delta_plane = delta_rows * w;
     for (int64_t i = first_row; i < stop_row; i++) {
@@ -177,14 +175,12 @@ AVX512 void atw_delta_rows(const float *plate, int64_t planes, int64_t h, int64_
  * twice, `ring_n` rows apart, so any ring_n consecutive plate rows lie contiguous in the ring:
  * the warp then addresses the ring exactly as it addresses the plate, one shift apart. Returns 0,
  * or -1 when the ring cannot be allocated. */
-AVX512 int atw_paper_rows(const float *plate, int64_t planes, int64_t h, int64_t w,
-                          const float *flow_h, int64_t flow_rows,
-                          const int64_t *fy0, const int64_t *fy1, const float *fwy,
-                          float sx, float sy,
-                          const float *base_h, const float *low_h, int64_t grid_rows,
-                          const int64_t *ty0, const int64_t *ty1, const float *twy,
-                          int64_t reach_up, int64_t reach_down,
-                          float *out, int64_t first_row, int64_t stop_row)
+AVX512 static int paper_formulation_rows(
+    const float *plate, int64_t planes, int64_t h, int64_t w, const float *flow_h,
+    int64_t flow_rows, const int64_t *fy0, const int64_t *fy1, const float *fwy, float sx,
+    float sy, const float *base_h, const float *low_h, int64_t grid_rows, const int64_t *ty0,
+    const int64_t *ty1, const float *twy, int64_t reach_up, int64_t reach_down, float *out,
+    int64_t first_row, int64_t stop_row)
 {
     const int64_t plane_size = h * w, grid_plane = grid_rows * w;
     const int64_t ring_n = reach_up + reach_down + 2, ring_plane = 2 * ring_n * w;
@@ -239,8 +235,7 @@ AVX512 int atw_paper_rows(const float *plate, int64_t planes, int64_t h, int64_t
 
 /* Rows [first_row, stop_row) of `planes` low-resolution `lo_h×lo_w` planes up-sampled along x
  * to `width` columns: out[c, y, j] = lerp(lo[c, y, x0[j]], lo[c, y, x1[j]], wx[j]) (kernels/cpu.py
- * _widen, the same FMA). Here so that one call runs no Numba: its idle worker threads spin for a
- * while after each parallel region and would take the cores from these bands. */
+ * _widen, the same FMA), here so that one ResWarp call is one library's work. */
 AVX512 static inline __m512i load_taps(const int64_t *taps, __mmask16 m)
 {
     __m256i low = _mm512_cvtepi64_epi32(_mm512_maskz_loadu_epi64((__mmask8)m, taps));
@@ -248,7 +243,7 @@ AVX512 static inline __m512i load_taps(const int64_t *taps, __mmask16 m)
     return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
 }
 
-AVX512 void atw_widen_rows(const float *lo, int64_t planes, int64_t lo_h, int64_t lo_w,
+AVX512 static void widen_rows(const float *lo, int64_t planes, int64_t lo_h, int64_t lo_w,
                            const int64_t *x0, const int64_t *x1, const float *wx, int64_t width,
                            float *out, int64_t first_row, int64_t stop_row)
 {
@@ -280,6 +275,51 @@ AVX512 void atw_widen_rows(const float *lo, int64_t planes, int64_t lo_h, int64_
     }
 }
 
+/* The entry points: bands of rows [bounds[b], bounds[b + 1]) on `threads` OpenMP threads.
+ * Built with -fopenmp, the library binds to the OpenMP runtime already loaded — torch's, which
+ * Numba's kernels share too (kernels/avx512.py loads torch first) — so the workers still
+ * spinning after the frame's previous parallel region take these bands at once, instead of
+ * holding a core against a second pool of threads (in a 4K frame: 6 → 3 ms). */
+void atw_delta_bands(const float *plate, int64_t planes, int64_t h, int64_t w,
+                     const float *flow_h, int64_t flow_rows,
+                     const int64_t *fy0, const int64_t *fy1, const float *fwy, float sx, float sy,
+                     const float *delta_h, int64_t delta_rows,
+                     const int64_t *dy0, const int64_t *dy1, const float *dwy,
+                     float *out, const int64_t *bounds, int64_t bands, int64_t threads)
+{
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int64_t b = 0; b < bands; b++)
+        delta_formulation_rows(plate, planes, h, w, flow_h, flow_rows, fy0, fy1, fwy, sx, sy,
+                               delta_h, delta_rows, dy0, dy1, dwy, out, bounds[b], bounds[b + 1]);
+}
+
+/* Returns -1 when a band had no memory for its ring (the other bands still ran), else 0. */
+int atw_paper_bands(const float *plate, int64_t planes, int64_t h, int64_t w,
+                    const float *flow_h, int64_t flow_rows,
+                    const int64_t *fy0, const int64_t *fy1, const float *fwy, float sx, float sy,
+                    const float *base_h, const float *low_h, int64_t grid_rows,
+                    const int64_t *ty0, const int64_t *ty1, const float *twy,
+                    int64_t reach_up, int64_t reach_down,
+                    float *out, const int64_t *bounds, int64_t bands, int64_t threads)
+{
+    int failed = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(|:failed)
+    for (int64_t b = 0; b < bands; b++)
+        failed |= paper_formulation_rows(plate, planes, h, w, flow_h, flow_rows, fy0, fy1, fwy,
+                                         sx, sy, base_h, low_h, grid_rows, ty0, ty1, twy,
+                                         reach_up, reach_down, out, bounds[b], bounds[b + 1]) != 0;
+    return failed ? -1 : 0;
+}
+
+void atw_widen_bands(const float *lo, int64_t planes, int64_t lo_h, int64_t lo_w,
+                     const int64_t *x0, const int64_t *x1, const float *wx, int64_t width,
+                     float *out, const int64_t *bounds, int64_t bands, int64_t threads)
+{
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int64_t b = 0; b < bands; b++)
+        widen_rows(lo, planes, lo_h, lo_w, x0, x1, wx, width, out, bounds[b], bounds[b + 1]);
+}
+
 int atw_avx512_supported(void)
 {
     __builtin_cpu_init();
@@ -290,13 +330,13 @@ int atw_avx512_supported(void)
 
 #else  /* not x86-64, or a compiler without GCC's target attributes: never chosen */
 int atw_avx512_supported(void) { return 0; }
-void atw_delta_rows(void) {}
-int atw_paper_rows(void) { return -1; }
-void atw_widen_rows(void) {}
+void atw_delta_bands(void) {}
+int atw_paper_bands(void) { return -1; }
+void atw_widen_bands(void) {}
 #endif
 
 /* A Python module only so that setuptools builds and installs the library; the functions are
- * called through ctypes (kernels/avx512.py), which releases the GIL for each band of rows. */
+ * called through ctypes (kernels/avx512.py), which releases the GIL for the call. */
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, .m_name = "_avx512", .m_size = -1};
 
 PyMODINIT_FUNC PyInit__avx512(void) { return PyModule_Create(&module); }

@@ -1,17 +1,17 @@
-"""The AVX-512 ResWarp rows (``kernels/avx512.c``), called through ctypes in bands.
+"""The AVX-512 ResWarp rows (``kernels/avx512.c``), called through ctypes.
 
 The library is built at install time as the extension ``kernels._avx512`` (``setup.py``, an
-optional build: without a C compiler the install goes on). It is used only where it loaded and
-the CPU has AVX-512; :data:`UNAVAILABLE` says why not otherwise, and ``kernels.cpu`` then runs
-its Numba kernels, which compute the same bits.
+optional build: without a C compiler with OpenMP the install goes on). It is used only where it
+loaded and the CPU has AVX-512; :data:`UNAVAILABLE` says why not otherwise, and ``kernels.cpu``
+then runs its Numba kernels, which compute the same bits.
 
-ctypes releases the GIL for each call, so bands of rows on a thread pool run in parallel.
+Each call runs its bands of rows on OpenMP threads inside the library (ctypes releases the GIL).
+torch is loaded first so that the library binds to torch's OpenMP runtime — the one Numba's
+kernels use too — and the frame's stages share one pool of threads.
 """
 from __future__ import annotations
 
 import ctypes
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 
 import numpy as np
 
@@ -25,42 +25,43 @@ BANDS_PER_THREAD = 4
 MAX_PLANE_PIXELS = 2**31 - 1
 
 
-_FUNCTIONS = ("atw_delta_rows", "atw_paper_rows", "atw_widen_rows")
+_FUNCTIONS = ("atw_delta_bands", "atw_paper_bands", "atw_widen_bands")
 
 
 def _load():
     """``(library, None)`` with its functions' signatures, or ``(None, why not)``."""
+    import torch  # noqa: F401  (its OpenMP runtime first: see the module docstring)
+
     try:
         from kernels import _avx512
     except ImportError:
-        return None, "not built (no C compiler at install time)"
+        return None, "not built (no C compiler with OpenMP at install time)"
     library = ctypes.CDLL(_avx512.__file__)
     if not library.atw_avx512_supported():
         return None, "this CPU has no AVX-512"
     if not all(hasattr(library, name) for name in _FUNCTIONS):
         return None, "built from an older kernels/avx512.c (reinstall: pip install -e .)"
     pointer, i64, f32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_float
-    library.atw_delta_rows.argtypes = [
+    bands = [pointer, i64, i64]  # row bounds (int64, bands + 1), bands, threads
+    library.atw_delta_bands.argtypes = [
         pointer, i64, i64, i64,  # plate, planes, h, w
         pointer, i64, pointer, pointer, pointer, f32, f32,  # x-widened field, its row taps, scale
         pointer, i64, pointer, pointer, pointer,  # x-widened refinement change, its row taps
-        pointer, i64, i64]  # out, first and stop row
-    library.atw_paper_rows.argtypes = [
+        pointer, *bands]  # out
+    library.atw_paper_bands.argtypes = [
         pointer, i64, i64, i64,  # plate, planes, h, w
         pointer, i64, pointer, pointer, pointer, f32, f32,  # x-widened field, its row taps, scale
         pointer, pointer, i64, pointer, pointer, pointer,  # x-widened base and low, row taps
         i64, i64,  # the rows a tap can reach above and below
-        pointer, i64, i64]  # out, first and stop row
-    library.atw_widen_rows.argtypes = [pointer, i64, i64, i64, pointer, pointer, pointer, i64,
-                                       pointer, i64, i64]
-    for function in (library.atw_delta_rows, library.atw_widen_rows):
-        function.restype = None
-    library.atw_paper_rows.restype = ctypes.c_int
+        pointer, *bands]  # out
+    library.atw_widen_bands.argtypes = [pointer, i64, i64, i64, pointer, pointer, pointer, i64,
+                                        pointer, *bands]
+    library.atw_delta_bands.restype = library.atw_widen_bands.restype = None
+    library.atw_paper_bands.restype = ctypes.c_int
     return library, None
 
 
 _library, UNAVAILABLE = _load()
-_pools: dict[int, ThreadPoolExecutor] = {}
 
 Taps = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -86,13 +87,8 @@ def warp_delta(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Ta
     if delta_lo is not None:
         delta_args = (call.widened[1], delta_lo.shape[1], *map(call.address, delta_taps[1]))
     c, h, w = plate.shape
-
-    def rows(first: int, stop: int) -> None:
-        _library.atw_delta_rows(call.plate, c, h, w, *call.field, *delta_args, call.out, first,
-                                stop)
-
-    _in_bands([(rows, first, stop) for first, stop in _split(h, threads * BANDS_PER_THREAD)],
-              threads)
+    _library.atw_delta_bands(call.plate, c, h, w, *call.field, *delta_args, call.out,
+                             *call.bands(h, threads * BANDS_PER_THREAD))
 
 
 def warp_paper(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Taps],
@@ -109,14 +105,10 @@ def warp_paper(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Ta
                  grids=((base, grid_taps[0]), (low, grid_taps[0])))
     grid_args = (*call.widened[1:], base.shape[1], *map(call.address, grid_taps[1]), *reach)
     c, h, w = plate.shape
-
-    def rows(first: int, stop: int) -> None:
-        if _library.atw_paper_rows(call.plate, c, h, w, *call.field, *grid_args, call.out,
-                                   first, stop):
-            raise MemoryError(f"no memory for the residual ring of {sum(reach) + 2} rows")
-
     # One band per thread: each band fills its ring once plus a halo of the reach.
-    _in_bands([(rows, first, stop) for first, stop in _split(h, threads)], threads)
+    if _library.atw_paper_bands(call.plate, c, h, w, *call.field, *grid_args, call.out,
+                                *call.bands(h, threads)):
+        raise MemoryError(f"no memory for the residual ring of {sum(reach) + 2} rows")
 
 
 class _Call:
@@ -127,6 +119,7 @@ class _Call:
     def __init__(self, plate, flow_lo, flow_taps, sx, sy, out, threads, grids):
         if _library is None:
             raise RuntimeError(f"the AVX-512 kernel is unavailable: {UNAVAILABLE}")
+        self.threads = threads
         arrays = (plate, flow_lo, out) + tuple(grid for grid, _ in grids)
         if any(a.dtype != np.float32 or not a.flags.c_contiguous for a in arrays):
             raise ValueError("the AVX-512 kernel takes C-contiguous float32 arrays")
@@ -135,34 +128,22 @@ class _Call:
             raise ValueError(f"a {w}x{h} plane is beyond the AVX-512 kernel's int32 indices")
         self._keep: list[np.ndarray] = []
         self.plate, self.out = self.address(plate), self.address(out)
-        bands, self.widened = [], []
+        self.widened = []
         for grid, x_taps in ((flow_lo, flow_taps[0]),) + tuple(grids):
             planes, lo_h, lo_w = grid.shape
             widened = empty((planes, lo_h, w))  # half the plate for multiscale's refinement
-            args = (self.address(grid), planes, lo_h, lo_w, *map(self.address, x_taps), w,
-                    self.address(widened))
-            self.widened.append(args[-1])
-            bands += [(partial(_library.atw_widen_rows, *args), first, stop)
-                      for first, stop in _split(lo_h, threads)]
-        _in_bands(bands, threads)
+            self.widened.append(self.address(widened))
+            _library.atw_widen_bands(self.address(grid), planes, lo_h, lo_w,
+                                     *map(self.address, x_taps), w, self.widened[-1],
+                                     *self.bands(lo_h, threads))
         self.field = (self.widened[0], flow_lo.shape[1], *map(self.address, flow_taps[1]), sx, sy)
 
     def address(self, array: np.ndarray) -> int:
         self._keep.append(np.ascontiguousarray(array))
         return self._keep[-1].ctypes.data
 
-
-def _split(n: int, parts: int) -> list[tuple[int, int]]:
-    parts = max(1, min(n, parts))
-    return [(k * n // parts, (k + 1) * n // parts) for k in range(parts)]
-
-
-def _in_bands(bands, threads: int) -> None:
-    """Run ``call(first, stop)`` for each band, on ``threads`` threads."""
-    if threads <= 1:
-        for call, first, stop in bands:
-            call(first, stop)
-        return
-    pool = _pools.get(threads) or _pools.setdefault(threads, ThreadPoolExecutor(threads))
-    for done in [pool.submit(*band) for band in bands]:
-        done.result()  # re-raises a band's exception
+    def bands(self, n: int, parts: int) -> tuple[int, int, int]:
+        """``(bounds, bands, threads)`` for ``n`` rows cut into ``parts`` (at most ``n``) bands."""
+        parts = max(1, min(n, parts))
+        bounds = np.array([k * n // parts for k in range(parts + 1)], np.int64)
+        return self.address(bounds), parts, self.threads
