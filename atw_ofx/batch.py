@@ -34,7 +34,7 @@ from .aus import AUCurves
 from .errors import ATWError, InputError, OutputError
 from .face import CropBox
 from .face.track import FaceTrack, OneEuro, track_faces
-from .imageio import ImagePlate, provenance, read_image, write_image
+from .imageio import ImagePlate, compression_error, provenance, read_image, write_image
 from .models import MotionModel
 from .render import RenderOptions, render_frame
 from .sequence import check_frames_exist, frame_path, frames_on_disk, is_sequence
@@ -53,6 +53,7 @@ class BatchOptions:
     workers: int = 1  # frames rendered at once
     prefetch: int = 2  # frames decoded ahead of the renderers
     pixel_type: str | None = None  # EXR output "half" / "float"; None keeps the input's
+    compression: str | None = None  # EXR output compression ("piz", "zip:1", …); None: the input's
     progress: bool = True
     face_box: CropBox | None = None  # a fixed crop; None: follow the detected face
     face_boxes: dict[int, CropBox] | None = None  # a crop per frame (a host's tracker)
@@ -64,6 +65,9 @@ class BatchOptions:
             raise ATWError(f"--on-error {self.on_error!r}: expected one of {', '.join(ON_ERROR)}")
         if self.workers < 1:
             raise ATWError(f"--workers {self.workers}: expected 1 or more")
+        why = self.compression and compression_error(self.compression)
+        if why:
+            raise ATWError(f"--compression {self.compression!r}: {why}")
 
 
 @dataclass(frozen=True)
@@ -207,7 +211,7 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
     def write(job: FrameJob, rendered) -> None:
         plate, attributes = rendered
         write_image(job.output, plate, attributes=attributes, pixel_type=batch.pixel_type,
-                    frame=job.where)
+                    compression=batch.compression, frame=job.where)
 
     bar = _progress_bar(batch, len(pending) if isinstance(pending, list) else None)
     with _torch_threads_shared_by(batch.workers):

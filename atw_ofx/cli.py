@@ -93,7 +93,8 @@ def _batch_options(args):
     return BatchOptions(
         frames=_frames(args), skip_existing=getattr(args, "skip_existing", False),
         on_error=getattr(args, "on_error", "stop"), workers=getattr(args, "workers", 1),
-        pixel_type=getattr(args, "pixel_type", None), progress=not getattr(args, "quiet", False),
+        pixel_type=getattr(args, "pixel_type", None),
+        compression=getattr(args, "compression", None), progress=not getattr(args, "quiet", False),
         face_box=CropBox.parse(args.face_box) if args.face_box else None,
         face_boxes=load_face_boxes(args.face_boxes) if getattr(args, "face_boxes", None) else None,
         track=FaceTrack.load(args.track) if getattr(args, "track", None) else None)
@@ -432,6 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_frame_options(render)
     render.add_argument("--pixel-type", choices=("half", "float"), default=None,
                         help="EXR pixel type of the output (default: as the input)")
+    render.add_argument("--compression", metavar="NAME", default=None,
+                        help="EXR compression of the output: none, rle, zips, zip, piz (lossless), "
+                             "pxr24, b44, b44a, dwaa, dwab; zip:1-9 sets zlib's level, dwaa:N "
+                             "the DWA quality (default: as the input)")
     render.add_argument("--skip-existing", action="store_true",
                         help="leave outputs that already exist (resume an interrupted render)")
     render.add_argument("--on-error", choices=("stop", "skip"), default="stop",

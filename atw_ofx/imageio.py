@@ -27,6 +27,10 @@ LINEAR_EXTENSIONS = {".exr", ".hdr", ".sxr", ".mxr"}
 MAIN_COLOUR = ("R", "G", "B")
 #: Integer depth written for display-referred formats (8 bits unless the format holds more).
 DISPLAY_BIT_DEPTH = {".tif": "uint16", ".tiff": "uint16", ".dpx": "uint16", ".png": "uint16"}
+#: OpenEXR compressions an output may be given (else it keeps its input's). Lossless: none, rle,
+#: zips, zip, piz; lossy: pxr24 (float → 24 bits), b44/b44a (half), dwaa/dwab. zip and zips take
+#: a zlib level (``zip:1`` … ``zip:9``), dwaa and dwab a quality (``dwaa:45``, OpenEXR's default).
+EXR_COMPRESSIONS = ("none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab")
 
 
 @dataclass
@@ -171,13 +175,32 @@ def remove_stale_temporaries(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
+def compression_error(text: str) -> str | None:
+    """Why ``text`` is not an EXR compression for :func:`write_image`, or None when it is."""
+    name, _, level = text.partition(":")
+    if name not in EXR_COMPRESSIONS:
+        return f"expected one of {', '.join(EXR_COMPRESSIONS)}"
+    if not level:
+        return None
+    if name in ("zip", "zips"):
+        return None if level.isdigit() and 1 <= int(level) <= 9 else "a zip level is 1 to 9"
+    if name in ("dwaa", "dwab"):
+        try:
+            return None if float(level) > 0 else "a DWA quality is above 0"
+        except ValueError:
+            return "a DWA quality is a number (45 by default)"
+    return f"{name} takes no level"
+
+
 def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict | None = None,
-                pixel_type: str | None = None, frame: int | None = None) -> None:
+                pixel_type: str | None = None, compression: str | None = None,
+                frame: int | None = None) -> None:
     """Write ``plate`` to ``path`` atomically (temp name in the same folder, then rename).
 
-    EXR keeps the plate's spec (windows, per-channel half/float, metadata, further parts); other
-    formats get the main colour (and alpha) converted to the file's display encoding.
-    ``pixel_type`` ("half"/"float") overrides the EXR channel formats. A failed write (full disk,
+    EXR keeps the plate's spec (windows, per-channel half/float, compression, metadata, further
+    parts); other formats get the main colour (and alpha) converted to the file's display
+    encoding. ``pixel_type`` ("half"/"float") overrides the EXR channel formats, ``compression``
+    (one of :data:`EXR_COMPRESSIONS`, with its level) the EXR compression. A failed write (full disk,
     no permission) raises :class:`OutputError` naming ``path`` and ``frame`` and leaves nothing
     behind: neither a partial file under ``path`` nor the temporary.
     """
@@ -188,7 +211,7 @@ def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict 
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror or exc}", path=path, frame=frame) from None
     tmp = temporary_name(path)
-    specs, parts = _file_parts(plate, path, attributes, pixel_type)
+    specs, parts = _file_parts(plate, path, attributes, pixel_type, compression)
     out = oiio.ImageOutput.create(str(tmp))
     if out is None:
         raise OutputError(f"cannot write this format: {oiio.geterror()}", path=path, frame=frame)
@@ -212,7 +235,8 @@ def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict 
         raise
 
 
-def _file_parts(plate: ImagePlate, path: Path, attributes: dict | None, pixel_type: str | None):
+def _file_parts(plate: ImagePlate, path: Path, attributes: dict | None, pixel_type: str | None,
+                compression: str | None):
     """The ``ImageSpec`` and pixels of each part (subimage) the file at ``path`` will hold."""
     if path.suffix.lower() in LINEAR_EXTENSIONS:
         parts = [(plate.spec, plate.pixels)] + list(plate.other_parts)
@@ -221,6 +245,8 @@ def _file_parts(plate: ImagePlate, path: Path, attributes: dict | None, pixel_ty
             spec = oiio.ImageSpec(spec)
             if pixel_type:
                 spec.set_format(oiio.TypeDesc(pixel_type))
+            if compression:
+                spec.attribute("compression", compression)
             if not spec.getattribute("DateTime"):
                 # OIIO stamps the write time when none is set; an empty one keeps reruns
                 # byte-identical (an input's own DateTime is kept as it was).

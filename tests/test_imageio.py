@@ -123,3 +123,29 @@ def test_write_is_atomic_on_failure(tmp_path):
     with pytest.raises(Exception):
         write_image(tmp_path / "out.unknownformat", bad)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("compression", ["piz", "zips", "zip:1", "rle", "none", "dwaa:80"])
+def test_an_exr_output_takes_the_compression_asked_for(tmp_path, rng, compression):
+    """The input's compression by default; ``compression`` overrides it on every part, and the
+    lossless ones give back the same bits (dwaa only the float channel, which it keeps)."""
+    src = tmp_path / "in.exr"
+    pixels = write_multilayer_exr(src, rng)
+    plate = read_image(src)
+    write_image(tmp_path / "kept.exr", plate)
+    assert read_image(tmp_path / "kept.exr").spec.getattribute("compression") == \
+        plate.spec.getattribute("compression")
+    write_image(tmp_path / "out.exr", plate, compression=compression)
+    back = read_image(tmp_path / "out.exr")
+    assert back.spec.getattribute("compression") == compression.split(":")[0]
+    if not compression.startswith("dwa"):
+        assert_bit_equal(by_name(back), pixels)
+
+
+@pytest.mark.parametrize("text, ok", [("piz", True), ("zip:9", True), ("dwab:200", True),
+                                      ("zip:0", False), ("zip:x", False), ("piz:3", False),
+                                      ("dwaa:-1", False), ("jpeg", False), ("ZIP", False)])
+def test_compression_names_are_checked(text, ok):
+    from atw_ofx.imageio import compression_error
+
+    assert (compression_error(text) is None) == ok

@@ -44,6 +44,25 @@ def test_identity_cli_is_bit_exact_with_extra_layers(tmp_path, rng):
     assert_bit_equal(by_name(read_image(tmp_path / "out.exr")), pixels)
 
 
+def test_cli_compression_sets_the_outputs_and_refuses_unknown_names(tmp_path, rng):
+    """``--compression piz`` writes piz (lossless: the same bits); a bad name is one line, exit 2
+    or 1, and no output."""
+    src = tmp_path / "plate.exr"
+    pixels = write_multilayer_exr(src, rng)
+    out = tmp_path / "out.exr"
+    result = run_atw("render", str(src), "-o", str(out), "--face-box", "4,4,32",
+                     "--compression", "piz", "-q")
+    assert result.returncode == 0, result.stderr
+    back = read_image(out)
+    assert back.spec.getattribute("compression") == "piz"
+    assert_bit_equal(by_name(back), pixels)
+    bad = run_atw("render", str(src), "-o", str(tmp_path / "bad.exr"), "--face-box", "4,4,32",
+                  "--compression", "zip:12", "-q")
+    assert bad.returncode != 0 and not (tmp_path / "bad.exr").exists()
+    assert "--compression 'zip:12': a zip level is 1 to 9" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("face_id", ["2", "5"])
 def test_smile_moves_mouth_corners_up_and_out(face_id, shared_data, tmp_path):
     """AU12 = 4 on a real 1024 px face: re-detected mouth corners go up and outward; every pixel
