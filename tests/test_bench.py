@@ -118,3 +118,7 @@ def test_bench_render_times_a_whole_frame_with_and_without_the_kernel(tmp_path):
     assert [r["impl"] for r in records] == ["memcpy_bound", "render_ref", "render_fused"]
     assert all(RECORD_KEYS <= r.keys() and r["ms_per_frame"] > 0 for r in records)
     assert "faster than render_ref" in proc.stdout
+    stages = ["crop", "model_input", "matte", "model", "matte_up", "reswarp", "paste", "aovs"]
+    for r in records[1:]:  # where each frame's time went, stage by stage
+        assert list(r["stages_ms"]) == stages and all(ms >= 0 for ms in r["stages_ms"].values())
+    assert "stages_ms" not in records[0]

@@ -133,6 +133,24 @@ def test_in_place_render_pastes_into_the_plate_with_the_same_result(face_exr):
     assert np.array_equal(out.view(np.uint32), copied.view(np.uint32))
 
 
+def test_a_stage_clock_times_each_stage_of_a_frame(face_exr):
+    """Every stage in the frame's order when the face moves; none of the warp's when it does not
+    (the identity path skips ResWarp and the paste)."""
+    from atw_ofx.render import StageClock
+
+    plate = read_image(face_exr)
+    face = render_frame(plate, au_vector(), LandmarkRig()).face
+    clock = StageClock()
+    render_frame(plate, au_vector(parse_au_assignments(["AU12=4"])), LandmarkRig(), face=face,
+                 stages=clock)
+    assert list(clock.ms) == ["crop", "model_input", "matte", "model", "matte_up", "reswarp",
+                              "paste", "aovs"]
+    assert all(ms >= 0 for ms in clock.ms.values()) and clock.ms["reswarp"] > 0
+    still = StageClock()
+    render_frame(plate, au_vector(), LandmarkRig(), face=face, stages=still)
+    assert "reswarp" not in still.ms and "paste" not in still.ms and "aovs" in still.ms
+
+
 def test_no_face_is_a_clear_error(tmp_path):
     noise = np.random.default_rng(1).uniform(0.2, 0.3, (200, 300, 3)).astype(np.float32)
     write_image(tmp_path / "noface.exr", ImagePlate.from_array(noise, ("R", "G", "B")))

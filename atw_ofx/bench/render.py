@@ -6,6 +6,9 @@ one detection on the portrait, scaled (as ``atw track`` would give it), so the t
 per-frame cost a farm node pays. Implementations: ``render_ref`` (pure-torch ResWarp) and
 ``render_fused`` (``--reswarp-impl auto``: the fused kernel for the device), with the plate's
 copy bound for scale. ``peak_mb`` is the memory one frame needs beyond its loaded plate.
+``stages_ms`` is where a frame's time goes (:class:`~atw_ofx.render.StageClock`, the median of
+each stage over :data:`STAGE_FRAMES` further frames, timed apart so the clock's device
+synchronisations stay out of ``ms_per_frame``).
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ IMPLS = {"memcpy_bound": None, "render_ref": "ref", "render_fused": "auto"}
 DEFAULT_SIZES = "1920x1080,3840x2160,7680x4320"
 #: The face crop's side as a fraction of the frame height (a close-up).
 FACE_FRACTION = 0.5
+#: Frames rendered with a stage clock after the timing.
+STAGE_FRAMES = 15
 
 
 def close_up(hw: tuple[int, int]):
@@ -48,7 +53,7 @@ def close_up(hw: tuple[int, int]):
     return plate, FacePlacement(CropBox.from_landmarks(landmarks), landmarks)
 
 
-def _setup(hw, impl, device):
+def _setup(hw, impl, device, stages=None):
     import torch
 
     from ..aus import ramp
@@ -67,7 +72,7 @@ def _setup(hw, impl, device):
     # In place, as a batch renders a frame it read (repeated pastes change the plate's face a
     # little more each time; the work per frame stays the same).
     return lambda: render_frame(plate, aus, model, face=face, options=options, frame=1,
-                                in_place=True)
+                                in_place=True, stages=stages() if stages else None)
 
 
 def measure_impl(hw, impl, device, threads, min_seconds):
@@ -85,10 +90,30 @@ def measure_impl(hw, impl, device, threads, min_seconds):
     # Peak: what one frame needs beyond the plate already in memory (a loaded frame).
     m = measure_here(lambda: _setup(hw, impl, device), device, min_seconds=min_seconds,
                      include_setup=False)
-    return {"size": size_text(hw), "impl": impl, "device": device_name(device),
-            "threads": threads, "ms_per_frame": round(m.ms_per_frame, 2),
-            "ms_min": round(m.ms_min, 2), "reps": m.reps, "peak_mb": round(m.peak_mb, 1),
-            "face_px": int(round(FACE_FRACTION * hw[0]))}
+    record = {"size": size_text(hw), "impl": impl, "device": device_name(device),
+              "threads": threads, "ms_per_frame": round(m.ms_per_frame, 2),
+              "ms_min": round(m.ms_min, 2), "reps": m.reps, "peak_mb": round(m.peak_mb, 1),
+              "face_px": int(round(FACE_FRACTION * hw[0]))}
+    if impl != "memcpy_bound":
+        record["stages_ms"] = _stage_medians(hw, impl, device)
+    return record
+
+
+def _stage_medians(hw, impl, device) -> dict[str, float]:
+    """The median time of each stage of a frame, over :data:`STAGE_FRAMES` frames."""
+    from ..render import StageClock
+
+    clocks: list[StageClock] = []
+
+    def new_clock() -> StageClock:
+        clocks.append(StageClock())
+        return clocks[-1]
+
+    run = _setup(hw, impl, device, stages=new_clock)
+    for _ in range(STAGE_FRAMES):
+        run()
+    return {stage: round(float(np.median([c.ms[stage] for c in clocks])), 2)
+            for stage in clocks[0].ms}
 
 
 def bench_render(sizes, *, device="cpu", threads=None, min_seconds=2.0,
@@ -112,4 +137,7 @@ def summary(records: list[dict]) -> str:
                         "faster than render_ref"
             lines.append(f"  {impl:<13} {r['ms_per_frame']:9.1f} ms  peak {r['peak_mb']:8.1f} MB"
                          + extra)
+            if r.get("stages_ms"):
+                lines.append("      " + ", ".join(f"{stage} {ms:.1f}"
+                                                  for stage, ms in r["stages_ms"].items()))
     return "\n".join(lines)
