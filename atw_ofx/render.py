@@ -27,7 +27,7 @@ from .conventions import MotionField
 from .errors import ATWError, NoFaceError
 from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellipse_matte,
                    face_matte, paste)
-from .face.detect import detect_faces
+from .face.detect import DEFAULT_BACKEND, detect_faces
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
 from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, IMPLS, down, reswarp, up
@@ -46,7 +46,7 @@ class RenderOptions:
     au_mode: str = "relative"  # AUs are edits ("relative") or a target expression ("absolute")
     aovs: tuple[str, ...] = ()  # any of AOVS
     face_index: int = 0  # which detected face, largest first
-    face_backend: str = "dlib"  # landmark backend (atw_ofx.face.detect.BACKENDS)
+    face_backend: str = DEFAULT_BACKEND  # landmark backend (atw_ofx.face.detect.BACKENDS)
     colourspace: str | None = None  # plate colour space; None = by file type
     device: str = "cpu"  # torch device for ResWarp
 

@@ -10,6 +10,7 @@ import pytest
 from atw_ofx import colour
 from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.face.detect import detect_face
+from atw_ofx.face.layout import ibug68
 from atw_ofx.imageio import ImagePlate, read_image, write_image
 from atw_ofx.models import LandmarkRig
 from atw_ofx.render import RenderOptions, render_frame
@@ -73,8 +74,8 @@ def test_smile_moves_mouth_corners_up_and_out(face_id, shared_data, tmp_path):
     result = render_frame(plate, au_vector(parse_au_assignments(["AU12=4"])), LandmarkRig(),
                           options=RenderOptions(aovs=("matte", "motion")))
     out = result.plate
-    before = result.face.landmarks
-    after = detect_face(out.rgb(), out.colourspace).landmarks
+    before = ibug68(result.face.landmarks)
+    after = ibug68(detect_face(out.rgb(), out.colourspace).landmarks)
     iod = np.linalg.norm(before[36:42].mean(0) - before[42:48].mean(0))
     for corner, outward in ((48, -1.0), (54, 1.0)):
         up = (before[corner, 1] - after[corner, 1]) / iod

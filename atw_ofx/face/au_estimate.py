@@ -20,6 +20,7 @@ from importlib import resources
 import numpy as np
 
 from ..conventions import AU_NAMES, AU_RANGE
+from .layout import ibug68
 
 #: Measure name → what it is (all in IOD units, y up = positive "raise").
 FEATURES = {
@@ -45,7 +46,9 @@ def _shipped_calibration() -> dict:
 
 
 def face_frame(landmarks: np.ndarray) -> np.ndarray:
-    """68×2 landmarks in the face's frame: eye midpoint at 0, x along the eyes, y **up**, IOD 1."""
+    """68×2 landmarks (the iBUG view of 68 or 478) in the face's frame: eye midpoint at 0, x along
+    the eyes, y **up**, IOD 1."""
+    landmarks = ibug68(landmarks)
     eye_r, eye_l = landmarks[36:42].mean(0), landmarks[42:48].mean(0)
     axis = eye_l - eye_r
     iod = float(np.linalg.norm(axis)) or 1.0
@@ -132,10 +135,10 @@ class AUEstimator:
                 "neutral": np.round(self.neutral, 6).tolist(), "report": self.report}
 
     def estimate(self, landmarks: np.ndarray, neutral: np.ndarray | None = None) -> np.ndarray:
-        """``N×17`` (or 17) AU intensities for ``N×68×2`` (or 68×2) landmarks."""
+        """``N×17`` (or 17) AU intensities for ``N×P×2`` (or P×2) landmarks, P = 68 or 478."""
         single = np.ndim(landmarks) == 2
-        feats = np.atleast_2d(np.stack([measures(lm) for lm in np.reshape(landmarks,
-                                                                         (-1, 68, 2))]))
+        frames = np.reshape(landmarks, (-1, *np.shape(landmarks)[-2:]))
+        feats = np.atleast_2d(np.stack([measures(lm) for lm in frames]))
         base = self.neutral if neutral is None else neutral
         aus = np.clip(self.bias + (feats - base) @ self.weights.T, *AU_RANGE).astype(np.float32)
         return aus[0] if single else aus

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from ..errors import ATWError
+from .layout import ibug68
 
 #: The matte is cut to exactly 0 below this, so pixels outside it stay bit-identical.
 MATTE_FLOOR = 1.0 / 1024.0
@@ -42,11 +43,12 @@ class CropBox:
 
     @classmethod
     def from_landmarks(cls, landmarks: np.ndarray) -> "CropBox":
-        """The loose head-shot crop the paper trains on, from 68 landmarks.
+        """The loose head-shot crop the paper trains on, from 68 or 478 landmarks.
 
         FFHQ's alignment rule: centre = eye midpoint + 0.1 · (eye midpoint → mouth midpoint);
         side = 2 · max(2.0 · eye-to-eye, 1.8 · eye-to-mouth).
         """
+        landmarks = ibug68(landmarks)
         eye_r = landmarks[36:42].mean(0)
         eye_l = landmarks[42:48].mean(0)
         mouth = (landmarks[48] + landmarks[54]) / 2
@@ -128,12 +130,13 @@ def paste(plate: np.ndarray, result: np.ndarray, matte: np.ndarray, box: CropBox
 
 
 def face_matte(landmarks: np.ndarray, resolution: int) -> np.ndarray:
-    """Soft matte of the face on a ``resolution``² grid, from landmarks on that grid.
+    """Soft matte of the face on a ``resolution``² grid, from 68 or 478 landmarks on that grid.
 
     The hull of the jaw line and the brows raised by half an inter-ocular distance (so forehead
     skin above moving brows is inside), grown by a quarter of that distance and feathered by a
     Gaussian; values below :data:`MATTE_FLOOR` are cut to exactly 0. Returns float32 in [0, 1].
     """
+    landmarks = ibug68(landmarks)
     iod = float(np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0)))
     eyes_dir = (landmarks[42:48].mean(0) - landmarks[36:42].mean(0)) / max(iod, 1e-6)
     up = np.array([eyes_dir[1], -eyes_dir[0]])  # perpendicular to the eye line, towards the scalp

@@ -1,10 +1,11 @@
-"""Face detection and 68-point landmarks on the full plate, through a pluggable offline backend.
+"""Face detection and landmarks on the full plate, through a pluggable offline backend.
 
-Backends turn an 8-bit display-referred RGB image into faces (a box and 68 landmarks in the common
-iBUG layout: jaw 0–16, brows 17–26, nose 27–35, eyes 36–47, lips 48–67). The default, ``"dlib"``,
-uses dlib's HOG detector and the 68-point predictor shipped in the ``face_recognition_models``
+Backends turn an 8-bit display-referred RGB image into faces (a box and landmarks in one of the
+layouts of :mod:`.layout`). ``"mesh"`` is MediaPipe's face detector, 478-point face mesh and
+iris models run in torch (:mod:`.mesh`; Apache-2.0, usable commercially). ``"dlib"`` (still the
+default while the rig is calibrated on its 68 points) uses dlib's HOG detector and the 68-point predictor shipped in the ``face_recognition_models``
 package — offline, but the 68-point predictor was trained on iBUG 300-W, whose owners exclude
-commercial use (README, "Face backends"): register another backend for commercial work.
+commercial use (README, "Face backends").
 
 Coordinates: plate pixels of the data window, continuous, top-left origin, y down; a landmark on
 pixel ``(i, j)`` is at ``(j + 0.5, i + 0.5)``.
@@ -29,7 +30,8 @@ DETECT_MAX_SIDE = 1280
 
 @dataclass(frozen=True)
 class Face:
-    """One detected face. ``box`` = (x0, y0, x1, y1); ``landmarks`` = 68×2 float64 (x, y)."""
+    """One detected face. ``box`` = (x0, y0, x1, y1); ``landmarks`` = N×2 float64 (x, y), N = 68
+    or 478 (:mod:`.layout`)."""
 
     box: tuple[float, float, float, float]
     landmarks: np.ndarray
@@ -40,7 +42,7 @@ class Face:
 
 
 class LandmarkBackend(Protocol):
-    """Finds faces with 68 landmarks in an ``H×W×3`` uint8 RGB image (largest first).
+    """Finds faces with landmarks in an ``H×W×3`` uint8 RGB image (largest first).
 
     ``faces`` searches at ``detect_scale`` and measures landmarks at full resolution;
     ``landmarks`` measures them for a face box already found (``Face.box`` convention).
@@ -91,11 +93,46 @@ class DlibBackend:
         return np.array([[p.x + 0.5, p.y + 0.5] for p in shape.parts()], np.float64)
 
 
-BACKENDS: dict[str, Callable[[], LandmarkBackend]] = {"dlib": DlibBackend}
+class MeshBackend:
+    """MediaPipe's detector + the 478-point mesh with irises, in torch (:mod:`.mesh`).
+
+    A detection counts as a face only where the mesh also finds one in its crop (its presence
+    score), which turns away the detector's false finds in hair, prints and backgrounds.
+    """
+
+    name = "mesh"
+
+    def __init__(self) -> None:
+        from .mesh import face_mesh
+
+        self._mesh = face_mesh()
+
+    def faces(self, rgb8: np.ndarray, *, detect_scale: float) -> list[Face]:
+        from .mesh import PRESENCE_SCORE
+
+        found = []
+        for box, keypoints, _ in self._mesh.detect(rgb8):
+            points, presence = self._mesh.from_detection(rgb8, box, keypoints)
+            if presence >= PRESENCE_SCORE:
+                found.append(Face(tuple(float(v) for v in box), points))
+        return sorted(found, key=lambda f: -f.area)
+
+    def landmarks(self, rgb8: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+        from .mesh import FACE_SCALE, Roi
+
+        # A box has no roll: the first crop is level, the second levelled by the first's eyes.
+        corners = np.reshape(np.asarray(box, np.float64), (2, 2))
+        first, _ = self._mesh.landmarks(rgb8, Roi.around(corners, corners[0],
+                                                         corners[0] + (1.0, 0.0), FACE_SCALE))
+        return self._mesh.refine(rgb8, first)[0]
+
+
+BACKENDS: dict[str, Callable[[], LandmarkBackend]] = {"mesh": MeshBackend, "dlib": DlibBackend}
+DEFAULT_BACKEND = "dlib"  # "mesh" becomes the default with the mesh rig (issue 14)
 
 
 @functools.lru_cache(maxsize=4)
-def backend(name: str = "dlib") -> LandmarkBackend:
+def backend(name: str = DEFAULT_BACKEND) -> LandmarkBackend:
     """The landmark backend registered under ``name`` (constructed once)."""
     if name not in BACKENDS:
         raise ValueError(f"unknown face backend {name!r}; registered: {', '.join(BACKENDS)}")
@@ -108,7 +145,7 @@ def to_rgb8(rgb: np.ndarray, colourspace: str) -> np.ndarray:
     return np.clip(display * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def detect_faces(rgb: np.ndarray, colourspace: str, *, backend_name: str = "dlib") -> list[Face]:
+def detect_faces(rgb: np.ndarray, colourspace: str, *, backend_name: str = DEFAULT_BACKEND) -> list[Face]:
     """All faces in a float ``H×W×3`` image, largest first.
 
     A plate larger than :data:`DETECT_MAX_SIDE` is searched shrunk — area-averaged in its own
@@ -139,7 +176,7 @@ def detect_faces(rgb: np.ndarray, colourspace: str, *, backend_name: str = "dlib
 
 
 def detect_face(rgb: np.ndarray, colourspace: str, *, index: int = 0, path: str | None = None,
-                frame: int | None = None, backend_name: str = "dlib") -> Face:
+                frame: int | None = None, backend_name: str = DEFAULT_BACKEND) -> Face:
     """The ``index``-th largest face; :class:`NoFaceError` naming the file and frame if none."""
     faces = detect_faces(rgb, colourspace, backend_name=backend_name)
     if len(faces) <= index:

@@ -24,7 +24,8 @@ import numpy as np
 
 from ..errors import ATWError, InputError, NoFaceError
 from .crop import CropBox, FacePlacement, crop
-from .detect import Face, detect_faces
+from .detect import DEFAULT_BACKEND, Face, detect_faces
+from .layout import ibug68
 
 #: A face further than this many inter-ocular distances from the person's last position is
 #: someone else (or a false detection), not the person being followed.
@@ -35,12 +36,13 @@ TRACK_FORMAT = 1
 
 
 def inter_ocular(landmarks: np.ndarray) -> float:
-    """Distance between the eye centres of 68 landmarks (px)."""
+    """Distance between the eye centres of 68 or 478 landmarks (px)."""
+    landmarks = ibug68(landmarks)
     return float(np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0)))
 
 
 def _eyes(landmarks: np.ndarray) -> np.ndarray:
-    return landmarks[36:48].mean(0)
+    return ibug68(landmarks)[36:48].mean(0)
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ class FaceTrack:
                 raise ValueError(f"not an ATW face track (format {data.get('atw_track')!r})")
             rows = data["frames"]
             lms = [r["landmarks"] for r in rows]
-            landmarks = None if lms[0] is None else np.array(lms, np.float64).reshape(len(rows), 68, 2)
+            landmarks = None if lms[0] is None else np.array(lms, np.float64).reshape(len(rows), -1, 2)
             box = CropBox.parse(data["face_box"]) if data.get("face_box") else None
             boxes = data.get("face_boxes")
             boxes = None if boxes is None else \
@@ -188,7 +190,7 @@ class FaceTrack:
 
 
 def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_index: int = 0,
-                box: CropBox | None = None, backend_name: str = "dlib",
+                box: CropBox | None = None, backend_name: str = DEFAULT_BACKEND,
                 smoothing: OneEuro = OneEuro(), skip_errors: bool = False,
                 frame_boxes: dict[int, CropBox] | None = None) -> FaceTrack:
     """Detect, follow and smooth one face through ``plates`` (``(frame, load_plate)`` pairs).

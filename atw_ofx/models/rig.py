@@ -23,6 +23,7 @@ import torch
 from .. import colour
 from ..conventions import AU_NAMES, MotionField
 from ..errors import NoFaceError
+from ..face.layout import ibug68
 from . import spline
 from .base import FaceContext, MotionResult
 
@@ -73,7 +74,7 @@ class LandmarkRig:
 
     def displacements(self, landmarks: np.ndarray, aus: np.ndarray) -> np.ndarray:
         """Forward landmark displacements ``(70, 2)`` (68 + two cheek points), clamped."""
-        points = with_cheeks(landmarks)
+        points = with_cheeks(ibug68(landmarks))
         frame = FaceFrame(points)
         moved = np.zeros_like(points)
         for a, name in enumerate(AU_NAMES):
@@ -90,6 +91,7 @@ class LandmarkRig:
     def field(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray) -> np.ndarray:
         """Backward field ``2×R×R`` (pixels of the R grid) for ``landmarks`` on that grid."""
         n = self.resolution
+        landmarks = ibug68(landmarks)
         moved = self.displacements(landmarks, aus)
         if not moved.any():
             return np.zeros((2, n, n), np.float32)
