@@ -23,6 +23,7 @@ EXIT_PARTIAL = 3
 
 
 def _add_render_options(p: argparse.ArgumentParser) -> None:
+    from .face.detect import BACKENDS, DEFAULT_BACKEND
     from .render import AOVS
     from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, FORMULATIONS, IMPLS, METHODS
 
@@ -45,6 +46,10 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--face-boxes", metavar="FILE",
                    help='a face crop per frame, JSON {"1001": [X, Y, SIZE], ...} (e.g. baked '
                         "from a host's tracker)")
+    p.add_argument("--face-backend", choices=tuple(BACKENDS), default=DEFAULT_BACKEND,
+                   help="face detector + landmarks: 'mesh' (MediaPipe's 478-point mesh in torch, "
+                        "Apache-2.0) or 'dlib' (68 points; its model excludes commercial use) "
+                        f"(default {DEFAULT_BACKEND})")
     p.add_argument("--face-index", type=int, default=0,
                    help="which detected face, largest first on the first frame; followed "
                         "through the shot (default 0)")
@@ -68,7 +73,8 @@ def _options(args):
     aovs = tuple(a.strip() for a in args.aov.split(",") if a.strip())
     return RenderOptions(reswarp=args.reswarp, formulation=args.formulation,
                          reswarp_impl=args.reswarp_impl, au_mode=args.au_mode, aovs=aovs,
-                         face_index=args.face_index, colourspace=args.colorspace,
+                         face_index=args.face_index, face_backend=args.face_backend,
+                         colourspace=args.colorspace,
                          device=args.device)
 
 

@@ -181,3 +181,31 @@ class TestLayout:
         err = np.linalg.norm(ours - theirs, axis=1) / scale
         assert err[27:].mean() < 0.06
         assert err.mean() < 0.09
+
+
+class TestTracking:
+    def test_a_clip_is_followed_from_frame_to_frame(self, shared_data, monkeypatch):
+        """On a real talking-head clip the mesh searches the first frame only and follows the
+        face from each frame's landmarks after; the followed points stay within 4 % IOD (mean) of
+        a fresh search on the same frames."""
+        from atw_ofx.batch import BatchOptions, compute_track
+        from atw_ofx.face import detect as detect_module
+        from atw_ofx.render import RenderOptions
+
+        searches = []
+        search = detect_module.detect_faces
+        monkeypatch.setattr(detect_module, "detect_faces",
+                            lambda *a, **k: searches.append(1) or search(*a, **k))
+        clip = str(shared_data / "video" / "liveportrait_d6.mp4")
+        options = RenderOptions(face_backend="mesh")
+        track = compute_track(clip, list(range(1, 13)), options, BatchOptions())
+        assert len(searches) == 1 and all(track.detected)
+        assert track.landmarks.shape == (12, N_MESH, 2)
+        from atw_ofx.batch import frame_jobs
+        from atw_ofx.face.detect import detect_faces
+
+        job = list(frame_jobs(clip, None, [12], None))[0]
+        plate = job.load()
+        fresh = detect_faces(plate.rgb(), plate.colourspace, backend_name="mesh")[0].landmarks
+        err = np.linalg.norm(track.landmarks[-1] - fresh, axis=1) / iod(fresh)
+        assert err.mean() < 0.04

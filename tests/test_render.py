@@ -159,8 +159,16 @@ def test_no_face_is_a_clear_error(tmp_path):
                      "--au", "AU12=3")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "noface.exr" in lines[0] and "no face" in lines[0]
+    assert len(lines) == 1 and "noface.exr" in lines[0] and "no human face" in lines[0]
     assert "frame" not in lines[0]  # a still image has no frame number to name
+    assert not (tmp_path / "o.exr").exists()
+    # The box the first message offers, given around no face: a different answer, not a loop
+    # back to "--face-box" (issue 14).
+    boxed = run_atw("render", str(tmp_path / "noface.exr"), "-o", str(tmp_path / "o.exr"),
+                    "--au", "AU12=3", "--face-box", "50,20,160", "--face-backend", "mesh")
+    assert boxed.returncode == 2
+    line, = boxed.stderr.strip().splitlines()
+    assert "needs a human face's landmarks" in line and "--face-box" not in line
     assert not (tmp_path / "o.exr").exists()
 
 

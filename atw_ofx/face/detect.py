@@ -117,6 +117,22 @@ class MeshBackend:
                 found.append(Face(tuple(float(v) for v in box), points))
         return sorted(found, key=lambda f: -f.area)
 
+    def follow(self, rgb8: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
+        """The face again from its landmarks on the previous frame (MediaPipe's tracking crop);
+        None when the mesh no longer finds a face there."""
+        from .mesh import PRESENCE_SCORE
+
+        points, presence = self._mesh.refine(rgb8, landmarks)
+        return points if presence >= PRESENCE_SCORE else None
+
+    def follow_region(self, landmarks: np.ndarray) -> tuple[float, float, float, float]:
+        """Plate-pixel bounds ``(x0, y0, x1, y1)`` of the crop :meth:`follow` reads."""
+        from .mesh import tracking_roi
+
+        roi = tracking_roi(landmarks)
+        reach = roi.side / 2 * (abs(np.cos(roi.angle)) + abs(np.sin(roi.angle))) + 2.0
+        return roi.cx - reach, roi.cy - reach, roi.cx + reach, roi.cy + reach
+
     def landmarks(self, rgb8: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
         from .mesh import FACE_SCALE, Roi
 
@@ -175,13 +191,43 @@ def detect_faces(rgb: np.ndarray, colourspace: str, *, backend_name: str = DEFAU
     return sorted(faces, key=lambda f: -f.area)
 
 
+def follow_faces(rgb: np.ndarray, colourspace: str, previous: list[Face], *,
+                 backend_name: str = DEFAULT_BACKEND) -> list[Face]:
+    """The faces of the previous frame, found again from where they were (the tracking step).
+
+    A backend that can (``follow``, e.g. the mesh) measures each face on a crop placed by its
+    previous landmarks, converting only that region to display; where it cannot, or where a face
+    is lost, the frame is searched afresh with :func:`detect_faces`.
+    """
+    detector = backend(backend_name)
+    if not previous or not hasattr(detector, "follow"):
+        return detect_faces(rgb, colourspace, backend_name=backend_name)
+    h, w = rgb.shape[:2]
+    found = []
+    for face in previous:
+        x0, y0, x1, y1 = detector.follow_region(face.landmarks)
+        x0, y0 = max(0, int(np.floor(x0))), max(0, int(np.floor(y0)))
+        x1, y1 = min(w, int(np.ceil(x1))), min(h, int(np.ceil(y1)))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return detect_faces(rgb, colourspace, backend_name=backend_name)
+        offset = np.array([x0, y0], np.float64)
+        points = detector.follow(to_rgb8(rgb[y0:y1, x0:x1], colourspace), face.landmarks - offset)
+        if points is None:
+            return detect_faces(rgb, colourspace, backend_name=backend_name)
+        points = points + offset
+        lo, hi = points.min(0), points.max(0)
+        found.append(Face((float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])), points))
+    return sorted(found, key=lambda f: -f.area)
+
+
 def detect_face(rgb: np.ndarray, colourspace: str, *, index: int = 0, path: str | None = None,
                 frame: int | None = None, backend_name: str = DEFAULT_BACKEND) -> Face:
     """The ``index``-th largest face; :class:`NoFaceError` naming the file and frame if none."""
     faces = detect_faces(rgb, colourspace, backend_name=backend_name)
     if len(faces) <= index:
         found = f"only {len(faces)} found" if faces else "none found"
-        raise NoFaceError(f"no face #{index} ({found}); give one with --face-box X,Y,SIZE",
+        raise NoFaceError(f"no human face #{index} ({found}); if there is one, give its box "
+                          "with --face-box X,Y,SIZE",
                           path=path, frame=frame)
     return faces[index]
 

@@ -79,15 +79,15 @@ class GraphNet(torch.nn.Module):
                     return value.permute(0, 3, 1, 2).contiguous()
                 if op["op"] == "DEPTHWISE_CONV_2D":  # 1×KH×KW×C → C×1×KH×KW
                     return value.permute(3, 0, 1, 2).contiguous()
-                if op["op"] == "PRELU":  # (1×1×)C → 1×C×1×1
-                    return value.reshape(1, -1, 1, 1)
+                if op["op"] == "PRELU":  # (1×1×)C → C, one slope per channel
+                    return value.reshape(-1)
         return value
 
     def constant(self, name: str) -> torch.Tensor | None:
         key = self._names.get(name)
         return None if key is None else getattr(self, key)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
         """Run the graph on ``N×H×W×3`` float32; outputs keyed by their TFLite names and shapes."""
         (name, shape), = self.input_shapes.items()
@@ -108,10 +108,16 @@ class GraphNet(torch.nn.Module):
 def _conv(op, x, weight, bias=None):
     kh, kw = weight.shape[2:]
     sh, sw = op["stride"]
+    padding = (0, 0)
     if op["padding"] == "same":
-        x = F.pad(x, (*_same_pad(x.shape[3], kw, sw), *_same_pad(x.shape[2], kh, sh)))
+        (top, bottom), (left, right) = _same_pad(x.shape[2], kh, sh), _same_pad(x.shape[3], kw, sw)
+        if top == bottom and left == right:  # the convolution pads evenly itself (no copy)
+            padding = (top, left)
+        else:
+            x = F.pad(x, (left, right, top, bottom))
     groups = x.shape[1] if op["op"] == "DEPTHWISE_CONV_2D" else 1
-    return _activation(F.conv2d(x, weight, bias, (sh, sw), groups=groups), op["activation"])
+    return _activation(F.conv2d(x, weight, bias, (sh, sw), padding, groups=groups),
+                       op["activation"])
 
 
 def _max_pool(op, x):
@@ -148,7 +154,7 @@ _RUNNERS = {
     "DEPTHWISE_CONV_2D": _conv,
     "MAX_POOL_2D": _max_pool,
     "ADD": lambda op, a, b: _activation(a + b, op["activation"]),
-    "PRELU": lambda op, x, alpha: torch.where(x >= 0, x, x * alpha),
+    "PRELU": lambda op, x, alpha: F.prelu(x, alpha),
     "RELU": lambda op, x: F.relu(x),
     "PAD": _pad,
     "RESHAPE": _reshape,

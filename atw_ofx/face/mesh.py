@@ -159,8 +159,7 @@ class FaceMesh:
 
     def refine(self, rgb8: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, float]:
         """Landmarks again from a crop placed by earlier ones (the tracking step)."""
-        roi = Roi.around(points[:468], points[ROLL_POINTS[0]], points[ROLL_POINTS[1]], FACE_SCALE)
-        return self.landmarks(rgb8, roi)
+        return self.landmarks(rgb8, tracking_roi(points))
 
     def from_detection(self, rgb8: np.ndarray, box: np.ndarray,
                        keypoints: np.ndarray) -> tuple[np.ndarray, float]:
@@ -168,6 +167,11 @@ class FaceMesh:
         (MediaPipe's still-image rule)."""
         roi = Roi.around(np.reshape(box, (2, 2)), keypoints[0], keypoints[1], FACE_SCALE)
         return self.landmarks(rgb8, roi)
+
+
+def tracking_roi(points: np.ndarray) -> Roi:
+    """MediaPipe's face crop from landmarks: the mesh's extent, levelled by the eye corners."""
+    return Roi.around(points[:468], points[ROLL_POINTS[0]], points[ROLL_POINTS[1]], FACE_SCALE)
 
 
 @functools.lru_cache(maxsize=2)

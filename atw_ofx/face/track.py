@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import ATWError, InputError, NoFaceError
 from .crop import CropBox, FacePlacement, crop
-from .detect import DEFAULT_BACKEND, Face, detect_faces
+from .detect import DEFAULT_BACKEND, Face, detect_faces, follow_faces
 from .layout import ibug68
 
 #: A face further than this many inter-ocular distances from the person's last position is
@@ -216,8 +216,10 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
             detections.append([])
             continue
         rgb = plate.rgb()
-        if box is None:
-            detections.append(detect_faces(rgb, plate.colourspace, backend_name=backend_name))
+        if box is None:  # from the previous frame's faces where the backend can follow them
+            previous = detections[-1] if detections else []
+            detections.append(follow_faces(rgb, plate.colourspace, previous,
+                                           backend_name=backend_name))
         else:
             found = detect_faces(crop(rgb, box), plate.colourspace, backend_name=backend_name)
             offset = np.array([box.x, box.y], np.float64)
@@ -230,7 +232,8 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
         if box is not None:  # a given box works without landmarks (ellipse matte)
             return FaceTrack(frames, None, detected, box, frame_boxes)
         where = f"on any of {len(frames)} frames" if len(frames) > 1 else "found"
-        raise NoFaceError(f"no face #{face_index} {where}; give one with --face-box X,Y,SIZE",
+        raise NoFaceError(f"no human face #{face_index} {where}; if there is one, give its box "
+                          "with --face-box X,Y,SIZE",
                           path=source, frame=frames[0])
     landmarks = fill_gaps(frames, person)
     if len(frames) > 1:  # smooth in IOD units so the filter's setting suits any plate size

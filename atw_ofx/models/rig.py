@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .. import colour
 from ..conventions import AU_NAMES, MotionField
 from ..errors import NoFaceError
-from ..face.layout import ibug68
-from . import spline
+from ..face.layout import ibug68, is_mesh
+from . import eyelids, spline
 from .base import FaceContext, MotionResult
 
 #: AU → list of (landmark indices, out, down) at intensity 5, in IOD. Index 68/69 are virtual
@@ -61,6 +62,9 @@ ORDER_CLAMPS: list[tuple[tuple[int, int], float]] = [
     ((19, 37), 0.08), ((24, 44), 0.08),  # brows stay above the upper lids
 ]
 MIN_JACOBIAN = 0.2
+#: A blink's field is made on a grid this many times finer than the model's (see ``field``).
+LID_GRID = 4
+AU45 = AU_NAMES.index("AU45")
 BORDER_PINS = 12  # per crop side
 
 
@@ -89,12 +93,34 @@ class LandmarkRig:
         return _clamp_order(points, moved, frame)
 
     def field(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray) -> np.ndarray:
-        """Backward field ``2×R×R`` (pixels of the R grid) for ``landmarks`` on that grid."""
+        """Backward field ``2×R×R`` (pixels of the R grid) for 68 or 478 ``landmarks`` on that
+        grid. With the 478-point mesh a blink closes the whole lid (:mod:`.eyelids`) instead of
+        moving two points of it through the spline."""
         n = self.resolution
+        mesh = landmarks if is_mesh(landmarks) else None
         landmarks = ibug68(landmarks)
+        aus = np.asarray(aus, np.float64)
+        blink = 0.0
+        if mesh is not None:  # the lids take AU45; the spline takes the rest
+            blink, aus = aus[AU45] / 5.0, np.where(np.arange(len(aus)) == AU45, 0.0, aus)
         moved = self.displacements(landmarks, aus)
-        if not moved.any():
+        if not moved.any() and blink == 0.0:
             return np.zeros((2, n, n), np.float32)
+        field = self._spline_field(landmarks, moved, matte) if moved.any() else np.zeros((2, n, n))
+        if blink:
+            # The closed lid's seam is a step in the field; on a finer grid the eye squeezed into
+            # the step's ramp after up-sampling is LID_GRID× thinner (a lash line, not a band).
+            fine = n * LID_GRID
+            field = up_field(field, fine) + eyelids.blink_field(mesh * LID_GRID, blink, fine)
+            matte = up_field(matte[None], fine, scale=False)[0]
+        field = field * matte[None]
+        return (field * _fold_free_scale(field)).astype(np.float32)
+
+    def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray,
+                      matte: np.ndarray) -> np.ndarray:
+        """The thin-plate spline through the moved 68 (+2 cheek) points, ``2×R×R``, zero where
+        the matte is."""
+        n = self.resolution
         points = with_cheeks(landmarks)
         frame = FaceFrame(points)
         targets = points + moved
@@ -114,8 +140,7 @@ class LandmarkRig:
         rows, cols = np.nonzero(inside)
         field = np.zeros((n, n, 2))
         field[inside] = spline.evaluate(tps, np.stack((cols, rows), axis=1) + 0.5)
-        field = field.transpose(2, 0, 1) * matte[None]
-        return (field * _fold_free_scale(field)).astype(np.float32)
+        return field.transpose(2, 0, 1)
 
     def animate(self, face: torch.Tensor, aus: np.ndarray, context: FaceContext) -> MotionResult:
         aus = np.asarray(aus, np.float32)
@@ -124,11 +149,11 @@ class LandmarkRig:
             flow = MotionField.zeros(1, n, n, device=face.device, dtype=face.dtype)
             return MotionResult(flow=flow, warped=face, refined=face)
         if context.landmarks is None:
-            raise NoFaceError("the landmark rig needs face landmarks, and none were found "
-                              "inside the face box")
+            raise NoFaceError("the landmark rig needs a human face's landmarks, and none were "
+                              "found inside the face box: give a box around a human face")
         flow_np = self.field(context.landmarks, aus, context.matte)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
-        warped = flow.warp(face)
+        warped = flow.resized(n, n).warp(face)  # the field may be finer than the model grid
         return MotionResult(flow=flow, warped=warped, refined=warped)
 
 
@@ -151,6 +176,14 @@ class FaceFrame:
 
     def down(self, v: np.ndarray) -> np.ndarray:
         return v @ self.y
+
+
+def up_field(field: np.ndarray, size: int, *, scale: bool = True) -> np.ndarray:
+    """``C×n×n`` → ``C×size×size`` bilinear (half-pixel centres, as :func:`~atw_ofx.reswarp.up`);
+    offsets rescaled to pixels of the new grid unless ``scale`` is False."""
+    out = F.interpolate(torch.from_numpy(np.ascontiguousarray(field))[None], size=(size, size),
+                        mode="bilinear", align_corners=False)[0].numpy()
+    return out * (size / field.shape[-1]) if scale else out
 
 
 def with_cheeks(landmarks: np.ndarray) -> np.ndarray:

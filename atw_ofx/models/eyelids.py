@@ -1,0 +1,90 @@
+"""Eyelids on the 478-point mesh: a blink (AU45) that closes the whole lid over the eye.
+
+A thin-plate spline through a few lid points cannot close an eye: closing puts the moving lash
+line on top of the still lower lid, a step the spline answers with ringing (and the rig's fold
+guard then scales the whole edit down — measured: to 40 %, eyes left 60–90 % open). The lid is
+modelled here instead, per eye, in the eye's own frame (x along the corners, y down):
+
+- the upper lid curve ``U(x)``, the lower lid ``L(x)`` and a crease ``C(x)`` above the lid are
+  read from the mesh (MediaPipe's eye contour and its third halo);
+- at closure ``w`` the lash line comes down to ``U' = U + 0.97·w·(L − U)``;
+- the skin between the crease and the lash line slides down with it — output rows ``[C, U']``
+  sample source rows ``[C, U]`` linearly — so the lid's own skin and lashes cover the eye (no
+  squashed iris); the eye below ``U'`` and everything above the crease stay where they are, so
+  the brows do not move.
+
+The lash line is a step in the backward field; the pixel it crosses takes the fraction of the lid
+that covers it, so the line stays smooth at the grid's resolution instead of stair-stepping.
+
+Coordinates: pixels of the model's square grid (side ``n``), centres at ``(j + 0.5, i + 0.5)``;
+the field is a backward map (``atw_ofx.conventions``): ``2×n×n`` float64, channel 0 = x.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: Per eye (image-left first): the corners, then the mesh points along the upper lid, the lower
+#: lid and the crease (MediaPipe's eye contour and third upper halo), outer corner to inner.
+EYES = (
+    {"corners": (33, 133), "upper": (246, 161, 160, 159, 158, 157, 173),
+     "lower": (7, 163, 144, 145, 153, 154, 155),
+     "crease": (35, 124, 46, 53, 52, 65)},
+    {"corners": (263, 362), "upper": (466, 388, 387, 386, 385, 384, 398),
+     "lower": (249, 390, 373, 374, 380, 381, 382),
+     "crease": (265, 353, 276, 283, 282, 295)},
+)
+#: How far a full blink brings the lash line, in eye openings (a little past the lower lid's
+#: line: the closed lid overlaps the lower lid, so no sliver of eye shows at the seam).
+CLOSE = 1.1
+#: The band above the lash line that moves without stretching (the lashes), × the eye's opening.
+LASH_BAND = 0.5
+
+
+def _curve(local: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Heights ``y`` of the polyline ``local`` (``K×2``, any order) at ``x`` (held at its ends)."""
+    order = np.argsort(local[:, 0])
+    return np.interp(x, local[order, 0], local[order, 1])
+
+
+def blink_field(mesh: np.ndarray, closure: float, n: int) -> np.ndarray:
+    """Backward field ``2×n×n`` closing both eyes by ``closure`` (0 open … 1 closed).
+
+    ``mesh`` is the 478-point mesh on the ``n`` grid. Each eye moves only between its crease and
+    its lower lid, between its corners.
+    """
+    field = np.zeros((2, n, n))
+    if closure <= 0.0:
+        return field
+    ys, xs = np.mgrid[0:n, 0:n] + 0.5
+    grid = np.stack((xs, ys), -1)
+    for eye in EYES:
+        a, b = mesh[eye["corners"][0]], mesh[eye["corners"][1]]
+        along = (b - a) / max(float(np.linalg.norm(b - a)), 1e-9)
+        if along[0] < 0:  # both eyes' frames run image-left to image-right
+            along = -along
+        down = np.array([-along[1], along[0]])
+        origin = (a + b) / 2
+        local = lambda p: np.stack(((p - origin) @ along, (p - origin) @ down), -1)  # noqa: E731
+        corners = local(np.stack((a, b)))
+        lid = lambda key: np.concatenate((corners, local(mesh[list(eye[key])])))  # noqa: E731
+        px = local(grid)
+        lx, ly = px[..., 0], px[..., 1]
+        inside = (lx > corners[:, 0].min()) & (lx < corners[:, 0].max())
+        upper, lower = _curve(lid("upper"), lx), _curve(lid("lower"), lx)
+        crease = np.minimum(_curve(local(mesh[list(eye["crease"])]), lx), upper)
+        opening = np.maximum(lower - upper, 0.0)
+        lash = upper + CLOSE * closure * opening
+        # The lashes (a band of LASH_BAND × the opening above the lash line) come down whole;
+        # the lid's skin between the crease and that band stretches to make up the distance.
+        band = LASH_BAND * opening
+        y = np.minimum(ly, lash)
+        travel = lash - upper
+        span = np.maximum(lash - band - crease, 1e-9)
+        stretched = crease + (y - crease) * (upper - band - crease) / span
+        source = np.where(y >= lash - band, y - travel, stretched)
+        shift = np.where(ly >= crease, source - y, 0.0)
+        # The pixel the lash line crosses is covered by the lid in proportion.
+        cover = np.clip(lash - ly + 0.5, 0.0, 1.0)
+        shift_y = np.where(inside & (opening > 0), shift * cover, 0.0)
+        field += shift_y[None] * down[:, None, None]
+    return field

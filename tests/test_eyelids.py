@@ -1,0 +1,112 @@
+"""Eyelids on the mesh: a blink closes the whole lash line onto the lower lid, both eyes alike,
+without folding the field or moving the brows."""
+import numpy as np
+import pytest
+
+from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.colour import DEFAULT_DISPLAY_FILE_SPACE
+from atw_ofx.demo import demo_face_path
+from atw_ofx.face import CropBox, face_matte
+from atw_ofx.face.detect import detect_face
+from atw_ofx.imageio import read_image
+from atw_ofx.models.eyelids import EYES, blink_field
+from atw_ofx.models.rig import LID_GRID, MIN_JACOBIAN, LandmarkRig
+
+N = 128
+
+
+@pytest.fixture(scope="module")
+def mesh_128():
+    """The demo portrait's 478-point mesh on the rig's 128 px grid."""
+    plate = read_image(demo_face_path())
+    face = detect_face(plate.rgb(), DEFAULT_DISPLAY_FILE_SPACE, backend_name="mesh")
+    return CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
+
+
+def sample(field, point):
+    """The field's value at a continuous grid point (bilinear, as the warp samples it)."""
+    x, y = point[0] - 0.5, point[1] - 0.5
+    j, i = int(np.floor(x)), int(np.floor(y))
+    fx, fy = x - j, y - i
+    f = field[:, i:i + 2, j:j + 2]
+    return ((1 - fy) * ((1 - fx) * f[:, 0, 0] + fx * f[:, 0, 1])
+            + fy * ((1 - fx) * f[:, 1, 0] + fx * f[:, 1, 1]))
+
+
+def lid_midpoints(mesh, eye):
+    upper, lower = mesh[list(eye["upper"])], mesh[list(eye["lower"])]
+    return upper[len(upper) // 2], lower[len(lower) // 2]
+
+
+class TestBlinkField:
+    def test_open_is_zero(self, mesh_128):
+        assert not blink_field(mesh_128, 0.0, N).any()
+
+    def test_half_closed_lid_covers_the_top_of_the_eye_only(self, mesh_128):
+        """At closure 0.5 the lash line is about half-way down: the upper quarter of the old eye
+        opening shows lid (samples above the old lash line); the lowest part still shows the eye
+        where it was; both eyes alike."""
+        fine = N * 4
+        field = blink_field(mesh_128 * 4, 0.5, fine)
+        for eye in EYES:
+            upper, lower = lid_midpoints(mesh_128 * 4, eye)
+            high, low = upper + 0.25 * (lower - upper), upper + 0.85 * (lower - upper)
+            assert np.dot(high + sample(field, high) - upper, lower - upper) < 0
+            assert np.abs(sample(field, low)).max() < 1e-9
+
+    def test_closed_lid_covers_the_eye(self, mesh_128):
+        """At full closure every output point between the old lash line and the lower lid (the
+        eye) samples lid skin above the old lash line, never the eye."""
+        fine = N * 4
+        field = blink_field(mesh_128 * 4, 1.0, fine)
+        for eye in EYES:
+            upper, lower = lid_midpoints(mesh_128 * 4, eye)
+            for t in np.linspace(0.05, 0.95, 7):
+                p = upper + t * (lower - upper)
+                source = p + sample(field, p)
+                assert np.dot(source - upper, lower - upper) <= 1e-6, t
+
+    def test_brows_and_outside_the_eyes_stay(self, mesh_128):
+        field = blink_field(mesh_128, 1.0, N)
+        for brow in (70, 63, 105, 66, 107, 336, 296, 334, 293, 300, 9, 168):
+            assert np.abs(sample(field, mesh_128[brow])).max() < 1e-9, brow
+        assert np.abs(field[:, :, :].sum(0)[mesh_128[:, 1].astype(int).max():]).max() == 0
+
+
+class TestRigBlink:
+    def test_full_blink_has_no_fold_and_keeps_the_brows(self, mesh_128):
+        rig = LandmarkRig()
+        matte = face_matte(mesh_128, N)
+        field = rig.field(mesh_128, au_vector(parse_au_assignments(["AU45=5"])), matte)
+        assert field.shape == (2, N * LID_GRID, N * LID_GRID)
+        gx, gy = np.gradient(field[0], axis=(1, 0)), np.gradient(field[1], axis=(1, 0))
+        det = (1 + gx[0]) * (1 + gy[1]) - gx[1] * gy[0]
+        assert det.min() >= MIN_JACOBIAN - 1e-6
+        # Not scaled down by the fold guard: the lid still reaches the lower lid.
+        upper, lower = lid_midpoints(mesh_128 * LID_GRID, EYES[0])
+        p = upper + 0.9 * (lower - upper)
+        assert np.dot(p + sample(field, p) - upper, lower - upper) <= 1e-6
+        for brow in (105, 334):
+            assert np.abs(sample(field, mesh_128[brow] * LID_GRID)).max() < 0.02 * LID_GRID
+
+    def test_68_points_keep_the_old_blink(self, mesh_128):
+        """Without the mesh (dlib's 68 points) the rig's field stays on the model grid."""
+        from atw_ofx.face.layout import ibug68
+
+        lm68 = ibug68(mesh_128)
+        field = LandmarkRig().field(lm68, au_vector(parse_au_assignments(["AU45=5"])),
+                                    face_matte(lm68, N))
+        assert field.shape == (2, N, N) and field.any()
+
+    def test_blink_with_other_aus_is_additive_and_deterministic(self, mesh_128):
+        rig = LandmarkRig()
+        matte = face_matte(mesh_128, N)
+        both = au_vector(parse_au_assignments(["AU45=5", "AU12=3"]))
+        a, b = rig.field(mesh_128, both, matte), rig.field(mesh_128, both, matte)
+        assert np.array_equal(a, b)
+        smile = rig.field(mesh_128, au_vector(parse_au_assignments(["AU12=3"])), matte)
+        mouth = (slice(None), slice(int(mesh_128[13, 1]) * LID_GRID,
+                                    int(mesh_128[14, 1]) * LID_GRID + 1))
+        # The mouth moves as in the smile alone (the lids add nothing there).
+        up = np.kron(smile, np.ones((1, LID_GRID, LID_GRID)))  # nearest, for a coarse check
+        assert np.abs(a[mouth] - up[mouth] * LID_GRID).max() < 0.5 * LID_GRID
