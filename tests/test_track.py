@@ -151,7 +151,7 @@ def test_a_large_plate_is_searched_shrunk_and_measured_at_full_resolution():
     from atw_ofx.bench.render import close_up
     from atw_ofx.face.detect import DETECT_MAX_SIDE, backend, detect_faces, to_rgb8
 
-    plate, _ = close_up((2160, 3840))
+    plate, _ = close_up((2160, 3840), face_backend="dlib")
     rgb = plate.rgb()
     fast = detect_faces(rgb, plate.colourspace, backend_name="dlib")
     whole = backend("dlib").faces(to_rgb8(rgb, plate.colourspace),
@@ -160,3 +160,20 @@ def test_a_large_plate_is_searched_shrunk_and_measured_at_full_resolution():
     assert np.abs(np.array(fast[0].box) - np.array(whole[0].box)).max() <= 3
     assert np.abs(fast[0].landmarks - whole[0].landmarks).max() <= 1.0
     assert fast[0].landmarks[:, 0].min() > 1000  # plate pixels, not the region's or the search's
+
+
+def test_the_mesh_searches_a_large_plate_shrunk_and_measures_it_at_full_resolution():
+    """4K, the mesh: detection on the shrunk plate, the mesh on crops of the full-resolution
+    float plate — the same landmarks (0.5 % IOD mean) as the whole plate converted to display."""
+    from atw_ofx.bench.render import close_up
+    from atw_ofx.face.detect import backend, detect_faces, to_rgb8
+
+    plate, _ = close_up((2160, 3840))
+    rgb = plate.rgb()
+    fast = detect_faces(rgb, plate.colourspace, backend_name="mesh")
+    whole = backend("mesh").faces(to_rgb8(rgb, plate.colourspace), detect_scale=1.0)
+    assert len(fast) == len(whole) == 1
+    iod = np.linalg.norm(whole[0].landmarks[468] - whole[0].landmarks[473])
+    err = np.linalg.norm(fast[0].landmarks - whole[0].landmarks, axis=1) / iod
+    assert err.mean() < 0.005
+    assert fast[0].landmarks[:, 0].min() > 1000  # plate pixels

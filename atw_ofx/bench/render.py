@@ -29,8 +29,9 @@ FACE_FRACTION = 0.5
 STAGE_FRAMES = 15
 
 
-def close_up(hw: tuple[int, int]):
-    """The demo portrait as an ``H×W`` scene-linear close-up and its face placement."""
+def close_up(hw: tuple[int, int], face_backend: str | None = None):
+    """The demo portrait as an ``H×W`` scene-linear close-up and its face placement (landmarks
+    of ``face_backend``, default the default's)."""
     from ..demo import demo_face_path
     from ..face import CropBox, FacePlacement
     from ..imageio import ImagePlate, read_image
@@ -38,7 +39,8 @@ def close_up(hw: tuple[int, int]):
 
     h, w = hw
     source = read_image(demo_face_path())
-    face = locate_face(source, options=RenderOptions())
+    options = RenderOptions() if face_backend is None else RenderOptions(face_backend=face_backend)
+    face = locate_face(source, options=options)
     k = FACE_FRACTION * h / face.box.size
     rgb = cv2.resize(source.rgb(), None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC)
     # The frame window centred on the face, edges repeated where the portrait is too small.

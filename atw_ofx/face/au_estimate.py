@@ -188,12 +188,14 @@ def fit(features: np.ndarray, targets: np.ndarray, neutral: np.ndarray,
     return weights
 
 
-def image_landmarks(rgb8: np.ndarray, backend_name: str = "dlib") -> np.ndarray | None:
-    """68 landmarks of the largest face in an 8-bit RGB image (small crops up-sampled first:
-    the detector misses faces under ~80 px), or None."""
+def image_landmarks(rgb8: np.ndarray, backend_name: str | None = None) -> np.ndarray | None:
+    """Landmarks of the largest face in an 8-bit RGB image (small crops up-sampled first:
+    detectors miss faces under ~80 px), or None; ``backend_name`` defaults to the default's."""
     import cv2
 
-    from .detect import backend
+    from .detect import DEFAULT_BACKEND, backend
+
+    backend_name = backend_name or DEFAULT_BACKEND
 
     scale = max(1.0, 256 / max(rgb8.shape[:2]))
     big = cv2.resize(rgb8, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC) \

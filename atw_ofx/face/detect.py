@@ -108,30 +108,44 @@ class MeshBackend:
         self._mesh = face_mesh()
 
     def faces(self, rgb8: np.ndarray, *, detect_scale: float) -> list[Face]:
+        return self._measure(rgb8, self._mesh.detect(rgb8))
+
+    def search(self, rgb: np.ndarray, colourspace: str) -> list[Face]:
+        """All faces in a float plate: the detector runs on the plate shrunk to
+        :data:`DETECT_MAX_SIDE` (its own pyramid tops out at 128 px), the mesh on crops cut from
+        the full-resolution plate, only they converted to display."""
+        from .mesh import PlateSampler
+
+        scale = min(1.0, DETECT_MAX_SIDE / max(rgb.shape[:2]))
+        small = rgb if scale == 1.0 else cv2.resize(
+            np.ascontiguousarray(rgb, np.float32),
+            (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale))),
+            interpolation=cv2.INTER_AREA)
+        k = np.array([rgb.shape[1] / small.shape[1], rgb.shape[0] / small.shape[0]])
+        found = [(box * np.tile(k, 2), keypoints * k, score)
+                 for box, keypoints, score in self._mesh.detect(to_rgb8(small, colourspace))]
+        return self._measure(PlateSampler(rgb, lambda crop: to_rgb8(crop, colourspace)), found)
+
+    def _measure(self, image, detections) -> list[Face]:
+        """Mesh landmarks for each detection; those where the mesh finds no face are dropped."""
         from .mesh import PRESENCE_SCORE
 
         found = []
-        for box, keypoints, _ in self._mesh.detect(rgb8):
-            points, presence = self._mesh.from_detection(rgb8, box, keypoints)
+        for box, keypoints, _ in detections:
+            points, presence = self._mesh.from_detection(image, box, keypoints)
             if presence >= PRESENCE_SCORE:
                 found.append(Face(tuple(float(v) for v in box), points))
         return sorted(found, key=lambda f: -f.area)
 
-    def follow(self, rgb8: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
-        """The face again from its landmarks on the previous frame (MediaPipe's tracking crop);
-        None when the mesh no longer finds a face there."""
-        from .mesh import PRESENCE_SCORE
+    def follow(self, rgb: np.ndarray, colourspace: str, landmarks: np.ndarray) -> np.ndarray | None:
+        """The face again in a float plate from its landmarks on the previous frame (MediaPipe's
+        tracking crop); None when the mesh no longer finds a face there. Only the model's crops
+        are converted to display."""
+        from .mesh import PRESENCE_SCORE, PlateSampler
 
-        points, presence = self._mesh.refine(rgb8, landmarks)
+        sampler = PlateSampler(rgb, lambda crop: to_rgb8(crop, colourspace))
+        points, presence = self._mesh.refine(sampler, landmarks)
         return points if presence >= PRESENCE_SCORE else None
-
-    def follow_region(self, landmarks: np.ndarray) -> tuple[float, float, float, float]:
-        """Plate-pixel bounds ``(x0, y0, x1, y1)`` of the crop :meth:`follow` reads."""
-        from .mesh import tracking_roi
-
-        roi = tracking_roi(landmarks)
-        reach = roi.side / 2 * (abs(np.cos(roi.angle)) + abs(np.sin(roi.angle))) + 2.0
-        return roi.cx - reach, roi.cy - reach, roi.cx + reach, roi.cy + reach
 
     def landmarks(self, rgb8: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
         from .mesh import FACE_SCALE, Roi
@@ -144,7 +158,7 @@ class MeshBackend:
 
 
 BACKENDS: dict[str, Callable[[], LandmarkBackend]] = {"mesh": MeshBackend, "dlib": DlibBackend}
-DEFAULT_BACKEND = "dlib"  # "mesh" becomes the default with the mesh rig (issue 14)
+DEFAULT_BACKEND = "mesh"
 
 
 @functools.lru_cache(maxsize=4)
@@ -170,6 +184,8 @@ def detect_faces(rgb: np.ndarray, colourspace: str, *, backend_name: str = DEFAU
     by half its size each side), converted alone: the plate's precision, a fraction of the work.
     """
     detector = backend(backend_name)
+    if hasattr(detector, "search"):  # a backend that handles float plates itself (the mesh)
+        return detector.search(rgb, colourspace)
     scale = min(1.0, DETECT_MAX_SIDE / max(rgb.shape[:2]))
     if scale == 1.0:
         return detector.faces(to_rgb8(rgb, colourspace), detect_scale=1.0)
@@ -195,26 +211,18 @@ def follow_faces(rgb: np.ndarray, colourspace: str, previous: list[Face], *,
                  backend_name: str = DEFAULT_BACKEND) -> list[Face]:
     """The faces of the previous frame, found again from where they were (the tracking step).
 
-    A backend that can (``follow``, e.g. the mesh) measures each face on a crop placed by its
-    previous landmarks, converting only that region to display; where it cannot, or where a face
-    is lost, the frame is searched afresh with :func:`detect_faces`.
+    A backend that can (``follow``, e.g. the mesh) measures each face on crops placed by its
+    previous landmarks; where it cannot, or where a face is lost, the frame is searched afresh
+    with :func:`detect_faces`.
     """
     detector = backend(backend_name)
     if not previous or not hasattr(detector, "follow"):
         return detect_faces(rgb, colourspace, backend_name=backend_name)
-    h, w = rgb.shape[:2]
     found = []
     for face in previous:
-        x0, y0, x1, y1 = detector.follow_region(face.landmarks)
-        x0, y0 = max(0, int(np.floor(x0))), max(0, int(np.floor(y0)))
-        x1, y1 = min(w, int(np.ceil(x1))), min(h, int(np.ceil(y1)))
-        if x1 - x0 < 8 or y1 - y0 < 8:
-            return detect_faces(rgb, colourspace, backend_name=backend_name)
-        offset = np.array([x0, y0], np.float64)
-        points = detector.follow(to_rgb8(rgb[y0:y1, x0:x1], colourspace), face.landmarks - offset)
+        points = detector.follow(rgb, colourspace, face.landmarks)
         if points is None:
             return detect_faces(rgb, colourspace, backend_name=backend_name)
-        points = points + offset
         lo, hi = points.min(0), points.max(0)
         found.append(Face((float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])), points))
     return sorted(found, key=lambda f: -f.area)

@@ -74,8 +74,8 @@ class Roi:
         return np.array([[c * k, -s * k, self.cx - k * size / 2 * (c - s)],
                          [s * k, c * k, self.cy - k * size / 2 * (s + c)]])
 
-    def cut(self, rgb8: np.ndarray, size: int) -> np.ndarray:
-        """The crop as ``size×size×3`` uint8 (bilinear, edges repeated).
+    def cut(self, image: np.ndarray, size: int) -> np.ndarray:
+        """The crop as ``size×size×C``, the image's dtype (bilinear, edges repeated).
 
         Sampled as MediaPipe's image-to-tensor step does: crop pixel *index* ``(u, v)`` reads the
         plate at :meth:`to_plate` of ``(u, v)`` in pixel-index units — half a crop pixel from a
@@ -83,7 +83,7 @@ class Roi:
         centre-to-centre shifts every landmark by about half a crop pixel (measured).
         """
         index_map = np.vstack((self.to_plate(size), (0.0, 0.0, 1.0)))
-        return cv2.warpAffine(rgb8, index_map[:2], (size, size),
+        return cv2.warpAffine(image, index_map[:2], (size, size),
                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_REPLICATE)
 
@@ -134,16 +134,20 @@ class FaceMesh:
         return _merge(found)
 
     # --- landmarks ----------------------------------------------------------------------------
-    def landmarks(self, rgb8: np.ndarray, roi: Roi) -> tuple[np.ndarray, float]:
-        """478×2 plate points and the mesh's face presence (0–1) for the face in ``roi``."""
-        crop = roi.cut(rgb8, 192).astype(np.float32) / 255.0
+    def landmarks(self, image, roi: Roi) -> tuple[np.ndarray, float]:
+        """478×2 plate points and the mesh's face presence (0–1) for the face in ``roi``.
+
+        ``image`` is an ``H×W×3`` uint8 RGB array or a :class:`PlateSampler` (crops cut from a
+        float plate, only they converted to display)."""
+        cut = image if callable(image) else lambda r, size: r.cut(image, size)  # noqa: E731
+        crop = cut(roi, 192).astype(np.float32) / 255.0
         out = self._run(self.mesh, crop[None])
         mesh = out["conv2d_21"].reshape(468, 3)[:, :2]
         presence = float(1.0 / (1.0 + np.exp(-out["conv2d_31"].reshape(()))))
         points = np.zeros((N_MESH, 2))
         points[:468] = _project(roi, 192, mesh)
         eyes = [Roi.around(points[[a, b]], points[a], points[b], EYE_SCALE) for a, b in EYE_CORNERS]
-        crops = np.stack([eyes[0].cut(rgb8, 64), eyes[1].cut(rgb8, 64)[:, ::-1]])
+        crops = np.stack([cut(eyes[0], 64), cut(eyes[1], 64)[:, ::-1]])
         out = self._run(self.iris, crops.astype(np.float32) / 255.0)
         contour = out["output_eyes_contours_and_brows"].reshape(2, 71, 3)[..., :2]
         iris = out["output_iris"].reshape(2, 5, 3)[..., :2]
@@ -157,16 +161,33 @@ class FaceMesh:
             points[468 + 5 * k:473 + 5 * k] = _project(roi_eye, 64, iris_pts)
         return points, presence
 
-    def refine(self, rgb8: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, float]:
-        """Landmarks again from a crop placed by earlier ones (the tracking step)."""
-        return self.landmarks(rgb8, tracking_roi(points))
+    def refine(self, image, points: np.ndarray) -> tuple[np.ndarray, float]:
+        """Landmarks again from a crop placed by earlier ones (the tracking step); ``image`` as
+        in :meth:`landmarks`."""
+        return self.landmarks(image, tracking_roi(points))
 
-    def from_detection(self, rgb8: np.ndarray, box: np.ndarray,
+    def from_detection(self, image, box: np.ndarray,
                        keypoints: np.ndarray) -> tuple[np.ndarray, float]:
         """Landmarks for a detected face: the crop on its box, levelled by its eye keypoints
-        (MediaPipe's still-image rule)."""
+        (MediaPipe's still-image rule); ``image`` as in :meth:`landmarks`."""
         roi = Roi.around(np.reshape(box, (2, 2)), keypoints[0], keypoints[1], FACE_SCALE)
-        return self.landmarks(rgb8, roi)
+        return self.landmarks(image, roi)
+
+
+class PlateSampler:
+    """Crops for the mesh cut straight from a float plate, each converted to display alone.
+
+    At 4K the face's region is millions of pixels; the mesh reads one 192² and two 64² crops.
+    Cutting first (bilinear, in the plate's own light, as the region path samples) and converting
+    only the crops keeps a tracking step from paying for the region's colour conversion.
+    """
+
+    def __init__(self, rgb: np.ndarray, to_display):
+        self.rgb = np.ascontiguousarray(rgb, np.float32)
+        self.to_display = to_display  # H×W×3 float crop → uint8 display RGB
+
+    def __call__(self, roi: Roi, size: int) -> np.ndarray:
+        return self.to_display(roi.cut(self.rgb, size))
 
 
 def tracking_roi(points: np.ndarray) -> Roi:
