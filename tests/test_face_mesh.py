@@ -135,6 +135,17 @@ class TestMesh:
         err = np.linalg.norm(found - expected, axis=1) / iod(upright)
         assert err.mean() < 0.03 and err[468:].mean() < 0.02
 
+    def test_one_person_in_glasses_is_one_face(self, shared_data):
+        """Windows that see part of a face (an eye behind glasses) fire too; the search keeps
+        one face per person."""
+        from atw_ofx.batch import frame_jobs
+        from atw_ofx.face.detect import detect_faces
+
+        job = next(iter(frame_jobs(str(shared_data / "video" / "liveportrait_d13.mp4"), None,
+                                   [1], None)))
+        plate = job.load()
+        assert len(detect_faces(plate.rgb(), plate.colourspace, backend_name="mesh")) == 1
+
     def test_no_face_in_noise_or_flat_grey(self, mesh):
         rng = np.random.default_rng(3)
         assert mesh.faces(rng.integers(0, 256, (480, 640, 3), dtype=np.uint8),

@@ -127,15 +127,24 @@ class MeshBackend:
         return self._measure(PlateSampler(rgb, lambda crop: to_rgb8(crop, colourspace)), found)
 
     def _measure(self, image, detections) -> list[Face]:
-        """Mesh landmarks for each detection; those where the mesh finds no face are dropped."""
+        """Mesh landmarks for each detection, largest first; dropped where the mesh finds no face,
+        where its eyes are not the detector's, or where its eyes lie on a face already found (a
+        window that saw part of a face — an eye behind glasses — fires too)."""
         from .mesh import PRESENCE_SCORE
 
-        found = []
-        for box, keypoints, _ in detections:
+        found: list[Face] = []
+        for box, keypoints, _ in sorted(detections, key=lambda d: -(d[0][2] - d[0][0])
+                                        * (d[0][3] - d[0][1])):
             points, presence = self._mesh.from_detection(image, box, keypoints)
-            if presence >= PRESENCE_SCORE:
-                found.append(Face(tuple(float(v) for v in box), points))
-        return sorted(found, key=lambda f: -f.area)
+            irises = points[[468, 473]]
+            iod = np.linalg.norm(irises[1] - irises[0])
+            # The mesh's eyes where the detector saw eyes: a window that caught part of a face
+            # (an eye and a brow) fires, and the mesh then fits a face the detector did not see.
+            agrees = np.linalg.norm(irises - keypoints[:2], axis=1).max() < 0.5 * iod
+            if presence < PRESENCE_SCORE or not agrees or any(_inside(irises, f) for f in found):
+                continue
+            found.append(Face(tuple(float(v) for v in box), points))
+        return found
 
     def follow(self, rgb: np.ndarray, colourspace: str, landmarks: np.ndarray) -> np.ndarray | None:
         """The face again in a float plate from its landmarks on the previous frame (MediaPipe's
@@ -155,6 +164,12 @@ class MeshBackend:
         first, _ = self._mesh.landmarks(rgb8, Roi.around(corners, corners[0],
                                                          corners[0] + (1.0, 0.0), FACE_SCALE))
         return self._mesh.refine(rgb8, first)[0]
+
+
+def _inside(points: np.ndarray, face: Face) -> bool:
+    """Whether any of ``points`` lies within ``face``'s outline (the hull of its landmarks)."""
+    hull = cv2.convexHull(face.landmarks.astype(np.float32))
+    return any(cv2.pointPolygonTest(hull, (float(x), float(y)), False) >= 0 for x, y in points)
 
 
 BACKENDS: dict[str, Callable[[], LandmarkBackend]] = {"mesh": MeshBackend, "dlib": DlibBackend}

@@ -54,7 +54,7 @@ DETECT_SCORE = 0.5  # BlazeFace's own threshold
 PRESENCE_SCORE = 0.5  # below this the mesh says there is no face in its crop
 #: Pyramid of the detector's square windows: the largest is the plate's long side; each level
 #: halves it, windows overlap by half, down to this fraction of the plate's short side.
-SMALLEST_WINDOW = 0.2
+SMALLEST_WINDOW = 0.3
 
 
 @dataclass(frozen=True)
