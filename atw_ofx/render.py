@@ -30,9 +30,10 @@ from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellip
 from .face.detect import DEFAULT_BACKEND, detect_faces
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
+from .models.mouth import fill_interior
 from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, IMPLS, down, reswarp, up
 
-AOVS = ("motion", "stmap", "matte")
+AOVS = ("motion", "stmap", "matte", "generated")
 AU_MODES = ("relative", "absolute")
 
 
@@ -182,6 +183,7 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
     s = box.size
     matte_s = up(torch.from_numpy(matte_r)[None, None], (s, s))[0, 0].numpy()
     lap("matte_up")
+    generated_s = None
     if result.flow.is_zero() and delta is None:
         out_pixels = plate.pixels  # nothing moves: the identity guarantee, bit-exact
     else:
@@ -194,12 +196,15 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         out_crop = reswarp(crop_lin, flow, delta_full, method=options.reswarp,
                            formulation=options.formulation, impl=options.reswarp_impl)
         out_np = out_crop[0].permute(1, 2, 0).cpu().numpy()
+        if result.interior is not None:  # the mouth the edit opened: generated at full size
+            out_np, generated_s = fill_interior(out_np, crop_lin[0].permute(1, 2, 0).cpu().numpy(),
+                                                result.interior, tuple(colour_idx))
         lap("reswarp")
         out_pixels = paste(plate.pixels, out_np, matte_s, box, main,
                            in_place=in_place and plate.pixels.flags.writeable)
         lap("paste")
 
-    layers = _aov_layers(plate, box, result.flow, matte_s, options.aovs)
+    layers = _aov_layers(plate, box, result.flow, matte_s, options.aovs, generated_s)
     out = plate.with_pixels(out_pixels).with_layers(layers)
     lap("aovs")
     return FrameResult(out, face, result.flow, matte_s)
@@ -243,8 +248,9 @@ def _refinement_delta(result, plate_space: str, model_space: str):
 
 
 def _aov_layers(plate: ImagePlate, box: CropBox, flow_lo: MotionField, matte_s: np.ndarray,
-                aovs) -> dict[str, np.ndarray]:
-    """Full-plate AOV channels; zero motion (identity STMap) and zero matte outside the crop."""
+                aovs, generated_s: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Full-plate AOV channels; zero motion (identity STMap) and zero matte outside the crop.
+    ``generated.A`` is where the edit generated pixels (the mouth interior), 0 elsewhere."""
     if not aovs:
         return {}
     flow_s = flow_lo.resized(box.size, box.size)  # the crop's field, only when a layer needs it
@@ -267,4 +273,10 @@ def _aov_layers(plate: ImagePlate, box: CropBox, flow_lo: MotionField, matte_s: 
         if overlap is not None:
             matte[py, px] = matte_s[cy, cx]
         layers["matte.A"] = matte
+    if "generated" in aovs:
+        generated = np.zeros((h, w), np.float32)
+        if overlap is not None and generated_s is not None:
+            # Where the paste blends the crop in, the generated share is the matte's.
+            generated[py, px] = (generated_s * matte_s)[cy, cx]
+        layers["generated.A"] = generated
     return layers

@@ -10,7 +10,7 @@ from atw_ofx.face import CropBox, face_matte
 from atw_ofx.face.detect import detect_face
 from atw_ofx.imageio import read_image
 from atw_ofx.models.eyelids import EYES, blink_field
-from atw_ofx.models.rig import LID_GRID, MIN_JACOBIAN, LandmarkRig
+from atw_ofx.models.rig import REGION_GRID, MIN_JACOBIAN, LandmarkRig
 
 N = 128
 
@@ -78,16 +78,16 @@ class TestRigBlink:
         rig = LandmarkRig()
         matte = face_matte(mesh_128, N)
         field = rig.field(mesh_128, au_vector(parse_au_assignments(["AU45=5"])), matte)
-        assert field.shape == (2, N * LID_GRID, N * LID_GRID)
+        assert field.shape == (2, N * REGION_GRID, N * REGION_GRID)
         gx, gy = np.gradient(field[0], axis=(1, 0)), np.gradient(field[1], axis=(1, 0))
         det = (1 + gx[0]) * (1 + gy[1]) - gx[1] * gy[0]
         assert det.min() >= MIN_JACOBIAN - 1e-6
         # Not scaled down by the fold guard: the lid still reaches the lower lid.
-        upper, lower = lid_midpoints(mesh_128 * LID_GRID, EYES[0])
+        upper, lower = lid_midpoints(mesh_128 * REGION_GRID, EYES[0])
         p = upper + 0.9 * (lower - upper)
         assert np.dot(p + sample(field, p) - upper, lower - upper) <= 1e-6
         for brow in (105, 334):
-            assert np.abs(sample(field, mesh_128[brow] * LID_GRID)).max() < 0.02 * LID_GRID
+            assert np.abs(sample(field, mesh_128[brow] * REGION_GRID)).max() < 0.02 * REGION_GRID
 
     def test_68_points_keep_the_old_blink(self, mesh_128):
         """Without the mesh (dlib's 68 points) the rig's field stays on the model grid."""
@@ -105,8 +105,8 @@ class TestRigBlink:
         a, b = rig.field(mesh_128, both, matte), rig.field(mesh_128, both, matte)
         assert np.array_equal(a, b)
         smile = rig.field(mesh_128, au_vector(parse_au_assignments(["AU12=3"])), matte)
-        mouth = (slice(None), slice(int(mesh_128[13, 1]) * LID_GRID,
-                                    int(mesh_128[14, 1]) * LID_GRID + 1))
+        mouth = (slice(None), slice(int(mesh_128[13, 1]) * REGION_GRID,
+                                    int(mesh_128[14, 1]) * REGION_GRID + 1))
         # The mouth moves as in the smile alone (the lids add nothing there).
-        up = np.kron(smile, np.ones((1, LID_GRID, LID_GRID)))  # nearest, for a coarse check
-        assert np.abs(a[mouth] - up[mouth] * LID_GRID).max() < 0.5 * LID_GRID
+        up = np.kron(smile, np.ones((1, REGION_GRID, REGION_GRID)))  # nearest, for a coarse check
+        assert np.abs(a[mouth] - up[mouth] * REGION_GRID).max() < 0.5 * REGION_GRID

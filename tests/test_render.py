@@ -66,8 +66,8 @@ def test_cli_compression_sets_the_outputs_and_refuses_unknown_names(tmp_path, rn
 
 @pytest.mark.parametrize("face_id", ["2", "5"])
 def test_smile_moves_mouth_corners_up_and_out(face_id, shared_data, tmp_path):
-    """AU12 = 4 on a real 1024 px face: re-detected mouth corners go up and outward; every pixel
-    outside the matte is unchanged; other layers untouched. (Faces already smiling widely make
+    """AU12 = 4 on a real 1024 px face: re-detected mouth corners go up and outward, more up than
+    out; every pixel outside the matte is unchanged; other layers untouched. (Faces already smiling widely make
     the 68-point re-detection too noisy to measure a corner, so two neutral-ish ones are used.)"""
     plate = read_image(face_to_exr(shared_data / "plates" / "ffhq_atw" / f"{face_id}.png",
                                    tmp_path / "face.exr"))
@@ -80,10 +80,14 @@ def test_smile_moves_mouth_corners_up_and_out(face_id, shared_data, tmp_path):
     for corner, outward in ((48, -1.0), (54, 1.0)):
         up = (before[corner, 1] - after[corner, 1]) / iod
         out_shift = outward * (after[corner, 0] - before[corner, 0]) / iod
-        assert up > 0.04, (corner, up)
-        assert out_shift > 0.04, (corner, out_shift)
-    # Eyes and nose bridge stay put (the rig moves the mouth, not the head).
-    assert np.abs(after[27:31] - before[27:31]).max() / iod < 0.03
+        # Up and out as in FACS, the rise the larger (issue 14: not mostly sideways).
+        assert up > 0.06, (corner, up)
+        assert 0 < out_shift < up, (corner, out_shift)
+    # Eyes and nose bridge stay put (the rig moves the mouth, not the head): the motion AOV
+    # there (a dense mesh re-detected shifts its nose with the mouth, so read the field itself).
+    layers = by_name(out)
+    for x, y in np.round(before[list(range(27, 31)) + [36, 39, 42, 45]]).astype(int):
+        assert np.hypot(layers["motion.u"][y, x], layers["motion.v"][y, x]) / iod < 0.01
     channels = by_name(out)
     outside = channels["matte.A"] == 0
     assert outside.mean() > 0.1

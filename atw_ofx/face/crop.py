@@ -14,6 +14,9 @@ import numpy as np
 from ..errors import ATWError
 from .layout import ibug68
 
+#: How far below the jaw line the matte reaches (IOD): the chin's travel when the jaw drops and
+#: the fade of its motion below the chin (atw_ofx.models.mouth), so no crease forms at its edge.
+JAW_TRAVEL = 0.4
 #: The matte is cut to exactly 0 below this, so pixels outside it stay bit-identical.
 MATTE_FLOOR = 1.0 / 1024.0
 
@@ -132,8 +135,8 @@ def paste(plate: np.ndarray, result: np.ndarray, matte: np.ndarray, box: CropBox
 def face_matte(landmarks: np.ndarray, resolution: int) -> np.ndarray:
     """Soft matte of the face on a ``resolution``² grid, from 68 or 478 landmarks on that grid.
 
-    The hull of the jaw line and the brows raised by half an inter-ocular distance (so forehead
-    skin above moving brows is inside), grown by a quarter of that distance and feathered by a
+    The hull of the jaw line, the jaw line lowered by :data:`JAW_TRAVEL` and the brows raised by
+    half an inter-ocular distance (so forehead skin above moving brows is inside), grown by a quarter of that distance and feathered by a
     Gaussian; values below :data:`MATTE_FLOOR` are cut to exactly 0. Returns float32 in [0, 1].
     """
     landmarks = ibug68(landmarks)
@@ -141,7 +144,9 @@ def face_matte(landmarks: np.ndarray, resolution: int) -> np.ndarray:
     eyes_dir = (landmarks[42:48].mean(0) - landmarks[36:42].mean(0)) / max(iod, 1e-6)
     up = np.array([eyes_dir[1], -eyes_dir[0]])  # perpendicular to the eye line, towards the scalp
     brows = landmarks[17:27] + 0.5 * iod * up
-    hull = cv2.convexHull(np.concatenate((landmarks[:17], brows)).astype(np.float32))
+    # The jaw's travel: a dropped jaw (AU26) brings the chin and its motion's fade below it.
+    chin = landmarks[4:13] - JAW_TRAVEL * iod * up
+    hull = cv2.convexHull(np.concatenate((landmarks[:17], brows, chin)).astype(np.float32))
     return _feathered(hull, resolution, grow=0.25 * iod, feather=0.18 * iod)
 
 

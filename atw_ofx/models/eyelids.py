@@ -24,20 +24,61 @@ from __future__ import annotations
 import numpy as np
 
 #: Per eye (image-left first): the corners, then the mesh points along the upper lid, the lower
-#: lid and the crease (MediaPipe's eye contour and third upper halo), outer corner to inner.
+#: lid, the line just above the lashes (the contour's second halo), the crease under the brow
+#: (its fourth halo, which runs down to the outer corner) and the part of it that is the brow's
+#: lower edge, outer corner to inner.
 EYES = (
     {"corners": (33, 133), "upper": (246, 161, 160, 159, 158, 157, 173),
      "lower": (7, 163, 144, 145, 153, 154, 155),
-     "crease": (35, 124, 46, 53, 52, 65)},
+     "lashes": (247, 30, 29, 27, 28, 56, 190),
+     "crease": (35, 124, 46, 53, 52, 65), "brow_edge": (46, 53, 52, 65)},
     {"corners": (263, 362), "upper": (466, 388, 387, 386, 385, 384, 398),
      "lower": (249, 390, 373, 374, 380, 381, 382),
-     "crease": (265, 353, 276, 283, 282, 295)},
+     "lashes": (467, 260, 259, 257, 258, 286, 414),
+     "crease": (265, 353, 276, 283, 282, 295), "brow_edge": (276, 283, 282, 295)},
 )
 #: How far a full blink brings the lash line, in eye openings (a little past the lower lid's
 #: line: the closed lid overlaps the lower lid, so no sliver of eye shows at the seam).
 CLOSE = 1.1
 #: The band above the lash line that moves without stretching (the lashes), × the eye's opening.
 LASH_BAND = 0.5
+
+
+#: How much of its brow's motion the brow's lower edge takes: all of it keeps the brow whole but
+#: leaves the lid skin below too short a span to stretch over without folding; a little less
+#: shares the stretch with the brow's own lower hairs.
+BROW_EDGE_FOLLOW = 1.0
+#: For each eye of :data:`EYES`, its upper and lower lid points in the 68-point view (the sparse
+#: rig's lid controls) and the mesh points of its lids that the 68-point view lacks.
+LIDS_68 = (((37, 38), (41, 40)), ((44, 43), (46, 47)))
+
+
+def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Extra spline controls holding each lid's whole contour, and the band of lashes above the
+    upper lid, to the motion the sparse rig gave that lid, and the brow's lower edge to its brow
+    (``moved68``: the 68 (+2) displacements): without them a brow raise drags the lash line
+    between the two 68-point lid controls, stretches the lashes and thickens the brow. Returns ``(points, moved)``
+    on ``mesh``'s grid."""
+    from ..face.layout import MESH_TO_IBUG68
+
+    known = set(MESH_TO_IBUG68.tolist())
+    points, shifts = [], []
+    for eye, (upper68, lower68) in zip(EYES, LIDS_68):
+        # The band of lashes above the upper lid moves with it: what stretches is the skin
+        # between that band and the brow, not the lashes.
+        for lid, ids68 in ((eye["upper"], upper68), (eye["lashes"], upper68),
+                           (eye["lower"], lower68)):
+            extra = [i for i in lid if i not in known]
+            points.append(mesh[extra])
+            shifts.append(np.repeat(moved68[list(ids68)].mean(0)[None], len(extra), 0))
+        # The brow's lower edge moves with the nearest of the brow's own (upper-edge) points, so
+        # the brow travels whole instead of thickening.
+        edge = mesh[list(eye["brow_edge"])]
+        brow = mesh[MESH_TO_IBUG68[17:27]]
+        nearest = np.argmin(np.linalg.norm(edge[:, None] - brow[None], axis=2), axis=1)
+        points.append(edge)
+        shifts.append(BROW_EDGE_FOLLOW * moved68[17 + nearest])
+    return np.concatenate(points), np.concatenate(shifts)
 
 
 def _curve(local: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ re-detecting landmarks on the output (tests/test_render.py); they are the docume
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -25,28 +26,28 @@ from .. import colour
 from ..conventions import AU_NAMES, MotionField
 from ..errors import NoFaceError
 from ..face.layout import ibug68, is_mesh
-from . import eyelids, spline
+from . import eyelids, mouth, spline
 from .base import FaceContext, MotionResult
 
 #: AU → list of (landmark indices, out, down) at intensity 5, in IOD. Index 68/69 are virtual
 #: cheek points (right/left), between the lower lid, the mouth corner and the jaw.
 RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
-    "AU01": [((20, 21, 22, 23), 0.0, -0.15), ((19, 24), 0.0, -0.09)],
-    "AU02": [((17, 18, 25, 26), 0.0, -0.15), ((19, 24), 0.0, -0.08)],
-    "AU04": [((19, 20, 21, 22, 23, 24), -0.05, 0.10), ((17, 18, 25, 26), 0.0, 0.05)],
-    "AU05": [((37, 38, 43, 44), 0.0, -0.05)],
-    "AU06": [((40, 41, 46, 47), 0.0, -0.04), ((68, 69), 0.0, -0.07)],
-    "AU07": [((40, 41, 46, 47), 0.0, -0.04), ((37, 38, 43, 44), 0.0, 0.02)],
-    "AU09": [((31, 32, 33, 34, 35), 0.0, -0.05), ((21, 22), 0.0, 0.05)],
-    "AU10": [((49, 50, 51, 52, 53, 61, 62, 63), 0.0, -0.08)],
-    "AU12": [((48, 54, 60, 64), 0.14, -0.12), ((49, 53, 59, 55), 0.06, -0.05),
-             ((68, 69), 0.02, -0.05)],
-    "AU14": [((48, 54, 60, 64), 0.03, 0.0)],
-    "AU15": [((48, 54, 60, 64), 0.0, 0.08), ((49, 53, 59, 55), 0.0, 0.03)],
-    "AU17": [((7, 8, 9), 0.0, -0.06), ((56, 57, 58, 65, 66, 67), 0.0, -0.06)],
-    "AU20": [((48, 54, 60, 64), 0.10, 0.02)],
-    "AU23": [((49, 50, 51, 52, 53), 0.0, 0.02), ((55, 56, 57, 58, 59), 0.0, -0.02),
-             ((48, 54, 60, 64), -0.02, 0.0)],
+    "AU01": [((20, 21, 22, 23), 0.0, -0.22), ((19, 24), 0.0, -0.13)],
+    "AU02": [((17, 18, 25, 26), 0.0, -0.22), ((19, 24), 0.0, -0.12)],
+    "AU04": [((19, 20, 21, 22, 23, 24), -0.08, 0.16), ((17, 18, 25, 26), 0.0, 0.08)],
+    "AU05": [((37, 38, 43, 44), 0.0, -0.07)],
+    "AU06": [((40, 41, 46, 47), 0.0, -0.05), ((68, 69), 0.0, -0.10)],
+    "AU07": [((40, 41, 46, 47), 0.0, -0.05), ((37, 38, 43, 44), 0.0, 0.02)],
+    "AU09": [((31, 32, 33, 34, 35), 0.0, -0.08), ((21, 22), 0.0, 0.06)],
+    "AU10": [((49, 50, 51, 52, 53, 61, 62, 63), 0.0, -0.12)],
+    "AU12": [((48, 54, 60, 64), 0.10, -0.24), ((49, 53, 59, 55), 0.05, -0.10),
+             ((68, 69), 0.02, -0.10)],
+    "AU14": [((48, 54, 60, 64), 0.04, 0.0)],
+    "AU15": [((48, 54, 60, 64), 0.0, 0.22), ((49, 53, 59, 55), 0.0, 0.08)],
+    "AU17": [((7, 8, 9), 0.0, -0.10), ((56, 57, 58, 65, 66, 67), 0.0, -0.10)],
+    "AU20": [((48, 54, 60, 64), 0.14, 0.03)],
+    "AU23": [((49, 50, 51, 52, 53), 0.0, 0.03), ((55, 56, 57, 58, 59), 0.0, -0.03),
+             ((48, 54, 60, 64), -0.03, 0.0)],
     "AU25": [((55, 56, 57, 58, 59, 65, 66, 67), 0.0, 0.06), ((61, 62, 63), 0.0, -0.02)],
     # Jaw drop fades along the jaw line: full at the chin, nothing at the ears.
     "AU26": [((8,), 0.0, 0.20), ((7, 9), 0.0, 0.19), ((6, 10), 0.0, 0.16), ((5, 11), 0.0, 0.11),
@@ -62,9 +63,11 @@ ORDER_CLAMPS: list[tuple[tuple[int, int], float]] = [
     ((19, 37), 0.08), ((24, 44), 0.08),  # brows stay above the upper lids
 ]
 MIN_JACOBIAN = 0.2
-#: A blink's field is made on a grid this many times finer than the model's (see ``field``).
-LID_GRID = 4
-AU45 = AU_NAMES.index("AU45")
+#: Regional models' fields are made on a grid this many times finer than the model's.
+REGION_GRID = 4
+AU45, AU25, AU26 = (AU_NAMES.index(name) for name in ("AU45", "AU25", "AU26"))
+#: AUs the mesh's regional models take instead of the spline.
+REGIONAL = [AU45, AU25, AU26]
 BORDER_PINS = 12  # per crop side
 
 
@@ -94,36 +97,58 @@ class LandmarkRig:
 
     def field(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray) -> np.ndarray:
         """Backward field ``2×R×R`` (pixels of the R grid) for 68 or 478 ``landmarks`` on that
-        grid. With the 478-point mesh a blink closes the whole lid (:mod:`.eyelids`) instead of
-        moving two points of it through the spline."""
+        grid (``2×4R×4R`` when a mesh region moves: see :meth:`field_and_interior`)."""
+        return self.field_and_interior(landmarks, aus, matte)[0]
+
+    def field_and_interior(self, landmarks: np.ndarray, aus: np.ndarray,
+                           matte: np.ndarray) -> tuple[np.ndarray, object | None]:
+        """The backward field and the mouth opening it leaves (or None).
+
+        With the 478-point mesh the eyelids (AU45, :mod:`.eyelids`) and the mouth (AU25, AU26,
+        :mod:`.mouth`) are regional models instead of points through the spline, made on a grid
+        :data:`REGION_GRID`× finer than the model's: a closing lid and a parting lip are steps in
+        the field, and on the finer grid what up-sampling squeezes into a step's ramp is that
+        much thinner. The spline takes every other AU.
+        """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
         landmarks = ibug68(landmarks)
         aus = np.asarray(aus, np.float64)
-        blink = 0.0
-        if mesh is not None:  # the lids take AU45; the spline takes the rest
-            blink, aus = aus[AU45] / 5.0, np.where(np.arange(len(aus)) == AU45, 0.0, aus)
+        regional = np.zeros(len(aus))
+        if mesh is not None:
+            regional[REGIONAL] = aus[REGIONAL]
+            aus = aus - regional
         moved = self.displacements(landmarks, aus)
-        if not moved.any() and blink == 0.0:
-            return np.zeros((2, n, n), np.float32)
-        field = self._spline_field(landmarks, moved, matte) if moved.any() else np.zeros((2, n, n))
-        if blink:
-            # The closed lid's seam is a step in the field; on a finer grid the eye squeezed into
-            # the step's ramp after up-sampling is LID_GRID× thinner (a lash line, not a band).
-            fine = n * LID_GRID
-            field = up_field(field, fine) + eyelids.blink_field(mesh * LID_GRID, blink, fine)
+        if not moved.any() and not regional.any():
+            return np.zeros((2, n, n), np.float32), None
+        extra = None if mesh is None else eyelids.lid_controls(mesh, moved)
+        field = self._spline_field(landmarks, moved, matte, extra) if moved.any() \
+            else np.zeros((2, n, n))
+        interior = None
+        if regional.any():
+            fine = n * REGION_GRID
+            field = up_field(field, fine)
+            field += eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
+            mouth_field, interior = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
+                                                      regional[AU26], fine)
+            field += mouth_field
             matte = up_field(matte[None], fine, scale=False)[0]
         field = field * matte[None]
-        return (field * _fold_free_scale(field)).astype(np.float32)
+        # The opening's own pixels are generated, not warped: their field is not checked.
+        generated = None if interior is None else mouth.interior_mask(interior, field.shape[-1])
+        return (field * _fold_free_scale(field, generated)).astype(np.float32), interior
 
-    def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray,
-                      matte: np.ndarray) -> np.ndarray:
-        """The thin-plate spline through the moved 68 (+2 cheek) points, ``2×R×R``, zero where
-        the matte is."""
+    def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,
+                      extra: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """The thin-plate spline through the moved 68 (+2 cheek) points and the ``extra``
+        ``(points, moved)`` controls, ``2×R×R``, zero where the matte is."""
         n = self.resolution
         points = with_cheeks(landmarks)
         frame = FaceFrame(points)
         targets = points + moved
+        if extra is not None:
+            targets = np.concatenate((targets, extra[0] + extra[1]))
+            moved = np.concatenate((moved, extra[1]))
         forehead = landmarks[17:27] + frame.vector_batch(landmarks[17:27], 0.0, -0.9)
         edge = np.linspace(0.0, n, BORDER_PINS, endpoint=False)
         border = np.concatenate([np.stack((edge, np.zeros_like(edge)), 1),
@@ -151,10 +176,10 @@ class LandmarkRig:
         if context.landmarks is None:
             raise NoFaceError("the landmark rig needs a human face's landmarks, and none were "
                               "found inside the face box: give a box around a human face")
-        flow_np = self.field(context.landmarks, aus, context.matte)
+        flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
         warped = flow.resized(n, n).warp(face)  # the field may be finer than the model grid
-        return MotionResult(flow=flow, warped=warped, refined=warped)
+        return MotionResult(flow=flow, warped=warped, refined=warped, interior=interior)
 
 
 class FaceFrame:
@@ -215,15 +240,20 @@ def _clamp_order(points: np.ndarray, moved: np.ndarray, frame: FaceFrame) -> np.
     return moved
 
 
-def _fold_free_scale(field: np.ndarray) -> float:
-    """Largest factor ≤ 1 keeping det(I + ∇F) ≥ MIN_JACOBIAN everywhere (bisection on the scale)."""
+def _fold_free_scale(field: np.ndarray, ignore: np.ndarray | None = None) -> float:
+    """Largest factor ≤ 1 keeping det(I + ∇F) ≥ MIN_JACOBIAN everywhere (bisection on the scale),
+    except where ``ignore`` (``n×n``, pixels the renderer replaces) is above 0, grown by a pixel
+    for the gradient's reach."""
     gx_x = np.gradient(field[0], axis=1)
     gx_y = np.gradient(field[0], axis=0)
     gy_x = np.gradient(field[1], axis=1)
     gy_y = np.gradient(field[1], axis=0)
+    keep = np.ones(field.shape[1:], bool) if ignore is None else \
+        cv2.dilate((ignore > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    gx_x, gx_y, gy_x, gy_y = (g[keep] for g in (gx_x, gx_y, gy_x, gy_y))
 
     def min_det(s: float) -> float:
-        return float(((1 + s * gx_x) * (1 + s * gy_y) - s * s * gx_y * gy_x).min())
+        return float(((1 + s * gx_x) * (1 + s * gy_y) - s * s * gx_y * gy_x).min(initial=1.0))
 
     if min_det(1.0) >= MIN_JACOBIAN:
         return 1.0

@@ -1,0 +1,182 @@
+"""The mouth on the 478-point mesh: lips that part (AU25), a jaw that drops (AU26), and a generated
+mouth interior where the lips open.
+
+A warp can only move what the plate shows: opening a closed mouth by stretching its pixels fills
+the gap with stretched lips and teeth (measured: the new gap at 0.53–0.87 of the cheek's
+luminance, "horse teeth", streaks). Here, in the face's own frame (x along the eyes, y down,
+lengths in inter-ocular distances, IOD):
+
+- the **seam** between the lips is the midline of the mesh's inner-lip contours;
+- above it the upper lip rises a little (AU25), fading out towards the nose;
+- below it the lower lip comes down with an opening profile that is 1 at the mouth's centre and
+  0 at its inner corners (the lips stay joined there), and deeper down the jaw, chin and lower
+  cheeks follow AU26 with a wider jaw profile, fading out below the chin over
+  :data:`JAW_FADE` — the face matte covers that travel (:func:`atw_ofx.face.face_matte`);
+- teeth the plate shows move with their lip: above the seam with the skull, below with the jaw;
+- the pixels newly between the lips are **generated** (:func:`fill_interior`): a dark cavity
+  shaded from the plate's own lip-shadow colour, in linear light, with grain of the plate's
+  strength — never stretched lips. Its mask is returned for the ``generated`` AOV.
+
+Coordinates: pixels of the model's square grid (side ``n``), centres at ``(j + 0.5, i + 0.5)``;
+fields are backward maps (``atw_ofx.conventions``), ``2×n×n`` float64, channel 0 = x.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
+UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
+LOWER_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
+#: Outer lips (for the lip-shadow colour), corner to corner over the top, back under the bottom.
+OUTER_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181,
+              91, 146)
+CHIN, NOSE_BASE, LOWER_LIP_BOTTOM = 152, 2, 17
+#: At intensity 5, in IOD: AU25 lowers the lower lip and raises the upper; AU26 drops the jaw.
+#: Together 0.10 + 0.03 + 0.24 = 0.37 IOD of opening at the centre (real open mouths in the
+#: shared performances span 0.17–0.78; issue 14 asks ≥ 0.35 for AU25+AU26 at 5).
+LOWER_LIP_AU25, UPPER_LIP_AU25, JAW_AU26 = 0.10, 0.03, 0.24
+#: Jaw profile across the face (Gaussian σ, IOD) and how far below the chin its motion fades.
+JAW_WIDTH, JAW_FADE = 0.45, 0.6
+#: The cavity: its darkest part relative to the lip shadow, and the rim width (× the opening)
+#: over which it lightens towards the lips.
+CAVITY_DEPTH, CAVITY_RIM = 0.25, 0.35
+
+
+@dataclass(frozen=True)
+class MouthInterior:
+    """The opening the lips leave: a closed polygon on the model grid (``K×2``, grid px) and the
+    outer-lip polygon of the face as it was (where its lip shadow is read)."""
+
+    polygon: np.ndarray
+    lips: np.ndarray
+    grid: int
+
+
+def _smoothstep(t: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def mouth_field(mesh: np.ndarray, au25: float, au26: float,
+                n: int) -> tuple[np.ndarray, MouthInterior | None]:
+    """Backward field ``2×n×n`` opening the mouth of ``mesh`` (478 points on the ``n`` grid) by
+    AU25/AU26 intensities (0–5), and the interior it opens (None when nothing opens)."""
+    field = np.zeros((2, n, n))
+    lower_lip = (LOWER_LIP_AU25 * au25 + JAW_AU26 * au26) / 5.0
+    upper_lip = UPPER_LIP_AU25 * au25 / 5.0
+    jaw = JAW_AU26 * au26 / 5.0
+    if lower_lip + upper_lip <= 0.0:
+        return field, None
+    eyes = mesh[473] - mesh[468]
+    iod = max(float(np.linalg.norm(eyes)), 1e-9)
+    along = eyes / iod
+    down = np.array([-along[1], along[0]])
+    origin = (mesh[13] + mesh[14]) / 2
+    local = lambda p: np.stack(((p - origin) @ along, (p - origin) @ down), -1) / iod  # noqa: E731
+    upper, lower = local(mesh[list(UPPER_INNER)]), local(mesh[list(LOWER_INNER)])
+    left, right = upper[0, 0], upper[-1, 0]
+    centre, half = (left + right) / 2, max((right - left) / 2, 1e-6)
+
+    ys, xs = np.mgrid[0:n, 0:n] + 0.5
+    px = local(np.stack((xs, ys), -1))
+    lx, ly = px[..., 0], px[..., 1]
+    seam_at = lambda x: (np.interp(x, upper[:, 0], upper[:, 1])  # noqa: E731
+                         + np.interp(x, lower[:, 0], lower[:, 1])) / 2
+    seam = seam_at(lx)
+    profile = np.clip(1.0 - ((lx - centre) / half) ** 2, 0.0, None)  # the lips' opening
+    jaw_profile = np.exp(-0.5 * ((lx - centre) / JAW_WIDTH) ** 2)
+    lip_bottom = max(float(local(mesh[LOWER_LIP_BOTTOM])[1]) - 0.0, 1e-3)
+    chin = float(local(mesh[CHIN])[1])
+    nose = float(local(mesh[NOSE_BASE])[1])
+    # Below the seam: the lower lip's motion at the seam, the jaw's from the lip's bottom down,
+    # fading out below the chin.
+    # The hand-over runs over the lip's thickness plus twice the jaw's travel: by the corners the
+    # lip stays while the chin drops, and over a shorter span the rows would sample backwards
+    # (a fold: the smoothstep's slope of 1.5 times the jaw's travel must stay below the span).
+    span = max(lip_bottom - float(seam_at(np.array(centre))), 1e-3) + 2.0 * jaw
+    into_jaw = _smoothstep((ly - seam) / span)
+    below = (lower_lip * profile * (1 - into_jaw) + jaw * jaw_profile * into_jaw) \
+        * (1 - _smoothstep((ly - chin) / JAW_FADE))
+    # Above it: the upper lip rises with the opening profile, fading out by the nose.
+    above = upper_lip * profile * (1 - _smoothstep((seam - ly) / max(seam_at(np.array(centre))
+                                                                      - nose, 1e-3)))
+    # Backward: each output row samples where its content came from. Between the moved lips
+    # (the opening, generated later) every row samples the seam itself, so the sources never
+    # run backwards (a fold) across it.
+    opening_top = seam - upper_lip * profile
+    opening_bottom = seam + lower_lip * profile
+    shift = np.where(ly <= opening_top, above,
+                     np.where(ly >= opening_bottom, -below, seam - ly)) * iod
+    field += shift[None] * down[:, None, None]
+
+    # The opening: between the moved inner lips, corner to corner.
+    xs_line = np.linspace(left, right, 33)
+    top = seam_at(xs_line) - upper_lip * np.clip(1 - ((xs_line - centre) / half) ** 2, 0, None)
+    bottom = seam_at(xs_line) + lower_lip * np.clip(1 - ((xs_line - centre) / half) ** 2, 0, None)
+    outline = np.concatenate((np.stack((xs_line, top), 1), np.stack((xs_line, bottom), 1)[::-1]))
+    to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731
+    return field, MouthInterior(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n)
+
+
+def interior_mask(interior: MouthInterior, size: int) -> np.ndarray:
+    """The opening as a soft ``size×size`` float32 mask (anti-aliased edge of about a pixel)."""
+    scale = size / interior.grid
+    ss = 4
+    mask = np.zeros((size * ss, size * ss), np.uint8)
+    pts = np.round((interior.polygon * scale * ss - 0.5) * 16).astype(np.int32)
+    cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_8, shift=4)
+    return cv2.resize(mask.astype(np.float32) / 255.0, (size, size),
+                      interpolation=cv2.INTER_AREA)
+
+
+def fill_interior(warped: np.ndarray, original: np.ndarray, interior: MouthInterior,
+                  colour: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The generated mouth interior composited into ``warped`` (``S×S×C`` linear, the ResWarp
+    result), read from ``original`` (the crop before the edit); returns ``(result, mask)``.
+
+    The cavity colour is the mean of the darkest tenth of the lips' pixels (their shadow, in the
+    plate's linear light) scaled by :data:`CAVITY_DEPTH` at the opening's heart and rising to 0.8
+    of the shadow at its rim, 30 % darker at the top (under the upper lip) than at the bottom; grain is Gaussian with the per-channel strength of the plate's own
+    fine grain around the mouth (the crop minus a σ = 1 px blur), scaled by the square root of
+    the cavity's level over the skin's. Seeded from the crop's pixels: deterministic. Only the
+    ``colour`` channels are written.
+    """
+    size = warped.shape[0]
+    mask = interior_mask(interior, size)
+    if not mask.any():
+        return warped, mask
+    scale = size / interior.grid
+    lips = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(lips, [np.round(interior.lips * scale - 0.5).astype(np.int32)], 1)
+    rgb = original[..., list(colour)].astype(np.float32)
+    luma = rgb.mean(-1)
+    region = lips.astype(bool)
+    if region.sum() < 16:  # a mouth too small to read: its surroundings
+        region = cv2.dilate(mask, np.ones((9, 9), np.uint8)) > 0
+    dark = region & (luma <= np.percentile(luma[region], 10))
+    shadow = rgb[dark].mean(0)
+    skin = rgb[region].mean(0)
+    # Rim: distance into the opening, in units of its height, lightening towards the lips.
+    inside = (mask > 0.5).astype(np.uint8)
+    depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)
+    height = max(float(depth.max()), 1.0)
+    rim = _smoothstep(depth / (CAVITY_RIM * height + 1e-6))
+    # Darker at the heart and under the upper lip, lighter towards the rim and the tongue below.
+    rows = np.nonzero(inside.any(1))[0]
+    top, bottom = (rows.min(), rows.max()) if len(rows) else (0, size - 1)
+    downwards = np.clip((np.arange(size) - top) / max(bottom - top, 1), 0, 1)[:, None]
+    level = ((0.8 - (0.8 - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards))[..., None]
+    cavity = shadow[None, None] * level
+    fine = rgb - cv2.GaussianBlur(rgb, (0, 0), 1.0)
+    grain = fine[region].std(0) * np.sqrt(np.clip(shadow / np.maximum(skin, 1e-6), 0, 1))
+    seed = zlib.crc32(np.ascontiguousarray(original[::7, ::7]).tobytes())
+    noise = np.random.default_rng(seed).standard_normal(cavity.shape).astype(np.float32)
+    cavity = cavity + noise * grain[None, None]
+    out = warped.copy()
+    m = mask[..., None]
+    out[..., list(colour)] = warped[..., list(colour)] * (1 - m) + cavity * m
+    return out, mask

@@ -1,0 +1,139 @@
+"""The mouth on the mesh: lips part along the inner-lip contour, the jaw drops, and the opening is
+a generated dark cavity (never stretched lips), with its own AOV."""
+import numpy as np
+import pytest
+
+from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.colour import DEFAULT_DISPLAY_FILE_SPACE
+from atw_ofx.demo import demo_face_path
+from atw_ofx.face import CropBox, face_matte
+from atw_ofx.face.detect import detect_face
+from atw_ofx.imageio import read_image
+from atw_ofx.models.mouth import JAW_AU26, fill_interior, interior_mask, mouth_field
+from atw_ofx.models.rig import REGION_GRID, LandmarkRig
+from atw_ofx.render import RenderOptions, render_frame
+
+N = 128
+
+
+def aus(*items):
+    return au_vector(parse_au_assignments(list(items)))
+
+
+@pytest.fixture(scope="module")
+def demo():
+    plate = read_image(demo_face_path())
+    face = detect_face(plate.rgb(), DEFAULT_DISPLAY_FILE_SPACE, backend_name="mesh")
+    return plate, CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
+
+
+def iod(mesh):
+    return float(np.linalg.norm(mesh[473] - mesh[468]))
+
+
+class TestMouthField:
+    def test_closed_aus_move_nothing(self, demo):
+        field, interior = mouth_field(demo[1], 0.0, 0.0, N)
+        assert not field.any() and interior is None
+
+    def test_full_open_mouth_reaches_a_real_opening(self, demo):
+        """AU25 + AU26 at 5: the opening is ≥ 0.35 IOD at the centre; the chin comes down by the
+        jaw's travel; the inner corners and the nose do not move."""
+        mesh = demo[1]
+        field, interior = mouth_field(mesh, 5.0, 5.0, N)
+        poly = interior.polygon
+        height = poly[:, 1].max() - poly[:, 1].min()
+        assert height / iod(mesh) >= 0.35
+        at = lambda i: field[:, int(mesh[i, 1]), int(mesh[i, 0])]  # noqa: E731
+        # The chin's output position samples JAW_AU26 IOD above it (it came from there).
+        assert -at(152)[1] / iod(mesh) == pytest.approx(JAW_AU26, rel=0.15)
+        for still in (1, 4, 168):  # nose tip, nose, between the eyes
+            assert np.abs(at(still)).max() < 0.01 * iod(mesh), still
+        for corner in (78, 308):
+            assert np.abs(at(corner)).max() < 0.06 * iod(mesh), corner
+
+    def test_no_fold_outside_the_opening(self, demo):
+        mesh = demo[1]
+        field, interior = LandmarkRig().field_and_interior(
+            mesh, aus("AU25=5", "AU26=5"), face_matte(mesh, N))
+        fine = N * REGION_GRID
+        assert field.shape == (2, fine, fine) and interior is not None
+        # Not scaled down by the fold guard: the chin still travels the full distance.
+        chin = (mesh[152] * REGION_GRID).astype(int)
+        assert -field[1, chin[1], chin[0]] / (iod(mesh) * REGION_GRID) > 0.8 * JAW_AU26
+
+    def test_mask_is_the_opening(self, demo):
+        _, interior = mouth_field(demo[1], 5.0, 0.0, N)
+        mask = interior_mask(interior, 512)
+        assert mask.max() == 1.0 and 0 < mask.mean() < 0.05
+        ys, xs = np.nonzero(mask > 0.5)
+        centre = (demo[1][13] + demo[1][14]) / 2 * 4
+        assert abs(xs.mean() - centre[0]) < 8 and abs(ys.mean() - centre[1]) < 12
+
+
+@pytest.fixture(scope="module")
+def opened(demo):
+    """The demo portrait rendered with AU25 = AU26 = 5 (generated and matte AOVs)."""
+    plate = demo[0]
+    result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(),
+                          options=RenderOptions(aovs=("generated", "matte")))
+    return plate, result
+
+
+class TestRender:
+    def test_opening_is_a_dark_cavity_not_stretched_lips(self, opened):
+        """The generated region is dark against the cheek (a real open mouth is a cavity; the
+        old rig's gap was 0.53–0.87 of the cheek's luminance) and holds grain, not a flat fill."""
+        plate, result = opened
+        out = result.plate.rgb()
+        generated = dict(zip(result.plate.channels,
+                             np.moveaxis(result.plate.pixels, -1, 0)))["generated.A"]
+        inside = generated > 0.95
+        assert inside.sum() > 200
+        lm = result.face.landmarks
+        cheek = np.round(lm[[50, 280]]).astype(int)  # cheek points either side of the nose
+        cheek_luma = np.mean([plate.rgb()[y - 3:y + 4, x - 3:x + 4].mean() for x, y in cheek])
+        assert out[inside].mean() / cheek_luma < 0.35
+        assert out[inside].std(0).min() > 0  # grain, not a flat colour
+
+    def test_generated_aov_is_zero_outside_the_mouth(self, opened):
+        plate, result = opened
+        layers = dict(zip(result.plate.channels, np.moveaxis(result.plate.pixels, -1, 0)))
+        generated = layers["generated.A"]
+        ys, xs = np.nonzero(generated > 0)
+        lm = result.face.landmarks
+        assert ys.min() > lm[2, 1] and ys.max() < lm[152, 1]  # below the nose, above the chin
+        assert xs.min() > lm[61, 0] - 5 and xs.max() < lm[291, 0] + 5
+
+    def test_outside_the_matte_is_bit_exact_and_renders_repeat(self, demo, opened):
+        plate, result = opened
+        layers = dict(zip(result.plate.channels, np.moveaxis(result.plate.pixels, -1, 0)))
+        outside = layers["matte.A"] == 0
+        assert np.array_equal(result.plate.rgb()[outside], plate.rgb()[outside])
+        again = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(),
+                             options=RenderOptions(aovs=("generated", "matte")))
+        assert np.array_equal(again.plate.pixels, result.plate.pixels)
+
+    def test_dlib_points_keep_the_spline_mouth(self, demo):
+        """Without the mesh there is no mouth model: no generated region, a field on the model
+        grid (the 68-point rig as before)."""
+        plate = demo[0]
+        result = render_frame(plate, aus("AU25=3"), LandmarkRig(),
+                              options=RenderOptions(face_backend="dlib", aovs=("generated",)))
+        layers = dict(zip(result.plate.channels, np.moveaxis(result.plate.pixels, -1, 0)))
+        assert not layers["generated.A"].any()
+        assert result.flow.size == (N, N)
+
+
+def test_fill_interior_uses_the_plates_own_shadow(demo):
+    """The cavity's colour comes from the lips' darkest pixels: a redder plate, a redder cavity."""
+    _, interior = mouth_field(demo[1], 5.0, 5.0, N)
+    size = 256
+    base = np.full((size, size, 3), 0.3, np.float32)
+    reddish = base * np.array([1.0, 0.5, 0.4], np.float32)
+    out_grey, mask = fill_interior(base.copy(), base, interior, (0, 1, 2))
+    out_red, _ = fill_interior(base.copy(), reddish, interior, (0, 1, 2))
+    inside = mask > 0.99
+    grey, red = out_grey[inside].mean(0), out_red[inside].mean(0)
+    assert red[0] > red[1] > 0 and abs(grey[0] - grey[1]) < 0.01
+    assert grey.max() < 0.3 * 0.8 + 1e-6  # darker than the shadow it came from
