@@ -284,12 +284,18 @@ def cmd_bench_render(args) -> int:
     return _write_bench(args, records, bench.summary(records))
 
 
-def _face_images(folder: str) -> list[Path]:
-    """The face images of a folder, sorted; an error naming it when there are none."""
-    images = sorted(p for p in Path(folder).glob("*")
-                    if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".exr", ".tif", ".tiff"))
-    if not images:
-        raise ATWError("no face images (png, jpg, exr, tif)", path=folder)
+def _face_images(folders: str) -> list[Path]:
+    """The face images of comma-separated folders (each sorted) or image files, in that order;
+    an error naming an entry with none."""
+    suffixes = (".png", ".jpg", ".jpeg", ".exr", ".tif", ".tiff")
+    images: list[Path] = []
+    for entry in (e.strip() for e in folders.split(",") if e.strip()):
+        path = Path(entry)
+        found = [path] if path.is_file() and path.suffix.lower() in suffixes else sorted(
+            p for p in path.glob("*") if p.suffix.lower() in suffixes)
+        if not found:
+            raise ATWError("no face images (png, jpg, exr, tif)", path=entry)
+        images += found
     return images
 
 
@@ -393,6 +399,12 @@ def cmd_eval(args) -> int:
     from .models import load_model
 
     images = _face_images(args.faces)
+    if args.edits:
+        from .edits import evaluate_edits
+
+        record = evaluate_edits(load_model(args.model), images[:args.count], side=args.side,
+                                sheet=Path(args.sheet) if args.sheet else None)
+        return _write_bench(args, [record], edits_summary(record))
     target = {}
     for item in args.target.split(","):
         name, _, value = item.partition("=")
@@ -401,6 +413,21 @@ def cmd_eval(args) -> int:
                       frames=args.frames, side=args.side, au_mode=args.au_mode,
                       sheet=Path(args.sheet) if args.sheet else None)
     return _write_bench(args, [record], json_summary(record))
+
+
+def edits_summary(record: dict) -> str:
+    """One line per measured edit: the principal measures, asked → measured (IOD)."""
+    lines = []
+    for name, r in record["summary"].items():
+        parts = [f"{part} {r['asked'][part]['up']:+.3f}→{m['up']:+.3f}"
+                 for part, m in r["measured"].items()
+                 if "asked" in r and abs(r["asked"][part]["up"]) >= 0.02]
+        for key in ("eye_aspect_ratio", "mouth_opening", "interior_luminance_vs_cheek",
+                    "grain_kept"):
+            if key in r:
+                parts.append(f"{key} {r[key]:.3f}")
+        lines.append(f"{name:10s} " + ", ".join(parts))
+    return "\n".join(lines)
 
 
 def json_summary(record: dict) -> str:
@@ -591,14 +618,20 @@ def build_parser() -> argparse.ArgumentParser:
                                            "on unseen faces")
     evaluate.add_argument("--model", default="rig", help="'rig' or a model bundle folder")
     evaluate.add_argument("--faces", default="../shared/data/plates/ffhq_atw",
-                          help="folder of face images not used for training")
+                          help="face images not used for training: folders or files, "
+                               "comma-separated")
     evaluate.add_argument("--count", type=int, default=5, help="how many faces (default 5)")
     evaluate.add_argument("--target", default="AU12=3,AU25=1.5,AU06=2",
                           help="the ramp's end, AUxx=V,... (default AU12=3,AU25=1.5,AU06=2)")
     evaluate.add_argument("--frames", type=int, default=8, help="ramp length (default 8)")
     evaluate.add_argument("--side", type=int, default=512, help="face image side (default 512)")
     evaluate.add_argument("--au-mode", choices=("relative", "absolute"), default="relative")
-    evaluate.add_argument("--sheet", metavar="PNG", help="contact sheet: first, middle, last")
+    evaluate.add_argument("--sheet", metavar="PNG",
+                          help="contact sheet: first, middle, last (with --edits: every preset)")
+    evaluate.add_argument("--edits", action="store_true",
+                          help="measure each AU at 5 and each preset at 0.8 on the rendered "
+                               "output instead: displacement asked vs measured, eye closure, "
+                               "mouth opening and interior, grain kept (README, 'Evaluation')")
     evaluate.add_argument("--json", metavar="FILE", help="write the record to FILE")
     evaluate.set_defaults(func=cmd_eval)
 

@@ -44,10 +44,29 @@ CLOSE = 1.1
 LASH_BAND = 0.5
 
 
-#: How much of its brow's motion the brow's lower edge takes: all of it keeps the brow whole but
-#: leaves the lid skin below too short a span to stretch over without folding; a little less
-#: shares the stretch with the brow's own lower hairs.
-BROW_EDGE_FOLLOW = 1.0
+#: The share of the lid's skin between the brow's lower edge and the lashes that a lowered brow
+#: may cover (it bunches over the lid; closing all of it would fold the skin).
+BROW_ROOM = 0.7
+
+
+def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
+    """``moved68`` with each 68-point brow's downward travel held to :data:`BROW_ROOM` of the
+    lid skin below it (from the brow's lower edge to the lashes, along the face's down axis)."""
+    from ..face.layout import MESH_TO_IBUG68
+
+    moved = moved68.copy()
+    along = mesh[263] - mesh[33]
+    down = np.array([-along[1], along[0]]) / max(float(np.linalg.norm(along)), 1e-9)
+    for eye, brow68 in zip(EYES, (range(17, 22), range(22, 27))):
+        edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
+        for i in brow68:
+            point = mesh[MESH_TO_IBUG68[i]]
+            nearest_edge = edge[np.argmin(np.linalg.norm(edge - point, axis=1))]
+            below = lashes[np.argmin(np.linalg.norm(lashes - nearest_edge, axis=1))]
+            room = BROW_ROOM * max(float((below - nearest_edge) @ down), 0.0)
+            excess = max(float(moved[i] @ down) - room, 0.0)
+            moved[i] -= excess * down
+    return moved
 #: For each eye of :data:`EYES`, its upper and lower lid points in the 68-point view (the sparse
 #: rig's lid controls) and the mesh points of its lids that the 68-point view lacks.
 LIDS_68 = (((37, 38), (41, 40)), ((44, 43), (46, 47)))
@@ -77,7 +96,7 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
         brow = mesh[MESH_TO_IBUG68[17:27]]
         nearest = np.argmin(np.linalg.norm(edge[:, None] - brow[None], axis=2), axis=1)
         points.append(edge)
-        shifts.append(BROW_EDGE_FOLLOW * moved68[17 + nearest])
+        shifts.append(moved68[17 + nearest])
     return np.concatenate(points), np.concatenate(shifts)
 
 

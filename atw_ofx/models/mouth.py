@@ -94,11 +94,13 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float,
     nose = float(local(mesh[NOSE_BASE])[1])
     # Below the seam: the lower lip's motion at the seam, the jaw's from the lip's bottom down,
     # fading out below the chin.
-    # The hand-over runs over the lip's thickness plus twice the jaw's travel: by the corners the
-    # lip stays while the chin drops, and over a shorter span the rows would sample backwards
-    # (a fold: the smoothstep's slope of 1.5 times the jaw's travel must stay below the span).
-    span = max(lip_bottom - float(seam_at(np.array(centre))), 1e-3) + 2.0 * jaw
-    into_jaw = _smoothstep((ly - seam) / span)
+    # The lower lip moves whole down to its lower edge (AU25 lowers the lip, not the chin); from
+    # there the motion hands over to the jaw's over a span of at least twice the difference of
+    # the two travels: a shorter one would make rows sample backwards (a fold: the smoothstep's
+    # slope of 1.5 times that difference must stay below the span).
+    thickness = max(lip_bottom - float(seam_at(np.array(centre))), 1e-3)
+    span = 0.1 + 2.0 * max(lower_lip, jaw)
+    into_jaw = _smoothstep((ly - seam - thickness) / span)
     below = (lower_lip * profile * (1 - into_jaw) + jaw * jaw_profile * into_jaw) \
         * (1 - _smoothstep((ly - chin) / JAW_FADE))
     # Above it: the upper lip rises with the opening profile, fading out by the nose.

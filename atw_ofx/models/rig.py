@@ -34,7 +34,10 @@ from .base import FaceContext, MotionResult
 RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
     "AU01": [((20, 21, 22, 23), 0.0, -0.22), ((19, 24), 0.0, -0.13)],
     "AU02": [((17, 18, 25, 26), 0.0, -0.22), ((19, 24), 0.0, -0.12)],
-    "AU04": [((19, 20, 21, 22, 23, 24), -0.08, 0.16), ((17, 18, 25, 26), 0.0, 0.08)],
+    # The corrugator pulls the inner brows together more than down; the depressor lowers the
+    # middle of the brow: with AU01 (sad) the inner corners still rise, the brows go oblique.
+    "AU04": [((19, 20, 23, 24), -0.06, 0.16), ((21, 22), -0.10, 0.08),
+             ((17, 18, 25, 26), 0.0, 0.08)],
     "AU05": [((37, 38, 43, 44), 0.0, -0.07)],
     "AU06": [((40, 41, 46, 47), 0.0, -0.05), ((68, 69), 0.0, -0.10)],
     "AU07": [((40, 41, 46, 47), 0.0, -0.05), ((37, 38, 43, 44), 0.0, 0.02)],
@@ -119,6 +122,8 @@ class LandmarkRig:
             regional[REGIONAL] = aus[REGIONAL]
             aus = aus - regional
         moved = self.displacements(landmarks, aus)
+        if mesh is not None:
+            moved = eyelids.limit_brows(mesh, moved)
         if not moved.any() and not regional.any():
             return np.zeros((2, n, n), np.float32), None
         extra = None if mesh is None else eyelids.lid_controls(mesh, moved)
