@@ -248,9 +248,10 @@ def _refinement_delta(result, plate_space: str, model_space: str):
 
 
 def _aov_layers(plate: ImagePlate, box: CropBox, flow_lo: MotionField, matte_s: np.ndarray,
-                aovs, generated_s: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                aovs, generated_s=None) -> dict[str, np.ndarray]:
     """Full-plate AOV channels; zero motion (identity STMap) and zero matte outside the crop.
-    ``generated.A`` is where the edit generated pixels (the mouth interior), 0 elsewhere."""
+    ``generated.A`` is where the edit generated pixels (``generated_s``, a
+    :class:`~atw_ofx.models.mouth.Generated` on the crop: the mouth interior), 0 elsewhere."""
     if not aovs:
         return {}
     flow_s = flow_lo.resized(box.size, box.size)  # the crop's field, only when a layer needs it
@@ -277,6 +278,6 @@ def _aov_layers(plate: ImagePlate, box: CropBox, flow_lo: MotionField, matte_s: 
         generated = np.zeros((h, w), np.float32)
         if overlap is not None and generated_s is not None:
             # Where the paste blends the crop in, the generated share is the matte's.
-            generated[py, px] = (generated_s * matte_s)[cy, cx]
+            generated[py, px] = (generated_s.full(box.size) * matte_s)[cy, cx]
         layers["generated.A"] = generated
     return layers

@@ -131,8 +131,10 @@ def test_fill_interior_uses_the_plates_own_shadow(demo):
     size = 256
     base = np.full((size, size, 3), 0.3, np.float32)
     reddish = base * np.array([1.0, 0.5, 0.4], np.float32)
-    out_grey, mask = fill_interior(base.copy(), base, interior, (0, 1, 2))
+    out_grey, generated = fill_interior(base.copy(), base, interior, (0, 1, 2))
     out_red, _ = fill_interior(base.copy(), reddish, interior, (0, 1, 2))
+    mask = generated.full(size)
+    assert np.array_equal(mask > 0, interior_mask(interior, size) > 0)
     inside = mask > 0.99
     grey, red = out_grey[inside].mean(0), out_red[inside].mean(0)
     assert red[0] > red[1] > 0 and abs(grey[0] - grey[1]) < 0.01

@@ -46,6 +46,14 @@ class MotionResult:
     interior: object | None = None
 
 
+def grid_box(points: np.ndarray, size: int, margin: int) -> tuple[int, int, int, int]:
+    """Integer bounds ``(x0, y0, x1, y1)`` of ``points`` (``K×2``, grid px) grown by ``margin``
+    pixels, clipped to a ``size`` grid (empty when ``x1 <= x0`` or ``y1 <= y0``)."""
+    lo = np.floor(points.min(0)).astype(int) - margin
+    hi = np.ceil(points.max(0)).astype(int) + margin + 1
+    return (max(0, int(lo[0])), max(0, int(lo[1])), min(size, int(hi[0])), min(size, int(hi[1])))
+
+
 class MotionModel(Protocol):
     """Anything that animates a face crop from an AU vector."""
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import grid_box
+
 #: Per eye (image-left first): the corners, then the mesh points along the upper lid, the lower
 #: lid, the line just above the lashes (the contour's second halo), the crease under the brow
 #: (its fourth halo, which runs down to the outer corner) and the part of it that is the brow's
@@ -115,9 +117,15 @@ def blink_field(mesh: np.ndarray, closure: float, n: int) -> np.ndarray:
     field = np.zeros((2, n, n))
     if closure <= 0.0:
         return field
-    ys, xs = np.mgrid[0:n, 0:n] + 0.5
-    grid = np.stack((xs, ys), -1)
     for eye in EYES:
+        # Only the eye's box moves: corners, crease and lower lid (the lash line may pass the
+        # lower lid by CLOSE − 1 of the opening: a margin of a few pixels).
+        x0, y0, x1, y1 = grid_box(mesh[list(eye["corners"] + eye["crease"] + eye["lower"])],
+                                  n, 3)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        ys, xs = np.mgrid[y0:y1, x0:x1] + 0.5
+        grid = np.stack((xs, ys), -1)
         a, b = mesh[eye["corners"][0]], mesh[eye["corners"][1]]
         along = (b - a) / max(float(np.linalg.norm(b - a)), 1e-9)
         if along[0] < 0:  # both eyes' frames run image-left to image-right
@@ -146,5 +154,5 @@ def blink_field(mesh: np.ndarray, closure: float, n: int) -> np.ndarray:
         # The pixel the lash line crosses is covered by the lid in proportion.
         cover = np.clip(lash - ly + 0.5, 0.0, 1.0)
         shift_y = np.where(inside & (opening > 0), shift * cover, 0.0)
-        field += shift_y[None] * down[:, None, None]
+        field[:, y0:y1, x0:x1] += shift_y[None] * down[:, None, None]
     return field

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .base import grid_box
+
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
 UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
 LOWER_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
@@ -81,7 +83,17 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float,
     left, right = upper[0, 0], upper[-1, 0]
     centre, half = (left + right) / 2, max((right - left) / 2, 1e-6)
 
-    ys, xs = np.mgrid[0:n, 0:n] + 0.5
+    chin = float(local(mesh[CHIN])[1])
+    nose = float(local(mesh[NOSE_BASE])[1])
+    # The field is zero outside nose-to-below-the-chin and 4 jaw widths either side: evaluate
+    # only that box of the grid.
+    reach = max(4 * JAW_WIDTH, half)
+    corners = np.array([[centre - reach, nose], [centre + reach, nose],
+                        [centre - reach, chin + JAW_FADE], [centre + reach, chin + JAW_FADE]])
+    x0, y0, x1, y1 = grid_box(origin + iod * (corners[:, :1] * along + corners[:, 1:] * down), n, 1)
+    if x1 <= x0 or y1 <= y0:
+        return field, None
+    ys, xs = np.mgrid[y0:y1, x0:x1] + 0.5
     px = local(np.stack((xs, ys), -1))
     lx, ly = px[..., 0], px[..., 1]
     seam_at = lambda x: (np.interp(x, upper[:, 0], upper[:, 1])  # noqa: E731
@@ -89,9 +101,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float,
     seam = seam_at(lx)
     profile = np.clip(1.0 - ((lx - centre) / half) ** 2, 0.0, None)  # the lips' opening
     jaw_profile = np.exp(-0.5 * ((lx - centre) / JAW_WIDTH) ** 2)
-    lip_bottom = max(float(local(mesh[LOWER_LIP_BOTTOM])[1]) - 0.0, 1e-3)
-    chin = float(local(mesh[CHIN])[1])
-    nose = float(local(mesh[NOSE_BASE])[1])
+    lip_bottom = max(float(local(mesh[LOWER_LIP_BOTTOM])[1]), 1e-3)
     # Below the seam: the lower lip's motion at the seam, the jaw's from the lip's bottom down,
     # fading out below the chin.
     # The lower lip moves whole down to its lower edge (AU25 lowers the lip, not the chin); from
@@ -113,7 +123,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float,
     opening_bottom = seam + lower_lip * profile
     shift = np.where(ly <= opening_top, above,
                      np.where(ly >= opening_bottom, -below, seam - ly)) * iod
-    field += shift[None] * down[:, None, None]
+    field[:, y0:y1, x0:x1] = shift[None] * down[:, None, None]
 
     # The opening: between the moved inner lips, corner to corner.
     xs_line = np.linspace(left, right, 33)
@@ -126,59 +136,100 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float,
 
 def interior_mask(interior: MouthInterior, size: int) -> np.ndarray:
     """The opening as a soft ``size×size`` float32 mask (anti-aliased edge of about a pixel)."""
-    scale = size / interior.grid
+    mask = np.zeros((size, size), np.float32)
+    (x0, y0, x1, y1), inside = _interior_box_mask(interior, size, 2)
+    mask[y0:y1, x0:x1] = inside
+    return mask
+
+
+def _interior_box_mask(interior: MouthInterior, size: int, margin: int,
+                       also: np.ndarray | None = None):
+    """The opening's mask on a ``size`` grid within its box (grown by ``margin`` and to cover
+    the ``also`` points), rasterised at 4×: ``((x0, y0, x1, y1), mask)``."""
+    polygon = interior.polygon * (size / interior.grid)
+    points = polygon if also is None else np.concatenate((polygon, also))
+    x0, y0, x1, y1 = grid_box(points, size, margin)
+    if x1 <= x0 or y1 <= y0:
+        return (0, 0, 0, 0), np.zeros((0, 0), np.float32)
     ss = 4
-    mask = np.zeros((size * ss, size * ss), np.uint8)
-    pts = np.round((interior.polygon * scale * ss - 0.5) * 16).astype(np.int32)
-    cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_8, shift=4)
-    return cv2.resize(mask.astype(np.float32) / 255.0, (size, size),
-                      interpolation=cv2.INTER_AREA)
+    raster = np.zeros(((y1 - y0) * ss, (x1 - x0) * ss), np.uint8)
+    pts = np.round(((polygon - (x0, y0)) * ss - 0.5) * 16).astype(np.int32)
+    cv2.fillPoly(raster, [pts], 255, lineType=cv2.LINE_8, shift=4)
+    inside = cv2.resize(raster.astype(np.float32) / 255.0, (x1 - x0, y1 - y0),
+                        interpolation=cv2.INTER_AREA)
+    return (x0, y0, x1, y1), inside
+
+
+@dataclass(frozen=True)
+class Generated:
+    """Where pixels were generated: a soft mask (float32) over the box at ``(y0, x0)``."""
+
+    y0: int
+    x0: int
+    mask: np.ndarray
+
+    def full(self, size: int) -> np.ndarray:
+        """The mask on the whole ``size×size`` crop."""
+        out = np.zeros((size, size), np.float32)
+        h, w = self.mask.shape
+        out[self.y0:self.y0 + h, self.x0:self.x0 + w] = self.mask
+        return out
 
 
 def fill_interior(warped: np.ndarray, original: np.ndarray, interior: MouthInterior,
-                  colour: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+                  colour: tuple[int, ...]) -> tuple[np.ndarray, Generated]:
     """The generated mouth interior composited into ``warped`` (``S×S×C`` linear, the ResWarp
-    result), read from ``original`` (the crop before the edit); returns ``(result, mask)``.
+    result; written in place) from ``original`` (the crop before the edit); returns
+    ``(warped, generated)``.
 
     The cavity colour is the mean of the darkest tenth of the lips' pixels (their shadow, in the
     plate's linear light) scaled by :data:`CAVITY_DEPTH` at the opening's heart and rising to 0.8
-    of the shadow at its rim, 30 % darker at the top (under the upper lip) than at the bottom; grain is Gaussian with the per-channel strength of the plate's own
-    fine grain around the mouth (the crop minus a σ = 1 px blur), scaled by the square root of
-    the cavity's level over the skin's. Seeded from the crop's pixels: deterministic. Only the
-    ``colour`` channels are written.
+    of the shadow at its rim, 30 % darker at the top (under the upper lip) than at the bottom.
+    Grain is Gaussian with the per-channel strength of the plate's own fine grain on the lips
+    (the crop minus a σ = 1 px blur), scaled by the square root of the cavity's level over the
+    lips'. The lips' statistics come from every other pixel (a quarter of the work); the noise is
+    seeded from the mouth's pixels: deterministic. Only the ``colour`` channels are written, only
+    inside the box of the lips and the opening.
     """
     size = warped.shape[0]
-    mask = interior_mask(interior, size)
-    if not mask.any():
-        return warped, mask
-    scale = size / interior.grid
-    lips = np.zeros((size, size), np.uint8)
-    cv2.fillPoly(lips, [np.round(interior.lips * scale - 0.5).astype(np.int32)], 1)
-    rgb = original[..., list(colour)].astype(np.float32)
-    luma = rgb.mean(-1)
-    region = lips.astype(bool)
+    lips_px = interior.lips * (size / interior.grid)
+    (x0, y0, x1, y1), m = _interior_box_mask(interior, size, 4, also=lips_px)
+    generated = Generated(y0, x0, m)
+    if not m.size or float(m.max()) == 0.0:
+        return warped, generated
+    box = (slice(y0, y1), slice(x0, x1))
+    lips = np.zeros(m.shape, np.uint8)
+    cv2.fillPoly(lips, [np.round(lips_px - (x0, y0) - 0.5).astype(np.int32)], 1)
+    channels = list(colour)
+    rgb = np.ascontiguousarray(original[box][..., channels], np.float32)
+    sample = (slice(None, None, 2), slice(None, None, 2))
+    region = (lips.astype(bool) & (m < 0.5))[sample]
     if region.sum() < 16:  # a mouth too small to read: its surroundings
-        region = cv2.dilate(mask, np.ones((9, 9), np.uint8)) > 0
-    dark = region & (luma <= np.percentile(luma[region], 10))
-    shadow = rgb[dark].mean(0)
-    skin = rgb[region].mean(0)
-    # Rim: distance into the opening, in units of its height, lightening towards the lips.
-    inside = (mask > 0.5).astype(np.uint8)
+        region = (m == 0)[sample]
+    lips_rgb = rgb[sample][region]
+    luma = lips_rgb.mean(-1)
+    tenth = len(luma) // 10
+    shadow = lips_rgb[luma <= np.partition(luma, tenth)[tenth]].mean(0)
+    lip_level = lips_rgb.mean(0)
+    fine = (rgb - cv2.GaussianBlur(rgb, (0, 0), 1.0))[sample][region]
+    grain = fine.std(0) * np.sqrt(np.clip(shadow / np.maximum(lip_level, 1e-6), 0, 1))
+    # The cavity only over the opening's own box (the lips' box is for their statistics).
+    ys, xs = np.nonzero(m)
+    oy0, oy1, ox0, ox1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    m, rgb = m[oy0:oy1, ox0:ox1], rgb[oy0:oy1, ox0:ox1]
+    box = (slice(y0 + oy0, y0 + oy1), slice(x0 + ox0, x0 + ox1))
+    # Rim: distance into the opening, in units of its depth, lightening towards the lips.
+    inside = (m > 0.5).astype(np.uint8)
     depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)
-    height = max(float(depth.max()), 1.0)
-    rim = _smoothstep(depth / (CAVITY_RIM * height + 1e-6))
+    rim = _smoothstep(depth / (CAVITY_RIM * max(float(depth.max()), 1.0) + 1e-6))
     # Darker at the heart and under the upper lip, lighter towards the rim and the tongue below.
     rows = np.nonzero(inside.any(1))[0]
-    top, bottom = (rows.min(), rows.max()) if len(rows) else (0, size - 1)
-    downwards = np.clip((np.arange(size) - top) / max(bottom - top, 1), 0, 1)[:, None]
-    level = ((0.8 - (0.8 - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards))[..., None]
-    cavity = shadow[None, None] * level
-    fine = rgb - cv2.GaussianBlur(rgb, (0, 0), 1.0)
-    grain = fine[region].std(0) * np.sqrt(np.clip(shadow / np.maximum(skin, 1e-6), 0, 1))
-    seed = zlib.crc32(np.ascontiguousarray(original[::7, ::7]).tobytes())
-    noise = np.random.default_rng(seed).standard_normal(cavity.shape).astype(np.float32)
-    cavity = cavity + noise * grain[None, None]
-    out = warped.copy()
-    m = mask[..., None]
-    out[..., list(colour)] = warped[..., list(colour)] * (1 - m) + cavity * m
-    return out, mask
+    top, bottom = (rows.min(), rows.max()) if len(rows) else (0, len(m) - 1)
+    downwards = np.clip((np.arange(len(m)) - top) / max(bottom - top, 1), 0, 1)[:, None]
+    level = ((0.8 - (0.8 - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)).astype(np.float32)
+    rng = np.random.default_rng(zlib.crc32(rgb.tobytes()))
+    cavity = rng.standard_normal(rgb.shape, dtype=np.float32) * grain.astype(np.float32)
+    cavity += level[..., None] * shadow.astype(np.float32)
+    target = warped[box]
+    target[..., channels] += m[..., None] * (cavity - target[..., channels])
+    return warped, generated

@@ -67,7 +67,7 @@ ORDER_CLAMPS: list[tuple[tuple[int, int], float]] = [
 ]
 MIN_JACOBIAN = 0.2
 #: Regional models' fields are made on a grid this many times finer than the model's.
-REGION_GRID = 4
+REGION_GRID = 2
 AU45, AU25, AU26 = (AU_NAMES.index(name) for name in ("AU45", "AU25", "AU26"))
 #: AUs the mesh's regional models take instead of the spline.
 REGIONAL = [AU45, AU25, AU26]
@@ -138,10 +138,11 @@ class LandmarkRig:
                                                       regional[AU26], fine)
             field += mouth_field
             matte = up_field(matte[None], fine, scale=False)[0]
-        field = field * matte[None]
+        field = (field * matte[None]).astype(np.float32)
         # The opening's own pixels are generated, not warped: their field is not checked.
         generated = None if interior is None else mouth.interior_mask(interior, field.shape[-1])
-        return (field * _fold_free_scale(field, generated)).astype(np.float32), interior
+        scale = _fold_free_scale(field, generated)
+        return (field if scale == 1.0 else field * np.float32(scale)), interior
 
     def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,
                       extra: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -246,24 +247,32 @@ def _clamp_order(points: np.ndarray, moved: np.ndarray, frame: FaceFrame) -> np.
 
 
 def _fold_free_scale(field: np.ndarray, ignore: np.ndarray | None = None) -> float:
-    """Largest factor ≤ 1 keeping det(I + ∇F) ≥ MIN_JACOBIAN everywhere (bisection on the scale),
-    except where ``ignore`` (``n×n``, pixels the renderer replaces) is above 0, grown by a pixel
-    for the gradient's reach."""
+    """Largest factor ≤ 1 keeping det(I + s∇F) ≥ MIN_JACOBIAN everywhere, except where ``ignore``
+    (``n×n``, pixels the renderer replaces) is above 0, grown by two pixels for the gradient's
+    reach.
+
+    Per pixel the determinant is a quadratic in the scale, ``1 + s·a + s²·b`` (``a`` the
+    divergence of ∇F, ``b`` its determinant); its first crossing of MIN_JACOBIAN in (0, 1] is
+    solved in closed form for every pixel at once, and the smallest wins (a hair under it, so
+    the bound holds after rounding).
+    """
     gx_x = np.gradient(field[0], axis=1)
     gx_y = np.gradient(field[0], axis=0)
     gy_x = np.gradient(field[1], axis=1)
     gy_y = np.gradient(field[1], axis=0)
-    keep = np.ones(field.shape[1:], bool) if ignore is None else \
-        cv2.dilate((ignore > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
-    gx_x, gx_y, gy_x, gy_y = (g[keep] for g in (gx_x, gx_y, gy_x, gy_y))
-
-    def min_det(s: float) -> float:
-        return float(((1 + s * gx_x) * (1 + s * gy_y) - s * s * gx_y * gy_x).min(initial=1.0))
-
-    if min_det(1.0) >= MIN_JACOBIAN:
+    a = gx_x + gy_y
+    b = gx_x * gy_y - gx_y * gy_x
+    keep = (a != 0) | (b != 0)
+    if ignore is not None:
+        keep &= cv2.dilate((ignore > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    a, b = a[keep], b[keep]
+    if a.size == 0 or float((1 + a + b).min()) >= MIN_JACOBIAN:
         return 1.0
-    lo, hi = 0.0, 1.0
-    for _ in range(20):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if min_det(mid) >= MIN_JACOBIAN else (lo, mid)
-    return lo
+    c = 1.0 - MIN_JACOBIAN  # f(s) = b·s² + a·s + c, f(0) = c > 0: the first root in (0, 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        disc = np.sqrt(np.maximum(a * a - 4 * b * c, 0.0))
+        linear = np.where(a < 0, -c / a, np.inf)
+        roots = np.stack(((-a - disc) / (2 * b), (-a + disc) / (2 * b)))
+        roots = np.where((roots > 0) & (a * a - 4 * b * c >= 0), roots, np.inf).min(0)
+        first = np.where(np.abs(b) < 1e-12, linear, roots)
+    return float(np.clip(first.min(), 0.0, 1.0)) * (1.0 - 1e-6)
