@@ -90,3 +90,28 @@ def test_field_is_cut_to_the_matte(landmarks_128):
     matte = face_matte(landmarks_128, 128)
     field = LandmarkRig().field(landmarks_128, aus("AU26=5", "AU12=5"), matte)
     assert not field[:, matte == 0].any()
+
+
+def test_fold_guard_scale_is_the_largest_that_keeps_the_bound():
+    """The closed-form scale equals a bisection on the scale to 1e-5, the bound holds at it and
+    fails just above it; a field that never folds keeps scale 1."""
+    import cv2
+
+    from atw_ofx.models.rig import _fold_free_scale
+
+    rng = np.random.default_rng(7)
+    for strength in (6.0, 12.0, 24.0):
+        field = np.stack([cv2.GaussianBlur(c, (0, 0), 3) for c in rng.normal(0, 1, (2, 48, 40))])
+        field *= strength / np.abs(field).max()
+        grads = [np.gradient(field[0], axis=1), np.gradient(field[0], axis=0),
+                 np.gradient(field[1], axis=1), np.gradient(field[1], axis=0)]
+
+        def min_det(s):
+            return ((1 + s * grads[0]) * (1 + s * grads[3]) - s * s * grads[1] * grads[2]).min()
+
+        scale = _fold_free_scale(field)
+        assert min_det(scale) >= MIN_JACOBIAN
+        if scale < 1.0:
+            assert min_det(scale + 1e-4) < MIN_JACOBIAN
+    assert _fold_free_scale(np.zeros((2, 16, 16))) == 1.0
+    assert _fold_free_scale(np.full((2, 16, 16), 3.0)) == 1.0  # a pure shift never folds

@@ -38,9 +38,9 @@ OUTER_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 31
               91, 146)
 CHIN, NOSE_BASE, LOWER_LIP_BOTTOM = 152, 2, 17
 #: At intensity 5, in IOD: AU25 lowers the lower lip and raises the upper; AU26 drops the jaw.
-#: Together 0.10 + 0.03 + 0.24 = 0.37 IOD of opening at the centre (real open mouths in the
+#: Together 0.10 + 0.03 + 0.30 = 0.43 IOD of opening at the centre (real open mouths in the
 #: shared performances span 0.17–0.78; issue 14 asks ≥ 0.35 for AU25+AU26 at 5).
-LOWER_LIP_AU25, UPPER_LIP_AU25, JAW_AU26 = 0.10, 0.03, 0.24
+LOWER_LIP_AU25, UPPER_LIP_AU25, JAW_AU26 = 0.10, 0.03, 0.30
 #: Jaw profile across the face (Gaussian σ, IOD) and how far below the chin its motion fades.
 JAW_WIDTH, JAW_FADE = 0.45, 0.6
 #: The cavity: its darkest part relative to the lip shadow, and the rim width (× the opening)
