@@ -29,11 +29,11 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--model", default="rig",
                    help="motion model: 'rig' (embedded landmark AU rig, default) or a model "
-                        "bundle folder (learned generator; README, 'Model bundles')")
+                        "bundle folder (learned generator; docs/models.md)")
     p.add_argument("--reswarp", choices=METHODS, default=DEFAULT_METHOD,
                    help=f"ResWarp variant (default {DEFAULT_METHOD})")
     p.add_argument("--formulation", choices=FORMULATIONS, default=DEFAULT_FORMULATION,
-                   help=f"ResWarp formulation (default {DEFAULT_FORMULATION}; see README)")
+                   help=f"ResWarp formulation (default {DEFAULT_FORMULATION}; see docs/frame.md)")
     p.add_argument("--au-mode", choices=("relative", "absolute"), default="relative",
                    help="AUs as edits of the face (relative, default; a learned model adds them "
                         "to the face's own, estimated) or as the target expression (absolute, "
@@ -631,7 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--edits", action="store_true",
                           help="measure each AU at 5 and each preset at 0.8 on the rendered "
                                "output instead: displacement asked vs measured, eye closure, "
-                               "mouth opening and interior, grain kept (README, 'Evaluation')")
+                               "mouth opening and interior, grain kept (docs/evaluation.md)")
     evaluate.add_argument("--json", metavar="FILE", help="write the record to FILE")
     evaluate.set_defaults(func=cmd_eval)
 

@@ -2,7 +2,7 @@
 
 A host evaluates its own animation (keys, expressions, links) at every frame; the core gets
 exactly those values back: one linear key per frame, so ``atw render`` reads at each frame the
-value the host showed there. The file is the schema of ``atw render --aus`` (README, "AU curves").
+value the host showed there. The file is the schema of ``atw render --aus`` (README, "AU curves (JSON)").
 """
 from __future__ import annotations
 

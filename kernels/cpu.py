@@ -12,7 +12,7 @@ Where this install built it and the CPU has AVX-512, both formulations run in C 
 (:mod:`kernels.avx512`, bit-identical to :func:`_delta_kernel` and :func:`_paper_kernel`):
 Numba emits the gather as scalar loads, the C kernel loads a smooth field's taps 16 contiguous
 pixels at a time and prefetches the rows the field bends towards — at 4K on 2 cores 2–2.5×
-faster than Numba for the delta formulation (``atw bench reswarp``, README), its bands on the
+faster than Numba for the delta formulation (``atw bench reswarp``, docs/benchmarks.md), its bands on the
 OpenMP threads Numba and torch share. The Numba kernels stay for CPUs without AVX-512, installs
 without a C compiler with OpenMP, and ``ATW_CPU_KERNEL=numba``.
 

@@ -16,9 +16,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
-
-from convert_mediapipe import MODELS
 
 # Each model's input value range (MediaPipe's pre-processing) and the demo face's crop on the
 # shipped portrait (x, y, side in its pixels; about the face with its surround).
@@ -36,6 +33,10 @@ def model_input(case: str, size: int, face8: np.ndarray, lo: float, hi: float) -
 
 
 def main(modules: str, out: str) -> None:
+    from ai_edge_litert.interpreter import Interpreter  # only here: the tests import the rest
+
+    from convert_mediapipe import MODELS
+
     portrait = cv2.cvtColor(cv2.imread(str(Path(__file__).resolve().parents[1] / "atw_ofx"
                                            / "data" / "demo_face.jpg")), cv2.COLOR_BGR2RGB)
     saved = {}

@@ -5,7 +5,7 @@ layouts of :mod:`.layout`). ``"mesh"`` is MediaPipe's face detector, 478-point f
 iris models run in torch (:mod:`.mesh`; Apache-2.0, usable commercially). ``"dlib"`` (still the
 default while the rig is calibrated on its 68 points) uses dlib's HOG detector and the 68-point predictor shipped in the ``face_recognition_models``
 package — offline, but the 68-point predictor was trained on iBUG 300-W, whose owners exclude
-commercial use (README, "Face backends").
+commercial use (docs/face.md).
 
 Coordinates: plate pixels of the data window, continuous, top-left origin, y down; a landmark on
 pixel ``(i, j)`` is at ``(j + 0.5, i + 0.5)``.

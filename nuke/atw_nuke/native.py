@@ -9,7 +9,7 @@ needed: the exported model resamples to and from its 128 px grid inside.
 
 Limits: IDistort filters with Nuke's filters (Cubic by default; none is exactly bilinear), so
 results differ slightly from ``atw render``; the Inference node needs a ``.cat`` made by
-CatFileCreator from ``atw export nuke`` (see the README for the torch version it must match).
+CatFileCreator from ``atw export nuke`` (see docs/hosts.md for the torch version it must match).
 """
 from __future__ import annotations
 
