@@ -112,8 +112,10 @@ def _part_motion(frame: FaceFrame, shifts: np.ndarray, name: str) -> dict[str, f
     return {"up": up}
 
 
-def measure_edit(model: MotionModel, plate: ImagePlate, face, aus: np.ndarray) -> dict:
-    """Render ``aus`` on ``plate`` and measure the result (module docstring)."""
+def measure_edit(model: MotionModel, plate: ImagePlate, face,
+                 aus: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Render ``aus`` on ``plate`` and measure the result (module docstring): the record and
+    the output as display uint8."""
     mesh_backend = backend("mesh")
     options = RenderOptions(aovs=("generated",))
     result = render_frame(plate, aus, model, face=face, options=options)
@@ -135,7 +137,7 @@ def measure_edit(model: MotionModel, plate: ImagePlate, face, aus: np.ndarray) -
         xy = np.clip(np.round(pts).astype(int), 0, WORK_SIDE - 1)
         shifts = flow[xy[:, 1], xy[:, 0]] / k  # plate px
         record["measured"][name] = _part_motion(frame, shifts, name)
-    asked = _asked(model, mesh, aus, frame, face)
+    asked = _asked(model, mesh, aus, frame)
     if asked is not None:
         record["asked"] = asked
     again = mesh_backend.search(result.plate.rgb(), result.plate.colourspace)
@@ -168,7 +170,7 @@ def measure_edit(model: MotionModel, plate: ImagePlate, face, aus: np.ndarray) -
     return record, after8
 
 
-def _asked(model, mesh: np.ndarray, aus: np.ndarray, frame: FaceFrame, face) -> dict | None:
+def _asked(model, mesh: np.ndarray, aus: np.ndarray, frame: FaceFrame) -> dict | None:
     """The rig's own target for each part, IOD: its 68-point table, and with the mesh the mouth
     model's lip and jaw travel (:mod:`~atw_ofx.models.mouth`); None for other models."""
     if not hasattr(model, "displacements"):

@@ -136,8 +136,9 @@ def face_matte(landmarks: np.ndarray, resolution: int) -> np.ndarray:
     """Soft matte of the face on a ``resolution``² grid, from 68 or 478 landmarks on that grid.
 
     The hull of the jaw line, the jaw line lowered by :data:`JAW_TRAVEL` and the brows raised by
-    half an inter-ocular distance (so forehead skin above moving brows is inside), grown by a quarter of that distance and feathered by a
-    Gaussian; values below :data:`MATTE_FLOOR` are cut to exactly 0. Returns float32 in [0, 1].
+    half an inter-ocular distance (so forehead skin above moving brows is inside), grown by a
+    quarter of that distance and feathered by a Gaussian; values below :data:`MATTE_FLOOR` are
+    cut to exactly 0. Returns float32 in [0, 1].
     """
     landmarks = ibug68(landmarks)
     iod = float(np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0)))

@@ -1,9 +1,9 @@
 """Face detection and landmarks on the full plate, through a pluggable offline backend.
 
 Backends turn an 8-bit display-referred RGB image into faces (a box and landmarks in one of the
-layouts of :mod:`.layout`). ``"mesh"`` is MediaPipe's face detector, 478-point face mesh and
-iris models run in torch (:mod:`.mesh`; Apache-2.0, usable commercially). ``"dlib"`` (still the
-default while the rig is calibrated on its 68 points) uses dlib's HOG detector and the 68-point predictor shipped in the ``face_recognition_models``
+layouts of :mod:`.layout`). The default, ``"mesh"``, is MediaPipe's face detector, 478-point face
+mesh and iris models run in torch (:mod:`.mesh`; Apache-2.0, usable commercially). ``"dlib"``
+uses dlib's HOG detector and the 68-point predictor shipped in the ``face_recognition_models``
 package — offline, but the 68-point predictor was trained on iBUG 300-W, whose owners exclude
 commercial use (docs/face.md).
 
@@ -190,7 +190,8 @@ def to_rgb8(rgb: np.ndarray, colourspace: str) -> np.ndarray:
     return np.clip(display * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def detect_faces(rgb: np.ndarray, colourspace: str, *, backend_name: str = DEFAULT_BACKEND) -> list[Face]:
+def detect_faces(rgb: np.ndarray, colourspace: str, *,
+                 backend_name: str = DEFAULT_BACKEND) -> list[Face]:
     """All faces in a float ``H×W×3`` image, largest first.
 
     A plate larger than :data:`DETECT_MAX_SIDE` is searched shrunk — area-averaged in its own

@@ -72,7 +72,7 @@ class GraphNet(torch.nn.Module):
             self.register_buffer(key, value, persistent=False)
 
     def _layout(self, name: str, value: torch.Tensor) -> torch.Tensor:
-        """Constants laid out for torch: conv kernels OIHW, depthwise (C,1,H,W), PReLU per channel."""
+        """Constants laid out for torch: conv kernels OIHW, depthwise C×1×H×W, PReLU per channel."""
         for op in self.ops:
             if len(op["inputs"]) > 1 and op["inputs"][1] == name:
                 if op["op"] == "CONV_2D":  # O×KH×KW×I → O×I×KH×KW

@@ -29,9 +29,9 @@ import numpy as np
 import torch
 
 from .graphnet import GraphNet
+from .layout import N_MESH
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "face_mesh"
-N_MESH = 478
 #: Mesh points whose line levels the face crop (eye outer corners), as MediaPipe tracks it.
 ROLL_POINTS = (33, 263)
 #: Eye-corner pairs of the two eyes (the iris model's crops), first the image-left eye.

@@ -176,7 +176,8 @@ class FaceTrack:
                 raise ValueError(f"not an ATW face track (format {data.get('atw_track')!r})")
             rows = data["frames"]
             lms = [r["landmarks"] for r in rows]
-            landmarks = None if lms[0] is None else np.array(lms, np.float64).reshape(len(rows), -1, 2)
+            landmarks = None if lms[0] is None else \
+                np.array(lms, np.float64).reshape(len(rows), -1, 2)
             box = CropBox.parse(data["face_box"]) if data.get("face_box") else None
             boxes = data.get("face_boxes")
             boxes = None if boxes is None else \
