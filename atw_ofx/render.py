@@ -196,9 +196,12 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         out_crop = reswarp(crop_lin, flow, delta_full, method=options.reswarp,
                            formulation=options.formulation, impl=options.reswarp_impl)
         out_np = out_crop[0].permute(1, 2, 0).cpu().numpy()
-        if result.interior is not None:  # the mouth the edit opened: generated at full size
-            out_np, generated_s = fill_interior(out_np, crop_lin[0].permute(1, 2, 0).cpu().numpy(),
-                                                result.interior, tuple(colour_idx))
+        if result.interior:  # what the edit opened or closed over: generated at full size
+            original = crop_lin[0].permute(1, 2, 0).cpu().numpy()
+            generated_s = []
+            for region in result.interior:
+                out_np, generated = fill_interior(out_np, original, region, tuple(colour_idx))
+                generated_s.append(generated)
         lap("reswarp")
         out_pixels = paste(plate.pixels, out_np, matte_s, box, main,
                            in_place=in_place and plate.pixels.flags.writeable)
@@ -250,8 +253,9 @@ def _refinement_delta(result, plate_space: str, model_space: str):
 def _aov_layers(plate: ImagePlate, box: CropBox, flow_lo: MotionField, matte_s: np.ndarray,
                 aovs, generated_s=None) -> dict[str, np.ndarray]:
     """Full-plate AOV channels; zero motion (identity STMap) and zero matte outside the crop.
-    ``generated.A`` is where the edit generated pixels (``generated_s``, a
-    :class:`~atw_ofx.models.mouth.Generated` on the crop: the mouth interior), 0 elsewhere."""
+    ``generated.A`` is where the edit generated pixels (``generated_s``, a list of
+    :class:`~atw_ofx.models.mouth.Generated` on the crop: the mouth's interior, the closed lids'
+    seams), 0 elsewhere."""
     if not aovs:
         return {}
     flow_s = flow_lo.resized(box.size, box.size)  # the crop's field, only when a layer needs it
@@ -278,6 +282,7 @@ def _aov_layers(plate: ImagePlate, box: CropBox, flow_lo: MotionField, matte_s: 
         generated = np.zeros((h, w), np.float32)
         if overlap is not None and generated_s is not None:
             # Where the paste blends the crop in, the generated share is the matte's.
-            generated[py, px] = (generated_s.full(box.size) * matte_s)[cy, cx]
+            union = np.max([g.full(box.size) for g in generated_s], axis=0)
+            generated[py, px] = (union * matte_s)[cy, cx]
         layers["generated.A"] = generated
     return layers

@@ -15,6 +15,10 @@ from atw_ofx.models.rig import REGION_GRID, MIN_JACOBIAN, LandmarkRig
 N = 128
 
 
+def aus(*items):
+    return au_vector(parse_au_assignments(list(items)))
+
+
 @pytest.fixture(scope="module")
 def mesh_128():
     """The demo portrait's 478-point mesh on the rig's 128 px grid."""
@@ -110,3 +114,29 @@ class TestRigBlink:
         # The mouth moves as in the smile alone (the lids add nothing there).
         up = np.kron(smile, np.ones((1, REGION_GRID, REGION_GRID)))  # nearest, for a coarse check
         assert np.abs(a[mouth] - up[mouth] * REGION_GRID).max() < 0.5 * REGION_GRID
+
+
+def test_a_closed_lid_seam_is_a_generated_lash_line(mesh_128):
+    """The step at the closed lash line is not left to squeeze the eye into a sliver: a thin
+    band there is generated in the colour of the eye's own lashes — dark, only along the eyes,
+    and in the ``generated`` AOV."""
+    from atw_ofx.models.eyelids import lash_seams
+    from atw_ofx.render import RenderOptions, render_frame
+
+    assert lash_seams(mesh_128, 0.0, N) == []
+    seams = lash_seams(mesh_128 * REGION_GRID, 1.0, N * REGION_GRID)
+    assert len(seams) == 2 and not seams[0].cavity
+    plate = read_image(demo_face_path())
+    result = render_frame(plate, aus("AU45=5"), LandmarkRig(),
+                          options=RenderOptions(aovs=("generated",)))
+    layers = dict(zip(result.plate.channels, np.moveaxis(result.plate.pixels, -1, 0)))
+    seam = layers["generated.A"] > 0.5
+    assert 10 < seam.sum() < 0.001 * seam.size
+    lm = result.face.landmarks
+    ys, xs = np.nonzero(seam)
+    assert xs.min() >= lm[[33, 133, 362, 263], 0].min() - 2
+    assert xs.max() <= lm[[33, 133, 362, 263], 0].max() + 2
+    assert lm[[159, 386], 1].min() - 2 < ys.min() and ys.max() < lm[[145, 374], 1].max() + 8
+    lid_skin = plate.rgb()[np.round(lm[[27, 257], 1]).astype(int),
+                           np.round(lm[[27, 257], 0]).astype(int)].mean()
+    assert result.plate.rgb()[seam].mean() < 0.6 * lid_skin

@@ -36,8 +36,9 @@ class MotionResult:
         flow: backward field ``1×2×R×R`` in pixels of that grid.
         warped: ``O^w``, ``1×3×R×R`` in the model's encoding, [-1, 1].
         refined: ``O^r``, same shape; equal to ``warped`` for a model without refinement.
-        interior: where the edit opened the mouth and the renderer generates its inside at full
-            resolution (:class:`~atw_ofx.models.mouth.MouthInterior`), or None.
+        interior: regions the renderer generates at full resolution — where the edit opened the
+            mouth, where a closing lid's seam is (a tuple of
+            :class:`~atw_ofx.models.mouth.MouthInterior`) — or None.
     """
 
     flow: MotionField

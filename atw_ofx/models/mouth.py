@@ -56,6 +56,9 @@ class MouthInterior:
     polygon: np.ndarray
     lips: np.ndarray
     grid: int
+    #: Shade it as a cavity (darker at the heart and top); False fills it with the source's own
+    #: shadow colour (a closed lid's seam: the colour of its lashes).
+    cavity: bool = True
 
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
@@ -226,7 +229,8 @@ def fill_interior(warped: np.ndarray, original: np.ndarray, interior: MouthInter
     rows = np.nonzero(inside.any(1))[0]
     top, bottom = (rows.min(), rows.max()) if len(rows) else (0, len(m) - 1)
     downwards = np.clip((np.arange(len(m)) - top) / max(bottom - top, 1), 0, 1)[:, None]
-    level = ((0.8 - (0.8 - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)).astype(np.float32)
+    level = ((0.8 - (0.8 - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)).astype(np.float32) \
+        if interior.cavity else np.ones(m.shape, np.float32)
     rng = np.random.default_rng(zlib.crc32(rgb.tobytes()))
     cavity = rng.standard_normal(rgb.shape, dtype=np.float32) * grain.astype(np.float32)
     cavity += level[..., None] * shadow.astype(np.float32)

@@ -107,12 +107,13 @@ class LandmarkRig:
 
     def field(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray) -> np.ndarray:
         """Backward field ``2×R×R`` (pixels of the R grid) for 68 or 478 ``landmarks`` on that
-        grid (``2×4R×4R`` when a mesh region moves: see :meth:`field_and_interior`)."""
+        grid (finer when a mesh region moves: see :meth:`field_and_interior`)."""
         return self.field_and_interior(landmarks, aus, matte)[0]
 
     def field_and_interior(self, landmarks: np.ndarray, aus: np.ndarray,
                            matte: np.ndarray) -> tuple[np.ndarray, object | None]:
-        """The backward field and the mouth opening it leaves (or None).
+        """The backward field and the regions the renderer generates (the mouth's opening, the
+        closing lids' seams: a tuple of :class:`~.mouth.MouthInterior`, or None).
 
         With the 478-point mesh the eyelids (AU45, :mod:`.eyelids`) and the mouth (AU25, AU26,
         :mod:`.mouth`) are regional models instead of points through the spline, made on a grid
@@ -136,20 +137,24 @@ class LandmarkRig:
         extra = None if mesh is None else eyelids.lid_controls(mesh, moved)
         field = self._spline_field(landmarks, moved, matte, extra) if moved.any() \
             else np.zeros((2, n, n))
-        interior = None
+        regions = []
         if regional.any():
             fine = n * REGION_GRID
             field = up_field(field, fine)
             field += eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
-            mouth_field, interior = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
-                                                      regional[AU26], fine)
+            regions += eyelids.lash_seams(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
+            mouth_field, opening = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
+                                                     regional[AU26], fine)
             field += mouth_field
+            regions += [] if opening is None else [opening]
             matte = up_field(matte[None], fine, scale=False)[0]
         field = (field * matte[None]).astype(np.float32)
-        # The opening's own pixels are generated, not warped: their field is not checked.
-        generated = None if interior is None else mouth.interior_mask(interior, field.shape[-1])
+        # Generated pixels (the mouth's opening, the lids' seams) are not warped: their field is
+        # not checked for folds.
+        generated = None if not regions else np.max(
+            [mouth.interior_mask(region, field.shape[-1]) for region in regions], axis=0)
         scale = _fold_free_scale(field, generated)
-        return (field if scale == 1.0 else field * np.float32(scale)), interior
+        return (field if scale == 1.0 else field * np.float32(scale)), (tuple(regions) or None)
 
     def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,
                       extra: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
