@@ -30,7 +30,7 @@ from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellip
 from .face.detect import DEFAULT_BACKEND, detect_faces
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
-from .models.mouth import fill_interior
+from .models.mouth import fill_region
 from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, IMPLS, down, reswarp, up
 
 AOVS = ("motion", "stmap", "matte", "generated")
@@ -200,7 +200,7 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             original = crop_lin[0].permute(1, 2, 0).cpu().numpy()
             generated_s = []
             for region in result.interior:
-                out_np, generated = fill_interior(out_np, original, region, tuple(colour_idx))
+                out_np, generated = fill_region(out_np, original, region, tuple(colour_idx))
                 generated_s.append(generated)
         lap("reswarp")
         out_pixels = paste(plate.pixels, out_np, matte_s, box, main,

@@ -35,6 +35,18 @@ def ffhq_plate_path(shared_data) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_mesh():
+    """The shipped demo portrait and its 478-point mesh on the rig's 128 px crop grid."""
+    from atw_ofx.demo import demo_face_path
+    from atw_ofx.face import CropBox
+    from atw_ofx.face.detect import detect_face
+
+    plate = read_image(demo_face_path())
+    face = detect_face(plate.rgb(), colour.DEFAULT_DISPLAY_FILE_SPACE, backend_name="mesh")
+    return plate, CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, 128)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(2020)

@@ -4,10 +4,8 @@ import numpy as np
 import pytest
 
 from atw_ofx.aus import au_vector, parse_au_assignments
-from atw_ofx.colour import DEFAULT_DISPLAY_FILE_SPACE
 from atw_ofx.demo import demo_face_path
-from atw_ofx.face import CropBox, face_matte
-from atw_ofx.face.detect import detect_face
+from atw_ofx.face import face_matte
 from atw_ofx.imageio import read_image
 from atw_ofx.models.eyelids import EYES, blink_field
 from atw_ofx.models.rig import REGION_GRID, MIN_JACOBIAN, LandmarkRig
@@ -20,11 +18,9 @@ def aus(*items):
 
 
 @pytest.fixture(scope="module")
-def mesh_128():
+def mesh_128(demo_mesh):
     """The demo portrait's 478-point mesh on the rig's 128 px grid."""
-    plate = read_image(demo_face_path())
-    face = detect_face(plate.rgb(), DEFAULT_DISPLAY_FILE_SPACE, backend_name="mesh")
-    return CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
+    return demo_mesh[1]
 
 
 def sample(field, point):

@@ -4,12 +4,8 @@ import numpy as np
 import pytest
 
 from atw_ofx.aus import au_vector, parse_au_assignments
-from atw_ofx.colour import DEFAULT_DISPLAY_FILE_SPACE
-from atw_ofx.demo import demo_face_path
-from atw_ofx.face import CropBox, face_matte
-from atw_ofx.face.detect import detect_face
-from atw_ofx.imageio import read_image
-from atw_ofx.models.mouth import JAW_AU26, fill_interior, interior_mask, mouth_field
+from atw_ofx.face import face_matte
+from atw_ofx.models.mouth import JAW_AU26, fill_region, region_mask, mouth_field
 from atw_ofx.models.rig import REGION_GRID, LandmarkRig
 from atw_ofx.render import RenderOptions, render_frame
 
@@ -21,10 +17,9 @@ def aus(*items):
 
 
 @pytest.fixture(scope="module")
-def demo():
-    plate = read_image(demo_face_path())
-    face = detect_face(plate.rgb(), DEFAULT_DISPLAY_FILE_SPACE, backend_name="mesh")
-    return plate, CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
+def demo(demo_mesh):
+    """The demo portrait and its mesh on the rig's 128 px grid."""
+    return demo_mesh
 
 
 def iod(mesh):
@@ -64,7 +59,7 @@ class TestMouthField:
 
     def test_mask_is_the_opening(self, demo):
         _, interior = mouth_field(demo[1], 5.0, 0.0, N)
-        mask = interior_mask(interior, 512)
+        mask = region_mask(interior, 512)
         assert mask.max() == 1.0 and 0 < mask.mean() < 0.05
         ys, xs = np.nonzero(mask > 0.5)
         centre = (demo[1][13] + demo[1][14]) / 2 * 4
@@ -125,16 +120,16 @@ class TestRender:
         assert result.flow.size == (N, N)
 
 
-def test_fill_interior_uses_the_plates_own_shadow(demo):
+def test_fill_region_uses_the_plates_own_shadow(demo):
     """The cavity's colour comes from the lips' darkest pixels: a redder plate, a redder cavity."""
     _, interior = mouth_field(demo[1], 5.0, 5.0, N)
     size = 256
     base = np.full((size, size, 3), 0.3, np.float32)
     reddish = base * np.array([1.0, 0.5, 0.4], np.float32)
-    out_grey, generated = fill_interior(base.copy(), base, interior, (0, 1, 2))
-    out_red, _ = fill_interior(base.copy(), reddish, interior, (0, 1, 2))
+    out_grey, generated = fill_region(base.copy(), base, interior, (0, 1, 2))
+    out_red, _ = fill_region(base.copy(), reddish, interior, (0, 1, 2))
     mask = generated.full(size)
-    assert np.array_equal(mask > 0, interior_mask(interior, size) > 0)
+    assert np.array_equal(mask > 0, region_mask(interior, size) > 0)
     inside = mask > 0.99
     grey, red = out_grey[inside].mean(0), out_red[inside].mean(0)
     assert red[0] > red[1] > 0 and abs(grey[0] - grey[1]) < 0.01

@@ -3,22 +3,16 @@ import numpy as np
 import pytest
 
 from atw_ofx.aus import au_vector, parse_au_assignments
-from atw_ofx.colour import DEFAULT_DISPLAY_FILE_SPACE
 from atw_ofx.conventions import AU_NAMES
-from atw_ofx.demo import demo_face_path
-from atw_ofx.face import CropBox, face_matte
-from atw_ofx.face.detect import detect_face
+from atw_ofx.face import face_matte
 from atw_ofx.face.layout import ibug68
-from atw_ofx.imageio import read_image
 from atw_ofx.models.rig import MIN_JACOBIAN, FaceFrame, LandmarkRig, with_cheeks
 
 
 @pytest.fixture(scope="module")
-def landmarks_128():
+def landmarks_128(demo_mesh):
     """Real landmarks (the shipped demo portrait) on the rig's 128 px crop grid, 68-point view."""
-    plate = read_image(demo_face_path())
-    face = detect_face(plate.rgb(), DEFAULT_DISPLAY_FILE_SPACE)
-    return ibug68(CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, 128))
+    return ibug68(demo_mesh[1])
 
 
 def aus(*items):

@@ -38,7 +38,7 @@ class MotionResult:
         refined: ``O^r``, same shape; equal to ``warped`` for a model without refinement.
         interior: regions the renderer generates at full resolution — where the edit opened the
             mouth, where a closing lid's seam is (a tuple of
-            :class:`~atw_ofx.models.mouth.MouthInterior`) — or None.
+            :class:`~atw_ofx.models.mouth.GeneratedRegion`) — or None.
     """
 
     flow: MotionField

@@ -13,7 +13,7 @@ lengths in inter-ocular distances, IOD):
   cheeks follow AU26 with a wider jaw profile, fading out below the chin over
   :data:`JAW_FADE` — the face matte covers that travel (:func:`atw_ofx.face.face_matte`);
 - teeth the plate shows move with their lip: above the seam with the skull, below with the jaw;
-- the pixels newly between the lips are **generated** (:func:`fill_interior`): a dark cavity
+- the pixels newly between the lips are **generated** (:func:`fill_region`): a dark cavity
   shaded from the plate's own lip-shadow colour, in linear light, with grain of the plate's
   strength — never stretched lips. Its mask is returned for the ``generated`` AOV.
 
@@ -49,12 +49,13 @@ CAVITY_DEPTH, CAVITY_RIM = 0.25, 0.35
 
 
 @dataclass(frozen=True)
-class MouthInterior:
-    """The opening the lips leave: a closed polygon on the model grid (``K×2``, grid px) and the
-    outer-lip polygon of the face as it was (where its lip shadow is read)."""
+class GeneratedRegion:
+    """A region the renderer generates instead of warping — the mouth's opening, a closed lid's
+    seam: a closed polygon on the model grid (``K×2``, grid px) and the ``source`` polygon of the
+    face as it was, where its shadow colour and grain are read (the outer lips, the lashes)."""
 
     polygon: np.ndarray
-    lips: np.ndarray
+    source: np.ndarray
     grid: int
     #: Shade it as a cavity (darker at the heart and top); False fills it with the source's own
     #: shadow colour (a closed lid's seam: the colour of its lashes).
@@ -67,7 +68,7 @@ def _smoothstep(t: np.ndarray) -> np.ndarray:
 
 
 def mouth_field(mesh: np.ndarray, au25: float, au26: float,
-                n: int) -> tuple[np.ndarray, MouthInterior | None]:
+                n: int) -> tuple[np.ndarray, GeneratedRegion | None]:
     """Backward field ``2×n×n`` opening the mouth of ``mesh`` (478 points on the ``n`` grid) by
     AU25/AU26 intensities (0–5), and the interior it opens (None when nothing opens)."""
     field = np.zeros((2, n, n))
@@ -134,22 +135,22 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float,
     bottom = seam_at(xs_line) + lower_lip * np.clip(1 - ((xs_line - centre) / half) ** 2, 0, None)
     outline = np.concatenate((np.stack((xs_line, top), 1), np.stack((xs_line, bottom), 1)[::-1]))
     to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731
-    return field, MouthInterior(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n)
+    return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n)
 
 
-def interior_mask(interior: MouthInterior, size: int) -> np.ndarray:
+def region_mask(region: GeneratedRegion, size: int) -> np.ndarray:
     """The opening as a soft ``size×size`` float32 mask (anti-aliased edge of about a pixel)."""
     mask = np.zeros((size, size), np.float32)
-    (x0, y0, x1, y1), inside = _interior_box_mask(interior, size, 2)
+    (x0, y0, x1, y1), inside = _region_box_mask(region, size, 2)
     mask[y0:y1, x0:x1] = inside
     return mask
 
 
-def _interior_box_mask(interior: MouthInterior, size: int, margin: int,
+def _region_box_mask(region: GeneratedRegion, size: int, margin: int,
                        also: np.ndarray | None = None):
     """The opening's mask on a ``size`` grid within its box (grown by ``margin`` and to cover
     the ``also`` points), rasterised at 4×: ``((x0, y0, x1, y1), mask)``."""
-    polygon = interior.polygon * (size / interior.grid)
+    polygon = region.polygon * (size / region.grid)
     points = polygon if also is None else np.concatenate((polygon, also))
     x0, y0, x1, y1 = grid_box(points, size, margin)
     if x1 <= x0 or y1 <= y0:
@@ -179,44 +180,45 @@ class Generated:
         return out
 
 
-def fill_interior(warped: np.ndarray, original: np.ndarray, interior: MouthInterior,
+def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegion,
                   colour: tuple[int, ...]) -> tuple[np.ndarray, Generated]:
-    """The generated mouth interior composited into ``warped`` (``S×S×C`` linear, the ResWarp
-    result; written in place) from ``original`` (the crop before the edit); returns
+    """A generated region composited into ``warped`` (``S×S×C`` linear, the ResWarp result;
+    written in place) from ``original`` (the crop before the edit); returns
     ``(warped, generated)``.
 
-    The cavity colour is the mean of the darkest tenth of the lips' pixels (their shadow, in the
-    plate's linear light) scaled by :data:`CAVITY_DEPTH` at the opening's heart and rising to 0.8
-    of the shadow at its rim, 30 % darker at the top (under the upper lip) than at the bottom.
-    Grain is Gaussian with the per-channel strength of the plate's own fine grain on the lips
-    (the crop minus a σ = 1 px blur), scaled by the square root of the cavity's level over the
-    lips'. The lips' statistics come from every other pixel (a quarter of the work); the noise is
-    seeded from the mouth's pixels: deterministic. Only the ``colour`` channels are written, only
-    inside the box of the lips and the opening.
+    The colour is the mean of the darkest tenth of the source's pixels (its shadow, in the
+    plate's linear light: the lips' for the mouth, the lashes' for a lid seam). A cavity is
+    shaded by :data:`CAVITY_DEPTH` at the opening's heart rising to 0.8 of the shadow at its rim,
+    30 % darker at the top (under the upper lip) than at the bottom; a seam takes the shadow as
+    it is. Grain is Gaussian with the per-channel strength of the plate's own fine grain in the
+    source (the crop minus a σ = 1 px blur), scaled by the square root of the region's level over
+    the source's. The source's statistics come from every other pixel (a quarter of the work);
+    the noise is seeded from the region's pixels: deterministic. Only the ``colour`` channels are
+    written, only inside the box of the source and the region.
     """
     size = warped.shape[0]
-    lips_px = interior.lips * (size / interior.grid)
-    (x0, y0, x1, y1), m = _interior_box_mask(interior, size, 4, also=lips_px)
+    source_px = region.source * (size / region.grid)
+    (x0, y0, x1, y1), m = _region_box_mask(region, size, 4, also=source_px)
     generated = Generated(y0, x0, m)
     if not m.size or float(m.max()) == 0.0:
         return warped, generated
     box = (slice(y0, y1), slice(x0, x1))
-    lips = np.zeros(m.shape, np.uint8)
-    cv2.fillPoly(lips, [np.round(lips_px - (x0, y0) - 0.5).astype(np.int32)], 1)
+    source = np.zeros(m.shape, np.uint8)
+    cv2.fillPoly(source, [np.round(source_px - (x0, y0) - 0.5).astype(np.int32)], 1)
     channels = list(colour)
     rgb = np.ascontiguousarray(original[box][..., channels], np.float32)
     sample = (slice(None, None, 2), slice(None, None, 2))
-    region = (lips.astype(bool) & (m < 0.5))[sample]
-    if region.sum() < 16:  # a mouth too small to read: its surroundings
-        region = (m == 0)[sample]
-    lips_rgb = rgb[sample][region]
-    luma = lips_rgb.mean(-1)
+    read = (source.astype(bool) & (m < 0.5))[sample]
+    if read.sum() < 16:  # a source too small to read: the region's surroundings
+        read = (m == 0)[sample]
+    source_rgb = rgb[sample][read]
+    luma = source_rgb.mean(-1)
     tenth = len(luma) // 10
-    shadow = lips_rgb[luma <= np.partition(luma, tenth)[tenth]].mean(0)
-    lip_level = lips_rgb.mean(0)
-    fine = (rgb - cv2.GaussianBlur(rgb, (0, 0), 1.0))[sample][region]
-    grain = fine.std(0) * np.sqrt(np.clip(shadow / np.maximum(lip_level, 1e-6), 0, 1))
-    # The cavity only over the opening's own box (the lips' box is for their statistics).
+    shadow = source_rgb[luma <= np.partition(luma, tenth)[tenth]].mean(0)
+    source_level = source_rgb.mean(0)
+    fine = (rgb - cv2.GaussianBlur(rgb, (0, 0), 1.0))[sample][read]
+    grain = fine.std(0) * np.sqrt(np.clip(shadow / np.maximum(source_level, 1e-6), 0, 1))
+    # The fill only over the region's own box (the source's box is for its statistics).
     ys, xs = np.nonzero(m)
     oy0, oy1, ox0, ox1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     m, rgb = m[oy0:oy1, ox0:ox1], rgb[oy0:oy1, ox0:ox1]
@@ -230,7 +232,7 @@ def fill_interior(warped: np.ndarray, original: np.ndarray, interior: MouthInter
     top, bottom = (rows.min(), rows.max()) if len(rows) else (0, len(m) - 1)
     downwards = np.clip((np.arange(len(m)) - top) / max(bottom - top, 1), 0, 1)[:, None]
     level = ((0.8 - (0.8 - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)).astype(np.float32) \
-        if interior.cavity else np.ones(m.shape, np.float32)
+        if region.cavity else np.ones(m.shape, np.float32)
     rng = np.random.default_rng(zlib.crc32(rgb.tobytes()))
     cavity = rng.standard_normal(rgb.shape, dtype=np.float32) * grain.astype(np.float32)
     cavity += level[..., None] * shadow.astype(np.float32)

@@ -113,7 +113,7 @@ class LandmarkRig:
     def field_and_interior(self, landmarks: np.ndarray, aus: np.ndarray,
                            matte: np.ndarray) -> tuple[np.ndarray, object | None]:
         """The backward field and the regions the renderer generates (the mouth's opening, the
-        closing lids' seams: a tuple of :class:`~.mouth.MouthInterior`, or None).
+        closing lids' seams: a tuple of :class:`~.mouth.GeneratedRegion`, or None).
 
         With the 478-point mesh the eyelids (AU45, :mod:`.eyelids`) and the mouth (AU25, AU26,
         :mod:`.mouth`) are regional models instead of points through the spline, made on a grid
@@ -152,7 +152,7 @@ class LandmarkRig:
         # Generated pixels (the mouth's opening, the lids' seams) are not warped: their field is
         # not checked for folds.
         generated = None if not regions else np.max(
-            [mouth.interior_mask(region, field.shape[-1]) for region in regions], axis=0)
+            [mouth.region_mask(region, field.shape[-1]) for region in regions], axis=0)
         scale = _fold_free_scale(field, generated)
         return (field if scale == 1.0 else field * np.float32(scale)), (tuple(regions) or None)
 
