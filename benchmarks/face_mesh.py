@@ -13,14 +13,17 @@ distances (iris centres), between ATW's torch mesh and
 
 Speed, on 2 threads at 4K (the demo portrait as a close-up, a scene-linear float plate): a full
 search (``detect_faces``: shrink, window pyramid, mesh on each find), landmarks from a detection,
-and the tracking step (``follow_faces``: the face's region converted to display, the mesh and the
-irises from the previous frame's points), each the median of repeated runs; the baseline measured
-in the same run is dlib's 68-point predictor on the same face box (the backend it replaces).
+and the tracking step (``follow_faces``: crops cut from the float plate and converted to display, the
+mesh and the irises from the previous frame's points), each the median of repeated runs, for each
+graph runtime: OpenCV's DNN (the CPU default) and the torch runner (the reference), both measured
+in the same run; dlib's 68-point predictor on the same face box (the backend the mesh replaced) is
+the second baseline.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -37,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from atw_ofx.face.detect import (Face, backend, detect_faces, follow_faces,  # noqa: E402
                                  to_rgb8)
-from atw_ofx.face.mesh import EYE_REFINED, face_mesh  # noqa: E402
+from atw_ofx.face.mesh import EYE_REFINED, RUNTIMES, face_mesh  # noqa: E402
 
 
 def agreement() -> dict:
@@ -79,27 +82,34 @@ def speed(repeats: int) -> dict:
     plate, placement = close_up((2160, 3840))
     rgb = plate.rgb()
     rgb8 = to_rgb8(rgb, plate.colourspace)
-    models = face_mesh()
-    box, keypoints, _ = models.detect(rgb8)[0]
-    points, _ = models.from_detection(rgb8, box, keypoints)
-    previous = [Face(tuple(box), points)]
     dlib = backend("dlib")
+    record = {"plate": "3840x2160"}
+    for runtime in RUNTIMES:  # the CPU default first, then the torch reference
+        os.environ["ATW_FACE_RUNTIME"] = runtime  # what backend("mesh") loads
+        models = face_mesh()
+        box, keypoints, _ = models.detect(rgb8)[0]
+        points, _ = models.from_detection(rgb8, box, keypoints)
+        previous = [Face(tuple(box), points)]
+        record[runtime] = {
+            "search_ms": _median_ms(lambda: detect_faces(rgb, plate.colourspace,
+                                                         backend_name="mesh"),
+                                    max(3, repeats // 5)),
+            "landmarks_from_detection_ms": _median_ms(
+                lambda: models.from_detection(rgb8, box, keypoints), repeats),
+            # What a track pays per frame: three crops cut from the float plate and converted
+            # to display, the mesh and the two irises, from the previous frame's points.
+            "tracking_step_ms": _median_ms(lambda: follow_faces(
+                rgb, plate.colourspace, previous, backend_name="mesh"), repeats),
+            "mesh_ms": _median_ms(lambda: models.mesh(np.zeros((1, 192, 192, 3))), repeats),
+            "iris_pair_ms": _median_ms(lambda: models.iris(np.zeros((2, 64, 64, 3))), repeats),
+        }
     dlib_box = tuple(int(v) for v in box)
-    return {
-        "plate": "3840x2160",
-        "search_ms": _median_ms(lambda: detect_faces(rgb, plate.colourspace,
-                                                     backend_name="mesh"), max(3, repeats // 5)),
-        "landmarks_from_detection_ms": _median_ms(
-            lambda: models.from_detection(rgb8, box, keypoints), repeats),
-        # What a track pays per frame: the face's region converted to display + the mesh + irises.
-        "tracking_step_ms": _median_ms(lambda: follow_faces(rgb, plate.colourspace, previous,
-                                                            backend_name="mesh"), repeats),
-        "mesh_ms": _median_ms(lambda: models._run(models.mesh, np.zeros((1, 192, 192, 3))),
-                              repeats),
-        "iris_pair_ms": _median_ms(lambda: models._run(models.iris, np.zeros((2, 64, 64, 3))),
-                                   repeats),
-        "baseline_dlib68_ms": _median_ms(lambda: dlib.landmarks(rgb8, dlib_box), repeats),
-    }
+    record["baseline_dlib68_ms"] = _median_ms(lambda: dlib.landmarks(rgb8, dlib_box), repeats)
+    default = record[RUNTIMES[0]]
+    record["tracking_vs_torch_runtime"] = (default["tracking_step_ms"]
+                                           / record["torch"]["tracking_step_ms"])
+    record["tracking_vs_dlib"] = default["tracking_step_ms"] / record["baseline_dlib68_ms"]
+    return record
 
 
 def main() -> None:
@@ -108,18 +118,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     torch.set_num_threads(2)
+    cv2.setNumThreads(2)  # the OpenCV runtime's threads, as torch's
     record = {"agreement_iod": agreement(), "speed": speed(args.repeats),
               "machine": {"cpu": platform.processor() or platform.machine(),
                           "threads": torch.get_num_threads(), "torch": torch.__version__}}
     s = record["speed"]
-    s["tracking_vs_dlib"] = s["tracking_step_ms"] / s["baseline_dlib68_ms"]
     a = record["agreement_iod"]["mean_over_faces"]
     print(f"agreement (IOD): plain mesh mean {a['plain_mean']:.4f} p95 {a['plain_p95']:.4f}; "
           f"attention mesh mean {a['refined_mean']:.4f}; irises {a['iris_mean']:.4f}")
-    print(f"4K: search {s['search_ms']:.1f} ms, landmarks {s['landmarks_from_detection_ms']:.1f} "
-          f"ms, tracking step {s['tracking_step_ms']:.1f} ms (mesh {s['mesh_ms']:.1f}, irises "
-          f"{s['iris_pair_ms']:.1f}) = {s['tracking_vs_dlib']:.2f}× dlib's 68 points "
-          f"({s['baseline_dlib68_ms']:.1f} ms)")
+    for runtime in RUNTIMES:
+        r = s[runtime]
+        print(f"4K, {runtime}: search {r['search_ms']:.1f} ms, landmarks "
+              f"{r['landmarks_from_detection_ms']:.1f} ms, tracking step "
+              f"{r['tracking_step_ms']:.1f} ms (mesh {r['mesh_ms']:.1f}, irises "
+              f"{r['iris_pair_ms']:.1f})")
+    print(f"tracking step = {s['tracking_vs_torch_runtime']:.2f}× the torch runtime's, "
+          f"{s['tracking_vs_dlib']:.2f}× dlib's 68 points ({s['baseline_dlib68_ms']:.1f} ms)")
     Path(args.json).write_text(json.dumps(record, indent=2) + "\n")
     print(f"-> {args.json}")
 

@@ -2,7 +2,7 @@
 
 Backends turn an 8-bit display-referred RGB image into faces (a box and landmarks in one of the
 layouts of :mod:`.layout`). The default, ``"mesh"``, is MediaPipe's face detector, 478-point face
-mesh and iris models run in torch (:mod:`.mesh`; Apache-2.0, usable commercially). ``"dlib"``
+mesh and iris models (:mod:`.mesh`; Apache-2.0, usable commercially). ``"dlib"``
 uses dlib's HOG detector and the 68-point predictor shipped in the ``face_recognition_models``
 package — offline, but the 68-point predictor was trained on iBUG 300-W, whose owners exclude
 commercial use (docs/face.md).
@@ -94,7 +94,8 @@ class DlibBackend:
 
 
 class MeshBackend:
-    """MediaPipe's detector + the 478-point mesh with irises, in torch (:mod:`.mesh`).
+    """MediaPipe's detector + the 478-point mesh with irises (:mod:`.mesh`; OpenCV's DNN on the
+    CPU, torch on CUDA).
 
     A detection counts as a face only where the mesh also finds one in its crop (its presence
     score), which turns away the detector's false finds in hair, prints and backgrounds.
@@ -102,10 +103,12 @@ class MeshBackend:
 
     name = "mesh"
 
-    def __init__(self) -> None:
+    @property
+    def _mesh(self):
+        """The loaded models on the runtime asked for now (``$ATW_FACE_RUNTIME``), CPU."""
         from .mesh import face_mesh
 
-        self._mesh = face_mesh()
+        return face_mesh()
 
     def faces(self, rgb8: np.ndarray, *, detect_scale: float) -> list[Face]:
         return self._measure(rgb8, self._mesh.detect(rgb8))

@@ -1,7 +1,9 @@
-"""The dense face mesh: MediaPipe's face detector, 468-point face mesh and iris models, in torch.
+"""The dense face mesh: MediaPipe's face detector, 468-point face mesh and iris models.
 
 Three Apache-2.0 models from MediaPipe 0.10.21, converted once to safetensors graphs
-(``tools/convert_mediapipe.py``) and run by :class:`~atw_ofx.face.graphnet.GraphNet`:
+(``tools/convert_mediapipe.py``) and run by :class:`~atw_ofx.face.graph_opencv.OpenCvGraph` on
+the CPU (OpenCV's DNN: 3× faster on these tiny convolutions) or by the torch reference
+:class:`~atw_ofx.face.graphnet.GraphNet` (CUDA, or ``ATW_FACE_RUNTIME=torch``):
 
 - **BlazeFace short-range** (128² input, values in [-1, 1]): boxes and six keypoints (eyes, nose,
   mouth, ears). Plates are searched over a pyramid of square windows so that faces from a few
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,7 @@ import cv2
 import numpy as np
 import torch
 
+from .graph_opencv import OpenCvGraph
 from .graphnet import GraphNet
 from .layout import N_MESH
 
@@ -55,6 +59,7 @@ PRESENCE_SCORE = 0.5  # below this the mesh says there is no face in its crop
 #: Pyramid of the detector's square windows: the largest is the plate's long side; each level
 #: halves it, windows overlap by half, down to this fraction of the plate's short side.
 SMALLEST_WINDOW = 0.3
+RUNTIMES = ("opencv", "torch")
 
 
 @dataclass(frozen=True)
@@ -106,24 +111,38 @@ def _project(roi: Roi, size: int, points: np.ndarray) -> np.ndarray:
 class FaceMesh:
     """The three converted models, on one device, with the pre- and post-processing of each."""
 
-    def __init__(self, device: str | torch.device = "cpu"):
+    def __init__(self, device: str | torch.device = "cpu", runtime: str | None = None):
+        """``runtime``: ``"opencv"`` (the CPU default, :mod:`.graph_opencv`) or ``"torch"`` (the
+        reference, and what runs on CUDA); ``$ATW_FACE_RUNTIME`` overrides the CPU default."""
         self.device = torch.device(device)
-        load = lambda name: GraphNet(MODELS / f"{name}.safetensors").to(self.device)  # noqa: E731
+        runtime = runtime or default_runtime(self.device)
+        if runtime not in RUNTIMES or (runtime == "opencv" and self.device.type != "cpu"):
+            raise ValueError(f"face-mesh runtime {runtime!r} on {self.device}: use one of "
+                             f"{RUNTIMES} (opencv on the CPU only)")
+        self.runtime = runtime
+        load = lambda name: self._runner(GraphNet(MODELS / f"{name}.safetensors"))  # noqa: E731
         self.detector = load("face_detection_short_range")
         self.mesh = load("face_landmark")
         self.iris = load("iris_landmark")
         self.anchors = _blazeface_anchors()
 
-    def _run(self, net: GraphNet, batch: np.ndarray) -> dict[str, np.ndarray]:
-        x = torch.from_numpy(np.ascontiguousarray(batch, np.float32)).to(self.device)
-        return {k: v.float().cpu().numpy() for k, v in net(x).items()}
+    def _runner(self, net: GraphNet):
+        """``batch (N×H×W×C float32) -> {output: array}`` on this mesh's runtime."""
+        if self.runtime == "opencv":
+            return OpenCvGraph(net)
+        net = net.to(self.device)
+
+        def run(batch: np.ndarray) -> dict[str, np.ndarray]:
+            x = torch.from_numpy(np.ascontiguousarray(batch, np.float32)).to(self.device)
+            return {k: v.float().cpu().numpy() for k, v in net(x).items()}
+        return run
 
     # --- detection ----------------------------------------------------------------------------
     def detect(self, rgb8: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
         """Faces in an ``H×W×3`` uint8 image: ``(box x0,y0,x1,y1, 6×2 keypoints, score)``,
         largest first, overlapping finds merged (BlazeFace's weighted suppression)."""
         windows, crops = _windows(rgb8)
-        out = self._run(self.detector, crops.astype(np.float32) / 127.5 - 1.0)
+        out = self.detector(crops.astype(np.float32) / 127.5 - 1.0)
         found = []
         for (x0, y0, side), raw, logit in zip(windows, out["regressors"],
                                               out["classificators"][..., 0]):
@@ -141,14 +160,14 @@ class FaceMesh:
         float plate, only they converted to display)."""
         cut = image if callable(image) else lambda r, size: r.cut(image, size)  # noqa: E731
         crop = cut(roi, 192).astype(np.float32) / 255.0
-        out = self._run(self.mesh, crop[None])
+        out = self.mesh(crop[None])
         mesh = out["conv2d_21"].reshape(468, 3)[:, :2]
         presence = float(1.0 / (1.0 + np.exp(-out["conv2d_31"].reshape(()))))
         points = np.zeros((N_MESH, 2))
         points[:468] = _project(roi, 192, mesh)
         eyes = [Roi.around(points[[a, b]], points[a], points[b], EYE_SCALE) for a, b in EYE_CORNERS]
         crops = np.stack([cut(eyes[0], 64), cut(eyes[1], 64)[:, ::-1]])
-        out = self._run(self.iris, crops.astype(np.float32) / 255.0)
+        out = self.iris(crops.astype(np.float32) / 255.0)
         contour = out["output_eyes_contours_and_brows"].reshape(2, 71, 3)[..., :2]
         iris = out["output_iris"].reshape(2, 5, 3)[..., :2]
         for k, roi_eye in enumerate(eyes):
@@ -195,10 +214,21 @@ def tracking_roi(points: np.ndarray) -> Roi:
     return Roi.around(points[:468], points[ROLL_POINTS[0]], points[ROLL_POINTS[1]], FACE_SCALE)
 
 
-@functools.lru_cache(maxsize=2)
-def face_mesh(device: str = "cpu") -> FaceMesh:
-    """The models loaded once per device."""
-    return FaceMesh(device)
+def default_runtime(device: str | torch.device = "cpu") -> str:
+    """OpenCV's DNN on the CPU (``$ATW_FACE_RUNTIME`` may say ``torch``), torch elsewhere."""
+    if torch.device(device).type == "cpu":
+        return os.environ.get("ATW_FACE_RUNTIME", "opencv")
+    return "torch"
+
+
+def face_mesh(device: str = "cpu", runtime: str | None = None) -> FaceMesh:
+    """The models, loaded once per device and runtime (default: :func:`default_runtime`)."""
+    return _loaded(device, runtime or default_runtime(device))
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(device: str, runtime: str) -> FaceMesh:
+    return FaceMesh(device, runtime)
 
 
 def _blazeface_anchors() -> np.ndarray:
