@@ -7,7 +7,7 @@ from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.demo import demo_face_path
 from atw_ofx.face import face_matte
 from atw_ofx.imageio import read_image
-from atw_ofx.models.eyelids import EYES, blink_field
+from atw_ofx.models.eyelids import EYES, blink_field, lash_tilt
 from atw_ofx.models.rig import REGION_GRID, MIN_JACOBIAN, LandmarkRig
 
 N = 128
@@ -65,6 +65,31 @@ class TestBlinkField:
                 p = upper + t * (lower - upper)
                 source = p + sample(field, p)
                 assert np.dot(source - upper, lower - upper) <= 1e-6, t
+
+    def test_lashes_stand_as_shot_half_closed_and_end_on_when_shut(self, mesh_128):
+        """Half-closed, the lashes ride down above the lash line at their own height; shut, a
+        lid's middle shows no lashes standing up from its line (they turn end-on, into the seam)
+        while its corners keep theirs."""
+        assert lash_tilt(0.5) == 1.0 and lash_tilt(1.0) == 0.0
+        assert all(np.diff([lash_tilt(c) for c in np.linspace(0, 1, 21)]) <= 0)
+        fine = N * 4
+        mesh = mesh_128 * 4
+        for eye in EYES:
+            upper, lower = lid_midpoints(mesh, eye)
+            down = (lower - upper) / np.linalg.norm(lower - upper)
+            opening = float(np.linalg.norm(lower - upper))
+            band = 0.3 * opening  # the lowest part of the band: lashes, under any crease limit
+            heights = {}
+            for closure in (0.5, 1.0):
+                field = blink_field(mesh, closure, fine)
+                ts = np.linspace(-2.0 * opening, 1.2 * opening, 641)
+                points = upper + ts[:, None] * down
+                sources = np.array([p + sample(field, p) for p in points])
+                depth = (sources - upper) @ down  # below the old lash line: > 0
+                in_band = (depth > -band) & (depth < 0)
+                heights[closure] = in_band.sum() * (ts[1] - ts[0])
+            assert heights[0.5] > 0.8 * band
+            assert heights[1.0] < 0.15 * band
 
     def test_brows_and_outside_the_eyes_stay(self, mesh_128):
         field = blink_field(mesh_128, 1.0, N)

@@ -43,7 +43,9 @@ EYES = (
 #: line: the closed lid overlaps the lower lid, so no sliver of eye shows at the seam).
 CLOSE = 1.1
 #: The band above the lash line that moves without stretching (the lashes), × the eye's opening.
-LASH_BAND = 0.5
+LASH_BAND = 0.8
+#: The closure from which the upper lashes are seen end-on along the lid's line (:func:`lash_tilt`).
+LASHES_END_ON = 0.95
 
 
 #: The share of the lid's skin between the brow's lower edge and the lashes that a lowered brow
@@ -157,6 +159,17 @@ def lash_seams(mesh: np.ndarray, closure: float, n: int) -> list:
     return seams
 
 
+def lash_tilt(closure: float) -> float:
+    """How the upper lashes stand at ``closure``: their height above the lash line as a fraction
+    of the open eye's — 1 (as shot) while the eye is open, falling to 0 from 60 % closed to
+    :data:`LASHES_END_ON`.
+
+    A closing lid turns its lashes with it, towards the camera: on a shut eye they are seen end-on
+    along the lid's line (drawn by the generated seam), not standing up from it as on the open eye.
+    """
+    return 1.0 - min(max((closure - 0.6) / (LASHES_END_ON - 0.6), 0.0), 1.0)
+
+
 def blink_field(mesh: np.ndarray, closure: float, n: int) -> np.ndarray:
     """Backward field ``2×n×n`` closing both eyes by ``closure`` (0 open … 1 closed).
 
@@ -166,6 +179,7 @@ def blink_field(mesh: np.ndarray, closure: float, n: int) -> np.ndarray:
     field = np.zeros((2, n, n))
     if closure <= 0.0:
         return field
+    tilt = lash_tilt(closure)
     for eye in EYES:
         # Only the eye's box moves: corners, crease and lower lid (the lash line may pass the
         # lower lid by CLOSE − 1 of the opening: a margin of a few pixels).
@@ -183,14 +197,22 @@ def blink_field(mesh: np.ndarray, closure: float, n: int) -> np.ndarray:
         crease = np.minimum(_curve(local(mesh[list(eye["crease"])]), lx), upper)
         opening = np.maximum(lower - upper, 0.0)
         lash = upper + CLOSE * closure * opening
-        # The lashes (a band of LASH_BAND × the opening above the lash line) come down whole;
-        # the lid's skin between the crease and that band stretches to make up the distance.
-        band = LASH_BAND * opening
-        y = np.minimum(ly, lash)
+        # The lashes (a band of LASH_BAND × the middle's opening above the lash line, as tall
+        # along the whole lid, within the skin below the crease) come down with the line. They
+        # turn end-on as the lid closes (:func:`lash_tilt`), each column in proportion to how far
+        # its lid travels — at the corners, where the lid hardly moves, they stand as shot, so the
+        # band meets the still lashes beyond the corners without a step or a peak. Output rows
+        # [lash − height, lash] sample the band; the lid's skin between the crease and the lashes
+        # stretches to make up the distance.
+        band = np.minimum(LASH_BAND * opening.max(initial=0.0), 0.6 * (upper - crease))
         travel = lash - upper
-        span = np.maximum(lash - band - crease, 1e-9)
+        height = band * (1.0 - (1.0 - tilt) * travel / max(float(travel.max(initial=0.0)), 1e-9))
+        lashes_top = lash - height
+        y = np.minimum(ly, lash)
+        span = np.maximum(lashes_top - crease, 1e-9)
         stretched = crease + (y - crease) * (upper - band - crease) / span
-        source = np.where(y >= lash - band, y - travel, stretched)
+        source = np.where(y > lashes_top,
+                          upper - (lash - y) * band / np.maximum(height, 1e-9), stretched)
         shift = np.where(ly >= crease, source - y, 0.0)
         # The pixel the lash line crosses is covered by the lid in proportion.
         cover = np.clip(lash - ly + 0.5, 0.0, 1.0)
