@@ -115,9 +115,10 @@ def test_bench_render_times_a_whole_frame_with_and_without_the_kernel(tmp_path):
                    "--json", str(out))
     assert proc.returncode == 0, proc.stderr
     records = json.loads(out.read_text())
-    assert [r["impl"] for r in records] == ["memcpy_bound", "render_ref", "render_fused"]
+    assert [r["impl"] for r in records] == ["memcpy_bound", "render_ref", "render_fused",
+                                            "render_fused_68"]
     assert all(RECORD_KEYS <= r.keys() and r["ms_per_frame"] > 0 for r in records)
-    assert "faster than render_ref" in proc.stdout
+    assert "faster than render_ref" in proc.stdout and "the 68-point rig's frame" in proc.stdout
     stages = ["crop", "model_input", "matte", "model", "matte_up", "reswarp", "paste", "aovs"]
     for r in records[1:]:  # where each frame's time went, stage by stage
         assert list(r["stages_ms"]) == stages and all(ms >= 0 for ms in r["stages_ms"].values())

@@ -5,7 +5,9 @@ the frame height, cut to the frame size, scene-linear float32 RGB. The face plac
 one detection on the portrait, scaled (as ``atw track`` would give it), so the timing is the
 per-frame cost a farm node pays. Implementations: ``render_ref`` (pure-torch ResWarp) and
 ``render_fused`` (``--reswarp-impl auto``: the fused kernel for the device), with the plate's
-copy bound for scale. ``peak_mb`` is the memory one frame needs beyond its loaded plate.
+copy bound for scale, and ``render_fused_68``: the same frame rigged from the 68-point view of the
+face's mesh — the rig before the mesh's regional eyelid and mouth models, the baseline their cost
+is measured against. ``peak_mb`` is the memory one frame needs beyond its loaded plate.
 ``stages_ms`` is where a frame's time goes (:class:`~atw_ofx.render.StageClock`, the median of
 each stage over :data:`STAGE_FRAMES` further frames, timed apart so the clock's device
 synchronisations stay out of ``ms_per_frame``).
@@ -21,7 +23,8 @@ from .. import colour
 from .measure import fresh_records, measure_here
 from .reswarp import device_name, size_text
 
-IMPLS = {"memcpy_bound": None, "render_ref": "ref", "render_fused": "auto"}
+IMPLS = {"memcpy_bound": None, "render_ref": "ref", "render_fused": "auto",
+         "render_fused_68": "auto"}
 DEFAULT_SIZES = "1920x1080,3840x2160,7680x4320"
 #: The face crop's side as a fraction of the frame height (a close-up).
 FACE_FRACTION = 0.5
@@ -64,6 +67,11 @@ def _setup(hw, impl, device, stages=None):
     from ..render import RenderOptions, render_frame
 
     plate, face = close_up(hw)
+    if impl == "render_fused_68":
+        from ..face import FacePlacement
+        from ..face.layout import ibug68
+
+        face = FacePlacement(face.box, ibug68(face.landmarks))
     if impl == "memcpy_bound":
         src = torch.from_numpy(plate.pixels).to(device)
         buffer = torch.empty_like(src)
@@ -137,6 +145,9 @@ def summary(records: list[dict]) -> str:
             if impl == "render_fused" and "render_ref" in rows:
                 extra = f"  {rows['render_ref']['ms_per_frame'] / r['ms_per_frame']:.2f}× " \
                         "faster than render_ref"
+            if impl == "render_fused" and "render_fused_68" in rows:
+                extra += f"; {r['ms_per_frame'] / rows['render_fused_68']['ms_per_frame']:.2f}× " \
+                         "the 68-point rig's frame"
             lines.append(f"  {impl:<13} {r['ms_per_frame']:9.1f} ms  peak {r['peak_mb']:8.1f} MB"
                          + extra)
             if r.get("stages_ms"):

@@ -97,9 +97,11 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float,
     x0, y0, x1, y1 = grid_box(origin + iod * (corners[:, :1] * along + corners[:, 1:] * down), n, 1)
     if x1 <= x0 or y1 <= y0:
         return field, None
-    ys, xs = np.mgrid[y0:y1, x0:x1] + 0.5
-    px = local(np.stack((xs, ys), -1))
-    lx, ly = px[..., 0], px[..., 1]
+    # The box's pixel centres in the mouth's frame: an affine map, summed from its row and
+    # column parts (no grid of points built).
+    dx, dy = np.arange(x0, x1) + 0.5 - origin[0], np.arange(y0, y1) + 0.5 - origin[1]
+    lx = (dx[None, :] * along[0] + dy[:, None] * along[1]) / iod
+    ly = (dx[None, :] * down[0] + dy[:, None] * down[1]) / iod
     seam_at = lambda x: (np.interp(x, upper[:, 0], upper[:, 1])  # noqa: E731
                          + np.interp(x, lower[:, 0], lower[:, 1])) / 2
     seam = seam_at(lx)
@@ -155,12 +157,18 @@ def _region_box_mask(region: GeneratedRegion, size: int, margin: int,
     x0, y0, x1, y1 = grid_box(points, size, margin)
     if x1 <= x0 or y1 <= y0:
         return (0, 0, 0, 0), np.zeros((0, 0), np.float32)
+    inside = np.zeros((y1 - y0, x1 - x0), np.float32)
+    # Rasterised over the polygon's own box only (the ``also`` points may widen the box a lot).
+    px0, py0, px1, py1 = grid_box(polygon, size, margin)
+    px0, py0, px1, py1 = max(px0, x0), max(py0, y0), min(px1, x1), min(py1, y1)
+    if px1 <= px0 or py1 <= py0:
+        return (x0, y0, x1, y1), inside
     ss = 4
-    raster = np.zeros(((y1 - y0) * ss, (x1 - x0) * ss), np.uint8)
-    pts = np.round(((polygon - (x0, y0)) * ss - 0.5) * 16).astype(np.int32)
+    raster = np.zeros(((py1 - py0) * ss, (px1 - px0) * ss), np.uint8)
+    pts = np.round(((polygon - (px0, py0)) * ss - 0.5) * 16).astype(np.int32)
     cv2.fillPoly(raster, [pts], 255, lineType=cv2.LINE_8, shift=4)
-    inside = cv2.resize(raster.astype(np.float32) / 255.0, (x1 - x0, y1 - y0),
-                        interpolation=cv2.INTER_AREA)
+    inside[py0 - y0:py1 - y0, px0 - x0:px1 - x0] = cv2.resize(
+        raster.astype(np.float32) / 255.0, (px1 - px0, py1 - py0), interpolation=cv2.INTER_AREA)
     return (x0, y0, x1, y1), inside
 
 

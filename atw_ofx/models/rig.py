@@ -268,19 +268,32 @@ def _fold_free_scale(field: np.ndarray, ignore: np.ndarray | None = None) -> flo
     solved in closed form for every pixel at once, and the smallest wins (a hair under it, so
     the bound holds after rounding).
     """
-    gx_x = np.gradient(field[0], axis=1)
-    gx_y = np.gradient(field[0], axis=0)
-    gy_x = np.gradient(field[1], axis=1)
-    gy_y = np.gradient(field[1], axis=0)
+    # Only the field's support can fold: its box, two pixels wider so that the gradient there
+    # is the whole field's (central differences reach one pixel; the box's edge is one-sided).
+    moving = np.abs(field).max(0) > 0
+    if not moving.any():
+        return 1.0
+    rows, cols = np.nonzero(moving.any(1))[0], np.nonzero(moving.any(0))[0]
+    box = (slice(max(rows[0] - 2, 0), rows[-1] + 3), slice(max(cols[0] - 2, 0), cols[-1] + 3))
+    fx, fy = field[0][box], field[1][box]
+    gx_x, gx_y = np.gradient(fx, axis=1), np.gradient(fx, axis=0)
+    gy_x, gy_y = np.gradient(fy, axis=1), np.gradient(fy, axis=0)
     a = gx_x + gy_y
     b = gx_x * gy_y - gx_y * gy_x
-    keep = (a != 0) | (b != 0)
+    c = 1.0 - MIN_JACOBIAN  # f(s) = b·s² + a·s + c, f(0) = c > 0: its first root in (0, 1]
+    # Pixels below the bound at s = 1, and those whose parabola dips below it inside (0, 1):
+    # only they can set the scale.
+    fails = c + a + b < 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dips = (b > 0) & (a < 0) & (-a < 2 * b) & (c - a * a / (4 * b) < 0)
+    candidates = fails | dips
     if ignore is not None:
-        keep &= cv2.dilate((ignore > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
-    a, b = a[keep], b[keep]
-    if a.size == 0 or float((1 + a + b).min()) >= MIN_JACOBIAN:
+        free = cv2.dilate((ignore[box] > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+        candidates &= free
+        fails &= free
+    if not fails.any():
         return 1.0
-    c = 1.0 - MIN_JACOBIAN  # f(s) = b·s² + a·s + c, f(0) = c > 0: the first root in (0, 1]
+    a, b = a[candidates], b[candidates]
     with np.errstate(divide="ignore", invalid="ignore"):
         disc = np.sqrt(np.maximum(a * a - 4 * b * c, 0.0))
         linear = np.where(a < 0, -c / a, np.inf)
