@@ -40,14 +40,14 @@ def lid_midpoints(mesh, eye):
 
 class TestBlinkField:
     def test_open_is_zero(self, mesh_128):
-        assert not blink_field(mesh_128, 0.0, N).any()
+        assert not blink_field(mesh_128, 0.0, N)[0].any()
 
     def test_half_closed_lid_covers_the_top_of_the_eye_only(self, mesh_128):
         """At closure 0.5 the lash line is about half-way down: the upper quarter of the old eye
         opening shows lid (samples above the old lash line); the lowest part still shows the eye
         where it was; both eyes alike."""
         fine = N * 4
-        field = blink_field(mesh_128 * 4, 0.5, fine)
+        field, _ = blink_field(mesh_128 * 4, 0.5, fine)
         for eye in EYES:
             upper, lower = lid_midpoints(mesh_128 * 4, eye)
             high, low = upper + 0.25 * (lower - upper), upper + 0.85 * (lower - upper)
@@ -58,7 +58,7 @@ class TestBlinkField:
         """At full closure every output point between the old lash line and the lower lid (the
         eye) samples lid skin above the old lash line, never the eye."""
         fine = N * 4
-        field = blink_field(mesh_128 * 4, 1.0, fine)
+        field, _ = blink_field(mesh_128 * 4, 1.0, fine)
         for eye in EYES:
             upper, lower = lid_midpoints(mesh_128 * 4, eye)
             for t in np.linspace(0.05, 0.95, 7):
@@ -81,7 +81,7 @@ class TestBlinkField:
             band = 0.3 * opening  # the lowest part of the band: lashes, under any crease limit
             heights = {}
             for closure in (0.5, 1.0):
-                field = blink_field(mesh, closure, fine)
+                field, _ = blink_field(mesh, closure, fine)
                 ts = np.linspace(-2.0 * opening, 1.2 * opening, 641)
                 points = upper + ts[:, None] * down
                 sources = np.array([p + sample(field, p) for p in points])
@@ -92,7 +92,7 @@ class TestBlinkField:
             assert heights[1.0] < 0.15 * band
 
     def test_brows_and_outside_the_eyes_stay(self, mesh_128):
-        field = blink_field(mesh_128, 1.0, N)
+        field, _ = blink_field(mesh_128, 1.0, N)
         for brow in (70, 63, 105, 66, 107, 336, 296, 334, 293, 300, 9, 168):
             assert np.abs(sample(field, mesh_128[brow])).max() < 1e-9, brow
         assert np.abs(field[:, :, :].sum(0)[mesh_128[:, 1].astype(int).max():]).max() == 0
@@ -161,3 +161,28 @@ def test_a_closed_lid_seam_is_a_generated_lash_line(mesh_128):
     lid_skin = plate.rgb()[np.round(lm[[27, 257], 1]).astype(int),
                            np.round(lm[[27, 257], 0]).astype(int)].mean()
     assert result.plate.rgb()[seam].mean() < 0.6 * lid_skin
+
+
+def test_a_wide_open_eye_under_a_narrow_lid_closes_fully(shared_data):
+    """A child looking aside (liveportrait_d11, frame 120): little lid skin above a wide-open eye,
+    which a blink unfolds over the eye by several times its height — by design, not a fold. The
+    fold guard follows that stretch instead of scaling the whole edit down: both lash lines reach
+    the lower lids."""
+    import av
+
+    from atw_ofx.face import CropBox
+    from atw_ofx.face.detect import backend
+
+    with av.open(str(shared_data / "video" / "liveportrait_d11.mp4")) as clip:
+        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(clip.decode(video=0))
+                   if i == 120)
+    mesh = backend("mesh").faces(rgb, detect_scale=1.0)[0].landmarks
+    crop = CropBox.from_landmarks(mesh)
+    mesh_n = crop.to_crop(mesh, N)
+    _, stretch = blink_field(mesh_n * REGION_GRID, 1.0, N * REGION_GRID)
+    assert stretch.min() < MIN_JACOBIAN  # the unfolding skin would trip a fixed bound
+    field = LandmarkRig().field(mesh_n, aus("AU45=5"), face_matte(mesh_n, N))
+    for eye in EYES:
+        upper, lower = lid_midpoints(mesh_n * REGION_GRID, eye)
+        p = upper + 0.9 * (lower - upper)
+        assert np.dot(p + sample(field, p) - upper, lower - upper) <= 1e-6

@@ -170,15 +170,21 @@ def lash_tilt(closure: float) -> float:
     return 1.0 - min(max((closure - 0.6) / (LASHES_END_ON - 0.6), 0.0), 1.0)
 
 
-def blink_field(mesh: np.ndarray, closure: float, n: int) -> np.ndarray:
-    """Backward field ``2×n×n`` closing both eyes by ``closure`` (0 open … 1 closed).
+def blink_field(mesh: np.ndarray, closure: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Backward field ``2×n×n`` closing both eyes by ``closure`` (0 open … 1 closed), and its
+    ``n×n`` stretch: how much of the source each output pixel's height spans (the lid skin's
+    ``d source / d output`` along the eye's down axis, below 1 where the skin unfolds over the
+    eye; 1 elsewhere).
 
     ``mesh`` is the 478-point mesh on the ``n`` grid. Each eye moves only between its crease and
-    its lower lid, between its corners.
+    its lower lid, between its corners. The stretch is what the rig's fold guard expects there:
+    an unfolding lid magnifies its skin several times by design (a wide-open eye under a narrow
+    lid: 8× measured), which is not a fold.
     """
     field = np.zeros((2, n, n))
+    stretch = np.ones((n, n))
     if closure <= 0.0:
-        return field
+        return field, stretch
     tilt = lash_tilt(closure)
     for eye in EYES:
         # Only the eye's box moves: corners, crease and lower lid (the lash line may pass the
@@ -216,6 +222,11 @@ def blink_field(mesh: np.ndarray, closure: float, n: int) -> np.ndarray:
         shift = np.where(ly >= crease, source - y, 0.0)
         # The pixel the lash line crosses is covered by the lid in proportion.
         cover = np.clip(lash - ly + 0.5, 0.0, 1.0)
-        shift_y = np.where(inside & (opening > 0), shift * cover, 0.0)
+        moving = inside & (opening > 0)
+        shift_y = np.where(moving, shift * cover, 0.0)
         field[:, y0:y1, x0:x1] += shift_y[None] * down[:, None, None]
-    return field
+        skin = moving & (ly >= crease) & (y <= lashes_top)
+        slope = np.clip((upper - band - crease) / span, 0.0, 1.0)
+        stretch[y0:y1, x0:x1] = np.where(skin, np.minimum(stretch[y0:y1, x0:x1], slope),
+                                         stretch[y0:y1, x0:x1])
+    return field, stretch

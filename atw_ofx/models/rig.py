@@ -7,7 +7,8 @@ the chin, both rotated with the face's roll. AUs add up; then a clamp keeps eyel
 passing through each other. A dense backward field is interpolated from the moved landmarks with a
 thin-plate spline (:mod:`.spline`; every unmoved landmark, a ring of forehead points and the crop
 border pinned at zero), cut to the face matte, and scaled down if needed so the warp never folds
-(Jacobian determinant of ``x ↦ x + F(x)`` stays above :data:`MIN_JACOBIAN`). ``O^w`` is the warped
+(Jacobian determinant of ``x ↦ x + F(x)`` stays above :data:`MIN_JACOBIAN`; over a closing
+lid's skin, which unfolds over the eye by design, above that times the lid's own stretch). ``O^w`` is the warped
 face and ``O^r = O^w``.
 
 With the 478-point mesh (the default landmarks) the spline also holds each lid's contour, its
@@ -141,7 +142,8 @@ class LandmarkRig:
         if regional.any():
             fine = n * REGION_GRID
             field = up_field(field, fine)
-            field += eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
+            blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
+            field += blink
             regions += eyelids.lash_seams(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
             mouth_field, opening = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
                                                      regional[AU26], fine)
@@ -153,7 +155,9 @@ class LandmarkRig:
         # not checked for folds.
         generated = None if not regions else np.max(
             [mouth.region_mask(region, field.shape[-1]) for region in regions], axis=0)
-        scale = _fold_free_scale(field, generated)
+        # An unfolding lid stretches its skin by design: there the bound follows the stretch.
+        floor = None if not regional[AU45] else MIN_JACOBIAN * stretch
+        scale = _fold_free_scale(field, generated, floor)
         return (field if scale == 1.0 else field * np.float32(scale)), (tuple(regions) or None)
 
     def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,
@@ -258,10 +262,11 @@ def _clamp_order(points: np.ndarray, moved: np.ndarray, frame: FaceFrame) -> np.
     return moved
 
 
-def _fold_free_scale(field: np.ndarray, ignore: np.ndarray | None = None) -> float:
-    """Largest factor ≤ 1 keeping det(I + s∇F) ≥ MIN_JACOBIAN everywhere, except where ``ignore``
-    (``n×n``, pixels the renderer replaces) is above 0, grown by two pixels for the gradient's
-    reach.
+def _fold_free_scale(field: np.ndarray, ignore: np.ndarray | None = None,
+                     floor: np.ndarray | None = None) -> float:
+    """Largest factor ≤ 1 keeping det(I + s∇F) ≥ MIN_JACOBIAN everywhere (or ≥ ``floor``, an
+    ``n×n`` bound per pixel, where given), except where ``ignore`` (``n×n``, pixels the renderer
+    replaces) is above 0, grown by two pixels for the gradient's reach.
 
     Per pixel the determinant is a quadratic in the scale, ``1 + s·a + s²·b`` (``a`` the
     divergence of ∇F, ``b`` its determinant); its first crossing of MIN_JACOBIAN in (0, 1] is
@@ -280,7 +285,8 @@ def _fold_free_scale(field: np.ndarray, ignore: np.ndarray | None = None) -> flo
     gy_x, gy_y = np.gradient(fy, axis=1), np.gradient(fy, axis=0)
     a = gx_x + gy_y
     b = gx_x * gy_y - gx_y * gy_x
-    c = 1.0 - MIN_JACOBIAN  # f(s) = b·s² + a·s + c, f(0) = c > 0: its first root in (0, 1]
+    # f(s) = b·s² + a·s + c, f(0) = c > 0: its first root in (0, 1]
+    c = 1.0 - (MIN_JACOBIAN if floor is None else floor[box])
     # Pixels below the bound at s = 1, and those whose parabola dips below it inside (0, 1):
     # only they can set the scale.
     fails = c + a + b < 0
@@ -294,6 +300,7 @@ def _fold_free_scale(field: np.ndarray, ignore: np.ndarray | None = None) -> flo
     if not fails.any():
         return 1.0
     a, b = a[candidates], b[candidates]
+    c = c if np.isscalar(c) else c[candidates]
     with np.errstate(divide="ignore", invalid="ignore"):
         disc = np.sqrt(np.maximum(a * a - 4 * b * c, 0.0))
         linear = np.where(a < 0, -c / a, np.inf)
