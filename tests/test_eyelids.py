@@ -186,3 +186,44 @@ def test_a_wide_open_eye_under_a_narrow_lid_closes_fully(shared_data):
         upper, lower = lid_midpoints(mesh_n * REGION_GRID, eye)
         p = upper + 0.9 * (lower - upper)
         assert np.dot(p + sample(field, p) - upper, lower - upper) <= 1e-6
+
+
+def test_a_lid_moves_most_in_its_middle_and_not_at_its_corners(mesh_128):
+    """The mesh's extra lid controls follow the lid's two 68-point controls between them and fade
+    to no motion at the eye's corners (moving them all alike pushed a lid through the other near
+    the corners: the fold that weakened AU07 on 46 of 50 shared faces)."""
+    from atw_ofx.face.layout import ibug68
+    from atw_ofx.models.eyelids import lid_controls
+
+    rig = LandmarkRig()
+    moved = rig.displacements(ibug68(mesh_128), aus("AU05=5"))
+    points, shifts = lid_controls(mesh_128, moved)
+    lift = np.linalg.norm(shifts, axis=1)
+    for eye in EYES:
+        a, b = mesh_128[eye["corners"][0]], mesh_128[eye["corners"][1]]
+        upper = [i for i in eye["upper"]]
+        rows = [int(np.argmin(np.linalg.norm(points - mesh_128[i], axis=1))) for i in upper]
+        t = np.array([abs(np.dot(mesh_128[i] - (a + b) / 2, b - a)) / np.dot(b - a, b - a) * 2
+                      for i in upper])  # 0 at the middle, 1 at a corner
+        raised = float(np.linalg.norm(moved[[37, 38]].mean(0)))
+        assert raised > 0
+        near_corner, middle = lift[rows][t > 0.75], lift[rows][t < 0.3]
+        assert near_corner.max() < 0.5 * raised and middle.min() > 0.8 * raised
+
+
+def test_a_raised_lid_leaves_the_brow_less_room(mesh_128):
+    """Lowered brows over raised lids share the lid skin: a brow asked down further than the skin
+    allows comes down less over a raised lid than over a still one, by about the room the lid
+    took (both closing on the skin crumpled it into waves)."""
+    from atw_ofx.models.eyelids import BROW_ROOM, limit_brows
+
+    iod = float(np.linalg.norm(mesh_128[468] - mesh_128[473]))
+    asked = np.zeros((70, 2))
+    asked[17:27, 1] = 0.5 * iod  # far more than any lid has room for
+    raised = asked.copy()
+    raised[[37, 38, 43, 44], 1] = -0.05 * iod
+    still, over_raised = limit_brows(mesh_128, asked), limit_brows(mesh_128, raised)
+    assert (still[17:27, 1] < 0.5 * iod).all()  # held by the room
+    less = still[17:27, 1] - over_raised[17:27, 1]
+    assert (less > 0).all() and (less <= BROW_ROOM * 0.05 * iod * 1.01).all()
+    assert np.median(less) == pytest.approx(BROW_ROOM * 0.05 * iod, rel=0.05)

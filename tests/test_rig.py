@@ -110,3 +110,82 @@ def test_fold_guard_scale_is_the_largest_that_keeps_the_bound():
             assert min_det(scale + 1e-4) < MIN_JACOBIAN
     assert _fold_free_scale(np.zeros((2, 16, 16))) == 1.0
     assert _fold_free_scale(np.full((2, 16, 16), 3.0)) == 1.0  # a pure shift never folds
+
+
+def _det(field):
+    gx, gy = np.gradient(field[0], axis=(1, 0)), np.gradient(field[1], axis=(1, 0))
+    return (1 + gx[0]) * (1 + gy[1]) - gx[1] * gy[0]
+
+
+def test_a_fold_is_taken_out_where_it_is():
+    """A field that folds in one corner and moves smoothly elsewhere: after the guard the bound
+    holds everywhere, the fold's neighbourhood is faded, and the far side of the crop moves as
+    asked (a global scale would have weakened it too)."""
+    import cv2
+
+    from atw_ofx.models.rig import UNFOLD_REACH, _fold_free_scale, _unfold
+
+    n = 128
+    ys, xs = np.mgrid[0:n, 0:n] + 0.5
+    smooth = np.stack((3.0 * np.exp(-((xs - 96) ** 2 + (ys - 64) ** 2) / 400.0), 0 * xs))
+    pinch = np.zeros((2, n, n))
+    pinch[1, 20:30, 20:30] = np.linspace(0, 12, 10)[:, None]  # rows overtaking each other
+    pinch[1] = cv2.GaussianBlur(pinch[1], (0, 0), 1.0)
+    field = smooth + pinch
+    assert _det(field).min() < MIN_JACOBIAN and _fold_free_scale(field) < 0.5
+    out = _unfold(field)
+    assert _det(out).min() >= MIN_JACOBIAN - 1e-6
+    far = (np.hypot(xs - 25, ys - 25) > 6 * UNFOLD_REACH)
+    np.testing.assert_allclose(out[:, far], field[:, far], atol=1e-6)
+    assert np.abs(out[1, 20:30, 20:30]).max() < np.abs(field[1, 20:30, 20:30]).max()
+
+
+@pytest.mark.parametrize("face, asked, far", [
+    ("obama_official_1434x2333.jpg", "sad=1.0", (105, 334)),  # folds at a mouth corner; brows
+    ("biden_official_970x2204.jpg", "AU17=5", (152, 148, 377)),  # folds at the lips; the chin
+])
+def test_a_local_fold_no_longer_weakens_the_whole_expression(shared_data, face, asked, far):
+    """Shared faces where one spot of the edit folds and the old global guard scaled the whole
+    field to about a third: parts of the face away from that spot now move as the unguarded
+    field asks (within 5 %), the spot itself is faded, and the bound holds everywhere."""
+    import cv2
+
+    from atw_ofx.expressions import expression_aus
+    from atw_ofx.face import CropBox
+    from atw_ofx.face.detect import backend
+    from atw_ofx.models import rig
+
+    rgb = cv2.cvtColor(cv2.imread(str(shared_data / "plates" / face)), cv2.COLOR_BGR2RGB)
+    mesh = backend("mesh").faces(rgb, detect_scale=1.0)[0].landmarks
+    mesh_n = CropBox.from_landmarks(mesh).to_crop(mesh, 128)
+    if asked.startswith("AU"):
+        vector = aus(asked)
+    else:
+        vector = np.zeros(len(AU_NAMES))
+        for index, value in expression_aus([asked]).items():
+            vector[index] = value
+    matte = face_matte(mesh_n, 128)
+    guarded = LandmarkRig().field(mesh_n, vector, matte)
+    unguarded = {}
+
+    def keep(field, *_):
+        unguarded["field"] = field
+        return field
+
+    original = rig._unfold
+    try:
+        rig._unfold = keep
+        LandmarkRig().field(mesh_n, vector, matte)
+    finally:
+        rig._unfold = original
+    raw = unguarded["field"]
+    assert _det(raw).min() < MIN_JACOBIAN and rig._fold_free_scale(raw) < 0.4
+    assert _det(guarded).min() >= MIN_JACOBIAN - 1e-6
+    worst = np.unravel_index(np.argmin(_det(raw)), raw.shape[1:])
+    assert np.abs(guarded[:, worst[0], worst[1]]).sum() < np.abs(raw[:, worst[0], worst[1]]).sum()
+    k = raw.shape[-1] / 128
+    for point in far:
+        x, y = np.floor(mesh_n[point] * k).astype(int)
+        want, got = raw[:, y, x], guarded[:, y, x]
+        assert np.linalg.norm(want) > 0.5  # it moves (grid px)
+        assert np.linalg.norm(got - want) <= 0.05 * np.linalg.norm(want)

@@ -61,13 +61,16 @@ def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     moved = moved68.copy()
     along = mesh[263] - mesh[33]
     down = np.array([-along[1], along[0]]) / max(float(np.linalg.norm(along)), 1e-9)
-    for eye, brow68 in zip(EYES, (range(17, 22), range(22, 27))):
+    for eye, brow68, (upper68, _) in zip(EYES, (range(17, 22), range(22, 27)), LIDS_68):
         edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
+        # A raised lid (AU05) takes its share of the skin first: the brow may cover only what is
+        # left of it (both closing on the same skin crumpled it into waves).
+        lid_rise = max(-float(moved68[list(upper68)].mean(0) @ down), 0.0)
         for i in brow68:
             point = mesh[MESH_TO_IBUG68[i]]
             nearest_edge = edge[np.argmin(np.linalg.norm(edge - point, axis=1))]
             below = lashes[np.argmin(np.linalg.norm(lashes - nearest_edge, axis=1))]
-            room = BROW_ROOM * max(float((below - nearest_edge) @ down), 0.0)
+            room = BROW_ROOM * max(float((below - nearest_edge) @ down) - lid_rise, 0.0)
             excess = max(float(moved[i] @ down) - room, 0.0)
             moved[i] -= excess * down
     return moved
@@ -89,11 +92,15 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
     for eye, (upper68, lower68) in zip(EYES, LIDS_68):
         # The band of lashes above the upper lid moves with it: what stretches is the skin
         # between that band and the brow, not the lashes.
+        _, local, corners, _ = _eye_frame(mesh, eye)
+        ends = np.sort(corners[:, 0])
         for lid, ids68 in ((eye["upper"], upper68), (eye["lashes"], upper68),
                            (eye["lower"], lower68)):
             extra = [i for i in lid if i not in known]
             points.append(mesh[extra])
-            shifts.append(np.repeat(moved68[list(ids68)].mean(0)[None], len(extra), 0))
+            shifts.append(_along_lid(local(mesh[extra])[:, 0],
+                                     local(mesh[MESH_TO_IBUG68[list(ids68)]])[:, 0],
+                                     moved68[list(ids68)], ends))
         # The brow's lower edge moves with the nearest of the brow's own (upper-edge) points, so
         # the brow travels whole instead of thickening.
         edge = mesh[list(eye["brow_edge"])]
@@ -102,6 +109,19 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
         points.append(edge)
         shifts.append(moved68[17 + nearest])
     return np.concatenate(points), np.concatenate(shifts)
+
+
+def _along_lid(x: np.ndarray, x68: np.ndarray, moved: np.ndarray,
+               ends: np.ndarray) -> np.ndarray:
+    """Motions (``K×2``) for lid points at ``x`` along the eye (its own frame): between the lid's
+    two 68-point controls (at ``x68``, moving by ``moved``) interpolated, fading to none at the
+    eye's corners (``ends``). A lid moves most in its middle and not at all where it meets the
+    other lid: moving every lid point alike bent the lid into a hump near the corners and pushed
+    it through the other lid there (a fold)."""
+    order = np.argsort(x68)
+    knots = np.concatenate(([ends[0]], x68[order], [ends[1]]))
+    return np.stack([np.interp(x, knots, np.concatenate(([0.0], moved[order, k], [0.0])))
+                     for k in range(moved.shape[1])], axis=1)
 
 
 def _curve(local: np.ndarray, x: np.ndarray) -> np.ndarray:
