@@ -10,11 +10,13 @@ Every face is rendered with each AU at full intensity and each ``--expression`` 
   parts at that intensity). Flow, not re-detected landmarks: a dense face mesh is a holistic
   model and under-reads a part that moves against the rest (measured: brows raised 0.2 IOD by
   the warp re-detect as lowered);
-- **eye closure**: the eye aspect ratio re-detected by the mesh, after / before (a blink hides
-  the features the flow follows);
+- **eye closure**: each upper lid's travel down (flow at the lid's middle) over its eye's
+  opening (``lid_travel``, image-left eye first: 1 = the lid reached the lower lid), and the eye
+  aspect ratio re-detected by the mesh, after / before (meshes under-read a closed lid);
 - **mouth opening**: the re-detected inner-lip gap (mesh points 13–14), after − before, IOD;
 - **mouth interior**: the mean luminance of the generated region (the ``generated`` AOV) over
-  the cheeks', in linear light;
+  the cheeks', in linear light, and its height down the mouth's middle (IOD): the opening as the
+  output shows it, where flow and a re-detected mesh both lose the lips over a dark cavity;
 - **grain kept**: in the pixels the edit moved (flow over 0.5 px, outside the generated region),
   the fine-grain energy (the image minus a σ = 1 px Gaussian blur, mean square) after / before.
 
@@ -51,6 +53,9 @@ PARTS = {
 PARTS_68 = {"brows": range(17, 27), "inner_brows": (20, 21, 22, 23), "corners": (48, 54),
             "upper_lip": (50, 51, 52), "lower_lip": (56, 57, 58), "chin": (7, 8, 9)}
 EYES = ((33, 160, 158, 133, 153, 144), (362, 385, 387, 263, 373, 380))
+#: Per eye (image-left first): the middle of the upper lid, and its (upper, lower) lid midpoints.
+UPPER_LIDS = ((160, 159, 158), (387, 386, 385))
+LID_MIDDLES = ((159, 145), (386, 374))
 CHEEKS = (50, 280)
 WORK_SIDE = 512
 PRESET_WEIGHT = 0.8
@@ -137,6 +142,14 @@ def measure_edit(model: MotionModel, plate: ImagePlate, face,
         xy = np.clip(np.round(pts).astype(int), 0, WORK_SIDE - 1)
         shifts = flow[xy[:, 1], xy[:, 0]] / k  # plate px
         record["measured"][name] = _part_motion(frame, shifts, name)
+    # Each upper lid's travel down over its eye's opening, by flow at the lid's middle.
+    travel = []
+    for lid, (upper, lower) in zip(UPPER_LIDS, LID_MIDDLES):
+        pts = (mesh[list(lid)] - (box.x, box.y)) * k
+        xy = np.clip(np.round(pts).astype(int), 0, WORK_SIDE - 1)
+        down = -_part_motion(frame, flow[xy[:, 1], xy[:, 0]] / k, "lid")["up"]
+        travel.append(down / max(float(frame.vector(mesh[[lower]] - mesh[[upper]])[0, 1]), 1e-6))
+    record["lid_travel"] = [float(t) for t in travel]
     asked = _asked(model, mesh, aus, frame)
     if asked is not None:
         record["asked"] = asked
@@ -154,6 +167,13 @@ def measure_edit(model: MotionModel, plate: ImagePlate, face,
         r = max(2, int(0.03 * frame.iod))
         skin = np.mean([plate.rgb()[y - r:y + r + 1, x - r:x + r + 1].mean() for x, y in cheeks])
         record["interior_luminance_vs_cheek"] = float(luma[generated].mean() / skin)
+        # The opening's height where the lips part most: generated pixels in a band 0.1 IOD
+        # wide down the mouth's middle, their extent along the face's down axis.
+        ys, xs = np.nonzero(generated)
+        local = frame.vector(np.stack((xs + 0.5, ys + 0.5), 1) - mesh[[13, 14]].mean(0))
+        middle = (np.abs(local[:, 0]) < 0.05) & (np.abs(local[:, 1]) < 0.6)
+        if middle.sum() > 4:
+            record["interior_height"] = float(np.ptp(local[middle, 1]))
     moved = np.hypot(flow[..., 0], flow[..., 1]) > 0.5
     if generated.any():
         gen_work = cv2.warpAffine(generated.astype(np.uint8), to_work, (WORK_SIDE, WORK_SIDE),

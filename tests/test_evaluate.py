@@ -62,6 +62,12 @@ def test_atw_eval_edits_measures_what_was_asked_on_the_output(shared_data, tmp_p
         assert abs(asked) > 0.05 and 0.6 < measured / asked < 1.3, (case, asked, measured)
     assert summary["AU12"]["measured"]["corners"]["up"] > summary["AU12"]["measured"]["corners"]["out"] > 0
     assert summary["AU25+AU26"]["mouth_opening"] > 0.2
+    # The opening as the output shows it: the generated interior's height, near what was asked
+    asked = (summary["AU25+AU26"]["asked"]["upper_lip"]["up"]
+             - summary["AU25+AU26"]["asked"]["lower_lip"]["up"])
+    assert 0.8 < summary["AU25+AU26"]["interior_height"] / asked < 1.2
+    assert "interior_height" not in summary["AU45"] or summary["AU45"]["interior_height"] < 0.05
+    assert len(record["per_face"]["5.png"]["AU45"]["lid_travel"]) == 2  # each eye
     assert summary["AU25+AU26"]["interior_luminance_vs_cheek"] < 0.3
     assert summary["AU45"]["eye_aspect_ratio"] < 0.7
     assert "interior_luminance_vs_cheek" not in summary["AU12"]  # nothing generated
