@@ -138,9 +138,10 @@ class TestMesh:
                                       "plates/biden_official_970x2204.jpg"])
     def test_agrees_with_mediapipes_runtime(self, mesh, shared_data, name):
         """Against MediaPipe 0.10.21 on the same image (tools/mediapipe_reference.py): the same
-        468-point model within 4 % IOD on average away from the eyes (its crop follows a detector
-        box of ours, not MediaPipe's: the mesh moves with its crop); its attention mesh (another
-        model) within 5 %; irises within 2 %. Recorded: benchmarks/results/face_mesh.json."""
+        468-point model within 0.5 % IOD on average away from the eyes — its whole-image
+        detection window is MediaPipe's letterbox, sampled as MediaPipe samples it, so the crops
+        and the points match (measured: 0.03 %); its attention mesh (another model) within 5 %;
+        irises within 2 %. Recorded: benchmarks/results/face_mesh.json."""
         rgb = cv2.cvtColor(cv2.imread(str(shared_data / name)), cv2.COLOR_BGR2RGB)
         ours = mesh.faces(rgb, detect_scale=1.0)[0].landmarks
         refined = np.load(DATA / "face_mesh_mediapipe_refined.npz")[name]
@@ -148,7 +149,7 @@ class TestMesh:
         scale = iod(refined)
         eyes = np.zeros(468, bool)
         eyes[[i for eye in EYE_REFINED for i in eye]] = True
-        assert (np.linalg.norm(ours[:468] - plain, axis=1)[~eyes] / scale).mean() < 0.04
+        assert (np.linalg.norm(ours[:468] - plain, axis=1)[~eyes] / scale).mean() < 0.005
         err = np.linalg.norm(ours - refined, axis=1) / scale
         assert err.mean() < 0.05
         assert err[468:].mean() < 0.02

@@ -117,7 +117,7 @@ class MeshBackend:
         """All faces in a float plate: the detector runs on the plate shrunk to
         :data:`DETECT_MAX_SIDE` (its own pyramid tops out at 128 px), the mesh on crops cut from
         the full-resolution plate, only they converted to display."""
-        from .mesh import PlateSampler
+        from .mesh import PlateSampler, letterbox, with_more
 
         scale = min(1.0, DETECT_MAX_SIDE / max(rgb.shape[:2]))
         small = rgb if scale == 1.0 else cv2.resize(
@@ -125,9 +125,14 @@ class MeshBackend:
             (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale))),
             interpolation=cv2.INTER_AREA)
         k = np.array([rgb.shape[1] / small.shape[1], rgb.shape[0] / small.shape[0]])
-        found = [(box * np.tile(k, 2), keypoints * k, score)
-                 for box, keypoints, score in self._mesh.detect(to_rgb8(small, colourspace))]
-        return self._measure(PlateSampler(rgb, lambda crop: to_rgb8(crop, colourspace)), found)
+        # The whole-image window from the full plate (as a still's: MediaPipe's crop), the
+        # pyramid below it from the shrunk plate.
+        crop = to_rgb8(letterbox(np.asarray(rgb, np.float32)), colourspace)
+        whole = self._mesh.detect_letterboxed(crop, rgb.shape[1], rgb.shape[0])
+        more = [(box * np.tile(k, 2), keypoints * k, score) for box, keypoints, score
+                in self._mesh.detect(to_rgb8(small, colourspace), whole=False)]
+        return self._measure(PlateSampler(rgb, lambda crop: to_rgb8(crop, colourspace)),
+                             with_more(whole, more))
 
     def _measure(self, image, detections) -> list[Face]:
         """Mesh landmarks for each detection, largest first; dropped where the mesh finds no face,

@@ -138,19 +138,37 @@ class FaceMesh:
         return run
 
     # --- detection ----------------------------------------------------------------------------
-    def detect(self, rgb8: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    def detect(self, rgb8: np.ndarray, *,
+               whole: bool = True) -> list[tuple[np.ndarray, np.ndarray, float]]:
         """Faces in an ``H×W×3`` uint8 image: ``(box x0,y0,x1,y1, 6×2 keypoints, score)``,
-        largest first, overlapping finds merged (BlazeFace's weighted suppression)."""
+        largest first: those of the whole image letterboxed (:meth:`detect_letterboxed`, as
+        MediaPipe finds them), then those the window pyramid adds (:func:`with_more`).
+        ``whole=False``: the pyramid's alone (a caller that letterboxes a finer image itself)."""
+        h, w = rgb8.shape[:2]
+        found = self.detect_letterboxed(letterbox(rgb8), w, h) if whole else []
         windows, crops = _windows(rgb8)
+        if not windows:
+            return found
         out = self.detector(crops.astype(np.float32) / 127.5 - 1.0)
-        found = []
+        more = []
         for (x0, y0, side), raw, logit in zip(windows, out["regressors"],
                                               out["classificators"][..., 0]):
             score = 1.0 / (1.0 + np.exp(-np.clip(logit, -80, 80)))
             keep = score >= DETECT_SCORE
-            for pts, sc in zip(_decode(raw[keep], self.anchors[keep]), score[keep]):
-                found.append((pts * side + np.array([x0, y0]), float(sc)))
-        return _merge(found)
+            more += [(pts * side + np.array([x0, y0]), float(sc))
+                     for pts, sc in zip(_decode(raw[keep], self.anchors[keep]), score[keep])]
+        return with_more(found, _merge(more))
+
+    def detect_letterboxed(self, crop: np.ndarray, w: int, h: int):
+        """Faces in a ``w×h`` image from its :func:`letterbox` (128² uint8), in its pixels, merged
+        among themselves only — MediaPipe's detection of a still, so that its landmarks follow."""
+        out = self.detector(crop[None].astype(np.float32) / 127.5 - 1.0)
+        side = float(max(w, h))
+        score = 1.0 / (1.0 + np.exp(-np.clip(out["classificators"][0, :, 0], -80, 80)))
+        keep = score >= DETECT_SCORE
+        origin = np.array([(w - side) / 2, (h - side) / 2])
+        return _merge([(pts * side + origin, float(sc)) for pts, sc in
+                       zip(_decode(out["regressors"][0][keep], self.anchors[keep]), score[keep])])
 
     # --- landmarks ----------------------------------------------------------------------------
     def landmarks(self, image, roi: Roi) -> tuple[np.ndarray, float]:
@@ -251,15 +269,34 @@ def _decode(raw: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     return np.concatenate(((centre - half)[:, None], (centre + half)[:, None], keypoints), 1)
 
 
-def _windows(rgb8: np.ndarray) -> tuple[list[tuple[float, float, float]], np.ndarray]:
+def letterbox(image: np.ndarray) -> np.ndarray:
+    """The whole image as the detector's 128² input, as MediaPipe's image-to-tensor step makes it:
+    centred, black bars, sampled bilinearly (its pixel-index convention, :meth:`Roi.cut`); the
+    image's dtype (a float plate's crop is converted to display after)."""
+    h, w = image.shape[:2]
+    to_plate = Roi(w / 2, h / 2, float(max(w, h)), 0.0).to_plate(128)
+    return cv2.warpAffine(np.ascontiguousarray(image), to_plate, (128, 128),
+                          flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT)
+
+
+def with_more(whole: list, more: list, overlap: float = 0.3) -> list:
+    """``whole``'s faces and those of ``more`` not on one of them (IoU ≤ ``overlap``), largest
+    first."""
+    more = [f for f in more if all(_iou(f[0], w[0]) <= overlap for w in whole)]
+    return sorted(whole + more, key=lambda f: -(f[0][2] - f[0][0]) * (f[0][3] - f[0][1]))
+
+
+def _windows(rgb8: np.ndarray) -> tuple[list[tuple[float, float, float]], np.ndarray | None]:
     """The detector's inputs over a pyramid of square windows ``(x0, y0, side)`` in plate px
-    (see :data:`SMALLEST_WINDOW`), each as a 128² uint8 crop: the plate shrunk once per level
-    (area-averaged), windows overlapping by half, outside the plate black (BlazeFace's letterbox).
+    below the whole image (see :data:`SMALLEST_WINDOW`; :func:`letterbox` is the top), each as
+    a 128² uint8 crop: the plate shrunk once per level (area-averaged), windows overlapping by
+    half, outside the plate black.
     """
     h, w = rgb8.shape[:2]
     windows, crops = [], []
-    side = float(max(w, h))
-    while side >= SMALLEST_WINDOW * min(w, h) or not windows:
+    side = float(max(w, h)) / 2
+    while side >= SMALLEST_WINDOW * min(w, h):
         k = 128.0 / side
         level = cv2.resize(rgb8, (max(1, round(w * k)), max(1, round(h * k))),
                            interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
@@ -272,7 +309,7 @@ def _windows(rgb8: np.ndarray) -> tuple[list[tuple[float, float, float]], np.nda
                                             borderMode=cv2.BORDER_CONSTANT))
                 windows.append((float(x0), float(y0), side))
         side /= 2
-    return windows, np.stack(crops)
+    return windows, (np.stack(crops) if crops else None)
 
 
 def _merge(found: list[tuple[np.ndarray, float]], overlap: float = 0.3):
