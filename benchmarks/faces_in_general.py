@@ -2,6 +2,7 @@
 
     python benchmarks/faces_in_general.py [--json benchmarks/results/faces_in_general.json]
                                           [--sheet benchmarks/results/faces_in_general.png]
+                                          [--blink-pairs DIR [--mediapipe NPZ]]
 
 The kinds a compositor meets (from ``../shared/data``, never used for tuning): glasses, a beard,
 black-and-white (a colour plate desaturated: luminance in all three channels), a painted look
@@ -18,7 +19,16 @@ the corners ≥ :data:`MIN_CORNERS` and sad lowers them as far. The blink is rec
 lid's flow-measured travel over its eye's opening; the re-detected eye aspect ratio) but not
 scored: neither agrees with the eye — the flow loses a lid that covers what it followed, a mesh
 re-detects a shut lid as half open — so the blink column of the sheet is the judge. The sheet
-shows every edit on every face, before first.
+shows every edit on every face, before first; a second one (``…_blink_1to1.png``) both eyes
+before and after the blink at 1:1.
+
+The issue's own measure of a blink is an independent mesh's eye aspect ratio, after / before:
+``--blink-pairs DIR`` writes each face's before and blink images there; MediaPipe's runtime (its
+attention mesh, another model than ATW's) measures them in the throw-away environment of
+``tools/convert_mediapipe.py`` —
+``/tmp/mpenv/bin/python tools/mediapipe_reference.py DIR/mediapipe.npz DIR/*.png`` — and a rerun
+with ``--mediapipe DIR/mediapipe.npz`` records the ratio per face (renders are deterministic: the
+images are the same).
 """
 from __future__ import annotations
 
@@ -65,6 +75,7 @@ MIN_OPENING = 0.2
 MIN_BROWS = 0.12
 MIN_CORNERS = 0.08
 SIDE = 1024
+CLOSEUP = (360, 120)  # the blink close-ups' box, plate px (w, h)
 
 
 def display_image(source: str) -> np.ndarray:
@@ -99,7 +110,21 @@ def cases() -> dict[str, np.ndarray]:
     return out
 
 
-def score(label: str, source: str, kind: str | None, model, tiles: list) -> dict:
+def eye_aspect_ratio(points: np.ndarray) -> float:
+    return edits._eye_aspect(points)
+
+
+def eyes_1to1(rgb8: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Both eyes at 1:1 (plate pixels), a fixed :data:`CLOSEUP` box on the eyes' middle."""
+    centre = np.round(points[[468, 473]].mean(0)).astype(int)
+    w, h = CLOSEUP
+    padded = cv2.copyMakeBorder(rgb8, h, h, w, w, cv2.BORDER_REPLICATE)
+    x, y = centre + (w, h)
+    return padded[y - h // 2:y + h // 2, x - w // 2:x + w // 2]
+
+
+def score(label: str, source: str, kind: str | None, model, tiles: list, closeups: list,
+          pairs: Path | None = None, mediapipe: dict | None = None) -> dict:
     rgb8 = variant(display_image(source), kind)
     scale = SIDE / max(rgb8.shape[:2])
     if scale < 1:
@@ -118,6 +143,17 @@ def score(label: str, source: str, kind: str | None, model, tiles: list) -> dict
         record, after8 = edits.measure_edit(model, plate, face, vector)
         measured[name] = record
         row.append(edits._tile(after8, face))
+        if name == "blink":
+            closeups.append((label, np.concatenate((eyes_1to1(rgb8, face.landmarks),
+                                                     eyes_1to1(after8, face.landmarks)), 1)))
+        if name == "blink" and pairs is not None:
+            stem = "".join(c if c.isalnum() else "_" for c in label)
+            for kind_, image in (("before", rgb8), ("blink", after8)):
+                cv2.imwrite(str(pairs / f"{stem}.{kind_}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+            keys = [f"{pairs / stem}.{k}.png" for k in ("before", "blink")]
+            if mediapipe is not None and all(k in mediapipe for k in keys):
+                record["eye_aspect_ratio_mediapipe"] = (eye_aspect_ratio(mediapipe[keys[1]])
+                                                        / eye_aspect_ratio(mediapipe[keys[0]]))
     tiles.append((label, np.concatenate(row, axis=1)))
     lips = measured["open"]["measured"]
     opening = lips["upper_lip"]["up"] - lips["lower_lip"]["up"]
@@ -133,6 +169,7 @@ def score(label: str, source: str, kind: str | None, model, tiles: list) -> dict
             "lid_travel": measured["blink"]["lid_travel"], "interior_height_iod": interior,
             "lips_part_flow_iod": opening,
             "eye_aspect_ratio_redetected": measured["blink"].get("eye_aspect_ratio"),
+            "eye_aspect_ratio_mediapipe": measured["blink"].get("eye_aspect_ratio_mediapipe"),
             "mouth_opening_redetected": measured["open"].get("mouth_opening"),
             "inner_brows_up": measured["brows"]["measured"]["inner_brows"]["up"],
             "happy_corners_up": measured["happy"]["measured"]["corners"]["up"],
@@ -158,11 +195,17 @@ def main() -> None:
     results = ROOT / "benchmarks" / "results"
     parser.add_argument("--json", default=str(results / "faces_in_general.json"))
     parser.add_argument("--sheet", default=str(results / "faces_in_general.png"))
+    parser.add_argument("--blink-pairs", type=Path, help="write each face's before/blink images")
+    parser.add_argument("--mediapipe", type=Path, help="MediaPipe's landmarks of those images")
     args = parser.parse_args()
     model = load_model("rig")
-    tiles, record = [], {}
+    pairs = args.blink_pairs.resolve() if args.blink_pairs else None
+    if pairs is not None:
+        pairs.mkdir(parents=True, exist_ok=True)
+    mediapipe = dict(np.load(args.mediapipe)) if args.mediapipe else None
+    tiles, closeups, record = [], [], {}
     for label, source, kind in FACES:
-        record[label] = score(label, source, kind, model, tiles)
+        record[label] = score(label, source, kind, model, tiles, closeups, pairs, mediapipe)
         r = record[label]
         print(f"{label:<28} {'pass' if r['passes'] else 'FAIL'}  " + (
             "no face found" if not r["found"] else
@@ -173,11 +216,22 @@ def main() -> None:
             f"sad corners {r['sad_corners_up']:+.2f}"))
     passed = sum(r["passes"] for r in record.values())
     print(f"{passed}/{len(record)} faces pass")
+    independent = [r["eye_aspect_ratio_mediapipe"] for r in record.values()
+                   if r.get("eye_aspect_ratio_mediapipe") is not None]
+    if independent:
+        print(f"blink, MediaPipe's eye aspect ratio after/before: mean {np.mean(independent):.2f},"
+              f" per face {', '.join(f'{v:.2f}' for v in independent)}")
     Path(args.json).write_text(json.dumps({"criteria": {
         "min_opening_iod": MIN_OPENING, "min_inner_brows_iod": MIN_BROWS,
-        "min_happy_corners_iod": MIN_CORNERS}, "passed": passed, "faces": record}, indent=2) + "\n")
+        "min_happy_corners_iod": MIN_CORNERS}, "passed": passed,
+        "blink_eye_aspect_ratio_mediapipe_mean": float(np.mean(independent)) if independent
+        else None, "faces": record}, indent=2) + "\n")
     sheet(tiles, Path(args.sheet))
-    print(f"-> {args.json}, {args.sheet}")
+    blinks = Path(args.sheet).with_name(Path(args.sheet).stem + "_blink_1to1.png")
+    strip = [cv2.putText(c.copy(), label, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 0),
+                         1, cv2.LINE_AA) for label, c in closeups]
+    cv2.imwrite(str(blinks), cv2.cvtColor(np.concatenate(strip, 0), cv2.COLOR_RGB2BGR))
+    print(f"-> {args.json}, {args.sheet}, {blinks}")
 
 
 if __name__ == "__main__":

@@ -146,7 +146,7 @@ def test_a_fold_is_taken_out_where_it_is():
 ])
 def test_a_local_fold_no_longer_weakens_the_whole_expression(shared_data, face, asked, far):
     """Shared faces where one spot of the edit folds and the old global guard scaled the whole
-    field to about a third: parts of the face away from that spot now move as the unguarded
+    field to a third to a half: parts of the face away from that spot now move as the unguarded
     field asks (within 5 %), the spot itself is faded, and the bound holds everywhere."""
     import cv2
 
@@ -179,7 +179,7 @@ def test_a_local_fold_no_longer_weakens_the_whole_expression(shared_data, face, 
     finally:
         rig._unfold = original
     raw = unguarded["field"]
-    assert _det(raw).min() < MIN_JACOBIAN and rig._fold_free_scale(raw) < 0.4
+    assert _det(raw).min() < MIN_JACOBIAN and rig._fold_free_scale(raw) < 0.5
     assert _det(guarded).min() >= MIN_JACOBIAN - 1e-6
     worst = np.unravel_index(np.argmin(_det(raw)), raw.shape[1:])
     assert np.abs(guarded[:, worst[0], worst[1]]).sum() < np.abs(raw[:, worst[0], worst[1]]).sum()

@@ -7,7 +7,7 @@ modelled here instead, per eye, in the eye's own frame (x along the corners, y d
 
 - the upper lid curve ``U(x)``, the lower lid ``L(x)`` and a crease ``C(x)`` above the lid are
   read from the mesh (MediaPipe's eye contour and its third halo);
-- at closure ``w`` the lash line comes down to ``U' = U + 0.97·w·(L − U)``;
+- at closure ``w`` the lash line comes down to ``U' = U + CLOSE·w·(L − U)``;
 - the skin between the crease and the lash line slides down with it — output rows ``[C, U']``
   sample source rows ``[C, U]`` linearly — so the lid's own skin and lashes cover the eye (no
   squashed iris); the eye below ``U'`` and everything above the crease stay where they are, so
@@ -39,9 +39,10 @@ EYES = (
      "lashes": (467, 260, 259, 257, 258, 286, 414),
      "crease": (265, 353, 276, 283, 282, 295), "brow_edge": (276, 283, 282, 295)},
 )
-#: How far a full blink brings the lash line, in eye openings (a little past the lower lid's
-#: line: the closed lid overlaps the lower lid, so no sliver of eye shows at the seam).
-CLOSE = 1.1
+#: How far a full blink brings the lash line, in eye openings: onto the lower lid's line (the
+#: generated seam there hides the step; carried past it, the seam sat below the lids and an
+#: independent mesh read the shut eye as still a quarter open).
+CLOSE = 1.0
 #: The band above the lash line that moves without stretching (the lashes), × the eye's opening.
 LASH_BAND = 0.8
 #: The closure from which the upper lashes are seen end-on along the lid's line (:func:`lash_tilt`).
