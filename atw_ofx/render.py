@@ -30,6 +30,7 @@ from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellip
 from .face.detect import DEFAULT_BACKEND, detect_faces
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
+from .models.eyelids import LidLight, relight_lid
 from .models.mouth import fill_region
 from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, IMPLS, down, reswarp, up
 
@@ -200,6 +201,9 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             original = crop_lin[0].permute(1, 2, 0).cpu().numpy()
             generated_s = []
             for region in result.interior:
+                if isinstance(region, LidLight):  # relit, not generated
+                    out_np = relight_lid(out_np, region, tuple(colour_idx))
+                    continue
                 out_np, generated = fill_region(out_np, original, region, tuple(colour_idx))
                 generated_s.append(generated)
         lap("reswarp")

@@ -227,3 +227,31 @@ def test_a_raised_lid_leaves_the_brow_less_room(mesh_128):
     less = still[17:27, 1] - over_raised[17:27, 1]
     assert (less > 0).all() and (less <= BROW_ROOM * 0.05 * iod * 1.01).all()
     assert np.median(less) == pytest.approx(BROW_ROOM * 0.05 * iod, rel=0.05)
+
+
+def test_a_shut_lid_in_shadow_is_brought_into_the_skins_light():
+    """A lid sampled from a shadow under the brow is lifted towards the skin below the eye
+    (LID_LEVEL of it, by a gain of at most LID_LIFT_MAX), its texture kept (a gain); outside the
+    lid nothing changes; a lid as bright as that skin, or a lid half closed, is left alone."""
+    from atw_ofx.models.eyelids import LID_LEVEL, LID_LIFT_MAX, LidLight, relight_lid
+
+    size = 64
+    rng = np.random.default_rng(3)
+    texture = 1.0 + 0.1 * rng.standard_normal((size, size, 3)).astype(np.float32)
+    image = np.full((size, size, 3), 0.2, np.float32) * texture
+    image[10:30, 8:56] *= 0.25  # the lid: in shadow
+    square = lambda x0, y0, x1, y1: np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)  # noqa: E731
+    light = LidLight(square(8, 10, 56, 30), square(8, 34, 56, 46), size, 1.0)
+    out = relight_lid(image.copy(), light, (0, 1, 2))
+    middle = (slice(18, 22), slice(28, 36))
+    gain = out[middle].mean() / image[middle].mean()
+    assert gain == pytest.approx(min(LID_LEVEL * 0.2 / 0.05, LID_LIFT_MAX), rel=0.1)
+    np.testing.assert_allclose(out[middle] / out[middle].mean(), image[middle] / image[middle].mean(),
+                               rtol=1e-5)  # the texture, scaled
+    outside = np.ones((size, size), bool)
+    outside[9:32, 7:58] = False  # the polygon, its edge pixels included
+    assert np.array_equal(out[outside], image[outside])
+    bright = np.full((size, size, 3), 0.2, np.float32)
+    assert np.array_equal(relight_lid(bright.copy(), light, (0, 1, 2)), bright)
+    half = LidLight(light.polygon, light.reference, size, 0.5)
+    assert np.array_equal(relight_lid(image.copy(), half, (0, 1, 2)), image)

@@ -21,6 +21,9 @@ the field is a backward map (``atw_ofx.conventions``): ``2×n×n`` float64, chan
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import cv2
 import numpy as np
 
 from .base import grid_box
@@ -45,6 +48,12 @@ EYES = (
 CLOSE = 1.0
 #: The band above the lash line that moves without stretching (the lashes), × the eye's opening.
 LASH_BAND = 0.8
+#: A shut lid comes forward over the eyeball into the light of the skin below the eye; the lid
+#: skin it is made of was sampled from under the brow, in a deep-set eye a shadow. It is brought
+#: to this share of the level of the skin below the eye, by a gain of at most LID_LIFT_MAX
+#: (:func:`relight_lid`).
+LID_LEVEL = 0.85
+LID_LIFT_MAX = 3.0
 #: The closure from which the upper lashes are seen end-on along the lid's line (:func:`lash_tilt`).
 LASHES_END_ON = 0.95
 
@@ -251,3 +260,79 @@ def blink_field(mesh: np.ndarray, closure: float, n: int) -> tuple[np.ndarray, n
         stretch[y0:y1, x0:x1] = np.where(skin, np.minimum(stretch[y0:y1, x0:x1], slope),
                                          stretch[y0:y1, x0:x1])
     return field, stretch
+
+
+@dataclass(frozen=True)
+class LidLight:
+    """A closing lid's skin to bring into the light of the skin below its eye (:func:`relight_lid`):
+    the lid from its crease to the new lash line (``polygon``) and the skin under the lower lid
+    (``reference``), closed polygons on the ``grid`` model grid (grid px); ``closure`` 0–1."""
+
+    polygon: np.ndarray
+    reference: np.ndarray
+    grid: int
+    closure: float
+
+
+def lid_lights(mesh: np.ndarray, closure: float, n: int) -> list[LidLight]:
+    """Per eye, the lid a blink of ``closure`` draws and the skin to light it like (``mesh`` on
+    the ``n`` grid); none below half closed, where the lid is still in its own light."""
+    if closure <= 0.5:
+        return []
+    lights = []
+    for eye in EYES:
+        down, local, corners, lid = _eye_frame(mesh, eye)
+        xs = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 25)
+        upper, lower = _curve(lid("upper"), xs), _curve(lid("lower"), xs)
+        crease = np.minimum(_curve(local(mesh[list(eye["crease"])]), xs), upper)
+        opening = np.maximum(lower - upper, 0.0)
+        lash = upper + CLOSE * closure * opening
+        below = lower + 0.6 * max(float(opening.max()), 1e-6)
+        along = np.array([down[1], -down[0]])
+        origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
+        to_grid = lambda q: origin + q[:, :1] * along + q[:, 1:] * down  # noqa: E731
+        band = lambda top, bottom: to_grid(np.concatenate(  # noqa: E731
+            (np.stack((xs, top), 1), np.stack((xs, bottom), 1)[::-1])))
+        lights.append(LidLight(band(crease, lash), band(lower, below), n, float(closure)))
+    return lights
+
+
+def relight_lid(warped: np.ndarray, light: LidLight, colour: tuple[int, ...]) -> np.ndarray:
+    """``warped`` (``S×S×C`` linear, the ResWarp result; changed in place) with the lid of
+    ``light`` brought towards the light of the skin below the eye (:data:`LID_LEVEL` of its
+    median luminance) by a gain of at most :data:`LID_LIFT_MAX`, which keeps the lid's own
+    texture and grain (in linear light both scale with the level). Eased in with the closure,
+    full from half the lid's depth in from its edges and fading to none at them; a lid already
+    as bright is left alone. Only the ``colour`` channels change.
+
+    A lid sampled from a black shadow (a deep-set eye under a brow ridge, lit from above) stays
+    dark: a larger gain would only lift noise, and a generated flat skin patch read as a patch
+    (tried)."""
+    size = warped.shape[0]
+    k = size / light.grid
+    lid, ref = light.polygon * k, light.reference * k
+    x0, y0, x1, y1 = grid_box(np.concatenate((lid, ref)), size, 2)
+    if x1 <= x0 or y1 <= y0:
+        return warped
+    masks = []
+    for polygon in (lid, ref):
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(mask, [np.round(polygon - (x0, y0) - 0.5).astype(np.int32)], 1)
+        masks.append(mask.astype(bool))
+    if masks[0].sum() < 16 or masks[1].sum() < 16:
+        return warped
+    channels = list(colour)
+    region = np.ascontiguousarray(warped[y0:y1, x0:x1][..., channels], np.float32)
+    luma = region.mean(-1)
+    target = LID_LEVEL * float(np.median(luma[masks[1]]))
+    ratio = target / max(float(np.median(luma[masks[0]])), 1e-6)
+    if ratio <= 1.0:
+        return warped
+    ease = min(max((light.closure - 0.5) / 0.5, 0.0), 1.0)
+    depth = cv2.distanceTransform(masks[0].astype(np.uint8), cv2.DIST_L2, 3)
+    weight = np.clip(depth / (0.5 * max(float(depth.max()), 1.0)), 0.0, 1.0)
+    weight = (weight * weight * (3 - 2 * weight) * ease).astype(np.float32)  # smoothstep
+    gain = min(ratio, LID_LIFT_MAX)
+    out = region * (1.0 + (gain - 1.0) * weight)[..., None]
+    warped[y0:y1, x0:x1, channels] = out
+    return warped
