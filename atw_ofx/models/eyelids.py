@@ -59,8 +59,9 @@ LASHES_END_ON = 0.95
 
 
 #: The share of the lid's skin between the brow's lower edge and the lashes that a lowered brow
-#: may cover (it bunches over the lid; closing all of it would fold the skin).
-BROW_ROOM = 0.7
+#: may cover (it bunches over the lid; closing all of it would fold the skin, and past ~0.8 the
+#: crease crumples into waves: looked at on the shared faces).
+BROW_ROOM = 0.77
 
 
 def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
