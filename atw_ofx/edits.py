@@ -73,11 +73,16 @@ def _cases() -> dict[str, np.ndarray]:
     both[[AU_NAMES.index("AU25"), AU_NAMES.index("AU26")]] = 5.0
     cases["AU25+AU26"] = both
     for name in EXPRESSIONS:
-        vec = np.zeros(len(AU_NAMES), np.float32)
-        for index, value in expression_aus([f"{name}={PRESET_WEIGHT}"]).items():
-            vec[index] = value
-        cases[name] = vec
+        cases[name] = preset_vector(name)
     return cases
+
+
+def preset_vector(name: str, weight: float = PRESET_WEIGHT) -> np.ndarray:
+    """The AU vector (float32, :data:`AU_NAMES` order) of ``--expression name=weight``."""
+    vec = np.zeros(len(AU_NAMES), np.float32)
+    for index, value in expression_aus([f"{name}={weight}"]).items():
+        vec[index] = value
+    return vec
 
 
 class FaceFrame:

@@ -47,9 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from atw_ofx import colour, edits  # noqa: E402
 from atw_ofx.aus import au_vector, parse_au_assignments  # noqa: E402
-from atw_ofx.conventions import AU_NAMES  # noqa: E402
 from atw_ofx.errors import NoFaceError  # noqa: E402
-from atw_ofx.expressions import expression_aus  # noqa: E402
 from atw_ofx.imageio import ImagePlate, read_image  # noqa: E402
 from atw_ofx.models import load_model  # noqa: E402
 from atw_ofx.render import RenderOptions, locate_face  # noqa: E402
@@ -102,12 +100,7 @@ def variant(rgb8: np.ndarray, kind: str | None) -> np.ndarray:
 
 def cases() -> dict[str, np.ndarray]:
     out = {name: au_vector(parse_au_assignments(items)) for name, items in EDITS.items()}
-    for name in PRESETS:
-        vector = np.zeros(len(AU_NAMES), np.float32)
-        for index, value in expression_aus([f"{name}={edits.PRESET_WEIGHT}"]).items():
-            vector[index] = value
-        out[name] = vector
-    return out
+    return out | {name: edits.preset_vector(name) for name in PRESETS}
 
 
 def eye_aspect_ratio(points: np.ndarray) -> float:

@@ -150,7 +150,7 @@ def test_a_local_fold_no_longer_weakens_the_whole_expression(shared_data, face, 
     field asks (within 5 %), the spot itself is faded, and the bound holds everywhere."""
     import cv2
 
-    from atw_ofx.expressions import expression_aus
+    from atw_ofx.edits import preset_vector
     from atw_ofx.face import CropBox
     from atw_ofx.face.detect import backend
     from atw_ofx.models import rig
@@ -161,9 +161,8 @@ def test_a_local_fold_no_longer_weakens_the_whole_expression(shared_data, face, 
     if asked.startswith("AU"):
         vector = aus(asked)
     else:
-        vector = np.zeros(len(AU_NAMES))
-        for index, value in expression_aus([asked]).items():
-            vector[index] = value
+        name, weight = asked.split("=")
+        vector = preset_vector(name, float(weight))
     matte = face_matte(mesh_n, 128)
     guarded = LandmarkRig().field(mesh_n, vector, matte)
     unguarded = {}
