@@ -9,8 +9,7 @@ thin-plate spline (:mod:`.spline`; every unmoved landmark, a ring of forehead po
 border pinned at zero), cut to the face matte, and faded where it would fold, there only, so the
 warp never folds (Jacobian determinant of ``x ↦ x + F(x)`` stays above :data:`MIN_JACOBIAN`; over
 a closing lid's skin, which unfolds over the eye by design, above that times the lid's own
-stretch). ``O^w`` is the warped
-face and ``O^r = O^w``.
+stretch). ``O^w`` is the warped face and ``O^r = O^w``.
 
 With the 478-point mesh (the default landmarks) the spline also holds each lid's contour, its
 lashes and the brow's lower edge (:func:`.eyelids.lid_controls`), and the blink (AU45) and the
