@@ -37,7 +37,7 @@ from .face.track import FaceTrack, OneEuro, track_faces
 from .imageio import ImagePlate, compression_error, provenance, read_image, write_image
 from .models import MotionModel
 from .render import RenderOptions, render_frame
-from .sequence import check_frames_exist, frame_path, frames_on_disk, is_sequence
+from .sequence import check_frames_exist, frame_path, is_sequence, whole_range
 from .video import frame_rate, is_video, read_frames, write_preview
 
 ON_ERROR = ("stop", "skip")
@@ -141,16 +141,27 @@ def frame_jobs(input_path: str, output_path: str | None, frames: list[int] | Non
                 yield FrameJob(number, lambda p=plate: p, out(number))
         return
     if is_sequence(input_path):
-        frames = frames if frames is not None else frames_on_disk(input_path)
+        frames = frames if frames is not None else whole_range(input_path)
         check_frames_exist(input_path, frames)
+        for f in frames:
+            _not_the_input(frame_path(input_path, f), out(f), f)
         for f in frames:
             src = frame_path(input_path, f)
             yield FrameJob(f, lambda src=src, f=f: read_image(src, frame=f, colourspace=colourspace),
                            out(f))
         return
     first = (frames or [1])[0]
+    _not_the_input(input_path, output_path, None)
     yield FrameJob(first, lambda: read_image(input_path, colourspace=colourspace), output_path,
                    still=True)
+
+
+def _not_the_input(source: str, output: str | None, frame: int | None) -> None:
+    """Refuse an output that is an input file: a render would destroy the plate it reads, and a
+    rerun would edit the edit."""
+    if output is not None and os.path.exists(output) and os.path.samefile(source, output):
+        raise InputError("the output would overwrite the input plate; write elsewhere",
+                         path=output, frame=frame)
 
 
 def compute_track(input_path: str, frames: list[int] | None, options: RenderOptions,

@@ -31,7 +31,7 @@ from pathlib import Path
 import fileseq
 
 from .errors import ATWError, InputError
-from .sequence import check_frames_exist, frames_on_disk, is_sequence
+from .sequence import check_frames_exist, frames_on_disk, is_sequence, whole_range
 
 log = logging.getLogger(__name__)
 BACKENDS = ("opencue", "deadline", "cmdlist")
@@ -56,7 +56,7 @@ def job_frames(input_path: str, frames: list[int] | None) -> list[int]:
         return frames
     on_disk = frames_on_disk(input_path)
     if frames is None:  # the whole range: a hole in the plates is an error, not a shorter job
-        frames = list(range(on_disk[0], on_disk[-1] + 1))
+        frames = whole_range(input_path)
     kept = [f for f in frames if on_disk[0] <= f <= on_disk[-1]]
     if not kept:
         raise InputError(f"none of frames {fileseq.FrameSet(frames)} exist "
@@ -87,6 +87,13 @@ class FarmJob:
     atw: list[str] = field(default_factory=lambda: [sys.executable, "-m", "atw_ofx.cli"])
 
     def __post_init__(self) -> None:
+        # Job files hold one command per line or one key per line: a newline (or any control
+        # character) in a path or an option would add lines of its own — a command, a key.
+        for arg in (self.name, self.input, self.output, self.track, *self.render_args,
+                    *self.atw):
+            if any(ord(c) < 32 or ord(c) == 127 for c in arg):
+                raise InputError(f"a farm job's paths and options may not hold control "
+                                 f"characters: {arg!r}")
         self.input, self.output = os.path.abspath(self.input), os.path.abspath(self.output)
         self.track = os.path.abspath(self.track or
                                      os.path.join(os.path.dirname(self.output), f"{self.name}.track.json"))

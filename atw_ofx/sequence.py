@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -55,6 +56,16 @@ def frames_on_disk(pattern: str) -> list[int]:
     except fileseq.FileSeqException:
         raise InputError("no frames found for this pattern", path=pattern) from None
     return sorted(int(f) for f in found.frameSet())
+
+
+def whole_range(pattern: str) -> list[int]:
+    """What a sequence asks for when no frames are given: its first to its last frame on disk,
+    in the step its frames keep (a sequence rendered on twos is whole) — so a hole in it is
+    reported by :func:`check_frames_exist` before any work, not delivered short (frames 1, 2,
+    3, 6 on disk ask for 1–6; 1, 3, 7 ask for 1, 3, 5, 7)."""
+    on_disk = frames_on_disk(pattern)
+    step = math.gcd(*(b - a for a, b in zip(on_disk, on_disk[1:]))) or 1
+    return list(range(on_disk[0], on_disk[-1] + 1, step))
 
 
 def check_frames_exist(pattern: str, frames: list[int]) -> None:

@@ -113,3 +113,24 @@ def test_render_arguments_that_the_job_owns_are_refused(sequence, tmp_path, bad)
                      "--", str(sequence / "plate.####.exr"), "-o", str(tmp_path / "o.####.exr"),
                      *bad)
     assert result.returncode == 2 and "give --frames to `farm emit`" in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["cmdlist", "deadline", "opencue"])
+@pytest.mark.parametrize("where", ["output", "option", "name"])
+def test_control_characters_cannot_reach_a_job_file(sequence, tmp_path, backend, where):
+    """A newline in a path or an option would split the one-command-per-line cmdlist and add key
+    lines to a Deadline .plugin (command injection on the farm): refused in one line, exit 2,
+    no job file written."""
+    output, extra, name = str(tmp_path / "o.####.exr"), [], "shot"
+    if where == "output":
+        output = str(tmp_path / "x\ntouch PWN\n" / "a.####.exr")
+    elif where == "option":
+        extra = ["--au", "AU12=3\rExecutable=/bin/sh"]
+    else:
+        name = "shot\n/bin/sh"
+    result = run_atw("farm", "emit", "--backend", backend, "--out-dir", str(tmp_path / "job"),
+                     "--name", name, "--", str(sequence / "plate.####.exr"), "-o", output, *extra)
+    assert result.returncode == 2, result.stderr
+    assert "may not hold control characters" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "job").exists()

@@ -214,6 +214,46 @@ def test_sequence_with_curves_and_a_missing_frame(face_exr, tmp_path):
     assert not (tmp_path / "again").exists()
 
 
+def test_a_hole_in_a_sequence_is_reported_before_any_work_without_frames(tmp_path):
+    """No --frames: the sequence asks for its first to its last frame (in its own step), so a
+    hole is an error naming the missing frames, exit 2, nothing written — not a short delivery
+    with exit 0. `atw track` the same. A sequence on twos is whole."""
+    from atw_ofx.sequence import whole_range
+
+    plate = ImagePlate.from_array(np.full((16, 16, 3), 0.2, np.float32))
+    for f in (1, 2, 3, 6):
+        write_image(tmp_path / f"s.{f:04d}.exr", plate)
+    for command in (("render", str(tmp_path / "s.####.exr"), "--au", "AU12=3", "--face-box",
+                     "0,0,16", "-o", str(tmp_path / "out" / "o.####.exr")),
+                    ("track", str(tmp_path / "s.####.exr"), "-o", str(tmp_path / "t.json"))):
+        result = run_atw(*command)
+        assert result.returncode == 2, (command[0], result.stderr)
+        assert "missing input frames 4-5 (2 of 6)" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists() and not (tmp_path / "t.json").exists()
+    twos = tmp_path / "twos"
+    twos.mkdir()
+    for f in (1, 3, 5, 9):
+        write_image(twos / f"s.{f:04d}.exr", plate)
+    assert whole_range(str(twos / "s.####.exr")) == [1, 3, 5, 7, 9]
+
+
+def test_an_output_onto_the_input_plates_is_refused(tmp_path):
+    """`-o` naming the input (the same pattern, or the same still) would destroy the plates and
+    a rerun would edit the edit: refused before anything is written, the plates untouched."""
+    plate = ImagePlate.from_array(np.full((16, 16, 3), 0.2, np.float32))
+    for f in (1, 2):
+        write_image(tmp_path / f"s.{f:04d}.exr", plate)
+    write_image(tmp_path / "still.exr", plate)
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("*.exr")}
+    for source, output in (("s.####.exr", "s.%04d.exr"), ("still.exr", "still.exr")):
+        result = run_atw("render", str(tmp_path / source), "-o", str(tmp_path / output),
+                         "--au", "AU12=3", "--face-box", "0,0,16")
+        assert result.returncode == 2, result.stderr
+        assert "the output would overwrite the input plate" in result.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.exr")} == before
+
+
 def test_video_input(shared_data, tmp_path):
     clip = shared_data / "video" / "pyfeat_single_face_640x360.mp4"
     result = run_atw("render", str(clip), "-o", str(tmp_path / "v.####.exr"), "--frames", "1-2",
