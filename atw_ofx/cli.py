@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import logging
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -243,11 +245,9 @@ def _write_bench(args, records: list[dict], summary: str) -> int:
 
     print(summary)
     if args.json:
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(records, indent=1) + "\n")
-        tmp.replace(path)
+        from .atomic import write_text
+
+        path = write_text(args.json, json.dumps(records, indent=1) + "\n")
         print(f"wrote {path}")
     return 0
 
@@ -659,9 +659,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(Exception):
+    """SIGTERM (a farm cancelling a task, a host cancelling its render), raised in the main
+    thread so that writes in flight finish or remove their temporaries, as on Ctrl-C."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="atw: %(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
     try:
         return args.func(args)
     except ATWError as exc:
@@ -670,6 +681,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("atw: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("atw: terminated", file=sys.stderr)
+        return 143
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, before)
 
 
 if __name__ == "__main__":

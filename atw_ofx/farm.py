@@ -30,6 +30,7 @@ from pathlib import Path
 
 import fileseq
 
+from .atomic import write_text
 from .errors import ATWError, InputError
 from .sequence import check_frames_exist, frames_on_disk, is_sequence, whole_range
 
@@ -132,19 +133,14 @@ def emit(job: FarmJob, backend: str, out_dir: str | os.PathLike) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if backend == "cmdlist":
-        return [_write(out_dir / f"{job.name}.commands.txt", emit_cmdlist(job))]
+        return [write_text(out_dir / f"{job.name}.commands.txt", emit_cmdlist(job))]
     if backend == "deadline":
-        return [_write(out_dir / name, text) for name, text in emit_deadline(job).items()]
+        return [write_text(out_dir / name, text) for name, text in emit_deadline(job).items()]
     if backend == "opencue":
-        return [_write(out_dir / f"{job.name}.cue.xml", emit_opencue(job))]
+        return [write_text(out_dir / f"{job.name}.cue.xml", emit_opencue(job))]
     raise ATWError(f"--backend {backend!r}: expected one of {', '.join(BACKENDS)}")
 
 
-def _write(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-    return path
 
 
 def emit_cmdlist(job: FarmJob) -> str:

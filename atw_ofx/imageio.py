@@ -20,6 +20,7 @@ import numpy as np
 import OpenImageIO as oiio
 
 from . import __version__, colour
+from .atomic import remove_stale_temporaries, temporary_name
 from .errors import InputError, OutputError
 
 #: Extensions whose pixels are scene-linear by default; everything else is display-referred.
@@ -162,17 +163,6 @@ def provenance(model: str, params: dict) -> dict[str, str]:
         "atw:model": model,
         "atw:params": json.dumps(params, sort_keys=True, separators=(",", ":")),
     }
-
-
-def temporary_name(path: Path) -> Path:
-    """The hidden name a file is written under before it is renamed to ``path``."""
-    return path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
-
-
-def remove_stale_temporaries(path: Path) -> None:
-    """Delete what a killed earlier run left under :func:`temporary_name` for ``path``."""
-    for stale in path.parent.glob(f".{path.stem}.tmp*{path.suffix}"):
-        stale.unlink(missing_ok=True)
 
 
 def compression_error(text: str) -> str | None:

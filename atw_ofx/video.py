@@ -14,7 +14,7 @@ import av
 import numpy as np
 
 from .errors import InputError
-from .imageio import remove_stale_temporaries, temporary_name
+from .atomic import remove_stale_temporaries, temporary_name
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".mkv", ".avi"}
 

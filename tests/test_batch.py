@@ -59,6 +59,24 @@ def test_sigkill_then_skip_existing_resumes_exactly(sequence, reference, tmp_pat
     assert outputs(tmp_path) == outputs(ref_dir)  # no leftovers, identical bytes
 
 
+def test_sigterm_finishes_or_removes_every_write_in_flight(sequence, reference, tmp_path):
+    """A farm cancelling a task (or a host its render) sends SIGTERM: the core stops with exit
+    143 and one line, leaving only whole frames under their names — no temporary behind."""
+    ref_dir, _ = reference
+    proc = subprocess.Popen(render_cmd(sequence, tmp_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if json.loads(line)["frame"] == 1001:
+            break
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and err.strip().splitlines()[-1] == "atw: terminated"
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left and not [name for name in left if name.startswith(".")]
+    for name in left:
+        assert (tmp_path / name).read_bytes() == (ref_dir / name).read_bytes()
+
+
 def test_parallel_workers_and_a_shared_track_give_the_same_bytes(sequence, reference, tmp_path):
     """--workers 2, and a track computed once by `atw track` (as farm chunks use it)."""
     ref_dir, _ = reference

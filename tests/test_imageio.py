@@ -149,3 +149,38 @@ def test_compression_names_are_checked(text, ok):
     from atw_ofx.imageio import compression_error
 
     assert (compression_error(text) is None) == ok
+
+
+def test_only_abandoned_temporaries_are_cleared(tmp_path):
+    """Before a write, temporaries of the same file that killed runs left are removed — this
+    machine's whose process has ended, and anyone's older than a day — while a live writer's
+    (a twin farm task writing the same frame) and a fresh one from another machine are kept."""
+    import os
+    import subprocess
+    import time
+
+    from atw_ofx.atomic import STALE_AFTER_S, remove_stale_temporaries, temporary_name
+
+    target = tmp_path / "atw.0001.exr"
+    mine = temporary_name(target)
+    host = mine.name.split(".tmp-", 1)[1].rsplit("-", 1)[0]
+    live = subprocess.Popen(["sleep", "30"])
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    names = {"mine": mine.name,
+             "live": f".atw.0001.tmp-{host}-{live.pid}.exr",
+             "dead": f".atw.0001.tmp-{host}-{dead.pid}.exr",
+             "other_fresh": ".atw.0001.tmp-elsewhere-123.exr",
+             "other_old": ".atw.0001.tmp-elsewhere-456.exr",
+             "unrelated": ".atw.0002.tmp-elsewhere-1.exr"}
+    for name in names.values():
+        (tmp_path / name).write_bytes(b"x")
+    old = time.time() - STALE_AFTER_S - 60
+    os.utime(tmp_path / names["other_old"], (old, old))
+    try:
+        remove_stale_temporaries(target)
+    finally:
+        live.kill()
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {names[k] for k in ("mine", "live", "other_fresh", "unrelated")}
+

@@ -162,11 +162,9 @@ class FaceTrack:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the track as JSON (atomically: temp name, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        tmp.write_text(json.dumps(self.to_json()))
-        os.replace(tmp, path)
+        from ..atomic import write_text
+
+        write_text(path, json.dumps(self.to_json()))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "FaceTrack":

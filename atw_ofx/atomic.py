@@ -1,0 +1,72 @@
+"""Files written whole or not at all: under a temporary name in the same folder, then renamed.
+
+Every writer of the project's outputs (frames, clips, tracks, job files, benchmark records) goes
+through :func:`temporary_name`: unique to the machine and the process, so two writers of one
+file — a retried farm task running beside the first — never share or remove each other's
+temporary, and a killed run's leftovers are recognised and cleared
+(:func:`remove_stale_temporaries`).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+#: A temporary of another machine's writer (shared storage) is taken as abandoned after this
+#: long; one of this machine's as soon as its process has ended.
+STALE_AFTER_S = 24 * 3600
+_HOST = socket.gethostname().replace("/", "_")
+
+
+def temporary_name(path: Path) -> Path:
+    """The hidden name a file is written under before it is renamed to ``path``: unique to this
+    machine and process, so that two writers of one file (a retried farm task running beside
+    the first) never share a temporary."""
+    return path.with_name(f".{path.stem}.tmp-{_HOST}-{os.getpid()}{path.suffix}")
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete what killed earlier runs left under :func:`temporary_name` for ``path``: this
+    machine's whose process has ended, and any older than :data:`STALE_AFTER_S`. A live
+    writer's temporary is left alone (removing it broke twin renders: both failed, frames
+    lost)."""
+    prefix = f".{path.stem}.tmp"
+    for stale in path.parent.glob(f"{prefix}*{path.suffix}"):
+        tag = stale.name[len(prefix):len(stale.name) - len(path.suffix)]
+        host, _, pid = tag.lstrip("-").rpartition("-")
+        if host == _HOST and pid.isdigit():
+            abandoned = int(pid) != os.getpid() and not _running(int(pid))
+        else:
+            try:
+                abandoned = time.time() - stale.stat().st_mtime > STALE_AFTER_S
+            except FileNotFoundError:  # its writer renamed it meanwhile
+                continue
+        if abandoned:
+            stale.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: alive
+        return True
+    return True
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """``text`` to ``path`` whole or not at all (folder made; the temporary removed on failure).
+    Raises the ``OSError`` of a failed write for the caller to name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
+    tmp = temporary_name(path)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
