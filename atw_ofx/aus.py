@@ -177,8 +177,14 @@ def load_curves(path: str | os.PathLike) -> AUCurves:
     path = str(path)
     if not os.path.exists(path):
         raise CurveError("AU curves file not found", path=path)
+    if not os.path.isfile(path):
+        raise CurveError("AU curves: expected a file, got a folder", path=path)
     if path.lower().endswith(".csv"):
-        return load_openface_csv(path)
+        try:
+            return load_openface_csv(path)
+        except UnicodeDecodeError as exc:
+            raise CurveError(f"OpenFace CSV is not UTF-8 text: {exc.reason} at byte {exc.start}",
+                             path=path) from None
     try:
         with open(path, encoding="utf-8") as fh:
             doc = json.load(fh)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import shlex
 import signal
 import sys
@@ -52,7 +53,7 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
                    help="face detector + landmarks: 'mesh' (MediaPipe's 478-point mesh in torch, "
                         "Apache-2.0) or 'dlib' (68 points; its model excludes commercial use) "
                         f"(default {DEFAULT_BACKEND})")
-    p.add_argument("--face-index", type=int, default=0,
+    p.add_argument("--face-index", type=_at_least(0, int), default=0,
                    help="which detected face, largest first on the first frame; followed "
                         "through the shot (default 0)")
     p.add_argument("--aov", default="", metavar="LIST",
@@ -252,6 +253,19 @@ def _write_bench(args, records: list[dict], summary: str) -> int:
     return 0
 
 
+def _at_least(low, kind):
+    """An argparse type: a finite number of ``kind`` no smaller than ``low``."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or value < low:
+            raise argparse.ArgumentTypeError(f"expected a finite number ≥ {low}, got {text!r}")
+        return value
+    return parse
+
+
 def _choices(*allowed: str):
     """An argparse type: a comma-separated list drawn from ``allowed`` (kept as given)."""
     def parse(text: str) -> str:
@@ -445,8 +459,15 @@ def cmd_data_crops(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (a farm log greps one line per failure), exit 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="atw", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="atw", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"atw {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -461,7 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--expression", action="append", metavar="NAME=W",
                         help="a named expression at weight 0-1 (happy, sad, surprise, fear, "
                              "anger, disgust, contempt; repeatable, adds up; --au overrides)")
-    render.add_argument("--au-filter", type=float, default=0.0, metavar="SIGMA",
+    render.add_argument("--au-filter", type=_at_least(0.0, float), default=0.0, metavar="SIGMA",
                         help="low-pass the AU curves with a Gaussian of SIGMA frames (default off)")
     _add_frame_options(render)
     render.add_argument("--pixel-type", choices=("half", "float"), default=None,

@@ -13,6 +13,8 @@ import os
 import numpy as np
 import PyOpenColorIO as ocio
 
+from .errors import InputError
+
 BUILTIN_CONFIG = "ocio://cg-config-latest"
 DEFAULT_PLATE_SPACE = "Linear Rec.709 (sRGB)"
 DEFAULT_MODEL_SPACE = "sRGB Encoded Rec.709 (sRGB)"
@@ -26,11 +28,15 @@ def config(path: str | None = None) -> ocio.Config:
     return ocio.Config.CreateFromFile(path or os.environ.get("OCIO") or BUILTIN_CONFIG)
 
 
+class UnknownColourSpace(InputError, ValueError):
+    """A colour space the OCIO config does not have (a user's ``--colorspace``, a manifest's)."""
+
+
 def _name_lookup(cfg: ocio.Config, name: str) -> str:
     resolved = cfg.getCanonicalName(name)
     if not resolved:
         known = ", ".join(cs.getName() for cs in cfg.getColorSpaces())
-        raise ValueError(f"unknown colour space {name!r}; this OCIO config has: {known}")
+        raise UnknownColourSpace(f"unknown colour space {name!r}; this OCIO config has: {known}")
     return resolved
 
 

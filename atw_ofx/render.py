@@ -98,6 +98,7 @@ def locate_face(plate: ImagePlate, box: CropBox | None = None, *, options: Rende
         face = detect_face(rgb, plate.colourspace, index=options.face_index, path=plate.path,
                            frame=frame, backend_name=options.face_backend)
         return FacePlacement(CropBox.from_landmarks(face.landmarks), face.landmarks)
+    box.check_fits(*rgb.shape[:2], path=plate.path or None, frame=frame)
     region = crop(rgb, box)
     faces = detect_faces(region, plate.colourspace, backend_name=options.face_backend)
     if not faces:

@@ -46,6 +46,9 @@ def parse_frames(spec: str) -> list[int]:
         return [int(f) for f in fileseq.FrameSet(spec)]
     except fileseq.ParseException:
         raise InputError(f"bad frame spec {spec!r} (e.g. 1001-1100, 1001-1100x2, 1,5,9-12)") from None
+    except fileseq.MaxSizeException:
+        limit = fileseq.constants.MAX_FRAME_SIZE
+        raise InputError(f"frame spec {spec!r} asks for more than {limit} frames") from None
 
 
 def frames_on_disk(pattern: str) -> list[int]:

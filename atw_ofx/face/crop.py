@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..errors import ATWError
+from ..errors import ATWError, InputError
 from .layout import ibug68
 
 #: How far below the jaw line the matte reaches (IOD): the chin's travel when the jaw drops and
@@ -38,11 +38,23 @@ class CropBox:
         """
         try:
             x, y, size = (int(round(float(v))) for v in text.split(","))
-        except ValueError:
+        except (ValueError, OverflowError):  # not three numbers; nan; ±inf
             raise ATWError(f"--face-box {text!r}: expected X,Y,SIZE in plate pixels") from None
         if size < 1:
             raise ATWError(f"--face-box {text!r}: SIZE must be at least 1")
         return cls(x, y, size)
+
+    def check_fits(self, height: int, width: int, *, path=None, frame=None) -> None:
+        """InputError (naming ``path`` and ``frame``) unless the box overlaps a ``height×width``
+        plate and is at most twice its longer side: a crop is allocated at the box's size (a
+        box of 100000 px asked for 112 GiB)."""
+        longest = max(height, width)
+        outside = (self.x >= width or self.y >= height or self.x + self.size <= 0
+                   or self.y + self.size <= 0)
+        if outside or self.size > 2 * longest:
+            raise InputError(f"face box {self.as_text()} does not fit a {width}×{height} plate "
+                             f"(it must overlap it, SIZE at most {2 * longest})",
+                             path=path, frame=frame)
 
     @classmethod
     def from_landmarks(cls, landmarks: np.ndarray) -> "CropBox":

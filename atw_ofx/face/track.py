@@ -170,6 +170,8 @@ class FaceTrack:
     def load(cls, path: str | os.PathLike) -> "FaceTrack":
         try:
             data = json.loads(Path(path).read_text())
+            if not isinstance(data, dict):
+                raise ValueError(f"expected a JSON object, got a {type(data).__name__}")
             if data.get("atw_track") != TRACK_FORMAT:
                 raise ValueError(f"not an ATW face track (format {data.get('atw_track')!r})")
             rows = data["frames"]
@@ -184,7 +186,8 @@ class FaceTrack:
                        [bool(r["detected"]) for r in rows], box, boxes)
         except FileNotFoundError:
             raise InputError("face track not found", path=path) from None
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
+        except (ValueError, KeyError, TypeError, IndexError, IsADirectoryError,
+                ATWError) as exc:  # ValueError: bad JSON or text too; ATWError: a bad box in it
             raise InputError(f"bad face track: {exc}", path=path) from None
 
 
@@ -220,6 +223,7 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
             detections.append(follow_faces(rgb, plate.colourspace, previous,
                                            backend_name=backend_name))
         else:
+            box.check_fits(*rgb.shape[:2], path=source, frame=frame)
             found = detect_faces(crop(rgb, box), plate.colourspace, backend_name=backend_name)
             offset = np.array([box.x, box.y], np.float64)
             detections.append([Face(f.box, f.landmarks + offset) for f in found])

@@ -1,0 +1,62 @@
+"""The fault suite: bad input a farm meets, each answered by one line naming what is wrong,
+exit 2, and nothing written (issue 17's table; more rows live beside the features they guard:
+test_render, test_batch, test_farm, test_imageio)."""
+import numpy as np
+import pytest
+
+from atw_ofx.imageio import ImagePlate, write_image
+
+from conftest import run_atw
+
+
+@pytest.fixture(scope="module")
+def shot(tmp_path_factory):
+    """A two-frame sequence, a still, and the bad files the cases point at."""
+    root = tmp_path_factory.mktemp("shot")
+    plate = ImagePlate.from_array(np.full((64, 64, 3), 0.2, np.float32))
+    for f in (1, 2):
+        write_image(root / f"s.{f:04d}.exr", plate)
+    write_image(root / "still.exr", plate)
+    (root / "list.json").write_text("[1, 2]")
+    (root / "folder").mkdir()
+    (root / "latin1.csv").write_bytes(b"frame,AU12_r\n1,\xff\xfe\n")
+    (root / "nan_keys.json").write_text('{"curves": {"AU12": [[1, NaN]]}}')
+    return root
+
+
+CASES = {
+    # --face-box with an infinite or NaN coordinate
+    "face box inf": (["still.exr", "--face-box", "inf,0,400"], "expected X,Y,SIZE"),
+    "face box nan": (["still.exr", "--face-box", "nan,0,400"], "expected X,Y,SIZE"),
+    # a face box far larger than the plate (asked for 112 GiB) or off it
+    "face box huge": (["still.exr", "--face-box", "0,0,100000"],
+                      "still.exr: face box 0,0,100000 does not fit a 64×64 plate"),
+    "face box off the plate": (["still.exr", "--face-box", "500,500,32"], "does not fit"),
+    "au filter nan": (["still.exr", "--au-filter", "nan"], "--au-filter: expected a finite"),
+    "au filter negative": (["still.exr", "--au-filter", "-2"], "--au-filter: expected a finite"),
+    "face index negative": (["still.exr", "--face-index", "-1"], "--face-index: expected"),
+    "frames beyond reason": (["s.####.exr", "--frames", "1-999999999"],
+                             "asks for more than 10000000 frames"),
+    "curves are a folder": (["still.exr", "--aus", "folder"], "expected a file, got a folder"),
+    "csv not utf-8": (["still.exr", "--aus", "latin1.csv"],
+                      "latin1.csv: OpenFace CSV is not UTF-8"),
+    "nan key frame": (["still.exr", "--aus", "nan_keys.json"], "nan is outside 0–5"),
+    "unknown colour space": (["still.exr", "--colorspace", "Nope"],
+                             "unknown colour space 'Nope'"),
+    "track is a list": (["s.####.exr", "--track", "list.json"],
+                        "list.json: bad face track: expected a JSON object, got a list"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_one_line_and_exit_2(shot, case):
+    args, needle = CASES[case]
+    source, rest = args[0], args[1:]
+    output = "out/o.####.exr" if "#" in source else "out/o.exr"
+    if "--aus" not in rest:
+        rest = [*rest, "--au", "AU12=3"]
+    result = run_atw("render", source, "-o", output, *rest, cwd=shot)
+    assert result.returncode == 2, (case, result.stderr[-2000:])
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], (case, lines)
+    assert not (shot / "out").exists()
