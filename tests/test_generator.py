@@ -104,6 +104,25 @@ def test_mismatched_bundles_are_refused_with_one_line(bundle):
     refused(lambda m: {**m, "config": {**m["config"], "ngf": 16}},
             r"do not fit the manifest's architecture \(encoding.0.weight has shape")
     refused(lambda m: {**m, "weights_sha256": "0" * 64}, "SHA-256")
+    refused(lambda m: {**m, "config": {**m["config"], "ngf": "sixty-four"}}, "manifest config")
+    refused(lambda m: {k: v for k, v in m.items() if k != "colourspace"}, "no colourspace")
+    refused(lambda m: {**m, "weights": "../elsewhere.safetensors"}, "outside the bundle")
+    refused(lambda m: [m], "manifest is a JSON list")
+    # A config far larger than its weights is refused from the weights' header, before any
+    # generator is built at that size (ngf 4096 took 12 GB of memory).
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
+    refused(lambda m: {**m, "config": {**m["config"], "ngf": 4096}},
+            "do not fit the manifest's architecture")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 1 << 20  # < 1 GiB more
+    # Weights that are not safetensors (pickle bytes, a truncated or forged header) whose
+    # SHA-256 the manifest matches: refused, never unpickled.
+    for bad in (b"\x80\x04\x95" + b"\x00" * 64, (folder / WEIGHTS).read_bytes()[:40],
+                b"\xff" * 8 + b"{}"):
+        (folder / WEIGHTS).write_bytes(bad)
+        refused(lambda m: {**m, "weights_sha256": sha256(folder / WEIGHTS)},
+                "not a safetensors file")
     with pytest.raises(ModelError, match="not a model bundle"):
         load_bundle(folder.parent)
 

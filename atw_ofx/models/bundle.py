@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from ..colour import DEFAULT_MODEL_SPACE
@@ -80,8 +81,13 @@ def load_bundle(path: str | os.PathLike, device: str = "cpu") -> tuple[Generator
         manifest = json.loads(manifest_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelError(f"manifest is not valid JSON: {exc}", path=str(manifest_path)) from None
+    if not isinstance(manifest, dict):
+        raise ModelError(f"manifest is a JSON {type(manifest).__name__}, not an object",
+                         path=str(manifest_path))
     _check_manifest(manifest, manifest_path)
-    weights = folder / manifest.get("weights", WEIGHTS)
+    weights = folder / str(manifest.get("weights", WEIGHTS))
+    if folder.resolve() not in weights.resolve().parents:
+        raise ModelError("the manifest's weights lie outside the bundle", path=str(weights))
     if not weights.is_file():
         raise ModelError("weights file missing", path=str(weights))
     if sha256(weights) != manifest.get("weights_sha256"):
@@ -89,22 +95,27 @@ def load_bundle(path: str | os.PathLike, device: str = "cpu") -> tuple[Generator
                          path=str(weights))
     try:
         config = GeneratorConfig(**manifest["config"])
-    except (TypeError, ValueError) as exc:
+        with torch.device("meta"):  # shapes only: nothing allocated before they are checked
+            expected = {k: v.shape for k, v in Generator(config).state_dict().items()}
+    except (TypeError, ValueError, RuntimeError) as exc:
         raise ModelError(f"manifest config: {exc}", path=str(manifest_path)) from None
-    generator = Generator(config)
-    state = {k: v.float() for k, v in load_file(str(weights)).items()}
-    expected = generator.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = [k for k in expected if k in state and state[k].shape != expected[k].shape]
+    try:
+        with safe_open(str(weights), "pt") as f:
+            shapes = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except Exception as exc:  # safetensors' own error types: a truncated or forged header
+        raise ModelError(f"not a safetensors file: {exc}", path=str(weights)) from None
+    missing = sorted(set(expected) - set(shapes))
+    unexpected = sorted(set(shapes) - set(expected))
+    wrong = [k for k in expected if k in shapes and shapes[k] != tuple(expected[k])]
     if missing or unexpected or wrong:
         first = (f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
-                 if unexpected else f"{wrong[0]} has shape {tuple(state[wrong[0]].shape)}, "
-                 f"the config needs {tuple(expected[wrong[0]].shape)}")
+                 if unexpected else f"{wrong[0]} has shape {shapes[wrong[0]]}, "
+                 f"the config needs {tuple(expected[wrong[0]])}")
         raise ModelError(f"weights do not fit the manifest's architecture ({first}; "
                          f"{len(missing) + len(unexpected) + len(wrong)} tensors differ)",
                          path=str(weights))
-    generator.load_state_dict(state)
+    generator = Generator(config)
+    generator.load_state_dict({k: v.float() for k, v in load_file(str(weights)).items()})
     return generator.to(device).eval(), manifest
 
 
@@ -124,3 +135,5 @@ def _check_manifest(manifest: dict, path: Path) -> None:
         refuse(f"AU list {driving.get('aus')} differs from this build's {list(AU_NAMES)}")
     if not isinstance(manifest.get("config"), dict):
         refuse("manifest has no config")
+    if not isinstance(manifest.get("colourspace"), str):
+        refuse("manifest names no colourspace (the model's encoding)")
