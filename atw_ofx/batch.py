@@ -213,6 +213,11 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
                              batch, report)
 
     def render(job: FrameJob, plate: ImagePlate):
+        height, width = plate.pixels.shape[:2]
+        if track.plate_size and (width, height) != track.plate_size:
+            raise InputError(f"frame is {width}×{height}, the shot (its face track) "
+                             f"{track.plate_size[0]}×{track.plate_size[1]}: one resolution per "
+                             "shot", path=input_path, frame=job.frame)
         aus = curves.at(job.frame)
         # The plate was read for this frame alone: paste into it, not into a copy.
         result = render_frame(plate, aus, model, face=track.placement(job.frame), options=options,

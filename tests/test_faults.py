@@ -60,3 +60,26 @@ def test_bad_input_is_one_line_and_exit_2(shot, case):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], (case, lines)
     assert not (shot / "out").exists()
+
+
+def test_a_frame_of_another_resolution_is_refused_before_any_output(tmp_path):
+    """One 96×64 frame among 64×64 ones: the face would be placed by the others' pixels. The
+    track pass refuses it, naming the frame, before any output is written; a render given a
+    track made on the right-sized frames refuses the odd one too."""
+    small = ImagePlate.from_array(np.full((64, 64, 3), 0.2, np.float32))
+    wide = ImagePlate.from_array(np.full((64, 96, 3), 0.2, np.float32))
+    for f, plate in ((1, small), (2, small), (3, wide)):
+        write_image(tmp_path / f"s.{f:04d}.exr", plate)
+    args = ["s.####.exr", "--face-box", "0,0,64", "--au", "AU12=3"]
+    result = run_atw("render", *args, "-o", "out/o.####.exr", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("atw: error: s.####.exr (frame 3): frame is 96×64, the "
+                                     "shot's first 64×64: one resolution per shot")
+    assert not (tmp_path / "out").exists()
+    track = run_atw("track", "s.####.exr", "--frames", "1-2", "--face-box", "0,0,64",
+                    "-o", "t.json", cwd=tmp_path)
+    assert track.returncode == 0, track.stderr
+    result = run_atw("render", *args, "--frames", "3", "--track", "t.json",
+                     "-o", "out/o.####.exr", cwd=tmp_path)
+    assert result.returncode == 2 and "frame 3): frame is 96×64, the shot (its face track) " \
+        "64×64" in result.stderr

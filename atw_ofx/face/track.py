@@ -128,6 +128,7 @@ class FaceTrack:
     detected: list[bool]
     box: CropBox | None = None
     frame_boxes: dict[int, CropBox] | None = None  # a box per frame (a host's tracker)
+    plate_size: tuple[int, int] | None = None  # (width, height) of the shot's frames
 
     def __post_init__(self) -> None:
         if self.landmarks is not None:
@@ -156,6 +157,7 @@ class FaceTrack:
         boxes = None if self.frame_boxes is None else \
             {str(f): b.as_text() for f, b in sorted(self.frame_boxes.items())}
         return {"atw_track": TRACK_FORMAT,
+                "plate_size": list(self.plate_size) if self.plate_size else None,
                 "face_box": self.box.as_text() if self.box else None, "face_boxes": boxes,
                 "frames": [{"frame": f, "detected": d, "landmarks": lm}
                            for f, d, lm in zip(self.frames, self.detected, lms)]}
@@ -182,8 +184,10 @@ class FaceTrack:
             boxes = data.get("face_boxes")
             boxes = None if boxes is None else \
                 {int(f): CropBox.parse(b) for f, b in boxes.items()}
+            size = data.get("plate_size")
             return cls([int(r["frame"]) for r in rows], landmarks,
-                       [bool(r["detected"]) for r in rows], box, boxes)
+                       [bool(r["detected"]) for r in rows], box, boxes,
+                       None if size is None else (int(size[0]), int(size[1])))
         except FileNotFoundError:
             raise InputError("face track not found", path=path) from None
         except (ValueError, KeyError, TypeError, IndexError, IsADirectoryError,
@@ -202,7 +206,7 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
     cannot be read raise, or with ``skip_errors`` count as frames where nothing was detected.
     Raises :class:`NoFaceError` (naming ``source``) when the person is found on no frame.
     """
-    frames, detections = [], []
+    frames, detections, size = [], [], None
     for frame, load in plates:
         frames.append(frame)
         if frame_boxes is not None:
@@ -218,6 +222,15 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
             detections.append([])
             continue
         rgb = plate.rgb()
+        here = (rgb.shape[1], rgb.shape[0])
+        size = size or here
+        if here != size:  # the face would be placed by another frame's pixels
+            if not skip_errors:
+                raise InputError(f"frame is {here[0]}×{here[1]}, the shot's first "
+                                 f"{size[0]}×{size[1]}: one resolution per shot",
+                                 path=source, frame=frame)
+            detections.append([])
+            continue
         if box is None:  # from the previous frame's faces where the backend can follow them
             previous = detections[-1] if detections else []
             detections.append(follow_faces(rgb, plate.colourspace, previous,
@@ -233,7 +246,7 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
     detected = [lm is not None for lm in person]
     if not any(detected):
         if box is not None:  # a given box works without landmarks (ellipse matte)
-            return FaceTrack(frames, None, detected, box, frame_boxes)
+            return FaceTrack(frames, None, detected, box, frame_boxes, size)
         where = f"on any of {len(frames)} frames" if len(frames) > 1 else "found"
         raise NoFaceError(f"no human face #{face_index} {where}; if there is one, give its box "
                           "with --face-box X,Y,SIZE",
@@ -242,7 +255,8 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
     if len(frames) > 1:  # smooth in IOD units so the filter's setting suits any plate size
         iod = float(np.median([inter_ocular(lm) for lm in landmarks])) or 1.0
         landmarks = smoothing.zero_lag(landmarks / iod) * iod
-    return FaceTrack(frames, landmarks, detected, None if frame_boxes else box, frame_boxes)
+    return FaceTrack(frames, landmarks, detected, None if frame_boxes else box, frame_boxes,
+                     size)
 
 
 def load_face_boxes(path: str | os.PathLike) -> dict[int, CropBox]:
