@@ -15,25 +15,29 @@ _PATTERN = re.compile(r"#+|@+|%0?\d*d")
 
 
 def is_sequence(path: str) -> bool:
-    """True when ``path`` holds a frame placeholder.
+    """True when ``path``'s file name holds a frame placeholder (a folder may hold any
+    character: ``take#2/face.exr`` is a still).
 
     >>> is_sequence("plate.####.exr"), is_sequence("plate.%04d.exr"), is_sequence("face.png")
     (True, True, False)
+    >>> is_sequence("take#2/face.exr")
+    False
     """
-    return bool(_PATTERN.search(str(path)))
-
-
-def _sequence(pattern: str) -> fileseq.FileSequence:
-    return fileseq.FileSequence(str(pattern), pad_style=fileseq.PAD_STYLE_HASH1)
+    return bool(_PATTERN.search(os.path.basename(str(path))))
 
 
 def frame_path(pattern: str, frame: int) -> str:
-    """The file name of ``frame`` in ``pattern``.
+    """The file name of ``frame`` in ``pattern`` (only the file name's placeholder expands; the
+    folder is kept as written).
 
     >>> frame_path("out/atw.####.exr", 7), frame_path("out/atw.%06d.exr", 1001)
     ('out/atw.0007.exr', 'out/atw.001001.exr')
+    >>> frame_path("ver<1>/take#2/atw.####.exr", 7)
+    'ver<1>/take#2/atw.0007.exr'
     """
-    return _sequence(pattern).frame(frame)
+    folder, name = os.path.split(str(pattern))
+    file = fileseq.FileSequence(name, pad_style=fileseq.PAD_STYLE_HASH1).frame(frame)
+    return os.path.join(folder, file) if folder else file
 
 
 def parse_frames(spec: str) -> list[int]:
@@ -52,13 +56,26 @@ def parse_frames(spec: str) -> list[int]:
 
 
 def frames_on_disk(pattern: str) -> list[int]:
-    """The frames of ``pattern`` that exist, ascending; InputError if there are none."""
+    """The frames of ``pattern`` that exist, ascending; InputError if there are none. A padded
+    placeholder (``####``, ``@@@@``, ``%04d``) matches numbers written to its width (or wider,
+    past it); an unpadded one (``#``, ``%d``) any number."""
+    folder, name = os.path.split(str(pattern))
+    match = _PATTERN.search(name)
+    token = match.group()
+    width = (int(token[1:-1] or 0) if token.startswith("%") else len(token))
+    number = r"-?\d+" if width <= 1 else rf"-?\d{{{width},}}"
+    exact = re.compile(re.escape(name[:match.start()]) + f"({number})"
+                       + re.escape(name[match.end():]))
     try:
-        found = fileseq.findSequenceOnDisk(str(pattern), pad_style=fileseq.PAD_STYLE_HASH1,
-                                           strictPadding=True)
-    except fileseq.FileSeqException:
-        raise InputError("no frames found for this pattern", path=pattern) from None
-    return sorted(int(f) for f in found.frameSet())
+        names = os.listdir(folder or ".")
+    except OSError:
+        names = []
+    frames = sorted(int(m.group(1)) for n in names if (m := exact.fullmatch(n))
+                    and (width <= 1 or len(m.group(1).lstrip("-")) == width
+                         or not m.group(1).lstrip("-").startswith("0")))
+    if not frames:
+        raise InputError("no frames found for this pattern", path=pattern)
+    return frames
 
 
 def whole_range(pattern: str) -> list[int]:
