@@ -8,10 +8,13 @@ temporary, and a killed run's leftovers are recognised and cleared
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
 from pathlib import Path
+
+from .errors import OutputError
 
 #: A temporary of another machine's writer (shared storage) is taken as abandoned after this
 #: long; one of this machine's as soon as its process has ended.
@@ -58,14 +61,22 @@ def _running(pid: int) -> bool:
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """``text`` to ``path`` whole or not at all (folder made; the temporary removed on failure).
-    Raises the ``OSError`` of a failed write for the caller to name."""
+
+    Raises:
+        OutputError: the folder cannot be made or written (read-only, full disk, no
+            permission), naming ``path``.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(path)
     tmp = temporary_name(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path)
         tmp.write_text(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # where nothing could be written, nor removed
+            tmp.unlink(missing_ok=True)
+        raise OutputError(f"write failed: {exc.strerror or exc}", path=path) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

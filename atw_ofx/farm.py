@@ -130,8 +130,7 @@ def _face_args(render_args: list[str]) -> list[str]:
 
 def emit(job: FarmJob, backend: str, out_dir: str | os.PathLike) -> list[Path]:
     """Write ``job``'s description for ``backend`` into ``out_dir``; returns the files written."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(out_dir)  # made by the first write
     if backend == "cmdlist":
         return [write_text(out_dir / f"{job.name}.commands.txt", emit_cmdlist(job))]
     if backend == "deadline":

@@ -106,3 +106,19 @@ def test_folders_may_hold_any_character(tmp_path):
     for folder in ("ver<1>", "ver<2>"):
         assert sorted(p.name for p in (tmp_path / folder).iterdir()) == ["o.0001.exr",
                                                                          "o.0002.exr"]
+
+
+def test_job_files_and_tracks_that_cannot_be_written_are_one_line(shot):
+    """`atw farm emit` and `atw track` where nothing can be written (here: a folder that is a
+    file — the same path as a read-only or full disk): one line naming the file, exit 2, no
+    temporary left."""
+    (shot / "blocker").write_text("a file, not a folder")
+    emit = run_atw("farm", "emit", "--backend", "cmdlist", "--out-dir", "blocker/job",
+                   "--", "s.####.exr", "-o", "out/o.####.exr", cwd=shot)
+    track = run_atw("track", "s.####.exr", "--face-box", "0,0,64", "-o", "blocker/t.json",
+                    cwd=shot)
+    for result, where in ((emit, "blocker/job/"), (track, "blocker/t.json")):
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1, result.stderr
+        assert "write failed" in lines[0] and where in lines[0]
+    assert not [p for p in shot.rglob(".*tmp*")]
