@@ -96,6 +96,7 @@ class FarmJob:
                 raise InputError(f"a farm job's paths and options may not hold control "
                                  f"characters: {arg!r}")
         self.input, self.output = os.path.abspath(self.input), os.path.abspath(self.output)
+        self.render_args = _absolute_paths(self.render_args)
         self.track = os.path.abspath(self.track or
                                      os.path.join(os.path.dirname(self.output), f"{self.name}.track.json"))
 
@@ -114,6 +115,28 @@ class FarmJob:
 
     def chunks(self) -> list[list[int]]:
         return chunk_frames(self.frames, self.chunk)
+
+
+#: Render options whose value is a file: made absolute in a job, since a render node runs it
+#: from a working folder of its own (``--model`` only where it names a file or folder, not one
+#: of the built-in models).
+PATH_OPTIONS = ("--aus", "--face-boxes", "--model")
+
+
+def _absolute_paths(render_args: list[str]) -> list[str]:
+    """``render_args`` with the values of :data:`PATH_OPTIONS` absolute (``--opt value`` and
+    ``--opt=value`` alike)."""
+    out = list(render_args)
+    for i, arg in enumerate(out):
+        name, eq, value = arg.partition("=")
+        if name not in PATH_OPTIONS:
+            continue
+        if eq:
+            if name != "--model" or os.path.exists(value):
+                out[i] = f"{name}={os.path.abspath(value)}"
+        elif i + 1 < len(out) and (name != "--model" or os.path.exists(out[i + 1])):
+            out[i + 1] = os.path.abspath(out[i + 1])
+    return out
 
 
 def _face_args(render_args: list[str]) -> list[str]:
@@ -215,19 +238,23 @@ def emit_opencue(job: FarmJob, *, show: str = "atw", shot: str | None = None,
     ol = outline.Outline(job.name, frame_range=job.spec, shot=shot or job.name, show=show,
                          user=user)
     # Commands as single quoted strings: pyoutline joins lists with bare spaces.
-    track = Shell("track", command=_opencue_safe(job.track_command()), range=str(job.frames[0]),
-                  chunk=1)
-    render = Shell("render", command=_opencue_safe(job.render_command(OPENCUE_FIRST, OPENCUE_LAST)),
-                   range=job.spec, chunk=job.chunk)
+    patterns = (job.input, job.output)
+    track = Shell("track", command=_opencue_safe(job.track_command(), patterns),
+                  range=str(job.frames[0]), chunk=1)
+    render = Shell("render", range=job.spec, chunk=job.chunk, command=_opencue_safe(
+        job.render_command(OPENCUE_FIRST, OPENCUE_LAST), patterns))
     ol.add_layer(track)
     ol.add_layer(render)
     render.depend_all(track)
     return outline.backend.cue.serialize_simple(outline.cuerun.OutlineLauncher(ol))
 
 
-def _opencue_safe(command: list[str]) -> str:
-    """Shell-quoted, with ``####`` patterns as ``%04d`` so they cannot read as ``#TOKEN#``s."""
+def _opencue_safe(command: list[str], patterns: tuple[str, ...]) -> str:
+    """Shell-quoted, with the sequence ``patterns``' ``####`` as ``%04d`` (in their file names)
+    so they cannot read as a ``#TOKEN#``; every other argument (``take#2.json``) as it is."""
     def printf(arg: str) -> str:
-        return re.sub(r"#+", lambda m: f"%0{len(m.group())}d", arg) \
-            if arg not in (OPENCUE_FIRST, OPENCUE_LAST) and "#FRAME" not in arg else arg
+        if arg not in patterns or not is_sequence(arg):
+            return arg
+        folder, name = os.path.split(arg)
+        return os.path.join(folder, re.sub(r"#+", lambda m: f"%0{len(m.group())}d", name))
     return shlex.join(printf(a) for a in command)

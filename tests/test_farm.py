@@ -134,3 +134,34 @@ def test_control_characters_cannot_reach_a_job_file(sequence, tmp_path, backend,
     assert "may not hold control characters" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "job").exists()
+
+
+def test_relative_paths_become_absolute_and_only_patterns_are_rewritten(sequence, tmp_path):
+    """A job is run from a render node's own working folder: relative inputs, outputs and file
+    options (--aus) are made absolute at emit time, and run from elsewhere the job works. The
+    OpenCue spec rewrites a sequence pattern's #### (to %04d) and leaves every other # alone."""
+    import shutil
+
+    shot = tmp_path / "shot"
+    shutil.copytree(sequence, shot)
+    shutil.copy(shot / "aus.json", shot / "take#2.json")
+    result = run_atw("farm", "emit", "--backend", "cmdlist", "--out-dir", "job", "--frames",
+                     "1001-1002", "--", "plate.####.exr", "--aus", "take#2.json",
+                     "-o", "out/atw.####.exr", cwd=shot)
+    assert result.returncode == 0, result.stderr
+    lines = (shot / "job" / "atw.commands.txt").read_text().splitlines()
+    assert f"--aus '{shot}/take#2.json'" in lines[1] or f"--aus {shot}/take#2.json" in lines[1]
+    elsewhere = tmp_path / "node"
+    elsewhere.mkdir()
+    for line in lines:
+        run = subprocess.run(["sh", "-c", line], cwd=elsewhere, capture_output=True, text=True)
+        assert run.returncode == 0, (line, run.stderr)
+    assert sorted(p.name for p in (shot / "out").glob("atw.*.exr")) == ["atw.1001.exr",
+                                                                    "atw.1002.exr"]
+    result = run_atw("farm", "emit", "--backend", "opencue", "--out-dir", "cue", "--frames",
+                     "1001-1002", "--", "plate.####.exr", "--aus", "take#2.json",
+                     "-o", "out/atw.####.exr", cwd=shot)
+    assert result.returncode == 0, result.stderr
+    cmd = ET.parse(shot / "cue" / "atw.cue.xml").getroot().find(".//layer[@name='render']") \
+        .findtext("cmd")
+    assert "take#2.json" in cmd and "plate.%04d.exr" in cmd and "atw.%04d.exr" in cmd
