@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+import fileseq
 import torch
 
 from . import colour
@@ -203,6 +204,12 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
         return report
 
     track = batch.track
+    if track is not None and jobs is not None:  # a given track must cover every frame asked
+        outside = [job.frame for job in pending if job.frame not in track.frames]
+        if outside:
+            raise InputError(f"the face track lacks frames {fileseq.FrameSet(outside)} "
+                             f"(it has {fileseq.FrameSet(track.frames)}); rerun `atw track`",
+                             path=input_path, frame=outside[0])
     if track is None:
         t0 = time.perf_counter()
         track = compute_track(input_path, batch.frames, options, batch)

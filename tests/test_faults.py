@@ -1,6 +1,8 @@
 """The fault suite: bad input a farm meets, each answered by one line naming what is wrong,
 exit 2, and nothing written (issue 17's table; more rows live beside the features they guard:
 test_render, test_batch, test_farm, test_imageio)."""
+import json
+
 import numpy as np
 import pytest
 
@@ -79,6 +81,15 @@ def test_a_frame_of_another_resolution_is_refused_before_any_output(tmp_path):
     track = run_atw("track", "s.####.exr", "--frames", "1-2", "--face-box", "0,0,64",
                     "-o", "t.json", cwd=tmp_path)
     assert track.returncode == 0, track.stderr
+    # A track that does not cover a frame asked for is refused before any work …
+    result = run_atw("render", *args, "--frames", "1-3", "--track", "t.json",
+                     "-o", "out/o.####.exr", cwd=tmp_path)
+    assert result.returncode == 2 and "the face track lacks frames 3 (it has 1-2)" in result.stderr
+    assert not (tmp_path / "out").exists()
+    # … and one that claims frame 3 for a shot of 64×64 frames refuses the 96×64 frame.
+    doc = json.loads((tmp_path / "t.json").read_text())
+    doc["frames"].append({**doc["frames"][-1], "frame": 3})
+    (tmp_path / "t.json").write_text(json.dumps(doc))
     result = run_atw("render", *args, "--frames", "3", "--track", "t.json",
                      "-o", "out/o.####.exr", cwd=tmp_path)
     assert result.returncode == 2 and "frame 3): frame is 96×64, the shot (its face track) " \
