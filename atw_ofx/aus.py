@@ -246,6 +246,11 @@ def load_openface_csv(path: str) -> AUCurves:
                  for i, k in columns.items()}
     except (ValueError, IndexError) as exc:
         raise CurveError(f"malformed OpenFace row: {exc}", path=path) from None
+    for values in (frames, *table.values()):  # nan/inf would reach the rig as a field of NaNs
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            raise CurveError(f"row {bad[0] + 2} holds {values[bad[0]]}, not a number",
+                             path=path)
     order = np.argsort(frames, kind="stable")
     return AUCurves({i: Curve(frames[order], v[order], "linear") for i, v in table.items()})
 

@@ -23,6 +23,8 @@ def shot(tmp_path_factory):
     (root / "folder").mkdir()
     (root / "latin1.csv").write_bytes(b"frame,AU12_r\n1,\xff\xfe\n")
     (root / "nan_keys.json").write_text('{"curves": {"AU12": [[1, NaN]]}}')
+    (root / "nan_value.csv").write_text("frame,AU12_r\n1,nan\n2,1.5\n")
+    (root / "inf_key.json").write_text('{"curves": {"AU12": [[1, Infinity]]}}')
     return root
 
 
@@ -43,6 +45,9 @@ CASES = {
     "csv not utf-8": (["still.exr", "--aus", "latin1.csv"],
                       "latin1.csv: OpenFace CSV is not UTF-8"),
     "nan key frame": (["still.exr", "--aus", "nan_keys.json"], "nan is outside 0–5"),
+    "infinite key frame": (["still.exr", "--aus", "inf_key.json"], "inf is outside 0–5"),
+    "nan csv value": (["still.exr", "--aus", "nan_value.csv"],
+                      "nan_value.csv: row 2 holds nan, not a number"),
     "unknown colour space": (["still.exr", "--colorspace", "Nope"],
                              "unknown colour space 'Nope'"),
     "track is a list": (["s.####.exr", "--track", "list.json"],
