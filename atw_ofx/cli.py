@@ -128,14 +128,29 @@ def cmd_render(args) -> int:
         report = render_sequence(args.input, args.output, curves,
                                  load_model(args.model, device=options.device),
                                  options=options, batch=batch)
-    written = report.written
-    if written and not args.quiet:
-        print(f"atw: wrote {written[0]}" + (f" … {written[-1]}" if len(written) > 1 else ""),
-              file=sys.stderr)
+    if not args.quiet:
+        print(_delivered(args.output, report), file=sys.stderr)
     if args.preview:
         write_sequence_preview(args.input, args.output, batch.frames, args.preview,
                                codec=args.preview_codec)
     return EXIT_PARTIAL if report.failed else 0
+
+
+def _delivered(output: str, report) -> str:
+    """The render's last line: what is now at ``output`` — frames written or already there —
+    and what was asked for but is not (failed frames, with ``--on-error skip``)."""
+    import fileseq
+
+    from .sequence import is_sequence
+
+    if not is_sequence(output):
+        return f"atw: wrote {output}" if report.written else f"atw: {output} not written"
+    there = sorted({t.frame for t in report.timings} | set(report.skipped))
+    line = (f"atw: delivered frames {fileseq.FrameSet(there)} of {output}" if there
+            else f"atw: delivered nothing to {output}")
+    if report.failed:
+        line += f"; NOT delivered: {fileseq.FrameSet(sorted(report.failed))}"
+    return line
 
 
 def cmd_track(args) -> int:

@@ -14,7 +14,7 @@ class ATWError(Exception):
     """
 
     def __init__(self, message: str, *, path: str | None = None, frame: int | None = None):
-        self.message = message
+        self.message = _one_line(message)
         self.path = str(path) if path is not None else None
         self.frame = frame
         super().__init__(self._line())
@@ -24,6 +24,16 @@ class ATWError(Exception):
         if self.frame is not None:
             where = f"{where} (frame {self.frame})" if where else f"frame {self.frame}"
         return f"{where}: {self.message}" if where else self.message
+
+
+def _one_line(message: str) -> str:
+    """A library's multi-line error (OpenEXR repeats its own) as one line, repeats dropped.
+
+    >>> _one_line("cannot open image: EXR Error: no header\\nEXR Error: bad byte\\nEXR Error: bad byte")
+    'cannot open image: EXR Error: no header; EXR Error: bad byte'
+    """
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    return "; ".join(dict.fromkeys(lines))
 
 
 class InputError(ATWError):

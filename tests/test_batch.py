@@ -56,21 +56,27 @@ def test_sigkill_then_skip_existing_resumes_exactly(sequence, reference, tmp_pat
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert f"skipped {len(done)} existing" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == \
+        f"atw: delivered frames 1001-1006 of {tmp_path / 'atw.####.exr'}"  # old and new alike
     assert outputs(tmp_path) == outputs(ref_dir)  # no leftovers, identical bytes
 
 
-def test_sigterm_finishes_or_removes_every_write_in_flight(sequence, reference, tmp_path):
-    """A farm cancelling a task (or a host its render) sends SIGTERM: the core stops with exit
-    143 and one line, leaving only whole frames under their names — no temporary behind."""
+@pytest.mark.parametrize("signum, code, said", [(signal.SIGTERM, 143, "atw: terminated"),
+                                                (signal.SIGINT, 130, "atw: interrupted")])
+def test_a_stopped_render_finishes_or_removes_every_write_in_flight(sequence, reference,
+                                                                    tmp_path, signum, code, said):
+    """A farm cancelling a task (or a host its render) sends SIGTERM, an artist presses Ctrl-C:
+    the core stops with its exit code and one line, leaving only whole frames under their names
+    — no temporary behind."""
     ref_dir, _ = reference
     proc = subprocess.Popen(render_cmd(sequence, tmp_path), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     for line in proc.stdout:
         if json.loads(line)["frame"] == 1001:
             break
-    os.kill(proc.pid, signal.SIGTERM)
+    os.kill(proc.pid, signum)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143 and err.strip().splitlines()[-1] == "atw: terminated"
+    assert proc.returncode == code and err.strip().splitlines()[-1] == said
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left and not [name for name in left if name.startswith(".")]
     for name in left:
@@ -135,6 +141,10 @@ def test_on_error_skip_reports_the_bad_frame_and_renders_the_rest(corrupt_sequen
     assert result.returncode == 3, result.stderr  # partial: the farm should flag it
     assert "plate.1003.exr (frame 1003): unreadable or truncated" in result.stderr
     assert "1 failed (1003)" in result.stderr
+    # The last line says what the output now holds and what it lacks.
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"atw: delivered frames 1001-1002,1004-1006 of {out / 'atw.####.exr'}; "
+        "NOT delivered: 1003")
     assert sorted(outputs(out)) == [f"atw.{f}.exr" for f in FRAMES if f != 1003]
     for name in outputs(out):
         assert read_image(out / name).pixels.shape == (512, 512, 3)

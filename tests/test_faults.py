@@ -138,3 +138,25 @@ def test_job_files_and_tracks_that_cannot_be_written_are_one_line(shot):
         assert result.returncode == 2 and len(lines) == 1, result.stderr
         assert "write failed" in lines[0] and where in lines[0]
     assert not [p for p in shot.rglob(".*tmp*")]
+
+
+@pytest.mark.parametrize("kind", ["zero bytes", "cut short", "text named .exr"])
+def test_a_frame_that_is_not_an_exr_is_named(tmp_path, kind):
+    """A frame that is empty, cut short, or text under an .exr name: one line naming the frame,
+    exit 2, nothing written — the other frames are not delivered half way."""
+    plate = ImagePlate.from_array(np.full((32, 32, 3), 0.2, np.float32))
+    for f in (1, 2, 3):
+        write_image(tmp_path / f"s.{f:04d}.exr", plate)
+    bad = tmp_path / "s.0002.exr"
+    if kind == "zero bytes":
+        bad.write_bytes(b"")
+    elif kind == "cut short":
+        bad.write_bytes(bad.read_bytes()[:200])
+    else:
+        bad.write_text("not an image")
+    result = run_atw("render", "s.####.exr", "-o", "out/o.####.exr", "--face-box", "0,0,32",
+                     "--au", "AU12=3", cwd=tmp_path)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("atw: error: ") and "s.0002.exr (frame 2)" in lines[0]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
