@@ -29,8 +29,8 @@ class ATWError(Exception):
 def _one_line(message: str) -> str:
     """A library's multi-line error (OpenEXR repeats its own) as one line, repeats dropped.
 
-    >>> _one_line("cannot open image: EXR Error: no header\\nEXR Error: bad byte\\nEXR Error: bad byte")
-    'cannot open image: EXR Error: no header; EXR Error: bad byte'
+    >>> _one_line("cannot open: no header\\nEXR Error: bad byte\\nEXR Error: bad byte")
+    'cannot open: no header; EXR Error: bad byte'
     """
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
     return "; ".join(dict.fromkeys(lines))
