@@ -168,6 +168,29 @@ def test_full_disk_gives_an_error_and_no_partial_file(sequence, tmp_path):
     assert list(tmp_path.iterdir()) == []  # neither the frame nor its temporary
 
 
+def test_a_really_full_disk_gives_an_error_and_no_partial_file(sequence, tmp_path):
+    """The same on a real full filesystem: a 300 kB tmpfs, where this machine lets a test mount
+    one (skipped where it does not)."""
+    disk = tmp_path / "small"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(disk)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        result = subprocess.run(render_cmd(sequence, disk, "--frames", "1001-1003"),
+                                capture_output=True, text=True)
+        assert result.returncode == 2, result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("atw: error:")]
+        assert len(errors) == 1 and "write failed" in errors[0], result.stderr
+        left = sorted(p.name for p in disk.iterdir())
+        assert not [name for name in left if name.startswith(".")]  # no temporary behind
+        for name in left:  # whatever has its name is whole
+            assert read_image(disk / name).pixels.shape == (512, 512, 3)
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
 @pytest.mark.skipif(torch_cuda_available(), reason="this machine has CUDA")
 def test_missing_cuda_device_is_a_clear_error(sequence, tmp_path):
     result = subprocess.run(render_cmd(sequence, tmp_path, "--device", "cuda:0"),

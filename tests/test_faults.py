@@ -102,24 +102,25 @@ def test_a_frame_of_another_resolution_is_refused_before_any_output(tmp_path):
 
 
 def test_folders_may_hold_any_character(tmp_path):
-    """Sequence placeholders expand in the file name only: a folder named take#2, 50%d or
-    ver<1> is kept as written (`<…>` was dropped, so ver<1> and ver<2> collided; a # in a folder
+    """Sequence placeholders expand in the file name only: a folder named take#2, 50%d, a@b [x]
+    or ver<1> is kept as written (`<…>` was dropped, so ver<1> and ver<2> collided; a # in a folder
     made a still look like a sequence)."""
     plate = ImagePlate.from_array(np.full((32, 32, 3), 0.2, np.float32))
-    for folder in ("take#2", "50%d", "ver<1>", "ver<2>"):
+    for folder in ("take#2", "50%d", "a@b [x]", "ver<1>", "ver<2>", "c@d [y]"):
         (tmp_path / folder).mkdir()
     write_image(tmp_path / "take#2" / "still.exr", plate)
     for f in (1, 2):
-        write_image(tmp_path / "take#2" / f"s.{f:04d}.exr", plate)
-        write_image(tmp_path / "50%d" / f"s.{f:04d}.exr", plate)
+        for folder in ("take#2", "50%d", "a@b [x]"):
+            write_image(tmp_path / folder / f"s.{f:04d}.exr", plate)
     for source, output in (("take#2/still.exr", "take#2/out.exr"),
                            ("take#2/s.####.exr", "ver<1>/o.####.exr"),
-                           ("50%d/s.####.exr", "ver<2>/o.####.exr")):
+                           ("50%d/s.####.exr", "ver<2>/o.####.exr"),
+                           ("a@b [x]/s.####.exr", "c@d [y]/o.####.exr")):
         result = run_atw("render", source, "-o", output, "--face-box", "0,0,32", "-q",
                          cwd=tmp_path)
         assert result.returncode == 0, (source, result.stderr)
     assert (tmp_path / "take#2" / "out.exr").is_file()
-    for folder in ("ver<1>", "ver<2>"):
+    for folder in ("ver<1>", "ver<2>", "c@d [y]"):
         assert sorted(p.name for p in (tmp_path / folder).iterdir()) == ["o.0001.exr",
                                                                          "o.0002.exr"]
 
