@@ -74,10 +74,17 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
         tmp.write_text(text)
         os.replace(tmp, path)
     except OSError as exc:
-        with contextlib.suppress(OSError):  # where nothing could be written, nor removed
-            tmp.unlink(missing_ok=True)
+        discard(tmp)
         raise OutputError(f"write failed: {exc.strerror or exc}", path=path) from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
         raise
     return path
+
+
+def discard(tmp: Path) -> None:
+    """Remove a failed write's temporary, if there is one and it can be: on a read-only
+    filesystem even removing a file that is not there fails (EROFS), and that must not hide the
+    write's own error."""
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ import numpy as np
 import OpenImageIO as oiio
 
 from . import __version__, colour
-from .atomic import remove_stale_temporaries, temporary_name
+from .atomic import discard, remove_stale_temporaries, temporary_name
 from .errors import InputError, OutputError
 
 #: Extensions whose pixels are scene-linear by default; everything else is display-referred.
@@ -217,11 +217,11 @@ def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict 
                               path=path, frame=frame)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
         raise OutputError(f"write failed: {exc.strerror or exc}", path=path, frame=frame) from None
     except BaseException:
         out.close()
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
         raise
 
 

@@ -14,7 +14,7 @@ import av
 import numpy as np
 
 from .errors import InputError
-from .atomic import remove_stale_temporaries, temporary_name
+from .atomic import discard, remove_stale_temporaries, temporary_name
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".mkv", ".avi"}
 
@@ -70,6 +70,6 @@ def write_preview(path: str | os.PathLike, frames: Iterable[np.ndarray], *, fps:
                 for packet in stream.encode():
                     container.mux(packet)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
         raise
     os.replace(tmp, path)

@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -187,6 +188,28 @@ def test_a_really_full_disk_gives_an_error_and_no_partial_file(sequence, tmp_pat
         assert not [name for name in left if name.startswith(".")]  # no temporary behind
         for name in left:  # whatever has its name is whole
             assert read_image(disk / name).pixels.shape == (512, 512, 3)
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_a_read_only_output_filesystem_is_one_line(sequence, tmp_path):
+    """A read-only output filesystem (its stale-temporary cleanup and its write both fail with
+    EROFS): one line naming the frame, exit 2. Mounted read-only where this machine lets a test
+    mount (skipped where it does not)."""
+    disk = tmp_path / "readonly"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(disk)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        track = [sys.executable, "-m", "atw_ofx.cli", "track", str(sequence / "plate.####.exr"),
+                 "--frames", "1001", "-o", str(disk / "t.json")]
+        for command in (render_cmd(sequence, disk, "--frames", "1001"), track):
+            result = subprocess.run(command, capture_output=True, text=True)
+            lines = result.stderr.strip().splitlines()
+            assert result.returncode == 2 and len(lines) == 1, result.stderr
+            assert "Read-only file system" in lines[0] and str(disk) in lines[0]
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
 
