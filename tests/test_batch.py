@@ -1,5 +1,6 @@
 """Sequence rendering as a farm runs it: deterministic reruns, resume after SIGKILL, log lines,
 parallel workers, shared tracks, faults (corrupt frames, full disk), previews."""
+import contextlib
 import json
 import os
 import signal
@@ -39,16 +40,21 @@ def test_farm_log_lines(reference):
     assert "rendered 6 frame(s)" in result.stderr
 
 
-def test_sigkill_then_skip_existing_resumes_exactly(sequence, reference, tmp_path):
-    ref_dir, _ = reference
-    proc = subprocess.Popen(render_cmd(sequence, tmp_path), stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    # Kill it as soon as the first frame is done: mid-sequence, with later frames in flight.
+def _signal_after_the_first_frame(command: list[str], signum) -> tuple[int, str]:
+    """Run a render, send ``signum`` once its first frame is written; its exit code, stderr."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in proc.stdout:
         if json.loads(line)["frame"] == 1001:
             break
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    os.kill(proc.pid, signum)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+def test_sigkill_then_skip_existing_resumes_exactly(sequence, reference, tmp_path):
+    ref_dir, _ = reference
+    # Killed as soon as the first frame is done: mid-sequence, with later frames in flight.
+    _signal_after_the_first_frame(render_cmd(sequence, tmp_path), signal.SIGKILL)
     done = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
     assert 1 <= len(done) < len(FRAMES)
     for name in done:  # whatever has its real name is complete
@@ -70,14 +76,8 @@ def test_a_stopped_render_finishes_or_removes_every_write_in_flight(sequence, re
     the core stops with its exit code and one line, leaving only whole frames under their names
     — no temporary behind."""
     ref_dir, _ = reference
-    proc = subprocess.Popen(render_cmd(sequence, tmp_path), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    for line in proc.stdout:
-        if json.loads(line)["frame"] == 1001:
-            break
-    os.kill(proc.pid, signum)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == code and err.strip().splitlines()[-1] == said
+    returncode, err = _signal_after_the_first_frame(render_cmd(sequence, tmp_path), signum)
+    assert returncode == code and err.strip().splitlines()[-1] == said
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left and not [name for name in left if name.startswith(".")]
     for name in left:
@@ -169,16 +169,23 @@ def test_full_disk_gives_an_error_and_no_partial_file(sequence, tmp_path):
     assert list(tmp_path.iterdir()) == []  # neither the frame nor its temporary
 
 
-def test_a_really_full_disk_gives_an_error_and_no_partial_file(sequence, tmp_path):
-    """The same on a real full filesystem: a 300 kB tmpfs, where this machine lets a test mount
-    one (skipped where it does not)."""
-    disk = tmp_path / "small"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(disk)],
-                             capture_output=True)
-    if mounted.returncode != 0:
+@contextlib.contextmanager
+def _tmpfs(folder, options: str):
+    """A tmpfs mounted at ``folder`` (made here) for the block; the test is skipped where this
+    machine does not let a test mount one."""
+    folder.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)]
+    if subprocess.run(mount, capture_output=True).returncode != 0:
         pytest.skip("mounting a tmpfs is not permitted here")
     try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_really_full_disk_gives_an_error_and_no_partial_file(sequence, tmp_path):
+    """The same on a real full filesystem: a 300 kB tmpfs."""
+    with _tmpfs(tmp_path / "small", "size=300k") as disk:
         result = subprocess.run(render_cmd(sequence, disk, "--frames", "1001-1003"),
                                 capture_output=True, text=True)
         assert result.returncode == 2, result.stderr
@@ -188,21 +195,12 @@ def test_a_really_full_disk_gives_an_error_and_no_partial_file(sequence, tmp_pat
         assert not [name for name in left if name.startswith(".")]  # no temporary behind
         for name in left:  # whatever has its name is whole
             assert read_image(disk / name).pixels.shape == (512, 512, 3)
-    finally:
-        subprocess.run(["umount", str(disk)], capture_output=True)
 
 
 def test_a_read_only_output_filesystem_is_one_line(sequence, tmp_path):
     """A read-only output filesystem (its stale-temporary cleanup and its write both fail with
-    EROFS): one line naming the frame, exit 2. Mounted read-only where this machine lets a test
-    mount (skipped where it does not)."""
-    disk = tmp_path / "readonly"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(disk)],
-                             capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip("mounting a tmpfs is not permitted here")
-    try:
+    EROFS): one line naming the file, exit 2, for a render and a track."""
+    with _tmpfs(tmp_path / "readonly", "ro,size=1m") as disk:
         track = [sys.executable, "-m", "atw_ofx.cli", "track", str(sequence / "plate.####.exr"),
                  "--frames", "1001", "-o", str(disk / "t.json")]
         for command in (render_cmd(sequence, disk, "--frames", "1001"), track):
@@ -210,8 +208,6 @@ def test_a_read_only_output_filesystem_is_one_line(sequence, tmp_path):
             lines = result.stderr.strip().splitlines()
             assert result.returncode == 2 and len(lines) == 1, result.stderr
             assert "Read-only file system" in lines[0] and str(disk) in lines[0]
-    finally:
-        subprocess.run(["umount", str(disk)], capture_output=True)
 
 
 @pytest.mark.skipif(torch_cuda_available(), reason="this machine has CUDA")
