@@ -135,11 +135,16 @@ def frame_jobs(input_path: str, output_path: str | None, frames: list[int] | Non
     if is_video(input_path):
         space = colourspace or colour.DEFAULT_DISPLAY_FILE_SPACE
         wanted = set(frames) if frames is not None else None
+        number = 0
         for number, rgb in enumerate(read_frames(input_path), start=1):
             if wanted is None or number in wanted:
                 plate = ImagePlate.from_array(rgb, ("R", "G", "B"), space)
                 plate.path = input_path
                 yield FrameJob(number, lambda p=plate: p, out(number))
+        beyond = sorted(f for f in wanted or () if not 1 <= f <= number)
+        if beyond:  # known once the clip is read: the track pass reads it before any output
+            raise InputError(f"frames {fileseq.FrameSet(beyond)} are not in the clip "
+                             f"(it has 1-{number})", path=input_path)
         return
     if is_sequence(input_path):
         frames = frames if frames is not None else whole_range(input_path)

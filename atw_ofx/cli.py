@@ -119,6 +119,9 @@ def cmd_render(args) -> int:
     constants = {**expression_aus(args.expression or []), **parse_au_assignments(args.au or [])}
     curves = curves.smoothed(args.au_filter).with_constants(constants)
     options, batch = _options(args), _batch_options(args)
+    if not (args.aus or constants):
+        logging.getLogger("atw").warning("nothing to do: no --au, --expression or --aus given, "
+                                         "so the output is the input unchanged")
     if args.ray:
         from .distribute import render_on_ray
 
@@ -705,6 +708,7 @@ def _raise_terminated(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    logging.addLevelName(logging.WARNING, "warning")  # "atw: warning: …", as the printed ones
     logging.basicConfig(level=logging.WARNING, format="atw: %(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
     main_thread = threading.current_thread() is threading.main_thread()

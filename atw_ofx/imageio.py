@@ -212,13 +212,14 @@ def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict 
                 ok = out.open(str(tmp), specs[i], "AppendSubimage")
             ok = ok and out.write_image(np.ascontiguousarray(pixels, np.float32))
         ok = out.close() and ok
-        if not ok:
-            raise OutputError(f"write failed (disk full?): {out.geterror() or oiio.geterror()}",
-                              path=path, frame=frame)
+        if not ok:  # the library names the temporary; the user knows the output's name
+            why = (out.geterror() or oiio.geterror()).replace(str(tmp), str(path))
+            raise OutputError(f"write failed (disk full?): {why}", path=path, frame=frame)
         os.replace(tmp, path)
     except OSError as exc:
         discard(tmp)
-        raise OutputError(f"write failed: {exc.strerror or exc}", path=path, frame=frame) from None
+        why = str(exc.strerror or exc).replace(str(tmp), str(path))
+        raise OutputError(f"write failed: {why}", path=path, frame=frame) from None
     except BaseException:
         out.close()
         discard(tmp)

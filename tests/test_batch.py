@@ -208,6 +208,7 @@ def test_a_read_only_output_filesystem_is_one_line(sequence, tmp_path):
             lines = result.stderr.strip().splitlines()
             assert result.returncode == 2 and len(lines) == 1, result.stderr
             assert "Read-only file system" in lines[0] and str(disk) in lines[0]
+            assert ".tmp" not in lines[0]  # the output's name, never the temporary's
 
 
 @pytest.mark.skipif(torch_cuda_available(), reason="this machine has CUDA")

@@ -161,3 +161,18 @@ def test_a_frame_that_is_not_an_exr_is_named(tmp_path, kind):
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert lines[0].startswith("atw: error: ") and "s.0002.exr (frame 2)" in lines[0]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_messages_speak_in_the_users_terms(shared_data, tmp_path):
+    """Frames beyond a clip name the clip's range; a render with nothing asked says so (a
+    warning: the output is a copy)."""
+    clip = shared_data / "video" / "pyfeat_single_face_640x360.mp4"
+    result = run_atw("track", str(clip), "--frames", "100-110", "-o", str(tmp_path / "t.json"))
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("frames 100-110 are not in the clip (it has 1-72)")
+    plate = ImagePlate.from_array(np.full((32, 32, 3), 0.2, np.float32))
+    write_image(tmp_path / "still.exr", plate)
+    result = run_atw("render", "still.exr", "-o", "copy.exr", "--face-box", "0,0,32", "-q",
+                     cwd=tmp_path)
+    assert result.returncode == 0
+    assert "atw: warning: nothing to do: no --au, --expression or --aus given" in result.stderr
