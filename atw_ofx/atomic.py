@@ -88,3 +88,17 @@ def discard(tmp: Path) -> None:
     write's own error."""
     with contextlib.suppress(OSError):
         tmp.unlink(missing_ok=True)
+
+
+def write_with(path: str | os.PathLike, write) -> Path:
+    """``write(temporary_path)`` then rename to ``path``, for a library that writes files itself
+    (safetensors' ``save_file``); the temporary is discarded if it fails."""
+    path = Path(path)
+    tmp = temporary_name(path)
+    try:
+        write(str(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        discard(tmp)
+        raise
+    return path

@@ -119,9 +119,6 @@ def cmd_render(args) -> int:
     constants = {**expression_aus(args.expression or []), **parse_au_assignments(args.au or [])}
     curves = curves.smoothed(args.au_filter).with_constants(constants)
     options, batch = _options(args), _batch_options(args)
-    if not (args.aus or constants):
-        logging.getLogger("atw").warning("nothing to do: no --au, --expression or --aus given, "
-                                         "so the output is the input unchanged")
     if args.ray:
         from .distribute import render_on_ray
 
@@ -131,6 +128,9 @@ def cmd_render(args) -> int:
         report = render_sequence(args.input, args.output, curves,
                                  load_model(args.model, device=options.device),
                                  options=options, batch=batch)
+    if not (args.aus or constants):
+        logging.getLogger("atw").warning("nothing to do: no --au, --expression or --aus given, "
+                                         "so the output is the input unchanged")
     if not args.quiet:
         print(_delivered(args.output, report), file=sys.stderr)
     if args.preview:

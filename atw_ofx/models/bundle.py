@@ -17,6 +17,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from ..atomic import write_text, write_with
 from ..colour import DEFAULT_MODEL_SPACE
 from ..conventions import AU_NAMES
 from ..errors import ModelError
@@ -42,9 +43,7 @@ def save_bundle(folder: str | os.PathLike, generator: Generator, *, name: str,
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu()
              for k, v in generator.state_dict().items()}
-    tmp = folder / (WEIGHTS + ".tmp")
-    save_file(state, str(tmp))
-    os.replace(tmp, folder / WEIGHTS)
+    write_with(folder / WEIGHTS, lambda tmp: save_file(state, tmp))
     config = generator.config
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "name": name,
@@ -59,7 +58,7 @@ def save_bundle(folder: str | os.PathLike, generator: Generator, *, name: str,
         "torch_version": torch.__version__.split("+")[0],
         "training": training or {}, "licence": licence,
     }
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    write_text(folder / MANIFEST, json.dumps(manifest, indent=1) + "\n")
     return folder
 
 

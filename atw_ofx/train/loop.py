@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -34,6 +33,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
+from ..atomic import write_text, write_with
 from ..errors import ATWError
 from ..models.bundle import save_bundle
 from ..models.generator import Discriminator, Generator, GeneratorConfig
@@ -281,11 +281,8 @@ class Trainer:
         tensors["rng/torch"] = torch.get_rng_state()
         tensors["rng/gp"] = self.gp_gen.get_state()
         meta["rng_numpy"] = self.rng.bit_generator.state
-        tmp = folder / "state.safetensors.tmp"
-        save_file(tensors, str(tmp))
-        os.replace(tmp, folder / "state.safetensors")
-        (folder / "state.json.tmp").write_text(json.dumps(meta, default=int))
-        os.replace(folder / "state.json.tmp", folder / "state.json")
+        write_with(folder / "state.safetensors", lambda tmp: save_file(tensors, tmp))
+        write_text(folder / "state.json", json.dumps(meta, default=int))
         return folder
 
     def load_checkpoint(self) -> bool:
