@@ -38,7 +38,8 @@ from .face.track import FaceTrack, OneEuro, track_faces
 from .imageio import ImagePlate, compression_error, provenance, read_image, write_image
 from .models import MotionModel
 from .render import RenderOptions, render_frame
-from .sequence import check_frames_exist, frame_path, is_sequence, whole_range
+from .sequence import (check_frames_exist, frame_path, frames_on_disk, is_sequence,
+                       whole_range)
 from .video import frame_rate, is_video, read_frames, write_preview
 
 ON_ERROR = ("stop", "skip")
@@ -147,7 +148,7 @@ def frame_jobs(input_path: str, output_path: str | None, frames: list[int] | Non
                              f"(it has 1-{number})", path=input_path)
         return
     if is_sequence(input_path):
-        frames = frames if frames is not None else whole_range(input_path)
+        frames = frames if frames is not None else whole_range(frames_on_disk(input_path))
         check_frames_exist(input_path, frames)
         for f in frames:
             _not_the_input(frame_path(input_path, f), out(f), f)

@@ -142,17 +142,19 @@ def measure_edit(model: MotionModel, plate: ImagePlate, face,
                          cv2.COLOR_RGB2GRAY) for im in (before8, after8)]
     flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(grey[0], grey[1], None)
     record: dict = {"measured": {}, "asked": {}}
+
+    def flow_at(ids) -> np.ndarray:
+        """The flow at mesh points ``ids``, ``K×2`` plate px."""
+        xy = np.clip(np.round((mesh[list(ids)] - (box.x, box.y)) * k).astype(int), 0,
+                     WORK_SIDE - 1)
+        return flow[xy[:, 1], xy[:, 0]] / k
+
     for name, ids in PARTS.items():
-        pts = (mesh[list(ids)] - (box.x, box.y)) * k
-        xy = np.clip(np.round(pts).astype(int), 0, WORK_SIDE - 1)
-        shifts = flow[xy[:, 1], xy[:, 0]] / k  # plate px
-        record["measured"][name] = _part_motion(frame, shifts, name)
+        record["measured"][name] = _part_motion(frame, flow_at(ids), name)
     # Each upper lid's travel down over its eye's opening, by flow at the lid's middle.
     travel = []
     for lid, (upper, lower) in zip(UPPER_LIDS, LID_MIDDLES):
-        pts = (mesh[list(lid)] - (box.x, box.y)) * k
-        xy = np.clip(np.round(pts).astype(int), 0, WORK_SIDE - 1)
-        down = -_part_motion(frame, flow[xy[:, 1], xy[:, 0]] / k, "lid")["up"]
+        down = -_part_motion(frame, flow_at(lid), "lid")["up"]
         travel.append(down / max(float(frame.vector(mesh[[lower]] - mesh[[upper]])[0, 1]), 1e-6))
     record["lid_travel"] = [float(t) for t in travel]
     asked = _asked(model, mesh, aus, frame)

@@ -57,7 +57,7 @@ def job_frames(input_path: str, frames: list[int] | None) -> list[int]:
         return frames
     on_disk = frames_on_disk(input_path)
     if frames is None:  # the whole range: a hole in the plates is an error, not a shorter job
-        frames = whole_range(input_path)
+        frames = whole_range(on_disk)
     kept = [f for f in frames if on_disk[0] <= f <= on_disk[-1]]
     if not kept:
         raise InputError(f"none of frames {fileseq.FrameSet(frames)} exist "

@@ -78,12 +78,15 @@ def frames_on_disk(pattern: str) -> list[int]:
     return frames
 
 
-def whole_range(pattern: str) -> list[int]:
-    """What a sequence asks for when no frames are given: its first to its last frame on disk,
-    in the step its frames keep (a sequence rendered on twos is whole) — so a hole in it is
-    reported by :func:`check_frames_exist` before any work, not delivered short (frames 1, 2,
-    3, 6 on disk ask for 1–6; 1, 3, 7 ask for 1, 3, 5, 7)."""
-    on_disk = frames_on_disk(pattern)
+def whole_range(on_disk: list[int]) -> list[int]:
+    """What a sequence asks for when no frames are given, from its frames on disk
+    (:func:`frames_on_disk`): its first to its last, in the step its frames keep (a sequence
+    rendered on twos is whole) — so a hole in it is reported by :func:`check_frames_exist`
+    before any work, not delivered short.
+
+    >>> whole_range([1, 2, 3, 6]), whole_range([1, 3, 7])
+    ([1, 2, 3, 4, 5, 6], [1, 3, 5, 7])
+    """
     step = math.gcd(*(b - a for a, b in zip(on_disk, on_disk[1:]))) or 1
     return list(range(on_disk[0], on_disk[-1] + 1, step))
 

@@ -218,7 +218,7 @@ def test_a_hole_in_a_sequence_is_reported_before_any_work_without_frames(tmp_pat
     """No --frames: the sequence asks for its first to its last frame (in its own step), so a
     hole is an error naming the missing frames, exit 2, nothing written — not a short delivery
     with exit 0. `atw track` the same. A sequence on twos is whole."""
-    from atw_ofx.sequence import whole_range
+    from atw_ofx.sequence import frames_on_disk, whole_range
 
     plate = ImagePlate.from_array(np.full((16, 16, 3), 0.2, np.float32))
     for f in (1, 2, 3, 6):
@@ -235,7 +235,7 @@ def test_a_hole_in_a_sequence_is_reported_before_any_work_without_frames(tmp_pat
     twos.mkdir()
     for f in (1, 3, 5, 9):
         write_image(twos / f"s.{f:04d}.exr", plate)
-    assert whole_range(str(twos / "s.####.exr")) == [1, 3, 5, 7, 9]
+    assert whole_range(frames_on_disk(str(twos / "s.####.exr"))) == [1, 3, 5, 7, 9]
 
 
 def test_an_output_onto_the_input_plates_is_refused(tmp_path):

@@ -153,10 +153,7 @@ class FaceMesh:
         more = []
         for (x0, y0, side), raw, logit in zip(windows, out["regressors"],
                                               out["classificators"][..., 0]):
-            score = 1.0 / (1.0 + np.exp(-np.clip(logit, -80, 80)))
-            keep = score >= DETECT_SCORE
-            more += [(pts * side + np.array([x0, y0]), float(sc))
-                     for pts, sc in zip(_decode(raw[keep], self.anchors[keep]), score[keep])]
+            more += self._finds(raw, logit, (x0, y0), side)
         return with_more(found, _merge(more))
 
     def detect_letterboxed(self, crop: np.ndarray, w: int, h: int):
@@ -164,11 +161,16 @@ class FaceMesh:
         among themselves only — MediaPipe's detection of a still, so that its landmarks follow."""
         out = self.detector(crop[None].astype(np.float32) / 127.5 - 1.0)
         side = float(max(w, h))
-        score = 1.0 / (1.0 + np.exp(-np.clip(out["classificators"][0, :, 0], -80, 80)))
+        return _merge(self._finds(out["regressors"][0], out["classificators"][0, :, 0],
+                                  ((w - side) / 2, (h - side) / 2), side))
+
+    def _finds(self, raw: np.ndarray, logit: np.ndarray, origin, side: float) -> list:
+        """One window's detections above :data:`DETECT_SCORE` as ``(8×2 plate points, score)``:
+        the window's square of ``side`` plate px at ``origin`` (x0, y0)."""
+        score = 1.0 / (1.0 + np.exp(-np.clip(logit, -80, 80)))
         keep = score >= DETECT_SCORE
-        origin = np.array([(w - side) / 2, (h - side) / 2])
-        return _merge([(pts * side + origin, float(sc)) for pts, sc in
-                       zip(_decode(out["regressors"][0][keep], self.anchors[keep]), score[keep])])
+        return [(pts * side + np.asarray(origin, np.float64), float(sc))
+                for pts, sc in zip(_decode(raw[keep], self.anchors[keep]), score[keep])]
 
     # --- landmarks ----------------------------------------------------------------------------
     def landmarks(self, image, roi: Roi) -> tuple[np.ndarray, float]:

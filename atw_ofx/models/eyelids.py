@@ -173,21 +173,30 @@ def lash_seams(mesh: np.ndarray, closure: float, n: int) -> list:
     if closure <= 0.0:
         return seams
     for eye in EYES:
-        down, local, corners, lid = _eye_frame(mesh, eye)
-        lo, hi = corners[:, 0].min(), corners[:, 0].max()
-        xs = np.linspace(lo, hi, 25)
-        upper, lower = _curve(lid("upper"), xs), _curve(lid("lower"), xs)
+        xs, upper, lower, _, band = _lid_bands(mesh, eye)
         travel = CLOSE * closure * np.maximum(lower - upper, 0.0)
         lash = upper + travel
-        top = lash - np.minimum(travel, 0.25)
-        bottom = lash + np.minimum(travel, 0.75)
-        outline = np.concatenate((np.stack((xs, top), 1), np.stack((xs, bottom), 1)[::-1]))
-        along = np.array([down[1], -down[0]])
-        origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
-        to_grid = lambda q: origin + q[:, :1] * along + q[:, 1:] * down  # noqa: E731
         source = np.concatenate((mesh[list(eye["upper"])], mesh[list(eye["lashes"])][::-1]))
-        seams.append(GeneratedRegion(to_grid(outline), source, n, cavity=False))
+        seams.append(GeneratedRegion(band(lash - np.minimum(travel, 0.25),
+                                          lash + np.minimum(travel, 0.75)), source, n,
+                                     cavity=False))
     return seams
+
+
+def _lid_bands(mesh: np.ndarray, eye: dict):
+    """One eye's lids sampled corner to corner in its own frame: ``(xs, upper, lower, local,
+    band)`` — 25 positions along the eye, the lid heights there, the plate → eye-frame map, and
+    ``band(top, bottom)``: the closed polygon between two height curves, on the mesh's grid."""
+    down, local, corners, lid = _eye_frame(mesh, eye)
+    xs = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 25)
+    along = np.array([down[1], -down[0]])
+    origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
+
+    def band(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+        q = np.concatenate((np.stack((xs, top), 1), np.stack((xs, bottom), 1)[::-1]))
+        return origin + q[:, :1] * along + q[:, 1:] * down
+
+    return xs, _curve(lid("upper"), xs), _curve(lid("lower"), xs), local, band
 
 
 def lash_tilt(closure: float) -> float:
@@ -282,18 +291,11 @@ def lid_lights(mesh: np.ndarray, closure: float, n: int) -> list[LidLight]:
         return []
     lights = []
     for eye in EYES:
-        down, local, corners, lid = _eye_frame(mesh, eye)
-        xs = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 25)
-        upper, lower = _curve(lid("upper"), xs), _curve(lid("lower"), xs)
+        xs, upper, lower, local, band = _lid_bands(mesh, eye)
         crease = np.minimum(_curve(local(mesh[list(eye["crease"])]), xs), upper)
         opening = np.maximum(lower - upper, 0.0)
         lash = upper + CLOSE * closure * opening
         below = lower + 0.6 * max(float(opening.max()), 1e-6)
-        along = np.array([down[1], -down[0]])
-        origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
-        to_grid = lambda q: origin + q[:, :1] * along + q[:, 1:] * down  # noqa: E731
-        band = lambda top, bottom: to_grid(np.concatenate(  # noqa: E731
-            (np.stack((xs, top), 1), np.stack((xs, bottom), 1)[::-1])))
         lights.append(LidLight(band(crease, lash), band(lower, below), n, float(closure)))
     return lights
 
