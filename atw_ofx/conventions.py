@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 # The AU vocabulary lives in a module without torch, so host plugins can import it.
 from .facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE  # noqa: E402,F401
+from .filters import check_filter, sample_filtered
 
 
 def check_shape(tensor: torch.Tensor, dims: str, name: str = "tensor") -> None:
@@ -135,16 +136,19 @@ class MotionField:
         scale = torch.tensor([w / src_w, h / src_h], dtype=up.dtype, device=up.device)
         return MotionField(up * scale.view(1, 2, 1, 1))
 
-    def warp(self, image: torch.Tensor) -> torch.Tensor:
-        """``out(x, y) = image(x + F_x, y + F_y)``: bilinear, border padding.
+    def warp(self, image: torch.Tensor, filter: str = "bilinear") -> torch.Tensor:
+        """``out(x, y) = image(x + F_x, y + F_y)``: sampled with ``filter``, border padding.
 
-        ``image`` is ``N×C×H×W`` on the field's grid. Zero offsets and integer offsets reproduce
-        pixels exactly (see :func:`sample_bilinear`).
+        ``image`` is ``N×C×H×W`` on the field's grid; ``filter`` is one of
+        :data:`atw_ofx.filters.FILTERS`. Zero offsets and integer offsets reproduce pixels
+        exactly (see :func:`sample_bilinear` and :mod:`atw_ofx.filters`).
         """
         check_shape(image, f"{self.px.shape[0]} C {self.size[0]} {self.size[1]}", "image")
         n, _, h, w = image.shape
         x, y = pixel_index_grid(n, h, w, device=image.device, dtype=self.px.dtype)
-        return sample_bilinear(image, x + self.px[:, 0], y + self.px[:, 1])
+        if check_filter(filter) == "bilinear":
+            return sample_bilinear(image, x + self.px[:, 0], y + self.px[:, 1])
+        return sample_filtered(image, x + self.px[:, 0], y + self.px[:, 1], filter)
 
     # -- grid_sample grids ----------------------------------------------------------------------
     def to_grid(self, *, align_corners: bool) -> torch.Tensor:

@@ -7,7 +7,10 @@ space, nothing clipped; motion fields are backward maps in pixels of their own g
 area average (``adaptive_avg_pool2d``: the exact block mean when the size divides, overlapping
 variable-width box filters otherwise); "Up" is bilinear with half-pixel centres
 (``align_corners=False``) and edge clamping — the sampling cv2's INTER_LINEAR and the paper's code
-use. Warps sample bilinearly with border padding (spec §4.2).
+use. Warps of the plate (delta) and of its residuals (paper) sample with the chosen ``filter`` —
+``bilinear`` (the paper's), ``cubic`` or ``lanczos`` (:mod:`atw_ofx.filters`: the kernels
+exactly, and what their negative lobes do to highlights) — with border padding (spec §4.2); the
+model grid's own warp and every ``Up`` stay bilinear.
 
 Two formulations:
 
@@ -19,7 +22,8 @@ Two formulations:
 - ``"delta"`` — ``O^h = Warp(I^h, Up(F)) + Up(Δ)``: the full-resolution plate is warped directly and
   only the refinement's change is up-sampled. Exact for pure warps; keeps every grain of the plate.
 
-Both keep the identity guarantee: a zero field with zero ``Δ`` returns the plate bit-exactly.
+Both keep the identity guarantee, with every filter: a zero field with zero ``Δ`` returns the
+plate bit-exactly.
 
 Any crop size works, not only 128·2^k. The multiscale pyramid for a crop of side ``S`` and a model
 grid of side ``s`` has ``K = ceil(log2(S / s))`` residual levels (at least 1) with sides
@@ -36,6 +40,7 @@ import torch
 import torch.nn.functional as F
 
 from .conventions import MotionField, check_shape
+from .filters import DEFAULT_FILTER, check_filter
 
 Method = Literal["vanilla", "multiscale"]
 Formulation = Literal["paper", "delta"]
@@ -103,6 +108,7 @@ def reswarp(
     formulation: Formulation = DEFAULT_FORMULATION,
     levels: int | None = None,
     impl: str = "ref",
+    filter: str = DEFAULT_FILTER,
 ) -> torch.Tensor:
     """Transfer a low-resolution motion (and refinement) to the full-resolution ``plate``.
 
@@ -117,6 +123,8 @@ def reswarp(
         impl: ``"ref"`` (this pure-torch code), ``"cpu"`` (the fused kernel in ``kernels/``),
             ``"triton"`` or ``"auto"`` (the fused kernel for the tensor's device where one exists).
             A fused request the kernels cannot serve falls back here, with one warning.
+        filter: what the plate's (or residuals') warp samples with: ``"bilinear"``, ``"cubic"``
+            or ``"lanczos"`` (:mod:`atw_ofx.filters`).
 
     Steps (paper formulation): Down to the model grid → residual(s) → warp each residual with the
     field resized to its level → add to the up-sampled low-resolution result, coarse to fine.
@@ -129,6 +137,7 @@ def reswarp(
         raise ValueError(f"unknown ResWarp method {method!r}, expected one of {METHODS}")
     if formulation not in FORMULATIONS:
         raise ValueError(f"unknown formulation {formulation!r}, expected one of {FORMULATIONS}")
+    check_filter(filter)
     full = tuple(plate.shape[-2:])
     lo = flow_lo.size
     delta_lo = pad_refine_delta(refine_delta_lo, plate, lo)
@@ -138,13 +147,13 @@ def reswarp(
     if impl not in IMPLS:
         raise ValueError(f"unknown ResWarp impl {impl!r}, expected one of {IMPLS}")
     if impl != "ref":
-        fused = _fused(plate, flow_lo, delta_lo, sizes, formulation, impl)
+        fused = _fused(plate, flow_lo, delta_lo, sizes, formulation, impl, filter)
         if fused is not None:
             return fused
 
     if formulation == "delta":
         flow_hi = flow_lo.resized(*full)
-        out = flow_hi.warp(plate)
+        out = flow_hi.warp(plate, filter)
         # Where nothing moves and nothing is refined the result *is* the plate; say so exactly
         # (a zero-offset lerp turns -0.0 into +0.0, and Inf neighbours into NaN).
         still = (flow_hi.px == 0).all(dim=1, keepdim=True)
@@ -164,7 +173,7 @@ def reswarp(
     out = low
     for k in range(len(sizes) - 2, -1, -1):
         residual = images[k] - up(images[k + 1], sizes[k])
-        out = up(out, sizes[k]) + flow_lo.resized(*sizes[k]).warp(residual)
+        out = up(out, sizes[k]) + flow_lo.resized(*sizes[k]).warp(residual, filter)
     return out
 
 
@@ -177,7 +186,7 @@ def _fall_back(why: str) -> None:
         logging.getLogger(__name__).warning("ResWarp: %s; using the pure-torch reference", why)
 
 
-def _fused(plate, flow_lo, delta_lo, sizes, formulation, impl):
+def _fused(plate, flow_lo, delta_lo, sizes, formulation, impl, filter):
     """The fused kernel's result, or None (after one warning) when none can serve the call.
 
     Multiscale runs the fused step once per level, coarse to fine: each level's result is the
@@ -190,18 +199,19 @@ def _fused(plate, flow_lo, delta_lo, sizes, formulation, impl):
     if formulation == "delta":
         # The refinement change reaches the plate through the pyramid's sides (as the reference).
         delta = None if delta_lo is None else _up_through(delta_lo, sizes[1:])
-        return level(plate, flow, formulation="delta", delta=delta)
+        return level(plate, flow, formulation="delta", filter=filter, delta=delta)
     images = [plate]
     for size in sizes[1:]:
         images.append(down(images[-1], size))
     low = flow_lo.warp(images[-1]) + (delta_lo if delta_lo is not None else 0)
     for k in range(len(sizes) - 2, -1, -1):
-        low = level(images[k], flow, formulation="paper", low=low, base=images[k + 1])
+        low = level(images[k], flow, formulation="paper", filter=filter, low=low,
+                    base=images[k + 1])
     return low
 
 
 def _fused_level(plate, impl):
-    """``level(plate, flow, formulation=, delta=|low=, base=)`` of the kernel for this
+    """``level(plate, flow, formulation=, filter=, delta=|low=, base=)`` of the kernel for this
     tensor and request (``N×C×H×W`` tensors in and out), or None after one warning."""
     on_cuda = plate.device.type == "cuda"
     if impl == "triton" or (impl == "auto" and on_cuda):
@@ -228,13 +238,13 @@ def _fused_level(plate, impl):
         _fall_back(f"the CPU kernel is unavailable ({exc})")
         return None
 
-    def level(image, flow, *, formulation, **terms):
+    def level(image, flow, *, formulation, filter, **terms):
         # The CPU kernel takes one C×H×W numpy image at a time (views, not copies).
         out = torch.from_numpy(empty(tuple(image.shape)))
         for i in range(image.shape[0]):
             cpu.reswarp_level(_np(image[i]), _np(flow[i]), formulation=formulation,
-                          out=out[i].numpy(),
-                          **{name: None if t is None else _np(t[i]) for name, t in terms.items()})
+                              filter=filter, out=out[i].numpy(),
+                              **{name: None if t is None else _np(t[i]) for name, t in terms.items()})
         return out
     return level
 

@@ -54,10 +54,250 @@ typedef struct {
 
 enum { ADD_NONE, ADD_CHANGE, ADD_ALWAYS };
 
-/* Output row `i` of `n_planes` planes: dst = Warp(src, Up(flow)) (+ Up(added term)). */
+/* The warp's filters (kernels/cpu.py KINDS; atw_ofx/filters.py states them) and the most taps
+ * per axis (Lanczos-3). */
+enum { KIND_BILINEAR, KIND_CUBIC, KIND_LANCZOS };
+#define MAX_TAPS 6
+
+/* Lanczos-3 per tap k = -2..3: (-1)^k cos(pi k/3) and (-1)^k sin(pi k/3) (kernels/cpu.py
+ * _tap_weights derives the weights from them). */
+static const float LANCZOS_COS[MAX_TAPS] = {-0.5f, -0.5f, 1.0f, -0.5f, -0.5f, 1.0f};
+static const float LANCZOS_SIN[MAX_TAPS] = {-0.8660254f, 0.8660254f, 0.0f,
+                                            -0.8660254f, 0.8660254f, 0.0f};
+
+/* 1 / x to float32 precision: the 14-bit estimate and one Newton step (a division costs ten
+ * times as much, and the weights take seven per sample and axis). */
+AVX512 static inline __m512 reciprocal(__m512 x)
+{
+    const __m512 r = _mm512_rcp14_ps(x);
+    return _mm512_mul_ps(r, _mm512_fnmadd_ps(x, r, _mm512_set1_ps(2.0f)));
+}
+
+/* Weights of the taps k = 1 - r .. r at the fractions f: Keys' cubic (a = -0.5), whose weights
+ * sum to one by construction, or Lanczos-3 from sin and cos of pi f / 3 (a polynomial: the
+ * angle is below pi/3, where these terms reach float32 precision), normalised to sum to one.
+ * A zero fraction's weights are unused. */
+AVX512 static inline __attribute__((always_inline)) void tap_weights(int kind, __m512 f,
+                                                                     __m512 *weights)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 total = _mm512_setzero_ps();
+    if (kind == KIND_CUBIC) {
+        for (int k = 0; k < 4; k++) {
+            __m512 d = _mm512_abs_ps(_mm512_sub_ps(f, _mm512_set1_ps((float)(k - 1))));
+            __m512 near = _mm512_fmadd_ps(
+                _mm512_mul_ps(_mm512_fmadd_ps(_mm512_set1_ps(1.5f), d, _mm512_set1_ps(-2.5f)), d),
+                d, one);
+            __m512 far = _mm512_fmadd_ps(
+                _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(-0.5f), d, _mm512_set1_ps(2.5f)),
+                                d, _mm512_set1_ps(-4.0f)),
+                d, _mm512_set1_ps(2.0f));
+            weights[k] = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(d, one, _CMP_LT_OQ), far, near);
+        }
+        return;
+    }
+    {
+        const __m512 a = _mm512_mul_ps(f, _mm512_set1_ps(1.0471975511965976f));
+        const __m512 a2 = _mm512_mul_ps(a, a);
+        __m512 sin_a = _mm512_fmadd_ps(a2, _mm512_set1_ps(1.0f / 362880.0f),
+                                       _mm512_set1_ps(-1.0f / 5040.0f));
+        sin_a = _mm512_fmadd_ps(a2, sin_a, _mm512_set1_ps(1.0f / 120.0f));
+        sin_a = _mm512_fmadd_ps(a2, sin_a, _mm512_set1_ps(-1.0f / 6.0f));
+        sin_a = _mm512_mul_ps(a, _mm512_fmadd_ps(a2, sin_a, one));
+        __m512 cos_a = _mm512_fmadd_ps(a2, _mm512_set1_ps(-1.0f / 3628800.0f),
+                                       _mm512_set1_ps(1.0f / 40320.0f));
+        cos_a = _mm512_fmadd_ps(a2, cos_a, _mm512_set1_ps(-1.0f / 720.0f));
+        cos_a = _mm512_fmadd_ps(a2, cos_a, _mm512_set1_ps(1.0f / 24.0f));
+        cos_a = _mm512_fmadd_ps(a2, cos_a, _mm512_set1_ps(-0.5f));
+        cos_a = _mm512_fmadd_ps(a2, cos_a, one);
+        for (int k = 0; k < 6; k++) {
+            __m512 d = _mm512_sub_ps(f, _mm512_set1_ps((float)(k - 2)));
+            __m512 d2 = _mm512_mul_ps(d, d);  /* 0 only for a zero fraction: unused */
+            __m512 top = _mm512_fmsub_ps(sin_a, _mm512_set1_ps(LANCZOS_COS[k]),
+                                         _mm512_mul_ps(cos_a, _mm512_set1_ps(LANCZOS_SIN[k])));
+            weights[k] = _mm512_mul_ps(top, reciprocal(d2));
+            total = _mm512_add_ps(total, weights[k]);
+        }
+    }
+    const __m512 scale = reciprocal(total);
+    for (int k = 0; k < MAX_TAPS; k++)
+        weights[k] = _mm512_mul_ps(weights[k], scale);
+}
+
+/* The filtered sample of a group of lanes whose taps all lie inside the source: `s` is the
+ * group's tap k = 0 (rows `w` apart). An axis with a zero fraction takes the tap itself; the
+ * result is clamped to the 2x2 footprint, and a NaN sum is the bilinear sample instead (as
+ * kernels/cpu.py _gather_filtered). `whole`: whether any lane of the group has a zero fraction
+ * (rare: a fractional field is fractional almost everywhere); only then are the taps' own
+ * values loaded and blended in, so the common case is loads and FMAs alone. */
+AVX512 static inline __attribute__((always_inline)) __m512 filtered_group(
+                                    const float *s, __mmask16 group, int64_t w, int taps,
+                                    const __m512 *wx, const __m512 *wy, __mmask16 x_whole,
+                                    __mmask16 y_whole, __m512 ax, __m512 ay, int whole)
+{
+    const int centre = taps / 2 - 1;
+    __m512 value = _mm512_setzero_ps(), centre_row = value, a = value, b = value, c = value;
+    __m512 d = value;
+    for (int ky = 0; ky < taps; ky++) {
+        const float *row = s + (ky - centre) * w;
+        __m512 across = _mm512_setzero_ps();
+        for (int kx = 0; kx < taps; kx++) {
+            const __m512 tap = _mm512_maskz_loadu_ps(group, row + kx - centre);
+            across = _mm512_fmadd_ps(wx[kx], tap, across);
+            /* The 2x2 footprint's taps, kept as they pass. */
+            if (ky == centre && kx == centre)
+                a = tap;
+            else if (ky == centre && kx == centre + 1)
+                b = tap;
+            else if (ky == centre + 1 && kx == centre)
+                c = tap;
+            else if (ky == centre + 1 && kx == centre + 1)
+                d = tap;
+        }
+        if (whole)
+            across = _mm512_mask_blend_ps(x_whole, across, _mm512_maskz_loadu_ps(group, row));
+        if (ky == centre)
+            centre_row = across;
+        value = _mm512_fmadd_ps(wy[ky], across, value);
+    }
+    /* The next output row reads one source row further down: fetch it into L2 now (as
+     * warp_row does for bilinear taps; a prefetch never faults). */
+    _mm_prefetch((const char *)(s + (taps / 2 + 1) * w - centre), _MM_HINT_T1);
+    _mm_prefetch((const char *)(s + (taps / 2 + 1) * w - centre + 15 + taps), _MM_HINT_T1);
+    if (whole) {
+        value = _mm512_mask_blend_ps(y_whole, value, centre_row);
+        /* A zero fraction's footprint is its tap's own column or row. */
+        b = _mm512_mask_blend_ps(x_whole, b, a);
+        d = _mm512_mask_blend_ps(x_whole, _mm512_mask_blend_ps(y_whole, d, b), c);
+        c = _mm512_mask_blend_ps(y_whole, c, a);
+        d = _mm512_mask_blend_ps(x_whole & y_whole, d, a);
+    }
+    const __m512 low = _mm512_min_ps(_mm512_min_ps(a, b), _mm512_min_ps(c, d));
+    const __m512 high = _mm512_max_ps(_mm512_max_ps(a, b), _mm512_max_ps(c, d));
+    /* Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample. */
+    value = _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(value, low, _CMP_LT_OQ), low);
+    value = _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(value, high, _CMP_GT_OQ), high);
+    const __mmask16 nan = _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q) & group;
+    if (nan)
+        value = _mm512_mask_mov_ps(value, nan, lerp(lerp(a, b, ax), lerp(c, d, ax), ay));
+    return value;
+}
+
+/* One lane's filtered sample where its taps reach past the border (they repeat the edge):
+ * filtered_group's arithmetic, a tap at a time. `src` + tap_shift addresses plate index
+ * y * w + x; wx, wy are this lane's weights. */
+AVX512 static float filtered_at_edge(const float *src, int64_t tap_shift, int64_t x0, int64_t y0,
+                              float fx, float fy, const float *wx, const float *wy, int taps,
+                              int64_t w, int64_t h)
+{
+    const int centre = taps / 2 - 1;
+    const float *plate = src + tap_shift;
+    float value = 0.0f;
+    for (int ky = 0; ky < taps; ky++) {
+        if (fy == 0.0f && ky != centre)
+            continue;
+        int64_t yy = y0 + ky - centre;
+        yy = yy < 0 ? 0 : yy > h - 1 ? h - 1 : yy;
+        const float *row = plate + yy * w;
+        float across = 0.0f;
+        if (fx == 0.0f)
+            across = row[x0];
+        else
+            for (int kx = 0; kx < taps; kx++) {
+                int64_t xx = x0 + kx - centre;
+                xx = xx < 0 ? 0 : xx > w - 1 ? w - 1 : xx;
+                across = fmaf(wx[kx], row[xx], across);
+            }
+        value = fy == 0.0f ? across : fmaf(wy[ky], across, value);
+    }
+    const int64_t x1 = fx == 0.0f ? x0 : (x0 + 1 < w ? x0 + 1 : x0);
+    const int64_t y1 = fy == 0.0f ? y0 : (y0 + 1 < h ? y0 + 1 : y0);
+    const float a = plate[y0 * w + x0], b = plate[y0 * w + x1];
+    const float c = plate[y1 * w + x0], d = plate[y1 * w + x1];
+    const float low = fminf(fminf(a, b), fminf(c, d)), high = fmaxf(fmaxf(a, b), fmaxf(c, d));
+    if (value < low)
+        value = low;
+    else if (value > high)
+        value = high;
+    if (value != value) {
+        const float top = fmaf(fx, b - a, a), bottom = fmaf(fx, d - c, c);
+        value = fmaf(fy, bottom - top, top);
+    }
+    return value;
+}
+
+/* The filtered samples of the `pending` lanes of a vector, for every plane, into `result`:
+ * lanes whose taps all lie inside are grouped by their tap's offset from their own column (as
+ * warp_row groups bilinear taps) and loaded 16 at a time; lanes within a filter's reach of the
+ * border are done one by one with the edge repeated. */
+AVX512 static void filtered_lanes(const Row *r, int64_t n_planes, int64_t h, int64_t w,
+                                  int64_t j0, int kind, __m512i xi, __m512i yi, __m512 ax,
+                                  __m512 ay, __m512i offset, __mmask16 pending, __m512 *result)
+{
+    const int taps = kind == KIND_CUBIC ? 4 : 6, centre = taps / 2 - 1;
+    __m512 wx[MAX_TAPS], wy[MAX_TAPS];
+    tap_weights(kind, ax, wx);
+    tap_weights(kind, ay, wy);
+    const __mmask16 x_whole = _mm512_cmpeq_ps_mask(ax, _mm512_setzero_ps());
+    const __mmask16 y_whole = _mm512_cmpeq_ps_mask(ay, _mm512_setzero_ps());
+    const __mmask16 inside =
+        _mm512_cmpge_epi32_mask(xi, _mm512_set1_epi32(centre))
+        & _mm512_cmple_epi32_mask(xi, _mm512_set1_epi32((int)(w - 1 - taps / 2)))
+        & _mm512_cmpge_epi32_mask(yi, _mm512_set1_epi32(centre))
+        & _mm512_cmple_epi32_mask(yi, _mm512_set1_epi32((int)(h - 1 - taps / 2)));
+    __mmask16 grouped = pending & inside;
+    while (grouped) {
+        const int k = __builtin_ctz(grouped);
+        const int lane_offset = _mm512_cvtsi512_si32(
+            _mm512_permutexvar_epi32(_mm512_set1_epi32(k), offset));
+        const __mmask16 group = grouped
+            & _mm512_cmpeq_epi32_mask(offset, _mm512_set1_epi32(lane_offset));
+        const int64_t tap = lane_offset + j0 + r->tap_shift;
+        const int whole = (group & (x_whole | y_whole)) != 0;
+        /* The tap count as a constant: the compiler unrolls the taps and keeps the weights in
+         * registers (a third faster than a loop over a variable count). */
+        for (int c = 0; c < n_planes; c++)
+            result[c] = _mm512_mask_mov_ps(
+                result[c], group,
+                taps == 4 ? filtered_group(r->src[c] + tap, group, w, 4, wx, wy, x_whole,
+                                           y_whole, ax, ay, whole)
+                          : filtered_group(r->src[c] + tap, group, w, 6, wx, wy, x_whole,
+                                           y_whole, ax, ay, whole));
+        grouped &= ~group;
+    }
+    __mmask16 edge = pending & ~inside;
+    if (!edge)
+        return;
+    float lane_wx[MAX_TAPS][16], lane_wy[MAX_TAPS][16], fx[16], fy[16], values[16];
+    int32_t x0[16], y0[16];
+    for (int k = 0; k < taps; k++) {
+        _mm512_storeu_ps(lane_wx[k], wx[k]);
+        _mm512_storeu_ps(lane_wy[k], wy[k]);
+    }
+    _mm512_storeu_ps(fx, ax);
+    _mm512_storeu_ps(fy, ay);
+    _mm512_storeu_si512(x0, xi);
+    _mm512_storeu_si512(y0, yi);
+    for (int c = 0; c < n_planes; c++) {
+        for (__mmask16 lanes = edge; lanes; lanes &= lanes - 1) {
+            const int k = __builtin_ctz(lanes);
+            float lane_x[MAX_TAPS], lane_y[MAX_TAPS];
+            for (int t = 0; t < taps; t++) {
+                lane_x[t] = lane_wx[t][k];
+                lane_y[t] = lane_wy[t][k];
+            }
+            values[k] = filtered_at_edge(r->src[c], r->tap_shift, x0[k], y0[k], fx[k], fy[k],
+                                         lane_x, lane_y, taps, w, h);
+        }
+        result[c] = _mm512_mask_loadu_ps(result[c], edge, values);
+    }
+}
+
+/* Output row `i` of `n_planes` planes: dst = Warp(src, Up(flow)) (+ Up(added term)), the warp
+ * sampling with the filter `kind`. */
 AVX512 static void warp_row(const Row *r, int64_t n_planes, int64_t h, int64_t w, int64_t i,
                             const float *u0, const float *u1, const float *v0, const float *v1,
-                            float field_wy, float sx, float sy)
+                            float field_wy, float sx, float sy, int kind)
 {
     const __m512 zero = _mm512_setzero_ps(), last_x = _mm512_set1_ps((float)(w - 1));
     const __m512 last_y = _mm512_set1_ps((float)(h - 1)), row_y = _mm512_set1_ps((float)i);
@@ -91,6 +331,10 @@ AVX512 static void warp_row(const Row *r, int64_t n_planes, int64_t h, int64_t w
         for (int c = 0; c < n_planes; c++)
             result[c] = zero;
         __mmask16 pending = valid & ~still;
+        if (kind != KIND_BILINEAR) {
+            filtered_lanes(r, n_planes, h, w, j0, kind, xi, yi, ax, ay, offset, pending, result);
+            pending = 0;
+        }
         while (pending) {
             int k = __builtin_ctz(pending);
             int lane_offset = _mm512_cvtsi512_si32(
@@ -143,7 +387,7 @@ AVX512 static void delta_formulation_rows(
     const float *plate, int64_t planes, int64_t h, int64_t w, const float *flow_h,
     int64_t flow_rows, const int64_t *fy0, const int64_t *fy1, const float *fwy, float sx,
     float sy, const float *delta_h, int64_t delta_rows, const int64_t *dy0, const int64_t *dy1,
-    const float *dwy, float *out, int64_t first_row, int64_t stop_row)
+    const float *dwy, int64_t kind, float *out, int64_t first_row, int64_t stop_row)
 {
     const int64_t plane_size = h * w, delta_plane = delta_rows * w;
     for (int64_t i = first_row; i < stop_row; i++) {
@@ -162,7 +406,7 @@ AVX512 static void delta_formulation_rows(
                     r.add1[c] = delta_h + (c0 + c) * delta_plane + dy1[i] * w;
                 }
             }
-            warp_row(&r, n, h, w, i, u0, u1, v0, v1, fwy[i], sx, sy);
+            warp_row(&r, n, h, w, i, u0, u1, v0, v1, fwy[i], sx, sy, (int)kind);
         }
     }
     _mm_sfence();  /* streaming stores are weakly ordered: publish them before returning */
@@ -179,8 +423,8 @@ AVX512 static int paper_formulation_rows(
     const float *plate, int64_t planes, int64_t h, int64_t w, const float *flow_h,
     int64_t flow_rows, const int64_t *fy0, const int64_t *fy1, const float *fwy, float sx,
     float sy, const float *base_h, const float *low_h, int64_t grid_rows, const int64_t *ty0,
-    const int64_t *ty1, const float *twy, int64_t reach_up, int64_t reach_down, float *out,
-    int64_t first_row, int64_t stop_row)
+    const int64_t *ty1, const float *twy, int64_t reach_up, int64_t reach_down, int64_t kind,
+    float *out, int64_t first_row, int64_t stop_row)
 {
     const int64_t plane_size = h * w, grid_plane = grid_rows * w;
     const int64_t ring_n = reach_up + reach_down + 2, ring_plane = 2 * ring_n * w;
@@ -225,7 +469,7 @@ AVX512 static int paper_formulation_rows(
                 r.add1[c] = low_h + (c0 + c) * grid_plane + ty1[i] * w;
                 r.dst[c] = out + (c0 + c) * plane_size + i * w;
             }
-            warp_row(&r, n, h, w, i, u0, u1, v0, v1, fwy[i], sx, sy);
+            warp_row(&r, n, h, w, i, u0, u1, v0, v1, fwy[i], sx, sy, (int)kind);
         }
     }
     _mm_sfence();
@@ -284,13 +528,14 @@ void atw_delta_bands(const float *plate, int64_t planes, int64_t h, int64_t w,
                      const float *flow_h, int64_t flow_rows,
                      const int64_t *fy0, const int64_t *fy1, const float *fwy, float sx, float sy,
                      const float *delta_h, int64_t delta_rows,
-                     const int64_t *dy0, const int64_t *dy1, const float *dwy,
+                     const int64_t *dy0, const int64_t *dy1, const float *dwy, int64_t kind,
                      float *out, const int64_t *bounds, int64_t bands, int64_t threads)
 {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (int64_t b = 0; b < bands; b++)
         delta_formulation_rows(plate, planes, h, w, flow_h, flow_rows, fy0, fy1, fwy, sx, sy,
-                               delta_h, delta_rows, dy0, dy1, dwy, out, bounds[b], bounds[b + 1]);
+                               delta_h, delta_rows, dy0, dy1, dwy, kind, out, bounds[b],
+                               bounds[b + 1]);
 }
 
 /* Returns -1 when a band had no memory for its ring (the other bands still ran), else 0. */
@@ -299,7 +544,7 @@ int atw_paper_bands(const float *plate, int64_t planes, int64_t h, int64_t w,
                     const int64_t *fy0, const int64_t *fy1, const float *fwy, float sx, float sy,
                     const float *base_h, const float *low_h, int64_t grid_rows,
                     const int64_t *ty0, const int64_t *ty1, const float *twy,
-                    int64_t reach_up, int64_t reach_down,
+                    int64_t reach_up, int64_t reach_down, int64_t kind,
                     float *out, const int64_t *bounds, int64_t bands, int64_t threads)
 {
     int failed = 0;
@@ -307,7 +552,8 @@ int atw_paper_bands(const float *plate, int64_t planes, int64_t h, int64_t w,
     for (int64_t b = 0; b < bands; b++)
         failed |= paper_formulation_rows(plate, planes, h, w, flow_h, flow_rows, fy0, fy1, fwy,
                                          sx, sy, base_h, low_h, grid_rows, ty0, ty1, twy,
-                                         reach_up, reach_down, out, bounds[b], bounds[b + 1]) != 0;
+                                         reach_up, reach_down, kind, out, bounds[b],
+                                         bounds[b + 1]) != 0;
     return failed ? -1 : 0;
 }
 
@@ -320,6 +566,9 @@ void atw_widen_bands(const float *lo, int64_t planes, int64_t lo_h, int64_t lo_w
         widen_rows(lo, planes, lo_h, lo_w, x0, x1, wx, width, out, bounds[b], bounds[b + 1]);
 }
 
+/* Present from the build that samples with filters (kernels/avx512.py refuses older ones). */
+int atw_avx512_filters(void) { return MAX_TAPS; }
+
 int atw_avx512_supported(void)
 {
     __builtin_cpu_init();
@@ -330,6 +579,7 @@ int atw_avx512_supported(void)
 
 #else  /* not x86-64, or a compiler without GCC's target attributes: never chosen */
 int atw_avx512_supported(void) { return 0; }
+int atw_avx512_filters(void) { return 0; }
 void atw_delta_bands(void) {}
 int atw_paper_bands(void) { return -1; }
 void atw_widen_bands(void) {}

@@ -25,7 +25,7 @@ BANDS_PER_THREAD = 4
 MAX_PLANE_PIXELS = 2**31 - 1
 
 
-_FUNCTIONS = ("atw_delta_bands", "atw_paper_bands", "atw_widen_bands")
+_FUNCTIONS = ("atw_delta_bands", "atw_paper_bands", "atw_widen_bands", "atw_avx512_filters")
 
 
 def _load():
@@ -47,13 +47,13 @@ def _load():
         pointer, i64, i64, i64,  # plate, planes, h, w
         pointer, i64, pointer, pointer, pointer, f32, f32,  # x-widened field, its row taps, scale
         pointer, i64, pointer, pointer, pointer,  # x-widened refinement change, its row taps
-        pointer, *bands]  # out
+        i64, pointer, *bands]  # the filter (kernels.cpu.KINDS), out
     library.atw_paper_bands.argtypes = [
         pointer, i64, i64, i64,  # plate, planes, h, w
         pointer, i64, pointer, pointer, pointer, f32, f32,  # x-widened field, its row taps, scale
         pointer, pointer, i64, pointer, pointer, pointer,  # x-widened base and low, row taps
         i64, i64,  # the rows a tap can reach above and below
-        pointer, *bands]  # out
+        i64, pointer, *bands]  # the filter (kernels.cpu.KINDS), out
     library.atw_widen_bands.argtypes = [pointer, i64, i64, i64, pointer, pointer, pointer, i64,
                                         pointer, *bands]
     library.atw_delta_bands.restype = library.atw_widen_bands.restype = None
@@ -68,7 +68,8 @@ Taps = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def warp_delta(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Taps],
                sx: float, sy: float, delta_lo: np.ndarray | None,
-               delta_taps: tuple[Taps, Taps] | None, out: np.ndarray, threads: int) -> None:
+               delta_taps: tuple[Taps, Taps] | None, out: np.ndarray, threads: int,
+               kind: int = 0) -> None:
     """``out = Warp(plate, Up(flow)) + Up(delta)``: ``kernels.cpu._delta_kernel``'s result.
 
     Args:
@@ -80,6 +81,7 @@ def warp_delta(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Ta
             ``(i0, i1, w1)`` as :func:`kernels.cpu.up_taps` makes them.
         out: ``C×H×W`` float32, C-contiguous, written whole.
         threads: threads to run the bands on.
+        kind: the warp's filter (:data:`kernels.cpu.KINDS`: 0 bilinear, 1 cubic, 2 lanczos).
     """
     call = _Call(plate, flow_lo, flow_taps, sx, sy, out, threads,
                  grids=() if delta_lo is None else ((delta_lo, delta_taps[0]),))
@@ -87,14 +89,14 @@ def warp_delta(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Ta
     if delta_lo is not None:
         delta_args = (call.widened[1], delta_lo.shape[1], *map(call.address, delta_taps[1]))
     c, h, w = plate.shape
-    _library.atw_delta_bands(call.plate, c, h, w, *call.field, *delta_args, call.out,
+    _library.atw_delta_bands(call.plate, c, h, w, *call.field, *delta_args, kind, call.out,
                              *call.bands(h, threads * BANDS_PER_THREAD))
 
 
 def warp_paper(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Taps],
                sx: float, sy: float, base: np.ndarray, low: np.ndarray,
                grid_taps: tuple[Taps, Taps], reach: tuple[int, int], out: np.ndarray,
-               threads: int) -> None:
+               threads: int, kind: int = 0) -> None:
     """``out = Up(low) + Warp(plate − Up(base), Up(flow))``: ``kernels.cpu._paper_kernel``'s.
 
     Args as :func:`warp_delta`, and: ``base`` = Down(plate) and ``low`` (the result one level
@@ -106,7 +108,7 @@ def warp_paper(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Ta
     grid_args = (*call.widened[1:], base.shape[1], *map(call.address, grid_taps[1]), *reach)
     c, h, w = plate.shape
     # One band per thread: each band fills its ring once plus a halo of the reach.
-    if _library.atw_paper_bands(call.plate, c, h, w, *call.field, *grid_args, call.out,
+    if _library.atw_paper_bands(call.plate, c, h, w, *call.field, *grid_args, kind, call.out,
                                 *call.bands(h, threads)):
         raise MemoryError(f"no memory for the residual ring of {sum(reach) + 2} rows")
 

@@ -62,8 +62,12 @@ def _lerp(a, b, w):
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
-def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0, dy1, dwy, out):
+def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0, dy1, dwy,
+                  kind, plate_rows, out):
     """``out = Warp(plate, Up(flow)) + Up(delta)`` for one ``C×H×W`` image.
+
+    ``kind`` is the warp's filter (:data:`KINDS`); ``plate_rows`` the flat offset of each plate
+    row (the filtered gather addresses rows through it, as the paper kernel's ring).
 
     ``flow_h`` (``2×h×W``) and ``delta_h`` (``C×h'×W``) are the low-resolution grids already
     up-sampled along x (:func:`_widen`), so each output row's terms are one contiguous lerp of two
@@ -78,10 +82,12 @@ def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0,
         y0, y1, wy = fy0[i], fy1[i], fwy[i]
         last_x, last_y, row_y = np.float32(w - 1), np.float32(h - 1), np.float32(i)
         u, v, ax, ay, tap, right, down = _row_buffers(w)
+        cols, rows, wx, wy_ = _filter_buffers(w)
         _field_row(flow_h, y0, y1, wy, sx, sy, u, v)
         for j in range(w):
             xf, yf = _source(j, u[j], v[j], row_y, last_x, last_y, w, ax, ay, right, down)
             tap[j] = np.uint64(yf) * np.uint64(w) + np.uint64(xf)
+            cols[j], rows[j] = np.int64(xf), np.int64(yf)
         still = np.empty(w, np.bool_)
         for j in range(w):
             still[j] = (u[j] == 0.0) & (v[j] == 0.0)
@@ -89,6 +95,12 @@ def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0,
         if n_still == w:
             for c in range(c_n):
                 out[c, i] = plate[c, i]
+        elif kind != BILINEAR:
+            _tap_weights(kind, ax, wx)
+            _tap_weights(kind, ay, wy_)
+            for c in range(c_n):
+                _gather_filtered(plate[c].ravel(), out[c, i], cols, rows, ax, ay, wx, wy_,
+                                 TAPS[kind], plate_rows, 0, w, h)
         else:
             c = 0
             while c + 3 <= c_n:  # three planes per pass share the taps' loads
@@ -136,6 +148,106 @@ def _gather1(src, dst, tap, right, down, ax, ay):
         dst[j] = _bilinear(src, tap[j], right[j], tap[j] + down[j], ax[j], ay[j])
 
 
+
+#: The warp's filters as the kernels know them (:mod:`atw_ofx.filters` states them).
+BILINEAR, CUBIC, LANCZOS = 0, 1, 2
+KINDS = {"bilinear": BILINEAR, "cubic": CUBIC, "lanczos": LANCZOS}
+#: Taps per axis of each filter, and of the widest (Lanczos-3).
+TAPS = (2, 4, 6)
+MAX_TAPS = 6
+_KEYS_A = np.float32(-0.5)
+#: Lanczos-3 weights from one sine and cosine per sample (see :func:`_tap_weights`): for the tap
+#: ``k = −2 … 3``, ``(−1)^k·cos(πk/3)`` and ``(−1)^k·sin(πk/3)``.
+_LANCZOS_COS = np.array([-0.5, -0.5, 1.0, -0.5, -0.5, 1.0], np.float32)
+_LANCZOS_SIN = np.array([-0.8660254, 0.8660254, 0.0, -0.8660254, 0.8660254, 0.0], np.float32)
+
+
+@njit(inline="always")
+def _filter_buffers(w):
+    """A row's taps' columns and rows (int64) and the filter's weights (``MAX_TAPS×w``)."""
+    return (np.empty(w, np.int64), np.empty(w, np.int64),
+            np.empty((MAX_TAPS, w), np.float32), np.empty((MAX_TAPS, w), np.float32))
+
+
+@njit(inline="always")
+def _keys(d):
+    """Keys' cubic kernel (a = −0.5) at a distance ``d`` in [0, 2]."""
+    a = _KEYS_A
+    if d < 1.0:
+        return ((a + np.float32(2.0)) * d - (a + np.float32(3.0))) * d * d + np.float32(1.0)
+    return ((a * d - np.float32(5.0) * a) * d + np.float32(8.0) * a) * d - np.float32(4.0) * a
+
+
+@njit(fastmath=_FMA)
+def _tap_weights(kind, frac, weights):
+    """Weights of the taps ``k = 1 − r … r`` at each fraction ``frac[j]`` into
+    ``weights[k + r − 1, j]``, summing to one (:mod:`atw_ofx.filters`; Lanczos normalised).
+
+    Lanczos-3 as ``sinc(d)·sinc(d/3)`` with ``d = f − k`` shares ``sin(πf)`` across its taps
+    (``sin(π(f − k)) = (−1)^k sin(πf)``, which normalising cancels) and ``sin(π(f − k)/3)``
+    expands in ``sin(πf/3)`` and ``cos(πf/3)``: two trigonometric calls per sample, not twelve.
+    A zero fraction's weights are unused (the kernels take the tap itself).
+    """
+    for j in range(frac.shape[0]):
+        f = frac[j]
+        if f == 0.0:
+            continue
+        total = np.float32(0.0)
+        if kind == CUBIC:  # Keys' weights sum to one by construction
+            for k in range(4):
+                weights[k, j] = _keys(abs(f - np.float32(k - 1)))
+            continue
+        angle = np.float64(f) * (np.pi / 3.0)
+        sin_a, cos_a = np.float32(np.sin(angle)), np.float32(np.cos(angle))
+        for k in range(6):
+            d = f - np.float32(k - 2)
+            weights[k, j] = (sin_a * _LANCZOS_COS[k] - cos_a * _LANCZOS_SIN[k]) / (d * d)
+            total += weights[k, j]
+        for k in range(6):
+            weights[k, j] = weights[k, j] / total
+
+
+@njit(inline="always")
+def _gather_filtered(src, dst, cols, rows, fx, fy, wx, wy, taps, row_at, row_first, w, h):
+    """``dst[j]`` = the filtered sample of the flat plane ``src`` (:mod:`atw_ofx.filters`).
+
+    Pixel ``j``'s tap ``k = 0`` is column ``cols[j]`` of plate row ``rows[j]``, at fractions
+    ``fx[j]``, ``fy[j]``, with ``taps`` weights per axis in ``wx``, ``wy``; plate row ``y``
+    starts at ``src[row_at[y − row_first]]`` (the plate's rows, or the paper kernel's ring).
+    Taps beyond the border repeat the edge; an axis with a zero fraction takes the tap itself;
+    the result is clamped to the 2×2 footprint, and a NaN sum is the bilinear sample instead.
+    """
+    centre = taps // 2 - 1
+    last_x, last_y = w - 1, h - 1
+    for j in range(dst.shape[0]):
+        x0, y0, ax, ay = cols[j], rows[j], fx[j], fy[j]
+        value = np.float32(0.0)
+        for ky in range(taps):
+            if ay == 0.0 and ky != centre:
+                continue
+            row = np.int64(row_at[min(max(y0 + ky - centre, 0), last_y) - row_first])
+            if ax == 0.0:
+                across = src[row + x0]
+            else:
+                across = np.float32(0.0)
+                for kx in range(taps):
+                    across += wx[kx, j] * src[row + min(max(x0 + kx - centre, 0), last_x)]
+            value = across if ay == 0.0 else value + wy[ky, j] * across
+        x1 = x0 if ax == 0.0 else min(x0 + 1, last_x)
+        top = np.int64(row_at[y0 - row_first])
+        bottom = top if ay == 0.0 else np.int64(row_at[min(y0 + 1, last_y) - row_first])
+        a, b, c, d = src[top + x0], src[top + x1], src[bottom + x0], src[bottom + x1]
+        low, high = min(min(a, b), min(c, d)), max(max(a, b), max(c, d))
+        # Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample.
+        if value < low:
+            value = low
+        elif value > high:
+            value = high
+        if value != value:
+            value = _lerp(_lerp(a, b, ax), _lerp(c, d, ax), ay)
+        dst[j] = value
+
+
 def _widen(lo: np.ndarray, width: int) -> np.ndarray:
     """``C×h×w`` → ``C×h×width``: the grid's rows up-sampled along x (first half of ``Up``)."""
     out = np.empty((lo.shape[0], lo.shape[1], width), np.float32)
@@ -153,7 +265,7 @@ def _widen_rows(lo, x0, x1, wx, out):
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
 def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1, twy,
-                  reach_up, reach_down, n_bands, out):
+                  reach_up, reach_down, n_bands, kind, out):
     """``out = Up(low) + Warp(plate − Up(base), Up(flow))`` for one ``C×H×W`` image.
 
     ``base`` = Down(plate) and ``low`` = the result one level down, on one grid (row taps
@@ -175,6 +287,7 @@ def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1,
         r0, r1, r2 = ring[0].ravel(), ring[1 % c_n].ravel(), ring[2 % c_n].ravel()
         filled = max(first - reach_up, 0)  # the next plate row whose residual is missing
         u, v, ax, ay, tap, right, down = _row_buffers(w)
+        cols, rows, wx, wy = _filter_buffers(w)
         gathered = np.empty((c_n, w), np.float32)
         row_at = np.empty(ring_n, np.uint64)
         for i in range(first, stop):
@@ -199,7 +312,14 @@ def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1,
             for j in range(w):
                 xf, yf = _source(j, u[j], v[j], row_y, last_x, last_y, w, ax, ay, right, down)
                 tap[j] = row_at[np.uint64(yf) + shift] + np.uint64(xf)
-            if c_n == 3:
+                cols[j], rows[j] = np.int64(xf), np.int64(yf)
+            if kind != BILINEAR:
+                _tap_weights(kind, ax, wx)
+                _tap_weights(kind, ay, wy)
+                for c in range(c_n):
+                    _gather_filtered(ring[c].ravel(), gathered[c], cols, rows, ax, ay, wx, wy,
+                                     TAPS[kind], row_at, i - reach_up, w, h)
+            elif c_n == 3:
                 _gather3(r0, r1, r2, gathered[0], gathered[1], gathered[2],
                          tap, right, down, ax, ay)
             else:
@@ -246,12 +366,14 @@ def _field_row(flow_h, y0, y1, wy, sx, sy, u, v):
         v[j] = _lerp(flow_h[1, y0, j], flow_h[1, y1, j], wy) * sy
 
 
-def _reach(flow_lo: np.ndarray, sy: float, h: int) -> tuple[int, int]:
+def _reach(flow_lo: np.ndarray, sy: float, h: int, taps: int = 2) -> tuple[int, int]:
     """Rows above and below an output row that its taps can reach (with a row of margin for
-    float32 rounding of ``i + v``); the up-sampled field never leaves the grid's range."""
+    float32 rounding of ``i + v``, and the filter's ``taps // 2 − 1`` rows more on each side);
+    the up-sampled field never leaves the grid's range."""
     v = flow_lo[1].astype(np.float64) * sy
-    return (min(max(0, -int(np.floor(v.min())) + 1), h - 1),
-            min(max(0, int(np.floor(v.max())) + 2), h - 1))
+    more = taps // 2 - 1
+    return (min(max(0, -int(np.floor(v.min())) + 1 + more), h - 1),
+            min(max(0, int(np.floor(v.max())) + 2 + more), h - 1))
 
 
 #: ``"auto"``: the AVX-512 kernel where it loaded (:mod:`kernels.avx512`), else Numba;
@@ -266,7 +388,7 @@ def native(h: int, w: int) -> bool:
 
 
 def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
-                  delta: np.ndarray | None = None, low: np.ndarray | None = None,
+                  filter: str = "bilinear", delta: np.ndarray | None = None, low: np.ndarray | None = None,
                   base: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """One fused ResWarp level (vanilla ResWarp, or the finest step of multiscale).
 
@@ -276,6 +398,7 @@ def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
         formulation: ``"delta"``: ``Warp(plate, Up(flow)) + Up(delta)``, ``delta`` = ``C×h'×w'``
             on any grid, or None; ``"paper"``: ``Up(low) + Warp(plate − Up(base), Up(flow))``,
             ``low`` and ``base`` = ``C×h'×w'`` on one grid (``base`` = Down(plate)).
+        filter: what the warp samples with (``"bilinear"``, ``"cubic"``, ``"lanczos"``).
         out: optional ``C×H×W`` float32 buffer to write into.
 
     Returns:
@@ -287,23 +410,25 @@ def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
     sx, sy = np.float32(w / lo_w), np.float32(h / lo_h)
     out = empty(plate.shape) if out is None else out
     threads = numba.get_num_threads()
+    kind = KINDS[filter]
     if formulation == "delta" and native(h, w):
         avx512.warp_delta(plate, flow_lo, (up_taps(w, lo_w), field_y), sx, sy, delta,
                           None if delta is None else (up_taps(w, delta.shape[2]),
                                                       up_taps(h, delta.shape[1])),
-                          out, threads)
+                          out, threads, kind)
     elif formulation == "delta":
         has_delta = delta is not None
         delta = delta if has_delta else np.zeros((c, 1, 1), np.float32)
         _delta_kernel(plate, _widen(flow_lo, w), *field_y, sx, sy,
-                      _widen(delta, w), has_delta, *up_taps(h, delta.shape[1]), out)
+                      _widen(delta, w), has_delta, *up_taps(h, delta.shape[1]), kind,
+                      np.arange(h, dtype=np.int64) * w, out)
     elif native(h, w):
         avx512.warp_paper(plate, flow_lo, (up_taps(w, lo_w), field_y), sx, sy, base, low,
                           (up_taps(w, low.shape[2]), up_taps(h, low.shape[1])),
-                          _reach(flow_lo, sy, h), out, threads)
+                          _reach(flow_lo, sy, h, TAPS[kind]), out, threads, kind)
     else:
-        reach_up, reach_down = _reach(flow_lo, sy, h)
+        reach_up, reach_down = _reach(flow_lo, sy, h, TAPS[kind])
         _paper_kernel(plate, _widen(flow_lo, w), *field_y, sx, sy, _widen(base, w),
                       _widen(low, w), *up_taps(h, low.shape[1]), reach_up, reach_down,
-                      min(h, threads), out)
+                      min(h, threads), kind, out)
     return out

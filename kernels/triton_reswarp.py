@@ -11,6 +11,8 @@ reads the plate rows its sources fall in, wherever they are.
 Conventions are the reference's (:mod:`atw_ofx.reswarp`): ``Up`` is bilinear with half-pixel
 centres and edge clamp; warps sample in index space with border clamping; a pixel whose
 up-sampled offset is exactly zero (and that gets no refinement change) is the plate's own value.
+The warp samples with the chosen filter (:mod:`atw_ofx.filters`: bilinear, Keys cubic, Lanczos-3
+clamped to the 2×2 footprint; an axis with a zero fraction takes the tap itself).
 Arithmetic is float32 for every input dtype (float16/bfloat16 plates are read and written in
 their own type); results match the reference to float32 rounding, not bit for bit.
 """
@@ -25,6 +27,9 @@ import triton.language as tl
 #: Output pixels per program (one row segment); a multiple of the warp width.
 BLOCK = 256
 DTYPES = (torch.float32, torch.float16, torch.bfloat16)
+#: The filters as the kernels know them, and their taps per axis.
+KINDS = {"bilinear": 0, "cubic": 1, "lanczos": 2}
+TAPS = (2, 4, 6)
 
 
 #: Whether this module's kernels run in Triton's CPU interpreter: decided when ``@triton.jit``
@@ -61,6 +66,84 @@ def _bilinear(ptr, y0, y1, wy, x0, x1, wx, stride, mask):
     return top + wy * (bottom - top)
 
 
+
+@triton.jit
+def _weight(f, K: tl.constexpr, KIND: tl.constexpr):
+    """Unnormalised weight of tap ``K`` (``1 − r … r``) at fraction ``f`` in (0, 1): Keys'
+    cubic (a = −0.5), or Lanczos-3 without its factor common to all taps (``kernels.cpu``'s
+    ``_tap_weights`` derives it: ``(sin(πf/3)·c_K − cos(πf/3)·s_K) / (f − K)²``)."""
+    d = f - K
+    if KIND == 1:
+        d = tl.abs(d)
+        near = ((1.5 * d - 2.5) * d) * d + 1.0
+        far = ((-0.5 * d + 2.5) * d - 4.0) * d + 2.0
+        return tl.where(d < 1.0, near, far)
+    else:
+        angle = f * 1.0471975511965976  # π/3
+        if K == 0 or K == 3:
+            c_k, s_k = 1.0, 0.0
+        elif K == -2 or K == 1:
+            c_k, s_k = -0.5, -0.8660254037844386
+        else:
+            c_k, s_k = -0.5, 0.8660254037844386
+        # A zero fraction's weights are unused (the tap itself is taken): keep them finite.
+        return (tl.sin(angle) * c_k - tl.cos(angle) * s_k) / tl.maximum(d * d, 1e-30)
+
+
+@triton.jit
+def _plate_or_residual(src, base, yy, xx, w, b_h, b_w, sy, sx, mask, HAS_BASE: tl.constexpr):
+    """The plate at ``(yy, xx)``, less ``Up(base)`` there when the paper kernel asks."""
+    value = tl.load(src + yy * w + xx, mask=mask, other=0.0).to(tl.float32)
+    if HAS_BASE:
+        y0, y1, wy = _taps(yy, sy, b_h)
+        x0, x1, wx = _taps(xx, sx, b_w)
+        value = value - _bilinear(base, y0, y1, wy, x0, x1, wx, b_w, mask)
+    return value
+
+
+@triton.jit
+def _filtered(src, base, ya, xa, fy, fx, h, w, b_h, b_w, sy, sx, mask,
+              HAS_BASE: tl.constexpr, KIND: tl.constexpr, TAPS: tl.constexpr):
+    """The filtered sample of the plate (or residual) whose tap ``k = 0`` is ``(ya, xa)``:
+    taps beyond the border repeat the edge, an axis with a zero fraction takes the tap itself,
+    clamped to the 2×2 footprint, a NaN sum replaced by the bilinear sample."""
+    CENTRE: tl.constexpr = TAPS // 2 - 1
+    # (Sums start from ``f * 0`` rather than tl.zeros_like, a @jit function of Triton's own
+    # that its interpreter cannot call when Triton was imported without TRITON_INTERPRET.)
+    total_x = fx * 0.0
+    total_y = fy * 0.0
+    for k in tl.static_range(TAPS):
+        total_x += _weight(fx, k - CENTRE, KIND)
+        total_y += _weight(fy, k - CENTRE, KIND)
+    value = fx * 0.0
+    centre_row = fx * 0.0
+    for ky in tl.static_range(TAPS):
+        yy = tl.minimum(tl.maximum(ya + (ky - CENTRE), 0), h - 1)
+        across = fx * 0.0
+        for kx in tl.static_range(TAPS):
+            xx = tl.minimum(tl.maximum(xa + (kx - CENTRE), 0), w - 1)
+            across += _weight(fx, kx - CENTRE, KIND) / total_x * _plate_or_residual(
+                src, base, yy, xx, w, b_h, b_w, sy, sx, mask, HAS_BASE)
+        across = tl.where(fx == 0.0, _plate_or_residual(src, base, yy, xa, w, b_h, b_w, sy, sx,
+                                                        mask, HAS_BASE), across)
+        if ky == CENTRE:
+            centre_row = across
+        value += _weight(fy, ky - CENTRE, KIND) / total_y * across
+    value = tl.where(fy == 0.0, centre_row, value)
+    xb = tl.where(fx == 0.0, xa, tl.minimum(xa + 1, w - 1))
+    yb = tl.where(fy == 0.0, ya, tl.minimum(ya + 1, h - 1))
+    a = _plate_or_residual(src, base, ya, xa, w, b_h, b_w, sy, sx, mask, HAS_BASE)
+    b = _plate_or_residual(src, base, ya, xb, w, b_h, b_w, sy, sx, mask, HAS_BASE)
+    c = _plate_or_residual(src, base, yb, xa, w, b_h, b_w, sy, sx, mask, HAS_BASE)
+    d = _plate_or_residual(src, base, yb, xb, w, b_h, b_w, sy, sx, mask, HAS_BASE)
+    low = tl.minimum(tl.minimum(a, b), tl.minimum(c, d))
+    high = tl.maximum(tl.maximum(a, b), tl.maximum(c, d))
+    # Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample.
+    value = tl.where(value < low, low, tl.where(value > high, high, value))
+    top = a + fx * (b - a)
+    bottom = c + fx * (d - c)
+    return tl.where(value != value, top + fy * (bottom - top), value)
+
 @triton.jit
 def _source(flow_ptr, i, j, mask, h, w, lo_h, lo_w, fsy, fsx):
     """Where output pixels ``(i, j)`` sample the plate: taps, weights, and whether they moved."""
@@ -91,7 +174,8 @@ def _row_segment(flow_ptr, h, w, lo_h, lo_w, BLOCK: tl.constexpr):
 
 @triton.jit
 def _delta_kernel(plate_ptr, flow_ptr, delta_ptr, out_ptr, c_n, h, w, lo_h, lo_w, d_h, d_w,
-                  HAS_DELTA: tl.constexpr, BLOCK: tl.constexpr):
+                  HAS_DELTA: tl.constexpr, KIND: tl.constexpr, TAPS: tl.constexpr,
+                  BLOCK: tl.constexpr):
     """``out = Warp(plate, Up(flow)) + Up(delta)``; program (segment, row, image)."""
     i, n, j, mask, ya, yb, ay, xa, xb, ax, still = _row_segment(flow_ptr, h, w, lo_h, lo_w,
                                                                 BLOCK)
@@ -102,7 +186,11 @@ def _delta_kernel(plate_ptr, flow_ptr, delta_ptr, out_ptr, c_n, h, w, lo_h, lo_w
     for c in range(c_n):
         src = plate_ptr + (n * c_n + c) * plane
         own = tl.load(src + i * w + j, mask=mask, other=0.0)
-        moved = _bilinear(src, ya, yb, ay, xa, xb, ax, w, mask)
+        if KIND == 0:
+            moved = _bilinear(src, ya, yb, ay, xa, xb, ax, w, mask)
+        else:
+            moved = _filtered(src, src, ya, xa, ay, ax, h, w, 1, 1, 1.0, 1.0, mask,
+                              HAS_BASE=False, KIND=KIND, TAPS=TAPS)
         # A still pixel is the plate's own value, bit-exactly (a zero-weight lerp would turn
         # -0.0 into +0.0 and an Inf neighbour into NaN).
         value = tl.where(still, own.to(tl.float32), moved)
@@ -115,10 +203,10 @@ def _delta_kernel(plate_ptr, flow_ptr, delta_ptr, out_ptr, c_n, h, w, lo_h, lo_w
 
 @triton.jit
 def _paper_kernel(plate_ptr, flow_ptr, low_ptr, base_ptr, out_ptr, c_n, h, w, lo_h, lo_w,
-                  b_h, b_w, BLOCK: tl.constexpr):
+                  b_h, b_w, KIND: tl.constexpr, TAPS: tl.constexpr, BLOCK: tl.constexpr):
     """``out = Up(low) + Warp(plate − Up(base), Up(flow))``; ``low`` and ``base`` on one grid.
 
-    The residual is never stored: each of the four taps subtracts ``Up(base)`` at its own pixel.
+    The residual is never stored: each tap subtracts ``Up(base)`` at its own pixel.
     """
     i, n, j, mask, ya, yb, ay, xa, xb, ax, _ = _row_segment(flow_ptr, h, w, lo_h, lo_w, BLOCK)
     sy, sx = b_h / h, b_w / w
@@ -134,26 +222,30 @@ def _paper_kernel(plate_ptr, flow_ptr, low_ptr, base_ptr, out_ptr, c_n, h, w, lo
         src = plate_ptr + (n * c_n + c) * plane
         grid = (n * c_n + c) * b_h * b_w
         base = base_ptr + grid
-        r_aa = tl.load(src + ya * w + xa, mask=mask, other=0.0).to(tl.float32) \
-            - _bilinear(base, ay0, ay1, awy, ax0, ax1, awx, b_w, mask)
-        r_ab = tl.load(src + ya * w + xb, mask=mask, other=0.0).to(tl.float32) \
-            - _bilinear(base, ay0, ay1, awy, bx0, bx1, bwx, b_w, mask)
-        r_ba = tl.load(src + yb * w + xa, mask=mask, other=0.0).to(tl.float32) \
-            - _bilinear(base, by0, by1, bwy, ax0, ax1, awx, b_w, mask)
-        r_bb = tl.load(src + yb * w + xb, mask=mask, other=0.0).to(tl.float32) \
-            - _bilinear(base, by0, by1, bwy, bx0, bx1, bwx, b_w, mask)
-        top = r_aa + ax * (r_ab - r_aa)
-        bottom = r_ba + ax * (r_bb - r_ba)
-        residual = top + ay * (bottom - top)
         coarse = _bilinear(low_ptr + grid, oy0, oy1, owy, ox0, ox1, owx, b_w, mask)
+        if KIND != 0:
+            residual = _filtered(src, base, ya, xa, ay, ax, h, w, b_h, b_w, sy, sx, mask,
+                                 HAS_BASE=True, KIND=KIND, TAPS=TAPS)
+        else:
+            r_aa = tl.load(src + ya * w + xa, mask=mask, other=0.0).to(tl.float32) \
+                - _bilinear(base, ay0, ay1, awy, ax0, ax1, awx, b_w, mask)
+            r_ab = tl.load(src + ya * w + xb, mask=mask, other=0.0).to(tl.float32) \
+                - _bilinear(base, ay0, ay1, awy, bx0, bx1, bwx, b_w, mask)
+            r_ba = tl.load(src + yb * w + xa, mask=mask, other=0.0).to(tl.float32) \
+                - _bilinear(base, by0, by1, bwy, ax0, ax1, awx, b_w, mask)
+            r_bb = tl.load(src + yb * w + xb, mask=mask, other=0.0).to(tl.float32) \
+                - _bilinear(base, by0, by1, bwy, bx0, bx1, bwx, b_w, mask)
+            top = r_aa + ax * (r_ab - r_aa)
+            bottom = r_ba + ax * (r_bb - r_ba)
+            residual = top + ay * (bottom - top)
         tl.store(out_ptr + (n * c_n + c) * plane + i * w + j,
                  (coarse + residual).to(out_ptr.dtype.element_ty), mask=mask)
 
 
 def reswarp_level(plate: torch.Tensor, flow: torch.Tensor, *, formulation: str,
-                  delta: torch.Tensor | None = None, low: torch.Tensor | None = None,
-                  base: torch.Tensor | None = None, out: torch.Tensor | None = None
-                  ) -> torch.Tensor:
+                  filter: str = "bilinear", delta: torch.Tensor | None = None,
+                  low: torch.Tensor | None = None, base: torch.Tensor | None = None,
+                  out: torch.Tensor | None = None) -> torch.Tensor:
     """One fused ResWarp level for a batch (vanilla ResWarp, or one step of multiscale).
 
     Args:
@@ -162,6 +254,7 @@ def reswarp_level(plate: torch.Tensor, flow: torch.Tensor, *, formulation: str,
         formulation: ``"delta"``: ``Warp(plate, Up(flow)) + Up(delta)``, ``delta`` = ``N×C×h'×w'``
             on any grid, or None; ``"paper"``: ``Up(low) + Warp(plate − Up(base), Up(flow))``,
             ``low`` and ``base`` = ``N×C×h'×w'`` on one grid (``base`` = Down(plate)).
+        filter: what the warp samples with (``"bilinear"``, ``"cubic"``, ``"lanczos"``).
         out: optional ``N×C×H×W`` contiguous buffer of the plate's dtype.
 
     Returns:
@@ -173,12 +266,14 @@ def reswarp_level(plate: torch.Tensor, flow: torch.Tensor, *, formulation: str,
     out = torch.empty_like(plate, memory_format=torch.contiguous_format) if out is None else out
     lo_h, lo_w = flow.shape[-2:]
     grid = (triton.cdiv(w, BLOCK), h, n)
+    kind = KINDS[filter]
     if formulation == "delta":
         terms = plate if delta is None else delta.float().contiguous()  # unread without delta
         _delta_kernel[grid](plate, flow, terms, out, c, h, w, lo_h, lo_w, *terms.shape[-2:],
-                            HAS_DELTA=delta is not None, BLOCK=BLOCK)
+                            HAS_DELTA=delta is not None, KIND=kind, TAPS=TAPS[kind],
+                            BLOCK=BLOCK)
     else:
         low, base = low.float().contiguous(), base.float().contiguous()
         _paper_kernel[grid](plate, flow, low, base, out, c, h, w, lo_h, lo_w, *low.shape[-2:],
-                            BLOCK=BLOCK)
+                            KIND=kind, TAPS=TAPS[kind], BLOCK=BLOCK)
     return out

@@ -106,7 +106,7 @@ def test_vanilla_matches_the_paper_formula_with_grid_sample():
     residual = F.grid_sample(plate - up(low), grid_hi, mode="bilinear", padding_mode="border",
                              align_corners=True)
     expected = up(o_lo) + residual
-    ours = reswarp(plate, flow, None, method="vanilla", formulation="paper")
+    ours = reswarp(plate, flow, None, method="vanilla", formulation="paper", filter="bilinear")
     torch.testing.assert_close(ours, expected, atol=2e-4, rtol=0)
 
 
@@ -118,11 +118,12 @@ def test_linear_values_survive(method, formulation):
     assert torch.isfinite(out).all()
 
 
-def test_delta_pure_warp_equals_full_resolution_warp():
+@pytest.mark.parametrize("filter", FILTERS)
+def test_delta_pure_warp_equals_full_resolution_warp(filter):
     plate = textured_plate(h=300, w=300)  # not 128·2^k
     flow = smooth_flow()
-    out = reswarp(plate, flow, None, formulation="delta")
-    assert torch.equal(out, flow.resized(300, 300).warp(plate))
+    out = reswarp(plate, flow, None, formulation="delta", filter=filter)
+    assert torch.equal(out, flow.resized(300, 300).warp(plate, filter))
 
 
 def test_refinement_delta_is_added_in_colour_only():
