@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ATWError
+from .filters import DEFAULT_FILTER, FILTERS  # names only: no torch at start-up
 
 EXIT_USER_ERROR = 2
 #: Some frames failed and were skipped (``--on-error skip``); the others were rendered.
@@ -37,6 +38,11 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
                    help=f"ResWarp variant (default {DEFAULT_METHOD})")
     p.add_argument("--formulation", choices=FORMULATIONS, default=DEFAULT_FORMULATION,
                    help=f"ResWarp formulation (default {DEFAULT_FORMULATION}; see docs/frame.md)")
+    p.add_argument("--filter", choices=FILTERS, default=DEFAULT_FILTER,
+                   help="what the warp samples the plate with: bilinear (the paper's; softens "
+                        "grain where the motion is fractional), cubic (Keys, a=-0.5) or lanczos "
+                        f"(Lanczos-3); clamped to the 2x2 pixels around each sample, so "
+                        f"highlights do not ring (default {DEFAULT_FILTER}; docs/frame.md)")
     p.add_argument("--au-mode", choices=("relative", "absolute"), default="relative",
                    help="AUs as edits of the face (relative, default; a learned model adds them "
                         "to the face's own, estimated) or as the target expression (absolute, "
@@ -75,7 +81,7 @@ def _options(args):
 
     aovs = tuple(a.strip() for a in args.aov.split(",") if a.strip())
     return RenderOptions(reswarp=args.reswarp, formulation=args.formulation,
-                         reswarp_impl=args.reswarp_impl, au_mode=args.au_mode, aovs=aovs,
+                         reswarp_impl=args.reswarp_impl, filter=args.filter, au_mode=args.au_mode, aovs=aovs,
                          face_index=args.face_index, face_backend=args.face_backend,
                          colourspace=args.colorspace,
                          device=args.device)
@@ -302,7 +308,7 @@ def cmd_bench_reswarp(args) -> int:
     records = bench.bench_reswarp(sizes, device=args.device, impls=impls, threads=args.threads,
                                   method=args.reswarp.split(","),
                                   formulation=args.formulation.split(","),
-                                  min_seconds=args.min_seconds)
+                                  filter=args.filter.split(","), min_seconds=args.min_seconds)
     return _write_bench(args, records, bench.summary(records))
 
 
@@ -337,6 +343,7 @@ def cmd_bench_fidelity(args) -> int:
     images = _face_images(args.data)
     sides = [int(s) for s in args.sides.split(",") if s.strip()]
     records = bench.bench_fidelity(images[:args.faces], sides=sides, amplitude=args.amplitude,
+                                   filters=args.filter.split(","), grains=args.grain.split(","),
                                    sheet=Path(args.sheet) if args.sheet else None)
     return _write_bench(args, records, f"{len(records)} records")
 
@@ -572,6 +579,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench_reswarp.add_argument("--formulation", type=_choices("delta", "paper"), default="delta",
                                metavar="delta,paper",
                                help="formulation(s), comma-separated (default delta)")
+    bench_reswarp.add_argument("--filter", type=_choices(*FILTERS), default=DEFAULT_FILTER,
+                               metavar=",".join(FILTERS),
+                               help=f"the warp's filter(s), comma-separated (default "
+                                    f"{DEFAULT_FILTER})")
     bench_reswarp.set_defaults(func=cmd_bench_reswarp)
 
     bench_render = bench_sub.add_parser(
@@ -580,7 +591,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_render.set_defaults(func=cmd_bench_render, min_seconds=2.0)
 
     fidelity = bench_sub.add_parser(
-        "fidelity", help="PSNR/SSIM of ResWarp vs up-sampling against a full-resolution warp")
+        "fidelity", help="PSNR/SSIM of ResWarp vs up-sampling against the exact full-resolution "
+                         "warp, and the grain each warp filter keeps")
     fidelity.add_argument("--data", default="../shared/data/plates/ffhq_atw",
                           help="folder of face images (default ../shared/data/plates/ffhq_atw)")
     fidelity.add_argument("--faces", type=int, default=5, help="how many faces (default 5)")
@@ -588,7 +600,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="face crop sides (default 1024,2048,4096)")
     fidelity.add_argument("--amplitude", type=float, default=3.0,
                           help="field amplitude in model (128 px) pixels (default 3)")
-    fidelity.add_argument("--sheet", metavar="PNG", help="write a contact sheet of crops")
+    fidelity.add_argument("--filter", type=_choices(*FILTERS), default=",".join(FILTERS),
+                          metavar=",".join(FILTERS),
+                          help="the warp filters ResWarp is scored with (default all)")
+    fidelity.add_argument("--grain", type=_choices("white", "film"), default="white,film",
+                          metavar="white,film",
+                          help="grain added above 1K: white (per pixel, the worst case) and/or "
+                               "film (σ 0.6 px) (default both)")
+    fidelity.add_argument("--sheet", metavar="PNG", help="write a contact sheet of 1:1 crops")
     fidelity.add_argument("--json", metavar="FILE", help="write the records to FILE")
     fidelity.set_defaults(func=cmd_bench_fidelity)
 

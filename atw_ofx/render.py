@@ -32,6 +32,7 @@ from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
 from .models.eyelids import LidLight, relight_lid
 from .models.mouth import fill_region
+from .filters import DEFAULT_FILTER, check_filter
 from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, IMPLS, down, reswarp, up
 
 AOVS = ("motion", "stmap", "matte", "generated")
@@ -45,6 +46,7 @@ class RenderOptions:
     reswarp: str = DEFAULT_METHOD  # "vanilla" | "multiscale"
     formulation: str = DEFAULT_FORMULATION  # "delta" | "paper"
     reswarp_impl: str = "auto"  # "auto" (fused kernel where one serves) | "cpu" | "triton" | "ref"
+    filter: str = DEFAULT_FILTER  # the plate warp's filter: "bilinear" | "cubic" | "lanczos"
     au_mode: str = "relative"  # AUs are edits ("relative") or a target expression ("absolute")
     aovs: tuple[str, ...] = ()  # any of AOVS
     face_index: int = 0  # which detected face, largest first
@@ -58,6 +60,10 @@ class RenderOptions:
         if self.reswarp_impl not in IMPLS:
             raise ATWError(f"unknown ResWarp implementation {self.reswarp_impl!r}; expected one "
                            f"of {', '.join(IMPLS)}")
+        try:
+            check_filter(self.filter)
+        except ValueError as exc:
+            raise ATWError(f"--filter: {exc}") from None
         unknown = set(self.aovs) - set(AOVS)
         if unknown:
             raise ATWError(f"unknown AOV {sorted(unknown)}; expected any of {', '.join(AOVS)}")
@@ -196,7 +202,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             delta_full = delta_full.to(options.device)
         flow = MotionField(result.flow.px.to(options.device))
         out_crop = reswarp(crop_lin, flow, delta_full, method=options.reswarp,
-                           formulation=options.formulation, impl=options.reswarp_impl)
+                           formulation=options.formulation, impl=options.reswarp_impl,
+                           filter=options.filter)
         out_np = out_crop[0].permute(1, 2, 0).cpu().numpy()
         if result.interior:  # what the edit opened or closed over: generated at full size
             original = crop_lin[0].permute(1, 2, 0).cpu().numpy()

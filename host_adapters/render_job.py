@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from atw_ofx.errors import ATWError
+from atw_ofx.filters import DEFAULT_FILTER
 
 #: Host Python settings that would break another interpreter (Nuke and Resolve set them).
 HOST_PYTHON_VARIABLES = ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE")
@@ -57,6 +58,7 @@ class RenderJob:
     model: str = "rig"
     reswarp: str = "vanilla"
     formulation: str = "delta"
+    filter: str = DEFAULT_FILTER  # the plate warp's filter (atw_ofx.filters)
     au_mode: str = "relative"  # AUs as edits (relative) or as the target expression (absolute)
     face_box: tuple[int, int, int] | None = None  # X, Y, SIZE in plate pixels, top-left origin
     face_boxes: str | None = None  # JSON of a box per frame (an animated / tracked box)
@@ -69,7 +71,7 @@ class RenderJob:
         args = [*self.command, "render", self.source, "-o", self.output, "--aus", self.curves,
                 "--frames", f"{self.first}-{self.last}", "--model", self.model,
                 "--reswarp", self.reswarp, "--formulation", self.formulation,
-                "--au-mode", self.au_mode]
+                "--filter", self.filter, "--au-mode", self.au_mode]
         if self.face_boxes is not None:
             args += ["--face-boxes", self.face_boxes]
         elif self.face_box is not None:

@@ -1,11 +1,14 @@
 """The benchmarks behind ``atw bench``: their records, their metrics, their ground truth."""
 import json
 
+import cv2
 import numpy as np
 import pytest
 import torch
 
 from atw_ofx.bench import fidelity
+from atw_ofx.conventions import MotionField
+from atw_ofx.filters import FILTERS
 from atw_ofx.bench.reswarp import CPU_IMPLS, expression_field, parse_size
 from atw_ofx.imageio import read_image
 
@@ -45,6 +48,21 @@ def test_bench_reswarp_measures_each_mode_and_runs_the_vanilla_delta_baselines_o
     assert proc.returncode == 2 and "'fancy': expected vanilla, multiscale" in proc.stderr
 
 
+def test_bench_reswarp_names_each_records_filter_and_times_it_against_its_bilinear(tmp_path):
+    out = tmp_path / "filters.json"
+    proc = run_atw("bench", "reswarp", "--sizes", "48", "--min-seconds", "0",
+                   "--impls", "memcpy_bound,cv2_remap,fused_cpu",
+                   "--filter", "bilinear,cubic,lanczos", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    records = json.loads(out.read_text())
+    assert [(r["impl"], r["filter"]) for r in records] == [
+        ("memcpy_bound", "none"), ("cv2_remap", "bilinear"), ("fused_cpu", "bilinear"),
+        ("fused_cpu", "cubic"), ("fused_cpu", "lanczos")]  # the baselines measured once
+    assert proc.stdout.count("the time of its bilinear") == 2
+    proc = run_atw("bench", "reswarp", "--sizes", "40", "--filter", "sinc")
+    assert proc.returncode == 2 and "'sinc': expected bilinear, cubic, lanczos" in proc.stderr
+
+
 def test_bench_reswarp_refuses_an_unknown_impl(tmp_path):
     proc = run_atw("bench", "reswarp", "--sizes", "32", "--impls", "magic", "--min-seconds", "0")
     assert proc.returncode == 2
@@ -62,8 +80,8 @@ def test_the_cv2_composite_computes_the_same_reswarp_as_the_reference():
     torch.manual_seed(0)
     plate = (torch.rand(1, 3, 90, 160) * 4)
     composite = _setup((90, 160), "cv2_remap", "cpu", "vanilla", "delta")()
-    ref = reswarp(plate, MotionField(expression_field().px),
-                  refinement_change()).numpy()[0].transpose(1, 2, 0)
+    ref = reswarp(plate, MotionField(expression_field().px), refinement_change(),
+                  filter="bilinear").numpy()[0].transpose(1, 2, 0)  # cv2's INTER_LINEAR
     # cv2.remap interpolates with 1/32-pixel fixed-point weights: close, not float-exact.
     assert np.abs(composite - ref).max() < 0.15 * 4 / 32
 
@@ -87,26 +105,47 @@ def test_psnr_and_ssim_against_hand_computed_values(rng):
     assert fidelity.psnr(a, b, mask) == float("inf")
 
 
-def test_ground_truth_warp_is_independent_of_ours_and_agrees_with_it(ffhq_plate_path):
+def test_ground_truth_warp_is_independent_of_ours_and_exact(ffhq_plate_path):
     plate = fidelity.face_plate(ffhq_plate_path, 256)
+    shift = MotionField(torch.tensor([3.0, -2.0]).view(1, 2, 1, 1).expand(1, 2, 16, 16) * 16 / 256)
+    truth = fidelity.ground_truth(plate, shift)  # float64 quintic spline, SciPy
+    torch.testing.assert_close(truth[..., 2:, :-3], plate[..., :-2, 3:], atol=1e-5, rtol=0)
     field = expression_field()
-    truth = fidelity.ground_truth(plate, field)  # float64 SciPy sampling
-    ours = field.resized(256, 256).warp(plate)
-    assert (truth - ours).abs().max() < 1e-5
+    truth = fidelity.ground_truth(plate, field)
     assert (truth - plate).abs().max() > 0.05  # the field really moves the face
+    errors = {f: float((field.resized(256, 256).warp(plate, f) - truth).square().mean())
+              for f in FILTERS}
+    assert errors["lanczos"] < errors["cubic"] < errors["bilinear"]
 
 
-def test_fidelity_bench_reswarp_beats_upsampling_and_delta_is_exact(ffhq_plate_path, tmp_path):
+def test_fidelity_bench_scores_each_filter_against_the_exact_warp(ffhq_plate_path, tmp_path):
     sheet = tmp_path / "sheet.png"
     records = fidelity.bench_fidelity([ffhq_plate_path], sides=(384,), sheet=sheet,
                                       progress=lambda *_: None)
-    score = {r["method"]: r for r in records}
-    assert set(score) == set(fidelity.METHODS)
-    assert score["reswarp_vanilla_delta"]["psnr_db"] >= 60  # a pure warp, float32-exact
-    assert score["reswarp_vanilla_paper"]["psnr_db"] > score["up_bicubic"]["psnr_db"] + 5
-    assert score["up_bicubic"]["psnr_db"] > score["up_nearest"]["psnr_db"]
+    score = {(r["method"], r["filter"]): r for r in records}
+    assert set(score) == set(fidelity.cases())
+    delta = {f: score["reswarp_vanilla_delta", f] for f in FILTERS}
+    # Against the exact (band-limited) warp, sharper filters come closer and keep more grain.
+    assert delta["bilinear"]["psnr_db"] < delta["cubic"]["psnr_db"] < delta["lanczos"]["psnr_db"]
+    assert (delta["bilinear"]["grain_ratio"] < delta["cubic"]["grain_ratio"]
+            < delta["lanczos"]["grain_ratio"] <= 1.05)
+    assert delta["lanczos"]["psnr_db"] >= delta["bilinear"]["psnr_db"] + 3
+    assert score["reswarp_vanilla_paper", "lanczos"]["psnr_db"] > score[
+        "up_bicubic", None]["psnr_db"] + 5
+    assert score["up_bicubic", None]["psnr_db"] > score["up_nearest", None]["psnr_db"]
     image = read_image(sheet)
-    assert image.pixels.shape[1] == 5 * 384
+    assert image.pixels.shape[1] == 6 * 320  # six 1:1 crops, the image over its grain
+    assert image.pixels.shape[0] == 32 + 2 * (384 - (int(0.64 * 384) - 160))
+
+
+def test_grain_energy_is_the_detail_a_one_pixel_blur_removes():
+    rng = np.random.default_rng(0)
+    flat = np.full((64, 64, 3), 0.5)
+    mask = np.ones((64, 64), bool)
+    assert fidelity.grain_energy(flat, mask) == pytest.approx(0.0, abs=1e-12)
+    noise = flat + 0.1 * rng.standard_normal(flat.shape)
+    smooth = cv2.GaussianBlur(noise, (0, 0), 3.0)
+    assert fidelity.grain_energy(noise, mask) > 20 * fidelity.grain_energy(smooth, mask)
 
 
 def test_bench_render_times_a_whole_frame_with_and_without_the_kernel(tmp_path):

@@ -165,3 +165,14 @@ def test_relative_paths_become_absolute_and_only_patterns_are_rewritten(sequence
     cmd = ET.parse(shot / "cue" / "atw.cue.xml").getroot().find(".//layer[@name='render']") \
         .findtext("cmd")
     assert "take#2.json" in cmd and "plate.%04d.exr" in cmd and "atw.%04d.exr" in cmd
+
+
+def test_the_render_options_reach_every_chunk_and_the_track(sequence, tmp_path):
+    """Options after ``--`` (the warp's filter here) are the render's: every chunk's command
+    carries them, so a farm renders what one ``atw render`` with them would."""
+    emit(sequence, tmp_path, "cmdlist", "--frames", "1001-1006", "--chunk", "3",
+         render_extra=("--filter", "cubic"))
+    lines = (tmp_path / "job" / "shot.commands.txt").read_text().splitlines()
+    renders = [shlex.split(line) for line in lines if " render " in line]
+    assert len(renders) == 2
+    assert all(args[args.index("--filter") + 1] == "cubic" for args in renders)

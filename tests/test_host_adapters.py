@@ -162,7 +162,10 @@ def test_the_render_job_is_an_argument_list_and_the_host_python_stays_out(monkey
         "/venv/bin/python", "-m", "atw_ofx.cli", "render", "/shots/my shot/src.####.exr", "-o",
         "/out/it's here/atw.####.exr", "--aus", "/c/a u.json", "--frames", "1001-1010",
         "--model", "rig", "--reswarp", "vanilla", "--formulation", "delta",
-        "--au-mode", "relative", "--face-box", "10,20,300", "--aov", "motion,matte"]
+        "--filter", "lanczos", "--au-mode", "relative", "--face-box", "10,20,300",
+        "--aov", "motion,matte"]
+    argv = RenderJob("s", "o", "c", 1, 2, filter="cubic").argv()
+    assert argv[argv.index("--filter") + 1] == "cubic"
     monkeypatch.setenv("PYTHONHOME", "/nuke/python")
     monkeypatch.setenv("PYTHONPATH", "/nuke/plugins")
     env = core_environment({"OCIO": "/show/config.ocio"})

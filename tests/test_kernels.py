@@ -8,6 +8,7 @@ import torch
 
 from atw_ofx import reswarp as reswarp_module
 from atw_ofx.conventions import MotionField
+from atw_ofx.filters import FILTERS
 from atw_ofx.reswarp import reswarp
 
 pytest.importorskip("numba")
@@ -32,42 +33,48 @@ def case(h, w, lo=(128, 128), channels=4, flow_scale=3.0, seed=0):
                                       ((480, 360), (128, 96))])
 @pytest.mark.parametrize("with_delta", [False, True])
 @pytest.mark.parametrize("method", ["vanilla", "multiscale"])
-def test_cpu_kernel_matches_the_reference(formulation, size, lo, with_delta, method):
+@pytest.mark.parametrize("filter", FILTERS)
+def test_cpu_kernel_matches_the_reference(formulation, size, lo, with_delta, method, filter):
     plate, flow, delta = case(*size, lo=lo)
     delta = delta if with_delta else None
-    ref = reswarp(plate, flow, delta, method=method, formulation=formulation)
-    fused = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="cpu")
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter=filter)
+    fused = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="cpu",
+                    filter=filter)
     assert fused.shape == ref.shape and fused.dtype == ref.dtype
     assert torch.isfinite(fused).all()
     assert (fused - ref).abs().max() <= NOISE_TOLERANCE
 
 
 @pytest.mark.parametrize("formulation", ["delta", "paper"])
-def test_fields_pointing_far_outside_the_crop_clamp_to_its_border(formulation):
+@pytest.mark.parametrize("filter", FILTERS)
+def test_fields_pointing_far_outside_the_crop_clamp_to_its_border(formulation, filter):
     plate, flow, _ = case(200, 300, flow_scale=60.0, seed=3)  # up to ~±400 px at full size
-    ref = reswarp(plate, flow, None, formulation=formulation)
-    fused = reswarp(plate, flow, None, formulation=formulation, impl="cpu")
+    ref = reswarp(plate, flow, None, formulation=formulation, filter=filter)
+    fused = reswarp(plate, flow, None, formulation=formulation, impl="cpu", filter=filter)
     assert torch.isfinite(fused).all()
     # The rounding of an offset grows with its size: 20× the offsets, a few times the tolerance.
     assert (fused - ref).abs().max() <= 4 * NOISE_TOLERANCE
 
 
 @pytest.mark.parametrize("shift", [-37.0, 0.0, 41.5])
-def test_the_paper_kernels_residual_ring_reaches_every_row_a_tap_needs(shift):
+@pytest.mark.parametrize("filter", FILTERS)
+def test_the_paper_kernels_residual_ring_reaches_every_row_a_tap_needs(shift, filter):
     """A uniform vertical shift of tens of rows, plus a ripple: each output row's taps lie
-    ``shift`` rows away, at the edge of the ring of residual rows the kernel keeps."""
+    ``shift`` rows away (and a filter's radius beyond), at the edge of the ring of residual rows
+    the kernel keeps."""
     plate, flow, delta = case(240, 160, lo=(64, 48), channels=3, flow_scale=0.5, seed=5)
     flow.px[:, 1] += shift * 64 / 240  # model-grid pixels → plate rows
-    ref = reswarp(plate, flow, delta, formulation="paper")
-    fused = reswarp(plate, flow, delta, formulation="paper", impl="cpu")
+    ref = reswarp(plate, flow, delta, formulation="paper", filter=filter)
+    fused = reswarp(plate, flow, delta, formulation="paper", impl="cpu", filter=filter)
     assert (fused - ref).abs().max() <= NOISE_TOLERANCE
 
 
-def test_still_pixels_are_the_plate_bit_exactly():
+@pytest.mark.parametrize("filter", FILTERS)
+def test_still_pixels_are_the_plate_bit_exactly(filter):
     plate, flow, delta = case(256, 256)
     flow.px[..., :, 64:] = 0  # the right half of the field does not move...
     delta[..., :, 60:] = 0  # ...and gets no refinement (beyond the up-sampling's reach)
-    fused = reswarp(plate, flow, delta, impl="cpu")
+    fused = reswarp(plate, flow, delta, impl="cpu", filter=filter)
     assert torch.equal(fused[..., 132:], plate[..., 132:])
     assert not torch.equal(fused[..., :120], plate[..., :120])
 
@@ -138,6 +145,58 @@ def test_avx512_kernel_is_bit_identical_to_numba(monkeypatch, size, lo, channels
     monkeypatch.setattr(cpu, "ENGINE", "numba")
     numba_out = cpu.reswarp_level(plate, field, formulation=formulation, **terms)
     np.testing.assert_array_equal(_bits(native), _bits(numba_out))
+
+
+@pytest.mark.parametrize("engine", ["auto", "numba"])
+@pytest.mark.parametrize("formulation", ["delta", "paper"])
+@pytest.mark.parametrize("filter", ["cubic", "lanczos"])
+def test_filtered_kernels_keep_integer_offsets_bit_exact_beside_inf_and_signed_zeros(
+        monkeypatch, engine, formulation, filter):
+    from kernels import cpu
+
+    monkeypatch.setattr(cpu, "ENGINE", engine)
+    plate, _, _ = case(64, 96, lo=(16, 16), channels=3, seed=2)
+    plate = plate * 8
+    if formulation == "delta":  # (the paper's area average spreads an Inf over its block)
+        plate[..., ::5, ::7] = float("inf")
+    plate[..., 2::6, 3::5] = -0.0
+    flow = MotionField(torch.zeros(1, 2, 16, 16))
+    flow.px[:, 0], flow.px[:, 1] = 0.5, -0.5  # (3, −2) plate pixels, exactly
+    ref = reswarp(plate, flow, None, formulation=formulation, filter=filter)
+    fused = reswarp(plate, flow, None, formulation=formulation, filter=filter, impl="cpu")
+    if formulation == "delta":  # a pure shift: the plate's own bits, moved
+        assert torch.equal(fused[..., 2:, :-3].view(torch.int32),
+                           plate[..., :-2, 3:].view(torch.int32))
+    finite = torch.isfinite(ref)
+    assert torch.equal(torch.isfinite(fused), finite)
+    assert (fused[finite] - ref[finite]).abs().max() <= NOISE_TOLERANCE
+
+
+@pytest.mark.parametrize("size, lo, channels", [
+    ((7, 5), (128, 128), 4), ((301, 517), (128, 128), 3), ((64, 1000), (16, 16), 1)])
+@pytest.mark.parametrize("flow_scale", [0.3, 3.0, 60.0])
+@pytest.mark.parametrize("formulation", ["delta", "paper"])
+@pytest.mark.parametrize("filter", ["cubic", "lanczos"])
+def test_avx512_filtered_kernel_agrees_with_numba(monkeypatch, size, lo, channels, flow_scale,
+                                                  formulation, filter):
+    """Not bit for bit (the C kernel's Lanczos weights come from a polynomial sine, Numba's
+    from libm's), but to float32 rounding — and each is checked against the reference above."""
+    _native_or_skip()
+    from kernels import cpu
+
+    plate, flow, delta = case(*size, lo=lo, channels=channels, flow_scale=flow_scale)
+    plate, field = plate[0].numpy() * 4, flow.px[0].numpy()
+    field[:, :, : lo[1] // 3] = 0.0  # a still band
+    if formulation == "delta":
+        terms = dict(delta=delta[0].numpy()[:1].repeat(channels, axis=0))
+    else:
+        grid = (max(1, size[0] // 3), max(1, size[1] // 2))
+        low = np.random.default_rng(1).random((channels, *grid), dtype=np.float32)
+        terms = dict(low=low, base=low[:, ::-1].copy() * 0.5)
+    native = cpu.reswarp_level(plate, field, formulation=formulation, filter=filter, **terms)
+    monkeypatch.setattr(cpu, "ENGINE", "numba")
+    numba_out = cpu.reswarp_level(plate, field, formulation=formulation, filter=filter, **terms)
+    np.testing.assert_allclose(native, numba_out, rtol=0, atol=4e-6)
 
 
 def test_avx512_delta_kernel_writes_unaligned_buffers_and_refuses_bad_arrays():
@@ -227,10 +286,25 @@ SMALL_CASES = [((37, 29), (16, 12)), ((1, 1), (16, 16)), ((40, 70), (16, 16))]
 def test_triton_kernel_matches_the_reference_in_the_interpreter(
         triton_interpreted, formulation, method, size, lo):
     plate, flow, delta = case(*size, lo=lo, flow_scale=2.0)
-    ref = reswarp(plate, flow, delta, method=method, formulation=formulation)
-    fused = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="triton")
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter="bilinear")
+    fused = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="triton",
+                    filter="bilinear")
     assert fused.shape == ref.shape and fused.dtype == ref.dtype
     assert (fused - ref).abs().max() <= NOISE_TOLERANCE
+
+
+@pytest.mark.parametrize("formulation", ["delta", "paper"])
+@pytest.mark.parametrize("filter", ["cubic", "lanczos"])
+def test_triton_filtered_kernel_matches_the_reference_in_the_interpreter(
+        triton_interpreted, formulation, filter):
+    plate, flow, delta = case(19, 23, lo=(8, 8), flow_scale=2.0, seed=4)  # the interpreter is slow
+    plate[..., 3, 4] = float("inf")  # far from every still pixel: NaN sums become bilinear
+    flow.px[..., :, 6:] = 0
+    ref = reswarp(plate, flow, delta, formulation=formulation, filter=filter)
+    fused = reswarp(plate, flow, delta, formulation=formulation, impl="triton", filter=filter)
+    finite = torch.isfinite(ref)
+    assert torch.equal(torch.isfinite(fused), finite)
+    assert (fused[finite] - ref[finite]).abs().max() <= NOISE_TOLERANCE
 
 
 def test_triton_kernel_in_the_interpreter_keeps_still_pixels_and_clamps_far_fields(
@@ -239,8 +313,8 @@ def test_triton_kernel_in_the_interpreter_keeps_still_pixels_and_clamps_far_fiel
     flow.px[..., :, 8:] = 0
     delta[..., :, 7:] = 0
     plate[..., 40:] = -0.0  # a still -0.0 must stay -0.0
-    ref = reswarp(plate, flow, delta)
-    fused = reswarp(plate, flow, delta, impl="triton")
+    ref = reswarp(plate, flow, delta, filter="bilinear")
+    fused = reswarp(plate, flow, delta, impl="triton", filter="bilinear")
     assert torch.isfinite(fused).all()
     assert (fused - ref).abs().max() <= 4 * NOISE_TOLERANCE
     assert torch.equal(fused[..., 40:], plate[..., 40:])
@@ -249,8 +323,8 @@ def test_triton_kernel_in_the_interpreter_keeps_still_pixels_and_clamps_far_fiel
 
 def test_triton_kernel_reads_and_writes_half_plates(triton_interpreted):
     plate, flow, delta = case(33, 47, lo=(16, 16), flow_scale=2.0, seed=7)
-    ref = reswarp(plate, flow, delta)  # float32 reference of the same plate
-    fused = reswarp(plate.half(), flow, delta, impl="triton")
+    ref = reswarp(plate, flow, delta, filter="bilinear")  # float32 reference, the same plate
+    fused = reswarp(plate.half(), flow, delta, impl="triton", filter="bilinear")
     assert fused.dtype == torch.float16
     # The kernel computes in float32; the only extra error is the final rounding to half.
     assert (fused.float() - ref).abs().max() <= 2 ** -11 + NOISE_TOLERANCE
@@ -275,15 +349,16 @@ def test_triton_without_cuda_or_the_interpreter_falls_back_with_a_reason(caplog)
 @pytest.mark.parametrize("formulation", ["delta", "paper"])
 @pytest.mark.parametrize("method", ["vanilla", "multiscale"])
 @pytest.mark.parametrize("size", [(301, 517), (1, 1), (1080, 1920)])
+@pytest.mark.parametrize("filter", FILTERS)
 def test_triton_kernel_matches_the_reference_on_the_gpu(dtype, tolerance, formulation, method,
-                                                       size):
+                                                       size, filter):
     pytest.importorskip("triton")
     plate, flow, delta = case(*size)
     plate, delta = plate.cuda(), delta.cuda()
     flow = MotionField(flow.px.cuda())
-    ref = reswarp(plate, flow, delta, method=method, formulation=formulation)
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter=filter)
     fused = reswarp(plate.to(dtype), flow, delta, method=method, formulation=formulation,
-                    impl="auto")
+                    impl="auto", filter=filter)
     assert fused.dtype == dtype
     assert (fused.float() - ref).abs().max() <= tolerance
 

@@ -5,6 +5,7 @@ import re
 import sys
 
 import numpy as np
+import OpenImageIO as oiio
 import pytest
 
 from atw_ofx.conventions import AU_FACS_NAMES, AU_NAMES
@@ -75,6 +76,8 @@ def test_render_bakes_knobs_writes_the_input_runs_atw_and_reads_the_result(nuke,
     recorded = animate_from_recording(node)
     node["work_dir"].setValue(str(tmp_path / "work"))
     node["atw_python"].setValue(sys.executable)
+    assert node["filter"].value() == "lanczos"  # the default, as on the command line
+    node["filter"].setValue("cubic")
     assert render(node, nuke=nuke) == 3
 
     assert nuke.executed == [("ATW_Source", 1001, 1003)]
@@ -98,6 +101,8 @@ def test_render_bakes_knobs_writes_the_input_runs_atw_and_reads_the_result(nuke,
     source = read_image(tmp_path / "work" / "source" / "source.1001.exr").pixels
     first = read_image(tmp_path / "work" / "result" / "atw.1001.exr").pixels
     last = read_image(tmp_path / "work" / "result" / "atw.1003.exr").pixels
+    spec = oiio.ImageInput.open(str(tmp_path / "work" / "result" / "atw.1003.exr")).spec()
+    assert json.loads(spec.getattribute("atw:params"))["filter"] == "cubic"  # the knob's
     assert np.array_equal(first[..., :3], source[..., :3])  # all AUs 0: the plate, bit-exact
     assert np.abs(last[..., :3] - source[..., :3]).max() > 0.01  # a smile
 

@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import OpenImageIO as oiio
 import pytest
@@ -10,7 +11,9 @@ import pytest
 from atw_ofx import colour
 from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.face.detect import detect_face
+from atw_ofx.errors import ATWError
 from atw_ofx.face.layout import ibug68
+from atw_ofx.filters import FILTERS
 from atw_ofx.imageio import ImagePlate, read_image, write_image
 from atw_ofx.models import LandmarkRig
 from atw_ofx.render import RenderOptions, render_frame
@@ -136,6 +139,29 @@ def test_in_place_render_pastes_into_the_plate_with_the_same_result(face_exr):
     out = render_frame(locked, aus, LandmarkRig(), face=face, in_place=True).plate.pixels
     assert not np.shares_memory(out, locked.pixels)
     assert np.array_equal(out.view(np.uint32), copied.view(np.uint32))
+
+
+def test_the_warp_filter_changes_only_what_moves_and_is_recorded(face_exr):
+    """``--filter``: the same edit sampled bilinearly and with Lanczos-3 differs where the face
+    moves (Lanczos keeps the skin's detail there) and nowhere else; the frame records it."""
+    plate = read_image(face_exr)
+    face = render_frame(plate, au_vector(), LandmarkRig()).face
+    aus = au_vector(parse_au_assignments(["AU12=4", "AU02=3"]))
+    out = {f: render_frame(plate, aus, LandmarkRig(), face=face,
+                           options=RenderOptions(filter=f)).plate.pixels for f in FILTERS}
+    x, y, size = face.box.x, face.box.y, face.box.size
+    outside = np.ones(plate.pixels.shape[:2], bool)
+    outside[y:y + size, x:x + size] = False
+    for f in ("cubic", "lanczos"):
+        assert np.array_equal(out[f][outside], plate.pixels[outside])
+        assert not np.array_equal(out[f], out["bilinear"])
+    detail = {f: float(np.square(out[f] - cv2.GaussianBlur(out[f], (0, 0), 1.0)).mean())
+              for f in FILTERS}
+    assert detail["bilinear"] < detail["cubic"] < detail["lanczos"]
+    params = RenderOptions(filter="cubic").frame_params(aus, face.box)
+    assert params["filter"] == "cubic"
+    with pytest.raises(ATWError, match="--filter: unknown filter 'sinc'"):
+        RenderOptions(filter="sinc")
 
 
 def test_a_stage_clock_times_each_stage_of_a_frame(face_exr):

@@ -6,6 +6,7 @@ import sys
 import types
 
 import numpy as np
+import OpenImageIO as oiio
 import pytest
 
 from atw_ofx.conventions import AU_FACS_NAMES, AU_NAMES
@@ -22,8 +23,9 @@ def test_the_committed_setting_is_the_generated_one(host_plugins):
     text = (ROOT / "resolve" / "ATW_Controls.setting").read_text()
     assert text == setting_text()
     labels = re.findall(r'LINKS_Name = "([^"]+)"', text)
-    assert labels == [f"{au} {AU_FACS_NAMES[au]}" for au in AU_NAMES] + ["Intensity"]
+    assert labels == [f"{au} {AU_FACS_NAMES[au]}" for au in AU_NAMES] + ["Intensity", "Filter"]
     assert text.count('INPID_InputControl = "SliderControl"') == 18
+    assert text.count('INPID_InputControl = "ComboControl"') == 1
     assert text.count("INP_MaxAllowed = 5,") == 17
 
 
@@ -43,6 +45,8 @@ def test_the_first_run_adds_the_controls_to_a_new_comp(host_plugins, tmp_path, m
     assert comp.pasted[0]["text"] == setting_text() and comp.locked == 0
     tool = comp.FindTool(TOOL)
     assert tool.GetInput("AU12") == 0.0 and tool.GetInput("Intensity") == 1.0
+    assert tool.GetInput("Filter") == 2.0  # lanczos, the default: an index into the menu
+    assert '{ CCS_AddString = "bilinear", }' in setting_text()
     assert comp.renders == []  # nothing rendered before the artist has keyed anything
 
 
@@ -60,6 +64,7 @@ def test_the_render_run_bakes_sliders_renders_the_clip_runs_atw_and_loads_the_re
     tool.SetInput("AU25", 1.5)
     tool.SetInput("Intensity", 0.5, 1001)
     tool.SetInput("Intensity", 1.0, 1003)
+    tool.SetInput("Filter", 1.0)  # cubic
     resolve = FakeResolve(clip([comp]))
     progress = []
     frames = animate_current_clip(resolve, FakeBmd.readstring, python=sys.executable,
@@ -85,6 +90,8 @@ def test_the_render_run_bakes_sliders_renders_the_clip_runs_atw_and_loads_the_re
 
     source = read_image(folder / "source" / "source.1003.exr").pixels
     result = read_image(folder / "result" / "atw.1003.exr").pixels
+    spec = oiio.ImageInput.open(str(folder / "result" / "atw.1003.exr")).spec()
+    assert json.loads(spec.getattribute("atw:params"))["filter"] == "cubic"  # the menu's
     assert np.abs(result - source).max() > 0.01
 
 

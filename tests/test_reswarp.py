@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from atw_ofx.conventions import MotionField
+from atw_ofx.filters import FILTERS
 from atw_ofx.reswarp import pyramid_sizes, reswarp
 
 

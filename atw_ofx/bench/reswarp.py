@@ -12,6 +12,10 @@ Implementations (the record's ``impl``):
   reused output buffer, as ``memcpy_bound`` does;
 - ``fused_triton``: ``reswarp(impl="triton")`` on CUDA.
 
+Each record names the warp's ``filter`` (``--filter bilinear,cubic,lanczos``); the copy bound
+and the cv2 composite (bilinear, as ``cv2.remap`` with INTER_LINEAR) do not depend on it and are
+measured once per size and mode.
+
 The input is a scene-linear ``3×H×W`` float32 plate with an expression-like field on the 128 px
 model grid (:func:`expression_field`, offsets up to a few model pixels, smooth) and a refinement
 change over the face: the whole frame is the face crop, the worst case of a render.
@@ -26,6 +30,7 @@ import torch
 
 from ..conventions import MotionField
 from ..errors import ATWError
+from ..filters import DEFAULT_FILTER
 from ..reswarp import reswarp
 from .measure import fresh_records, measure_here
 
@@ -33,6 +38,8 @@ CPU_IMPLS = ("memcpy_bound", "naive_torch", "cv2_remap", "fused_cpu", "fused_cpu
 CUDA_IMPLS = ("memcpy_bound", "naive_torch", "fused_triton")
 #: Baselines that compute vanilla ResWarp in the delta formulation only.
 VANILLA_DELTA_ONLY = ("cv2_remap", "fused_cpu_out")
+#: Baselines whose work does not depend on the filter: measured once, under their own name.
+FILTER_FREE = {"memcpy_bound": "none", "cv2_remap": "bilinear"}
 DEFAULT_SIZES = "1024,2048x1080,3840x2160,7680x4320"
 LO = 128
 
@@ -77,14 +84,14 @@ def refinement_change(lo: int = LO) -> torch.Tensor:
     return (blob * torch.tensor([0.03, 0.015, 0.01]).view(3, 1, 1))[None]
 
 
-def _setup(hw, impl, device, method, formulation):
+def _setup(hw, impl, device, method, formulation, filter=DEFAULT_FILTER):
     """Inputs for one measurement and the call to time (returned as a closure)."""
     h, w = hw
     gen = torch.Generator().manual_seed(0)
     plate = (torch.rand(1, 3, h, w, generator=gen) * 4).to(device)  # scene-linear, up to 4
     flow = MotionField(expression_field().px.to(device))
     delta = refinement_change().to(device)
-    kwargs = dict(method=method, formulation=formulation)
+    kwargs = dict(method=method, formulation=formulation, filter=filter)
     if impl == "memcpy_bound":
         buffer = torch.empty_like(plate)
         return lambda: buffer.copy_(plate)
@@ -102,8 +109,8 @@ def _setup(hw, impl, device, method, formulation):
             raise ValueError("fused_cpu_out measures the vanilla kernel")
         plate_np, out = plate[0].numpy(), empty((3, h, w))
         flow_np, delta_np = flow.px[0].numpy(), delta[0].numpy()
-        return lambda: reswarp_level(plate_np, flow_np, formulation=formulation, delta=delta_np,
-                                     out=out)
+        return lambda: reswarp_level(plate_np, flow_np, formulation=formulation, filter=filter,
+                                     delta=delta_np, out=out)
     if impl == "cv2_remap":
         return _cv2_setup(plate, flow, delta)
     raise ValueError(f"unknown implementation {impl!r}")
@@ -138,7 +145,7 @@ def device_name(device: str) -> str:
     return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
 
 
-def measure_impl(hw, impl, device, threads, method, formulation, min_seconds):
+def measure_impl(hw, impl, device, threads, method, formulation, filter, min_seconds):
     """One record, measured in this process (run it in a fresh one: :func:`bench_reswarp`)."""
     torch.set_num_threads(threads)
     try:
@@ -149,20 +156,22 @@ def measure_impl(hw, impl, device, threads, method, formulation, min_seconds):
         numba.set_num_threads(threads)
     except ImportError:
         pass
-    _setup((64, 96), impl, device, method, formulation)()  # compile / load kernels first
-    m = measure_here(lambda: _setup(hw, impl, device, method, formulation), device,
+    _setup((64, 96), impl, device, method, formulation, filter)()  # compile / load kernels
+    m = measure_here(lambda: _setup(hw, impl, device, method, formulation, filter), device,
                      min_seconds=min_seconds)
     in_out_mb = 2 * 3 * hw[0] * hw[1] * 4 / 2**20
     return {"size": size_text(hw), "impl": impl, "device": device_name(device),
-            "method": method, "formulation": formulation, "threads": threads,
+            "method": method, "formulation": formulation,
+            "filter": FILTER_FREE.get(impl, filter), "threads": threads,
             "ms_per_frame": round(m.ms_per_frame, 3), "ms_min": round(m.ms_min, 3),
             "reps": m.reps, "peak_mb": round(m.peak_mb, 1), "in_out_mb": round(in_out_mb, 1)}
 
 
 def bench_reswarp(sizes, *, device="cpu", impls=None, threads=None, method="vanilla",
-                  formulation="delta", min_seconds=1.0, progress=print) -> list[dict]:
-    """Measure every implementation at every size (and every ``method`` and ``formulation``
-    when given lists), each in a fresh process."""
+                  formulation="delta", filter=DEFAULT_FILTER, min_seconds=1.0,
+                  progress=print) -> list[dict]:
+    """Measure every implementation at every size (and every ``method``, ``formulation`` and
+    ``filter`` when given lists), each in a fresh process; filter-free baselines once."""
     threads = threads or len(os.sched_getaffinity(0))
     known = CUDA_IMPLS if device.startswith("cuda") else CPU_IMPLS
     impls = impls or known
@@ -172,8 +181,10 @@ def bench_reswarp(sizes, *, device="cpu", impls=None, threads=None, method="vani
                        f"{', '.join(known)}")
     methods = [method] if isinstance(method, str) else list(method)
     formulations = [formulation] if isinstance(formulation, str) else list(formulation)
-    cases = [(hw, impl, device, threads, m, f, min_seconds)
+    filters = [filter] if isinstance(filter, str) else list(filter)
+    cases = [(hw, impl, device, threads, m, f, k, min_seconds)
              for hw in sizes for m in methods for f in formulations for impl in impls
+             for k in ([filters[0]] if impl in FILTER_FREE else filters)
              if impl not in VANILLA_DELTA_ONLY or (m, f) == ("vanilla", "delta")]
     return fresh_records(measure_impl, cases, progress=progress)
 
@@ -184,19 +195,23 @@ def _case(record: dict) -> tuple[str, str, str]:
 
 
 def summary(records: list[dict]) -> str:
-    """A table per size and ResWarp mode: ms, speed-up of ours over each baseline,
-    peak / (input + output)."""
+    """A table per size and ResWarp mode: ms, speed-up of ours over each baseline, time against
+    the same implementation's bilinear, peak / (input + output)."""
     lines = []
     for case in dict.fromkeys(_case(r) for r in records):
-        rows = {r["impl"]: r for r in records if _case(r) == case}
+        rows = {(r["impl"], r.get("filter", "bilinear")): r for r in records if _case(r) == case}
+        by_impl = {impl: r for (impl, _), r in rows.items()}  # the filter-free baselines
         lines.append(f"{' '.join(case)} ({next(iter(rows.values()))['device']}):")
-        for impl, r in rows.items():
-            ratios = [f"{rows[b]['ms_per_frame'] / r['ms_per_frame']:.2f}× vs {b}"
-                      for b in ("cv2_remap", "naive_torch") if b in rows and b != impl]
-            if "memcpy_bound" in rows and impl != "memcpy_bound":
-                ratios.append(f"{r['ms_per_frame'] / rows['memcpy_bound']['ms_per_frame']:.1f}× "
-                              "the copy bound")
+        for (impl, filter), r in rows.items():
+            ratios = [f"{by_impl[b]['ms_per_frame'] / r['ms_per_frame']:.2f}× vs {b}"
+                      for b in ("cv2_remap",) if b in by_impl and b != impl]
+            if (impl, "bilinear") in rows and filter not in ("bilinear", "none"):
+                ratios.append(f"{r['ms_per_frame'] / rows[impl, 'bilinear']['ms_per_frame']:.2f}×"
+                              " the time of its bilinear")
+            if "memcpy_bound" in by_impl and impl != "memcpy_bound":
+                ratios.append(f"{r['ms_per_frame'] / by_impl['memcpy_bound']['ms_per_frame']:.1f}×"
+                              " the copy bound")
             peak = r["peak_mb"] / r["in_out_mb"] if r["in_out_mb"] else math.nan
-            lines.append(f"  {impl:<14} {r['ms_per_frame']:9.2f} ms  peak {r['peak_mb']:8.1f} MB "
-                         f"({peak:.2f}× in+out)  " + ", ".join(ratios))
+            lines.append(f"  {impl:<14} {filter:<9} {r['ms_per_frame']:9.2f} ms  peak "
+                         f"{r['peak_mb']:8.1f} MB ({peak:.2f}× in+out)  " + ", ".join(ratios))
     return "\n".join(lines)

@@ -113,6 +113,7 @@ class NukeAdapter:
         return {"model": self.node["model"].value() or "rig",
                 "reswarp": self.node["reswarp"].value(),
                 "formulation": self.node["formulation"].value(),
+                "filter": self.node["filter"].value(),
                 "au_mode": self.node["au_mode"].value(),
                 "face_box": self.face_box(), "aovs": self.aovs(),
                 "command": atw_command(self.node["atw_python"].value() or None)}

@@ -7,8 +7,9 @@ That is ResWarp's delta formulation: the crop warped by the up-sampled field (ID
 offsets in pixels, y up, as the model writes them) plus the refinement's change. No Reformat is
 needed: the exported model resamples to and from its 128 px grid inside.
 
-Limits: IDistort filters with Nuke's filters (Cubic by default; none is exactly bilinear), so
-results differ slightly from ``atw render``; the Inference node needs a ``.cat`` made by
+Limits: IDistort filters with Nuke's filters (Cubic by default; none is exactly bilinear; its
+Keys and Lanczos6 are ``atw render --filter cubic`` and ``lanczos`` without their clamp to the
+2×2 footprint), so results differ slightly from ``atw render``; the Inference node needs a ``.cat`` made by
 CatFileCreator from ``atw export nuke`` (see docs/hosts.md for the torch version it must match).
 """
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE
+from atw_ofx.filters import DEFAULT_FILTER, FILTERS
 
 GIZMO = "ATW_AnimateFace"
 NUKE_VERSION = "13.0 v1"  # the oldest Nuke whose gizmo syntax this targets
@@ -56,6 +57,10 @@ def knobs() -> list[Knob]:
         Knob(PULLDOWN, "reswarp", "ResWarp", "vanilla", items=("vanilla", "multiscale")),
         Knob(PULLDOWN, "formulation", "formulation", "delta", items=("delta", "paper"),
              new_line=False),
+        Knob(PULLDOWN, "filter", "filter", DEFAULT_FILTER, items=FILTERS, new_line=False,
+             tooltip="what the warp samples the plate with: bilinear softens grain where the "
+                     "face moves by a fraction of a pixel; cubic (Keys) and lanczos (Lanczos-3) "
+                     "keep it, clamped to the 2x2 pixels around each sample (no ringing)"),
         Knob(PULLDOWN, "au_mode", "AU mode", "relative", items=("relative", "absolute"),
              tooltip="relative: AUs are edits of the face as it is (all 0 = unchanged); "
                      "absolute: the target expression (a learned model's paper semantics)"),

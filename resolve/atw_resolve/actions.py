@@ -65,7 +65,8 @@ def animate_current_clip(resolve, readstring, *, python: str | None = None,
     curves = write_curves(os.path.join(folder, "aus.json"), adapter.bake_aus(first, last))
     source = adapter.export_source(first, last, folder)
     output = os.path.join(folder, "result", "atw.####.exr")
-    job = RenderJob(source, output, curves, first, last, command=atw_command(python))
+    job = RenderJob(source, output, curves, first, last, filter=adapter.filter(),
+                    command=atw_command(python))
     frames = run(job, progress=progress or _print_progress)
     adapter.import_result(output, first, last)
     if to_media_pool:

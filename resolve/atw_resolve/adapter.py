@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 
 from atw_ofx.facs import AU_NAMES
+from atw_ofx.filters import FILTERS
 
-from .setting import TOOL
+from .setting import FILTER_INPUT, TOOL
 
 SOURCE_SAVER, RESULT_LOADER = "ATW_Source", "ATW_Result"
 
@@ -44,6 +45,10 @@ class ResolveAdapter:
             gain = float(self.tool.GetInput("Intensity", frame))
             samples[frame] = {au: float(self.tool.GetInput(au, frame)) * gain for au in AU_NAMES}
         return samples
+
+    def filter(self) -> str:
+        """The warp filter the tool's menu names (its value is an index into FILTERS)."""
+        return FILTERS[int(self.tool.GetInput(FILTER_INPUT))]
 
     def export_source(self, first: int, last: int, directory: str) -> str:
         """Render the clip (MediaIn) to scene-linear EXR through a Saver."""

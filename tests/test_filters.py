@@ -1,0 +1,127 @@
+"""The warp's filters (atw_ofx.filters) in the torch reference: weights, exactness, highlights."""
+import numpy as np
+import pytest
+import torch
+
+from atw_ofx.bench.fidelity import grain_energy
+from atw_ofx.conventions import MotionField, sample_bilinear, sample_filtered, tap_weights
+from atw_ofx.filters import FILTERS
+from atw_ofx.reswarp import reswarp
+
+from conftest import run_atw
+
+
+def shifted(plate, dx, dy, filter):
+    """``plate`` (``1×C×H×W``) warped by the constant backward offset ``(dx, dy)``."""
+    _, _, h, w = plate.shape
+    px = torch.tensor([dx, dy], dtype=torch.float32).view(1, 2, 1, 1).expand(1, 2, h, w)
+    return MotionField(px.contiguous()).warp(plate, filter)
+
+
+def test_keys_weights_at_half_a_pixel_are_catmull_roms():
+    weights = [float(w) for w in tap_weights("cubic", torch.tensor([0.5]))]
+    assert weights == pytest.approx([-1 / 16, 9 / 16, 9 / 16, -1 / 16], abs=1e-7)
+
+
+@pytest.mark.parametrize("filter", FILTERS)
+def test_weights_sum_to_one_and_mirror(filter):
+    frac = torch.linspace(0.01, 0.99, 37, dtype=torch.float64)
+    weights = torch.stack(tap_weights(filter, frac))
+    torch.testing.assert_close(weights.sum(0), torch.ones_like(frac))
+    mirrored = torch.stack(tap_weights(filter, 1 - frac)).flip(0)
+    torch.testing.assert_close(weights, mirrored)
+
+
+def test_lanczos_is_sinc_windowed_by_sinc_over_three():
+    weights = torch.stack(tap_weights("lanczos", torch.tensor([0.25], dtype=torch.float64)))[:, 0]
+    d = 0.25 - torch.arange(-2, 4, dtype=torch.float64)
+    raw = torch.sinc(d) * torch.sinc(d / 3)
+    torch.testing.assert_close(weights, raw / raw.sum())
+
+
+@pytest.mark.parametrize("filter, error", [("cubic", 2e-5), ("lanczos", 0.01)])
+def test_a_linear_ramp_is_sampled_on_the_ramp(filter, error):
+    """Keys' cubic reproduces polynomials up to the second degree; a Lanczos window only nearly
+    (within 2 % of a pixel's step here)."""
+    ramp = torch.arange(64, dtype=torch.float32).repeat(40, 1)[None, None] * 0.5  # 0.5 per px
+    out = shifted(ramp, 0.3, 0.0, filter)
+    # Inside (away from the edge the taps repeat) every sample lies on the ramp.
+    torch.testing.assert_close(out[..., 4:-4], ramp[..., 4:-4] + 0.15, atol=error, rtol=0)
+
+
+@pytest.mark.parametrize("filter", FILTERS)
+def test_integer_offsets_return_the_plate_exactly(filter):
+    gen = torch.Generator().manual_seed(0)
+    plate = torch.rand(1, 3, 30, 40, generator=gen) * 8
+    plate[..., 2::6, 3::5] = -0.0
+    if filter != "bilinear":  # its lerp turns an Inf neighbour into NaN and -0.0 into +0.0
+        plate[..., ::5, ::7] = float("inf")
+    out = shifted(plate, 3.0, -2.0, filter)[..., 2:30, 0:37]
+    expected = plate[..., 0:28, 3:40]  # out(i, j) = plate(i − 2, j + 3) inside
+    if filter == "bilinear":
+        assert torch.equal(out, expected)
+    else:  # bit for bit: signed zeros and Inf included
+        assert torch.equal(out.view(torch.int32), expected.view(torch.int32))
+
+
+def test_a_highlight_does_not_ring_into_the_skin_around_it():
+    """Skin of 0.2 with a specular highlight of 50: unclamped, Lanczos's negative lobes send
+    its neighbours far below zero; clamped to the 2×2 footprint, only the samples whose
+    footprint holds the highlight change, and none leaves its footprint's range."""
+    plate = torch.full((1, 1, 21, 21), 0.2)
+    plate[..., 10, 10] = 50.0
+    for filter in ("cubic", "lanczos"):
+        out = shifted(plate, 0.5, 0.5, filter)
+        assert out.min() >= 0.2 and out.max() <= 50.0
+        touched = torch.zeros_like(plate, dtype=torch.bool)
+        touched[..., 9:11, 9:11] = True  # samples between rows/columns 9–11 hold (10, 10)
+        assert torch.equal(out[~touched], plate[~touched])
+    raw = torch.stack(tap_weights("lanczos", torch.tensor([0.5])))[:, 0]
+    assert 0.2 + 50 * float(raw[1] * raw[2]) < -3  # what the clamp prevents
+
+
+def test_inf_in_the_footprint_gives_what_bilinear_gives_or_inf():
+    plate = torch.ones(1, 1, 8, 8)
+    plate[..., 3, 3] = plate[..., 3, 5] = float("inf")
+    out = shifted(plate, 0.5, 0.0, "lanczos")[0, 0]
+    x, y = torch.meshgrid(torch.arange(8.0), torch.arange(8.0), indexing="xy")
+    bilinear = sample_bilinear(plate, (x + 0.5)[None], y[None])[0, 0]
+    # At x = 3.5 and 4.5 the Infs get weights of both signs: the sum is NaN, and the sample is
+    # the bilinear one (NaN too: its lerp between 1 and Inf). At 2.5 both weigh positive: Inf.
+    torch.testing.assert_close(out[3, 3:5], bilinear[3, 3:5], equal_nan=True)
+    assert out[3, 2] == float("inf") and out[3, 5] == float("inf")
+    # Rows without an Inf are untouched by them (clamped to their footprint of ones).
+    assert torch.equal(out[[0, 1, 2, 4, 5, 6, 7]], torch.ones(7, 8))
+
+
+def test_sharper_filters_keep_more_of_the_grain_a_fractional_warp_moves():
+    noise = torch.randn(1, 3, 128, 128, generator=torch.Generator().manual_seed(1))
+    mask = np.zeros((128, 128), bool)
+    mask[8:-8, 8:-8] = True
+    before = grain_energy(noise[0].permute(1, 2, 0).numpy().astype(np.float64), mask)
+    kept = {f: grain_energy(shifted(noise, 0.4, 0.3, f)[0].permute(1, 2, 0).double().numpy(),
+                            mask) / before for f in FILTERS}
+    assert kept["bilinear"] < 0.6
+    assert kept["bilinear"] < kept["cubic"] < kept["lanczos"]
+    assert kept["lanczos"] > 1.4 * kept["bilinear"]
+
+
+@pytest.mark.parametrize("formulation", ["delta", "paper"])
+def test_every_filter_keeps_the_identity_guarantee(formulation):
+    plate = torch.randn(1, 4, 33, 47) * 3
+    plate[..., ::4, ::3] = -0.0
+    for filter in FILTERS:
+        out = reswarp(plate, MotionField.zeros(1, 16, 16), None, formulation=formulation,
+                      filter=filter, impl="auto")
+        assert torch.equal(out.view(torch.int32), plate.view(torch.int32))
+
+
+def test_an_unknown_filter_is_refused_with_the_choices():
+    plate = torch.rand(1, 3, 16, 16)
+    with pytest.raises(ValueError, match="unknown filter 'sinc'.*bilinear, cubic, lanczos"):
+        reswarp(plate, MotionField(torch.ones(1, 2, 8, 8)), filter="sinc")
+    with pytest.raises(ValueError, match="unknown filter"):
+        sample_filtered(plate, torch.zeros(1, 4, 4), torch.zeros(1, 4, 4), "sinc")
+    proc = run_atw("render", "in.exr", "-o", "out.exr", "--filter", "sinc")
+    assert proc.returncode == 2
+    assert "invalid choice: 'sinc'" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
