@@ -41,8 +41,8 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--filter", choices=FILTERS, default=DEFAULT_FILTER,
                    help="what the warp samples the plate with: bilinear (the paper's; softens "
                         "grain where the motion is fractional), cubic (Keys, a=-0.5) or lanczos "
-                        f"(Lanczos-3); clamped to the 2x2 pixels around each sample, so "
-                        f"highlights do not ring (default {DEFAULT_FILTER}; docs/frame.md)")
+                        f"(Lanczos-3); held near the range of the 2x2 pixels around each sample, "
+                        f"so highlights do not ring (default {DEFAULT_FILTER}; docs/frame.md)")
     p.add_argument("--au-mode", choices=("relative", "absolute"), default="relative",
                    help="AUs as edits of the face (relative, default; a learned model adds them "
                         "to the face's own, estimated) or as the target expression (absolute, "

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 # The AU vocabulary lives in a module without torch, so host plugins can import it.
 from .facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE  # noqa: E402,F401
-from .filters import KEYS_A, RADIUS, check_filter
+from .filters import KEYS_A, OVERSHOOT, RADIUS, check_filter
 
 
 def check_shape(tensor: torch.Tensor, dims: str, name: str = "tensor") -> None:
@@ -126,7 +126,8 @@ def sample_filtered(image: torch.Tensor, x_idx: torch.Tensor, y_idx: torch.Tenso
         name: ``"cubic"`` or ``"lanczos"`` (bilinear is ``conventions.sample_bilinear``).
 
     Returns:
-        ``N×C×H'×W'`` in ``image``'s dtype: the filtered sample clamped to its 2×2 footprint.
+        ``N×C×H'×W'`` in ``image``'s dtype: the filtered sample held near its 2×2 footprint's
+        range (:data:`atw_ofx.filters.OVERSHOOT`).
     """
     n, c, h, w = image.shape
     r = RADIUS[check_filter(name)]
@@ -155,14 +156,18 @@ def sample_filtered(image: torch.Tensor, x_idx: torch.Tensor, y_idx: torch.Tenso
         if row is rows[centre]:
             centre_row = across
     value = torch.where(y_whole, centre_row, value)
-    # The 2×2 footprint: the tap under the sample and its right/down neighbours where the
-    # fraction is not zero.
-    x1 = torch.where(fx == 0, x0, columns[centre + 1])
-    y1 = torch.where(fy == 0, y0, rows[centre + 1])
+    # The 2×2 footprint: the tap under the sample and its right/down neighbours, also where a
+    # fraction is zero (the bound then holds the tap itself, and stays continuous as the
+    # fraction reaches zero).
+    x1, y1 = columns[centre + 1], rows[centre + 1]
     corners = gather(y0, x0), gather(y0, x1), gather(y1, x0), gather(y1, x1)
     low = torch.minimum(torch.minimum(corners[0], corners[1]), torch.minimum(*corners[2:]))
     high = torch.maximum(torch.maximum(corners[0], corners[1]), torch.maximum(*corners[2:]))
-    value = torch.minimum(torch.maximum(value, low), high)
+    slack = OVERSHOOT * (high - low)
+    floor = torch.where(low >= 0, torch.clamp(low - slack, min=0.0), low - slack)
+    ceiling = high + slack
+    # Comparisons, not min/max: they leave a -0.0 tap as it is (and a NaN sum NaN).
+    value = torch.where(value < floor, floor, torch.where(value > ceiling, ceiling, value))
     ax, ay = fx.to(image.dtype).unsqueeze(1), fy.to(image.dtype).unsqueeze(1)
     bilinear = torch.lerp(torch.lerp(corners[0], corners[1], ax),
                           torch.lerp(corners[2], corners[3], ax), ay)

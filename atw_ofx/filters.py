@@ -25,13 +25,17 @@ returns the plate bit for bit with every filter (ResWarp copies pixels that do n
 
 **Highlights and the negative lobes.** Cubic and Lanczos weights are negative at ±1–2 and ±2–3
 pixels, so an unclamped sample next to a bright highlight rings: a dark halo, negative values on
-a positive plate (a specular highlight of 50 beside skin of 0.2 sends Lanczos to about −3). We
-clamp every sample to the range of the 2×2 pixels around it (the bilinear footprint): the
-result never leaves the span of its nearest neighbours, so highlights do not ring, a
-non-negative plate stays non-negative, and a flat area stays flat — while the weights still
-restore what the tent takes away from grain between its neighbours (``atw bench fidelity``
-measures the grain each filter keeps). A sample whose sum is NaN (an Inf in the footprint with
-weights of both signs) is the bilinear sample instead, as the ``bilinear`` filter would give.
+a positive plate (a specular highlight of 50 beside skin of 0.2 sends Lanczos to about −4). Every
+sample is therefore held to the range ``[lo, hi]`` of the 2×2 pixels around it (its bilinear
+footprint), widened by :data:`OVERSHOOT` (a quarter) of that range on each side, and never below
+zero when those four pixels are not negative. Ringing happens where a footprint is flat — on
+the skin beside a highlight, on the flat side of an edge — where that range is nil: there the
+sample is held to its neighbours and nothing rings; a positive plate stays positive. Grain's
+peaks fall between pixels, where the range is the grain's own: there the weights may restore a
+peak a little past its neighbours, which the tent cannot (a clamp to the footprint alone gave
+back 2–3 % of the grain; ``atw bench fidelity`` measures what each filter keeps). A sample whose
+sum is NaN (an Inf in the footprint with weights of both signs) is the bilinear sample instead,
+as the ``bilinear`` filter would give.
 """
 from __future__ import annotations
 
@@ -41,6 +45,9 @@ FILTERS: tuple[str, ...] = ("bilinear", "cubic", "lanczos")
 RADIUS = {"bilinear": 1, "cubic": 2, "lanczos": 3}
 #: Keys' free parameter (Catmull-Rom's cubic).
 KEYS_A = -0.5
+#: How far past its 2×2 footprint's range a cubic or Lanczos sample may go, as a fraction of that
+#: range (module docstring).
+OVERSHOOT = 0.25
 #: Chosen by measurement (``atw bench fidelity``: the grain each filter keeps in moved pixels).
 DEFAULT_FILTER = "lanczos"
 

@@ -1,5 +1,7 @@
 /* ResWarp rows in AVX-512: the delta formulation, out = Warp(plate, Up(flow)) + Up(delta), and
- * the paper's, out = Up(low) + Warp(plate − Up(base), Up(flow)).
+ * the paper's, out = Up(low) + Warp(plate − Up(base), Up(flow)); the warp samples bilinearly, or
+ * with Keys' cubic or Lanczos-3 held near the 2x2 footprint's range (atw_ofx/filters.py
+ * states them; filtered_lanes below).
  *
  * Why C and not Numba here: the bilinear gather is the whole cost, and Numba (LLVM) emits it
  * as scalar loads. A smooth field moves neighbouring pixels by the same whole-pixel offset, so
@@ -12,7 +14,8 @@
  * it against the Numba kernels and the compositions; kernels/cpu.py chooses it where it loads.
  *
  * Conventions are kernels/cpu.py's _delta_kernel's and _paper_kernel's, operation for operation
- * (same float32 rounding, same clamps, FMA lerps): results are bit-identical to them. A pixel
+ * (same float32 rounding, same clamps, FMA lerps): bilinear results are bit-identical to them,
+ * cubic and Lanczos agree to float32 rounding (their weights' arithmetic differs). A pixel
  * whose up-sampled offset is exactly zero takes its source's own value; a zero refinement change
  * adds nothing (so -0.0 stays -0.0).
  *
@@ -58,6 +61,9 @@ enum { ADD_NONE, ADD_CHANGE, ADD_ALWAYS };
  * per axis (Lanczos-3). */
 enum { KIND_BILINEAR, KIND_CUBIC, KIND_LANCZOS };
 #define MAX_TAPS 6
+/* How far past its 2x2 footprint's range a sample may go, as a fraction of it (OVERSHOOT in
+ * atw_ofx/filters.py). */
+#define OVERSHOOT 0.25f
 
 /* Lanczos-3 per tap k = -2..3: (-1)^k cos(pi k/3) and (-1)^k sin(pi k/3) (kernels/cpu.py
  * _tap_weights derives the weights from them). */
@@ -126,7 +132,7 @@ AVX512 static inline __attribute__((always_inline)) void tap_weights(int kind, _
 
 /* The filtered sample of a group of lanes whose taps all lie inside the source: `s` is the
  * group's tap k = 0 (rows `w` apart). An axis with a zero fraction takes the tap itself; the
- * result is clamped to the 2x2 footprint, and a NaN sum is the bilinear sample instead (as
+ * result is held near the 2x2 footprint's range, and a NaN sum is the bilinear sample instead (as
  * kernels/cpu.py _gather_filtered). `whole`: whether any lane of the group has a zero fraction
  * (rare: a fractional field is fractional almost everywhere); only then are the taps' own
  * values loaded and blended in, so the common case is loads and FMAs alone. */
@@ -136,14 +142,19 @@ AVX512 static inline __attribute__((always_inline)) __m512 filtered_group(
                                     __mmask16 y_whole, __m512 ax, __m512 ay, int whole)
 {
     const int centre = taps / 2 - 1;
-    __m512 value = _mm512_setzero_ps(), centre_row = value, a = value, b = value, c = value;
-    __m512 d = value;
+    __m512 value = _mm512_setzero_ps(), odd_rows = value, centre_row = value, a = value;
+    __m512 b = value, c = value, d = value;
     for (int ky = 0; ky < taps; ky++) {
         const float *row = s + (ky - centre) * w;
-        __m512 across = _mm512_setzero_ps();
+        /* Two sums a row (even and odd taps), two over the rows: half as long a chain of
+         * dependent FMAs, which is what bounds this loop. */
+        __m512 across = _mm512_setzero_ps(), odd = across;
         for (int kx = 0; kx < taps; kx++) {
             const __m512 tap = _mm512_maskz_loadu_ps(group, row + kx - centre);
-            across = _mm512_fmadd_ps(wx[kx], tap, across);
+            if (kx % 2)
+                odd = _mm512_fmadd_ps(wx[kx], tap, odd);
+            else
+                across = _mm512_fmadd_ps(wx[kx], tap, across);
             /* The 2x2 footprint's taps, kept as they pass. */
             if (ky == centre && kx == centre)
                 a = tap;
@@ -154,29 +165,35 @@ AVX512 static inline __attribute__((always_inline)) __m512 filtered_group(
             else if (ky == centre + 1 && kx == centre + 1)
                 d = tap;
         }
+        across = _mm512_add_ps(across, odd);
         if (whole)
             across = _mm512_mask_blend_ps(x_whole, across, _mm512_maskz_loadu_ps(group, row));
         if (ky == centre)
             centre_row = across;
-        value = _mm512_fmadd_ps(wy[ky], across, value);
+        if (ky % 2)
+            odd_rows = _mm512_fmadd_ps(wy[ky], across, odd_rows);
+        else
+            value = _mm512_fmadd_ps(wy[ky], across, value);
     }
+    value = _mm512_add_ps(value, odd_rows);
     /* The next output row reads one source row further down: fetch it into L2 now (as
      * warp_row does for bilinear taps; a prefetch never faults). */
     _mm_prefetch((const char *)(s + (taps / 2 + 1) * w - centre), _MM_HINT_T1);
     _mm_prefetch((const char *)(s + (taps / 2 + 1) * w - centre + 15 + taps), _MM_HINT_T1);
-    if (whole) {
+    if (whole)  /* the footprint stays the 2x2 pixels: the bound is continuous in f */
         value = _mm512_mask_blend_ps(y_whole, value, centre_row);
-        /* A zero fraction's footprint is its tap's own column or row. */
-        b = _mm512_mask_blend_ps(x_whole, b, a);
-        d = _mm512_mask_blend_ps(x_whole, _mm512_mask_blend_ps(y_whole, d, b), c);
-        c = _mm512_mask_blend_ps(y_whole, c, a);
-        d = _mm512_mask_blend_ps(x_whole & y_whole, d, a);
-    }
     const __m512 low = _mm512_min_ps(_mm512_min_ps(a, b), _mm512_min_ps(c, d));
     const __m512 high = _mm512_max_ps(_mm512_max_ps(a, b), _mm512_max_ps(c, d));
+    /* Held within the footprint's range widened by OVERSHOOT of it, never below zero when the
+     * footprint is not (atw_ofx/filters.py). */
+    const __m512 slack = _mm512_mul_ps(_mm512_sub_ps(high, low), _mm512_set1_ps(OVERSHOOT));
+    __m512 floor = _mm512_sub_ps(low, slack);
+    floor = _mm512_mask_max_ps(floor, _mm512_cmp_ps_mask(low, _mm512_setzero_ps(), _CMP_GE_OQ),
+                               floor, _mm512_setzero_ps());
+    const __m512 ceiling = _mm512_add_ps(high, slack);
     /* Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample. */
-    value = _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(value, low, _CMP_LT_OQ), low);
-    value = _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(value, high, _CMP_GT_OQ), high);
+    value = _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(value, floor, _CMP_LT_OQ), floor);
+    value = _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(value, ceiling, _CMP_GT_OQ), ceiling);
     const __mmask16 nan = _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q) & group;
     if (nan)
         value = _mm512_mask_mov_ps(value, nan, lerp(lerp(a, b, ax), lerp(c, d, ax), ay));
@@ -210,15 +227,18 @@ AVX512 static float filtered_at_edge(const float *src, int64_t tap_shift, int64_
             }
         value = fy == 0.0f ? across : fmaf(wy[ky], across, value);
     }
-    const int64_t x1 = fx == 0.0f ? x0 : (x0 + 1 < w ? x0 + 1 : x0);
-    const int64_t y1 = fy == 0.0f ? y0 : (y0 + 1 < h ? y0 + 1 : y0);
+    const int64_t x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
     const float a = plate[y0 * w + x0], b = plate[y0 * w + x1];
     const float c = plate[y1 * w + x0], d = plate[y1 * w + x1];
     const float low = fminf(fminf(a, b), fminf(c, d)), high = fmaxf(fmaxf(a, b), fmaxf(c, d));
-    if (value < low)
-        value = low;
-    else if (value > high)
-        value = high;
+    const float slack = OVERSHOOT * (high - low);
+    float floor = low - slack;
+    if (low >= 0.0f && floor < 0.0f)
+        floor = 0.0f;
+    if (value < floor)
+        value = floor;
+    else if (value > high + slack)
+        value = high + slack;
     if (value != value) {
         const float top = fmaf(fx, b - a, a), bottom = fmaf(fx, d - c, c);
         value = fmaf(fy, bottom - top, top);

@@ -21,10 +21,14 @@ rows it needs (a few hundred values, not a full-resolution image) and every pixe
 needs one lerp per term. Pixels that neither move nor get a refinement change are copied.
 
 Conventions are the reference's (:mod:`atw_ofx.reswarp`): ``Up`` is bilinear with half-pixel
-centres and edge clamp; warps sample in index space with border clamping; a pixel whose
+centres and edge clamp; warps sample in index space with border clamping, with the chosen filter
+(:mod:`atw_ofx.filters`: bilinear, Keys cubic or Lanczos-3 held near the 2×2 footprint's range —
+:func:`_gather_filtered`, whose taps a row at a time are 4–6 times bilinear's); a pixel whose
 up-sampled offset is exactly zero (and that gets no refinement change) is the plate's own value.
 Results match the reference to float32 rounding (the tests' tolerance), not bit for bit: the
-reference's interpolation is torch's, whose arithmetic order differs.
+reference's interpolation is torch's, whose arithmetic order differs. The AVX-512 kernel computes
+the bilinear warp's exact bits; its cubic and Lanczos agree with these to float32 rounding (its
+Lanczos weights come from a polynomial sine).
 """
 from __future__ import annotations
 
@@ -156,6 +160,7 @@ KINDS = {"bilinear": BILINEAR, "cubic": CUBIC, "lanczos": LANCZOS}
 TAPS = (2, 4, 6)
 MAX_TAPS = 6
 _KEYS_A = np.float32(-0.5)
+_OVERSHOOT = np.float32(0.25)  # atw_ofx.filters.OVERSHOOT
 #: Lanczos-3 weights from one sine and cosine per sample (see :func:`_tap_weights`): for the tap
 #: ``k = −2 … 3``, ``(−1)^k·cos(πk/3)`` and ``(−1)^k·sin(πk/3)``.
 _LANCZOS_COS = np.array([-0.5, -0.5, 1.0, -0.5, -0.5, 1.0], np.float32)
@@ -215,7 +220,8 @@ def _gather_filtered(src, dst, cols, rows, fx, fy, wx, wy, taps, row_at, row_fir
     ``fx[j]``, ``fy[j]``, with ``taps`` weights per axis in ``wx``, ``wy``; plate row ``y``
     starts at ``src[row_at[y − row_first]]`` (the plate's rows, or the paper kernel's ring).
     Taps beyond the border repeat the edge; an axis with a zero fraction takes the tap itself;
-    the result is clamped to the 2×2 footprint, and a NaN sum is the bilinear sample instead.
+    the result is held near the 2×2 footprint's range (:data:`atw_ofx.filters.OVERSHOOT`), and
+    a NaN sum is the bilinear sample instead.
     """
     centre = taps // 2 - 1
     last_x, last_y = w - 1, h - 1
@@ -233,16 +239,20 @@ def _gather_filtered(src, dst, cols, rows, fx, fy, wx, wy, taps, row_at, row_fir
                 for kx in range(taps):
                     across += wx[kx, j] * src[row + min(max(x0 + kx - centre, 0), last_x)]
             value = across if ay == 0.0 else value + wy[ky, j] * across
-        x1 = x0 if ax == 0.0 else min(x0 + 1, last_x)
+        x1 = min(x0 + 1, last_x)  # the footprint, also where a fraction is zero (continuous)
         top = np.int64(row_at[y0 - row_first])
-        bottom = top if ay == 0.0 else np.int64(row_at[min(y0 + 1, last_y) - row_first])
+        bottom = np.int64(row_at[min(y0 + 1, last_y) - row_first])
         a, b, c, d = src[top + x0], src[top + x1], src[bottom + x0], src[bottom + x1]
         low, high = min(min(a, b), min(c, d)), max(max(a, b), max(c, d))
+        slack = _OVERSHOOT * (high - low)
+        floor = low - slack
+        if low >= 0.0 and floor < 0.0:  # a positive footprint's sample stays positive
+            floor = np.float32(0.0)
         # Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample.
-        if value < low:
-            value = low
-        elif value > high:
-            value = high
+        if value < floor:
+            value = floor
+        elif value > high + slack:
+            value = high + slack
         if value != value:
             value = _lerp(_lerp(a, b, ax), _lerp(c, d, ax), ay)
         dst[j] = value
@@ -367,13 +377,15 @@ def _field_row(flow_h, y0, y1, wy, sx, sy, u, v):
 
 
 def _reach(flow_lo: np.ndarray, sy: float, h: int, taps: int = 2) -> tuple[int, int]:
-    """Rows above and below an output row that its taps can reach (with a row of margin for
-    float32 rounding of ``i + v``, and the filter's ``taps // 2 − 1`` rows more on each side);
-    the up-sampled field never leaves the grid's range."""
+    """Rows above and below an output row that its taps can reach: the field's extremes (with a
+    row of margin for float32 rounding of ``i + v``) and the filter's ``taps // 2 − 1`` rows
+    above and ``taps // 2`` below its sample; at least those, since a sample clamped to the top
+    or bottom row still reads its filter's rows below or above it. The up-sampled field never
+    leaves the grid's range."""
     v = flow_lo[1].astype(np.float64) * sy
-    more = taps // 2 - 1
-    return (min(max(0, -int(np.floor(v.min())) + 1 + more), h - 1),
-            min(max(0, int(np.floor(v.max())) + 2 + more), h - 1))
+    above, below = taps // 2 - 1, taps // 2
+    return (min(max(above, -int(np.floor(v.min())) + 1 + above), h - 1),
+            min(max(below, int(np.floor(v.max())) + 1 + below), h - 1))
 
 
 #: ``"auto"``: the AVX-512 kernel where it loaded (:mod:`kernels.avx512`), else Numba;

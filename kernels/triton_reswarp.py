@@ -12,7 +12,7 @@ Conventions are the reference's (:mod:`atw_ofx.reswarp`): ``Up`` is bilinear wit
 centres and edge clamp; warps sample in index space with border clamping; a pixel whose
 up-sampled offset is exactly zero (and that gets no refinement change) is the plate's own value.
 The warp samples with the chosen filter (:mod:`atw_ofx.filters`: bilinear, Keys cubic, Lanczos-3
-clamped to the 2×2 footprint; an axis with a zero fraction takes the tap itself).
+held near the 2×2 footprint's range; an axis with a zero fraction takes the tap itself).
 Arithmetic is float32 for every input dtype (float16/bfloat16 plates are read and written in
 their own type); results match the reference to float32 rounding, not bit for bit.
 """
@@ -30,6 +30,7 @@ DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 #: The filters as the kernels know them, and their taps per axis.
 KINDS = {"bilinear": 0, "cubic": 1, "lanczos": 2}
 TAPS = (2, 4, 6)
+OVERSHOOT: tl.constexpr = tl.constexpr(0.25)  # atw_ofx.filters.OVERSHOOT
 
 
 #: Whether this module's kernels run in Triton's CPU interpreter: decided when ``@triton.jit``
@@ -106,7 +107,7 @@ def _filtered(src, base, ya, xa, fy, fx, h, w, b_h, b_w, sy, sx, mask,
               HAS_BASE: tl.constexpr, KIND: tl.constexpr, TAPS: tl.constexpr):
     """The filtered sample of the plate (or residual) whose tap ``k = 0`` is ``(ya, xa)``:
     taps beyond the border repeat the edge, an axis with a zero fraction takes the tap itself,
-    clamped to the 2×2 footprint, a NaN sum replaced by the bilinear sample."""
+    held near the 2×2 footprint's range, a NaN sum replaced by the bilinear sample."""
     CENTRE: tl.constexpr = TAPS // 2 - 1
     # (Sums start from ``f * 0`` rather than tl.zeros_like, a @jit function of Triton's own
     # that its interpreter cannot call when Triton was imported without TRITON_INTERPRET.)
@@ -130,16 +131,19 @@ def _filtered(src, base, ya, xa, fy, fx, h, w, b_h, b_w, sy, sx, mask,
             centre_row = across
         value += _weight(fy, ky - CENTRE, KIND) / total_y * across
     value = tl.where(fy == 0.0, centre_row, value)
-    xb = tl.where(fx == 0.0, xa, tl.minimum(xa + 1, w - 1))
-    yb = tl.where(fy == 0.0, ya, tl.minimum(ya + 1, h - 1))
+    xb = tl.minimum(xa + 1, w - 1)  # the footprint, also where a fraction is zero (continuous)
+    yb = tl.minimum(ya + 1, h - 1)
     a = _plate_or_residual(src, base, ya, xa, w, b_h, b_w, sy, sx, mask, HAS_BASE)
     b = _plate_or_residual(src, base, ya, xb, w, b_h, b_w, sy, sx, mask, HAS_BASE)
     c = _plate_or_residual(src, base, yb, xa, w, b_h, b_w, sy, sx, mask, HAS_BASE)
     d = _plate_or_residual(src, base, yb, xb, w, b_h, b_w, sy, sx, mask, HAS_BASE)
     low = tl.minimum(tl.minimum(a, b), tl.minimum(c, d))
     high = tl.maximum(tl.maximum(a, b), tl.maximum(c, d))
+    slack = OVERSHOOT * (high - low)  # atw_ofx.filters.OVERSHOOT
+    floor = tl.where(low >= 0.0, tl.maximum(low - slack, 0.0), low - slack)
+    ceiling = high + slack
     # Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample.
-    value = tl.where(value < low, low, tl.where(value > high, high, value))
+    value = tl.where(value < floor, floor, tl.where(value > ceiling, ceiling, value))
     top = a + fx * (b - a)
     bottom = c + fx * (d - c)
     return tl.where(value != value, top + fy * (bottom - top), value)

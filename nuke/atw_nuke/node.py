@@ -60,7 +60,8 @@ def knobs() -> list[Knob]:
         Knob(PULLDOWN, "filter", "filter", DEFAULT_FILTER, items=FILTERS, new_line=False,
              tooltip="what the warp samples the plate with: bilinear softens grain where the "
                      "face moves by a fraction of a pixel; cubic (Keys) and lanczos (Lanczos-3) "
-                     "keep it, clamped to the 2x2 pixels around each sample (no ringing)"),
+                     "keep it, held near the range of the 2x2 pixels around each sample "
+                     "(no ringing)"),
         Knob(PULLDOWN, "au_mode", "AU mode", "relative", items=("relative", "absolute"),
              tooltip="relative: AUs are edits of the face as it is (all 0 = unchanged); "
                      "absolute: the target expression (a learned model's paper semantics)"),
