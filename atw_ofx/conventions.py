@@ -118,7 +118,7 @@ def tap_weights(name: str, frac: torch.Tensor) -> list[torch.Tensor]:
 
 def sample_filtered(image: torch.Tensor, x_idx: torch.Tensor, y_idx: torch.Tensor,
                     name: str) -> torch.Tensor:
-    """Sample ``image`` at index-space positions with the filter ``name`` (module docstring).
+    """Sample ``image`` at index-space positions with ``name`` (:mod:`atw_ofx.filters`).
 
     Args:
         image: ``N×C×H×W`` float.

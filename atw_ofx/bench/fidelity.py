@@ -187,7 +187,7 @@ def _bench_fidelity(faces, sides, amplitude, filters, grains, sheet, progress) -
 def write_sheet(path: Path, views: dict[str, np.ndarray], side: int = 320) -> None:
     """Crops at 1:1 (the largest size, first face, first grain) at the left mouth corner, where
     the field moves most: the images above, their fine grain below (the image minus its σ 1 px
-    blur, ×4 around mid-grey) — where a filter softens, the lower row fades. A labelled PNG."""
+    blur, ×10 around mid-grey) — where a filter softens, the lower row fades. A labelled PNG."""
     from ..imageio import ImagePlate, write_image
 
     order = ["ground_truth", "up_bicubic"] + [f"reswarp_vanilla_delta {f}" for f in FILTERS] + [
@@ -203,6 +203,6 @@ def write_sheet(path: Path, views: dict[str, np.ndarray], side: int = 320) -> No
         cv2.putText(label, name.replace("reswarp_", ""), (6, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
                     (0, 0, 0), 1, cv2.LINE_AA)
         tiles.append(np.concatenate([label / np.float32(255), tile,
-                                     np.clip(0.5 + 4 * detail, 0, 1)]))
+                                     np.clip(0.5 + 10 * detail, 0, 1)]))
     write_image(path, ImagePlate.from_array(np.concatenate(tiles, axis=1), ("R", "G", "B"),
                                             colour.DEFAULT_DISPLAY_FILE_SPACE))
