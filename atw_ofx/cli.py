@@ -81,7 +81,8 @@ def _options(args):
 
     aovs = tuple(a.strip() for a in args.aov.split(",") if a.strip())
     return RenderOptions(reswarp=args.reswarp, formulation=args.formulation,
-                         reswarp_impl=args.reswarp_impl, filter=args.filter, au_mode=args.au_mode, aovs=aovs,
+                         reswarp_impl=args.reswarp_impl, filter=args.filter,
+                         au_mode=args.au_mode, aovs=aovs,
                          face_index=args.face_index, face_backend=args.face_backend,
                          colourspace=args.colorspace,
                          device=args.device)

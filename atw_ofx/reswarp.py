@@ -242,9 +242,9 @@ def _fused_level(plate, impl):
         # The CPU kernel takes one C×H×W numpy image at a time (views, not copies).
         out = torch.from_numpy(empty(tuple(image.shape)))
         for i in range(image.shape[0]):
+            planes = {name: None if t is None else _np(t[i]) for name, t in terms.items()}
             cpu.reswarp_level(_np(image[i]), _np(flow[i]), formulation=formulation,
-                              filter=filter, out=out[i].numpy(),
-                              **{name: None if t is None else _np(t[i]) for name, t in terms.items()})
+                              filter=filter, out=out[i].numpy(), **planes)
         return out
     return level
 

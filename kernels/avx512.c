@@ -87,7 +87,6 @@ AVX512 static inline __attribute__((always_inline)) void tap_weights(int kind, _
                                                                      __m512 *weights)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 total = _mm512_setzero_ps();
     if (kind == KIND_CUBIC) {
         for (int k = 0; k < 4; k++) {
             __m512 d = _mm512_abs_ps(_mm512_sub_ps(f, _mm512_set1_ps((float)(k - 1))));
@@ -102,28 +101,27 @@ AVX512 static inline __attribute__((always_inline)) void tap_weights(int kind, _
         }
         return;
     }
-    {
-        const __m512 a = _mm512_mul_ps(f, _mm512_set1_ps(1.0471975511965976f));
-        const __m512 a2 = _mm512_mul_ps(a, a);
-        __m512 sin_a = _mm512_fmadd_ps(a2, _mm512_set1_ps(1.0f / 362880.0f),
-                                       _mm512_set1_ps(-1.0f / 5040.0f));
-        sin_a = _mm512_fmadd_ps(a2, sin_a, _mm512_set1_ps(1.0f / 120.0f));
-        sin_a = _mm512_fmadd_ps(a2, sin_a, _mm512_set1_ps(-1.0f / 6.0f));
-        sin_a = _mm512_mul_ps(a, _mm512_fmadd_ps(a2, sin_a, one));
-        __m512 cos_a = _mm512_fmadd_ps(a2, _mm512_set1_ps(-1.0f / 3628800.0f),
-                                       _mm512_set1_ps(1.0f / 40320.0f));
-        cos_a = _mm512_fmadd_ps(a2, cos_a, _mm512_set1_ps(-1.0f / 720.0f));
-        cos_a = _mm512_fmadd_ps(a2, cos_a, _mm512_set1_ps(1.0f / 24.0f));
-        cos_a = _mm512_fmadd_ps(a2, cos_a, _mm512_set1_ps(-0.5f));
-        cos_a = _mm512_fmadd_ps(a2, cos_a, one);
-        for (int k = 0; k < 6; k++) {
-            __m512 d = _mm512_sub_ps(f, _mm512_set1_ps((float)(k - 2)));
-            __m512 d2 = _mm512_mul_ps(d, d);  /* 0 only for a zero fraction: unused */
-            __m512 top = _mm512_fmsub_ps(sin_a, _mm512_set1_ps(LANCZOS_COS[k]),
-                                         _mm512_mul_ps(cos_a, _mm512_set1_ps(LANCZOS_SIN[k])));
-            weights[k] = _mm512_mul_ps(top, reciprocal(d2));
-            total = _mm512_add_ps(total, weights[k]);
-        }
+    const __m512 a = _mm512_mul_ps(f, _mm512_set1_ps(1.0471975511965976f));
+    const __m512 a2 = _mm512_mul_ps(a, a);
+    __m512 sin_a = _mm512_fmadd_ps(a2, _mm512_set1_ps(1.0f / 362880.0f),
+                                   _mm512_set1_ps(-1.0f / 5040.0f));
+    sin_a = _mm512_fmadd_ps(a2, sin_a, _mm512_set1_ps(1.0f / 120.0f));
+    sin_a = _mm512_fmadd_ps(a2, sin_a, _mm512_set1_ps(-1.0f / 6.0f));
+    sin_a = _mm512_mul_ps(a, _mm512_fmadd_ps(a2, sin_a, one));
+    __m512 cos_a = _mm512_fmadd_ps(a2, _mm512_set1_ps(-1.0f / 3628800.0f),
+                                   _mm512_set1_ps(1.0f / 40320.0f));
+    cos_a = _mm512_fmadd_ps(a2, cos_a, _mm512_set1_ps(-1.0f / 720.0f));
+    cos_a = _mm512_fmadd_ps(a2, cos_a, _mm512_set1_ps(1.0f / 24.0f));
+    cos_a = _mm512_fmadd_ps(a2, cos_a, _mm512_set1_ps(-0.5f));
+    cos_a = _mm512_fmadd_ps(a2, cos_a, one);
+    __m512 total = _mm512_setzero_ps();
+    for (int k = 0; k < MAX_TAPS; k++) {
+        __m512 d = _mm512_sub_ps(f, _mm512_set1_ps((float)(k - 2)));
+        __m512 d2 = _mm512_mul_ps(d, d);  /* 0 only for a zero fraction: unused */
+        __m512 top = _mm512_fmsub_ps(sin_a, _mm512_set1_ps(LANCZOS_COS[k]),
+                                     _mm512_mul_ps(cos_a, _mm512_set1_ps(LANCZOS_SIN[k])));
+        weights[k] = _mm512_mul_ps(top, reciprocal(d2));
+        total = _mm512_add_ps(total, weights[k]);
     }
     const __m512 scale = reciprocal(total);
     for (int k = 0; k < MAX_TAPS; k++)
