@@ -28,7 +28,7 @@ up-sampled offset is exactly zero (and that gets no refinement change) is the pl
 Results match the reference to float32 rounding (the tests' tolerance), not bit for bit: the
 reference's interpolation is torch's, whose arithmetic order differs. The AVX-512 kernel computes
 the bilinear warp's exact bits; its cubic and Lanczos agree with these to float32 rounding (its
-Lanczos weights come from a polynomial sine).
+Lanczos weights are fitted polynomials).
 """
 from __future__ import annotations
 
