@@ -58,8 +58,8 @@ typedef struct {
 
 enum { ADD_NONE, ADD_CHANGE, ADD_ALWAYS };
 
-/* The warp's filters (kernels/cpu.py KINDS; atw_ofx/filters.py states them) and the most taps
- * per axis (Lanczos-3). */
+/* The warp's filters (numbered as kernels/filters.py; atw_ofx/filters.py states them) and the
+ * most taps per axis (Lanczos-3). */
 enum { KIND_BILINEAR, KIND_CUBIC, KIND_LANCZOS };
 #define MAX_TAPS 6
 /* How far past its 2x2 footprint's range a sample may go, as a fraction of it (OVERSHOOT in

@@ -47,13 +47,13 @@ def _load():
         pointer, i64, i64, i64,  # plate, planes, h, w
         pointer, i64, pointer, pointer, pointer, f32, f32,  # x-widened field, its row taps, scale
         pointer, i64, pointer, pointer, pointer,  # x-widened refinement change, its row taps
-        i64, pointer, *bands]  # the filter (kernels.cpu.KINDS), out
+        i64, pointer, *bands]  # the filter (kernels.filters.KINDS), out
     library.atw_paper_bands.argtypes = [
         pointer, i64, i64, i64,  # plate, planes, h, w
         pointer, i64, pointer, pointer, pointer, f32, f32,  # x-widened field, its row taps, scale
         pointer, pointer, i64, pointer, pointer, pointer,  # x-widened base and low, row taps
         i64, i64,  # the rows a tap can reach above and below
-        i64, pointer, *bands]  # the filter (kernels.cpu.KINDS), out
+        i64, pointer, *bands]  # the filter (kernels.filters.KINDS), out
     library.atw_widen_bands.argtypes = [pointer, i64, i64, i64, pointer, pointer, pointer, i64,
                                         pointer, *bands]
     library.atw_delta_bands.restype = library.atw_widen_bands.restype = None
@@ -81,7 +81,7 @@ def warp_delta(plate: np.ndarray, flow_lo: np.ndarray, flow_taps: tuple[Taps, Ta
             ``(i0, i1, w1)`` as :func:`kernels.cpu.up_taps` makes them.
         out: ``C×H×W`` float32, C-contiguous, written whole.
         threads: threads to run the bands on.
-        kind: the warp's filter (:data:`kernels.cpu.KINDS`: 0 bilinear, 1 cubic, 2 lanczos).
+        kind: the warp's filter (:data:`kernels.filters.KINDS`: 0 bilinear, 1 cubic, 2 lanczos).
     """
     call = _Call(plate, flow_lo, flow_taps, sx, sy, out, threads,
                  grids=() if delta_lo is None else ((delta_lo, delta_taps[0]),))

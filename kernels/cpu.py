@@ -40,6 +40,7 @@ from numba import njit, prange
 
 from kernels import avx512
 from kernels.buffers import empty
+from kernels.filters import BILINEAR, CUBIC, KINDS, OVERSHOOT, TAPS
 
 #: Fused multiply-add may replace a multiply and an add (one rounding fewer); no other
 #: fast-math licence — scene-linear plates may hold Inf, and NaN must stay NaN.
@@ -153,14 +154,10 @@ def _gather1(src, dst, tap, right, down, ax, ay):
 
 
 
-#: The warp's filters as the kernels know them (:mod:`atw_ofx.filters` states them).
-BILINEAR, CUBIC, LANCZOS = 0, 1, 2
-KINDS = {"bilinear": BILINEAR, "cubic": CUBIC, "lanczos": LANCZOS}
-#: Taps per axis of each filter, and of the widest (Lanczos-3).
-TAPS = (2, 4, 6)
-MAX_TAPS = 6
+#: Taps per axis of the widest filter (Lanczos-3).
+MAX_TAPS = max(TAPS)
 _KEYS_A = np.float32(-0.5)
-_OVERSHOOT = np.float32(0.25)  # atw_ofx.filters.OVERSHOOT
+_OVERSHOOT = np.float32(OVERSHOOT)
 #: Lanczos-3 weights from one sine and cosine per sample (see :func:`_tap_weights`): for the tap
 #: ``k = −2 … 3``, ``(−1)^k·cos(πk/3)`` and ``(−1)^k·sin(πk/3)``.
 _LANCZOS_COS = np.array([-0.5, -0.5, 1.0, -0.5, -0.5, 1.0], np.float32)

@@ -24,13 +24,13 @@ import torch
 import triton
 import triton.language as tl
 
+from kernels import filters
+from kernels.filters import KINDS, TAPS
+
 #: Output pixels per program (one row segment); a multiple of the warp width.
 BLOCK = 256
 DTYPES = (torch.float32, torch.float16, torch.bfloat16)
-#: The filters as the kernels know them, and their taps per axis.
-KINDS = {"bilinear": 0, "cubic": 1, "lanczos": 2}
-TAPS = (2, 4, 6)
-OVERSHOOT: tl.constexpr = tl.constexpr(0.25)  # atw_ofx.filters.OVERSHOOT
+OVERSHOOT: tl.constexpr = tl.constexpr(filters.OVERSHOOT)
 
 
 #: Whether this module's kernels run in Triton's CPU interpreter: decided when ``@triton.jit``

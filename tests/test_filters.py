@@ -116,6 +116,18 @@ def test_every_filter_keeps_the_identity_guarantee(formulation):
         assert torch.equal(out.view(torch.int32), plate.view(torch.int32))
 
 
+def test_the_kernels_number_the_filters_the_core_defines():
+    from kernels import filters as kernel_filters
+
+    from atw_ofx.filters import OVERSHOOT as CORE_OVERSHOOT
+    from atw_ofx.filters import RADIUS
+
+    assert list(kernel_filters.KINDS) == list(FILTERS)
+    assert [kernel_filters.TAPS[kernel_filters.KINDS[f]] for f in FILTERS] == [
+        2 * RADIUS[f] for f in FILTERS]
+    assert kernel_filters.OVERSHOOT == CORE_OVERSHOOT
+
+
 def test_an_unknown_filter_is_refused_with_the_choices():
     plate = torch.rand(1, 3, 16, 16)
     with pytest.raises(ValueError, match="unknown filter 'sinc'.*bilinear, cubic, lanczos"):
