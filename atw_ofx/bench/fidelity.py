@@ -52,13 +52,17 @@ MOVING = 0.05  # model pixels
 
 
 def face_plate(path: Path, side: int, seed: int = 0, grain: str = "white") -> torch.Tensor:
-    """``1×3×side×side`` float32 linear plate from an sRGB face image (grain above 1K)."""
+    """``1×3×side×side`` float32 linear plate from an sRGB face image: resized (Lanczos up, area
+    down), with ``grain`` (:data:`GRAIN_BLUR`) added above 1K."""
     from ..imageio import read_image
 
     source = read_image(path)
     rgb = colour.convert(source.rgb(), source.colourspace, colour.DEFAULT_PLATE_SPACE)
     if side != rgb.shape[0]:
-        rgb = cv2.resize(rgb, (side, side), interpolation=cv2.INTER_LANCZOS4)
+        grown = side > rgb.shape[0]
+        rgb = cv2.resize(rgb, (side, side),
+                         interpolation=cv2.INTER_LANCZOS4 if grown else cv2.INTER_AREA)
+    if side > SIDES[0]:  # above the faces' own 1K: detail the up-sampling could not add
         noise = np.random.default_rng(seed).standard_normal(rgb.shape).astype(np.float32)
         if GRAIN_BLUR[grain]:
             noise = cv2.GaussianBlur(noise, (0, 0), GRAIN_BLUR[grain])
@@ -154,11 +158,11 @@ def _bench_fidelity(faces, sides, amplitude, filters, grains, sheet, progress) -
     records, views = [], {}
     for side in sides:
         moving = (field.resized(side, side).px[0].abs().amax(0) > MOVING * side / LO).numpy()
-        kinds = grains if side > 1024 else ["none"]  # 1K: the photographs' own detail
+        kinds = grains if side > SIDES[0] else ["none"]  # up to 1K: the photographs' own
         for grain in kinds:
             scores = {case: [] for case in cases(filters)}
             for k, path in enumerate(faces):
-                plate = face_plate(path, side, seed=k, grain="white" if grain == "none" else grain)
+                plate = face_plate(path, side, seed=k, grain=grain)
                 truth_d = _display(ground_truth(plate, field))
                 before = grain_energy(_display(plate), moving)
                 viewed = k == 0 and side == sides[-1] and grain == kinds[0]
