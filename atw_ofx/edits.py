@@ -107,9 +107,14 @@ def _eye_aspect(mesh: np.ndarray) -> float:
     return float(np.mean(ratios))
 
 
-def _fine_energy(grey: np.ndarray, where: np.ndarray) -> float:
-    fine = grey - cv2.GaussianBlur(grey, (0, 0), 1.0)
-    return float(np.mean(fine[where] ** 2)) if where.any() else 0.0
+def grain_energy(image: np.ndarray, where: np.ndarray) -> float:
+    """Fine-grain energy of ``image`` (``H×W`` or ``H×W×C`` float) where ``where`` (``H×W``
+    bool): the mean square of the image minus its Gaussian blur (σ = 1 px), over the channels
+    and the chosen pixels; 0 when none is chosen. After / before, it is the grain a warp kept
+    (``atw eval --edits``, ``atw bench fidelity``)."""
+    fine = image - cv2.GaussianBlur(image, (0, 0), 1.0)
+    energy = fine * fine if fine.ndim == 2 else (fine * fine).mean(axis=2)
+    return float(energy[where].mean()) if where.any() else 0.0
 
 
 def _part_motion(frame: FaceFrame, shifts: np.ndarray, name: str) -> dict[str, float]:
@@ -192,7 +197,7 @@ def measure_edit(model: MotionModel, plate: ImagePlate, face,
                 (before8, after8)]
         back = cv2.warpAffine(moved.astype(np.uint8), to_work, before8.shape[1::-1],
                               flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) > 0
-        record["grain_kept"] = _fine_energy(full[1], back) / max(_fine_energy(full[0], back),
+        record["grain_kept"] = grain_energy(full[1], back) / max(grain_energy(full[0], back),
                                                                   1e-12)
     return record, after8
 

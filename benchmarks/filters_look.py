@@ -1,12 +1,13 @@
 """The warp filters on real edits, looked at 1:1: every AU at 5, AU25 + AU26, every preset at 0.8.
 
-    python benchmarks/filters_look.py [--faces 0,3,7] [--sheet benchmarks/results/filters_edits_1to1.png]
+    python benchmarks/filters_look.py [--faces 0,3,7]
+                                      [--sheet benchmarks/results/filters_edits_1to1.png]
 
 Each shared 1024 px face (``../shared/data/plates/ffhq_atw``) is rendered with every case of
 ``atw eval --edits`` (:func:`atw_ofx.edits._cases`), once sampled bilinearly and once with the
 default Lanczos-3 (:mod:`atw_ofx.filters`). For every case the script reports how much the two
 differ inside the face and the fine-grain energy each keeps in the pixels the edit moved
-(:func:`atw_ofx.bench.fidelity.grain_energy`, after / before); the sheet shows, per face, the
+(:func:`atw_ofx.edits.grain_energy`, after / before); the sheet shows, per face, the
 case that moves the most pixels at 1:1 — before, bilinear, Lanczos, and their difference ×8 —
 over the mouth corner, so ringing (a dark or bright rim at an edge) and softened skin show.
 """
@@ -19,8 +20,7 @@ import cv2
 import numpy as np
 
 from atw_ofx import colour
-from atw_ofx.bench.fidelity import grain_energy
-from atw_ofx.edits import _cases
+from atw_ofx.edits import _cases, grain_energy
 from atw_ofx.imageio import ImagePlate, read_image, write_image
 from atw_ofx.models import load_model
 from atw_ofx.render import RenderOptions, render_frame

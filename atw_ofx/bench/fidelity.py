@@ -37,6 +37,7 @@ import torch
 
 from .. import colour
 from ..conventions import MotionField
+from ..edits import grain_energy
 from ..filters import FILTERS
 from ..reswarp import down, reswarp, up
 from .reswarp import LO, expression_field
@@ -128,13 +129,6 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     cov = blur(a * b) - mu_a * mu_b
     s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2))
     return float(s.mean())
-
-
-def grain_energy(image: np.ndarray, mask: np.ndarray) -> float:
-    """Fine-grain energy of ``H×W×C`` ``image`` where ``mask``: the mean square of the image
-    minus its Gaussian blur (σ = 1 px), over channels and the masked pixels."""
-    detail = image - cv2.GaussianBlur(image, (0, 0), 1.0, borderType=cv2.BORDER_REFLECT)
-    return float((detail * detail).mean(axis=2)[mask].mean())
 
 
 def cases(filters=FILTERS) -> list[tuple[str, str | None]]:
