@@ -256,5 +256,7 @@ def load_openface_csv(path: str) -> AUCurves:
 
 
 def save_curves(path: str | os.PathLike, curves: AUCurves) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(curves.to_json(), fh, indent=2)
+    """Write ``curves`` as JSON, whole or not at all."""
+    from .atomic import write_text
+
+    write_text(path, json.dumps(curves.to_json(), indent=2))

@@ -407,28 +407,35 @@ def cmd_bench_train(args) -> int:
 
 def cmd_aus_extract(args) -> int:
     from .aus import save_curves
-    from .performance import extract_curves
+    from .curve_plot import plot_curves
+    from .performance import extract_curves, parse_gains
     from .sequence import parse_frames
 
     frames = parse_frames(args.frames) if args.frames else None
-    curves = extract_curves(args.input, frames=frames, face_index=args.face_index,
-                            neutral_frame=args.neutral_frame)
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    save_curves(args.output, curves)
+    found = extract_curves(args.input, frames=frames, face_index=args.face_index,
+                           neutral_frame=args.neutral_frame, neutral_from=args.neutral_from,
+                           gains=parse_gains(args.gain or []), smooth=args.smooth)
+    save_curves(args.output, found.curves)
     print(f"wrote {args.output}")
+    if not args.no_plot:
+        plot = Path(args.output).with_suffix(".png")
+        plot_curves(plot, found.curves, title=f"{Path(args.input).name}: AU curves")
+        print(f"wrote {plot}")
     return 0
 
 
 def cmd_aus_calibrate(args) -> int:
     import json
 
-    from .face.au_estimate import calibrate
+    from .atomic import write_text
+    from .au_calibration import calibrate
 
-    estimator = calibrate(args.data)
-    Path(args.output).write_text(json.dumps(estimator.to_json(), indent=1) + "\n")
-    for split, report in estimator.report["splits"].items():
-        rs = {au: r for au, r in report["pearson_r"].items() if r is not None}
-        print(f"{split}: {report['faces_found']}/{report['images']} faces; Pearson r "
+    estimator = calibrate(args.clips, args.labelled or [])
+    write_text(args.output, json.dumps(estimator.to_json(), indent=1) + "\n")
+    for name, scores in estimator.report["labelled"].items():
+        rs = {au: row["r"] for au, row in scores["per_au"].items()
+              if row["visible"] and row["r"] is not None}
+        print(f"{name}: {scores['frames']} frames; Pearson r (AUs that vary) "
               + " ".join(f"{au} {r:.2f}" for au, r in rs.items()))
     print(f"wrote {args.output}")
     return 0
@@ -653,11 +660,25 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--frames", help="frame spec (default: all)")
     extract.add_argument("--face-index", type=int, default=0)
     extract.add_argument("--neutral-frame", type=int,
-                         help="the performer's neutral frame (default: the clip's calmest)")
+                         help="the performer's neutral frame (default: per measure, where the "
+                              "clip is relaxed)")
+    extract.add_argument("--neutral-from", metavar="CLIP",
+                         help="take the neutral from another clip or image of the performer")
+    extract.add_argument("--gain", action="append", metavar="G|AU=G",
+                         help="scale the calibrated gains: all AUs (1.5) or one (AU12=2); "
+                              "repeatable")
+    extract.add_argument("--smooth", type=_at_least(0.0, float), default=0.0, metavar="SIGMA",
+                         help="Gaussian smoothing of the curves, sigma in frames (default 0)")
+    extract.add_argument("--no-plot", action="store_true",
+                         help="do not write the curves' plot (OUTPUT with .png)")
     extract.set_defaults(func=cmd_aus_extract)
     calibrate = aus_sub.add_parser(
-        "calibrate", help="fit the AU estimator to labelled faces; report per-AU correlations")
-    calibrate.add_argument("--data", required=True, help="labelled data folder (atw train's)")
+        "calibrate", help="calibrate the AU estimator's gains on performances; score them on "
+                          "labelled frames")
+    calibrate.add_argument("clips", nargs="+", help="performance clips (or sequences)")
+    calibrate.add_argument("--labelled", action="append", metavar="PATH",
+                           help="OpenFace-labelled frames to score: a folder in atw train's "
+                                "layout or an OpenFace CSV; repeatable")
     calibrate.add_argument("-o", "--output", required=True, help="calibration JSON")
     calibrate.set_defaults(func=cmd_aus_calibrate)
 

@@ -28,7 +28,8 @@ import numpy as np
 from . import colour
 from .aus import ramp
 from .conventions import AU_NAMES
-from .face.au_estimate import AUEstimator, image_landmarks, measures
+from .face.au_estimate import AUEstimator, image_landmarks
+from .face.au_measures import measure
 from .face.detect import to_rgb8
 from .imageio import ImagePlate, read_image, write_image
 from .models import MotionModel
@@ -81,7 +82,7 @@ def evaluate(model: MotionModel, faces: list[Path], *, target: dict[str, float],
              sheet: Path | None = None, progress=print) -> dict:
     """Render every face through a ramp to ``target`` and score it (module docstring)."""
     estimator = AUEstimator.default()
-    seen = np.abs(estimator.weights).sum(axis=1) > 0  # AUs the estimator can measure at all
+    seen = estimator.readable  # AUs the estimator can measure at all
     options = RenderOptions(au_mode=au_mode)
     curves = ramp(target, first=1, last=frames, interpolation="linear")
     au_errors, identities, fwes, views = [], [], [], []
@@ -93,7 +94,7 @@ def evaluate(model: MotionModel, faces: list[Path], *, target: dict[str, float],
         face = locate_face(plate, options=options)
         rgb8_in = to_rgb8(plate.rgb(), plate.colourspace)
         box = (face.box.x, face.box.y, face.box.x + face.box.size, face.box.y + face.box.size)
-        reference, neutral = face_embedding(rgb8_in, box), measures(face.landmarks)
+        reference, neutral = face_embedding(rgb8_in, box), measure(face.landmarks)
         outputs = []
         for frame in range(1, frames + 1):
             wanted = curves.at(frame)

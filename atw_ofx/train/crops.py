@@ -4,7 +4,7 @@ Each clip's face is tracked (the render's detection, following and zero-lag smoo
 ``every``-th frame is cut to the loose head-shot crop the paper trains on (FFHQ's alignment rule,
 :meth:`~atw_ofx.face.CropBox.from_landmarks` — the crop renders use too), area-averaged to
 ``size`` px and saved as a PNG, and labelled with the AUs :mod:`~atw_ofx.face.au_estimate`
-measures against the performer's calm face (so the labels are changes from that face, the
+measures against the performer's relaxed face (so the labels are changes from that face, the
 semantics ATW's relative mode uses). Writes ``imgs/``, ``labels.csv`` and a by-clip split
 (``train_ids.csv``, ``test_ids.csv``: the last ``test_clips`` clips), the layout ``atw train``
 reads.
@@ -20,7 +20,8 @@ import numpy as np
 from ..conventions import AU_NAMES
 from ..errors import ATWError
 from ..face import crop
-from ..face.au_estimate import AUEstimator, clip_neutral, measures
+from ..face.au_estimate import AUEstimator, clip_neutral
+from ..face.au_measures import measure
 from ..face.detect import to_rgb8
 
 
@@ -38,7 +39,7 @@ def make_crops(inputs: list[str], out: str | Path, *, every: int = 5, size: int 
         track = compute_track(clip, None, RenderOptions(), BatchOptions(progress=False))
         if track.landmarks is None:
             raise ATWError("no face landmarks on any frame", path=clip)
-        neutral = clip_neutral(np.stack([measures(lm) for lm in track.landmarks]))
+        neutral = clip_neutral(measure(np.stack(track.landmarks)))
         keep = set(track.frames[::every])
         stem = Path(clip).stem.replace("#", "").replace("%", "").strip("._") or "clip"
         names = []

@@ -1,0 +1,109 @@
+"""`atw aus extract`: AU curves from a performance; neutral, gains, smoothing, plot, warnings."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from atw_ofx.aus import load_curves
+from atw_ofx.conventions import AU_NAMES
+from atw_ofx.errors import CurveError
+from atw_ofx.performance import parse_gains
+
+from conftest import run_atw
+
+AU12 = AU_NAMES.index("AU12")
+
+
+@pytest.fixture(scope="module")
+def laugh(shared_data):
+    return shared_data / "video" / "pexels_wolfganglanger_640x360.mp4"
+
+
+def _values(path, au):
+    doc = json.loads(path.read_text())
+    return np.array([v for _, v in doc["curves"][au]["keys"]])
+
+
+def test_atw_aus_extract_writes_curves_a_render_reads_and_their_plot(shared_data, tmp_path):
+    clip = shared_data / "video" / "liveportrait_d6.mp4"
+    out = tmp_path / "curves.json"
+    proc = run_atw("aus", "extract", str(clip), "--frames", "1-12", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text())
+    assert sorted(doc["curves"]) == sorted(AU_NAMES)
+    assert [k[0] for k in doc["curves"]["AU25"]["keys"]] == list(range(1, 13))
+    curves = load_curves(out)
+    assert all(0 <= v <= 5 for f in range(1, 13) for v in curves.at(f))
+    plot = cv2.imread(str(tmp_path / "curves.png"))
+    assert plot is not None and plot.shape[0] > 17 * 60  # a row per AU
+    proc = run_atw("aus", "extract", str(clip), "--frames", "1-12", "-o", str(out),
+                   "--neutral-frame", "99", "--no-plot")
+    assert proc.returncode == 2 and "--neutral-frame 99 is not among the frames" in proc.stderr
+
+
+def test_a_laugh_reads_strong_and_a_held_laugh_is_named(laugh, tmp_path):
+    """Only the laugh (frames 380-472): the clip never relaxes its lip corners, which is said;
+    with the neutral from the whole clip of the same performer the laugh reads AU12 4-5."""
+    held = tmp_path / "held.json"
+    proc = run_atw("aus", "extract", str(laugh), "--frames", "380-472", "-o", str(held),
+                   "--no-plot")
+    assert proc.returncode == 0, proc.stderr
+    assert "never relaxes its corner height" in proc.stderr and "--neutral-from" in proc.stderr
+    relaxed = tmp_path / "relaxed.json"
+    proc = run_atw("aus", "extract", str(laugh), "--frames", "380-472", "-o", str(relaxed),
+                   "--neutral-from", str(laugh), "--no-plot")
+    assert proc.returncode == 0, proc.stderr
+    assert "never relaxes" not in proc.stderr
+    smile = _values(relaxed, "AU12")
+    assert np.quantile(smile, 0.9) >= 4.0 and np.median(smile) > np.median(_values(held, "AU12"))
+
+
+def test_gains_scale_the_curves_and_smoothing_calms_them(shared_data, tmp_path):
+    clip = shared_data / "video" / "liveportrait_d12.mp4"
+    runs = {}
+    for name, extra in {"plain": [], "gain": ["--gain", "0.5", "--gain", "AU25=0"],
+                        "smooth": ["--smooth", "3"]}.items():
+        out = tmp_path / f"{name}.json"
+        proc = run_atw("aus", "extract", str(clip), "--frames", "1-60", "-o", str(out),
+                       "--no-plot", *extra)
+        assert proc.returncode == 0, proc.stderr
+        runs[name] = out
+    plain, half = _values(runs["plain"], "AU12"), _values(runs["gain"], "AU12")
+    unclipped = plain < 5
+    assert unclipped.any() and np.allclose(half[unclipped], plain[unclipped] / 2, atol=1e-5)
+    assert not _values(runs["gain"], "AU25").any()
+    jitter = {name: np.abs(np.diff(_values(runs[name], "AU26"), 2)).mean()
+              for name in ("plain", "smooth")}
+    assert jitter["smooth"] < jitter["plain"] / 2
+
+
+def test_gain_values_are_checked():
+    assert np.allclose(parse_gains(["1.5", "AU12=2"])[[0, AU12]], [1.5, 3.0])
+    for bad in (["-1"], ["AU12=x"], ["AU99=2"], ["1", "2"]):
+        with pytest.raises(CurveError):
+            parse_gains(bad)
+    proc = run_atw("aus", "extract", "clip.mp4", "-o", "x.json", "--gain", "AU12=-2")
+    assert proc.returncode == 2 and "--gain 'AU12=-2'" in proc.stderr
+
+
+def test_a_face_too_small_in_frame_is_warned_about_with_its_size(shared_data, tmp_path):
+    import av
+
+    clip = shared_data / "video" / "liveportrait_d6.mp4"
+    with av.open(str(clip)) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i == 6:
+                break
+            small = cv2.resize(frame.to_ndarray(format="bgr24"), None, fx=0.2, fy=0.2,
+                               interpolation=cv2.INTER_AREA)
+            canvas = np.full((400, 600, 3), 90, np.uint8)
+            canvas[150:150 + small.shape[0], 250:250 + small.shape[1]] = small
+            cv2.imwrite(str(tmp_path / f"wide.{i + 1:04d}.png"), canvas)
+    proc = run_atw("aus", "extract", str(tmp_path / "wide.####.png"), "-o",
+                   str(tmp_path / "c.json"), "--no-plot")
+    assert proc.returncode == 0, proc.stderr
+    line = [ln for ln in proc.stderr.splitlines() if "between the eyes" in ln]
+    assert line and " px between the eyes" in line[0]
+    size = float(line[0].split("the face is ")[1].split(" px")[0])
+    assert 15 <= size <= 26  # 0.2 × the clip's ~106 px
