@@ -27,12 +27,16 @@ import csv
 import json
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .conventions import AU_NAMES, AU_RANGE
 from .facs import CURVES_SCHEMA_VERSION
 from .errors import CurveError
+
+if TYPE_CHECKING:
+    from .retarget import MotionTrack
 
 INTERPOLATIONS = ("step", "linear", "smooth")
 SCHEMA_VERSION = CURVES_SCHEMA_VERSION
@@ -109,6 +113,9 @@ class AUCurves:
     """Keyframed curves for any subset of the 17 AUs (index → :class:`Curve`)."""
 
     curves: dict[int, Curve] = field(default_factory=dict)
+    #: A performer's motion carried onto the rig beside the curves (``atw aus extract
+    #: --retarget``; :mod:`atw_ofx.retarget`), or None.
+    retarget: MotionTrack | None = None
 
     def at(self, frame: float) -> np.ndarray:
         """The AU vector at ``frame`` (float32, 17)."""
@@ -122,7 +129,7 @@ class AUCurves:
         curves = dict(self.curves)
         for i, v in values.items():
             curves[i] = Curve(np.array([0.0]), np.array([v], np.float32), "step")
-        return AUCurves(curves)
+        return AUCurves(curves, self.retarget)
 
     def smoothed(self, sigma: float) -> "AUCurves":
         """These curves low-passed by a Gaussian of ``sigma`` frames (``--au-filter``).
@@ -146,10 +153,16 @@ class AUCurves:
             values = np.array([curve.at(f) for f in frames], np.float64)
             filtered = gaussian_filter1d(values, sigma, mode="nearest")
             out[i] = Curve(frames, np.clip(filtered, *AU_RANGE).astype(np.float32), "linear")
-        return AUCurves(out)
+        return AUCurves(out, self.retarget)
+
+    def retarget_at(self, frame: float) -> tuple[np.ndarray, dict] | None:
+        """The performer's motion at ``frame`` (``70×2``) and region sizes, or None
+        (:mod:`atw_ofx.retarget`)."""
+        return None if self.retarget is None else (self.retarget.at(frame),
+                                                   self.retarget.sizes)
 
     def to_json(self) -> dict:
-        return {
+        doc = {
             "atw_au_curves": SCHEMA_VERSION,
             "curves": {
                 AU_NAMES[i]: {"keys": [[float(f), float(v)] for f, v in zip(c.frames, c.values)],
@@ -157,6 +170,9 @@ class AUCurves:
                 for i, c in sorted(self.curves.items())
             },
         }
+        if self.retarget is not None:
+            doc["retarget"] = self.retarget.to_json()
+        return doc
 
 
 def ramp(keys: dict[str, float], first: float, last: float, interpolation="smooth") -> AUCurves:
@@ -203,7 +219,15 @@ def load_curves(path: str | os.PathLike) -> AUCurves:
         keys, interpolation = (spec.get("keys"), spec.get("interpolation", default)) \
             if isinstance(spec, dict) else (spec, default)
         curves[index] = _curve_from_keys(keys, interpolation, f"{name}", path)
-    return AUCurves(curves)
+    retarget = None
+    if "retarget" in doc:
+        from .retarget import MotionTrack
+
+        try:
+            retarget = MotionTrack.from_json(doc["retarget"])
+        except ValueError as exc:
+            raise CurveError(str(exc), path=path) from None
+    return AUCurves(curves, retarget)
 
 
 def _curve_from_keys(keys, interpolation, name, path) -> Curve:

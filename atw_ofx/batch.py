@@ -231,11 +231,12 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
             raise InputError(f"frame is {width}×{height}, the shot (its face track) "
                              f"{track.plate_size[0]}×{track.plate_size[1]}: one resolution per "
                              "shot", path=input_path, frame=job.frame)
-        aus = curves.at(job.frame)
+        aus, retarget = curves.at(job.frame), curves.retarget_at(job.frame)
         # The plate was read for this frame alone: paste into it, not into a copy.
         result = render_frame(plate, aus, model, face=track.placement(job.frame), options=options,
-                              frame=job.where, in_place=True)
-        return result.plate, provenance(model.name, options.frame_params(aus, result.face.box))
+                              frame=job.where, in_place=True, retarget=retarget)
+        return result.plate, provenance(model.name,
+                                        options.frame_params(aus, result.face.box, retarget))
 
     def write(job: FrameJob, rendered) -> None:
         plate, attributes = rendered

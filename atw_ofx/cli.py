@@ -414,7 +414,8 @@ def cmd_aus_extract(args) -> int:
     frames = parse_frames(args.frames) if args.frames else None
     found = extract_curves(args.input, frames=frames, face_index=args.face_index,
                            neutral_frame=args.neutral_frame, neutral_from=args.neutral_from,
-                           gains=parse_gains(args.gain or []), smooth=args.smooth)
+                           gains=parse_gains(args.gain or []), smooth=args.smooth,
+                           retarget=args.retarget)
     save_curves(args.output, found.curves)
     print(f"wrote {args.output}")
     if not args.no_plot:
@@ -669,6 +670,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "repeatable")
     extract.add_argument("--smooth", type=_at_least(0.0, float), default=0.0, metavar="SIGMA",
                          help="Gaussian smoothing of the curves, sigma in frames (default 0)")
+    extract.add_argument("--retarget", action="store_true",
+                         help="carry the performer's brows, lip corners, upper lip and cheeks "
+                              "as motion onto the rig (lids and mouth opening stay AU curves)")
     extract.add_argument("--no-plot", action="store_true",
                          help="do not write the curves' plot (OUTPUT with .png)")
     extract.set_defaults(func=cmd_aus_extract)

@@ -22,6 +22,8 @@ from .conventions import AU_NAMES
 from .errors import ATWError, CurveError, NoFaceError
 from .face.au_estimate import AUEstimator, clip_neutral, unrelaxed
 from .face.au_measures import measure
+from .retarget import (REGIONAL_AUS, MotionTrack, face_coordinates, motion, region_sizes,
+                       relaxed_frame)
 
 #: Below this many pixels between the eyes the mesh's points wander by more than the smaller
 #: AUs move (measured: liveportrait_d6 shrunk in frame, docs/aus.md).
@@ -32,10 +34,11 @@ log = logging.getLogger("atw")
 
 @dataclass
 class ClipMeasures:
-    """A tracked face's measures: ``features`` ``N×M`` (IOD) for ``frames``; ``iod_px`` its
-    median inter-ocular distance in plate pixels."""
+    """A tracked face's ``landmarks`` (``N×P×2`` px) and measures ``features`` (``N×M``, IOD)
+    for ``frames``; ``iod_px`` its median inter-ocular distance in plate pixels."""
 
     frames: list[int]
+    landmarks: np.ndarray
     features: np.ndarray
     iod_px: float
 
@@ -62,7 +65,7 @@ def clip_measures(input_path: str, frames: list[int] | None = None,
     if track.landmarks is None:
         raise NoFaceError("no face landmarks on any frame", path=input_path)
     landmarks = np.stack(track.landmarks)
-    return ClipMeasures(list(track.frames), measure(landmarks),
+    return ClipMeasures(list(track.frames), landmarks, measure(landmarks),
                         float(np.median([inter_ocular(lm) for lm in landmarks])))
 
 
@@ -97,26 +100,31 @@ def parse_gains(items: list[str]) -> np.ndarray:
 def extract_curves(input_path: str, *, frames: list[int] | None = None, face_index: int = 0,
                    neutral_frame: int | None = None, neutral_from: str | None = None,
                    gains: np.ndarray | None = None, smooth: float = 0.0,
-                   estimator: AUEstimator | None = None) -> Extraction:
+                   retarget: bool = False, estimator: AUEstimator | None = None) -> Extraction:
     """The AU curves of the face in ``input_path``.
 
     ``neutral_frame`` (a frame of the clip) or ``neutral_from`` (another clip or image of the
     same performer) replace the clip's own relaxed values; ``gains`` (17, :func:`parse_gains`)
     multiply the calibrated ones; ``smooth`` is a Gaussian's sigma in frames, applied to the
-    intensities before they become keys.
+    intensities (and a retarget's motion) before they become keys. ``retarget`` writes the
+    performer's motion (:mod:`atw_ofx.retarget`) with only the regional models' AU curves.
     """
     estimator = estimator or AUEstimator.default()
     clip = clip_measures(input_path, frames, face_index)
     warnings = []
     if neutral_frame is not None and neutral_from is not None:
         raise ATWError("give --neutral-frame or --neutral-from, not both", path=input_path)
+    neutral_shape = None  # the performer's relaxed landmarks, for a retarget
     if neutral_frame is not None:
         if neutral_frame not in clip.frames:
             raise ATWError(f"--neutral-frame {neutral_frame} is not among the frames tracked "
                            f"({clip.frames[0]}-{clip.frames[-1]})", path=input_path)
         neutral = clip.features[clip.frames.index(neutral_frame)]
+        neutral_shape = clip.landmarks[clip.frames.index(neutral_frame)]
     elif neutral_from is not None:
-        neutral = clip_neutral(clip_measures(neutral_from, None, face_index).features)
+        other = clip_measures(neutral_from, None, face_index)
+        neutral = clip_neutral(other.features)
+        neutral_shape = other.landmarks[relaxed_frame(other.features, neutral)]
     else:
         neutral = clip_neutral(clip.features)
         for name, offset in unrelaxed(neutral, estimator.neutral, estimator.spread).items():
@@ -131,11 +139,23 @@ def extract_curves(input_path: str, *, frames: list[int] | None = None, face_ind
     for message in warnings:
         log.warning(message)
     intensities = estimator.intensities(clip.features, neutral, gains)
+    keys = np.array(clip.frames, np.float64)
+    track = None
+    if retarget:
+        if neutral_shape is None:
+            neutral_shape = clip.landmarks[relaxed_frame(clip.features, neutral)]
+        coordinates = np.stack([face_coordinates(lm) for lm in clip.landmarks])
+        neutral_coordinates = face_coordinates(neutral_shape)
+        track = MotionTrack(keys, motion(coordinates, neutral_coordinates),
+                            region_sizes(neutral_coordinates))
+        intensities[:, [a for a, au in enumerate(AU_NAMES) if au not in REGIONAL_AUS]] = 0.0
     if smooth > 0 and len(clip.frames) > 1:
         from scipy.ndimage import gaussian_filter1d
 
         intensities = gaussian_filter1d(intensities, smooth, axis=0, mode="nearest")
-    keys = np.array(clip.frames, np.float64)
+        if track is not None:
+            track.points = gaussian_filter1d(track.points, smooth, axis=0, mode="nearest")
+    kept = [i for i, au in enumerate(AU_NAMES) if not retarget or au in REGIONAL_AUS]
     curves = AUCurves({i: Curve(keys, intensities[:, i].astype(np.float32), "linear")
-                       for i in range(len(AU_NAMES))})
+                       for i in kept}, track)
     return Extraction(curves, clip.frames, intensities, warnings)

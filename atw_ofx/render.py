@@ -24,7 +24,7 @@ import torch
 
 from . import colour
 from .conventions import MotionField
-from .errors import ATWError, NoFaceError
+from .errors import ATWError, ModelError, NoFaceError
 from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellipse_matte,
                    face_matte, paste)
 from .face.detect import DEFAULT_BACKEND, detect_faces
@@ -76,10 +76,16 @@ class RenderOptions:
             raise ATWError(f"--device {self.device}: no such CUDA device on this machine "
                            f"({torch.cuda.device_count()} found)")
 
-    def frame_params(self, aus: np.ndarray, box: CropBox) -> dict:
+    def frame_params(self, aus: np.ndarray, box: CropBox,
+                     retarget: tuple[np.ndarray, dict] | None = None) -> dict:
         """What made one frame, for its provenance (the device does not change the result)."""
         params = {k: v for k, v in dataclasses.asdict(self).items() if k != "device"}
-        return {**params, "aus": [round(float(a), 6) for a in aus], "face_box": box.as_text()}
+        params = {**params, "aus": [round(float(a), 6) for a in aus], "face_box": box.as_text()}
+        if retarget is not None:  # the performer's motion: its driven points, IOD
+            from .retarget import DRIVEN
+
+            params["retarget"] = np.round(retarget[0][list(DRIVEN)], 5).tolist()
+        return params
 
 
 @dataclass
@@ -136,7 +142,8 @@ class StageClock:
 def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                  face: FacePlacement | CropBox | None = None,
                  options: RenderOptions | None = None, frame: int | None = None,
-                 in_place: bool = False, stages: StageClock | None = None) -> FrameResult:
+                 in_place: bool = False, stages: StageClock | None = None,
+                 retarget: tuple[np.ndarray, dict] | None = None) -> FrameResult:
     """Animate the face in ``plate`` to the AU vector ``aus`` (17 floats, 0–5).
 
     Args:
@@ -150,6 +157,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             reads: it saves a plate-sized copy and its memory (at 4K, 100 MB and ~9 ms).
         stages: a :class:`StageClock` to add the time of each stage to (crop, model_input,
             matte, model, matte_up, reswarp, paste, aovs); face detection is not timed.
+        retarget: a performer's motion at this frame and their region sizes
+            (:meth:`~atw_ofx.aus.AUCurves.retarget_at`), for a model that ``retargets`` (the rig).
 
     Returns:
         :class:`FrameResult`; ``result.plate`` has the input's channels (main layer animated,
@@ -178,9 +187,13 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
     matte_r = face_matte(landmarks, r) if landmarks is not None else ellipse_matte(r)
     lap("matte")
     driving = model_aus(model, aus, face.landmarks, options.au_mode)
+    if retarget is not None and not getattr(model, "retargets", False):
+        raise ModelError(f"model {model.name!r} cannot take a retargeted performance (a "
+                         "'retarget' in the AU curves): use the landmark rig (--model rig)",
+                         path=plate.path or None, frame=frame)
     try:
         result = (MotionResult(MotionField.zeros(1, r, r), face_t, face_t) if driving is None
-                  else model.animate(face_t, driving, FaceContext(landmarks, matte_r)))
+                  else model.animate(face_t, driving, FaceContext(landmarks, matte_r, retarget)))
     except ATWError as exc:  # name the file and frame the model could not handle
         if exc.path is None:
             raise type(exc)(exc.message, path=plate.path or None, frame=frame) from None

@@ -253,3 +253,17 @@ def test_class_names_must_match_the_number_of_classes():
         GeneratorConfig(driving="classes", n_driving=3, class_names=("a", "b"))
     with pytest.raises(ValueError, match="for a model driven by 17 aus"):
         GeneratorConfig(class_names=("happy",) * 17)
+
+
+def test_a_learned_bundle_refuses_a_retargeted_performance(bundle, tmp_path, ffhq_plate_path):
+    """A retarget's motion is the rig's input; a learned bundle cannot take it and says so
+    rather than rendering without it."""
+    doc = {"atw_au_curves": 1, "curves": {"AU25": [[1, 2.0]]},
+           "retarget": {"sizes": {"brows": 1.7, "mouth": 0.7, "cheeks": 1.3},
+                        "keys": [[1, [[0.0, -0.05]] * 18]]}}
+    curves = tmp_path / "motion.json"
+    curves.write_text(json.dumps(doc))
+    proc = run_atw("render", str(ffhq_plate_path), "-o", str(tmp_path / "out.exr"),
+                   "--model", str(bundle[0]), "--aus", str(curves))
+    assert proc.returncode == 2
+    assert "cannot take a retargeted performance" in proc.stderr and "--model rig" in proc.stderr

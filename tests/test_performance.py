@@ -107,3 +107,87 @@ def test_a_face_too_small_in_frame_is_warned_about_with_its_size(shared_data, tm
     assert line and " px between the eyes" in line[0]
     size = float(line[0].split("the face is ")[1].split(" px")[0])
     assert 15 <= size <= 26  # 0.2 × the clip's ~106 px
+
+
+@pytest.fixture(scope="module")
+def retargeted(shared_data, tmp_path_factory):
+    """A performer's laugh (liveportrait_d12, frames 20-60) extracted with --retarget."""
+    out = tmp_path_factory.mktemp("retarget") / "motion.json"
+    proc = run_atw("aus", "extract", str(shared_data / "video" / "liveportrait_d12.mp4"),
+                   "--frames", "20-60", "--retarget", "-o", str(out), "--no-plot")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_retarget_writes_the_motion_beside_the_regional_curves(retargeted):
+    from atw_ofx.retarget import DRIVEN, REGIONAL_AUS
+
+    doc = json.loads(retargeted.read_text())
+    assert sorted(doc["curves"]) == sorted(REGIONAL_AUS)
+    keys = doc["retarget"]["keys"]
+    assert [k[0] for k in keys] == list(range(20, 61))
+    assert all(len(k[1]) == len(DRIVEN) for k in keys)
+    curves = load_curves(retargeted)
+    assert curves.retarget is not None
+    assert json.loads(json.dumps(curves.to_json())) == doc  # round trip
+    # The laugh moves the lip corners up (y down is negative) and apart.
+    corner = curves.retarget.points[:, 48]
+    assert corner[:, 1].min() < -0.1 and corner[:, 0].min() < -0.05
+
+
+def test_a_retarget_drives_another_face_by_the_performers_motion(retargeted, ffhq_plate_path,
+                                                                 tmp_path):
+    """Onto a still face: the rig's field moves every driven point as far as the performance,
+    carried onto that face, asks; and on the rendered output (mesh found again) the lip
+    corners move the way it asks."""
+    import shutil
+
+    from atw_ofx.face.au_estimate import image_landmarks
+    from atw_ofx.face.crop import face_matte
+    from atw_ofx.face.layout import ibug68
+    from atw_ofx.imageio import read_image
+    from atw_ofx.models import LandmarkRig
+    from atw_ofx.render import RenderOptions, locate_face
+    from atw_ofx.retarget import DRIVEN, face_coordinates, onto
+
+    curves = load_curves(retargeted)
+    track = curves.retarget
+    strongest = int(track.frames[np.argmax(np.abs(track.points[:, [48, 54]]).sum(axis=(1, 2)))])
+    plate = read_image(ffhq_plate_path)
+    face = locate_face(plate, options=RenderOptions())
+    grid = face.box.to_crop(face.landmarks, 128)
+    asked = onto(*curves.retarget_at(strongest), grid)
+    field, _ = LandmarkRig().field_and_interior(grid, curves.at(strongest), face_matte(grid, 128),
+                                                curves.retarget_at(strongest))
+    scale = field.shape[-1] / 128
+    for p in DRIVEN[:-2]:  # the cheeks' virtual points lie outside the matte on some faces
+        x, y = (ibug68(grid)[p] + asked[p]) * scale
+        delivered = -field[:, int(y), int(x)] / scale  # backward field: minus the motion
+        assert np.linalg.norm(delivered - asked[p]) <= 0.15 * np.linalg.norm(asked[p]) + 0.1, p
+
+    shutil.copy(ffhq_plate_path, tmp_path / f"still.{strongest:04d}.png")
+    proc = run_atw("render", str(tmp_path / "still.####.png"), "--aus", str(retargeted),
+                   "-o", str(tmp_path / "out.####.png"))
+    assert proc.returncode == 0, proc.stderr
+    before = cv2.cvtColor(cv2.imread(str(ffhq_plate_path)), cv2.COLOR_BGR2RGB)
+    after = cv2.cvtColor(cv2.imread(str(tmp_path / f"out.{strongest:04d}.png")),
+                         cv2.COLOR_BGR2RGB)
+    lm_before = image_landmarks(before)
+    moved = (face_coordinates(image_landmarks(after)) - face_coordinates(lm_before))[[48, 54]]
+    wanted = onto(*curves.retarget_at(strongest), lm_before)[[48, 54]]
+    for got, want in zip(moved, wanted):
+        assert got @ want / (np.linalg.norm(got) * np.linalg.norm(want)) > 0.8, (got, want)
+
+
+def test_a_retarget_needs_the_rig_and_a_well_formed_track(retargeted, tmp_path):
+    from atw_ofx.errors import CurveError
+    from atw_ofx.retarget import MotionTrack
+
+    doc = json.loads(retargeted.read_text())
+    doc["retarget"]["keys"][3][1] = doc["retarget"]["keys"][3][1][:-1]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(CurveError, match="retarget"):
+        load_curves(bad)
+    with pytest.raises(ValueError):
+        MotionTrack.from_json({"sizes": {}, "keys": []})

@@ -22,10 +22,13 @@ class FaceContext:
     Attributes:
         landmarks: 68×2 float64 (x, y) positions (continuous pixels, y down), or None.
         matte: ``R×R`` float32 soft face matte in [0, 1]; motion outside it is cut off.
+        retarget: a performer's motion for this frame (``70×2`` face coordinates, IOD) and
+            their region sizes (:mod:`atw_ofx.retarget`), or None.
     """
 
     landmarks: np.ndarray | None
     matte: np.ndarray
+    retarget: tuple[np.ndarray, dict] | None = None
 
 
 @dataclass

@@ -34,6 +34,7 @@ from .. import colour
 from ..conventions import AU_NAMES, MotionField
 from ..errors import NoFaceError
 from ..face.layout import ibug68, is_mesh
+from ..retarget import onto as retarget_onto
 from . import eyelids, mouth, spline
 from .base import FaceContext, MotionResult
 
@@ -93,12 +94,15 @@ class LandmarkRig:
     resolution = 128
     colourspace = colour.DEFAULT_MODEL_SPACE
     au_semantics = "relative"  # AUs are edits: all zeros = the face as it is
+    retargets = True  # takes a performer's motion beside the AUs (atw_ofx.retarget)
 
-    def displacements(self, landmarks: np.ndarray, aus: np.ndarray) -> np.ndarray:
-        """Forward landmark displacements ``(70, 2)`` (68 + two cheek points), clamped."""
+    def displacements(self, landmarks: np.ndarray, aus: np.ndarray,
+                      extra: np.ndarray | None = None) -> np.ndarray:
+        """Forward landmark displacements ``(70, 2)`` (68 + two cheek points), clamped;
+        ``extra`` (``70×2`` px, a retargeted performer's motion) adds to the AUs'."""
         points = with_cheeks(ibug68(landmarks))
         frame = FaceFrame(points)
-        moved = np.zeros_like(points)
+        moved = np.zeros_like(points) if extra is None else np.array(extra, np.float64)
         for a, name in enumerate(AU_NAMES):
             weight = float(aus[a]) / 5.0
             if weight == 0.0:
@@ -115,8 +119,9 @@ class LandmarkRig:
         grid (finer when a mesh region moves: see :meth:`field_and_interior`)."""
         return self.field_and_interior(landmarks, aus, matte)[0]
 
-    def field_and_interior(self, landmarks: np.ndarray, aus: np.ndarray,
-                           matte: np.ndarray) -> tuple[np.ndarray, object | None]:
+    def field_and_interior(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray,
+                           retarget: tuple[np.ndarray, dict] | None = None
+                           ) -> tuple[np.ndarray, object | None]:
         """The backward field and the regions the renderer makes at full size (the mouth's
         opening, the closing lids' seams: :class:`~.mouth.GeneratedRegion`; a shut lid's light:
         :class:`~.eyelids.LidLight`), a tuple or None.
@@ -125,17 +130,19 @@ class LandmarkRig:
         :mod:`.mouth`) are regional models instead of points through the spline, made on a grid
         :data:`REGION_GRID`× finer than the model's: a closing lid and a parting lip are steps in
         the field, and on the finer grid what up-sampling squeezes into a step's ramp is that
-        much thinner. The spline takes every other AU.
+        much thinner. The spline takes every other AU, and a ``retarget`` — a performer's
+        motion and region sizes (:func:`atw_ofx.retarget.onto`) — on top of them.
         """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
+        extra = None if retarget is None else retarget_onto(*retarget, landmarks)
         landmarks = ibug68(landmarks)
         aus = np.asarray(aus, np.float64)
         regional = np.zeros(len(aus))
         if mesh is not None:
             regional[REGIONAL] = aus[REGIONAL]
             aus = aus - regional
-        moved = self.displacements(landmarks, aus)
+        moved = self.displacements(landmarks, aus, extra)
         if mesh is not None:
             moved = eyelids.limit_brows(mesh, moved)
         if not moved.any() and not regional.any():
@@ -198,13 +205,14 @@ class LandmarkRig:
     def animate(self, face: torch.Tensor, aus: np.ndarray, context: FaceContext) -> MotionResult:
         aus = np.asarray(aus, np.float32)
         n = self.resolution
-        if not aus.any():  # nothing asked: no motion, landmarks or not
+        if not aus.any() and context.retarget is None:  # nothing asked: no motion
             flow = MotionField.zeros(1, n, n, device=face.device, dtype=face.dtype)
             return MotionResult(flow=flow, warped=face, refined=face)
         if context.landmarks is None:
             raise NoFaceError("the landmark rig needs a human face's landmarks, and none were "
                               "found inside the face box: give a box around a human face")
-        flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte)
+        flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte,
+                                                    context.retarget)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
         warped = flow.resized(n, n).warp(face)  # the field may be finer than the model grid
         return MotionResult(flow=flow, warped=warped, refined=warped, interior=interior)
