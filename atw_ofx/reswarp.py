@@ -234,7 +234,7 @@ def _fused_level(plate, impl):
     try:
         from kernels import cpu
         from kernels.buffers import empty
-    except ImportError as exc:  # Numba missing: the reference still works
+    except ImportError as exc:  # Numba missing: ResWarp's reference still works (the rig does not)
         _fall_back(f"the CPU kernel is unavailable ({exc})")
         return None
 
