@@ -35,7 +35,8 @@ from .aus import AUCurves
 from .errors import ATWError, InputError, OutputError
 from .face import CropBox
 from .face.track import FaceTrack, OneEuro, track_faces
-from .imageio import ImagePlate, compression_error, provenance, read_image, write_image
+from .imageio import (ImagePlate, compression_error, linearised, provenance, read_image,
+                      write_image)
 from .models import MotionModel
 from .render import RenderOptions, render_frame
 from .sequence import (check_frames_exist, frame_path, frames_on_disk, is_sequence,
@@ -139,7 +140,7 @@ def frame_jobs(input_path: str, output_path: str | None, frames: list[int] | Non
         number = 0
         for number, rgb in enumerate(read_frames(input_path), start=1):
             if wanted is None or number in wanted:
-                plate = ImagePlate.from_array(rgb, ("R", "G", "B"), space)
+                plate = linearised(ImagePlate.from_array(rgb, ("R", "G", "B"), space))
                 plate.path = input_path
                 yield FrameJob(number, lambda p=plate: p, out(number))
         beyond = sorted(f for f in wanted or () if not 1 <= f <= number)

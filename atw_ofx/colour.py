@@ -41,20 +41,50 @@ def _name_lookup(cfg: ocio.Config, name: str) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _cpu_processor(src: str, dst: str, config_path: str | None):
+def _cpu_processor(src: str, dst: str, config_path: str | None, exact: bool):
     cfg = config(config_path)
-    return cfg.getProcessor(_name_lookup(cfg, src), _name_lookup(cfg, dst)).getDefaultCPUProcessor()
+    processor = cfg.getProcessor(_name_lookup(cfg, src), _name_lookup(cfg, dst))
+    if exact:
+        return processor.getOptimizedCPUProcessor(ocio.OPTIMIZATION_LOSSLESS)
+    return processor.getDefaultCPUProcessor()
 
 
-def convert(rgb: np.ndarray, src: str, dst: str, *, config_path: str | None = None) -> np.ndarray:
-    """Convert an ``…×3`` float32 RGB array from colour space ``src`` to ``dst`` (a new array)."""
+def convert(rgb: np.ndarray, src: str, dst: str, *, config_path: str | None = None,
+            exact: bool = False) -> np.ndarray:
+    """Convert an ``…×3`` float32 RGB array from colour space ``src`` to ``dst`` (a new array).
+
+    ``exact`` computes the transfer curves without OCIO's fast approximations: files read
+    linear and written back encoded then keep every 16-bit code value (the default is off by
+    up to one there, and is what the 128 px model branch uses).
+    """
     out = np.ascontiguousarray(rgb, dtype=np.float32).copy()
     if src == dst:
         return out
     if out.shape[-1] != 3:
         raise ValueError(f"convert: got {out.shape[-1]} channels, expected 3 (RGB)")
-    _cpu_processor(src, dst, config_path).applyRGB(out.reshape(-1))
+    _cpu_processor(src, dst, config_path, exact).applyRGB(out.reshape(-1))
     return out
+
+
+#: OCIO encodings of display-referred and log colour spaces: read into the linear working space.
+ENCODED = frozenset({"sdr-video", "hdr-video", "log"})
+
+
+def is_encoded(name: str, *, config_path: str | None = None) -> bool:
+    """Whether colour space ``name`` holds display-referred or log values (OCIO's ``encoding``
+    attribute), i.e. pixels a compositing package linearises on read."""
+    cfg = config(config_path)
+    return cfg.getColorSpace(_name_lookup(cfg, name)).getEncoding() in ENCODED
+
+
+def working_space(*, config_path: str | None = None) -> str:
+    """The linear space encoded inputs are read into: :data:`DEFAULT_PLATE_SPACE` (sRGB's
+    primaries, so an sRGB file changes only its transfer curve), else the config's
+    ``scene_linear`` role."""
+    cfg = config(config_path)
+    if cfg.getCanonicalName(DEFAULT_PLATE_SPACE):
+        return DEFAULT_PLATE_SPACE
+    return cfg.getColorSpace(ocio.ROLE_SCENE_LINEAR).getName()
 
 
 def to_model_space(rgb_lin: np.ndarray, plate_space: str, model_space: str) -> np.ndarray:

@@ -26,7 +26,8 @@ from .errors import InputError, OutputError
 #: Extensions whose pixels are scene-linear by default; everything else is display-referred.
 LINEAR_EXTENSIONS = {".exr", ".hdr", ".sxr", ".mxr"}
 MAIN_COLOUR = ("R", "G", "B")
-#: Integer depth written for display-referred formats (8 bits unless the format holds more).
+#: Integer depth written for display-referred formats when the plate came from no integer file
+#: (8 bits unless the format holds more); a plate read from one keeps its depth.
 DISPLAY_BIT_DEPTH = {".tif": "uint16", ".tiff": "uint16", ".dpx": "uint16", ".png": "uint16"}
 #: OpenEXR compressions an output may be given (else it keeps its input's). Lossless: none, rle,
 #: zips, zip, piz; lossy: pxr24 (float → 24 bits), b44/b44a (half), dwaa/dwab. zip and zips take
@@ -146,14 +147,34 @@ def read_image(path: str | os.PathLike, *, frame: int | None = None,
     finally:
         inp.close()
     spec, pixels = parts[0]
-    plate = ImagePlate(pixels, tuple(spec.channelnames), spec,
-                       colourspace or default_colourspace(path), parts[1:], path)
+    plate = linearised(ImagePlate(pixels, tuple(spec.channelnames), spec,
+                                  colourspace or default_colourspace(path), parts[1:], path))
     if check_finite:
         main = plate.pixels[..., plate.main_channels() or slice(None)]
         if not np.isfinite(main).all():
             bad = np.argwhere(~np.isfinite(main))[0]
             raise InputError(f"NaN or Inf pixel at x={bad[1]}, y={bad[0]}", path=path, frame=frame)
     return plate
+
+
+def linearised(plate: ImagePlate) -> ImagePlate:
+    """``plate`` in the linear working space (:func:`atw_ofx.colour.working_space`) when its
+    colour space is display-referred or log (a JPEG, PNG, video frame, a log DPX) — as a
+    compositing package's Read does, so an EXR written from it holds scene-linear values tagged
+    as such (``oiio:ColorSpace``); other plates as they are. Only the colour channels change."""
+    if not colour.is_encoded(plate.colourspace):
+        return plate
+    space = colour.working_space()
+    pixels = plate.pixels.copy()
+    linear = colour.convert(plate.rgb(), plate.colourspace, space, exact=True)
+    indices = plate.rgb_indices()
+    if indices == [0, 0, 0]:  # one channel (Y): grey stays grey
+        pixels[..., 0] = linear[..., 0]
+    else:
+        pixels[..., indices] = linear
+    spec = oiio.ImageSpec(plate.spec)
+    spec.attribute("oiio:ColorSpace", space)
+    return ImagePlate(pixels, plate.channels, spec, space, plate.other_parts, plate.path)
 
 
 def provenance(model: str, params: dict) -> dict[str, str]:
@@ -249,6 +270,8 @@ def _file_parts(plate: ImagePlate, path: Path, attributes: dict | None, pixel_ty
         return specs, parts
     pixels = _display_pixels(plate, path)
     depth = DISPLAY_BIT_DEPTH.get(path.suffix.lower(), "uint8")
+    if plate.spec.format.basetype in (oiio.UINT8, oiio.UINT16):  # 8-bit in, 8-bit out
+        depth = "uint8" if plate.spec.format.basetype == oiio.UINT8 else "uint16"
     spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], depth)
     if pixels.shape[2] == 4:
         spec.channelnames = ("R", "G", "B", "A")
@@ -257,7 +280,7 @@ def _file_parts(plate: ImagePlate, path: Path, attributes: dict | None, pixel_ty
 
 def _display_pixels(plate: ImagePlate, path: Path) -> np.ndarray:
     """RGB(A) of ``plate`` encoded for a display-referred file, 0..1."""
-    rgb = colour.convert(plate.rgb(), plate.colourspace, default_colourspace(path))
+    rgb = colour.convert(plate.rgb(), plate.colourspace, default_colourspace(path), exact=True)
     channels = [np.clip(rgb, 0.0, 1.0)]
     if "A" in plate.channels and path.suffix.lower() in {".png", ".tif", ".tiff"}:
         channels.append(np.clip(plate.pixels[..., [plate.channels.index("A")]], 0.0, 1.0))

@@ -1,8 +1,11 @@
 """EXR/PNG I/O through OpenImageIO: bit-exact round trips, layers and metadata kept, clear errors."""
+from pathlib import Path
+
 import numpy as np
 import OpenImageIO as oiio
 import pytest
 
+from atw_ofx import colour
 from atw_ofx.errors import InputError
 from atw_ofx.imageio import ImagePlate, provenance, read_image, write_image
 
@@ -105,17 +108,51 @@ def test_display_formats_round_trip(tmp_path, ext, tolerance):
     srgb = np.stack([np.tile(ramp, (8, 1))] * 3, -1)
     write_image(tmp_path / f"ramp{ext}", ImagePlate.from_array(srgb, ("R", "G", "B"),
                                                                "sRGB Encoded Rec.709 (sRGB)"))
-    back = read_image(tmp_path / f"ramp{ext}")
-    assert back.colourspace == "sRGB Encoded Rec.709 (sRGB)"
+    back = read_image(tmp_path / f"ramp{ext}")  # read linear, as a compositor's Read does
+    assert back.colourspace == "Linear Rec.709 (sRGB)"
     assert back.pixels.shape == srgb.shape
-    assert np.abs(back.pixels - srgb).max() <= tolerance + 1e-6
+    encoded = colour.convert(back.pixels, back.colourspace, "sRGB Encoded Rec.709 (sRGB)")
+    assert np.abs(encoded - srgb).max() <= tolerance + 1e-5
 
 
 def test_linear_plate_to_png_is_encoded(tmp_path):
-    """A linear 0.18 grey is written as sRGB ≈ 0.46, not as 0.18."""
+    """A linear 0.18 grey is written as sRGB ≈ 0.46, not as 0.18, and read back as 0.18."""
     grey = np.full((4, 4, 3), 0.18, np.float32)
     write_image(tmp_path / "grey.png", ImagePlate.from_array(grey, ("R", "G", "B")))
-    assert read_image(tmp_path / "grey.png").pixels.mean() == pytest.approx(0.4614, abs=2e-3)
+    raw = oiio.ImageBuf(str(tmp_path / "grey.png")).get_pixels(oiio.FLOAT)
+    assert raw.mean() == pytest.approx(0.4614, abs=2e-3)
+    assert read_image(tmp_path / "grey.png").pixels.mean() == pytest.approx(0.18, abs=1e-3)
+
+
+def test_a_display_referred_input_is_read_linear_and_written_to_exr_linear(tmp_path):
+    """A JPEG's sRGB values become scene-linear on read (white stays 1, mid-grey 0.46 → 0.18);
+    the EXR written from it holds those linear values and says so in its header, so a
+    compositor reading EXR as linear sees the JPEG's picture, not its gamma applied twice."""
+    jpeg = Path(__file__).parents[1] / "atw_ofx" / "data" / "demo_face.jpg"
+    raw = oiio.ImageBuf(str(jpeg)).get_pixels(oiio.FLOAT)
+    plate = read_image(jpeg)
+    assert plate.colourspace == colour.working_space() == "Linear Rec.709 (sRGB)"
+    expected = colour.convert(raw, "sRGB Encoded Rec.709 (sRGB)", plate.colourspace, exact=True)
+    assert np.array_equal(plate.pixels, expected)
+    write_image(tmp_path / "face.exr", plate, pixel_type="float")
+    back = oiio.ImageBuf(str(tmp_path / "face.exr"))
+    assert np.array_equal(back.get_pixels(oiio.FLOAT), expected)
+    assert "lin" in back.spec().getattribute("oiio:ColorSpace").lower()
+
+
+@pytest.mark.parametrize("depth", ["uint8", "uint16"])
+def test_an_integer_input_keeps_its_depth_on_output(tmp_path, depth):
+    """8 bits in, 8 bits out (a 16-bit PNG from an 8-bit JPEG is 6× the size for nothing)."""
+    ramp = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (4, 1))
+    buf = oiio.ImageBuf(oiio.ImageSpec(64, 4, 3, depth))
+    buf.set_pixels(oiio.ROI(), np.ascontiguousarray(np.stack([ramp] * 3, -1)))
+    buf.write(str(tmp_path / "in.png"))
+    plate = read_image(tmp_path / "in.png")
+    write_image(tmp_path / "out.png", plate)
+    out = oiio.ImageBuf(str(tmp_path / "out.png"))
+    assert str(out.spec().format) == depth
+    assert np.array_equal(out.get_pixels(oiio.FLOAT), oiio.ImageBuf(str(tmp_path / "in.png"))
+                          .get_pixels(oiio.FLOAT))
 
 
 def test_write_is_atomic_on_failure(tmp_path):
