@@ -109,41 +109,18 @@ def extract_curves(input_path: str, *, frames: list[int] | None = None, face_ind
     intensities (and a retarget's motion) before they become keys. ``retarget`` writes the
     performer's motion (:mod:`atw_ofx.retarget`) with only the regional models' AU curves.
     """
-    estimator = estimator or AUEstimator.default()
-    clip = clip_measures(input_path, frames, face_index)
-    warnings = []
     if neutral_frame is not None and neutral_from is not None:
         raise ATWError("give --neutral-frame or --neutral-from, not both", path=input_path)
-    neutral_shape = None  # the performer's relaxed landmarks, for a retarget
-    if neutral_frame is not None:
-        if neutral_frame not in clip.frames:
-            raise ATWError(f"--neutral-frame {neutral_frame} is not among the frames tracked "
-                           f"({clip.frames[0]}-{clip.frames[-1]})", path=input_path)
-        neutral = clip.features[clip.frames.index(neutral_frame)]
-        neutral_shape = clip.landmarks[clip.frames.index(neutral_frame)]
-    elif neutral_from is not None:
-        other = clip_measures(neutral_from, None, face_index)
-        neutral = clip_neutral(other.features)
-        neutral_shape = other.landmarks[relaxed_frame(other.features, neutral)]
-    else:
-        neutral = clip_neutral(clip.features)
-        for name, offset in unrelaxed(neutral, estimator.neutral, estimator.spread).items():
-            warnings.append(f"{input_path}: the face never relaxes its {name.replace('_', ' ')} "
-                            f"(its calmest value is {offset:+.2f} IOD from a relaxed face's): "
-                            f"the AUs that read it start from a held expression; give "
-                            f"--neutral-frame N or --neutral-from CLIP")
-    if clip.iod_px < MIN_READABLE_IOD_PX:
-        warnings.append(f"{input_path}: the face is {clip.iod_px:.0f} px between the eyes; "
-                        f"below {MIN_READABLE_IOD_PX:.0f} px its measures are mostly noise "
-                        f"(use a closer shot of the performer)")
+    estimator = estimator or AUEstimator.default()
+    clip = clip_measures(input_path, frames, face_index)
+    neutral, neutral_shape, warnings = _neutral(clip, input_path, neutral_frame, neutral_from,
+                                                face_index, estimator)
     for message in warnings:
         log.warning(message)
     intensities = estimator.intensities(clip.features, neutral, gains)
     keys = np.array(clip.frames, np.float64)
     track = None
     if retarget:
-        if neutral_shape is None:
-            neutral_shape = clip.landmarks[relaxed_frame(clip.features, neutral)]
         coordinates = np.stack([face_coordinates(lm) for lm in clip.landmarks])
         neutral_coordinates = face_coordinates(neutral_shape)
         track = MotionTrack(keys, motion(coordinates, neutral_coordinates),
@@ -159,3 +136,34 @@ def extract_curves(input_path: str, *, frames: list[int] | None = None, face_ind
     curves = AUCurves({i: Curve(keys, intensities[:, i].astype(np.float32), "linear")
                        for i in kept}, track)
     return Extraction(curves, clip.frames, intensities, warnings)
+
+
+def _neutral(clip: ClipMeasures, input_path: str, neutral_frame: int | None,
+             neutral_from: str | None, face_index: int,
+             estimator: AUEstimator) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The performer's neutral measures (``M``), neutral landmarks (for a retarget) and what to
+    warn about: from ``neutral_frame``, from the clip ``neutral_from``, or where the clip relaxes
+    (then warned about by measure when it never does, and about a face too small to read)."""
+    warnings = []
+    if neutral_frame is not None:
+        if neutral_frame not in clip.frames:
+            raise ATWError(f"--neutral-frame {neutral_frame} is not among the frames tracked "
+                           f"({clip.frames[0]}-{clip.frames[-1]})", path=input_path)
+        index = clip.frames.index(neutral_frame)
+        neutral, shape = clip.features[index], clip.landmarks[index]
+    else:
+        source = clip if neutral_from is None else clip_measures(neutral_from, None, face_index)
+        neutral = clip_neutral(source.features)
+        shape = source.landmarks[relaxed_frame(source.features, neutral)]
+        if neutral_from is None:
+            for name, offset in unrelaxed(neutral, estimator.neutral, estimator.spread).items():
+                warnings.append(
+                    f"{input_path}: the face never relaxes its {name.replace('_', ' ')} (its "
+                    f"calmest value is {offset:+.2f} IOD from a relaxed face's): the AUs that "
+                    "read it start from a held expression; give --neutral-frame N or "
+                    "--neutral-from CLIP")
+    if clip.iod_px < MIN_READABLE_IOD_PX:
+        warnings.append(f"{input_path}: the face is {clip.iod_px:.0f} px between the eyes; "
+                        f"below {MIN_READABLE_IOD_PX:.0f} px its measures are mostly noise "
+                        "(use a closer shot of the performer)")
+    return neutral, shape, warnings

@@ -43,11 +43,12 @@ REGION_SIZES = {
     "mouth": ((48, 49, 53, 54, 60, 64), (48, 54)),
     "cheeks": ((68, 69), (68, 69)),
 }
+
+
 def rig_points(landmarks: np.ndarray) -> np.ndarray:
-    """The rig's 70 points (px) of 68 or 478 landmarks. The cheek points are the rig's own
-    (between lower lid, lip corner and jaw) on both faces, so a cheek moves as its neighbours
-    do: the mesh's cheek vertices rise in a laugh by more than that part of a face the rig
-    moves can follow (carried, they bulged the target's cheek)."""
+    """The rig's 70 points (px) of 68 or 478 landmarks, its own cheek points (between lower lid,
+    lip corner and jaw) on performer and target alike: the mesh's cheek vertices rise in a laugh
+    further than the rig's cheek can follow, and carried they bulged the target's cheek."""
     from .models.rig import with_cheeks
 
     return with_cheeks(ibug68(landmarks))
