@@ -31,9 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .conventions import AU_NAMES, AU_RANGE
-from .facs import CURVES_SCHEMA_VERSION
 from .errors import CurveError
+from .facs import AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from .retarget import MotionTrack

@@ -27,9 +27,8 @@ EXIT_PARTIAL = 3
 
 
 def _add_render_options(p: argparse.ArgumentParser) -> None:
-    from .face.detect import BACKENDS, DEFAULT_BACKEND
-    from .render import AOVS
-    from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, FORMULATIONS, IMPLS, METHODS
+    from .options import (AOVS, DEFAULT_FACE_BACKEND, DEFAULT_FORMULATION, DEFAULT_METHOD,
+                          FACE_BACKENDS, FORMULATIONS, IMPLS, METHODS)
 
     p.add_argument("--model", default="rig",
                    help="motion model: 'rig' (embedded landmark AU rig, default) or a model "
@@ -55,10 +54,10 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--face-boxes", metavar="FILE",
                    help='a face crop per frame, JSON {"1001": [X, Y, SIZE], ...} (e.g. baked '
                         "from a host's tracker)")
-    p.add_argument("--face-backend", choices=tuple(BACKENDS), default=DEFAULT_BACKEND,
+    p.add_argument("--face-backend", choices=FACE_BACKENDS, default=DEFAULT_FACE_BACKEND,
                    help="face detector + landmarks: 'mesh' (MediaPipe's 478-point mesh in torch, "
                         "Apache-2.0) or 'dlib' (68 points; its model excludes commercial use) "
-                        f"(default {DEFAULT_BACKEND})")
+                        f"(default {DEFAULT_FACE_BACKEND})")
     p.add_argument("--face-index", type=_at_least(0, int), default=0,
                    help="which detected face, largest first on the first frame; followed "
                         "through the shot (default 0)")
@@ -119,12 +118,17 @@ def _batch_options(args):
 def cmd_render(args) -> int:
     from .aus import AUCurves, load_curves, parse_au_assignments
     from .expressions import expression_aus
-    from .batch import render_sequence, write_sequence_preview
-    from .models import load_model
+    from .sequence import check_input
 
+    # What the user typed is checked before torch loads: a mistake answers in well under 1 s.
+    check_input(args.input, _frames(args))
     curves = load_curves(args.aus) if args.aus else AUCurves()
     constants = {**expression_aus(args.expression or []), **parse_au_assignments(args.au or [])}
     curves = curves.smoothed(args.au_filter).with_constants(constants)
+
+    from .batch import render_sequence, write_sequence_preview
+    from .models import load_model
+
     options, batch = _options(args), _batch_options(args)
     if args.ray:
         from .distribute import render_on_ray

@@ -13,11 +13,10 @@ curves drive it too.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import nnls
 
 from .aus import _check_value, au_index
-from .conventions import AU_NAMES
 from .errors import CurveError
+from .facs import AU_NAMES
 
 #: Intensity of a prototype's AUs at weight 1 (FACS "D", marked).
 PEAK = 4.0
@@ -95,6 +94,8 @@ def expression_weights(aus: np.ndarray, class_names: tuple[str, ...] | list[str]
                          f"expression ATW knows ({', '.join(EXPRESSIONS)}); name them when "
                          "training (--class-names)")
     basis = np.stack([prototype(e) for _, e in known], axis=1)  # 17 × K
+    from scipy.optimize import nnls  # only here: it costs a third of a second to import
+
     solution, _ = nnls(basis, np.asarray(aus, np.float64))
     for (k, _), w in zip(known, solution):
         weights[k] = min(1.0, w) if w > 1e-6 else 0.0  # NNLS leaves ~1e-17 on unused ones

@@ -33,10 +33,9 @@ from .models import FaceContext, MotionModel, MotionResult
 from .models.eyelids import LidLight, relight_lid
 from .models.mouth import fill_region
 from .filters import DEFAULT_FILTER, check_filter
+from .options import AOVS, AU_MODES  # noqa: F401  (the vocabulary, re-exported)
 from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, IMPLS, down, reswarp, up
 
-AOVS = ("motion", "stmap", "matte", "generated")
-AU_MODES = ("relative", "absolute")
 
 
 @dataclass

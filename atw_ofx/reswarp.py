@@ -41,15 +41,11 @@ import torch.nn.functional as F
 
 from .conventions import MotionField, check_shape
 from .filters import DEFAULT_FILTER, check_filter
+# The vocabulary (names, defaults: "delta" keeps pure warps exact, see above), re-exported.
+from .options import DEFAULT_FORMULATION, DEFAULT_METHOD, FORMULATIONS, IMPLS, METHODS  # noqa: F401
 
 Method = Literal["vanilla", "multiscale"]
 Formulation = Literal["paper", "delta"]
-METHODS: tuple[str, ...] = ("vanilla", "multiscale")
-IMPLS: tuple[str, ...] = ("auto", "cpu", "triton", "ref")
-FORMULATIONS: tuple[str, ...] = ("paper", "delta")
-#: Defaults chosen for linear plates: "delta" keeps pure warps exact (see module docstring).
-DEFAULT_METHOD: Method = "vanilla"
-DEFAULT_FORMULATION: Formulation = "delta"
 
 
 def down(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -98,3 +98,14 @@ def check_frames_exist(pattern: str, frames: list[int]) -> None:
         spec = str(fileseq.FrameSet(missing))
         raise InputError(f"missing input frames {spec} ({len(missing)} of {len(frames)})",
                          path=pattern, frame=missing[0])
+
+
+def check_input(path: str, frames: list[int] | None) -> None:
+    """The input a render will read is there: a sequence's frames (all of its range when
+    ``frames`` is None), or the file itself — checked before the heavy modules load, so a
+    mistyped path answers at once."""
+    if is_sequence(path):
+        check_frames_exist(path, frames if frames is not None else whole_range(
+            frames_on_disk(path)))
+    elif not os.path.exists(path):
+        raise InputError("file not found", path=path)

@@ -49,7 +49,8 @@ def test_ray_chunks_render_the_same_bytes_as_one_process(sequence, reference, ra
 
 
 def test_ray_refuses_a_clip(ray_cluster, tmp_path):
+    (tmp_path / "shot.mov").write_bytes(b"")  # there (a missing input is answered first)
     result = subprocess.run([sys.executable, "-m", "atw_ofx.cli", "render", "shot.mov",
                              "--au", "AU12=2", "-o", str(tmp_path / "o.####.exr"),
-                             "--ray", ray_cluster], capture_output=True, text=True)
+                             "--ray", ray_cluster], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2 and "--ray renders image sequences" in result.stderr

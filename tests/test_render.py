@@ -1,5 +1,6 @@
 """The render API and the `atw` CLI end to end: identity, real faces, errors, sequences, demo."""
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -314,3 +315,29 @@ def test_core_never_imports_a_host():
             "('nuke', 'hiero', 'DaVinciResolveScript', 'fusionscript', 'BlackmagicFusion')];"
             "print(bad); sys.exit(bool(bad))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (["render", "missing.exr", "-o", "out.exr", "--au", "AU12=2"], "missing.exr: file not found"),
+    (["render", "missing.####.exr", "-o", "out.####.exr"], "no frames found for this pattern"),
+    (["render", "{face}", "-o", "out.exr", "--au", "AU99=2"], "unknown AU 'AU99'"),
+    (["render", "{face}", "-o", "out.exr", "--aus", "none.json"], "AU curves file not found"),
+])
+def test_a_mistake_is_answered_before_torch_loads(mistake, message, tmp_path):
+    """Typed mistakes are checked before the heavy modules load (torch alone takes ~1 s)."""
+    face = str(Path(__file__).parents[1] / "atw_ofx" / "data" / "demo_face.jpg")
+    args = [a.replace("{face}", face) for a in mistake]
+    code = ("import sys; from atw_ofx.cli import main; rc = main(sys.argv[1:]); "
+            "print(rc, 'torch' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert proc.stdout.split() == ["2", "False"] and message in proc.stderr, proc.stderr
+
+
+def test_the_option_vocabulary_is_the_one_the_modules_use():
+    from atw_ofx import options, render, reswarp
+    from atw_ofx.face import detect
+
+    assert tuple(detect.BACKENDS) == options.FACE_BACKENDS
+    assert detect.DEFAULT_BACKEND == options.DEFAULT_FACE_BACKEND
+    assert reswarp.METHODS is options.METHODS and render.AOVS is options.AOVS

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import colour
 from ..errors import NoFaceError
+from ..options import DEFAULT_FACE_BACKEND
 
 #: The longest side detection runs at; larger plates are shrunk first (HOG cost grows with area).
 DETECT_MAX_SIDE = 1280
@@ -181,7 +182,7 @@ def _inside(points: np.ndarray, face: Face) -> bool:
 
 
 BACKENDS: dict[str, Callable[[], LandmarkBackend]] = {"mesh": MeshBackend, "dlib": DlibBackend}
-DEFAULT_BACKEND = "mesh"
+DEFAULT_BACKEND = DEFAULT_FACE_BACKEND  # the names are atw_ofx.options' (tested)
 
 
 @functools.lru_cache(maxsize=4)

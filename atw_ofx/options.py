@@ -1,0 +1,22 @@
+"""The render's option vocabulary: the names and defaults every interface offers (the CLI, the
+render job the host adapters build, the farm emitters). Standard library only — the CLI builds its
+parser, and answers a mistyped path, without loading torch; host plugins import it as they are.
+The warp filters' names live beside their definition, in :mod:`atw_ofx.filters`.
+"""
+from __future__ import annotations
+
+#: ResWarp variants (:mod:`atw_ofx.reswarp`): the paper's vanilla and multiscale.
+METHODS: tuple[str, ...] = ("vanilla", "multiscale")
+DEFAULT_METHOD = "vanilla"
+#: ResWarp formulations; "delta" keeps pure warps exact on linear plates (docs/frame.md).
+FORMULATIONS: tuple[str, ...] = ("paper", "delta")
+DEFAULT_FORMULATION = "delta"
+#: ResWarp implementations: the fused kernel for the device ("auto"), one named, or the reference.
+IMPLS: tuple[str, ...] = ("auto", "cpu", "triton", "ref")
+#: Extra layers a render can write (``--aov``).
+AOVS: tuple[str, ...] = ("motion", "stmap", "matte", "generated")
+#: How AU values are read: edits of the face's own expression, or the paper's absolute ones.
+AU_MODES: tuple[str, ...] = ("relative", "absolute")
+#: Face landmark backends (:data:`atw_ofx.face.detect.BACKENDS`).
+FACE_BACKENDS: tuple[str, ...] = ("mesh", "dlib")
+DEFAULT_FACE_BACKEND = "mesh"
