@@ -224,6 +224,8 @@ def cmd_demo(args) -> int:
     paths = run_demo(args.output, frames=args.frames, options=_options(args))
     for name, path in paths.items():
         print(f"{name:14s} {path}")
+    print(f"open {paths['contact_sheet']} for before/after, play {paths['preview']}, or read "
+          f"{paths['sequence']} in your compositor (scene-linear EXR)")
     return 0
 
 

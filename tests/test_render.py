@@ -296,6 +296,7 @@ def test_demo_command(tmp_path):
     result = run_atw("demo", "-o", str(tmp_path / "demo"), "--frames", "3")
     assert result.returncode == 0, result.stderr
     demo = tmp_path / "demo"
+    assert result.stdout.splitlines()[-1].startswith(f"open {demo / 'contact_sheet.png'} ")
     frames = sorted(demo.glob("atw.*.exr"))
     assert [f.name for f in frames] == ["atw.0001.exr", "atw.0002.exr", "atw.0003.exr"]
     first, last = read_image(frames[0]), read_image(frames[-1])
