@@ -43,9 +43,8 @@ def run_demo(out_dir: str | Path = "atw_demo", *, frames: int = 24,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     options = options or RenderOptions(aovs=("motion", "stmap", "matte"))
-    source = read_image(demo_face_path())  # sRGB JPEG
-    linear = colour.convert(source.rgb(), source.colourspace, colour.DEFAULT_PLATE_SPACE)
-    plate = ImagePlate.from_array(linear, ("R", "G", "B"), colour.DEFAULT_PLATE_SPACE)
+    source = read_image(demo_face_path())  # an sRGB JPEG, linear on read
+    plate = ImagePlate.from_array(source.rgb(), ("R", "G", "B"), source.colourspace)
     plate_path = out_dir / "plate.exr"
     write_image(plate_path, plate)
     plate = read_image(plate_path)  # render from the half-float EXR, as a user would

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .face.au_measures import corner_axes
 from .face.layout import ibug68
 
 #: Mirror pairs among the 70 points (subject's right, left).
@@ -56,11 +57,9 @@ def rig_points(landmarks: np.ndarray) -> np.ndarray:
 
 def face_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Origin, x (along the eyes), y (towards the chin) and IOD of 70 points, from the eye
-    corners: a closing lid moves the eye's contour, never its corners."""
-    eye_r, eye_l = (points[36] + points[39]) / 2, (points[42] + points[45]) / 2
-    iod = max(float(np.linalg.norm(eye_l - eye_r)), 1e-9)
-    x = (eye_l - eye_r) / iod
-    return (eye_r + eye_l) / 2, x, np.array([-x[1], x[0]]), iod
+    corners (:func:`~atw_ofx.face.au_measures.corner_axes`)."""
+    origin, x, iod = corner_axes((points[36] + points[39]) / 2, (points[42] + points[45]) / 2)
+    return origin, x, np.array([-x[1], x[0]]), float(iod[0])
 
 
 def face_coordinates(landmarks: np.ndarray) -> np.ndarray:

@@ -73,15 +73,21 @@ def face_frame_points(landmarks: np.ndarray) -> dict[str, np.ndarray]:
     landmarks = np.asarray(landmarks, np.float64)
     raw = {name: landmarks[..., idx, :].mean(-2)
            for name, idx in _point_table(landmarks.shape[-2]).items()}
-    eye_r = (raw["eye_outer_r"] + raw["eye_inner_r"]) / 2
-    eye_l = (raw["eye_outer_l"] + raw["eye_inner_l"]) / 2
-    axis = eye_l - eye_r
-    iod = np.maximum(np.linalg.norm(axis, axis=-1, keepdims=True), 1e-9)
-    x = axis / iod
+    origin, x, iod = corner_axes((raw["eye_outer_r"] + raw["eye_inner_r"]) / 2,
+                                 (raw["eye_outer_l"] + raw["eye_inner_l"]) / 2)
     up = np.stack((x[..., 1], -x[..., 0]), axis=-1)  # image y runs down
-    origin = (eye_r + eye_l) / 2
     return {name: np.stack((((p - origin) * x).sum(-1), ((p - origin) * up).sum(-1)), -1) / iod
             for name, p in raw.items()}
+
+
+def corner_axes(eye_r: np.ndarray, eye_l: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The face's frame from its eyes' corner midpoints (``...×2`` px each): origin between
+    them, unit ``x`` from the subject's right eye to the left, and the IOD (``...×1``). Eye
+    corners stay put when a lid closes; a contour's mean does not."""
+    axis = eye_l - eye_r
+    iod = np.maximum(np.linalg.norm(axis, axis=-1, keepdims=True), 1e-9)
+    return (eye_r + eye_l) / 2, axis / iod, iod
 
 
 def measure(landmarks: np.ndarray) -> np.ndarray:
