@@ -1,10 +1,10 @@
 """Files written whole or not at all: under a temporary name in the same folder, then renamed.
 
-Every writer of the project's outputs (frames, clips, tracks, job files, benchmark records) goes
-through :func:`temporary_name`: unique to the machine and the process, so two writers of one
-file — a retried farm task running beside the first — never share or remove each other's
-temporary, and a killed run's leftovers are recognised and cleared
-(:func:`remove_stale_temporaries`).
+Every writer of the project's outputs (frames, clips, tracks, job files, benchmark records, the
+hosts' curves files) goes through :func:`temporary_name`: unique to the machine and the process,
+so two writers of one file — a retried farm task running beside the first — never share or
+remove each other's temporary, and a killed run's leftovers are recognised and cleared
+(:func:`remove_stale_temporaries`). Standard library only: the host plugins use it too.
 """
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def remove_stale_temporaries(path: Path) -> None:
             except FileNotFoundError:  # its writer renamed it meanwhile
                 continue
         if abandoned:
-            stale.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
 
 
 def _running(pid: int) -> bool:
@@ -87,7 +88,7 @@ def discard(tmp: Path) -> None:
     filesystem even removing a file that is not there fails (EROFS), and that must not hide the
     write's own error."""
     with contextlib.suppress(OSError):
-        tmp.unlink(missing_ok=True)
+        os.remove(tmp)
 
 
 def write_with(path: str | os.PathLike, write) -> Path:

@@ -18,6 +18,7 @@ frame on stdout — ``{"frame", "seconds", "read_s", "render_s", "write_s", "out
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -25,7 +26,7 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import fileseq
 import torch
@@ -173,9 +174,11 @@ def _not_the_input(source: str, output: str | None, frame: int | None) -> None:
 
 
 def compute_track(input_path: str, frames: list[int] | None, options: RenderOptions,
-                  batch: BatchOptions) -> FaceTrack:
-    """Detect, follow and smooth the face over the frames of ``input_path``."""
-    jobs = frame_jobs(input_path, None, frames, options.colourspace)
+                  batch: BatchOptions, jobs: Iterable[FrameJob] | None = None) -> FaceTrack:
+    """Detect, follow and smooth the face over the frames of ``input_path`` (read through
+    ``jobs`` when given)."""
+    if jobs is None:
+        jobs = frame_jobs(input_path, None, frames, options.colourspace)
     try:
         return track_faces(((job.frame, job.load) for job in jobs), source=input_path,
                            face_index=options.face_index, box=batch.face_box,
@@ -186,6 +189,19 @@ def compute_track(input_path: str, frames: list[int] | None, options: RenderOpti
         if is_video(input_path) or is_sequence(input_path):
             raise
         raise type(exc)(exc.message, path=exc.path) from None  # a still has no frame to name
+
+
+def _decoded_once(job: FrameJob) -> FrameJob:
+    """``job`` whose plate is decoded by its first load and handed to its second (the face
+    track's, then the render's) instead of read again — a 4K EXR costs ~0.25 s to decode."""
+    kept: list[ImagePlate] = []
+
+    def load() -> ImagePlate:
+        if kept:
+            return kept.pop()
+        kept.append(job.load())
+        return kept[0]
+    return dataclasses.replace(job, load=load)
 
 
 def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: MotionModel, *,
@@ -219,7 +235,10 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
                              path=input_path, frame=outside[0])
     if track is None:
         t0 = time.perf_counter()
-        track = compute_track(input_path, batch.frames, options, batch)
+        shared = None
+        if pending is not None and len(pending) == 1:  # one frame (a preview): decoded once
+            pending = shared = [_decoded_once(pending[0])]
+        track = compute_track(input_path, batch.frames, options, batch, jobs=shared)
         report.track_s = time.perf_counter() - t0
     report.face_missed = track.missed
     if pending is None:  # a clip: decode again, lazily, now that the track is known

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import __version__
 from .errors import ATWError
 from .filters import DEFAULT_FILTER, FILTERS  # names only: no torch at start-up
+from .options import AU_MODES, DEFAULT_AU_MODE, DEFAULT_MODEL, FARM_BACKENDS  # standard library
 
 EXIT_USER_ERROR = 2
 #: Some frames failed and were skipped (``--on-error skip``); the others were rendered.
@@ -30,7 +31,7 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     from .options import (AOVS, DEFAULT_FACE_BACKEND, DEFAULT_FORMULATION, DEFAULT_METHOD,
                           FACE_BACKENDS, FORMULATIONS, IMPLS, METHODS)
 
-    p.add_argument("--model", default="rig",
+    p.add_argument("--model", default=DEFAULT_MODEL,
                    help="motion model: 'rig' (embedded landmark AU rig, default) or a model "
                         "bundle folder (learned generator; docs/models.md)")
     p.add_argument("--reswarp", choices=METHODS, default=DEFAULT_METHOD,
@@ -42,7 +43,7 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
                         "grain where the motion is fractional), cubic (Keys, a=-0.5) or lanczos "
                         f"(Lanczos-3); held near the range of the 2x2 pixels around each sample, "
                         f"so highlights do not ring (default {DEFAULT_FILTER}; docs/frame.md)")
-    p.add_argument("--au-mode", choices=("relative", "absolute"), default="relative",
+    p.add_argument("--au-mode", choices=AU_MODES, default=DEFAULT_AU_MODE,
                    help="AUs as edits of the face (relative, default; a learned model adds them "
                         "to the face's own, estimated) or as the target expression (absolute, "
                         "the paper's)")
@@ -221,12 +222,19 @@ def _without(args: list[str], positional: str, option: tuple[str, ...]) -> list[
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    paths = run_demo(args.output, frames=args.frames, options=_options(args))
+    paths = run_demo(args.output, frames=args.frames, options=_options(args),
+                     compression=args.compression)
     for name, path in paths.items():
         print(f"{name:14s} {path}")
     print(f"open {paths['contact_sheet']} for before/after, play {paths['preview']}, or read "
           f"{paths['sequence']} in your compositor (scene-linear EXR)")
     return 0
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    return serve()
 
 
 def cmd_info(args) -> int:
@@ -561,16 +569,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="render the built-in demo (public-domain portrait)")
     demo.add_argument("-o", "--output", default="atw_demo", help="output folder (default atw_demo)")
     demo.add_argument("--frames", type=int, default=24, help="length of the ramp (default 24)")
+    demo.add_argument("--compression", default="dwaa",
+                      help="EXR compression of the frames (default dwaa, lossy and small; piz or "
+                           "zip keep every bit)")
     _add_render_options(demo)
-    demo.set_defaults(func=cmd_demo, aov="motion,stmap,matte")
+    demo.set_defaults(func=cmd_demo)
 
     farm = sub.add_parser("farm", help="farm job descriptions")
     farm_sub = farm.add_subparsers(dest="farm_command", required=True)
     emit = farm_sub.add_parser(
         "emit", help="write a farm job: a face-track task, then `atw render` chunks",
-        usage="atw farm emit --backend {opencue,deadline,cmdlist} [--frames SPEC] [--chunk N] "
+        usage=f"atw farm emit --backend {{{','.join(FARM_BACKENDS)}}} [--frames SPEC] [--chunk N] "
               "-- INPUT -o OUTPUT [render options]")
-    emit.add_argument("--backend", required=True, choices=("opencue", "deadline", "cmdlist"))
+    emit.add_argument("--backend", required=True, choices=FARM_BACKENDS)
     emit.add_argument("--frames", help="the job's frames (default: all of the input's on disk)")
     emit.add_argument("--chunk", type=int, default=10, help="frames per farm task (default 10)")
     emit.add_argument("--name", help="job name (default: from the output file name)")
@@ -706,7 +717,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="AU error, identity and temporal stability of a model "
                                            "on unseen faces")
-    evaluate.add_argument("--model", default="rig", help="'rig' or a model bundle folder")
+    evaluate.add_argument("--model", default=DEFAULT_MODEL, help="'rig' or a model bundle folder")
     evaluate.add_argument("--faces", default="../shared/data/plates/ffhq_atw",
                           help="face images not used for training: folders or files, "
                                "comma-separated")
@@ -715,7 +726,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the ramp's end, AUxx=V,... (default AU12=3,AU25=1.5,AU06=2)")
     evaluate.add_argument("--frames", type=int, default=8, help="ramp length (default 8)")
     evaluate.add_argument("--side", type=int, default=512, help="face image side (default 512)")
-    evaluate.add_argument("--au-mode", choices=("relative", "absolute"), default="relative")
+    evaluate.add_argument("--au-mode", choices=AU_MODES, default=DEFAULT_AU_MODE)
     evaluate.add_argument("--sheet", metavar="PNG",
                           help="contact sheet: first, middle, last (with --edits: every preset)")
     evaluate.add_argument("--edits", action="store_true",
@@ -743,6 +754,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench_train.add_argument("--amp", action="store_true", help="bfloat16 autocast (atw train --amp)")
     bench_train.add_argument("--json", metavar="FILE", help="write the records to FILE")
     bench_train.set_defaults(func=cmd_bench_train)
+
+    serve = sub.add_parser("serve", help="a warm render worker for host previews: one JSON "
+                                         "request per line on stdin, one answer per line on "
+                                         "stdout (docs/hosts.md)")
+    serve.set_defaults(func=cmd_serve)
 
     info = sub.add_parser("info", help="versions, devices, backends")
     info.set_defaults(func=cmd_info)

@@ -32,10 +32,10 @@ import fileseq
 
 from .atomic import write_text
 from .errors import ATWError, InputError
+from .options import FARM_BACKENDS as BACKENDS
 from .sequence import check_frames_exist, frames_on_disk, is_sequence, whole_range
 
 log = logging.getLogger(__name__)
-BACKENDS = ("opencue", "deadline", "cmdlist")
 
 
 def chunk_frames(frames: list[int], size: int) -> list[list[int]]:

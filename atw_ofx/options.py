@@ -17,6 +17,11 @@ IMPLS: tuple[str, ...] = ("auto", "cpu", "triton", "ref")
 AOVS: tuple[str, ...] = ("motion", "stmap", "matte", "generated")
 #: How AU values are read: edits of the face's own expression, or the paper's absolute ones.
 AU_MODES: tuple[str, ...] = ("relative", "absolute")
+DEFAULT_AU_MODE = "relative"  # compositors think in edits: all AUs 0 = the plate unchanged
+#: The motion model when none is named: the embedded landmark rig.
+DEFAULT_MODEL = "rig"
+#: Farm job formats ``atw farm emit`` writes (:mod:`atw_ofx.farm`).
+FARM_BACKENDS: tuple[str, ...] = ("opencue", "deadline", "cmdlist")
 #: Face landmark backends (:data:`atw_ofx.face.detect.BACKENDS`).
 FACE_BACKENDS: tuple[str, ...] = ("mesh", "dlib")
 DEFAULT_FACE_BACKEND = "mesh"

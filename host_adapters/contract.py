@@ -15,7 +15,7 @@ features are detected with ``hasattr``, as OpenTimelineIO does for its adapters.
 """
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+import abc
 
 from atw_ofx.errors import ATWError
 
@@ -24,17 +24,30 @@ REQUIRED_METHODS = ("frame_range", "bake_aus", "export_source", "import_result")
 CAPABILITIES = frozenset({"progress", "cancel", "media_pool", "farm"})
 
 
-@runtime_checkable
-class HostAdapter(Protocol):
+class HostAdapter(abc.ABC):
+    """The contract as a type: ``isinstance(obj, HostAdapter)`` is true for any object with the
+    contract's attributes and methods, subclass or not. An ABC rather than ``typing.Protocol``,
+    which Nuke 13's Python 3.7 lacks."""
+
     name: str
     capabilities: frozenset[str]
 
+    @classmethod
+    def __subclasshook__(cls, other):
+        if cls is HostAdapter:
+            return not missing_methods(other)
+        return NotImplemented
+
+    @abc.abstractmethod
     def frame_range(self) -> tuple[int, int]: ...
 
+    @abc.abstractmethod
     def bake_aus(self, first: int, last: int) -> dict[int, dict[str, float]]: ...
 
+    @abc.abstractmethod
     def export_source(self, first: int, last: int, directory: str) -> str: ...
 
+    @abc.abstractmethod
     def import_result(self, pattern: str, first: int, last: int) -> None: ...
 
 

@@ -2,19 +2,23 @@
 
 A host evaluates its own animation (keys, expressions, links) at every frame; the core gets
 exactly those values back: one linear key per frame, so ``atw render`` reads at each frame the
-value the host showed there. The file is the schema of ``atw render --aus`` (README, "AU curves (JSON)").
+value the host showed there. The file is the schema of ``atw render --aus`` (README, "AU curves
+(JSON)").
 """
 from __future__ import annotations
 
 import json
 import os
+from typing import Dict
 
+from atw_ofx.atomic import write_text
 from atw_ofx.facs import AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION
 
 from .contract import AdapterError
 
 #: ``{frame: {"AU12": 2.5, ...}}`` — what :meth:`HostAdapter.bake_aus` returns.
-Samples = dict[int, dict[str, float]]
+#: (``typing.Dict``: Python 3.7/3.8, Nuke 13's among them, cannot subscript ``dict`` at run time.)
+Samples = Dict[int, Dict[str, float]]
 
 
 def curves_document(samples: Samples) -> dict:
@@ -36,9 +40,6 @@ def curves_document(samples: Samples) -> dict:
 
 
 def write_curves(path: str | os.PathLike, samples: Samples) -> str:
-    """Save the samples as an AU curves JSON file (``atw render --aus``); returns the path."""
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(curves_document(samples), fh, indent=1)
-    os.replace(tmp, path)
-    return str(path)
+    """Save the samples as an AU curves JSON file (``atw render --aus``), whole or not at all;
+    returns the path."""
+    return str(write_text(path, json.dumps(curves_document(samples), indent=1)))

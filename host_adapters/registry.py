@@ -12,7 +12,6 @@ An entry point or a :func:`register` call replaces a built-in of the same name.
 from __future__ import annotations
 
 import importlib
-from importlib import metadata
 from typing import Callable
 
 from .contract import AdapterError, validate
@@ -35,8 +34,18 @@ def unregister(name: str) -> None:
     _registered.pop(name, None)
 
 
-def _entry_points() -> dict[str, metadata.EntryPoint]:
-    return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+def _entry_points() -> dict:
+    """name → entry point of the group. Python 3.7 (Nuke 13) has no ``importlib.metadata``: no
+    packaged adapters there, only built-ins and :func:`register`. 3.8/3.9 (Nuke 14) return a dict
+    of groups where 3.10+ select by ``group=``."""
+    try:
+        from importlib import metadata
+    except ImportError:
+        return {}
+    found = metadata.entry_points()
+    group = (found.select(group=ENTRY_POINT_GROUP) if hasattr(found, "select")
+             else found.get(ENTRY_POINT_GROUP, ()))
+    return {ep.name: ep for ep in group}
 
 
 def available() -> list[str]:

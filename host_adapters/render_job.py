@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, List, Optional, Tuple
 
 from atw_ofx.errors import ATWError
 from atw_ofx.filters import DEFAULT_FILTER
+from atw_ofx.options import (DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_METHOD,
+                             DEFAULT_MODEL)
 
 #: Host Python settings that would break another interpreter (Nuke and Resolve set them).
 HOST_PYTHON_VARIABLES = ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE")
@@ -48,60 +51,118 @@ def core_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 @dataclass
 class RenderJob:
-    """One ``atw render`` of a host node: its frames, files and the node's settings."""
+    """One ``atw render`` of a host node: its frames, files and the node's settings.
+
+    Field types are spelled with ``typing`` names: dataclasses evaluate nothing, but Python 3.7's
+    ``typing.get_type_hints`` (which some host tools call) cannot read ``tuple[int, ...]``.
+    """
 
     source: str  # input sequence pattern (source.####.exr)
     output: str  # output sequence pattern
     curves: str  # AU curves JSON (host_adapters.curves.write_curves)
     first: int
     last: int
-    model: str = "rig"
-    reswarp: str = "vanilla"
-    formulation: str = "delta"
+    model: str = DEFAULT_MODEL
+    reswarp: str = DEFAULT_METHOD
+    formulation: str = DEFAULT_FORMULATION
     filter: str = DEFAULT_FILTER  # the plate warp's filter (atw_ofx.filters)
-    au_mode: str = "relative"  # AUs as edits (relative) or as the target expression (absolute)
-    face_box: tuple[int, int, int] | None = None  # X, Y, SIZE in plate pixels, top-left origin
-    face_boxes: str | None = None  # JSON of a box per frame (an animated / tracked box)
-    aovs: tuple[str, ...] = ()
-    command: list[str] = field(default_factory=atw_command)
-    environment: dict[str, str] = field(default_factory=dict)  # added to core_environment()
+    au_mode: str = DEFAULT_AU_MODE  # AUs as edits (relative) or the target expression (absolute)
+    face_box: Optional[Tuple[int, int, int]] = None  # X, Y, SIZE in plate pixels, top-left origin
+    face_boxes: Optional[str] = None  # JSON of a box per frame (an animated / tracked box)
+    face_index: int = 0  # which face when several are found (0: the largest)
+    colorspace: Optional[str] = None  # the source's colour space, as the host's config names it
+    aovs: Tuple[str, ...] = ()
+    command: List[str] = field(default_factory=atw_command)
+    environment: dict = field(default_factory=dict)  # added to core_environment()
 
-    def argv(self) -> list[str]:
-        """The argument list (no shell: paths with spaces or quotes pass through intact)."""
-        args = [*self.command, "render", self.source, "-o", self.output, "--aus", self.curves,
-                "--frames", f"{self.first}-{self.last}", "--model", self.model,
-                "--reswarp", self.reswarp, "--formulation", self.formulation,
-                "--filter", self.filter, "--au-mode", self.au_mode]
+    def options(self) -> List[str]:
+        """The render options (everything after the input and ``-o OUTPUT``)."""
+        args = ["--aus", self.curves, "--model", self.model, "--reswarp", self.reswarp,
+                "--formulation", self.formulation, "--filter", self.filter,
+                "--au-mode", self.au_mode]
         if self.face_boxes is not None:
             args += ["--face-boxes", self.face_boxes]
         elif self.face_box is not None:
             args += ["--face-box", ",".join(str(int(v)) for v in self.face_box)]
+        if self.face_index:
+            args += ["--face-index", str(self.face_index)]
+        if self.colorspace:
+            args += ["--colorspace", self.colorspace]
         if self.aovs:
             args += ["--aov", ",".join(self.aovs)]
         return args
+
+    def argv(self) -> List[str]:
+        """The argument list (no shell: paths with spaces or quotes pass through intact)."""
+        return [*self.command, "render", self.source, "-o", self.output,
+                "--frames", f"{self.first}-{self.last}", *self.options()]
+
+    def farm_argv(self, backend: str, out_dir: str, *, name: str, chunk: int = 10) -> List[str]:
+        """``atw farm emit``: the same render as a farm job (a face-track task, then chunks)."""
+        return [*self.command, "farm", "emit", "--backend", backend,
+                "--frames", f"{self.first}-{self.last}", "--chunk", str(chunk),
+                "--name", name, "--out-dir", out_dir, "--atw-command", _joined(self.command),
+                "--", self.source, "-o", self.output, *self.options()]
 
     @property
     def frame_count(self) -> int:
         return self.last - self.first + 1
 
 
+def _joined(command: List[str]) -> str:
+    """``command`` as one shell-quoted string (``--atw-command`` takes one)."""
+    import shlex
+
+    return " ".join(shlex.quote(part) for part in command)
+
+
+def _lines(stream, into: "queue.Queue") -> None:
+    """Every line of ``stream`` into the queue, then None at its end."""
+    for line in stream:
+        into.put(line)
+    into.put(None)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Terminate the core (it removes its temporary files on SIGTERM), kill it if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def run(job: RenderJob, *, progress: Callable[[int, int, int], None] | None = None,
-        cancelled: Callable[[], bool] | None = None) -> int:
+        cancelled: Callable[[], bool] | None = None, poll: float = 0.1) -> int:
     """Run ``atw render`` for ``job``; returns the frames rendered.
 
-    ``progress(done, total, frame)`` is called as each frame is written; when ``cancelled()``
-    turns true the core is terminated and :class:`RenderCancelled` raised.
+    ``progress(done, total, frame)`` is called as each frame is written. ``cancelled()`` is asked
+    every ``poll`` seconds whatever the core is doing (loading the model, tracking the face,
+    rendering): when it turns true the core is terminated and :class:`RenderCancelled` raised.
+    Both callbacks run on the calling thread.
 
     Raises:
         RenderFailed: the core exited non-zero (message: its ``atw: error:`` line).
     """
     proc = subprocess.Popen(job.argv(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=core_environment(job.environment))
-    errors: list[str] = []
+    errors: List[str] = []
     drain = threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True)
     drain.start()  # read stderr alongside stdout so neither pipe fills and blocks the core
+    lines: "queue.Queue" = queue.Queue()
+    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
     done = 0
-    for line in proc.stdout:
+    while True:
+        if cancelled is not None and cancelled():
+            _stop(proc)
+            raise RenderCancelled(f"render cancelled after {done} of {job.frame_count} frames")
+        try:
+            line = lines.get(timeout=poll)
+        except queue.Empty:
+            continue
+        if line is None:
+            break  # the core closed its output: it is exiting
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
@@ -110,15 +171,102 @@ def run(job: RenderJob, *, progress: Callable[[int, int, int], None] | None = No
             done += 1
             if progress is not None:
                 progress(done, job.frame_count, int(record["frame"]))
-        if cancelled is not None and cancelled():
-            proc.terminate()
-            proc.wait()
-            raise RenderCancelled(f"render cancelled after {done} of {job.frame_count} frames")
     proc.wait()
     drain.join()
     if proc.returncode != 0:
-        lines = [e.strip() for e in errors if e.strip()]
-        message = next((e for e in reversed(lines) if "error" in e.lower()),
-                       lines[-1] if lines else f"exit status {proc.returncode}")
-        raise RenderFailed(f"atw render failed: {message}")
+        raise RenderFailed(f"atw render failed: {_error_line(errors, proc.returncode)}")
     return done
+
+
+def _error_line(stderr_lines: List[str], returncode: int) -> str:
+    """The core's last ``atw: error:`` line (else its last line, else the exit status)."""
+    reported = [e.strip() for e in stderr_lines if e.strip()]
+    return next((e for e in reversed(reported) if "error" in e.lower()),
+                reported[-1] if reported else f"exit status {returncode}")
+
+
+def emit_farm_job(job: RenderJob, backend: str, out_dir: str, *, name: str,
+                  chunk: int = 10) -> List[str]:
+    """Write ``job`` as a farm job with ``atw farm emit``; returns the files written.
+
+    Raises:
+        RenderFailed: the core refused the job (message: its error line).
+    """
+    proc = subprocess.run(job.farm_argv(backend, out_dir, name=name, chunk=chunk),
+                          capture_output=True, text=True, env=core_environment(job.environment))
+    if proc.returncode != 0:
+        raise RenderFailed("atw farm emit failed: "
+                           f"{_error_line(proc.stderr.splitlines(), proc.returncode)}")
+    return [line for line in proc.stdout.splitlines() if line.strip()]
+
+
+class PreviewWorker:
+    """A warm ``atw serve`` process a host keeps for previews: the first render loads torch,
+    the kernels and the face models; every later one reuses them.
+
+    One request at a time (a lock), over the worker's own pipes. A worker that died is started
+    again on the next render.
+    """
+
+    def __init__(self, command: List[str], environment: Optional[dict] = None):
+        self.command, self.environment = list(command), dict(environment or {})
+        self._proc: Optional[subprocess.Popen] = None
+        self._lock = threading.Lock()
+        self._next_id = 0
+
+    def _process(self) -> subprocess.Popen:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen([*self.command, "serve"], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                          text=True, env=core_environment(self.environment))
+        return self._proc
+
+    def render(self, job: RenderJob) -> dict:
+        """Render ``job`` in the worker; its answer (``seconds``, ``output``).
+
+        Raises:
+            RenderFailed: the render failed (its error line), or the worker died.
+        """
+        with self._lock:
+            proc = self._process()
+            self._next_id += 1
+            argv = job.argv()[len(job.command):]  # the worker is the command
+            proc.stdin.write(json.dumps({"id": self._next_id, "argv": argv}) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+        if not line:
+            raise RenderFailed(f"the preview worker ({' '.join(self.command)} serve) exited")
+        answer = json.loads(line)
+        if answer.get("status") != 0:
+            raise RenderFailed(f"atw render failed: "
+                               f"{_error_line(answer.get('output', []), answer.get('status'))}")
+        return answer
+
+    def close(self) -> None:
+        """End the worker (it exits when its input closes)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _stop(self._proc)
+        self._proc = None
+
+
+#: Workers by (command, environment): one per core install a host session uses.
+_workers: dict = {}
+
+
+def preview_worker(job: RenderJob) -> PreviewWorker:
+    """The host session's warm worker for ``job``'s core (started on first use)."""
+    key = (tuple(job.command), tuple(sorted(job.environment.items())))
+    if key not in _workers:
+        _workers[key] = PreviewWorker(job.command, job.environment)
+    return _workers[key]
+
+
+def close_workers() -> None:
+    """End every warm worker this session started (a host calls it as it quits)."""
+    for worker in _workers.values():
+        worker.close()
+    _workers.clear()

@@ -25,7 +25,8 @@ def _main():
     if fusion_bmd is None:
         import BlackmagicFusion as fusion_bmd  # bmd.readstring lives in Fusion's module
     animate_current_clip(app, fusion_bmd.readstring,
-                         to_media_pool=os.environ.get("ATW_MEDIA_POOL") == "1")
+                         to_media_pool=os.environ.get("ATW_MEDIA_POOL") == "1",
+                         preview_frame=bool(globals().get("ATW_PREVIEW_FRAME")))
 
 
 try:

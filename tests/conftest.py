@@ -94,30 +94,3 @@ def reference(sequence, tmp_path_factory):
     result = subprocess.run(render_cmd(sequence, out), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return out, result
-
-
-# -- host plugins ------------------------------------------------------------------------------
-@pytest.fixture
-def host_plugins(monkeypatch):
-    """The ``nuke/`` and ``resolve/`` plugin folders on sys.path, as their hosts put them."""
-    monkeypatch.syspath_prepend(str(ROOT / "resolve"))
-    monkeypatch.syspath_prepend(str(ROOT / "nuke"))
-    return ROOT
-
-
-@pytest.fixture(scope="session")
-def face_frames(ffhq_plate_path):
-    """``write(pattern, first, last)``: real 256 px scene-linear EXR frames of a face — what a
-    host's Write or Saver renders from its input."""
-    from atw_ofx.sequence import frame_path
-
-    src = read_image(ffhq_plate_path)
-    linear = colour.convert(src.rgb(), src.colourspace, colour.DEFAULT_PLATE_SPACE)
-    plate = ImagePlate.from_array(cv2.resize(linear, (256, 256), interpolation=cv2.INTER_AREA),
-                                  ("R", "G", "B"))
-
-    def write(pattern: str, first: int, last: int) -> None:
-        Path(pattern).parent.mkdir(parents=True, exist_ok=True)
-        for frame in range(first, last + 1):
-            write_image(frame_path(pattern, frame), plate)
-    return write

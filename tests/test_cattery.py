@@ -1,6 +1,4 @@
-"""The TorchScript export for Nuke's CatFileCreator and the native ResWarp graph around it."""
-import sys
-
+"""The TorchScript export for Nuke's CatFileCreator (the native graph around it: host_tests)."""
 import pytest
 import torch
 
@@ -9,7 +7,6 @@ from atw_ofx.models.bundle import save_bundle
 from atw_ofx.models.cattery import CatteryGenerator, srgb_decode, srgb_encode
 from atw_ofx.models.generator import Generator, GeneratorConfig
 from atw_ofx.reswarp import reswarp
-from host_fakes import FakeNode, FakeNuke
 
 from conftest import run_atw
 
@@ -78,23 +75,3 @@ def test_srgb_curve_matches_ocio():
     assert np.abs(ours - ocio).max() < 2e-5
     assert torch.allclose(srgb_decode(srgb_encode(torch.from_numpy(values))),
                           torch.from_numpy(values), atol=1e-6)
-
-
-def test_the_native_graph_is_wired_explicitly(monkeypatch, host_plugins):
-    from atw_nuke.native import build_from_selection
-
-    fake = FakeNuke()
-    monkeypatch.setitem(sys.modules, "nuke", fake)
-    crop = FakeNode("Crop", "FaceCrop")
-    fake.selected, fake.picked_file = crop, "/models/atw.cat"
-    build_from_selection()
-    nodes = {n.name(): n for n in fake.nodes.created}
-    model, motion = nodes["ATW_Inference"], nodes["ATW_Motion"]
-    warp, add = nodes["ATW_IDistort"], nodes["ATW_AddChange"]
-    assert model["modelFile"].value() == "/models/atw.cat" and model.input(0) is crop
-    assert (motion.input(0), motion.input(1)) == (crop, model)
-    assert warp["uv"].value() == "forward" and warp.input(0) is motion
-    assert add["operation"].value() == "plus" and (add.input(0), add.input(1)) == (warp, model)
-    fake.picked_file = ""  # cancelled file dialog: nothing built
-    build_from_selection()
-    assert len(fake.nodes.created) == 4

@@ -47,3 +47,13 @@ def test_every_documented_command_and_flag_exists():
         known = {opt for action in parser._actions for opt in action.option_strings}
         missing = flags - known
         assert not missing, f"`atw {' '.join(words)}`: README shows {sorted(missing)}"
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    text = (ROOT / "README.md").read_text()
+    block = text.split("Run the tests", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    command = block.strip()
+    assert command.endswith("bash .ci/host-pythons") and ".venv/bin/pytest" in command
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line and not line.startswith(("#", "set ", "cd "))]
+    assert ci == [command]

@@ -1,75 +1,156 @@
-"""The Render button, and the same render on a farm (``nuke -t``).
+"""The node's buttons and callbacks: Render, Preview frame, Submit to farm, knobChanged.
 
-Render: bake the AU knobs per frame → write the input to EXR (``nuke.execute`` of the internal
-Write) → ``atw render`` as a subprocess in the core's environment, its progress in Nuke's progress
-bar (cancellable) or, without a GUI, on stdout → point the internal Read at the result.
+Render and Preview: on Nuke's main thread the node's adapter (loaded through the registry) bakes
+the AU knobs and writes the input to EXR with ``nuke.execute`` (Nuke's own progress and cancel);
+``atw render`` then runs on a worker thread, its progress in a ``nuke.ProgressTask`` whose
+cancel stops the core in any phase (model loading, tracking, rendering); the result is recorded
+on the node's knobs back on the main thread (``nuke.executeInMainThread``). Without a GUI
+(``nuke -t``) the same runs on the calling thread with progress lines on stdout.
 
-On a farm, ``nuke -t <ATW>/nuke/atw_nuke/farm_render.py shot.nk`` renders every ATW node of the
-script with the same code, then saves the script so its Reads point at the results.
+Submit to farm writes the input here, then the job (a face-track task, then chunks of ``atw
+render``) with ``atw farm emit``; the node records where the result will be and shows each frame
+as the farm writes it. Nothing here saves the script: that stays the artist's decision.
 """
 from __future__ import annotations
 
 import os
+import re
+import threading
 
-from host_adapters.curves import write_curves
-from host_adapters.render_job import RenderJob, run
+import host_adapters
+from host_adapters.pipeline import prepare
+from host_adapters.render_job import RenderCancelled, emit_farm_job, preview_worker, run
 
-from .adapter import NukeAdapter, _nuke
-from .node import GIZMO
+from .adapter import _nuke
+
+#: Renders running on worker threads, by node: one at a time per node.
+_running: dict = {}
 
 
-def render(node, *, nuke=None) -> int:
-    """Render one Animate Face node; returns the number of frames rendered."""
+def _adapter(node, nuke):
+    return host_adapters.load("nuke", node, nuke)
+
+
+def render(node, *, nuke=None, frame: int | None = None, background: bool | None = None):
+    """Render the node (its frame range, or only ``frame``: a preview, through the session's
+    warm ``atw serve`` worker, which keeps the models loaded between previews).
+
+    With ``background`` (the default in a GUI) the core runs on a worker thread, which is
+    returned; otherwise on this thread, and the number of frames rendered is returned.
+    """
+    from atw_ofx.errors import ATWError
+
     nuke = nuke or _nuke()
-    adapter = NukeAdapter(node, nuke)
-    first, last = adapter.frame_range()
-    folder = adapter.work_directory()
-    curves = write_curves(os.path.join(folder, "aus.json"), adapter.bake_aus(first, last))
-    source = adapter.export_source(first, last, folder)
-    output = os.path.join(folder, "result", "atw.####.exr")
-    job = RenderJob(source, output, curves, first, last,
-                    face_boxes=adapter.face_boxes(first, last, folder), **adapter.settings())
-    progress, cancelled, finish = _progress(nuke, node.name(), job.frame_count)
+    background = nuke.GUI if background is None else background
+    key = node.fullName()
+    if running(node) is not None:
+        raise ATWError(f"{node.name()} is already rendering: cancel it from its progress bar")
+    adapter = _adapter(node, nuke)
     try:
-        frames = run(job, progress=progress, cancelled=cancelled)
-    finally:
-        finish()
-    adapter.import_result(output, first, last)
-    return frames
+        job = prepare(adapter, adapter.work_directory(), frame, frame)
+    except RuntimeError as exc:  # nuke.execute of the input: cancelled or failed in Nuke
+        adapter.set_status(f"input not written: {exc}")
+        raise ATWError(f"{node.name()}: the input was not written ({exc})") from exc
+    adapter.set_status(f"rendering {job.first}-{job.last}")
+    if not background:
+        if frame is not None:
+            preview_worker(job).render(job)
+            frames = 1
+        else:
+            frames = run(job, progress=_print_progress(node.name()))
+        adapter.import_result(job.output, job.first, job.last)
+        return frames
+
+    def work():
+        task = nuke.ProgressTask(f"ATW {node.name()}")
+        task.setMessage(f"starting atw render of {job.frame_count} frame(s)")
+
+        def update(done, total, frame):
+            task.setProgress(int(100 * done / total))
+            task.setMessage(f"frame {frame} ({done}/{total})")
+        try:
+            if frame is not None:
+                preview_worker(job).render(job)
+            else:
+                run(job, progress=update, cancelled=task.isCancelled)
+        except RenderCancelled as exc:
+            nuke.executeInMainThread(adapter.set_status, (f"cancelled: {exc}",))
+        except ATWError as exc:
+            nuke.executeInMainThread(_failed, (nuke, adapter, str(exc)))
+        else:
+            nuke.executeInMainThread(adapter.import_result, (job.output, job.first, job.last))
+        finally:
+            task.setProgress(100)
+
+    thread = threading.Thread(target=work, name=f"ATW {key}", daemon=True)
+    _running[key] = thread
+    thread.start()
+    return thread
 
 
-def render_button(node) -> None:
-    """The Render knob: errors an artist can act on become a message box, not a traceback."""
+def running(node):
+    """The worker thread rendering ``node``, or None."""
+    thread = _running.get(node.fullName())
+    return thread if thread is not None and thread.is_alive() else None
+
+
+def _failed(nuke, adapter, message: str) -> None:
+    adapter.set_status(f"failed: {message}")
+    nuke.message(f"ATW: {message}")
+
+
+def _print_progress(label: str):
+    def report(done, total, frame):
+        print(f"ATW {label}: frame {frame} ({done}/{total})", flush=True)
+    return report
+
+
+def submit_to_farm(node, *, nuke=None) -> list:
+    """Write the input and a farm job for the node's frame range; returns the job's files."""
+    nuke = nuke or _nuke()
+    adapter = _adapter(node, nuke)
+    folder = adapter.work_directory()
+    job = prepare(adapter, folder)  # the input, written here: render nodes need no Nuke
+    script = os.path.splitext(os.path.basename(nuke.root().name()))[0]
+    name = re.sub(r"[^\w.-]+", "_", f"{script}_{node.name()}")
+    files = emit_farm_job(job, node["farm_backend"].value(), os.path.join(folder, "farm"),
+                          name=name, chunk=int(node["farm_chunk"].value()))
+    adapter.import_result(job.output, job.first, job.last)
+    adapter.set_status(f"on the farm: {job.first}-{job.last} ({name})")
+    return files
+
+
+def _button(action, node) -> None:
+    """A button's errors an artist can act on become a message box, not a traceback."""
     from atw_ofx.errors import ATWError
 
     nuke = _nuke()
     try:
-        render(node, nuke=nuke)
+        action(node, nuke=nuke)
     except ATWError as exc:
         nuke.message(f"ATW: {exc}")
 
 
-def render_all(*, nuke=None, save: bool = True) -> int:
-    """Every Animate Face node of the open script (farm entry point); returns frames rendered."""
-    nuke = nuke or _nuke()
-    nodes = [n for n in nuke.allNodes(recurseGroups=True) if n.Class() == GIZMO]
-    frames = sum(render(n, nuke=nuke) for n in nodes)
-    if save and nodes:
-        nuke.scriptSave()
-    return frames
+def render_button(node) -> None:
+    """The Render knob."""
+    _button(render, node)
 
 
-def _progress(nuke, label: str, total: int):
-    """``(progress, cancelled, finish)`` callbacks: Nuke's progress bar, or lines on stdout."""
-    if not nuke.GUI:
-        def report(done, total, frame):
-            print(f"ATW {label}: frame {frame} ({done}/{total})", flush=True)
-        return report, None, lambda: None
-    task = nuke.ProgressTask(f"ATW {label}")
-    task.setMessage(f"rendering {total} frames")
+def preview_button(node) -> None:
+    """The Preview frame knob: only the frame the viewer is on."""
+    _button(lambda n, nuke: render(n, nuke=nuke, frame=int(nuke.frame())), node)
 
-    def update(done, total, frame):
-        task.setProgress(int(100 * done / total))
-        task.setMessage(f"frame {frame} ({done}/{total})")
 
-    return update, task.isCancelled, lambda: task.setProgress(100)
+def farm_button(node) -> None:
+    """The Submit to farm knob: the job's files are named in a message."""
+    def submit(n, nuke):
+        files = submit_to_farm(n, nuke=nuke)
+        nuke.message("ATW: farm job written:\n" + "\n".join(files))
+    _button(submit, node)
+
+
+def knob_changed(node, knob) -> None:
+    """The gizmo's knobChanged: a knob that changes the render marks the result stale."""
+    from .adapter import NukeAdapter
+
+    NukeAdapter(node, _nuke()).mark_stale(knob.name())

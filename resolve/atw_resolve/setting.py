@@ -1,5 +1,5 @@
-"""The ATW control tool as Fusion ``.setting`` text: 17 AU sliders, an intensity and the warp's
-filter as UserControls.
+"""The ATW control tool as Fusion ``.setting`` text: 17 AU sliders, an intensity and the render's
+settings (model, ResWarp, formulation, filter, AU mode, face, colour space) as UserControls.
 
 Generated from the same AU vocabulary as the Nuke node, so the two hosts show the same controls.
 ``resolve/ATW_Controls.setting`` is this text (``python -m atw_resolve.setting`` rewrites it; a
@@ -10,14 +10,28 @@ from __future__ import annotations
 
 from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE
 from atw_ofx.filters import DEFAULT_FILTER, FILTERS
+from atw_ofx.options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_METHOD,
+                             DEFAULT_MODEL, FORMULATIONS, METHODS)
 
 TOOL = "ATW_Controls"
 PAGE = "ATW"
 #: The filter menu's input: its value is the index of the entry in FILTERS.
 FILTER_INPUT = "Filter"
+#: Menus: input name → (label, entries, default entry). A menu's value is the entry's index.
+MENUS = {
+    "ResWarp": ("ResWarp", METHODS, DEFAULT_METHOD),
+    "Formulation": ("Formulation", FORMULATIONS, DEFAULT_FORMULATION),
+    FILTER_INPUT: ("Filter", FILTERS, DEFAULT_FILTER),
+    "AUMode": ("AU mode", AU_MODES, DEFAULT_AU_MODE),
+}
+#: Text fields: input name → (label, default). An empty ColorSpace: from the project.
+TEXTS = {"Model": ("Model", DEFAULT_MODEL), "ColorSpace": ("Colour space", "")}
+#: Integer sliders: input name → (label, default, max).
+INTEGERS = {"FaceIndex": ("Face", 0, 9)}
 
 
-def _slider(name: str, label: str, default: float, low: float, high: float) -> list[str]:
+def _slider(name: str, label: str, default: float, low: float, high: float, *,
+            integer: bool = False) -> list:
     return [
         f"\t\t\t\t{name} = {{",
         f'\t\t\t\t\tLINKS_Name = "{label}",',
@@ -28,6 +42,7 @@ def _slider(name: str, label: str, default: float, low: float, high: float) -> l
         f"\t\t\t\t\tINP_MaxScale = {high:g},",
         f"\t\t\t\t\tINP_MinAllowed = {low:g},",
         f"\t\t\t\t\tINP_MaxAllowed = {high:g},",
+        *(["\t\t\t\t\tINP_Integer = true,"] if integer else []),
         f'\t\t\t\t\tICS_ControlPage = "{PAGE}",',
         "\t\t\t\t},",
     ]
@@ -47,7 +62,23 @@ def _menu(name: str, label: str, items: tuple[str, ...], default: int) -> list[s
     ]
 
 
-def controls() -> list[tuple[str, str, float, float, float]]:
+def _text(name: str, label: str) -> list[str]:
+    return [
+        f"\t\t\t\t{name} = {{",
+        f'\t\t\t\t\tLINKS_Name = "{label}",',
+        '\t\t\t\t\tLINKID_DataType = "Text",',
+        '\t\t\t\t\tINPID_InputControl = "TextEditControl",',
+        "\t\t\t\t\tTEC_Lines = 1,",
+        f'\t\t\t\t\tICS_ControlPage = "{PAGE}",',
+        "\t\t\t\t},",
+    ]
+
+
+def _lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def controls() -> list:
     """(input name, label, default, min, max) of every slider, in panel order."""
     low, high = AU_RANGE
     return [(au, f"{au} {AU_FACS_NAMES[au]}", 0.0, low, high) for au in AU_NAMES] + \
@@ -60,12 +91,22 @@ def setting_text() -> str:
              "\t\t\tCtrlWZoom = false,", "\t\t\tInputs = {"]
     lines += [f"\t\t\t\t{name} = Input {{ Value = {default:g}, }},"
               for name, _, default, _, _ in controls()]
-    lines += [f"\t\t\t\t{FILTER_INPUT} = Input {{ Value = {FILTERS.index(DEFAULT_FILTER)}, }},"]
+    lines += [f"\t\t\t\t{name} = Input {{ Value = {items.index(default)}, }},"
+              for name, (_, items, default) in MENUS.items()]
+    lines += [f"\t\t\t\t{name} = Input {{ Value = {_lua_string(default)}, }},"
+              for name, (_, default) in TEXTS.items()]
+    lines += [f"\t\t\t\t{name} = Input {{ Value = {default}, }},"
+              for name, (_, default, _) in INTEGERS.items()]
     lines += ["\t\t\t},", "\t\t\tViewInfo = OperatorInfo { Pos = { 0, -66 } },",
               "\t\t\tUserControls = ordered() {"]
     for control in controls():
         lines += _slider(*control)
-    lines += _menu(FILTER_INPUT, "Filter", FILTERS, FILTERS.index(DEFAULT_FILTER))
+    for name, (label, items, default) in MENUS.items():
+        lines += _menu(name, label, items, items.index(default))
+    for name, (label, _) in TEXTS.items():
+        lines += _text(name, label)
+    for name, (label, default, high) in INTEGERS.items():
+        lines += _slider(name, label, default, 0, high, integer=True)
     lines += ["\t\t\t},", "\t\t},", "\t},", f'\tActiveTool = "{TOOL}"', "}"]
     return "\n".join(lines) + "\n"
 
