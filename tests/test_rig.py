@@ -188,3 +188,24 @@ def test_a_local_fold_no_longer_weakens_the_whole_expression(shared_data, face, 
         want, got = raw[:, y, x], guarded[:, y, x]
         assert np.linalg.norm(want) > 0.5  # it moves (grid px)
         assert np.linalg.norm(got - want) <= 0.05 * np.linalg.norm(want)
+
+
+def test_the_documented_rig_table_is_rig_table():
+    """docs/frame.md's table is written by hand for people; its amplitudes must be RIG_TABLE's
+    (for rows that describe both rigs, the 68-point part after "68:")."""
+    import re
+
+    from atw_ofx.models.rig import RIG_TABLE
+
+    from conftest import ROOT
+
+    rows = re.findall(r"^\| (AU\d\d) [^|]+\|[^|]+\| ([^|]+) \|$",
+                      (ROOT / "docs" / "frame.md").read_text(), re.M)
+    assert [au for au, _ in rows] == list(RIG_TABLE)
+    for au, amplitudes in rows:
+        table = {round(abs(v), 2) for _, out, down in RIG_TABLE[au] for v in (out, down)} - {0.0}
+        if not table:
+            continue  # AU45: computed from each eye's opening
+        documented = {float(v) for v in re.findall(r"\d\.\d\d", amplitudes.split("68:")[-1])}
+        assert documented <= table, (au, documented - table)
+        assert max(table) in documented, (au, max(table))
