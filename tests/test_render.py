@@ -301,9 +301,19 @@ def test_demo_command(tmp_path):
     assert [f.name for f in frames] == ["atw.0001.exr", "atw.0002.exr", "atw.0003.exr"]
     first, last = read_image(frames[0]), read_image(frames[-1])
     plate = read_image(demo / "plate.exr")
-    assert np.array_equal(first.pixels[..., :3], plate.pixels)  # frame 1: all AUs at 0
-    assert not np.array_equal(last.pixels[..., :3], plate.pixels)
-    assert {"motion.u", "stmap.s", "matte.A"} <= set(last.channels)
+    spec = oiio.ImageInput.open(str(frames[0])).spec()
+    assert spec.getattribute("compression").startswith("dwaa") and spec.format == "half"
+    assert first.channels == ("R", "G", "B")  # AOVs only on request
+    # Frame 1 (all AUs at 0) is the plate up to DWAA's loss; the last frame is the edit.
+    assert np.abs(first.pixels - plate.pixels).mean() < 2e-3
+    assert np.abs(last.pixels - plate.pixels).max() > 0.05
+    # Lossless and with AOVs when asked: frame 1 is then the plate, bit for bit.
+    exact = run_atw("demo", "-o", str(tmp_path / "exact"), "--frames", "2",
+                    "--compression", "piz", "--aov", "motion,stmap,matte")
+    assert exact.returncode == 0, exact.stderr
+    first = read_image(tmp_path / "exact" / "atw.0001.exr")
+    assert np.array_equal(first.pixels[..., :3], read_image(tmp_path / "exact" / "plate.exr").pixels)
+    assert {"motion.u", "stmap.s", "matte.A"} <= set(first.channels)
     assert read_image(demo / "contact_sheet.png").pixels.shape[2] == 3
     import av
     with av.open(str(demo / "preview.mp4")) as clip:
