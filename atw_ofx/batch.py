@@ -311,9 +311,10 @@ def _unskipped(jobs, batch: BatchOptions, report: BatchReport):
 def _pipeline(jobs, render, write, batch: BatchOptions):
     """Yield ``(job, FrameTiming | ATWError)`` in job order, reads and writes overlapping renders.
 
-    Three pools — one decoder, ``workers`` renderers, one encoder — chained by futures: a stage
-    waits only on the stage before it, so they cannot deadlock, and at most
-    ``workers + prefetch`` frames are in flight, which bounds memory.
+    Three pools — one decoder, ``workers`` renderers, ``workers`` encoders (an EXR's compression
+    can take as long as a render) — chained by futures: a stage waits only on the stage before
+    it, so they cannot deadlock, and at most ``workers + prefetch`` frames are in flight, which
+    bounds memory.
     """
     def read_stage(job):
         t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The render API: one frame in, the animated frame (plus AOV layers) out; and the sequence loop.
+"""The render API: one frame in, the animated frame (plus AOV layers) out.
 
 Every host and the CLI call :func:`render_frame` (one plate); :mod:`atw_ofx.batch` runs it over
 files. One frame, in order (ARCHITECTURE §1):

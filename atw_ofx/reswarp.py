@@ -103,7 +103,7 @@ def reswarp(
     method: Method = DEFAULT_METHOD,
     formulation: Formulation = DEFAULT_FORMULATION,
     levels: int | None = None,
-    impl: str = "ref",
+    impl: str = "auto",
     filter: str = DEFAULT_FILTER,
 ) -> torch.Tensor:
     """Transfer a low-resolution motion (and refinement) to the full-resolution ``plate``.
@@ -116,9 +116,11 @@ def reswarp(
         method: ``"vanilla"`` (one residual) or ``"multiscale"`` (a residual pyramid).
         formulation: ``"paper"`` or ``"delta"`` (module docstring).
         levels: multiscale residual levels; ``None`` = down to the model grid; 1 = vanilla.
-        impl: ``"ref"`` (this pure-torch code), ``"cpu"`` (the fused kernel in ``kernels/``),
-            ``"triton"`` or ``"auto"`` (the fused kernel for the tensor's device where one exists).
-            A fused request the kernels cannot serve falls back here, with one warning.
+        impl: ``"auto"`` (the default, as everywhere: the fused kernel for the tensor's device
+            where one exists), ``"cpu"`` (the fused kernel in ``kernels/``), ``"triton"``, or
+            ``"ref"`` (this pure-torch code). A fused request the kernels cannot serve — another
+            dtype or device, or tensors that carry gradients (the kernels do not) — falls back
+            here, with one warning per reason.
         filter: what the plate's (or residuals') warp samples with: ``"bilinear"``, ``"cubic"``
             or ``"lanczos"`` (:mod:`atw_ofx.filters`).
 
@@ -188,7 +190,7 @@ def _fused(plate, flow_lo, delta_lo, sizes, formulation, impl, filter):
     Multiscale runs the fused step once per level, coarse to fine: each level's result is the
     ``low`` of the next, so no level's residual or up-sampled field is ever stored.
     """
-    level = _fused_level(plate, impl)
+    level = _fused_level(plate, impl, flow_lo.px, delta_lo)
     if level is None:
         return None
     flow = flow_lo.px.float().contiguous()
@@ -206,9 +208,13 @@ def _fused(plate, flow_lo, delta_lo, sizes, formulation, impl, filter):
     return low
 
 
-def _fused_level(plate, impl):
+def _fused_level(plate, impl, *tensors):
     """``level(plate, flow, formulation=, filter=, delta=|low=, base=)`` of the kernel for this
     tensor and request (``N×C×H×W`` tensors in and out), or None after one warning."""
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad
+                                       for t in (plate, *tensors)):
+        _fall_back("the fused kernels do not carry gradients (training)")
+        return None
     on_cuda = plate.device.type == "cuda"
     if impl == "triton" or (impl == "auto" and on_cuda):
         try:

@@ -67,7 +67,7 @@ def case(h, w, lo=(128, 128), channels=4, flow_scale=3.0, seed=0):
 def test_cpu_kernel_matches_the_reference(formulation, size, lo, with_delta, method, filter):
     plate, flow, delta = case(*size, lo=lo)
     delta = delta if with_delta else None
-    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter=filter)
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter=filter, impl="ref")
     fused = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="cpu",
                     filter=filter)
     assert fused.shape == ref.shape and fused.dtype == ref.dtype
@@ -79,7 +79,7 @@ def test_cpu_kernel_matches_the_reference(formulation, size, lo, with_delta, met
 @pytest.mark.parametrize("filter", FILTERS)
 def test_fields_pointing_far_outside_the_crop_clamp_to_its_border(formulation, filter):
     plate, flow, _ = case(200, 300, flow_scale=60.0, seed=3)  # up to ~±400 px at full size
-    ref = reswarp(plate, flow, None, formulation=formulation, filter=filter)
+    ref = reswarp(plate, flow, None, formulation=formulation, filter=filter, impl="ref")
     fused = reswarp(plate, flow, None, formulation=formulation, impl="cpu", filter=filter)
     assert torch.isfinite(fused).all()
     # The rounding of an offset grows with its size: 20× the offsets, a few times the tolerance.
@@ -94,7 +94,7 @@ def test_the_paper_kernels_residual_ring_reaches_every_row_a_tap_needs(shift, fi
     the kernel keeps."""
     plate, flow, delta = case(240, 160, lo=(64, 48), channels=3, flow_scale=0.5, seed=5)
     flow.px[:, 1] += shift * 64 / 240  # model-grid pixels → plate rows
-    ref = reswarp(plate, flow, delta, formulation="paper", filter=filter)
+    ref = reswarp(plate, flow, delta, formulation="paper", filter=filter, impl="ref")
     fused = reswarp(plate, flow, delta, formulation="paper", impl="cpu", filter=filter)
     assert (fused - ref).abs().max() <= NOISE_TOLERANCE
 
@@ -114,7 +114,7 @@ def test_smooth_plates_agree_to_float32_precision():
     plate = torch.stack([x, y, x * y, torch.ones_like(x)])[None] * 4.0  # scene-linear, > 1
     _, flow, delta = case(1, 1)
     for formulation in ("delta", "paper"):
-        ref = reswarp(plate, flow, delta, formulation=formulation)
+        ref = reswarp(plate, flow, delta, formulation=formulation, impl="ref")
         fused = reswarp(plate, flow, delta, formulation=formulation, impl="cpu")
         assert (fused - ref).abs().max() <= 1e-5 * 4.0
 
@@ -127,11 +127,24 @@ def test_unfused_requests_fall_back_to_the_reference_with_one_warning(caplog):
     with caplog.at_level(logging.WARNING, logger="atw_ofx.reswarp"):
         for _ in range(3):
             out = reswarp(plate, flow, delta, impl="cpu")
-    assert torch.equal(out, reswarp(plate, flow, delta))
+    assert torch.equal(out, reswarp(plate, flow, delta, impl="ref"))
     warnings = [r.message for r in caplog.records if "takes float32" in r.message]
     assert len(warnings) == 1
     with pytest.raises(ValueError, match="unknown ResWarp impl"):
         reswarp(plate, flow, delta, impl="fast")
+
+
+@pytest.mark.falls_back
+def test_tensors_that_carry_gradients_get_the_reference_and_its_gradients(caplog):
+    plate, flow, delta = case(40, 30, lo=(16, 16))
+    plate.requires_grad_()
+    reswarp_module._warned.clear()
+    with caplog.at_level(logging.WARNING, logger="atw_ofx.reswarp"):
+        out = reswarp(plate, flow, delta)  # the default, "auto"
+    assert torch.equal(out, reswarp(plate, flow, delta, impl="ref"))
+    out.sum().backward()
+    assert plate.grad is not None and plate.grad.abs().sum() > 0
+    assert any("do not carry gradients" in r.message for r in caplog.records)
 
 
 # -- The AVX-512 kernel ----------------------------------------------------------------------
@@ -193,7 +206,7 @@ def test_filtered_kernels_keep_integer_offsets_bit_exact_beside_inf_and_signed_z
     plate[..., 2::6, 3::5] = -0.0
     flow = MotionField(torch.zeros(1, 2, 16, 16))
     flow.px[:, 0], flow.px[:, 1] = 0.5, -0.5  # (3, −2) plate pixels, exactly
-    ref = reswarp(plate, flow, None, formulation=formulation, filter=filter)
+    ref = reswarp(plate, flow, None, formulation=formulation, filter=filter, impl="ref")
     fused = reswarp(plate, flow, None, formulation=formulation, filter=filter, impl="cpu")
     if formulation == "delta":  # a pure shift: the plate's own bits, moved
         assert torch.equal(fused[..., 2:, :-3].view(torch.int32),
@@ -317,7 +330,7 @@ SMALL_CASES = [((37, 29), (16, 12)), ((1, 1), (16, 16)), ((40, 70), (16, 16))]
 def test_triton_kernel_matches_the_reference_in_the_interpreter(
         triton_interpreted, formulation, method, size, lo):
     plate, flow, delta = case(*size, lo=lo, flow_scale=2.0)
-    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter="bilinear")
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter="bilinear", impl="ref")
     fused = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="triton",
                     filter="bilinear")
     assert fused.shape == ref.shape and fused.dtype == ref.dtype
@@ -331,7 +344,7 @@ def test_triton_filtered_kernel_matches_the_reference_in_the_interpreter(
     plate, flow, delta = case(19, 23, lo=(8, 8), flow_scale=2.0, seed=4)  # the interpreter is slow
     plate[..., 3, 4] = float("inf")  # far from every still pixel: NaN sums become bilinear
     flow.px[..., :, 6:] = 0
-    ref = reswarp(plate, flow, delta, formulation=formulation, filter=filter)
+    ref = reswarp(plate, flow, delta, formulation=formulation, filter=filter, impl="ref")
     fused = reswarp(plate, flow, delta, formulation=formulation, impl="triton", filter=filter)
     finite = torch.isfinite(ref)
     assert torch.equal(torch.isfinite(fused), finite)
@@ -344,7 +357,7 @@ def test_triton_kernel_in_the_interpreter_keeps_still_pixels_and_clamps_far_fiel
     flow.px[..., :, 8:] = 0
     delta[..., :, 7:] = 0
     plate[..., 40:] = -0.0  # a still -0.0 must stay -0.0
-    ref = reswarp(plate, flow, delta, filter="bilinear")
+    ref = reswarp(plate, flow, delta, filter="bilinear", impl="ref")
     fused = reswarp(plate, flow, delta, impl="triton", filter="bilinear")
     assert torch.isfinite(fused).all()
     assert (fused - ref).abs().max() <= 4 * NOISE_TOLERANCE
@@ -354,7 +367,7 @@ def test_triton_kernel_in_the_interpreter_keeps_still_pixels_and_clamps_far_fiel
 
 def test_triton_kernel_reads_and_writes_half_plates(triton_interpreted):
     plate, flow, delta = case(33, 47, lo=(16, 16), flow_scale=2.0, seed=7)
-    ref = reswarp(plate, flow, delta, filter="bilinear")  # float32 reference, the same plate
+    ref = reswarp(plate, flow, delta, filter="bilinear", impl="ref")  # float32 reference, the same plate
     fused = reswarp(plate.half(), flow, delta, impl="triton", filter="bilinear")
     assert fused.dtype == torch.float16
     # The kernel computes in float32; the only extra error is the final rounding to half.
@@ -371,7 +384,7 @@ def test_triton_without_cuda_or_the_interpreter_falls_back_with_a_reason(caplog)
     reswarp_module._warned.clear()
     with caplog.at_level(logging.WARNING, logger="atw_ofx.reswarp"):
         out = reswarp(plate, flow, delta, impl="triton")
-    assert torch.equal(out, reswarp(plate, flow, delta))
+    assert torch.equal(out, reswarp(plate, flow, delta, impl="ref"))
     assert any("needs a CUDA tensor" in r.message for r in caplog.records)
 
 
@@ -388,7 +401,7 @@ def test_triton_kernel_matches_the_reference_on_the_gpu(dtype, tolerance, formul
     plate, flow, delta = case(*size)
     plate, delta = plate.cuda(), delta.cuda()
     flow = MotionField(flow.px.cuda())
-    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter=filter)
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter=filter, impl="ref")
     fused = reswarp(plate.to(dtype), flow, delta, method=method, formulation=formulation,
                     impl="auto", filter=filter)
     assert fused.dtype == dtype

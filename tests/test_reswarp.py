@@ -37,7 +37,7 @@ def test_identity_is_bit_exact(method, formulation):
     plate[0, 0, 5, 5] = -0.0
     plate[0, 1, 7, 9] = 1e30
     out = reswarp(plate, MotionField.zeros(1, 128, 128), None, method=method,
-                  formulation=formulation)
+                  formulation=formulation, impl="ref")
     assert torch.equal(out, plate)
     assert torch.signbit(out[0, 0, 5, 5])
 
@@ -48,7 +48,7 @@ def test_delta_still_pixels_keep_their_bits():
     plate[0, 2, 3, 3] = -0.0
     flow = smooth_flow(amplitude=2.0)
     flow.px[:, :, :20] = 0.0
-    out = reswarp(plate, flow, None, formulation="delta")
+    out = reswarp(plate, flow, None, formulation="delta", impl="ref")
     still = (flow.resized(256, 256).px == 0).all(1)[0]
     assert still.any() and not still.all()
     assert torch.equal(out[0][:, still], plate[0][:, still])
@@ -61,8 +61,8 @@ def test_paper_and_delta_agree_on_pure_warps(method):
     plate's range (mean absolute gap; the largest gap is bounded in the next test)."""
     plate = textured_plate(cells=8)
     flow = smooth_flow(amplitude=2.5)
-    paper = reswarp(plate, flow, None, method=method, formulation="paper")
-    delta = reswarp(plate, flow, None, method=method, formulation="delta")
+    paper = reswarp(plate, flow, None, method=method, formulation="paper", impl="ref")
+    delta = reswarp(plate, flow, None, method=method, formulation="delta", impl="ref")
     value_range = (plate.max() - plate.min()).item()
     inner = (slice(None), slice(None), slice(24, -24), slice(24, -24))
     err = (paper - delta)[inner].abs().mean().item()
@@ -76,8 +76,8 @@ def test_paper_minus_delta_is_bounded_by_low_res_curvature(method):
     quarter of its largest second difference (1/8 per axis for bilinear), never a misalignment."""
     plate = textured_plate(cells=16)
     flow = smooth_flow(amplitude=2.5)
-    gap = (reswarp(plate, flow, None, method=method, formulation="paper")
-           - reswarp(plate, flow, None, method=method, formulation="delta"))[..., 24:-24, 24:-24]
+    gap = (reswarp(plate, flow, None, method=method, formulation="paper", impl="ref")
+           - reswarp(plate, flow, None, method=method, formulation="delta", impl="ref"))[..., 24:-24, 24:-24]
     low = F.adaptive_avg_pool2d(plate, (128, 128))
     curvature = max((low[..., 2:] - 2 * low[..., 1:-1] + low[..., :-2]).abs().max().item(),
                     (low[..., 2:, :] - 2 * low[..., 1:-1, :] + low[..., :-2, :]).abs().max().item())
@@ -88,10 +88,10 @@ def test_multiscale_with_one_level_is_vanilla():
     plate = textured_plate(h=512, w=512)
     flow = smooth_flow()
     delta_lo = torch.randn(1, 3, 128, 128) * 0.01
-    vanilla = reswarp(plate, flow, delta_lo, method="vanilla", formulation="paper")
-    single = reswarp(plate, flow, delta_lo, method="multiscale", formulation="paper", levels=1)
+    vanilla = reswarp(plate, flow, delta_lo, method="vanilla", formulation="paper", impl="ref")
+    single = reswarp(plate, flow, delta_lo, method="multiscale", formulation="paper", levels=1, impl="ref")
     assert torch.equal(vanilla, single)
-    deep = reswarp(plate, flow, delta_lo, method="multiscale", formulation="paper")
+    deep = reswarp(plate, flow, delta_lo, method="multiscale", formulation="paper", impl="ref")
     assert not torch.equal(vanilla, deep)
 
 
@@ -107,14 +107,14 @@ def test_vanilla_matches_the_paper_formula_with_grid_sample():
     residual = F.grid_sample(plate - up(low), grid_hi, mode="bilinear", padding_mode="border",
                              align_corners=True)
     expected = up(o_lo) + residual
-    ours = reswarp(plate, flow, None, method="vanilla", formulation="paper", filter="bilinear")
+    ours = reswarp(plate, flow, None, method="vanilla", formulation="paper", filter="bilinear", impl="ref")
     torch.testing.assert_close(ours, expected, atol=2e-4, rtol=0)
 
 
 @pytest.mark.parametrize("method,formulation", ALL)
 def test_linear_values_survive(method, formulation):
     plate = textured_plate() * 20  # −10 … 80
-    out = reswarp(plate, smooth_flow(), None, method=method, formulation=formulation)
+    out = reswarp(plate, smooth_flow(), None, method=method, formulation=formulation, impl="ref")
     assert out.max() > 40 and out.min() < -5
     assert torch.isfinite(out).all()
 
@@ -123,14 +123,14 @@ def test_linear_values_survive(method, formulation):
 def test_delta_pure_warp_equals_full_resolution_warp(filter):
     plate = textured_plate(h=300, w=300)  # not 128·2^k
     flow = smooth_flow()
-    out = reswarp(plate, flow, None, formulation="delta", filter=filter)
+    out = reswarp(plate, flow, None, formulation="delta", filter=filter, impl="ref")
     assert torch.equal(out, flow.resized(300, 300).warp(plate, filter))
 
 
 def test_refinement_delta_is_added_in_colour_only():
     plate = textured_plate(c=4, h=256, w=256)
     delta = torch.full((1, 3, 128, 128), 0.25)
-    out = reswarp(plate, MotionField.zeros(1, 128, 128), delta, formulation="delta")
+    out = reswarp(plate, MotionField.zeros(1, 128, 128), delta, formulation="delta", impl="ref")
     torch.testing.assert_close(out[:, :3], plate[:, :3] + 0.25)
     assert torch.equal(out[:, 3], plate[:, 3])
 
@@ -140,7 +140,7 @@ def test_refinement_delta_is_added_in_colour_only():
 def test_awkward_sizes(size, method):
     plate = textured_plate(h=size[0], w=size[1], seed=3)
     out = reswarp(plate, smooth_flow(amplitude=1.0), torch.zeros(1, 3, 128, 128),
-                  method=method, formulation="paper")
+                  method=method, formulation="paper", impl="ref")
     assert out.shape == plate.shape and torch.isfinite(out).all()
 
 
@@ -152,9 +152,9 @@ def test_pyramid_sizes_reach_the_model_grid():
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="unknown ResWarp method"):
-        reswarp(textured_plate(h=64, w=64), smooth_flow(), method="cubic")
+        reswarp(textured_plate(h=64, w=64), smooth_flow(), method="cubic", impl="ref")
     with pytest.raises(ValueError, match="unknown formulation"):
-        reswarp(textured_plate(h=64, w=64), smooth_flow(), formulation="x")
+        reswarp(textured_plate(h=64, w=64), smooth_flow(), formulation="x", impl="ref")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
@@ -163,10 +163,10 @@ def test_cuda_matches_cpu(method, formulation):
     plate = textured_plate(h=640, w=480)
     flow = smooth_flow()
     delta = torch.randn(1, 3, 128, 128) * 0.01
-    cpu = reswarp(plate, flow, delta, method=method, formulation=formulation)
+    cpu = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="ref")
     gpu = reswarp(plate.cuda(), MotionField(flow.px.cuda()), delta.cuda(), method=method,
-                  formulation=formulation)
+                  formulation=formulation, impl="ref")
     torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-4, rtol=0)
     zero = reswarp(plate.cuda(), MotionField.zeros(1, 128, 128, device="cuda"), None,
-                   method=method, formulation=formulation)
+                   method=method, formulation=formulation, impl="ref")
     assert torch.equal(zero.cpu(), plate)

@@ -3,8 +3,9 @@
 One ``1×3×H×W`` tensor in — the face crop in scene-linear light, as Nuke holds it — and one
 ``1×5×H×W`` tensor out: the refinement's change ``lin(O^r) − lin(O^w)`` up-sampled to the crop
 (channels 0–2, add it with a Merge "plus") and the motion as IDistort offsets in pixels of the
-crop, y up (channels 3–4 → ``forward.u/v``). With ``nuke/ATW_ResWarp.nk`` (IDistort, then the
-plus) that is ResWarp's delta formulation in native nodes: nothing but the Inference node runs
+crop, y up (channels 3–4 → ``forward.u/v``). With the graph **ATW ▸ Native ResWarp (Cattery)**
+builds (``nuke/atw_nuke/native.py``: IDistort, then the plus) that is ResWarp's delta formulation
+in native nodes: nothing but the Inference node runs
 torch, and no Python runs at render time.
 
 The AUs are float attributes (``AU01`` … ``AU45``, raw 0–5, absolute like the bundle) plus
