@@ -253,3 +253,30 @@ class TestTracking:
         fresh = detect_faces(plate.rgb(), plate.colourspace, backend_name="mesh")[0].landmarks
         err = np.linalg.norm(track.landmarks[-1] - fresh, axis=1) / iod(fresh)
         assert err.mean() < 0.04
+
+
+def test_the_cpu_runtime_keeps_its_converted_graph_in_the_cache(tmp_path, monkeypatch):
+    """Built once per weights and converter (the key), read back after; a cache that cannot be
+    written costs only the conversion."""
+    from atw_ofx.face import graph_opencv
+
+    monkeypatch.setenv("ATW_CACHE_DIR", str(tmp_path / "cache"))
+    net = GraphNet(MODELS / "iris_landmark.safetensors")
+    (_, shape), = net.input_shapes.items()
+    batch = np.random.default_rng(0).random((1, *shape[1:]), np.float32)
+    first = OpenCvGraph(net)
+    kept = list((tmp_path / "cache").glob("iris_landmark-*.onnx"))
+    assert len(kept) == 1 and kept[0].read_bytes() == graph_opencv.to_onnx(net)
+
+    def no_conversion(_):
+        raise AssertionError("converted again despite the cache")
+    monkeypatch.setattr(graph_opencv, "to_onnx", no_conversion)
+    second = OpenCvGraph(net)
+    for a, b in zip(first(batch).values(), second(batch).values()):
+        assert np.array_equal(a, b)
+
+    monkeypatch.undo()
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("ATW_CACHE_DIR", str(blocked))  # cannot be made: converted in memory
+    assert OpenCvGraph(net)(batch).keys() == first(batch).keys()

@@ -4,15 +4,22 @@ A tracking step runs ~250 small convolutions on one 192² and two 64² crops. Th
 costs 40–90 µs of per-call overhead (oneDNN primitive set-up dwarfs the arithmetic at these sizes),
 14 ms a step at 2 threads; OpenCV's DNN runs the same graphs in about 4 ms
 (``benchmarks/face_mesh.py``). So on the CPU each :class:`~atw_ofx.face.graphnet.GraphNet` is
-written out as an ONNX graph in memory and read by ``cv2.dnn`` — built from the same safetensors
-file, no second copy of the weights shipped, no file written, no network. The torch runner stays
-the reference (tests hold the two to float rounding) and the CUDA path.
+written out as an ONNX graph and read by ``cv2.dnn`` — built from the same safetensors file, no
+second copy of the weights shipped, no network. Building it takes ~0.6 s (most of it importing
+``onnx``), so the graph is kept in the user's cache (``$ATW_CACHE_DIR``, default
+``~/.cache/atw``), keyed by the weights and this converter, and rebuilt in memory where that
+folder cannot be written (a read-only farm home). The torch runner stays the reference (tests
+hold the two to float rounding) and the CUDA path.
 
 Layout: the ONNX graph takes and gives what :class:`GraphNet` does — ``N×H×W×C`` float32 in,
 each output in the TFLite model's shape — and runs NCHW inside, as the torch runner does. The batch
 is left symbolic, so one net serves any number of crops.
 """
 from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
 
 import numpy as np
 
@@ -118,6 +125,32 @@ def to_onnx(net: GraphNet) -> bytes:
     return model.SerializeToString()
 
 
+def cache_dir() -> Path:
+    """Where converted graphs are kept: ``$ATW_CACHE_DIR``, else ``~/.cache/atw``."""
+    return Path(os.environ.get("ATW_CACHE_DIR") or Path.home() / ".cache" / "atw")
+
+
+def cached_onnx(net: GraphNet) -> bytes:
+    """:func:`to_onnx` of ``net``, read from the cache when this converter has built it from
+    these weights before (the key hashes both), else built and kept there."""
+    key = hashlib.sha256(Path(net.path).read_bytes() + Path(__file__).read_bytes()).hexdigest()
+    path = cache_dir() / f"{Path(net.path).stem}-{key[:16]}.onnx"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    data = to_onnx(net)
+    try:
+        from ..atomic import write_with
+        from ..errors import OutputError
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_with(path, lambda tmp: Path(tmp).write_bytes(data))
+    except (OSError, OutputError):
+        pass  # a cache that cannot be written only costs the conversion next time
+    return data
+
+
 class OpenCvGraph:
     """A :class:`GraphNet` run by ``cv2.dnn``: ``graph(batch_nhwc) -> {output name: array}``, the
     names and shapes :class:`GraphNet` gives."""
@@ -125,7 +158,7 @@ class OpenCvGraph:
     def __init__(self, net: GraphNet):
         import cv2
 
-        self.dnn = cv2.dnn.readNetFromONNX(np.frombuffer(to_onnx(net), np.uint8))
+        self.dnn = cv2.dnn.readNetFromONNX(np.frombuffer(cached_onnx(net), np.uint8))
         self.names = list(net.output_shapes)
         self.shapes = net.output_shapes
         self.layers = [f"{n}/nhwc" if len(s) == 4 else n for n, s in self.shapes.items()]

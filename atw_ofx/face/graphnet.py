@@ -56,6 +56,7 @@ class GraphNet(torch.nn.Module):
         if meta.get("format") != GRAPH_FORMAT:
             raise ModelError(f"not a converted face-model graph (format {meta.get('format')!r}, "
                              f"expected {GRAPH_FORMAT!r})", path=str(path))
+        self.path = path  # the weights file (the CPU runtime keys its converted graph on it)
         self.ops = json.loads(meta["graph"])
         self.input_shapes = json.loads(meta["inputs"])
         self.output_shapes = json.loads(meta["outputs"])
