@@ -28,7 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-import fileseq
 import torch
 
 from . import colour
@@ -40,8 +39,8 @@ from .imageio import (ImagePlate, compression_error, linearised, provenance, rea
                       write_image)
 from .models import MotionModel
 from .render import RenderOptions, render_frame
-from .sequence import (check_frames_exist, frame_path, frames_on_disk, is_sequence,
-                       whole_range)
+from .sequence import (check_frames_exist, frame_path, frame_spec, frames_on_disk,
+                       is_sequence, whole_range)
 from .video import frame_rate, is_video, read_frames, write_preview
 
 ON_ERROR = ("stop", "skip")
@@ -146,7 +145,7 @@ def frame_jobs(input_path: str, output_path: str | None, frames: list[int] | Non
                 yield FrameJob(number, lambda p=plate: p, out(number))
         beyond = sorted(f for f in wanted or () if not 1 <= f <= number)
         if beyond:  # known once the clip is read: the track pass reads it before any output
-            raise InputError(f"frames {fileseq.FrameSet(beyond)} are not in the clip "
+            raise InputError(f"frames {frame_spec(beyond)} are not in the clip "
                              f"(it has 1-{number})", path=input_path)
         return
     if is_sequence(input_path):
@@ -230,8 +229,8 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
     if track is not None and jobs is not None:  # a given track must cover every frame asked
         outside = [job.frame for job in pending if job.frame not in track.frames]
         if outside:
-            raise InputError(f"the face track lacks frames {fileseq.FrameSet(outside)} "
-                             f"(it has {fileseq.FrameSet(track.frames)}); rerun `atw track`",
+            raise InputError(f"the face track lacks frames {frame_spec(outside)} "
+                             f"(it has {frame_spec(track.frames)}); rerun `atw track`",
                              path=input_path, frame=outside[0])
     if track is None:
         t0 = time.perf_counter()
@@ -392,13 +391,8 @@ def _summary(report: BatchReport, batch: BatchOptions, started: float) -> None:
         return
     if report.face_missed:
         print(f"atw: warning: face not detected on {len(report.face_missed)} frame(s), "
-              f"placed by interpolation: {_spec(report.face_missed)}", file=sys.stderr)
-    failed = f", {len(report.failed)} failed ({_spec(report.failed)})" if report.failed else ""
+              f"placed by interpolation: {frame_spec(report.face_missed)}", file=sys.stderr)
+    failed = f", {len(report.failed)} failed ({frame_spec(report.failed)})" if report.failed else ""
     print(f"atw: rendered {len(report.written)} frame(s), skipped {len(report.skipped)} existing"
           f"{failed}, {report.wall_s:.1f} s", file=sys.stderr)
 
-
-def _spec(frames) -> str:
-    import fileseq
-
-    return str(fileseq.FrameSet(sorted(frames)))

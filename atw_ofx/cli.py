@@ -154,17 +154,15 @@ def cmd_render(args) -> int:
 def _delivered(output: str, report) -> str:
     """The render's last line: what is now at ``output`` — frames written or already there —
     and what was asked for but is not (failed frames, with ``--on-error skip``)."""
-    import fileseq
-
-    from .sequence import is_sequence
+    from .sequence import frame_spec, is_sequence
 
     if not is_sequence(output):
         return f"atw: wrote {output}" if report.written else f"atw: {output} not written"
     there = sorted({t.frame for t in report.timings} | set(report.skipped))
-    line = (f"atw: delivered frames {fileseq.FrameSet(there)} of {output}" if there
+    line = (f"atw: delivered frames {frame_spec(there)} of {output}" if there
             else f"atw: delivered nothing to {output}")
     if report.failed:
-        line += f"; NOT delivered: {fileseq.FrameSet(sorted(report.failed))}"
+        line += f"; NOT delivered: {frame_spec(sorted(report.failed))}"
     return line
 
 

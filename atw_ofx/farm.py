@@ -28,12 +28,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import fileseq
-
 from .atomic import write_text
 from .errors import ATWError, InputError
 from .options import FARM_BACKENDS as BACKENDS
-from .sequence import check_frames_exist, frames_on_disk, is_sequence, whole_range
+from .sequence import check_frames_exist, frame_spec, frames_on_disk, is_sequence, whole_range
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +58,12 @@ def job_frames(input_path: str, frames: list[int] | None) -> list[int]:
         frames = whole_range(on_disk)
     kept = [f for f in frames if on_disk[0] <= f <= on_disk[-1]]
     if not kept:
-        raise InputError(f"none of frames {fileseq.FrameSet(frames)} exist "
-                         f"(on disk: {fileseq.FrameSet(on_disk)})", path=input_path)
+        raise InputError(f"none of frames {frame_spec(frames)} exist "
+                         f"(on disk: {frame_spec(on_disk)})", path=input_path)
     if len(kept) < len(frames):
         dropped = sorted(set(frames) - set(kept))
         log.warning("frames %s are outside the input's %d-%d: left out of the job",
-                    fileseq.FrameSet(dropped), on_disk[0], on_disk[-1])
+                    frame_spec(dropped), on_disk[0], on_disk[-1])
     check_frames_exist(input_path, kept)
     return kept
 
@@ -102,7 +100,7 @@ class FarmJob:
 
     @property
     def spec(self) -> str:
-        return str(fileseq.FrameSet(self.frames))
+        return frame_spec(self.frames)
 
     def track_command(self) -> list[str]:
         return [*self.atw, "track", self.input, "-o", self.track, "--frames", self.spec,

@@ -40,6 +40,16 @@ def frame_path(pattern: str, frame: int) -> str:
     return os.path.join(folder, file) if folder else file
 
 
+def frame_spec(frames) -> str:
+    """Frame numbers as the spec a compositor reads and ``--frames`` takes (the one formatter
+    every message uses).
+
+    >>> frame_spec([1003, 1001, 1002, 1005])
+    '1001-1003,1005'
+    """
+    return str(fileseq.FrameSet(sorted(frames)))
+
+
 def parse_frames(spec: str) -> list[int]:
     """``"1001-1010x2"`` → ``[1001, 1003, …]``; also lists like ``"1,5,9-12"``.
 
@@ -95,8 +105,8 @@ def check_frames_exist(pattern: str, frames: list[int]) -> None:
     """Report every missing frame before any work starts."""
     missing = [f for f in frames if not os.path.exists(frame_path(pattern, f))]
     if missing:
-        spec = str(fileseq.FrameSet(missing))
-        raise InputError(f"missing input frames {spec} ({len(missing)} of {len(frames)})",
+        raise InputError(f"missing input frames {frame_spec(missing)} "
+                         f"({len(missing)} of {len(frames)})",
                          path=pattern, frame=missing[0])
 
 
