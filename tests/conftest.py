@@ -64,12 +64,16 @@ FRAMES = range(1001, 1007)
 
 
 @pytest.fixture(scope="session")
-def sequence(tmp_path_factory, ffhq_plate_path):
-    """Six 512 px scene-linear EXR frames of a real face, drifting one pixel a frame."""
+def sequence(tmp_path_factory):
+    """Six 512 px scene-linear EXR frames of a real face (the shipped demo portrait's head and
+    shoulders, so these tests need nothing beside the checkout), drifting one pixel a frame."""
+    from atw_ofx.demo import demo_face_path
+
     folder = tmp_path_factory.mktemp("seq")
-    src = read_image(ffhq_plate_path)
+    src = read_image(demo_face_path())
     linear = colour.convert(src.rgb(), src.colourspace, colour.DEFAULT_PLATE_SPACE)
-    small = cv2.resize(linear, (512, 512), interpolation=cv2.INTER_AREA)
+    side = min(linear.shape[:2])  # the top square of the portrait: the face
+    small = cv2.resize(linear[:side, :side], (512, 512), interpolation=cv2.INTER_AREA)
     for k, frame in enumerate(FRAMES):
         shifted = np.roll(small, k, axis=1)
         write_image(folder / f"plate.{frame}.exr", ImagePlate.from_array(shifted, ("R", "G", "B")))
