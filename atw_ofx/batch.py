@@ -38,12 +38,12 @@ from .face.track import FaceTrack, OneEuro, track_faces
 from .imageio import (ImagePlate, compression_error, linearised, provenance, read_image,
                       write_image)
 from .models import MotionModel
+from .options import DEFAULT_ON_ERROR, ON_ERRORS
 from .render import RenderOptions, render_frame
 from .sequence import (check_frames_exist, frame_path, frame_spec, frames_on_disk,
                        is_sequence, whole_range)
 from .video import frame_rate, is_video, read_frames, write_preview
 
-ON_ERROR = ("stop", "skip")
 
 
 @dataclass
@@ -52,7 +52,7 @@ class BatchOptions:
 
     frames: list[int] | None = None  # None: every frame of the input
     skip_existing: bool = False  # leave outputs that exist (resume)
-    on_error: str = "stop"  # per-frame input faults: "stop" or "skip" (report, go on)
+    on_error: str = DEFAULT_ON_ERROR  # per-frame input faults: options.ON_ERRORS
     workers: int = 1  # frames rendered at once
     prefetch: int = 2  # frames decoded ahead of the renderers
     pixel_type: str | None = None  # EXR output "half" / "float"; None keeps the input's
@@ -64,8 +64,8 @@ class BatchOptions:
     smoothing: OneEuro = field(default_factory=OneEuro)
 
     def __post_init__(self) -> None:
-        if self.on_error not in ON_ERROR:
-            raise ATWError(f"--on-error {self.on_error!r}: expected one of {', '.join(ON_ERROR)}")
+        if self.on_error not in ON_ERRORS:
+            raise ATWError(f"--on-error {self.on_error!r}: expected one of {', '.join(ON_ERRORS)}")
         if self.workers < 1:
             raise ATWError(f"--workers {self.workers}: expected 1 or more")
         why = self.compression and compression_error(self.compression)

@@ -20,7 +20,8 @@ from pathlib import Path
 from . import __version__
 from .errors import ATWError
 from .filters import DEFAULT_FILTER, FILTERS  # names only: no torch at start-up
-from .options import AU_MODES, DEFAULT_AU_MODE, DEFAULT_MODEL, FARM_BACKENDS  # standard library
+from .options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_MODEL, DEFAULT_ON_ERROR,  # stdlib only
+                      FARM_BACKENDS, ON_ERRORS)
 
 EXIT_USER_ERROR = 2
 #: Some frames failed and were skipped (``--on-error skip``); the others were rendered.
@@ -108,7 +109,7 @@ def _batch_options(args):
 
     return BatchOptions(
         frames=_frames(args), skip_existing=getattr(args, "skip_existing", False),
-        on_error=getattr(args, "on_error", "stop"), workers=getattr(args, "workers", 1),
+        on_error=getattr(args, "on_error", DEFAULT_ON_ERROR), workers=getattr(args, "workers", 1),
         pixel_type=getattr(args, "pixel_type", None),
         compression=getattr(args, "compression", None), progress=not getattr(args, "quiet", False),
         face_box=CropBox.parse(args.face_box) if args.face_box else None,
@@ -539,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "the DWA quality (default: as the input)")
     render.add_argument("--skip-existing", action="store_true",
                         help="leave outputs that already exist (resume an interrupted render)")
-    render.add_argument("--on-error", choices=("stop", "skip"), default="stop",
+    render.add_argument("--on-error", choices=ON_ERRORS, default=DEFAULT_ON_ERROR,
                         help="a frame that cannot be rendered (corrupt input, no face): stop "
                              "(default), or report it and render the rest (exit status 3)")
     render.add_argument("--workers", type=int, default=1,

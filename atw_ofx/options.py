@@ -18,6 +18,10 @@ AOVS: tuple[str, ...] = ("motion", "stmap", "matte", "generated")
 #: How AU values are read: edits of the face's own expression, or the paper's absolute ones.
 AU_MODES: tuple[str, ...] = ("relative", "absolute")
 DEFAULT_AU_MODE = "relative"  # compositors think in edits: all AUs 0 = the plate unchanged
+#: What a sequence render does with a frame it cannot render (corrupt input, no face): stop, or
+#: report it and go on (``atw render --on-error``).
+ON_ERRORS: tuple[str, ...] = ("stop", "skip")
+DEFAULT_ON_ERROR = "stop"
 #: The motion model when none is named: the embedded landmark rig.
 DEFAULT_MODEL = "rig"
 #: Farm job formats ``atw farm emit`` writes (:mod:`atw_ofx.farm`).

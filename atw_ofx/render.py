@@ -33,7 +33,7 @@ from .models import FaceContext, MotionModel, MotionResult
 from .models.eyelids import LidLight, relight_lid
 from .models.mouth import fill_region
 from .filters import DEFAULT_FILTER, check_filter
-from .options import AOVS, AU_MODES  # noqa: F401  (the vocabulary, re-exported)
+from .options import AOVS, AU_MODES, DEFAULT_AU_MODE  # noqa: F401  (the vocabulary, re-exported)
 from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, IMPLS, down, reswarp, up
 
 
@@ -46,7 +46,7 @@ class RenderOptions:
     formulation: str = DEFAULT_FORMULATION  # "delta" | "paper"
     reswarp_impl: str = "auto"  # "auto" (fused kernel where one serves) | "cpu" | "triton" | "ref"
     filter: str = DEFAULT_FILTER  # the plate warp's filter: "bilinear" | "cubic" | "lanczos"
-    au_mode: str = "relative"  # AUs are edits ("relative") or a target expression ("absolute")
+    au_mode: str = DEFAULT_AU_MODE  # AUs are edits ("relative") or a target expression ("absolute")
     aovs: tuple[str, ...] = ()  # any of AOVS
     face_index: int = 0  # which detected face, largest first
     face_backend: str = DEFAULT_BACKEND  # landmark backend (atw_ofx.face.detect.BACKENDS)
