@@ -35,8 +35,8 @@ from .aus import AUCurves
 from .errors import ATWError, InputError, OutputError
 from .face import CropBox
 from .face.track import FaceTrack, OneEuro, track_faces
-from .imageio import (ImagePlate, compression_error, linearised, provenance, read_image,
-                      write_image)
+from .imageio import (ImagePlate, compression_error, in_colourspace, linearised, provenance,
+                      read_image, write_image)
 from .models import MotionModel
 from .options import DEFAULT_ON_ERROR, ON_ERRORS
 from .render import RenderOptions, render_frame
@@ -57,6 +57,7 @@ class BatchOptions:
     prefetch: int = 2  # frames decoded ahead of the renderers
     pixel_type: str | None = None  # EXR output "half" / "float"; None keeps the input's
     compression: str | None = None  # EXR output compression ("piz", "zip:1", …); None: the input's
+    output_colourspace: str | None = None  # EXR output in this space; None: the plate's (linear)
     progress: bool = True
     face_box: CropBox | None = None  # a fixed crop; None: follow the detected face
     face_boxes: dict[int, CropBox] | None = None  # a crop per frame (a host's tracker)
@@ -259,6 +260,8 @@ def render_sequence(input_path: str, output_path: str, curves: AUCurves, model: 
 
     def write(job: FrameJob, rendered) -> None:
         plate, attributes = rendered
+        if batch.output_colourspace:  # e.g. back to the encoding a host delivered the plate in
+            plate = in_colourspace(plate, batch.output_colourspace)
         write_image(job.output, plate, attributes=attributes, pixel_type=batch.pixel_type,
                     compression=batch.compression, frame=job.where)
 

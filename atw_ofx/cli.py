@@ -112,6 +112,7 @@ def _batch_options(args):
         on_error=getattr(args, "on_error", DEFAULT_ON_ERROR), workers=getattr(args, "workers", 1),
         pixel_type=getattr(args, "pixel_type", None),
         compression=getattr(args, "compression", None), progress=not getattr(args, "quiet", False),
+        output_colourspace=getattr(args, "output_colorspace", None),
         face_box=CropBox.parse(args.face_box) if args.face_box else None,
         face_boxes=load_face_boxes(args.face_boxes) if getattr(args, "face_boxes", None) else None,
         track=FaceTrack.load(args.track) if getattr(args, "track", None) else None)
@@ -124,6 +125,11 @@ def cmd_render(args) -> int:
 
     # What the user typed is checked before torch loads: a mistake answers in well under 1 s.
     check_input(args.input, _frames(args))
+    for space in (args.colorspace, args.output_colorspace):
+        if space:
+            from .colour import known
+
+            known(space)
     curves = load_curves(args.aus) if args.aus else AUCurves()
     constants = {**expression_aus(args.expression or []), **parse_au_assignments(args.au or [])}
     curves = curves.smoothed(args.au_filter).with_constants(constants)
@@ -538,6 +544,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="EXR compression of the output: none, rle, zips, zip, piz (lossless), "
                              "pxr24, b44, b44a, dwaa, dwab; zip:1-9 sets zlib's level, dwaa:N "
                              "the DWA quality (default: as the input)")
+    render.add_argument("--output-colorspace", metavar="NAME", default=None,
+                        help="OCIO colour space the EXR output is written in (default: the "
+                             "plate's, scene-linear; e.g. a host's display encoding, so the "
+                             "result comes back as the plate went out)")
     render.add_argument("--skip-existing", action="store_true",
                         help="leave outputs that already exist (resume an interrupted render)")
     render.add_argument("--on-error", choices=ON_ERRORS, default=DEFAULT_ON_ERROR,

@@ -40,6 +40,12 @@ def _name_lookup(cfg: ocio.Config, name: str) -> str:
     return resolved
 
 
+def known(name: str, *, config_path: str | None = None) -> str:
+    """``name`` as the OCIO config spells it (aliases and roles resolved), or
+    :class:`UnknownColourSpace` listing what the config has."""
+    return _name_lookup(config(config_path), name)
+
+
 @functools.lru_cache(maxsize=32)
 def _cpu_processor(src: str, dst: str, config_path: str | None, exact: bool):
     cfg = config(config_path)

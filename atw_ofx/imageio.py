@@ -164,14 +164,22 @@ def linearised(plate: ImagePlate) -> ImagePlate:
     as such (``oiio:ColorSpace``); other plates as they are. Only the colour channels change."""
     if not colour.is_encoded(plate.colourspace):
         return plate
-    space = colour.working_space()
+    return in_colourspace(plate, colour.working_space())
+
+
+def in_colourspace(plate: ImagePlate, space: str) -> ImagePlate:
+    """``plate``'s colour channels converted to ``space`` (exactly: OCIO without its fast
+    approximations) and tagged so (``oiio:ColorSpace``); the plate itself when already there.
+    Alpha and other layers are untouched."""
+    if space == plate.colourspace:
+        return plate
     pixels = plate.pixels.copy()
-    linear = colour.convert(plate.rgb(), plate.colourspace, space, exact=True)
+    converted = colour.convert(plate.rgb(), plate.colourspace, space, exact=True)
     indices = plate.rgb_indices()
     if indices == [0, 0, 0]:  # one channel (Y): grey stays grey
-        pixels[..., 0] = linear[..., 0]
+        pixels[..., 0] = converted[..., 0]
     else:
-        pixels[..., indices] = linear
+        pixels[..., indices] = converted
     spec = oiio.ImageSpec(plate.spec)
     spec.attribute("oiio:ColorSpace", space)
     return ImagePlate(pixels, plate.channels, spec, space, plate.other_parts, plate.path)

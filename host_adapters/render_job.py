@@ -71,6 +71,7 @@ class RenderJob:
     face_boxes: Optional[str] = None  # JSON of a box per frame (an animated / tracked box)
     face_index: int = 0  # which face when several are found (0: the largest)
     colorspace: Optional[str] = None  # the source's colour space, as the host's config names it
+    output_colorspace: Optional[str] = None  # write the result in this space (None: linear)
     aovs: Tuple[str, ...] = ()
     command: List[str] = field(default_factory=atw_command)
     environment: dict = field(default_factory=dict)  # added to core_environment()
@@ -88,6 +89,8 @@ class RenderJob:
             args += ["--face-index", str(self.face_index)]
         if self.colorspace:
             args += ["--colorspace", self.colorspace]
+        if self.output_colorspace:
+            args += ["--output-colorspace", self.output_colorspace]
         if self.aovs:
             args += ["--aov", ",".join(self.aovs)]
         return args

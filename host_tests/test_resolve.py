@@ -167,6 +167,7 @@ def test_the_settings_and_colour_come_from_the_controls_and_the_project(tmp_path
                                      "face_index", "colorspace")} == {
         "model": "rig", "reswarp": "vanilla", "formulation": "delta", "filter": "lanczos",
         "au_mode": "relative", "face_index": 0, "colorspace": "Linear Rec.709 (sRGB)"}
+    assert settings["output_colorspace"] == settings["colorspace"]  # back as MediaIn gave it
     tool.SetInput("AUMode", 1)
     tool.SetInput("FaceIndex", 2)
     tool.SetInput("Model", "/models/atw_bundle")

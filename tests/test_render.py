@@ -352,3 +352,28 @@ def test_the_option_vocabulary_is_the_one_the_modules_use():
     assert tuple(detect.BACKENDS) == options.FACE_BACKENDS
     assert detect.DEFAULT_BACKEND == options.DEFAULT_FACE_BACKEND
     assert reswarp.METHODS is options.METHODS and render.AOVS is options.AOVS
+
+
+def test_output_colorspace_writes_the_result_back_in_the_inputs_encoding(tmp_path):
+    """A host that delivered its plate display-encoded (an unmanaged Resolve timeline) gets the
+    result in that encoding: untouched pixels come back as they went out."""
+    face = Path(__file__).parents[1] / "atw_ofx" / "data" / "demo_face.jpg"
+    plate = tmp_path / "plate.exr"
+    encoded = read_image(face)  # linear on read; written back encoded, as the host's Saver would
+    space = "Gamma 2.4 Encoded Rec.709"
+    values = colour.convert(encoded.rgb(), encoded.colourspace, space, exact=True)
+    write_image(plate, ImagePlate.from_array(values.astype(np.float32), ("R", "G", "B"), space),
+                pixel_type="float")
+    out = tmp_path / "out.exr"
+    proc = run_atw("render", str(plate), "--au", "AU12=3", "-o", str(out), "-q",
+                   "--colorspace", space, "--output-colorspace", space)
+    assert proc.returncode == 0, proc.stderr
+    result = oiio.ImageInput.open(str(out))
+    tagged = result.spec().getattribute("oiio:ColorSpace")  # OIIO's name for it
+    assert oiio.ColorConfig().equivalent(tagged, space)
+    pixels = result.read_image("float")[..., :3]
+    assert np.abs(pixels[:40, :40] - values[:40, :40]).max() < 1e-5  # away from the face
+    assert np.abs(pixels - values).max() > 0.05  # the smile
+    bad = run_atw("render", str(plate), "--au", "AU12=3", "-o", str(out), "--output-colorspace",
+                  "No Such Space")
+    assert bad.returncode == 2 and "unknown colour space 'No Such Space'" in bad.stderr

@@ -157,14 +157,20 @@ class ResolveAdapter:
         return folder
 
     def render_settings(self, first: int, last: int, folder: str) -> dict:
-        """Keyword arguments of :class:`host_adapters.render_job.RenderJob` from the controls."""
+        """Keyword arguments of :class:`host_adapters.render_job.RenderJob` from the controls.
+
+        The result is written in the comp's own colour space (``--output-colorspace``), so the
+        Loader hands MediaOut what MediaIn gave: linear under colour management, the timeline's
+        encoding without it.
+        """
         from host_adapters.render_job import atw_command
 
+        space = self.colourspace()
         return {"model": self.setting("Model") or TEXTS["Model"][1],
                 "reswarp": self.setting("ResWarp"), "formulation": self.setting("Formulation"),
                 "filter": self.setting("Filter"), "au_mode": self.setting("AUMode"),
-                "face_index": self.setting("FaceIndex"), "colorspace": self.colourspace(),
-                "command": atw_command(self.python)}
+                "face_index": self.setting("FaceIndex"), "colorspace": space,
+                "output_colorspace": space, "command": atw_command(self.python)}
 
     # -- optional ------------------------------------------------------------------------------
     def import_to_media_pool(self, pattern: str, first: int, last: int) -> None:
