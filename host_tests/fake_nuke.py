@@ -58,6 +58,20 @@ class Quoted(str):
     """A ``"..."`` word, backslash escapes resolved."""
 
 
+def _escaped(text: str, start: int, end) -> tuple:
+    """``(word, index)``: the characters from ``start`` until ``end(index)``, backslash escapes
+    resolved."""
+    out, j = [], start
+    while not end(j):
+        if text[j] == "\\":
+            out.append(ESCAPES.get(text[j + 1], text[j + 1]))
+            j += 2
+        else:
+            out.append(text[j])
+            j += 1
+    return "".join(out), j
+
+
 def tcl_commands(text: str) -> List[List[str]]:
     """Split Tcl text into commands, each a list of words (``Braced``, ``Quoted`` or bare)."""
     commands, words, i, n = [], [], 0, len(text)
@@ -86,27 +100,12 @@ def tcl_commands(text: str) -> List[List[str]]:
             words.append(Braced(text[i + 1:j - 1]))
             i = j
         elif c == '"':
-            j, out = i + 1, []
-            while text[j] != '"':
-                if text[j] == "\\":
-                    out.append(ESCAPES.get(text[j + 1], text[j + 1]))
-                    j += 2
-                else:
-                    out.append(text[j])
-                    j += 1
-            words.append(Quoted("".join(out)))
-            i = j + 1
+            word, i = _escaped(text, i + 1, lambda k: text[k] == '"')
+            words.append(Quoted(word))
+            i += 1  # the closing quote
         else:
-            j, out = i, []
-            while j < n and text[j] not in " \t\r\n;":
-                if text[j] == "\\":
-                    out.append(ESCAPES.get(text[j + 1], text[j + 1]))
-                    j += 2
-                else:
-                    out.append(text[j])
-                    j += 1
-            words.append("".join(out))
-            i = j
+            word, i = _escaped(text, i, lambda k: k >= n or text[k] in " \t\r\n;")
+            words.append(word)
     if words:
         commands.append(words)
     return commands
