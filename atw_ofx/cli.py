@@ -21,7 +21,7 @@ from . import __version__
 from .errors import ATWError
 from .filters import DEFAULT_FILTER, FILTERS  # names only: no torch at start-up
 from .options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_MODEL, DEFAULT_ON_ERROR,  # stdlib only
-                      FARM_BACKENDS, ON_ERRORS)
+                      DEMO_COMPRESSION, FARM_BACKENDS, ON_ERRORS)
 
 EXIT_USER_ERROR = 2
 #: Some frames failed and were skipped (``--on-error skip``); the others were rendered.
@@ -125,10 +125,10 @@ def cmd_render(args) -> int:
 
     # What the user typed is checked before torch loads: a mistake answers in well under 1 s.
     check_input(args.input, _frames(args))
-    for space in (args.colorspace, args.output_colorspace):
-        if space:
-            from .colour import known
+    if args.colorspace or args.output_colorspace:
+        from .colour import known  # OCIO, no torch: a misspelt space answers at once
 
+        for space in filter(None, (args.colorspace, args.output_colorspace)):
             known(space)
     curves = load_curves(args.aus) if args.aus else AUCurves()
     constants = {**expression_aus(args.expression or []), **parse_au_assignments(args.au or [])}
@@ -578,9 +578,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="render the built-in demo (public-domain portrait)")
     demo.add_argument("-o", "--output", default="atw_demo", help="output folder (default atw_demo)")
     demo.add_argument("--frames", type=int, default=24, help="length of the ramp (default 24)")
-    demo.add_argument("--compression", default="dwaa",
-                      help="EXR compression of the frames (default dwaa, lossy and small; piz or "
-                           "zip keep every bit)")
+    demo.add_argument("--compression", default=DEMO_COMPRESSION,
+                      help=f"EXR compression of the plate and frames (default {DEMO_COMPRESSION}: "
+                           "lossy and small; piz or zip keep every bit)")
     _add_render_options(demo)
     demo.set_defaults(func=cmd_demo)
 

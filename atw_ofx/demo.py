@@ -26,17 +26,13 @@ from .aus import AUCurves, ramp
 from .face import CropBox
 from .imageio import ImagePlate, provenance, read_image, write_image
 from .models import LandmarkRig
+from .options import DEMO_COMPRESSION
 from .render import RenderOptions, locate_face, render_frame
 from .sequence import frame_path
 from .video import write_preview
 
 #: A smile with raised brows and parted lips, reached at the last frame.
 DEMO_EXPRESSION = {"AU01": 3.0, "AU02": 3.0, "AU06": 3.0, "AU12": 4.5, "AU25": 2.0}
-
-
-#: The demo frames' EXR compression: DWAA (lossy, the size of a review copy; quality 45 is
-#: OpenEXR's default and visually lossless). ``atw demo --compression piz`` keeps every bit.
-DEMO_COMPRESSION = "dwaa"
 
 
 def demo_face_path() -> Path:

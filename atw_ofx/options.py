@@ -29,3 +29,6 @@ FARM_BACKENDS: tuple[str, ...] = ("opencue", "deadline", "cmdlist")
 #: Face landmark backends (:data:`atw_ofx.face.detect.BACKENDS`).
 FACE_BACKENDS: tuple[str, ...] = ("mesh", "dlib")
 DEFAULT_FACE_BACKEND = "mesh"
+#: The demo's EXR compression: DWAA (lossy, the size of a review copy; quality 45 is OpenEXR's
+#: default and visually lossless). ``atw demo --compression piz`` keeps every bit.
+DEMO_COMPRESSION = "dwaa"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shlex
 import shutil
 import subprocess
 import threading
@@ -114,8 +115,6 @@ class RenderJob:
 
 def _joined(command: List[str]) -> str:
     """``command`` as one shell-quoted string (``--atw-command`` takes one)."""
-    import shlex
-
     return " ".join(shlex.quote(part) for part in command)
 
 
