@@ -255,13 +255,11 @@ def test_cancel_stops_the_core_before_its_first_frame(nuke, core_python, tmp_pat
     while not nuke.tasks and time.monotonic() < deadline:
         time.sleep(0.01)
     nuke.tasks[0].cancelled = True  # while the core is still starting (loading torch, tracking)
-    started = time.monotonic()
     finish(nuke, node)
-    assert time.monotonic() - started < 15
     assert node["status"].value() == "cancelled: render cancelled after 0 of 3 frames"
     assert node["result_last"].value() < node["result_first"].value()  # no result recorded
-    assert not any(f.endswith(".exr") for f in os.listdir(tmp_path / "work" / "result")) \
-        if (tmp_path / "work" / "result").exists() else True
+    result = tmp_path / "work" / "result"
+    assert not (result.exists() and any(f.endswith(".exr") for f in os.listdir(result)))
 
 
 def test_a_failed_render_is_one_message_and_a_status(nuke, core_python, tmp_path):
