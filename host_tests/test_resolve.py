@@ -152,7 +152,7 @@ def test_preview_frame_renders_the_comps_current_frame(face_frames, core_python,
     assert (loader.GetInput("GlobalIn"), loader.GetInput("GlobalOut")) == (1002, 1002)
 
 
-def test_the_settings_and_colour_come_from_the_controls_and_the_project(tmp_path):
+def test_the_settings_and_colour_come_from_the_controls_and_the_project(tmp_path, capsys):
     from atw_resolve.actions import add_controls
     from atw_resolve.adapter import ResolveAdapter
     from atw_resolve.setting import TOOL
@@ -189,6 +189,10 @@ def test_the_settings_and_colour_come_from_the_controls_and_the_project(tmp_path
         adapter.colourspace()
     tool.SetInput("ColorSpace", "ACEScg")  # the artist names it
     assert adapter.colourspace() == "ACEScg"
+    tool.SetInput("ColorSpace", "")
+    resolve.project.settings.clear()  # a Resolve whose settings have other names
+    assert adapter.colourspace() == "Linear Rec.709 (sRGB)"
+    assert "names no colour science" in capsys.readouterr().out  # said, not silently assumed
 
 
 def test_two_uses_of_a_clip_and_two_comp_versions_never_share_a_folder(tmp_path, monkeypatch):

@@ -16,6 +16,8 @@ from host_adapters.contract import AdapterError
 from .setting import INTEGERS, MENUS, TEXTS, TOOL
 
 SOURCE_SAVER, RESULT_LOADER = "ATW_Source", "ATW_Result"
+#: What the comp is taken as when the project says nothing: the core's default plate space.
+DEFAULT_LINEAR = "Linear Rec.709 (sRGB)"
 #: Timeline gamut (a substring of Resolve's colour space name) → the linear space of that gamut
 #: in the core's OCIO config: what the Fusion page works in under colour management.
 MANAGED_LINEAR = (("ACES", "ACEScg"), ("2020", "Linear Rec.2020"), ("P3-D65", "Linear P3-D65"),
@@ -128,6 +130,11 @@ class ResolveAdapter:
             return chosen
         settings = self.project.GetSetting if self.project is not None else (lambda _: "")
         mode, timeline = settings("colorScienceMode"), settings("colorSpaceTimeline")
+        if not mode and not timeline:  # a Resolve that names neither: the core's default
+            print(f"ATW: the project names no colour science or timeline colour space; taking "
+                  f"the comp as {DEFAULT_LINEAR} (set the {TOOL} tool's Colour space field "
+                  "if it is not)")
+            return DEFAULT_LINEAR
         managed = "managed" in mode.lower() or mode.lower().startswith("aces")
         table = MANAGED_LINEAR if managed else UNMANAGED
         if mode.lower().startswith("aces"):
