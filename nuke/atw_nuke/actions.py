@@ -52,12 +52,15 @@ def render(node, *, nuke=None, frame: int | None = None, background: bool | None
         adapter.set_status(f"input not written: {exc}")
         raise ATWError(f"{node.name()}: the input was not written ({exc})") from exc
     adapter.set_status(f"rendering {job.first}-{job.last}")
-    if not background:
-        if frame is not None:
+
+    def core(progress, cancelled=None) -> int:
+        if frame is not None:  # a preview: the warm worker
             preview_worker(job).render(job)
-            frames = 1
-        else:
-            frames = run(job, progress=_print_progress(node.name()))
+            return 1
+        return run(job, progress=progress, cancelled=cancelled)
+
+    if not background:
+        frames = core(_print_progress(node.name()))
         adapter.import_result(job.output, job.first, job.last)
         return frames
 
@@ -69,10 +72,7 @@ def render(node, *, nuke=None, frame: int | None = None, background: bool | None
             task.setProgress(int(100 * done / total))
             task.setMessage(f"frame {frame} ({done}/{total})")
         try:
-            if frame is not None:
-                preview_worker(job).render(job)
-            else:
-                run(job, progress=update, cancelled=task.isCancelled)
+            core(update, task.isCancelled)
         except RenderCancelled as exc:
             nuke.executeInMainThread(adapter.set_status, (f"cancelled: {exc}",))
         except ATWError as exc:
