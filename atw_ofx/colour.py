@@ -14,9 +14,9 @@ import numpy as np
 import PyOpenColorIO as ocio
 
 from .errors import InputError
+from .options import DEFAULT_PLATE_SPACE  # noqa: F401  (owned by the torch-free vocabulary)
 
 BUILTIN_CONFIG = "ocio://cg-config-latest"
-DEFAULT_PLATE_SPACE = "Linear Rec.709 (sRGB)"
 DEFAULT_MODEL_SPACE = "sRGB Encoded Rec.709 (sRGB)"
 #: Colour space assumed for display-referred files (PNG/JPEG/8-bit TIFF, video).
 DEFAULT_DISPLAY_FILE_SPACE = "sRGB Encoded Rec.709 (sRGB)"

@@ -5,6 +5,9 @@ The warp filters' names live beside their definition, in :mod:`atw_ofx.filters`.
 """
 from __future__ import annotations
 
+#: The plate's colour space when none is named (EXR inputs), as OCIO's CG config names it;
+#: :data:`atw_ofx.colour.DEFAULT_PLATE_SPACE` is this, and the host plugins read it here.
+DEFAULT_PLATE_SPACE = "Linear Rec.709 (sRGB)"
 #: ResWarp variants (:mod:`atw_ofx.reswarp`): the paper's vanilla and multiscale.
 METHODS: tuple[str, ...] = ("vanilla", "multiscale")
 DEFAULT_METHOD = "vanilla"

@@ -11,11 +11,11 @@ import tempfile
 
 from atw_ofx.atomic import write_text
 from atw_ofx.facs import AU_NAMES
-from atw_ofx.options import DEFAULT_MODEL
+from atw_ofx.options import DEFAULT_MODEL, DEFAULT_PLATE_SPACE
 from host_adapters.contract import AdapterError
 
 #: Nuke's own (non-OCIO) working space, as the core's OCIO config names it.
-NUKE_LINEAR = "Linear Rec.709 (sRGB)"
+NUKE_LINEAR = DEFAULT_PLATE_SPACE
 
 
 def _nuke():

@@ -11,23 +11,24 @@ import os
 import re
 
 from atw_ofx.facs import AU_NAMES
+from atw_ofx.options import DEFAULT_PLATE_SPACE
 from host_adapters.contract import AdapterError
 
 from .setting import INTEGERS, MENUS, TEXTS, TOOL
 
 SOURCE_SAVER, RESULT_LOADER = "ATW_Source", "ATW_Result"
 #: What the comp is taken as when the project says nothing: the core's default plate space.
-DEFAULT_LINEAR = "Linear Rec.709 (sRGB)"
+DEFAULT_LINEAR = DEFAULT_PLATE_SPACE
 #: Timeline gamut (a substring of Resolve's colour space name) → the linear space of that gamut
 #: in the core's OCIO config: what the Fusion page works in under colour management.
 MANAGED_LINEAR = (("ACES", "ACEScg"), ("2020", "Linear Rec.2020"), ("P3-D65", "Linear P3-D65"),
-                  ("P3 D65", "Linear P3-D65"), ("709", "Linear Rec.709 (sRGB)"),
-                  ("sRGB", "Linear Rec.709 (sRGB)"))
+                  ("P3 D65", "Linear P3-D65"), ("709", DEFAULT_LINEAR),
+                  ("sRGB", DEFAULT_LINEAR))
 #: Timeline colour space → the core's name, without colour management: the Fusion page gets the
 #: timeline's own encoding.
 UNMANAGED = (("Gamma 2.4", "Gamma 2.4 Encoded Rec.709"),
              ("Gamma 2.2", "Gamma 2.2 Encoded Rec.709"),
-             ("sRGB", "sRGB Encoded Rec.709 (sRGB)"), ("Linear", "Linear Rec.709 (sRGB)"))
+             ("sRGB", "sRGB Encoded Rec.709 (sRGB)"), ("Linear", DEFAULT_LINEAR))
 
 
 def first_tool(comp, tool_id: str):
