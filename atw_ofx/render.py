@@ -30,7 +30,7 @@ from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellip
 from .face.detect import DEFAULT_BACKEND, detect_faces
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
-from .models.eyelids import LidLight, relight_lid
+from .models.eyelids import ClosingLid, close_lid
 from .models.mouth import fill_region
 from .filters import DEFAULT_FILTER, check_filter
 from .options import AOVS, AU_MODES, DEFAULT_AU_MODE  # noqa: F401  (the vocabulary, re-exported)
@@ -221,10 +221,11 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             original = crop_lin[0].permute(1, 2, 0).cpu().numpy()
             generated_s = []
             for region in result.interior:
-                if isinstance(region, LidLight):  # relit, not generated
-                    out_np = relight_lid(out_np, region, tuple(colour_idx))
-                    continue
-                out_np, generated = fill_region(out_np, original, region, tuple(colour_idx))
+                if isinstance(region, ClosingLid):
+                    out_np, generated = close_lid(out_np, original, region, tuple(colour_idx),
+                                                  result.flow.px[0].cpu().numpy())
+                else:
+                    out_np, generated = fill_region(out_np, original, region, tuple(colour_idx))
                 generated_s.append(generated)
         lap("reswarp")
         out_pixels = paste(plate.pixels, out_np, matte_s, box, main,

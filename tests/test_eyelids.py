@@ -1,5 +1,6 @@
 """Eyelids on the mesh: a blink closes the whole lash line onto the lower lid, both eyes alike,
 without folding the field or moving the brows."""
+import cv2
 import numpy as np
 import pytest
 
@@ -7,7 +8,7 @@ from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.demo import demo_face_path
 from atw_ofx.face import face_matte
 from atw_ofx.imageio import read_image
-from atw_ofx.models.eyelids import EYES, blink_field, lash_tilt
+from atw_ofx.models.eyelids import EYES, LOWER_RISE, blink_field, lash_tilt
 from atw_ofx.models.rig import REGION_GRID, MIN_JACOBIAN, LandmarkRig
 
 N = 128
@@ -33,6 +34,13 @@ def sample(field, point):
             + fy * ((1 - fx) * f[:, 1, 0] + fx * f[:, 1, 1]))
 
 
+def shows_lid_skin(field, p, upper, lower):
+    """Whether output point ``p`` samples skin outside the eye's opening as shot: above its
+    upper lid, or below its lower lid (``upper``/``lower``: the lids' middles)."""
+    t = np.dot(p + sample(field, p) - upper, lower - upper) / np.dot(lower - upper, lower - upper)
+    return t <= 1e-6 or t >= 1 - 1e-6
+
+
 def lid_midpoints(mesh, eye):
     upper, lower = mesh[list(eye["upper"])], mesh[list(eye["lower"])]
     return upper[len(upper) // 2], lower[len(lower) // 2]
@@ -44,27 +52,29 @@ class TestBlinkField:
 
     def test_half_closed_lid_covers_the_top_of_the_eye_only(self, mesh_128):
         """At closure 0.5 the lash line is about half-way down: the upper quarter of the old eye
-        opening shows lid (samples above the old lash line); the lowest part still shows the eye
-        where it was; both eyes alike."""
+        opening shows lid (samples above the old lash line); the part above the lower lid's
+        risen rim still shows the eye where it was; both eyes alike."""
         fine = N * 4
         field, _ = blink_field(mesh_128 * 4, 0.5, fine)
         for eye in EYES:
             upper, lower = lid_midpoints(mesh_128 * 4, eye)
-            high, low = upper + 0.25 * (lower - upper), upper + 0.85 * (lower - upper)
+            high, low = upper + 0.25 * (lower - upper), upper + 0.7 * (lower - upper)
             assert np.dot(high + sample(field, high) - upper, lower - upper) < 0
             assert np.abs(sample(field, low)).max() < 1e-9
 
     def test_closed_lid_covers_the_eye(self, mesh_128):
         """At full closure every output point between the old lash line and the lower lid (the
-        eye) samples lid skin above the old lash line, never the eye."""
+        eye) samples lid skin — above the old lash line, or below the lower lid where it rose
+        — never the eye; the lids meet LOWER_RISE of the opening above the lower lid."""
         fine = N * 4
         field, _ = blink_field(mesh_128 * 4, 1.0, fine)
         for eye in EYES:
             upper, lower = lid_midpoints(mesh_128 * 4, eye)
-            for t in np.linspace(0.05, 0.95, 7):
-                p = upper + t * (lower - upper)
-                source = p + sample(field, p)
-                assert np.dot(source - upper, lower - upper) <= 1e-6, t
+            for t in (0.05, 0.2, 0.35, 0.5, 0.65, 0.9, 0.95):  # not on the meeting line itself
+                assert shows_lid_skin(field, upper + t * (lower - upper), upper, lower), t
+            # Above the meeting line the upper lid, below it the lower.
+            above = upper + (1 - LOWER_RISE - 0.1) * (lower - upper)
+            assert np.dot(above + sample(field, above) - upper, lower - upper) <= 1e-6
 
     def test_lashes_stand_as_shot_half_closed_and_end_on_when_shut(self, mesh_128):
         """Half-closed, the lashes ride down above the lash line at their own height; shut, a
@@ -107,10 +117,10 @@ class TestRigBlink:
         gx, gy = np.gradient(field[0], axis=(1, 0)), np.gradient(field[1], axis=(1, 0))
         det = (1 + gx[0]) * (1 + gy[1]) - gx[1] * gy[0]
         assert det.min() >= MIN_JACOBIAN - 1e-6
-        # Not scaled down by the fold guard: the lid still reaches the lower lid.
+        # Not scaled down by the fold guard: the lids still meet.
         upper, lower = lid_midpoints(mesh_128 * REGION_GRID, EYES[0])
-        p = upper + 0.9 * (lower - upper)
-        assert np.dot(p + sample(field, p) - upper, lower - upper) <= 1e-6
+        for t in (0.1, 0.5, 0.6, 1.0):  # a grid pixel or more from the meeting line
+            assert shows_lid_skin(field, upper + t * (lower - upper), upper, lower), t
         for brow in (105, 334):
             assert np.abs(sample(field, mesh_128[brow] * REGION_GRID)).max() < 0.02 * REGION_GRID
 
@@ -137,37 +147,139 @@ class TestRigBlink:
         assert np.abs(a[mouth] - up[mouth] * REGION_GRID).max() < 0.5 * REGION_GRID
 
 
-def test_a_closed_lid_seam_is_a_generated_lash_line(mesh_128):
-    """The step at the closed lash line is not left to squeeze the eye into a sliver: a thin
-    band there is generated in the colour of the eye's own lashes — dark, only along the eyes,
-    and in the ``generated`` AOV."""
-    from atw_ofx.models.eyelids import lash_seams
+def _closed_eyes_crop(mesh_128, size, eye_level, lid_level, skin_level, seed=5):
+    """A synthetic linear crop on the demo mesh's geometry: each eye's opening (between its lid
+    contours) at ``eye_level``, the lid above it (from the crease) at ``lid_level``, all else
+    skin at ``skin_level``; a fine texture everywhere. Returns ``(image S×S×3, eye masks, lid
+    masks)``."""
+    k = size / N
+    rng = np.random.default_rng(seed)
+    image = np.full((size, size, 3), skin_level, np.float32)
+    image *= 1 + 0.1 * rng.standard_normal((size, size, 1)).astype(np.float32)
+    eyes, lids = [], []
+    for eye in EYES:
+        opening = np.concatenate((mesh_128[list(eye["upper"])], mesh_128[list(eye["lower"])][::-1]))
+        lid = np.concatenate((mesh_128[list(eye["crease"])], mesh_128[list(eye["upper"])][::-1]))
+        masks = []
+        for polygon in (lid, opening):
+            mask = np.zeros((size, size), np.uint8)
+            cv2.fillPoly(mask, [np.round(polygon * k - 0.5).astype(np.int32)], 1)
+            masks.append(mask.astype(bool))
+        image[masks[0]] *= lid_level / skin_level
+        image[masks[1]] *= eye_level / skin_level
+        # The lids' margins (a few pixels of lid over the eye's edge, as in a face): what a
+        # lid's edge samples there is lid, not a cubic mix of the eye's hard edge.
+        margins = np.zeros((size, size), np.uint8)
+        for contour in ("upper", "lower"):
+            cv2.polylines(margins, [np.round(mesh_128[list(eye[contour])] * k - 0.5)
+                                    .astype(np.int32)], False, 1, thickness=int(k))
+        image[margins.astype(bool)] = skin_level
+        eyes.append(masks[1] & ~margins.astype(bool))
+        lids.append(masks[0] & ~margins.astype(bool))
+    return image, eyes, lids
+
+
+def _blink(mesh_128, image, closure):
+    """``image`` warped by the rig's blink at ``closure`` (0–1), before and after the lids are
+    finished: ``(warped, finished, masks of what was drawn, lids)``."""
+    import torch
+
+    from atw_ofx.conventions import MotionField
+    from atw_ofx.models.eyelids import ClosingLid, close_lid
+
+    rig = LandmarkRig()
+    field, interior = rig.field_and_interior(mesh_128, aus(f"AU45={5 * closure}"),
+                                             face_matte(mesh_128, N))
+    size = image.shape[0]
+    flow = MotionField(torch.from_numpy(field)[None])
+    warped = flow.resized(size, size).warp(torch.from_numpy(image).permute(2, 0, 1)[None],
+                                           filter="cubic")[0].permute(1, 2, 0).numpy()
+    lids = [region for region in interior if isinstance(region, ClosingLid)]
+    finished, drawn = warped.copy(), []
+    for lid in lids:
+        finished, generated = close_lid(finished, image, lid, (0, 1, 2), field)
+        drawn.append(generated.full(size))
+    return warped, finished, drawn, lids
+
+
+def test_a_closed_lid_shows_none_of_the_eye_under_its_line(mesh_128):
+    """Up-sampled, the field's step at the new lash line is a ramp into which the whole covered
+    eye is squeezed (a sliver of sclera: the pink seam). Finished, nothing of the eye shows
+    where it was, shut — with the ramp left as warped it does (so this can fail)."""
+    size = 1024
+    image, eyes, _ = _closed_eyes_crop(mesh_128, size, eye_level=0.9, lid_level=0.15,
+                                       skin_level=0.2)
+    warped, finished, drawn, lids = _blink(mesh_128, image, 1.0)
+    assert len(lids) == 2
+    for eye in eyes:
+        core = eye
+        assert warped[core].mean(-1).max() > 0.5  # the squeezed eye, as the warp leaves it
+        assert finished[core].mean(-1).max() < 0.3
+    # What was drawn lies along the eyes only (their box from crease to below the lower lid).
+    k = size / N
+    for eye, mask in zip(EYES, drawn):
+        ys, xs = np.nonzero(mask > 0.05)
+        points = mesh_128[list(eye["corners"] + eye["crease"] + eye["lower"])] * k
+        assert xs.min() >= points[:, 0].min() - 3 and xs.max() <= points[:, 0].max() + 3
+        opening = np.ptp(mesh_128[list(eye["upper"] + eye["lower"])][:, 1]) * k
+        assert ys.min() >= points[:, 1].min() - 3
+        assert ys.max() <= points[:, 1].max() + opening
+
+
+def test_a_shut_lid_is_skin_in_the_light_below_the_eye(mesh_128):
+    """The lid a blink unfolds from under a deep-set brow is a stretched shadow; shut, the lid is
+    drawn from the skin below the eye instead — lit like it, with its texture (not a flat
+    patch) — and half closed it is still the lid's own skin."""
+    image, eyes, lid_masks = _closed_eyes_crop(mesh_128, 512, eye_level=0.9, lid_level=0.03,
+                                               skin_level=0.2)
+    warped, finished, _, lids = _blink(mesh_128, image, 1.0)
+    for lid, eye in zip(lids, eyes):
+        # The lid's middle: over the old opening, between its top and the new line.
+        middle = np.zeros_like(eye)
+        ys, xs = np.nonzero(eye)
+        cx, cy = int(np.median(xs)), int(np.percentile(ys, 35))
+        middle[cy - 2:cy + 3, cx - 8:cx + 9] = True
+        assert warped[middle].mean() < 0.1  # the shadow, stretched
+        level = finished[middle].mean()
+        assert level > 0.12  # in the skin's light, within LID_MATCH of it
+        texture = finished[middle].mean(-1).std() / level
+        assert texture > 0.04  # the skin's own grain (10 %), not a flat fill
+    # A third closed, the lid is still its own skin as the field moves it: nothing is redrawn
+    # above its edge (the old lid, but its lowest rows, lies above the new line there).
+    warped_third, third, _, _ = _blink(mesh_128, image, 0.3)
+    near_eye = cv2.dilate(np.any(eyes, axis=0).astype(np.uint8), np.ones((17, 17), np.uint8))
+    for lid in lid_masks:
+        above_edge = lid & ~near_eye.astype(bool)  # more than 8 px from the old opening
+        # (a redrawn lid would be the skin's light, 0.2, not the shadow's 0.03)
+        np.testing.assert_allclose(third[above_edge], warped_third[above_edge], atol=0.01)
+    assert not np.array_equal(finished[lid_masks[0]], warped[lid_masks[0]])  # shut: redrawn
+
+
+def test_a_blink_renders_with_its_drawn_lids_in_the_generated_aov():
+    """A blink on the shipped portrait: the drawn lids are in the ``generated`` AOV, along the
+    eyes only, and the plate outside them is the warp's."""
     from atw_ofx.render import RenderOptions, render_frame
 
-    assert lash_seams(mesh_128, 0.0, N) == []
-    seams = lash_seams(mesh_128 * REGION_GRID, 1.0, N * REGION_GRID)
-    assert len(seams) == 2 and not seams[0].cavity
     plate = read_image(demo_face_path())
     result = render_frame(plate, aus("AU45=5"), LandmarkRig(),
                           options=RenderOptions(aovs=("generated",)))
     layers = dict(zip(result.plate.channels, np.moveaxis(result.plate.pixels, -1, 0)))
-    seam = layers["generated.A"] > 0.5
-    assert 10 < seam.sum() < 0.001 * seam.size
+    drawn = layers["generated.A"] > 0.5
+    assert 10 < drawn.sum() < 0.01 * drawn.size
     lm = result.face.landmarks
-    ys, xs = np.nonzero(seam)
+    ys, xs = np.nonzero(drawn)
+    iod = float(np.linalg.norm(lm[468] - lm[473]))
     assert xs.min() >= lm[[33, 133, 362, 263], 0].min() - 2
     assert xs.max() <= lm[[33, 133, 362, 263], 0].max() + 2
-    assert lm[[159, 386], 1].min() - 2 < ys.min() and ys.max() < lm[[145, 374], 1].max() + 8
-    lid_skin = plate.rgb()[np.round(lm[[27, 257], 1]).astype(int),
-                           np.round(lm[[27, 257], 0]).astype(int)].mean()
-    assert result.plate.rgb()[seam].mean() < 0.6 * lid_skin
+    assert ys.min() > lm[[105, 334], 1].min()  # below the brows
+    assert ys.max() < lm[[145, 374], 1].max() + 0.1 * iod
 
 
 def test_a_wide_open_eye_under_a_narrow_lid_closes_fully(shared_data):
     """A child looking aside (liveportrait_d11, frame 120): little lid skin above a wide-open eye,
     which a blink unfolds over the eye by several times its height — by design, not a fold. The
-    fold guard follows that stretch instead of scaling the whole edit down: both lash lines reach
-    the lower lids."""
+    fold guard follows that stretch instead of scaling the whole edit down: both eyes' lids
+    meet."""
     import av
 
     from atw_ofx.face import CropBox
@@ -184,8 +296,8 @@ def test_a_wide_open_eye_under_a_narrow_lid_closes_fully(shared_data):
     field = LandmarkRig().field(mesh_n, aus("AU45=5"), face_matte(mesh_n, N))
     for eye in EYES:
         upper, lower = lid_midpoints(mesh_n * REGION_GRID, eye)
-        p = upper + 0.9 * (lower - upper)
-        assert np.dot(p + sample(field, p) - upper, lower - upper) <= 1e-6
+        for t in (0.1, 0.5, 0.6, 1.0):  # a grid pixel or more from the meeting line
+            assert shows_lid_skin(field, upper + t * (lower - upper), upper, lower), t
 
 
 def test_a_lid_moves_most_in_its_middle_and_not_at_its_corners(mesh_128):
@@ -227,31 +339,3 @@ def test_a_raised_lid_leaves_the_brow_less_room(mesh_128):
     less = still[17:27, 1] - over_raised[17:27, 1]
     assert (less > 0).all() and (less <= BROW_ROOM * 0.05 * iod * 1.01).all()
     assert np.median(less) == pytest.approx(BROW_ROOM * 0.05 * iod, rel=0.05)
-
-
-def test_a_shut_lid_in_shadow_is_brought_into_the_skins_light():
-    """A lid sampled from a shadow under the brow is lifted towards the skin below the eye
-    (LID_LEVEL of it, by a gain of at most LID_LIFT_MAX), its texture kept (a gain); outside the
-    lid nothing changes; a lid as bright as that skin, or a lid half closed, is left alone."""
-    from atw_ofx.models.eyelids import LID_LEVEL, LID_LIFT_MAX, LidLight, relight_lid
-
-    size = 64
-    rng = np.random.default_rng(3)
-    texture = 1.0 + 0.1 * rng.standard_normal((size, size, 3)).astype(np.float32)
-    image = np.full((size, size, 3), 0.2, np.float32) * texture
-    image[10:30, 8:56] *= 0.25  # the lid: in shadow
-    square = lambda x0, y0, x1, y1: np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)  # noqa: E731
-    light = LidLight(square(8, 10, 56, 30), square(8, 34, 56, 46), size, 1.0)
-    out = relight_lid(image.copy(), light, (0, 1, 2))
-    middle = (slice(18, 22), slice(28, 36))
-    gain = out[middle].mean() / image[middle].mean()
-    assert gain == pytest.approx(min(LID_LEVEL * 0.2 / 0.05, LID_LIFT_MAX), rel=0.1)
-    np.testing.assert_allclose(out[middle] / out[middle].mean(), image[middle] / image[middle].mean(),
-                               rtol=1e-5)  # the texture, scaled
-    outside = np.ones((size, size), bool)
-    outside[9:32, 7:58] = False  # the polygon, its edge pixels included
-    assert np.array_equal(out[outside], image[outside])
-    bright = np.full((size, size, 3), 0.2, np.float32)
-    assert np.array_equal(relight_lid(bright.copy(), light, (0, 1, 2)), bright)
-    half = LidLight(light.polygon, light.reference, size, 0.5)
-    assert np.array_equal(relight_lid(image.copy(), half, (0, 1, 2)), image)

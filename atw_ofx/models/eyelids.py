@@ -7,14 +7,19 @@ modelled here instead, per eye, in the eye's own frame (x along the corners, y d
 
 - the upper lid curve ``U(x)``, the lower lid ``L(x)`` and a crease ``C(x)`` above the lid are
   read from the mesh (MediaPipe's eye contour and its third halo);
-- at closure ``w`` the lash line comes down to ``U' = U + CLOSE·w·(L − U)``;
+- shut, the lids meet at ``M = L − LOWER_RISE·(L − U)``: the upper lid comes down most of the
+  way and the lower lid rises a little, as in a real blink (a line carried all the way onto the
+  lower lid drew the shut eye as a deep "U");
+- at closure ``w`` the lash line comes down to ``U' = U + w·(M − U)`` and the lower lid's rim rises
+  to ``L' = L − w·(L − M)`` (:func:`lid_lines`);
 - the skin between the crease and the lash line slides down with it — output rows ``[C, U']``
   sample source rows ``[C, U]`` linearly — so the lid's own skin and lashes cover the eye (no
-  squashed iris); the eye below ``U'`` and everything above the crease stay where they are, so
-  the brows do not move.
+  squashed iris); below the eye, rows ``[L', L + R]`` sample ``[L, L + R]`` (the lower lid's skin
+  rises, fading out over :data:`LOWER_SKIN`); the eye between ``U'`` and ``L'`` and everything
+  above the crease stay where they are, so the brows do not move.
 
-The lash line is a step in the backward field; the pixel it crosses takes the fraction of the lid
-that covers it, so the line stays smooth at the grid's resolution instead of stair-stepping.
+Both lid lines are steps in the backward field; the pixel each crosses takes the fraction of the
+lid that covers it, so the lines stay smooth at the grid's resolution instead of stair-stepping.
 
 Coordinates: pixels of the model's square grid (side ``n``), centres at ``(j + 0.5, i + 0.5)``;
 the field is a backward map (``atw_ofx.conventions``): ``2×n×n`` float64, channel 0 = x.
@@ -27,6 +32,7 @@ import cv2
 import numpy as np
 
 from .base import grid_box
+from .mouth import Generated, _smoothstep
 
 #: Per eye (image-left first): the corners, then the mesh points along the upper lid, the lower
 #: lid, the line just above the lashes (the contour's second halo), the crease under the brow
@@ -42,18 +48,14 @@ EYES = (
      "lashes": (467, 260, 259, 257, 258, 286, 414),
      "crease": (265, 353, 276, 283, 282, 295), "brow_edge": (276, 283, 282, 295)},
 )
-#: How far a full blink brings the lash line, in eye openings: onto the lower lid's line (the
-#: generated seam there hides the step; carried past it, the seam sat below the lids and an
-#: independent mesh read the shut eye as still a quarter open).
-CLOSE = 1.0
+#: Where shut lids meet, in eye openings above the lower lid: the lower lid rises this share of
+#: the opening as the upper comes down the rest (real blinks in the shared clips: the shut line
+#: runs a little above the lower lid and flatter than it).
+LOWER_RISE = 0.2
+#: How far below the lower lid its skin moves up with it (× the eye's largest opening), fading.
+LOWER_SKIN = 0.8
 #: The band above the lash line that moves without stretching (the lashes), × the eye's opening.
 LASH_BAND = 0.8
-#: A shut lid comes forward over the eyeball into the light of the skin below the eye; the lid
-#: skin it is made of was sampled from under the brow, in a deep-set eye a shadow. It is brought
-#: to this share of the level of the skin below the eye, by a gain of at most LID_LIFT_MAX
-#: (:func:`relight_lid`).
-LID_LEVEL = 0.85
-LID_LIFT_MAX = 3.0
 #: The closure from which the upper lashes are seen end-on along the lid's line (:func:`lash_tilt`).
 LASHES_END_ON = 0.95
 
@@ -94,8 +96,8 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
     """Extra spline controls holding each lid's whole contour, and the band of lashes above the
     upper lid, to the motion the sparse rig gave that lid, and the brow's lower edge to its brow
     (``moved68``: the 68 (+2) displacements): without them a brow raise drags the lash line
-    between the two 68-point lid controls, stretches the lashes and thickens the brow. Returns ``(points, moved)``
-    on ``mesh``'s grid."""
+    between the two 68-point lid controls, stretches the lashes and thickens the brow.
+    Returns ``(points, moved)`` on ``mesh``'s grid."""
     from ..face.layout import MESH_TO_IBUG68
 
     known = set(MESH_TO_IBUG68.tolist())
@@ -156,33 +158,6 @@ def _eye_frame(mesh: np.ndarray, eye: dict):
     return down, local, corners, lid
 
 
-def lash_seams(mesh: np.ndarray, closure: float, n: int) -> list:
-    """Where a closing lid's lash line leaves a seam for the renderer to generate, per eye.
-
-    The field's step at the lash line becomes a ramp about a grid pixel wide once up-sampled,
-    and the eye it covers is squeezed into that ramp (a sliver of iris and sclera under the
-    closed lid). Each seam is a band along the new lash line, from a quarter of a grid pixel above
-    it to three quarters below, as thick as the lid's travel allows (none where it did not move),
-    generated by :func:`~atw_ofx.models.mouth.fill_region` with the colour of the eye's own
-    lashes (its source region is the lash band above the upper lid). Returns
-    :class:`~atw_ofx.models.mouth.GeneratedRegion` regions on the ``n`` grid.
-    """
-    from .mouth import GeneratedRegion
-
-    seams = []
-    if closure <= 0.0:
-        return seams
-    for eye in EYES:
-        xs, upper, lower, _, band = _lid_bands(mesh, eye)
-        travel = CLOSE * closure * np.maximum(lower - upper, 0.0)
-        lash = upper + travel
-        source = np.concatenate((mesh[list(eye["upper"])], mesh[list(eye["lashes"])][::-1]))
-        seams.append(GeneratedRegion(band(lash - np.minimum(travel, 0.25),
-                                          lash + np.minimum(travel, 0.75)), source, n,
-                                     cavity=False))
-    return seams
-
-
 def _lid_bands(mesh: np.ndarray, eye: dict):
     """One eye's lids sampled corner to corner in its own frame: ``(xs, upper, lower, local,
     band)`` — 25 positions along the eye, the lid heights there, the plate → eye-frame map, and
@@ -210,6 +185,15 @@ def lash_tilt(closure: float) -> float:
     return 1.0 - min(max((closure - 0.6) / (LASHES_END_ON - 0.6), 0.0), 1.0)
 
 
+def lid_lines(upper: np.ndarray, lower: np.ndarray, closure: float
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Where the upper lid's lash line and the lower lid's rim are at ``closure`` (0–1), given
+    their heights as shot (eye frame, y down): ``(lash, rim)``; they meet when shut."""
+    opening = np.maximum(lower - upper, 0.0)
+    meet = lower - LOWER_RISE * opening
+    return upper + closure * (meet - upper), lower - closure * (lower - meet)
+
+
 def blink_field(mesh: np.ndarray, closure: float, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Backward field ``2×n×n`` closing both eyes by ``closure`` (0 open … 1 closed), and its
     ``n×n`` stretch: how much of the source each output pixel's height spans (the lid skin's
@@ -227,22 +211,25 @@ def blink_field(mesh: np.ndarray, closure: float, n: int) -> tuple[np.ndarray, n
         return field, stretch
     tilt = lash_tilt(closure)
     for eye in EYES:
-        # Only the eye's box moves: corners, crease and lower lid (the lash line may pass the
-        # lower lid by CLOSE − 1 of the opening: a margin of a few pixels).
-        x0, y0, x1, y1 = grid_box(mesh[list(eye["corners"] + eye["crease"] + eye["lower"])],
-                                  n, 3)
+        # Only the eye's box moves: corners, crease, lower lid and the skin below it.
+        down, local, corners, lid = _eye_frame(mesh, eye)
+        along_eye = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 9)
+        reach_below = LOWER_SKIN * float(np.max(_curve(lid("lower"), along_eye)
+                                                - _curve(lid("upper"), along_eye)))
+        below = mesh[list(eye["lower"])] + reach_below * down
+        x0, y0, x1, y1 = grid_box(np.concatenate((
+            mesh[list(eye["corners"] + eye["crease"] + eye["lower"])], below)), n, 3)
         if x1 <= x0 or y1 <= y0:
             continue
         ys, xs = np.mgrid[y0:y1, x0:x1] + 0.5
         grid = np.stack((xs, ys), -1)
-        down, local, corners, lid = _eye_frame(mesh, eye)
         px = local(grid)
         lx, ly = px[..., 0], px[..., 1]
         inside = (lx > corners[:, 0].min()) & (lx < corners[:, 0].max())
         upper, lower = _curve(lid("upper"), lx), _curve(lid("lower"), lx)
         crease = np.minimum(_curve(local(mesh[list(eye["crease"])]), lx), upper)
         opening = np.maximum(lower - upper, 0.0)
-        lash = upper + CLOSE * closure * opening
+        lash, rim = lid_lines(upper, lower, closure)
         # The lashes (a band of LASH_BAND × the middle's opening above the lash line, as tall
         # along the whole lid, within the skin below the crease) come down with the line. They
         # turn end-on as the lid closes (:func:`lash_tilt`), each column in proportion to how far
@@ -264,78 +251,288 @@ def blink_field(mesh: np.ndarray, closure: float, n: int) -> tuple[np.ndarray, n
         cover = np.clip(lash - ly + 0.5, 0.0, 1.0)
         moving = inside & (opening > 0)
         shift_y = np.where(moving, shift * cover, 0.0)
+        # Below the eye: rows [rim, lower + reach] sample [lower, lower + reach]; the pixel the
+        # rim crosses is covered by the lower lid in proportion.
+        risen = np.maximum(lower - rim, 0.0)
+        bottom = lower + reach_below
+        rising = lower + (ly - rim) * reach_below / np.maximum(bottom - rim, 1e-9) - ly
+        rim_cover = np.clip(ly - rim + 0.5, 0.0, 1.0)
+        shift_y = shift_y + np.where(moving & (ly < bottom), rising * rim_cover, 0.0)
         field[:, y0:y1, x0:x1] += shift_y[None] * down[:, None, None]
         skin = moving & (ly >= crease) & (y <= lashes_top)
         slope = np.clip((upper - band - crease) / span, 0.0, 1.0)
         stretch[y0:y1, x0:x1] = np.where(skin, np.minimum(stretch[y0:y1, x0:x1], slope),
                                          stretch[y0:y1, x0:x1])
+        lower_skin = moving & (ly >= rim) & (ly < bottom) & (risen > 0)
+        lower_slope = reach_below / np.maximum(bottom - rim, 1e-9)
+        stretch[y0:y1, x0:x1] = np.where(lower_skin, np.minimum(stretch[y0:y1, x0:x1],
+                                                                lower_slope),
+                                         stretch[y0:y1, x0:x1])
     return field, stretch
 
 
+#: A closing lid comes forward over the eyeball, into the light of the skin below the eye. The
+#: lid skin the field unfolds over the eye was sampled from under the brow — in a deep-set eye a
+#: shadow — and stretched several times (a smear, looked at). From a third closed on, the lid is
+#: drawn from the skin below the eye instead, mirrored about the lower lid: unstretched, in the
+#: plate's own light and grain. It fades in from the crease over this share of the lid's height,
+#: and with the closure (full from :data:`LID_FULL` closed).
+LID_FADE = 0.6
+LID_FULL = 0.8
+#: The most the lid's light may be matched to the warped lid around it: a gain within
+#: ``exp(±LID_MATCH)``.
+LID_MATCH = float(np.log(2.0))
+#: The scale, × the eye's opening, above which the donor's light is its own and not the lid's
+#: (below it: the skin's texture and grain, which the lid takes).
+TEXTURE_SCALE = 0.25
+#: The brightest the texture may be over its surroundings' light: skin's texture stays well
+#: within it; a glint on wet skin, drawn onto a dry lid, does not.
+TEXTURE_MAX = 1.35
+#: Where the mirrored skin starts below the lower lid, × the eye's opening or, for a narrow eye,
+#: 0.4 of its width (past the lid's wet rim and the glints along its lashes), and how much of the
+#: lid's height it takes from below the eye: mirrored whole, a deep lid reached into the cheek
+#: and drew what lies there (a curl of hair, looked at).
+DONOR_GAP, DONOR_SCALE = 0.35, 0.6
+#: The donor's texture level (its light over its surroundings') under which it is not skin
+#: (a strand of hair, a rim) and gives way.
+DONOR_DARK = 0.6
+#: How far a shut eye's upper lashes hang below its lash line, × their height on the open eye
+#: (they turn towards the camera and point down, over the lower lid).
+LASH_HANG = 0.6
+#: The shut lids' margin (lash roots pressed together): its half width, × the eye's width (real
+#: shut eyes in the shared clips: a dark line 0.03–0.05 IOD thick, about a tenth of the eye).
+MARGIN = 0.035
+#: How far either side of the new lash line the up-sampled field's step may reach, grid px
+#: (bilinear up-sampling spreads a step over the grid pixels either side of the line's).
+RAMP = 1.5
+
+
+def membrane(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """A smooth fill of ``values`` (``H×W×C`` float32) from where ``weights`` (``H×W``, 0–1) is
+    high into where it is low: a push-pull pyramid (Gaussian pyramids of the weighted values and
+    of the weights, divided, and filled level by level from the coarser one)."""
+    values = np.ascontiguousarray(values, np.float32)
+    weights = np.ascontiguousarray(weights, np.float32)
+    pyramid = [(values * weights[..., None], weights)]
+    while min(pyramid[-1][1].shape) > 2:
+        v, w = pyramid[-1]
+        pyramid.append((cv2.pyrDown(v).reshape(-1, (w.shape[1] + 1) // 2, v.shape[-1]),
+                        cv2.pyrDown(w)))
+    v, w = pyramid[-1]
+    mean = v.sum((0, 1)) / max(float(w.sum()), 1e-6)
+    filled = np.where(w[..., None] > 1e-6, v / np.maximum(w, 1e-6)[..., None], mean)
+    for v, w in reversed(pyramid[:-1]):
+        coarse = cv2.pyrUp(filled, dstsize=(w.shape[1], w.shape[0])).reshape(v.shape)
+        known = np.clip(w, 0.0, 1.0)[..., None]
+        filled = known * v / np.maximum(w, 1e-6)[..., None] + (1 - known) * coarse
+    return filled
+
+
 @dataclass(frozen=True)
-class LidLight:
-    """A closing lid's skin to bring into the light of the skin below its eye (:func:`relight_lid`):
-    the lid from its crease to the new lash line (``polygon``) and the skin under the lower lid
-    (``reference``), closed polygons on the ``grid`` model grid (grid px); ``closure`` 0–1."""
+class ClosingLid:
+    """One closing eye, finished by the renderer at full size (:func:`close_lid`).
+
+    ``polygon`` is the band along the new lash line (closed, grid px) where the field steps —
+    generated, so the rig's fold guard leaves it alone. The eye's frame on the ``grid``:
+    ``origin`` (the corners' midpoint) and ``down`` (unit; ``along`` is ``(down[1], -down[0])``);
+    ``xs`` positions along the eye and the heights there of the ``upper`` and ``lower`` lids and
+    the ``crease`` (all grid px); ``closure`` 0–1."""
 
     polygon: np.ndarray
-    reference: np.ndarray
     grid: int
     closure: float
+    origin: np.ndarray
+    down: np.ndarray
+    xs: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+    crease: np.ndarray
 
 
-def lid_lights(mesh: np.ndarray, closure: float, n: int) -> list[LidLight]:
-    """Per eye, the lid a blink of ``closure`` draws and the skin to light it like (``mesh`` on
-    the ``n`` grid); none below half closed, where the lid is still in its own light."""
-    if closure <= 0.5:
+def closing_lids(mesh: np.ndarray, closure: float, n: int) -> list[ClosingLid]:
+    """Per eye, what a blink of ``closure`` leaves the renderer to draw (``mesh`` on the ``n``
+    grid): none while the eye is open."""
+    if closure <= 0.0:
         return []
-    lights = []
+    lids = []
     for eye in EYES:
         xs, upper, lower, local, band = _lid_bands(mesh, eye)
         crease = np.minimum(_curve(local(mesh[list(eye["crease"])]), xs), upper)
-        opening = np.maximum(lower - upper, 0.0)
-        lash = upper + CLOSE * closure * opening
-        below = lower + 0.6 * max(float(opening.max()), 1e-6)
-        lights.append(LidLight(band(crease, lash), band(lower, below), n, float(closure)))
-    return lights
+        lash, rim = lid_lines(upper, lower, closure)
+        travel = lash - upper
+        seam = band(lash - np.minimum(travel, 0.25), rim + np.minimum(travel, 0.75))
+        origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
+        lids.append(ClosingLid(seam, n, float(closure), origin, _eye_frame(mesh, eye)[0],
+                               xs, upper, lower, crease))
+    return lids
 
 
-def relight_lid(warped: np.ndarray, light: LidLight, colour: tuple[int, ...]) -> np.ndarray:
-    """``warped`` (``S×S×C`` linear, the ResWarp result; changed in place) with the lid of
-    ``light`` brought towards the light of the skin below the eye (:data:`LID_LEVEL` of its
-    median luminance) by a gain of at most :data:`LID_LIFT_MAX`, which keeps the lid's own
-    texture and grain (in linear light both scale with the level). Eased in with the closure,
-    full from half the lid's depth in from its edges and fading to none at them; a lid already
-    as bright is left alone. Only the ``colour`` channels change.
+def close_lid(warped: np.ndarray, original: np.ndarray, lid: ClosingLid,
+              colour: tuple[int, ...], field: np.ndarray) -> tuple[np.ndarray, Generated]:
+    """``warped`` (``S×S×C`` linear, the ResWarp result; changed in place) with ``lid``'s eye
+    finished from ``original`` (the crop before the edit), and where it drew, as a soft mask.
+    ``field`` is the backward field the crop was warped by, ``2×G×G`` on the lid's grid.
 
-    A lid sampled from a black shadow (a deep-set eye under a brow ridge, lit from above) stays
-    dark: a larger gain would only lift noise, and a generated flat skin patch read as a patch
-    (tried)."""
+    Everything is sampled from the plate (cubic, so its grain stays its own), never a flat
+    colour — a uniform dark fill along the line read as a marker stroke:
+
+    1. the **lash line**: the field steps there, and up-sampled the step becomes a ramp up to
+       three grid pixels wide into which the covered eye is squeezed (a sliver of iris and
+       sclera, a pink seam). Within :data:`RAMP` grid px of the line each side takes the field
+       from just beyond the ramp on its own side (a translation: exact where the field is smooth),
+       so the lid's edge is as sharp as the plate's and nothing of the eye shows under it;
+    2. the **lid**: the skin below the eye mirrored about the lower lid (:data:`LID_FADE`,
+       :data:`DONOR_GAP`), eased in with the closure, its light matched at the edges;
+    3. **hanging lashes** once the eye is shut (:func:`lash_tilt`): the upper lashes turned
+       down and shortened (:data:`LASH_HANG`), laid over the lower lid only where they are
+       darker than the skin there (a darken blend).
+
+    Coordinates: crop pixels, centres at ``(j + 0.5, i + 0.5)``; the lid's grid maps onto the
+    crop by ``S / grid``. Only the ``colour`` channels change.
+    """
     size = warped.shape[0]
-    k = size / light.grid
-    lid, ref = light.polygon * k, light.reference * k
-    x0, y0, x1, y1 = grid_box(np.concatenate((lid, ref)), size, 2)
-    if x1 <= x0 or y1 <= y0:
-        return warped
-    masks = []
-    for polygon in (lid, ref):
-        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        cv2.fillPoly(mask, [np.round(polygon - (x0, y0) - 0.5).astype(np.int32)], 1)
-        masks.append(mask.astype(bool))
-    if masks[0].sum() < 16 or masks[1].sum() < 16:
-        return warped
+    k = size / lid.grid
+    down = lid.down
+    along = np.array([down[1], -down[0]])
+    origin = lid.origin * k
+    xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.crease))
+    opening = np.maximum(lower - upper, 0.0)
+    lash, rim = lid_lines(upper, lower, lid.closure)
+    travel = lash - upper
+    lashes = np.clip(np.minimum(LASH_BAND * opening.max(initial=0.0), 0.6 * (upper - crease)),
+                     0.0, None)
+    tilt = lash_tilt(lid.closure)
+    hang = LASH_HANG * (1.0 - tilt) * lashes
+    reach = RAMP * k + 0.5
+    bottom = np.maximum(lash + hang, rim + reach) + 1.0
+    outline = np.concatenate((np.stack((xs, crease), 1), np.stack((xs, bottom), 1)))
+    x0, y0, x1, y1 = grid_box(origin + outline[:, :1] * along + outline[:, 1:] * down, size, 2)
+    generated = Generated(y0, x0, np.zeros((max(y1 - y0, 0), max(x1 - x0, 0)), np.float32))
+    if x1 <= x0 or y1 <= y0 or travel.max(initial=0.0) <= 0.0:
+        return warped, generated
+    rows, cols = np.mgrid[y0:y1, x0:x1] + 0.5
+    lx = (cols - origin[0]) * along[0] + (rows - origin[1]) * along[1]
+    ly = (cols - origin[0]) * down[0] + (rows - origin[1]) * down[1]
+    at = lambda v: np.interp(lx, xs, v)  # noqa: E731
+    U, L, C, line, edge, H = (at(v) for v in (upper, lower, crease, lash, rim, hang))
+    moved = at(travel)
+    inside = (lx > xs[0]) & (lx < xs[-1])
     channels = list(colour)
+    # What the layers sample lies within a box's height around the box (the donor below, the
+    # lashes above, the field's reach): only that window of the crop is read.
+    grow = y1 - y0
+    wx0, wy0 = max(x0 - grow, 0), max(y0 - grow, 0)
+    source = np.ascontiguousarray(original[wy0:y1 + grow, wx0:x1 + grow][..., channels],
+                                  np.float32)
+
+    def remap(image: np.ndarray, x: np.ndarray, y: np.ndarray, how: int,
+              origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+        """``image`` (whose pixel 0 is at ``origin``) at points ``(x, y)`` (any shape; pixel
+        centres at +0.5), edges held. OpenCV's maps are 2-D with sides below 32767: a list of
+        points goes in rows."""
+        count = x.size
+        side = max(1, int(np.ceil(np.sqrt(count))))
+        maps = [np.zeros(side * side, np.float32) for _ in range(2)]
+        maps[0][:count] = x.ravel() - 0.5 - origin[0]
+        maps[1][:count] = y.ravel() - 0.5 - origin[1]
+        out = cv2.remap(image, maps[0].reshape(side, side), maps[1].reshape(side, side), how,
+                        borderMode=cv2.BORDER_REPLICATE)
+        return out.reshape((side * side,) + image.shape[2:])[:count].reshape(
+            x.shape + image.shape[2:])
+
+    def sample(height: np.ndarray) -> np.ndarray:
+        """``source`` at eye-frame ``(lx, height)`` (crop px), cubic."""
+        px = origin + lx[..., None] * along + height[..., None] * down
+        return remap(source, px[..., 0], px[..., 1], cv2.INTER_CUBIC, (wx0, wy0))
+
     region = np.ascontiguousarray(warped[y0:y1, x0:x1][..., channels], np.float32)
-    luma = region.mean(-1)
-    target = LID_LEVEL * float(np.median(luma[masks[1]]))
-    ratio = target / max(float(np.median(luma[masks[0]])), 1e-6)
-    if ratio <= 1.0:
-        return warped
-    ease = min(max((light.closure - 0.5) / 0.5, 0.0), 1.0)
-    depth = cv2.distanceTransform(masks[0].astype(np.uint8), cv2.DIST_L2, 3)
-    weight = np.clip(depth / (0.5 * max(float(depth.max()), 1.0)), 0.0, 1.0)
-    weight = (weight * weight * (3 - 2 * weight) * ease).astype(np.float32)  # smoothstep
-    gain = min(ratio, LID_LIFT_MAX)
-    out = region * (1.0 + (gain - 1.0) * weight)[..., None]
-    warped[y0:y1, x0:x1, channels] = out
-    return warped
+    # 1. The lid lines: the field from beyond each one's ramp, on each side. Lines closer than
+    # two reaches (a nearly shut eye) are one seam, split at their middle.
+    narrow = (edge - line) < 2 * reach
+    upper_zone = ~narrow & (np.abs(ly - line) < reach)
+    lower_zone = ~narrow & (np.abs(ly - edge) < reach)
+    seam_zone = narrow & (ly > line - reach) & (ly < edge + reach)
+    ramp = (upper_zone | lower_zone | seam_zone) & inside & (moved > 0)
+    if ramp.any():
+        grid_field = np.ascontiguousarray(np.moveaxis(field, 0, -1), np.float32)
+        r, c, y = rows[ramp], cols[ramp], ly[ramp]
+        split = np.where(upper_zone, line, np.where(lower_zone, edge, (line + edge) / 2))[ramp]
+        top = np.where(lower_zone, edge - reach, line - reach)[ramp]
+        below = np.where(upper_zone, line + reach, edge + reach)[ramp]
+
+        def field_at(height: np.ndarray) -> np.ndarray:
+            """The field (crop px) at eye-frame ``height`` in each ramp pixel's column."""
+            beyond = height - y  # along down
+            return remap(grid_field, (c + beyond * down[0]) / k, (r + beyond * down[1]) / k,
+                         cv2.INTER_LINEAR) * k
+
+        def side(edge: np.ndarray, away: float) -> np.ndarray:
+            """The plate as the field beyond the ramp's ``edge`` moves it, continued to each
+            pixel along its slope there (taken over a further reach ``away``, ±): a lid's skin
+            stretches linearly, and a plain translation of the edge's motion showed a pixel's
+            worth of eye under a stretched lid."""
+            near, far = field_at(edge), field_at(edge + away)
+            shift = near + (near - far) * ((edge - y) / away)[..., None]
+            return remap(source, c + shift[..., 0], r + shift[..., 1], cv2.INTER_CUBIC,
+                         (wx0, wy0))
+
+        # The line anti-aliased: the pixel it crosses takes each side by its share.
+        above = np.clip(0.5 - (y - split), 0.0, 1.0)[..., None]
+        region[ramp] = above * side(top, -reach) + (1.0 - above) * side(below, reach)
+    ramp_alpha = ramp.astype(np.float32)
+    # Where the lid travels at all; nothing at the corners, where the lids meet still.
+    columns = _smoothstep(moved / max(float(travel.max()), 1e-6)) * inside
+    # 2. The lid, from the crease to the line.
+    ease = float(_smoothstep(np.array((lid.closure - 0.3) / (LID_FULL - 0.3))))
+    lid_alpha = ease * columns * _smoothstep((ly - C) / np.maximum(LID_FADE * (line - C), 1e-6)) \
+        * np.clip(line - ly + 0.5, 0.0, 1.0)
+    gap = DONOR_GAP * max(float(opening.max()), 0.4 * float(xs[-1] - xs[0]))
+    donor = sample(L + gap + DONOR_SCALE * (line - ly))
+    # The donor gives the lid its texture (skin, grain) at the skin's median light: its own
+    # broad light divided out, so a cheek's highlight or a dark circle is not drawn on the lid.
+    soft = lambda image, sigma: cv2.GaussianBlur(image, (0, 0), sigma)  # noqa: E731
+    broad = soft(donor, max(2.0, TEXTURE_SCALE * float(opening.max())))
+    texture = np.clip(donor / np.maximum(broad, 1e-6), 0.0, TEXTURE_MAX)
+    # What is not skin below the eye (a strand of hair, a glasses rim) gives way.
+    lid_alpha = lid_alpha * soft(_smoothstep((soft(texture.mean(-1), 2.0) - DONOR_DARK) / 0.15)
+                                 .astype(np.float32), 2.0)
+    drawn = lid_alpha > 0.5
+    if not drawn.any():
+        drawn = lid_alpha > 0
+    donor = texture * np.median(broad[drawn], axis=0) if drawn.any() else donor
+    # The donor meets the warped lid at the crease and the corners: a smooth membrane of their
+    # ratio, filled in from where the layer is absent above the line, as a gain within
+    # LID_MATCH. Its colour (a lid's make-up) is taken whole; its level fades to half at the
+    # lash line, so that the lid's lower half keeps the light of the skin it comes forward into.
+    ratio = np.log(np.maximum(soft(region, 2.0), 1e-5) / np.maximum(soft(donor, 2.0), 1e-5))
+    gain = membrane(np.clip(ratio, -LID_MATCH, LID_MATCH), (1.0 - lid_alpha) * (ly < line))
+    level = gain.mean(-1, keepdims=True)
+    towards_line = 1.0 - 0.5 * _smoothstep((ly - C) / np.maximum(line - C, 1e-6))
+    donor *= np.exp(gain - level + level * towards_line[..., None])
+    region += lid_alpha[..., None] * (donor - region)
+    # 3. Hanging lashes, and the shut lids' margin along the line, darker than what they lie on.
+    t = ly - line
+    skin = float(np.median(donor[columns > 0.5].mean(-1))) if (columns > 0.5).any() \
+        else float(np.median(region.mean(-1)))
+    darker = lambda px: np.clip((skin - px.mean(-1)) / max(0.5 * skin, 1e-6), 0.0, 1.0)  # noqa: E731
+    lash_alpha = np.zeros_like(ly)
+    hanging = (t > 0) & (t < H) & inside
+    if hanging.any():
+        lashes_px = sample(U - t * at(lashes) / np.maximum(H, 1e-6))
+        lash_alpha = np.where(hanging, darker(lashes_px)
+                              * np.sqrt(np.clip(1 - t / np.maximum(H, 1e-6), 0, 1)), 0.0) * columns
+        region += lash_alpha[..., None] * (lashes_px - region)
+    # The margin: the lash roots' band of the plate (just above the old lash line) pressed into
+    # a line MARGIN × the eye's width either side of the new one, fading in as the lashes turn.
+    width = max(MARGIN * float(xs[-1] - xs[0]), 1.0)
+    across = np.abs(t) / width
+    margin = (across < 1) & inside
+    if margin.any() and tilt < 1.0:
+        roots = sample(U - 0.5 * width + 0.5 * t)
+        margin_alpha = np.where(margin, (1 - _smoothstep(across)) * darker(roots), 0.0) \
+            * columns * (1.0 - tilt)
+        region += margin_alpha[..., None] * (roots - region)
+        lash_alpha = np.maximum(lash_alpha, margin_alpha)
+    warped[y0:y1, x0:x1, channels] = region
+    mask = np.maximum(np.maximum(lid_alpha, ramp_alpha), lash_alpha).astype(np.float32)
+    return warped, Generated(y0, x0, mask)

@@ -123,8 +123,8 @@ class LandmarkRig:
                            retarget: tuple[np.ndarray, dict] | None = None
                            ) -> tuple[np.ndarray, object | None]:
         """The backward field and the regions the renderer makes at full size (the mouth's
-        opening, the closing lids' seams: :class:`~.mouth.GeneratedRegion`; a shut lid's light:
-        :class:`~.eyelids.LidLight`), a tuple or None.
+        opening, :class:`~.mouth.GeneratedRegion`; each closing lid, :class:`~.eyelids.ClosingLid`),
+        a tuple or None.
 
         With the 478-point mesh the eyelids (AU45, :mod:`.eyelids`) and the mouth (AU25, AU26,
         :mod:`.mouth`) are regional models instead of points through the spline, made on a grid
@@ -150,14 +150,13 @@ class LandmarkRig:
         extra = None if mesh is None else eyelids.lid_controls(mesh, moved)
         field = self._spline_field(landmarks, moved, matte, extra) if moved.any() \
             else np.zeros((2, n, n))
-        regions, lights = [], []  # generated; relit (a shut lid brought into the light)
+        regions = []  # drawn by the renderer: the mouth's opening, the closing lids
         if regional.any():
             fine = n * REGION_GRID
             field = up_field(field, fine)
             blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
             field += blink
-            regions += eyelids.lash_seams(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
-            lights = eyelids.lid_lights(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
+            regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
             mouth_field, opening = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
                                                      regional[AU26], fine)
             field += mouth_field
@@ -170,7 +169,6 @@ class LandmarkRig:
             [mouth.region_mask(region, field.shape[-1]) for region in regions], axis=0)
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
         floor = None if not regional[AU45] else MIN_JACOBIAN * stretch
-        regions += lights
         return _unfold(field, generated, floor).astype(np.float32), (tuple(regions) or None)
 
     def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,
