@@ -136,3 +136,25 @@ def test_fill_region_uses_the_plates_own_shadow(demo):
     grey, red = out_grey[inside].mean(0), out_red[inside].mean(0)
     assert red[0] > red[1] > 0 and abs(grey[0] - grey[1]) < 0.01
     assert grey.max() < 0.3 * 0.8 + 1e-6  # darker than the shadow it came from
+
+
+def test_the_opening_is_drawn_where_the_other_aus_take_the_lips(demo):
+    """A smile with an open mouth: the spline lifts the lip corners 0.2 IOD while the mouth model
+    opens the lips. The generated opening ends where the whole field takes the inner lip corners
+    (a point there samples the corner as shot), not where the corners were — else the cavity
+    is drawn over the lips and teeth the smile moved."""
+    from atw_ofx.models.mouth import UPPER_INNER
+    from atw_ofx.models.rig import carried
+
+    mesh = demo[1]
+    field, interior = LandmarkRig().field_and_interior(
+        mesh, aus("AU12=5", "AU25=4", "AU26=4"), face_matte(mesh, N))
+    opening = next(region for region in interior if region.cavity)
+    fine = N * REGION_GRID
+    corners = mesh[[UPPER_INNER[0], UPPER_INNER[-1]]] * REGION_GRID
+    moved_to = carried(corners, field)
+    ends = opening.polygon[[0, len(opening.polygon) // 2 - 1]]
+    size = iod(mesh) * REGION_GRID
+    assert np.linalg.norm(moved_to - corners, axis=1).min() > 0.1 * size  # the smile moved them
+    assert np.linalg.norm(ends - moved_to, axis=1).max() < 0.03 * size
+    assert field.shape[-1] == fine

@@ -25,6 +25,8 @@ checked against :data:`RIG_TABLE` by a test).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import torch
@@ -154,13 +156,17 @@ class LandmarkRig:
         if regional.any():
             fine = n * REGION_GRID
             field = up_field(field, fine)
+            spline_field = field.copy()
             blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
             field += blink
             regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
             mouth_field, opening = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
                                                      regional[AU26], fine)
             field += mouth_field
-            regions += [] if opening is None else [opening]
+            # The spline moves the lips too (a smile's corners, fear's stretched lips): the
+            # opening is drawn where they went, not where they were.
+            regions += [] if opening is None else [dataclasses.replace(
+                opening, polygon=carried(opening.polygon, spline_field))]
             matte = up_field(matte[None], fine, scale=False)[0]
         field = (field * matte[None]).astype(np.float32)
         # Generated pixels (the mouth's opening, the lids' seams) are not warped: their field is
@@ -243,6 +249,20 @@ def up_field(field: np.ndarray, size: int, *, scale: bool = True) -> np.ndarray:
     out = F.interpolate(torch.from_numpy(np.ascontiguousarray(field))[None], size=(size, size),
                         mode="bilinear", align_corners=False)[0].numpy()
     return out * (size / field.shape[-1]) if scale else out
+
+
+def carried(points: np.ndarray, field: np.ndarray, steps: int = 4) -> np.ndarray:
+    """Where the backward ``field`` (``2×n×n``, grid px) carries ``points`` (``K×2`` grid px,
+    centres at +0.5): the ``q`` with ``q + field(q) = point`` (a fixed-point iteration, enough for a
+    smooth field whose offsets change slowly)."""
+    planes = [np.ascontiguousarray(plane, np.float32) for plane in field]
+    q = points.astype(np.float64).copy()
+    for _ in range(steps):
+        x, y = (q[:, 0] - 0.5).astype(np.float32)[None], (q[:, 1] - 0.5).astype(np.float32)[None]
+        offset = np.stack([cv2.remap(plane, x, y, cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_REPLICATE)[0] for plane in planes], 1)
+        q = points - offset
+    return q
 
 
 def with_cheeks(landmarks: np.ndarray) -> np.ndarray:
