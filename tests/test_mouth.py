@@ -158,3 +158,28 @@ def test_the_opening_is_drawn_where_the_other_aus_take_the_lips(demo):
     assert np.linalg.norm(moved_to - corners, axis=1).min() > 0.1 * size  # the smile moved them
     assert np.linalg.norm(ends - moved_to, axis=1).max() < 0.03 * size
     assert field.shape[-1] == fine
+
+
+def test_a_wide_opening_shows_a_tongue_and_a_slit_does_not(demo):
+    """A flat dark slab read as a hole cut in the face: a mouth open wide has a tongue on its
+    floor, lighter than the cavity above it (still darker than the lips), lit at its front; a slit
+    (AU25 alone, a little) is dark all through."""
+    size = 256
+    plate = np.full((size, size, 3), 0.3, np.float32)
+
+    def columns_middle(au25, au26):
+        _, interior = mouth_field(demo[1], au25, au26, N)
+        out, generated = fill_region(plate.copy(), plate, interior, (0, 1, 2))
+        mask = generated.full(size) > 0.99
+        x = int(np.median(np.nonzero(mask)[1]))
+        rows = np.nonzero(mask[:, x])[0]
+        luma = out[rows, x].mean(-1)
+        return luma, len(rows)
+
+    wide, tall = columns_middle(5.0, 5.0)
+    quarter = len(wide) // 4
+    assert wide[-quarter:].mean() > 1.8 * wide.min()  # the tongue, under the dark
+    assert wide.max() < 0.3  # darker than the lips it is shaded from
+    slit, short = columns_middle(1.0, 0.0)
+    assert short < tall / 4
+    assert slit.max() < 0.3 * 0.8 + 0.02  # no tongue: the cavity's own shade only

@@ -46,6 +46,10 @@ JAW_WIDTH, JAW_FADE = 0.45, 0.6
 #: The cavity: its darkest part relative to the lip shadow, and the rim width (× the opening)
 #: over which it lightens towards the lips.
 CAVITY_DEPTH, CAVITY_RIM = 0.25, 0.35
+#: The tongue on the cavity's floor: its level (× the lips' median colour: inside the mouth, in
+#: its shade), its width (× the opening's) and height (× each column's), and from which opening
+#: (height over width) it shows — a flat dark slab read as a hole cut in the face (looked at).
+TONGUE_LEVEL, TONGUE_WIDTH, TONGUE_HEIGHT, TONGUE_FROM = 0.45, 0.7, 0.55, 0.12
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,31 @@ def _region_box_mask(region: GeneratedRegion, size: int, margin: int,
     return (x0, y0, x1, y1), inside
 
 
+def _tongue(inside: np.ndarray, lips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The tongue in an opening (``inside``: ``h×w`` bool, the opening's pixels): its colour
+    (``h×w×C``: the lips' median colour ``lips`` in the mouth's shade, TONGUE_LEVEL of it, lit
+    towards the front) and its weight (``h×w``): an ellipse on the opening's floor, TONGUE_WIDTH
+    of the opening wide and TONGUE_HEIGHT of each column's height tall, a soft dome, shown only
+    once the opening is at least TONGUE_FROM of its width tall (a slit shows no tongue)."""
+    rows = np.arange(inside.shape[0], dtype=np.float32)[:, None]
+    columns = np.nonzero(inside.any(0))[0]
+    weight = np.zeros(inside.shape, np.float32)
+    if len(columns) < 4:
+        return np.zeros(inside.shape + lips.shape, np.float32), weight
+    top = np.where(inside.any(0), inside.argmax(0), 0).astype(np.float32)
+    bottom = np.where(inside.any(0), inside.shape[0] - 1 - inside[::-1].argmax(0), 0)
+    height = np.maximum(bottom - top, 1.0)
+    v = (rows - top) / height  # 0 under the upper lip, 1 on the lower
+    centre, half = (columns[0] + columns[-1]) / 2, max((columns[-1] - columns[0]) / 2, 1.0)
+    u = (np.arange(inside.shape[1], dtype=np.float32)[None] - centre) / half
+    ellipse = 1.0 - (u / TONGUE_WIDTH) ** 2 - ((v - 1.0) / TONGUE_HEIGHT) ** 2
+    shown = float(_smoothstep(np.array((height.max() / (2 * half) - TONGUE_FROM) / TONGUE_FROM)))
+    # A dome: soft all the way from its edge, lit at its front and middle, in shade behind.
+    weight = (_smoothstep(ellipse / 0.8) * inside * shown).astype(np.float32)
+    lit = TONGUE_LEVEL * (0.3 + 0.7 * _smoothstep(ellipse)) * (0.6 + 0.4 * np.clip(v, 0, 1))
+    return (lit[..., None] * lips.astype(np.float32)).astype(np.float32), weight
+
+
 @dataclass(frozen=True)
 class Generated:
     """Where pixels were generated: a soft mask (float32) over the box at ``(y0, x0)``."""
@@ -243,7 +272,11 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         if region.cavity else np.ones(m.shape, np.float32)
     rng = np.random.default_rng(zlib.crc32(rgb.tobytes()))
     cavity = rng.standard_normal(rgb.shape, dtype=np.float32) * grain.astype(np.float32)
-    cavity += level[..., None] * shadow.astype(np.float32)
+    fill = level[..., None] * shadow.astype(np.float32)
+    if region.cavity:  # the tongue, at the bottom of a mouth open enough to show it
+        tongue, weight = _tongue(inside, np.median(source_rgb, axis=0))
+        fill += weight[..., None] * (tongue - fill)
+    cavity += fill
     target = warped[box]
     target[..., channels] += m[..., None] * (cavity - target[..., channels])
     return warped, generated
