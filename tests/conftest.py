@@ -28,10 +28,16 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def ffhq_plate_path(shared_data) -> Path:
-    path = shared_data / "plates" / "ffhq_atw" / "0.png"
-    if not path.exists():
-        pytest.skip(f"{path} missing")
+def portrait_path(tmp_path_factory) -> Path:
+    """A 1024 px sRGB PNG of a real face, made from the shipped demo portrait (its top square:
+    the head), so the tests that need one run on a bare checkout."""
+    from atw_ofx.demo import demo_face_path
+
+    bgr = cv2.imread(str(demo_face_path()))
+    side = min(bgr.shape[:2])
+    path = tmp_path_factory.mktemp("portrait") / "portrait.png"
+    cv2.imwrite(str(path), cv2.resize(bgr[:side, :side], (1024, 1024),
+                                      interpolation=cv2.INTER_AREA))
     return path
 
 

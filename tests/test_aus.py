@@ -133,7 +133,7 @@ def test_au_filter_of_a_step_is_centred_on_it():
     assert values[0] == pytest.approx(0, abs=1e-3) and values[-1] == pytest.approx(4, abs=1e-3)
 
 
-def test_expression_presets_mix_and_yield_to_explicit_aus(tmp_path, ffhq_plate_path):
+def test_expression_presets_mix_and_yield_to_explicit_aus(tmp_path, portrait_path):
     from atw_ofx.conventions import AU_NAMES
     from atw_ofx.errors import CurveError
     from atw_ofx.expressions import PEAK, expression_aus
@@ -153,8 +153,8 @@ def test_expression_presets_mix_and_yield_to_explicit_aus(tmp_path, ffhq_plate_p
     a, b = tmp_path / "a.exr", tmp_path / "b.exr"
     for out, args in ((a, ["--expression", "happy=1", "--au", "AU06=1"]),
                       (b, ["--au", "AU12=4", "--au", "AU06=1"])):
-        proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), *args)
+        proc = run_atw("render", str(portrait_path), "-o", str(out), *args)
         assert proc.returncode == 0, proc.stderr
     assert a.read_bytes() == b.read_bytes()
-    proc = run_atw("render", str(ffhq_plate_path), "-o", str(a), "--expression", "joy=1")
+    proc = run_atw("render", str(portrait_path), "-o", str(a), "--expression", "joy=1")
     assert proc.returncode == 2 and "--expression 'joy'" in proc.stderr

@@ -105,8 +105,8 @@ def test_psnr_and_ssim_against_hand_computed_values(rng):
     assert fidelity.psnr(a, b, mask) == float("inf")
 
 
-def test_ground_truth_warp_is_independent_of_ours_and_exact(ffhq_plate_path):
-    plate = fidelity.face_plate(ffhq_plate_path, 256)
+def test_ground_truth_warp_is_independent_of_ours_and_exact(portrait_path):
+    plate = fidelity.face_plate(portrait_path, 256)
     shift = MotionField(torch.tensor([3.0, -2.0]).view(1, 2, 1, 1).expand(1, 2, 16, 16) * 16 / 256)
     truth = fidelity.ground_truth(plate, shift)  # float64 quintic spline, SciPy
     torch.testing.assert_close(truth[..., 2:, :-3], plate[..., :-2, 3:], atol=1e-5, rtol=0)
@@ -118,9 +118,9 @@ def test_ground_truth_warp_is_independent_of_ours_and_exact(ffhq_plate_path):
     assert errors["lanczos"] < errors["cubic"] < errors["bilinear"]
 
 
-def test_fidelity_bench_scores_each_filter_against_the_exact_warp(ffhq_plate_path, tmp_path):
+def test_fidelity_bench_scores_each_filter_against_the_exact_warp(portrait_path, tmp_path):
     sheet = tmp_path / "sheet.png"
-    records = fidelity.bench_fidelity([ffhq_plate_path], sides=(384,), sheet=sheet,
+    records = fidelity.bench_fidelity([portrait_path], sides=(384,), sheet=sheet,
                                       progress=lambda *_: None)
     score = {(r["method"], r["filter"]): r for r in records}
     assert set(score) == set(fidelity.cases())

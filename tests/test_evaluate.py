@@ -12,8 +12,8 @@ from conftest import run_atw
 
 
 def test_warping_error_is_zero_for_still_or_moving_content_and_grows_with_flicker(
-        ffhq_plate_path):
-    rgb = read_image(ffhq_plate_path).rgb()  # a PNG: sRGB-encoded [0, 1], as eval scores
+        portrait_path):
+    rgb = read_image(portrait_path).rgb()  # a PNG: sRGB-encoded [0, 1], as eval scores
     frame = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_AREA)
     assert warping_error([frame, frame, frame]) == 0.0
     shifted = np.roll(frame, 3, axis=1)  # motion the flow follows: almost no error

@@ -128,7 +128,7 @@ def test_mismatched_bundles_are_refused_with_one_line(bundle):
 
 
 def test_the_learned_model_is_absolute_and_renders_through_the_cli(bundle, tmp_path,
-                                                                   ffhq_plate_path):
+                                                                   portrait_path):
     folder, _ = bundle
     model = load_model(str(folder))
     assert isinstance(model, LearnedModel) and model.name == "tiny-test"
@@ -137,17 +137,17 @@ def test_the_learned_model_is_absolute_and_renders_through_the_cli(bundle, tmp_p
     result = model.animate(face, np.zeros(17, np.float32), FaceContext(None, np.ones((128, 128))))
     assert isinstance(result.flow, MotionField) and result.refined.shape == (1, 3, 128, 128)
     out = tmp_path / "out.exr"
-    proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), "--model", str(folder),
+    proc = run_atw("render", str(portrait_path), "-o", str(out), "--model", str(folder),
                    "--au", "AU12=3")
     assert proc.returncode == 0, proc.stderr
     assert out.exists()
-    proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), "--model", str(tmp_path))
+    proc = run_atw("render", str(portrait_path), "-o", str(out), "--model", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"atw: error: {tmp_path}: no manifest.json: not a model bundle"
 
 
 def test_relative_aus_are_edits_of_the_faces_own_and_zero_edits_change_nothing(bundle, tmp_path,
-                                                                              ffhq_plate_path):
+                                                                              portrait_path):
     from atw_ofx.face.au_estimate import AUEstimator
     from atw_ofx.face.detect import detect_face
     from atw_ofx.imageio import read_image
@@ -155,11 +155,11 @@ def test_relative_aus_are_edits_of_the_faces_own_and_zero_edits_change_nothing(b
     from atw_ofx.render import model_aus
 
     folder, _ = bundle
-    plate = read_image(ffhq_plate_path)
+    plate = read_image(portrait_path)
     outputs = {}
     for mode in ("relative", "absolute"):
         out = tmp_path / f"{mode}.exr"
-        proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), "--model", str(folder),
+        proc = run_atw("render", str(portrait_path), "-o", str(out), "--model", str(folder),
                        "--au-mode", mode, "--pixel-type", "float")
         assert proc.returncode == 0, proc.stderr
         outputs[mode] = read_image(out).pixels
@@ -207,7 +207,7 @@ def test_class_weights_read_presets_back_exactly_and_unknown_classes_get_none():
 
 
 def test_a_class_bundle_interpolates_the_motion_of_each_class_by_its_weight(tmp_path,
-                                                                           ffhq_plate_path):
+                                                                           portrait_path):
     from atw_ofx.expressions import PEAK
     from atw_ofx.imageio import read_image
     from atw_ofx.models import FaceContext
@@ -239,11 +239,11 @@ def test_a_class_bundle_interpolates_the_motion_of_each_class_by_its_weight(tmp_
     outputs = {}
     for name, extra in (("smile", ["--expression", "happy=0.8"]), ("none", [])):
         out = tmp_path / f"{name}.exr"
-        proc = run_atw("render", str(ffhq_plate_path), "-o", str(out), "--model", str(folder),
+        proc = run_atw("render", str(portrait_path), "-o", str(out), "--model", str(folder),
                        "--pixel-type", "float", *extra)
         assert proc.returncode == 0, proc.stderr
         outputs[name] = read_image(out).pixels
-    plate = read_image(ffhq_plate_path).pixels
+    plate = read_image(portrait_path).pixels
     assert np.array_equal(outputs["none"], plate)
     assert not np.array_equal(outputs["smile"], plate)
 
@@ -255,7 +255,7 @@ def test_class_names_must_match_the_number_of_classes():
         GeneratorConfig(class_names=("happy",) * 17)
 
 
-def test_a_learned_bundle_refuses_a_retargeted_performance(bundle, tmp_path, ffhq_plate_path):
+def test_a_learned_bundle_refuses_a_retargeted_performance(bundle, tmp_path, portrait_path):
     """A retarget's motion is the rig's input; a learned bundle cannot take it and says so
     rather than rendering without it."""
     doc = {"atw_au_curves": 1, "curves": {"AU25": [[1, 2.0]]},
@@ -263,7 +263,7 @@ def test_a_learned_bundle_refuses_a_retargeted_performance(bundle, tmp_path, ffh
                         "keys": [[1, [[0.0, -0.05]] * 18]]}}
     curves = tmp_path / "motion.json"
     curves.write_text(json.dumps(doc))
-    proc = run_atw("render", str(ffhq_plate_path), "-o", str(tmp_path / "out.exr"),
+    proc = run_atw("render", str(portrait_path), "-o", str(tmp_path / "out.exr"),
                    "--model", str(bundle[0]), "--aus", str(curves))
     assert proc.returncode == 2
     assert "cannot take a retargeted performance" in proc.stderr and "--model rig" in proc.stderr

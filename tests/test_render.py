@@ -35,8 +35,8 @@ def face_to_exr(src_path, dst_path):
 
 
 @pytest.fixture(scope="module")
-def face_exr(tmp_path_factory, ffhq_plate_path):
-    return face_to_exr(ffhq_plate_path, tmp_path_factory.mktemp("face") / "face.exr")
+def face_exr(tmp_path_factory, portrait_path):
+    return face_to_exr(portrait_path, tmp_path_factory.mktemp("face") / "face.exr")
 
 
 def test_identity_cli_is_bit_exact_with_extra_layers(tmp_path, rng):
