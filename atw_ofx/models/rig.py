@@ -162,9 +162,10 @@ class LandmarkRig:
             regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
             mouth_field, opening = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
                                                      regional[AU26], fine)
-            field += mouth_field
-            # The spline moves the lips too (a smile's corners, fear's stretched lips): the
-            # opening is drawn where they went, not where they were.
+            # The spline moves the lips too (a smile's corners, fear's stretched lips): the mouth
+            # opens where they went, not where they were — its field composed after the spline's
+            # (sampled where the spline takes each pixel), its opening carried the same way.
+            field += composed(mouth_field, spline_field)
             regions += [] if opening is None else [dataclasses.replace(
                 opening, polygon=carried(opening.polygon, spline_field))]
             matte = up_field(matte[None], fine, scale=False)[0]
@@ -249,6 +250,16 @@ def up_field(field: np.ndarray, size: int, *, scale: bool = True) -> np.ndarray:
     out = F.interpolate(torch.from_numpy(np.ascontiguousarray(field))[None], size=(size, size),
                         mode="bilinear", align_corners=False)[0].numpy()
     return out * (size / field.shape[-1]) if scale else out
+
+
+def composed(field: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The backward ``field`` (``2×n×n``) applied after ``first``: its value at each pixel is
+    ``field`` where ``first`` takes that pixel (``q + first(q)``), bilinear, edges held."""
+    n = field.shape[-1]
+    ys, xs = np.mgrid[0:n, 0:n].astype(np.float32)
+    x, y = xs + first[0].astype(np.float32), ys + first[1].astype(np.float32)
+    return np.stack([cv2.remap(np.ascontiguousarray(plane, np.float32), x, y, cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE) for plane in field])
 
 
 def carried(points: np.ndarray, field: np.ndarray, steps: int = 4) -> np.ndarray:
