@@ -55,7 +55,7 @@ class BatchOptions:
     on_error: str = DEFAULT_ON_ERROR  # per-frame input faults: options.ON_ERRORS
     workers: int = 1  # frames rendered at once
     prefetch: int = 2  # frames decoded ahead of the renderers
-    pixel_type: str | None = None  # EXR output "half" / "float"; None keeps the input's
+    pixel_type: str | None = None  # options.PIXEL_TYPES; None: EXR as the input, display as usual
     compression: str | None = None  # EXR output compression ("piz", "zip:1", …); None: the input's
     output_colourspace: str | None = None  # EXR output in this space; None: the plate's (linear)
     progress: bool = True

@@ -21,7 +21,7 @@ from . import __version__
 from .errors import ATWError
 from .filters import DEFAULT_FILTER, FILTERS  # names only: no torch at start-up
 from .options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_MODEL, DEFAULT_ON_ERROR,  # stdlib only
-                      DEMO_COMPRESSION, FARM_BACKENDS, ON_ERRORS)
+                      DEMO_COMPRESSION, FARM_BACKENDS, ON_ERRORS, PIXEL_TYPES)
 
 EXIT_USER_ERROR = 2
 #: Some frames failed and were skipped (``--on-error skip``); the others were rendered.
@@ -125,6 +125,12 @@ def cmd_render(args) -> int:
 
     # What the user typed is checked before torch loads: a mistake answers in well under 1 s.
     check_input(args.input, _frames(args))
+    if args.pixel_type:
+        from .imageio import pixel_type_error
+
+        why = pixel_type_error(args.output, args.pixel_type)
+        if why:
+            raise ATWError(f"--pixel-type {args.pixel_type}: {why}")
     if args.colorspace or args.output_colorspace:
         from .colour import known  # OCIO, no torch: a misspelt space answers at once
 
@@ -538,8 +544,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--au-filter", type=_at_least(0.0, float), default=0.0, metavar="SIGMA",
                         help="low-pass the AU curves with a Gaussian of SIGMA frames (default off)")
     _add_frame_options(render)
-    render.add_argument("--pixel-type", choices=("half", "float"), default=None,
-                        help="EXR pixel type of the output (default: as the input)")
+    render.add_argument("--pixel-type", choices=PIXEL_TYPES, default=None,
+                        help="the output's pixels: half or float for EXR, uint8 or uint16 for "
+                             "PNG/TIFF/DPX (JPEG: uint8) (default: EXR as the input; a display "
+                             "file 8 bits from 8 bits, else its format's usual depth)")
     render.add_argument("--compression", metavar="NAME", default=None,
                         help="EXR compression of the output: none, rle, zips, zip, piz (lossless), "
                              "pxr24, b44, b44a, dwaa, dwab; zip:1-9 sets zlib's level, dwaa:N "

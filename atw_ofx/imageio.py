@@ -22,6 +22,7 @@ import OpenImageIO as oiio
 from . import __version__, colour
 from .atomic import discard, remove_stale_temporaries, temporary_name
 from .errors import InputError, OutputError
+from .options import DISPLAY_PIXEL_TYPES, EXR_PIXEL_TYPES
 
 #: Extensions whose pixels are scene-linear by default; everything else is display-referred.
 LINEAR_EXTENSIONS = {".exr", ".hdr", ".sxr", ".mxr"}
@@ -194,6 +195,21 @@ def provenance(model: str, params: dict) -> dict[str, str]:
     }
 
 
+def pixel_type_error(path: str | os.PathLike, pixel_type: str) -> str | None:
+    """Why an output at ``path`` cannot be written as ``pixel_type`` (``options.PIXEL_TYPES``),
+    or None when it can: an EXR holds half or float channels, a display file (PNG, TIFF, DPX) 8
+    or 16-bit integers, a JPEG only 8."""
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in LINEAR_EXTENSIONS:
+        return None if pixel_type in EXR_PIXEL_TYPES else \
+            f"an EXR holds {' or '.join(EXR_PIXEL_TYPES)} channels"
+    if pixel_type not in DISPLAY_PIXEL_TYPES:
+        return f"a {suffix or 'display'} file holds {' or '.join(DISPLAY_PIXEL_TYPES)} pixels"
+    if pixel_type != "uint8" and suffix not in DISPLAY_BIT_DEPTH:
+        return f"a {suffix} file holds 8 bits: write .png or .tif for 16"
+    return None
+
+
 def compression_error(text: str) -> str | None:
     """Why ``text`` is not an EXR compression for :func:`write_image`, or None when it is."""
     name, _, level = text.partition(":")
@@ -218,7 +234,8 @@ def write_image(path: str | os.PathLike, plate: ImagePlate, *, attributes: dict 
 
     EXR keeps the plate's spec (windows, per-channel half/float, compression, metadata, further
     parts); other formats get the main colour (and alpha) converted to the file's display
-    encoding. ``pixel_type`` ("half"/"float") overrides the EXR channel formats, ``compression``
+    encoding. ``pixel_type`` overrides the EXR channel formats ("half"/"float") or a display
+    file's depth ("uint8"/"uint16"; :func:`pixel_type_error` says which fit), ``compression``
     (one of :data:`EXR_COMPRESSIONS`, with its level) the EXR compression. A failed write (full disk,
     no permission) raises :class:`OutputError` naming ``path`` and ``frame`` and leaves nothing
     behind: neither a partial file under ``path`` nor the temporary.
@@ -264,6 +281,9 @@ def _file_parts(plate: ImagePlate, path: Path, attributes: dict | None, pixel_ty
         for i, (spec, _) in enumerate(parts):
             spec = oiio.ImageSpec(spec)
             if pixel_type:
+                why = pixel_type_error(path, pixel_type)
+                if why:
+                    raise ValueError(f"pixel type {pixel_type!r}: {why}")
                 spec.set_format(oiio.TypeDesc(pixel_type))
             if compression:
                 spec.attribute("compression", compression)
@@ -280,6 +300,11 @@ def _file_parts(plate: ImagePlate, path: Path, attributes: dict | None, pixel_ty
     depth = DISPLAY_BIT_DEPTH.get(path.suffix.lower(), "uint8")
     if plate.spec.format.basetype in (oiio.UINT8, oiio.UINT16):  # 8-bit in, 8-bit out
         depth = "uint8" if plate.spec.format.basetype == oiio.UINT8 else "uint16"
+    if pixel_type:
+        why = pixel_type_error(path, pixel_type)
+        if why:
+            raise ValueError(f"pixel type {pixel_type!r}: {why}")
+        depth = pixel_type
     spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], depth)
     if pixels.shape[2] == 4:
         spec.channelnames = ("R", "G", "B", "A")

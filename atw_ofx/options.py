@@ -16,6 +16,11 @@ FORMULATIONS: tuple[str, ...] = ("paper", "delta")
 DEFAULT_FORMULATION = "delta"
 #: ResWarp implementations: the fused kernel for the device ("auto"), one named, or the reference.
 IMPLS: tuple[str, ...] = ("auto", "cpu", "triton", "ref")
+#: Output pixel types (``--pixel-type``): an EXR's channels, or a display file's integer depth
+#: (by default an EXR keeps the input's, a display file 8 bits from 8 bits, else its format's).
+EXR_PIXEL_TYPES: tuple[str, ...] = ("half", "float")
+DISPLAY_PIXEL_TYPES: tuple[str, ...] = ("uint8", "uint16")
+PIXEL_TYPES: tuple[str, ...] = EXR_PIXEL_TYPES + DISPLAY_PIXEL_TYPES
 #: Extra layers a render can write (``--aov``).
 AOVS: tuple[str, ...] = ("motion", "stmap", "matte", "generated")
 #: How AU values are read: edits of the face's own expression, or the paper's absolute ones.

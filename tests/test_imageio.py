@@ -221,3 +221,44 @@ def test_only_abandoned_temporaries_are_cleared(tmp_path):
     left = {p.name for p in tmp_path.iterdir()}
     assert left == {names[k] for k in ("mine", "live", "other_fresh", "unrelated")}
 
+
+
+@pytest.mark.parametrize("suffix, asked, fits", [
+    (".png", "uint16", True), (".tif", "uint8", True), (".jpg", "uint8", True),
+    (".jpg", "uint16", False), (".png", "half", False), (".exr", "uint8", False),
+    (".exr", "float", True)])
+def test_pixel_type_says_what_a_display_file_holds(tmp_path, suffix, asked, fits):
+    """``--pixel-type`` reaches display files too: an 8-bit input written as 16-bit PNG/TIFF when
+    asked (a grade's headroom), a JPEG refused 16 bits, an EXR refused integers — the write
+    reads back in the depth asked."""
+    from atw_ofx.imageio import pixel_type_error
+
+    ramp = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (4, 1))
+    buf = oiio.ImageBuf(oiio.ImageSpec(64, 4, 3, "uint8"))
+    buf.set_pixels(oiio.ROI(), np.ascontiguousarray(np.stack([ramp] * 3, -1)))
+    buf.write(str(tmp_path / "in.png"))
+    plate = read_image(tmp_path / "in.png")
+    out = tmp_path / f"out{suffix}"
+    assert (pixel_type_error(out, asked) is None) == fits
+    if not fits:
+        with pytest.raises(ValueError, match=asked):
+            write_image(out, plate, pixel_type=asked)
+        assert not out.exists()
+        return
+    write_image(out, plate, pixel_type=asked)
+    back = oiio.ImageBuf(str(out))
+    assert str(back.spec().format) == asked
+
+
+def test_the_cli_refuses_a_pixel_type_the_output_cannot_hold(tmp_path):
+    """Answered before any work, in the user's terms, exit 2."""
+    from conftest import run_atw
+
+    still = tmp_path / "in.png"
+    write_image(still, ImagePlate.from_array(np.full((64, 64, 3), 0.5, np.float32),
+                                             ("R", "G", "B")))
+    proc = run_atw("render", str(still), "-o", str(tmp_path / "out.jpg"), "--pixel-type",
+                   "uint16", "--au", "AU12=2")
+    assert proc.returncode == 2
+    assert "--pixel-type uint16: a .jpg file holds 8 bits" in proc.stderr
+    assert not (tmp_path / "out.jpg").exists()
