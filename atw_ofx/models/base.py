@@ -50,6 +50,12 @@ class MotionResult:
     interior: object | None = None
 
 
+def smoothstep(t: np.ndarray) -> np.ndarray:
+    """``3t² − 2t³`` of ``t`` clipped to 0–1: an ease from 0 to 1 with flat ends (any shape)."""
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
 def grid_box(points: np.ndarray, size: int, margin: int) -> tuple[int, int, int, int]:
     """Integer bounds ``(x0, y0, x1, y1)`` of ``points`` (``K×2``, grid px) grown by ``margin``
     pixels, clipped to a ``size`` grid (empty when ``x1 <= x0`` or ``y1 <= y0``)."""

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .base import grid_box
-from .mouth import Generated, _smoothstep
+from .base import grid_box, smoothstep
+from .mouth import Generated
 
 #: Per eye (image-left first): the corners, then the mesh points along the upper lid, the lower
 #: lid, the line just above the lashes (the contour's second halo), the crease under the brow
@@ -376,163 +376,202 @@ def close_lid(warped: np.ndarray, original: np.ndarray, lid: ClosingLid,
     Everything is sampled from the plate (cubic, so its grain stays its own), never a flat
     colour — a uniform dark fill along the line read as a marker stroke:
 
-    1. the **lash line**: the field steps there, and up-sampled the step becomes a ramp up to
-       three grid pixels wide into which the covered eye is squeezed (a sliver of iris and
-       sclera, a pink seam). Within :data:`RAMP` grid px of the line each side takes the field
-       from just beyond the ramp on its own side (a translation: exact where the field is smooth),
-       so the lid's edge is as sharp as the plate's and nothing of the eye shows under it;
-    2. the **lid**: the skin below the eye mirrored about the lower lid (:data:`LID_FADE`,
-       :data:`DONOR_GAP`), eased in with the closure, its light matched at the edges;
-    3. **hanging lashes** once the eye is shut (:func:`lash_tilt`): the upper lashes turned
-       down and shortened (:data:`LASH_HANG`), laid over the lower lid only where they are
-       darker than the skin there (a darken blend).
+    1. the **lid lines** (:func:`_resample_lid_lines`): the field steps at each, and up-sampled
+       a step becomes a ramp into which the covered eye is squeezed (a sliver of iris and
+       sclera, a pink seam); there the field is taken from beyond the ramp on each side;
+    2. the **lid** (:func:`_draw_lid`): the skin below the eye, mirrored about the lower lid, at
+       that skin's light and matched to the lid around it, eased in with the closure;
+    3. the **lashes** (:func:`_draw_lashes`) once the eye shuts: the upper lashes turned down over
+       the lower lid, and the lids' margins pressed into a line, where darker than the skin.
 
     Coordinates: crop pixels, centres at ``(j + 0.5, i + 0.5)``; the lid's grid maps onto the
     crop by ``S / grid``. Only the ``colour`` channels change.
     """
-    size = warped.shape[0]
-    k = size / lid.grid
-    down = lid.down
-    along = np.array([down[1], -down[0]])
-    origin = lid.origin * k
-    xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.crease))
-    opening = np.maximum(lower - upper, 0.0)
-    lash, rim = lid_lines(upper, lower, lid.closure)
-    travel = lash - upper
-    lashes = np.clip(np.minimum(LASH_BAND * opening.max(initial=0.0), 0.6 * (upper - crease)),
-                     0.0, None)
-    tilt = lash_tilt(lid.closure)
-    hang = LASH_HANG * (1.0 - tilt) * lashes
-    reach = RAMP * k + 0.5
-    bottom = np.maximum(lash + hang, rim + reach) + 1.0
-    outline = np.concatenate((np.stack((xs, crease), 1), np.stack((xs, bottom), 1)))
-    x0, y0, x1, y1 = grid_box(origin + outline[:, :1] * along + outline[:, 1:] * down, size, 2)
-    generated = Generated(y0, x0, np.zeros((max(y1 - y0, 0), max(x1 - x0, 0)), np.float32))
-    if x1 <= x0 or y1 <= y0 or travel.max(initial=0.0) <= 0.0:
-        return warped, generated
-    rows, cols = np.mgrid[y0:y1, x0:x1] + 0.5
-    lx = (cols - origin[0]) * along[0] + (rows - origin[1]) * along[1]
-    ly = (cols - origin[0]) * down[0] + (rows - origin[1]) * down[1]
-    at = lambda v: np.interp(lx, xs, v)  # noqa: E731
-    U, L, C, line, edge, H = (at(v) for v in (upper, lower, crease, lash, rim, hang))
-    moved = at(travel)
-    inside = (lx > xs[0]) & (lx < xs[-1])
-    channels = list(colour)
-    # What the layers sample lies within a box's height around the box (the donor below, the
-    # lashes above, the field's reach): only that window of the crop is read.
-    grow = y1 - y0
-    wx0, wy0 = max(x0 - grow, 0), max(y0 - grow, 0)
-    source = np.ascontiguousarray(original[wy0:y1 + grow, wx0:x1 + grow][..., channels],
-                                  np.float32)
+    eye = _EyeCanvas(lid, warped.shape[0], original, colour)
+    if eye.empty:
+        return warped, Generated(eye.y0, eye.x0, np.zeros(eye.shape, np.float32))
+    region = np.ascontiguousarray(warped[eye.window][..., eye.channels], np.float32)
+    ramp_alpha = _resample_lid_lines(eye, region, field)
+    lid_alpha, skin = _draw_lid(eye, region)
+    lash_alpha = _draw_lashes(eye, region, skin)
+    warped[eye.window + (eye.channels,)] = region
+    mask = np.maximum(np.maximum(lid_alpha, ramp_alpha), lash_alpha).astype(np.float32)
+    return warped, Generated(eye.y0, eye.x0, mask)
 
-    def remap(image: np.ndarray, x: np.ndarray, y: np.ndarray, how: int,
-              origin: tuple[int, int] = (0, 0)) -> np.ndarray:
-        """``image`` (whose pixel 0 is at ``origin``) at points ``(x, y)`` (any shape; pixel
-        centres at +0.5), edges held. OpenCV's maps are 2-D with sides below 32767: a list of
-        points goes in rows."""
-        count = x.size
-        side = max(1, int(np.ceil(np.sqrt(count))))
-        maps = [np.zeros(side * side, np.float32) for _ in range(2)]
-        maps[0][:count] = x.ravel() - 0.5 - origin[0]
-        maps[1][:count] = y.ravel() - 0.5 - origin[1]
-        out = cv2.remap(image, maps[0].reshape(side, side), maps[1].reshape(side, side), how,
-                        borderMode=cv2.BORDER_REPLICATE)
-        return out.reshape((side * side,) + image.shape[2:])[:count].reshape(
-            x.shape + image.shape[2:])
 
-    def sample(height: np.ndarray) -> np.ndarray:
-        """``source`` at eye-frame ``(lx, height)`` (crop px), cubic."""
-        px = origin + lx[..., None] * along + height[..., None] * down
-        return remap(source, px[..., 0], px[..., 1], cv2.INTER_CUBIC, (wx0, wy0))
+class _EyeCanvas:
+    """One closing eye on the crop (``size`` px, ``lid.grid`` mapped onto it): the box the
+    finishing draws in, each box pixel in the eye's own frame (``lx`` along, ``ly`` down, crop
+    px) with the lid curves at its column, and the plate (``original``) to sample."""
 
-    region = np.ascontiguousarray(warped[y0:y1, x0:x1][..., channels], np.float32)
-    # 1. The lid lines: the field from beyond each one's ramp, on each side. Lines closer than
-    # two reaches (a nearly shut eye) are one seam, split at their middle.
+    def __init__(self, lid: ClosingLid, size: int, original: np.ndarray, colour: tuple[int, ...]):
+        self.k = k = size / lid.grid
+        self.closure, self.down = lid.closure, lid.down
+        self.along = np.array([lid.down[1], -lid.down[0]])
+        self.origin = lid.origin * k
+        xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.crease))
+        self.opening = float(np.maximum(lower - upper, 0.0).max(initial=0.0))
+        self.width = float(xs[-1] - xs[0])
+        lash, rim = lid_lines(upper, lower, lid.closure)
+        travel = lash - upper
+        lashes = np.clip(np.minimum(LASH_BAND * self.opening, 0.6 * (upper - crease)), 0.0, None)
+        self.tilt = lash_tilt(lid.closure)
+        hang = LASH_HANG * (1.0 - self.tilt) * lashes
+        self.reach = RAMP * k + 0.5
+        bottom = np.maximum(lash + hang, rim + self.reach) + 1.0
+        outline = np.concatenate((np.stack((xs, crease), 1), np.stack((xs, bottom), 1)))
+        x0, y0, x1, y1 = grid_box(self.origin + outline[:, :1] * self.along
+                                  + outline[:, 1:] * self.down, size, 2)
+        self.x0, self.y0 = x0, y0
+        self.shape = (max(y1 - y0, 0), max(x1 - x0, 0))
+        self.window = (slice(y0, y1), slice(x0, x1))
+        self.empty = x1 <= x0 or y1 <= y0 or travel.max(initial=0.0) <= 0.0
+        if self.empty:
+            return
+        self.rows, self.cols = np.mgrid[y0:y1, x0:x1] + 0.5
+        dx, dy = self.cols - self.origin[0], self.rows - self.origin[1]
+        self.lx = dx * self.along[0] + dy * self.along[1]
+        self.ly = dx * self.down[0] + dy * self.down[1]
+        at = lambda v: np.interp(self.lx, xs, v)  # noqa: E731
+        self.U, self.L, self.C = at(upper), at(lower), at(crease)
+        self.line, self.edge, self.hang, self.lashes = at(lash), at(rim), at(hang), at(lashes)
+        self.moved = at(travel)
+        self.inside = (self.lx > xs[0]) & (self.lx < xs[-1])
+        # Where the lid travels at all; nothing at the corners, where the lids meet still.
+        self.columns = smoothstep(self.moved / max(float(travel.max()), 1e-6)) * self.inside
+        self.channels = list(colour)
+        # What the layers sample lies within a box's height around the box (the donor below,
+        # the lashes above, the field's reach): only that window of the crop is read.
+        grow = y1 - y0
+        self.source_at = (max(x0 - grow, 0), max(y0 - grow, 0))
+        self.source = np.ascontiguousarray(
+            original[self.source_at[1]:y1 + grow, self.source_at[0]:x1 + grow][..., self.channels],
+            np.float32)
+
+    def sample(self, height: np.ndarray) -> np.ndarray:
+        """The plate at eye-frame ``(lx, height)`` (crop px) for every box pixel, cubic."""
+        px = self.origin + self.lx[..., None] * self.along + height[..., None] * self.down
+        return _remap(self.source, px[..., 0], px[..., 1], cv2.INTER_CUBIC, self.source_at)
+
+
+def _remap(image: np.ndarray, x: np.ndarray, y: np.ndarray, how: int,
+           origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """``image`` (whose pixel 0 is at ``origin``) at points ``(x, y)`` (any shape; pixel centres
+    at +0.5), edges held. OpenCV's maps are 2-D with sides below 32767: a list of points goes in
+    rows."""
+    count = x.size
+    side = max(1, int(np.ceil(np.sqrt(count))))
+    maps = [np.zeros(side * side, np.float32) for _ in range(2)]
+    maps[0][:count] = x.ravel() - 0.5 - origin[0]
+    maps[1][:count] = y.ravel() - 0.5 - origin[1]
+    out = cv2.remap(image, maps[0].reshape(side, side), maps[1].reshape(side, side), how,
+                    borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape((side * side,) + image.shape[2:])[:count].reshape(x.shape + image.shape[2:])
+
+
+def _resample_lid_lines(eye: _EyeCanvas, region: np.ndarray, field: np.ndarray) -> np.ndarray:
+    """``region`` (the box of the warp, changed in place) re-sampled within :data:`RAMP` grid px
+    of each lid line, where the up-sampled field's step squeezes the covered eye: each side
+    takes the field from beyond the ramp on its own side, continued along its slope there (a
+    lid's skin stretches linearly; a plain translation showed a pixel's worth of eye under a
+    stretched lid), so a lid's edge is as sharp as the plate's. Lines closer than two reaches
+    (a nearly shut eye) are one seam, split at their middle. Returns where it drew (0/1)."""
+    line, edge, ly, reach = eye.line, eye.edge, eye.ly, eye.reach
     narrow = (edge - line) < 2 * reach
     upper_zone = ~narrow & (np.abs(ly - line) < reach)
     lower_zone = ~narrow & (np.abs(ly - edge) < reach)
     seam_zone = narrow & (ly > line - reach) & (ly < edge + reach)
-    ramp = (upper_zone | lower_zone | seam_zone) & inside & (moved > 0)
-    if ramp.any():
-        grid_field = np.ascontiguousarray(np.moveaxis(field, 0, -1), np.float32)
-        r, c, y = rows[ramp], cols[ramp], ly[ramp]
-        split = np.where(upper_zone, line, np.where(lower_zone, edge, (line + edge) / 2))[ramp]
-        top = np.where(lower_zone, edge - reach, line - reach)[ramp]
-        below = np.where(upper_zone, line + reach, edge + reach)[ramp]
+    ramp = (upper_zone | lower_zone | seam_zone) & eye.inside & (eye.moved > 0)
+    if not ramp.any():
+        return ramp.astype(np.float32)
+    grid_field = np.ascontiguousarray(np.moveaxis(field, 0, -1), np.float32)
+    r, c, y = eye.rows[ramp], eye.cols[ramp], ly[ramp]
+    split = np.where(upper_zone, line, np.where(lower_zone, edge, (line + edge) / 2))[ramp]
+    top = np.where(lower_zone, edge - reach, line - reach)[ramp]
+    below = np.where(upper_zone, line + reach, edge + reach)[ramp]
 
-        def field_at(height: np.ndarray) -> np.ndarray:
-            """The field (crop px) at eye-frame ``height`` in each ramp pixel's column."""
-            beyond = height - y  # along down
-            return remap(grid_field, (c + beyond * down[0]) / k, (r + beyond * down[1]) / k,
-                         cv2.INTER_LINEAR) * k
+    def field_at(height: np.ndarray) -> np.ndarray:
+        """The field (crop px) at eye-frame ``height`` in each ramp pixel's column."""
+        beyond = height - y  # along down
+        return _remap(grid_field, (c + beyond * eye.down[0]) / eye.k,
+                      (r + beyond * eye.down[1]) / eye.k, cv2.INTER_LINEAR) * eye.k
 
-        def side(edge: np.ndarray, away: float) -> np.ndarray:
-            """The plate as the field beyond the ramp's ``edge`` moves it, continued to each
-            pixel along its slope there (taken over a further reach ``away``, ±): a lid's skin
-            stretches linearly, and a plain translation of the edge's motion showed a pixel's
-            worth of eye under a stretched lid."""
-            near, far = field_at(edge), field_at(edge + away)
-            shift = near + (near - far) * ((edge - y) / away)[..., None]
-            return remap(source, c + shift[..., 0], r + shift[..., 1], cv2.INTER_CUBIC,
-                         (wx0, wy0))
+    def side(boundary: np.ndarray, away: float) -> np.ndarray:
+        """The plate as the field beyond the ramp's ``boundary`` moves it, continued to each
+        pixel along its slope there (taken over a further reach ``away``, ±)."""
+        near, far = field_at(boundary), field_at(boundary + away)
+        shift = near + (near - far) * ((boundary - y) / away)[..., None]
+        return _remap(eye.source, c + shift[..., 0], r + shift[..., 1], cv2.INTER_CUBIC,
+                      eye.source_at)
 
-        # The line anti-aliased: the pixel it crosses takes each side by its share.
-        above = np.clip(0.5 - (y - split), 0.0, 1.0)[..., None]
-        region[ramp] = above * side(top, -reach) + (1.0 - above) * side(below, reach)
-    ramp_alpha = ramp.astype(np.float32)
-    # Where the lid travels at all; nothing at the corners, where the lids meet still.
-    columns = _smoothstep(moved / max(float(travel.max()), 1e-6)) * inside
-    # 2. The lid, from the crease to the line.
-    ease = float(_smoothstep(np.array((lid.closure - 0.3) / (LID_FULL - 0.3))))
-    lid_alpha = ease * columns * _smoothstep((ly - C) / np.maximum(LID_FADE * (line - C), 1e-6)) \
+    # The line anti-aliased: the pixel it crosses takes each side by its share.
+    above = np.clip(0.5 - (y - split), 0.0, 1.0)[..., None]
+    region[ramp] = above * side(top, -reach) + (1.0 - above) * side(below, reach)
+    return ramp.astype(np.float32)
+
+
+def _draw_lid(eye: _EyeCanvas, region: np.ndarray) -> tuple[np.ndarray, float]:
+    """The shut lid drawn into ``region`` (in place) from the crease to the lash line: the skin
+    below the eye mirrored about the lower lid (:data:`DONOR_GAP`, :data:`DONOR_SCALE`), eased
+    in with the closure (:data:`LID_FULL`) and from the crease (:data:`LID_FADE`). Returns its
+    soft mask and the level of the skin it drew (the lashes are laid where darker than that)."""
+    ly, C, line = eye.ly, eye.C, eye.line
+    ease = float(smoothstep(np.array((eye.closure - 0.3) / (LID_FULL - 0.3))))
+    alpha = ease * eye.columns * smoothstep((ly - C) / np.maximum(LID_FADE * (line - C), 1e-6)) \
         * np.clip(line - ly + 0.5, 0.0, 1.0)
-    gap = DONOR_GAP * max(float(opening.max()), 0.4 * float(xs[-1] - xs[0]))
-    donor = sample(L + gap + DONOR_SCALE * (line - ly))
+    gap = DONOR_GAP * max(eye.opening, 0.4 * eye.width)
+    donor = eye.sample(eye.L + gap + DONOR_SCALE * (line - ly))
     # The donor gives the lid its texture (skin, grain) at the skin's median light: its own
     # broad light divided out, so a cheek's highlight or a dark circle is not drawn on the lid.
     soft = lambda image, sigma: cv2.GaussianBlur(image, (0, 0), sigma)  # noqa: E731
-    broad = soft(donor, max(2.0, TEXTURE_SCALE * float(opening.max())))
+    broad = soft(donor, max(2.0, TEXTURE_SCALE * eye.opening))
     texture = np.clip(donor / np.maximum(broad, 1e-6), 0.0, TEXTURE_MAX)
     # What is not skin below the eye (a strand of hair, a glasses rim) gives way.
-    lid_alpha = lid_alpha * soft(_smoothstep((soft(texture.mean(-1), 2.0) - DONOR_DARK) / 0.15)
-                                 .astype(np.float32), 2.0)
-    drawn = lid_alpha > 0.5
+    alpha = alpha * soft(smoothstep((soft(texture.mean(-1), 2.0) - DONOR_DARK) / 0.15)
+                         .astype(np.float32), 2.0)
+    drawn = alpha > 0.5
     if not drawn.any():
-        drawn = lid_alpha > 0
+        drawn = alpha > 0
     donor = texture * np.median(broad[drawn], axis=0) if drawn.any() else donor
     # The donor meets the warped lid at the crease and the corners: a smooth membrane of their
     # ratio, filled in from where the layer is absent above the line, as a gain within
     # LID_MATCH. Its colour (a lid's make-up) is taken whole; its level fades to half at the
     # lash line, so that the lid's lower half keeps the light of the skin it comes forward into.
     ratio = np.log(np.maximum(soft(region, 2.0), 1e-5) / np.maximum(soft(donor, 2.0), 1e-5))
-    gain = membrane(np.clip(ratio, -LID_MATCH, LID_MATCH), (1.0 - lid_alpha) * (ly < line))
+    gain = membrane(np.clip(ratio, -LID_MATCH, LID_MATCH), (1.0 - alpha) * (ly < line))
     level = gain.mean(-1, keepdims=True)
-    towards_line = 1.0 - 0.5 * _smoothstep((ly - C) / np.maximum(line - C, 1e-6))
+    towards_line = 1.0 - 0.5 * smoothstep((ly - C) / np.maximum(line - C, 1e-6))
     donor *= np.exp(gain - level + level * towards_line[..., None])
-    region += lid_alpha[..., None] * (donor - region)
-    # 3. Hanging lashes, and the shut lids' margin along the line, darker than what they lie on.
-    t = ly - line
-    skin = float(np.median(donor[columns > 0.5].mean(-1))) if (columns > 0.5).any() \
+    region += alpha[..., None] * (donor - region)
+    middle = eye.columns > 0.5
+    skin = float(np.median(donor[middle].mean(-1))) if middle.any() \
         else float(np.median(region.mean(-1)))
+    return alpha, skin
+
+
+def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin: float) -> np.ndarray:
+    """A shutting eye's lashes drawn into ``region`` (in place), where darker than ``skin``:
+    the upper lashes turned down over the lower lid (:data:`LASH_HANG`, as they turn:
+    :func:`lash_tilt`), and the lids' margins — the plate's lash roots just above the old lash
+    line — pressed into a line :data:`MARGIN` × the eye's width either side of the new one.
+    Returns their soft mask."""
+    t = eye.ly - eye.line
     darker = lambda px: np.clip((skin - px.mean(-1)) / max(0.5 * skin, 1e-6), 0.0, 1.0)  # noqa: E731
-    lash_alpha = np.zeros_like(ly)
-    hanging = (t > 0) & (t < H) & inside
+    alpha = np.zeros_like(t)
+    hang = np.maximum(eye.hang, 1e-6)
+    hanging = (t > 0) & (t < eye.hang) & eye.inside
     if hanging.any():
-        lashes_px = sample(U - t * at(lashes) / np.maximum(H, 1e-6))
-        lash_alpha = np.where(hanging, darker(lashes_px)
-                              * np.sqrt(np.clip(1 - t / np.maximum(H, 1e-6), 0, 1)), 0.0) * columns
-        region += lash_alpha[..., None] * (lashes_px - region)
-    # The margin: the lash roots' band of the plate (just above the old lash line) pressed into
-    # a line MARGIN × the eye's width either side of the new one, fading in as the lashes turn.
-    width = max(MARGIN * float(xs[-1] - xs[0]), 1.0)
+        lashes_px = eye.sample(eye.U - t * eye.lashes / hang)
+        alpha = np.where(hanging, darker(lashes_px) * np.sqrt(np.clip(1 - t / hang, 0, 1)), 0.0) \
+            * eye.columns
+        region += alpha[..., None] * (lashes_px - region)
+    width = max(MARGIN * eye.width, 1.0)
     across = np.abs(t) / width
-    margin = (across < 1) & inside
-    if margin.any() and tilt < 1.0:
-        roots = sample(U - 0.5 * width + 0.5 * t)
-        margin_alpha = np.where(margin, (1 - _smoothstep(across)) * darker(roots), 0.0) \
-            * columns * (1.0 - tilt)
+    margin = (across < 1) & eye.inside
+    if margin.any() and eye.tilt < 1.0:
+        roots = eye.sample(eye.U - 0.5 * width + 0.5 * t)
+        margin_alpha = np.where(margin, (1 - smoothstep(across)) * darker(roots), 0.0) \
+            * eye.columns * (1.0 - eye.tilt)
         region += margin_alpha[..., None] * (roots - region)
-        lash_alpha = np.maximum(lash_alpha, margin_alpha)
-    warped[y0:y1, x0:x1, channels] = region
-    mask = np.maximum(np.maximum(lid_alpha, ramp_alpha), lash_alpha).astype(np.float32)
-    return warped, Generated(y0, x0, mask)
+        alpha = np.maximum(alpha, margin_alpha)
+    return alpha

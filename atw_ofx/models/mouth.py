@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .base import grid_box
+from .base import grid_box, smoothstep
 
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
 UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
@@ -64,11 +64,6 @@ class GeneratedRegion:
     #: Shade it as a cavity (darker at the heart and top); False fills it with the source's own
     #: shadow colour (a closed lid's seam: the colour of its lashes).
     cavity: bool = True
-
-
-def _smoothstep(t: np.ndarray) -> np.ndarray:
-    t = np.clip(t, 0.0, 1.0)
-    return t * t * (3 - 2 * t)
 
 
 def mouth_field(mesh: np.ndarray, au25: float, au26: float,
@@ -120,11 +115,11 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float,
     # slope of 1.5 times that difference must stay below the span).
     thickness = max(lip_bottom - float(seam_at(np.array(centre))), 1e-3)
     span = 0.1 + 2.0 * max(lower_lip, jaw)
-    into_jaw = _smoothstep((ly - seam - thickness) / span)
+    into_jaw = smoothstep((ly - seam - thickness) / span)
     below = (lower_lip * profile * (1 - into_jaw) + jaw * jaw_profile * into_jaw) \
-        * (1 - _smoothstep((ly - chin) / JAW_FADE))
+        * (1 - smoothstep((ly - chin) / JAW_FADE))
     # Above it: the upper lip rises with the opening profile, fading out by the nose.
-    above = upper_lip * profile * (1 - _smoothstep((seam - ly) / max(seam_at(np.array(centre))
+    above = upper_lip * profile * (1 - smoothstep((seam - ly) / max(seam_at(np.array(centre))
                                                                       - nose, 1e-3)))
     # Backward: each output row samples where its content came from. Between the moved lips
     # (the opening, generated later) every row samples the seam itself, so the sources never
@@ -194,10 +189,10 @@ def _tongue(inside: np.ndarray, lips: np.ndarray) -> tuple[np.ndarray, np.ndarra
     centre, half = (columns[0] + columns[-1]) / 2, max((columns[-1] - columns[0]) / 2, 1.0)
     u = (np.arange(inside.shape[1], dtype=np.float32)[None] - centre) / half
     ellipse = 1.0 - (u / TONGUE_WIDTH) ** 2 - ((v - 1.0) / TONGUE_HEIGHT) ** 2
-    shown = float(_smoothstep(np.array((height.max() / (2 * half) - TONGUE_FROM) / TONGUE_FROM)))
+    shown = float(smoothstep(np.array((height.max() / (2 * half) - TONGUE_FROM) / TONGUE_FROM)))
     # A dome: soft all the way from its edge, lit at its front and middle, in shade behind.
-    weight = (_smoothstep(ellipse / 0.8) * inside * shown).astype(np.float32)
-    lit = TONGUE_LEVEL * (0.3 + 0.7 * _smoothstep(ellipse)) * (0.6 + 0.4 * np.clip(v, 0, 1))
+    weight = (smoothstep(ellipse / 0.8) * inside * shown).astype(np.float32)
+    lit = TONGUE_LEVEL * (0.3 + 0.7 * smoothstep(ellipse)) * (0.6 + 0.4 * np.clip(v, 0, 1))
     return (lit[..., None] * lips.astype(np.float32)).astype(np.float32), weight
 
 
@@ -263,7 +258,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     # Rim: distance into the opening, in units of its depth, lightening towards the lips.
     inside = (m > 0.5).astype(np.uint8)
     depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)
-    rim = _smoothstep(depth / (CAVITY_RIM * max(float(depth.max()), 1.0) + 1e-6))
+    rim = smoothstep(depth / (CAVITY_RIM * max(float(depth.max()), 1.0) + 1e-6))
     # Darker at the heart and under the upper lip, lighter towards the rim and the tongue below.
     rows = np.nonzero(inside.any(1))[0]
     top, bottom = (rows.min(), rows.max()) if len(rows) else (0, len(m) - 1)
