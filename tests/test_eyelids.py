@@ -339,3 +339,17 @@ def test_a_raised_lid_leaves_the_brow_less_room(mesh_128):
     less = still[17:27, 1] - over_raised[17:27, 1]
     assert (less > 0).all() and (less <= BROW_ROOM * 0.05 * iod * 1.01).all()
     assert np.median(less) == pytest.approx(BROW_ROOM * 0.05 * iod, rel=0.05)
+
+
+def test_a_closing_lid_under_a_cheek_raise_still_shows_lid(mesh_128):
+    """A laughing squint (AU06 with a blink more than half way): the lids close on the face as
+    the cheek raise leaves it — the spline's field is taken where the blink takes each pixel —
+    so the rows just above the new lash line show the lid, not the eye the cheek's upward pull
+    reached into."""
+    field = LandmarkRig().field(mesh_128, aus("AU06=5", "AU45=3"), face_matte(mesh_128, N))
+    for eye in EYES:
+        upper, lower = lid_midpoints(mesh_128 * REGION_GRID, eye)
+        down = (lower - upper) / np.linalg.norm(lower - upper)
+        lash = upper + 0.6 * (1 - LOWER_RISE) * (lower - upper)  # the lash line at 0.6 closed
+        p = lash - down  # a grid pixel above it: lid (added, the fields sampled the eye there)
+        assert np.dot(p + sample(field, p) - upper, lower - upper) <= 0

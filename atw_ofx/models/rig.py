@@ -158,7 +158,11 @@ class LandmarkRig:
             field = up_field(field, fine)
             spline_field = field.copy()
             blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
-            field += blink
+            # The lids close on the face as the other AUs leave it: the spline's field is
+            # sampled where the blink takes each pixel (added, a cheek raise's upward pull was
+            # applied to the lid's rows too, and the lid showed the eye's glint).
+            if blink.any():
+                field = blink + composed(spline_field, blink)
             regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
             mouth_field, opening = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
                                                      regional[AU26], fine)
