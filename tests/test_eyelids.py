@@ -353,3 +353,20 @@ def test_a_closing_lid_under_a_cheek_raise_still_shows_lid(mesh_128):
         lash = upper + 0.6 * (1 - LOWER_RISE) * (lower - upper)  # the lash line at 0.6 closed
         p = lash - down  # a grid pixel above it: lid (added, the fields sampled the eye there)
         assert np.dot(p + sample(field, p) - upper, lower - upper) <= 0
+
+
+def test_a_lid_tightener_raises_the_lower_lid_over_the_eye(mesh_128):
+    """AU07 (and AU06's share) narrow the eye with the lid model: the lower lid rises over the
+    bottom of the eye — the rows it now covers show lid skin from below the lower lid as shot —
+    instead of the spline squeezing the eye between the lids (an oval iris); the brows stay."""
+    from atw_ofx.models.rig import lower_lid_lift
+
+    assert lower_lid_lift(aus("AU07=5")) == pytest.approx(0.05)
+    assert lower_lid_lift(aus("AU06=5", "AU07=5")) == pytest.approx(0.10)
+    field = LandmarkRig().field(mesh_128, aus("AU07=5"), face_matte(mesh_128, N))
+    for eye in EYES:
+        upper, lower = lid_midpoints(mesh_128 * REGION_GRID, eye)
+        for t in (0.85, 0.95):  # below the risen rim (0.05 IOD: over a third of this opening)
+            assert shows_lid_skin(field, upper + t * (lower - upper), upper, lower), t
+        assert np.abs(sample(field, mesh_128[[105, 334][EYES.index(eye)]] * REGION_GRID)).max() \
+            < 0.02 * REGION_GRID

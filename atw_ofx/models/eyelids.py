@@ -185,17 +185,23 @@ def lash_tilt(closure: float) -> float:
     return 1.0 - min(max((closure - 0.6) / (LASHES_END_ON - 0.6), 0.0), 1.0)
 
 
-def lid_lines(upper: np.ndarray, lower: np.ndarray, closure: float
+def lid_lines(upper: np.ndarray, lower: np.ndarray, closure: float, lift: float = 0.0
               ) -> tuple[np.ndarray, np.ndarray]:
     """Where the upper lid's lash line and the lower lid's rim are at ``closure`` (0–1), given
-    their heights as shot (eye frame, y down): ``(lash, rim)``; they meet when shut."""
+    their heights as shot (eye frame, y down): ``(lash, rim)``; they meet when shut. ``lift``
+    (same units) raises the lower lid further in the eye's middle, in proportion to the
+    opening at each point (none at the corners; AU06 and AU07), never past the lash line."""
     opening = np.maximum(lower - upper, 0.0)
     meet = lower - LOWER_RISE * opening
-    return upper + closure * (meet - upper), lower - closure * (lower - meet)
+    lash = upper + closure * (meet - upper)
+    rim = lower - closure * (lower - meet) - lift * opening / max(float(opening.max()), 1e-9)
+    return lash, np.maximum(rim, lash)
 
 
-def blink_field(mesh: np.ndarray, closure: float, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Backward field ``2×n×n`` closing both eyes by ``closure`` (0 open … 1 closed), and its
+def blink_field(mesh: np.ndarray, closure: float, n: int,
+                lift: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Backward field ``2×n×n`` closing both eyes by ``closure`` (0 open … 1 closed) and raising
+    the lower lids by ``lift`` grid px in their middles (:func:`lid_lines`), and its
     ``n×n`` stretch: how much of the source each output pixel's height spans (the lid skin's
     ``d source / d output`` along the eye's down axis, below 1 where the skin unfolds over the
     eye; 1 elsewhere).
@@ -207,7 +213,7 @@ def blink_field(mesh: np.ndarray, closure: float, n: int) -> tuple[np.ndarray, n
     """
     field = np.zeros((2, n, n))
     stretch = np.ones((n, n))
-    if closure <= 0.0:
+    if closure <= 0.0 and lift <= 0.0:
         return field, stretch
     tilt = lash_tilt(closure)
     for eye in EYES:
@@ -229,7 +235,12 @@ def blink_field(mesh: np.ndarray, closure: float, n: int) -> tuple[np.ndarray, n
         upper, lower = _curve(lid("upper"), lx), _curve(lid("lower"), lx)
         crease = np.minimum(_curve(local(mesh[list(eye["crease"])]), lx), upper)
         opening = np.maximum(lower - upper, 0.0)
-        lash, rim = lid_lines(upper, lower, closure)
+        lash, rim = lid_lines(upper, lower, closure, 0.0)
+        # The lower lid's lift follows the opening's profile along the whole eye, not this
+        # box's pixels: its largest opening, from the lid curves at the corners' span.
+        samples = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 25)  # as _lid_bands
+        widest = float(np.max(_curve(lid("lower"), samples) - _curve(lid("upper"), samples)))
+        rim = np.maximum(rim - lift * opening / max(widest, 1e-9), lash)
         # The lashes (a band of LASH_BAND × the middle's opening above the lash line, as tall
         # along the whole lid, within the skin below the crease) come down with the line. They
         # turn end-on as the lid closes (:func:`lash_tilt`), each column in proportion to how far
@@ -336,7 +347,8 @@ class ClosingLid:
     generated, so the rig's fold guard leaves it alone. The eye's frame on the ``grid``:
     ``origin`` (the corners' midpoint) and ``down`` (unit; ``along`` is ``(down[1], -down[0])``);
     ``xs`` positions along the eye and the heights there of the ``upper`` and ``lower`` lids and
-    the ``crease`` (all grid px); ``closure`` 0–1."""
+    the ``crease`` (all grid px); ``closure`` 0–1; ``lift``: the lower lid's rise in the eye's
+    middle (grid px, :func:`lid_lines`)."""
 
     polygon: np.ndarray
     grid: int
@@ -347,23 +359,25 @@ class ClosingLid:
     upper: np.ndarray
     lower: np.ndarray
     crease: np.ndarray
+    lift: float = 0.0
 
 
-def closing_lids(mesh: np.ndarray, closure: float, n: int) -> list[ClosingLid]:
-    """Per eye, what a blink of ``closure`` leaves the renderer to draw (``mesh`` on the ``n``
-    grid): none while the eye is open."""
-    if closure <= 0.0:
+def closing_lids(mesh: np.ndarray, closure: float, n: int,
+                 lift: float = 0.0) -> list[ClosingLid]:
+    """Per eye, what a blink of ``closure`` and a lower lid raised by ``lift`` grid px leave
+    the renderer to draw (``mesh`` on the ``n`` grid): none while the lids are as shot."""
+    if closure <= 0.0 and lift <= 0.0:
         return []
     lids = []
     for eye in EYES:
         xs, upper, lower, local, band = _lid_bands(mesh, eye)
         crease = np.minimum(_curve(local(mesh[list(eye["crease"])]), xs), upper)
-        lash, rim = lid_lines(upper, lower, closure)
-        travel = lash - upper
+        lash, rim = lid_lines(upper, lower, closure, lift)
+        travel = np.maximum(lash - upper, lower - rim)
         seam = band(lash - np.minimum(travel, 0.25), rim + np.minimum(travel, 0.75))
         origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
         lids.append(ClosingLid(seam, n, float(closure), origin, _eye_frame(mesh, eye)[0],
-                               xs, upper, lower, crease))
+                               xs, upper, lower, crease, float(lift)))
     return lids
 
 
@@ -412,8 +426,8 @@ class _EyeCanvas:
         xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.crease))
         self.opening = float(np.maximum(lower - upper, 0.0).max(initial=0.0))
         self.width = float(xs[-1] - xs[0])
-        lash, rim = lid_lines(upper, lower, lid.closure)
-        travel = lash - upper
+        lash, rim = lid_lines(upper, lower, lid.closure, lid.lift * k)
+        travel = np.maximum(lash - upper, lower - rim)
         lashes = np.clip(np.minimum(LASH_BAND * self.opening, 0.6 * (upper - crease)), 0.0, None)
         self.tilt = lash_tilt(lid.closure)
         hang = LASH_HANG * (1.0 - self.tilt) * lashes
@@ -477,8 +491,11 @@ def _resample_lid_lines(eye: _EyeCanvas, region: np.ndarray, field: np.ndarray) 
     stretched lid), so a lid's edge is as sharp as the plate's. Lines closer than two reaches
     (a nearly shut eye) are one seam, split at their middle. Returns where it drew (0/1)."""
     line, edge, ly, reach = eye.line, eye.edge, eye.ly, eye.reach
-    narrow = (edge - line) < 2 * reach
-    upper_zone = ~narrow & (np.abs(ly - line) < reach)
+    # Only the lower lid rose (AU06, AU07 without a blink): the upper lid has no step, and the
+    # lower lid's own is the line however close the lids are.
+    upper_moves = eye.closure > 0.0
+    narrow = ((edge - line) < 2 * reach) & upper_moves
+    upper_zone = ~narrow & (np.abs(ly - line) < reach) & upper_moves
     lower_zone = ~narrow & (np.abs(ly - edge) < reach)
     seam_zone = narrow & (ly > line - reach) & (ly < edge + reach)
     ramp = (upper_zone | lower_zone | seam_zone) & eye.inside & (eye.moved > 0)

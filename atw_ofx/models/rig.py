@@ -86,6 +86,11 @@ REGION_GRID = 2
 AU45, AU25, AU26 = (AU_NAMES.index(name) for name in ("AU45", "AU25", "AU26"))
 #: AUs the mesh's regional models take instead of the spline.
 REGIONAL = [AU45, AU25, AU26]
+#: The lower lids in the 68-point view, and the AUs that raise them (RIG_TABLE's rows for those
+#: points). With the mesh the lid model raises them over the eye (:func:`lower_lid_lift`): the
+#: spline squeezed the eye between the lids instead (an oval iris under a narrowed eye).
+LOWER_LIDS_68 = (40, 41, 46, 47)
+LOWER_LID_AUS = ("AU06", "AU07")
 BORDER_PINS = 12  # per crop side
 
 
@@ -99,9 +104,12 @@ class LandmarkRig:
     retargets = True  # takes a performer's motion beside the AUs (atw_ofx.retarget)
 
     def displacements(self, landmarks: np.ndarray, aus: np.ndarray,
-                      extra: np.ndarray | None = None) -> np.ndarray:
+                      extra: np.ndarray | None = None, *,
+                      lower_lids: bool = True) -> np.ndarray:
         """Forward landmark displacements ``(70, 2)`` (68 + two cheek points), clamped;
-        ``extra`` (``70×2`` px, a retargeted performer's motion) adds to the AUs'."""
+        ``extra`` (``70×2`` px, a retargeted performer's motion) adds to the AUs'.
+        ``lower_lids=False`` leaves out the lower lids' rise (AU06, AU07), which the mesh's
+        regional lid model makes instead (:func:`lower_lid_lift`)."""
         points = with_cheeks(ibug68(landmarks))
         frame = FaceFrame(points)
         moved = np.zeros_like(points) if extra is None else np.array(extra, np.float64)
@@ -110,6 +118,8 @@ class LandmarkRig:
             if weight == 0.0:
                 continue
             for indices, out, down in RIG_TABLE[name]:
+                if not lower_lids and indices == LOWER_LIDS_68 and name in LOWER_LID_AUS:
+                    continue
                 for i in indices:
                     moved[i] += weight * frame.vector(points[i], out, down)
             if name == "AU45":
@@ -144,26 +154,30 @@ class LandmarkRig:
         if mesh is not None:
             regional[REGIONAL] = aus[REGIONAL]
             aus = aus - regional
-        moved = self.displacements(landmarks, aus, extra)
+        moved = self.displacements(landmarks, aus, extra, lower_lids=mesh is None)
+        lift = 0.0 if mesh is None else lower_lid_lift(aus)
         if mesh is not None:
             moved = eyelids.limit_brows(mesh, moved)
-        if not moved.any() and not regional.any():
+        if not moved.any() and not regional.any() and not lift:
             return np.zeros((2, n, n), np.float32), None
         extra = None if mesh is None else eyelids.lid_controls(mesh, moved)
         field = self._spline_field(landmarks, moved, matte, extra) if moved.any() \
             else np.zeros((2, n, n))
         regions = []  # drawn by the renderer: the mouth's opening, the closing lids
-        if regional.any():
+        if regional.any() or lift:
             fine = n * REGION_GRID
             field = up_field(field, fine)
             spline_field = field.copy()
-            blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
+            lift_px = lift * float(np.linalg.norm(mesh[473] - mesh[468])) * REGION_GRID
+            blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
+                                                 lift_px)
             # The lids close on the face as the other AUs leave it: the spline's field is
             # sampled where the blink takes each pixel (added, a cheek raise's upward pull was
             # applied to the lid's rows too, and the lid showed the eye's glint).
             if blink.any():
                 field = blink + composed(spline_field, blink)
-            regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine)
+            regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
+                                            lift_px)
             mouth_field, opening = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
                                                      regional[AU26], fine)
             # The spline moves the lips too (a smile's corners, fear's stretched lips): the mouth
@@ -179,7 +193,7 @@ class LandmarkRig:
         generated = None if not regions else np.max(
             [mouth.region_mask(region, field.shape[-1]) for region in regions], axis=0)
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
-        floor = None if not regional[AU45] else MIN_JACOBIAN * stretch
+        floor = None if not (regional[AU45] or lift) else MIN_JACOBIAN * stretch
         return _unfold(field, generated, floor).astype(np.float32), (tuple(regions) or None)
 
     def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,
@@ -264,6 +278,14 @@ def composed(field: np.ndarray, first: np.ndarray) -> np.ndarray:
     x, y = xs + first[0].astype(np.float32), ys + first[1].astype(np.float32)
     return np.stack([cv2.remap(np.ascontiguousarray(plane, np.float32), x, y, cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE) for plane in field])
+
+
+def lower_lid_lift(aus: np.ndarray) -> float:
+    """How far (IOD) the AUs raise the lower lids in the middle of each eye: the RIG_TABLE rows
+    for :data:`LOWER_LIDS_68` of each of :data:`LOWER_LID_AUS`, by intensity (0–5)."""
+    return sum(-down * float(aus[AU_NAMES.index(name)]) / 5.0
+               for name in LOWER_LID_AUS for indices, _, down in RIG_TABLE[name]
+               if indices == LOWER_LIDS_68)
 
 
 def carried(points: np.ndarray, field: np.ndarray, steps: int = 4) -> np.ndarray:
