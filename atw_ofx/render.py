@@ -219,11 +219,12 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         out_np = out_crop[0].permute(1, 2, 0).cpu().numpy()
         if result.interior:  # what the edit opened or closed over: generated at full size
             original = crop_lin[0].permute(1, 2, 0).cpu().numpy()
+            field = result.flow.px[0].cpu().numpy()  # the lids re-sample across their lines
             generated_s = []
             for region in result.interior:
                 if isinstance(region, ClosingLid):
                     out_np, generated = close_lid(out_np, original, region, tuple(colour_idx),
-                                                  result.flow.px[0].cpu().numpy())
+                                                  field)
                 else:
                     out_np, generated = fill_region(out_np, original, region, tuple(colour_idx))
                 generated_s.append(generated)

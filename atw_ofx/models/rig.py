@@ -138,12 +138,14 @@ class LandmarkRig:
         opening, :class:`~.mouth.GeneratedRegion`; each closing lid, :class:`~.eyelids.ClosingLid`),
         a tuple or None.
 
-        With the 478-point mesh the eyelids (AU45, :mod:`.eyelids`) and the mouth (AU25, AU26,
-        :mod:`.mouth`) are regional models instead of points through the spline, made on a grid
-        :data:`REGION_GRID`× finer than the model's: a closing lid and a parting lip are steps in
-        the field, and on the finer grid what up-sampling squeezes into a step's ramp is that
-        much thinner. The spline takes every other AU, and a ``retarget`` — a performer's
-        motion and region sizes (:func:`atw_ofx.retarget.onto`) — on top of them.
+        With the 478-point mesh the eyelids (AU45, and AU06/AU07's lower-lid rise:
+        :mod:`.eyelids`) and the mouth (AU25, AU26, :mod:`.mouth`) are regional models instead
+        of points through the spline, made on a grid :data:`REGION_GRID`× finer than the
+        model's: a closing lid and a parting lip are steps in the field, and on the finer grid
+        what up-sampling squeezes into a step's ramp is that much thinner. The spline takes
+        every other AU, and a ``retarget`` — a performer's motion and region sizes
+        (:func:`atw_ofx.retarget.onto`) — on top of them; the regional fields are composed with
+        its field (the lids close on the face it leaves, the mouth opens where it took the lips).
         """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
