@@ -180,7 +180,8 @@ def lash_tilt(closure: float) -> float:
     :data:`LASHES_END_ON`.
 
     A closing lid turns its lashes with it, towards the camera: on a shut eye they are seen end-on
-    along the lid's line (drawn by the generated seam), not standing up from it as on the open eye.
+    along the lid's line and hanging below it (drawn by :func:`close_lid`), not standing up from
+    it as on the open eye.
     """
     return 1.0 - min(max((closure - 0.6) / (LASHES_END_ON - 0.6), 0.0), 1.0)
 

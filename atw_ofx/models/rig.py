@@ -190,7 +190,7 @@ class LandmarkRig:
                 opening, polygon=carried(opening.polygon, spline_field))]
             matte = up_field(matte[None], fine, scale=False)[0]
         field = (field * matte[None]).astype(np.float32)
-        # Generated pixels (the mouth's opening, the lids' seams) are not warped: their field is
+        # Generated pixels (the mouth's opening, the lids' lines) are not warped: their field is
         # not checked for folds.
         generated = None if not regions else np.max(
             [mouth.region_mask(region, field.shape[-1]) for region in regions], axis=0)
