@@ -13,19 +13,12 @@ import argparse
 import cv2
 import numpy as np
 
-from atw_ofx import colour
 from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.demo import DEMO_EXPRESSION, demo_face_path
+from atw_ofx.face.detect import to_rgb8
 from atw_ofx.imageio import read_image
 from atw_ofx.models import load_model
 from atw_ofx.render import render_frame
-
-
-def display(pixels: np.ndarray, colourspace: str) -> np.ndarray:
-    """Plate pixels → 8-bit sRGB-encoded BGR for OpenCV."""
-    rgb = colour.convert(np.ascontiguousarray(pixels[..., :3]), colourspace,
-                         colour.DEFAULT_DISPLAY_FILE_SPACE)
-    return cv2.cvtColor((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8), cv2.COLOR_RGB2BGR)
 
 
 def main() -> None:
@@ -39,8 +32,9 @@ def main() -> None:
     h, w = plate.pixels.shape[:2]
     window = (slice(max(box.y, 0), min(box.y + box.size, h)),
               slice(max(box.x, 0), min(box.x + box.size, w)))
-    before = display(plate.pixels[window], plate.colourspace)
-    after = display(result.plate.pixels[window], result.plate.colourspace)
+    before, after = (cv2.cvtColor(to_rgb8(np.ascontiguousarray(p.pixels[window][..., :3]),
+                                          p.colourspace), cv2.COLOR_RGB2BGR)
+                     for p in (plate, result.plate))
     gap = np.full((before.shape[0], 8, 3), 255, np.uint8)
     cv2.imwrite(args.out, np.concatenate((before, gap, after), 1))
     print(f"-> {args.out}")

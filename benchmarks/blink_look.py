@@ -20,21 +20,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from atw_ofx import colour
 from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.face.detect import to_rgb8
 from atw_ofx.imageio import read_image
 from atw_ofx.models import load_model
 from atw_ofx.render import render_frame
 
 FACES = Path("../shared/data/plates/ffhq_atw")
 CLOSURES = (0.0, 2.0, 3.5, 5.0)
-
-
-def display(pixels: np.ndarray, colourspace: str) -> np.ndarray:
-    """``H×W×3`` plate pixels → 8-bit sRGB-encoded RGB."""
-    rgb = colour.convert(np.ascontiguousarray(pixels[..., :3]), colourspace,
-                         colour.DEFAULT_DISPLAY_FILE_SPACE)
-    return (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
 def eyes_column(path: Path, model) -> np.ndarray:
@@ -53,7 +46,7 @@ def eyes_column(path: Path, model) -> np.ndarray:
     for closure in CLOSURES:
         aus = au_vector(parse_au_assignments([f"AU45={closure}"]))
         out = render_frame(plate, aus, model, face=face).plate
-        tile = display(out.pixels[window], out.colourspace)
+        tile = to_rgb8(np.ascontiguousarray(out.pixels[window][..., :3]), out.colourspace)
         cv2.putText(tile, f"{path.stem}  AU45 {closure:g}", (4, 14), cv2.FONT_HERSHEY_SIMPLEX,
                     0.4, (255, 255, 0), 1, cv2.LINE_AA)
         tiles.append(np.pad(tile, ((0, 4), (0, 4), (0, 0)), constant_values=255))
