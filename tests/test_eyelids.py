@@ -255,6 +255,52 @@ def test_a_shut_lid_is_skin_in_the_light_below_the_eye(mesh_128):
     assert not np.array_equal(finished[lid_masks[0]], warped[lid_masks[0]])  # shut: redrawn
 
 
+def _shut_line_at_middle(lid, size):
+    """The crop pixel (x, y) where a shut lid's lines meet in the eye's middle."""
+    from atw_ofx.models.eyelids import lid_lines
+
+    lash, rim = lid_lines(lid.upper, lid.lower, lid.closure, lid.lift)
+    i = len(lid.xs) // 2
+    along = np.array([lid.down[1], -lid.down[0]])
+    point = (lid.origin + lid.xs[i] * along + (lash[i] + rim[i]) / 2 * lid.down) * size / lid.grid
+    return np.floor(point).astype(int)
+
+
+def test_a_shut_eye_shows_a_dark_line_where_its_lids_meet(mesh_128):
+    """Pressed together and seen end-on, lashes make a dark line on every shut eye — light
+    lashes too (here the lash line is the skin's colour): the skin's shadow, redder than the
+    skin (as shot the line was the skin itself, and a mesh read the eye as open). A line that
+    is darker already (liner, black lashes) keeps its own colour."""
+    from atw_ofx.models.eyelids import SHUT_DARK
+
+    size = 512
+    tint = np.array([1.0, 0.7, 0.55], np.float32)
+    image, _, _ = _closed_eyes_crop(mesh_128, size, eye_level=0.9, lid_level=0.2,
+                                    skin_level=0.2)
+    image = image * tint
+    skin = 0.2 * tint
+    _, finished, _, lids = _blink(mesh_128, image, 1.0)
+    assert len(lids) == 2
+    for lid in lids:
+        x, y = _shut_line_at_middle(lid, size)
+        line = finished[y - 1:y + 2, x - 2:x + 3].reshape(-1, 3).mean(0)
+        assert line.mean() < 1.3 * SHUT_DARK * skin.mean()
+        assert line[0] / line[2] > 1.2 * tint[0] / tint[2]
+    # A neutral black liner along each upper lid, just above its contour.
+    lined = image.copy()
+    k = size / N
+    for eye in EYES:
+        upper = mesh_128[list(eye["upper"])] * k - 0.5 - [0, 1.5 * k]
+        cv2.polylines(lined, [np.round(upper).astype(np.int32)], False, (0.004,) * 3,
+                      thickness=int(2 * k))
+    _, finished, _, lids = _blink(mesh_128, lined, 1.0)
+    for lid in lids:
+        x, y = _shut_line_at_middle(lid, size)
+        line = finished[y - 1:y + 2, x - 2:x + 3].reshape(-1, 3).mean(0)
+        assert line.mean() < 0.5 * SHUT_DARK * skin.mean()
+        assert line[0] / line[2] < 0.5 * (1 + tint[0] / tint[2])  # nearer neutral than the skin
+
+
 def test_a_blink_renders_with_its_drawn_lids_in_the_generated_aov():
     """A blink on the shipped portrait: the drawn lids are in the ``generated`` AOV, along the
     eyes only, and the plate outside them is the warp's."""

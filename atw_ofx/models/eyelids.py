@@ -312,8 +312,20 @@ DONOR_DARK = 0.6
 #: (they turn towards the camera and point down, over the lower lid).
 LASH_HANG = 0.6
 #: The shut lids' margin (lash roots pressed together): its half width, × the eye's width (real
-#: shut eyes in the shared clips: a dark line 0.03–0.05 IOD thick, about a tenth of the eye).
-MARGIN = 0.035
+#: shut eyes in the shared clips: a dark line 0.03–0.05 IOD thick, about a tenth of the eye;
+#: whole over its middle third, it reads about that thick).
+MARGIN = 0.06
+#: How far above the mesh's upper lid contour the lash roots are looked for, × the eye's width.
+ROOTS_REACH = 0.12
+#: The most light the shut lids' line has, × the skin's (linear): lashes pressed together and
+#: seen end-on are a dark band on every face (real blinks in the shared clips: a tenth to a fifth
+#: of the skin's light), darker than the same lashes standing up from the open eye.
+SHUT_DARK = 0.2
+#: The power of the skin's colour that gives its shadow's hue (:func:`_shut_line_colour`).
+SHADOW_HUE = 2.0
+#: The plate's grain on the shut line: the roots' fine detail over their 1 px blur, held within
+#: ``1 ± GRAIN_RANGE`` (wider, a painting's strokes drew a twisted rope).
+GRAIN_RANGE = 0.15
 #: How far either side of the new lash line the up-sampled field's step may reach, grid px
 #: (bilinear up-sampling spreads a step over the grid pixels either side of the line's).
 RAMP = 1.5
@@ -397,7 +409,8 @@ def close_lid(warped: np.ndarray, original: np.ndarray, lid: ClosingLid,
     2. the **lid** (:func:`_draw_lid`): the skin below the eye, mirrored about the lower lid, at
        that skin's light and matched to the lid around it, eased in with the closure;
     3. the **lashes** (:func:`_draw_lashes`) once the eye shuts: the upper lashes turned down over
-       the lower lid, and the lids' margins pressed into a line, where darker than the skin.
+       the lower lid where darker than the skin, and the lids' margins pressed into a dark line
+       (:func:`_shut_line_colour`).
 
     Coordinates: crop pixels, centres at ``(j + 0.5, i + 0.5)``; the lid's grid maps onto the
     crop by ``S / grid``. Only the ``colour`` channels change.
@@ -462,6 +475,22 @@ class _EyeCanvas:
         self.source = np.ascontiguousarray(
             original[self.source_at[1]:y1 + grow, self.source_at[0]:x1 + grow][..., self.channels],
             np.float32)
+        self.lash_roots = at(self._darkest_heights(xs, upper))
+
+    def _darkest_heights(self, xs: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Per position ``xs`` along the eye, the height (crop px, eye frame) of the open lash
+        line's darkest row — the lash roots and any liner, which the mesh's lid contour (on the
+        white of the eye's edge) can miss by a few pixels — searched from :data:`ROOTS_REACH`
+        × the eye's width above the contour down to it (below it lies the iris), smoothed
+        along the eye."""
+        offsets = np.linspace(-ROOTS_REACH, 0.0, 13) * self.width
+        heights = upper[None, :] + offsets[:, None]
+        px = (self.origin + xs[None, :, None] * self.along
+              + heights[..., None] * self.down)
+        level = _remap(np.ascontiguousarray(self.source.mean(-1)), px[..., 0], px[..., 1],
+                       cv2.INTER_LINEAR, self.source_at)
+        darkest = heights[np.argmin(level, axis=0), np.arange(len(xs))]
+        return cv2.GaussianBlur(darkest[None], (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)[0]
 
     def sample(self, height: np.ndarray) -> np.ndarray:
         """The plate at eye-frame ``(lx, height)`` (crop px) for every box pixel, cubic."""
@@ -528,11 +557,12 @@ def _resample_lid_lines(eye: _EyeCanvas, region: np.ndarray, field: np.ndarray) 
     return ramp.astype(np.float32)
 
 
-def _draw_lid(eye: _EyeCanvas, region: np.ndarray) -> tuple[np.ndarray, float]:
+def _draw_lid(eye: _EyeCanvas, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The shut lid drawn into ``region`` (in place) from the crease to the lash line: the skin
     below the eye mirrored about the lower lid (:data:`DONOR_GAP`, :data:`DONOR_SCALE`), eased
     in with the closure (:data:`LID_FULL`) and from the crease (:data:`LID_FADE`). Returns its
-    soft mask and the level of the skin it drew (the lashes are laid where darker than that)."""
+    soft mask and the colour of the skin it drew (``C``; the lashes are laid where darker than
+    that, the shut line is its shadow)."""
     ly, C, line = eye.ly, eye.C, eye.line
     ease = float(smoothstep(np.array((eye.closure - 0.3) / (LID_FULL - 0.3))))
     alpha = ease * eye.columns * smoothstep((ly - C) / np.maximum(LID_FADE * (line - C), 1e-6)) \
@@ -562,18 +592,36 @@ def _draw_lid(eye: _EyeCanvas, region: np.ndarray) -> tuple[np.ndarray, float]:
     donor *= np.exp(gain - level + level * towards_line[..., None])
     region += alpha[..., None] * (donor - region)
     middle = eye.columns > 0.5
-    skin = float(np.median(donor[middle].mean(-1))) if middle.any() \
-        else float(np.median(region.mean(-1)))
+    skin = np.median(donor[middle], axis=0) if middle.any() \
+        else np.median(region.reshape(-1, region.shape[-1]), axis=0)
     return alpha, skin
 
 
-def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin: float) -> np.ndarray:
-    """A shutting eye's lashes drawn into ``region`` (in place), where darker than ``skin``:
-    the upper lashes turned down over the lower lid (:data:`LASH_HANG`, as they turn:
-    :func:`lash_tilt`), and the lids' margins — the plate's lash roots just above the old lash
-    line — pressed into a line :data:`MARGIN` × the eye's width either side of the new one.
+def _shut_line_colour(roots: np.ndarray, skin_colour: np.ndarray) -> np.ndarray:
+    """The shut lids' line (``…×C`` linear) from the open eye's lash roots as the plate shows
+    them, smoothed (``roots``, ``…×C``) and the skin's colour (``C``).
+
+    Seen end-on and pressed together, lashes are denser than standing up from the open eye: the
+    line is at most :data:`SHUT_DARK` as light as the skin. Where the roots are that dark already
+    (liner, black lashes, a painting's outline) it keeps their colour; where they are lighter it
+    is the skin's shadow at that level — redder than the skin (light scattered under it), the
+    skin's colour raised to :data:`SHADOW_HUE`."""
+    skin = max(float(skin_colour.mean()), 1e-6)
+    hue = np.maximum(skin_colour, 0.0) ** SHADOW_HUE
+    shadow = hue * (SHUT_DARK * skin / max(float(hue.mean()), 1e-6))
+    lighter = smoothstep(roots.mean(-1) / (SHUT_DARK * skin) - 0.5)[..., None]
+    return roots + lighter * (shadow - roots)
+
+
+def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -> np.ndarray:
+    """A shutting eye's lashes drawn into ``region`` (in place): the upper lashes turned down
+    over the lower lid where darker than the skin (``skin_colour``, ``C``; :data:`LASH_HANG`,
+    as they turn: :func:`lash_tilt`), and the lids' margins — the plate's lash roots, the
+    darkest rows just above the old lash line — pressed into a line :data:`MARGIN` × the eye's
+    width either side of the new one, as dark as :func:`_shut_line_colour` makes it.
     Returns their soft mask."""
     t = eye.ly - eye.line
+    skin = float(skin_colour.mean())
     darker = lambda px: np.clip((skin - px.mean(-1)) / max(0.5 * skin, 1e-6), 0.0, 1.0)  # noqa: E731
     alpha = np.zeros_like(t)
     hang = np.maximum(eye.hang, 1e-6)
@@ -587,9 +635,14 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin: float) -> np.ndarray
     across = np.abs(t) / width
     margin = (across < 1) & eye.inside
     if margin.any() and eye.tilt < 1.0:
-        roots = eye.sample(eye.U - 0.5 * width + 0.5 * t)
-        margin_alpha = np.where(margin, (1 - smoothstep(across)) * darker(roots), 0.0) \
-            * eye.columns * (1.0 - eye.tilt)
+        roots = eye.sample(eye.lash_roots - 0.5 * width + 0.5 * t)
+        grain = np.clip(roots / np.maximum(cv2.GaussianBlur(roots, (0, 0), 1.0), 1e-6),
+                        1 - GRAIN_RANGE, 1 + GRAIN_RANGE)
+        roots = _shut_line_colour(cv2.GaussianBlur(roots, (0, 0), width), skin_colour) * grain
+        # Whole over the middle third of its width, and on nearer the corners than the lid
+        # (the lids meet in a line from corner to corner).
+        margin_alpha = np.where(margin, 1 - smoothstep(1.5 * across - 0.5), 0.0) \
+            * smoothstep(3 * eye.columns) * (1.0 - eye.tilt)
         region += margin_alpha[..., None] * (roots - region)
         alpha = np.maximum(alpha, margin_alpha)
     return alpha
