@@ -29,8 +29,8 @@ EXIT_PARTIAL = 3
 
 
 def _add_render_options(p: argparse.ArgumentParser) -> None:
-    from .options import (AOVS, DEFAULT_FACE_BACKEND, DEFAULT_FORMULATION, DEFAULT_METHOD,
-                          FACE_BACKENDS, FORMULATIONS, IMPLS, METHODS)
+    from .options import (AOVS, DEFAULT_FACE_BACKEND, DEFAULT_FORMULATION, DEFAULT_GLASSES,
+                          DEFAULT_METHOD, FACE_BACKENDS, FORMULATIONS, GLASSES, IMPLS, METHODS)
 
     p.add_argument("--model", default=DEFAULT_MODEL,
                    help="motion model: 'rig' (embedded landmark AU rig, default) or a model "
@@ -48,6 +48,10 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
                    help="AUs as edits of the face (relative, default; a learned model adds them "
                         "to the face's own, estimated) or as the target expression (absolute, "
                         "the paper's)")
+    p.add_argument("--glasses", choices=GLASSES, default=DEFAULT_GLASSES,
+                   help="auto: a dark glasses frame found on the face stays still while the "
+                        "face moves behind it (light or rimless frames are not found); off: "
+                        f"it moves with the face (default {DEFAULT_GLASSES})")
     p.add_argument("--reswarp-impl", choices=IMPLS, default="auto",
                    help="ResWarp implementation: auto (the fused kernel for the device, falling "
                         "back to the reference), cpu, triton, ref (default auto)")
@@ -83,7 +87,7 @@ def _options(args):
     aovs = tuple(a.strip() for a in args.aov.split(",") if a.strip())
     return RenderOptions(reswarp=args.reswarp, formulation=args.formulation,
                          reswarp_impl=args.reswarp_impl, filter=args.filter,
-                         au_mode=args.au_mode, aovs=aovs,
+                         au_mode=args.au_mode, glasses=args.glasses, aovs=aovs,
                          face_index=args.face_index, face_backend=args.face_backend,
                          colourspace=args.colorspace,
                          device=args.device)

@@ -34,6 +34,10 @@ DEFAULT_ON_ERROR = "stop"
 DEFAULT_MODEL = "rig"
 #: Farm job formats ``atw farm emit`` writes (:mod:`atw_ofx.farm`).
 FARM_BACKENDS: tuple[str, ...] = ("opencue", "deadline", "cmdlist")
+#: Glasses frames (``--glasses``): found on the face and held still while it moves behind them,
+#: or left to move with the face.
+GLASSES: tuple[str, ...] = ("auto", "off")
+DEFAULT_GLASSES = "auto"
 #: Face landmark backends (:data:`atw_ofx.face.detect.BACKENDS`).
 FACE_BACKENDS: tuple[str, ...] = ("mesh", "dlib")
 DEFAULT_FACE_BACKEND = "mesh"

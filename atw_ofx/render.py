@@ -28,12 +28,14 @@ from .errors import ATWError, ModelError, NoFaceError
 from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellipse_matte,
                    face_matte, paste)
 from .face.detect import DEFAULT_BACKEND, detect_faces
+from .face.glasses import behind_frame, frame_mask
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
 from .models.eyelids import ClosingLid, close_lid
 from .models.mouth import fill_region
 from .filters import DEFAULT_FILTER, check_filter
-from .options import AOVS, AU_MODES, DEFAULT_AU_MODE  # noqa: F401  (the vocabulary, re-exported)
+from .options import (AOVS, AU_MODES, DEFAULT_AU_MODE,  # noqa: F401  (the vocabulary, re-exported)
+                      DEFAULT_GLASSES, GLASSES)
 from .reswarp import DEFAULT_FORMULATION, DEFAULT_METHOD, IMPLS, down, reswarp, up
 
 
@@ -47,6 +49,7 @@ class RenderOptions:
     reswarp_impl: str = "auto"  # "auto" (fused kernel where one serves) | "cpu" | "triton" | "ref"
     filter: str = DEFAULT_FILTER  # the plate warp's filter: "bilinear" | "cubic" | "lanczos"
     au_mode: str = DEFAULT_AU_MODE  # AUs are edits ("relative") or a target expression ("absolute")
+    glasses: str = DEFAULT_GLASSES  # "auto": a dark glasses frame found stays still; "off"
     aovs: tuple[str, ...] = ()  # any of AOVS
     face_index: int = 0  # which detected face, largest first
     face_backend: str = DEFAULT_BACKEND  # landmark backend (atw_ofx.face.detect.BACKENDS)
@@ -56,6 +59,8 @@ class RenderOptions:
     def __post_init__(self) -> None:
         if self.au_mode not in AU_MODES:
             raise ATWError(f"--au-mode {self.au_mode!r}: expected one of {', '.join(AU_MODES)}")
+        if self.glasses not in GLASSES:
+            raise ATWError(f"--glasses {self.glasses!r}: expected one of {', '.join(GLASSES)}")
         if self.reswarp_impl not in IMPLS:
             raise ATWError(f"unknown ResWarp implementation {self.reswarp_impl!r}; expected one "
                            f"of {', '.join(IMPLS)}")
@@ -213,12 +218,20 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             delta_full[:, colour_idx] = delta
             delta_full = delta_full.to(options.device)
         flow = MotionField(result.flow.px.to(options.device))
-        out_crop = reswarp(crop_lin, flow, delta_full, method=options.reswarp,
+        # A glasses frame stays still: the warp carries the face filled in behind it, and the
+        # frame is laid back over the result.
+        source, frame_px = crop_lin, None
+        if options.glasses == "auto" and face.landmarks is not None:
+            frame_px = _glasses_frame(crop_lin, colour_idx, box.to_crop(face.landmarks, s))
+            if frame_px is not None:
+                behind = behind_frame(crop_lin[0].permute(1, 2, 0).cpu().numpy(), frame_px)
+                source = torch.from_numpy(behind).permute(2, 0, 1)[None].to(options.device)
+        out_crop = reswarp(source, flow, delta_full, method=options.reswarp,
                            formulation=options.formulation, impl=options.reswarp_impl,
                            filter=options.filter)
         out_np = out_crop[0].permute(1, 2, 0).cpu().numpy()
         if result.interior:  # what the edit opened or closed over: generated at full size
-            original = crop_lin[0].permute(1, 2, 0).cpu().numpy()
+            original = source[0].permute(1, 2, 0).cpu().numpy()
             field = result.flow.px[0].cpu().numpy()  # the lids re-sample across their lines
             generated_s = []
             for region in result.interior:
@@ -228,6 +241,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                 else:
                     out_np, generated = fill_region(out_np, original, region, tuple(colour_idx))
                 generated_s.append(generated)
+        if frame_px is not None:
+            out_np[frame_px] = crop_lin[0].permute(1, 2, 0).cpu().numpy()[frame_px]
         lap("reswarp")
         out_pixels = paste(plate.pixels, out_np, matte_s, box, main,
                            in_place=in_place and plate.pixels.flags.writeable)
@@ -237,6 +252,23 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
     out = plate.with_pixels(out_pixels).with_layers(layers)
     lap("aovs")
     return FrameResult(out, face, result.flow, matte_s)
+
+
+#: About the side of the copy of the crop the glasses frame is looked for on.
+GLASSES_SIDE = 512
+
+
+def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int],
+                   landmarks: np.ndarray) -> np.ndarray | None:
+    """The dark glasses frame on the crop (``1×C×S×S`` linear; ``landmarks`` on its pixels), as
+    an ``S×S`` bool mask, or None (:func:`~atw_ofx.face.glasses.frame_mask`). It is looked for
+    on a copy about :data:`GLASSES_SIDE` px, in a rough display encoding (the finder compares
+    lines with their surroundings)."""
+    size = crop_lin.shape[-1]
+    step = max(size // GLASSES_SIDE, 1)
+    pooled = torch.nn.functional.avg_pool2d(crop_lin.float(), step)[0, colour_idx].mean(0)
+    grey = np.clip(pooled.cpu().numpy(), 0.0, None) ** (1 / 2.2)
+    return frame_mask(grey, landmarks * (grey.shape[-1] / size), size=(size, size))
 
 
 def model_aus(model: MotionModel, aus: np.ndarray, landmarks: np.ndarray | None,

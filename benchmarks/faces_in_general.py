@@ -56,7 +56,8 @@ from atw_ofx.render import RenderOptions, locate_face  # noqa: E402
 #: is applied to the display-referred image before it becomes a linear plate.
 FACES = [
     ("glasses", "plates/ffhq_atw/15.png", None),
-    ("glasses, smiling", "plates/ffhq_atw/13.png", None),
+    ("narrow eyes, smiling", "plates/ffhq_atw/13.png", None),
+    ("round glasses", "plates/ffhq_atw/8.png", None),
     ("beard, hat", "plates/ffhq_atw/12.png", None),
     ("black and white", "plates/ffhq_atw/3.png", "grey"),
     ("black and white, official", "plates/obama_official_1434x2333.jpg", "grey"),

@@ -1,0 +1,276 @@
+"""Glasses frames: found on a face, so that the face can move behind them while they stay.
+
+A frame does not move with an expression, but the warp moves everything in the face: a blink or a
+brow raise bent a rim crossing the lid into a V (looked at on the shared faces). The frame is
+found from the landmarks and the image, at a working scale where the eyes are
+:data:`WORK_EYE` px wide:
+
+1. **the bridge** — a dark line across the nose between the eyes (:func:`bridge_strength`) — is
+   the test for glasses at all: nothing else in a face draws one. On the shared faces and clips
+   it reads 0.7–1.9 with glasses, at most 0.35 without (wrinkles at the nose's root);
+2. **each rim**: the darkest closed path around the eye, outside the eye's contour (dynamic
+   programming over a polar image centred on the eye), kept where it is darker than its
+   surroundings (a half-rim frame has no lower rim);
+3. **the mask**: the pixels along those paths and the bridge that are darker than their
+   surroundings (a morphological black-hat), grown by a pixel for their anti-aliased edges.
+
+Light frames (clear plastic, thin silver wire) are not found: they show no dark line, and bend as
+before. Coordinates: crop pixels, centres at ``(j + 0.5, i + 0.5)``; landmarks any layout that
+:func:`~.layout.ibug68` reads.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..membrane import membrane
+from .layout import ibug68
+
+#: The eyes' width at the working scale, px.
+WORK_EYE = 64.0
+#: The bridge's strength from which a face wears glasses (:func:`bridge_strength`).
+BRIDGE_MIN = 0.5
+#: How dark a rim or bridge pixel is under its surroundings (black-hat over the local level)
+#: to be part of the frame.
+FRAME_CONTRAST = 0.12
+#: Where a rim is looked for around each eye, × the eye's width from its centre; and how far
+#: outside the eye's contour it must lie, below / to the sides and above the eye.
+RIM_RADII = (0.3, 1.4)
+RIM_CLEAR_BELOW, RIM_CLEAR_ABOVE = 0.25, 0.12
+#: How far either side of a rim's path its pixels are taken, × the eye's width.
+RIM_BAND = 0.06
+
+_ANGLES, _RADII = 120, 72
+#: iBUG 68 indices: each eye's contour (image-left eye first) and the top of the nose's bridge.
+_EYES = (range(36, 42), range(42, 48))
+_NOSE_TOP = 27
+
+
+def frame_mask(grey: np.ndarray, landmarks: np.ndarray,
+               size: tuple[int, int] | None = None) -> np.ndarray | None:
+    """Where a dark glasses frame covers the face in ``grey`` (``H×W`` float, display-encoded
+    0–1, the face crop at any scale), as a bool mask of ``size`` (``(height, width)``, default
+    ``grey``'s; the same view at that size); None when the face wears none (or its landmarks do
+    not place the eyes). ``landmarks``: ``N×2`` on ``grey``'s pixels."""
+    points = ibug68(landmarks).astype(np.float64)
+    eyes = [points[list(ids)] for ids in _EYES]
+    width = float(np.mean([np.linalg.norm(e[3] - e[0]) for e in eyes]))
+    if not np.isfinite(width) or width < 4:
+        return None
+    k = WORK_EYE / width
+    small = cv2.resize(grey.astype(np.float32), None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    strength, bridge_line = bridge_strength(small, points * k)
+    if strength < BRIDGE_MIN:
+        return None
+    response = dark_lines(small, WORK_EYE)
+    mask = np.zeros(small.shape, np.uint8)
+    for eye in eyes:
+        for section in rim_sections(response, eye * k):
+            cv2.fillPoly(mask, [np.round(section - 0.5).astype(np.int32)], 1)
+    band = max(int(round(RIM_BAND * WORK_EYE)), 1)
+    bridge = np.zeros_like(mask)
+    cv2.polylines(bridge, [np.round(bridge_line - 0.5).astype(np.int32)], False, 1, 2 * band + 1)
+    mask |= bridge & (response > FRAME_CONTRAST)
+    frame = mask > 0
+    if not frame.any():
+        return None
+    # Back to the output's pixels, grown by about a working pixel for the anti-aliased edges.
+    height, width_px = size or grey.shape[:2]
+    full = cv2.resize(frame.astype(np.float32), (width_px, height),
+                      interpolation=cv2.INTER_LINEAR) > 0.2
+    grow = max(int(round(1.5 * width_px / small.shape[1])), 1)
+    full = cv2.dilate(full.astype(np.uint8), cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))) > 0
+    return full
+
+
+def dark_lines(grey: np.ndarray, eye_width: float) -> np.ndarray:
+    """How much darker each pixel of ``grey`` is than its surroundings, over their level: a
+    morphological black-hat (the larger of two, at 0.14 and 0.24 of the eye's width: thin wire
+    and thick plastic frames; not the iris or a brow's body), divided by the local level."""
+    hat = np.zeros_like(grey)
+    for share in (0.14, 0.24):
+        side = max(int(share * eye_width) | 1, 3)
+        element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+        hat = np.maximum(hat, cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, element))
+    return hat / np.maximum(cv2.GaussianBlur(grey, (0, 0), 0.3 * eye_width), 1e-3)
+
+
+def bridge_strength(grey: np.ndarray, points: np.ndarray) -> tuple[float, np.ndarray]:
+    """How strongly a dark line crosses the nose between the eyes in ``grey`` (working scale,
+    eyes :data:`WORK_EYE` wide; ``points``: the 68-point view on it), and that line (``K×2``
+    px): across the nose's middle (±0.07 of the eyes' distance either side of its bridge), the
+    darkest row's 40th percentile of horizontal-line contrast (a closing along the face's
+    vertical, over the local level) — a bridge crosses the whole nose, wrinkles do not."""
+    left, right = points[list(_EYES[0])].mean(0), points[list(_EYES[1])].mean(0)
+    distance = float(np.linalg.norm(right - left))
+    along = (right - left) / max(distance, 1e-9)
+    down = np.array([-along[1], along[0]])
+    middle = (left + right) / 2
+    middle = middle + ((points[_NOSE_TOP] - middle) @ along) * along
+    # The nose's middle in its own frame: rows along the eyes' line, 1 px = 1 % of the distance.
+    scale = 100.0 / distance
+    frame = np.array([[along[0], along[1], 0.0], [down[0], down[1], 0.0]]) * scale
+    frame[:, 2] = np.array([100.0, 100.0]) - frame[:, :2] @ middle
+    upright = cv2.warpAffine(grey, frame, (200, 200), flags=cv2.INTER_AREA,
+                             borderMode=cv2.BORDER_REPLICATE)
+    closed = cv2.morphologyEx(upright, cv2.MORPH_CLOSE, np.ones((21, 1), np.uint8))
+    contrast = (closed - upright) / np.maximum(cv2.GaussianBlur(upright, (0, 0), 8), 1e-3)
+    rows = np.arange(60, 116)  # 0.40 above the eyes' line to 0.15 below it
+    strength = np.percentile(contrast[rows][:, 93:108], 40, axis=1)
+    best = int(rows[np.argmax(strength)])
+    # The line across the nose between the inner corners, back on the working image.
+    inner = [(points[list(ids)] - middle) @ along for ids in _EYES]
+    span = np.linspace(inner[0].max(), inner[1].min(), 9)
+    line = middle + span[:, None] * along + (best - 100) / scale * down
+    return float(strength.max()), line
+
+
+def rim_sections(response: np.ndarray, eye: np.ndarray) -> list[np.ndarray]:
+    """The rim around ``eye`` (its contour, ``6×2`` working px) in ``response``
+    (:func:`dark_lines`), as quadrilaterals (``4×2`` px each) covering its cross-section ray by
+    ray: the closed path of most contrast outside the eye's contour (a dynamic programme over a
+    polar image centred on the eye), and on each ray the run of pixels around it darker than
+    their surroundings (up to :data:`RIM_BAND` × the eye's width either side: a frame's own
+    thickness, not the brow it may touch). Rays where the path is not darker than
+    :data:`FRAME_CONTRAST` (a half-rim frame has no lower rim) have none."""
+    centre = eye.mean(0)
+    width = float(np.linalg.norm(eye[3] - eye[0]))
+    angles = np.linspace(0.0, 2 * np.pi, _ANGLES, endpoint=False)
+    radii = np.linspace(*RIM_RADII, _RADII) * width
+    ray = np.stack((np.cos(angles), np.sin(angles)), -1)
+    xy = centre + ray[:, None, :] * radii[None, :, None]
+    polar = cv2.remap(response.astype(np.float32), xy[..., 0].astype(np.float32) - 0.5,
+                      xy[..., 1].astype(np.float32) - 0.5, cv2.INTER_LINEAR,
+                      borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    # Outside the eye: its contour's radius along each ray, plus the clearance.
+    offset = eye - centre
+    contour_angle = np.arctan2(offset[:, 1], offset[:, 0]) % (2 * np.pi)
+    order = np.argsort(contour_angle)
+    a, r = contour_angle[order], np.hypot(offset[order, 0], offset[order, 1])
+    eye_radius = np.interp(angles, np.concatenate((a - 2 * np.pi, a, a + 2 * np.pi)),
+                           np.tile(r, 3))
+    clear = np.where(np.sin(angles) > -0.5, RIM_CLEAR_BELOW, RIM_CLEAR_ABOVE) * width
+    allowed = radii[None, :] >= (eye_radius + clear)[:, None]
+    path = _closed_path(np.where(allowed, np.minimum(polar, 0.5), -1.0))
+    # Each ray's cross-section: the run around the path above half the frame's contrast.
+    reach = max(int(round(RIM_BAND * width / (radii[1] - radii[0]))), 1)
+    inner, outer = path.copy(), path.copy()
+    dark = polar > 0.5 * FRAME_CONTRAST
+    for i in range(_ANGLES):
+        while inner[i] > max(path[i] - reach, 0) and dark[i, inner[i] - 1]:
+            inner[i] -= 1
+        while outer[i] < min(path[i] + reach, _RADII - 1) and dark[i, outer[i] + 1]:
+            outer[i] += 1
+    on_rim = polar[np.arange(_ANGLES), path] > FRAME_CONTRAST
+    step = np.pi / _ANGLES  # half the rays' spacing: neighbouring sections meet
+    sections = []
+    for i in np.nonzero(on_rim)[0]:
+        r0, r1 = radii[inner[i]] - 0.5 * (radii[1] - radii[0]), radii[outer[i]] + 0.5 * (
+            radii[1] - radii[0])
+        sides = [np.array([np.cos(angles[i] + d), np.sin(angles[i] + d)]) for d in (-step, step)]
+        sections.append(centre + np.array([sides[0] * r0, sides[0] * r1, sides[1] * r1,
+                                           sides[1] * r0]))
+    return sections
+
+
+def _closed_path(gain: np.ndarray, step: int = 2, jump_cost: float = 0.01) -> np.ndarray:
+    """The radius index per angle (``A``) of the most rewarding path around ``gain`` (``A×R``)
+    moving at most ``step`` radii per angle: a dynamic programme over two laps, the second lap
+    read back (its start no longer depends on where the first began)."""
+    count, depth = gain.shape
+    score = gain[0].copy()
+    back = np.zeros((2 * count, depth), np.int64)
+    index = np.arange(depth)
+    for a in range(1, 2 * count):
+        best = np.full(depth, -np.inf)
+        arg = np.zeros(depth, np.int64)
+        for d in range(-step, step + 1):
+            source = index - d
+            valid = (source >= 0) & (source < depth)
+            candidate = np.full(depth, -np.inf)
+            candidate[valid] = score[source[valid]] - jump_cost * abs(d)
+            better = candidate > best
+            best[better], arg[better] = candidate[better], source[better]
+        score = best + gain[a % count]
+        back[a] = arg
+    path = np.zeros(2 * count, np.int64)
+    path[-1] = int(np.argmax(score))
+    for a in range(2 * count - 1, 0, -1):
+        path[a - 1] = back[a, path[a]]
+    return path[count:]
+
+
+def _runs(flags: np.ndarray) -> list[np.ndarray]:
+    """The index runs where circular ``flags`` is true (a run across the end joined)."""
+    if flags.all():
+        return [np.arange(len(flags))]
+    start = int(np.argmin(flags))  # begin at a gap, so no run wraps
+    order = np.roll(np.arange(len(flags)), -start)
+    runs, current = [], []
+    for i in order:
+        if flags[i]:
+            current.append(i)
+        elif current:
+            runs.append(np.array(current))
+            current = []
+    if current:
+        runs.append(np.array(current))
+    return runs
+
+
+#: The side the smooth part of the fill behind a frame is made at (the frame's pixels only).
+FILL_SIDE = 256
+
+
+def behind_frame(image: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """``image`` (``H×W×C`` float32) with the pixels under ``frame`` (``H×W`` bool) filled in
+    from the face around them: what the warp carries instead of the frame, so that a moving lid
+    or brow does not drag the frame's dark line with it — and what a brow raise uncovers above a
+    frame's top bar, so it must look like skin: the light and colour a smooth fill from around
+    (:func:`~atw_ofx.membrane.membrane`, made at about :data:`FILL_SIDE` px), the texture and
+    grain the skin's beside the frame (its fine detail, from the nearest of a few offsets past
+    the frame's thickness that is not frame). Elsewhere the image is returned as it was (a
+    copy)."""
+    out = image.copy()
+    ys, xs = np.nonzero(frame)
+    if not len(ys):
+        return out
+    thickness = cv2.distanceTransform(frame.astype(np.uint8), cv2.DIST_L2, 3).max()
+    reach = int(np.ceil(2 * thickness)) + 2
+    pad = 2 * reach
+    y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, frame.shape[0])
+    x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, frame.shape[1])
+    box, covered = image[y0:y1, x0:x1].reshape(y1 - y0, x1 - x0, -1), frame[y0:y1, x0:x1]
+    # The light: a smooth fill from the pixels with none of the frame in them.
+    k = min(1.0, FILL_SIDE / max(box.shape[:2]))
+    small_size = (max(int(round(box.shape[1] * k)), 1), max(int(round(box.shape[0] * k)), 1))
+    small = cv2.resize(box, small_size, interpolation=cv2.INTER_AREA).reshape(
+        small_size[1], small_size[0], -1)
+    known = cv2.resize(covered.astype(np.float32), small_size, interpolation=cv2.INTER_AREA) == 0
+    light = cv2.resize(membrane(small, known.astype(np.float32)), (box.shape[1], box.shape[0]),
+                       interpolation=cv2.INTER_LINEAR).reshape(box.shape)
+    light = cv2.GaussianBlur(light, (0, 0), 1.0 / k).reshape(box.shape)
+    # The texture: the fine detail of the skin beside the frame.
+    detail = box - cv2.GaussianBlur(box, (0, 0), 2.0).reshape(box.shape)
+    texture = np.zeros_like(box)
+    todo = covered.copy()
+    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1), (-2, 0), (2, 0), (0, -2), (0, 2)):
+        source_covered = _shifted(covered, dy * reach, dx * reach, True)
+        take = todo & ~source_covered
+        texture[take] = _shifted(detail, dy * reach, dx * reach, 0.0)[take]
+        todo &= ~take
+    out[y0:y1, x0:x1][covered] = (light + texture)[covered].reshape(
+        out[y0:y1, x0:x1][covered].shape)
+    return out
+
+
+def _shifted(image: np.ndarray, dy: int, dx: int, outside) -> np.ndarray:
+    """``image`` read ``(dy, dx)`` away: ``out[y, x] = image[y + dy, x + dx]``, ``outside``
+    past its edges."""
+    out = np.full_like(image, outside)
+    h, w = image.shape[:2]
+    ys, yd = slice(max(dy, 0), h + min(dy, 0)), slice(max(-dy, 0), h + min(-dy, 0))
+    xs, xd = slice(max(dx, 0), w + min(dx, 0)), slice(max(-dx, 0), w + min(-dx, 0))
+    out[yd, xd] = image[ys, xs]
+    return out

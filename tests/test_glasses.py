@@ -1,0 +1,111 @@
+"""Glasses frames: found on the face, and held still while it moves behind them."""
+import cv2
+import numpy as np
+import pytest
+
+from atw_ofx import colour
+from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.errors import ATWError
+from atw_ofx.face.detect import detect_face
+from atw_ofx.face.glasses import behind_frame, frame_mask
+from atw_ofx.face.layout import ibug68
+from atw_ofx.imageio import ImagePlate, read_image
+from atw_ofx.models import load_model
+from atw_ofx.render import RenderOptions, render_frame
+
+
+def _draw_frame(rgb8: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``rgb8`` with a dark glasses frame drawn on — an oval rim round each eye, a bridge over
+    the nose and the temples' start — the frame's pixels and those of its rims and bridge
+    alone (``H×W`` bool; the temples are not looked for)."""
+    points = ibug68(landmarks)
+    drawn = np.zeros(rgb8.shape[:2], np.uint8)
+    eyes = [points[36:42], points[42:48]]
+    width = float(np.mean([np.linalg.norm(e[3] - e[0]) for e in eyes]))
+    thickness = max(int(round(0.05 * width)), 2)
+    rims = []
+    for eye, side in zip(eyes, (-1, 1)):
+        centre = eye.mean(0) + [0.05 * side * width, 0.1 * width]
+        axes = (int(0.8 * width), int(0.55 * width))
+        cv2.ellipse(drawn, tuple(int(v) for v in centre), axes, 0, 0, 360, 1, thickness)
+        rims.append(centre)
+    inner = [rims[0] + [0.8 * width, -0.2 * width], rims[1] - [0.8 * width, 0.2 * width]]
+    cv2.line(drawn, tuple(int(v) for v in inner[0]), tuple(int(v) for v in inner[1]), 1,
+             thickness)
+    front = drawn > 0
+    for centre, side in zip(rims, (-1, 1)):
+        temple = centre + [side * 0.8 * width, -0.2 * width]
+        cv2.line(drawn, tuple(int(v) for v in temple),
+                 tuple(int(v) for v in temple + [side * 0.6 * width, 0]), 1, thickness)
+    out = rgb8.copy()
+    out[drawn > 0] = (18, 16, 15)
+    return out, drawn > 0, front
+
+
+@pytest.fixture(scope="module")
+def bespectacled(portrait_path):
+    """The shipped portrait with and without a drawn frame, as linear plates, its mesh and the
+    frame's pixels."""
+    plate = read_image(portrait_path)
+    face = detect_face(plate.rgb(), plate.colourspace, backend_name="mesh")
+    rgb8 = cv2.cvtColor(cv2.imread(str(portrait_path)), cv2.COLOR_BGR2RGB)
+    framed, drawn, front = _draw_frame(rgb8, face.landmarks)
+
+    def linear(image):
+        lin = colour.convert(image.astype(np.float32) / 255, colour.DEFAULT_DISPLAY_FILE_SPACE,
+                             colour.DEFAULT_PLATE_SPACE)
+        return ImagePlate.from_array(np.ascontiguousarray(lin), ("R", "G", "B"),
+                                     colour.DEFAULT_PLATE_SPACE)
+
+    return linear(framed), linear(rgb8), face.landmarks, drawn, front, framed, rgb8
+
+
+def test_a_frame_is_found_where_it_is_drawn_and_not_on_a_bare_face(bespectacled):
+    _, _, landmarks, drawn, front, framed, bare = bespectacled
+    grey = lambda rgb8: cv2.cvtColor(rgb8, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255  # noqa: E731
+    assert frame_mask(grey(bare), landmarks) is None
+    found = frame_mask(grey(framed), landmarks)
+    assert found is not None
+    eyes = ibug68(landmarks)[36:48]
+    width = np.linalg.norm(eyes[3] - eyes[0])
+    # The rims and the bridge, nearly all of them...
+    assert (found & front).sum() / front.sum() > 0.9
+    # ...and little else: what was found lies on the frame or within its anti-aliased edge.
+    grown = cv2.dilate(drawn.astype(np.uint8), np.ones((int(0.2 * width) | 1,) * 2, np.uint8))
+    assert (found & ~grown.astype(bool)).sum() / found.sum() < 0.05
+
+
+def test_a_blink_and_a_brow_raise_leave_the_frame_where_it_was(bespectacled):
+    """With ``glasses=auto`` the frame's pixels are the plate's, bit for bit, while the lids
+    and brows move behind it; with ``off`` the warp bends it (so this can fail)."""
+    framed, _, _, _, front, _, _ = bespectacled
+    rims = cv2.erode(front.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    aus = au_vector(parse_au_assignments(["AU45=5", "AU01=5", "AU02=5"]))
+    model = load_model("rig")
+    held = render_frame(framed, aus, model, options=RenderOptions(glasses="auto")).plate.rgb()
+    bent = render_frame(framed, aus, model, options=RenderOptions(glasses="off")).plate.rgb()
+    before = framed.rgb()
+    assert np.array_equal(held[rims], before[rims])
+    assert (np.abs(bent[rims] - before[rims]).max(-1) > 0.01).mean() > 0.2
+    # The face behind the frame moved all the same.
+    behind = ~cv2.dilate(front.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert np.abs(held[behind] - before[behind]).max() > 0.1
+
+
+def test_behind_a_frame_is_the_skin_around_it_with_its_texture(rng):
+    """What the warp carries instead of the frame: the surrounding skin's level and grain, not
+    the frame's dark line and not a flat fill; nothing else changes."""
+    skin = (0.3 * (1 + 0.1 * rng.standard_normal((200, 200, 3)))).astype(np.float32)
+    frame = np.zeros((200, 200), bool)
+    cv2.ellipse(frame.view(np.uint8), (100, 100), (60, 40), 0, 0, 360, 1, 5)
+    image = skin.copy()
+    image[frame] = 0.02
+    filled = behind_frame(image, frame)
+    assert np.array_equal(filled[~frame], image[~frame])
+    assert abs(filled[frame].mean() - 0.3) < 0.03
+    assert filled[frame].std() > 0.5 * skin.std()
+
+
+def test_the_glasses_option_is_checked():
+    with pytest.raises(ATWError, match="--glasses"):
+        RenderOptions(glasses="on")
