@@ -28,7 +28,7 @@ from .errors import ATWError, ModelError, NoFaceError
 from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellipse_matte,
                    face_matte, paste)
 from .face.detect import DEFAULT_BACKEND, detect_faces
-from .face.glasses import behind_frame, frame_mask
+from .face.glasses import behind_frame, frame_mask, frame_window
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
 from .models.eyelids import ClosingLid, close_lid
@@ -220,12 +220,14 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         flow = MotionField(result.flow.px.to(options.device))
         # A glasses frame stays still: the warp carries the face filled in behind it, and the
         # frame is laid back over the result.
-        source, frame_px = crop_lin, None
+        source, glasses = crop_lin, None
         if options.glasses == "auto" and face.landmarks is not None:
-            frame_px = _glasses_frame(crop_lin, colour_idx, box.to_crop(face.landmarks, s))
-            if frame_px is not None:
-                behind = behind_frame(crop_lin[0].permute(1, 2, 0).cpu().numpy(), frame_px)
-                source = torch.from_numpy(behind).permute(2, 0, 1)[None].to(options.device)
+            glasses = _glasses_frame(crop_lin, colour_idx, box.to_crop(face.landmarks, s))
+            if glasses is not None:
+                window, covered, frame_pixels = glasses
+                behind = behind_frame(frame_pixels, covered)
+                source = crop_lin.clone()
+                source[(0, slice(None)) + window] = torch.from_numpy(behind).permute(2, 0, 1)
         out_crop = reswarp(source, flow, delta_full, method=options.reswarp,
                            formulation=options.formulation, impl=options.reswarp_impl,
                            filter=options.filter)
@@ -241,8 +243,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                 else:
                     out_np, generated = fill_region(out_np, original, region, tuple(colour_idx))
                 generated_s.append(generated)
-        if frame_px is not None:
-            out_np[frame_px] = crop_lin[0].permute(1, 2, 0).cpu().numpy()[frame_px]
+        if glasses is not None:
+            out_np[window][covered] = frame_pixels[covered]
         lap("reswarp")
         out_pixels = paste(plate.pixels, out_np, matte_s, box, main,
                            in_place=in_place and plate.pixels.flags.writeable)
@@ -258,17 +260,26 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
 GLASSES_SIDE = 512
 
 
-def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int],
-                   landmarks: np.ndarray) -> np.ndarray | None:
-    """The dark glasses frame on the crop (``1×C×S×S`` linear; ``landmarks`` on its pixels), as
-    an ``S×S`` bool mask, or None (:func:`~atw_ofx.face.glasses.frame_mask`). It is looked for
-    on a copy about :data:`GLASSES_SIDE` px, in a rough display encoding (the finder compares
+def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.ndarray
+                   ) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray] | None:
+    """The dark glasses frame on the crop (``1×C×S×S`` linear; ``landmarks`` on its pixels), or
+    None (:func:`~atw_ofx.face.glasses.frame_mask`): the window of the crop it lies in (rows,
+    columns), where it is in that window (bool) and the window's pixels (``h×w×C``). It is
+    looked for around the eyes only (as far as a rim reaches), on a copy about
+    :data:`GLASSES_SIDE` px across the crop, in a rough display encoding (the finder compares
     lines with their surroundings)."""
     size = crop_lin.shape[-1]
+    x0, y0, x1, y1 = frame_window(landmarks, size)
     step = max(size // GLASSES_SIDE, 1)
-    pooled = torch.nn.functional.avg_pool2d(crop_lin.float(), step)[0, colour_idx].mean(0)
+    x0, y0 = x0 - x0 % step, y0 - y0 % step
+    pixels = crop_lin[0, :, y0:y1, x0:x1]
+    pooled = torch.nn.functional.avg_pool2d(pixels[None].float(), step)[0, colour_idx].mean(0)
     grey = np.clip(pooled.cpu().numpy(), 0.0, None) ** (1 / 2.2)
-    return frame_mask(grey, landmarks * (grey.shape[-1] / size), size=(size, size))
+    covered = frame_mask(grey, (landmarks - (x0, y0)) / step, size=(y1 - y0, x1 - x0))
+    if covered is None:
+        return None
+    return ((slice(y0, y1), slice(x0, x1)), covered,
+            np.ascontiguousarray(pixels.permute(1, 2, 0).cpu().numpy()))
 
 
 def model_aus(model: MotionModel, aus: np.ndarray, landmarks: np.ndarray | None,

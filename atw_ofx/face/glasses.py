@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from numba import njit
 
 from ..membrane import membrane
 from .layout import ibug68
@@ -88,6 +89,21 @@ def frame_mask(grey: np.ndarray, landmarks: np.ndarray,
     return full
 
 
+def frame_window(landmarks: np.ndarray, size: int) -> tuple[int, int, int, int]:
+    """The part of a ``size`` px square crop a frame can lie in: the eyes' box grown by as far
+    as a rim is looked for (:data:`RIM_RADII`, RIM_BAND), as ``(x0, y0, x1, y1)`` px."""
+    points = ibug68(landmarks)
+    eyes = points[36:48]
+    width = float(np.mean([np.linalg.norm(points[39] - points[36]),
+                           np.linalg.norm(points[45] - points[42])]))
+    reach = (RIM_RADII[1] + RIM_BAND) * width + 2
+    lo = np.floor(eyes.min(0) - reach).astype(int)
+    hi = np.ceil(eyes.max(0) + reach).astype(int)
+    x0, y0 = np.clip(lo, 0, size)
+    x1, y1 = np.clip(hi, 0, size)
+    return int(x0), int(y0), int(x1), int(y1)
+
+
 def dark_lines(grey: np.ndarray, eye_width: float) -> np.ndarray:
     """How much darker each pixel of ``grey`` is than its surroundings, over their level: a
     morphological black-hat (the larger of two, at 0.14 and 0.24 of the eye's width: thin wire
@@ -97,7 +113,15 @@ def dark_lines(grey: np.ndarray, eye_width: float) -> np.ndarray:
         side = max(int(share * eye_width) | 1, 3)
         element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
         hat = np.maximum(hat, cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, element))
-    return hat / np.maximum(cv2.GaussianBlur(grey, (0, 0), 0.3 * eye_width), 1e-3)
+    return hat / np.maximum(_local_level(grey, 0.3 * eye_width), 1e-3)
+
+
+def _local_level(grey: np.ndarray, sigma: float) -> np.ndarray:
+    """``grey``'s Gaussian blur of ``sigma`` px, made at a quarter of its size (it is smooth)."""
+    h, w = grey.shape
+    small = cv2.resize(grey, (max(w // 4, 1), max(h // 4, 1)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / 4), (w, h),
+                      interpolation=cv2.INTER_LINEAR)
 
 
 def bridge_strength(grey: np.ndarray, points: np.ndarray) -> tuple[float, np.ndarray]:
@@ -156,7 +180,7 @@ def rim_sections(response: np.ndarray, eye: np.ndarray) -> list[np.ndarray]:
                            np.tile(r, 3))
     clear = np.where(np.sin(angles) > -0.5, RIM_CLEAR_BELOW, RIM_CLEAR_ABOVE) * width
     allowed = radii[None, :] >= (eye_radius + clear)[:, None]
-    path = _closed_path(np.where(allowed, np.minimum(polar, 0.5), -1.0))
+    path = _closed_path(np.where(allowed, np.minimum(polar, 0.5), -1.0).astype(np.float32))
     # Each ray's cross-section: the run around the path above half the frame's contrast.
     reach = max(int(round(RIM_BAND * width / (radii[1] - radii[0]))), 1)
     inner, outer = path.copy(), path.copy()
@@ -178,28 +202,29 @@ def rim_sections(response: np.ndarray, eye: np.ndarray) -> list[np.ndarray]:
     return sections
 
 
+@njit(cache=True)
 def _closed_path(gain: np.ndarray, step: int = 2, jump_cost: float = 0.01) -> np.ndarray:
-    """The radius index per angle (``A``) of the most rewarding path around ``gain`` (``A×R``)
-    moving at most ``step`` radii per angle: a dynamic programme over two laps, the second lap
-    read back (its start no longer depends on where the first began)."""
+    """The radius index per angle (``A``) of the most rewarding path around ``gain`` (``A×R``
+    float32) moving at most ``step`` radii per angle: a dynamic programme over two laps, the
+    second lap read back (its start no longer depends on where the first began)."""
     count, depth = gain.shape
-    score = gain[0].copy()
+    score = gain[0].astype(np.float64)
     back = np.zeros((2 * count, depth), np.int64)
-    index = np.arange(depth)
     for a in range(1, 2 * count):
-        best = np.full(depth, -np.inf)
-        arg = np.zeros(depth, np.int64)
-        for d in range(-step, step + 1):
-            source = index - d
-            valid = (source >= 0) & (source < depth)
-            candidate = np.full(depth, -np.inf)
-            candidate[valid] = score[source[valid]] - jump_cost * abs(d)
-            better = candidate > best
-            best[better], arg[better] = candidate[better], source[better]
-        score = best + gain[a % count]
-        back[a] = arg
+        new = np.empty(depth)
+        for r in range(depth):
+            best, arg = -np.inf, r
+            for d in range(-step, step + 1):
+                source = r - d
+                if 0 <= source < depth:
+                    candidate = score[source] - jump_cost * abs(d)
+                    if candidate > best:
+                        best, arg = candidate, source
+            new[r] = best + gain[a % count, r]
+            back[a, r] = arg
+        score = new
     path = np.zeros(2 * count, np.int64)
-    path[-1] = int(np.argmax(score))
+    path[-1] = np.argmax(score)
     for a in range(2 * count - 1, 0, -1):
         path[a - 1] = back[a, path[a]]
     return path[count:]
@@ -236,45 +261,51 @@ def behind_frame(image: np.ndarray, frame: np.ndarray) -> np.ndarray:
     grain the skin's beside the frame (its fine detail, from the nearest of a few offsets past
     the frame's thickness that is not frame). Elsewhere the image is returned as it was (a
     copy)."""
-    out = image.copy()
+    out = image.reshape(image.shape[:2] + (-1,)).copy()
     ys, xs = np.nonzero(frame)
     if not len(ys):
-        return out
+        return out.reshape(image.shape)
     thickness = cv2.distanceTransform(frame.astype(np.uint8), cv2.DIST_L2, 3).max()
     reach = int(np.ceil(2 * thickness)) + 2
     pad = 2 * reach
     y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, frame.shape[0])
     x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, frame.shape[1])
-    box, covered = image[y0:y1, x0:x1].reshape(y1 - y0, x1 - x0, -1), frame[y0:y1, x0:x1]
+    box, covered = out[y0:y1, x0:x1], frame[y0:y1, x0:x1]
     # The light: a smooth fill from the pixels with none of the frame in them.
     k = min(1.0, FILL_SIDE / max(box.shape[:2]))
     small_size = (max(int(round(box.shape[1] * k)), 1), max(int(round(box.shape[0] * k)), 1))
     small = cv2.resize(box, small_size, interpolation=cv2.INTER_AREA).reshape(
         small_size[1], small_size[0], -1)
     known = cv2.resize(covered.astype(np.float32), small_size, interpolation=cv2.INTER_AREA) == 0
-    light = cv2.resize(membrane(small, known.astype(np.float32)), (box.shape[1], box.shape[0]),
-                       interpolation=cv2.INTER_LINEAR).reshape(box.shape)
-    light = cv2.GaussianBlur(light, (0, 0), 1.0 / k).reshape(box.shape)
-    # The texture: the fine detail of the skin beside the frame.
+    light = cv2.GaussianBlur(membrane(small, known.astype(np.float32)), (0, 0), 1.0)
+    # Up-sampled only where it is taken: at the frame's pixels.
+    cy, cx = np.nonzero(covered)
+    light = _bilinear(light.reshape(small.shape), (cx + 0.5) * k - 0.5, (cy + 0.5) * k - 0.5)
+    # The texture: the fine detail of the skin beside the frame, at most twice its thickness
+    # away, on the first side that is not frame.
     detail = box - cv2.GaussianBlur(box, (0, 0), 2.0).reshape(box.shape)
-    texture = np.zeros_like(box)
-    todo = covered.copy()
+    texture = np.zeros((len(cy), box.shape[2]), np.float32)
+    todo = np.ones(len(cy), bool)
+    h, w = covered.shape
     for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1), (-2, 0), (2, 0), (0, -2), (0, 2)):
-        source_covered = _shifted(covered, dy * reach, dx * reach, True)
-        take = todo & ~source_covered
-        texture[take] = _shifted(detail, dy * reach, dx * reach, 0.0)[take]
+        sy, sx = cy + dy * reach, cx + dx * reach
+        inside = (sy >= 0) & (sy < h) & (sx >= 0) & (sx < w)
+        take = todo & inside
+        take[take] = ~covered[sy[take], sx[take]]
+        texture[take] = detail[sy[take], sx[take]]
         todo &= ~take
-    out[y0:y1, x0:x1][covered] = (light + texture)[covered].reshape(
-        out[y0:y1, x0:x1][covered].shape)
-    return out
+    box[cy, cx] = light + texture
+    return out.reshape(image.shape)
 
 
-def _shifted(image: np.ndarray, dy: int, dx: int, outside) -> np.ndarray:
-    """``image`` read ``(dy, dx)`` away: ``out[y, x] = image[y + dy, x + dx]``, ``outside``
-    past its edges."""
-    out = np.full_like(image, outside)
+def _bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``image`` (``H×W×C``) at points ``(x, y)`` (``N``, pixel centres at integers), bilinear,
+    edges held: ``N×C``."""
     h, w = image.shape[:2]
-    ys, yd = slice(max(dy, 0), h + min(dy, 0)), slice(max(-dy, 0), h + min(-dy, 0))
-    xs, xd = slice(max(dx, 0), w + min(dx, 0)), slice(max(-dx, 0), w + min(-dx, 0))
-    out[yd, xd] = image[ys, xs]
-    return out
+    x, y = np.clip(x, 0, w - 1), np.clip(y, 0, h - 1)
+    x0, y0 = np.minimum(x.astype(int), w - 2).clip(0), np.minimum(y.astype(int), h - 2).clip(0)
+    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
+    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
+    top = image[y0, x0] * (1 - fx) + image[y0, x1] * fx
+    bottom = image[y1, x0] * (1 - fx) + image[y1, x1] * fx
+    return (top * (1 - fy) + bottom * fy).astype(np.float32)
