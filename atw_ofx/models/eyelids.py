@@ -455,7 +455,12 @@ class _EyeCanvas:
         self.source = np.ascontiguousarray(
             original[self.source_at[1]:y1 + grow, self.source_at[0]:x1 + grow][..., self.channels],
             np.float32)
-        self.lash_roots = at(self._darkest_heights(xs, upper))
+        self._xs, self._upper = xs, upper
+
+    def lash_roots(self) -> np.ndarray:
+        """Per box pixel, the height (crop px, eye frame) of the open lash line's darkest row
+        in its column (:meth:`_darkest_heights`)."""
+        return np.interp(self.lx, self._xs, self._darkest_heights(self._xs, self._upper))
 
     def _darkest_heights(self, xs: np.ndarray, upper: np.ndarray) -> np.ndarray:
         """Per position ``xs`` along the eye, the height (crop px, eye frame) of the open lash
@@ -467,8 +472,8 @@ class _EyeCanvas:
         heights = upper[None, :] + offsets[:, None]
         px = (self.origin + xs[None, :, None] * self.along
               + heights[..., None] * self.down)
-        level = _remap(np.ascontiguousarray(self.source.mean(-1)), px[..., 0], px[..., 1],
-                       cv2.INTER_LINEAR, self.source_at)
+        level = _remap(self.source, px[..., 0], px[..., 1], cv2.INTER_LINEAR,
+                       self.source_at).reshape(px.shape[:2] + (-1,)).mean(-1)
         darkest = heights[np.argmin(level, axis=0), np.arange(len(xs))]
         return cv2.GaussianBlur(darkest[None], (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)[0]
 
@@ -545,6 +550,8 @@ def _draw_lid(eye: _EyeCanvas, region: np.ndarray) -> tuple[np.ndarray, np.ndarr
     that, the shut line is its shadow)."""
     ly, C, line = eye.ly, eye.C, eye.line
     ease = float(smoothstep(np.array((eye.closure - 0.3) / (LID_FULL - 0.3))))
+    if ease <= 0.0:  # a lower lid raised alone, or a blink a third closed: nothing to draw
+        return np.zeros_like(ly), np.median(region[::4, ::4].reshape(-1, region.shape[-1]), 0)
     alpha = ease * eye.columns * smoothstep((ly - C) / np.maximum(LID_FADE * (line - C), 1e-6)) \
         * np.clip(line - ly + 0.5, 0.0, 1.0)
     gap = DONOR_GAP * max(eye.opening, 0.4 * eye.width)
@@ -615,7 +622,7 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     across = np.abs(t) / width
     margin = (across < 1) & eye.inside
     if margin.any() and eye.tilt < 1.0:
-        roots = eye.sample(eye.lash_roots - 0.5 * width + 0.5 * t)
+        roots = eye.sample(eye.lash_roots() - 0.5 * width + 0.5 * t)
         grain = np.clip(roots / np.maximum(cv2.GaussianBlur(roots, (0, 0), 1.0), 1e-6),
                         1 - GRAIN_RANGE, 1 + GRAIN_RANGE)
         roots = _shut_line_colour(cv2.GaussianBlur(roots, (0, 0), width), skin_colour) * grain
