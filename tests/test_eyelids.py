@@ -255,6 +255,35 @@ def test_a_shut_lid_is_skin_in_the_light_below_the_eye(mesh_128):
     assert not np.array_equal(finished[lid_masks[0]], warped[lid_masks[0]])  # shut: redrawn
 
 
+def test_a_shut_eye_leaves_no_white_past_the_meshs_corner(mesh_128):
+    """On a turned face the mesh's eye corner can sit inside the white, and the lids, closing on
+    the contour, left a wedge of it open at the corner. Shut, what is still white near the
+    corner takes the skin around it; half closed the white there is still the eye's (it shows
+    in a real half-closed eye too)."""
+    size = 512
+    image, _, _ = _closed_eyes_crop(mesh_128, size, eye_level=0.9, lid_level=0.2,
+                                    skin_level=0.2)
+    k = size / N
+    wedges = []
+    for eye in EYES:
+        a, b = mesh_128[eye["corners"][0]] * k, mesh_128[eye["corners"][1]] * k
+        out = (a - b) / np.linalg.norm(a - b)  # the outer corner, away from the inner
+        width = np.linalg.norm(a - b)
+        tip = a + 0.1 * width * out
+        across = np.array([-out[1], out[0]]) * 0.06 * width
+        wedge = np.zeros((size, size), np.uint8)
+        cv2.fillPoly(wedge, [np.round(np.array([a - across, tip, a + across])
+                                      - 0.5).astype(np.int32)], 1)
+        wedge = wedge.astype(bool)
+        image[wedge] = 0.9
+        wedges.append(wedge)
+    _, shut, _, _ = _blink(mesh_128, image, 1.0)
+    _, half, _, _ = _blink(mesh_128, image, 0.5)
+    for wedge in wedges:
+        assert half[wedge].mean() > 0.6
+        assert shut[wedge].mean() < 0.3
+
+
 def _shut_line_at_middle(lid, size):
     """The crop pixel (x, y) where a shut lid's lines meet in the eye's middle."""
     from atw_ofx.models.eyelids import lid_lines

@@ -327,6 +327,10 @@ SHADOW_HUE = 2.0
 #: The plate's grain on the shut line: the roots' fine detail over their 1 px blur, held within
 #: ``1 ± GRAIN_RANGE`` (wider, a painting's strokes drew a twisted rope).
 GRAIN_RANGE = 0.15
+#: The white left open at a shut eye's corners (:func:`_cover_white`): from this closure on, what
+#: is this many times lighter than the skin, as far as this share of the eye's width past each
+#: corner.
+WHITE_FROM, WHITE_LIGHT, WHITE_REACH = 0.8, 1.4, 0.15
 #: How far either side of the new lash line the up-sampled field's step may reach, grid px
 #: (bilinear up-sampling spreads a step over the grid pixels either side of the line's).
 RAMP = 1.5
@@ -390,7 +394,9 @@ def close_lid(warped: np.ndarray, original: np.ndarray, lid: ClosingLid,
        that skin's light and matched to the lid around it, eased in with the closure;
     3. the **lashes** (:func:`_draw_lashes`) once the eye shuts: the upper lashes turned down over
        the lower lid where darker than the skin, and the lids' margins pressed into a dark line
-       (:func:`_shut_line_colour`).
+       (:func:`_shut_line_colour`);
+    4. what is left of the **white** near the corners once the eye shuts
+       (:func:`_cover_white`): where the mesh's contour falls short of the eye.
 
     Coordinates: crop pixels, centres at ``(j + 0.5, i + 0.5)``; the lid's grid maps onto the
     crop by ``S / grid``. Only the ``colour`` channels change.
@@ -402,8 +408,9 @@ def close_lid(warped: np.ndarray, original: np.ndarray, lid: ClosingLid,
     ramp_alpha = _resample_lid_lines(eye, region, field)
     lid_alpha, skin = _draw_lid(eye, region)
     lash_alpha = _draw_lashes(eye, region, skin)
+    white_alpha = _cover_white(eye, region, skin)
     warped[eye.window + (eye.channels,)] = region
-    mask = np.maximum(np.maximum(lid_alpha, ramp_alpha), lash_alpha).astype(np.float32)
+    mask = np.maximum.reduce([lid_alpha, ramp_alpha, lash_alpha, white_alpha]).astype(np.float32)
     return warped, Generated(eye.y0, eye.x0, mask)
 
 
@@ -427,7 +434,10 @@ class _EyeCanvas:
         hang = LASH_HANG * (1.0 - self.tilt) * lashes
         self.reach = RAMP * k + 0.5
         bottom = np.maximum(lash + hang, rim + self.reach) + 1.0
-        outline = np.concatenate((np.stack((xs, crease), 1), np.stack((xs, bottom), 1)))
+        # Past the corners as far as a white left open is looked for (:func:`_cover_white`).
+        ends = np.array([[xs[0] - WHITE_REACH * self.width, (upper[0] + lower[0]) / 2],
+                         [xs[-1] + WHITE_REACH * self.width, (upper[-1] + lower[-1]) / 2]])
+        outline = np.concatenate((np.stack((xs, crease), 1), np.stack((xs, bottom), 1), ends))
         x0, y0, x1, y1 = grid_box(self.origin + outline[:, :1] * self.along
                                   + outline[:, 1:] * self.down, size, 2)
         self.x0, self.y0 = x0, y0
@@ -633,3 +643,37 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
         region += margin_alpha[..., None] * (roots - region)
         alpha = np.maximum(alpha, margin_alpha)
     return alpha
+
+
+def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -> np.ndarray:
+    """The white of the eye a shut lid left open covered with the skin around it, in
+    ``region`` (in place); returns where (a soft mask).
+
+    On a turned face the mesh's eye corner can sit inside the white, and its contour below the
+    lid's edge near the corner: the lids close on the contour and a wedge of white stays open
+    at the corner (looked at on the shared clips). Once the eye shuts (from :data:`WHITE_FROM`
+    closed), what is still lighter than :data:`WHITE_LIGHT` × the skin within the eye's band —
+    from half its opening above the upper lid to a third below the lower, and
+    :data:`WHITE_REACH` × its width past each corner — takes a smooth fill of the skin around it
+    (:func:`~atw_ofx.membrane.membrane`)."""
+    ease = float(smoothstep(np.array((eye.closure - WHITE_FROM) / (1.0 - WHITE_FROM))))
+    if ease <= 0.0:
+        return np.zeros_like(eye.ly)
+    # The eye's frame is centred on its corners' midpoint.
+    near = ((np.abs(eye.lx) <= (0.5 + WHITE_REACH) * eye.width)
+            & (eye.ly > eye.U - eye.opening / 2) & (eye.ly < eye.L + eye.opening / 3))
+    skin = max(float(skin_colour.mean()), 1e-6)
+    light = smoothstep((region.mean(-1) / skin - WHITE_LIGHT) / 0.3) * near
+    # A white is a patch, the skin's grain specks: only what survives an opening, grown by a
+    # pixel (the white's anti-aliased edge goes with it).
+    patches = cv2.morphologyEx((light > 0.5).astype(np.uint8), cv2.MORPH_OPEN,
+                               np.ones((3, 3), np.uint8))
+    if not patches.any():
+        return np.zeros_like(eye.ly)
+    light = light * cv2.dilate(patches, np.ones((5, 5), np.uint8))
+    light = cv2.dilate(light.astype(np.float32), np.ones((3, 3), np.uint8)) * near
+    fill = membrane(region, (1.0 - np.clip(2 * light, 0, 1)).astype(np.float32))
+    alpha = ease * light
+    region += alpha[..., None] * (fill - region)
+    return alpha
+
