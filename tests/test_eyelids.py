@@ -330,6 +330,25 @@ def test_a_shut_eye_shows_a_dark_line_where_its_lids_meet(mesh_128):
         assert line[0] / line[2] < 0.5 * (1 + tint[0] / tint[2])  # nearer neutral than the skin
 
 
+def test_a_shut_line_is_as_soft_as_the_plate(mesh_128):
+    """On a soft plate (a video frame, out of focus) the shut line widens and fades over its
+    whole width — a crisp line read as drawn on — yet stays as dark in its middle."""
+    from atw_ofx.models.eyelids import SHUT_DARK
+
+    size = 512
+    image, _, _ = _closed_eyes_crop(mesh_128, size, eye_level=0.9, lid_level=0.2,
+                                    skin_level=0.2)
+    soft = cv2.GaussianBlur(image, (0, 0), 2.5)
+    extents = []
+    for plate in (image, soft):
+        _, finished, _, lids = _blink(mesh_128, plate, 1.0)
+        x, y = _shut_line_at_middle(lids[0], size)
+        column = finished[y - 12:y + 13, x - 1:x + 2].mean((1, 2))
+        assert column.min() < 1.5 * SHUT_DARK * 0.2
+        extents.append(int((column < 0.5 * 0.2).sum()))  # rows darker than half the skin
+    assert extents[1] > extents[0]
+
+
 def test_a_blink_renders_with_its_drawn_lids_in_the_generated_aov():
     """A blink on the shipped portrait: the drawn lids are in the ``generated`` AOV, along the
     eyes only, and the plate outside them is the warp's."""

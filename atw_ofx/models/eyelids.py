@@ -331,6 +331,9 @@ GRAIN_RANGE = 0.15
 #: is this many times lighter than the skin, as far as this share of the eye's width past each
 #: corner.
 WHITE_FROM, WHITE_LIGHT, WHITE_REACH = 0.8, 1.4, 0.15
+#: The blur a sharp plate's edges show by :meth:`_EyeCanvas.plate_blur`'s measure, crop px
+#: (the shared 1024 px photographs: 0.6–1.0; video frames 1.4–1.7).
+SHARP_BLUR = 0.8
 #: How far either side of the new lash line the up-sampled field's step may reach, grid px
 #: (bilinear up-sampling spreads a step over the grid pixels either side of the line's).
 RAMP = 1.5
@@ -487,6 +490,22 @@ class _EyeCanvas:
         darkest = heights[np.argmin(level, axis=0), np.arange(len(xs))]
         return cv2.GaussianBlur(darkest[None], (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)[0]
 
+    def plate_blur(self) -> float:
+        """How soft the plate is around the eye: the Gaussian blur (crop px) that, with a sharp
+        plate's own (:data:`SHARP_BLUR`), makes its strongest edges as soft as they are — from
+        how much a further 1 px blur lowers their gradient (a step blurred by σ keeps
+        ``σ / √(σ² + 1)`` of it)."""
+        grey = np.ascontiguousarray(self.source.mean(-1))
+        gradient = lambda image: np.hypot(cv2.Sobel(image, cv2.CV_32F, 1, 0),  # noqa: E731
+                                          cv2.Sobel(image, cv2.CV_32F, 0, 1))
+        sharp, blurred = gradient(grey), gradient(cv2.GaussianBlur(grey, (0, 0), 1.0))
+        edges = sharp > np.percentile(sharp, 90)
+        if not edges.any():
+            return 0.0
+        kept = min(float(blurred[edges].mean() / max(float(sharp[edges].mean()), 1e-12)), 0.99)
+        sigma = kept / np.sqrt(1.0 - kept * kept)
+        return float(np.sqrt(max(sigma * sigma - SHARP_BLUR * SHARP_BLUR, 0.0)))
+
     def sample(self, height: np.ndarray) -> np.ndarray:
         """The plate at eye-frame ``(lx, height)`` (crop px) for every box pixel, cubic."""
         px = self.origin + self.lx[..., None] * self.along + height[..., None] * self.down
@@ -629,17 +648,24 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
             * eye.columns
         region += alpha[..., None] * (lashes_px - region)
     width = max(MARGIN * eye.width, 1.0)
-    across = np.abs(t) / width
+    # Whole over the middle third of its half width; on a soft plate (a video frame, a lens's
+    # focus: a crisp line read as drawn on) wider by twice the plate's blur, fading over all of it.
+    soften = eye.plate_blur() if eye.tilt < 1.0 else 0.0
+    if soften > 0.3:
+        across = np.abs(t) / (width + 2 * soften)
+        profile = 1 - smoothstep(across)
+    else:
+        across = np.abs(t) / width
+        profile = 1 - smoothstep(1.5 * across - 0.5)
     margin = (across < 1) & eye.inside
     if margin.any() and eye.tilt < 1.0:
         roots = eye.sample(eye.lash_roots() - 0.5 * width + 0.5 * t)
         grain = np.clip(roots / np.maximum(cv2.GaussianBlur(roots, (0, 0), 1.0), 1e-6),
                         1 - GRAIN_RANGE, 1 + GRAIN_RANGE)
         roots = _shut_line_colour(cv2.GaussianBlur(roots, (0, 0), width), skin_colour) * grain
-        # Whole over the middle third of its width, and on nearer the corners than the lid
-        # (the lids meet in a line from corner to corner).
-        margin_alpha = np.where(margin, 1 - smoothstep(1.5 * across - 0.5), 0.0) \
-            * smoothstep(3 * eye.columns) * (1.0 - eye.tilt)
+        # On nearer the corners than the lid (the lids meet in a line from corner to corner).
+        margin_alpha = np.where(margin, profile, 0.0) * smoothstep(3 * eye.columns) \
+            * (1.0 - eye.tilt)
         region += margin_alpha[..., None] * (roots - region)
         alpha = np.maximum(alpha, margin_alpha)
     return alpha
