@@ -20,8 +20,8 @@ from typing import Callable, List, Optional, Tuple
 
 from atw_ofx.errors import ATWError
 from atw_ofx.filters import DEFAULT_FILTER
-from atw_ofx.options import (DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_METHOD,
-                             DEFAULT_MODEL)
+from atw_ofx.options import (DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_GLASSES,
+                             DEFAULT_METHOD, DEFAULT_MODEL)
 
 #: Host Python settings that would break another interpreter (Nuke and Resolve set them).
 HOST_PYTHON_VARIABLES = ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE")
@@ -68,6 +68,7 @@ class RenderJob:
     formulation: str = DEFAULT_FORMULATION
     filter: str = DEFAULT_FILTER  # the plate warp's filter (atw_ofx.filters)
     au_mode: str = DEFAULT_AU_MODE  # AUs as edits (relative) or the target expression (absolute)
+    glasses: str = DEFAULT_GLASSES  # a dark glasses frame held still (auto) or moved (off)
     face_box: Optional[Tuple[int, int, int]] = None  # X, Y, SIZE in plate pixels, top-left origin
     face_boxes: Optional[str] = None  # JSON of a box per frame (an animated / tracked box)
     face_index: int = 0  # which face when several are found (0: the largest)
@@ -81,7 +82,7 @@ class RenderJob:
         """The render options (everything after the input and ``-o OUTPUT``)."""
         args = ["--aus", self.curves, "--model", self.model, "--reswarp", self.reswarp,
                 "--formulation", self.formulation, "--filter", self.filter,
-                "--au-mode", self.au_mode]
+                "--au-mode", self.au_mode, "--glasses", self.glasses]
         if self.face_boxes is not None:
             args += ["--face-boxes", self.face_boxes]
         elif self.face_box is not None:

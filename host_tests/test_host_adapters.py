@@ -189,11 +189,13 @@ def test_the_render_job_is_an_argument_list_and_the_host_python_stays_out(monkey
         "/venv/bin/python", "-m", "atw_ofx.cli", "render", "/shots/my shot/src.####.exr", "-o",
         "/out/it's here/atw.####.exr", "--frames", "1001-1010", "--aus", "/c/a u.json",
         "--model", "rig", "--reswarp", "vanilla", "--formulation", "delta",
-        "--filter", "lanczos", "--au-mode", "relative", "--face-box", "10,20,300",
+        "--filter", "lanczos", "--au-mode", "relative", "--glasses", "auto",
+        "--face-box", "10,20,300",
         "--aov", "motion,matte"]
-    argv = RenderJob("s", "o", "c", 1, 2, filter="cubic", face_index=2,
+    argv = RenderJob("s", "o", "c", 1, 2, filter="cubic", face_index=2, glasses="off",
                      colorspace="ACES - ACEScg").argv()
     assert argv[argv.index("--filter") + 1] == "cubic"
+    assert argv[argv.index("--glasses") + 1] == "off"
     assert argv[argv.index("--face-index") + 1] == "2"
     assert argv[argv.index("--colorspace") + 1] == "ACES - ACEScg"
     farm = job.farm_argv("deadline", "/jobs", name="shot_v001", chunk=5)

@@ -134,6 +134,8 @@ def test_render_runs_in_the_background_and_the_node_shows_the_result(nuke, core_
     recorded = animate_from_recording(node)
     assert node["filter"].value() == "lanczos"  # the default, as on the command line
     node["filter"].setValue("cubic")
+    assert node["glasses"].value() == "auto"
+    node["glasses"].setValue("off")
     nuke.press(node, "render")
     assert node["status"].value() == "rendering 1001-1003"  # the main thread is free
     finish(nuke, node)
@@ -159,6 +161,7 @@ def test_render_runs_in_the_background_and_the_node_shows_the_result(nuke, core_
     source = tmp_path / "work" / "source" / "source.%04d.exr"
     first, last = exr_facts(core_python, str(source) % 1001, pattern % 1001, pattern % 1003)[1:]
     assert first["params"]["filter"] == "cubic"  # the knob's
+    assert first["params"]["glasses"] == "off"
     assert first["max_difference"] == 0.0  # all AUs 0 at 1001: the plate, bit-exact
     assert last["max_difference"] > 0.01  # a smile
 

@@ -40,8 +40,8 @@ def test_the_committed_setting_is_the_generated_one_and_real_lua_reads_it():
     assert menu["INPID_InputControl"] == "ComboControl"
     assert [menu[k]["CCS_AddString"] for k in sorted(k for k in menu if isinstance(k, int))] \
         == list(FILTERS)  # the entries: the array part of the control's table
-    assert {k: tool["Inputs"][k]["Value"] for k in ("Model", "AUMode", "FaceIndex")} == {
-        "Model": "rig", "AUMode": 0, "FaceIndex": 0}
+    assert {k: tool["Inputs"][k]["Value"] for k in ("Model", "AUMode", "Glasses", "FaceIndex")
+            } == {"Model": "rig", "AUMode": 0, "Glasses": 0, "FaceIndex": 0}
     assert set(MENUS) <= set(tool["UserControls"])
     with pytest.raises(Exception):  # text Fusion's Lua would reject, rejected here too
         FakeBmd.readstring(text.replace("Value = 0, },", "Value = 0 },,", 1))
@@ -84,6 +84,7 @@ def keyed_comp(face_frames):
     tool.SetInput("Intensity", 0.5, 1001)
     tool.SetInput("Intensity", 1.0, 1003)
     tool.SetInput("Filter", 1)  # cubic
+    tool.SetInput("Glasses", 1)  # off
     return comp, grade, tool
 
 
@@ -119,6 +120,7 @@ def test_the_render_run_keeps_the_artists_comp_and_loads_the_result(
     source, result = exr_facts(core_python, folder / "source" / "source.1003.exr",
                                folder / "result" / "atw.1003.exr")
     assert result["params"]["filter"] == "cubic"  # the menu's
+    assert result["params"]["glasses"] == "off"
     assert result["max_difference"] > 0.01
 
     # Again, with another filter: the same plate (the artist's node, not our Loader now feeding
@@ -164,9 +166,10 @@ def test_the_settings_and_colour_come_from_the_controls_and_the_project(tmp_path
     adapter = ResolveAdapter(comp, project=resolve.project)
     settings = adapter.render_settings(1001, 1003, str(tmp_path))
     assert {k: settings[k] for k in ("model", "reswarp", "formulation", "filter", "au_mode",
-                                     "face_index", "colorspace")} == {
+                                     "glasses", "face_index", "colorspace")} == {
         "model": "rig", "reswarp": "vanilla", "formulation": "delta", "filter": "lanczos",
-        "au_mode": "relative", "face_index": 0, "colorspace": "Linear Rec.709 (sRGB)"}
+        "au_mode": "relative", "glasses": "auto", "face_index": 0,
+        "colorspace": "Linear Rec.709 (sRGB)"}
     assert settings["output_colorspace"] == settings["colorspace"]  # back as MediaIn gave it
     tool.SetInput("AUMode", 1)
     tool.SetInput("FaceIndex", 2)

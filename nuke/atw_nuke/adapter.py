@@ -184,6 +184,7 @@ class NukeAdapter:
                 "formulation": self.node["formulation"].value(),
                 "filter": self.node["filter"].value(),
                 "au_mode": self.node["au_mode"].value(),
+                "glasses": self.node["glasses"].value(),
                 "face_index": int(self.node["face_index"].value()),
                 "face_box": self.face_box(), "face_boxes": self.face_boxes(first, last, folder),
                 "colorspace": colorspace, "environment": environment, "aovs": self.aovs(),

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 
 from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE
 from atw_ofx.filters import DEFAULT_FILTER, FILTERS
-from atw_ofx.options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_METHOD,
-                             DEFAULT_MODEL, FARM_BACKENDS, FORMULATIONS, METHODS)
+from atw_ofx.options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_GLASSES,
+                             DEFAULT_METHOD, DEFAULT_MODEL, FARM_BACKENDS, FORMULATIONS, GLASSES,
+                             METHODS)
 
 GIZMO = "ATW_AnimateFace"
 NUKE_VERSION = "13.0 v1"  # the oldest Nuke whose gizmo syntax this targets
@@ -95,6 +96,10 @@ def knobs() -> list:
         Knob(PULLDOWN, "au_mode", "AU mode", DEFAULT_AU_MODE, items=AU_MODES,
              tooltip="relative: AUs are edits of the face as it is (all 0 = unchanged); "
                      "absolute: the target expression (a learned model's paper semantics)"),
+        Knob(PULLDOWN, "glasses", "glasses", DEFAULT_GLASSES, items=GLASSES, new_line=False,
+             tooltip="auto: a dark glasses frame found on the face stays still while the face "
+                     "moves behind it (light or rimless frames are not found); off: it moves "
+                     "with the face"),
         Knob(INT, "face_index", "face", 0, new_line=False,
              tooltip="which face when several are found: 0 the largest, 1 the next, ..."),
         Knob(CHECKBOX, "use_face_box", "use face box", False,

@@ -177,6 +177,7 @@ class ResolveAdapter:
         return {"model": self.setting("Model") or TEXTS["Model"][1],
                 "reswarp": self.setting("ResWarp"), "formulation": self.setting("Formulation"),
                 "filter": self.setting("Filter"), "au_mode": self.setting("AUMode"),
+                "glasses": self.setting("Glasses"),
                 "face_index": self.setting("FaceIndex"), "colorspace": space,
                 "output_colorspace": space, "command": atw_command(self.python)}
 

@@ -1,5 +1,6 @@
 """The ATW control tool as Fusion ``.setting`` text: 17 AU sliders, an intensity and the render's
-settings (model, ResWarp, formulation, filter, AU mode, face, colour space) as UserControls.
+settings (model, ResWarp, formulation, filter, AU mode, glasses, face, colour space) as
+UserControls.
 
 Generated from the same AU vocabulary as the Nuke node, so the two hosts show the same controls.
 ``resolve/ATW_Controls.setting`` is this text (``python -m atw_resolve.setting`` rewrites it; a
@@ -10,8 +11,8 @@ from __future__ import annotations
 
 from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE
 from atw_ofx.filters import DEFAULT_FILTER, FILTERS
-from atw_ofx.options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_METHOD,
-                             DEFAULT_MODEL, FORMULATIONS, METHODS)
+from atw_ofx.options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_GLASSES,
+                             DEFAULT_METHOD, DEFAULT_MODEL, FORMULATIONS, GLASSES, METHODS)
 
 TOOL = "ATW_Controls"
 PAGE = "ATW"
@@ -23,6 +24,7 @@ MENUS = {
     "Formulation": ("Formulation", FORMULATIONS, DEFAULT_FORMULATION),
     FILTER_INPUT: ("Filter", FILTERS, DEFAULT_FILTER),
     "AUMode": ("AU mode", AU_MODES, DEFAULT_AU_MODE),
+    "Glasses": ("Glasses", GLASSES, DEFAULT_GLASSES),
 }
 #: Text fields: input name → (label, default). An empty ColorSpace: from the project.
 TEXTS = {"Model": ("Model", DEFAULT_MODEL), "ColorSpace": ("Colour space", "")}
