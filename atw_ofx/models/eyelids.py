@@ -334,6 +334,9 @@ WHITE_FROM, WHITE_LIGHT, WHITE_REACH = 0.8, 1.4, 0.15
 #: The blur a sharp plate's edges show by :meth:`_EyeCanvas.plate_blur`'s measure, crop px
 #: (the shared 1024 px photographs: 0.6–1.0; video frames 1.4–1.7).
 SHARP_BLUR = 0.8
+#: The blur past a sharp plate's from which the shut line is drawn soft (px): video frames and
+#: soft focus (1.1–1.5 on the shared clips), not a photograph's slight softness (≤ 0.7).
+SOFT_PLATE = 0.8
 #: How far either side of the new lash line the up-sampled field's step may reach, grid px
 #: (bilinear up-sampling spreads a step over the grid pixels either side of the line's).
 RAMP = 1.5
@@ -651,7 +654,7 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     # Whole over the middle third of its half width; on a soft plate (a video frame, a lens's
     # focus: a crisp line read as drawn on) wider by twice the plate's blur, fading over all of it.
     soften = eye.plate_blur() if eye.tilt < 1.0 else 0.0
-    if soften > 0.3:
+    if soften > SOFT_PLATE:
         across = np.abs(t) / (width + 2 * soften)
         profile = 1 - smoothstep(across)
     else:
