@@ -19,6 +19,7 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 import torch
 
@@ -195,9 +196,18 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         raise ModelError(f"model {model.name!r} cannot take a retargeted performance (a "
                          "'retarget' in the AU curves): use the landmark rig (--model rig)",
                          path=plate.path or None, frame=frame)
+    # A glasses frame stays still: found first, so that the model knows where it is (a blink
+    # slides the lid from below it); the warp carries the face filled in behind it, and the
+    # frame is laid back over the result.
+    s = box.size
+    glasses = None
+    if driving is not None and options.glasses == "auto" and face.landmarks is not None:
+        glasses = _glasses_frame(crop_lin, colour_idx, box.to_crop(face.landmarks, s))
+    occluder = None if glasses is None else _on_grid(glasses, s, r)
     try:
         result = (MotionResult(MotionField.zeros(1, r, r), face_t, face_t) if driving is None
-                  else model.animate(face_t, driving, FaceContext(landmarks, matte_r, retarget)))
+                  else model.animate(face_t, driving,
+                                     FaceContext(landmarks, matte_r, retarget, occluder)))
     except ATWError as exc:  # name the file and frame the model could not handle
         if exc.path is None:
             raise type(exc)(exc.message, path=plate.path or None, frame=frame) from None
@@ -205,7 +215,6 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
     delta = _refinement_delta(result, plate.colourspace, model.colourspace)
     lap("model")
 
-    s = box.size
     matte_s = up(torch.from_numpy(matte_r)[None, None], (s, s))[0, 0].numpy()
     lap("matte_up")
     generated_s = None
@@ -218,16 +227,12 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             delta_full[:, colour_idx] = delta
             delta_full = delta_full.to(options.device)
         flow = MotionField(result.flow.px.to(options.device))
-        # A glasses frame stays still: the warp carries the face filled in behind it, and the
-        # frame is laid back over the result.
-        source, glasses = crop_lin, None
-        if options.glasses == "auto" and face.landmarks is not None:
-            glasses = _glasses_frame(crop_lin, colour_idx, box.to_crop(face.landmarks, s))
-            if glasses is not None:
-                window, covered, frame_pixels = glasses
-                behind = behind_frame(frame_pixels, covered)
-                source = crop_lin.clone()
-                source[(0, slice(None)) + window] = torch.from_numpy(behind).permute(2, 0, 1)
+        source = crop_lin
+        if glasses is not None:
+            window, covered, frame_pixels = glasses
+            behind = behind_frame(frame_pixels, covered)
+            source = crop_lin.clone()
+            source[(0, slice(None)) + window] = torch.from_numpy(behind).permute(2, 0, 1)
         out_crop = reswarp(source, flow, delta_full, method=options.reswarp,
                            formulation=options.formulation, impl=options.reswarp_impl,
                            filter=options.filter)
@@ -280,6 +285,15 @@ def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.
         return None
     return ((slice(y0, y1), slice(x0, x1)), covered,
             np.ascontiguousarray(pixels.permute(1, 2, 0).cpu().numpy()))
+
+
+def _on_grid(glasses: tuple, size: int, resolution: int) -> np.ndarray:
+    """Where the glasses frame (:func:`_glasses_frame`'s) covers the ``size`` px crop, as the
+    share of each pixel of the model's ``resolution`` grid it covers (float32)."""
+    (rows, columns), covered, _ = glasses
+    full = np.zeros((size, size), np.float32)
+    full[rows, columns] = covered
+    return cv2.resize(full, (resolution, resolution), interpolation=cv2.INTER_AREA)
 
 
 def model_aus(model: MotionModel, aus: np.ndarray, landmarks: np.ndarray | None,

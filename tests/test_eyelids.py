@@ -147,6 +147,28 @@ class TestRigBlink:
         assert np.abs(a[mouth] - up[mouth] * REGION_GRID).max() < 0.5 * REGION_GRID
 
 
+def test_a_blink_slides_the_lid_from_below_a_glasses_frame(mesh_128):
+    """A glasses frame held still across the lid: the lid skin slides from below it — the
+    skin between the crease and the frame stays (behind a frame's bar there is only a fill,
+    which pulled into view showed as a torn sheet) — and still closes the eye."""
+    fine, mesh = N * 4, mesh_128 * 4
+    occluder = np.zeros((fine, fine), bool)
+    probes = []
+    for eye in EYES:
+        upper, lower = lid_midpoints(mesh, eye)
+        bar = int(round(upper[1] - 0.8 * (lower[1] - upper[1])))  # a bar across the lid skin
+        x0, x1 = (int(v) for v in np.sort(mesh[list(eye["corners"])][:, 0]))
+        occluder[bar - 2:bar + 2, x0:x1] = True
+        probes.append((np.array([upper[0], bar - 4.5]), upper, lower))
+    free, _ = blink_field(mesh, 1.0, fine)
+    held, _ = blink_field(mesh, 1.0, fine, occluder=occluder)
+    for above_bar, upper, lower in probes:
+        assert np.abs(sample(free, above_bar)).max() > 1.0  # without it, that skin moves
+        assert np.abs(sample(held, above_bar)).max() < 1e-6
+        for t in (0.2, 0.5, 0.9):  # the eye is still covered
+            assert shows_lid_skin(held, upper + t * (lower - upper), upper, lower), t
+
+
 def _closed_eyes_crop(mesh_128, size, eye_level, lid_level, skin_level, seed=5):
     """A synthetic linear crop on the demo mesh's geometry: each eye's opening (between its lid
     contours) at ``eye_level``, the lid above it (from the crease) at ``lid_level``, all else

@@ -24,11 +24,14 @@ class FaceContext:
         matte: ``R×R`` float32 soft face matte in [0, 1]; motion outside it is cut off.
         retarget: a performer's motion for this frame (``70×2`` face coordinates, IOD) and
             their region sizes (:mod:`atw_ofx.retarget`), or None.
+        occluder: ``R×R`` float32, where something rigid in front of the face covers it (a
+            glasses frame, :mod:`atw_ofx.face.glasses`; the renderer holds it still), or None.
     """
 
     landmarks: np.ndarray | None
     matte: np.ndarray
     retarget: tuple[np.ndarray, dict] | None = None
+    occluder: np.ndarray | None = None
 
 
 @dataclass

@@ -175,6 +175,50 @@ def _lid_bands(mesh: np.ndarray, eye: dict):
     return xs, _curve(lid("upper"), xs), _curve(lid("lower"), xs), local, band
 
 
+#: The least lid skin, × the eye's opening there, that slides down over it when an occluder
+#: crosses the lid (:func:`_crease`): a frame's bar on the lash line would leave none.
+MIN_LID_SKIN = 0.5
+
+
+def _crease(mesh: np.ndarray, eye: dict, local, occluder: np.ndarray | None, x: np.ndarray,
+            upper: np.ndarray, opening: np.ndarray) -> np.ndarray:
+    """The top of the lid skin a blink slides, at positions ``x`` along ``eye`` (its frame,
+    ``local`` maps plate → frame; ``upper``, ``opening`` there): the crease — or just below an
+    ``occluder`` crossing the lid (:func:`_below_occluder`), keeping at least
+    :data:`MIN_LID_SKIN` of the opening — never below the upper lid."""
+    crease = _curve(local(mesh[list(eye["crease"])]), x)
+    below = np.minimum(_below_occluder(mesh, eye, occluder, x), upper - MIN_LID_SKIN * opening)
+    return np.minimum(np.maximum(crease, below), upper)
+
+
+def _below_occluder(mesh: np.ndarray, eye: dict, occluder: np.ndarray | None,
+                    x: np.ndarray) -> np.ndarray:
+    """Per position ``x`` along ``eye`` (its frame), the height just below the lowest pixel of
+    ``occluder`` (bool, on ``mesh``'s grid) between the crease and the upper lid — the top of
+    the lid skin free to slide — or far above the eye where none is (or no occluder is
+    given)."""
+    if occluder is None or not occluder.any():
+        return np.full(np.shape(x), -_FAR)
+    down, local, corners, lid = _eye_frame(mesh, eye)
+    along = np.array([down[1], -down[0]])
+    origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
+    xs = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 25)
+    top = _curve(local(mesh[list(eye["crease"])]), xs)
+    bottom = _curve(lid("upper"), xs)
+    steps = np.linspace(0.0, 1.0, 24)[:, None]
+    heights = top + steps * (bottom - top)
+    points = origin + xs[None, :, None] * along + heights[..., None] * down
+    cols = np.clip(points[..., 0].astype(int), 0, occluder.shape[1] - 1)
+    rows = np.clip(points[..., 1].astype(int), 0, occluder.shape[0] - 1)
+    hit = occluder[rows, cols]
+    floor = np.where(hit.any(0), np.max(np.where(hit, heights, -_FAR), axis=0) + 1.0, -_FAR)
+    return np.interp(x, xs, floor)
+
+
+#: A height far above any eye (grid px), for "no bound".
+_FAR = 1e9
+
+
 def lash_tilt(closure: float) -> float:
     """How the upper lashes stand at ``closure``: their height above the lash line as a fraction
     of the open eye's — 1 (as shot) while the eye is open, falling to 0 from 60 % closed to
@@ -200,8 +244,8 @@ def lid_lines(upper: np.ndarray, lower: np.ndarray, closure: float, lift: float 
     return lash, np.maximum(rim, lash)
 
 
-def blink_field(mesh: np.ndarray, closure: float, n: int,
-                lift: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
+                occluder: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Backward field ``2×n×n`` closing both eyes by ``closure`` (0 open … 1 closed) and raising
     the lower lids by ``lift`` grid px in their middles (:func:`lid_lines`), and its
     ``n×n`` stretch: how much of the source each output pixel's height spans (the lid skin's
@@ -209,7 +253,9 @@ def blink_field(mesh: np.ndarray, closure: float, n: int,
     eye; 1 elsewhere).
 
     ``mesh`` is the 478-point mesh on the ``n`` grid. Each eye moves only between its crease and
-    its lower lid, between its corners. The stretch is what the rig's fold guard expects there:
+    its lower lid, between its corners — and below an ``occluder`` (``n×n`` bool, a glasses
+    frame held still) that crosses the lid: the skin behind a frame's top bar, pulled down into
+    view, was a fill. The stretch is what the rig's fold guard expects there:
     an unfolding lid magnifies its skin several times by design (a wide-open eye under a narrow
     lid: 8× measured), which is not a fold.
     """
@@ -235,8 +281,8 @@ def blink_field(mesh: np.ndarray, closure: float, n: int,
         lx, ly = px[..., 0], px[..., 1]
         inside = (lx > corners[:, 0].min()) & (lx < corners[:, 0].max())
         upper, lower = _curve(lid("upper"), lx), _curve(lid("lower"), lx)
-        crease = np.minimum(_curve(local(mesh[list(eye["crease"])]), lx), upper)
         opening = np.maximum(lower - upper, 0.0)
+        crease = _crease(mesh, eye, local, occluder, lx, upper, opening)
         lash, rim = lid_lines(upper, lower, closure, 0.0)
         # The lower lid's lift follows the opening's profile along the whole eye, not this
         # box's pixels: its largest opening, from the lid curves at the corners' span.
@@ -365,8 +411,8 @@ class ClosingLid:
     lift: float = 0.0
 
 
-def closing_lids(mesh: np.ndarray, closure: float, n: int,
-                 lift: float = 0.0) -> list[ClosingLid]:
+def closing_lids(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
+                 occluder: np.ndarray | None = None) -> list[ClosingLid]:
     """Per eye, what a blink of ``closure`` and a lower lid raised by ``lift`` grid px leave
     the renderer to draw (``mesh`` on the ``n`` grid): none while the lids are as shot."""
     if closure <= 0.0 and lift <= 0.0:
@@ -374,7 +420,7 @@ def closing_lids(mesh: np.ndarray, closure: float, n: int,
     lids = []
     for eye in EYES:
         xs, upper, lower, local, band = _lid_bands(mesh, eye)
-        crease = np.minimum(_curve(local(mesh[list(eye["crease"])]), xs), upper)
+        crease = _crease(mesh, eye, local, occluder, xs, upper, np.maximum(lower - upper, 0.0))
         lash, rim = lid_lines(upper, lower, closure, lift)
         travel = np.maximum(lash - upper, lower - rim)
         seam = band(lash - np.minimum(travel, 0.25), rim + np.minimum(travel, 0.75))

@@ -132,7 +132,8 @@ class LandmarkRig:
         return self.field_and_interior(landmarks, aus, matte)[0]
 
     def field_and_interior(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray,
-                           retarget: tuple[np.ndarray, dict] | None = None
+                           retarget: tuple[np.ndarray, dict] | None = None,
+                           occluder: np.ndarray | None = None
                            ) -> tuple[np.ndarray, object | None]:
         """The backward field and the regions the renderer makes at full size (the mouth's
         opening, :class:`~.mouth.GeneratedRegion`; each closing lid, :class:`~.eyelids.ClosingLid`),
@@ -146,6 +147,8 @@ class LandmarkRig:
         every other AU, and a ``retarget`` — a performer's motion and region sizes
         (:func:`atw_ofx.retarget.onto`) — on top of them; the regional fields are composed with
         its field (the lids close on the face it leaves, the mouth opens where it took the lips).
+        An ``occluder`` (``n×n``, a glasses frame the renderer holds still) bounds the lid skin
+        a blink slides down: it slides from below the frame (:func:`.eyelids.blink_field`).
         """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
@@ -171,15 +174,17 @@ class LandmarkRig:
             field = up_field(field, fine)
             spline_field = field.copy()
             lift_px = lift * float(np.linalg.norm(mesh[473] - mesh[468])) * REGION_GRID
+            held = None if occluder is None else up_field(
+                np.asarray(occluder, np.float64)[None], fine, scale=False)[0] > 0.05
             blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
-                                                 lift_px)
+                                                 lift_px, held)
             # The lids close on the face as the other AUs leave it: the spline's field is
             # sampled where the blink takes each pixel (added, a cheek raise's upward pull was
             # applied to the lid's rows too, and the lid showed the eye's glint).
             if blink.any():
                 field = blink + composed(spline_field, blink)
             regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
-                                            lift_px)
+                                            lift_px, held)
             mouth_field, opening = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
                                                      regional[AU26], fine)
             # The spline moves the lips too (a smile's corners, fear's stretched lips): the mouth
@@ -237,7 +242,7 @@ class LandmarkRig:
             raise NoFaceError("the landmark rig needs a human face's landmarks, and none were "
                               "found inside the face box: give a box around a human face")
         flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte,
-                                                    context.retarget)
+                                                    context.retarget, context.occluder)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
         warped = flow.resized(n, n).warp(face)  # the field may be finer than the model grid
         return MotionResult(flow=flow, warped=warped, refined=warped, interior=interior)
