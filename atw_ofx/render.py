@@ -276,7 +276,9 @@ def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.
     size = crop_lin.shape[-1]
     x0, y0, x1, y1 = frame_window(landmarks, size)
     step = max(size // GLASSES_SIDE, 1)
+    # Whole pooling cells, so that the copy and the window map onto each other exactly.
     x0, y0 = x0 - x0 % step, y0 - y0 % step
+    x1, y1 = x0 + (x1 - x0) // step * step, y0 + (y1 - y0) // step * step
     pixels = crop_lin[0, :, y0:y1, x0:x1]
     pooled = torch.nn.functional.avg_pool2d(pixels[None].float(), step)[0, colour_idx].mean(0)
     grey = np.clip(pooled.cpu().numpy(), 0.0, None) ** (1 / 2.2)

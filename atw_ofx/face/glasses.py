@@ -11,8 +11,9 @@ found from the landmarks and the image, at a working scale where the eyes are
 2. **each rim**: the darkest closed path around the eye, outside the eye's contour (dynamic
    programming over a polar image centred on the eye), kept where it is darker than its
    surroundings (a half-rim frame has no lower rim);
-3. **the mask**: the pixels along those paths and the bridge that are darker than their
-   surroundings (a morphological black-hat), grown by a pixel for their anti-aliased edges.
+3. **the mask**: each rim's cross-section ray by ray and the bridge's line, only their pixels
+   darker than their surroundings (a morphological black-hat), grown by about a working pixel
+   for their anti-aliased edges.
 
 Light frames (clear plastic, thin silver wire) are not found: they show no dark line, and bend as
 before. Coordinates: crop pixels, centres at ``(j + 0.5, i + 0.5)``; landmarks any layout that
@@ -228,24 +229,6 @@ def _closed_path(gain: np.ndarray, step: int = 2, jump_cost: float = 0.01) -> np
     for a in range(2 * count - 1, 0, -1):
         path[a - 1] = back[a, path[a]]
     return path[count:]
-
-
-def _runs(flags: np.ndarray) -> list[np.ndarray]:
-    """The index runs where circular ``flags`` is true (a run across the end joined)."""
-    if flags.all():
-        return [np.arange(len(flags))]
-    start = int(np.argmin(flags))  # begin at a gap, so no run wraps
-    order = np.roll(np.arange(len(flags)), -start)
-    runs, current = [], []
-    for i in order:
-        if flags[i]:
-            current.append(i)
-        elif current:
-            runs.append(np.array(current))
-            current = []
-    if current:
-        runs.append(np.array(current))
-    return runs
 
 
 #: The side the smooth part of the fill behind a frame is made at (the frame's pixels only).

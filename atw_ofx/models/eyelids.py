@@ -381,7 +381,8 @@ WHITE_FROM, WHITE_LIGHT, WHITE_REACH = 0.8, 1.4, 0.15
 #: (the shared 1024 px photographs: 0.6–1.0; video frames 1.4–1.7).
 SHARP_BLUR = 0.8
 #: The blur past a sharp plate's from which the shut line is drawn soft (px): video frames and
-#: soft focus (1.1–1.5 on the shared clips), not a photograph's slight softness (≤ 0.7).
+#: soft focus (the shared clips: 1.1–1.5; one soft photograph 0.96), not a photograph's slight
+#: softness (the others: 0–0.6).
 SOFT_PLATE = 0.8
 #: How far either side of the new lash line the up-sampled field's step may reach, grid px
 #: (bilinear up-sampling spreads a step over the grid pixels either side of the line's).
