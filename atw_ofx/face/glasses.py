@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit
 
 from ..membrane import membrane
+from ..points import sample_points
 from .layout import ibug68
 
 #: The eyes' width at the working scale, px.
@@ -263,7 +264,8 @@ def behind_frame(image: np.ndarray, frame: np.ndarray) -> np.ndarray:
     light = cv2.GaussianBlur(membrane(small, known.astype(np.float32)), (0, 0), 1.0)
     # Up-sampled only where it is taken: at the frame's pixels.
     cy, cx = np.nonzero(covered)
-    light = _bilinear(light.reshape(small.shape), (cx + 0.5) * k - 0.5, (cy + 0.5) * k - 0.5)
+    light = sample_points(light.reshape(small.shape), (cx + 0.5) * k, (cy + 0.5) * k,
+                          cv2.INTER_LINEAR)
     # The texture: the fine detail of the skin beside the frame, at most twice its thickness
     # away, on the first side that is not frame.
     detail = box - cv2.GaussianBlur(box, (0, 0), 2.0).reshape(box.shape)
@@ -280,15 +282,3 @@ def behind_frame(image: np.ndarray, frame: np.ndarray) -> np.ndarray:
     box[cy, cx] = light + texture
     return out.reshape(image.shape)
 
-
-def _bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``image`` (``H×W×C``) at points ``(x, y)`` (``N``, pixel centres at integers), bilinear,
-    edges held: ``N×C``."""
-    h, w = image.shape[:2]
-    x, y = np.clip(x, 0, w - 1), np.clip(y, 0, h - 1)
-    x0, y0 = np.minimum(x.astype(int), w - 2).clip(0), np.minimum(y.astype(int), h - 2).clip(0)
-    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
-    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-    top = image[y0, x0] * (1 - fx) + image[y0, x1] * fx
-    bottom = image[y1, x0] * (1 - fx) + image[y1, x1] * fx
-    return (top * (1 - fy) + bottom * fy).astype(np.float32)

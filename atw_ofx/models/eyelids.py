@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from ..membrane import membrane
+from ..points import sample_points
 from .base import grid_box, smoothstep
 from .mouth import Generated
 
@@ -535,7 +536,7 @@ class _EyeCanvas:
         heights = upper[None, :] + offsets[:, None]
         px = (self.origin + xs[None, :, None] * self.along
               + heights[..., None] * self.down)
-        level = _remap(self.source, px[..., 0], px[..., 1], cv2.INTER_LINEAR,
+        level = sample_points(self.source, px[..., 0], px[..., 1], cv2.INTER_LINEAR,
                        self.source_at).reshape(px.shape[:2] + (-1,)).mean(-1)
         darkest = heights[np.argmin(level, axis=0), np.arange(len(xs))]
         return cv2.GaussianBlur(darkest[None], (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)[0]
@@ -559,22 +560,7 @@ class _EyeCanvas:
     def sample(self, height: np.ndarray) -> np.ndarray:
         """The plate at eye-frame ``(lx, height)`` (crop px) for every box pixel, cubic."""
         px = self.origin + self.lx[..., None] * self.along + height[..., None] * self.down
-        return _remap(self.source, px[..., 0], px[..., 1], cv2.INTER_CUBIC, self.source_at)
-
-
-def _remap(image: np.ndarray, x: np.ndarray, y: np.ndarray, how: int,
-           origin: tuple[int, int] = (0, 0)) -> np.ndarray:
-    """``image`` (whose pixel 0 is at ``origin``) at points ``(x, y)`` (any shape; pixel centres
-    at +0.5), edges held. OpenCV's maps are 2-D with sides below 32767: a list of points goes in
-    rows."""
-    count = x.size
-    side = max(1, int(np.ceil(np.sqrt(count))))
-    maps = [np.zeros(side * side, np.float32) for _ in range(2)]
-    maps[0][:count] = x.ravel() - 0.5 - origin[0]
-    maps[1][:count] = y.ravel() - 0.5 - origin[1]
-    out = cv2.remap(image, maps[0].reshape(side, side), maps[1].reshape(side, side), how,
-                    borderMode=cv2.BORDER_REPLICATE)
-    return out.reshape((side * side,) + image.shape[2:])[:count].reshape(x.shape + image.shape[2:])
+        return sample_points(self.source, px[..., 0], px[..., 1], cv2.INTER_CUBIC, self.source_at)
 
 
 def _resample_lid_lines(eye: _EyeCanvas, region: np.ndarray, field: np.ndarray) -> np.ndarray:
@@ -604,7 +590,7 @@ def _resample_lid_lines(eye: _EyeCanvas, region: np.ndarray, field: np.ndarray) 
     def field_at(height: np.ndarray) -> np.ndarray:
         """The field (crop px) at eye-frame ``height`` in each ramp pixel's column."""
         beyond = height - y  # along down
-        return _remap(grid_field, (c + beyond * eye.down[0]) / eye.k,
+        return sample_points(grid_field, (c + beyond * eye.down[0]) / eye.k,
                       (r + beyond * eye.down[1]) / eye.k, cv2.INTER_LINEAR) * eye.k
 
     def side(boundary: np.ndarray, away: float) -> np.ndarray:
@@ -612,7 +598,7 @@ def _resample_lid_lines(eye: _EyeCanvas, region: np.ndarray, field: np.ndarray) 
         pixel along its slope there (taken over a further reach ``away``, ±)."""
         near, far = field_at(boundary), field_at(boundary + away)
         shift = near + (near - far) * ((boundary - y) / away)[..., None]
-        return _remap(eye.source, c + shift[..., 0], r + shift[..., 1], cv2.INTER_CUBIC,
+        return sample_points(eye.source, c + shift[..., 0], r + shift[..., 1], cv2.INTER_CUBIC,
                       eye.source_at)
 
     # The line anti-aliased: the pixel it crosses takes each side by its share.
