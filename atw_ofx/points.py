@@ -18,3 +18,23 @@ def sample_points(image: np.ndarray, x: np.ndarray, y: np.ndarray, how: int,
     out = cv2.remap(image, maps[0].reshape(side, side), maps[1].reshape(side, side), how,
                     borderMode=cv2.BORDER_REPLICATE)
     return out.reshape((side * side,) + image.shape[2:])[:count].reshape(x.shape + image.shape[2:])
+
+
+#: How far past a point OpenCV's widest interpolation (cubic) reads, px, with a pixel to spare.
+READ_REACH = 3
+
+
+def sample_window(image: np.ndarray, x: np.ndarray, y: np.ndarray, how: int,
+                  channels: list[int] | None = None) -> np.ndarray:
+    """:func:`sample_points` of ``image`` (``H×W×C``, any strides: a planar crop seen channels
+    last) that copies only the window the points and the interpolation's reach fall in, and
+    only ``channels`` (default all); edges held as there. Float32 out."""
+    h, w = image.shape[:2]
+    if x.size == 0:
+        return np.zeros(x.shape + (len(channels or range(image.shape[2])),), np.float32)
+    x0 = int(np.clip(np.floor(x.min()) - READ_REACH, 0, w - 1))
+    y0 = int(np.clip(np.floor(y.min()) - READ_REACH, 0, h - 1))
+    x1 = int(np.clip(np.ceil(x.max()) + READ_REACH, x0 + 1, w))
+    y1 = int(np.clip(np.ceil(y.max()) + READ_REACH, y0 + 1, h))
+    window = image[y0:y1, x0:x1] if channels is None else image[y0:y1, x0:x1][..., channels]
+    return sample_points(np.ascontiguousarray(window, np.float32), x, y, how, (x0, y0))

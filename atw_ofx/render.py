@@ -29,7 +29,8 @@ from .errors import ATWError, ModelError, NoFaceError
 from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellipse_matte,
                    face_matte, paste)
 from .face.detect import DEFAULT_BACKEND, detect_faces
-from .face.glasses import behind_frame, frame_mask, frame_window
+from .face.glasses import (behind_frame, bridge_window, frame_mask, frame_window,
+                           wears_glasses)
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
 from .models.eyelids import ClosingLid, close_lid
@@ -274,17 +275,27 @@ def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.
     :data:`GLASSES_SIDE` px across the crop, in a rough display encoding (the finder compares
     lines with their surroundings)."""
     size = crop_lin.shape[-1]
-    x0, y0, x1, y1 = frame_window(landmarks, size)
     step = max(size // GLASSES_SIDE, 1)
-    # Whole pooling cells, so that the copy and the window map onto each other exactly.
-    x0, y0 = x0 - x0 % step, y0 - y0 % step
-    x1, y1 = x0 + (x1 - x0) // step * step, y0 + (y1 - y0) // step * step
-    pixels = crop_lin[0, :, y0:y1, x0:x1]
-    pooled = torch.nn.functional.avg_pool2d(pixels[None].float(), step)[0, colour_idx].mean(0)
-    grey = np.clip(pooled.cpu().numpy(), 0.0, None) ** (1 / 2.2)
-    covered = frame_mask(grey, (landmarks - (x0, y0)) / step, size=(y1 - y0, x1 - x0))
+
+    def grey(window: tuple[int, int, int, int]) -> tuple[tuple[int, int, int, int], np.ndarray]:
+        """The window, cut to whole pooling cells (so that the copy and the window map onto each
+        other exactly), and its pooled grey copy."""
+        x0, y0, x1, y1 = window
+        x0, y0 = x0 - x0 % step, y0 - y0 % step
+        x1, y1 = x0 + (x1 - x0) // step * step, y0 + (y1 - y0) // step * step
+        pixels = crop_lin[0, colour_idx, y0:y1, x0:x1]
+        pooled = torch.nn.functional.avg_pool2d(pixels[None].float(), step)[0].mean(0)
+        return (x0, y0, x1, y1), np.clip(pooled.cpu().numpy(), 0.0, None) ** (1 / 2.2)
+
+    # The bridge first, on the little of the crop it needs: most faces wear no glasses.
+    (x0, y0, _, _), bridge = grey(bridge_window(landmarks, size))
+    if not wears_glasses(bridge, (landmarks - (x0, y0)) / step):
+        return None
+    (x0, y0, x1, y1), search = grey(frame_window(landmarks, size))
+    covered = frame_mask(search, (landmarks - (x0, y0)) / step, size=(y1 - y0, x1 - x0))
     if covered is None:
         return None
+    pixels = crop_lin[0, :, y0:y1, x0:x1]
     return ((slice(y0, y1), slice(x0, x1)), covered,
             np.ascontiguousarray(pixels.permute(1, 2, 0).cpu().numpy()))
 

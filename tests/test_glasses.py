@@ -7,7 +7,8 @@ from atw_ofx import colour
 from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.errors import ATWError
 from atw_ofx.face.detect import detect_face
-from atw_ofx.face.glasses import behind_frame, frame_mask
+from atw_ofx.face.glasses import (behind_frame, bridge_strength, bridge_window, frame_mask,
+                                  wears_glasses)
 from atw_ofx.face.layout import ibug68
 from atw_ofx.imageio import ImagePlate, read_image
 from atw_ofx.models import load_model
@@ -73,6 +74,25 @@ def test_a_frame_is_found_where_it_is_drawn_and_not_on_a_bare_face(bespectacled)
     # ...and little else: what was found lies on the frame or within its anti-aliased edge.
     grown = cv2.dilate(drawn.astype(np.uint8), np.ones((int(0.2 * width) | 1,) * 2, np.uint8))
     assert (found & ~grown.astype(bool)).sum() / found.sum() < 0.05
+
+
+def test_the_bridge_alone_tells_glasses_from_none(bespectacled):
+    """The renderer tests the bridge on its window of the crop before looking for rims: the
+    window reads as the whole face does (its bridge strength within 5 %), on either face."""
+    _, _, landmarks, _, _, framed, bare = bespectacled
+    from atw_ofx.face.glasses import _working_scale
+
+    for rgb8, wears in ((framed, True), (bare, False)):
+        grey = cv2.cvtColor(rgb8, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
+        x0, y0, x1, y1 = bridge_window(landmarks, grey.shape[0])
+        window, shifted = grey[y0:y1, x0:x1], landmarks - (x0, y0)
+        assert wears_glasses(window, shifted) is wears
+        assert (frame_mask(grey, landmarks) is not None) is wears
+        whole = bridge_strength(*_working_scale(grey, landmarks)[:2])[0]
+        part = bridge_strength(*_working_scale(window, shifted)[:2])[0]
+        assert abs(part - whole) <= 0.05 * max(whole, 0.2)
+        # The window is the nose between the eyes, not the face.
+        assert (x1 - x0) * (y1 - y0) < 0.1 * grey.size
 
 
 def test_a_blink_and_a_brow_raise_leave_the_frame_where_it_was(bespectacled):

@@ -140,6 +140,32 @@ def test_a_fold_is_taken_out_where_it_is():
     assert np.abs(out[1, 20:30, 20:30]).max() < np.abs(field[1, 20:30, 20:30]).max()
 
 
+@pytest.mark.parametrize("case", ["small first, broad field", "broad first, small field"])
+def test_a_composed_field_samples_the_field_where_the_first_takes_each_pixel(case):
+    """As sampling the whole grid (bilinear, edges held): a blink's small field after the
+    spline's broad one, and the mouth's small one composed after the spline's. Either field
+    reaches the grid's edge somewhere, and the first moves pixels by up to 9 px."""
+    import cv2
+
+    from atw_ofx.models.rig import composed
+
+    n = 96
+    ys, xs = np.mgrid[0:n, 0:n].astype(np.float64)
+    broad = np.stack((4.0 * np.sin(xs / 15.0) + 5.0 * (xs > 90), 3.0 * np.cos(ys / 11.0)))
+    small = np.zeros((2, n, n))
+    small[:, 40:52, 30:60] = np.stack((np.full((12, 30), 9.0), np.linspace(-6, 6, 30)[None]
+                                       .repeat(12, 0)))
+    field, first = (broad, small) if case.startswith("small") else (small, broad)
+    whole = np.stack([cv2.remap(np.float32(plane), np.float32(xs + first[0]),
+                                np.float32(ys + first[1]), cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_REPLICATE) for plane in field])
+    out = composed(field, first)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, whole, atol=1e-5)
+    # Not a field left as it was: the first moves pixels onto other values of it.
+    assert np.abs(out - field).max() > 1.0
+
+
 @pytest.mark.parametrize("face, asked, far", [
     ("obama_official_1434x2333.jpg", "sad=1.0", (105, 334)),  # folds at a mouth corner; brows
     ("biden_official_970x2204.jpg", "AU17=5", (152, 148, 377)),  # folds at the lips; the chin

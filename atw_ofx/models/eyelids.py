@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from ..membrane import membrane
-from ..points import sample_points
+from ..points import sample_window
 from .base import grid_box, smoothstep
 from .mouth import Generated
 
@@ -488,10 +488,15 @@ class _EyeCanvas:
         hang = LASH_HANG * (1.0 - self.tilt) * lashes
         self.reach = RAMP * k + 0.5
         bottom = np.maximum(lash + hang, rim + self.reach) + 1.0
-        # Past the corners as far as a white left open is looked for (:func:`_cover_white`).
-        ends = np.array([[xs[0] - WHITE_REACH * self.width, (upper[0] + lower[0]) / 2],
-                         [xs[-1] + WHITE_REACH * self.width, (upper[-1] + lower[-1]) / 2]])
-        outline = np.concatenate((np.stack((xs, crease), 1), np.stack((xs, bottom), 1), ends))
+        if lid.closure > 0.0:
+            # From the crease (the lid drawn), past the corners as far as a white left open is
+            # looked for (:func:`_cover_white`).
+            top = crease
+            ends = np.array([[xs[0] - WHITE_REACH * self.width, (upper[0] + lower[0]) / 2],
+                             [xs[-1] + WHITE_REACH * self.width, (upper[-1] + lower[-1]) / 2]])
+        else:  # a lower lid raised alone: only its line's ramp is re-sampled
+            top, ends = rim - self.reach - 1.0, np.zeros((0, 2))
+        outline = np.concatenate((np.stack((xs, top), 1), np.stack((xs, bottom), 1), ends))
         x0, y0, x1, y1 = grid_box(self.origin + outline[:, :1] * self.along
                                   + outline[:, 1:] * self.down, size, 2)
         self.x0, self.y0 = x0, y0
@@ -512,14 +517,13 @@ class _EyeCanvas:
         # Where the lid travels at all; nothing at the corners, where the lids meet still.
         self.columns = smoothstep(self.moved / max(float(travel.max()), 1e-6)) * self.inside
         self.channels = list(colour)
-        # What the layers sample lies within a box's height around the box (the donor below,
-        # the lashes above, the field's reach): only that window of the crop is read.
-        grow = y1 - y0
-        self.source_at = (max(x0 - grow, 0), max(y0 - grow, 0))
-        self.source = np.ascontiguousarray(
-            original[self.source_at[1]:y1 + grow, self.source_at[0]:x1 + grow][..., self.channels],
-            np.float32)
+        self.original = original
         self._xs, self._upper = xs, upper
+
+    def plate_at(self, x: np.ndarray, y: np.ndarray, how: int) -> np.ndarray:
+        """The plate's colour channels at crop px ``(x, y)`` (any shape), by OpenCV's ``how``;
+        only the window they fall in is read (the crop is planar: a copy of it all cost ~1 ms)."""
+        return sample_window(self.original, x, y, how, self.channels)
 
     def lash_roots(self) -> np.ndarray:
         """Per box pixel, the height (crop px, eye frame) of the open lash line's darkest row
@@ -536,8 +540,7 @@ class _EyeCanvas:
         heights = upper[None, :] + offsets[:, None]
         px = (self.origin + xs[None, :, None] * self.along
               + heights[..., None] * self.down)
-        level = sample_points(self.source, px[..., 0], px[..., 1], cv2.INTER_LINEAR,
-                       self.source_at).reshape(px.shape[:2] + (-1,)).mean(-1)
+        level = self.plate_at(px[..., 0], px[..., 1], cv2.INTER_LINEAR).mean(-1)
         darkest = heights[np.argmin(level, axis=0), np.arange(len(xs))]
         return cv2.GaussianBlur(darkest[None], (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)[0]
 
@@ -546,7 +549,11 @@ class _EyeCanvas:
         plate's own (:data:`SHARP_BLUR`), makes its strongest edges as soft as they are — from
         how much a further 1 px blur lowers their gradient (a step blurred by σ keeps
         ``σ / √(σ² + 1)`` of it)."""
-        grey = np.ascontiguousarray(self.source.mean(-1))
+        # The box and as much again around it (the lid, the brow's edge, the cheek's).
+        (y0, y1), (x0, x1) = ((w.start, w.stop) for w in self.window)
+        grow = y1 - y0
+        around = self.original[max(y0 - grow, 0):y1 + grow, max(x0 - grow, 0):x1 + grow]
+        grey = np.ascontiguousarray(around[..., self.channels].mean(-1), np.float32)
         gradient = lambda image: np.hypot(cv2.Sobel(image, cv2.CV_32F, 1, 0),  # noqa: E731
                                           cv2.Sobel(image, cv2.CV_32F, 0, 1))
         sharp, blurred = gradient(grey), gradient(cv2.GaussianBlur(grey, (0, 0), 1.0))
@@ -560,7 +567,7 @@ class _EyeCanvas:
     def sample(self, height: np.ndarray) -> np.ndarray:
         """The plate at eye-frame ``(lx, height)`` (crop px) for every box pixel, cubic."""
         px = self.origin + self.lx[..., None] * self.along + height[..., None] * self.down
-        return sample_points(self.source, px[..., 0], px[..., 1], cv2.INTER_CUBIC, self.source_at)
+        return self.plate_at(px[..., 0], px[..., 1], cv2.INTER_CUBIC)
 
 
 def _resample_lid_lines(eye: _EyeCanvas, region: np.ndarray, field: np.ndarray) -> np.ndarray:
@@ -581,29 +588,25 @@ def _resample_lid_lines(eye: _EyeCanvas, region: np.ndarray, field: np.ndarray) 
     ramp = (upper_zone | lower_zone | seam_zone) & eye.inside & (eye.moved > 0)
     if not ramp.any():
         return ramp.astype(np.float32)
-    grid_field = np.ascontiguousarray(np.moveaxis(field, 0, -1), np.float32)
+    grid_field = np.moveaxis(field, 0, -1)  # a view: only the ramp's window is read
     r, c, y = eye.rows[ramp], eye.cols[ramp], ly[ramp]
     split = np.where(upper_zone, line, np.where(lower_zone, edge, (line + edge) / 2))[ramp]
     top = np.where(lower_zone, edge - reach, line - reach)[ramp]
     below = np.where(upper_zone, line + reach, edge + reach)[ramp]
 
-    def field_at(height: np.ndarray) -> np.ndarray:
-        """The field (crop px) at eye-frame ``height`` in each ramp pixel's column."""
-        beyond = height - y  # along down
-        return sample_points(grid_field, (c + beyond * eye.down[0]) / eye.k,
-                      (r + beyond * eye.down[1]) / eye.k, cv2.INTER_LINEAR) * eye.k
-
-    def side(boundary: np.ndarray, away: float) -> np.ndarray:
-        """The plate as the field beyond the ramp's ``boundary`` moves it, continued to each
-        pixel along its slope there (taken over a further reach ``away``, ±)."""
-        near, far = field_at(boundary), field_at(boundary + away)
-        shift = near + (near - far) * ((boundary - y) / away)[..., None]
-        return sample_points(eye.source, c + shift[..., 0], r + shift[..., 1], cv2.INTER_CUBIC,
-                      eye.source_at)
-
+    # Each side takes the field beyond the ramp's boundary on its side (``near``) and a further
+    # reach away (``far``), continued to the pixel along that slope; all four in one sampling.
+    boundaries = np.stack((top, below))
+    away = np.array([-reach, reach])[:, None]
+    beyond = np.concatenate((boundaries, boundaries + away)) - y  # along down
+    fields = sample_window(grid_field, (c + beyond * eye.down[0]) / eye.k,
+                           (r + beyond * eye.down[1]) / eye.k, cv2.INTER_LINEAR) * eye.k
+    near, far = fields[:2], fields[2:]
+    shift = near + (near - far) * ((boundaries - y) / away)[..., None]
+    sides = eye.plate_at(c + shift[..., 0], r + shift[..., 1], cv2.INTER_CUBIC)
     # The line anti-aliased: the pixel it crosses takes each side by its share.
     above = np.clip(0.5 - (y - split), 0.0, 1.0)[..., None]
-    region[ramp] = above * side(top, -reach) + (1.0 - above) * side(below, reach)
+    region[ramp] = above * sides[0] + (1.0 - above) * sides[1]
     return ramp.astype(np.float32)
 
 

@@ -279,12 +279,38 @@ def up_field(field: np.ndarray, size: int, *, scale: bool = True) -> np.ndarray:
 
 def composed(field: np.ndarray, first: np.ndarray) -> np.ndarray:
     """The backward ``field`` (``2×n×n``) applied after ``first``: its value at each pixel is
-    ``field`` where ``first`` takes that pixel (``q + first(q)``), bilinear, edges held."""
+    ``field`` where ``first`` takes that pixel (``q + first(q)``), bilinear, edges held; float32.
+
+    Sampled only where that differs from ``field`` itself or from zero: where ``first`` moves a
+    pixel, and no farther from ``field``'s support than ``first`` moves anything (the regional
+    fields are small boxes on the fine grid: sampling all of it cost ~1 ms a frame)."""
+    out = np.array(field, np.float32)  # where first is zero: field itself
+    moves, support = _support_box(first), _support_box(field)
+    if moves is None or support is None:
+        return out
+    reach = int(np.ceil(np.abs(first).max())) + 1
     n = field.shape[-1]
-    ys, xs = np.mgrid[0:n, 0:n].astype(np.float32)
-    x, y = xs + first[0].astype(np.float32), ys + first[1].astype(np.float32)
-    return np.stack([cv2.remap(np.ascontiguousarray(plane, np.float32), x, y, cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE) for plane in field])
+    y0, x0 = max(moves[0], support[0] - reach, 0), max(moves[1], support[1] - reach, 0)
+    y1, x1 = min(moves[2], support[2] + reach, n), min(moves[3], support[3] + reach, n)
+    if y1 <= y0 or x1 <= x0:
+        return out
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    x = xs + first[0, y0:y1, x0:x1].astype(np.float32)
+    y = ys + first[1, y0:y1, x0:x1].astype(np.float32)
+    for plane, sampled in zip(out, field):
+        plane[y0:y1, x0:x1] = cv2.remap(np.ascontiguousarray(sampled, np.float32), x, y,
+                                        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+def _support_box(field: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The box ``(y0, x0, y1, x1)`` (end exclusive) of where ``field`` (``C×n×n``) is not zero,
+    or None."""
+    nonzero = np.abs(field).max(0) > 0
+    rows, cols = np.nonzero(nonzero.any(1))[0], np.nonzero(nonzero.any(0))[0]
+    if not len(rows):
+        return None
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
 def lower_lid_lift(aus: np.ndarray) -> float:
@@ -356,7 +382,7 @@ def _unfold(field: np.ndarray, ignore: np.ndarray | None = None,
     for _ in range(UNFOLD_PASSES):
         need = _crossings(field * weight, ignore, floor)
         if need is None:
-            break
+            return field * weight  # no fold left: nothing to scale (the check costs ~1 ms)
         # Each failing spot's cut, held over its reach and feathered (σ a third of it, so the
         # spot itself keeps nearly all of it).
         cut = cv2.dilate((1.0 - np.minimum(need, 1.0)).astype(np.float32), disk)
@@ -388,11 +414,11 @@ def _crossings(field: np.ndarray, ignore: np.ndarray | None = None,
     """
     # Only the field's support can fold: its box, two pixels wider so that the gradient there
     # is the whole field's (central differences reach one pixel; the box's edge is one-sided).
-    moving = np.abs(field).max(0) > 0
-    if not moving.any():
+    support = _support_box(field)
+    if support is None:
         return None
-    rows, cols = np.nonzero(moving.any(1))[0], np.nonzero(moving.any(0))[0]
-    box = (slice(max(rows[0] - 2, 0), rows[-1] + 3), slice(max(cols[0] - 2, 0), cols[-1] + 3))
+    y0, x0, y1, x1 = support
+    box = (slice(max(y0 - 2, 0), y1 + 2), slice(max(x0 - 2, 0), x1 + 2))
     fx, fy = field[0][box], field[1][box]
     gx_x, gx_y = np.gradient(fx, axis=1), np.gradient(fx, axis=0)
     gy_x, gy_y = np.gradient(fy, axis=1), np.gradient(fy, axis=0)

@@ -1,0 +1,30 @@
+"""Sampling an image at a list of points: the whole image or only the window the points need."""
+import cv2
+import numpy as np
+import pytest
+
+from atw_ofx.points import sample_points, sample_window
+
+
+@pytest.mark.parametrize("how", [cv2.INTER_LINEAR, cv2.INTER_CUBIC])
+def test_a_window_samples_as_the_whole_image_does(how):
+    """Points inside, on the edge and outside (edges held) of a planar image seen channels
+    last, two of its three channels: as sampling a contiguous copy of those channels."""
+    rng = np.random.default_rng(3)
+    planar = rng.random((3, 60, 80), np.float32)
+    image = planar.transpose(1, 2, 0)  # channels last, not contiguous: as the renderer's crop
+    x = np.concatenate((rng.uniform(20, 35, 40), [-7.3, 0.2, 79.9, 93.0]))
+    y = np.concatenate((rng.uniform(10, 22, 40), [5.0, -3.1, 59.7, 70.2]))
+    whole = sample_points(np.ascontiguousarray(image[..., [2, 0]]), x, y, how)
+    assert np.allclose(sample_window(image, x, y, how, [2, 0]), whole, atol=1e-5)
+    # The cluster alone (its window's edges inside the image: the interpolation's reach counts).
+    alone = sample_points(np.ascontiguousarray(image), x[:40], y[:40], how)
+    assert np.allclose(sample_window(image, x[:40], y[:40], how), alone, atol=1e-5)
+
+
+def test_points_in_any_shape_come_back_in_that_shape():
+    image = np.arange(24, dtype=np.float32).reshape(4, 6)[..., None].repeat(2, -1)
+    x, y = np.full((2, 3), 2.5), np.full((2, 3), 1.5)
+    out = sample_window(image, x, y, cv2.INTER_LINEAR)
+    assert out.shape == (2, 3, 2) and np.allclose(out, 8.0)
+    assert sample_window(image, x[:0], y[:0], cv2.INTER_LINEAR).shape == (0, 3, 2)
