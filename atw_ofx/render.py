@@ -231,7 +231,7 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         source = crop_lin
         if glasses is not None:
             window, covered, frame_pixels = glasses
-            behind = behind_frame(frame_pixels, covered)
+            behind, frame_alpha = behind_frame(frame_pixels, covered)
             source = crop_lin.clone()
             source[(0, slice(None)) + window] = torch.from_numpy(behind).permute(2, 0, 1)
         out_crop = reswarp(source, flow, delta_full, method=options.reswarp,
@@ -249,8 +249,10 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                 else:
                     out_np, generated = fill_region(out_np, original, region, tuple(colour_idx))
                 generated_s.append(generated)
-        if glasses is not None:
-            out_np[window][covered] = frame_pixels[covered]
+        if glasses is not None:  # the frame laid back over the face (lerp: 1 is exact)
+            alpha = frame_alpha[covered][:, None]
+            out_np[window][covered] = (1 - alpha) * out_np[window][covered] \
+                + alpha * frame_pixels[covered]
         lap("reswarp")
         out_pixels = paste(plate.pixels, out_np, matte_s, box, main,
                            in_place=in_place and plate.pixels.flags.writeable)

@@ -112,6 +112,35 @@ def test_a_blink_and_a_brow_raise_leave_the_frame_where_it_was(bespectacled):
     assert np.abs(held[behind] - before[behind]).max() > 0.1
 
 
+def test_a_brow_raise_uncovers_nothing_from_behind_the_frame(bespectacled, monkeypatch):
+    """What lies behind the frame is a fill; a brow raise stretches the skin between brow and
+    top bar instead of pulling the fill out (a torn sheet on thick bars). Marked bright green
+    here, the fill must not show anywhere the frame does not cover."""
+    import atw_ofx.render as render
+
+    framed, _, _, _, front, _, _ = bespectacled
+    real = render.behind_frame
+
+    def marked(image, frame):
+        _, alpha = real(image, frame)
+        return image + alpha[..., None] * (np.array([0.0, 1.0, 0.0], np.float32) - image), alpha
+
+    monkeypatch.setattr(render, "behind_frame", marked)
+    aus = au_vector(parse_au_assignments(["AU01=5", "AU02=5"]))
+    out = render_frame(framed, aus, load_model("rig"), options=RenderOptions(glasses="auto"))
+    rgb = out.plate.rgb()
+    is_green = lambda image: (image[..., 1] > 0.5) & (image[..., 1] > 3 * image[..., 0])  # noqa: E731
+    shown = is_green(rgb) & ~is_green(framed.rgb())
+    # None of it beyond the frame's edge (specks on it, where the frame's matte is soft: a few
+    # per cent of the frame's pixels).
+    edge = cv2.dilate(front.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    assert not shown[~edge].any()
+    assert shown.sum() < 0.05 * front.sum()
+    # The brows did rise: the skin above the frame moved.
+    above = ~cv2.dilate(front.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    assert np.abs(rgb[above] - framed.rgb()[above]).max() > 0.1
+
+
 def test_behind_a_frame_is_the_skin_around_it_with_its_texture(rng):
     """What the warp carries instead of the frame: the surrounding skin's level and grain, not
     the frame's dark line and not a flat fill; nothing else changes."""
@@ -120,10 +149,26 @@ def test_behind_a_frame_is_the_skin_around_it_with_its_texture(rng):
     cv2.ellipse(frame.view(np.uint8), (100, 100), (60, 40), 0, 0, 360, 1, 5)
     image = skin.copy()
     image[frame] = 0.02
-    filled = behind_frame(image, frame)
+    filled, alpha = behind_frame(image, frame)
     assert np.array_equal(filled[~frame], image[~frame])
     assert abs(filled[frame].mean() - 0.3) < 0.03
     assert filled[frame].std() > 0.5 * skin.std()
+    # The matte: the dark frame whole, nothing outside the mask.
+    assert alpha[frame].min() == 1.0 and not alpha[~frame].any()
+
+
+def test_skin_inside_a_frame_mask_is_not_held(rng):
+    """A mask grown past the frame takes in skin beside it: the matte holds the frame's dark
+    pixels, not that skin (held, it stayed while the face around it moved)."""
+    skin = (0.3 * (1 + 0.05 * rng.standard_normal((120, 120, 3)))).astype(np.float32)
+    line = np.zeros((120, 120), bool)
+    line[56:64, 10:110] = True
+    mask = cv2.dilate(line.view(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    image = skin.copy()
+    image[line] = 0.03
+    _, alpha = behind_frame(image, mask)
+    assert alpha[line].min() == 1.0
+    assert alpha[mask & ~line].max() < 0.1
 
 
 def test_the_glasses_option_is_checked():

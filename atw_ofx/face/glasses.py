@@ -42,6 +42,8 @@ RIM_RADII = (0.3, 1.4)
 RIM_CLEAR_BELOW, RIM_CLEAR_ABOVE = 0.25, 0.12
 #: How far either side of a rim's path its pixels are taken, × the eye's width.
 RIM_BAND = 0.06
+#: A rim's cross-section at most this × its median all round (:func:`rim_sections`).
+RIM_THICKEST = 1.4
 
 _ANGLES, _RADII = 120, 72
 #: iBUG 68 indices: each eye's contour (image-left eye first) and the top of the nose's bridge.
@@ -233,6 +235,13 @@ def rim_sections(response: np.ndarray, eye: np.ndarray) -> list[np.ndarray]:
         while outer[i] < min(path[i] + reach, _RADII - 1) and dark[i, outer[i] + 1]:
             outer[i] += 1
     on_rim = polar[np.arange(_ANGLES), path] > FRAME_CONTRAST
+    # A rim is about as thick all round: where its run reaches much further out, something dark
+    # touches it (a brow on a top bar — held with the frame, the brow's lower edge stayed while
+    # the rest rose). Cut at RIM_THICKEST × the rim's median from its inner edge (the lid side,
+    # where skin meets it cleanly).
+    if on_rim.any():
+        thickest = int(np.ceil(RIM_THICKEST * np.median(outer[on_rim] - inner[on_rim] + 1)))
+        outer = np.minimum(outer, inner + thickest - 1)
     step = np.pi / _ANGLES  # half the rays' spacing: neighbouring sections meet
     sections = []
     for i in np.nonzero(on_rim)[0]:
@@ -276,19 +285,32 @@ def _closed_path(gain: np.ndarray, step: int = 2, jump_cost: float = 0.01) -> np
 FILL_SIDE = 256
 
 
-def behind_frame(image: np.ndarray, frame: np.ndarray) -> np.ndarray:
+#: How much darker than the skin around it (a share of the skin's light) a pixel under the
+#: frame's mask is held not at all, and wholly (:func:`behind_frame`'s matte).
+FRAME_MATTE = (0.1, 0.4)
+
+
+def behind_frame(image: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``image`` (``H×W×C`` float32) with the pixels under ``frame`` (``H×W`` bool) filled in
-    from the face around them: what the warp carries instead of the frame, so that a moving lid
-    or brow does not drag the frame's dark line with it — and what a brow raise uncovers above a
-    frame's top bar, so it must look like skin: the light and colour a smooth fill from around
+    from the face around them, and the frame's matte (``H×W`` float32, 0–1).
+
+    The fill is what the warp carries instead of the frame (in proportion to the matte), so that
+    a moving lid or brow does not drag the frame's dark line with it: the light and colour a
+    smooth fill from around
     (:func:`~atw_ofx.membrane.membrane`, made at about :data:`FILL_SIDE` px), the texture and
     grain the skin's beside the frame (its fine detail, from the nearest of a few offsets past
-    the frame's thickness that is not frame). Elsewhere the image is returned as it was (a
-    copy)."""
+    the frame's thickness that is not frame). Elsewhere the image is as it was (a copy).
+
+    The matte is how much of each pixel is frame — what the renderer lays back over the warped
+    face: under the mask, by how much darker the pixel is than that smooth light
+    (:data:`FRAME_MATTE`). The mask is grown for the frame's edges and can take in skin beside
+    it; held whole, that skin stayed while the skin around it moved and drew the mask's outline.
+    """
     out = image.reshape(image.shape[:2] + (-1,)).copy()
+    alpha = np.zeros(frame.shape, np.float32)
     ys, xs = np.nonzero(frame)
     if not len(ys):
-        return out.reshape(image.shape)
+        return out.reshape(image.shape), alpha
     thickness = cv2.distanceTransform(frame.astype(np.uint8), cv2.DIST_L2, 3).max()
     reach = int(np.ceil(2 * thickness)) + 2
     pad = 2 * reach
@@ -319,6 +341,13 @@ def behind_frame(image: np.ndarray, frame: np.ndarray) -> np.ndarray:
         take[take] = ~covered[sy[take], sx[take]]
         texture[take] = detail[sy[take], sx[take]]
         todo &= ~take
-    box[cy, cx] = light + texture
-    return out.reshape(image.shape)
+    level = np.maximum(light.mean(-1), 1e-6)
+    darker = (level - box[cy, cx].mean(-1)) / level
+    low, high = FRAME_MATTE
+    t = np.clip((darker - low) / (high - low), 0.0, 1.0)
+    share = t * t * (3 - 2 * t)  # a smoothstep
+    alpha[y0:y1, x0:x1][cy, cx] = share
+    # Filled as much as it is frame: the skin the mask took in is carried as it is.
+    box[cy, cx] += share[:, None] * (light + texture - box[cy, cx])
+    return out.reshape(image.shape), alpha
 

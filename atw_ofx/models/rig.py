@@ -39,6 +39,7 @@ from ..face.layout import ibug68, is_mesh
 from ..retarget import onto as retarget_onto
 from . import eyelids, mouth, spline
 from .base import FaceContext, MotionResult
+from .occluder import held_apart
 
 #: AU → list of (landmark indices, out, down) at intensity 5, in IOD. Index 68/69 are virtual
 #: cheek points (right/left), between the lower lid, the mouth corner and the jaw.
@@ -169,13 +170,20 @@ class LandmarkRig:
         field = self._spline_field(landmarks, moved, matte, extra) if moved.any() \
             else np.zeros((2, n, n))
         regions = []  # drawn by the renderer: the mouth's opening, the closing lids
-        if regional.any() or lift:
+        held = None  # the occluder on the fine grid
+        # A held frame needs the fine grid too: the face moves up to its edge and no further.
+        framed = mesh is not None and occluder is not None and float(np.max(occluder)) > 0.05
+        if regional.any() or lift or framed:
             fine = n * REGION_GRID
             field = up_field(field, fine)
-            spline_field = field.copy()
             lift_px = lift * float(np.linalg.norm(mesh[473] - mesh[468])) * REGION_GRID
-            held = None if occluder is None else up_field(
+            held = None if not framed else up_field(
                 np.asarray(occluder, np.float64)[None], fine, scale=False)[0] > 0.05
+            if held is not None:
+                # Nothing the spline moves comes out from behind the frame (:mod:`.occluder`);
+                # the blink slides the lid from below it itself.
+                field = held_apart(field, held)  # the matte's fade later only shortens it
+            spline_field = field.copy()
             blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
                                                  lift_px, held)
             # The lids close on the face as the other AUs leave it: the spline's field is
@@ -195,10 +203,11 @@ class LandmarkRig:
                 opening, polygon=carried(opening.polygon, spline_field))]
             matte = up_field(matte[None], fine, scale=False)[0]
         field = (field * matte[None]).astype(np.float32)
-        # Generated pixels (the mouth's opening, the lids' lines) are not warped: their field is
-        # not checked for folds.
-        generated = None if not regions else np.max(
-            [mouth.region_mask(region, field.shape[-1]) for region in regions], axis=0)
+        # Generated pixels (the mouth's opening, the lids' lines) are not warped, and the frame's
+        # are the plate's: their field is not checked for folds.
+        generated = None if not regions and held is None else np.max(
+            [mouth.region_mask(region, field.shape[-1]) for region in regions]
+            + ([] if held is None else [held.astype(np.float32)]), axis=0)
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
         floor = None if not (regional[AU45] or lift) else MIN_JACOBIAN * stretch
         return _unfold(field, generated, floor).astype(np.float32), (tuple(regions) or None)
