@@ -188,8 +188,10 @@ def _tongue(inside: np.ndarray, lips: np.ndarray) -> tuple[np.ndarray, np.ndarra
     v = (rows - top) / height  # 0 under the upper lip, 1 on the lower
     centre, half = (columns[0] + columns[-1]) / 2, max((columns[-1] - columns[0]) / 2, 1.0)
     u = (np.arange(inside.shape[1], dtype=np.float32)[None] - centre) / half
-    ellipse = 1.0 - (u / TONGUE_WIDTH) ** 2 - ((v - 1.0) / TONGUE_HEIGHT) ** 2
     shown = float(smoothstep(np.array((height.max() / (2 * half) - TONGUE_FROM) / TONGUE_FROM)))
+    if shown <= 0.0:
+        return np.zeros(inside.shape + lips.shape, np.float32), weight
+    ellipse = 1.0 - (u / TONGUE_WIDTH) ** 2 - ((v - 1.0) / TONGUE_HEIGHT) ** 2
     # A dome: soft all the way from its edge, lit at its front and middle, in shade behind.
     weight = (smoothstep(ellipse / 0.8) * inside * shown).astype(np.float32)
     lit = TONGUE_LEVEL * (0.3 + 0.7 * smoothstep(ellipse)) * (0.6 + 0.4 * np.clip(v, 0, 1))
@@ -265,13 +267,18 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     downwards = np.clip((np.arange(len(m)) - top) / max(bottom - top, 1), 0, 1)[:, None]
     level = ((0.8 - (0.8 - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)).astype(np.float32) \
         if region.cavity else np.ones(m.shape, np.float32)
-    rng = np.random.default_rng(zlib.crc32(rgb.tobytes()))
-    cavity = rng.standard_normal(rgb.shape, dtype=np.float32) * grain.astype(np.float32)
     fill = level[..., None] * shadow.astype(np.float32)
     if region.cavity:  # the tongue, at the bottom of a mouth open enough to show it
         tongue, weight = _tongue(inside, np.median(source_rgb, axis=0))
-        fill += weight[..., None] * (tongue - fill)
-    cavity += fill
+        if weight.any():
+            fill += weight[..., None] * (tongue - fill)
+    # Grain only where the region is (a slit fills a fraction of its box).
+    drawn = m > 0
+    rng = np.random.default_rng(zlib.crc32(rgb.tobytes()))
+    cavity = fill[drawn] + rng.standard_normal((int(drawn.sum()), rgb.shape[-1]),
+                                               dtype=np.float32) * grain.astype(np.float32)
     target = warped[box]
-    target[..., channels] += m[..., None] * (cavity - target[..., channels])
+    pixels = target[drawn][:, channels]
+    pixels += m[drawn][:, None] * (cavity - pixels)
+    target[np.nonzero(drawn) + (np.array(channels)[:, None],)] = pixels.T
     return warped, generated
