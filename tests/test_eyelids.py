@@ -169,6 +169,29 @@ def test_a_blink_slides_the_lid_from_below_a_glasses_frame(mesh_128):
             assert shows_lid_skin(held, upper + t * (lower - upper), upper, lower), t
 
 
+def test_the_lid_under_a_frame_crossing_part_of_it_has_no_step(mesh_128):
+    """A bar across the middle third of each eye only: the top of the lid skin free to slide
+    dips under it and rises again beside it at most OCCLUDER_SLOPE — a step there slid
+    neighbouring columns from different heights (a vertical edge in the shut lid)."""
+    from atw_ofx.models.eyelids import OCCLUDER_SLOPE, _below_occluder
+
+    fine, mesh = N * 4, mesh_128 * 4
+    occluder = np.zeros((fine, fine), bool)
+    for eye in EYES:
+        upper, lower = lid_midpoints(mesh, eye)
+        bar = int(round(upper[1] - 0.8 * (lower[1] - upper[1])))
+        x0, x1 = np.sort(mesh[list(eye["corners"])][:, 0])
+        third = (x1 - x0) / 3
+        occluder[bar - 2:bar + 2, int(x0 + third):int(x1 - third)] = True
+    for eye in EYES:
+        xs = np.linspace(-30.0, 30.0, 241)  # along the eye, its middle at 0 (fine grid px)
+        floor = _below_occluder(mesh, eye, occluder, xs)
+        assert floor.max() > -1e3  # the bar is found under the middle...
+        assert floor.min() < floor.max() - 2  # ...and the lid beside it is free higher up
+        slope = np.abs(np.diff(floor)) / np.diff(xs)
+        assert slope.max() <= OCCLUDER_SLOPE + 1e-6
+
+
 def _closed_eyes_crop(mesh_128, size, eye_level, lid_level, skin_level, seed=5):
     """A synthetic linear crop on the demo mesh's geometry: each eye's opening (between its lid
     contours) at ``eye_level``, the lid above it (from the crease) at ``lid_level``, all else

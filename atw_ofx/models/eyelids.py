@@ -179,6 +179,9 @@ def _lid_bands(mesh: np.ndarray, eye: dict):
 #: The least lid skin, × the eye's opening there, that slides down over it when an occluder
 #: crosses the lid (:func:`_crease`): a frame's bar on the lash line would leave none.
 MIN_LID_SKIN = 0.5
+#: How steeply the top of the lid skin free to slide rises beside an occluder (grid px per px
+#: along the eye; :func:`_below_occluder`).
+OCCLUDER_SLOPE = 0.25
 
 
 def _crease(mesh: np.ndarray, eye: dict, local, occluder: np.ndarray | None, x: np.ndarray,
@@ -213,6 +216,10 @@ def _below_occluder(mesh: np.ndarray, eye: dict, occluder: np.ndarray | None,
     rows = np.clip(points[..., 1].astype(int), 0, occluder.shape[0] - 1)
     hit = occluder[rows, cols]
     floor = np.where(hit.any(0), np.max(np.where(hit, heights, -_FAR), axis=0) + 1.0, -_FAR)
+    # Rising at most OCCLUDER_SLOPE away from where the frame crosses: a step between a column
+    # under the frame and one beside it slid their lids from different heights, and the shut lid
+    # showed a vertical edge there.
+    floor = np.max(floor[None, :] - OCCLUDER_SLOPE * np.abs(xs[:, None] - xs[None, :]), axis=1)
     return np.interp(x, xs, floor)
 
 
