@@ -249,10 +249,12 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                 else:
                     out_np, generated = fill_region(out_np, original, region, tuple(colour_idx))
                 generated_s.append(generated)
-        if glasses is not None:  # the frame laid back over the face (lerp: 1 is exact)
-            alpha = frame_alpha[covered][:, None]
-            out_np[window][covered] = (1 - alpha) * out_np[window][covered] \
-                + alpha * frame_pixels[covered]
+        if glasses is not None:  # the frame laid back over the face, by its matte
+            alpha, behind_it = frame_alpha[covered][:, None], out_np[window][covered]
+            with np.errstate(invalid="ignore"):  # a non-finite face behind a whole frame pixel
+                out_np[window][covered] = np.where(alpha >= 1.0, frame_pixels[covered],
+                                                   behind_it + alpha * (frame_pixels[covered]
+                                                                        - behind_it))
         lap("reswarp")
         out_pixels = paste(plate.pixels, out_np, matte_s, box, main,
                            in_place=in_place and plate.pixels.flags.writeable)
@@ -272,8 +274,9 @@ def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.
                    ) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray] | None:
     """The dark glasses frame on the crop (``1×C×S×S`` linear; ``landmarks`` on its pixels), or
     None (:func:`~atw_ofx.face.glasses.frame_mask`): the window of the crop it lies in (rows,
-    columns), where it is in that window (bool) and the window's pixels (``h×w×C``). It is
-    looked for around the eyes only (as far as a rim reaches), on a copy about
+    columns), where it is in that window (bool) and the window's pixels (``h×w×C``). Its bridge
+    is looked for first, on the nose's window alone (:func:`~atw_ofx.face.glasses.bridge_window`);
+    then the rims around the eyes (as far as a rim reaches). Both on copies pooled to about
     :data:`GLASSES_SIDE` px across the crop, in a rough display encoding (the finder compares
     lines with their surroundings)."""
     size = crop_lin.shape[-1]

@@ -113,17 +113,23 @@ def _working_scale(grey: np.ndarray, landmarks: np.ndarray
     return small, points, [points[list(ids)] for ids in _EYES]
 
 
-def bridge_window(landmarks: np.ndarray, size: int) -> tuple[int, int, int, int]:
-    """The part of a ``size`` px square crop :func:`bridge_strength` reads, as ``(x0, y0, x1,
-    y1)`` px: its rows and columns of the nose's frame with the reach of its closing and its
-    level's blur, as a box square to the image (any roll), a little wider for the resizes."""
-    points = ibug68(landmarks)
+def _nose_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The nose's middle between the eyes (on the eyes' line, across from the top of the
+    nose's bridge), the unit vectors along the eyes' line and down the face, and the eyes'
+    distance, from the 68-point ``points``."""
     left, right = points[list(_EYES[0])].mean(0), points[list(_EYES[1])].mean(0)
     distance = float(np.linalg.norm(right - left))
     along = (right - left) / max(distance, 1e-9)
     down = np.array([-along[1], along[0]])
     middle = (left + right) / 2
-    middle = middle + ((points[_NOSE_TOP] - middle) @ along) * along
+    return middle + ((points[_NOSE_TOP] - middle) @ along) * along, along, down, distance
+
+
+def bridge_window(landmarks: np.ndarray, size: int) -> tuple[int, int, int, int]:
+    """The part of a ``size`` px square crop :func:`bridge_strength` reads, as ``(x0, y0, x1,
+    y1)`` px: its rows and columns of the nose's frame with the reach of its closing and its
+    level's blur, as a box square to the image (any roll), a little wider for the resizes."""
+    middle, along, down, distance = _nose_frame(ibug68(landmarks))
     # Nose-frame px 93–108 across and 60–116 down (100 = the middle, 1 px = 1 % of the
     # distance), with the level's blur (σ 8, to 4σ as OpenCV cuts it) around them.
     corners = np.array([[u, v] for u in (-0.40, 0.41) for v in (-0.73, 0.49)]) * distance
@@ -174,12 +180,7 @@ def bridge_strength(grey: np.ndarray, points: np.ndarray) -> tuple[float, np.nda
     px): across the nose's middle (±0.07 of the eyes' distance either side of its bridge), the
     darkest row's 40th percentile of horizontal-line contrast (a closing along the face's
     vertical, over the local level) — a bridge crosses the whole nose, wrinkles do not."""
-    left, right = points[list(_EYES[0])].mean(0), points[list(_EYES[1])].mean(0)
-    distance = float(np.linalg.norm(right - left))
-    along = (right - left) / max(distance, 1e-9)
-    down = np.array([-along[1], along[0]])
-    middle = (left + right) / 2
-    middle = middle + ((points[_NOSE_TOP] - middle) @ along) * along
+    middle, along, down, distance = _nose_frame(points)
     # The nose's middle in its own frame: rows along the eyes' line, 1 px = 1 % of the distance.
     scale = 100.0 / distance
     frame = np.array([[along[0], along[1], 0.0], [down[0], down[1], 0.0]]) * scale

@@ -277,8 +277,8 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     rng = np.random.default_rng(zlib.crc32(rgb.tobytes()))
     cavity = fill[drawn] + rng.standard_normal((int(drawn.sum()), rgb.shape[-1]),
                                                dtype=np.float32) * grain.astype(np.float32)
+    rows, cols = np.nonzero(drawn)
     target = warped[box]
-    pixels = target[drawn][:, channels]
-    pixels += m[drawn][:, None] * (cavity - pixels)
-    target[np.nonzero(drawn) + (np.array(channels)[:, None],)] = pixels.T
+    at = (rows[:, None], cols[:, None], np.array(channels)[None])
+    target[at] += m[drawn][:, None] * (cavity - target[at])
     return warped, generated
