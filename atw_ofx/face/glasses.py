@@ -11,9 +11,11 @@ found from the landmarks and the image, at a working scale where the eyes are
 2. **each rim**: the darkest closed path around the eye, outside the eye's contour (dynamic
    programming over a polar image centred on the eye), kept where it is darker than its
    surroundings (a half-rim frame has no lower rim);
-3. **the mask**: each rim's cross-section ray by ray and the bridge's line, only their pixels
+3. **the mask**: each rim's cross-section ray by ray (no thicker than :data:`RIM_THICKEST` × its
+   median: a brow touching a top bar is not the bar) and the bridge's line, only their pixels
    darker than their surroundings (a morphological black-hat), grown by about a working pixel
-   for their anti-aliased edges.
+   for their anti-aliased edges. The renderer lays the frame back by a matte of the mask's dark
+   pixels (:func:`behind_frame`), so the skin the mask takes in moves with the face.
 
 Light frames (clear plastic, thin silver wire) are not found: they show no dark line, and bend as
 before. Coordinates: crop pixels, centres at ``(j + 0.5, i + 0.5)``; landmarks any layout that

@@ -149,7 +149,9 @@ class LandmarkRig:
         (:func:`atw_ofx.retarget.onto`) — on top of them; the regional fields are composed with
         its field (the lids close on the face it leaves, the mouth opens where it took the lips).
         An ``occluder`` (``n×n``, a glasses frame the renderer holds still) bounds the lid skin
-        a blink slides down: it slides from below the frame (:func:`.eyelids.blink_field`).
+        a blink slides down — it slides from below the frame (:func:`.eyelids.blink_field`) —
+        and the spline's field keeps every pixel on its own side of it
+        (:func:`.occluder.held_apart`).
         """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
@@ -205,12 +207,12 @@ class LandmarkRig:
         field = (field * matte[None]).astype(np.float32)
         # Generated pixels (the mouth's opening, the lids' lines) are not warped, and the frame's
         # are the plate's: their field is not checked for folds.
-        generated = None if not regions and held is None else np.max(
+        not_warped = None if not regions and held is None else np.max(
             [mouth.region_mask(region, field.shape[-1]) for region in regions]
             + ([] if held is None else [held.astype(np.float32)]), axis=0)
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
         floor = None if not (regional[AU45] or lift) else MIN_JACOBIAN * stretch
-        return _unfold(field, generated, floor).astype(np.float32), (tuple(regions) or None)
+        return _unfold(field, not_warped, floor).astype(np.float32), (tuple(regions) or None)
 
     def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,
                       extra: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
