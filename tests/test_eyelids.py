@@ -324,9 +324,13 @@ def test_a_shut_eye_leaves_no_white_past_the_meshs_corner(mesh_128):
         wedges.append(wedge)
     _, shut, _, _ = _blink(mesh_128, image, 1.0)
     _, half, _, _ = _blink(mesh_128, image, 0.5)
+    detail = lambda im: (im - cv2.GaussianBlur(im, (0, 0), 1.0)).mean(-1)  # noqa: E731
+    skin_grain = detail(image)[:40, :40].std()  # the crop's corner: skin alone
     for wedge in wedges:
         assert half[wedge].mean() > 0.6
         assert shut[wedge].mean() < 0.3
+        # Covered with the skin's grain, not a flat patch.
+        assert detail(shut)[wedge].std() > 0.5 * skin_grain
 
 
 def _shut_line_at_middle(lid, size):
@@ -373,6 +377,33 @@ def test_a_shut_eye_shows_a_dark_line_where_its_lids_meet(mesh_128):
         line = finished[y - 1:y + 2, x - 2:x + 3].reshape(-1, 3).mean(0)
         assert line.mean() < 0.5 * SHUT_DARK * skin.mean()
         assert line[0] / line[2] < 0.5 * (1 + tint[0] / tint[2])  # nearer neutral than the skin
+
+
+def test_a_shut_line_is_thin_by_the_nose_and_whole_towards_the_outer_corner(mesh_128):
+    """Real shut lines are thin at the inner corner and thickest in the outer third; as wide
+    all along, ours read as a stroke drawn on."""
+    from atw_ofx.models.eyelids import MARGIN_INNER, lid_lines
+
+    size = 512
+    image, _, _ = _closed_eyes_crop(mesh_128, size, eye_level=0.9, lid_level=0.2,
+                                    skin_level=0.2)
+    _, finished, _, lids = _blink(mesh_128, image, 1.0)
+    for lid, eye in zip(lids, EYES):
+        k = size / lid.grid
+        lash, rim = lid_lines(lid.upper, lid.lower, lid.closure, lid.lift)
+        along = np.array([lid.down[1], -lid.down[0]])
+        # The side called outer is the mesh's outer corner's.
+        outer = mesh_128[eye["corners"][0]] * size / N
+        assert np.dot(outer - lid.origin * k, along) * lid.outer > 0
+        darkness = {}  # across the line: how much darker than the skin, summed (px × level)
+        for name, share in (("inner", 0.2), ("outer", 0.7)):  # of the way inner → outer
+            i = int(round((len(lid.xs) - 1) * (share if lid.outer > 0 else 1 - share)))
+            centre = (lid.origin + lid.xs[i] * along + (lash[i] + rim[i]) / 2 * lid.down) * k
+            px = centre + np.arange(-15, 16)[:, None] * lid.down
+            column = finished[np.floor(px[:, 1]).astype(int), np.floor(px[:, 0]).astype(int)]
+            darkness[name] = float(np.clip(0.2 - column.mean(-1), 0, None).sum())
+        assert 0.2 * darkness["outer"] < darkness["inner"] < 0.85 * darkness["outer"]
+    assert MARGIN_INNER < 1.0
 
 
 def test_a_shut_line_is_as_soft_as_the_plate(mesh_128):

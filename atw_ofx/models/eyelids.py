@@ -370,6 +370,10 @@ LASH_HANG = 0.6
 #: shut eyes in the shared clips: a dark line 0.03–0.05 IOD thick, about a tenth of the eye;
 #: whole over its middle third, it reads about that thick).
 MARGIN = 0.06
+#: The margin's width at the inner corner, × its width from :data:`MARGIN_FULL_AT` of the way to
+#: the outer corner on (real shut lines are thin by the nose and thickest in the outer third;
+#: as wide all along, ours read as a stroke drawn on).
+MARGIN_INNER, MARGIN_FULL_AT = 0.6, 0.6
 #: How far above the mesh's upper lid contour the lash roots are looked for, × the eye's width.
 ROOTS_REACH = 0.12
 #: The most light the shut lids' line has, × the skin's (linear): lashes pressed together and
@@ -406,7 +410,8 @@ class ClosingLid:
     ``origin`` (the corners' midpoint) and ``down`` (unit; ``along`` is ``(down[1], -down[0])``);
     ``xs`` positions along the eye and the heights there of the ``upper`` and ``lower`` lids and
     the ``crease`` (all grid px); ``closure`` 0–1; ``lift``: the lower lid's rise in the eye's
-    middle (grid px, :func:`lid_lines`)."""
+    middle (grid px, :func:`lid_lines`); ``outer``: which way along the eye its outer corner
+    lies."""
 
     polygon: np.ndarray
     grid: int
@@ -418,6 +423,8 @@ class ClosingLid:
     lower: np.ndarray
     crease: np.ndarray
     lift: float = 0.0
+    #: +1 when the outer corner lies towards ``+along``, −1 when towards ``−along``.
+    outer: float = 1.0
 
 
 def closing_lids(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
@@ -434,8 +441,9 @@ def closing_lids(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
         travel = np.maximum(lash - upper, lower - rim)
         seam = band(lash - np.minimum(travel, 0.25), rim + np.minimum(travel, 0.75))
         origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
-        lids.append(ClosingLid(seam, n, float(closure), origin, _eye_frame(mesh, eye)[0],
-                               xs, upper, lower, crease, float(lift)))
+        down, _, corners, _ = _eye_frame(mesh, eye)  # corners: outer first (EYES)
+        lids.append(ClosingLid(seam, n, float(closure), origin, down, xs, upper, lower, crease,
+                               float(lift), 1.0 if corners[0, 0] > corners[1, 0] else -1.0))
     return lids
 
 
@@ -482,7 +490,7 @@ class _EyeCanvas:
 
     def __init__(self, lid: ClosingLid, size: int, original: np.ndarray, colour: tuple[int, ...]):
         self.k = k = size / lid.grid
-        self.closure, self.down = lid.closure, lid.down
+        self.closure, self.down, self.outer = lid.closure, lid.down, lid.outer
         self.along = np.array([lid.down[1], -lid.down[0]])
         self.origin = lid.origin * k
         xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.crease))
@@ -693,7 +701,11 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
         alpha = np.where(hanging, darker(lashes_px) * np.sqrt(np.clip(1 - t / hang, 0, 1)), 0.0) \
             * eye.columns
         region += alpha[..., None] * (lashes_px - region)
-    width = max(MARGIN * eye.width, 1.0)
+    # Thin by the inner corner, whole from MARGIN_FULL_AT of the way to the outer one.
+    towards_outer = np.clip(0.5 + eye.outer * eye.lx / max(eye.width, 1e-6), 0.0, 1.0)
+    taper = MARGIN_INNER + (1 - MARGIN_INNER) * smoothstep(towards_outer / MARGIN_FULL_AT)
+    full_width = max(MARGIN * eye.width, 1.0)
+    width = np.maximum(full_width * taper, 1.0)
     # Whole over the middle third of its half width; on a soft plate (a video frame, a lens's
     # focus: a crisp line read as drawn on) wider by twice the plate's blur, fading over all of it.
     soften = eye.plate_blur() if eye.tilt < 1.0 else 0.0
@@ -708,7 +720,8 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
         roots = eye.sample(eye.lash_roots() - 0.5 * width + 0.5 * t)
         grain = np.clip(roots / np.maximum(cv2.GaussianBlur(roots, (0, 0), 1.0), 1e-6),
                         1 - GRAIN_RANGE, 1 + GRAIN_RANGE)
-        roots = _shut_line_colour(cv2.GaussianBlur(roots, (0, 0), width), skin_colour) * grain
+        roots = _shut_line_colour(cv2.GaussianBlur(roots, (0, 0), full_width), skin_colour) \
+            * grain
         # On nearer the corners than the lid (the lids meet in a line from corner to corner).
         margin_alpha = np.where(margin, profile, 0.0) * smoothstep(3 * eye.columns) \
             * (1.0 - eye.tilt)
@@ -744,7 +757,16 @@ def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
         return np.zeros_like(eye.ly)
     light = light * cv2.dilate(patches, np.ones((5, 5), np.uint8))
     light = cv2.dilate(light.astype(np.float32), np.ones((3, 3), np.uint8)) * near
-    fill = membrane(region, (1.0 - np.clip(2 * light, 0, 1)).astype(np.float32))
+    skin_around = (1.0 - np.clip(2 * light, 0, 1)).astype(np.float32)
+    fill = membrane(region, skin_around)
+    # With the skin's grain (its fine detail's spread, relative to its light): a smooth fill
+    # read as a flat patch under the shut line.
+    known = skin_around > 0.99
+    if known.sum() > 16:
+        detail = region - cv2.GaussianBlur(region, (0, 0), 1.0)
+        grain = detail[known].std(0) / np.maximum(region[known].mean(0), 1e-6)
+        noise = np.random.default_rng(int(known.sum())).standard_normal(region.shape)
+        fill = fill * (1.0 + grain * noise.astype(np.float32))
     alpha = ease * light
     region += alpha[..., None] * (fill - region)
     return alpha
