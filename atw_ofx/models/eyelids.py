@@ -688,7 +688,8 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     over the lower lid where darker than the skin (``skin_colour``, ``C``; :data:`LASH_HANG`,
     as they turn: :func:`lash_tilt`), and the lids' margins — the plate's lash roots, the
     darkest rows just above the old lash line — pressed into a line :data:`MARGIN` × the eye's
-    width either side of the new one, as dark as :func:`_shut_line_colour` makes it.
+    width either side of the new one (thinner by the nose: :data:`MARGIN_INNER`), as dark as
+    :func:`_shut_line_colour` makes it.
     Returns their soft mask."""
     t = eye.ly - eye.line
     skin = float(skin_colour.mean())
@@ -740,7 +741,7 @@ def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     closed), what is still lighter than :data:`WHITE_LIGHT` × the skin within the eye's band —
     from half its opening above the upper lid to a third below the lower, and
     :data:`WHITE_REACH` × its width past each corner — takes a smooth fill of the skin around it
-    (:func:`~atw_ofx.membrane.membrane`)."""
+    (:func:`~atw_ofx.membrane.membrane`) with that skin's grain."""
     ease = float(smoothstep(np.array((eye.closure - WHITE_FROM) / (1.0 - WHITE_FROM))))
     if ease <= 0.0:
         return np.zeros_like(eye.ly)
@@ -761,12 +762,16 @@ def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     fill = membrane(region, skin_around)
     # With the skin's grain (its fine detail's spread, relative to its light): a smooth fill
     # read as a flat patch under the shut line.
-    known = skin_around > 0.99
+    level = region.mean(-1) / skin
+    known = (skin_around > 0.99) & (np.abs(level - 1.0) < 0.3)  # skin, not the line or lashes
     if known.sum() > 16:
-        detail = region - cv2.GaussianBlur(region, (0, 0), 1.0)
-        grain = detail[known].std(0) / np.maximum(region[known].mean(0), 1e-6)
-        noise = np.random.default_rng(int(known.sum())).standard_normal(region.shape)
-        fill = fill * (1.0 + grain * noise.astype(np.float32))
+        fine = lambda image: image - cv2.GaussianBlur(image, (0, 0), 1.0)  # noqa: E731
+        grain = fine(region)[known].std(0) / np.maximum(region[known].mean(0), 1e-6)
+        # One noise for all channels, scaled by each one's grain: skin's grain is mostly in its
+        # light (independent per channel, it showed as colour speckle).
+        noise = np.random.default_rng(int(known.sum())).standard_normal(region.shape[:2])
+        noise = (noise / max(float(fine(noise).std()), 1e-6)).astype(np.float32)  # as measured
+        fill = fill * (1.0 + grain * noise[..., None])
     alpha = ease * light
     region += alpha[..., None] * (fill - region)
     return alpha
