@@ -540,3 +540,84 @@ def test_a_lid_tightener_raises_the_lower_lid_over_the_eye(mesh_128):
             assert shows_lid_skin(field, upper + t * (lower - upper), upper, lower), t
         assert np.abs(sample(field, mesh_128[[105, 334][EYES.index(eye)]] * REGION_GRID)).max() \
             < 0.02 * REGION_GRID
+
+
+def test_lit_lid_skin_is_not_taken_for_the_white(mesh_128):
+    """Only what the warp brought from the open eye can be a white left open: a light patch on
+    the lid's skin stretched over the shut eye (a highlight on a lid) keeps its light, while one
+    at the corner, where the eye was, is covered. Taken for the white, the lid's highlight was
+    covered with a flat fill of the skin (a patch on the lid, looked at on a shared face with
+    glasses)."""
+    from atw_ofx.models.eyelids import WHITE_REACH, _cover_white, _EyeCanvas
+
+    rig = LandmarkRig()
+    field, interior = rig.field_and_interior(mesh_128, aus("AU45=5"), face_matte(mesh_128, N))
+    size = 512
+    image = np.full((size, size, 3), 0.2, np.float32)
+    skin = np.full(3, 0.2, np.float32)
+    for lid in interior:
+        eye = _EyeCanvas(lid, size, image, [0, 1, 2])
+        rng = np.random.default_rng(3)
+        region = (0.2 * (1 + 0.1 * rng.standard_normal(eye.shape + (1,)))).repeat(3, -1)
+        region = region.astype(np.float32)
+        blob = lambda lx, ly: np.hypot(eye.lx - lx, eye.ly - ly) < 0.08 * eye.width  # noqa: E731
+        on_lid = blob(0.0, float(np.median(eye.line[eye.inside])) - 0.4 * eye.opening)
+        past_corner = blob(eye.outer * (0.5 + WHITE_REACH / 2) * eye.width,
+                           float(np.median((eye.U + eye.L)[~eye.inside] / 2)))
+        assert on_lid.sum() > 10 and past_corner.sum() > 10
+        region[on_lid | past_corner] = 0.6
+        _cover_white(eye, region, skin, field)
+        assert region[on_lid].mean() > 0.55  # the lid's own light
+        assert region[past_corner].mean() < 0.3  # the white, covered with the skin
+
+
+def test_a_white_is_paler_than_the_skin_on_a_colour_plate(mesh_128):
+    """On a colour plate, light skin past the eye's corner (as light as a white, as red as the
+    skin) is not covered; a grey white there is."""
+    from atw_ofx.models.eyelids import WHITE_REACH, _cover_white, _EyeCanvas
+
+    rig = LandmarkRig()
+    field, interior = rig.field_and_interior(mesh_128, aus("AU45=5"), face_matte(mesh_128, N))
+    size = 512
+    skin = np.array([0.3, 0.2, 0.15], np.float32)
+    image = np.broadcast_to(skin, (size, size, 3)).astype(np.float32)
+    for lid in interior:
+        eye = _EyeCanvas(lid, size, image, [0, 1, 2])
+        rng = np.random.default_rng(4)
+        region = (skin * (1 + 0.1 * rng.standard_normal(eye.shape + (1,)))).astype(np.float32)
+        corner = float(np.median((eye.U + eye.L)[~eye.inside] / 2))
+        blob = lambda lx: np.hypot(eye.lx - lx, eye.ly - corner) < 0.06 * eye.width  # noqa: E731
+        pale_skin = blob(eye.outer * (0.5 + WHITE_REACH / 2) * eye.width)
+        white = blob(-eye.outer * (0.5 + WHITE_REACH / 2) * eye.width)
+        assert pale_skin.sum() > 10 and white.sum() > 10
+        region[pale_skin] = 2.0 * skin
+        region[white] = 0.6
+        _cover_white(eye, region, skin, field)
+        assert region[pale_skin].mean() > 1.8 * skin.mean()  # left as it is
+        assert region[white].mean() < 1.3 * skin.mean()  # covered with the skin
+
+
+def test_from_the_eye_follows_the_field(mesh_128):
+    """:meth:`_EyeCanvas.from_the_eye`: with no motion, the pixels between the lids as shot
+    (grown as asked); with the blink's field, not the lid skin it spread over the eye."""
+    from atw_ofx.models.eyelids import _EyeCanvas
+
+    rig = LandmarkRig()
+    field, interior = rig.field_and_interior(mesh_128, aus("AU45=5"), face_matte(mesh_128, N))
+    size = 512
+    image = np.full((size, size, 3), 0.2, np.float32)
+    for lid in interior:
+        eye = _EyeCanvas(lid, size, image, [0, 1, 2])
+        middle = (np.abs(eye.lx) < 0.25 * eye.width) & eye.inside
+        still = eye.from_the_eye(np.zeros_like(field), 0.0, 0.0, 0.0)
+        between = (eye.ly > eye.U) & (eye.ly < eye.L)
+        np.testing.assert_array_equal(still[middle], between[middle])
+        grown = eye.from_the_eye(np.zeros_like(field), 3.0, 1.0, 0.0)
+        assert grown[middle & (eye.ly > eye.U - 2.5) & (eye.ly < eye.U)].all()
+        assert not grown[middle & (eye.ly < eye.U - 3.5)].any()
+        assert not grown[middle & (eye.ly > eye.L + 1.5)].any()
+        moved = eye.from_the_eye(field, 0.0, 0.0, 0.0)
+        # Above the shut line the lid's skin, stretched down from above the eye, is not the eye.
+        lid_skin = middle & (eye.ly < eye.line - 0.5 * eye.opening) & (eye.ly > eye.U)
+        assert lid_skin.sum() > 20
+        assert not moved[lid_skin].any()

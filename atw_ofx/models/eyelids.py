@@ -389,6 +389,17 @@ GRAIN_RANGE = 0.15
 #: is this many times lighter than the skin, as far as this share of the eye's width past each
 #: corner.
 WHITE_FROM, WHITE_LIGHT, WHITE_REACH = 0.8, 1.4, 0.15
+#: Only what the warp brought from the open eye can be its white: from between the lids as shot,
+#: grown by this share of the eye's opening (the mesh's contour can miss the lid's edge by that
+#: much at a corner). Lit lid skin or the lower lid's skin is as light on some faces, and covering
+#: it left a flat patch on the lid (looked at: glasses face 8, both eyes).
+WHITE_GROW = 0.5
+#: Below the lower lid, the contour lies on the white's edge: what is under it is the lid's wet
+#: rim and skin (covered, a light strip there became a flat patch).
+WHITE_GROW_BELOW = 0.1
+#: On a colour plate whose skin's chroma (max − min over max of its channels) is at least
+#: WHITE_PALER_FROM, a white's is at most WHITE_PALER × the skin's.
+WHITE_PALER_FROM, WHITE_PALER = 0.1, 0.7
 #: The blur a sharp plate's edges show by :meth:`_EyeCanvas.plate_blur`'s measure, crop px
 #: (the shared 1024 px photographs: 0.6–1.0; video frames 1.4–1.7).
 SHARP_BLUR = 0.8
@@ -477,7 +488,7 @@ def close_lid(warped: np.ndarray, original: np.ndarray, lid: ClosingLid,
     ramp_alpha = _resample_lid_lines(eye, region, field)
     lid_alpha, skin = _draw_lid(eye, region)
     lash_alpha = _draw_lashes(eye, region, skin)
-    white_alpha = _cover_white(eye, region, skin)
+    white_alpha = _cover_white(eye, region, skin, field)
     warped[eye.window + (eye.channels,)] = region
     mask = np.maximum.reduce([lid_alpha, ramp_alpha, lash_alpha, white_alpha]).astype(np.float32)
     return warped, Generated(eye.y0, eye.x0, mask)
@@ -533,7 +544,25 @@ class _EyeCanvas:
         self.columns = smoothstep(self.moved / max(float(travel.max()), 1e-6)) * self.inside
         self.channels = list(colour)
         self.original = original
-        self._xs, self._upper = xs, upper
+        self._xs, self._upper, self._lower = xs, upper, lower
+
+    def from_the_eye(self, field: np.ndarray, grow: float, grow_below: float, reach: float
+                     ) -> np.ndarray:
+        """Per box pixel, whether the warp (``field``: backward, ``2×G×G``, grid px) took it
+        from the open eye: between the lids as shot, grown by ``grow`` crop px above the upper
+        and ``grow_below`` below the lower (past the corners, ``grow`` either side), no further
+        than ``reach`` × the eye's width past its corners (where the lids are held at the
+        corners' heights)."""
+        shift = sample_window(np.moveaxis(field, 0, -1), self.cols / self.k, self.rows / self.k,
+                              cv2.INTER_LINEAR) * self.k
+        dx = self.cols + shift[..., 0] - self.origin[0]
+        dy = self.rows + shift[..., 1] - self.origin[1]
+        lx = dx * self.along[0] + dy * self.along[1]
+        ly = dx * self.down[0] + dy * self.down[1]
+        return ((np.abs(lx) <= (0.5 + reach) * self.width)
+                & (ly > np.interp(lx, self._xs, self._upper) - grow)
+                & (ly < np.interp(lx, self._xs, self._lower)
+                   + np.where((lx < self._xs[0]) | (lx > self._xs[-1]), grow, grow_below)))
 
     def plate_at(self, x: np.ndarray, y: np.ndarray, how: int) -> np.ndarray:
         """The plate's colour channels at crop px ``(x, y)`` (any shape), by OpenCV's ``how``;
@@ -731,7 +760,8 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     return alpha
 
 
-def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -> np.ndarray:
+def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray,
+                 field: np.ndarray) -> np.ndarray:
     """The white of the eye a shut lid left open covered with the skin around it, in
     ``region`` (in place); returns where (a soft mask).
 
@@ -740,30 +770,45 @@ def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     at the corner (looked at on the shared clips). Once the eye shuts (from :data:`WHITE_FROM`
     closed), what is still lighter than :data:`WHITE_LIGHT` × the skin within the eye's band —
     from half its opening above the upper lid to a third below the lower, and
-    :data:`WHITE_REACH` × its width past each corner — takes a smooth fill of the skin around it
-    (:func:`~atw_ofx.membrane.membrane`) with that skin's grain."""
+    :data:`WHITE_REACH` × its width past each corner, and brought there from the open eye
+    (:meth:`_EyeCanvas.from_the_eye`), and on a colour plate paler than the skin
+    (:data:`WHITE_PALER`) — takes a smooth fill of the skin around it
+    (:func:`~atw_ofx.membrane.membrane`) with that skin's grain. ``field``: the backward field
+    the crop was warped by (``2×G×G``, grid px)."""
     ease = float(smoothstep(np.array((eye.closure - WHITE_FROM) / (1.0 - WHITE_FROM))))
     if ease <= 0.0:
         return np.zeros_like(eye.ly)
     # The eye's frame is centred on its corners' midpoint.
     near = ((np.abs(eye.lx) <= (0.5 + WHITE_REACH) * eye.width)
             & (eye.ly > eye.U - eye.opening / 2) & (eye.ly < eye.L + eye.opening / 3))
+    near &= eye.from_the_eye(field, WHITE_GROW * eye.opening, WHITE_GROW_BELOW * eye.opening,
+                             WHITE_REACH)
     skin = max(float(skin_colour.mean()), 1e-6)
     light = smoothstep((region.mean(-1) / skin - WHITE_LIGHT) / 0.3) * near
+    # On a colour plate, a white is paler than the skin as well as lighter (pale skin under the
+    # eye is as light on some faces, and its fill showed as a darker block).
+    chroma = lambda rgb: (rgb.max(-1) - rgb.min(-1)) / np.maximum(rgb.max(-1), 1e-6)  # noqa: E731
+    skin_chroma = float(chroma(skin_colour))
+    if region.shape[-1] >= 3 and skin_chroma > WHITE_PALER_FROM:
+        light = light * smoothstep((WHITE_PALER * skin_chroma - chroma(region))
+                                   / (0.15 * skin_chroma))
     # A white is a patch, the skin's grain specks: only what survives an opening, grown by a
-    # pixel (the white's anti-aliased edge goes with it).
-    patches = cv2.morphologyEx((light > 0.5).astype(np.uint8), cv2.MORPH_OPEN,
-                               np.ones((3, 3), np.uint8))
+    # pixel (the white's anti-aliased edge goes with it). Round kernels and a feathered edge:
+    # square ones cut the fill as rectangles.
+    disc = lambda side: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))  # noqa: E731
+    patches = cv2.morphologyEx((light > 0.5).astype(np.uint8), cv2.MORPH_OPEN, disc(3))
     if not patches.any():
         return np.zeros_like(eye.ly)
-    light = light * cv2.dilate(patches, np.ones((5, 5), np.uint8))
-    light = cv2.dilate(light.astype(np.float32), np.ones((3, 3), np.uint8)) * near
+    light = light * cv2.dilate(patches, disc(5))
+    light = cv2.GaussianBlur(cv2.dilate(light.astype(np.float32), disc(3)), (0, 0), 1.0)
     skin_around = (1.0 - np.clip(2 * light, 0, 1)).astype(np.float32)
-    fill = membrane(region, skin_around)
-    # With the skin's grain (its fine detail's spread, relative to its light): a smooth fill
-    # read as a flat patch under the shut line.
     level = region.mean(-1) / skin
     known = (skin_around > 0.99) & (np.abs(level - 1.0) < 0.3)  # skin, not the line or lashes
+    # Filled from the skin alone: with the shut line among what it is filled from, a white
+    # under the line took its dark (blocks darker than the lid around them, looked at).
+    fill = membrane(region, skin_around * known if known.sum() > 16 else skin_around)
+    # With the skin's grain (its fine detail's spread, relative to its light): a smooth fill
+    # read as a flat patch under the shut line.
     if known.sum() > 16:
         fine = lambda image: image - cv2.GaussianBlur(image, (0, 0), 1.0)  # noqa: E731
         grain = fine(region)[known].std(0) / np.maximum(region[known].mean(0), 1e-6)
