@@ -41,6 +41,35 @@ def portrait_path(tmp_path_factory) -> Path:
     return path
 
 
+#: Frames in :func:`portrait_clip`.
+CLIP_FRAMES = 12
+
+
+@pytest.fixture(scope="session")
+def portrait_clip(tmp_path_factory) -> Path:
+    """A 640×360 H.264 clip of :data:`CLIP_FRAMES` frames of a real face (the shipped demo
+    portrait's head, drifting two pixels a frame), for the tests that read a video."""
+    import av
+
+    from atw_ofx.demo import demo_face_path
+
+    bgr = cv2.imread(str(demo_face_path()))
+    side = min(bgr.shape[:2])
+    head = cv2.resize(bgr[:side, :side], (320, 320), interpolation=cv2.INTER_AREA)
+    path = tmp_path_factory.mktemp("clip") / "portrait.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        for k in range(CLIP_FRAMES):
+            frame = np.full((360, 640, 3), 40, np.uint8)
+            frame[20:340, 150 + 2 * k:470 + 2 * k] = head
+            video = av.VideoFrame.from_ndarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB),
+                                               format="rgb24")
+            container.mux(stream.encode(video))
+        container.mux(stream.encode())
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo_mesh():
     """The shipped demo portrait and its 478-point mesh on the rig's 128 px crop grid."""

@@ -33,9 +33,9 @@ def test_identity_embedding_tells_people_apart(shared_data):
     assert same > 0.999 and other < 0.9
 
 
-def test_atw_eval_scores_the_rig_on_unseen_faces(shared_data, tmp_path):
+def test_atw_eval_scores_the_rig_on_unseen_faces(portrait_path, tmp_path):
     out, sheet = tmp_path / "eval.json", tmp_path / "sheet.png"
-    proc = run_atw("eval", "--faces", str(shared_data / "plates" / "ffhq_atw"), "--count", "1",
+    proc = run_atw("eval", "--faces", str(portrait_path.parent), "--count", "1",
                    "--frames", "3", "--side", "384", "--json", str(out), "--sheet", str(sheet))
     assert proc.returncode == 0, proc.stderr
     (record,) = json.loads(out.read_text())

@@ -8,7 +8,7 @@ import pytest
 
 from atw_ofx.imageio import ImagePlate, write_image
 
-from conftest import run_atw
+from conftest import CLIP_FRAMES, run_atw
 
 
 @pytest.fixture(scope="module")
@@ -163,13 +163,14 @@ def test_a_frame_that_is_not_an_exr_is_named(tmp_path, kind):
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-def test_messages_speak_in_the_users_terms(shared_data, tmp_path):
+def test_messages_speak_in_the_users_terms(portrait_clip, tmp_path):
     """Frames beyond a clip name the clip's range; a render with nothing asked says so (a
     warning: the output is a copy)."""
-    clip = shared_data / "video" / "pyfeat_single_face_640x360.mp4"
-    result = run_atw("track", str(clip), "--frames", "100-110", "-o", str(tmp_path / "t.json"))
+    result = run_atw("track", str(portrait_clip), "--frames", "100-110", "-o",
+                     str(tmp_path / "t.json"))
     assert result.returncode == 2
-    assert result.stderr.strip().endswith("frames 100-110 are not in the clip (it has 1-72)")
+    assert result.stderr.strip().endswith(
+        f"frames 100-110 are not in the clip (it has 1-{CLIP_FRAMES})")
     plate = ImagePlate.from_array(np.full((32, 32, 3), 0.2, np.float32))
     write_image(tmp_path / "still.exr", plate)
     result = run_atw("render", "still.exr", "-o", "copy.exr", "--face-box", "0,0,32", "-q",

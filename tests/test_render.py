@@ -281,9 +281,9 @@ def test_an_output_onto_the_input_plates_is_refused(tmp_path):
     assert {p.name: p.read_bytes() for p in tmp_path.glob("*.exr")} == before
 
 
-def test_video_input(shared_data, tmp_path):
-    clip = shared_data / "video" / "pyfeat_single_face_640x360.mp4"
-    result = run_atw("render", str(clip), "-o", str(tmp_path / "v.####.exr"), "--frames", "1-2",
+def test_video_input(portrait_clip, tmp_path):
+    result = run_atw("render", str(portrait_clip), "-o", str(tmp_path / "v.####.exr"),
+                     "--frames", "1-2",
                      "--au", "AU12=3", "-q")
     assert result.returncode == 0, result.stderr
     out = read_image(tmp_path / "v.0002.exr")

@@ -85,13 +85,17 @@ def test_track_file_round_trips_exactly(tmp_path, rng):
 
 
 @pytest.fixture(scope="module")
-def two_faces(tmp_path_factory, shared_data):
-    """Four frames with two real faces: the left one still, the right one growing past it."""
+def two_faces(tmp_path_factory):
+    """Four frames with two real faces: the left one still, the right one growing past it (the
+    shipped demo portrait's head, and the same mirrored: the tracker follows a place, not a
+    person)."""
+    from atw_ofx.demo import demo_face_path
+
     folder = tmp_path_factory.mktemp("two_faces")
-    faces = []
-    for name in ("2.png", "5.png"):
-        src = read_image(shared_data / "plates" / "ffhq_atw" / name)
-        faces.append(colour.convert(src.rgb(), src.colourspace, colour.DEFAULT_PLATE_SPACE))
+    src = read_image(demo_face_path())
+    linear = colour.convert(src.rgb(), src.colourspace, colour.DEFAULT_PLATE_SPACE)
+    head = np.ascontiguousarray(linear[:min(linear.shape[:2]), :min(linear.shape[:2])])
+    faces = [head, np.ascontiguousarray(head[:, ::-1])]
     for k, frame in enumerate(range(1, 5)):
         plate = np.zeros((640, 1280, 3), np.float32)
         left = cv2.resize(faces[0], (400, 400), interpolation=cv2.INTER_AREA)
