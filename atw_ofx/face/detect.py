@@ -136,14 +136,16 @@ class MeshBackend:
                              with_more(whole, more))
 
     def _measure(self, image, detections) -> list[Face]:
-        """Mesh landmarks for each detection, largest first; dropped where the mesh finds no face,
-        where its eyes are not the detector's, or where its eyes lie on a face already found (a
-        window that saw part of a face — an eye behind glasses — fires too)."""
+        """Mesh landmarks for each detection in turn (the order :func:`.mesh.with_more` gives);
+        dropped where the mesh finds no face, where its eyes are not the detector's, or where
+        its eyes — or the detector's — lie on a face already found (a second find of one face,
+        or a window that saw part of a face, an eye behind glasses). Largest first."""
         from .mesh import PRESENCE_SCORE
 
         found: list[Face] = []
-        for box, keypoints, _ in sorted(detections, key=lambda d: -(d[0][2] - d[0][0])
-                                        * (d[0][3] - d[0][1])):
+        for box, keypoints, _ in detections:
+            if any(_inside(keypoints[:2], f) for f in found):
+                continue
             points, presence = self._mesh.from_detection(image, box, keypoints)
             irises = points[[468, 473]]
             iod = np.linalg.norm(irises[1] - irises[0])
@@ -153,7 +155,7 @@ class MeshBackend:
             if presence < PRESENCE_SCORE or not agrees or any(_inside(irises, f) for f in found):
                 continue
             found.append(Face(tuple(float(v) for v in box), points))
-        return found
+        return sorted(found, key=lambda f: -f.area)
 
     def follow(self, rgb: np.ndarray, colourspace: str, landmarks: np.ndarray) -> np.ndarray | None:
         """The face again in a float plate from its landmarks on the previous frame (MediaPipe's

@@ -140,9 +140,9 @@ class FaceMesh:
     # --- detection ----------------------------------------------------------------------------
     def detect(self, rgb8: np.ndarray, *,
                whole: bool = True) -> list[tuple[np.ndarray, np.ndarray, float]]:
-        """Faces in an ``H×W×3`` uint8 image: ``(box x0,y0,x1,y1, 6×2 keypoints, score)``,
-        largest first: those of the whole image letterboxed (:meth:`detect_letterboxed`, as
-        MediaPipe finds them), then those the window pyramid adds (:func:`with_more`).
+        """Face finds in an ``H×W×3`` uint8 image: ``(box x0,y0,x1,y1, 6×2 keypoints, score)``:
+        those of the whole image letterboxed (:meth:`detect_letterboxed`, as MediaPipe finds
+        them), then the window pyramid's (:func:`with_more`; one face can be found by both).
         ``whole=False``: the pyramid's alone (a caller that letterboxes a finer image itself)."""
         h, w = rgb8.shape[:2]
         found = self.detect_letterboxed(letterbox(rgb8), w, h) if whole else []
@@ -282,11 +282,14 @@ def letterbox(image: np.ndarray) -> np.ndarray:
                           borderMode=cv2.BORDER_CONSTANT)
 
 
-def with_more(whole: list, more: list, overlap: float = 0.3) -> list:
-    """``whole``'s faces and those of ``more`` not on one of them (IoU ≤ ``overlap``), largest
-    first."""
-    more = [f for f in more if all(_iou(f[0], w[0]) <= overlap for w in whole)]
-    return sorted(whole + more, key=lambda f: -(f[0][2] - f[0][0]) * (f[0][3] - f[0][1]))
+def with_more(whole: list, more: list) -> list:
+    """The finds in the order they are to be measured: ``whole``'s (largest first), then all of
+    ``more``'s (largest first). A find of ``more`` on one of ``whole``'s is kept: the whole
+    image's box can be poor (a face 90 px across in a 640×360 frame, its box half its size off)
+    and the mesh then turns it away, the pyramid's standing for the face; where the first was
+    a face, the measuring drops the second as on it."""
+    largest = lambda f: -(f[0][2] - f[0][0]) * (f[0][3] - f[0][1])  # noqa: E731
+    return sorted(whole, key=largest) + sorted(more, key=largest)
 
 
 def _windows(rgb8: np.ndarray) -> tuple[list[tuple[float, float, float]], np.ndarray | None]:
