@@ -48,14 +48,15 @@ CLIP_FRAMES = 12
 @pytest.fixture(scope="session")
 def portrait_clip(tmp_path_factory) -> Path:
     """A 640×360 H.264 clip of :data:`CLIP_FRAMES` frames of a real face (the shipped demo
-    portrait's head, drifting two pixels a frame), for the tests that read a video."""
+    portrait's head, its face ~150 px across, drifting two pixels a frame), for the tests that
+    read a video."""
     import av
 
     from atw_ofx.demo import demo_face_path
 
     bgr = cv2.imread(str(demo_face_path()))
-    side = min(bgr.shape[:2])
-    head = cv2.resize(bgr[:side, :side], (320, 320), interpolation=cv2.INTER_AREA)
+    # A square around the portrait's face (found at x 645–891, y 360–606 of 1434×2333).
+    head = cv2.resize(bgr[213:753, 498:1038], (320, 320), interpolation=cv2.INTER_AREA)
     path = tmp_path_factory.mktemp("clip") / "portrait.mp4"
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=24)
