@@ -61,8 +61,9 @@ def _check_value(value, what: str, path: str | None) -> float:
     return v
 
 
-def parse_au_assignments(items: list[str]) -> dict[int, float]:
-    """``["AU12=3.5", "AU06=2"]`` → ``{8: 3.5, 4: 2.0}`` (index → intensity).
+def parse_au_assignments(items: list[str], option: str = "--au") -> dict[int, float]:
+    """``["AU12=3.5", "AU06=2"]`` → ``{8: 3.5, 4: 2.0}`` (index → intensity); errors name the
+    command-line ``option`` the items came from.
 
     >>> parse_au_assignments(["AU12=3.5", "6=2"])
     {8: 3.5, 4: 2.0}
@@ -71,8 +72,8 @@ def parse_au_assignments(items: list[str]) -> dict[int, float]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep:
-            raise CurveError(f"--au {item!r}: expected NAME=VALUE, e.g. AU12=3.5")
-        out[au_index(name)] = _check_value(value, f"--au {name}", None)
+            raise CurveError(f"{option} {item!r}: expected NAME=VALUE, e.g. AU12=3.5")
+        out[au_index(name)] = _check_value(value, f"{option} {name}", None)
     return out
 
 

@@ -472,20 +472,22 @@ def cmd_aus_calibrate(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    from .aus import parse_au_assignments
+    from .facs import AU_NAMES
+
+    # Checked before anything loads: a mistake answers at once, in one line.
+    target = {AU_NAMES[i]: v for i, v in parse_au_assignments(
+        args.target.split(","), "--target").items()}
+    images = _face_images(args.faces)
+
     from .evaluate import evaluate
     from .models import load_model
-
-    images = _face_images(args.faces)
     if args.edits:
         from .edits import evaluate_edits
 
         record = evaluate_edits(load_model(args.model), images[:args.count], side=args.side,
                                 sheet=Path(args.sheet) if args.sheet else None)
         return _write_bench(args, [record], edits_summary(record))
-    target = {}
-    for item in args.target.split(","):
-        name, _, value = item.partition("=")
-        target[name.strip()] = float(value)
     record = evaluate(load_model(args.model), images[:args.count], target=target,
                       frames=args.frames, side=args.side, au_mode=args.au_mode,
                       sheet=Path(args.sheet) if args.sheet else None)

@@ -333,6 +333,8 @@ def test_core_never_imports_a_host():
     (["render", "missing.####.exr", "-o", "out.####.exr"], "no frames found for this pattern"),
     (["render", "{face}", "-o", "out.exr", "--au", "AU99=2"], "unknown AU 'AU99'"),
     (["render", "{face}", "-o", "out.exr", "--aus", "none.json"], "AU curves file not found"),
+    (["eval", "--faces", "{face}", "--target", "AU12"], "--target 'AU12': expected NAME=VALUE"),
+    (["eval", "--faces", "{face}", "--target", "AU12=x"], "--target AU12: 'x' is not a number"),
 ])
 def test_a_mistake_is_answered_before_torch_loads(mistake, message, tmp_path):
     """Typed mistakes are checked before the heavy modules load (torch alone takes ~1 s)."""
