@@ -194,7 +194,7 @@ def cmd_track(args) -> int:
 
 
 def cmd_farm_emit(args) -> int:
-    from .farm import FarmJob, emit, job_frames
+    from .farm import FarmJob, emit, job_frames, without_output
     from .sequence import parse_frames
 
     render_args = list(args.render_args)
@@ -205,7 +205,7 @@ def cmd_farm_emit(args) -> int:
     if parsed.frames or parsed.track or parsed.ray:
         raise ATWError("give --frames to `farm emit`, not to the render arguments "
                        "(and no --track or --ray: the job makes its own track)")
-    rest = _without(render_args, parsed.input, ("-o", "--output"))
+    rest = without_output(render_args, parsed.input)
     frames = job_frames(parsed.input, parse_frames(args.frames) if args.frames else None)
     name = args.name or Path(parsed.output).name.split(".")[0] or "atw"
     runner = {"atw": shlex.split(args.atw_command)} if args.atw_command else {}
@@ -215,23 +215,6 @@ def cmd_farm_emit(args) -> int:
     print(f"atw: {args.backend} job {name}: track + {len(job.chunks())} render chunk(s) of "
           f"{len(frames)} frame(s)", file=sys.stderr)
     return 0
-
-
-def _without(args: list[str], positional: str, option: tuple[str, ...]) -> list[str]:
-    """``args`` less the one ``positional`` and the ``option VALUE`` / ``option=VALUE`` pair."""
-    out, skip, dropped_positional = [], False, False
-    for i, arg in enumerate(args):
-        if skip:
-            skip = False
-        elif arg in option:
-            skip = True
-        elif arg.split("=", 1)[0] in option:
-            pass
-        elif arg == positional and not dropped_positional:
-            dropped_positional = True
-        else:
-            out.append(arg)
-    return out
 
 
 def cmd_demo(args) -> int:

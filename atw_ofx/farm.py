@@ -121,32 +121,45 @@ class FarmJob:
 PATH_OPTIONS = ("--aus", "--face-boxes", "--model")
 
 
+def valued_options(args: list[str], names) -> list[tuple[int, int, str, str]]:
+    """Where ``args`` give the options ``names`` (each takes a value) a value: ``(at, value_at,
+    name, value)`` for ``--opt value`` (``value_at = at + 1``) and ``--opt=value``
+    (``value_at = at``) alike — the one reading of a command line that the farm's rewrites
+    share."""
+    found = []
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in names and (eq or i + 1 < len(args)):
+            found.append((i, i, name, value) if eq else (i, i + 1, name, args[i + 1]))
+    return found
+
+
+def without_output(args: list[str], positional: str) -> list[str]:
+    """``atw render`` arguments less the input ``positional`` (its first occurrence) and the
+    ``-o/--output`` option: what each chunk of a job repeats."""
+    dropped = {k for at, value_at, _, _ in valued_options(args, ("-o", "--output"))
+               for k in (at, value_at)}
+    if positional in args:
+        dropped.add(min(i for i, a in enumerate(args) if a == positional and i not in dropped))
+    return [a for i, a in enumerate(args) if i not in dropped]
+
+
 def _absolute_paths(render_args: list[str]) -> list[str]:
     """``render_args`` with the values of :data:`PATH_OPTIONS` absolute (``--opt value`` and
-    ``--opt=value`` alike)."""
+    ``--opt=value`` alike; a ``--model`` only when it names a file)."""
     out = list(render_args)
-    for i, arg in enumerate(out):
-        name, eq, value = arg.partition("=")
-        if name not in PATH_OPTIONS:
-            continue
-        if eq:
-            if name != "--model" or os.path.exists(value):
-                out[i] = f"{name}={os.path.abspath(value)}"
-        elif i + 1 < len(out) and (name != "--model" or os.path.exists(out[i + 1])):
-            out[i + 1] = os.path.abspath(out[i + 1])
+    for at, value_at, name, value in valued_options(out, PATH_OPTIONS):
+        if name != "--model" or os.path.exists(value):
+            path = os.path.abspath(value)
+            out[value_at] = f"{name}={path}" if at == value_at else path
     return out
 
 
 def _face_args(render_args: list[str]) -> list[str]:
     """The render options that choose the face, which ``atw track`` must see too."""
-    out, wanted = [], {"--face-index", "--face-box", "--face-boxes", "--colorspace"}
-    for i, arg in enumerate(render_args):
-        name = arg.split("=", 1)[0]
-        if name in wanted:
-            out.append(arg)
-            if "=" not in arg and i + 1 < len(render_args):
-                out.append(render_args[i + 1])
-    return out
+    wanted = ("--face-index", "--face-box", "--face-boxes", "--colorspace")
+    return [a for at, value_at, _, _ in valued_options(render_args, wanted)
+            for a in render_args[at:value_at + 1]]
 
 
 def emit(job: FarmJob, backend: str, out_dir: str | os.PathLike) -> list[Path]:

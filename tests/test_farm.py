@@ -1,4 +1,5 @@
 """Farm jobs: the files each backend gets, and their commands run as the farm would run them."""
+import os
 import shlex
 import subprocess
 import xml.etree.ElementTree as ET
@@ -176,3 +177,21 @@ def test_the_render_options_reach_every_chunk_and_the_track(sequence, tmp_path):
     renders = [shlex.split(line) for line in lines if " render " in line]
     assert len(renders) == 2
     assert all(args[args.index("--filter") + 1] == "cubic" for args in renders)
+
+
+def test_the_farms_rewrites_read_a_command_line_one_way():
+    """``--opt value`` and ``--opt=value`` alike, a flag's neighbour never taken for a value:
+    the chunk's arguments lose the input and the output, keep the rest in order; the track sees
+    the face options; paths become absolute."""
+    from atw_ofx.farm import _absolute_paths, _face_args, valued_options, without_output
+
+    args = ["in.####.exr", "-q", "-o", "out.####.exr", "--aus", "c.json", "--face-box=1,2,30",
+            "--output=x.exr", "--face-index", "1", "in.####.exr"]
+    assert valued_options(args, ("--aus", "--face-box")) == [
+        (4, 5, "--aus", "c.json"), (6, 6, "--face-box", "1,2,30")]
+    assert without_output(args, "in.####.exr") == [
+        "-q", "--aus", "c.json", "--face-box=1,2,30", "--face-index", "1", "in.####.exr"]
+    assert _face_args(args) == ["--face-box=1,2,30", "--face-index", "1"]
+    absolute = _absolute_paths(["--aus", "c.json", "--model=rig", "--face-boxes=b.json"])
+    assert absolute[1] == os.path.abspath("c.json") and absolute[2] == "--model=rig"
+    assert absolute[3] == "--face-boxes=" + os.path.abspath("b.json")
