@@ -81,16 +81,21 @@ def _add_frame_options(p: argparse.ArgumentParser) -> None:
                    help="keep only the --frames that are also in SPEC (farm chunks of a sparse job)")
 
 
+#: RenderOptions fields whose flag is spelled otherwise (``--aov a,b``; ``--colorspace``, as
+#: Nuke and OCIO spell it).
+_FLAG_OF_FIELD = {"aovs": "aov", "colourspace": "colorspace"}
+
+
 def _options(args):
+    """The render flags as :class:`~atw_ofx.render.RenderOptions`: each field from its flag."""
+    from dataclasses import fields
+
     from .render import RenderOptions
 
-    aovs = tuple(a.strip() for a in args.aov.split(",") if a.strip())
-    return RenderOptions(reswarp=args.reswarp, formulation=args.formulation,
-                         reswarp_impl=args.reswarp_impl, filter=args.filter,
-                         au_mode=args.au_mode, glasses=args.glasses, aovs=aovs,
-                         face_index=args.face_index, face_backend=args.face_backend,
-                         colourspace=args.colorspace,
-                         device=args.device)
+    given = {f.name: getattr(args, _FLAG_OF_FIELD.get(f.name, f.name))
+             for f in fields(RenderOptions)}
+    given["aovs"] = tuple(a.strip() for a in given["aovs"].split(",") if a.strip())
+    return RenderOptions(**given)
 
 
 def _frames(args) -> list[int] | None:
