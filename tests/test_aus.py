@@ -95,11 +95,11 @@ def test_openface_csv_real(shared_data):
     assert values.max() > 0.5 and values.min() >= 0.0
 
 
-def test_readme_curves_example_loads(tmp_path):
-    """The JSON example in the README is a valid curves file."""
+def test_the_documented_curves_example_loads(tmp_path):
+    """The JSON example in the command-line reference is a valid curves file."""
     from conftest import ROOT
 
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "cli.md").read_text()
     block = text.split("```json\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "readme.json"
     path.write_text(block)

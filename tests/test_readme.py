@@ -57,3 +57,18 @@ def test_ci_runs_exactly_the_readmes_test_command():
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
           if line and not line.startswith(("#", "set ", "cd "))]
     assert ci == [command]
+
+
+def test_every_flag_the_docs_name_is_an_option():
+    """docs/cli.md and docs/farm.md name only flags some command has (a renamed option shows)."""
+    def options(parser):
+        found = {opt for action in parser._actions for opt in action.option_strings}
+        for child in _subparsers(parser).values():
+            found |= options(child)
+        return found
+
+    known = options(build_parser())
+    for page in ("cli.md", "farm.md"):
+        text = (ROOT / "docs" / page).read_text()
+        named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*[a-z])\b", text))
+        assert len(named) > 5 and not named - known, (page, sorted(named - known))
