@@ -139,9 +139,8 @@ def without_output(args: list[str], positional: str) -> list[str]:
     ``-o/--output`` option: what each chunk of a job repeats."""
     dropped = {k for at, value_at, _, _ in valued_options(args, ("-o", "--output"))
                for k in (at, value_at)}
-    if positional in args:
-        dropped.add(min(i for i, a in enumerate(args) if a == positional and i not in dropped))
-    return [a for i, a in enumerate(args) if i not in dropped]
+    first = next((i for i, a in enumerate(args) if a == positional and i not in dropped), None)
+    return [a for i, a in enumerate(args) if i not in dropped and i != first]
 
 
 def _absolute_paths(render_args: list[str]) -> list[str]:

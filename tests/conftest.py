@@ -41,6 +41,9 @@ def portrait_path(tmp_path_factory) -> Path:
     return path
 
 
+#: ``(top, left, side)`` of a square around the shipped portrait's face (found at x 645–891,
+#: y 360–606 of its 1434×2333).
+PORTRAIT_FACE_SQUARE = (213, 498, 540)
 #: Frames in :func:`portrait_clip`.
 CLIP_FRAMES = 12
 
@@ -54,9 +57,10 @@ def portrait_clip(tmp_path_factory) -> Path:
 
     from atw_ofx.demo import demo_face_path
 
+    top, left, side = PORTRAIT_FACE_SQUARE
     bgr = cv2.imread(str(demo_face_path()))
-    # A square around the portrait's face (found at x 645–891, y 360–606 of 1434×2333).
-    head = cv2.resize(bgr[213:753, 498:1038], (320, 320), interpolation=cv2.INTER_AREA)
+    head = cv2.resize(bgr[top:top + side, left:left + side], (320, 320),
+                      interpolation=cv2.INTER_AREA)
     path = tmp_path_factory.mktemp("clip") / "portrait.mp4"
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=24)

@@ -20,6 +20,8 @@ from atw_ofx.face.layout import MESH_TO_IBUG68, ibug68, is_mesh
 from atw_ofx.face.mesh import EYE_REFINED, MODELS, N_MESH, RUNTIMES, FaceMesh, Roi, face_mesh
 
 DATA = Path(__file__).parent / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+
 #: The shared plate that ships as the demo face (the same file).
 SHIPPED_PLATE = "plates/obama_official_1434x2333.jpg"
 
@@ -27,12 +29,9 @@ SHIPPED_PLATE = "plates/obama_official_1434x2333.jpg"
 def _shared_or_shipped(request, name: str) -> Path:
     """A shared plate by its data-folder ``name``; the demo face's own from the checkout (the
     others skip without ``../shared/data``)."""
-    from atw_ofx.demo import demo_face_path
-
     if name == SHIPPED_PLATE:
         return demo_face_path()
     return request.getfixturevalue("shared_data") / name
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 
 def demo_rgb8():
@@ -213,7 +212,6 @@ class TestMesh:
         # The crop's centre lands on the ROI centre; its x axis runs down the plate (90°).
         assert np.allclose(m[:, :2] @ (10.0, 10.0) + m[:, 2], (100.0, 50.0))
         assert np.allclose(m[:, :2] @ (1.0, 0.0), (0.0, 2.0))
-
 
     def test_a_poor_whole_image_box_does_not_hide_the_face(self):
         """A face 90 px across in a 640×360 frame, at 20 places along it: at some the whole

@@ -16,7 +16,7 @@ from atw_ofx.train.data import (DataError, NumpyOnlyUnpickler, load_faces, load_
                                 read_labels, sample_batch)
 from atw_ofx.train.loop import TrainConfig, Trainer
 
-from conftest import run_atw
+from conftest import PORTRAIT_FACE_SQUARE, run_atw
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +53,10 @@ def few_frames(tmp_path):
     bgr = cv2.imread(str(demo_face_path()))
     rng = np.random.default_rng(6)
     lines = []
+    top, left, side = PORTRAIT_FACE_SQUARE
     for k in range(6):
-        x, y = 498 + 12 * k, 213 + 6 * (k % 3)  # around the face (x 645–891, y 360–606)
-        crop = cv2.resize(bgr[y:y + 540, x:x + 540], (128, 128), interpolation=cv2.INTER_AREA)
+        x, y = left + 12 * k, top + 6 * (k % 3)  # a few pixels apart
+        crop = cv2.resize(bgr[y:y + side, x:x + side], (128, 128), interpolation=cv2.INTER_AREA)
         name = f"{k + 1}.jpg"
         cv2.imwrite(str(tmp_path / "imgs" / name), crop)
         lines.append(" ".join([name] + [f"{v:.2f}" for v in rng.uniform(0, 3, len(AU_NAMES))]))
