@@ -542,6 +542,11 @@ def test_a_lid_tightener_raises_the_lower_lid_over_the_eye(mesh_128):
             < 0.02 * REGION_GRID
 
 
+def _shut_field(mesh_128):
+    """The rig's field for AU45 at 5 on the demo mesh (``2×G×G``) and its closing lids."""
+    return LandmarkRig().field_and_interior(mesh_128, aus("AU45=5"), face_matte(mesh_128, N))
+
+
 def test_lit_lid_skin_is_not_taken_for_the_white(mesh_128):
     """Only what the warp brought from the open eye can be a white left open: a light patch on
     the lid's skin stretched over the shut eye (a highlight on a lid) keeps its light, while one
@@ -550,8 +555,7 @@ def test_lit_lid_skin_is_not_taken_for_the_white(mesh_128):
     glasses)."""
     from atw_ofx.models.eyelids import WHITE_REACH, _cover_white, _EyeCanvas
 
-    rig = LandmarkRig()
-    field, interior = rig.field_and_interior(mesh_128, aus("AU45=5"), face_matte(mesh_128, N))
+    field, interior = _shut_field(mesh_128)
     size = 512
     image = np.full((size, size, 3), 0.2, np.float32)
     skin = np.full(3, 0.2, np.float32)
@@ -576,8 +580,7 @@ def test_a_white_is_paler_than_the_skin_on_a_colour_plate(mesh_128):
     skin) is not covered; a grey white there is."""
     from atw_ofx.models.eyelids import WHITE_REACH, _cover_white, _EyeCanvas
 
-    rig = LandmarkRig()
-    field, interior = rig.field_and_interior(mesh_128, aus("AU45=5"), face_matte(mesh_128, N))
+    field, interior = _shut_field(mesh_128)
     size = 512
     skin = np.array([0.3, 0.2, 0.15], np.float32)
     image = np.broadcast_to(skin, (size, size, 3)).astype(np.float32)
@@ -602,8 +605,7 @@ def test_from_the_eye_follows_the_field(mesh_128):
     (grown as asked); with the blink's field, not the lid skin it spread over the eye."""
     from atw_ofx.models.eyelids import _EyeCanvas
 
-    rig = LandmarkRig()
-    field, interior = rig.field_and_interior(mesh_128, aus("AU45=5"), face_matte(mesh_128, N))
+    field, interior = _shut_field(mesh_128)
     size = 512
     image = np.full((size, size, 3), 0.2, np.float32)
     for lid in interior:
