@@ -2,8 +2,9 @@
 
 A host action loads its adapter through the registry (``host_adapters.load("nuke", node)``) and
 calls :func:`render` (or :func:`preview` for one frame through a warm worker), or, where the
-host's main thread must stay free (Nuke's GUI), the three steps apart: :func:`prepare` on the main thread (it reads knobs and renders the input through the
-host), :func:`render_job.run <host_adapters.render_job.run>` on a worker thread, and
+host's main thread must stay free (Nuke's GUI), the three steps apart: :func:`prepare` on the
+main thread (it reads knobs and renders the input through the host),
+:func:`render_job.run <host_adapters.render_job.run>` on a worker thread, and
 ``adapter.import_result`` back on the main thread.
 
 Beyond the contract an adapter may offer ``render_settings(first, last, folder)`` → keyword
@@ -43,10 +44,14 @@ def prepare(adapter, folder: str, first: Optional[int] = None,
 
 def render(adapter, folder: str, *, first: Optional[int] = None, last: Optional[int] = None,
            progress: Optional[Callable[[int, int, int], None]] = None,
-           cancelled: Optional[Callable[[], bool]] = None) -> int:
-    """The whole sequence on the calling thread; returns the frames rendered."""
+           cancelled: Optional[Callable[[], bool]] = None,
+           runner: Optional[Callable[[RenderJob], int]] = None) -> int:
+    """The whole sequence on the calling thread; returns the frames rendered. ``runner(job)``
+    runs the core instead of :func:`~host_adapters.render_job.run` (Resolve's progress window:
+    :mod:`atw_resolve.progress`); the result is imported only when it returns."""
     job = prepare(adapter, folder, first, last)
-    frames = run(job, progress=progress, cancelled=cancelled)
+    frames = runner(job) if runner is not None else \
+        run(job, progress=progress, cancelled=cancelled)
     adapter.import_result(job.output, job.first, job.last)
     return frames
 

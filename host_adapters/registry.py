@@ -26,7 +26,8 @@ _registered: dict[str, Callable] = {}
 
 
 def register(name: str, factory: Callable) -> None:
-    """Make ``factory`` (an adapter class or a function returning an adapter) loadable as ``name``."""
+    """Make ``factory`` (an adapter class or a function returning an adapter) loadable as
+    ``name``."""
     _registered[name] = factory
 
 

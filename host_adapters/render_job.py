@@ -136,9 +136,72 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+class RenderProcess:
+    """``atw render`` for ``job``, started at once and then polled — for a host whose main
+    thread must keep running its own event loop (a timer of Resolve's UIManager calls
+    :meth:`poll`); :func:`run` is the same loop on the calling thread.
+
+    Raises (from :meth:`result`):
+        RenderFailed: the core exited non-zero (message: its ``atw: error:`` line).
+    """
+
+    def __init__(self, job: RenderJob):
+        self.job = job
+        #: Frames written so far (as far as :meth:`poll` has read).
+        self.done = 0
+        #: True once the core has closed its output (it is exiting).
+        self.finished = False
+        self._proc = subprocess.Popen(job.argv(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, env=core_environment(job.environment))
+        self._errors: List[str] = []
+        # stderr read alongside stdout so that neither pipe fills and blocks the core
+        self._drain = threading.Thread(target=lambda: self._errors.extend(self._proc.stderr),
+                                       daemon=True)
+        self._drain.start()
+        self._lines: "queue.Queue" = queue.Queue()
+        threading.Thread(target=_lines, args=(self._proc.stdout, self._lines), daemon=True).start()
+
+    def poll(self, wait: float = 0.0) -> List[int]:
+        """The frames written since the last poll, waiting up to ``wait`` seconds for a first."""
+        frames: List[int] = []
+        while not self.finished:
+            try:
+                line = self._lines.get(timeout=wait) if wait > 0 else self._lines.get_nowait()
+            except queue.Empty:
+                break
+            wait = 0.0  # then only what has already arrived
+            if line is None:
+                self.finished = True
+                break
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # not a progress line
+            if isinstance(record, dict) and "frame" in record:
+                self.done += 1
+                frames.append(int(record["frame"]))
+        return frames
+
+    def cancel(self) -> "RenderCancelled":
+        """Stop the core (in whatever phase); returns the error to raise."""
+        _stop(self._proc)
+        return RenderCancelled(f"render cancelled after {self.done} of {self.job.frame_count} "
+                               "frames")
+
+    def result(self) -> int:
+        """Wait for the core to exit; the frames rendered."""
+        self._proc.wait()
+        self._drain.join()
+        if self._proc.returncode != 0:
+            raise RenderFailed(
+                f"atw render failed: {_error_line(self._errors, self._proc.returncode)}")
+        return self.done
+
+
 def run(job: RenderJob, *, progress: Callable[[int, int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None, poll: float = 0.1) -> int:
-    """Run ``atw render`` for ``job``; returns the frames rendered.
+    """Run ``atw render`` for ``job`` (a :class:`RenderProcess` polled on the calling thread);
+    returns the frames rendered.
 
     ``progress(done, total, frame)`` is called as each frame is written. ``cancelled()`` is asked
     every ``poll`` seconds whatever the core is doing (loading the model, tracking the face,
@@ -148,37 +211,15 @@ def run(job: RenderJob, *, progress: Callable[[int, int, int], None] | None = No
     Raises:
         RenderFailed: the core exited non-zero (message: its ``atw: error:`` line).
     """
-    proc = subprocess.Popen(job.argv(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=core_environment(job.environment))
-    errors: List[str] = []
-    drain = threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True)
-    drain.start()  # read stderr alongside stdout so neither pipe fills and blocks the core
-    lines: "queue.Queue" = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
-    done = 0
-    while True:
+    process = RenderProcess(job)
+    while not process.finished:
         if cancelled is not None and cancelled():
-            _stop(proc)
-            raise RenderCancelled(f"render cancelled after {done} of {job.frame_count} frames")
-        try:
-            line = lines.get(timeout=poll)
-        except queue.Empty:
-            continue
-        if line is None:
-            break  # the core closed its output: it is exiting
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # not a progress line
-        if isinstance(record, dict) and "frame" in record:
-            done += 1
-            if progress is not None:
-                progress(done, job.frame_count, int(record["frame"]))
-    proc.wait()
-    drain.join()
-    if proc.returncode != 0:
-        raise RenderFailed(f"atw render failed: {_error_line(errors, proc.returncode)}")
-    return done
+            raise process.cancel()
+        frames = process.poll(poll)
+        if progress is not None:
+            for done, frame in enumerate(frames, process.done - len(frames) + 1):
+                progress(done, job.frame_count, frame)
+    return process.result()
 
 
 def _error_line(stderr_lines: List[str], returncode: int) -> str:

@@ -9,7 +9,12 @@ Strict where the real host would fail us:
 - ``comp.Render`` takes the documented keys only, fails (returns False) for a Saver with nothing
   connected, and numbers frames as a Saver does (``source.0000.exr`` → ``source.1001.exr``);
 - image connections are read as Fusion's API gives them: ``FindMainInput(1)`` →
-  ``GetConnectedOutput()`` → ``GetTool()``.
+  ``GetConnectedOutput()`` → ``GetTool()``;
+- the UIManager (``fusion.UIManager``, ``bmd.UIDispatcher``) makes only the elements we use,
+  each with its documented properties, takes handlers only for an element's own events
+  (``window.On.<ID>.Clicked``/``Close``, ``dispatcher.On.<timer ID>.Timeout``), and its
+  ``RunLoop`` really loops — firing started timers at their interval, in real time, and the
+  test's scripted user between them — until a handler calls ``ExitLoop``.
 
 ``render_source`` callbacks stand in for the host's own image pipeline: they write real EXR frames
 where the Saver would. Standard library (and lupa, for readstring) only: runs under 3.7+.
@@ -17,6 +22,7 @@ where the Saver would. Standard library (and lupa, for readstring) only: runs un
 from __future__ import annotations
 
 import re
+import time
 from typing import Callable, Dict, List, Optional
 
 from fake_nuke import interpolate
@@ -188,7 +194,12 @@ def _python(value):
 
 
 class FakeBmd:
-    """``bmd.readstring``: the text evaluated by a real Lua, as Fusion reads a .setting."""
+    """``bmd.readstring``: the text evaluated by a real Lua, as Fusion reads a .setting;
+    ``bmd.UIDispatcher``."""
+
+    @staticmethod
+    def UIDispatcher(ui: "FakeUIManager") -> "FakeUIDispatcher":
+        return FakeUIDispatcher(ui)
 
     @staticmethod
     def readstring(text: str) -> dict:
@@ -276,8 +287,197 @@ class FakeResolve:
     """``resolve`` → project manager → project → timeline → current video item."""
 
     def __init__(self, item: Optional[FakeTimelineItem], project_name: str = "Show",
-                 settings: Optional[Dict[str, str]] = None):
+                 settings: Optional[Dict[str, str]] = None, ui: Optional["FakeUIManager"] = None):
         self.project = FakeProject(project_name, FakeTimeline(item), settings)
+        self.ui = ui
+
+    def Fusion(self) -> "FakeFusion":
+        return FakeFusion(self.ui)
 
     def GetProjectManager(self) -> FakeProjectManager:
         return FakeProjectManager(self.project)
+
+
+#: The UIManager elements we use, with the properties each takes, and the events each sends.
+UI_PROPERTIES = {"Label": {"ID", "Text", "Alignment", "WordWrap"},
+                 "Button": {"ID", "Text", "Enabled"},
+                 "Timer": {"ID", "Interval", "SingleShot"},
+                 "Window": {"ID", "WindowTitle", "Geometry", "TargetID"},
+                 "Group": set()}  # VGroup, HGroup
+UI_EVENTS = {"Button": {"Clicked"}, "Window": {"Close"}, "Timer": {"Timeout"}}
+
+
+class FakeUIElement:
+    """A UIManager element; a Label records every ``Text`` it is given."""
+
+    def __init__(self, kind: str, properties: dict, children: Optional[list] = None):
+        unknown = set(properties) - UI_PROPERTIES.get(kind, set())
+        if unknown:
+            raise TypeError(f"ui.{kind} has no property {sorted(unknown)}")
+        self.__dict__.update(kind=kind, ID=properties.get("ID"), children=list(children or []),
+                             texts=[], active=False, due=0.0,
+                             interval=properties.get("Interval", 0))
+        if "Text" in properties:
+            self.Text = properties["Text"]
+
+    def __setattr__(self, name: str, value) -> None:
+        if name not in UI_PROPERTIES[self.kind]:
+            raise AttributeError(f"ui.{self.kind} has no property {name!r}")
+        if name == "Text":
+            self.texts.append(value)
+        self.__dict__[name] = value
+
+    # A timer's methods.
+    def Start(self) -> None:
+        self._timer_only()
+        self.__dict__.update(active=True, due=time.monotonic() + self.interval / 1000.0)
+
+    def Stop(self) -> None:
+        self._timer_only()
+        self.__dict__["active"] = False
+
+    def GetIsActive(self) -> bool:
+        self._timer_only()
+        return self.active
+
+    def _timer_only(self) -> None:
+        if self.kind != "Timer":
+            raise AttributeError(f"ui.{self.kind} is not a timer")
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class FakeEvents:
+    """An ``On`` table: ``On.<ID>.<Event> = handler`` for the elements it knows, their events
+    only."""
+
+    def __init__(self, elements: Callable[[], Dict[str, str]]):
+        self.__dict__.update(elements=elements, handlers={})
+
+    def __getattr__(self, element_id: str) -> "FakeHandlers":
+        kind = self.elements().get(element_id)
+        if kind is None:
+            raise AttributeError(f"On has no element {element_id!r}")
+        return FakeHandlers(self.handlers, element_id, kind)
+
+    def fire(self, element_id: str, event: str) -> None:
+        handler = self.handlers.get((element_id, event))
+        if handler is not None:
+            handler({"who": element_id, "what": event})
+
+
+class FakeHandlers:
+    def __init__(self, handlers: dict, element_id: str, kind: str):
+        self.__dict__.update(handlers=handlers, element_id=element_id, kind=kind)
+
+    def __setattr__(self, event: str, handler) -> None:
+        if event not in UI_EVENTS.get(self.kind, set()):
+            raise AttributeError(f"a {self.kind} sends no {event!r} event")
+        self.handlers[(self.element_id, event)] = handler
+
+
+class FakeWindow:
+    def __init__(self, properties: dict, root: FakeUIElement):
+        self.frame = FakeUIElement("Window", properties)
+        self.items = {e.ID: e for e in root.walk() if e.ID}
+        kinds = {element_id: e.kind for element_id, e in self.items.items()}
+        self.On = FakeEvents(lambda: {**kinds, self.frame.ID: "Window"})
+        self.shown = False
+
+    def GetItems(self) -> Dict[str, FakeUIElement]:
+        return dict(self.items)
+
+    def Show(self) -> None:
+        self.shown = True
+
+    def Hide(self) -> None:
+        self.shown = False
+
+
+class FakeUIManager:
+    """``fusion.UIManager``: makes elements; ``user(dispatcher)`` is the test's artist, called
+    between the event loop's timer events (it may :meth:`FakeUIDispatcher.click`)."""
+
+    def __init__(self, user: Optional[Callable[["FakeUIDispatcher"], None]] = None):
+        self.user, self.timers, self.dispatchers = user, [], []
+
+    def Label(self, properties: dict) -> FakeUIElement:
+        return FakeUIElement("Label", properties)
+
+    def Button(self, properties: dict) -> FakeUIElement:
+        return FakeUIElement("Button", properties)
+
+    def Timer(self, properties: dict) -> FakeUIElement:
+        self.timers.append(FakeUIElement("Timer", properties))
+        return self.timers[-1]
+
+    def VGroup(self, *arguments) -> FakeUIElement:
+        return self._group(arguments)
+
+    def HGroup(self, *arguments) -> FakeUIElement:
+        return self._group(arguments)
+
+    @staticmethod
+    def _group(arguments: tuple) -> FakeUIElement:
+        """A layout: ``([children])`` or ``({properties}, [children])``."""
+        children = arguments[-1] if arguments else []
+        return FakeUIElement("Group", {}, children if isinstance(children, list) else [children])
+
+
+class FakeUIDispatcher:
+    """``bmd.UIDispatcher(ui)``: windows, the timers' ``On`` table and the event loop."""
+
+    #: A RunLoop nobody ends is a hung Resolve: the test fails instead, after this long.
+    LOOP_LIMIT_S = 120.0
+
+    def __init__(self, ui: FakeUIManager):
+        self.ui, self.windows, self.running = ui, [], False
+        self.On = FakeEvents(lambda: {t.ID: "Timer" for t in ui.timers})
+        ui.dispatchers.append(self)
+
+    def AddWindow(self, properties: dict, children) -> FakeWindow:
+        root = children if isinstance(children, FakeUIElement) else \
+            FakeUIManager._group((list(children),))
+        self.windows.append(FakeWindow(properties, root))
+        return self.windows[-1]
+
+    def RunLoop(self) -> int:
+        if not any(w.shown for w in self.windows):
+            raise RuntimeError("RunLoop with no window shown: nothing could ever end it")
+        self.running, self.exit_code = True, 0
+        start = time.monotonic()
+        while self.running:
+            now = time.monotonic()
+            if now - start > self.LOOP_LIMIT_S:
+                raise AssertionError("the event loop was never ended (Resolve would hang)")
+            for timer in [t for t in self.ui.timers if t.active and now >= t.due]:
+                timer.__dict__["due"] = now + timer.interval / 1000.0
+                self.On.fire(timer.ID, "Timeout")
+            if self.running and self.ui.user is not None:
+                self.ui.user(self)
+            time.sleep(0.005)
+        return self.exit_code
+
+    def ExitLoop(self, code: int = 0) -> None:
+        if not self.running:
+            raise RuntimeError("ExitLoop outside RunLoop")
+        self.running, self.exit_code = False, code
+
+    # The artist's actions.
+    def click(self, button_id: str) -> None:
+        window = next(w for w in self.windows if w.shown and button_id in w.items)
+        window.On.fire(button_id, "Clicked")
+
+    def close(self) -> None:
+        window = next(w for w in self.windows if w.shown)
+        window.On.fire(window.frame.ID, "Close")
+
+
+class FakeFusion:
+    """``resolve.Fusion()``: its UIManager (None where the test offers none)."""
+
+    def __init__(self, ui: Optional[FakeUIManager]):
+        self.UIManager = ui

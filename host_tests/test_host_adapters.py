@@ -158,7 +158,8 @@ def test_an_unsupported_call_is_a_named_error():
     with pytest.raises(UnsupportedHostCall) as err:
         ResolveAdapter(FakeComp()).import_to_media_pool("x.####.exr", 1, 2)
     assert err.value.call == "Media Pool import without a project"
-    assert str(err.value) == "the resolve adapter does not support Media Pool import without a project"
+    assert str(err.value) == ("the resolve adapter does not support Media Pool import without "
+                              "a project")
 
 
 def test_baked_samples_read_back_through_the_core(tmp_path, core_python):

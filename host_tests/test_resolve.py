@@ -11,12 +11,13 @@ import types
 
 import pytest
 
-from fake_resolve import FakeBmd, FakeComp, FakeResolve, FakeTimelineItem
+from fake_resolve import FakeBmd, FakeComp, FakeResolve, FakeTimelineItem, FakeUIManager
 from hostkit import core_python_fixture, face_frames_fixture  # noqa: F401 (fixtures)
 from hostkit import ROOT, exr_facts
 
 from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES
 from host_adapters import AdapterError
+from host_adapters.render_job import RenderCancelled
 
 
 @pytest.fixture(autouse=True)
@@ -67,12 +68,13 @@ def test_the_first_run_adds_the_controls_to_a_new_comp():
     assert comp.renders == []  # nothing rendered before the artist has keyed anything
 
 
-def keyed_comp(face_frames):
-    """A comp with the artist's grade before MediaOut, the controls pasted and keyed."""
+def keyed_comp(face_frames, last=1003):
+    """A comp (frames 1001–``last``) with the artist's grade before MediaOut, the controls pasted
+    and keyed."""
     from atw_resolve.actions import add_controls
     from atw_resolve.setting import TOOL
 
-    comp = FakeComp(first=1001, last=1003, render_source=face_frames)
+    comp = FakeComp(first=1001, last=last, render_source=face_frames)
     grade = comp.AddTool("ColorCorrector")
     grade.ConnectInput("Input", comp.FindTool("MediaIn1"))
     comp.FindTool("MediaOut1").ConnectInput("Input", grade)
@@ -91,6 +93,7 @@ def keyed_comp(face_frames):
 def test_the_render_run_keeps_the_artists_comp_and_loads_the_result(
         face_frames, core_python, tmp_path, monkeypatch):
     from atw_resolve.actions import animate_current_clip
+    from atw_resolve.progress import window_runner
 
     monkeypatch.setenv("ATW_WORK_DIR", str(tmp_path / "renders"))
     comp, grade, tool = keyed_comp(face_frames)
@@ -124,14 +127,68 @@ def test_the_render_run_keeps_the_artists_comp_and_loads_the_result(
     assert result["max_difference"] > 0.01
 
     # Again, with another filter: the same plate (the artist's node, not our Loader now feeding
-    # MediaOut), and the Loader reloaded.
+    # MediaOut), and the Loader reloaded. This time as from the script's menu inside Resolve: in
+    # the progress window, its event loop running until the core is done.
     tool.SetInput("Filter", 0)
-    animate_current_clip(resolve, FakeBmd.readstring, python=core_python)
+    ui = FakeUIManager()
+    resolve.ui = ui
+    assert animate_current_clip(resolve, FakeBmd.readstring, python=core_python,
+                                runner=window_runner(resolve, FakeBmd)) == 3
+    window = ui.dispatchers[0].windows[0]
+    assert window.items["ATWStatus"].texts[0] == "Starting the render of 3 frames…"
+    assert window.items["ATWStatus"].texts[-1] == "Frame 1003 (3 of 3)"
+    assert not window.shown and not ui.timers[0].GetIsActive()
     assert saver.connections["Input"] is grade and len(comp.renders) == 2
     assert loader.history["Clip"] == [str(folder / "result" / "atw.1001.exr"), "",
                                       str(folder / "result" / "atw.1001.exr")]
     assert exr_facts(core_python, folder / "result" / "atw.1003.exr")[0]["params"][
         "filter"] == "bilinear"
+
+
+def test_cancel_in_the_progress_window_stops_the_core_in_any_phase(face_frames, core_python,
+                                                                   tmp_path, monkeypatch):
+    """Cancel once the first frame shows, and closing the window while the core still loads:
+    the core stops, nothing is loaded into the comp, no frame is left half written."""
+    from atw_resolve.actions import animate_current_clip
+    from atw_resolve.progress import window_runner
+
+    monkeypatch.setenv("ATW_WORK_DIR", str(tmp_path / "renders"))
+    comp, grade, tool = keyed_comp(face_frames, last=1048)
+    shown = []
+
+    def after_first_frame(dispatcher):
+        text = dispatcher.windows[-1].items["ATWStatus"].texts[-1]
+        if text.startswith("Frame"):
+            shown.append(int(re.match(r"Frame \d+ \((\d+) of 48\)", text).group(1)))
+            dispatcher.click("ATWCancel")
+
+    result = tmp_path / "renders" / "Show" / "Edit_v1" / "A001_C002_0a1b2c" / "Composition_1" \
+        / "result"
+    for user in (after_first_frame, lambda dispatcher: dispatcher.close()):
+        resolve = FakeResolve(clip([comp]), ui=FakeUIManager(user))
+        with pytest.raises(RenderCancelled, match=r"render cancelled after (\d+) of 48 frames"
+                           ) as cancelled:
+            animate_current_clip(resolve, FakeBmd.readstring, python=core_python,
+                                 runner=window_runner(resolve, FakeBmd))
+        assert not resolve.ui.dispatchers[0].windows[0].shown
+        assert comp.FindTool("ATW_Result") is None  # nothing imported
+        done = int(re.search(r"after (\d+)", str(cancelled.value)).group(1))
+        written = sorted(p.name for p in result.iterdir()) if result.exists() else []
+        # Every file a whole frame (written under a temporary name, then renamed).
+        assert all(re.fullmatch(r"atw\.1\d{3}\.exr", name) for name in written)
+        if user is after_first_frame:  # stopped while rendering: what it showed, not the rest
+            assert done == shown[0] and 1 <= done and len(written) < 48
+        else:  # closed at once: stopped while the core was still loading
+            assert done == 0
+        for name in written:  # a rerun starts clean
+            (result / name).unlink()
+
+
+def test_without_a_uimanager_the_render_prints_its_progress():
+    from atw_resolve.progress import window_runner
+
+    assert window_runner(FakeResolve(None), FakeBmd) is None  # an outside console: no window
+    assert window_runner(FakeResolve(None, ui=FakeUIManager()), object()) is None  # no dispatcher
 
 
 def test_preview_frame_renders_the_comps_current_frame(face_frames, core_python, tmp_path,

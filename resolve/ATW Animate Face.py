@@ -16,6 +16,7 @@ def _main():
         if path not in sys.path:
             sys.path.insert(0, path)
     from atw_resolve.actions import animate_current_clip
+    from atw_resolve.progress import window_runner
 
     bmd = globals().get("bmd")
     if bmd is None:
@@ -26,7 +27,8 @@ def _main():
         import BlackmagicFusion as fusion_bmd  # bmd.readstring lives in Fusion's module
     animate_current_clip(app, fusion_bmd.readstring,
                          to_media_pool=os.environ.get("ATW_MEDIA_POOL") == "1",
-                         preview_frame=bool(globals().get("ATW_PREVIEW_FRAME")))
+                         preview_frame=bool(globals().get("ATW_PREVIEW_FRAME")),
+                         runner=window_runner(app, fusion_bmd))
 
 
 try:

@@ -43,11 +43,13 @@ def add_controls(comp, readstring) -> None:
 
 def animate_current_clip(resolve, readstring, *, python: str | None = None,
                          to_media_pool: bool = False, progress=None,
-                         preview_frame: bool = False) -> int:
+                         preview_frame: bool = False, runner=None) -> int:
     """Add the controls (returns 0) or render the clip with them (returns frames rendered).
 
     ``preview_frame``: only the comp's current frame, through the session's warm ``atw serve``
-    worker (warm for as long as Resolve keeps its script interpreter).
+    worker (warm for as long as Resolve keeps its script interpreter). ``runner``: how the render
+    runs (the progress window with Cancel, :func:`~.progress.window_runner`); by default on this
+    thread, printing each frame (or calling ``progress(done, total, frame)``).
     """
     project, item, comp = clip_comp(resolve)
     if comp.FindTool(TOOL) is None:
@@ -61,7 +63,7 @@ def animate_current_clip(resolve, readstring, *, python: str | None = None,
         answer = preview(adapter, folder, int(comp.CurrentTime))
         print(f"ATW: previewed frame {int(comp.CurrentTime)} in {answer['seconds']:.2f} s")
         return 1
-    frames = render(adapter, folder, progress=progress or _print_progress)
+    frames = render(adapter, folder, progress=progress or _print_progress, runner=runner)
     if to_media_pool:
         first, last = adapter.frame_range()
         adapter.import_to_media_pool(os.path.join(folder, RESULT_PATTERN), first, last)

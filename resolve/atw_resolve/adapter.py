@@ -52,7 +52,7 @@ class ResolveAdapter:
     """:class:`host_adapters.HostAdapter` for the ATW control tool of one Fusion comp."""
 
     name = "resolve"
-    capabilities = frozenset({"media_pool", "progress"})
+    capabilities = frozenset({"media_pool", "progress", "cancel"})
 
     def __init__(self, comp, *, project=None, item=None, python: str | None = None):
         self.comp, self.project, self.item, self.python = comp, project, item, python
