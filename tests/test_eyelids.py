@@ -508,7 +508,63 @@ def test_a_raised_lid_leaves_the_brow_less_room(mesh_128):
     assert (still[17:27, 1] < 0.5 * iod).all()  # held by the room
     less = still[17:27, 1] - over_raised[17:27, 1]
     assert (less > 0).all() and (less <= BROW_ROOM * 0.05 * iod * 1.01).all()
-    assert np.median(less) == pytest.approx(BROW_ROOM * 0.05 * iod, rel=0.05)
+    # About that much: where the raised lid leaves a point no room at all, the brow's smoothed
+    # hold spreads that to its neighbours.
+    assert np.median(less) == pytest.approx(BROW_ROOM * 0.05 * iod, rel=0.1)
+
+
+def test_a_brow_held_by_the_lid_skin_is_held_smoothly_along_it():
+    """The scales that hold a lowered brow above its lid skin are smoothed along the brow, never
+    above each point's own: held point by point, a point stopped short between two that went
+    on, and the brow came out wavy (AU04 and anger on deep-set eyes, looked at)."""
+    from atw_ofx.models.eyelids import _smooth_scales
+
+    alternating = np.array([1.0, 0.4, 1.0, 0.5, 1.0])
+    held = _smooth_scales(alternating)
+    assert (held <= alternating + 1e-12).all()
+    steps = np.diff(held)
+    assert np.abs(np.diff(np.sign(steps[np.abs(steps) > 1e-9]))).max(initial=0) == 0  # monotone
+    assert np.array_equal(_smooth_scales(np.full(5, 0.7)), np.full(5, 0.7))
+    one_tight = _smooth_scales(np.array([1.0, 1.0, 0.2, 1.0, 1.0]))
+    assert one_tight[2] <= 0.2 and (one_tight[[1, 3]] < 0.7).all()  # a wide, gentle dip
+
+
+def test_a_lowered_brow_over_the_demo_portraits_lids_comes_down_smoothly(mesh_128):
+    """Asked far lower than its lid skin allows, each brow of the shipped portrait comes down by
+    a profile with no dip between higher points (point by point, its second brow had one)."""
+    from atw_ofx.models.eyelids import BROWS_68, limit_brows
+
+    iod = float(np.linalg.norm(mesh_128[468] - mesh_128[473]))
+    asked = np.zeros((70, 2))
+    asked[17:27, 1] = 0.5 * iod
+    travel = limit_brows(mesh_128, asked)[:, 1]
+    for brow in BROWS_68:
+        t = travel[list(brow)]
+        assert (t > 0).all() and (t < 0.5 * iod).all()
+        dips = (t[1:-1] < t[:-2] - 1e-9) & (t[1:-1] < t[2:] - 1e-9)
+        assert not dips.any(), np.round(t / iod, 3)
+
+
+def test_the_brows_lower_edge_follows_the_brow_between_its_points(mesh_128):
+    """The brow's lower edge moves as the brow's points do at its place along the eye —
+    interpolated between them, not as whichever is nearest (a thin brow waved where its lower
+    edge's motion stepped)."""
+    from atw_ofx.face.layout import MESH_TO_IBUG68
+    from atw_ofx.models.eyelids import BROWS_68, lid_controls
+
+    moved = np.zeros((70, 2))
+    moved[17:27, 1] = np.tile(np.arange(5.0), 2)  # each brow's points down by 0, 1, 2, 3, 4
+    points, shifts = lid_controls(mesh_128, moved)
+    for eye, brow in zip(EYES, BROWS_68):
+        along = mesh_128[eye["corners"][1]] - mesh_128[eye["corners"][0]]
+        along = along / np.linalg.norm(along)
+        brow_x = mesh_128[MESH_TO_IBUG68[list(brow)]] @ along
+        for i in eye["brow_edge"]:
+            row = int(np.argmin(np.linalg.norm(points - mesh_128[i], axis=1)))
+            x = mesh_128[i] @ along
+            order = np.argsort(brow_x)
+            expected = np.interp(x, brow_x[order], moved[list(brow), 1][order])
+            assert shifts[row, 1] == pytest.approx(expected, abs=1e-6)
 
 
 def test_a_closing_lid_under_a_cheek_raise_still_shows_lid(mesh_128):

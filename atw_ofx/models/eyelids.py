@@ -69,29 +69,48 @@ BROW_ROOM = 0.77
 
 
 def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
-    """``moved68`` with each 68-point brow's downward travel held to :data:`BROW_ROOM` of the
-    lid skin below it (from the brow's lower edge to the lashes, along the face's down axis)."""
+    """``moved68`` with each 68-point brow's downward travel held to :data:`BROW_ROOM` of the lid
+    skin below it (from the brow's lower edge to the lashes, along the face's down axis).
+
+    The brow is held by a smooth profile of scales along it (:func:`_smooth_scales`), each no
+    larger than its point's own: held point by point, one point stopped short between two that
+    went on, and the brow came out wavy (looked at: AU04 and anger on deep-set eyes)."""
     from ..face.layout import MESH_TO_IBUG68
 
     moved = moved68.copy()
     along = mesh[263] - mesh[33]
     down = np.array([-along[1], along[0]]) / max(float(np.linalg.norm(along)), 1e-9)
-    for eye, brow68, (upper68, _) in zip(EYES, (range(17, 22), range(22, 27)), LIDS_68):
+    for eye, brow68, (upper68, _) in zip(EYES, BROWS_68, LIDS_68):
         edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
         # A raised lid (AU05) takes its share of the skin first: the brow may cover only what is
         # left of it (both closing on the same skin crumpled it into waves).
         lid_rise = max(-float(moved68[list(upper68)].mean(0) @ down), 0.0)
-        for i in brow68:
+        scales = []
+        for i in brow68:  # outer to inner, or inner to outer: in order along the brow
             point = mesh[MESH_TO_IBUG68[i]]
             nearest_edge = edge[np.argmin(np.linalg.norm(edge - point, axis=1))]
             below = lashes[np.argmin(np.linalg.norm(lashes - nearest_edge, axis=1))]
             room = BROW_ROOM * max(float((below - nearest_edge) @ down) - lid_rise, 0.0)
-            excess = max(float(moved[i] @ down) - room, 0.0)
-            moved[i] -= excess * down
+            travel = float(moved[i] @ down)
+            scales.append(min(room / travel, 1.0) if travel > room else 1.0)
+        for i, scale in zip(brow68, _smooth_scales(np.array(scales))):
+            moved[i] -= (1.0 - scale) * max(float(moved[i] @ down), 0.0) * down
     return moved
+
+
+def _smooth_scales(scales: np.ndarray) -> np.ndarray:
+    """A smooth profile no larger than ``scales`` (points in order, 0–1) anywhere: each point's
+    least over it and its neighbours, then a [1, 2, 1] blur (every point's blurred value is at
+    most its own, since its neighbours' least values include it)."""
+    held = np.pad(scales, 1, mode="edge")
+    least = np.minimum(np.minimum(held[:-2], held[1:-1]), held[2:])
+    least = np.pad(least, 1, mode="edge")
+    return (least[:-2] + 2 * least[1:-1] + least[2:]) / 4
 #: For each eye of :data:`EYES`, its upper and lower lid points in the 68-point view (the sparse
 #: rig's lid controls) and the mesh points of its lids that the 68-point view lacks.
 LIDS_68 = (((37, 38), (41, 40)), ((44, 43), (46, 47)))
+#: Each eye's brow in the 68-point view.
+BROWS_68 = (tuple(range(17, 22)), tuple(range(22, 27)))
 
 
 def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +123,7 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
 
     known = set(MESH_TO_IBUG68.tolist())
     points, shifts = [], []
-    for eye, (upper68, lower68) in zip(EYES, LIDS_68):
+    for eye, (upper68, lower68), brow68 in zip(EYES, LIDS_68, BROWS_68):
         # The band of lashes above the upper lid moves with it: what stretches is the skin
         # between that band and the brow, not the lashes.
         _, local, corners, _ = _eye_frame(mesh, eye)
@@ -116,13 +135,16 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
             shifts.append(_along_lid(local(mesh[extra])[:, 0],
                                      local(mesh[MESH_TO_IBUG68[list(ids68)]])[:, 0],
                                      moved68[list(ids68)], ends))
-        # The brow's lower edge moves with the nearest of the brow's own (upper-edge) points, so
-        # the brow travels whole instead of thickening.
+        # The brow's lower edge moves with the brow's own (upper-edge) points, interpolated
+        # along the eye, so the brow travels whole instead of thickening (each edge point moving
+        # as its nearest brow point stepped along the brow, and a thin brow waved).
         edge = mesh[list(eye["brow_edge"])]
-        brow = mesh[MESH_TO_IBUG68[17:27]]
-        nearest = np.argmin(np.linalg.norm(edge[:, None] - brow[None], axis=2), axis=1)
+        brow = np.array(brow68)
+        along_brow = local(mesh[MESH_TO_IBUG68[brow]])[:, 0]
+        order = np.argsort(along_brow)
         points.append(edge)
-        shifts.append(moved68[17 + nearest])
+        shifts.append(np.stack([np.interp(local(edge)[:, 0], along_brow[order],
+                                          moved68[brow[order], k]) for k in range(2)], axis=1))
     return np.concatenate(points), np.concatenate(shifts)
 
 
