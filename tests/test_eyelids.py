@@ -567,6 +567,46 @@ def test_the_brows_lower_edge_follows_the_brow_between_its_points(mesh_128):
             assert shifts[row, 1] == pytest.approx(expected, abs=1e-6)
 
 
+def _brow_roughness(pixels: np.ndarray, landmarks: np.ndarray, brow: range) -> float:
+    """How far a brow's line — each column's darkest row near the brow's 68-point curve —
+    strays from a quadratic along it (RMS, IOD)."""
+    from atw_ofx.face.layout import MESH_TO_IBUG68
+
+    iod = float(np.linalg.norm(landmarks[468] - landmarks[473]))
+    points = landmarks[MESH_TO_IBUG68[list(brow)]]
+    points = points[np.argsort(points[:, 0])]
+    grey = pixels[..., :3].mean(-1)
+    xs = np.arange(int(points[0, 0]), int(points[-1, 0]))
+    rows = []
+    for x in xs:
+        y = np.interp(x, points[:, 0], points[:, 1])
+        top = int(y - 0.12 * iod)
+        rows.append(top + int(np.argmin(grey[top:int(y + 0.2 * iod), x - 1:x + 2].mean(1))))
+    rows = np.array(rows, np.float64)
+    fit = np.polyval(np.polyfit(xs, rows, 2), xs)
+    return float(np.sqrt(np.mean((rows - fit) ** 2))) / iod
+
+
+def test_a_frown_keeps_a_thin_brow_as_smooth_as_it_was(shared_data):
+    """Anger (AU04, AU05, AU07, AU23 at 4) draws thin plucked brows down without waving them:
+    each brow's line strays from a smooth curve no more than the plate's did. The lid skin a
+    lowered brow squeezes is a few grid pixels tall, and between the spline's controls along the
+    lashes and the brow's lower edge its field rippled (the line strayed 1.5× as far)."""
+    from atw_ofx.imageio import ImagePlate
+    from atw_ofx.render import RenderOptions, locate_face, render_frame
+
+    source = read_image(shared_data / "plates" / "ffhq_atw" / "16.png")
+    plate = ImagePlate.from_array(np.ascontiguousarray(source.pixels[..., :3], np.float32),
+                                  ("R", "G", "B"), source.colourspace)
+    options = RenderOptions()
+    face = locate_face(plate, options=options)
+    edited = render_frame(plate, aus("AU04=4", "AU05=4", "AU07=4", "AU23=4"), LandmarkRig(),
+                          face=face, options=options, frame=1).plate.pixels
+    for brow in (range(17, 22), range(22, 27)):
+        before = _brow_roughness(plate.pixels, face.landmarks, brow)
+        assert _brow_roughness(edited, face.landmarks, brow) <= 1.05 * before
+
+
 def test_a_closing_lid_under_a_cheek_raise_still_shows_lid(mesh_128):
     """A laughing squint (AU06 with a blink more than half way): the lids close on the face as
     the cheek raise leaves it — the spline's field is taken where the blink takes each pixel —

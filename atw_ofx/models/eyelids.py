@@ -130,15 +130,18 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
         ends = np.sort(corners[:, 0])
         for lid, ids68 in ((eye["upper"], upper68), (eye["lashes"], upper68),
                            (eye["lower"], lower68)):
-            extra = [i for i in lid if i not in known]
-            points.append(mesh[extra])
-            shifts.append(_along_lid(local(mesh[extra])[:, 0],
+            extra = mesh[[i for i in lid if i not in known]]
+            if lid is eye["lashes"]:
+                extra = np.concatenate((extra, _midpoints(mesh[list(lid)])))
+            points.append(extra)
+            shifts.append(_along_lid(local(extra)[:, 0],
                                      local(mesh[MESH_TO_IBUG68[list(ids68)]])[:, 0],
                                      moved68[list(ids68)], ends))
         # The brow's lower edge moves with the brow's own (upper-edge) points, interpolated
         # along the eye, so the brow travels whole instead of thickening (each edge point moving
         # as its nearest brow point stepped along the brow, and a thin brow waved).
         edge = mesh[list(eye["brow_edge"])]
+        edge = np.concatenate((edge, _midpoints(edge)))
         brow = np.array(brow68)
         along_brow = local(mesh[MESH_TO_IBUG68[brow]])[:, 0]
         order = np.argsort(along_brow)
@@ -146,6 +149,15 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
         shifts.append(np.stack([np.interp(local(edge)[:, 0], along_brow[order],
                                           moved68[brow[order], k]) for k in range(2)], axis=1))
     return np.concatenate(points), np.concatenate(shifts)
+
+
+def _midpoints(curve: np.ndarray) -> np.ndarray:
+    """The midpoints of a polyline's segments (``K×2`` → ``(K−1)×2``).
+
+    The lashes' band and the brow's lower edge get a control there too: a lowered brow
+    squeezes the lid skin between the two into a few grid pixels, and between controls that far
+    apart the spline's field rippled along the lid — a thin brow drawn down into it waved."""
+    return (curve[:-1] + curve[1:]) / 2
 
 
 def _along_lid(x: np.ndarray, x68: np.ndarray, moved: np.ndarray,
