@@ -209,3 +209,27 @@ def test_the_mouth_opens_after_the_other_aus_move_the_lips(demo):
     alone = middle_samples("AU25=4", "AU26=4")
     after_chin = middle_samples("AU17=5", "AU25=4", "AU26=4")
     assert np.linalg.norm(after_chin - alone) < 0.02 * iod(mesh) * REGION_GRID
+
+
+def test_the_teeth_an_open_mouth_shows_stay_while_the_lips_move(demo):
+    """Teeth move with their bone, not with the lips: under AU10 at 5 the upper lip of a parted
+    mouth rises by its full travel while the teeth between the lips stay (they followed the lip
+    and stretched into "horse teeth"); AU15 still takes the corners all the way down."""
+    mesh = demo[1]
+    size = iod(mesh)
+    parted = mesh.copy()
+    below_seam = mesh[:, 1] > (mesh[13, 1] + mesh[14, 1]) / 2
+    parted[below_seam, 1] += 0.12 * size  # the jaw dropped: the lips part
+    matte = face_matte(parted, N)
+
+    def travel(field, point):  # the field's down component at a grid point, IOD
+        x, y = np.floor(point - 0.5).astype(int)
+        return float(field[1, y, x]) / size
+
+    raised = LandmarkRig().field(parted, aus("AU10=5"), matte)
+    upper_lip, lower_lip = parted[0], parted[14]
+    assert travel(raised, upper_lip) > 0.1  # samples from below: the lip moved up
+    teeth = parted[13] + 0.4 * (lower_lip - parted[13])
+    assert abs(travel(raised, teeth)) < 0.015
+    lowered = LandmarkRig().field(parted, aus("AU15=5"), matte)
+    assert travel(lowered, parted[61]) < -0.9 * 0.22  # the corner: as far as asked

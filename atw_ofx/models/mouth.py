@@ -52,6 +52,28 @@ CAVITY_DEPTH, CAVITY_RIM = 0.25, 0.35
 TONGUE_LEVEL, TONGUE_WIDTH, TONGUE_HEIGHT, TONGUE_FROM = 0.45, 0.7, 0.55, 0.12
 
 
+#: The teeth an open mouth shows are held still (upper with the skull, lower with the jaw) by
+#: spline controls this share of the lips' gap in from each inner lip, over the middle of the
+#: mouth (the inner contours' middle points): moving with the lips, the teeth stretched into
+#: "horse teeth" under a raised upper lip and bent along a smile (looked at). Nearer the corners
+#: they held the corners back (AU15 faded to 0.6 by the fold guard).
+TEETH_HOLD, TEETH_SPAN = 0.2, slice(3, -3)
+
+
+def held_teeth(mesh: np.ndarray, lower: bool = True) -> np.ndarray:
+    """Points inside an open mouth where the teeth are held still (``K×2``, ``mesh``'s grid):
+    :data:`TEETH_HOLD` of the gap below the upper inner lip and above the lower one (``lower``)
+    wherever the lips are more than a grid pixel apart, over :data:`TEETH_SPAN`; none for a
+    closed mouth."""
+    upper, lower_lip = mesh[list(UPPER_INNER)][TEETH_SPAN], mesh[list(LOWER_INNER)][TEETH_SPAN]
+    gap = lower_lip - upper
+    parted = np.linalg.norm(gap, axis=1) > 1.0
+    held = [upper[parted] + TEETH_HOLD * gap[parted]]
+    if lower:
+        held.append(lower_lip[parted] - TEETH_HOLD * gap[parted])
+    return np.concatenate(held)
+
+
 @dataclass(frozen=True)
 class GeneratedRegion:
     """A region the renderer generates instead of warping — the mouth's opening, a closed lid's

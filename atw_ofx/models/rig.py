@@ -168,7 +168,14 @@ class LandmarkRig:
             moved = eyelids.limit_brows(mesh, moved)
         if not moved.any() and not regional.any() and not lift:
             return np.zeros((2, n, n), np.float32), None
-        extra = None if mesh is None else eyelids.lid_controls(mesh, moved)
+        extra = None
+        if mesh is not None:
+            # The lids' contours, the brows' lower edges, and the teeth an open mouth shows, held
+            # still (the lower ones move with the jaw: not when a performer's jaw drives it).
+            teeth = mouth.held_teeth(mesh, lower=retarget is None)
+            points, shifts = eyelids.lid_controls(mesh, moved)
+            extra = (np.concatenate((points, teeth)),
+                     np.concatenate((shifts, np.zeros_like(teeth))))
         field = self._spline_field(landmarks, moved, matte, extra) if moved.any() \
             else np.zeros((2, n, n))
         regions = []  # drawn by the renderer: the mouth's opening, the closing lids
