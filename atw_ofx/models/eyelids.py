@@ -86,13 +86,13 @@ def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
         # left of it (both closing on the same skin crumpled it into waves).
         lid_rise = max(-float(moved68[list(upper68)].mean(0) @ down), 0.0)
         scales = []
-        for i in brow68:  # outer to inner, or inner to outer: in order along the brow
+        for i in brow68:  # in order along the brow
             point = mesh[MESH_TO_IBUG68[i]]
             nearest_edge = edge[np.argmin(np.linalg.norm(edge - point, axis=1))]
             below = lashes[np.argmin(np.linalg.norm(lashes - nearest_edge, axis=1))]
             room = BROW_ROOM * max(float((below - nearest_edge) @ down) - lid_rise, 0.0)
             travel = float(moved[i] @ down)
-            scales.append(min(room / travel, 1.0) if travel > room else 1.0)
+            scales.append(room / travel if travel > room else 1.0)
         for i, scale in zip(brow68, _smooth_scales(np.array(scales))):
             moved[i] -= (1.0 - scale) * max(float(moved[i] @ down), 0.0) * down
     return moved

@@ -170,8 +170,8 @@ class LandmarkRig:
             return np.zeros((2, n, n), np.float32), None
         extra = None
         if mesh is not None:
-            # The lids' contours, the brows' lower edges, and the teeth an open mouth shows, held
-            # still (the lower ones move with the jaw: not when a performer's jaw drives it).
+            # The lids' contours and the brows' lower edges, and the teeth an open mouth shows
+            # held still (the lower ones only while no performer's jaw drives the mouth).
             teeth = mouth.held_teeth(mesh, lower=retarget is None)
             points, shifts = eyelids.lid_controls(mesh, moved)
             extra = (np.concatenate((points, teeth)),

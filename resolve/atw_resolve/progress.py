@@ -70,9 +70,10 @@ def run_in_window(job: RenderJob, ui, dispatcher, title: str = "ATW Animate Face
         ended["cancelled"] = True
         dispatcher.ExitLoop()
 
-    dispatcher.On.ATWPoll.Timeout = poll
-    window.On.ATWCancel.Clicked = cancel
-    window.On.ATWRender.Close = cancel
+    # As the examples spell it: dispatcher.On.ATWPoll.Timeout = poll, and so on.
+    getattr(dispatcher.On, TIMER_ID).Timeout = poll
+    getattr(window.On, CANCEL_ID).Clicked = cancel
+    getattr(window.On, WINDOW_ID).Close = cancel
     timer.Start()
     window.Show()
     try:
