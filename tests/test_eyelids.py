@@ -567,6 +567,25 @@ def test_the_brows_lower_edge_follows_the_brow_between_its_points(mesh_128):
             assert shifts[row, 1] == pytest.approx(expected, abs=1e-6)
 
 
+def test_a_raised_lid_never_lifts_its_lashes_past_what_is_asked(mesh_128):
+    """AU05 at 5 asks the upper lids up 0.07 IOD. The shipped portrait's lids have little skin
+    between the lashes and the brow's lower edge: raised through it, the spline overshot there
+    (the lashes up 0.083 IOD, a peak in the lash line over the iris, looked at on shared faces).
+    Held to LID_RISE_ROOM of that skin, no point along the lashes rises further than asked."""
+    from atw_ofx.models.rig import RIG_TABLE
+
+    asked = -RIG_TABLE["AU05"][0][2]
+    size = float(np.linalg.norm(mesh_128[468] - mesh_128[473]))
+    field = LandmarkRig().field(mesh_128, aus("AU05=5"), face_matte(mesh_128, N))
+    for eye in EYES:
+        lashes = mesh_128[list(eye["lashes"])]
+        lashes = lashes[np.argsort(lashes[:, 0])]
+        xs = np.linspace(lashes[0, 0], lashes[-1, 0], 40)
+        points = np.stack((xs, np.interp(xs, lashes[:, 0], lashes[:, 1])), axis=1)
+        rise = np.array([sample(field, p)[1] for p in points]) / size
+        assert rise.max() > 0.01 and rise.max() <= asked
+
+
 def _brow_roughness(pixels: np.ndarray, landmarks: np.ndarray, brow: range) -> float:
     """How far a brow's line — each column's darkest row near the brow's 68-point curve —
     strays from a quadratic along it (RMS, IOD)."""

@@ -98,6 +98,32 @@ def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     return moved
 
 
+#: The share of the lid skin between the lashes and the brow's lower edge that a raised upper lid
+#: (AU05) may fold away (the same skin a lowered brow covers: :data:`BROW_ROOM`).
+LID_RISE_ROOM = 0.5
+
+
+def limit_lids(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
+    """``moved68`` with each upper lid's rise (its two 68-point controls, along the face's down
+    axis) held to :data:`LID_RISE_ROOM` of the lid skin above its lashes — the least, over the
+    lashes, of their distance to the brow's lower edge. A narrow or deep-set eye has little of
+    it: raised through it, the lashes met the still brow edge and the spline spiked the lash
+    line over the iris (looked at: AU05 and surprise on shared faces 3 and 13)."""
+    moved = moved68.copy()
+    along = mesh[263] - mesh[33]
+    down = np.array([-along[1], along[0]]) / max(float(np.linalg.norm(along)), 1e-9)
+    for eye, (upper68, _) in zip(EYES, LIDS_68):
+        edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
+        skin = min(float((lash - edge[np.argmin(np.linalg.norm(edge - lash, axis=1))]) @ down)
+                   for lash in lashes[1:-1])
+        room = LID_RISE_ROOM * max(skin, 0.0)
+        for i in upper68:
+            rise = -float(moved[i] @ down)
+            if rise > room:
+                moved[i] += (rise - room) * down
+    return moved
+
+
 def _smooth_scales(scales: np.ndarray) -> np.ndarray:
     """A smooth profile no larger than ``scales`` (points in order, 0–1) anywhere: each point's
     least over it and its neighbours, then a [1, 2, 1] blur (every point's blurred value is at

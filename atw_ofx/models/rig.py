@@ -165,7 +165,7 @@ class LandmarkRig:
         moved = self.displacements(landmarks, aus, extra, lower_lids=mesh is None)
         lift = 0.0 if mesh is None else lower_lid_lift(aus)
         if mesh is not None:
-            moved = eyelids.limit_brows(mesh, moved)
+            moved = eyelids.limit_brows(mesh, eyelids.limit_lids(mesh, moved))
         if not moved.any() and not regional.any() and not lift:
             return np.zeros((2, n, n), np.float32), None
         extra = None
