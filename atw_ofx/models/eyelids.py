@@ -77,9 +77,7 @@ def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     went on, and the brow came out wavy (looked at: AU04 and anger on deep-set eyes)."""
     from ..face.layout import MESH_TO_IBUG68
 
-    moved = moved68.copy()
-    along = mesh[263] - mesh[33]
-    down = np.array([-along[1], along[0]]) / max(float(np.linalg.norm(along)), 1e-9)
+    moved, down = moved68.copy(), _face_down(mesh)
     for eye, brow68, (upper68, _) in zip(EYES, BROWS_68, LIDS_68):
         edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
         # A raised lid (AU05) takes its share of the skin first: the brow may cover only what is
@@ -109,9 +107,7 @@ def limit_lids(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     lashes, of their distance to the brow's lower edge. A narrow or deep-set eye has little of
     it: raised through it, the lashes met the still brow edge and the spline spiked the lash
     line over the iris (looked at: AU05 and surprise on shared faces 3 and 13)."""
-    moved = moved68.copy()
-    along = mesh[263] - mesh[33]
-    down = np.array([-along[1], along[0]]) / max(float(np.linalg.norm(along)), 1e-9)
+    moved, down = moved68.copy(), _face_down(mesh)
     for eye, (upper68, _) in zip(EYES, LIDS_68):
         edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
         skin = min(float((lash - edge[np.argmin(np.linalg.norm(edge - lash, axis=1))]) @ down)
@@ -122,6 +118,13 @@ def limit_lids(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
             if rise > room:
                 moved[i] += (rise - room) * down
     return moved
+
+
+def _face_down(mesh: np.ndarray) -> np.ndarray:
+    """The face's down axis (unit, image px): square to the line through the eyes' outer
+    corners."""
+    along = mesh[263] - mesh[33]
+    return np.array([-along[1], along[0]]) / max(float(np.linalg.norm(along)), 1e-9)
 
 
 def _smooth_scales(scales: np.ndarray) -> np.ndarray:
