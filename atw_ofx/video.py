@@ -10,7 +10,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import av
 import numpy as np
 
 from .errors import InputError
@@ -25,6 +24,8 @@ def is_video(path: str | os.PathLike) -> bool:
 
 def read_frames(path: str | os.PathLike) -> Iterator[np.ndarray]:
     """Decode every frame of a clip as ``H×W×3`` float32 sRGB in 0..1, in order."""
+    import av  # PyAV (FFmpeg) loads only where a clip is read or written
+
     path = str(path)
     if not os.path.exists(path):
         raise InputError("file not found", path=path)
@@ -37,6 +38,8 @@ def read_frames(path: str | os.PathLike) -> Iterator[np.ndarray]:
 
 
 def frame_rate(path: str | os.PathLike) -> Fraction:
+    import av
+
     with av.open(str(path)) as container:
         return Fraction(container.streams.video[0].average_rate or 24)
 
@@ -47,6 +50,8 @@ def write_preview(path: str | os.PathLike, frames: Iterable[np.ndarray], *, fps:
 
     ``codec``: ``"h264"`` (yuv420p, sizes rounded down to even) or ``"prores"`` (ProRes 422 HQ).
     """
+    import av
+
     path = Path(path)
     remove_stale_temporaries(path)
     tmp = temporary_name(path)
