@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # On a lent GPU machine, in one device call: what only a GPU can show.
 #   here:   bash benchmarks/gpu/prepare.sh
-#   device: run(command="bash benchmarks/gpu/run.sh", carry=[".whl"], timeout_s=600)
-# Writes under $OUT (the device tool's) — the GPU's name, the CUDA/Triton parity tests of
-# tests/test_kernels.py and tests/test_reswarp.py, `atw bench reswarp --device cuda`,
-# `atw bench render --device cuda` (the whole frame) and `atw bench train --device cuda` (fp32 and
-# --amp) — to copy into benchmarks/results/.
+#   device: run(command="bash benchmarks/gpu/run.sh", carry=[".whl"], timeout_s=580)
+# Writes under $OUT (the device tool's) — the GPU's name, the CUDA tests (Triton ResWarp parity for
+# every filter, formulation and dtype in tests/test_kernels.py and tests/test_reswarp.py; the face
+# mesh on CUDA in tests/test_face_mesh.py), `atw bench reswarp --device cuda` for every filter at
+# 4K, `atw bench render --device cuda` (the whole frame) — to copy into benchmarks/results/.
+# Each step has its own time limit, so one that hangs or fails leaves the others' results. The
+# benchmarks measure each case in a fresh process (~8 s there with CUDA's start): few cases.
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/gpu.txt"
 python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" \
   >> "$OUT/gpu.txt"
-python3 -m pytest -q -p no:cacheprovider -o addopts="" tests/test_kernels.py tests/test_reswarp.py \
-  -k "gpu or cuda" 2>&1 | tee "$OUT/parity.txt"
-atw bench reswarp --device cuda --json "$OUT/reswarp_gpu.json" 2>&1 | tee "$OUT/bench.txt"
-atw bench render --device cuda --json "$OUT/render_gpu.json" 2>&1 | tee -a "$OUT/bench.txt"
-atw bench train --device cuda --json "$OUT/train_gpu.json" 2>&1 | tee -a "$OUT/bench.txt"
-atw bench train --device cuda --amp --json "$OUT/train_gpu_amp.json" 2>&1 | tee -a "$OUT/bench.txt"
+# -v: each test's verdict as it ends (a run stopped by its limit still names what failed).
+timeout 300 python3 -m pytest -v --tb=short -p no:cacheprovider -o addopts="" -k "gpu or cuda" \
+  tests/test_kernels.py tests/test_reswarp.py tests/test_face_mesh.py 2>&1 | tee "$OUT/parity.txt"
+timeout 130 python3 -m atw_ofx.cli bench reswarp --device cuda --min-seconds 0.25 \
+  --sizes 3840x2160 --filter bilinear,cubic,lanczos --reswarp vanilla,multiscale \
+  --json "$OUT/reswarp_gpu.json" 2>&1 | tee "$OUT/bench.txt"
+timeout 90 python3 -m atw_ofx.cli bench render --device cuda --sizes 3840x2160 \
+  --json "$OUT/render_gpu.json" 2>&1 | tee -a "$OUT/bench.txt"
