@@ -513,6 +513,21 @@ def test_a_raised_lid_leaves_the_brow_less_room(mesh_128):
     assert np.median(less) == pytest.approx(BROW_ROOM * 0.05 * iod, rel=0.1)
 
 
+def test_a_lowered_lid_leaves_the_brow_more_room(mesh_128):
+    """A lid pushed down (AU04's push, AU07) leaves its brow more lid skin to cover: a brow asked
+    down further than the skin allows comes down further, by about the room the lid gave."""
+    from atw_ofx.models.eyelids import BROW_ROOM, limit_brows
+
+    iod = float(np.linalg.norm(mesh_128[468] - mesh_128[473]))
+    asked = np.zeros((70, 2))
+    asked[17:27, 1] = 0.5 * iod
+    lowered = asked.copy()
+    lowered[[37, 38, 43, 44], 1] = 0.05 * iod
+    more = limit_brows(mesh_128, lowered)[17:27, 1] - limit_brows(mesh_128, asked)[17:27, 1]
+    assert (more > 0).all() and (more <= BROW_ROOM * 0.05 * iod * 1.01).all()
+    assert np.median(more) == pytest.approx(BROW_ROOM * 0.05 * iod, rel=0.1)
+
+
 def test_a_brow_held_by_the_lid_skin_is_held_smoothly_along_it():
     """The scales that hold a lowered brow above its lid skin are smoothed along the brow, never
     above each point's own: held point by point, a point stopped short between two that went

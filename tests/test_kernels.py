@@ -85,7 +85,8 @@ def case(h, w, lo=(128, 128), channels=4, flow_scale=3.0, seed=0):
 def test_cpu_kernel_matches_the_reference(formulation, size, lo, with_delta, method, filter):
     plate, flow, delta = case(*size, lo=lo)
     delta = delta if with_delta else None
-    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter=filter, impl="ref")
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter=filter,
+                  impl="ref")
     fused = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="cpu",
                     filter=filter)
     assert fused.shape == ref.shape and fused.dtype == ref.dtype
@@ -348,7 +349,8 @@ SMALL_CASES = [((37, 29), (16, 12)), ((1, 1), (16, 16)), ((40, 70), (16, 16))]
 def test_triton_kernel_matches_the_reference_in_the_interpreter(
         triton_interpreted, formulation, method, size, lo):
     plate, flow, delta = case(*size, lo=lo, flow_scale=2.0)
-    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter="bilinear", impl="ref")
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter="bilinear",
+                  impl="ref")
     fused = reswarp(plate, flow, delta, method=method, formulation=formulation, impl="triton",
                     filter="bilinear")
     assert fused.shape == ref.shape and fused.dtype == ref.dtype
@@ -385,7 +387,8 @@ def test_triton_kernel_in_the_interpreter_keeps_still_pixels_and_clamps_far_fiel
 
 def test_triton_kernel_reads_and_writes_half_plates(triton_interpreted):
     plate, flow, delta = case(33, 47, lo=(16, 16), flow_scale=2.0, seed=7)
-    ref = reswarp(plate, flow, delta, filter="bilinear", impl="ref")  # float32 reference, the same plate
+    # The float32 reference, on the same plate.
+    ref = reswarp(plate, flow, delta, filter="bilinear", impl="ref")
     fused = reswarp(plate.half(), flow, delta, impl="triton", filter="bilinear")
     assert fused.dtype == torch.float16
     # The kernel computes in float32; the only extra error is the final rounding to half.
@@ -419,7 +422,8 @@ def test_triton_kernel_matches_the_reference_on_the_gpu(dtype, tolerance, formul
     plate, flow, delta = case(*size)
     plate, delta = plate.cuda(), delta.cuda()
     flow = MotionField(flow.px.cuda())
-    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter=filter, impl="ref")
+    ref = reswarp(plate, flow, delta, method=method, formulation=formulation, filter=filter,
+                  impl="ref")
     fused = reswarp(plate.to(dtype), flow, delta, method=method, formulation=formulation,
                     impl="auto", filter=filter)
     assert fused.dtype == dtype

@@ -45,6 +45,22 @@ def test_each_au_moves_its_landmark(landmarks_128, au, index, axis, sign):
     assert sign * value > 0.01, (au, value)
 
 
+def test_a_frown_narrows_each_eye_by_a_share_of_its_opening(landmarks_128):
+    """AU04 pushes each upper lid down by AU04_LID_SHARE of the eye's opening under it (FACS:
+    the lowered brow narrows the eye), linear in intensity; the lower lids stay."""
+    from atw_ofx.models.rig import AU04_LID_SHARE
+
+    rig = LandmarkRig()
+    _, y, frame = face_coords(landmarks_128, rig.displacements(landmarks_128, aus("AU04=5")))
+    points = with_cheeks(landmarks_128)
+    for upper, lower in ((37, 41), (38, 40), (43, 47), (44, 46)):
+        opening = frame.down(points[lower] - points[upper]) / frame.iod
+        assert y[upper] == pytest.approx(AU04_LID_SHARE * opening, rel=1e-6)
+        assert y[lower] == 0.0
+    _, half, _ = face_coords(landmarks_128, rig.displacements(landmarks_128, aus("AU04=2.5")))
+    np.testing.assert_allclose(half[[37, 38, 43, 44]], y[[37, 38, 43, 44]] / 2, rtol=1e-9)
+
+
 def test_linear_in_intensity(landmarks_128):
     rig = LandmarkRig()
     full = rig.displacements(landmarks_128, aus("AU12=5"))

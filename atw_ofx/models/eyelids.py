@@ -81,14 +81,15 @@ def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     for eye, brow68, (upper68, _) in zip(EYES, BROWS_68, LIDS_68):
         edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
         # A raised lid (AU05) takes its share of the skin first: the brow may cover only what is
-        # left of it (both closing on the same skin crumpled it into waves).
-        lid_rise = max(-float(moved68[list(upper68)].mean(0) @ down), 0.0)
+        # left of it (both closing on the same skin crumpled it into waves); a lowered one
+        # (AU04's push, AU07) leaves more.
+        lid_drop = float(moved68[list(upper68)].mean(0) @ down)
         scales = []
         for i in brow68:  # in order along the brow
             point = mesh[MESH_TO_IBUG68[i]]
             nearest_edge = edge[np.argmin(np.linalg.norm(edge - point, axis=1))]
             below = lashes[np.argmin(np.linalg.norm(lashes - nearest_edge, axis=1))]
-            room = BROW_ROOM * max(float((below - nearest_edge) @ down) - lid_rise, 0.0)
+            room = BROW_ROOM * max(float((below - nearest_edge) @ down) + lid_drop, 0.0)
             travel = float(moved[i] @ down)
             scales.append(room / travel if travel > room else 1.0)
         for i, scale in zip(brow68, _smooth_scales(np.array(scales))):

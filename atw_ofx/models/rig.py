@@ -41,6 +41,11 @@ from . import eyelids, mouth, spline
 from .base import FaceContext, MotionResult
 from .occluder import held_apart
 
+#: The share of each eye's opening that AU04 at 5 pushes its upper lid down: the lowered brow
+#: presses on the lid's skin and narrows the eye (FACS), and the skin the brow may cover grows by
+#: as much (:func:`.eyelids.limit_brows`). A share, not a length: a fixed 0.03 IOD all but shut
+#: already narrow eyes (looked at).
+AU04_LID_SHARE = 0.25
 #: AU → list of (landmark indices, out, down) at intensity 5, in IOD. Index 68/69 are virtual
 #: cheek points (right/left), between the lower lid, the mouth corner and the jaw.
 RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
@@ -48,6 +53,7 @@ RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
     "AU02": [((17, 18, 25, 26), 0.0, -0.22), ((19, 24), 0.0, -0.12)],
     # The corrugator pulls the inner brows together more than down; the depressor lowers the
     # middle of the brow: with AU01 (sad) the inner corners still rise, the brows go oblique.
+    # The lowered brow pushes the upper lid's skin down and narrows the eye a little (FACS).
     "AU04": [((19, 20, 23, 24), -0.06, 0.16), ((21, 22), -0.10, 0.08),
              ((17, 18, 25, 26), 0.0, 0.08)],
     "AU05": [((37, 38, 43, 44), 0.0, -0.07)],
@@ -67,7 +73,8 @@ RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
     # Jaw drop fades along the jaw line: full at the chin, nothing at the ears.
     "AU26": [((8,), 0.0, 0.20), ((7, 9), 0.0, 0.19), ((6, 10), 0.0, 0.16), ((5, 11), 0.0, 0.11),
              ((4, 12), 0.0, 0.06), ((55, 56, 57, 58, 59, 65, 66, 67), 0.0, 0.20)],
-    # AU45 (blink) is computed from each eye's opening; see _blink.
+    # AU45 (blink) is computed from each eye's opening; see _lids_down (AU04's push on the lids
+    # too).
     "AU45": [],
 }
 #: Pairs (upper, lower) that must keep this order along the face's down axis, with a gap (IOD).
@@ -124,7 +131,9 @@ class LandmarkRig:
                 for i in indices:
                     moved[i] += weight * frame.vector(points[i], out, down)
             if name == "AU45":
-                moved += weight * _blink(points, frame)
+                moved += weight * _lids_down(points, frame, BLINK_SHARE)
+            if name == "AU04":
+                moved += weight * _lids_down(points, frame, AU04_LID_SHARE)
         return _clamp_order(points, moved, frame)
 
     def field(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray) -> np.ndarray:
@@ -360,13 +369,18 @@ def with_cheeks(landmarks: np.ndarray) -> np.ndarray:
     return np.concatenate((landmarks, cheek_r[None], cheek_l[None]))
 
 
-def _blink(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
-    """Displacement at AU45 = 5: each upper lid comes down by its eye's opening."""
+#: The share of its opening an upper lid comes down at AU45 = 5 (the 68-point rig's blink).
+BLINK_SHARE = 0.97
+
+
+def _lids_down(points: np.ndarray, frame: FaceFrame, share: float) -> np.ndarray:
+    """Displacement bringing each upper lid's two points down by ``share`` of the eye's opening
+    under them (``70×2`` px, zero elsewhere)."""
     moved = np.zeros_like(points)
     for upper, lower in (((37, 38), (41, 40)), ((43, 44), (47, 46))):
         for u, l in zip(upper, lower):
             opening = max(0.0, float(frame.down(points[l] - points[u])))
-            moved[u] += opening * frame.y * 0.97
+            moved[u] += opening * frame.y * share
     return moved
 
 
