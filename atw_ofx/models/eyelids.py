@@ -70,7 +70,8 @@ BROW_ROOM = 0.77
 
 def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     """``moved68`` with each 68-point brow's downward travel held to :data:`BROW_ROOM` of the lid
-    skin below it (from the brow's lower edge to the lashes, along the face's down axis).
+    skin below it (from the brow's lower edge to the lashes, along the face's down axis), less
+    what a raised upper lid takes of it, more what a lowered one gives.
 
     The brow is held by a smooth profile of scales along it (:func:`_smooth_scales`), each no
     larger than its point's own: held point by point, one point stopped short between two that

@@ -46,6 +46,8 @@ from .occluder import held_apart
 #: as much (:func:`.eyelids.limit_brows`). A share, not a length: a fixed 0.03 IOD all but shut
 #: already narrow eyes (looked at).
 AU04_LID_SHARE = 0.25
+#: The share of its opening an upper lid comes down at AU45 = 5 (the 68-point rig's blink).
+BLINK_SHARE = 0.97
 #: AU → list of (landmark indices, out, down) at intensity 5, in IOD. Index 68/69 are virtual
 #: cheek points (right/left), between the lower lid, the mouth corner and the jaw.
 RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
@@ -53,7 +55,7 @@ RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
     "AU02": [((17, 18, 25, 26), 0.0, -0.22), ((19, 24), 0.0, -0.12)],
     # The corrugator pulls the inner brows together more than down; the depressor lowers the
     # middle of the brow: with AU01 (sad) the inner corners still rise, the brows go oblique.
-    # The lowered brow pushes the upper lid's skin down and narrows the eye a little (FACS).
+    # Its push on the upper lids is a share of each eye's opening (AU04_LID_SHARE, _lids_down).
     "AU04": [((19, 20, 23, 24), -0.06, 0.16), ((21, 22), -0.10, 0.08),
              ((17, 18, 25, 26), 0.0, 0.08)],
     "AU05": [((37, 38, 43, 44), 0.0, -0.07)],
@@ -367,10 +369,6 @@ def with_cheeks(landmarks: np.ndarray) -> np.ndarray:
     cheek_r = (landmarks[41] + landmarks[48] + landmarks[2]) / 3
     cheek_l = (landmarks[46] + landmarks[54] + landmarks[14]) / 3
     return np.concatenate((landmarks, cheek_r[None], cheek_l[None]))
-
-
-#: The share of its opening an upper lid comes down at AU45 = 5 (the 68-point rig's blink).
-BLINK_SHARE = 0.97
 
 
 def _lids_down(points: np.ndarray, frame: FaceFrame, share: float) -> np.ndarray:
