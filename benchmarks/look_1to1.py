@@ -1,0 +1,94 @@
+"""Edits looked at 1:1: a region of shared faces (eyes, brows or mouth) under each edit.
+
+    python benchmarks/look_1to1.py [--faces 0,3,7,12,16] [--region eyes|brows|mouth]
+                                   [--edits "AU45=2;AU45=3.5;AU45=5"]
+                                   [--sheet benchmarks/results/blink_1to1.png]
+
+An edit is judged by eye before any number (docs/evaluation.md). Each shared 1024 px face
+(``../shared/data/plates/ffhq_atw``: an older man with deep-set eyes, a child with light lashes,
+glasses, eye make-up…) is rendered by the rig as shot and under each edit — ``;``-separated, each
+a comma-separated list of ``AUxx=V`` and preset ``name=W`` (``AU04=5``, ``anger=0.8``,
+``AU01=5,AU02=5``); the sheet shows a column per face, a row per edit, the region cropped at 1:1
+around the landmarks: ``eyes`` from the eye corners (0.3 IOD beyond them, 0.25 IOD above and below
+their middle), ``brows`` the same reaching 0.6 IOD above, ``mouth`` from the mouth's corners (0.3
+IOD beyond them, 0.35 IOD above and below). What to look for in a blink: the lid's edge as sharp
+as the plate's and nothing of the eye squeezed under it, the shut lid lit like skin, lashes along
+the shut line, the brows where they were; in a brow edit: the brow moving whole (not thickened,
+not waved), the lid skin under it folding, not smeared.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.expressions import expression_aus
+from atw_ofx.face.detect import to_rgb8
+from atw_ofx.imageio import read_image
+from atw_ofx.models import load_model
+from atw_ofx.render import render_frame
+
+FACES = Path("../shared/data/plates/ffhq_atw")
+#: Each region: the mesh points it is placed on, and its reach (IOD) beyond their extent —
+#: sideways, above their middle, below it.
+REGIONS = {"eyes": ((33, 133, 362, 263), 0.3, 0.25, 0.25),
+           "brows": ((33, 133, 362, 263), 0.3, 0.6, 0.25),
+           "mouth": ((61, 291), 0.3, 0.35, 0.35)}
+
+
+def edit_aus(edit: str) -> np.ndarray:
+    """``"AU04=5,anger=0.8"`` → the AU vector (AUs by name, the rest presets; AUs override)."""
+    items = [item for item in edit.split(",") if item]
+    presets = [item for item in items if not item.upper().startswith("AU")]
+    return au_vector({**expression_aus(presets),
+                      **parse_au_assignments([i for i in items if i not in presets])})
+
+
+def face_column(path: Path, model, edits: list[str], region: str) -> np.ndarray:
+    """One face's region as shot and under each edit, stacked (``H×W×3`` uint8 RGB)."""
+    plate = read_image(path)
+    face = render_frame(plate, np.zeros(17, np.float32), model).face
+    lm = face.landmarks
+    iod = float(np.linalg.norm(lm[468] - lm[473]))
+    points, side, above, below = REGIONS[region]
+    placed = lm[list(points)]
+    middle = placed.mean(0)
+    x0, x1 = int(placed[:, 0].min() - side * iod), int(placed[:, 0].max() + side * iod)
+    y0, y1 = int(middle[1] - above * iod), int(middle[1] + below * iod)
+    h, w = plate.pixels.shape[:2]
+    window = (slice(max(y0, 0), min(y1, h)), slice(max(x0, 0), min(x1, w)))
+    tiles = []
+    for edit in ["as shot"] + edits:
+        aus = np.zeros(17, np.float32) if edit == "as shot" else edit_aus(edit)
+        out = render_frame(plate, aus, model, face=face).plate
+        tile = to_rgb8(np.ascontiguousarray(out.pixels[window][..., :3]), out.colourspace)
+        cv2.putText(tile, f"{path.stem}  {edit}", (4, 14), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.4, (255, 255, 0), 1, cv2.LINE_AA)
+        tiles.append(np.pad(tile, ((0, 4), (0, 4), (0, 0)), constant_values=255))
+    return np.concatenate(tiles, 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faces", default="0,3,7,12,16", help="shared face numbers")
+    parser.add_argument("--region", choices=sorted(REGIONS), default="eyes")
+    parser.add_argument("--edits", default="AU45=2;AU45=3.5;AU45=5",
+                        help="';'-separated edits, each 'AUxx=V,...' and/or 'preset=W,...'")
+    parser.add_argument("--sheet", default="benchmarks/results/blink_1to1.png")
+    args = parser.parse_args()
+    model = load_model("rig")
+    edits = [edit.strip() for edit in args.edits.split(";") if edit.strip()]
+    columns = [face_column(FACES / f"{face}.png", model, edits, args.region)
+               for face in args.faces.split(",")]
+    height = max(c.shape[0] for c in columns)
+    sheet = np.concatenate([np.pad(c, ((0, height - c.shape[0]), (0, 0), (0, 0)),
+                                   constant_values=255) for c in columns], 1)
+    cv2.imwrite(args.sheet, cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    print(f"-> {args.sheet} ({sheet.shape[1]}×{sheet.shape[0]})")
+
+
+if __name__ == "__main__":
+    main()
