@@ -15,7 +15,10 @@ against OpenFace's — the labels never set a gain.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import csv
+import multiprocessing
+import os
 from pathlib import Path
 
 import numpy as np
@@ -77,12 +80,13 @@ def _agreement(ours: np.ndarray, labels: np.ndarray) -> dict:
     return table
 
 
-def calibrate(clips: list[str], labelled: list[str] = (), progress=print) -> AUEstimator:
-    """Gains and population neutral from ``clips``; the report scores ``labelled`` sets."""
-    measured = {}
-    for clip in clips:
-        measured[clip] = clip_measures(clip).features
-        progress(f"{clip}: {len(measured[clip])} frames")
+def calibrate(clips: list[str], labelled: list[str] = (), progress=print,
+              jobs: int | None = None) -> AUEstimator:
+    """Gains and population neutral from ``clips``; the report scores ``labelled`` sets.
+
+    ``jobs`` clips are tracked at once, each in a process of its own (default: the cores this
+    process may use — tracking one clip keeps about one core busy)."""
+    measured = dict(zip(clips, _measure_clips(clips, jobs, progress)))
     neutrals = np.array([clip_neutral(f) for f in measured.values()])
     strong = np.array([np.quantile(movements(f, clip_neutral(f)), CLIP_QUANTILE, axis=0)
                        for f in measured.values()])
@@ -108,6 +112,29 @@ def calibrate(clips: list[str], labelled: list[str] = (), progress=print) -> AUE
         progress(f"{path}: {len(features)} labelled frames")
     estimator.report = report
     return estimator
+
+
+def _clip_features(clip: str) -> np.ndarray:
+    """``F×M`` measures of a clip, as ``atw aus extract`` tracks and measures it."""
+    return clip_measures(clip).features
+
+
+def _measure_clips(clips: list[str], jobs: int | None, progress) -> list[np.ndarray]:
+    """Each clip's measures, in order; ``jobs`` at once (spawned processes: forked ones would
+    inherit the thread pools torch, Numba and OpenCV started here)."""
+    jobs = min(jobs or len(os.sched_getaffinity(0)), len(clips))
+    if jobs <= 1:
+        results = (_clip_features(clip) for clip in clips)
+        return [_reported(clip, features, progress) for clip, features in zip(clips, results)]
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        return [_reported(clip, features, progress)
+                for clip, features in zip(clips, pool.map(_clip_features, clips))]
+
+
+def _reported(clip: str, features: np.ndarray, progress) -> np.ndarray:
+    progress(f"{clip}: {len(features)} frames")
+    return features
 
 
 def markdown_table(estimator: AUEstimator) -> str:

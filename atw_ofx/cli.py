@@ -448,7 +448,9 @@ def cmd_aus_calibrate(args) -> int:
     from .atomic import write_text
     from .au_calibration import calibrate
 
-    estimator = calibrate(args.clips, args.labelled or [])
+    if args.jobs is not None and args.jobs < 1:
+        raise ATWError(f"--jobs {args.jobs}: expected 1 or more")
+    estimator = calibrate(args.clips, args.labelled or [], jobs=args.jobs)
     write_text(args.output, json.dumps(estimator.to_json(), indent=1) + "\n")
     for name, scores in estimator.report["labelled"].items():
         rs = {au: row["r"] for au, row in scores["per_au"].items()
@@ -712,6 +714,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="OpenFace-labelled frames to score: a folder in atw train's "
                                 "layout or an OpenFace CSV; repeatable")
     calibrate.add_argument("-o", "--output", required=True, help="calibration JSON")
+    calibrate.add_argument("--jobs", type=int, default=None, metavar="N",
+                           help="clips tracked at once (default: the cores this process may use)")
     calibrate.set_defaults(func=cmd_aus_calibrate)
 
     data = sub.add_parser("data", help="training data tools")

@@ -167,6 +167,20 @@ def test_atw_aus_calibrate_writes_the_shipped_calibration_and_scores_it_held_out
     assert sum(row["AU45"] >= 4 for row in strong.values()) >= 3
 
 
+def test_atw_aus_calibrate_names_a_clip_it_cannot_read_from_its_worker(portrait_clip, tmp_path):
+    """Clips are tracked in worker processes; one that cannot be read stops the calibration with
+    its own one-line error, and nothing is written. A bad --jobs is refused."""
+    out = tmp_path / "calibration.json"
+    missing = tmp_path / "missing.mp4"
+    proc = run_atw("aus", "calibrate", str(portrait_clip), str(missing), "--jobs", "2",
+                   "-o", str(out))
+    assert proc.returncode != 0 and not out.exists()
+    assert proc.stderr.strip().splitlines()[-1] == f"atw: error: {missing}: file not found"
+    refused = run_atw("aus", "calibrate", str(portrait_clip), "--jobs", "0", "-o", str(out))
+    assert refused.returncode != 0
+    assert refused.stderr.strip() == "atw: error: --jobs 0: expected 1 or more"
+
+
 def test_blinks_of_another_performer_follow_openface(shared_data):
     """OpenFace 2.x output for a calm face (its own 68 landmarks and AU45_r): our estimate from
     those landmarks, against the clip's own neutral, rises and falls with OpenFace's blinks."""
