@@ -88,8 +88,8 @@ def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
         scales = []
         for i in brow68:  # in order along the brow
             point = mesh[MESH_TO_IBUG68[i]]
-            nearest_edge = edge[np.argmin(np.linalg.norm(edge - point, axis=1))]
-            below = lashes[np.argmin(np.linalg.norm(lashes - nearest_edge, axis=1))]
+            nearest_edge = _nearest(edge, point)
+            below = _nearest(lashes, nearest_edge)
             room = BROW_ROOM * max(float((below - nearest_edge) @ down) + lid_drop, 0.0)
             travel = float(moved[i] @ down)
             scales.append(room / travel if travel > room else 1.0)
@@ -112,14 +112,18 @@ def limit_lids(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     moved, down = moved68.copy(), _face_down(mesh)
     for eye, (upper68, _) in zip(EYES, LIDS_68):
         edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
-        skin = min(float((lash - edge[np.argmin(np.linalg.norm(edge - lash, axis=1))]) @ down)
-                   for lash in lashes[1:-1])
+        skin = min(float((lash - _nearest(edge, lash)) @ down) for lash in lashes[1:-1])
         room = LID_RISE_ROOM * max(skin, 0.0)
         for i in upper68:
             rise = -float(moved[i] @ down)
             if rise > room:
                 moved[i] += (rise - room) * down
     return moved
+
+
+def _nearest(points: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """The one of ``points`` (``K×2``) nearest ``to`` (``2``)."""
+    return points[np.argmin(np.linalg.norm(points - to, axis=1))]
 
 
 def _face_down(mesh: np.ndarray) -> np.ndarray:
