@@ -117,13 +117,15 @@ def tap_weights(name: str, frac: torch.Tensor) -> list[torch.Tensor]:
 
 
 def sample_filtered(image: torch.Tensor, x_idx: torch.Tensor, y_idx: torch.Tensor,
-                    name: str) -> torch.Tensor:
+                    name: str, *, residual: bool = False) -> torch.Tensor:
     """Sample ``image`` at index-space positions with ``name`` (:mod:`atw_ofx.filters`).
 
     Args:
         image: ``N×C×H×W`` float.
         x_idx, y_idx: ``N×H'×W'`` positions in index space (pixel ``(i, j)`` at ``(j, i)``).
         name: ``"cubic"`` or ``"lanczos"`` (bilinear is ``conventions.sample_bilinear``).
+        residual: ``image`` is a signed residual (ResWarp's paper formulation): the sample is not
+            floored at zero where its footprint is positive (:mod:`atw_ofx.filters`).
 
     Returns:
         ``N×C×H'×W'`` in ``image``'s dtype: the filtered sample held near its 2×2 footprint's
@@ -164,7 +166,9 @@ def sample_filtered(image: torch.Tensor, x_idx: torch.Tensor, y_idx: torch.Tenso
     low = torch.minimum(torch.minimum(corners[0], corners[1]), torch.minimum(*corners[2:]))
     high = torch.maximum(torch.maximum(corners[0], corners[1]), torch.maximum(*corners[2:]))
     slack = OVERSHOOT * (high - low)
-    floor = torch.where(low >= 0, torch.clamp(low - slack, min=0.0), low - slack)
+    floor = low - slack
+    if not residual:
+        floor = torch.where(low >= 0, torch.clamp(floor, min=0.0), floor)
     ceiling = high + slack
     # Comparisons, not min/max: they leave a -0.0 tap as it is (and a NaN sum NaN).
     value = torch.where(value < floor, floor, torch.where(value > ceiling, ceiling, value))
@@ -224,19 +228,22 @@ class MotionField:
         scale = torch.tensor([w / src_w, h / src_h], dtype=up.dtype, device=up.device)
         return MotionField(up * scale.view(1, 2, 1, 1))
 
-    def warp(self, image: torch.Tensor, filter: str = "bilinear") -> torch.Tensor:
+    def warp(self, image: torch.Tensor, filter: str = "bilinear", *,
+             residual: bool = False) -> torch.Tensor:
         """``out(x, y) = image(x + F_x, y + F_y)``: sampled with ``filter``, border padding.
 
         ``image`` is ``N×C×H×W`` on the field's grid; ``filter`` is one of
         :data:`atw_ofx.filters.FILTERS`. Zero offsets and integer offsets reproduce pixels
-        exactly (see :func:`sample_bilinear` and :mod:`atw_ofx.filters`).
+        exactly (see :func:`sample_bilinear` and :mod:`atw_ofx.filters`). ``residual``: the
+        image is signed (:func:`sample_filtered`).
         """
         check_shape(image, f"{self.px.shape[0]} C {self.size[0]} {self.size[1]}", "image")
         n, _, h, w = image.shape
         x, y = pixel_index_grid(n, h, w, device=image.device, dtype=self.px.dtype)
         if check_filter(filter) == "bilinear":
             return sample_bilinear(image, x + self.px[:, 0], y + self.px[:, 1])
-        return sample_filtered(image, x + self.px[:, 0], y + self.px[:, 1], filter)
+        return sample_filtered(image, x + self.px[:, 0], y + self.px[:, 1], filter,
+                               residual=residual)
 
     # -- grid_sample grids ----------------------------------------------------------------------
     def to_grid(self, *, align_corners: bool) -> torch.Tensor:

@@ -28,14 +28,17 @@ pixels, so an unclamped sample next to a bright highlight rings: a dark halo, ne
 a positive plate (a specular highlight of 50 beside skin of 0.2 sends Lanczos to about −4). Every
 sample is therefore held to the range ``[lo, hi]`` of the 2×2 pixels around it (its bilinear
 footprint), widened by :data:`OVERSHOOT` (a quarter) of that range on each side, and never below
-zero when those four pixels are not negative. Ringing happens where a footprint is flat — on
-the skin beside a highlight, on the flat side of an edge — where that range is nil: there the
-sample is held to its neighbours and nothing rings; a positive plate stays positive. Grain's
-peaks fall between pixels, where the range is the grain's own: there the weights may restore a
-peak a little past its neighbours, which the tent cannot (a clamp to the footprint alone gave
-back 2–3 % of the grain; ``atw bench fidelity`` measures what each filter keeps). A sample whose
-sum is NaN (an Inf in the footprint with weights of both signs) is the bilinear sample instead,
-as the ``bilinear`` filter would give.
+zero when those four pixels are not negative — for a plate's sample: a residual (what the paper
+formulation warps, the plate less its low-pass) is signed, and is held to the widened range alone
+(a floor at zero there would jump with the residual's sign, on grain by up to a quarter of the
+footprint's range for the smallest change of the plate). Ringing happens where a footprint is
+flat — on the skin beside a highlight, on the flat side of an edge — where that range is nil:
+there the sample is held to its neighbours and nothing rings; a positive plate stays positive.
+Grain's peaks fall between pixels, where the range is the grain's own: there the weights may
+restore a peak a little past its neighbours, which the tent cannot (a clamp to the footprint
+alone gave back 2–3 % of the grain; ``atw bench fidelity`` measures what each filter keeps). A
+sample whose sum is NaN (an Inf in the footprint with weights of both signs) is the bilinear
+sample instead, as the ``bilinear`` filter would give.
 """
 from __future__ import annotations
 

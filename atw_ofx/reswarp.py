@@ -171,7 +171,8 @@ def reswarp(
     out = low
     for k in range(len(sizes) - 2, -1, -1):
         residual = images[k] - up(images[k + 1], sizes[k])
-        out = up(out, sizes[k]) + flow_lo.resized(*sizes[k]).warp(residual, filter)
+        out = up(out, sizes[k]) + flow_lo.resized(*sizes[k]).warp(residual, filter,
+                                                                  residual=True)
     return out
 
 

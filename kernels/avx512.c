@@ -53,6 +53,7 @@ typedef struct {
     const float *add0[PASS_PLANES], *add1[PASS_PLANES];  /* the added term's widened rows */
     float add_wy;                   /* ... and the weight of add1 */
     int add;                        /* ADD_NONE, ADD_CHANGE (skips zeros) or ADD_ALWAYS */
+    int residual;                   /* src is a signed residual: no floor at zero (filters.py) */
     float *dst[PASS_PLANES];
 } Row;
 
@@ -124,7 +125,8 @@ AVX512 static inline __attribute__((always_inline)) void tap_weights(int kind, _
 AVX512 static inline __attribute__((always_inline)) __m512 filtered_group(
                                     const float *s, __mmask16 group, int64_t w, int taps,
                                     const __m512 *wx, const __m512 *wy, __mmask16 x_whole,
-                                    __mmask16 y_whole, __m512 ax, __m512 ay, int whole)
+                                    __mmask16 y_whole, __m512 ax, __m512 ay, int whole,
+                                    int residual)
 {
     const int centre = taps / 2 - 1;
     __m512 value = _mm512_setzero_ps(), odd_rows = value, centre_row = value, a = value;
@@ -170,11 +172,13 @@ AVX512 static inline __attribute__((always_inline)) __m512 filtered_group(
     const __m512 low = _mm512_min_ps(_mm512_min_ps(a, b), _mm512_min_ps(c, d));
     const __m512 high = _mm512_max_ps(_mm512_max_ps(a, b), _mm512_max_ps(c, d));
     /* Held within the footprint's range widened by OVERSHOOT of it, never below zero when the
-     * footprint is not (atw_ofx/filters.py). */
+     * footprint is not, unless it is a residual's (atw_ofx/filters.py). */
     const __m512 slack = _mm512_mul_ps(_mm512_sub_ps(high, low), _mm512_set1_ps(OVERSHOOT));
     __m512 floor = _mm512_sub_ps(low, slack);
-    floor = _mm512_mask_max_ps(floor, _mm512_cmp_ps_mask(low, _mm512_setzero_ps(), _CMP_GE_OQ),
-                               floor, _mm512_setzero_ps());
+    if (!residual)
+        floor = _mm512_mask_max_ps(
+            floor, _mm512_cmp_ps_mask(low, _mm512_setzero_ps(), _CMP_GE_OQ), floor,
+            _mm512_setzero_ps());
     const __m512 ceiling = _mm512_add_ps(high, slack);
     /* Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample. */
     value = _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(value, floor, _CMP_LT_OQ), floor);
@@ -190,7 +194,7 @@ AVX512 static inline __attribute__((always_inline)) __m512 filtered_group(
  * y * w + x; wx, wy are this lane's weights. */
 AVX512 static float filtered_at_edge(const float *src, int64_t tap_shift, int64_t x0, int64_t y0,
                               float fx, float fy, const float *wx, const float *wy, int taps,
-                              int64_t w, int64_t h)
+                              int64_t w, int64_t h, int residual)
 {
     const int centre = taps / 2 - 1;
     const float *plate = src + tap_shift;
@@ -218,7 +222,7 @@ AVX512 static float filtered_at_edge(const float *src, int64_t tap_shift, int64_
     const float low = fminf(fminf(a, b), fminf(c, d)), high = fmaxf(fmaxf(a, b), fmaxf(c, d));
     const float slack = OVERSHOOT * (high - low);
     float floor = low - slack;
-    if (low >= 0.0f && floor < 0.0f)
+    if (!residual && low >= 0.0f && floor < 0.0f)
         floor = 0.0f;
     if (value < floor)
         value = floor;
@@ -265,9 +269,9 @@ AVX512 static void filtered_lanes(const Row *r, int64_t n_planes, int64_t h, int
             result[c] = _mm512_mask_mov_ps(
                 result[c], group,
                 taps == 4 ? filtered_group(r->src[c] + tap, group, w, 4, wx, wy, x_whole,
-                                           y_whole, ax, ay, whole)
+                                           y_whole, ax, ay, whole, r->residual)
                           : filtered_group(r->src[c] + tap, group, w, 6, wx, wy, x_whole,
-                                           y_whole, ax, ay, whole));
+                                           y_whole, ax, ay, whole, r->residual));
         grouped &= ~group;
     }
     __mmask16 edge = pending & ~inside;
@@ -292,7 +296,7 @@ AVX512 static void filtered_lanes(const Row *r, int64_t n_planes, int64_t h, int
                 lane_y[t] = lane_wy[t][k];
             }
             values[k] = filtered_at_edge(r->src[c], r->tap_shift, x0[k], y0[k], fx[k], fy[k],
-                                         lane_x, lane_y, taps, w, h);
+                                         lane_x, lane_y, taps, w, h, r->residual);
         }
         result[c] = _mm512_mask_loadu_ps(result[c], edge, values);
     }
@@ -466,7 +470,8 @@ AVX512 static int paper_formulation_rows(
         const float *v0 = u0 + flow_rows * w, *v1 = u1 + flow_rows * w;
         for (int64_t c0 = 0; c0 < planes; c0 += PASS_PLANES) {
             const int64_t n = planes - c0 < PASS_PLANES ? planes - c0 : PASS_PLANES;
-            Row r = {.tap_shift = tap_shift, .add = ADD_ALWAYS, .add_wy = twy[i]};
+            Row r = {.tap_shift = tap_shift, .add = ADD_ALWAYS, .add_wy = twy[i],
+                     .residual = 1};
             for (int64_t c = 0; c < n; c++) {
                 r.src[c] = ring + (c0 + c) * ring_plane;
                 r.own[c] = r.src[c] + (i % ring_n) * w;

@@ -105,7 +105,7 @@ def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0,
             _tap_weights(kind, ay, wy_)
             for c in range(c_n):
                 _gather_filtered(plate[c].ravel(), out[c, i], cols, rows, ax, ay, wx, wy_,
-                                 TAPS[kind], plate_rows, 0, w, h)
+                                 TAPS[kind], plate_rows, 0, w, h, False)
         else:
             c = 0
             while c + 3 <= c_n:  # three planes per pass share the taps' loads
@@ -210,15 +210,16 @@ def _tap_weights(kind, frac, weights):
 
 
 @njit(inline="always")
-def _gather_filtered(src, dst, cols, rows, fx, fy, wx, wy, taps, row_at, row_first, w, h):
+def _gather_filtered(src, dst, cols, rows, fx, fy, wx, wy, taps, row_at, row_first, w, h,
+                     residual):
     """``dst[j]`` = the filtered sample of the flat plane ``src`` (:mod:`atw_ofx.filters`).
 
     Pixel ``j``'s tap ``k = 0`` is column ``cols[j]`` of plate row ``rows[j]``, at fractions
     ``fx[j]``, ``fy[j]``, with ``taps`` weights per axis in ``wx``, ``wy``; plate row ``y``
     starts at ``src[row_at[y − row_first]]`` (the plate's rows, or the paper kernel's ring).
     Taps beyond the border repeat the edge; an axis with a zero fraction takes the tap itself;
-    the result is held near the 2×2 footprint's range (:data:`atw_ofx.filters.OVERSHOOT`), and
-    a NaN sum is the bilinear sample instead.
+    the result is held near the 2×2 footprint's range (:data:`atw_ofx.filters.OVERSHOOT`; not
+    floored at zero when ``src`` is a ``residual``), and a NaN sum is the bilinear sample instead.
     """
     centre = taps // 2 - 1
     last_x, last_y = w - 1, h - 1
@@ -243,7 +244,8 @@ def _gather_filtered(src, dst, cols, rows, fx, fy, wx, wy, taps, row_at, row_fir
         low, high = min(min(a, b), min(c, d)), max(max(a, b), max(c, d))
         slack = _OVERSHOOT * (high - low)
         floor = low - slack
-        if low >= 0.0 and floor < 0.0:  # a positive footprint's sample stays positive
+        # A positive footprint's sample stays positive; a residual is signed (filters.py).
+        if not residual and low >= 0.0 and floor < 0.0:
             floor = np.float32(0.0)
         # Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample.
         if value < floor:
@@ -325,7 +327,7 @@ def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1,
                 _tap_weights(kind, ay, wy)
                 for c in range(c_n):
                     _gather_filtered(ring[c].ravel(), gathered[c], cols, rows, ax, ay, wx, wy,
-                                     TAPS[kind], row_at, i - reach_up, w, h)
+                                     TAPS[kind], row_at, i - reach_up, w, h, True)
             elif c_n == 3:
                 _gather3(r0, r1, r2, gathered[0], gathered[1], gathered[2],
                          tap, right, down, ax, ay)

@@ -27,8 +27,12 @@ import triton.language as tl
 from kernels import filters
 from kernels.filters import KINDS, TAPS
 
-#: Output pixels per program (one row segment); a multiple of the warp width.
-BLOCK = 256
+#: Output pixels per program (one row segment) and warps per program, by filter kind. Measured
+#: on an H200 at 4K (``benchmarks/gpu/triton_tune.py``, benchmarks/results/gpu/): bilinear is
+#: fastest with two pixels per thread (256, 4 warps: 0.133 ms); a filtered sample's 16 or 36 taps
+#: run best at one pixel per thread (64, 2 warps: cubic 0.43 ms, Lanczos 0.74 ms, against 0.63
+#: and 1.28 at 256 — more pixels per thread leave too few registers for the unrolled taps).
+LAUNCH = {filters.BILINEAR: (256, 4), filters.CUBIC: (64, 2), filters.LANCZOS: (64, 2)}
 DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 OVERSHOOT: tl.constexpr = tl.constexpr(filters.OVERSHOOT)
 
@@ -140,7 +144,9 @@ def _filtered(src, base, ya, xa, fy, fx, h, w, b_h, b_w, sy, sx, mask,
     low = tl.minimum(tl.minimum(a, b), tl.minimum(c, d))
     high = tl.maximum(tl.maximum(a, b), tl.maximum(c, d))
     slack = OVERSHOOT * (high - low)  # atw_ofx.filters.OVERSHOOT
-    floor = tl.where(low >= 0.0, tl.maximum(low - slack, 0.0), low - slack)
+    floor = low - slack
+    if not HAS_BASE:  # a plate's positive footprint stays positive; a residual is signed
+        floor = tl.where(low >= 0.0, tl.maximum(floor, 0.0), floor)
     ceiling = high + slack
     # Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample.
     value = tl.where(value < floor, floor, tl.where(value > ceiling, ceiling, value))
@@ -269,15 +275,16 @@ def reswarp_level(plate: torch.Tensor, flow: torch.Tensor, *, formulation: str,
     flow = flow.float().contiguous()
     out = torch.empty_like(plate, memory_format=torch.contiguous_format) if out is None else out
     lo_h, lo_w = flow.shape[-2:]
-    grid = (triton.cdiv(w, BLOCK), h, n)
     kind = KINDS[filter]
+    block, warps = LAUNCH[kind]
+    grid = (triton.cdiv(w, block), h, n)
     if formulation == "delta":
         terms = plate if delta is None else delta.float().contiguous()  # unread without delta
         _delta_kernel[grid](plate, flow, terms, out, c, h, w, lo_h, lo_w, *terms.shape[-2:],
                             HAS_DELTA=delta is not None, KIND=kind, TAPS=TAPS[kind],
-                            BLOCK=BLOCK)
+                            BLOCK=block, num_warps=warps)
     else:
         low, base = low.float().contiguous(), base.float().contiguous()
         _paper_kernel[grid](plate, flow, low, base, out, c, h, w, lo_h, lo_w, *low.shape[-2:],
-                            KIND=kind, TAPS=TAPS[kind], BLOCK=BLOCK)
+                            KIND=kind, TAPS=TAPS[kind], BLOCK=block, num_warps=warps)
     return out

@@ -235,6 +235,29 @@ def test_filtered_kernels_keep_integer_offsets_bit_exact_beside_inf_and_signed_z
     assert (fused[finite] - ref[finite]).abs().max() <= NOISE_TOLERANCE
 
 
+@pytest.mark.parametrize("impl, engine", [("ref", "auto"), ("cpu", "auto"), ("cpu", "numba")])
+@pytest.mark.parametrize("method", ["vanilla", "multiscale"])
+@pytest.mark.parametrize("filter", FILTERS)
+def test_the_paper_formulation_moves_no_further_than_its_plate(monkeypatch, impl, engine,
+                                                                method, filter):
+    """A plate changed by at most ε changes the paper formulation's output by a bounded multiple
+    of ε: its residual (plate and Up(base), 2ε) through the filter's weights, plus Up(low)'s ε.
+    A residual is signed, so the footprint's floor at zero (for a positive plate's sample) must
+    not apply to it: there it jumped by up to a quarter of the footprint's range wherever the
+    residual's footprint crossed zero (0.07 on noise for a half plate's rounding)."""
+    from kernels import cpu
+
+    monkeypatch.setattr(cpu, "ENGINE", engine)
+    plate, flow, delta = case(301, 517, channels=3)
+    epsilon = 2.0 ** -11
+    nudged = plate + (torch.rand(plate.shape, generator=torch.Generator().manual_seed(5))
+                      * 2 - 1) * epsilon
+    outs = [reswarp(image, flow, delta, method=method, formulation="paper", filter=filter,
+                    impl=impl) for image in (plate, nudged)]
+    values, _ = filter_gains(filter)
+    assert (outs[1] - outs[0]).abs().max() <= epsilon * (1 + 2 * values)
+
+
 @pytest.mark.parametrize("size, lo, channels", [
     ((7, 5), (128, 128), 4), ((301, 517), (128, 128), 3), ((64, 1000), (16, 16), 1)])
 @pytest.mark.parametrize("flow_scale", [0.3, 3.0, 60.0])
