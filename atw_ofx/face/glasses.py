@@ -46,6 +46,10 @@ RIM_CLEAR_BELOW, RIM_CLEAR_ABOVE = 0.25, 0.12
 RIM_BAND = 0.06
 #: A rim's cross-section at most this × its median all round (:func:`rim_sections`).
 RIM_THICKEST = 1.4
+#: Above the eye, a rim's median contrast is at least this share of its median below the eye
+#: (where at least RIM_MEASURED rays of it lie there), else its rays there fainter than that are
+#: not frame (:func:`rim_sections`).
+RIM_RELATIVE, RIM_MEASURED = 0.75, 12
 
 _ANGLES, _RADII = 120, 72
 #: iBUG 68 indices: each eye's contour (image-left eye first) and the top of the nose's bridge.
@@ -237,7 +241,18 @@ def rim_sections(response: np.ndarray, eye: np.ndarray) -> list[np.ndarray]:
             inner[i] -= 1
         while outer[i] < min(path[i] + reach, _RADII - 1) and dark[i, outer[i] + 1]:
             outer[i] += 1
-    on_rim = polar[np.arange(_ANGLES), path] > FRAME_CONTRAST
+    contrast = polar[np.arange(_ANGLES), path]
+    on_rim = contrast > FRAME_CONTRAST
+    # A rim is about as dark all round. One whose path above the eye is much fainter than
+    # below it has a light top bar (translucent plastic), and the darkest line there is the
+    # brow resting on it: held as frame, the brow's lower band stayed while the rest moved (a
+    # smear under a raise, a jagged fringe under a frown). Its faint rays there are dropped:
+    # the bar bends with the face, as a light frame does.
+    above, below = np.sin(angles) < -0.3, on_rim & (np.sin(angles) > 0.3)
+    if below.sum() >= RIM_MEASURED and (on_rim & above).any():
+        dark_below = np.median(contrast[below])
+        if np.median(contrast[on_rim & above]) < RIM_RELATIVE * dark_below:
+            on_rim &= ~(above & (contrast < RIM_RELATIVE * dark_below))
     # A rim is about as thick all round: where its run reaches much further out, something dark
     # touches it (a brow on a top bar — held with the frame, the brow's lower edge stayed while
     # the rest rose). Cut at RIM_THICKEST × the rim's median from its inner edge (the lid side,
