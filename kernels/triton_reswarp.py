@@ -96,6 +96,20 @@ def _weight(f, K: tl.constexpr, KIND: tl.constexpr):
 
 
 @triton.jit
+def _weight_sums(fx, fy, KIND: tl.constexpr, TAPS: tl.constexpr):
+    """The sums of a sample's unnormalised weights along x and along y (each per pixel)."""
+    CENTRE: tl.constexpr = TAPS // 2 - 1
+    # (Sums start from ``f * 0`` rather than tl.zeros_like, a @jit function of Triton's own
+    # that its interpreter cannot call when Triton was imported without TRITON_INTERPRET.)
+    total_x = fx * 0.0
+    total_y = fy * 0.0
+    for k in tl.static_range(TAPS):
+        total_x += _weight(fx, k - CENTRE, KIND)
+        total_y += _weight(fy, k - CENTRE, KIND)
+    return total_x, total_y
+
+
+@triton.jit
 def _plate_or_residual(src, base, yy, xx, w, b_h, b_w, sy, sx, mask, HAS_BASE: tl.constexpr):
     """The plate at ``(yy, xx)``, less ``Up(base)`` there when the paper kernel asks."""
     value = tl.load(src + yy * w + xx, mask=mask, other=0.0).to(tl.float32)
@@ -113,13 +127,7 @@ def _filtered(src, base, ya, xa, fy, fx, h, w, b_h, b_w, sy, sx, mask,
     taps beyond the border repeat the edge, an axis with a zero fraction takes the tap itself,
     held near the 2×2 footprint's range, a NaN sum replaced by the bilinear sample."""
     CENTRE: tl.constexpr = TAPS // 2 - 1
-    # (Sums start from ``f * 0`` rather than tl.zeros_like, a @jit function of Triton's own
-    # that its interpreter cannot call when Triton was imported without TRITON_INTERPRET.)
-    total_x = fx * 0.0
-    total_y = fy * 0.0
-    for k in tl.static_range(TAPS):
-        total_x += _weight(fx, k - CENTRE, KIND)
-        total_y += _weight(fy, k - CENTRE, KIND)
+    total_x, total_y = _weight_sums(fx, fy, KIND, TAPS)
     value = fx * 0.0
     centre_row = fx * 0.0
     for ky in tl.static_range(TAPS):

@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from atw_ofx.bench.reswarp import expression_field, refinement_change  # noqa: E402
 from kernels import triton_reswarp as shipped  # noqa: E402
 from kernels.filters import KINDS, TAPS  # noqa: E402
-from kernels.triton_reswarp import OVERSHOOT, _row_segment, _taps, _weight  # noqa: E402
+from kernels.triton_reswarp import (  # noqa: E402
+    OVERSHOOT, _row_segment, _taps, _weight, _weight_sums)
 
 
 @triton.jit
@@ -29,11 +30,7 @@ def _filtered_planes(src, ya, xa, fy, fx, h, w, mask, KIND: tl.constexpr, TAPS: 
     """``kernels.triton_reswarp._filtered`` (no base) for ``CP2×BLOCK`` values: ``src`` is a
     ``CP2×1`` block of plane pointers, positions and fractions are per pixel (``BLOCK``)."""
     CENTRE: tl.constexpr = TAPS // 2 - 1
-    total_x = fx * 0.0
-    total_y = fy * 0.0
-    for k in tl.static_range(TAPS):
-        total_x += _weight(fx, k - CENTRE, KIND)
-        total_y += _weight(fy, k - CENTRE, KIND)
+    total_x, total_y = _weight_sums(fx, fy, KIND, TAPS)
     inv_x = 1.0 / total_x
     inv_y = 1.0 / total_y
     value = tl.zeros(mask.shape, tl.float32)
