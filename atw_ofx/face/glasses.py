@@ -23,6 +23,8 @@ before. Coordinates: crop pixels, centres at ``(j + 0.5, i + 0.5)``; landmarks a
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 from numba import njit
@@ -46,10 +48,10 @@ RIM_CLEAR_BELOW, RIM_CLEAR_ABOVE = 0.25, 0.12
 RIM_BAND = 0.06
 #: A rim's cross-section at most this × its median all round (:func:`rim_sections`).
 RIM_THICKEST = 1.4
-#: Above the eye, a rim's median contrast is at least this share of its median below the eye
-#: (where at least RIM_MEASURED rays of it lie there), else its rays there fainter than that are
-#: not frame (:func:`rim_sections`).
-RIM_RELATIVE, RIM_MEASURED = 0.75, 12
+#: Above the eyes, the rims' median contrast is at least this share of their median below the
+#: eyes (measured on rims with at least RIM_MEASURED rays there), else their rays above fainter
+#: than that are not frame (:func:`light_top_bars`).
+RIM_RELATIVE, RIM_MEASURED = 0.72, 12
 
 _ANGLES, _RADII = 120, 72
 #: iBUG 68 indices: each eye's contour (image-left eye first) and the top of the nose's bridge.
@@ -72,8 +74,10 @@ def frame_mask(grey: np.ndarray, landmarks: np.ndarray,
         return None
     response = dark_lines(small, WORK_EYE)
     mask = np.zeros(small.shape, np.uint8)
-    for eye in eyes:
-        for section in rim_sections(response, eye):
+    rims = [find_rim(response, eye) for eye in eyes]
+    light_top = light_top_bars(rims)
+    for rim in rims:
+        for section in rim_sections(rim, light_top):
             cv2.fillPoly(mask, [np.round(section - 0.5).astype(np.int32)], 1)
     band = max(int(round(RIM_BAND * WORK_EYE)), 1)
     bridge = np.zeros_like(mask)
@@ -205,14 +209,37 @@ def bridge_strength(grey: np.ndarray, points: np.ndarray) -> tuple[float, np.nda
     return float(strength.max()), line
 
 
-def rim_sections(response: np.ndarray, eye: np.ndarray) -> list[np.ndarray]:
+@dataclass
+class Rim:
+    """The rim found around one eye: its path over a polar image centred on the eye
+    (:func:`find_rim`), in working px."""
+
+    centre: np.ndarray  # 2: the eye's centre, the rays' origin
+    angles: np.ndarray  # A: each ray's angle (radians, image axes)
+    radii: np.ndarray  # R: the distances sampled along each ray, px
+    polar: np.ndarray  # A×R: the frame's contrast (dark_lines) along the rays
+    path: np.ndarray  # A: the radius index the rim's path takes on each ray
+    width: float  # the eye's width, px
+
+    @property
+    def contrast(self) -> np.ndarray:
+        """The contrast under the path on each ray (``A``)."""
+        return self.polar[np.arange(len(self.angles)), self.path]
+
+    def top_and_bottom(self) -> tuple[float, float] | None:
+        """The path's median contrast on the rim's rays above the eye and on those below it
+        (where it is frame), or None when too few rays below the eye are (a half-rim)."""
+        on_rim, sin = self.contrast > FRAME_CONTRAST, np.sin(self.angles)
+        above, below = on_rim & (sin < -0.3), on_rim & (sin > 0.3)
+        if below.sum() < RIM_MEASURED or not above.any():
+            return None
+        return float(np.median(self.contrast[above])), float(np.median(self.contrast[below]))
+
+
+def find_rim(response: np.ndarray, eye: np.ndarray) -> Rim:
     """The rim around ``eye`` (its contour, ``6×2`` working px) in ``response``
-    (:func:`dark_lines`), as quadrilaterals (``4×2`` px each) covering its cross-section ray by
-    ray: the closed path of most contrast outside the eye's contour (a dynamic programme over a
-    polar image centred on the eye), and on each ray the run of pixels around it darker than
-    their surroundings (up to :data:`RIM_BAND` × the eye's width either side: a frame's own
-    thickness, not the brow it may touch). Rays where the path is not darker than
-    :data:`FRAME_CONTRAST` (a half-rim frame has no lower rim) have none."""
+    (:func:`dark_lines`): the closed path of most contrast outside the eye's contour (a dynamic
+    programme over a polar image centred on the eye)."""
     centre = eye.mean(0)
     width = float(np.linalg.norm(eye[3] - eye[0]))
     angles = np.linspace(0.0, 2 * np.pi, _ANGLES, endpoint=False)
@@ -232,8 +259,35 @@ def rim_sections(response: np.ndarray, eye: np.ndarray) -> list[np.ndarray]:
     clear = np.where(np.sin(angles) > -0.5, RIM_CLEAR_BELOW, RIM_CLEAR_ABOVE) * width
     allowed = radii[None, :] >= (eye_radius + clear)[:, None]
     path = _closed_path(np.where(allowed, np.minimum(polar, 0.5), -1.0).astype(np.float32))
-    # Each ray's cross-section: the run around the path above half the frame's contrast.
-    reach = max(int(round(RIM_BAND * width / (radii[1] - radii[0]))), 1)
+    return Rim(centre, angles, radii, polar, path, width)
+
+
+def light_top_bars(rims: list[Rim]) -> bool:
+    """Whether a frame's top bars are light (translucent plastic) though its rims below the
+    eyes are dark: the paths' median contrast above the eyes under :data:`RIM_RELATIVE` of it
+    below them, pooled over the rims (one frame, one material; a rim alone read near the
+    threshold under a px of landmark jitter). Then the darkest line above each eye is the brow
+    resting on the bar."""
+    measured = [m for m in (rim.top_and_bottom() for rim in rims) if m is not None]
+    if not measured:
+        return False
+    top, bottom = np.mean(measured, axis=0)
+    return bool(top < RIM_RELATIVE * bottom)
+
+
+def rim_sections(rim: Rim, light_top: bool = False) -> list[np.ndarray]:
+    """``rim`` (:func:`find_rim`) as quadrilaterals (``4×2`` working px each) covering its
+    cross-section ray by ray: on each ray the run of pixels around the path darker than their
+    surroundings (up to :data:`RIM_BAND` × the eye's width either side: a frame's own
+    thickness, not the brow it may touch). Rays where the path is not darker than
+    :data:`FRAME_CONTRAST` (a half-rim frame has no lower rim) have none; nor, with
+    ``light_top`` (:func:`light_top_bars`), its rays above the eye fainter than
+    :data:`RIM_RELATIVE` of its median below it: there the darkest line is the brow resting on
+    a light bar — held as frame, the brow's lower band stayed while the rest moved (a jagged
+    fringe under a frown, a smear under a raise) — and the bar bends with the face, as a light
+    frame does."""
+    polar, path, radii, angles = rim.polar, rim.path, rim.radii, rim.angles
+    reach = max(int(round(RIM_BAND * rim.width / (radii[1] - radii[0]))), 1)
     inner, outer = path.copy(), path.copy()
     dark = polar > 0.5 * FRAME_CONTRAST
     for i in range(_ANGLES):
@@ -241,18 +295,11 @@ def rim_sections(response: np.ndarray, eye: np.ndarray) -> list[np.ndarray]:
             inner[i] -= 1
         while outer[i] < min(path[i] + reach, _RADII - 1) and dark[i, outer[i] + 1]:
             outer[i] += 1
-    contrast = polar[np.arange(_ANGLES), path]
+    contrast = rim.contrast
     on_rim = contrast > FRAME_CONTRAST
-    # A rim is about as dark all round. One whose path above the eye is much fainter than
-    # below it has a light top bar (translucent plastic), and the darkest line there is the
-    # brow resting on it: held as frame, the brow's lower band stayed while the rest moved (a
-    # smear under a raise, a jagged fringe under a frown). Its faint rays there are dropped:
-    # the bar bends with the face, as a light frame does.
-    above, below = np.sin(angles) < -0.3, on_rim & (np.sin(angles) > 0.3)
-    if below.sum() >= RIM_MEASURED and (on_rim & above).any():
-        dark_below = np.median(contrast[below])
-        if np.median(contrast[on_rim & above]) < RIM_RELATIVE * dark_below:
-            on_rim &= ~(above & (contrast < RIM_RELATIVE * dark_below))
+    measured = rim.top_and_bottom()
+    if light_top and measured is not None:
+        on_rim &= ~((np.sin(angles) < -0.3) & (contrast < RIM_RELATIVE * measured[1]))
     # A rim is about as thick all round: where its run reaches much further out, something dark
     # touches it (a brow on a top bar — held with the frame, the brow's lower edge stayed while
     # the rest rose). Cut at RIM_THICKEST × the rim's median from its inner edge (the lid side,
@@ -266,8 +313,8 @@ def rim_sections(response: np.ndarray, eye: np.ndarray) -> list[np.ndarray]:
         r0, r1 = radii[inner[i]] - 0.5 * (radii[1] - radii[0]), radii[outer[i]] + 0.5 * (
             radii[1] - radii[0])
         sides = [np.array([np.cos(angles[i] + d), np.sin(angles[i] + d)]) for d in (-step, step)]
-        sections.append(centre + np.array([sides[0] * r0, sides[0] * r1, sides[1] * r1,
-                                           sides[1] * r0]))
+        sections.append(rim.centre + np.array([sides[0] * r0, sides[0] * r1, sides[1] * r1,
+                                               sides[1] * r0]))
     return sections
 
 
