@@ -226,11 +226,16 @@ class Rim:
         """The contrast under the path on each ray (``A``)."""
         return self.polar[np.arange(len(self.angles)), self.path]
 
+    @property
+    def above(self) -> np.ndarray:
+        """Which rays (``A`` bool) rise above the eye (more than 17° from level)."""
+        return np.sin(self.angles) < -0.3
+
     def top_and_bottom(self) -> tuple[float, float] | None:
         """The path's median contrast on the rim's rays above the eye and on those below it
         (where it is frame), or None when too few rays below the eye are (a half-rim)."""
-        on_rim, sin = self.contrast > FRAME_CONTRAST, np.sin(self.angles)
-        above, below = on_rim & (sin < -0.3), on_rim & (sin > 0.3)
+        on_rim = self.contrast > FRAME_CONTRAST
+        above, below = on_rim & self.above, on_rim & (np.sin(self.angles) > 0.3)
         if below.sum() < RIM_MEASURED or not above.any():
             return None
         return float(np.median(self.contrast[above])), float(np.median(self.contrast[below]))
@@ -299,7 +304,7 @@ def rim_sections(rim: Rim, light_top: bool = False) -> list[np.ndarray]:
     on_rim = contrast > FRAME_CONTRAST
     measured = rim.top_and_bottom()
     if light_top and measured is not None:
-        on_rim &= ~((np.sin(angles) < -0.3) & (contrast < RIM_RELATIVE * measured[1]))
+        on_rim &= ~(rim.above & (contrast < RIM_RELATIVE * measured[1]))
     # A rim is about as thick all round: where its run reaches much further out, something dark
     # touches it (a brow on a top bar — held with the frame, the brow's lower edge stayed while
     # the rest rose). Cut at RIM_THICKEST × the rim's median from its inner edge (the lid side,
