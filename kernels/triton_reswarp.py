@@ -29,10 +29,12 @@ from kernels.filters import KINDS, TAPS
 
 #: Output pixels per program (one row segment) and warps per program, by filter kind. Measured
 #: on an H200 at 4K (``benchmarks/gpu/triton_tune.py``, benchmarks/results/gpu/): bilinear is
-#: fastest with two pixels per thread (256, 4 warps: 0.133 ms); a filtered sample's 16 or 36 taps
-#: run best at one pixel per thread (64, 2 warps: cubic 0.43 ms, Lanczos 0.74 ms, against 0.63
-#: and 1.28 at 256 — more pixels per thread leave too few registers for the unrolled taps).
-LAUNCH = {filters.BILINEAR: (256, 4), filters.CUBIC: (64, 2), filters.LANCZOS: (64, 2)}
+#: fastest with two pixels per thread (256, 4 warps: 0.135 ms); a filtered sample's 16 or 36 taps
+#: run best at one pixel per thread (cubic 64 / 2: 0.43 ms, Lanczos 32 / 1: 0.745 ms, against 0.63
+#: and 1.27 at 256 — more pixels per thread leave too few registers for the unrolled taps).
+#: One channel per program instead (fewer registers: no tap address held across channels) was
+#: slower for every filter (benchmarks/results/gpu/run3).
+LAUNCH = {filters.BILINEAR: (256, 4), filters.CUBIC: (64, 2), filters.LANCZOS: (32, 1)}
 DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 OVERSHOOT: tl.constexpr = tl.constexpr(filters.OVERSHOOT)
 
