@@ -214,7 +214,7 @@ def test_the_mouth_opens_after_the_other_aus_move_the_lips(demo):
 def test_the_teeth_an_open_mouth_shows_stay_while_the_lips_move(demo):
     """Teeth move with their bone, not with the lips: under AU10 at 5 the upper lip of a parted
     mouth rises by its full travel while the teeth between the lips stay (they followed the lip
-    and stretched into "horse teeth"); AU15 still takes the corners all the way down."""
+    and stretched into "horse teeth"); AU15 still takes both corners all the way down."""
     mesh = demo[1]
     size = iod(mesh)
     parted = mesh.copy()
@@ -232,4 +232,57 @@ def test_the_teeth_an_open_mouth_shows_stay_while_the_lips_move(demo):
     teeth = parted[13] + 0.4 * (lower_lip - parted[13])
     assert abs(travel(raised, teeth)) < 0.015
     lowered = LandmarkRig().field(parted, aus("AU15=5"), matte)
-    assert travel(lowered, parted[61]) < -0.9 * 0.22  # the corner: as far as asked
+    for corner in (61, 291):  # each corner as far as asked: where it went samples from it
+        assert travel(lowered, parted[corner] + [0.0, 0.22 * size]) < -0.9 * 0.22
+
+
+def test_teeth_are_held_only_where_an_open_mouth_can_show_them(demo):
+    """Closed lips sit ~0.06 IOD apart on the mesh's inner contours: no tooth is held there (a
+    point held a fraction of a pixel from a moving lip notched a closed mouth under AU15); over
+    :data:`~atw_ofx.models.mouth.TEETH_GAP` the hold eases in, and a parted mouth's is whole."""
+    from atw_ofx.models.mouth import LOWER_INNER, TEETH_GAP, UPPER_INNER, held_teeth
+
+    mesh = demo[1]
+    size = iod(mesh)
+    lower = np.array(LOWER_INNER)
+
+    def parted_by(gap):  # the lower inner contour ``gap`` IOD below the upper one
+        parted = mesh.copy()
+        parted[lower[1:-1]] = mesh[list(np.array(UPPER_INNER)[1:-1])] + [0.0, gap * size]
+        return parted
+
+    points, hold = held_teeth(parted_by(0.06))
+    assert len(points) == 0 and len(hold) == 0
+    points, hold = held_teeth(parted_by(0.2))
+    assert len(points) == 10 and np.all(hold == 1.0)
+    points, hold = held_teeth(parted_by(sum(TEETH_GAP) / 2), lower=False)
+    assert len(points) == 5 and np.all((hold > 0.2) & (hold < 0.8))
+
+
+def test_au15_lowers_the_lips_along_an_arch_on_a_turned_face(shared_data):
+    """A frown's lips bend as one arch: each lip point of the 68-point view drops by how far it
+    is from the lips' middle towards its contour's corner, not by its index — on a turned face
+    the mesh's lip points crowd to one side, and per-index depths bent the lip line near the
+    corners (the drop never grows faster than the arch's steepest, at the corners)."""
+    import cv2
+
+    from atw_ofx.face.detect import backend
+    from atw_ofx.face.layout import ibug68
+    from atw_ofx.models.rig import AU15_CORNER_DROP, FaceFrame, with_cheeks
+
+    rgb = cv2.cvtColor(cv2.imread(str(shared_data / "plates" / "ffhq_atw" / "13.png")),
+                       cv2.COLOR_BGR2RGB)  # turned to its left: the lips' middle off centre
+    points = ibug68(backend("mesh").faces(rgb, detect_scale=1.0)[0].landmarks)
+    frame = FaceFrame(with_cheeks(points))
+    drop = LandmarkRig().displacements(points, aus("AU15=5"))[48:68] @ frame.y / frame.iod
+    along = points[48:68] @ frame.x
+    middle = along[[3, 9, 14, 18]].mean()  # 51, 57, 62, 66
+    np.testing.assert_allclose(drop[[0, 6, 12, 16]], AU15_CORNER_DROP, rtol=1e-6)  # corners
+    assert np.all(drop[[3, 9, 14, 18]] <= 0.1 * AU15_CORNER_DROP)
+    for contour, (left, right) in ((np.arange(12), (0, 6)), (np.arange(12, 20), (12, 16))):
+        for side, corner in ((along[contour] < middle, left), (along[contour] >= middle, right)):
+            place = np.abs(along[contour][side] - middle) / abs(along[corner] - middle)
+            order = np.argsort(place)
+            steps = np.diff(drop[contour][side][order]) / np.maximum(np.diff(place[order]), 1e-9)
+            assert np.all(steps >= -1e-9)  # deeper towards the corner
+            assert np.all(steps <= 2 * AU15_CORNER_DROP + 1e-6)  # no steeper than the arch's end

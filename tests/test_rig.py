@@ -183,7 +183,8 @@ def test_a_composed_field_samples_the_field_where_the_first_takes_each_pixel(cas
 
 
 @pytest.mark.parametrize("face, asked, far", [
-    ("demo", "sad=1.0", (105, 334)),  # the shipped portrait: folds at a mouth corner; brows
+    # (The shipped portrait's sad = 1.0 folded at a mouth corner, where teeth held still between
+    # barely parted lips met AU15's corners; it no longer folds: see the test after this one.)
     ("biden_official_970x2204.jpg", "AU17=5", (152, 148, 377)),  # folds at the lips; the chin
 ])
 def test_a_local_fold_no_longer_weakens_the_whole_expression(request, face, asked, far):
@@ -241,7 +242,7 @@ def test_the_documented_rig_table_is_rig_table():
     (for rows that describe both rigs, the 68-point part after "68:")."""
     import re
 
-    from atw_ofx.models.rig import RIG_TABLE
+    from atw_ofx.models.rig import AU15_CORNER_DROP, RIG_TABLE
 
     from conftest import ROOT
 
@@ -250,8 +251,28 @@ def test_the_documented_rig_table_is_rig_table():
     assert [au for au, _ in rows] == list(RIG_TABLE)
     for au, amplitudes in rows:
         table = {round(abs(v), 2) for _, out, down in RIG_TABLE[au] for v in (out, down)} - {0.0}
+        if au == "AU15":  # an arch computed from the lips' places, to its corners' depth
+            table = {AU15_CORNER_DROP}
         if not table:
             continue  # AU45: computed from each eye's opening
         documented = {float(v) for v in re.findall(r"\d\.\d\d", amplitudes.split("68:")[-1])}
         assert documented <= table, (au, documented - table)
         assert max(table) in documented, (au, max(table))
+
+
+def test_a_sad_face_folds_nowhere_on_the_shipped_portrait(demo_mesh):
+    """sad = 1.0 on the shipped portrait: before AU15 lowered the lips along an arch and teeth
+    were held only in a mouth open enough to show them, its field folded at a mouth corner
+    (the fold guard had to fade it: a fold-free scale of 0.45); now nowhere."""
+    from atw_ofx.edits import preset_vector
+    from atw_ofx.models import rig
+
+    mesh = demo_mesh[1]
+    unguarded = {}
+    original = rig._unfold
+    try:
+        rig._unfold = lambda field, *_: unguarded.setdefault("field", field)
+        LandmarkRig().field(mesh, preset_vector("sad", 1.0), face_matte(mesh, 128))
+    finally:
+        rig._unfold = original
+    assert _det(unguarded["field"]).min() >= MIN_JACOBIAN

@@ -58,20 +58,29 @@ TONGUE_LEVEL, TONGUE_WIDTH, TONGUE_HEIGHT, TONGUE_FROM = 0.45, 0.7, 0.55, 0.12
 #: "horse teeth" under a raised upper lip and bent along a smile (looked at). Nearer the corners
 #: they held the corners back (AU15 faded to 0.6 by the fold guard).
 TEETH_HOLD, TEETH_SPAN = 0.2, slice(3, -3)
+#: Gaps between the inner lips (IOD) over which the teeth go from moving with their lip to held:
+#: closed lips still sit ~0.06 IOD apart on the mesh's inner contours (teeth rarely show below
+#: ~0.1), and a point held there, a fraction of a pixel from a moving lip, kinked the lip line
+#: (a notch in the middle of a closed mouth under AU15, looked at).
+TEETH_GAP = (0.08, 0.12)
 
 
-def held_teeth(mesh: np.ndarray, lower: bool = True) -> np.ndarray:
-    """Points inside an open mouth where the teeth are held still (``K×2``, ``mesh``'s grid):
-    :data:`TEETH_HOLD` of the gap below the upper inner lip and above the lower one (``lower``)
-    wherever the lips are more than a grid pixel apart, over :data:`TEETH_SPAN`; none for a
-    closed mouth."""
+def held_teeth(mesh: np.ndarray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Points inside an open mouth where the teeth are held (``K×2``, ``mesh``'s grid), and how
+    much each is held (``K``, 0–1: 1 = still, less = moving that much less than its lip):
+    :data:`TEETH_HOLD` of the gap below the upper inner lip and above the lower one
+    (``lower``) over :data:`TEETH_SPAN`, wherever the lips' gap passes the start of
+    :data:`TEETH_GAP`; none for a closed mouth."""
     upper, lower_lip = mesh[list(UPPER_INNER)][TEETH_SPAN], mesh[list(LOWER_INNER)][TEETH_SPAN]
     gap = lower_lip - upper
-    parted = np.linalg.norm(gap, axis=1) > 1.0
+    iod = max(float(np.linalg.norm(mesh[473] - mesh[468])), 1e-9)
+    start, full = TEETH_GAP
+    hold = smoothstep((np.linalg.norm(gap, axis=1) / iod - start) / (full - start))
+    parted = hold > 0.0
     held = [upper[parted] + TEETH_HOLD * gap[parted]]
     if lower:
         held.append(lower_lip[parted] - TEETH_HOLD * gap[parted])
-    return np.concatenate(held)
+    return np.concatenate(held), np.tile(hold[parted], len(held))
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,9 @@ from .occluder import held_apart
 AU04_LID_SHARE = 0.25
 #: The share of its opening an upper lid comes down at AU45 = 5 (the 68-point rig's blink).
 BLINK_SHARE = 0.97
+#: How far AU15 at 5 lowers the mouth's corners (IOD); the lips between follow an arch
+#: (:func:`_corners_down`).
+AU15_CORNER_DROP = 0.22
 #: AU → list of (landmark indices, out, down) at intensity 5, in IOD. Index 68/69 are virtual
 #: cheek points (right/left), between the lower lid, the mouth corner and the jaw.
 RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
@@ -66,7 +69,8 @@ RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
     "AU12": [((48, 54, 60, 64), 0.10, -0.24), ((49, 53, 59, 55), 0.05, -0.10),
              ((68, 69), 0.02, -0.10)],
     "AU14": [((48, 54, 60, 64), 0.04, 0.0)],
-    "AU15": [((48, 54, 60, 64), 0.0, 0.22), ((49, 53, 59, 55), 0.0, 0.08)],
+    # AU15 lowers the lips along an arch from their still middle: see _corners_down.
+    "AU15": [],
     "AU17": [((7, 8, 9), 0.0, -0.10), ((56, 57, 58, 65, 66, 67), 0.0, -0.10)],
     "AU20": [((48, 54, 60, 64), 0.14, 0.03)],
     "AU23": [((49, 50, 51, 52, 53), 0.0, 0.03), ((55, 56, 57, 58, 59), 0.0, -0.03),
@@ -136,6 +140,8 @@ class LandmarkRig:
                 moved += weight * _lids_down(points, frame, BLINK_SHARE)
             if name == "AU04":
                 moved += weight * _lids_down(points, frame, AU04_LID_SHARE)
+            if name == "AU15":
+                moved += weight * _corners_down(points, frame, AU15_CORNER_DROP)
         return _clamp_order(points, moved, frame)
 
     def field(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray) -> np.ndarray:
@@ -183,10 +189,10 @@ class LandmarkRig:
         if mesh is not None:
             # The lids' contours and the brows' lower edges, and the teeth an open mouth shows
             # held still (the lower ones only while no performer's jaw drives the mouth).
-            teeth = mouth.held_teeth(mesh, lower=retarget is None)
+            teeth, hold = mouth.held_teeth(mesh, lower=retarget is None)
             points, shifts = eyelids.lid_controls(mesh, moved)
             extra = (np.concatenate((points, teeth)),
-                     np.concatenate((shifts, np.zeros_like(teeth))))
+                     np.concatenate((shifts, _with_their_lip(teeth, hold, landmarks, moved))))
         field = self._spline_field(landmarks, moved, matte, extra) if moved.any() \
             else np.zeros((2, n, n))
         regions = []  # drawn by the renderer: the mouth's opening, the closing lids
@@ -380,6 +386,39 @@ def _lids_down(points: np.ndarray, frame: FaceFrame, share: float) -> np.ndarray
             opening = max(0.0, float(frame.down(points[l] - points[u])))
             moved[u] += opening * frame.y * share
     return moved
+
+
+#: The 68-point view's lips, outer (48–59) and inner (60–67), each with its corners (image
+#: left, right), and the points of the lips' middle.
+LIP_CONTOURS_68 = ((range(48, 60), (48, 54)), (range(60, 68), (60, 64)))
+LIP_MIDDLE_68 = (51, 57, 62, 66)
+
+
+def _corners_down(points: np.ndarray, frame: FaceFrame, drop: float) -> np.ndarray:
+    """Displacement lowering the lips along an arch (``70×2`` px, zero off the lips): each lip
+    point by ``drop`` IOD × t², t its place from the lips' middle (0) to its contour's corner on
+    its side (1) along the eye line. By place, not by index: on a turned face the mesh's lip
+    points crowd to one side, and per-index depths kinked the lip line (looked at)."""
+    moved = np.zeros_like(points)
+    middle = float(np.mean(points[list(LIP_MIDDLE_68)] @ frame.x))
+    for contour, corners in LIP_CONTOURS_68:
+        reach = [max(abs(float(points[c] @ frame.x) - middle), 1e-9) for c in corners]
+        for i in contour:
+            along = float(points[i] @ frame.x) - middle
+            t = min(abs(along) / reach[int(along >= 0.0)], 1.0)
+            moved[i] = drop * t * t * frame.iod * frame.y
+    return moved
+
+
+def _with_their_lip(teeth: np.ndarray, hold: np.ndarray, landmarks: np.ndarray,
+                    moved: np.ndarray) -> np.ndarray:
+    """How far held teeth points move (``K×2`` px): ``1 − hold`` of the nearest inner lip point
+    of the 68-point view's (``moved``), so teeth a barely parted mouth hides go with its lips."""
+    if not len(teeth):
+        return np.zeros((0, 2))
+    inner = np.arange(60, 68)
+    nearest = inner[np.argmin(np.linalg.norm(teeth[:, None] - landmarks[inner][None], axis=2), 1)]
+    return (1.0 - hold)[:, None] * moved[nearest]
 
 
 def _clamp_order(points: np.ndarray, moved: np.ndarray, frame: FaceFrame) -> np.ndarray:
