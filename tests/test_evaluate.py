@@ -57,7 +57,7 @@ def test_atw_eval_edits_measures_what_was_asked_on_the_output(shared_data, tmp_p
     (record,) = json.loads(out.read_text())
     summary = record["summary"]
     for case, part in (("AU12", "corners"), ("AU01", "inner_brows"), ("AU15", "corners"),
-                       ("AU10", "upper_lip"), ("AU25+AU26", "lower_lip")):
+                       ("AU10", "upper_lip"), ("AU25+AU26", "lower_lip"), ("AU04", "brows")):
         asked, measured = summary[case]["asked"][part]["up"], summary[case]["measured"][part]["up"]
         assert abs(asked) > 0.05 and 0.6 < measured / asked < 1.3, (case, asked, measured)
     assert summary["AU12"]["measured"]["corners"]["up"] > summary["AU12"]["measured"]["corners"]["out"] > 0
