@@ -27,14 +27,17 @@ import triton.language as tl
 from kernels import filters
 from kernels.filters import KINDS, TAPS
 
-#: Output pixels per program (one row segment) and warps per program, by filter kind. Measured
-#: on an H200 at 4K (``benchmarks/gpu/triton_tune.py``, benchmarks/results/gpu/): bilinear is
-#: fastest with two pixels per thread (256, 4 warps: 0.135 ms); a filtered sample's 16 or 36 taps
-#: run best at one pixel per thread (cubic 64 / 2: 0.43 ms, Lanczos 32 / 1: 0.745 ms, against 0.63
-#: and 1.27 at 256 — more pixels per thread leave too few registers for the unrolled taps).
-#: One channel per program instead (fewer registers: no tap address held across channels) was
-#: slower for every filter (benchmarks/results/gpu/run3).
-LAUNCH = {filters.BILINEAR: (256, 4), filters.CUBIC: (64, 2), filters.LANCZOS: (32, 1)}
+#: Output pixels per program (one row segment), warps per program, and the registers a thread
+#: of the delta kernel may hold (Triton's ``maxnreg``; None: as the compiler chooses), by filter
+#: kind. Measured on an H200 at 4K (``benchmarks/gpu/triton_tune.py``, benchmarks/results/gpu/
+#: run4): bilinear is fastest with two pixels per thread (256, 4 warps: 0.136 ms); a filtered
+#: sample's 16 or 36 taps at one pixel per thread (32 px, 1 warp) and 72 registers: cubic
+#: 0.255 ms, Lanczos 0.399 (uncapped 0.29 / 0.52 — the compiler took 96 / 168 registers, most
+#: for the clamped path's tap addresses, which the unclamped inner path does not need: the cap
+#: spills them there, in the plate's few border programs). One channel per program instead was
+#: slower for every filter (run3). The paper formulation's kernel is not capped (not measured).
+LAUNCH = {filters.BILINEAR: (256, 4, None), filters.CUBIC: (32, 1, 72),
+          filters.LANCZOS: (32, 1, 72)}
 DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 OVERSHOOT: tl.constexpr = tl.constexpr(filters.OVERSHOOT)
 
@@ -151,6 +154,75 @@ def _filtered(src, base, ya, xa, fy, fx, h, w, b_h, b_w, sy, sx, mask,
     b = _plate_or_residual(src, base, ya, xb, w, b_h, b_w, sy, sx, mask, HAS_BASE)
     c = _plate_or_residual(src, base, yb, xa, w, b_h, b_w, sy, sx, mask, HAS_BASE)
     d = _plate_or_residual(src, base, yb, xb, w, b_h, b_w, sy, sx, mask, HAS_BASE)
+    return _held(value, a, b, c, d, fy, fx, HAS_BASE)
+
+
+@triton.jit
+def _lesser(a, b):
+    return tl.minimum(a, b)
+
+
+@triton.jit
+def _greater(a, b):
+    return tl.maximum(a, b)
+
+
+@triton.jit
+def _inside(ya, xa, h, w, TAPS: tl.constexpr):
+    """Whether every tap of every pixel of the program lies inside the plate (no clamping).
+    (Reduced with combine functions of this module's: tl.min and tl.max are @jit functions of
+    Triton's own, which its interpreter cannot call; see ``_weight_sums``.)"""
+    CENTRE: tl.constexpr = TAPS // 2 - 1
+    return ((tl.reduce(xa, 0, _lesser) >= CENTRE)
+            & (tl.reduce(xa, 0, _greater) + (TAPS - CENTRE - 1) <= w - 1)
+            & (tl.reduce(ya, 0, _lesser) >= CENTRE)
+            & (tl.reduce(ya, 0, _greater) + (TAPS - CENTRE - 1) <= h - 1))
+
+
+@triton.jit
+def _filtered_inside(src, ya, xa, fy, fx, w, mask, KIND: tl.constexpr, TAPS: tl.constexpr):
+    """``_filtered`` of the plate (no base) where :func:`_inside` holds: each row's taps are
+    read at constant offsets from one address (no clamp per tap), which is fewer instructions
+    and far fewer registers than an address per tap."""
+    CENTRE: tl.constexpr = TAPS // 2 - 1
+    total_x, total_y = _weight_sums(fx, fy, KIND, TAPS)
+    origin = src + ya * w + xa  # tap (0, 0) of each pixel
+    value = fx * 0.0
+    centre_row = fx * 0.0
+    a = fx * 0.0
+    b = fx * 0.0
+    c = fx * 0.0
+    d = fx * 0.0
+    for ky in tl.static_range(TAPS):
+        row = origin + (ky - CENTRE) * w
+        across = fx * 0.0
+        own_column = fx * 0.0
+        for kx in tl.static_range(TAPS):
+            tap = tl.load(row + (kx - CENTRE), mask=mask, other=0.0).to(tl.float32)
+            across += _weight(fx, kx - CENTRE, KIND) / total_x * tap
+            if kx == CENTRE:
+                own_column = tap
+                if ky == CENTRE:
+                    a = tap
+                if ky == CENTRE + 1:
+                    c = tap
+            if kx == CENTRE + 1:
+                if ky == CENTRE:
+                    b = tap
+                if ky == CENTRE + 1:
+                    d = tap
+        across = tl.where(fx == 0.0, own_column, across)
+        if ky == CENTRE:
+            centre_row = across
+        value += _weight(fy, ky - CENTRE, KIND) / total_y * across
+    value = tl.where(fy == 0.0, centre_row, value)
+    return _held(value, a, b, c, d, fy, fx, HAS_BASE=False)
+
+
+@triton.jit
+def _held(value, a, b, c, d, fy, fx, HAS_BASE: tl.constexpr):
+    """A filtered ``value`` held near its 2×2 footprint's (``a b / c d``) range, a NaN sum
+    replaced by the footprint's bilinear sample."""
     low = tl.minimum(tl.minimum(a, b), tl.minimum(c, d))
     high = tl.maximum(tl.maximum(a, b), tl.maximum(c, d))
     slack = OVERSHOOT * (high - low)  # atw_ofx.filters.OVERSHOOT
@@ -199,26 +271,45 @@ def _delta_kernel(plate_ptr, flow_ptr, delta_ptr, out_ptr, c_n, h, w, lo_h, lo_w
     """``out = Warp(plate, Up(flow)) + Up(delta)``; program (segment, row, image)."""
     i, n, j, mask, ya, yb, ay, xa, xb, ax, still = _row_segment(flow_ptr, h, w, lo_h, lo_w,
                                                                 BLOCK)
+    # Filtered programs whose taps all lie inside the plate (the common case) read them without
+    # a clamp each; the choice is made once, outside the loop over channels, so that each loop
+    # holds only its own addresses (in one loop both sets were live: more registers).
+    if KIND != 0 and _inside(ya, xa, h, w, TAPS):
+        for c in range(c_n):
+            _delta_channel(plate_ptr, delta_ptr, out_ptr, n, c, c_n, h, w, d_h, d_w, i, j, mask,
+                           ya, yb, ay, xa, xb, ax, still, HAS_DELTA, KIND, TAPS, INSIDE=True)
+    else:
+        for c in range(c_n):
+            _delta_channel(plate_ptr, delta_ptr, out_ptr, n, c, c_n, h, w, d_h, d_w, i, j, mask,
+                           ya, yb, ay, xa, xb, ax, still, HAS_DELTA, KIND, TAPS, INSIDE=False)
+
+
+@triton.jit
+def _delta_channel(plate_ptr, delta_ptr, out_ptr, n, c, c_n, h, w, d_h, d_w, i, j, mask,
+                   ya, yb, ay, xa, xb, ax, still, HAS_DELTA: tl.constexpr, KIND: tl.constexpr,
+                   TAPS: tl.constexpr, INSIDE: tl.constexpr):
+    """Channel ``c`` of ``_delta_kernel``'s pixels ``(i, j)`` of image ``n`` (``INSIDE``: no tap
+    of theirs needs a clamp)."""
+    plane = h * w
+    src = plate_ptr + (n * c_n + c) * plane
+    own = tl.load(src + i * w + j, mask=mask, other=0.0)
+    if KIND == 0:
+        moved = _bilinear(src, ya, yb, ay, xa, xb, ax, w, mask)
+    elif INSIDE:
+        moved = _filtered_inside(src, ya, xa, ay, ax, w, mask, KIND=KIND, TAPS=TAPS)
+    else:
+        moved = _filtered(src, src, ya, xa, ay, ax, h, w, 1, 1, 1.0, 1.0, mask,
+                          HAS_BASE=False, KIND=KIND, TAPS=TAPS)
+    # A still pixel is the plate's own value, bit-exactly (a zero-weight lerp would turn
+    # -0.0 into +0.0 and an Inf neighbour into NaN).
+    value = tl.where(still, own.to(tl.float32), moved)
     if HAS_DELTA:
         dy0, dy1, dwy = _taps(i, d_h / h, d_h)
         dx0, dx1, dwx = _taps(j, d_w / w, d_w)
-    plane = h * w
-    for c in range(c_n):
-        src = plate_ptr + (n * c_n + c) * plane
-        own = tl.load(src + i * w + j, mask=mask, other=0.0)
-        if KIND == 0:
-            moved = _bilinear(src, ya, yb, ay, xa, xb, ax, w, mask)
-        else:
-            moved = _filtered(src, src, ya, xa, ay, ax, h, w, 1, 1, 1.0, 1.0, mask,
-                              HAS_BASE=False, KIND=KIND, TAPS=TAPS)
-        # A still pixel is the plate's own value, bit-exactly (a zero-weight lerp would turn
-        # -0.0 into +0.0 and an Inf neighbour into NaN).
-        value = tl.where(still, own.to(tl.float32), moved)
-        if HAS_DELTA:
-            d = _bilinear(delta_ptr + (n * c_n + c) * d_h * d_w, dy0, dy1, dwy, dx0, dx1, dwx,
-                          d_w, mask)
-            value = tl.where(d != 0.0, value + d, value)  # +0.0 would flip a -0.0
-        tl.store(out_ptr + (n * c_n + c) * plane + i * w + j, value.to(own.dtype), mask=mask)
+        d = _bilinear(delta_ptr + (n * c_n + c) * d_h * d_w, dy0, dy1, dwy, dx0, dx1, dwx,
+                      d_w, mask)
+        value = tl.where(d != 0.0, value + d, value)  # +0.0 would flip a -0.0
+    tl.store(out_ptr + (n * c_n + c) * plane + i * w + j, value.to(own.dtype), mask=mask)
 
 
 @triton.jit
@@ -286,15 +377,17 @@ def reswarp_level(plate: torch.Tensor, flow: torch.Tensor, *, formulation: str,
     out = torch.empty_like(plate, memory_format=torch.contiguous_format) if out is None else out
     lo_h, lo_w = flow.shape[-2:]
     kind = KINDS[filter]
-    block, warps = LAUNCH[kind]
+    block, warps, registers = LAUNCH[kind]
     grid = (triton.cdiv(w, block), h, n)
+    launch = dict(num_warps=warps)
     if formulation == "delta":
+        launch.update({} if registers is None else dict(maxnreg=registers))
         terms = plate if delta is None else delta.float().contiguous()  # unread without delta
         _delta_kernel[grid](plate, flow, terms, out, c, h, w, lo_h, lo_w, *terms.shape[-2:],
                             HAS_DELTA=delta is not None, KIND=kind, TAPS=TAPS[kind],
-                            BLOCK=block, num_warps=warps)
+                            BLOCK=block, **launch)
     else:
         low, base = low.float().contiguous(), base.float().contiguous()
         _paper_kernel[grid](plate, flow, low, base, out, c, h, w, lo_h, lo_w, *low.shape[-2:],
-                            KIND=kind, TAPS=TAPS[kind], BLOCK=block, num_warps=warps)
+                            KIND=kind, TAPS=TAPS[kind], BLOCK=block, **launch)
     return out

@@ -394,6 +394,18 @@ def test_triton_filtered_kernel_matches_the_reference_in_the_interpreter(
     assert (fused[finite] - ref[finite]).abs().max() <= NOISE_TOLERANCE
 
 
+@pytest.mark.parametrize("filter", ["cubic", "lanczos"])
+def test_triton_filtered_kernel_reads_inner_rows_unclamped_as_the_reference(
+        triton_interpreted, filter):
+    """Programs whose taps all lie inside the plate take the kernel's unclamped path (one
+    address a row): a plate wide and tall enough for some (rows 2–3 of 7; columns past the
+    first launch block of 32 or 64) and a field of under a pixel, against the reference."""
+    plate, flow, delta = case(7, 150, lo=(8, 8), flow_scale=0.3, seed=6)
+    ref = reswarp(plate, flow, delta, filter=filter, impl="ref")
+    fused = reswarp(plate, flow, delta, impl="triton", filter=filter)
+    assert (fused - ref).abs().max() <= NOISE_TOLERANCE
+
+
 def test_triton_kernel_in_the_interpreter_keeps_still_pixels_and_clamps_far_fields(
         triton_interpreted):
     plate, flow, delta = case(48, 64, lo=(16, 16), flow_scale=40.0, seed=5)  # ±120 px and more

@@ -1,5 +1,8 @@
 """Time the fused Triton ResWarp (delta formulation) under launch shapes and one kernel variant.
 
+A shape is ``block:warps`` or ``block:warps:registers`` (Triton's ``maxnreg``: the registers a
+thread may hold; the compiler spills the rest).
+
 Run on a lent GPU (``python3 benchmarks/gpu/triton_tune.py --json OUT``); prints one line per case
 and the ratio to bilinear under the same shape. The variant (``planes``) carries the channels as a
 tensor dimension, so each tap's position, clamp and weight are computed once for every channel
@@ -113,16 +116,18 @@ def _delta_planes_kernel(plate_ptr, flow_ptr, delta_ptr, out_ptr, h, w, lo_h, lo
              value.to(own.dtype), mask=both)
 
 
-def run_case(plate, flow, delta, filter, variant, block, warps):
+def run_case(plate, flow, delta, filter, variant, block, warps, registers=None):
     n, c, h, w = plate.shape
     out = torch.empty_like(plate)
     lo_h, lo_w = flow.shape[-2:]
     kind = KINDS[filter]
     grid = (triton.cdiv(w, block), h, n)
+    launch = dict(num_warps=warps) if registers is None else dict(num_warps=warps,
+                                                                  maxnreg=registers)
     if variant == "shipped":
         shipped._delta_kernel[grid](plate, flow, delta, out, c, h, w, lo_h, lo_w,
                                     *delta.shape[-2:], HAS_DELTA=True, KIND=kind,
-                                    TAPS=TAPS[kind], BLOCK=block, num_warps=warps)
+                                    TAPS=TAPS[kind], BLOCK=block, **launch)
     else:
         _delta_planes_kernel[grid](plate, flow, delta, out, h, w, lo_h, lo_w, *delta.shape[-2:],
                                    C=c, CP2=triton.next_power_of_2(c), HAS_DELTA=True,
@@ -148,11 +153,13 @@ def main() -> None:
     records = []
     for variant in args.variants.split(","):
         for shape in args.shapes.split(","):
-            block, warps = map(int, shape.split(":"))
+            block, warps, *registers = map(int, shape.split(":"))  # block:warps[:maxnreg]
+            registers = registers[0] if registers else None
             times = {}
             for filter in args.filters.split(","):
                 def call():
-                    return run_case(plate, flow, delta, filter, variant, block, warps)
+                    return run_case(plate, flow, delta, filter, variant, block, warps,
+                                    registers)
                 try:
                     out = call()
                     if args.check:
@@ -168,10 +175,11 @@ def main() -> None:
                     continue
                 times[filter] = ms
                 ratio = ms / times["bilinear"] if "bilinear" in times else float("nan")
-                records.append(dict(variant=variant, block=block, warps=warps, filter=filter,
-                                    ms=ms, ratio_to_bilinear=ratio, max_error=error))
-                print(f"{variant:8s} block {block:4d} warps {warps} {filter:9s} {ms:7.3f} ms "
-                      f"×{ratio:5.2f} error {error}", flush=True)
+                records.append(dict(variant=variant, block=block, warps=warps,
+                                    registers=registers, filter=filter, ms=ms,
+                                    ratio_to_bilinear=ratio, max_error=error))
+                print(f"{variant:8s} block {block:4d} warps {warps} registers {registers} "
+                      f"{filter:9s} {ms:7.3f} ms ×{ratio:5.2f} error {error}", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(dict(size=args.size, records=records), indent=1))
 
