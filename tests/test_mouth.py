@@ -286,3 +286,32 @@ def test_au15_lowers_the_lips_along_an_arch_on_a_turned_face(shared_data):
             steps = np.diff(drop[contour][side][order]) / np.maximum(np.diff(place[order]), 1e-9)
             assert np.all(steps >= -1e-9)  # deeper towards the corner
             assert np.all(steps <= 2 * AU15_CORNER_DROP + 1e-6)  # no steeper than the arch's end
+
+
+def test_an_open_smile_opens_below_its_upper_teeth(shared_data):
+    """A smile that shows its upper teeth, opened by AU25 + AU26 at 5: the mouth parts where its
+    teeth end (the darkest place between the lips), so the upper teeth stay whole above the
+    generated cavity — parted at the lips' midline, the cavity was drawn across them. A mouth
+    parted less than teeth show keeps the midline (no seam is looked for)."""
+    from atw_ofx.face import CropBox
+    from atw_ofx.imageio import read_image
+    from atw_ofx.models.mouth import LOWER_INNER, TEETH_SPAN, UPPER_INNER, teeth_seam
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / "2.png")
+    as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
+    lm = as_shot.face.landmarks  # on the plate's pixels
+    result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
+                          options=RenderOptions(aovs=("generated",)))
+    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
+    upper, lower = lm[list(UPPER_INNER)][TEETH_SPAN], lm[list(LOWER_INNER)][TEETH_SPAN]
+    for share in (0.25, 0.45):  # the upper teeth, down to below the lips' midline
+        points = np.round(upper + share * (lower - upper) - 0.5).astype(int)
+        assert generated[points[:, 1], points[:, 0]].max() < 0.05, share
+    # Below them the mouth did open into a generated cavity.
+    below = np.round(lower - 0.5).astype(int)
+    assert generated[below[:, 1], below[:, 0]].min() > 0.9
+    # A closed mouth: no seam is looked for.
+    closed = read_image(shared_data / "plates" / "ffhq_atw" / "13.png")
+    face = render_frame(closed, np.zeros(17, np.float32), LandmarkRig()).face
+    mesh = CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
+    assert teeth_seam(mesh, np.zeros((N, N), np.float32)) is None

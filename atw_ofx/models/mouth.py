@@ -6,7 +6,8 @@ the gap with stretched lips and teeth (measured: the new gap at 0.53–0.87 of t
 luminance, "horse teeth", streaks). Here, in the face's own frame (x along the eyes, y down,
 lengths in inter-ocular distances, IOD):
 
-- the **seam** between the lips is the midline of the mesh's inner-lip contours;
+- the **seam** between the lips is the midline of the mesh's inner-lip contours — or, where
+  the mouth shows its teeth, where their rows part (:func:`teeth_seam`);
 - above it the upper lip rises a little (AU25), fading out towards the nose;
 - below it the lower lip comes down with an opening profile that is 1 at the mouth's centre and
   0 at its inner corners (the lips stay joined there), and deeper down the jaw, chin and lower
@@ -97,10 +98,49 @@ class GeneratedRegion:
     cavity: bool = True
 
 
-def mouth_field(mesh: np.ndarray, au25: float, au26: float,
-                n: int) -> tuple[np.ndarray, GeneratedRegion | None]:
+#: Where along each pair of inner-lip points (0 upper lip … 1 lower) the parting of a mouth that
+#: shows its teeth is looked for: below the upper lip's shadow on the upper teeth.
+SEAM_SEARCH = (0.3, 0.95)
+
+
+def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
+    """Where a mouth that shows its teeth parts as it opens (``K×2``, one point per pair of the
+    inner lips' points, corner to corner; ``mesh``'s grid), or None for lips parted less than
+    :data:`TEETH_GAP` allows teeth to show.
+
+    The seam takes the same share of each pair's gap: where the middle pairs are darkest
+    (``luma``: ``n×n``, the face on ``mesh``'s grid) within :data:`SEAM_SEARCH` — the gap
+    between the rows of teeth, or the lower lip under upper teeth that rest on it. Opened at
+    the lips' midline instead, a smile's cavity was drawn across its upper teeth (looked at:
+    surprise and fear on open smiles). Eased from the midline by how far apart the lips are
+    (:data:`TEETH_GAP`), so the seam moves smoothly as a mouth opens."""
+    upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
+    iod = max(float(np.linalg.norm(mesh[473] - mesh[468])), 1e-9)
+    start, full = TEETH_GAP
+    # One ease for the whole mouth (by its widest gap): eased pair by pair, the seam stepped
+    # between the teeth's edge in the middle and the midline by the corners.
+    hold = float(smoothstep((np.linalg.norm(lower - upper, axis=1).max() / iod - start)
+                            / (full - start)))
+    if hold == 0.0:
+        return None
+    along = np.linspace(*SEAM_SEARCH, 16)
+    points = upper[:, None] + along[None, :, None] * (lower - upper)[:, None]  # K×16×2
+    xy = (points - 0.5).astype(np.float32)  # pixel centres at +0.5
+    profile = cv2.remap(np.ascontiguousarray(luma, np.float32), xy[..., 0], xy[..., 1],
+                        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # One share of the gap for the whole seam, the median of the middle pairs': pair by pair a
+    # gap between two teeth or the dark corners of the mouth pulled the seam up into the teeth
+    # (a jagged cavity, looked at); kept along the lips, the seam stays as smooth as they are.
+    darkest = float(np.median(along[np.argmin(profile, axis=1)][TEETH_SPAN]))
+    return upper + (0.5 + hold * (darkest - 0.5)) * (lower - upper)
+
+
+def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
+                seam: np.ndarray | None = None) -> tuple[np.ndarray, GeneratedRegion | None]:
     """Backward field ``2×n×n`` opening the mouth of ``mesh`` (478 points on the ``n`` grid) by
-    AU25/AU26 intensities (0–5), and the interior it opens (None when nothing opens)."""
+    AU25/AU26 intensities (0–5), and the interior it opens (None when nothing opens). It parts
+    along ``seam`` (``K×2`` on the grid, corner to corner: :func:`teeth_seam`), or the inner
+    lips' midline."""
     field = np.zeros((2, n, n))
     lower_lip = (LOWER_LIP_AU25 * au25 + JAW_AU26 * au26) / 5.0
     upper_lip = UPPER_LIP_AU25 * au25 / 5.0
@@ -132,8 +172,8 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float,
     dx, dy = np.arange(x0, x1) + 0.5 - origin[0], np.arange(y0, y1) + 0.5 - origin[1]
     lx = (dx[None, :] * along[0] + dy[:, None] * along[1]) / iod
     ly = (dx[None, :] * down[0] + dy[:, None] * down[1]) / iod
-    seam_at = lambda x: (np.interp(x, upper[:, 0], upper[:, 1])  # noqa: E731
-                         + np.interp(x, lower[:, 0], lower[:, 1])) / 2
+    parting = (upper + lower) / 2 if seam is None else local(seam)
+    seam_at = lambda x: np.interp(x, parting[:, 0], parting[:, 1])  # noqa: E731
     seam = seam_at(lx)
     profile = np.clip(1.0 - ((lx - centre) / half) ** 2, 0.0, None)  # the lips' opening
     jaw_profile = np.exp(-0.5 * ((lx - centre) / JAW_WIDTH) ** 2)

@@ -153,7 +153,7 @@ class LandmarkRig:
 
     def field_and_interior(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray,
                            retarget: tuple[np.ndarray, dict] | None = None,
-                           occluder: np.ndarray | None = None
+                           occluder: np.ndarray | None = None, luma: np.ndarray | None = None
                            ) -> tuple[np.ndarray, object | None]:
         """The backward field and the regions the renderer makes at full size (the mouth's
         opening, :class:`~.mouth.GeneratedRegion`; each closing lid, :class:`~.eyelids.ClosingLid`),
@@ -170,7 +170,9 @@ class LandmarkRig:
         An ``occluder`` (``n×n``, a glasses frame the renderer holds still) bounds the lid skin
         a blink slides down — it slides from below the frame (:func:`.eyelids.blink_field`) —
         and the spline's field keeps every pixel on its own side of it
-        (:func:`.occluder.held_apart`).
+        (:func:`.occluder.held_apart`). ``luma`` (``n×n``, the face's brightness) shows where a
+        mouth showing its teeth parts (:func:`.mouth.teeth_seam`); without it, at the lips'
+        midline.
         """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
@@ -221,8 +223,11 @@ class LandmarkRig:
                 field = blink + composed(spline_field, blink)
             regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
                                             lift_px, held)
-            mouth_field, opening = mouth.mouth_field(mesh * REGION_GRID, regional[AU25],
-                                                     regional[AU26], fine)
+            seam = None if luma is None or not regional[[AU25, AU26]].any() \
+                else mouth.teeth_seam(mesh, luma)
+            mouth_field, opening = mouth.mouth_field(
+                mesh * REGION_GRID, regional[AU25], regional[AU26], fine,
+                None if seam is None else seam * REGION_GRID)
             # The spline moves the lips too (a smile's corners, fear's stretched lips): the mouth
             # opens where they went, not where they were — its field composed after the spline's
             # (sampled where the spline takes each pixel), its opening carried the same way.
@@ -278,8 +283,9 @@ class LandmarkRig:
         if context.landmarks is None:
             raise NoFaceError("the landmark rig needs a human face's landmarks, and none were "
                               "found inside the face box: give a box around a human face")
+        luma = face[0].float().mean(0).cpu().numpy()  # where a mouth showing teeth parts
         flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte,
-                                                    context.retarget, context.occluder)
+                                                    context.retarget, context.occluder, luma)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
         warped = flow.resized(n, n).warp(face)  # the field may be finer than the model grid
         return MotionResult(flow=flow, warped=warped, refined=warped, interior=interior)
