@@ -22,7 +22,7 @@ timeout 240 python3 -m pytest -v $parallel --tb=line -rf -p no:cacheprovider -o 
   -k "gpu or cuda" tests/test_kernels.py tests/test_reswarp.py tests/test_face_mesh.py 2>&1 \
   | tee "$OUT/parity.txt"
 # The Triton kernels' launch shapes (kernels/triton_reswarp.py LAUNCH), timed again here.
-timeout 90 python3 benchmarks/gpu/triton_tune.py --variants shipped \
+timeout 90 python3 benchmarks/gpu/triton_tune.py \
   --shapes 256:4,64:2,32:1,32:1:72,64:2:64 \
   --json "$OUT/triton_tune.json" 2>&1 | tee "$OUT/triton_tune.txt"
 timeout 130 python3 -m atw_ofx.cli bench reswarp --device cuda --min-seconds 0.25 \
