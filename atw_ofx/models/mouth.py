@@ -66,17 +66,25 @@ TEETH_HOLD, TEETH_SPAN = 0.2, slice(3, -3)
 TEETH_GAP = (0.08, 0.12)
 
 
+def teeth_shown(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The inner lips, upper and lower (``K×2`` each, corner to corner; ``mesh``'s grid), and how
+    much teeth each pair of their points shows (``K``, 0–1: its gap eased over
+    :data:`TEETH_GAP`)."""
+    upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
+    iod = max(float(np.linalg.norm(mesh[473] - mesh[468])), 1e-9)
+    start, full = TEETH_GAP
+    return upper, lower, smoothstep((np.linalg.norm(lower - upper, axis=1) / iod - start)
+                                    / (full - start))
+
+
 def held_teeth(mesh: np.ndarray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Points inside an open mouth where the teeth are held (``K×2``, ``mesh``'s grid), and how
     much each is held (``K``, 0–1: 1 = still, less = moving that much less than its lip):
     :data:`TEETH_HOLD` of the gap below the upper inner lip and above the lower one
-    (``lower``) over :data:`TEETH_SPAN`, wherever the lips' gap passes the start of
-    :data:`TEETH_GAP`; none for a closed mouth."""
-    upper, lower_lip = mesh[list(UPPER_INNER)][TEETH_SPAN], mesh[list(LOWER_INNER)][TEETH_SPAN]
+    (``lower``) over :data:`TEETH_SPAN`, as much as the pair shows teeth (:func:`teeth_shown`);
+    none for a closed mouth."""
+    upper, lower_lip, hold = (q[TEETH_SPAN] for q in teeth_shown(mesh))
     gap = lower_lip - upper
-    iod = max(float(np.linalg.norm(mesh[473] - mesh[468])), 1e-9)
-    start, full = TEETH_GAP
-    hold = smoothstep((np.linalg.norm(gap, axis=1) / iod - start) / (full - start))
     parted = hold > 0.0
     held = [upper[parted] + TEETH_HOLD * gap[parted]]
     if lower:
@@ -114,13 +122,10 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     the lips' midline instead, a smile's cavity was drawn across its upper teeth (looked at:
     surprise and fear on open smiles). Eased from the midline by how far apart the lips are
     (:data:`TEETH_GAP`), so the seam moves smoothly as a mouth opens."""
-    upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
-    iod = max(float(np.linalg.norm(mesh[473] - mesh[468])), 1e-9)
-    start, full = TEETH_GAP
-    # One ease for the whole mouth (by its widest gap): eased pair by pair, the seam stepped
+    upper, lower, shown = teeth_shown(mesh)
+    # One ease for the whole mouth (its widest pair's): eased pair by pair, the seam stepped
     # between the teeth's edge in the middle and the midline by the corners.
-    hold = float(smoothstep((np.linalg.norm(lower - upper, axis=1).max() / iod - start)
-                            / (full - start)))
+    hold = float(shown.max())
     if hold == 0.0:
         return None
     along = np.linspace(*SEAM_SEARCH, 16)

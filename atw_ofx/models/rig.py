@@ -398,7 +398,8 @@ def _lids_down(points: np.ndarray, frame: FaceFrame, share: float) -> np.ndarray
 
 #: The 68-point view's lips, outer (48–59) and inner (60–67), each with its corners (image
 #: left, right), and the points of the lips' middle.
-LIP_CONTOURS_68 = ((range(48, 60), (48, 54)), (range(60, 68), (60, 64)))
+INNER_LIPS_68 = range(60, 68)
+LIP_CONTOURS_68 = ((range(48, 60), (48, 54)), (INNER_LIPS_68, (60, 64)))
 LIP_MIDDLE_68 = (51, 57, 62, 66)
 
 
@@ -424,7 +425,7 @@ def _with_their_lip(teeth: np.ndarray, hold: np.ndarray, landmarks: np.ndarray,
     of the 68-point view's (``moved``), so teeth a barely parted mouth hides go with its lips."""
     if not len(teeth):
         return np.zeros((0, 2))
-    inner = np.arange(60, 68)
+    inner = np.array(INNER_LIPS_68)
     nearest = inner[np.argmin(np.linalg.norm(teeth[:, None] - landmarks[inner][None], axis=2), 1)]
     return (1.0 - hold)[:, None] * moved[nearest]
 
