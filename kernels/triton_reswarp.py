@@ -353,6 +353,13 @@ def _paper_kernel(plate_ptr, flow_ptr, low_ptr, base_ptr, out_ptr, c_n, h, w, lo
                  (coarse + residual).to(out_ptr.dtype.element_ty), mask=mask)
 
 
+def launch_options(warps: int, registers: int | None) -> dict:
+    """A kernel launch's options: ``warps`` per program, and a cap of ``registers`` a thread
+    (Triton's ``maxnreg``) unless None."""
+    return dict(num_warps=warps) if registers is None else dict(num_warps=warps,
+                                                                maxnreg=registers)
+
+
 def reswarp_level(plate: torch.Tensor, flow: torch.Tensor, *, formulation: str,
                   filter: str = "bilinear", delta: torch.Tensor | None = None,
                   low: torch.Tensor | None = None, base: torch.Tensor | None = None,
@@ -379,9 +386,8 @@ def reswarp_level(plate: torch.Tensor, flow: torch.Tensor, *, formulation: str,
     kind = KINDS[filter]
     block, warps, registers = LAUNCH[kind]
     grid = (triton.cdiv(w, block), h, n)
-    launch = dict(num_warps=warps)
     if formulation == "delta":
-        launch.update({} if registers is None else dict(maxnreg=registers))
+        launch = launch_options(warps, registers)
         terms = plate if delta is None else delta.float().contiguous()  # unread without delta
         _delta_kernel[grid](plate, flow, terms, out, c, h, w, lo_h, lo_w, *terms.shape[-2:],
                             HAS_DELTA=delta is not None, KIND=kind, TAPS=TAPS[kind],
@@ -389,5 +395,6 @@ def reswarp_level(plate: torch.Tensor, flow: torch.Tensor, *, formulation: str,
     else:
         low, base = low.float().contiguous(), base.float().contiguous()
         _paper_kernel[grid](plate, flow, low, base, out, c, h, w, lo_h, lo_w, *low.shape[-2:],
-                            KIND=kind, TAPS=TAPS[kind], BLOCK=block, **launch)
+                            KIND=kind, TAPS=TAPS[kind], BLOCK=block,
+                            **launch_options(warps, None))  # not capped: LAUNCH
     return out

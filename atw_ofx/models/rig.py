@@ -283,7 +283,8 @@ class LandmarkRig:
         if context.landmarks is None:
             raise NoFaceError("the landmark rig needs a human face's landmarks, and none were "
                               "found inside the face box: give a box around a human face")
-        luma = face[0].float().mean(0).cpu().numpy()  # where a mouth showing teeth parts
+        # Where a mouth showing its teeth parts, when the mouth is asked to open.
+        luma = face[0].float().mean(0).cpu().numpy() if aus[[AU25, AU26]].any() else None
         flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte,
                                                     context.retarget, context.occluder, luma)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))

@@ -32,11 +32,9 @@ def run_case(plate, flow, delta, filter, block, warps, registers=None):
     lo_h, lo_w = flow.shape[-2:]
     kind = KINDS[filter]
     grid = (triton.cdiv(w, block), h, n)
-    launch = dict(num_warps=warps) if registers is None else dict(num_warps=warps,
-                                                                  maxnreg=registers)
     shipped._delta_kernel[grid](plate, flow, delta, out, c, h, w, lo_h, lo_w, *delta.shape[-2:],
                                 HAS_DELTA=True, KIND=kind, TAPS=TAPS[kind], BLOCK=block,
-                                **launch)
+                                **shipped.launch_options(warps, registers))
     return out
 
 
