@@ -101,6 +101,38 @@ class TestBlinkField:
             assert heights[0.5] > 0.8 * band
             assert heights[1.0] < 0.15 * band
 
+    def test_lashes_past_the_outer_corner_turn_with_the_lid(self, mesh_128):
+        """Shut, the lash line a little past the mesh's outer corner comes down with the lid
+        (left standing, it met the shut line in a tent); the turn fades out, and nothing moves
+        OUTER_REACH of the eye's width past the corner."""
+        from atw_ofx.models.eyelids import OUTER_REACH
+
+        fine = N * 4
+        mesh = mesh_128 * 4
+        shut, _ = blink_field(mesh, 1.0, fine)
+        half, _ = blink_field(mesh, 0.5, fine)
+        for eye in EYES:
+            outer, inner = mesh[eye["corners"][0]], mesh[eye["corners"][1]]
+            width = float(np.linalg.norm(outer - inner))
+            out = (outer - inner) / width
+            down = np.array([-out[1], out[0]])
+            down = down if down[1] > 0 else -down  # image y grows down
+            upper, lower = lid_midpoints(mesh, eye)
+            opening = float(np.linalg.norm(lower - upper))
+
+            def source_depth(field, past):
+                """Where the output point 0.1 of the opening above the corner's height, ``past``
+                × the eye's width beyond it, samples: its source's height over that line."""
+                base = outer + past * width * out
+                point = base - 0.1 * opening * down
+                return float((point + sample(field, point) - base) @ down) / opening
+
+            assert source_depth(half, 0.05) == pytest.approx(-0.1)  # as shot, half closed
+            assert source_depth(shut, 0.05) < -0.2  # the lashes above come down to it
+            assert source_depth(shut, 0.05) > source_depth(shut, 0.0)  # fading out
+            far = outer + (OUTER_REACH + 0.02) * width * out
+            assert np.abs(sample(shut, far - 0.2 * opening * down)).max() < 1e-9
+
     def test_brows_and_outside_the_eyes_stay(self, mesh_128):
         field, _ = blink_field(mesh_128, 1.0, N)
         for brow in (70, 63, 105, 66, 107, 336, 296, 334, 293, 300, 9, 168):

@@ -60,6 +60,9 @@ LOWER_SKIN = 0.8
 LASH_BAND = 0.8
 #: The closure from which the upper lashes are seen end-on along the lid's line (:func:`lash_tilt`).
 LASHES_END_ON = 0.95
+#: How far past the outer corner, × the eye's width, the lashes turn with the closing lid
+#: (fading out; :func:`blink_field`).
+OUTER_REACH = 0.25
 
 
 #: The share of the lid's skin between the brow's lower edge and the lashes that a lowered brow
@@ -357,6 +360,14 @@ def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
         px = local(grid)
         lx, ly = px[..., 0], px[..., 1]
         inside = (lx > corners[:, 0].min()) & (lx < corners[:, 0].max())
+        # Past the outer corner (corners[0]) the lashes turn with the lid, fading out over
+        # OUTER_REACH of the eye's width: the mesh's corner often sits inside the eye, and the
+        # lash line beyond it, left standing, met the shut line in a tent.
+        outward = np.sign(corners[0, 0] - corners[1, 0])
+        width = float(abs(corners[0, 0] - corners[1, 0]))
+        beyond = outward * (lx - corners[0, 0])
+        turning = np.where(outward * lx > 0,
+                           np.clip(1.0 - beyond / max(OUTER_REACH * width, 1e-9), 0.0, 1.0), 0.0)
         upper, lower = _curve(lid("upper"), lx), _curve(lid("lower"), lx)
         opening = np.maximum(lower - upper, 0.0)
         crease = _crease(mesh, eye, local, occluder, lx, upper, opening)
@@ -369,13 +380,14 @@ def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
         # The lashes (a band of LASH_BAND × the middle's opening above the lash line, as tall
         # along the whole lid, within the skin below the crease) come down with the line. They
         # turn end-on as the lid closes (:func:`lash_tilt`), each column in proportion to how far
-        # its lid travels — at the corners, where the lid hardly moves, they stand as shot, so the
-        # band meets the still lashes beyond the corners without a step or a peak. Output rows
-        # [lash − height, lash] sample the band; the lid's skin between the crease and the lashes
-        # stretches to make up the distance.
+        # its lid travels — or, towards the outer corner, wholly, fading out past it (`turning`)
+        # — so the band meets the still lashes beyond the corners without a step or a peak.
+        # Output rows [lash − height, lash] sample the band; the lid's skin between the crease and
+        # the lashes stretches to make up the distance.
         band = np.minimum(LASH_BAND * opening.max(initial=0.0), 0.6 * (upper - crease))
         travel = lash - upper
-        height = band * (1.0 - (1.0 - tilt) * travel / max(float(travel.max(initial=0.0)), 1e-9))
+        turned = np.maximum(travel / max(float(travel.max(initial=0.0)), 1e-9), turning)
+        height = band * (1.0 - (1.0 - tilt) * turned)
         lashes_top = lash - height
         y = np.minimum(ly, lash)
         span = np.maximum(lashes_top - crease, 1e-9)
@@ -386,7 +398,7 @@ def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
         # The pixel the lash line crosses is covered by the lid in proportion.
         cover = np.clip(lash - ly + 0.5, 0.0, 1.0)
         moving = inside & (opening > 0)
-        shift_y = np.where(moving, shift * cover, 0.0)
+        shift_y = np.where(moving | ((beyond >= 0) & (turning > 0)), shift * cover, 0.0)
         # Below the eye: rows [rim, lower + reach] sample [lower, lower + reach]; the pixel the
         # rim crosses is covered by the lower lid in proportion.
         risen = np.maximum(lower - rim, 0.0)
@@ -865,7 +877,7 @@ def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray,
     # pixel (the white's anti-aliased edge goes with it). Round kernels and a feathered edge:
     # square ones cut the fill as rectangles.
     disc = lambda side: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))  # noqa: E731
-    patches = cv2.morphologyEx((light > 0.5).astype(np.uint8), cv2.MORPH_OPEN, disc(3))
+    patches = cv2.morphologyEx((light > 0.5).astype(np.uint8), cv2.MORPH_OPEN, disc(2))
     if not patches.any():
         return np.zeros_like(eye.ly)
     light = light * cv2.dilate(patches, disc(5))
