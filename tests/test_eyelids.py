@@ -459,7 +459,9 @@ def test_a_shut_line_is_as_soft_as_the_plate(mesh_128):
 
 def test_a_blink_renders_with_its_drawn_lids_in_the_generated_aov():
     """A blink on the shipped portrait: the drawn lids are in the ``generated`` AOV, along the
-    eyes only, and the plate outside them is the warp's."""
+    eyes only (the shut line runs on past each outer corner, over the lashes turned there, no
+    further than OUTER_REACH of the eye's width), and the plate outside them is the warp's."""
+    from atw_ofx.models.eyelids import OUTER_REACH
     from atw_ofx.render import RenderOptions, render_frame
 
     plate = read_image(demo_face_path())
@@ -471,10 +473,35 @@ def test_a_blink_renders_with_its_drawn_lids_in_the_generated_aov():
     lm = result.face.landmarks
     ys, xs = np.nonzero(drawn)
     iod = float(np.linalg.norm(lm[468] - lm[473]))
-    assert xs.min() >= lm[[33, 133, 362, 263], 0].min() - 2
-    assert xs.max() <= lm[[33, 133, 362, 263], 0].max() + 2
+    past = OUTER_REACH * float(np.linalg.norm(lm[33] - lm[133])) + 2
+    assert xs.min() >= lm[[33, 133, 362, 263], 0].min() - past
+    assert xs.max() <= lm[[33, 133, 362, 263], 0].max() + past
     assert ys.min() > lm[[105, 334], 1].min()  # below the brows
     assert ys.max() < lm[[145, 374], 1].max() + 0.1 * iod
+    # The shut line is as dark up to each outer corner as along the eye's middle (it faded out
+    # with the lid's travel there, and left a light notch where the lashes beyond had turned
+    # down: its darkest pixel 1.8× the middle's).
+    luma = result.plate.pixels[..., :3].mean(-1)
+    for outer, inner in ((33, 133), (263, 362)):
+        width = float(np.linalg.norm(lm[inner] - lm[outer]))
+        step = (lm[inner] - lm[outer]) / width
+
+        def darkest(share):
+            x, y = np.round(lm[outer] + share * width * step).astype(int)
+            reach = int(0.06 * iod)
+            return float(luma[y - reach:y + reach + 1, x].min())
+
+        middle = np.median([darkest(share) for share in np.linspace(0.3, 0.7, 9)])
+        for share in np.linspace(0.0, 0.2, 9):
+            assert darkest(share) < 1.4 * middle, (outer, share)
+    # The shut line is whole up to each outer corner (it faded out with the lid's travel there,
+    # and left a light notch where the lashes beyond had turned down).
+    for outer, inner in ((33, 133), (263, 362)):
+        step = (lm[inner] - lm[outer]) / np.linalg.norm(lm[inner] - lm[outer])
+        width = float(np.linalg.norm(lm[inner] - lm[outer]))
+        for along in np.linspace(0.0, 0.2 * width, 9):
+            x = int(round(lm[outer][0] + along * step[0]))
+            assert drawn[:, x - 1:x + 2].any(), (outer, along)
 
 
 def test_a_wide_open_eye_under_a_narrow_lid_closes_fully(shared_data):

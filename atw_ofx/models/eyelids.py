@@ -599,8 +599,9 @@ class _EyeCanvas:
             # From the crease (the lid drawn), past the corners as far as a white left open is
             # looked for (:func:`_cover_white`).
             top = crease
-            ends = np.array([[xs[0] - WHITE_REACH * self.width, (upper[0] + lower[0]) / 2],
-                             [xs[-1] + WHITE_REACH * self.width, (upper[-1] + lower[-1]) / 2]])
+            past = max(WHITE_REACH, OUTER_REACH) * self.width
+            ends = np.array([[xs[0] - past, (upper[0] + lower[0]) / 2],
+                             [xs[-1] + past, (upper[-1] + lower[-1]) / 2]])
         else:  # a lower lid raised alone: only its line's ramp is re-sampled
             top, ends = rim - self.reach - 1.0, np.zeros((0, 2))
         outline = np.concatenate((np.stack((xs, top), 1), np.stack((xs, bottom), 1), ends))
@@ -623,6 +624,12 @@ class _EyeCanvas:
         self.inside = (self.lx > xs[0]) & (self.lx < xs[-1])
         # Where the lid travels at all; nothing at the corners, where the lids meet still.
         self.columns = smoothstep(self.moved / max(float(travel.max()), 1e-6)) * self.inside
+        # How far the lashes turn towards the outer corner and past it (:func:`blink_field`):
+        # the shut line runs on with them (it faded out with the lid's travel there, and left a
+        # light notch where the lashes turned wholly).
+        beyond = self.outer * self.lx - self.width / 2
+        self.turning = np.where(self.outer * self.lx > 0, np.clip(
+            1.0 - beyond / (OUTER_REACH * self.width), 0.0, 1.0), 0.0)
         self.channels = list(colour)
         self.original = original
         self._xs, self._upper, self._lower = xs, upper, lower
@@ -826,7 +833,7 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     else:
         across = np.abs(t) / width
         profile = 1 - smoothstep(1.5 * across - 0.5)
-    margin = (across < 1) & eye.inside
+    margin = (across < 1) & (eye.inside | (eye.turning > 0))
     if margin.any() and eye.tilt < 1.0:
         roots = eye.sample(eye.lash_roots() - 0.5 * width + 0.5 * t)
         grain = np.clip(roots / np.maximum(cv2.GaussianBlur(roots, (0, 0), 1.0), 1e-6),
@@ -834,8 +841,8 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
         roots = _shut_line_colour(cv2.GaussianBlur(roots, (0, 0), full_width), skin_colour) \
             * grain
         # On nearer the corners than the lid (the lids meet in a line from corner to corner).
-        margin_alpha = np.where(margin, profile, 0.0) * smoothstep(3 * eye.columns) \
-            * (1.0 - eye.tilt)
+        margin_alpha = np.where(margin, profile, 0.0) * (1.0 - eye.tilt) \
+            * np.maximum(smoothstep(3 * eye.columns), smoothstep(eye.turning))
         region += margin_alpha[..., None] * (roots - region)
         alpha = np.maximum(alpha, margin_alpha)
     return alpha
