@@ -213,8 +213,9 @@ def test_the_mouth_opens_after_the_other_aus_move_the_lips(demo):
 
 def test_the_teeth_an_open_mouth_shows_stay_while_the_lips_move(demo):
     """Teeth move with their bone, not with the lips: under AU10 at 5 the upper lip of a parted
-    mouth rises by its full travel while the teeth between the lips stay (they followed the lip
-    and stretched into "horse teeth"); AU15 still takes both corners all the way down."""
+    mouth rises while the teeth between the lips stay, right up to the lip (they followed the
+    lip and stretched into "horse teeth"; held only a fifth of the gap in, the crowns above still
+    did); AU15 still takes both corners all the way down."""
     mesh = demo[1]
     size = iod(mesh)
     parted = mesh.copy()
@@ -228,9 +229,11 @@ def test_the_teeth_an_open_mouth_shows_stay_while_the_lips_move(demo):
 
     raised = LandmarkRig().field(parted, aus("AU10=5"), matte)
     upper_lip, lower_lip = parted[0], parted[14]
-    assert travel(raised, upper_lip) > 0.1  # samples from below: the lip moved up
-    teeth = parted[13] + 0.4 * (lower_lip - parted[13])
-    assert abs(travel(raised, teeth)) < 0.015
+    # Samples from below: the lip moved up (asked 0.118; it stretches over the held crowns).
+    assert travel(raised, upper_lip) > 0.08
+    for depth in (0.1, 0.4):  # × the gap below the upper inner lip
+        teeth = parted[13] + depth * (lower_lip - parted[13])
+        assert abs(travel(raised, teeth)) < 0.01, depth
     lowered = LandmarkRig().field(parted, aus("AU15=5"), matte)
     for corner in (61, 291):  # each corner as far as asked: where it went samples from it
         assert travel(lowered, parted[corner] + [0.0, 0.22 * size]) < -0.9 * 0.22
@@ -257,6 +260,10 @@ def test_teeth_are_held_only_where_an_open_mouth_can_show_them(demo):
     assert len(points) == 10 and np.all(hold == 1.0)
     points, hold = held_teeth(parted_by(sum(TEETH_GAP) / 2), lower=False)
     assert len(points) == 5 and np.all((hold > 0.2) & (hold < 0.8))
+    # Right under the upper lip: the same pairs, that much nearer the lip.
+    near, _ = held_teeth(parted_by(0.2), lower=False, depth=0.05)
+    far, _ = held_teeth(parted_by(0.2), lower=False)
+    assert np.allclose((far - near)[:, 1], (0.2 - 0.05) * 0.2 * size)
 
 
 def test_au15_lowers_the_lips_along_an_arch_on_a_turned_face(shared_data):

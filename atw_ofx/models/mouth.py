@@ -59,6 +59,12 @@ TONGUE_LEVEL, TONGUE_WIDTH, TONGUE_HEIGHT, TONGUE_FROM = 0.45, 0.7, 0.55, 0.12
 #: "horse teeth" under a raised upper lip and bent along a smile (looked at). Nearer the corners
 #: they held the corners back (AU15 faded to 0.6 by the fold guard).
 TEETH_HOLD, TEETH_SPAN = 0.2, slice(3, -3)
+#: Under a rising upper lip (AU10, disgust) the upper teeth are held right up to it as well, this
+#: share of the gap below it, as much as the lip rises up to :data:`TEETH_UNDER_RISE` IOD: held
+#: only a fifth of the gap in, their crowns stretched up with the lip into "horse teeth" (looked
+#: at on open smiles); the lip now stretches instead. Never under a lip coming down onto the
+#: teeth: a point held that near notched the lip (sad on open smiles, looked at).
+TEETH_UNDER_LIP, TEETH_UNDER_RISE = 0.05, 0.02
 #: Gaps between the inner lips (IOD) over which the teeth go from moving with their lip to held:
 #: closed lips still sit ~0.06 IOD apart on the mesh's inner contours (teeth rarely show below
 #: ~0.1), and a point held there, a fraction of a pixel from a moving lip, kinked the lip line
@@ -77,18 +83,19 @@ def teeth_shown(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                                     / (full - start))
 
 
-def held_teeth(mesh: np.ndarray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def held_teeth(mesh: np.ndarray, lower: bool = True, depth: float = TEETH_HOLD
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Points inside an open mouth where the teeth are held (``K×2``, ``mesh``'s grid), and how
     much each is held (``K``, 0–1: 1 = still, less = moving that much less than its lip):
-    :data:`TEETH_HOLD` of the gap below the upper inner lip and above the lower one
-    (``lower``) over :data:`TEETH_SPAN`, as much as the pair shows teeth (:func:`teeth_shown`);
-    none for a closed mouth."""
+    ``depth`` of the gap below the upper inner lip and above the lower one (``lower``) over
+    :data:`TEETH_SPAN`, as much as the pair shows teeth (:func:`teeth_shown`); none for a
+    closed mouth."""
     upper, lower_lip, hold = (q[TEETH_SPAN] for q in teeth_shown(mesh))
     gap = lower_lip - upper
     parted = hold > 0.0
-    held = [upper[parted] + TEETH_HOLD * gap[parted]]
+    held = [upper[parted] + depth * gap[parted]]
     if lower:
-        held.append(lower_lip[parted] - TEETH_HOLD * gap[parted])
+        held.append(lower_lip[parted] - depth * gap[parted])
     return np.concatenate(held), np.tile(hold[parted], len(held))
 
 

@@ -38,7 +38,7 @@ from ..errors import NoFaceError
 from ..face.layout import ibug68, is_mesh
 from ..retarget import onto as retarget_onto
 from . import eyelids, mouth, spline
-from .base import FaceContext, MotionResult
+from .base import FaceContext, MotionResult, smoothstep
 from .occluder import held_apart
 
 #: The share of each eye's opening that AU04 at 5 pushes its upper lid down: the lowered brow
@@ -194,6 +194,12 @@ class LandmarkRig:
             # The lids' contours and the brows' lower edges, and the teeth an open mouth shows
             # held still (the lower ones only while no performer's jaw drives the mouth).
             teeth, hold = mouth.held_teeth(mesh, lower=retarget is None)
+            # And right under an upper lip that rises (:data:`.mouth.TEETH_UNDER_LIP`).
+            under, under_hold = mouth.held_teeth(mesh, lower=False, depth=mouth.TEETH_UNDER_LIP)
+            under_hold = under_hold * _lip_rise(under, landmarks, moved)
+            rising = under_hold > 0.0
+            teeth = np.concatenate((teeth, under[rising]))
+            hold = np.concatenate((hold, under_hold[rising]))
             points, shifts = eyelids.lid_controls(mesh, moved)
             extra = (np.concatenate((points, teeth)),
                      np.concatenate((shifts, _with_their_lip(teeth, hold, landmarks, moved))))
@@ -418,6 +424,19 @@ def _corners_down(points: np.ndarray, frame: FaceFrame, drop: float) -> np.ndarr
             t = min(abs(along) / reach[int(along >= 0.0)], 1.0)
             moved[i] = drop * t * t * frame.iod * frame.y
     return moved
+
+
+def _lip_rise(teeth: np.ndarray, landmarks: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """Per held teeth point (``K×2``), how much the nearest inner lip point of the 68-point view
+    rises (``moved``, along the face's up axis): 0 (still or coming down) to 1 (rising by
+    :data:`.mouth.TEETH_UNDER_RISE` IOD or more), eased."""
+    if not len(teeth):
+        return np.zeros(0)
+    frame = FaceFrame(with_cheeks(landmarks))
+    inner = np.array(INNER_LIPS_68)
+    nearest = inner[np.argmin(np.linalg.norm(teeth[:, None] - landmarks[inner][None], axis=2), 1)]
+    rise = -(moved[nearest] @ frame.y) / frame.iod
+    return smoothstep(rise / mouth.TEETH_UNDER_RISE)
 
 
 def _with_their_lip(teeth: np.ndarray, hold: np.ndarray, landmarks: np.ndarray,
