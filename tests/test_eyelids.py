@@ -641,6 +641,39 @@ def test_the_brows_lower_edge_follows_the_brow_between_its_points(mesh_128):
             assert shifts[row, 1] == pytest.approx(expected, abs=1e-6)
 
 
+def test_a_rising_brow_carries_the_skin_under_it(mesh_128):
+    """A raised brow takes the skin BROW_UNDER of the way down to the lashes with it (the mesh's
+    lower brow edge lies in the hair, and the hair below it stretched: a thickened brow); a
+    lowered brow adds no such control (it bunches the lid skin instead)."""
+    from atw_ofx.models.eyelids import BROW_UNDER, lid_controls
+
+    def controls(brow_shift):
+        moved = np.zeros((70, 2))
+        moved[17:27, 1] = brow_shift
+        return lid_controls(mesh_128, moved)
+
+    still, _ = controls(0.0)
+    lowered, _ = controls(2.0)
+    raised, shifts = controls(-2.0)
+    assert len(lowered) == len(still)
+    new = ~np.isclose(raised[:, None], still[None]).all(-1).any(1)
+    extra, extra_shifts = raised[new], shifts[new]
+    # One under each point of the brow's lower edge and each midpoint between them.
+    assert len(extra) == sum(2 * len(eye["brow_edge"]) - 1 for eye in EYES)
+    assert np.allclose(extra_shifts, [0.0, -2.0])
+    def distance(points, curve):  # to the polyline through ``curve``, sampled densely
+        t = np.linspace(0, 1, 50)[:, None, None]
+        dense = (curve[:-1] + t * (curve[1:] - curve[:-1])).reshape(-1, 2)
+        return np.linalg.norm(points[:, None] - dense[None], axis=2).min(1)
+
+    for eye in EYES:  # under its brow, BROW_UNDER of the way down to the lashes
+        edge, lashes = mesh_128[list(eye["brow_edge"])], mesh_128[list(eye["lashes"])]
+        mine = extra[(extra[:, 0] < mesh_128[168, 0]) == (edge[0, 0] < mesh_128[168, 0])]
+        assert len(mine) == 2 * len(edge) - 1
+        to_edge, to_lashes = distance(mine, edge), distance(mine, lashes)
+        assert np.allclose(to_edge / (to_edge + to_lashes), BROW_UNDER, atol=0.1)
+
+
 def test_a_raised_lid_never_lifts_its_lashes_past_what_is_asked(mesh_128):
     """AU05 at 5 asks the upper lids up 0.07 IOD. The shipped portrait's lids have little skin
     between the lashes and the brow's lower edge: raised through it, the spline overshot there

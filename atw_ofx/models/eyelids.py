@@ -151,11 +151,20 @@ LIDS_68 = (((37, 38), (41, 40)), ((44, 43), (46, 47)))
 BROWS_68 = (tuple(range(17, 22)), tuple(range(22, 27)))
 
 
+#: How far down a rising brow carries the skin under it, × the lid skin from the brow's lower
+#: edge (the mesh's, often in the middle of the hair) to the lashes: the lid skin below stretches
+#: instead of the brow's own lower hair — carried by the edge alone, a raised brow came out
+#: thickened, its inner end a tall dark block (looked at: AU01+AU02 on faces 3, 6, 18). Less than
+#: a raised lid leaves (:data:`LID_RISE_ROOM`), so the two never meet.
+BROW_UNDER = 0.35
+
+
 def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Extra spline controls holding each lid's whole contour, and the band of lashes above the
     upper lid, to the motion the sparse rig gave that lid, and the brow's lower edge to its brow
-    (``moved68``: the 68 (+2) displacements): without them a brow raise drags the lash line
-    between the two 68-point lid controls, stretches the lashes and thickens the brow.
+    — where it rises, the skin :data:`BROW_UNDER` below it too — (``moved68``: the 68 (+2)
+    displacements): without them a brow raise drags the lash line between the two 68-point lid
+    controls, stretches the lashes and thickens the brow.
     Returns ``(points, moved)`` on ``mesh``'s grid."""
     from ..face.layout import MESH_TO_IBUG68
 
@@ -184,8 +193,19 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
         along_brow = local(mesh[MESH_TO_IBUG68[brow]])[:, 0]
         order = np.argsort(along_brow)
         points.append(edge)
-        shifts.append(np.stack([np.interp(local(edge)[:, 0], along_brow[order],
-                                          moved68[brow[order], k]) for k in range(2)], axis=1))
+        edge_shift = np.stack([np.interp(local(edge)[:, 0], along_brow[order],
+                                         moved68[brow[order], k]) for k in range(2)], axis=1)
+        shifts.append(edge_shift)
+        # Where the brow rises, the skin BROW_UNDER of the way down to the lashes goes with it.
+        rising = edge_shift @ _face_down(mesh) < 0
+        if rising.any():
+            lashes = mesh[list(eye["lashes"])]
+            along_lashes = local(lashes)[:, 0]
+            by = np.argsort(along_lashes)
+            above_lashes = np.stack([np.interp(local(edge)[:, 0], along_lashes[by], lashes[by, k])
+                                     for k in range(2)], axis=1)
+            points.append((edge + BROW_UNDER * (above_lashes - edge))[rising])
+            shifts.append(edge_shift[rising])
     return np.concatenate(points), np.concatenate(shifts)
 
 
