@@ -617,7 +617,7 @@ class _EyeCanvas:
         bottom = np.maximum(lash + hang, rim + self.reach) + 1.0
         if lid.closure > 0.0:
             # From the crease (the lid drawn), past the corners as far as a white left open is
-            # looked for (:func:`_cover_white`).
+            # looked for (:func:`_cover_white`) and the shut line runs on (OUTER_REACH).
             top = crease
             past = max(WHITE_REACH, OUTER_REACH) * self.width
             ends = np.array([[xs[0] - past, (upper[0] + lower[0]) / 2],
@@ -860,7 +860,8 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
                         1 - GRAIN_RANGE, 1 + GRAIN_RANGE)
         roots = _shut_line_colour(cv2.GaussianBlur(roots, (0, 0), full_width), skin_colour) \
             * grain
-        # On nearer the corners than the lid (the lids meet in a line from corner to corner).
+        # On nearer the corners than the lid (the lids meet in a line from corner to corner),
+        # whole to the outer one and on past it over the lashes turned there, fading.
         margin_alpha = np.where(margin, profile, 0.0) * (1.0 - eye.tilt) \
             * np.maximum(smoothstep(3 * eye.columns), smoothstep(eye.turning))
         region += margin_alpha[..., None] * (roots - region)
@@ -900,7 +901,8 @@ def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray,
     if region.shape[-1] >= 3 and skin_chroma > WHITE_PALER_FROM:
         light = light * smoothstep((WHITE_PALER * skin_chroma - chroma(region))
                                    / (0.15 * skin_chroma))
-    # A white is a patch, the skin's grain specks: only what survives an opening, grown by a
+    # A white is a patch, the skin's grain specks: only what survives an opening (by 2 px: a
+    # wedge at the corner drawn thin by the lashes turning past it is still a patch), grown by a
     # pixel (the white's anti-aliased edge goes with it). Round kernels and a feathered edge:
     # square ones cut the fill as rectangles.
     disc = lambda side: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))  # noqa: E731

@@ -433,9 +433,7 @@ def _lip_rise(teeth: np.ndarray, landmarks: np.ndarray, moved: np.ndarray) -> np
     if not len(teeth):
         return np.zeros(0)
     frame = FaceFrame(with_cheeks(landmarks))
-    inner = np.array(INNER_LIPS_68)
-    nearest = inner[np.argmin(np.linalg.norm(teeth[:, None] - landmarks[inner][None], axis=2), 1)]
-    rise = -(moved[nearest] @ frame.y) / frame.iod
+    rise = -(moved[_nearest_inner_lip(teeth, landmarks)] @ frame.y) / frame.iod
     return smoothstep(rise / mouth.TEETH_UNDER_RISE)
 
 
@@ -445,9 +443,14 @@ def _with_their_lip(teeth: np.ndarray, hold: np.ndarray, landmarks: np.ndarray,
     of the 68-point view's (``moved``), so teeth a barely parted mouth hides go with its lips."""
     if not len(teeth):
         return np.zeros((0, 2))
+    return (1.0 - hold)[:, None] * moved[_nearest_inner_lip(teeth, landmarks)]
+
+
+def _nearest_inner_lip(points: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """For each of ``points`` (``K×2``), the index of the nearest inner lip point of the
+    68-point ``landmarks``."""
     inner = np.array(INNER_LIPS_68)
-    nearest = inner[np.argmin(np.linalg.norm(teeth[:, None] - landmarks[inner][None], axis=2), 1)]
-    return (1.0 - hold)[:, None] * moved[nearest]
+    return inner[np.argmin(np.linalg.norm(points[:, None] - landmarks[inner][None], axis=2), 1)]
 
 
 def _clamp_order(points: np.ndarray, moved: np.ndarray, frame: FaceFrame) -> np.ndarray:
