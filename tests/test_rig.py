@@ -156,6 +156,40 @@ def test_a_fold_is_taken_out_where_it_is():
     assert np.abs(out[1, 20:30, 20:30]).max() < np.abs(field[1, 20:30, 20:30]).max()
 
 
+def test_the_fold_check_inside_a_window_is_the_whole_grids_there():
+    """:func:`_unfold` re-checks only the window its last cut changed: inside it, the check
+    gives what the whole grid's would (central differences reach past the window's edge),
+    outside it nothing; and several folds apart are all taken out."""
+    import cv2
+
+    from atw_ofx.models.rig import _crossings, _free_of, _unfold
+
+    rng = np.random.default_rng(11)
+    n = 96
+    field = np.stack([cv2.GaussianBlur(c, (0, 0), 2.0) for c in rng.normal(0, 1, (2, n, n))])
+    field *= 14.0 / np.abs(field).max()
+    ignore = np.zeros((n, n), np.float32)
+    ignore[60:64, 10:30] = 1.0
+    free = _free_of(ignore)
+    whole = _crossings(field, free)
+    assert whole is not None and np.isfinite(whole).sum() > 20  # folds in several places
+    compared = 0
+    for within in ((20, 30, 50, 70), (0, 0, 40, 96), (57, 5, 96, 40)):
+        y0, x0, y1, x1 = within
+        part = _crossings(field, free, within=within)
+        inside = np.zeros((n, n), bool)
+        inside[y0:y1, x0:x1] = True
+        expected = np.where(inside, whole, np.inf)
+        if not (expected < np.inf).any() or not (expected[inside] < 1.0).any():
+            continue
+        np.testing.assert_array_equal(part, expected)
+        compared += 1
+    assert compared >= 2
+    out = _unfold(field, ignore)
+    det = _det(out)
+    assert det[free].min() >= MIN_JACOBIAN - 1e-5
+
+
 @pytest.mark.parametrize("case", ["small first, broad field", "broad first, small field"])
 def test_a_composed_field_samples_the_field_where_the_first_takes_each_pixel(case):
     """As sampling the whole grid (bilinear, edges held): a blink's small field after the
