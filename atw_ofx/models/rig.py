@@ -572,12 +572,12 @@ def _crossings(field: np.ndarray, free: np.ndarray | None = None,
     a = gx_x + gy_y
     b = gx_x * gy_y - gx_y * gy_x
     # f(s) = b·s² + a·s + c, f(0) = c > 0: its first root in (0, 1]
-    c = 1.0 - (MIN_JACOBIAN if floor is None else floor[box])
-    # Pixels below the bound at s = 1, and those whose parabola dips below it inside (0, 1):
-    # only they can set the scale.
+    c = 1.0 - (MIN_JACOBIAN if floor is None else floor[box].astype(a.dtype))
+    # Pixels below the bound at s = 1, and those whose parabola dips below it inside (0, 1)
+    # (its vertex there, below the bound: c − a²/4b < 0 with b > 0): only they can set the
+    # scale. Found in the field's precision; their roots are solved in float64.
     fails = c + a + b < 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dips = (b > 0) & (a < 0) & (-a < 2 * b) & (c - a * a / (4 * b) < 0)
+    dips = (b > 0) & (a < 0) & (-a < 2 * b) & (a * a > 4 * b * c)
     candidates = fails | dips
     for keep in (None if free is None else free[box], checked):
         if keep is not None:
@@ -585,8 +585,8 @@ def _crossings(field: np.ndarray, free: np.ndarray | None = None,
             fails &= keep
     if not fails.any():
         return None
-    a, b = a[candidates], b[candidates]
-    c = c if np.isscalar(c) else c[candidates]
+    a, b = a[candidates].astype(np.float64), b[candidates].astype(np.float64)
+    c = c if np.isscalar(c) else c[candidates].astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         # The stable form of the two roots (q/b and c/q): the textbook one cancels to noise
         # when b is tiny, and c/q is then the linear root −c/a.
