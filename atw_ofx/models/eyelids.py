@@ -467,22 +467,31 @@ DONOR_DARK = 0.6
 #: How far a shut eye's upper lashes hang below its lash line, × their height on the open eye
 #: (they turn towards the camera and point down, over the lower lid).
 LASH_HANG = 0.6
-#: The shut lids' margin (lash roots pressed together): its half width, × the eye's width (real
-#: shut eyes in the shared clips: a dark line 0.03–0.05 IOD thick, about a tenth of the eye;
-#: whole over its middle third, it reads about that thick).
-MARGIN = 0.06
+#: The shut lids' margin (lash roots pressed together): its half width above the line, × the
+#: eye's width, and below it × MARGIN_BELOW (the lashes hang there). Calibrated on the performers'
+#: own blinks (``benchmarks/blink_vs_real.py``: each shared clip's shut frame against AU45 5 on
+#: its open one): real shut lines are 0.09 IOD thick at half their depth, 0.04 above the darkest
+#: row and 0.05 below; a margin of 0.06 drew 0.055 (0.02 / 0.03) and read as a thin stroke.
+MARGIN = 0.1
+MARGIN_BELOW = 1.3
 #: The margin's width at the inner corner, × its width from :data:`MARGIN_FULL_AT` of the way to
 #: the outer corner on (real shut lines are thin by the nose and thickest in the outer third;
 #: as wide all along, ours read as a stroke drawn on).
 MARGIN_INNER, MARGIN_FULL_AT = 0.6, 0.6
-#: How far above the mesh's upper lid contour the lash roots are looked for, × the eye's width.
-ROOTS_REACH = 0.12
+#: On a sharp plate the margin is whole over this share of its half width, fading over the rest.
+MARGIN_CORE = 1 / 3
+#: How far above the mesh's upper lid contour the lash roots are looked for, × the eye's width,
+#: and the half height of the band the shut line's colour is read from there.
+ROOTS_REACH, ROOTS_READ = 0.12, 0.06
 #: The most light the shut lids' line has, × the skin's (linear): lashes pressed together and
-#: seen end-on are a dark band on every face (real blinks in the shared clips: a tenth to a fifth
-#: of the skin's light), darker than the same lashes standing up from the open eye.
-SHUT_DARK = 0.2
-#: The power of the skin's colour that gives its shadow's hue (:func:`_shut_line_colour`).
-SHADOW_HUE = 2.0
+#: seen end-on are a dark band on every face, darker than the same lashes standing up from the
+#: open eye (the performers' blinks: a median 0.17 of the skin's light at the line's darkest row,
+#: 0.06–0.28).
+SHUT_DARK = 0.17
+#: The power of the skin's colour that gives its shadow's hue (:func:`_shut_line_colour`): the
+#: performers' shut lines are redder than their skin by 1.2× and less blue by 0.77× (red over
+#: the mean, blue over the mean, line against skin); a power of 2 drew 1.27× / 0.67×.
+SHADOW_HUE = 1.75
 #: The plate's grain on the shut line: the roots' fine detail over their 1 px blur, held within
 #: ``1 ± GRAIN_RANGE`` (wider, a painting's strokes drew a twisted rope).
 GRAIN_RANGE = 0.15
@@ -847,18 +856,26 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     # Whole over the middle third of its half width; on a soft plate (a video frame, a lens's
     # focus: a crisp line read as drawn on) wider by twice the plate's blur, fading over all of it.
     soften = eye.plate_blur() if eye.tilt < 1.0 else 0.0
+    side = np.where(t > 0, MARGIN_BELOW, 1.0)
     if soften > SOFT_PLATE:
-        across = np.abs(t) / (width + 2 * soften)
+        across = np.abs(t) / (width * side + 2 * soften)
         profile = 1 - smoothstep(across)
     else:
-        across = np.abs(t) / width
-        profile = 1 - smoothstep(1.5 * across - 0.5)
+        across = np.abs(t) / (width * side)
+        profile = 1 - smoothstep((across - MARGIN_CORE) / (1 - MARGIN_CORE))
     margin = (across < 1) & (eye.inside | (eye.turning > 0))
     if margin.any() and eye.tilt < 1.0:
-        roots = eye.sample(eye.lash_roots() - 0.5 * width + 0.5 * t)
-        grain = np.clip(roots / np.maximum(cv2.GaussianBlur(roots, (0, 0), 1.0), 1e-6),
+        # The roots are read from the band they lie in as shot (ROOTS_READ), whatever the
+        # width the margin is drawn at: read as wide, a liner was diluted by the lid's skin.
+        read = ROOTS_READ / MARGIN
+        roots = eye.sample(eye.lash_roots() + read * (0.5 * t - 0.5 * width))
+        # The grain at the plate's own scale, from the roots and the lid just above them
+        # (squeezed into the line's height, the lashes' strands drew a zipper).
+        detail = eye.sample(eye.lash_roots() + t - width)
+        grain = np.clip(detail / np.maximum(cv2.GaussianBlur(detail, (0, 0), 1.0), 1e-6),
                         1 - GRAIN_RANGE, 1 + GRAIN_RANGE)
-        roots = _shut_line_colour(cv2.GaussianBlur(roots, (0, 0), full_width), skin_colour) \
+        roots = _shut_line_colour(cv2.GaussianBlur(roots, (0, 0), read * full_width),
+                                  skin_colour) \
             * grain
         # On nearer the corners than the lid (the lids meet in a line from corner to corner),
         # whole to the outer one and on past it over the lashes turned there, fading.
