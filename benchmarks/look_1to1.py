@@ -1,6 +1,6 @@
 """Edits looked at 1:1: a region of shared faces (eyes, brows or mouth) under each edit.
 
-    python benchmarks/look_1to1.py [--faces 0,3,7,12,16] [--region eyes|brows|mouth]
+    python benchmarks/look_1to1.py [--faces 0,3,7,12,16] [--region eyes|brows|mouth|jaw]
                                    [--edits "AU45=2;AU45=3.5;AU45=5"]
                                    [--sheet benchmarks/results/blink_1to1.png]
 
@@ -11,7 +11,7 @@ a comma-separated list of ``AUxx=V`` and preset ``name=W`` (``AU04=5``, ``anger=
 ``AU01=5,AU02=5``); the sheet shows a column per face, a row per edit, the region cropped at 1:1
 around the landmarks: ``eyes`` from the eye corners (0.3 IOD beyond them, 0.25 IOD above and below
 their middle), ``brows`` the same reaching 0.6 IOD above, ``mouth`` from the mouth's corners (0.3
-IOD beyond them, 0.35 IOD above and below). What to look for in a blink: the lid's edge as sharp
+IOD beyond them, 0.35 IOD above and below), ``jaw`` the same reaching 0.8 IOD below (an open mouth). What to look for in a blink: the lid's edge as sharp
 as the plate's and nothing of the eye squeezed under it, the shut lid lit like skin, lashes along
 the shut line, the brows where they were; in a brow edit: the brow moving whole (not thickened,
 not waved), the lid skin under it folding, not smeared.
@@ -36,7 +36,8 @@ FACES = Path("../shared/data/plates/ffhq_atw")
 #: sideways, above their middle, below it.
 REGIONS = {"eyes": ((33, 133, 362, 263), 0.3, 0.25, 0.25),
            "brows": ((33, 133, 362, 263), 0.3, 0.6, 0.25),
-           "mouth": ((61, 291), 0.3, 0.35, 0.35)}
+           "mouth": ((61, 291), 0.3, 0.35, 0.35),
+           "jaw": ((61, 291), 0.3, 0.35, 0.8)}
 
 
 def edit_aus(edit: str) -> np.ndarray:
