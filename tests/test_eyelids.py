@@ -299,7 +299,9 @@ def test_a_closed_lid_shows_none_of_the_eye_under_its_line(mesh_128):
         points = mesh_128[list(eye["corners"] + eye["crease"] + eye["lower"])] * k
         assert xs.min() >= points[:, 0].min() - 3 and xs.max() <= points[:, 0].max() + 3
         opening = np.ptp(mesh_128[list(eye["upper"] + eye["lower"])][:, 1]) * k
-        assert ys.min() >= points[:, 1].min() - 3
+        # The lid is drawn from the crease down (its fade starts there): within the crease's
+        # anti-aliased pixel of the points' top, the eye's frame tilted.
+        assert ys.min() >= points[:, 1].min() - 4
         assert ys.max() <= points[:, 1].max() + opening
 
 

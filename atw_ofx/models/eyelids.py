@@ -444,8 +444,10 @@ def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
 #: shadow — and stretched several times (a smear, looked at). From a third closed on, the lid is
 #: drawn from the skin below the eye instead, mirrored about the lower lid: unstretched, in the
 #: plate's own light and grain. It fades in from the crease over this share of the lid's height,
-#: and with the closure (full from :data:`LID_FULL` closed).
-LID_FADE = 0.6
+#: and with the closure (full from :data:`LID_FULL` closed): over 0.6 of it, the stretched lid
+#: above showed its lashes and texture as vertical streaks under the crease (glasses face 15, a
+#: wide-eyed stare in clip d10; looked at), and an independent mesh read the eyes more open.
+LID_FADE = 0.15
 LID_FULL = 0.8
 #: The most the lid's light may be matched to the warped lid around it: a gain within
 #: ``exp(±LID_MATCH)``.
