@@ -19,10 +19,9 @@ shut line's constants (:mod:`atw_ofx.models.eyelids`: ``MARGIN``, ``MARGIN_BELOW
 same scale.
 
 The issue's measure, an independent mesh's eye aspect ratio (shut over open), comes from
-MediaPipe's runtime as in ``benchmarks/faces_in_general.py``: ``--pairs DIR`` writes the open,
-ours and real images there, ``/tmp/mpenv/bin/python tools/mediapipe_reference.py
-DIR/mediapipe.npz DIR/*.png`` measures them, a rerun with ``--mediapipe DIR/mediapipe.npz``
-records ours against the performer's.
+MediaPipe's runtime (``benchmarks/independent_mesh.py``): ``--pairs DIR`` writes the open, ours
+and real images there, a rerun with ``--mediapipe DIR/mediapipe.npz`` records ours against the
+performer's.
 """
 from __future__ import annotations
 
@@ -46,6 +45,7 @@ from atw_ofx.imageio import ImagePlate  # noqa: E402
 from atw_ofx.models import load_model  # noqa: E402
 from atw_ofx.performance import clip_measures  # noqa: E402
 from atw_ofx.render import RenderOptions, locate_face, render_frame  # noqa: E402
+from independent_mesh import IndependentMesh, add_arguments  # noqa: E402
 
 FRAMES = 400
 BLINK = 0.5
@@ -128,7 +128,7 @@ def eye_tile(rgb8: np.ndarray, mesh: np.ndarray, label: str) -> np.ndarray:
     return tile
 
 
-def one_clip(path: Path, model, pairs: Path | None, mediapipe: dict | None) -> tuple[dict, list]:
+def one_clip(path: Path, model, independent: IndependentMesh) -> tuple[dict, list]:
     with av.open(str(path)) as container:
         length = container.streams.video[0].frames or FRAMES
     clip = clip_measures(str(path), frames=list(range(1, min(length, FRAMES) + 1)))
@@ -155,17 +155,11 @@ def one_clip(path: Path, model, pairs: Path | None, mediapipe: dict | None) -> t
         record["ours"]["eye_aspect_ratio"] = float(edits._eye_aspect(again[0].landmarks)
                                                    / aspect[open_i])
     record["real"]["eye_aspect_ratio"] = record["shut_eye_aspect_ratio"]
-    if pairs is not None:
-        for kind, image in (("open", opened), ("ours", ours), ("real", shut)):
-            cv2.imwrite(str(pairs / f"{path.stem}.{kind}.png"), cv2.cvtColor(image,
-                                                                          cv2.COLOR_RGB2BGR))
-        keys = [f"{pairs / path.stem}.{kind}.png" for kind in ("open", "ours", "real")]
-        if mediapipe is not None and all(k in mediapipe for k in keys):
-            before = edits._eye_aspect(mediapipe[keys[0]])
-            record["ours"]["eye_aspect_ratio_mediapipe"] = edits._eye_aspect(
-                mediapipe[keys[1]]) / before
-            record["real"]["eye_aspect_ratio_mediapipe"] = edits._eye_aspect(
-                mediapipe[keys[2]]) / before
+    independent.write(path.stem, {"open": opened, "ours": ours, "real": shut})
+    for kind in ("ours", "real"):
+        measured = independent.ratio(path.stem, kind, "open")
+        if measured is not None:
+            record[kind]["eye_aspect_ratio_mediapipe"] = measured
     row = [eye_tile(opened, open_mesh, f"{path.stem[:22]} open"),
            eye_tile(ours, open_mesh, "AU45 5"), eye_tile(shut, shut_mesh, "their own blink")]
     return record, row
@@ -176,17 +170,13 @@ def main() -> None:
     results = ROOT / "benchmarks" / "results"
     parser.add_argument("--json", default=str(results / "blink_vs_real.json"))
     parser.add_argument("--sheet", default=str(results / "blink_vs_real.png"))
-    parser.add_argument("--pairs", type=Path, help="write each clip's open, ours and real images")
-    parser.add_argument("--mediapipe", type=Path, help="MediaPipe's landmarks of those images")
+    add_arguments(parser, "--pairs", "each clip's open, ours and real images")
     args = parser.parse_args()
     model = load_model("rig")
-    pairs = args.pairs.resolve() if args.pairs else None
-    if pairs is not None:
-        pairs.mkdir(parents=True, exist_ok=True)
-    mediapipe = dict(np.load(args.mediapipe)) if args.mediapipe else None
+    independent = IndependentMesh(args)
     clips, rows = {}, []
     for path in sorted((DATA / "video").glob("*.mp4")):
-        clips[path.stem], row = one_clip(path, model, pairs, mediapipe)
+        clips[path.stem], row = one_clip(path, model, independent)
         rows += [np.concatenate(row, 1)] if row else []
         r = clips[path.stem]
         print(f"{path.stem:<32} " + ("no blink" if not r["blinks"] else "  ".join(

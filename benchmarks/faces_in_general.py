@@ -23,12 +23,9 @@ shows every edit on every face, before first; a second one (``…_blink_1to1.png
 before and after the blink at 1:1.
 
 The issue's own measure of a blink is an independent mesh's eye aspect ratio, after / before:
-``--blink-pairs DIR`` writes each face's before and blink images there; MediaPipe's runtime (its
-attention mesh, another model than ATW's) measures them in the throw-away environment of
-``tools/convert_mediapipe.py`` —
-``/tmp/mpenv/bin/python tools/mediapipe_reference.py DIR/mediapipe.npz DIR/*.png`` — and a rerun
-with ``--mediapipe DIR/mediapipe.npz`` records the ratio per face (renders are deterministic: the
-images are the same).
+``--blink-pairs DIR`` writes each face's before and blink images there for MediaPipe's runtime,
+and a rerun with ``--mediapipe DIR/mediapipe.npz`` records the ratio per face
+(``benchmarks/independent_mesh.py``).
 """
 from __future__ import annotations
 
@@ -51,6 +48,7 @@ from atw_ofx.errors import NoFaceError  # noqa: E402
 from atw_ofx.imageio import ImagePlate, read_image  # noqa: E402
 from atw_ofx.models import load_model  # noqa: E402
 from atw_ofx.render import RenderOptions, locate_face  # noqa: E402
+from independent_mesh import IndependentMesh, add_arguments  # noqa: E402
 
 #: (label, source, variant): a still under plates/ or ``clip#frame`` under video/; the variant
 #: is applied to the display-referred image before it becomes a linear plate.
@@ -104,10 +102,6 @@ def cases() -> dict[str, np.ndarray]:
     return out | {name: edits.preset_vector(name) for name in PRESETS}
 
 
-def eye_aspect_ratio(points: np.ndarray) -> float:
-    return edits._eye_aspect(points)
-
-
 def eyes_1to1(rgb8: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Both eyes at 1:1 (plate pixels), a fixed :data:`CLOSEUP` box on the eyes' middle."""
     centre = np.round(points[[468, 473]].mean(0)).astype(int)
@@ -118,7 +112,7 @@ def eyes_1to1(rgb8: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 
 def score(label: str, source: str, kind: str | None, model, tiles: list, closeups: list,
-          pairs: Path | None = None, mediapipe: dict | None = None) -> dict:
+          independent: IndependentMesh | None = None) -> dict:
     rgb8 = variant(display_image(source), kind)
     scale = SIDE / max(rgb8.shape[:2])
     if scale < 1:
@@ -140,14 +134,10 @@ def score(label: str, source: str, kind: str | None, model, tiles: list, closeup
         if name == "blink":
             closeups.append((label, np.concatenate((eyes_1to1(rgb8, face.landmarks),
                                                      eyes_1to1(after8, face.landmarks)), 1)))
-        if name == "blink" and pairs is not None:
+        if name == "blink" and independent is not None:
             stem = "".join(c if c.isalnum() else "_" for c in label)
-            for kind_, image in (("before", rgb8), ("blink", after8)):
-                cv2.imwrite(str(pairs / f"{stem}.{kind_}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-            keys = [f"{pairs / stem}.{k}.png" for k in ("before", "blink")]
-            if mediapipe is not None and all(k in mediapipe for k in keys):
-                record["eye_aspect_ratio_mediapipe"] = (eye_aspect_ratio(mediapipe[keys[1]])
-                                                        / eye_aspect_ratio(mediapipe[keys[0]]))
+            independent.write(stem, {"before": rgb8, "blink": after8})
+            record["eye_aspect_ratio_mediapipe"] = independent.ratio(stem, "blink", "before")
     tiles.append((label, np.concatenate(row, axis=1)))
     lips = measured["open"]["measured"]
     opening = lips["upper_lip"]["up"] - lips["lower_lip"]["up"]
@@ -189,17 +179,13 @@ def main() -> None:
     results = ROOT / "benchmarks" / "results"
     parser.add_argument("--json", default=str(results / "faces_in_general.json"))
     parser.add_argument("--sheet", default=str(results / "faces_in_general.png"))
-    parser.add_argument("--blink-pairs", type=Path, help="write each face's before/blink images")
-    parser.add_argument("--mediapipe", type=Path, help="MediaPipe's landmarks of those images")
+    add_arguments(parser, "--blink-pairs", "each face's before and blink images")
     args = parser.parse_args()
     model = load_model("rig")
-    pairs = args.blink_pairs.resolve() if args.blink_pairs else None
-    if pairs is not None:
-        pairs.mkdir(parents=True, exist_ok=True)
-    mediapipe = dict(np.load(args.mediapipe)) if args.mediapipe else None
+    independent = IndependentMesh(args)
     tiles, closeups, record = [], [], {}
     for label, source, kind in FACES:
-        record[label] = score(label, source, kind, model, tiles, closeups, pairs, mediapipe)
+        record[label] = score(label, source, kind, model, tiles, closeups, independent)
         r = record[label]
         print(f"{label:<28} {'pass' if r['passes'] else 'FAIL'}  " + (
             "no face found" if not r["found"] else
