@@ -25,7 +25,10 @@ timeout 240 python3 -m pytest -v $parallel --tb=line -rf -p no:cacheprovider -o 
 timeout 90 python3 benchmarks/gpu/triton_tune.py \
   --shapes 256:4,64:2,32:1,32:1:72,64:2:64 \
   --json "$OUT/triton_tune.json" 2>&1 | tee "$OUT/triton_tune.txt"
+# With the CPU composite (cv2.remap, the host's cores) in the same run: issue 15 measures the
+# default filter against it.
 timeout 130 python3 -m atw_ofx.cli bench reswarp --device cuda --min-seconds 0.25 \
+  --impls memcpy_bound,cv2_remap,fused_triton \
   --sizes 3840x2160 --filter bilinear,cubic,lanczos --reswarp vanilla,multiscale \
   --json "$OUT/reswarp_gpu.json" 2>&1 | tee "$OUT/bench.txt"
 timeout 90 python3 -m atw_ofx.cli bench render --device cuda --sizes 3840x2160 \
