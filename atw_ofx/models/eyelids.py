@@ -839,8 +839,8 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     over the lower lid where darker than the skin (``skin_colour``, ``C``; :data:`LASH_HANG`,
     as they turn: :func:`lash_tilt`), and the lids' margins — the plate's lash roots, the
     darkest rows just above the old lash line — pressed into a line :data:`MARGIN` × the eye's
-    width either side of the new one (thinner by the nose: :data:`MARGIN_INNER`), as dark as
-    :func:`_shut_line_colour` makes it.
+    width above the new one and :data:`MARGIN_BELOW` times that below it (thinner by the nose:
+    :data:`MARGIN_INNER`), as dark as :func:`_shut_line_colour` makes it.
     Returns their soft mask."""
     t = eye.ly - eye.line
     skin = float(skin_colour.mean())
