@@ -45,6 +45,7 @@ from atw_ofx.imageio import ImagePlate  # noqa: E402
 from atw_ofx.models import load_model  # noqa: E402
 from atw_ofx.performance import clip_measures  # noqa: E402
 from atw_ofx.render import RenderOptions, locate_face, render_frame  # noqa: E402
+from atw_ofx.video import read_frames  # noqa: E402
 from independent_mesh import IndependentMesh, add_arguments  # noqa: E402
 
 FRAMES = 400
@@ -58,14 +59,13 @@ TILE = (300, 165)
 
 def clip_frames(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
     """The ``wanted`` frames of a clip (numbered from 1, as ATW numbers a clip's frames),
-    ``H×W×3`` uint8 sRGB."""
+    ``H×W×3`` uint8 sRGB, as the product decodes them (:func:`atw_ofx.video.read_frames`)."""
     out = {}
-    with av.open(str(path)) as clip:
-        for i, frame in enumerate(clip.decode(video=0), start=1):
-            if i in wanted:
-                out[i] = frame.to_ndarray(format="rgb24")
-            if len(out) == len(wanted):
-                break
+    for number, rgb in enumerate(read_frames(path), start=1):
+        if number in wanted:
+            out[number] = np.round(rgb * 255).astype(np.uint8)
+        if len(out) == len(wanted):
+            break
     return out
 
 
