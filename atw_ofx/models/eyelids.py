@@ -512,9 +512,6 @@ WHITE_GROW_BELOW = 0.1
 #: On a colour plate whose skin's chroma (max − min over max of its channels) is at least
 #: WHITE_PALER_FROM, a white's is at most WHITE_PALER × the skin's.
 WHITE_PALER_FROM, WHITE_PALER = 0.1, 0.7
-#: The scale (crop px) below which the skin's detail is carried into a covered white, and how far
-#: it may take the fill's light either way (a lash or a glint below the eye is not skin).
-WHITE_TEXTURE, TEXTURE_RANGE = 2.0, 0.35
 #: The blur a sharp plate's edges show by :meth:`_EyeCanvas.plate_blur`'s measure, crop px
 #: (the shared 1024 px photographs: 0.6–1.0; video frames 1.4–1.7).
 SHARP_BLUR = 0.8
@@ -939,15 +936,16 @@ def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray,
     # Filled from the skin alone: with the shut line among what it is filled from, a white
     # under the line took its dark (blocks darker than the lid around them, looked at).
     fill = membrane(region, skin_around * known if known.sum() > 16 else skin_around)
-    # With the skin's texture and grain: the plate's skin an opening further down (the lower
-    # lid's, the cheek's), its light over its σ WHITE_TEXTURE blur, one ratio for all channels
-    # (skin's detail is mostly in its light: per channel it showed as colour speckle). A smooth
-    # fill with noise read as a flat patch on a textured face (black and white face 3, at 2×).
-    below = max(eye.opening, 3.0)
-    donor = eye.plate_at(eye.cols + below * eye.down[0], eye.rows + below * eye.down[1],
-                         cv2.INTER_LINEAR).mean(-1)
-    detail = donor / np.maximum(cv2.GaussianBlur(donor, (0, 0), WHITE_TEXTURE), 1e-6)
-    fill = fill * np.clip(detail, 1 - TEXTURE_RANGE, 1 + TEXTURE_RANGE)[..., None]
+    # With the skin's grain (its fine detail's spread, relative to its light): a smooth fill
+    # read as a flat patch under the shut line.
+    if known.sum() > 16:
+        fine = lambda image: image - cv2.GaussianBlur(image, (0, 0), 1.0)  # noqa: E731
+        grain = fine(region)[known].std(0) / np.maximum(region[known].mean(0), 1e-6)
+        # One noise for all channels, scaled by each one's grain: skin's grain is mostly in its
+        # light (independent per channel, it showed as colour speckle).
+        noise = np.random.default_rng(int(known.sum())).standard_normal(region.shape[:2])
+        noise = (noise / max(float(fine(noise).std()), 1e-6)).astype(np.float32)  # as measured
+        fill = fill * (1.0 + grain * noise[..., None])
     alpha = ease * light
     region += alpha[..., None] * (fill - region)
     return alpha
