@@ -11,10 +11,11 @@ a comma-separated list of ``AUxx=V`` and preset ``name=W`` (``AU04=5``, ``anger=
 ``AU01=5,AU02=5``); the sheet shows a column per face, a row per edit, the region cropped at 1:1
 around the landmarks: ``eyes`` from the eye corners (0.3 IOD beyond them, 0.25 IOD above and below
 their middle), ``brows`` the same reaching 0.6 IOD above, ``mouth`` from the mouth's corners (0.3
-IOD beyond them, 0.35 IOD above and below), ``jaw`` the same reaching 0.8 IOD below (an open mouth). What to look for in a blink: the lid's edge as sharp
-as the plate's and nothing of the eye squeezed under it, the shut lid lit like skin, lashes along
-the shut line, the brows where they were; in a brow edit: the brow moving whole (not thickened,
-not waved), the lid skin under it folding, not smeared.
+IOD beyond them, 0.35 IOD above and below), ``jaw`` the same reaching 0.8 IOD below (an open
+mouth). A face is a shared face's number, or a file among the shared plates. What to look for in
+a blink: the lid's edge as sharp as the plate's and nothing of the eye squeezed under it, the
+shut lid lit like skin, lashes along the shut line, the brows where they were; in a brow edit:
+the brow moving whole (not thickened, not waved), the lid skin under it folding, not smeared.
 """
 from __future__ import annotations
 
@@ -74,7 +75,8 @@ def face_column(path: Path, model, edits: list[str], region: str) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--faces", default="0,3,7,12,16", help="shared face numbers")
+    parser.add_argument("--faces", default="0,3,7,12,16",
+                        help="shared face numbers, or file names among the shared plates")
     parser.add_argument("--region", choices=sorted(REGIONS), default="eyes")
     parser.add_argument("--edits", default="AU45=2;AU45=3.5;AU45=5",
                         help="';'-separated edits, each 'AUxx=V,...' and/or 'preset=W,...'")
@@ -82,7 +84,9 @@ def main() -> None:
     args = parser.parse_args()
     model = load_model("rig")
     edits = [edit.strip() for edit in args.edits.split(";") if edit.strip()]
-    columns = [face_column(FACES / f"{face}.png", model, edits, args.region)
+    # A number is a shared face (FACES/N.png); anything else a file among the shared plates.
+    columns = [face_column(FACES / f"{face}.png" if face.isdigit() else FACES.parent / face,
+                           model, edits, args.region)
                for face in args.faces.split(",")]
     height = max(c.shape[0] for c in columns)
     sheet = np.concatenate([np.pad(c, ((0, height - c.shape[0]), (0, 0), (0, 0)),

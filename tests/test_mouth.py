@@ -322,3 +322,41 @@ def test_an_open_smile_opens_below_its_upper_teeth(shared_data):
     face = render_frame(closed, np.zeros(17, np.float32), LandmarkRig()).face
     mesh = CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
     assert teeth_seam(mesh, np.zeros((N, N), np.float32)) is None
+
+
+def test_a_tooth_between_barely_parted_lips_is_held_under_a_rising_lip(demo):
+    """Teeth shine between lips parted less than the gap at which the mesh's contours show them
+    (a tooth's edge on a nearly closed mouth): found by their light, they are held under a
+    rising upper lip (AU10 stretched one into a tall white streak). A closed mouth whose lower
+    lip is lit brighter than the upper shows no teeth."""
+    import cv2
+
+    from atw_ofx.models.mouth import (LOWER_INNER, OUTER_LIPS, UPPER_INNER, held_teeth,
+                                      teeth_lit, teeth_shown)
+
+    _, mesh = demo
+    # The demo's smile, its lips brought to 0.05 IOD apart: too little for the contours' gap.
+    mesh = mesh.copy()
+    upper = mesh[list(UPPER_INNER)]
+    down = np.array([0.0, 1.0])
+    mesh[list(LOWER_INNER)] = upper + 0.05 * iod(mesh) * down
+    lower = mesh[list(LOWER_INNER)]
+    assert teeth_shown(mesh)[2].max() == 0.0
+    # Lips at a display level of 0.3 (the model's encoding: 2·0.3 − 1), the skin around lighter.
+    luma = np.full((N, N), 2 * 0.5 - 1, np.float32)
+    cv2.fillPoly(luma, [np.round(mesh[list(OUTER_LIPS)] - 0.5).astype(np.int32)], 2 * 0.3 - 1)
+    closed = luma.copy()
+    # A tooth's edge in one pair's gap.
+    pair = len(UPPER_INNER) // 2 - 1
+    middle = np.round((upper[pair] + lower[pair]) / 2 - 0.5).astype(int)
+    luma[middle[1], middle[0] - 1:middle[0] + 2] = 2 * 0.6 - 1
+    lit = teeth_lit(mesh, luma)
+    assert lit[pair] > 0.9 and lit[pair + 3] < 0.1
+    points, hold = held_teeth(mesh, lower=False, luma=luma)
+    assert len(points) >= 1 and hold.max() > 0.9
+    assert not len(held_teeth(mesh, lower=False)[0])  # by the gap alone: none
+    # No tooth, the lower lip lit to 1.5× the upper's light: nothing shines between the lips.
+    bottom = np.concatenate((lower, mesh[list(OUTER_LIPS[19:10:-1])][::-1]))
+    cv2.fillPoly(closed, [np.round(bottom - 0.5).astype(np.int32)], 2 * 0.45 - 1)
+    assert teeth_lit(mesh, closed).max() < 0.1
+    assert not len(held_teeth(mesh, lower=False, luma=closed)[0])

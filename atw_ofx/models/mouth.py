@@ -83,20 +83,53 @@ def teeth_shown(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                                     / (full - start))
 
 
-def held_teeth(mesh: np.ndarray, lower: bool = True, depth: float = TEETH_HOLD
-               ) -> tuple[np.ndarray, np.ndarray]:
+def held_teeth(mesh: np.ndarray, lower: bool = True, depth: float = TEETH_HOLD,
+               luma: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Points inside an open mouth where the teeth are held (``K×2``, ``mesh``'s grid), and how
     much each is held (``K``, 0–1: 1 = still, less = moving that much less than its lip):
     ``depth`` of the gap below the upper inner lip and above the lower one (``lower``) over
-    :data:`TEETH_SPAN`, as much as the pair shows teeth (:func:`teeth_shown`); none for a
-    closed mouth."""
+    :data:`TEETH_SPAN`, as much as the pair shows teeth (:func:`teeth_shown`; with ``luma``, the
+    face on the grid, also as much as teeth shine between its lips: :func:`teeth_lit`); none for
+    a closed mouth."""
     upper, lower_lip, hold = (q[TEETH_SPAN] for q in teeth_shown(mesh))
+    if luma is not None:
+        hold = np.maximum(hold, teeth_lit(mesh, luma)[TEETH_SPAN])
     gap = lower_lip - upper
     parted = hold > 0.0
     held = [upper[parted] + depth * gap[parted]]
     if lower:
         held.append(lower_lip[parted] - depth * gap[parted])
     return np.concatenate(held), np.tile(hold[parted], len(held))
+
+
+#: Teeth between barely parted lips, by their light (display-encoded, as the model sees the face):
+#: from where a pair's brightest point between the inner lips is this many times the upper lip's
+#: light, fully from the second.
+TEETH_LIGHT = (1.0, 1.3)
+
+
+def teeth_lit(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray:
+    """Per pair of inner-lip points (``K``, corner to corner), how much teeth shine between them
+    (0–1): the brightest of ``luma`` (``n×n``, the face on ``mesh``'s grid in the model's
+    encoding, −1…1) inside the pair's gap against the brighter lip's median light, eased over
+    :data:`TEETH_LIGHT`. A mouth parted less than :data:`TEETH_GAP` can still show a tooth's
+    edge; under a rising upper lip it stretched into a tall white streak (AU10 and disgust on a
+    nearly closed mouth, looked at). Against the upper lip alone, a closed mouth's lit lower lip
+    read as teeth."""
+    upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
+    outer_top, outer_bottom = mesh[list(OUTER_LIPS[1:10])], mesh[list(OUTER_LIPS[19:10:-1])]
+    along = np.linspace(0.2, 0.8, 7)
+    between = upper[:, None] + along[None, :, None] * (lower - upper)[:, None]  # K×7×2
+    image = np.ascontiguousarray((luma + 1.0) / 2.0, np.float32)
+    sample = lambda p: cv2.remap(image, *(p[None, ..., k].astype(np.float32) - 0.5  # noqa: E731
+                                          for k in (0, 1)), cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)[0]
+    brightest = sample(between.reshape(-1, 2)).reshape(len(upper), -1).max(1)
+    lips = max(float(np.median(sample(np.concatenate(
+        [inner[1:-1] + t * (outer - inner[1:-1]) for t in (0.35, 0.65)]))))
+        for inner, outer in ((upper, outer_top), (lower, outer_bottom)))
+    start, full = TEETH_LIGHT
+    return smoothstep((brightest / max(lips, 1e-6) - start) / (full - start))
 
 
 @dataclass(frozen=True)

@@ -170,9 +170,10 @@ class LandmarkRig:
         An ``occluder`` (``n×n``, a glasses frame the renderer holds still) bounds the lid skin
         a blink slides down — it slides from below the frame (:func:`.eyelids.blink_field`) —
         and the spline's field keeps every pixel on its own side of it
-        (:func:`.occluder.held_apart`). ``luma`` (``n×n``, the face's brightness) shows where a
-        mouth showing its teeth parts (:func:`.mouth.teeth_seam`); without it, at the lips'
-        midline.
+        (:func:`.occluder.held_apart`). ``luma`` (``n×n``, the face's brightness in the model's
+        encoding) shows where a mouth showing its teeth parts (:func:`.mouth.teeth_seam`) and
+        which teeth shine between barely parted lips (:func:`.mouth.teeth_lit`); without it, the
+        mouth parts at the lips' midline and only the lips' gap shows teeth.
         """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
@@ -195,7 +196,8 @@ class LandmarkRig:
             # held still (the lower ones only while no performer's jaw drives the mouth).
             teeth, hold = mouth.held_teeth(mesh, lower=retarget is None)
             # And right under an upper lip that rises (:data:`.mouth.TEETH_UNDER_LIP`).
-            under, under_hold = mouth.held_teeth(mesh, lower=False, depth=mouth.TEETH_UNDER_LIP)
+            under, under_hold = mouth.held_teeth(mesh, lower=False, depth=mouth.TEETH_UNDER_LIP,
+                                                 luma=luma)
             under_hold = under_hold * _lip_rise(under, landmarks, moved)
             rising = under_hold > 0.0
             teeth = np.concatenate((teeth, under[rising]))
@@ -290,7 +292,7 @@ class LandmarkRig:
             raise NoFaceError("the landmark rig needs a human face's landmarks, and none were "
                               "found inside the face box: give a box around a human face")
         # Where a mouth showing its teeth parts, when the mouth is asked to open.
-        luma = face[0].float().mean(0).cpu().numpy() if aus[[AU25, AU26]].any() else None
+        luma = face[0].float().mean(0).cpu().numpy()
         flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte,
                                                     context.retarget, context.occluder, luma)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
