@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..points import sample_points
 from .base import grid_box, smoothstep
 
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
@@ -103,8 +104,8 @@ def held_teeth(mesh: np.ndarray, lower: bool = True, depth: float = TEETH_HOLD,
 
 
 #: Teeth between barely parted lips, by their light (display-encoded, as the model sees the face):
-#: from where a pair's brightest point between the inner lips is this many times the upper lip's
-#: light, fully from the second.
+#: from where a pair's brightest point between the inner lips is this many times the brighter
+#: lip's light, fully from the second.
 TEETH_LIGHT = (1.0, 1.3)
 
 
@@ -121,9 +122,7 @@ def teeth_lit(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray:
     along = np.linspace(0.2, 0.8, 7)
     between = upper[:, None] + along[None, :, None] * (lower - upper)[:, None]  # K×7×2
     image = np.ascontiguousarray((luma + 1.0) / 2.0, np.float32)
-    sample = lambda p: cv2.remap(image, *(p[None, ..., k].astype(np.float32) - 0.5  # noqa: E731
-                                          for k in (0, 1)), cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REPLICATE)[0]
+    sample = lambda p: sample_points(image, p[..., 0], p[..., 1], cv2.INTER_LINEAR)  # noqa: E731
     brightest = sample(between.reshape(-1, 2)).reshape(len(upper), -1).max(1)
     lips = max(float(np.median(sample(np.concatenate(
         [inner[1:-1] + t * (outer - inner[1:-1]) for t in (0.35, 0.65)]))))
@@ -170,9 +169,8 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
         return None
     along = np.linspace(*SEAM_SEARCH, 16)
     points = upper[:, None] + along[None, :, None] * (lower - upper)[:, None]  # K×16×2
-    xy = (points - 0.5).astype(np.float32)  # pixel centres at +0.5
-    profile = cv2.remap(np.ascontiguousarray(luma, np.float32), xy[..., 0], xy[..., 1],
-                        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    profile = sample_points(np.ascontiguousarray(luma, np.float32), points[..., 0],
+                            points[..., 1], cv2.INTER_LINEAR)
     # One share of the gap for the whole seam, the median of the middle pairs': pair by pair a
     # gap between two teeth or the dark corners of the mouth pulled the seam up into the teeth
     # (a jagged cavity, looked at); kept along the lips, the seam stays as smooth as they are.
