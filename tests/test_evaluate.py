@@ -68,7 +68,9 @@ def test_atw_eval_edits_measures_what_was_asked_on_the_output(shared_data, tmp_p
     assert 0.8 < summary["AU25+AU26"]["interior_height"] / asked < 1.2
     assert "interior_height" not in summary["AU45"] or summary["AU45"]["interior_height"] < 0.05
     assert len(record["per_face"]["5.png"]["AU45"]["lid_travel"]) == 2  # each eye
-    assert summary["AU25+AU26"]["interior_luminance_vs_cheek"] < 0.3
+    # Darker than the cheeks as real open mouths are (0.45 of them at the median, teeth and
+    # tongue included: benchmarks/mouth_vs_real.py); stretched lips read 0.53–0.87.
+    assert summary["AU25+AU26"]["interior_luminance_vs_cheek"] < 0.4
     assert summary["AU45"]["eye_aspect_ratio"] < 0.7
     assert "interior_luminance_vs_cheek" not in summary["AU12"]  # nothing generated
     assert read_image(sheet).pixels.shape[:2] == (28 + 256, 8 * 256)

@@ -1,5 +1,6 @@
 """The mouth on the mesh: lips part along the inner-lip contour, the jaw drops, and the opening is
 a generated dark cavity (never stretched lips), with its own AOV."""
+import cv2
 import numpy as np
 import pytest
 
@@ -122,20 +123,43 @@ class TestRender:
         assert result.flow.size == (N, N)
 
 
-def test_fill_region_uses_the_plates_own_shadow(demo):
-    """The cavity's colour comes from the lips' darkest pixels: a redder plate, a redder cavity."""
+def test_the_cavity_is_shaded_against_the_skin_around_the_mouth(demo):
+    """The cavity and tongue take the cheeks' light and balance, tinted as real open mouths are:
+    a redder skin, a redder mouth, yet pinker than the skin (the tongue follows it only
+    partly); lipstick (redder lips alone) does not dye it; a black-and-white plate stays black
+    and white; all darker than the skin."""
+    from atw_ofx.models.mouth import CAVITY_TINT, OUTER_LIPS
+
     _, interior = mouth_field(demo[1], 5.0, 5.0, N)
     size = 256
-    base = np.full((size, size, 3), 0.3, np.float32)
-    reddish = base * np.array([1.0, 0.5, 0.4], np.float32)
-    out_grey, generated = fill_region(base.copy(), base, interior, (0, 1, 2))
-    out_red, _ = fill_region(base.copy(), reddish, interior, (0, 1, 2))
+    grey = np.full((size, size, 3), 0.3, np.float32)
+    skin = grey * np.array([1.0, 0.6, 0.45], np.float32)
+    tanned = grey * np.array([1.0, 0.45, 0.2], np.float32)
+    lipstick = skin.copy()
+    lips = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(lips, [np.round(demo[1][list(OUTER_LIPS)] * size / N).astype(np.int32)], 1)
+    lipstick[lips > 0] = (0.5, 0.02, 0.05)
+    outputs = {}
+    for name, plate in (("grey", grey), ("skin", skin), ("tanned", tanned),
+                        ("lipstick", lipstick)):
+        out, generated = fill_region(plate.copy(), plate, interior, (0, 1, 2))
+        outputs[name] = out
     mask = generated.full(size)
     assert np.array_equal(mask > 0, region_mask(interior, size) > 0)
     inside = mask > 0.99
-    grey, red = out_grey[inside].mean(0), out_red[inside].mean(0)
-    assert red[0] > red[1] > 0 and abs(grey[0] - grey[1]) < 0.01
-    assert grey.max() < 0.3 * 0.8 + 1e-6  # darker than the shadow it came from
+    mean = {name: out[inside].mean(0) for name, out in outputs.items()}
+    red_over_blue = {name: m[0] / m[2] for name, m in mean.items()}
+    assert abs(mean["grey"][0] - mean["grey"][2]) < 1e-3 * mean["grey"].mean()  # stays grey
+    assert red_over_blue["tanned"] > red_over_blue["skin"] > 1.2
+    assert np.allclose(mean["lipstick"], mean["skin"], rtol=0.02)
+    # The dark of the cavity (its top rows) in the skin's balance times the cavity's tint.
+    rows = np.nonzero(inside.any(1))[0]
+    top = inside & (np.arange(size)[:, None] < rows[0] + 0.2 * (rows[-1] - rows[0]))
+    dark = outputs["skin"][top].mean(0)
+    expected = np.array([1.0, 0.6, 0.45]) * np.array(CAVITY_TINT)
+    assert np.allclose(dark / dark.mean(), expected / expected.mean(), rtol=0.03)
+    for name, plate in (("grey", grey), ("skin", skin)):
+        assert mean[name].mean() < 0.5 * plate.mean()
 
 
 def test_the_opening_is_drawn_where_the_other_aus_take_the_lips(demo):
@@ -164,8 +188,10 @@ def test_the_opening_is_drawn_where_the_other_aus_take_the_lips(demo):
 
 def test_a_wide_opening_shows_a_tongue_and_a_slit_does_not(demo):
     """A flat dark slab read as a hole cut in the face: a mouth open wide has a tongue on its
-    floor, lighter than the cavity above it (still darker than the lips), lit at its front; a slit
+    floor, lighter than the cavity above it, lit at its front, behind the lower lip; a slit
     (AU25 alone, a little) is dark all through."""
+    from atw_ofx.models.mouth import CAVITY_EDGE, TONGUE_LEVEL
+
     size = 256
     plate = np.full((size, size, 3), 0.3, np.float32)
 
@@ -181,10 +207,13 @@ def test_a_wide_opening_shows_a_tongue_and_a_slit_does_not(demo):
     wide, tall = columns_middle(5.0, 5.0)
     quarter = len(wide) // 4
     assert wide[-quarter:].mean() > 1.8 * wide.min()  # the tongue, under the dark
-    assert wide.max() < 0.3  # darker than the lips it is shaded from
+    # Lit at its front at most TONGUE_LEVEL of the skin's light (a real open mouth's floor is
+    # 0.7 of the cheeks'), the opening as a whole darker than the skin.
+    assert wide.max() < TONGUE_LEVEL * 0.3 * 1.05 and wide.mean() < 0.5 * 0.3
+    assert wide[-1] < 0.5 * wide.max()  # a dark line between it and the lower lip
     slit, short = columns_middle(1.0, 0.0)
     assert short < tall / 4
-    assert slit.max() < 0.3 * 0.8 + 0.02  # no tongue: the cavity's own shade only
+    assert slit.max() < 0.3 * CAVITY_EDGE * 1.1  # no tongue: the cavity's own shade only
 
 
 def test_the_mouth_opens_after_the_other_aus_move_the_lips(demo):

@@ -34,6 +34,7 @@ import numpy as np
 from ..membrane import membrane
 from ..points import sample_window
 from .base import grid_box, smoothstep
+from .grain import grain_noise, relative_grain
 from .mouth import Generated
 
 #: Per eye (image-left first): the corners, then the mesh points along the upper lid, the lower
@@ -939,13 +940,8 @@ def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray,
     # With the skin's grain (its fine detail's spread, relative to its light): a smooth fill
     # read as a flat patch under the shut line.
     if known.sum() > 16:
-        fine = lambda image: image - cv2.GaussianBlur(image, (0, 0), 1.0)  # noqa: E731
-        grain = fine(region)[known].std(0) / np.maximum(region[known].mean(0), 1e-6)
-        # One noise for all channels, scaled by each one's grain: skin's grain is mostly in its
-        # light (independent per channel, it showed as colour speckle).
-        noise = np.random.default_rng(int(known.sum())).standard_normal(region.shape[:2])
-        noise = (noise / max(float(fine(noise).std()), 1e-6)).astype(np.float32)  # as measured
-        fill = fill * (1.0 + grain * noise[..., None])
+        noise = grain_noise(region.shape[:2], int(known.sum()))
+        fill = fill * (1.0 + relative_grain(region, known) * noise[..., None])
     alpha = ease * light
     region += alpha[..., None] * (fill - region)
     return alpha

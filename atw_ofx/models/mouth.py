@@ -29,8 +29,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..points import sample_points
+from ..points import sample_points, sample_window
 from .base import grid_box, smoothstep
+from .grain import grain_noise, relative_grain
 
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
 UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
@@ -45,13 +46,34 @@ CHIN, NOSE_BASE, LOWER_LIP_BOTTOM = 152, 2, 17
 LOWER_LIP_AU25, UPPER_LIP_AU25, JAW_AU26 = 0.10, 0.03, 0.30
 #: Jaw profile across the face (Gaussian σ, IOD) and how far below the chin its motion fades.
 JAW_WIDTH, JAW_FADE = 0.45, 0.6
-#: The cavity: its darkest part relative to the lip shadow, and the rim width (× the opening)
-#: over which it lightens towards the lips.
-CAVITY_DEPTH, CAVITY_RIM = 0.25, 0.35
-#: The tongue on the cavity's floor: its level (× the lips' median colour: inside the mouth, in
-#: its shade), its width (× the opening's) and height (× each column's), and from which opening
-#: (height over width) it shows — a flat dark slab read as a hole cut in the face (looked at).
-TONGUE_LEVEL, TONGUE_WIDTH, TONGUE_HEIGHT, TONGUE_FROM = 0.45, 0.7, 0.55, 0.12
+#: The skin the mouth's inside is shaded against: the cheeks beside the nose (mesh points), each
+#: read as the median of a patch SKIN_PATCH of the mouth's width across.
+SKIN_POINTS, SKIN_PATCH = (205, 425), 0.12
+#: The cavity in the skin's light: its level at the opening's heart and at its rim, and the
+#: rim's width (× the opening) over which it lightens towards the lips. Measured on the shared
+#: performances' open mouths (``benchmarks/mouth_vs_real.py``): the darker half of a real
+#: mouth's inside is 0.21 of the cheeks' light (0.02–0.54, teeth included where they show).
+#: Shaded from the lips' darkest tenth instead, it was 0.085 and brown — a painted hole — and
+#: lipstick dyed it.
+CAVITY_DEPTH, CAVITY_EDGE, CAVITY_RIM = 0.1, 0.3, 0.25
+#: Colours inside the mouth as the same performances show them (least squares over the 12 open
+#: mouths, in log balance): ``balance = skin's balance ** follow × tint`` (R, G, B; the light
+#: kept). The dark of the cavity follows the skin's balance whole (red 1.22×, blue 1.05× it);
+#: the tongue's pink only partly (0.65): on the warmest skins (tan, warm light) the floor of a
+#: real open mouth is bluer than the skin, on the palest redder.
+CAVITY_TINT, CAVITY_FOLLOW = (1.22, 0.78, 1.05), 1.0
+TONGUE_TINT, TONGUE_FOLLOW = (1.39, 0.76, 0.95), 0.65
+#: How coloured a skin is (its balance's spread) from which the tints apply in full; the palest
+#: of the performances is 0.25, a black-and-white plate 0: it stays black and white.
+SKIN_COLOURFUL = 0.25
+#: The tongue on the cavity's floor: its level (× the cheeks' light, lit at its front; the floor
+#: of a real open mouth is 0.70 of it), width (× the opening's) and height (× each column's),
+#: and from which opening (height over width) it shows — a flat dark slab read as a hole cut in
+#: the face (looked at).
+TONGUE_LEVEL, TONGUE_WIDTH, TONGUE_HEIGHT, TONGUE_FROM = 1.3, 0.8, 0.55, 0.12
+#: How soft the tongue's edge is (the share of its dome over which it fades in), and the dark
+#: left between it and the lower lip (× each column's height).
+TONGUE_EDGE, TONGUE_GAP = 0.8, 0.06
 
 
 #: The teeth an open mouth shows are held still (upper with the skull, lower with the jaw) by
@@ -143,6 +165,9 @@ class GeneratedRegion:
     #: Shade it as a cavity (darker at the heart and top); False fills it with the source's own
     #: shadow colour (a closed lid's seam: the colour of its lashes).
     cavity: bool = True
+    #: Points on the grid (``K×2``) where the skin a cavity is shaded against is read
+    #: (:data:`SKIN_POINTS`); None: against the source's own median colour.
+    skin: np.ndarray | None = None
 
 
 #: Where along each pair of inner-lip points (0 upper lip … 1 lower) the parting of a mouth that
@@ -176,6 +201,21 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     # (a jagged cavity, looked at); kept along the lips, the seam stays as smooth as they are.
     darkest = float(np.median(along[np.argmin(profile, axis=1)][TEETH_SPAN]))
     return upper + (0.5 + hold * (darkest - 0.5)) * (lower - upper)
+
+
+#: How the lips part across the mouth: ``(1 − u²)^power`` of the centre's opening at ``u`` (−1
+#: and 1 the inner corners). Measured on the shared performances' widest-open frames against
+#: their closed ones (``benchmarks/mouth_vs_real.py``): the lower lip drops 0.37, 0.59, 0.81,
+#: 0.95 of its centre's drop at |u| = 0.86, 0.75, 0.56, 0.31 (medians) — a U, power 0.65; a
+#: parabola (power 1: 0.26, 0.44, 0.69, 0.90) opened a V that read as a triangle cut in the
+#: face.
+OPENING_POWER = 0.65
+
+
+def opening_profile(u: np.ndarray) -> np.ndarray:
+    """The share of the centre's opening at ``u`` across the mouth (0 at and beyond the inner
+    corners ``|u| ≥ 1``, 1 at the centre)."""
+    return np.clip(1.0 - np.square(u), 0.0, None) ** OPENING_POWER
 
 
 def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
@@ -218,7 +258,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     parting = (upper + lower) / 2 if seam is None else local(seam)
     seam_at = lambda x: np.interp(x, parting[:, 0], parting[:, 1])  # noqa: E731
     seam = seam_at(lx)
-    profile = np.clip(1.0 - ((lx - centre) / half) ** 2, 0.0, None)  # the lips' opening
+    profile = opening_profile((lx - centre) / half)  # the lips' opening
     jaw_profile = np.exp(-0.5 * ((lx - centre) / JAW_WIDTH) ** 2)
     lip_bottom = max(float(local(mesh[LOWER_LIP_BOTTOM])[1]), 1e-3)
     # Below the seam: the lower lip's motion at the seam, the jaw's from the lip's bottom down,
@@ -246,11 +286,12 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
 
     # The opening: between the moved inner lips, corner to corner.
     xs_line = np.linspace(left, right, 33)
-    top = seam_at(xs_line) - upper_lip * np.clip(1 - ((xs_line - centre) / half) ** 2, 0, None)
-    bottom = seam_at(xs_line) + lower_lip * np.clip(1 - ((xs_line - centre) / half) ** 2, 0, None)
+    across = opening_profile((xs_line - centre) / half)
+    top, bottom = seam_at(xs_line) - upper_lip * across, seam_at(xs_line) + lower_lip * across
     outline = np.concatenate((np.stack((xs_line, top), 1), np.stack((xs_line, bottom), 1)[::-1]))
     to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731
-    return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n)
+    return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
+                                  skin=mesh[list(SKIN_POINTS)].copy())
 
 
 def region_mask(region: GeneratedRegion, size: int) -> np.ndarray:
@@ -285,31 +326,71 @@ def _region_box_mask(region: GeneratedRegion, size: int, margin: int,
     return (x0, y0, x1, y1), inside
 
 
-def _tongue(inside: np.ndarray, lips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _tongue(inside: np.ndarray, colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The tongue in an opening (``inside``: ``h×w`` bool, the opening's pixels): its colour
-    (``h×w×C``: the lips' median colour ``lips`` in the mouth's shade, TONGUE_LEVEL of it, lit
-    towards the front) and its weight (``h×w``): an ellipse on the opening's floor, TONGUE_WIDTH
-    of the opening wide and TONGUE_HEIGHT of each column's height tall, a soft dome, shown only
-    once the opening is at least TONGUE_FROM of its width tall (a slit shows no tongue)."""
+    (``h×w×C``: TONGUE_LEVEL of ``colour`` — the skin's, tinted — lit towards the front) and
+    its weight (``h×w``): an ellipse on the opening's floor, TONGUE_WIDTH of the opening wide
+    and TONGUE_HEIGHT of each column's height tall, a soft dome behind the lower lip (a
+    TONGUE_GAP of each column's height left dark above the lip), shown only once the opening is
+    at least TONGUE_FROM of its width tall (a slit shows no tongue)."""
     rows = np.arange(inside.shape[0], dtype=np.float32)[:, None]
     columns = np.nonzero(inside.any(0))[0]
     weight = np.zeros(inside.shape, np.float32)
     if len(columns) < 4:
-        return np.zeros(inside.shape + lips.shape, np.float32), weight
-    top = np.where(inside.any(0), inside.argmax(0), 0).astype(np.float32)
-    bottom = np.where(inside.any(0), inside.shape[0] - 1 - inside[::-1].argmax(0), 0)
+        return np.zeros(inside.shape + colour.shape, np.float32), weight
+    shown_at = inside.any(0)
+    top = np.where(shown_at, inside.argmax(0), 0).astype(np.float32)
+    bottom = np.where(shown_at, inside.shape[0] - 1 - inside[::-1].argmax(0), 0).astype(np.float32)
+    # Whole rows step from column to column along a curved opening: eased over a few columns,
+    # else the tongue's shading, normalised per column, showed them as vertical stripes.
+    top[columns[0]:columns[-1] + 1], bottom[columns[0]:columns[-1] + 1] = (
+        cv2.GaussianBlur(edge[columns[0]:columns[-1] + 1][None], (0, 0), 2.0,
+                         borderType=cv2.BORDER_REPLICATE)[0] for edge in (top, bottom))
     height = np.maximum(bottom - top, 1.0)
     v = (rows - top) / height  # 0 under the upper lip, 1 on the lower
     centre, half = (columns[0] + columns[-1]) / 2, max((columns[-1] - columns[0]) / 2, 1.0)
     u = (np.arange(inside.shape[1], dtype=np.float32)[None] - centre) / half
     shown = float(smoothstep(np.array((height.max() / (2 * half) - TONGUE_FROM) / TONGUE_FROM)))
     if shown <= 0.0:
-        return np.zeros(inside.shape + lips.shape, np.float32), weight
+        return np.zeros(inside.shape + colour.shape, np.float32), weight
     ellipse = 1.0 - (u / TONGUE_WIDTH) ** 2 - ((v - 1.0) / TONGUE_HEIGHT) ** 2
     # A dome: soft all the way from its edge, lit at its front and middle, in shade behind.
-    weight = (smoothstep(ellipse / 0.8) * inside * shown).astype(np.float32)
+    # Behind the lower lip, not on it: lit up to the lip, the tongue's front merged with it
+    # and a mesh found the lips' gap a fifth shorter.
+    behind = smoothstep((1.0 - v) / TONGUE_GAP)
+    weight = (smoothstep(ellipse / TONGUE_EDGE) * behind * inside * shown).astype(np.float32)
     lit = TONGUE_LEVEL * (0.3 + 0.7 * smoothstep(ellipse)) * (0.6 + 0.4 * np.clip(v, 0, 1))
-    return (lit[..., None] * lips.astype(np.float32)).astype(np.float32), weight
+    return (lit[..., None] * colour.astype(np.float32)).astype(np.float32), weight
+
+
+def _skin_colour(original: np.ndarray, region: GeneratedRegion, channels: list[int],
+                 size: int) -> np.ndarray:
+    """The skin's colour (``C``, linear) at ``region.skin``: per channel, the median over a
+    patch :data:`SKIN_PATCH` of the opening's width across around each point (a 5×5 lattice of
+    samples), on ``original`` (``size×size×C``)."""
+    k = size / region.grid
+    width = float(np.ptp(region.polygon[:, 0])) * k
+    steps = np.linspace(-0.5, 0.5, 5) * SKIN_PATCH * width
+    dx, dy = np.meshgrid(steps, steps)
+    points = region.skin * k
+    xs = points[:, :1] + dx.ravel()[None]
+    ys = points[:, 1:] + dy.ravel()[None]
+    samples = sample_window(original, xs, ys, cv2.INTER_LINEAR, channels)
+    return np.median(samples.reshape(-1, len(channels)), axis=0)
+
+
+def _tinted(skin: np.ndarray, tint: tuple[float, float, float], follow: float) -> np.ndarray:
+    """A colour in ``skin``'s light (``C``, linear) whose balance is the skin's raised to
+    ``follow`` times ``tint`` (R, G, B), as much as the skin has colour
+    (:data:`SKIN_COLOURFUL`); float32. A plate with other than three colour channels keeps the
+    skin's own balance."""
+    if len(skin) != 3:
+        return skin.astype(np.float32)
+    light = float(skin.mean())
+    balance = np.maximum(skin, 1e-6) / max(light, 1e-12)
+    coloured = min(float(np.std(balance)) / SKIN_COLOURFUL, 1.0)
+    balance = (balance ** follow * np.asarray(tint)) ** coloured
+    return (balance * light / float(balance.mean())).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -334,15 +415,16 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     written in place) from ``original`` (the crop before the edit); returns
     ``(warped, generated)``.
 
-    The colour is the mean of the darkest tenth of the source's pixels (its shadow, in the
-    plate's linear light: the lips' for the mouth, the lashes' for a lid seam). A cavity is
-    shaded by :data:`CAVITY_DEPTH` at the opening's heart rising to 0.8 of the shadow at its rim,
-    30 % darker at the top (under the upper lip) than at the bottom; a seam takes the shadow as
-    it is. Grain is Gaussian with the per-channel strength of the plate's own fine grain in the
-    source (the crop minus a σ = 1 px blur), scaled by the square root of the region's level over
-    the source's. The source's statistics come from every other pixel (a quarter of the work);
-    the noise is seeded from the region's pixels: deterministic. Only the ``colour`` channels are
-    written, only inside the box of the source and the region.
+    Colours are the source's, in the plate's linear light. A cavity (the mouth) takes the
+    lips' median colour at :data:`CAVITY_DEPTH` of it at the opening's heart rising to
+    :data:`CAVITY_EDGE` at its rim, 30 % darker at the top (under the upper lip) than at the
+    bottom, with the tongue on its floor (:func:`_tongue`); a seam (a closed lid's) takes the
+    mean of the source's darkest tenth (its lashes). Grain is the plate's own
+    (:mod:`.grain`: the source's fine grain relative to its light), its strength against the
+    source's the square root of their light's ratio. The source's statistics come from every
+    other pixel (a quarter of the work); the noise is seeded from the region's pixels:
+    deterministic. Only the ``colour`` channels are written, only inside the box of the source
+    and the region.
     """
     size = warped.shape[0]
     source_px = region.source * (size / region.grid)
@@ -356,16 +438,16 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     channels = list(colour)
     rgb = np.ascontiguousarray(original[box][..., channels], np.float32)
     sample = (slice(None, None, 2), slice(None, None, 2))
-    read = (source.astype(bool) & (m < 0.5))[sample]
+    read = np.zeros(m.shape, bool)
+    read[sample] = (source.astype(bool) & (m < 0.5))[sample]
     if read.sum() < 16:  # a source too small to read: the region's surroundings
-        read = (m == 0)[sample]
-    source_rgb = rgb[sample][read]
+        read[sample] = (m == 0)[sample]
+    source_rgb = rgb[read]
     luma = source_rgb.mean(-1)
     tenth = len(luma) // 10
     shadow = source_rgb[luma <= np.partition(luma, tenth)[tenth]].mean(0)
     source_level = source_rgb.mean(0)
-    fine = (rgb - cv2.GaussianBlur(rgb, (0, 0), 1.0))[sample][read]
-    grain = fine.std(0) * np.sqrt(np.clip(shadow / np.maximum(source_level, 1e-6), 0, 1))
+    grain = relative_grain(rgb, read)
     # The fill only over the region's own box (the source's box is for its statistics).
     ys, xs = np.nonzero(m)
     oy0, oy1, ox0, ox1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
@@ -379,18 +461,24 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     rows = np.nonzero(inside.any(1))[0]
     top, bottom = (rows.min(), rows.max()) if len(rows) else (0, len(m) - 1)
     downwards = np.clip((np.arange(len(m)) - top) / max(bottom - top, 1), 0, 1)[:, None]
-    level = ((0.8 - (0.8 - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)).astype(np.float32) \
-        if region.cavity else np.ones(m.shape, np.float32)
-    fill = level[..., None] * shadow.astype(np.float32)
-    if region.cavity:  # the tongue, at the bottom of a mouth open enough to show it
-        tongue, weight = _tongue(inside, np.median(source_rgb, axis=0))
+    if region.cavity:
+        skin = source_rgb.mean(0) if region.skin is None else _skin_colour(
+            original, region, channels, size)
+        level = (CAVITY_EDGE - (CAVITY_EDGE - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)
+        fill = level[..., None].astype(np.float32) * _tinted(skin, CAVITY_TINT, CAVITY_FOLLOW)
+        # The tongue, at the bottom of a mouth open enough to show it.
+        tongue, weight = _tongue(inside, _tinted(skin, TONGUE_TINT, TONGUE_FOLLOW))
         if weight.any():
             fill += weight[..., None] * (tongue - fill)
-    # Grain only where the region is (a slit fills a fraction of its box).
+    else:
+        fill = np.broadcast_to(shadow.astype(np.float32), m.shape + shadow.shape).copy()
+    # Grain only where the region is (a slit fills a fraction of its box), as strong against the
+    # source's as the square root of their light (a sensor's noise): dimmer, yet relatively more.
     drawn = m > 0
-    rng = np.random.default_rng(zlib.crc32(rgb.tobytes()))
-    cavity = fill[drawn] + rng.standard_normal((int(drawn.sum()), rgb.shape[-1]),
-                                               dtype=np.float32) * grain.astype(np.float32)
+    noise = grain_noise(m.shape, zlib.crc32(rgb.tobytes()))[drawn][:, None]
+    fill = fill[drawn]
+    strength = grain * np.sqrt(np.maximum(fill, 0.0) * source_level)
+    cavity = fill + noise * strength.astype(np.float32)
     rows, cols = np.nonzero(drawn)
     target = warped[box]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
