@@ -162,6 +162,24 @@ def test_the_cavity_is_shaded_against_the_skin_around_the_mouth(demo):
         assert mean[name].mean() < 0.5 * plate.mean()
 
 
+def test_a_slit_between_dark_lips_is_darker_than_their_shadow(demo):
+    """Shaded against the skin alone, a slit between lips darker than the skin came out lighter
+    than the lips — a brown stroke drawn across them: the cavity stays under CAVITY_CAP of the
+    lips' own shadow."""
+    from atw_ofx.models.mouth import CAVITY_CAP, OUTER_LIPS
+
+    _, interior = mouth_field(demo[1], 1.5, 0.0, N)
+    size = 256
+    plate = np.full((size, size, 3), 0.3, np.float32) * np.array([1.0, 0.6, 0.45], np.float32)
+    lips = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(lips, [np.round(demo[1][list(OUTER_LIPS)] * size / N).astype(np.int32)], 1)
+    plate[lips > 0] = (0.012, 0.008, 0.008)  # a tenth of the cheeks' light
+    out, generated = fill_region(plate.copy(), plate, interior, (0, 1, 2))
+    inside = generated.full(size) > 0.99
+    assert inside.sum() > 20, inside.sum()
+    assert out[inside].mean() < CAVITY_CAP * plate[lips > 0].mean() * 1.05
+
+
 def test_the_opening_is_drawn_where_the_other_aus_take_the_lips(demo):
     """A smile with an open mouth: the spline lifts the lip corners 0.2 IOD while the mouth model
     opens the lips. The generated opening ends where the whole field takes the inner lip corners

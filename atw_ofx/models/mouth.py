@@ -56,6 +56,8 @@ SKIN_POINTS, SKIN_PATCH = (205, 425), 0.12
 #: Shaded from the lips' darkest tenth instead, it was 0.085 and brown — a painted hole — and
 #: lipstick dyed it.
 CAVITY_DEPTH, CAVITY_EDGE, CAVITY_RIM = 0.1, 0.3, 0.25
+#: The cavity's light at most this share of the lips' shadow's (their darkest tenth's mean).
+CAVITY_CAP = 0.8
 #: Colours inside the mouth as the same performances show them (least squares over the 12 open
 #: mouths, in log balance): ``balance = skin's balance ** follow × tint`` (R, G, B; the light
 #: kept). The dark of the cavity follows the skin's balance whole (red 1.22×, blue 1.05× it);
@@ -466,6 +468,10 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
             original, region, channels, size)
         level = (CAVITY_EDGE - (CAVITY_EDGE - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)
         fill = level[..., None].astype(np.float32) * _tinted(skin, CAVITY_TINT, CAVITY_FOLLOW)
+        # Never lighter than CAVITY_CAP of the lips' own shadow: on dark lips a slit at the
+        # rim's level read as a brown stroke drawn across them (the demo portrait, looked at).
+        cap = CAVITY_CAP * float(shadow.mean()) / np.maximum(fill.mean(-1), 1e-12)
+        fill *= np.minimum(cap, 1.0)[..., None]
         # The tongue, at the bottom of a mouth open enough to show it.
         tongue, weight = _tongue(inside, _tinted(skin, TONGUE_TINT, TONGUE_FOLLOW))
         if weight.any():
