@@ -179,6 +179,9 @@ class GeneratedRegion:
 #: Where along each pair of inner-lip points (0 upper lip … 1 lower) the parting of a mouth that
 #: shows its teeth is looked for: below the upper lip's shadow on the upper teeth.
 SEAM_SEARCH = (0.3, 0.95)
+#: Across the mouth (0 its middle, 1 a corner), where a mouth showing its teeth starts and ends
+#: parting at its lower lip instead (:func:`teeth_seam`).
+SEAM_CORNERS = (0.5, 0.9)
 
 
 def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
@@ -206,7 +209,15 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     # gap between two teeth or the dark corners of the mouth pulled the seam up into the teeth
     # (a jagged cavity, looked at); kept along the lips, the seam stays as smooth as they are.
     darkest = float(np.median(along[np.argmin(profile, axis=1)][TEETH_SPAN]))
-    return upper + (0.5 + hold * (darkest - 0.5)) * (lower - upper)
+    share = 0.5 + hold * (darkest - 0.5)
+    # Towards the corners the side teeth fill the narrowing gap: there the lower lip parts from
+    # them (the seam eased down onto it), else the cavity's edge cut the side teeth diagonally.
+    centre = (upper[0] + upper[-1]) / 2
+    half = max(float(np.linalg.norm(upper[-1] - upper[0])) / 2, 1e-6)
+    across = np.abs((upper - centre) @ ((upper[-1] - upper[0]) / (2 * half))) / half
+    share = share + (1.0 - share) * hold * smoothstep((across - SEAM_CORNERS[0])
+                                                      / (SEAM_CORNERS[1] - SEAM_CORNERS[0]))
+    return upper + share[:, None] * (lower - upper)
 
 
 #: How the lips part across the mouth: ``(1 − u²)^power`` of the centre's opening at ``u`` (−1
