@@ -6,17 +6,17 @@ where the same performer shuts their eyes.
                                        [--pairs DIR [--mediapipe NPZ]]
 
 Each clip in ``../shared/data/video`` is tracked as ``atw aus extract`` tracks it (its first
-:data:`FRAMES` frames); its **open** frame is the one whose eye aspect ratio (ATW's mesh) is
-nearest the clip's 90th percentile, its **shut** frame the lowest, and a clip counts when that
-is below :data:`BLINK` of the open (a real blink; two clips never blink). The open frame, a still
-at its own size, gets AU45 5 through the product's render. On both shut eyes — the real one with
-its own frame's points, ours with the open frame's — each eye's middle third is read across the
-lids in linear light (:func:`line_profile`): the shut line's **darkness** (its darkest row over the
-skin around it), its **thickness** at half that depth (IOD; how much of it lies above and below
+:data:`versus_real.FRAMES` frames); its **open** frame is the one whose eye aspect ratio (ATW's
+mesh) is nearest the clip's 90th percentile, its **shut** frame the lowest, and a clip counts when
+that is below :data:`BLINK` of the open (a real blink; two clips never blink). The open frame, a
+still at its own size, gets AU45 5 through the product's render. On both shut eyes — the real one
+with its own frame's points, ours with the open frame's — each eye's middle third is read across
+the lids in linear light (:func:`line_profile`): the shut line's **darkness** (its darkest row over
+the skin around it), its **thickness** at half that depth (IOD; how much of it lies above and below
 the darkest row) and its **hue** (red and blue over the mean, line against skin). These set the
 shut line's constants (:mod:`atw_ofx.models.eyelids`: ``MARGIN``, ``MARGIN_BELOW``, ``SHUT_DARK``,
-``SHADOW_HUE``); the sheet shows each performer's eye open, our blink and their own at the
-same scale.
+``SHADOW_HUE``); the sheet shows each performer's eye open, our blink and their own at the same
+scale.
 
 The issue's measure, an independent mesh's eye aspect ratio (shut over open), comes from
 MediaPipe's runtime (``benchmarks/independent_mesh.py``): ``--pairs DIR`` writes the open, ours
@@ -26,52 +26,28 @@ performer's.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 
-from atw_ofx import colour, edits  # noqa: E402
-from atw_ofx.aus import au_vector, parse_au_assignments  # noqa: E402
+from atw_ofx import edits  # noqa: E402
 from atw_ofx.face.track import inter_ocular  # noqa: E402
-from atw_ofx.imageio import ImagePlate  # noqa: E402
 from atw_ofx.models import load_model  # noqa: E402
-from atw_ofx.performance import clip_measures  # noqa: E402
-from atw_ofx.render import RenderOptions, locate_face, render_frame  # noqa: E402
-from atw_ofx.video import read_frames  # noqa: E402
 from independent_mesh import IndependentMesh, add_arguments  # noqa: E402
+from versus_real import DATA, clip_frames, edit_still, to_linear, track_start, \
+    write_results  # noqa: E402
 
-FRAMES = 400
 BLINK = 0.5
 #: Each eye's corners on the 478-point mesh (image-left eye first).
 CORNERS = ((33, 133), (263, 362))
 #: The eye's middle third, read across (× the eye's width either side of the corners' line).
 ALONG, ACROSS = 0.17, 0.6
 TILE = (300, 165)
-
-
-def clip_frames(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
-    """The ``wanted`` frames of a clip (numbered from 1, as ATW numbers a clip's frames),
-    ``H×W×3`` uint8 sRGB, as the product decodes them (:func:`atw_ofx.video.read_frames`)."""
-    out = {}
-    for number, rgb in enumerate(read_frames(path), start=1):
-        if number in wanted:
-            out[number] = np.round(rgb * 255).astype(np.uint8)
-        if len(out) == len(wanted):
-            break
-    return out
-
-
-def to_linear(rgb8: np.ndarray) -> np.ndarray:
-    return colour.convert(rgb8.astype(np.float32) / 255, colour.DEFAULT_DISPLAY_FILE_SPACE,
-                          colour.DEFAULT_PLATE_SPACE)
 
 
 def line_profile(linear: np.ndarray, mesh: np.ndarray) -> dict:
@@ -129,9 +105,7 @@ def eye_tile(rgb8: np.ndarray, mesh: np.ndarray, label: str) -> np.ndarray:
 
 
 def one_clip(path: Path, model, independent: IndependentMesh) -> tuple[dict, list]:
-    with av.open(str(path)) as container:
-        length = container.streams.video[0].frames or FRAMES
-    clip = clip_measures(str(path), frames=list(range(1, min(length, FRAMES) + 1)))
+    clip = track_start(path)
     aspect = np.array([edits._eye_aspect(m) for m in clip.landmarks])
     typical = np.percentile(aspect, 90)
     open_i, shut_i = int(np.argmin(np.abs(aspect - typical))), int(np.argmin(aspect))
@@ -141,12 +115,7 @@ def one_clip(path: Path, model, independent: IndependentMesh) -> tuple[dict, lis
         return record | {"blinks": False}, []
     images = clip_frames(path, {record["open_frame"], record["shut_frame"]})
     opened, shut = images[record["open_frame"]], images[record["shut_frame"]]
-    plate = ImagePlate.from_array(np.ascontiguousarray(to_linear(opened)), ("R", "G", "B"),
-                                  colour.DEFAULT_PLATE_SPACE)
-    face = locate_face(plate, options=RenderOptions())
-    result = render_frame(plate, au_vector(parse_au_assignments(["AU45=5"])), model, face=face,
-                          options=RenderOptions())
-    ours = edits.to_rgb8(result.plate.rgb(), result.plate.colourspace)
+    ours, result = edit_still(opened, ["AU45=5"], model)
     open_mesh, shut_mesh = clip.landmarks[open_i], clip.landmarks[shut_i]
     record |= {"blinks": True, "real": line_profile(to_linear(shut), shut_mesh),
                "ours": line_profile(to_linear(ours), open_mesh)}
@@ -187,12 +156,7 @@ def main() -> None:
     summary = {kind: {key: float(np.median([r[kind][key] for r in blinking if key in r[kind]]))
                       for key in blinking[0][kind] if all(key in r[kind] for r in blinking)}
                for kind in ("real", "ours")}
-    for kind, values in summary.items():
-        print(f"median {kind}: " + ", ".join(f"{k} {v:.3f}" for k, v in values.items()))
-    Path(args.json).write_text(json.dumps({"frames": FRAMES, "median": summary, "clips": clips},
-                                          indent=2) + "\n")
-    cv2.imwrite(str(args.sheet), cv2.cvtColor(np.concatenate(rows, 0), cv2.COLOR_RGB2BGR))
-    print(f"-> {args.json}, {args.sheet}")
+    write_results(args.json, args.sheet, clips, summary, rows)
 
 
 if __name__ == "__main__":

@@ -5,50 +5,44 @@ the frame where the same performer opens their mouth widest.
                                        [--sheet benchmarks/results/mouth_vs_real.png]
 
 Each clip in ``../shared/data/video`` is tracked as ``atw aus extract`` tracks it (its first
-:data:`FRAMES` frames); its **closed** frame is the one whose inner lips (ATW's mesh, points 13
-and 14) are nearest together, its **open** frame the one where they are furthest apart, and a
-clip counts when that opens by at least :data:`OPENS` IOD. The closed frame, a still at its own
-size, gets AU25 and AU26 at the intensity that opens it as far (the rig opens 0.43 IOD at 5 + 5,
-:mod:`atw_ofx.models.mouth`) through the product's render. On both open mouths — the real one
+:data:`versus_real.FRAMES` frames); its **closed** frame is the one whose inner lips (ATW's mesh,
+points 13 and 14) are nearest together, its **open** frame the one where they are furthest apart,
+and a clip counts when that opens by at least :data:`OPENS` IOD. The closed frame, a still at its
+own size, gets AU25 and AU26 at the intensity that opens it as far (the rig opens 0.43 IOD at
+5 + 5, :mod:`atw_ofx.models.mouth`) through the product's render. On both open mouths — the real one
 with its own frame's points, ours with a mesh found again on the render — the pixels inside the
-inner lips are read in linear light against the cheeks under the eyes (:func:`interior`): their
-luminance at the 10th / 50th / 90th percentile, the hue of their darker half (red and blue over
-the mean, against the cheeks'), and the darkness down the mouth's middle (top, middle and bottom
-third of the opening). These are what the generated cavity is judged by (:func:`fill_region
-<atw_ofx.models.mouth.fill_region>`); the sheet shows each performer's mouth closed, opened by
-us and by themselves, at the same scale.
+inner lips are read in linear light against the cheeks beside the nose (:func:`interior`): their
+luminance at the 10th / 50th / 90th percentile, the hue of their darker half (red and blue over the
+mean, against the cheeks'), and the darkness down the mouth's middle (top, middle and bottom third
+of the opening). These are what the generated cavity is judged by (:func:`fill_region
+<atw_ofx.models.mouth.fill_region>`); the sheet shows each performer's mouth closed, opened by us
+and by themselves, at the same scale.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 
-from atw_ofx import colour, edits  # noqa: E402
-from atw_ofx.aus import au_vector, parse_au_assignments  # noqa: E402
+from atw_ofx import edits  # noqa: E402
 from atw_ofx.face.track import inter_ocular  # noqa: E402
-from atw_ofx.imageio import ImagePlate  # noqa: E402
 from atw_ofx.models import load_model  # noqa: E402
 from atw_ofx.models.mouth import JAW_AU26, LOWER_INNER, LOWER_LIP_AU25, OUTER_LIPS, \
     UPPER_INNER, UPPER_LIP_AU25  # noqa: E402
-from atw_ofx.performance import clip_measures  # noqa: E402
-from atw_ofx.render import RenderOptions, locate_face, render_frame  # noqa: E402
-from blink_vs_real import clip_frames, to_linear  # noqa: E402
+from versus_real import DATA, clip_frames, edit_still, to_linear, track_start, \
+    write_results  # noqa: E402
 
-FRAMES = 400
 OPENS = 0.15
 #: The rig's opening at AU25 = AU26 = 5 (IOD).
 RIG_OPENING = LOWER_LIP_AU25 + UPPER_LIP_AU25 + JAW_AU26
-#: The cheeks under the eyes (mesh points), read within 0.08 IOD of each.
+#: The cheeks beside the nose (mesh points; the skin the cavity is shaded against), read within
+#: 0.08 IOD of each.
 CHEEKS = (205, 425)
 TILE = (300, 200)
 
@@ -131,9 +125,7 @@ def mouth_tile(rgb8: np.ndarray, mesh: np.ndarray, label: str) -> np.ndarray:
 
 
 def one_clip(path: Path, model) -> tuple[dict, list]:
-    with av.open(str(path)) as container:
-        length = container.streams.video[0].frames or FRAMES
-    clip = clip_measures(str(path), frames=list(range(1, min(length, FRAMES) + 1)))
+    clip = track_start(path)
     gaps = np.array([lip_gap(m) for m in clip.landmarks])
     closed_i, open_i = int(np.argmin(gaps)), int(np.argmax(gaps))
     opens = float(gaps[open_i] - gaps[closed_i])
@@ -145,12 +137,7 @@ def one_clip(path: Path, model) -> tuple[dict, list]:
     record["intensity"] = intensity
     images = clip_frames(path, {record["closed_frame"], record["open_frame"]})
     closed, opened = images[record["closed_frame"]], images[record["open_frame"]]
-    plate = ImagePlate.from_array(np.ascontiguousarray(to_linear(closed)), ("R", "G", "B"),
-                                  colour.DEFAULT_PLATE_SPACE)
-    face = locate_face(plate, options=RenderOptions())
-    aus = au_vector(parse_au_assignments([f"AU25={intensity:.2f}", f"AU26={intensity:.2f}"]))
-    result = render_frame(plate, aus, model, face=face, options=RenderOptions())
-    ours = edits.to_rgb8(result.plate.rgb(), result.plate.colourspace)
+    ours, result = edit_still(closed, [f"AU25={intensity:.2f}", f"AU26={intensity:.2f}"], model)
     again = edits.backend("mesh").search(result.plate.rgb(), result.plate.colourspace)
     record |= {"counts": True, "real": interior(to_linear(opened), clip.landmarks[open_i])}
     if again:
@@ -182,12 +169,7 @@ def main() -> None:
     counted = [r for r in clips.values() if r["counts"] and "ours" in r]
     summary = {kind: {k: float(np.nanmedian([r[kind][k] for r in counted])) for k in keys}
                for kind in ("real", "ours")}
-    for kind, values in summary.items():
-        print(f"median {kind}: " + ", ".join(f"{k} {v:.3f}" for k, v in values.items()))
-    Path(args.json).write_text(json.dumps({"frames": FRAMES, "median": summary, "clips": clips},
-                                          indent=2) + "\n")
-    cv2.imwrite(str(args.sheet), cv2.cvtColor(np.concatenate(rows, 0), cv2.COLOR_RGB2BGR))
-    print(f"-> {args.json}, {args.sheet}")
+    write_results(args.json, args.sheet, clips, summary, rows)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,10 @@ lengths in inter-ocular distances, IOD):
   cheeks follow AU26 with a wider jaw profile, fading out below the chin over
   :data:`JAW_FADE` — the face matte covers that travel (:func:`atw_ofx.face.face_matte`);
 - teeth the plate shows move with their lip: above the seam with the skull, below with the jaw;
-- the pixels newly between the lips are **generated** (:func:`fill_region`): a dark cavity
-  shaded from the plate's own lip-shadow colour, in linear light, with grain of the plate's
-  strength — never stretched lips. Its mask is returned for the ``generated`` AOV.
+- the pixels newly between the lips are **generated** (:func:`fill_region`): a dark cavity and
+  a tongue shaded against the plate's own skin beside the mouth, as real open mouths are, never
+  lighter than the lips' own shadow, in linear light, with the plate's grain — never stretched
+  lips. Its mask is returned for the ``generated`` AOV.
 
 Coordinates: pixels of the model's square grid (side ``n``), centres at ``(j + 0.5, i + 0.5)``;
 fields are backward maps (``atw_ofx.conventions``), ``2×n×n`` float64, channel 0 = x.
@@ -172,7 +173,7 @@ class GeneratedRegion:
     #: shadow colour (a closed lid's seam: the colour of its lashes).
     cavity: bool = True
     #: Points on the grid (``K×2``) where the skin a cavity is shaded against is read
-    #: (:data:`SKIN_POINTS`); None: against the source's own median colour.
+    #: (:data:`SKIN_POINTS`); None: against the source's own mean colour.
     skin: np.ndarray | None = None
 
 
@@ -193,8 +194,10 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     (``luma``: ``n×n``, the face on ``mesh``'s grid) within :data:`SEAM_SEARCH` — the gap
     between the rows of teeth, or the lower lip under upper teeth that rest on it. Opened at
     the lips' midline instead, a smile's cavity was drawn across its upper teeth (looked at:
-    surprise and fear on open smiles). Eased from the midline by how far apart the lips are
-    (:data:`TEETH_GAP`), so the seam moves smoothly as a mouth opens."""
+    surprise and fear on open smiles). Towards the corners (:data:`SEAM_CORNERS`) it eases
+    down onto the lower lip, which parts from the side teeth filling the narrowing gap there.
+    Eased from the midline by how far apart the lips are (:data:`TEETH_GAP`), so the seam moves
+    smoothly as a mouth opens."""
     upper, lower, shown = teeth_shown(mesh)
     # One ease for the whole mouth (its widest pair's): eased pair by pair, the seam stepped
     # between the teeth's edge in the middle and the midline by the corners.
@@ -432,14 +435,16 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     written in place) from ``original`` (the crop before the edit); returns
     ``(warped, generated)``.
 
-    Colours are the source's, in the plate's linear light. A cavity (the mouth) takes the
-    lips' median colour at :data:`CAVITY_DEPTH` of it at the opening's heart rising to
-    :data:`CAVITY_EDGE` at its rim, 30 % darker at the top (under the upper lip) than at the
-    bottom, with the tongue on its floor (:func:`_tongue`); a seam (a closed lid's) takes the
-    mean of the source's darkest tenth (its lashes). Grain is the plate's own
-    (:mod:`.grain`: the source's fine grain relative to its light), its strength against the
-    source's the square root of their light's ratio. The source's statistics come from every
-    other pixel (a quarter of the work); the noise is seeded from the region's pixels:
+    Colours are the plate's, in its linear light. A cavity (the mouth) is shaded against the
+    skin beside it (``region.skin``, :func:`_skin_colour`): :data:`CAVITY_DEPTH` of its light
+    at the opening's heart rising to :data:`CAVITY_EDGE` at its rim, 30 % darker at the top
+    (under the upper lip) than at the bottom, in its balance tinted (:func:`_tinted`,
+    :data:`CAVITY_TINT`), never lighter than :data:`CAVITY_CAP` of the source's shadow (the
+    mean of its darkest tenth: the lips'), with the tongue on its floor (:func:`_tongue`); a
+    seam (a closed lid's) takes the source's shadow as it is (its lashes). Grain is the plate's
+    own (:mod:`.grain`: the source's fine grain relative to its light), its strength against
+    the source's the square root of their light's ratio. The source's statistics come from
+    every other pixel (a quarter of the work); the noise is seeded from the region's pixels:
     deterministic. Only the ``colour`` channels are written, only inside the box of the source
     and the region.
     """
