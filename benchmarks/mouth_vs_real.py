@@ -34,16 +34,16 @@ from atw_ofx import edits  # noqa: E402
 from atw_ofx.face.track import inter_ocular  # noqa: E402
 from atw_ofx.models import load_model  # noqa: E402
 from atw_ofx.models.mouth import JAW_AU26, LOWER_INNER, LOWER_LIP_AU25, OUTER_LIPS, \
-    UPPER_INNER, UPPER_LIP_AU25  # noqa: E402
+    SKIN_POINTS, UPPER_INNER, UPPER_LIP_AU25  # noqa: E402
 from versus_real import DATA, clip_frames, edit_still, to_linear, track_start, \
     write_results  # noqa: E402
 
 OPENS = 0.15
 #: The rig's opening at AU25 = AU26 = 5 (IOD).
 RIG_OPENING = LOWER_LIP_AU25 + UPPER_LIP_AU25 + JAW_AU26
-#: The cheeks beside the nose (mesh points; the skin the cavity is shaded against), read within
-#: 0.08 IOD of each.
-CHEEKS = (205, 425)
+#: The cheeks are read within this many IOD of each of the points the cavity is shaded against
+#: (:data:`atw_ofx.models.mouth.SKIN_POINTS`, beside the nose).
+CHEEK_REACH = 0.08
 TILE = (300, 200)
 
 
@@ -69,8 +69,8 @@ def interior(linear: np.ndarray, mesh: np.ndarray) -> dict:
     inside = cv2.erode(inside, np.ones((3, 3), np.uint8)).astype(bool)  # off the lips' edge
     yy, xx = np.mgrid[:h, :w]
     cheeks = np.zeros((h, w), bool)
-    for point in CHEEKS:
-        cheeks |= np.hypot(xx - mesh[point, 0], yy - mesh[point, 1]) < 0.08 * iod
+    for point in SKIN_POINTS:
+        cheeks |= np.hypot(xx - mesh[point, 0], yy - mesh[point, 1]) < CHEEK_REACH * iod
     luma = linear.mean(-1)
     cheek = float(np.median(luma[cheeks]))
     cheek_rgb = np.median(linear[cheeks], 0)
