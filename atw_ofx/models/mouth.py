@@ -54,7 +54,7 @@ SKIN_POINTS, SKIN_PATCH = (205, 425), 0.12
 #: rim's width (× the opening) over which it lightens towards the lips. Measured on the shared
 #: performances' open mouths (``benchmarks/mouth_vs_real.py``): the darker half of a real
 #: mouth's inside is 0.21 of the cheeks' light (0.02–0.54, teeth included where they show).
-#: Shaded from the lips' darkest tenth instead, it was 0.085 and brown — a painted hole — and
+#: Shaded from the lips' darkest tenth instead, it was 0.04 and brown — a painted hole — and
 #: lipstick dyed it.
 CAVITY_DEPTH, CAVITY_EDGE, CAVITY_RIM = 0.1, 0.3, 0.25
 #: The cavity's light at most this share of the lips' shadow's (their darkest tenth's mean).
