@@ -840,6 +840,8 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     width above the new one and :data:`MARGIN_BELOW` times that below it (thinner by the nose:
     :data:`MARGIN_INNER`), as dark as :func:`_shut_line_colour` makes it.
     Returns their soft mask."""
+    if eye.tilt >= 1.0:  # lashes as shot (the eye not yet 60 % closed): none hang, no margin
+        return np.zeros_like(eye.ly)
     t = eye.ly - eye.line
     skin = float(skin_colour.mean())
     darker = lambda px: np.clip((skin - px.mean(-1)) / max(0.5 * skin, 1e-6), 0.0, 1.0)  # noqa: E731
