@@ -36,5 +36,16 @@ def sample_window(image: np.ndarray, x: np.ndarray, y: np.ndarray, how: int,
     y0 = int(np.clip(np.floor(y.min()) - READ_REACH, 0, h - 1))
     x1 = int(np.clip(np.ceil(x.max()) + READ_REACH, x0 + 1, w))
     y1 = int(np.clip(np.ceil(y.max()) + READ_REACH, y0 + 1, h))
-    window = image[y0:y1, x0:x1] if channels is None else image[y0:y1, x0:x1][..., channels]
-    return sample_points(np.ascontiguousarray(window, np.float32), x, y, how, (x0, y0))
+    window = image[y0:y1, x0:x1]
+    return sample_points(np.ascontiguousarray(window, np.float32) if channels is None
+                         else channels_of(window, channels), x, y, how, (x0, y0))
+
+
+def channels_of(image: np.ndarray, channels: list[int]) -> np.ndarray:
+    """``image[..., channels]`` (``H×W×C`` any strides) as a contiguous float32 copy — by a slice
+    when the channels run in order (the usual RGB first), which copies ~2× faster than a
+    gather."""
+    first = channels[0] if len(channels) else 0
+    if list(channels) == list(range(first, first + len(channels))):
+        return np.ascontiguousarray(image[..., first:first + len(channels)], np.float32)
+    return np.ascontiguousarray(image[..., channels], np.float32)

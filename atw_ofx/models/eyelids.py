@@ -779,11 +779,13 @@ def _draw_lid(eye: _EyeCanvas, region: np.ndarray) -> tuple[np.ndarray, np.ndarr
     below the eye mirrored about the lower lid (:data:`DONOR_GAP`, :data:`DONOR_SCALE`), eased
     in with the closure (:data:`LID_FULL`) and from the crease (:data:`LID_FADE`). Returns its
     soft mask and the colour of the skin it drew (``C``; the lashes are laid where darker than
-    that, the shut line is its shadow)."""
+    that, the shut line is its shadow) — None when it drew none: an eye this open has neither
+    lashes to turn nor a white to cover (:data:`LID_FULL` < :data:`WHITE_FROM`, and the lashes
+    turn from 60 % closed)."""
     ly, C, line = eye.ly, eye.C, eye.line
     ease = float(smoothstep(np.array((eye.closure - 0.3) / (LID_FULL - 0.3))))
     if ease <= 0.0:  # a lower lid raised alone, or a blink a third closed: nothing to draw
-        return np.zeros_like(ly), np.median(region[::4, ::4].reshape(-1, region.shape[-1]), 0)
+        return np.zeros_like(ly), None
     alpha = ease * eye.columns * smoothstep((ly - C) / np.maximum(LID_FADE * (line - C), 1e-6)) \
         * np.clip(line - ly + 0.5, 0.0, 1.0)
     gap = DONOR_GAP * max(eye.opening, 0.4 * eye.width)
@@ -832,7 +834,8 @@ def _shut_line_colour(roots: np.ndarray, skin_colour: np.ndarray) -> np.ndarray:
     return roots + lighter * (shadow - roots)
 
 
-def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -> np.ndarray:
+def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray | None
+                 ) -> np.ndarray:
     """A shutting eye's lashes drawn into ``region`` (in place): the upper lashes turned down
     over the lower lid where darker than the skin (``skin_colour``, ``C``; :data:`LASH_HANG`,
     as they turn: :func:`lash_tilt`), and the lids' margins — the plate's lash roots, the
@@ -840,7 +843,7 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     width above the new one and :data:`MARGIN_BELOW` times that below it (thinner by the nose:
     :data:`MARGIN_INNER`), as dark as :func:`_shut_line_colour` makes it.
     Returns their soft mask."""
-    if eye.tilt >= 1.0:  # lashes as shot (the eye not yet 60 % closed): none hang, no margin
+    if eye.tilt >= 1.0 or skin_colour is None:  # lashes as shot (the eye not yet 60 % closed)
         return np.zeros_like(eye.ly)
     t = eye.ly - eye.line
     skin = float(skin_colour.mean())
@@ -891,7 +894,7 @@ def _draw_lashes(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray) -
     return alpha
 
 
-def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray,
+def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray | None,
                  field: np.ndarray) -> np.ndarray:
     """The white of the eye a shut lid left open covered with the skin around it, in
     ``region`` (in place); returns where (a soft mask).
@@ -907,7 +910,7 @@ def _cover_white(eye: _EyeCanvas, region: np.ndarray, skin_colour: np.ndarray,
     (:func:`~atw_ofx.membrane.membrane`) with that skin's grain. ``field``: the backward field
     the crop was warped by (``2×G×G``, grid px)."""
     ease = float(smoothstep(np.array((eye.closure - WHITE_FROM) / (1.0 - WHITE_FROM))))
-    if ease <= 0.0:
+    if ease <= 0.0 or skin_colour is None:
         return np.zeros_like(eye.ly)
     # The eye's frame is centred on its corners' midpoint.
     near = ((np.abs(eye.lx) <= (0.5 + WHITE_REACH) * eye.width)

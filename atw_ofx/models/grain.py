@@ -22,13 +22,17 @@ def fine_detail(image: np.ndarray) -> np.ndarray:
     return image - cv2.GaussianBlur(image, (0, 0), 1.0)
 
 
-def relative_grain(image: np.ndarray, where: np.ndarray) -> np.ndarray:
+def relative_grain(image: np.ndarray, where: np.ndarray,
+                   level: np.ndarray | None = None) -> np.ndarray:
     """The grain of ``image`` (``H×W×C`` float32, linear) at ``where`` (``H×W`` bool): its fine
     detail's robust spread (the median absolute deviation, so that edges and whiskers among the
-    pixels do not count as grain) over its mean light, per channel (``C``)."""
-    fine = fine_detail(image)[where]
-    spread = MAD_TO_SIGMA * np.median(np.abs(fine - np.median(fine, 0)), 0)
-    return spread / np.maximum(image[where].mean(0), 1e-6)
+    pixels do not count as grain) over its mean light there (``level``, ``C``, when the caller
+    has it), per channel (``C``)."""
+    # Channel by channel contiguous: the medians partition rows, not strided columns.
+    fine = np.ascontiguousarray(fine_detail(image)[where].T)
+    spread = MAD_TO_SIGMA * np.median(np.abs(fine - np.median(fine, 1, keepdims=True)), 1)
+    level = image[where].mean(0) if level is None else level
+    return spread / np.maximum(level, 1e-6)
 
 
 def grain_noise(shape: tuple[int, int], seed: int) -> np.ndarray:
