@@ -247,7 +247,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                     out_np, generated = close_lid(out_np, original, region, tuple(colour_idx),
                                                   field)
                 else:
-                    out_np, generated = fill_region(out_np, original, region, tuple(colour_idx))
+                    out_np, generated = fill_region(out_np, original, region,
+                                                   tuple(colour_idx), field)
                 generated_s.append(generated)
         if glasses is not None:  # the frame laid back over the face, by its matte
             alpha, behind_it = frame_alpha[covered][:, None], out_np[window][covered]

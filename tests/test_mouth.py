@@ -415,3 +415,42 @@ def test_a_tooth_between_barely_parted_lips_is_held_under_a_rising_lip(demo):
     cv2.fillPoly(closed, [np.round(bottom - 0.5).astype(np.int32)], 2 * 0.45 - 1)
     assert teeth_lit(mesh, closed).max() < 0.1
     assert not len(held_teeth(mesh, lower=False, luma=closed)[0])
+
+
+def test_the_lips_edges_round_the_opening_are_resampled_past_the_fields_step():
+    """Inside the opening every pixel samples the seam; up-sampled from the grid, that step in
+    the field is a ramp a few crop pixels wide through which the lips' edge sampled everything
+    between the seam and itself — teeth squeezed into light slivers along the opening (open
+    smiles' corners). With the field, the lips just outside the opening take the field from
+    beyond the ramp: here, where the lips stay still, the plate itself."""
+    import torch
+
+    from atw_ofx.conventions import MotionField
+    from atw_ofx.models.mouth import RAMP, GeneratedRegion
+
+    grid, size = 64, 512
+    k = size / grid
+    # An opening on the grid (columns 20–44, rows 30–36) whose pixels all sample the seam's row
+    # (33); the lips around it still.
+    field = np.zeros((2, grid, grid))
+    rows = np.arange(grid) + 0.5
+    field[1, 30:36, 20:44] = (33.0 - rows[30:36])[:, None]
+    rectangle = lambda x0, y0, x1, y1: np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)  # noqa: E731
+    opening = GeneratedRegion(rectangle(20, 30, 44, 36), rectangle(14, 24, 50, 42), grid)
+    # A plate whose rows differ (a vertical ramp of light): a row sampled from elsewhere shows.
+    plate = np.repeat(np.linspace(0.1, 0.9, size, dtype=np.float32)[:, None, None], size, 1)
+    plate = np.ascontiguousarray(np.repeat(plate, 3, 2))
+    flow = MotionField(torch.from_numpy(field)[None].float()).resized(size, size)
+    warped = flow.warp(torch.from_numpy(plate).permute(2, 0, 1)[None])[0].permute(1, 2, 0)
+    warped = np.ascontiguousarray(warped.numpy())
+    inside = region_mask(opening, size)
+    distance = cv2.distanceTransform((inside == 0).astype(np.uint8), cv2.DIST_L2, 5)
+    lips_edge = (distance > 0) & (distance <= RAMP * k)
+    plain, _ = fill_region(warped.copy(), plate, opening, (0, 1, 2))
+    assert np.abs(plain[lips_edge] - plate[lips_edge]).max() > 0.01  # squeezed rows
+    out, generated = fill_region(warped.copy(), plate, opening, (0, 1, 2), field)
+    assert np.abs(out[lips_edge] - plate[lips_edge]).max() < 1e-4
+    # The lips are the plate's, re-sampled: the generated mask is the opening's alone.
+    assert np.array_equal(generated.full(size), inside)
+    far = distance > RAMP * k + 2
+    assert np.array_equal(out[far], warped[far])

@@ -440,8 +440,45 @@ class Generated:
         return out
 
 
+#: How far either side of the opening's edge the up-sampled field's step may reach, grid px (as
+#: the lids' lines: :data:`.eyelids.RAMP`).
+RAMP = 1.5
+
+
+def _beyond_the_step(warped: np.ndarray, original: np.ndarray, opening: np.ndarray,
+                     origin: tuple[int, int], field: np.ndarray, channels: list[int],
+                     k: float, reach: float) -> np.ndarray:
+    """The pixels of ``warped`` (``S×S×C``, in place) within ``reach`` crop px outside the
+    ``opening`` (``h×w`` bool, a box whose pixel 0 is the crop's ``origin``, x then y)
+    re-sampled from ``original`` (cubic) with the field taken beyond that reach, along the way
+    out of the opening (the distance to it rising); returns where (``h×w`` float32, 1 there).
+
+    Inside the opening every pixel samples the seam; outside, the lips' own motion. Up-sampled
+    from the grid (``field``: backward, ``2×G×G``, ``k`` crop px a grid px) that step becomes a
+    ramp through which the output samples everything between the seam and the moved lip — teeth
+    squeezed into light slivers along the opening's edges (looked at: open smiles' corners)."""
+    outside = (~opening).astype(np.uint8)
+    if outside.all() or not outside.any():
+        return np.zeros(opening.shape, np.float32)
+    distance = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_5)
+    near = (distance > 0) & (distance <= reach)
+    gy, gx = (g[near] for g in np.gradient(distance))
+    norm = np.maximum(np.hypot(gx, gy), 1e-6)
+    rows, cols = np.nonzero(near)
+    x, y = cols + origin[0] + 0.5, rows + origin[1] + 0.5
+    out = reach + 1.0 - distance[near]
+    bx, by = x + out * gx / norm, y + out * gy / norm
+    shift = sample_window(np.moveaxis(field, 0, -1), bx / k, by / k, cv2.INTER_LINEAR) * k
+    resampled = sample_window(original, x + shift[:, 0], y + shift[:, 1], cv2.INTER_CUBIC,
+                              channels)
+    target = warped[origin[1]:origin[1] + opening.shape[0], origin[0]:origin[0] + opening.shape[1]]
+    target[rows[:, None], cols[:, None], np.array(channels)[None]] = resampled
+    return near.astype(np.float32)
+
+
 def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegion,
-                  colour: tuple[int, ...]) -> tuple[np.ndarray, Generated]:
+                colour: tuple[int, ...], field: np.ndarray | None = None
+                ) -> tuple[np.ndarray, Generated]:
     """A generated region composited into ``warped`` (``S×S×C`` linear, the ResWarp result;
     written in place) from ``original`` (the crop before the edit); returns
     ``(warped, generated)``.
@@ -458,17 +495,28 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     every other pixel (a quarter of the work); the noise is seeded from the region's pixels:
     deterministic. Only the ``colour`` channels are written, only inside the box of the source
     and the region.
+
+    With ``field`` (the backward field the crop was warped by, ``2×G×G`` on the region's grid)
+    the lips' edges round a cavity are re-sampled first (:func:`_beyond_the_step`): the field
+    steps there, and up-sampled the step squeezed the teeth into slivers along them.
     """
     size = warped.shape[0]
-    source_px = region.source * (size / region.grid)
-    (x0, y0, x1, y1), m = _region_box_mask(region, size, 4, also=source_px)
+    k = size / region.grid
+    source_px = region.source * k
+    reach = RAMP * k + 0.5  # crop px: how far outside the opening the field's step spreads
+    (x0, y0, x1, y1), m = _region_box_mask(region, size, int(np.ceil(reach)) + 2, also=source_px)
     generated = Generated(y0, x0, m)
     if not m.size or float(m.max()) == 0.0:
         return warped, generated
     box = (slice(y0, y1), slice(x0, x1))
+    channels = list(colour)
+    if field is not None and region.cavity:
+        # From the pixels the opening covers whole: its anti-aliased edge is lips re-sampled
+        # under the cavity's share (a binary edge there showed as a staircase). The lips stay
+        # the plate's pixels: not in the generated mask.
+        _beyond_the_step(warped, original, m >= 1.0, (x0, y0), field, channels, k, reach + 1.0)
     source = np.zeros(m.shape, np.uint8)
     cv2.fillPoly(source, [np.round(source_px - (x0, y0) - 0.5).astype(np.int32)], 1)
-    channels = list(colour)
     rgb = channels_of(original[box], channels)
     sample = (slice(None, None, 2), slice(None, None, 2))
     read = np.zeros(m.shape, bool)
