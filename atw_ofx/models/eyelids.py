@@ -89,16 +89,13 @@ def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
         # left of it (both closing on the same skin crumpled it into waves); a lowered one
         # (AU04's push, AU07) leaves more.
         lid_drop = float(moved68[list(upper68)].mean(0) @ down)
-        scales = []
-        for i in brow68:  # in order along the brow
-            point = mesh[MESH_TO_IBUG68[i]]
-            nearest_edge = _nearest(edge, point)
-            below = _nearest(lashes, nearest_edge)
-            room = BROW_ROOM * max(float((below - nearest_edge) @ down) + lid_drop, 0.0)
-            travel = float(moved[i] @ down)
-            scales.append(room / travel if travel > room else 1.0)
-        for i, scale in zip(brow68, _smooth_scales(np.array(scales))):
-            moved[i] -= (1.0 - scale) * max(float(moved[i] @ down), 0.0) * down
+        brow = list(brow68)  # in order along the brow
+        nearest_edge = _nearest(edge, mesh[MESH_TO_IBUG68[brow]])
+        below = _nearest(lashes, nearest_edge)
+        room = BROW_ROOM * np.maximum((below - nearest_edge) @ down + lid_drop, 0.0)
+        travel = moved[brow] @ down
+        scales = np.where(travel > room, room / np.where(travel > room, travel, 1.0), 1.0)
+        moved[brow] -= ((1.0 - _smooth_scales(scales)) * np.maximum(travel, 0.0))[:, None] * down
     return moved
 
 
@@ -116,7 +113,7 @@ def limit_lids(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     moved, down = moved68.copy(), _face_down(mesh)
     for eye, (upper68, _) in zip(EYES, LIDS_68):
         edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
-        skin = min(float((lash - _nearest(edge, lash)) @ down) for lash in lashes[1:-1])
+        skin = float(((lashes[1:-1] - _nearest(edge, lashes[1:-1])) @ down).min())
         room = LID_RISE_ROOM * max(skin, 0.0)
         for i in upper68:
             rise = -float(moved[i] @ down)
@@ -126,8 +123,8 @@ def limit_lids(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
 
 
 def _nearest(points: np.ndarray, to: np.ndarray) -> np.ndarray:
-    """The one of ``points`` (``K×2``) nearest ``to`` (``2``)."""
-    return points[np.argmin(np.linalg.norm(points - to, axis=1))]
+    """The one of ``points`` (``K×2``) nearest each of ``to`` (``M×2``): ``M×2``."""
+    return points[np.argmin(np.linalg.norm(to[:, None] - points[None], axis=2), axis=1)]
 
 
 def _face_down(mesh: np.ndarray) -> np.ndarray:
@@ -253,6 +250,16 @@ def _eye_frame(mesh: np.ndarray, eye: dict):
     return down, local, corners, lid
 
 
+def _box_in_frame(down: np.ndarray, origin: np.ndarray, box: tuple[int, int, int, int]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The pixel centres of ``box`` (``(x0, y0, x1, y1)``, grid px) in an eye's own frame
+    (:func:`_eye_frame`: its ``down`` axis, centred on ``origin``): ``(lx, ly)``, each ``h×w``
+    — an affine map, summed from its row and column parts (no grid of points built)."""
+    x0, y0, x1, y1 = box
+    dx, dy = np.arange(x0, x1) + 0.5 - origin[0], (np.arange(y0, y1) + 0.5 - origin[1])[:, None]
+    return dx * down[1] - dy * down[0], dx * down[0] + dy * down[1]
+
+
 def _lid_bands(mesh: np.ndarray, eye: dict):
     """One eye's lids sampled corner to corner in its own frame: ``(xs, upper, lower, local,
     band)`` — 25 positions along the eye, the lid heights there, the plate → eye-frame map, and
@@ -368,18 +375,17 @@ def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
     for eye in EYES:
         # Only the eye's box moves: corners, crease, lower lid and the skin below it.
         down, local, corners, lid = _eye_frame(mesh, eye)
+        upper_lid, lower_lid = lid("upper"), lid("lower")
         along_eye = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 9)
-        reach_below = LOWER_SKIN * float(np.max(_curve(lid("lower"), along_eye)
-                                                - _curve(lid("upper"), along_eye)))
+        reach_below = LOWER_SKIN * float(np.max(_curve(lower_lid, along_eye)
+                                                - _curve(upper_lid, along_eye)))
         below = mesh[list(eye["lower"])] + reach_below * down
         x0, y0, x1, y1 = grid_box(np.concatenate((
             mesh[list(eye["corners"] + eye["crease"] + eye["lower"])], below)), n, 3)
         if x1 <= x0 or y1 <= y0:
             continue
-        ys, xs = np.mgrid[y0:y1, x0:x1] + 0.5
-        grid = np.stack((xs, ys), -1)
-        px = local(grid)
-        lx, ly = px[..., 0], px[..., 1]
+        origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
+        lx, ly = _box_in_frame(down, origin, (x0, y0, x1, y1))
         inside = (lx > corners[:, 0].min()) & (lx < corners[:, 0].max())
         # Past the outer corner (corners[0]) the lashes turn with the lid, fading out over
         # OUTER_REACH of the eye's width: the mesh's corner often sits inside the eye, and the
@@ -389,14 +395,14 @@ def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
         beyond = outward * (lx - corners[0, 0])
         turning = np.where(outward * lx > 0,
                            np.clip(1.0 - beyond / max(OUTER_REACH * width, 1e-9), 0.0, 1.0), 0.0)
-        upper, lower = _curve(lid("upper"), lx), _curve(lid("lower"), lx)
+        upper, lower = _curve(upper_lid, lx), _curve(lower_lid, lx)
         opening = np.maximum(lower - upper, 0.0)
         crease = _crease(mesh, eye, local, occluder, lx, upper, opening)
         lash, rim = lid_lines(upper, lower, closure, 0.0)
         # The lower lid's lift follows the opening's profile along the whole eye, not this
         # box's pixels: its largest opening, from the lid curves at the corners' span.
         samples = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 25)  # as _lid_bands
-        widest = float(np.max(_curve(lid("lower"), samples) - _curve(lid("upper"), samples)))
+        widest = float(np.max(_curve(lower_lid, samples) - _curve(upper_lid, samples)))
         rim = np.maximum(rim - lift * opening / max(widest, 1e-9), lash)
         # The lashes (a band of LASH_BAND × the middle's opening above the lash line, as tall
         # along the whole lid, within the skin below the crease) come down with the line. They
@@ -645,8 +651,11 @@ class _EyeCanvas:
         self.empty = x1 <= x0 or y1 <= y0 or travel.max(initial=0.0) <= 0.0
         if self.empty:
             return
-        self.rows, self.cols = np.mgrid[y0:y1, x0:x1] + 0.5
-        dx, dy = self.cols - self.origin[0], self.rows - self.origin[1]
+        # Pixel centres as read-only broadcast views: the frame's map is summed from its row
+        # and column parts (no grid built).
+        rows, cols = (np.arange(y0, y1) + 0.5)[:, None], np.arange(x0, x1) + 0.5
+        self.rows, self.cols = np.broadcast_to(rows, self.shape), np.broadcast_to(cols, self.shape)
+        dx, dy = cols - self.origin[0], rows - self.origin[1]
         self.lx = dx * self.along[0] + dy * self.along[1]
         self.ly = dx * self.down[0] + dy * self.down[1]
         at = lambda v: np.interp(self.lx, xs, v)  # noqa: E731

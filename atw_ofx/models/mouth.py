@@ -447,33 +447,41 @@ RAMP = 1.5
 
 def _beyond_the_step(warped: np.ndarray, original: np.ndarray, opening: np.ndarray,
                      origin: tuple[int, int], field: np.ndarray, channels: list[int],
-                     k: float, reach: float) -> np.ndarray:
+                     k: float, reach: float) -> None:
     """The pixels of ``warped`` (``S×S×C``, in place) within ``reach`` crop px outside the
     ``opening`` (``h×w`` bool, a box whose pixel 0 is the crop's ``origin``, x then y)
     re-sampled from ``original`` (cubic) with the field taken beyond that reach, along the way
-    out of the opening (the distance to it rising); returns where (``h×w`` float32, 1 there).
+    out of the opening (the distance to it rising).
 
     Inside the opening every pixel samples the seam; outside, the lips' own motion. Up-sampled
     from the grid (``field``: backward, ``2×G×G``, ``k`` crop px a grid px) that step becomes a
     ramp through which the output samples everything between the seam and the moved lip — teeth
     squeezed into light slivers along the opening's edges (looked at: open smiles' corners)."""
-    outside = (~opening).astype(np.uint8)
-    if outside.all() or not outside.any():
-        return np.zeros(opening.shape, np.float32)
-    distance = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_5)
+    rows, cols = np.flatnonzero(opening.any(1)), np.flatnonzero(opening.any(0))
+    if not len(rows):
+        return
+    # Only round the opening itself (the box given also holds the lips the fill reads).
+    grow = int(np.ceil(reach)) + 2
+    y0, x0 = max(rows[0] - grow, 0), max(cols[0] - grow, 0)
+    y1, x1 = min(rows[-1] + 1 + grow, opening.shape[0]), min(cols[-1] + 1 + grow, opening.shape[1])
+    origin = (origin[0] + x0, origin[1] + y0)
+    distance = cv2.distanceTransform((~opening[y0:y1, x0:x1]).astype(np.uint8), cv2.DIST_L2,
+                                     cv2.DIST_MASK_5)
     near = (distance > 0) & (distance <= reach)
-    gy, gx = (g[near] for g in np.gradient(distance))
-    norm = np.maximum(np.hypot(gx, gy), 1e-6)
     rows, cols = np.nonzero(near)
+    # The distance's slope at those pixels alone (central differences, as np.gradient's).
+    h, w = distance.shape
+    gx = distance[rows, np.minimum(cols + 1, w - 1)] - distance[rows, np.maximum(cols - 1, 0)]
+    gy = distance[np.minimum(rows + 1, h - 1), cols] - distance[np.maximum(rows - 1, 0), cols]
+    norm = np.maximum(np.hypot(gx, gy), 1e-6)
     x, y = cols + origin[0] + 0.5, rows + origin[1] + 0.5
     out = reach + 1.0 - distance[near]
     bx, by = x + out * gx / norm, y + out * gy / norm
     shift = sample_window(np.moveaxis(field, 0, -1), bx / k, by / k, cv2.INTER_LINEAR) * k
     resampled = sample_window(original, x + shift[:, 0], y + shift[:, 1], cv2.INTER_CUBIC,
                               channels)
-    target = warped[origin[1]:origin[1] + opening.shape[0], origin[0]:origin[0] + opening.shape[1]]
+    target = warped[origin[1]:origin[1] + near.shape[0], origin[0]:origin[0] + near.shape[1]]
     target[rows[:, None], cols[:, None], np.array(channels)[None]] = resampled
-    return near.astype(np.float32)
 
 
 def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegion,
