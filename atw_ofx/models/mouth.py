@@ -53,11 +53,14 @@ SKIN_POINTS, SKIN_PATCH = (205, 425), 0.12
 #: The cavity in the skin's light: its level at the opening's heart and at its rim, and the
 #: rim's width (× the opening) over which it lightens towards the lips. Measured on the shared
 #: performances' open mouths (``benchmarks/mouth_vs_real.py``): the darker half of a real
-#: mouth's inside is 0.21 of the cheeks' light (0.02–0.54, teeth included where they show).
-#: Shaded from the lips' darkest tenth instead, it was 0.04 and brown — a painted hole — and
-#: lipstick dyed it.
-CAVITY_DEPTH, CAVITY_EDGE, CAVITY_RIM = 0.1, 0.3, 0.25
-#: The cavity's light at most this share of the lips' shadow's (their darkest tenth's mean).
+#: mouth's inside is 0.21 of the cheeks' light (0.02–0.54, teeth included where they show), its
+#: middle third 0.61. Shaded from the lips' darkest tenth instead, it was 0.04 and brown — a
+#: painted hole — and lipstick dyed it; at 0.1 / 0.3 of the skin's light it was still 0.08, a
+#: near-black well beside the performers' own lit mouths (looked at on that sheet).
+CAVITY_DEPTH, CAVITY_EDGE, CAVITY_RIM = 0.25, 0.4, 0.25
+#: The cavity's light at most this share of the lips' shadow's (their darkest tenth's mean): an
+#: open smile's own dark behind its teeth keeps a cavity opened below them as dark (the shared
+#: photographs), and a slit between dark lips stays darker than they are.
 CAVITY_CAP = 0.8
 #: Colours inside the mouth: ``balance = skin's balance ** follow × tint`` (R, G, B; the light
 #: kept). Fitted on the same performances (least squares over the 12 open mouths, in log
@@ -77,10 +80,13 @@ SKIN_COLOURFUL = 0.25
 #: of a real open mouth is 0.70 of it), width (× the opening's) and height (× each column's),
 #: and from which opening (height over width) it shows — a flat dark slab read as a hole cut in
 #: the face (looked at).
-TONGUE_LEVEL, TONGUE_WIDTH, TONGUE_HEIGHT, TONGUE_FROM = 1.3, 0.8, 0.55, 0.12
-#: How soft the tongue's edge is (the share of its dome over which it fades in), and the dark
-#: left between it and the lower lip (× each column's height).
-TONGUE_EDGE, TONGUE_GAP = 0.8, 0.06
+TONGUE_LEVEL, TONGUE_WIDTH, TONGUE_HEIGHT, TONGUE_FROM = 1.3, 0.8, 0.6, 0.12
+#: How soft the tongue's edge is (the share of its dome over which it fades in), the shade
+#: between it and the lower lip (× each column's height) and the share of its light kept at the
+#: lip: the lip's shadow on it. Dark there (0.06, none kept) the opening read as outlined in
+#: black along its bottom (looked at on the performers' sheet); lit up to the lip, the tongue's
+#: front merged with the lip and a mesh found the lips' gap a fifth shorter.
+TONGUE_EDGE, TONGUE_GAP, TONGUE_GAP_LIGHT = 0.8, 0.12, 0.45
 
 
 #: The teeth an open mouth shows are held still (upper with the skull, lower with the jaw) by
@@ -362,8 +368,8 @@ def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The tongue in an opening (``inside``: ``h×w`` bool, the opening's pixels): its light
     (``h×w`` float32, × its colour — the skin's, tinted: TONGUE_LEVEL of it, lit towards the
     front) and its weight (``h×w``): an ellipse on the opening's floor, TONGUE_WIDTH of the
-    opening wide and TONGUE_HEIGHT of each column's height tall, a soft dome behind the lower lip (a
-    TONGUE_GAP of each column's height left dark above the lip), shown only once the opening is
+    opening wide and TONGUE_HEIGHT of each column's height tall, a soft dome behind the lower lip
+    (shaded over a TONGUE_GAP of each column's height above it), shown only once the opening is
     at least TONGUE_FROM of its width tall (a slit shows no tongue)."""
     rows = np.arange(inside.shape[0], dtype=np.float32)[:, None]
     columns = np.nonzero(inside.any(0))[0]
@@ -389,25 +395,31 @@ def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # A dome: soft all the way from its edge, lit at its front and middle, in shade behind.
     # Behind the lower lip, not on it: lit up to the lip, the tongue's front merged with it
     # and a mesh found the lips' gap a fifth shorter.
-    behind = smoothstep((1.0 - v) / TONGUE_GAP)
+    behind = TONGUE_GAP_LIGHT + (1.0 - TONGUE_GAP_LIGHT) * smoothstep((1.0 - v) / TONGUE_GAP)
     weight = (smoothstep(ellipse / TONGUE_EDGE) * behind * inside * shown).astype(np.float32)
     lit = TONGUE_LEVEL * (0.3 + 0.7 * smoothstep(ellipse)) * (0.6 + 0.4 * np.clip(v, 0, 1))
     return lit.astype(np.float32), weight
 
 
-def _skin_colour(original: np.ndarray, region: GeneratedRegion, channels: list[int],
-                 size: int) -> np.ndarray:
-    """The skin's colour (``C``, linear) at ``region.skin``: per channel, the median over a
-    patch :data:`SKIN_PATCH` of the opening's width across around each point (a 5×5 lattice of
-    samples), on ``original`` (``size×size×C``)."""
+def _skin(original: np.ndarray, region: GeneratedRegion, channels: list[int],
+          size: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The skin beside the mouth, read on ``original`` (``size×size×C``) in a square patch
+    :data:`SKIN_PATCH` of the opening's width across around each of ``region.skin``: its colour
+    (``C``, linear: per channel the median over both patches) and its grain (``C``: the lesser
+    of the patches' :func:`~.grain.relative_grain` — a nostril's edge in one is not grain), or
+    None where no patch lies on the crop."""
     k = size / region.grid
-    width = float(np.ptp(region.polygon[:, 0])) * k
-    steps = np.linspace(-0.5, 0.5, 5) * SKIN_PATCH * width
-    dx, dy = np.meshgrid(steps, steps)
-    # Each point's patch read apart: the window around both cheeks is most of the face.
-    samples = [sample_window(original, x + dx.ravel(), y + dy.ravel(), cv2.INTER_LINEAR, channels)
-               for x, y in region.skin * k]
-    return np.median(np.concatenate(samples), axis=0)
+    half = max(int(round(SKIN_PATCH * float(np.ptp(region.polygon[:, 0])) * k / 2)), 3)
+    patches = []
+    for x, y in np.round(region.skin * k).astype(int):
+        window = original[max(y - half, 0):max(y + half, 0), max(x - half, 0):max(x + half, 0)]
+        if min(window.shape[:2]) > 4:
+            patches.append(channels_of(window, channels))
+    if not patches:
+        return None
+    colour = np.median(np.concatenate([p.reshape(-1, len(channels)) for p in patches]), axis=0)
+    grain = np.min([relative_grain(p, np.ones(p.shape[:2], bool)) for p in patches], axis=0)
+    return colour, grain
 
 
 def _tinted(skin: np.ndarray, tint: tuple[float, float, float], follow: float) -> np.ndarray:
@@ -492,7 +504,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     ``(warped, generated)``.
 
     Colours are the plate's, in its linear light. A cavity (the mouth) is shaded against the
-    skin beside it (``region.skin``, :func:`_skin_colour`): :data:`CAVITY_DEPTH` of its light
+    skin beside it (``region.skin``, :func:`_skin`): :data:`CAVITY_DEPTH` of its light
     at the opening's heart rising to :data:`CAVITY_EDGE` at its rim, 30 % darker at the top
     (under the upper lip) than at the bottom, in its balance tinted (:func:`_tinted`,
     :data:`CAVITY_TINT`), never lighter than :data:`CAVITY_CAP` of the source's shadow (the
@@ -553,8 +565,12 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     # Colours only where the region is drawn (a slit fills a fraction of its box).
     drawn = m > 0
     if region.cavity:
-        skin = source_rgb.mean(0) if region.skin is None else _skin_colour(
-            original, region, channels, size)
+        beside = None if region.skin is None else _skin(original, region, channels, size)
+        skin = source_rgb.mean(0) if beside is None else beside[0]
+        if beside is not None:
+            # The cheeks' grain where the lips show more fine detail: their lines and highlights
+            # are not grain (on soft video frames the cavity was speckled next to smooth skin).
+            grain = np.minimum(grain, beside[1])
         level = (CAVITY_EDGE - (CAVITY_EDGE - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)
         fill = level[drawn][:, None].astype(np.float32) * _tinted(skin, CAVITY_TINT, CAVITY_FOLLOW)
         # Never lighter than CAVITY_CAP of the lips' own shadow: on dark lips a slit at the
