@@ -34,7 +34,8 @@ class TestMouthField:
 
     def test_full_open_mouth_reaches_a_real_opening(self, demo):
         """AU25 + AU26 at 5: the opening is ≥ 0.35 IOD at the centre; the chin comes down by the
-        jaw's travel; the inner corners and the nose do not move."""
+        jaw's travel; the nose does not move; the inner corners of this mouth, which shows its
+        teeth, stay (a smile holds them; the side teeth stay with the skull)."""
         mesh = demo[1]
         field, interior = mouth_field(mesh, 5.0, 5.0, N)
         poly = interior.polygon
@@ -47,6 +48,29 @@ class TestMouthField:
             assert np.abs(at(still)).max() < 0.01 * iod(mesh), still
         for corner in (78, 308):
             assert np.abs(at(corner)).max() < 0.06 * iod(mesh), corner
+
+    def test_closed_lips_corners_come_down_with_the_jaw(self, shared_data):
+        """Lips that meet (no teeth between them) open into an oval: the inner corners come
+        down CORNER_FOLLOW of the jaw's drop (the shared performances opening without a smile:
+        0.32–0.73, median 0.4), straight down; the middle of the upper lip stays."""
+        from atw_ofx.face import CropBox
+        from atw_ofx.imageio import read_image
+        from atw_ofx.models.mouth import CORNER_FOLLOW, teeth_shown
+
+        plate = read_image(shared_data / "plates" / "ffhq_atw" / "13.png")  # closed lips
+        face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+        mesh = CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
+        assert teeth_shown(mesh)[2].max() == 0.0
+        field, _ = mouth_field(mesh, 5.0, 5.0, N)
+        at = lambda i: field[:, int(mesh[i, 1]), int(mesh[i, 0])]  # noqa: E731
+        eyes = (mesh[473] - mesh[468]) / iod(mesh)
+        down = np.array([-eyes[1], eyes[0]])
+        for corner in (78, 308):
+            # Backward: the corner's output position samples from above it.
+            assert -at(corner) @ down / iod(mesh) == pytest.approx(CORNER_FOLLOW * JAW_AU26,
+                                                                   rel=0.25), corner
+            assert abs(at(corner) @ eyes) < 0.02 * iod(mesh), corner
+        assert abs(at(0) @ down) < 0.02 * iod(mesh)  # the upper lip's middle
 
     def test_no_fold_outside_the_opening(self, demo):
         mesh = demo[1]
@@ -182,7 +206,8 @@ def test_a_slit_between_dark_lips_is_darker_than_their_shadow(demo):
 
 def test_the_opening_is_drawn_where_the_other_aus_take_the_lips(demo):
     """A smile with an open mouth: the spline lifts the lip corners 0.2 IOD while the mouth model
-    opens the lips. The generated opening ends where the whole field takes the inner lip corners
+    opens the lips (and the jaw brings them down a little). The generated opening ends where the
+    whole field takes the inner lip corners
     (a point there samples the corner as shot), not where the corners were — else the cavity
     is drawn over the lips and teeth the smile moved."""
     import cv2
@@ -191,7 +216,7 @@ def test_the_opening_is_drawn_where_the_other_aus_take_the_lips(demo):
 
     mesh = demo[1]
     field, interior = LandmarkRig().field_and_interior(
-        mesh, aus("AU12=5", "AU25=4", "AU26=4"), face_matte(mesh, N))
+        mesh, aus("AU12=5", "AU25=4", "AU26=2"), face_matte(mesh, N))
     opening = next(region for region in interior if region.cavity)
     corners = mesh[[UPPER_INNER[0], UPPER_INNER[-1]]] * REGION_GRID
     ends = opening.polygon[[0, len(opening.polygon) // 2 - 1]]

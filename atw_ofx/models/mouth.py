@@ -47,6 +47,15 @@ CHIN, NOSE_BASE, LOWER_LIP_BOTTOM = 152, 2, 17
 LOWER_LIP_AU25, UPPER_LIP_AU25, JAW_AU26 = 0.10, 0.03, 0.30
 #: Jaw profile across the face (Gaussian σ, IOD) and how far below the chin its motion fades.
 JAW_WIDTH, JAW_FADE = 0.45, 0.6
+#: The mouth's corners come down with the jaw, this share of its drop, the lips about them with
+#: them (as much as each column is not parting: none at the middle, whole at the corners) and the
+#: cheek beside them fading out over CORNER_REACH IOD — unless the mouth shows its teeth (the
+#: smiling performances' corners rose as they opened). The shared performances that open their
+#: mouths without a smile (8 of the 12 of ``benchmarks/mouth_vs_real.py``) lower their inner
+#: corners 0.32–0.73 of their chin's drop (median 0.4); held at the lips' height, the corners
+#: left a straight upper edge from corner to corner — a half-moon cut under the upper lip where
+#: a real open mouth is an oval (looked at on that sheet).
+CORNER_FOLLOW, CORNER_REACH = 0.4, 0.25
 #: The skin the mouth's inside is shaded against: the cheeks beside the nose (mesh points), each
 #: read as the median of a patch SKIN_PATCH of the mouth's width across.
 SKIN_POINTS, SKIN_PATCH = (205, 425), 0.12
@@ -249,6 +258,17 @@ def opening_profile(u: np.ndarray) -> np.ndarray:
     return out
 
 
+def corner_drop(x: np.ndarray, centre: float, half: float, jaw: float) -> np.ndarray:
+    """How far (IOD, down) the lips come down with the mouth's corners at ``x`` across the mouth
+    (its frame: ``centre`` and ``half`` its inner corners' middle and half-distance) for a jaw
+    drop of ``jaw`` IOD: :data:`CORNER_FOLLOW` of it where the lips do not part (at and past the
+    corners), none at the middle, fading out past the corners over :data:`CORNER_REACH`."""
+    u = (np.asarray(x) - centre) / half
+    beyond = np.maximum(np.abs(u) - 1.0, 0.0) * half
+    return CORNER_FOLLOW * jaw * (1.0 - opening_profile(u)) * np.exp(
+        -0.5 * (beyond / CORNER_REACH) ** 2)
+
+
 def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
                 seam: np.ndarray | None = None) -> tuple[np.ndarray, GeneratedRegion | None]:
     """Backward field ``2×n×n`` opening the mouth of ``mesh`` (478 points on the ``n`` grid) by
@@ -298,19 +318,26 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     # there the motion hands over to the jaw's over a span of at least twice the difference of
     # the two travels: a shorter one would make rows sample backwards (a fold: the smoothstep's
     # slope of 1.5 times that difference must stay below the span).
+    # The corners' drop with the jaw (CORNER_FOLLOW), at each column as much as it does not part
+    # — none for a mouth that shows its teeth (a smile holds its corners up, and the upper
+    # teeth beside them stay with the skull).
+    corners_jaw = jaw * (1.0 - float(teeth_shown(mesh)[2].max()))
+    corners_down = corner_drop(lx, centre, half, corners_jaw)
     thickness = max(lip_bottom - float(seam_at(np.array(centre))), 1e-3)
+    # (With the corners' drop the lower lip's travel is still at most max(lower_lip, jaw).)
     span = 0.1 + 2.0 * max(lower_lip, jaw)
     into_jaw = smoothstep((ly - seam - thickness) / span)
-    below = (lower_lip * profile * (1 - into_jaw) + jaw * jaw_profile * into_jaw) \
-        * (1 - smoothstep((ly - chin) / JAW_FADE))
-    # Above it: the upper lip rises with the opening profile, fading out by the nose.
-    above = upper_lip * profile * (1 - smoothstep((seam - ly) / max(seam_at(np.array(centre))
-                                                                      - nose, 1e-3)))
+    below = ((lower_lip * profile + corners_down) * (1 - into_jaw)
+             + jaw * jaw_profile * into_jaw) * (1 - smoothstep((ly - chin) / JAW_FADE))
+    # Above it: the upper lip rises with the opening profile — and comes down with the corners
+    # beside them — fading out by the nose.
+    above = (upper_lip * profile - corners_down) * (
+        1 - smoothstep((seam - ly) / max(seam_at(np.array(centre)) - nose, 1e-3)))
     # Backward: each output row samples where its content came from. Between the moved lips
     # (the opening, generated later) every row samples the seam itself, so the sources never
     # run backwards (a fold) across it.
-    opening_top = seam - upper_lip * profile
-    opening_bottom = seam + lower_lip * profile
+    opening_top = seam + corners_down - upper_lip * profile
+    opening_bottom = seam + corners_down + lower_lip * profile
     shift = np.where(ly <= opening_top, above,
                      np.where(ly >= opening_bottom, -below, seam - ly)) * iod
     field[:, y0:y1, x0:x1] = shift[None] * down[:, None, None]
@@ -318,7 +345,8 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     # The opening: between the moved inner lips, corner to corner.
     xs_line = np.linspace(left, right, 33)
     across = opening_profile((xs_line - centre) / half)
-    top, bottom = seam_at(xs_line) - upper_lip * across, seam_at(xs_line) + lower_lip * across
+    moved_seam = seam_at(xs_line) + corner_drop(xs_line, centre, half, corners_jaw)
+    top, bottom = moved_seam - upper_lip * across, moved_seam + lower_lip * across
     outline = np.concatenate((np.stack((xs_line, top), 1), np.stack((xs_line, bottom), 1)[::-1]))
     to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
@@ -396,7 +424,10 @@ def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # Behind the lower lip, not on it: lit up to the lip, the tongue's front merged with it
     # and a mesh found the lips' gap a fifth shorter.
     behind = TONGUE_GAP_LIGHT + (1.0 - TONGUE_GAP_LIGHT) * smoothstep((1.0 - v) / TONGUE_GAP)
-    weight = (smoothstep(ellipse / TONGUE_EDGE) * behind * inside * shown).astype(np.float32)
+    # Over the opening's anti-aliased edge too (a pixel out): cut at its half-covered pixels,
+    # the cavity's dark showed through them as a dotted line along the lower lip.
+    grown = cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8))
+    weight = (smoothstep(ellipse / TONGUE_EDGE) * behind * grown * shown).astype(np.float32)
     lit = TONGUE_LEVEL * (0.3 + 0.7 * smoothstep(ellipse)) * (0.6 + 0.4 * np.clip(v, 0, 1))
     return lit.astype(np.float32), weight
 
@@ -455,6 +486,8 @@ class Generated:
 #: How far either side of the opening's edge the up-sampled field's step may reach, grid px (as
 #: the lids' lines: :data:`.eyelids.RAMP`).
 RAMP = 1.5
+#: How far (crop px, a Gaussian's σ) the way out of the opening is smoothed.
+SMOOTH_WAY_OUT = 2.0
 
 
 def _beyond_the_step(warped: np.ndarray, original: np.ndarray, opening: np.ndarray,
@@ -481,10 +514,13 @@ def _beyond_the_step(warped: np.ndarray, original: np.ndarray, opening: np.ndarr
                                      cv2.DIST_MASK_5)
     near = (distance > 0) & (distance <= reach)
     rows, cols = np.nonzero(near)
-    # The distance's slope at those pixels alone (central differences, as np.gradient's).
+    # The way out: the slope of the distance smoothed over a few pixels (central differences
+    # at those pixels alone) — its own steps turned neighbours' ways apart, and their samples
+    # alternated between the lip and its crease: a serrated edge (looked at, 6x).
+    smooth = cv2.GaussianBlur(distance, (0, 0), SMOOTH_WAY_OUT)
     h, w = distance.shape
-    gx = distance[rows, np.minimum(cols + 1, w - 1)] - distance[rows, np.maximum(cols - 1, 0)]
-    gy = distance[np.minimum(rows + 1, h - 1), cols] - distance[np.maximum(rows - 1, 0), cols]
+    gx = smooth[rows, np.minimum(cols + 1, w - 1)] - smooth[rows, np.maximum(cols - 1, 0)]
+    gy = smooth[np.minimum(rows + 1, h - 1), cols] - smooth[np.maximum(rows - 1, 0), cols]
     norm = np.maximum(np.hypot(gx, gy), 1e-6)
     x, y = cols + origin[0] + 0.5, rows + origin[1] + 0.5
     out = reach + 1.0 - distance[near]
