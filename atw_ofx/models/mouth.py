@@ -258,15 +258,19 @@ def opening_profile(u: np.ndarray) -> np.ndarray:
     return out
 
 
-def corner_drop(x: np.ndarray, centre: float, half: float, jaw: float) -> np.ndarray:
+def corner_drop(x: np.ndarray, centre: float, half: float, jaw: float,
+                parting: np.ndarray | None = None) -> np.ndarray:
     """How far (IOD, down) the lips come down with the mouth's corners at ``x`` across the mouth
     (its frame: ``centre`` and ``half`` its inner corners' middle and half-distance) for a jaw
     drop of ``jaw`` IOD: :data:`CORNER_FOLLOW` of it where the lips do not part (at and past the
-    corners), none at the middle, fading out past the corners over :data:`CORNER_REACH`."""
+    corners; ``parting``: :func:`opening_profile` at ``x``, when the caller has it), none at the
+    middle, fading out past the corners over :data:`CORNER_REACH`."""
     u = (np.asarray(x) - centre) / half
-    beyond = np.maximum(np.abs(u) - 1.0, 0.0) * half
-    return CORNER_FOLLOW * jaw * (1.0 - opening_profile(u)) * np.exp(
-        -0.5 * (beyond / CORNER_REACH) ** 2)
+    parting = opening_profile(u) if parting is None else parting
+    drop = CORNER_FOLLOW * jaw * (1.0 - parting)
+    past = np.abs(u) > 1.0  # the fade only where it is not 1
+    drop[past] *= np.exp(-0.5 * ((np.abs(u[past]) - 1.0) * half / CORNER_REACH) ** 2)
+    return drop
 
 
 def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
@@ -322,7 +326,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     # — none for a mouth that shows its teeth (a smile holds its corners up, and the upper
     # teeth beside them stay with the skull).
     corners_jaw = jaw * (1.0 - float(teeth_shown(mesh)[2].max()))
-    corners_down = corner_drop(lx, centre, half, corners_jaw)
+    corners_down = corner_drop(lx, centre, half, corners_jaw, profile) if corners_jaw else 0.0
     thickness = max(lip_bottom - float(seam_at(np.array(centre))), 1e-3)
     # (With the corners' drop the lower lip's travel is still at most max(lower_lip, jaw).)
     span = 0.1 + 2.0 * max(lower_lip, jaw)
