@@ -316,19 +316,19 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     profile = opening_profile((lx - centre) / half)  # the lips' opening
     jaw_profile = np.exp(-0.5 * ((lx - centre) / JAW_WIDTH) ** 2)
     lip_bottom = max(float(local(mesh[LOWER_LIP_BOTTOM])[1]), 1e-3)
-    # Below the seam: the lower lip's motion at the seam, the jaw's from the lip's bottom down,
-    # fading out below the chin.
-    # The lower lip moves whole down to its lower edge (AU25 lowers the lip, not the chin); from
-    # there the motion hands over to the jaw's over a span of at least twice the difference of
-    # the two travels: a shorter one would make rows sample backwards (a fold: the smoothstep's
-    # slope of 1.5 times that difference must stay below the span).
     # The corners' drop with the jaw (CORNER_FOLLOW), at each column as much as it does not part
     # — none for a mouth that shows its teeth (a smile holds its corners up, and the upper
     # teeth beside them stay with the skull).
     corners_jaw = jaw * (1.0 - float(teeth_shown(mesh)[2].max()))
     corners_down = corner_drop(lx, centre, half, corners_jaw, profile) if corners_jaw else 0.0
+    # Below the seam: the lower lip's motion at the seam, the jaw's from the lip's bottom down,
+    # fading out below the chin.
+    # The lower lip moves whole down to its lower edge (AU25 lowers the lip, not the chin); from
+    # there the motion hands over to the jaw's over a span of at least twice the difference of
+    # the two travels: a shorter one would make rows sample backwards (a fold: the smoothstep's
+    # slope of 1.5 times that difference must stay below the span). With the corners' drop the
+    # lip's travel is still at most max(lower_lip, jaw).
     thickness = max(lip_bottom - float(seam_at(np.array(centre))), 1e-3)
-    # (With the corners' drop the lower lip's travel is still at most max(lower_lip, jaw).)
     span = 0.1 + 2.0 * max(lower_lip, jaw)
     into_jaw = smoothstep((ly - seam - thickness) / span)
     below = ((lower_lip * profile + corners_down) * (1 - into_jaw)
@@ -424,9 +424,8 @@ def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if shown <= 0.0:
         return weight, weight
     ellipse = 1.0 - (u / TONGUE_WIDTH) ** 2 - ((v - 1.0) / TONGUE_HEIGHT) ** 2
-    # A dome: soft all the way from its edge, lit at its front and middle, in shade behind.
-    # Behind the lower lip, not on it: lit up to the lip, the tongue's front merged with it
-    # and a mesh found the lips' gap a fifth shorter.
+    # A dome: soft all the way from its edge, lit at its front and middle, in shade behind,
+    # and in the lower lip's shade (TONGUE_GAP, TONGUE_GAP_LIGHT).
     behind = TONGUE_GAP_LIGHT + (1.0 - TONGUE_GAP_LIGHT) * smoothstep((1.0 - v) / TONGUE_GAP)
     # Over the opening's anti-aliased edge too (a pixel out): cut at its half-covered pixels,
     # the cavity's dark showed through them as a dotted line along the lower lip.
