@@ -452,7 +452,8 @@ def test_the_lips_edges_round_the_opening_are_resampled_past_the_fields_step():
     import torch
 
     from atw_ofx.conventions import MotionField
-    from atw_ofx.models.mouth import RAMP, GeneratedRegion
+    from atw_ofx.models.base import RAMP
+    from atw_ofx.models.mouth import GeneratedRegion
 
     grid, size = 64, 512
     k = size / grid

@@ -53,10 +53,27 @@ class MotionResult:
     interior: object | None = None
 
 
+#: How far either side of a step in a regional model's field (a lid's line, the mouth's opening)
+#: the field up-sampled to the crop may spread it, grid px: bilinear up-sampling spreads a step
+#: over the grid pixels either side of the one it falls in.
+RAMP = 1.5
+
+
 def smoothstep(t: np.ndarray) -> np.ndarray:
     """``3t² − 2t³`` of ``t`` clipped to 0–1: an ease from 0 to 1 with flat ends (any shape)."""
     t = np.clip(t, 0.0, 1.0)
     return t * t * (3 - 2 * t)
+
+
+def box_in_frame(down: np.ndarray, origin: np.ndarray, box: tuple[int, int, int, int]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The pixel centres of ``box`` (``(x0, y0, x1, y1)``, grid px, centres at +0.5) in a
+    region's own frame — its unit ``down`` axis (``along`` is ``down`` turned a quarter back),
+    centred on ``origin``: ``(along, down)`` coordinates, each ``h×w`` float64, in grid px. An
+    affine map, summed from its row and column parts (no grid of points built)."""
+    x0, y0, x1, y1 = box
+    dx, dy = np.arange(x0, x1) + 0.5 - origin[0], (np.arange(y0, y1) + 0.5 - origin[1])[:, None]
+    return dx * down[1] - dy * down[0], dx * down[0] + dy * down[1]
 
 
 def grid_box(points: np.ndarray, size: int, margin: int) -> tuple[int, int, int, int]:

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..membrane import membrane
 from ..points import sample_window
-from .base import grid_box, smoothstep
+from .base import RAMP, box_in_frame, grid_box, smoothstep
 from .grain import grain_noise, relative_grain
 from .mouth import Generated
 
@@ -250,16 +250,6 @@ def _eye_frame(mesh: np.ndarray, eye: dict):
     return down, local, corners, lid
 
 
-def _box_in_frame(down: np.ndarray, origin: np.ndarray, box: tuple[int, int, int, int]
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """The pixel centres of ``box`` (``(x0, y0, x1, y1)``, grid px) in an eye's own frame
-    (:func:`_eye_frame`: its ``down`` axis, centred on ``origin``): ``(lx, ly)``, each ``h×w``
-    — an affine map, summed from its row and column parts (no grid of points built)."""
-    x0, y0, x1, y1 = box
-    dx, dy = np.arange(x0, x1) + 0.5 - origin[0], (np.arange(y0, y1) + 0.5 - origin[1])[:, None]
-    return dx * down[1] - dy * down[0], dx * down[0] + dy * down[1]
-
-
 def _lid_bands(mesh: np.ndarray, eye: dict):
     """One eye's lids sampled corner to corner in its own frame: ``(xs, upper, lower, local,
     band)`` — 25 positions along the eye, the lid heights there, the plate → eye-frame map, and
@@ -385,7 +375,7 @@ def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
         if x1 <= x0 or y1 <= y0:
             continue
         origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
-        lx, ly = _box_in_frame(down, origin, (x0, y0, x1, y1))
+        lx, ly = box_in_frame(down, origin, (x0, y0, x1, y1))
         inside = (lx > corners[:, 0].min()) & (lx < corners[:, 0].max())
         # Past the outer corner (corners[0]) the lashes turn with the lid, fading out over
         # OUTER_REACH of the eye's width: the mesh's corner often sits inside the eye, and the
@@ -526,9 +516,6 @@ SHARP_BLUR = 0.8
 #: soft focus (the shared clips: 1.1–1.5; one soft photograph 0.96), not a photograph's slight
 #: softness (the others: 0–0.6).
 SOFT_PLATE = 0.8
-#: How far either side of the new lash line the up-sampled field's step may reach, grid px
-#: (bilinear up-sampling spreads a step over the grid pixels either side of the line's).
-RAMP = 1.5
 
 
 @dataclass(frozen=True)

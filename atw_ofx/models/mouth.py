@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from ..points import channels_of, sample_points, sample_window
-from .base import grid_box, smoothstep
+from .base import RAMP, box_in_frame, grid_box, smoothstep
 from .grain import grain_noise, relative_grain
 
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
@@ -305,11 +305,8 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     x0, y0, x1, y1 = grid_box(origin + iod * (corners[:, :1] * along + corners[:, 1:] * down), n, 1)
     if x1 <= x0 or y1 <= y0:
         return field, None
-    # The box's pixel centres in the mouth's frame: an affine map, summed from its row and
-    # column parts (no grid of points built).
-    dx, dy = np.arange(x0, x1) + 0.5 - origin[0], np.arange(y0, y1) + 0.5 - origin[1]
-    lx = (dx[None, :] * along[0] + dy[:, None] * along[1]) / iod
-    ly = (dx[None, :] * down[0] + dy[:, None] * down[1]) / iod
+    # The box's pixel centres in the mouth's frame, in IOD.
+    lx, ly = (c / iod for c in box_in_frame(down, origin, (x0, y0, x1, y1)))
     parting = (upper + lower) / 2 if seam is None else local(seam)
     seam_at = lambda x: np.interp(x, parting[:, 0], parting[:, 1])  # noqa: E731
     seam = seam_at(lx)
@@ -486,9 +483,6 @@ class Generated:
         return out
 
 
-#: How far either side of the opening's edge the up-sampled field's step may reach, grid px (as
-#: the lids' lines: :data:`.eyelids.RAMP`).
-RAMP = 1.5
 #: How far (crop px, a Gaussian's σ) the way out of the opening is smoothed.
 SMOOTH_WAY_OUT = 2.0
 
