@@ -83,7 +83,7 @@ def demo_mesh():
     from atw_ofx.face.detect import detect_face
 
     plate = read_image(demo_face_path())
-    face = detect_face(plate.rgb(), colour.DEFAULT_DISPLAY_FILE_SPACE, backend_name="mesh")
+    face = detect_face(plate.rgb(), plate.colourspace, backend_name="mesh")
     return plate, CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, 128)
 
 
