@@ -199,6 +199,12 @@ def _tap_weights(kind, frac, weights):
             for k in range(4):
                 weights[k, j] = _keys(abs(f - np.float32(k - 1)))
             continue
+        if f * f == 0.0:
+            # A fraction whose square underflows (under ~1e-23: a field's fading tail) would
+            # divide by zero: its weights are, to float32, the tap itself.
+            for k in range(6):
+                weights[k, j] = np.float32(k == 2)
+            continue
         angle = np.float64(f) * (np.pi / 3.0)
         sin_a, cos_a = np.float32(np.sin(angle)), np.float32(np.cos(angle))
         for k in range(6):

@@ -118,6 +118,27 @@ def test_the_paper_kernels_residual_ring_reaches_every_row_a_tap_needs(shift, fi
     assert (fused - ref).abs().max() <= NOISE_TOLERANCE
 
 
+@pytest.mark.parametrize("engine", ["auto", "numba"])
+@pytest.mark.parametrize("formulation", ["delta", "paper"])
+@pytest.mark.parametrize("filter", FILTERS)
+def test_vanishing_offsets_sample_the_pixel_itself(monkeypatch, engine, formulation, filter):
+    """A field that fades out to 1e-30 px (a Gaussian's tail) leaves fractions whose square
+    underflows float32 at the first column: the pixel itself, not a division by zero (the Numba
+    kernel raised ZeroDivisionError there, inside ``atw bench reswarp``'s own field)."""
+    from kernels import cpu
+
+    monkeypatch.setattr(cpu, "ENGINE", engine)
+    plate, _, _ = case(48, 64, lo=(16, 16), channels=3, seed=4)
+    flow = MotionField(torch.full((1, 2, 16, 16), 1e-30))
+    flow.px[:, :, 4:12, 4:12] = 0.7  # and a moving patch: the filtered path runs
+    ref = reswarp(plate, flow, None, formulation=formulation, filter=filter, impl="ref")
+    fused = reswarp(plate, flow, None, formulation=formulation, filter=filter, impl="cpu")
+    assert torch.isfinite(fused).all()
+    assert (fused - ref).abs().max() <= NOISE_TOLERANCE
+    if formulation == "delta":
+        assert (fused[..., :, 0] - plate[..., :, 0]).abs().max() <= 1e-6
+
+
 @pytest.mark.parametrize("filter", FILTERS)
 def test_still_pixels_are_the_plate_bit_exactly(filter):
     plate, flow, delta = case(256, 256)
