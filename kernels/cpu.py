@@ -12,9 +12,9 @@ Where this install built it and the CPU has AVX-512, both formulations run in C 
 (:mod:`kernels.avx512`, bit-identical to :func:`_delta_kernel` and :func:`_paper_kernel`):
 Numba emits the gather as scalar loads, the C kernel loads a smooth field's taps 16 contiguous
 pixels at a time and prefetches the rows the field bends towards — at 4K on 2 cores 2–2.5×
-faster than Numba for the delta formulation (``atw bench reswarp``, docs/benchmarks.md), its bands on the
-OpenMP threads Numba and torch share. The Numba kernels stay for CPUs without AVX-512, installs
-without a C compiler with OpenMP, and ``ATW_CPU_KERNEL=numba``.
+faster than Numba for the delta formulation (``atw bench reswarp``, docs/benchmarks.md), its
+bands on the OpenMP threads Numba and torch share. The Numba kernels stay for CPUs without
+AVX-512, installs without a C compiler with OpenMP, and ``ATW_CPU_KERNEL=numba``.
 
 Bilinear up-sampling is separable, so each output row first interpolates the two low-resolution
 rows it needs (a few hundred values, not a full-resolution image) and every pixel of the row then
@@ -22,13 +22,17 @@ needs one lerp per term. Pixels that neither move nor get a refinement change ar
 
 Conventions are the reference's (:mod:`atw_ofx.reswarp`): ``Up`` is bilinear with half-pixel
 centres and edge clamp; warps sample in index space with border clamping, with the chosen filter
-(:mod:`atw_ofx.filters`: bilinear, Keys cubic or Lanczos-3 held near the 2×2 footprint's range —
-:func:`_gather_filtered`, whose taps a row at a time are 4–6 times bilinear's); a pixel whose
-up-sampled offset is exactly zero (and that gets no refinement change) is the plate's own value.
+(:mod:`atw_ofx.filters`: bilinear, Keys cubic or Lanczos-3 held near the 2×2 footprint's range);
+a pixel whose up-sampled offset is exactly zero (and that gets no refinement change) is the
+plate's own value. Cubic and Lanczos read 16 and 36 taps a pixel: :func:`_filtered_row` finds
+the spans of a row whose taps lie at one offset from their pixels (a smooth field's do, for tens
+of pixels) and reads each tap of a span as contiguous vectors, three planes a pass, a chunk of
+pixels at a time; gathered a tap at a time they took 9× and 19× bilinear's time on a CPU without
+AVX-512 (``atw bench reswarp`` at 4K; now about 2× and 2.6×, docs/benchmarks.md).
 Results match the reference to float32 rounding (the tests' tolerance), not bit for bit: the
 reference's interpolation is torch's, whose arithmetic order differs. The AVX-512 kernel computes
-the bilinear warp's exact bits; its cubic and Lanczos agree with these to float32 rounding (its
-Lanczos weights are fitted polynomials).
+the bilinear warp's exact bits; its cubic and Lanczos agree with these to float32 rounding (both
+take Lanczos' weights from the same polynomials, :data:`kernels.filters.LANCZOS_EVEN_ODD`).
 """
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ from numba import njit, prange
 
 from kernels import avx512
 from kernels.buffers import empty
-from kernels.filters import BILINEAR, CUBIC, KINDS, OVERSHOOT, TAPS
+from kernels.filters import BILINEAR, CUBIC, KINDS, LANCZOS_EVEN_ODD, OVERSHOOT, TAPS
 
 #: Fused multiply-add may replace a multiply and an add (one rounding fewer); no other
 #: fast-math licence — scene-linear plates may hold Inf, and NaN must stay NaN.
@@ -87,7 +91,7 @@ def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0,
         y0, y1, wy = fy0[i], fy1[i], fwy[i]
         last_x, last_y, row_y = np.float32(w - 1), np.float32(h - 1), np.float32(i)
         u, v, ax, ay, tap, right, down = _row_buffers(w)
-        cols, rows, wx, wy_ = _filter_buffers(w)
+        cols, rows, starts, kinds, weights_x, weights_y, sums = _filter_buffers(w)
         _field_row(flow_h, y0, y1, wy, sx, sy, u, v)
         for j in range(w):
             xf, yf = _source(j, u[j], v[j], row_y, last_x, last_y, w, ax, ay, right, down)
@@ -101,11 +105,13 @@ def _delta_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, delta_h, has_delta, dy0,
             for c in range(c_n):
                 out[c, i] = plate[c, i]
         elif kind != BILINEAR:
-            _tap_weights(kind, ax, wx)
-            _tap_weights(kind, ay, wy_)
-            for c in range(c_n):
-                _gather_filtered(plate[c].ravel(), out[c, i], cols, rows, ax, ay, wx, wy_,
-                                 TAPS[kind], plate_rows, 0, w, h, False)
+            n_runs = _filter_runs(cols, rows, ax, ay, TAPS[kind], w, h, starts, kinds)
+            for c in range(0, c_n, 3):  # three planes a pass (the last one again if short)
+                p0, p1, p2 = c, min(c + 1, c_n - 1), min(c + 2, c_n - 1)
+                _filtered_row(plate[p0].ravel(), plate[p1].ravel(), plate[p2].ravel(),
+                              out[p0, i], out[p1, i], out[p2, i], cols, rows, ax, ay, kind,
+                              plate_rows, 0, w, h, False, starts, kinds, n_runs, weights_x,
+                              weights_y, sums)
         else:
             c = 0
             while c + 3 <= c_n:  # three planes per pass share the taps' loads
@@ -158,17 +164,20 @@ def _gather1(src, dst, tap, right, down, ax, ay):
 MAX_TAPS = max(TAPS)
 _KEYS_A = np.float32(-0.5)
 _OVERSHOOT = np.float32(OVERSHOOT)
-#: Lanczos-3 weights from one sine and cosine per sample (see :func:`_tap_weights`): for the tap
-#: ``k = −2 … 3``, ``(−1)^k·cos(πk/3)`` and ``(−1)^k·sin(πk/3)``.
-_LANCZOS_COS = np.array([-0.5, -0.5, 1.0, -0.5, -0.5, 1.0], np.float32)
-_LANCZOS_SIN = np.array([-0.8660254, 0.8660254, 0.0, -0.8660254, 0.8660254, 0.0], np.float32)
+#: Pixels of a span filtered together (:func:`_filtered_span`).
+CHUNK = 256
+#: Lanczos-3's weights as polynomials (``kernels.filters.LANCZOS_EVEN_ODD``, ``3×2×5``).
+_LANCZOS_POLY = np.array(LANCZOS_EVEN_ODD, np.float32)
 
 
 @njit(inline="always")
 def _filter_buffers(w):
-    """A row's taps' columns and rows (int64) and the filter's weights (``MAX_TAPS×w``)."""
-    return (np.empty(w, np.int64), np.empty(w, np.int64),
-            np.empty((MAX_TAPS, w), np.float32), np.empty((MAX_TAPS, w), np.float32))
+    """A row's taps' columns and rows (int64), its runs (:func:`_filter_runs`: starts, int64
+    ``w + 1``; kinds, int8) and a chunk's weights (``MAX_TAPS×CHUNK`` float32, each axis) and
+    sums (``3×CHUNK``: :func:`_filtered_row`)."""
+    return (np.empty(w, np.int64), np.empty(w, np.int64), np.empty(w + 1, np.int64),
+            np.empty(w, np.int8), np.empty((MAX_TAPS, CHUNK), np.float32),
+            np.empty((MAX_TAPS, CHUNK), np.float32), np.empty((3, CHUNK), np.float32))
 
 
 @njit(inline="always")
@@ -183,84 +192,248 @@ def _keys(d):
 @njit(fastmath=_FMA)
 def _tap_weights(kind, frac, weights):
     """Weights of the taps ``k = 1 − r … r`` at each fraction ``frac[j]`` into
-    ``weights[k + r − 1, j]``, summing to one (:mod:`atw_ofx.filters`; Lanczos normalised).
-
-    Lanczos-3 as ``sinc(d)·sinc(d/3)`` with ``d = f − k`` shares ``sin(πf)`` across its taps
-    (``sin(π(f − k)) = (−1)^k sin(πf)``, which normalising cancels) and ``sin(π(f − k)/3)``
-    expands in ``sin(πf/3)`` and ``cos(πf/3)``: two trigonometric calls per sample, not twelve.
-    A zero fraction's weights are unused (the kernels take the tap itself).
-    """
+    ``weights[k + r − 1, j]``, summing to one (:mod:`atw_ofx.filters`): Keys' by construction,
+    Lanczos-3's as the polynomials :data:`kernels.filters.LANCZOS_EVEN_ODD` (as the AVX-512
+    kernel's; a sine, a cosine and six reciprocals a sample cost 4× the whole filtered gather).
+    A zero fraction's weights are unused (the kernels take the tap itself)."""
     for j in range(frac.shape[0]):
         f = frac[j]
-        if f == 0.0:
-            continue
-        total = np.float32(0.0)
-        if kind == CUBIC:  # Keys' weights sum to one by construction
+        if kind == CUBIC:
             for k in range(4):
                 weights[k, j] = _keys(abs(f - np.float32(k - 1)))
             continue
-        if f * f == 0.0:
-            # A fraction whose square underflows (under ~1e-23: a field's fading tail) would
-            # divide by zero: its weights are, to float32, the tap itself.
-            for k in range(6):
-                weights[k, j] = np.float32(k == 2)
-            continue
-        angle = np.float64(f) * (np.pi / 3.0)
-        sin_a, cos_a = np.float32(np.sin(angle)), np.float32(np.cos(angle))
-        for k in range(6):
-            d = f - np.float32(k - 2)
-            weights[k, j] = (sin_a * _LANCZOS_COS[k] - cos_a * _LANCZOS_SIN[k]) / (d * d)
-            total += weights[k, j]
-        for k in range(6):
-            weights[k, j] = weights[k, j] / total
+        t = f - np.float32(0.5)
+        u = t * t
+        for pair in range(3):
+            even, odd = _LANCZOS_POLY[pair, 0, 4], _LANCZOS_POLY[pair, 1, 4]
+            for c in range(3, -1, -1):
+                even = even * u + _LANCZOS_POLY[pair, 0, c]
+                odd = odd * u + _LANCZOS_POLY[pair, 1, c]
+            odd = odd * t
+            weights[pair, j] = even + odd
+            weights[MAX_TAPS - 1 - pair, j] = even - odd
+
+
+#: How :func:`_filter_runs` sorts a row's pixels: a tap at a time (by the border), a span of
+#: pixels read as vectors, or the pixel itself (no fraction).
+EACH, SPAN, OWN = 0, 1, 2
 
 
 @njit(inline="always")
-def _gather_filtered(src, dst, cols, rows, fx, fy, wx, wy, taps, row_at, row_first, w, h,
-                     residual):
-    """``dst[j]`` = the filtered sample of the flat plane ``src`` (:mod:`atw_ofx.filters`).
+def _filter_runs(cols, rows, fx, fy, taps, w, h, starts, kinds):
+    """Split a row's pixels into runs for :func:`_filtered_row`; returns their number ``n``.
+
+    Run ``k`` is pixels ``starts[k] … starts[k + 1] − 1``, of kind ``kinds[k]``. A :data:`SPAN`'s
+    pixels have every tap inside the plate, a fraction on one axis at least, and their tap at one
+    offset from their own column and row — so each tap of the span is a contiguous stretch of a
+    plate row (a smooth field's offsets stay put for tens of pixels). An :data:`OWN` run's
+    pixels have no fraction; any other pixel (by the border) is an :data:`EACH` run of its own.
+    """
+    centre, right = taps // 2 - 1, taps // 2
+    n, j = 0, 0
+    while j < w:
+        starts[n] = j
+        x, y = cols[j], rows[j]
+        if (fx[j] == 0.0) & (fy[j] == 0.0):
+            kinds[n] = OWN
+            j += 1
+            while j < w and fx[j] == 0.0 and fy[j] == 0.0:
+                j += 1
+        elif (x >= centre) & (x <= w - 1 - right) & (y >= centre) & (y <= h - 1 - right):
+            kinds[n] = SPAN
+            j += 1
+            while (j < w and cols[j] - j == x - starts[n] and cols[j] <= w - 1 - right
+                   and rows[j] == y and (fx[j] != 0.0 or fy[j] != 0.0)):
+                j += 1
+        else:
+            kinds[n] = EACH
+            j += 1
+        n += 1
+    starts[n] = w
+    return n
+
+
+@njit(inline="always")
+def _held(value, a, b, c, d, ax, ay, residual):
+    """A filtered ``value`` held near its 2×2 footprint ``a b / c d``'s range
+    (:data:`atw_ofx.filters.OVERSHOOT`; not floored at zero for a ``residual``), and the
+    bilinear sample at fractions ``ax``, ``ay`` where it is NaN."""
+    low, high = min(min(a, b), min(c, d)), max(max(a, b), max(c, d))
+    slack = _OVERSHOOT * (high - low)
+    floor = low - slack
+    # A positive footprint's sample stays positive; a residual is signed (filters.py).
+    if not residual and low >= 0.0 and floor < 0.0:
+        floor = np.float32(0.0)
+    # Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample.
+    if value < floor:
+        value = floor
+    elif value > high + slack:
+        value = high + slack
+    if value != value:
+        value = _lerp(_lerp(a, b, ax), _lerp(c, d, ax), ay)
+    return value
+
+
+@njit(inline="always")
+def _filtered_row(s0, s1, s2, d0, d1, d2, cols, rows, fx, fy, kind, row_at, row_first, w, h,
+                  residual, starts, kinds, n_runs, wx, wy, total):
+    """``d*[j]`` = the filtered samples of three flat planes ``s*`` (:mod:`atw_ofx.filters`)
+    for every pixel of a row split into runs by :func:`_filter_runs` (one plane thrice where
+    fewer are left: the same sums, written three times).
 
     Pixel ``j``'s tap ``k = 0`` is column ``cols[j]`` of plate row ``rows[j]``, at fractions
-    ``fx[j]``, ``fy[j]``, with ``taps`` weights per axis in ``wx``, ``wy``; plate row ``y``
-    starts at ``src[row_at[y − row_first]]`` (the plate's rows, or the paper kernel's ring).
-    Taps beyond the border repeat the edge; an axis with a zero fraction takes the tap itself;
-    the result is held near the 2×2 footprint's range (:data:`atw_ofx.filters.OVERSHOOT`; not
-    floored at zero when ``src`` is a ``residual``), and a NaN sum is the bilinear sample instead.
+    ``fx[j]``, ``fy[j]``, filter ``kind``; plate row ``y`` starts at ``s*[row_at[y −
+    row_first]]`` (the plate's rows, or the paper kernel's ring). A span's taps are read as
+    vectors (:func:`_filtered_span`), other pixels a tap at a time (:func:`_filtered_pixel`);
+    ``wx``, ``wy`` (``MAX_TAPS×CHUNK``) and ``total`` (``3×CHUNK``) hold their weights and sums.
     """
+    taps = TAPS[kind]
+    for k in range(n_runs):
+        j0, j1 = starts[k], starts[k + 1]
+        if kinds[k] == OWN:  # the tap itself (what the filter's sum and its hold come to)
+            for j in range(j0, j1):
+                at = np.int64(row_at[rows[j] - row_first]) + cols[j]
+                d0[j], d1[j], d2[j] = s0[at], s1[at], s2[at]
+        elif kinds[k] == EACH:
+            for j in range(j0, j1):
+                _tap_weights(kind, fx[j:j + 1], wx)
+                _tap_weights(kind, fy[j:j + 1], wy)
+                x, y, ax, ay, across, down = cols[j], rows[j], fx[j], fy[j], wx[:, 0], wy[:, 0]
+                d0[j] = _filtered_pixel(s0, x, y, ax, ay, across, down, taps, row_at, row_first,
+                                        w, h, residual)
+                d1[j] = _filtered_pixel(s1, x, y, ax, ay, across, down, taps, row_at, row_first,
+                                        w, h, residual)
+                d2[j] = _filtered_pixel(s2, x, y, ax, ay, across, down, taps, row_at, row_first,
+                                        w, h, residual)
+        else:
+            for c0 in range(j0, j1, CHUNK):
+                _filtered_span(s0, s1, s2, d0[c0:], d1[c0:], d2[c0:], min(j1 - c0, CHUNK),
+                               rows[j0], cols[c0], kind, row_at, row_first, fx[c0:], fy[c0:],
+                               residual, wx, wy, total)
+
+
+@njit(inline="always")
+def _across4(src, at, wx, i):
+    """One row's 4 taps of pixel ``i`` summed across, ``Σ_k wx[k, i]·src[at + k]``, in
+    :func:`_filtered_pixel`'s order."""
+    total = np.float32(0.0) + wx[0, i] * src[at]
+    total += wx[1, i] * src[at + np.uint64(1)]
+    total += wx[2, i] * src[at + np.uint64(2)]
+    return total + wx[3, i] * src[at + np.uint64(3)]
+
+
+@njit(inline="always")
+def _across6(src, at, wx, i):
+    """:func:`_across4` for 6 taps."""
+    total = _across4(src, at, wx, i) + wx[4, i] * src[at + np.uint64(4)]
+    return total + wx[5, i] * src[at + np.uint64(5)]
+
+
+@njit(inline="always")
+def _span_taps(s0, s1, s2, total, first, centre, n, weight, wx, fx, across):
+    """Adds one row of taps of a span's ``n`` pixels (``across``: :func:`_across4` or
+    :func:`_across6`; pixel ``i``'s first tap at ``first + i``), times its ``weight``, to
+    ``total`` (``3×n``): a loop with no branch, which the compiler turns into vectors. An axis
+    without a fraction takes the tap itself."""
+    t0, t1, t2 = total[0], total[1], total[2]
+    for i in range(n):
+        at = first + np.uint64(i)
+        own = at + np.uint64(centre)
+        whole = fx[i] == 0.0
+        # Both loaded, then chosen: a load on one side of a branch kept the loop scalar.
+        a0, o0 = across(s0, at, wx, i), s0[own]
+        a1, o1 = across(s1, at, wx, i), s1[own]
+        a2, o2 = across(s2, at, wx, i), s2[own]
+        t0[i] += weight[i] * (o0 if whole else a0)
+        t1[i] += weight[i] * (o1 if whole else a1)
+        t2[i] += weight[i] * (o2 if whole else a2)
+
+
+@njit(inline="always")
+def _filtered_span(s0, s1, s2, d0, d1, d2, n, y, x, kind, row_at, row_first, fx, fy, residual,
+                   wx, wy, total):
+    """The filtered samples ``d*[i]`` of ``n`` ≤ :data:`CHUNK` pixels of a :data:`SPAN` (the
+    first one's tap at column ``x`` of row ``y``; fractions ``fx``, ``fy``) of three planes at
+    once, :func:`_filtered_row`'s others as there.
+
+    One pass over them per row of taps (:func:`_span_taps`), each tap read contiguously — the
+    compiler turns the pass into vectors — and added in :func:`_filtered_pixel`'s order. A loop
+    per tap and plane spent its time starting loops (spans are short: 15 px median on ``atw
+    bench reswarp``'s field), and a pixel at a time gathers each tap alone (6-10× bilinear's
+    time). A chunk at a time, so that its weights and sums stay in the core's first cache (a
+    4K row's weights alone are 0.2 MB, and with them its taps' rows missed the second: twice the
+    time). A pixel without a vertical fraction takes its middle row alone, as there.
+    """
+    taps = TAPS[kind]
+    centre = taps // 2 - 1
+    _tap_weights(kind, fx[:n], wx)
+    _tap_weights(kind, fy[:n], wy)
+    whole_y = False
+    for i in range(n):
+        total[0, i] = total[1, i] = total[2, i] = np.float32(0.0)
+        whole_y |= fy[i] == 0.0
+    for ky in range(taps):
+        first = np.uint64(row_at[y + ky - centre - row_first]) + np.uint64(x - centre)
+        if taps == 6:
+            _span_taps(s0, s1, s2, total, first, centre, n, wy[ky], wx, fx, _across6)
+        else:
+            _span_taps(s0, s1, s2, total, first, centre, n, wy[ky], wx, fx, _across4)
+    if whole_y:
+        middle = np.uint64(row_at[y - row_first]) + np.uint64(x - centre)
+        for i in range(n):
+            if fy[i] == 0.0:
+                at = middle + np.uint64(i)
+                own = at + np.uint64(centre)
+                if fx[i] == 0.0:
+                    total[0, i], total[1, i], total[2, i] = s0[own], s1[own], s2[own]
+                elif taps == 6:
+                    total[0, i], total[1, i] = _across6(s0, at, wx, i), _across6(s1, at, wx, i)
+                    total[2, i] = _across6(s2, at, wx, i)
+                else:
+                    total[0, i], total[1, i] = _across4(s0, at, wx, i), _across4(s1, at, wx, i)
+                    total[2, i] = _across4(s2, at, wx, i)
+    top = np.uint64(row_at[y - row_first]) + np.uint64(x)
+    bottom = np.uint64(row_at[y + 1 - row_first]) + np.uint64(x)
+    _held_span(s0, d0, total[0], top, bottom, n, fx, fy, residual)
+    _held_span(s1, d1, total[1], top, bottom, n, fx, fy, residual)
+    _held_span(s2, d2, total[2], top, bottom, n, fx, fy, residual)
+
+
+@njit(inline="always")
+def _held_span(src, dst, total, top, bottom, n, fx, fy, residual):
+    """``dst[i]`` = ``total[i]`` held by :func:`_held` for ``n`` pixels whose 2×2 footprints
+    start at ``src[top + i]`` and ``src[bottom + i]``."""
+    upper, lower = src[top:top + np.uint64(n + 1)], src[bottom:bottom + np.uint64(n + 1)]
+    for i in range(n):
+        dst[i] = _held(total[i], upper[i], upper[i + 1], lower[i], lower[i + 1], fx[i], fy[i],
+                       residual)
+
+
+@njit(inline="always")
+def _filtered_pixel(src, x0, y0, ax, ay, wx, wy, taps, row_at, row_first, w, h, residual):
+    """A pixel's filtered sample, a tap at a time: its tap ``k = 0`` at column ``x0`` of row
+    ``y0``, fractions ``ax``, ``ay``, weights ``wx``, ``wy`` (``taps`` each), the rest as
+    :func:`_filtered_row`'s. Taps beyond the border repeat the edge; an axis with a zero
+    fraction takes the tap itself."""
     centre = taps // 2 - 1
     last_x, last_y = w - 1, h - 1
-    for j in range(dst.shape[0]):
-        x0, y0, ax, ay = cols[j], rows[j], fx[j], fy[j]
-        value = np.float32(0.0)
-        for ky in range(taps):
-            if ay == 0.0 and ky != centre:
-                continue
-            row = np.int64(row_at[min(max(y0 + ky - centre, 0), last_y) - row_first])
-            if ax == 0.0:
-                across = src[row + x0]
-            else:
-                across = np.float32(0.0)
-                for kx in range(taps):
-                    across += wx[kx, j] * src[row + min(max(x0 + kx - centre, 0), last_x)]
-            value = across if ay == 0.0 else value + wy[ky, j] * across
-        x1 = min(x0 + 1, last_x)  # the footprint, also where a fraction is zero (continuous)
-        top = np.int64(row_at[y0 - row_first])
-        bottom = np.int64(row_at[min(y0 + 1, last_y) - row_first])
-        a, b, c, d = src[top + x0], src[top + x1], src[bottom + x0], src[bottom + x1]
-        low, high = min(min(a, b), min(c, d)), max(max(a, b), max(c, d))
-        slack = _OVERSHOOT * (high - low)
-        floor = low - slack
-        # A positive footprint's sample stays positive; a residual is signed (filters.py).
-        if not residual and low >= 0.0 and floor < 0.0:
-            floor = np.float32(0.0)
-        # Comparisons, not min/max: a NaN sum stays NaN here, and becomes the bilinear sample.
-        if value < floor:
-            value = floor
-        elif value > high + slack:
-            value = high + slack
-        if value != value:
-            value = _lerp(_lerp(a, b, ax), _lerp(c, d, ax), ay)
-        dst[j] = value
+    value = np.float32(0.0)
+    for ky in range(taps):
+        if ay == 0.0 and ky != centre:
+            continue
+        row = np.int64(row_at[min(max(y0 + ky - centre, 0), last_y) - row_first])
+        if ax == 0.0:
+            across = src[row + x0]
+        else:
+            across = np.float32(0.0)
+            for kx in range(taps):
+                across += wx[kx] * src[row + min(max(x0 + kx - centre, 0), last_x)]
+        value = across if ay == 0.0 else value + wy[ky] * across
+    x1 = min(x0 + 1, last_x)  # the footprint, also where a fraction is zero (continuous)
+    top = np.int64(row_at[y0 - row_first])
+    bottom = np.int64(row_at[min(y0 + 1, last_y) - row_first])
+    return _held(value, src[top + x0], src[top + x1], src[bottom + x0], src[bottom + x1],
+                 ax, ay, residual)
 
 
 def _widen(lo: np.ndarray, width: int) -> np.ndarray:
@@ -302,7 +475,7 @@ def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1,
         r0, r1, r2 = ring[0].ravel(), ring[1 % c_n].ravel(), ring[2 % c_n].ravel()
         filled = max(first - reach_up, 0)  # the next plate row whose residual is missing
         u, v, ax, ay, tap, right, down = _row_buffers(w)
-        cols, rows, wx, wy = _filter_buffers(w)
+        cols, rows, starts, kinds, wx, wy, total = _filter_buffers(w)
         gathered = np.empty((c_n, w), np.float32)
         row_at = np.empty(ring_n, np.uint64)
         for i in range(first, stop):
@@ -329,11 +502,13 @@ def _paper_kernel(plate, flow_h, fy0, fy1, fwy, sx, sy, base_h, low_h, ty0, ty1,
                 tap[j] = row_at[np.uint64(yf) + shift] + np.uint64(xf)
                 cols[j], rows[j] = np.int64(xf), np.int64(yf)
             if kind != BILINEAR:
-                _tap_weights(kind, ax, wx)
-                _tap_weights(kind, ay, wy)
-                for c in range(c_n):
-                    _gather_filtered(ring[c].ravel(), gathered[c], cols, rows, ax, ay, wx, wy,
-                                     TAPS[kind], row_at, i - reach_up, w, h, True)
+                n_runs = _filter_runs(cols, rows, ax, ay, TAPS[kind], w, h, starts, kinds)
+                for c in range(0, c_n, 3):
+                    p0, p1, p2 = c, min(c + 1, c_n - 1), min(c + 2, c_n - 1)
+                    _filtered_row(ring[p0].ravel(), ring[p1].ravel(), ring[p2].ravel(),
+                                  gathered[p0], gathered[p1], gathered[p2], cols, rows, ax, ay,
+                                  kind, row_at, i - reach_up, w, h, True, starts, kinds, n_runs,
+                                  wx, wy, total)
             elif c_n == 3:
                 _gather3(r0, r1, r2, gathered[0], gathered[1], gathered[2],
                          tap, right, down, ax, ay)
@@ -405,8 +580,9 @@ def native(h: int, w: int) -> bool:
 
 
 def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
-                  filter: str = "bilinear", delta: np.ndarray | None = None, low: np.ndarray | None = None,
-                  base: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+                  filter: str = "bilinear", delta: np.ndarray | None = None,
+                  low: np.ndarray | None = None, base: np.ndarray | None = None,
+                  out: np.ndarray | None = None) -> np.ndarray:
     """One fused ResWarp level (vanilla ResWarp, or the finest step of multiscale).
 
     Args:

@@ -128,6 +128,26 @@ def test_the_kernels_number_the_filters_the_core_defines():
     assert kernel_filters.OVERSHOOT == CORE_OVERSHOOT
 
 
+def test_the_kernels_lanczos_polynomials_are_its_weights_and_the_c_kernels():
+    """The kernels' Lanczos-3 weights (fitted polynomials: no sine per sample) are the exact
+    normalised ones within 4e-7, and kernels/avx512.c restates the same table."""
+    import re
+    from pathlib import Path
+
+    from kernels import cpu
+    from kernels.filters import LANCZOS, LANCZOS_EVEN_ODD
+
+    fractions = np.linspace(0.0, 1.0, 4001, dtype=np.float32)[1:-1]
+    weights = np.empty((6, len(fractions)), np.float32)
+    cpu._tap_weights(LANCZOS, fractions, weights)
+    exact = torch.stack(tap_weights("lanczos", torch.from_numpy(fractions).double())).numpy()
+    assert np.abs(weights - exact).max() < 4e-7
+    source = (Path(cpu.__file__).parent / "avx512.c").read_text()
+    table = source[source.index("LANCZOS_EVEN_ODD[3][2][5] = {"):].split("};")[0]
+    numbers = [float(x) for x in re.findall(r"-?\d\.\d+e[+-]\d+", table)]
+    assert numbers == [c for pair in LANCZOS_EVEN_ODD for part in pair for c in part]
+
+
 def test_an_unknown_filter_is_refused_with_the_choices():
     plate = torch.rand(1, 3, 16, 16)
     with pytest.raises(ValueError, match="unknown filter 'sinc'.*bilinear, cubic, lanczos"):

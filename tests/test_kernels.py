@@ -286,8 +286,8 @@ def test_the_paper_formulation_moves_no_further_than_its_plate(monkeypatch, impl
 @pytest.mark.parametrize("filter", ["cubic", "lanczos"])
 def test_avx512_filtered_kernel_agrees_with_numba(monkeypatch, size, lo, channels, flow_scale,
                                                   formulation, filter):
-    """Not bit for bit (the C kernel's Lanczos weights come from a polynomial sine, Numba's
-    from libm's), but to float32 rounding — and each is checked against the reference above."""
+    """Not bit for bit (both take Lanczos' weights from the same polynomials, but add their taps
+    in their own order), but to float32 rounding — and each is checked against the reference."""
     _native_or_skip()
     from kernels import cpu
 
