@@ -27,8 +27,15 @@ def test_bench_reswarp_writes_one_record_per_size_and_impl(tmp_path):
         (s, i) for s in ("96x64", "40x40")
         for i in ("memcpy_bound", "naive_torch", "cv2_remap", "fused_cpu")]
     for r in records:
-        assert RECORD_KEYS <= r.keys() and r["device"] == "cpu"
+        assert RECORD_KEYS <= r.keys() and r["device"] == "cpu" and r["cpu"]
         assert r["ms_per_frame"] > 0 and r["reps"] >= 3
+        # Which CPU kernel ran: their times differ several-fold.
+        assert ("kernel" in r) == (r["impl"] == "fused_cpu")
+    from kernels.cpu import native
+
+    kernel = "avx512" if native(64, 96) else "numba"
+    assert {r["kernel"] for r in records if "kernel" in r} == {kernel}
+    assert f"fused_cpu ({kernel})" in proc.stdout
     assert "× vs cv2_remap" in proc.stdout and "the copy bound" in proc.stdout
 
 
@@ -43,7 +50,7 @@ def test_bench_reswarp_measures_each_mode_and_runs_the_vanilla_delta_baselines_o
         ("vanilla", "delta", "cv2_remap"), ("vanilla", "delta", "fused_cpu"),
         ("vanilla", "paper", "fused_cpu"), ("multiscale", "delta", "fused_cpu"),
         ("multiscale", "paper", "fused_cpu")]
-    assert "40x40 multiscale paper (cpu):" in proc.stdout
+    assert "40x40 multiscale paper (cpu, " in proc.stdout
     proc = run_atw("bench", "reswarp", "--sizes", "40", "--reswarp", "vanilla,fancy")
     assert proc.returncode == 2 and "'fancy': expected vanilla, multiscale" in proc.stderr
 

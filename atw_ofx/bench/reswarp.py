@@ -10,9 +10,11 @@ Implementations (the record's ``impl``):
 - ``cv2_remap``: the same ResWarp composed from OpenCV calls on an ``H×W×C`` plate (resize the
   field, add a cached pixel grid, ``remap``, resize and add the refinement change) — on the CPU
   in a CUDA run too, where it is the baseline the Triton kernels are measured against;
-- ``fused_cpu``: ``reswarp(impl="cpu")`` (the Numba kernel through the public call, which
+- ``fused_cpu``: ``reswarp(impl="cpu")`` (the CPU kernel through the public call, which
   allocates its output like the compositions do); ``fused_cpu_out``: the kernel writing into a
-  reused output buffer, as ``memcpy_bound`` does;
+  reused output buffer, as ``memcpy_bound`` does. Their records name the ``kernel`` that ran
+  (``avx512``, the C kernel, or ``numba``: :mod:`kernels.cpu`), and every CPU record the ``cpu``
+  (its model name): the two kernels' times differ several-fold;
 - ``fused_triton``: ``reswarp(impl="triton")`` on CUDA.
 
 Each record names the warp's ``filter`` (``--filter bilinear,cubic,lanczos``); the copy bound
@@ -166,11 +168,31 @@ def measure_impl(hw, impl, device, threads, method, formulation, filter, min_sec
     m = measure_here(lambda: _setup(hw, impl, device, method, formulation, filter), device,
                      min_seconds=min_seconds)
     in_out_mb = 2 * 3 * hw[0] * hw[1] * 4 / 2**20
-    return {"size": size_text(hw), "impl": impl, "device": device_name(device),
-            "method": method, "formulation": formulation,
-            "filter": FILTER_FREE.get(impl, filter), "threads": threads,
-            "ms_per_frame": round(m.ms_per_frame, 3), "ms_min": round(m.ms_min, 3),
-            "reps": m.reps, "peak_mb": round(m.peak_mb, 1), "in_out_mb": round(in_out_mb, 1)}
+    record = {"size": size_text(hw), "impl": impl, "device": device_name(device),
+              "method": method, "formulation": formulation,
+              "filter": FILTER_FREE.get(impl, filter), "threads": threads,
+              "ms_per_frame": round(m.ms_per_frame, 3), "ms_min": round(m.ms_min, 3),
+              "reps": m.reps, "peak_mb": round(m.peak_mb, 1), "in_out_mb": round(in_out_mb, 1),
+              "cpu": cpu_model()}
+    if impl in ("fused_cpu", "fused_cpu_out"):
+        from kernels.cpu import native
+
+        record["kernel"] = "avx512" if native(*hw) else "numba"  # (the finest level's)
+    return record
+
+
+def cpu_model() -> str:
+    """This machine's CPU model name (``/proc/cpuinfo``; the platform's processor elsewhere)."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def bench_reswarp(sizes, *, device="cpu", impls=None, threads=None, method="vanilla",
@@ -207,7 +229,9 @@ def summary(records: list[dict]) -> str:
     for case in dict.fromkeys(_case(r) for r in records):
         rows = {(r["impl"], r.get("filter", "bilinear")): r for r in records if _case(r) == case}
         by_impl = {impl: r for (impl, _), r in rows.items()}  # the filter-free baselines
-        lines.append(f"{' '.join(case)} ({next(iter(rows.values()))['device']}):")
+        first = next(iter(rows.values()))
+        lines.append(f"{' '.join(case)} ({first['device']}"
+                     + (f", {first['cpu']}" if "cpu" in first else "") + "):")
         for (impl, filter), r in rows.items():
             ratios = [f"{by_impl[b]['ms_per_frame'] / r['ms_per_frame']:.2f}× vs {b}"
                       for b in ("cv2_remap",) if b in by_impl and b != impl]
@@ -218,6 +242,7 @@ def summary(records: list[dict]) -> str:
                 ratios.append(f"{r['ms_per_frame'] / by_impl['memcpy_bound']['ms_per_frame']:.1f}×"
                               " the copy bound")
             peak = r["peak_mb"] / r["in_out_mb"] if r["in_out_mb"] else math.nan
-            lines.append(f"  {impl:<14} {filter:<9} {r['ms_per_frame']:9.2f} ms  peak "
+            name = impl + (f" ({r['kernel']})" if "kernel" in r else "")
+            lines.append(f"  {name:<22} {filter:<9} {r['ms_per_frame']:9.2f} ms  peak "
                          f"{r['peak_mb']:8.1f} MB ({peak:.2f}× in+out)  " + ", ".join(ratios))
     return "\n".join(lines)
