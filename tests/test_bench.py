@@ -163,7 +163,8 @@ def test_bench_render_times_a_whole_frame_with_and_without_the_kernel(tmp_path):
     records = json.loads(out.read_text())
     assert [r["impl"] for r in records] == ["memcpy_bound", "render_ref", "render_fused",
                                             "render_fused_68"]
-    assert all(RECORD_KEYS <= r.keys() and r["ms_per_frame"] > 0 for r in records)
+    assert all(RECORD_KEYS <= r.keys() and r["ms_per_frame"] > 0 and r["cpu"] for r in records)
+    assert [r.get("kernel") in ("avx512", "numba") for r in records] == [False, False, True, True]
     assert "faster than render_ref" in proc.stdout and "the 68-point rig's frame" in proc.stdout
     stages = ["crop", "model_input", "matte", "model", "matte_up", "reswarp", "paste", "aovs"]
     for r in records[1:]:  # where each frame's time went, stage by stage

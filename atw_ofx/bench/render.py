@@ -8,9 +8,10 @@ per-frame cost a farm node pays. Implementations: ``render_ref`` (pure-torch Res
 copy bound for scale, and ``render_fused_68``: the same frame rigged from the 68-point view of the
 face's mesh — the rig before the mesh's regional eyelid and mouth models, the baseline their cost
 is measured against. ``peak_mb`` is the memory one frame needs beyond its loaded plate.
-``stages_ms`` is where a frame's time goes (:class:`~atw_ofx.render.StageClock`, the median of
-each stage over :data:`STAGE_FRAMES` further frames, timed apart so the clock's device
-synchronisations stay out of ``ms_per_frame``).
+Records name the ``cpu`` and, for the fused frames on the CPU, the ResWarp ``kernel`` that ran
+(``avx512`` or ``numba``). ``stages_ms`` is where a frame's time goes
+(:class:`~atw_ofx.render.StageClock`, the median of each stage over :data:`STAGE_FRAMES` further
+frames, timed apart so the clock's device synchronisations stay out of ``ms_per_frame``).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from .. import colour
 from .measure import fresh_records, measure_here
-from .reswarp import device_name, size_text
+from .reswarp import cpu_model, device_name, size_text
 
 IMPLS = {"memcpy_bound": None, "render_ref": "ref", "render_fused": "auto",
          "render_fused_68": "auto"}
@@ -103,7 +104,12 @@ def measure_impl(hw, impl, device, threads, min_seconds):
     record = {"size": size_text(hw), "impl": impl, "device": device_name(device),
               "threads": threads, "ms_per_frame": round(m.ms_per_frame, 2),
               "ms_min": round(m.ms_min, 2), "reps": m.reps, "peak_mb": round(m.peak_mb, 1),
-              "face_px": int(round(FACE_FRACTION * hw[0]))}
+              "face_px": int(round(FACE_FRACTION * hw[0])), "cpu": cpu_model()}
+    if impl in ("render_fused", "render_fused_68") and device == "cpu":
+        from kernels.cpu import native
+
+        # The face crop's ResWarp: which CPU kernel ran (their times differ several-fold).
+        record["kernel"] = "avx512" if native(record["face_px"], record["face_px"]) else "numba"
     if impl != "memcpy_bound":
         record["stages_ms"] = _stage_medians(hw, impl, device)
     return record
@@ -138,8 +144,9 @@ def summary(records: list[dict]) -> str:
     lines = []
     for size in dict.fromkeys(r["size"] for r in records):
         rows = {r["impl"]: r for r in records if r["size"] == size}
-        lines.append(f"{size}, face crop {next(iter(rows.values()))['face_px']} px "
-                     f"({next(iter(rows.values()))['device']}):")
+        first = next(iter(rows.values()))
+        lines.append(f"{size}, face crop {first['face_px']} px ({first['device']}"
+                     + (f", {first['cpu']}" if "cpu" in first else "") + "):")
         for impl, r in rows.items():
             extra = ""
             if impl == "render_fused" and "render_ref" in rows:
@@ -148,7 +155,8 @@ def summary(records: list[dict]) -> str:
             if impl == "render_fused" and "render_fused_68" in rows:
                 extra += f"; {r['ms_per_frame'] / rows['render_fused_68']['ms_per_frame']:.2f}× " \
                          "the 68-point rig's frame"
-            lines.append(f"  {impl:<13} {r['ms_per_frame']:9.1f} ms  peak {r['peak_mb']:8.1f} MB"
+            name = impl + (f" ({r['kernel']})" if "kernel" in r else "")
+            lines.append(f"  {name:<24} {r['ms_per_frame']:9.1f} ms  peak {r['peak_mb']:8.1f} MB"
                          + extra)
             if r.get("stages_ms"):
                 lines.append("      " + ", ".join(f"{stage} {ms:.1f}"
