@@ -43,7 +43,8 @@ def _reset_peak_rss() -> bool:
 
 def time_reps(run: Callable[[], object], *, sync: Callable[[], None] = lambda: None,
               min_reps: int = 3, min_seconds: float = 1.0, max_reps: int = 50) -> list[float]:
-    """Wall times in ms of ``run`` after one warm-up call, at least ``min_reps`` and ``min_seconds``."""
+    """Wall times in ms of ``run`` after one warm-up call, at least ``min_reps`` and
+    ``min_seconds``."""
     run()
     sync()
     times: list[float] = []

@@ -70,7 +70,8 @@ def bench_train(*, device: str = "cpu", ngf: int = 64, batch: int = 10, critic_s
               "critic_steps": critic_steps, "amp": amp, "threads": torch.get_num_threads(),
               "ms_per_generator_step": round(step_ms, 1),
               "generator_steps_per_s": round(1e3 / step_ms, 3),
-              "forward_ms": round(forward_ms, 1), "step_over_forward": round(step_ms / forward_ms, 1),
+              "forward_ms": round(forward_ms, 1),
+              "step_over_forward": round(step_ms / forward_ms, 1),
               "steps_timed": steps}
     progress(f"{record['device']}: {step_ms:.0f} ms per generator step ({critic_steps} critic "
              f"steps, batch {batch}, ngf {ngf}) = {record['step_over_forward']}× one G+D forward "
