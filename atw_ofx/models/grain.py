@@ -22,17 +22,30 @@ def fine_detail(image: np.ndarray) -> np.ndarray:
     return image - cv2.GaussianBlur(image, (0, 0), 1.0)
 
 
-def relative_grain(image: np.ndarray, where: np.ndarray,
+def relative_grain(image: np.ndarray, where: np.ndarray | None = None,
                    level: np.ndarray | None = None) -> np.ndarray:
-    """The grain of ``image`` (``H×W×C`` float32, linear) at ``where`` (``H×W`` bool): its fine
-    detail's robust spread (the median absolute deviation, so that edges and whiskers among the
-    pixels do not count as grain) over its mean light there (``level``, ``C``, when the caller
-    has it), per channel (``C``)."""
+    """The grain of ``image`` (``H×W×C`` float32, linear) at ``where`` (``H×W`` bool; None: every
+    pixel): its fine detail's robust spread (the median absolute deviation, so that edges and
+    whiskers among the pixels do not count as grain) over its mean light there (``level``,
+    ``C``, when the caller has it), per channel (``C``)."""
+    channels = image.shape[-1]
+    detail = fine_detail(image)
     # Channel by channel contiguous: the medians partition rows, not strided columns.
-    fine = np.ascontiguousarray(fine_detail(image)[where].T)
-    spread = MAD_TO_SIGMA * np.median(np.abs(fine - np.median(fine, 1, keepdims=True)), 1)
-    level = image[where].mean(0) if level is None else level
+    fine = np.ascontiguousarray((detail.reshape(-1, channels) if where is None
+                                 else detail[where]).T)
+    spread = MAD_TO_SIGMA * median_rows(np.abs(fine - median_rows(fine)[:, None]))
+    if level is None:
+        level = (image.reshape(-1, channels) if where is None else image[where]).mean(0)
     return spread / np.maximum(level, 1e-6)
+
+
+def median_rows(values: np.ndarray) -> np.ndarray:
+    """Each row's median of ``values`` (``R×N``, N ≥ 1), as ``np.median(values, 1)`` gives it
+    (the mean of the middle two for an even N) — by one partition, without its checks and
+    copies (a third of the time on the few thousand values of a patch)."""
+    n = values.shape[1]
+    middle = np.partition(values, [(n - 1) // 2, n // 2], axis=1)
+    return (middle[:, (n - 1) // 2] + middle[:, n // 2]) / 2
 
 
 def grain_noise(shape: tuple[int, int], seed: int) -> np.ndarray:

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..points import channels_of, sample_points, sample_window
 from .base import RAMP, box_in_frame, grid_box, smoothstep
-from .grain import grain_noise, relative_grain
+from .grain import grain_noise, median_rows, relative_grain
 
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
 UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
@@ -448,8 +448,8 @@ def _skin(original: np.ndarray, region: GeneratedRegion, channels: list[int],
             patches.append(channels_of(window, channels))
     if not patches:
         return None
-    colour = np.median(np.concatenate([p.reshape(-1, len(channels)) for p in patches]), axis=0)
-    grain = np.min([relative_grain(p, np.ones(p.shape[:2], bool)) for p in patches], axis=0)
+    colour = median_rows(np.concatenate([p.reshape(-1, len(channels)) for p in patches]).T)
+    grain = np.min([relative_grain(p) for p in patches], axis=0)
     return colour, grain
 
 
