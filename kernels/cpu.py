@@ -181,11 +181,16 @@ def _filter_buffers(w):
 
 
 @njit(inline="always")
-def _keys(d):
-    """Keys' cubic kernel (a = −0.5) at a distance ``d`` in [0, 2]."""
+def _keys_near(d):
+    """Keys' cubic kernel (a = −0.5) at a distance ``d`` in [0, 1]."""
     a = _KEYS_A
-    if d < 1.0:
-        return ((a + np.float32(2.0)) * d - (a + np.float32(3.0))) * d * d + np.float32(1.0)
+    return ((a + np.float32(2.0)) * d - (a + np.float32(3.0))) * d * d + np.float32(1.0)
+
+
+@njit(inline="always")
+def _keys_far(d):
+    """Keys' cubic kernel (a = −0.5) at a distance ``d`` in [1, 2]."""
+    a = _KEYS_A
     return ((a * d - np.float32(5.0) * a) * d + np.float32(8.0) * a) * d - np.float32(4.0) * a
 
 
@@ -195,23 +200,33 @@ def _tap_weights(kind, frac, weights):
     ``weights[k + r − 1, j]``, summing to one (:mod:`atw_ofx.filters`): Keys' by construction,
     Lanczos-3's as the polynomials :data:`kernels.filters.LANCZOS_EVEN_ODD` (as the AVX-512
     kernel's; a sine, a cosine and six reciprocals a sample cost 4× the whole filtered gather).
-    A zero fraction's weights are unused (the kernels take the tap itself)."""
-    for j in range(frac.shape[0]):
-        f = frac[j]
-        if kind == CUBIC:
-            for k in range(4):
-                weights[k, j] = _keys(abs(f - np.float32(k - 1)))
-            continue
-        t = f - np.float32(0.5)
-        u = t * t
-        for pair in range(3):
-            even, odd = _LANCZOS_POLY[pair, 0, 4], _LANCZOS_POLY[pair, 1, 4]
-            for c in range(3, -1, -1):
-                even = even * u + _LANCZOS_POLY[pair, 0, c]
-                odd = odd * u + _LANCZOS_POLY[pair, 1, c]
-            odd = odd * t
-            weights[pair, j] = even + odd
-            weights[MAX_TAPS - 1 - pair, j] = even - odd
+    A zero fraction's weights are unused (the kernels take the tap itself). One loop per tap
+    (pair) with no branch: the compiler turns it into vectors."""
+    n = frac.shape[0]
+    if kind == CUBIC:
+        # The taps lie 1 + f, f, 1 − f and 2 − f away: for f in [0, 1) on Keys' far, near, near
+        # and far pieces (at 1 both pieces are 0).
+        first, second, third, fourth = weights[0], weights[1], weights[2], weights[3]
+        for j in range(n):
+            f = frac[j]
+            first[j] = _keys_far(np.float32(1.0) + f)
+            second[j] = _keys_near(f)
+            third[j] = _keys_near(np.float32(1.0) - f)
+            fourth[j] = _keys_far(np.float32(2.0) - f)
+        return
+    for pair in range(3):
+        # The coefficients as scalars: read from the table in the loop, they were reloaded
+        # for every sample (its stores might have been to the table) and the loop kept scalar.
+        e0, e1, e2, e3, e4 = _LANCZOS_POLY[pair, 0]
+        o0, o1, o2, o3, o4 = _LANCZOS_POLY[pair, 1]
+        low, high = weights[pair], weights[MAX_TAPS - 1 - pair]
+        for j in range(n):
+            t = frac[j] - np.float32(0.5)
+            u = t * t
+            even = (((e4 * u + e3) * u + e2) * u + e1) * u + e0
+            odd = ((((o4 * u + o3) * u + o2) * u + o1) * u + o0) * t
+            low[j] = even + odd
+            high[j] = even - odd
 
 
 #: How :func:`_filter_runs` sorts a row's pixels: a tap at a time (by the border), a span of
