@@ -28,7 +28,7 @@ plate's own value. Cubic and Lanczos read 16 and 36 taps a pixel: :func:`_filter
 the spans of a row whose taps lie at one offset from their pixels (a smooth field's do, for tens
 of pixels) and reads each tap of a span as contiguous vectors, three planes a pass, a chunk of
 pixels at a time; gathered a tap at a time they took 9× and 19× bilinear's time on a CPU without
-AVX-512 (``atw bench reswarp`` at 4K; now about 2× and 2.6×, docs/benchmarks.md).
+AVX-512 (``atw bench reswarp`` at 4K; now about 2.1× and 2.8×, docs/benchmarks.md).
 Results match the reference to float32 rounding (the tests' tolerance), not bit for bit: the
 reference's interpolation is torch's, whose arithmetic order differs. The AVX-512 kernel computes
 the bilinear warp's exact bits; its cubic and Lanczos agree with these to float32 rounding (both
@@ -199,7 +199,7 @@ def _tap_weights(kind, frac, weights):
     """Weights of the taps ``k = 1 − r … r`` at each fraction ``frac[j]`` into
     ``weights[k + r − 1, j]``, summing to one (:mod:`atw_ofx.filters`): Keys' by construction,
     Lanczos-3's as the polynomials :data:`kernels.filters.LANCZOS_EVEN_ODD` (as the AVX-512
-    kernel's; a sine, a cosine and six reciprocals a sample cost 4× the whole filtered gather).
+    kernel's: no sine, cosine or reciprocal a sample).
     A zero fraction's weights are unused (the kernels take the tap itself). One loop per tap
     (pair) with no branch: the compiler turns it into vectors."""
     n = frac.shape[0]

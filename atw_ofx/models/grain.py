@@ -42,7 +42,7 @@ def relative_grain(image: np.ndarray, where: np.ndarray | None = None,
 def median_rows(values: np.ndarray) -> np.ndarray:
     """Each row's median of ``values`` (``R×N``, N ≥ 1), as ``np.median(values, 1)`` gives it
     (the mean of the middle two for an even N) — by one partition, without its checks and
-    copies (a third of the time on the few thousand values of a patch)."""
+    copies (a quarter of the time on the few thousand values of a patch)."""
     n = values.shape[1]
     middle = np.partition(values, [(n - 1) // 2, n // 2], axis=1)
     return (middle[:, (n - 1) // 2] + middle[:, n // 2]) / 2
