@@ -36,6 +36,7 @@ take Lanczos' weights from the same polynomials, :data:`kernels.filters.LANCZOS_
 """
 from __future__ import annotations
 
+import logging
 import os
 
 import numba
@@ -594,6 +595,28 @@ def native(h: int, w: int) -> bool:
     return ENGINE != "numba" and avx512.UNAVAILABLE is None and h * w <= avx512.MAX_PLANE_PIXELS
 
 
+def compiles_now(kernel) -> bool:
+    """Whether calling the Numba ``kernel`` (a dispatcher with ``cache=True``) compiles it: no
+    version in this process and none in its on-disk cache. False where Numba's cache cannot be
+    read (its layout is Numba's own)."""
+    if kernel.overloads:
+        return False
+    try:
+        return not kernel._cache._cache_file._load_index()
+    except Exception:  # another Numba's cache layout: say nothing
+        return False
+
+
+def _say_if_compiling(kernel) -> None:
+    """One line before a kernel's first compile on this machine: about a minute with the
+    filtered paths (then read from the cache in well under a second), which a render's first
+    frame would otherwise spend in silence."""
+    if compiles_now(kernel):
+        logging.getLogger(__name__).warning(
+            "ResWarp: compiling the CPU kernel for this machine (once, about a minute; cached "
+            "in %s)", kernel._cache._cache_path)
+
+
 def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
                   filter: str = "bilinear", delta: np.ndarray | None = None,
                   low: np.ndarray | None = None, base: np.ndarray | None = None,
@@ -627,6 +650,7 @@ def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
     elif formulation == "delta":
         has_delta = delta is not None
         delta = delta if has_delta else np.zeros((c, 1, 1), np.float32)
+        _say_if_compiling(_delta_kernel)
         _delta_kernel(plate, _widen(flow_lo, w), *field_y, sx, sy,
                       _widen(delta, w), has_delta, *up_taps(h, delta.shape[1]), kind,
                       np.arange(h, dtype=np.int64) * w, out)
@@ -636,6 +660,7 @@ def reswarp_level(plate: np.ndarray, flow_lo: np.ndarray, *, formulation: str,
                           _reach(flow_lo, sy, h, TAPS[kind]), out, threads, kind)
     else:
         reach_up, reach_down = _reach(flow_lo, sy, h, TAPS[kind])
+        _say_if_compiling(_paper_kernel)
         _paper_kernel(plate, _widen(flow_lo, w), *field_y, sx, sy, _widen(base, w),
                       _widen(low, w), *up_taps(h, low.shape[1]), reach_up, reach_down,
                       min(h, threads), kind, out)

@@ -502,3 +502,32 @@ def test_atw_info_reports_which_kernels_this_install_can_run():
 
     assert f"AVX-512 kernel: {avx512.UNAVAILABLE or 'in use'}" in proc.stdout
     assert "learned bundles with --model FOLDER" in proc.stdout
+
+
+def test_a_kernels_first_compile_on_a_machine_is_announced(tmp_path, monkeypatch, caplog):
+    """Compiled on its first call on a machine (about a minute with the filtered paths), the
+    Numba kernel says so first, once; from the cache it says nothing."""
+    import importlib
+    import sys
+
+    from kernels import cpu
+
+    # Cached beside its source (a fresh folder), as the kernels are in an installed tree.
+    (tmp_path / "fresh_kernel.py").write_text(
+        "from numba import njit\n\n\n@njit(cache=True)\ndef double(x):\n    return 2 * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fresh = importlib.import_module("fresh_kernel")
+    assert cpu.compiles_now(fresh.double)
+    assert fresh.double(2) == 4
+    assert not cpu.compiles_now(fresh.double)  # compiled in this process
+    sys.modules.pop("fresh_kernel")
+    again = importlib.import_module("fresh_kernel")  # as a new process finds it: on disk
+    assert not again.double.overloads and not cpu.compiles_now(again.double)
+
+    monkeypatch.setattr(cpu, "ENGINE", "numba")
+    monkeypatch.setattr(cpu, "compiles_now", lambda kernel: kernel is cpu._delta_kernel)
+    plate, flow, _ = case(16, 16, lo=(8, 8), channels=3)
+    with caplog.at_level(logging.WARNING):
+        cpu.reswarp_level(plate[0].numpy(), flow.px[0].numpy(), formulation="delta",
+                          filter="lanczos")
+    assert any("compiling the CPU kernel" in r.getMessage() for r in caplog.records)
