@@ -256,6 +256,28 @@ def test_filtered_kernels_keep_integer_offsets_bit_exact_beside_inf_and_signed_z
     assert (fused[finite] - ref[finite]).abs().max() <= NOISE_TOLERANCE
 
 
+@pytest.mark.xfail(strict=True, reason="open: beside an Inf whose area average reaches the "
+                   "plate's edge, the fused kernels (CPU and Triton agree) and the reference "
+                   "differ on a few finite pixels (0.8 apart); at 19 rows they agree")
+def test_the_paper_formulation_beside_an_inf_on_a_short_plate_matches_the_reference(
+        monkeypatch):
+    """Found trimming the Triton interpreter's cases (9 rows instead of 19): the paper
+    formulation, cubic, an Inf at (3, 4) and the field still from column 6 — pixels (1, 15) and
+    (3, 10) read 0.83 from the kernels, 0.40 from the reference (the Numba engine, which runs
+    on every machine)."""
+    from kernels import cpu
+
+    monkeypatch.setattr(cpu, "ENGINE", "numba")
+    plate, flow, delta = case(9, 23, lo=(8, 8), flow_scale=2.0, seed=4)
+    plate[..., 3, 4] = float("inf")
+    flow.px[..., :, 6:] = 0
+    ref = reswarp(plate, flow, delta, formulation="paper", filter="cubic", impl="ref")
+    fused = reswarp(plate, flow, delta, formulation="paper", filter="cubic", impl="cpu")
+    finite = torch.isfinite(ref)
+    assert torch.equal(torch.isfinite(fused), finite)
+    assert (fused[finite] - ref[finite]).abs().max() <= NOISE_TOLERANCE
+
+
 @pytest.mark.parametrize("impl, engine", [("ref", "auto"), ("cpu", "auto"), ("cpu", "numba")])
 @pytest.mark.parametrize("method", ["vanilla", "multiscale"])
 @pytest.mark.parametrize("filter", FILTERS)
@@ -384,7 +406,7 @@ def triton_interpreted(monkeypatch):
     importlib.reload(module)  # compiled kernels again for whatever runs next
 
 
-SMALL_CASES = [((37, 29), (16, 12)), ((1, 1), (16, 16)), ((40, 70), (16, 16))]
+SMALL_CASES = [((17, 29), (16, 12)), ((1, 1), (16, 16)), ((20, 70), (16, 16))]
 
 
 @pytest.mark.parametrize("formulation", ["delta", "paper"])
@@ -421,7 +443,7 @@ def test_triton_filtered_kernel_reads_inner_rows_unclamped_as_the_reference(
     """Programs whose taps all lie inside the plate take the kernel's unclamped path (one
     address a row): a plate wide and tall enough for some (rows 2–3 of 7; columns past the
     first launch block of 32 or 64) and a field of under a pixel, against the reference."""
-    plate, flow, delta = case(7, 150, lo=(8, 8), flow_scale=0.3, seed=6)
+    plate, flow, delta = case(7, 100, lo=(8, 8), flow_scale=0.3, seed=6)
     ref = reswarp(plate, flow, delta, filter=filter, impl="ref")
     fused = reswarp(plate, flow, delta, impl="triton", filter=filter)
     assert (fused - ref).abs().max() <= NOISE_TOLERANCE
