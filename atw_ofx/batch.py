@@ -35,14 +35,14 @@ from .aus import AUCurves
 from .errors import ATWError, InputError, OutputError
 from .face import CropBox
 from .face.track import FaceTrack, OneEuro, track_faces
-from .imageio import (ImagePlate, compression_error, in_colourspace, linearised, provenance,
+from .imageio import (ImagePlate, compression_error, decoded, in_colourspace, provenance,
                       read_image, write_image)
 from .models import MotionModel
 from .options import DEFAULT_ON_ERROR, ON_ERRORS
 from .render import RenderOptions, render_frame
 from .sequence import (check_frames_exist, frame_path, frame_spec, frames_on_disk,
                        is_sequence, whole_range)
-from .video import frame_rate, is_video, read_frames, write_preview
+from .video import frame_rate, is_video, read_codes, write_preview
 
 
 
@@ -139,10 +139,9 @@ def frame_jobs(input_path: str, output_path: str | None, frames: list[int] | Non
         space = colourspace or colour.DEFAULT_DISPLAY_FILE_SPACE
         wanted = set(frames) if frames is not None else None
         number = 0
-        for number, rgb in enumerate(read_frames(input_path), start=1):
+        for number, codes in enumerate(read_codes(input_path), start=1):
             if wanted is None or number in wanted:
-                plate = linearised(ImagePlate.from_array(rgb, ("R", "G", "B"), space))
-                plate.path = input_path
+                plate = decoded(codes, space, input_path)
                 yield FrameJob(number, lambda p=plate: p, out(number))
         beyond = sorted(f for f in wanted or () if not 1 <= f <= number)
         if beyond:  # known once the clip is read: the track pass reads it before any output

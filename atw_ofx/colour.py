@@ -72,6 +72,30 @@ def convert(rgb: np.ndarray, src: str, dst: str, *, config_path: str | None = No
     return out
 
 
+#: Mixes of 8-bit code values a table must convert as OCIO does before it stands for it.
+TABLE_PROBES = 4096
+
+
+@functools.lru_cache(maxsize=16)
+def code_value_table(src: str, dst: str, *, config_path: str | None = None) -> np.ndarray | None:
+    """The 256 8-bit code values of ``src`` (``v / 255``) converted to ``dst`` exactly, per
+    channel: ``1×256×3`` float32, as ``cv2.LUT`` takes it — or None where the conversion mixes
+    channels (a change of primaries) and no table can stand for it. Checked on
+    :data:`TABLE_PROBES` random mixes (and black and white) against OCIO itself: bit for bit.
+
+    A video frame decodes to 8-bit codes; converting each ``H×W×3`` frame through OCIO cost
+    18 ms at 512² and ~140 ms at 1080p, the table a few."""
+    ramp = np.repeat(np.arange(256, dtype=np.float32)[:, None], 3, 1) / 255.0
+    table = convert(ramp, src, dst, config_path=config_path, exact=True)
+    probes = np.random.default_rng(0).integers(0, 256, (TABLE_PROBES, 3))
+    probes[0], probes[1] = 0, 255
+    mixed = convert(probes.astype(np.float32) / 255.0, src, dst, config_path=config_path,
+                    exact=True)
+    if not np.array_equal(mixed, table[probes, np.arange(3)], equal_nan=True):
+        return None
+    return np.ascontiguousarray(table[None])
+
+
 #: OCIO encodings of display-referred and log colour spaces: read into the linear working space.
 ENCODED = frozenset({"sdr-video", "hdr-video", "log"})
 

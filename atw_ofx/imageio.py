@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import OpenImageIO as oiio
 
@@ -166,6 +167,25 @@ def linearised(plate: ImagePlate) -> ImagePlate:
     if not colour.is_encoded(plate.colourspace):
         return plate
     return in_colourspace(plate, colour.working_space())
+
+
+def decoded(codes: np.ndarray, colourspace: str, path: str = "") -> ImagePlate:
+    """An 8-bit RGB frame (``H×W×3`` uint8 code values in ``colourspace``: a video's) as the
+    plate :func:`linearised` makes of ``codes / 255`` — the same pixels, bit for bit, through a
+    table of the 256 codes (:func:`atw_ofx.colour.code_value_table`) where one stands for the
+    conversion."""
+    working = colour.working_space()
+    table = colour.code_value_table(colourspace, working) \
+        if colour.is_encoded(colourspace) else None
+    if table is None:
+        plate = linearised(ImagePlate.from_array(codes.astype(np.float32) / 255.0,
+                                                 ("R", "G", "B"), colourspace))
+    else:
+        plate = ImagePlate.from_array(cv2.LUT(np.ascontiguousarray(codes), table),
+                                      ("R", "G", "B"), working)
+        plate.spec.attribute("oiio:ColorSpace", working)
+    plate.path = path
+    return plate
 
 
 def in_colourspace(plate: ImagePlate, space: str) -> ImagePlate:

@@ -24,6 +24,12 @@ def is_video(path: str | os.PathLike) -> bool:
 
 def read_frames(path: str | os.PathLike) -> Iterator[np.ndarray]:
     """Decode every frame of a clip as ``H×W×3`` float32 sRGB in 0..1, in order."""
+    for codes in read_codes(path):
+        yield codes.astype(np.float32) / 255.0
+
+
+def read_codes(path: str | os.PathLike) -> Iterator[np.ndarray]:
+    """Decode every frame of a clip as ``H×W×3`` uint8 sRGB code values, in order."""
     import av  # PyAV (FFmpeg) loads only where a clip is read or written
 
     path = str(path)
@@ -32,7 +38,7 @@ def read_frames(path: str | os.PathLike) -> Iterator[np.ndarray]:
     try:
         with av.open(path) as container:
             for frame in container.decode(video=0):
-                yield frame.to_ndarray(format="rgb24").astype(np.float32) / 255.0
+                yield frame.to_ndarray(format="rgb24")
     except av.FFmpegError as exc:
         raise InputError(f"cannot decode video: {exc}", path=path) from None
 

@@ -262,3 +262,27 @@ def test_the_cli_refuses_a_pixel_type_the_output_cannot_hold(tmp_path):
     assert proc.returncode == 2
     assert "--pixel-type uint16: a .jpg file holds 8 bits" in proc.stderr
     assert not (tmp_path / "out.jpg").exists()
+
+
+@pytest.mark.parametrize("space", [colour.DEFAULT_DISPLAY_FILE_SPACE, "ACEScg"])
+def test_a_video_frames_codes_decode_as_the_exact_conversion_would(space):
+    """A clip's 8-bit frame through the table of its 256 codes is, bit for bit, the plate the
+    exact OCIO conversion makes of ``codes / 255`` (every code in every channel, and mixes); a
+    linear source has no table, and decodes by the conversion itself."""
+    from atw_ofx.imageio import decoded, linearised
+
+    codes = np.random.default_rng(3).integers(0, 256, (64, 64, 3)).astype(np.uint8)
+    codes[0, :, :] = np.arange(64)[:, None] * 4 + np.arange(3)  # every code, each channel
+    codes[1, :, :] = codes[0, :, :] + 1
+    codes[2, :, :] = codes[0, :, :] + 2
+    codes[3, :, :] = np.minimum(codes[0, :, :].astype(int) + 3, 255)
+    plate = ImagePlate.from_array(codes.astype(np.float32) / 255.0, ("R", "G", "B"), space)
+    plate.path = "clip.mp4"
+    exact, fast = linearised(plate), decoded(codes, space, "clip.mp4")
+    assert np.array_equal(fast.pixels, exact.pixels)
+    assert (fast.colourspace, fast.path) == (exact.colourspace, exact.path)
+    assert fast.spec.getattribute("oiio:ColorSpace") == exact.spec.getattribute("oiio:ColorSpace")
+    table = colour.code_value_table(colour.DEFAULT_DISPLAY_FILE_SPACE, colour.working_space())
+    assert table is not None and table.shape == (1, 256, 3)
+    # A change of primaries mixes channels: no table stands for it.
+    assert colour.code_value_table(colour.DEFAULT_DISPLAY_FILE_SPACE, "ACES2065-1") is None
