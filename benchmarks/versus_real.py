@@ -17,7 +17,7 @@ from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.imageio import ImagePlate
 from atw_ofx.performance import ClipMeasures, clip_measures
 from atw_ofx.render import FrameResult, RenderOptions, locate_face, render_frame
-from atw_ofx.video import read_frames
+from atw_ofx.video import read_codes
 
 #: How much of each clip is tracked and searched (its first frames).
 FRAMES = 400
@@ -34,11 +34,11 @@ def track_start(path: Path) -> ClipMeasures:
 
 def clip_frames(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
     """The ``wanted`` frames of a clip (numbered from 1, as ATW numbers a clip's frames),
-    ``H×W×3`` uint8 sRGB, as the product decodes them (:func:`atw_ofx.video.read_frames`)."""
+    ``H×W×3`` uint8 sRGB, as the product decodes them (:func:`atw_ofx.video.read_codes`)."""
     out = {}
-    for number, rgb in enumerate(read_frames(path), start=1):
+    for number, codes in enumerate(read_codes(path), start=1):
         if number in wanted:
-            out[number] = np.round(rgb * 255).astype(np.uint8)
+            out[number] = codes
         if len(out) == len(wanted):
             break
     return out
