@@ -1,7 +1,8 @@
 """Video through PyAV: clips as plate sources, H.264 / ProRes previews. EXR stays the master.
 
-Frames are display-referred sRGB: decoded as ``H×W×3`` float32 in 0..1 (colour space
-:data:`~atw_ofx.colour.DEFAULT_DISPLAY_FILE_SPACE`), encoded from the same.
+Frames are display-referred sRGB (colour space :data:`~atw_ofx.colour.DEFAULT_DISPLAY_FILE_SPACE`):
+decoded as ``H×W×3`` uint8 code values (:func:`atw_ofx.imageio.decoded` makes plates of them),
+encoded from float 0..1 or uint8.
 """
 from __future__ import annotations
 
@@ -20,12 +21,6 @@ VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".mkv", ".avi"}
 
 def is_video(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in VIDEO_EXTENSIONS
-
-
-def read_frames(path: str | os.PathLike) -> Iterator[np.ndarray]:
-    """Decode every frame of a clip as ``H×W×3`` float32 sRGB in 0..1, in order."""
-    for codes in read_codes(path):
-        yield codes.astype(np.float32) / 255.0
 
 
 def read_codes(path: str | os.PathLike) -> Iterator[np.ndarray]:
