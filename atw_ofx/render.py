@@ -35,6 +35,7 @@ from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
 from .models.eyelids import ClosingLid, close_lid
 from .models.mouth import fill_region
+from .models.teeth import HeldTeeth, hold_teeth, teeth_field
 from .filters import DEFAULT_FILTER, check_filter
 from .options import (AOVS, AU_MODES, DEFAULT_AU_MODE,  # noqa: F401  (the vocabulary, re-exported)
                       DEFAULT_GLASSES, GLASSES)
@@ -242,13 +243,18 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             original = source[0].permute(1, 2, 0).cpu().numpy()
             field = result.flow.px[0].cpu().numpy()  # the lids re-sample across their lines
             generated_s = []
+            teeth = None  # the dark held teeth drew, which the mouth's cavity leaves
             for region in result.interior:
                 if isinstance(region, ClosingLid):
                     out_np, generated = close_lid(out_np, original, region, tuple(colour_idx),
                                                   field)
+                elif isinstance(region, HeldTeeth):
+                    out_np, teeth = hold_teeth(out_np, original, region, tuple(colour_idx))
+                    generated = teeth
+                    field = teeth_field(field, region)  # what follows re-samples them held
                 else:
                     out_np, generated = fill_region(out_np, original, region,
-                                                   tuple(colour_idx), field)
+                                                   tuple(colour_idx), field, teeth)
                 generated_s.append(generated)
         if glasses is not None:  # the frame laid back over the face, by its matte
             alpha, behind_it = frame_alpha[covered][:, None], out_np[window][covered]

@@ -72,6 +72,8 @@ def test_atw_eval_edits_measures_what_was_asked_on_the_output(shared_data, tmp_p
     # tongue included: benchmarks/mouth_vs_real.py); stretched lips read 0.53–0.87.
     assert summary["AU25+AU26"]["interior_luminance_vs_cheek"] < 0.4
     assert summary["AU45"]["eye_aspect_ratio"] < 0.7
-    assert "interior_luminance_vs_cheek" not in summary["AU12"]  # nothing generated
+    # An open smile's corners rising leave the dark a broad smile shows beside its side teeth
+    # (models.teeth): generated, and dark — not stretched teeth.
+    assert summary["AU12"]["interior_luminance_vs_cheek"] < 0.2
     assert read_image(sheet).pixels.shape[:2] == (28 + 256, 8 * 256)
     assert "AU12" in proc.stdout and "happy" in proc.stdout

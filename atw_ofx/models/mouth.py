@@ -376,12 +376,19 @@ def _region_box_mask(region: GeneratedRegion, size: int, margin: int,
     x0, y0, x1, y1 = grid_box(points, size, margin)
     if x1 <= x0 or y1 <= y0:
         return (0, 0, 0, 0), np.zeros((0, 0), np.float32)
+    return (x0, y0, x1, y1), coverage(polygon, (x0, y0, x1, y1))
+
+
+def coverage(polygon: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """How much of each pixel of ``box`` (``(x0, y0, x1, y1)``, end exclusive) the closed
+    ``polygon`` (``K×2``, px, centres at +0.5) covers: ``h×w`` float32, 0–1, rasterised at 4×
+    over the polygon's own part of the box (the box may be far larger)."""
+    x0, y0, x1, y1 = box
     inside = np.zeros((y1 - y0, x1 - x0), np.float32)
-    # Rasterised over the polygon's own box only (the ``also`` points may widen the box a lot).
-    px0, py0, px1, py1 = grid_box(polygon, size, margin)
+    px0, py0, px1, py1 = grid_box(polygon, max(x1, y1), 1)
     px0, py0, px1, py1 = max(px0, x0), max(py0, y0), min(px1, x1), min(py1, y1)
     if px1 <= px0 or py1 <= py0:
-        return (x0, y0, x1, y1), inside
+        return inside
     ss = 4
     # Coverage counted whole: 0 or COVERED per sub-pixel, area-averaged to 255 per sixteenth
     # (exact in 16 bits; the float32 raster it replaces took twice as long).
@@ -390,7 +397,7 @@ def _region_box_mask(region: GeneratedRegion, size: int, margin: int,
     cv2.fillPoly(raster, [pts], COVERED, lineType=cv2.LINE_8, shift=4)
     inside[py0 - y0:py1 - y0, px0 - x0:px1 - x0] = cv2.resize(
         raster, (px1 - px0, py1 - py0), interpolation=cv2.INTER_AREA) / np.float32(COVERED)
-    return (x0, y0, x1, y1), inside
+    return inside
 
 
 def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -489,11 +496,12 @@ SMOOTH_WAY_OUT = 2.0
 
 def _beyond_the_step(warped: np.ndarray, original: np.ndarray, opening: np.ndarray,
                      origin: tuple[int, int], field: np.ndarray, channels: list[int],
-                     k: float, reach: float) -> None:
+                     k: float, reach: float, drawn: Generated | None = None) -> None:
     """The pixels of ``warped`` (``S×S×C``, in place) within ``reach`` crop px outside the
     ``opening`` (``h×w`` bool, a box whose pixel 0 is the crop's ``origin``, x then y)
     re-sampled from ``original`` (cubic) with the field taken beyond that reach, along the way
-    out of the opening (the distance to it rising).
+    out of the opening (the distance to it rising). Pixels ``drawn`` already (its mask above
+    one half: the dark a :class:`~.teeth.HeldTeeth` drew where the lips left) are left.
 
     Inside the opening every pixel samples the seam; outside, the lips' own motion. Up-sampled
     from the grid (``field``: backward, ``2×G×G``, ``k`` crop px a grid px) that step becomes a
@@ -510,6 +518,8 @@ def _beyond_the_step(warped: np.ndarray, original: np.ndarray, opening: np.ndarr
     distance = cv2.distanceTransform((~opening[y0:y1, x0:x1]).astype(np.uint8), cv2.DIST_L2,
                                      cv2.DIST_MASK_5)
     near = (distance > 0) & (distance <= reach)
+    if drawn is not None:
+        _leave_drawn(near, (origin[0], origin[1]), drawn)
     rows, cols = np.nonzero(near)
     # The way out: the slope of the distance smoothed over a few pixels (central differences
     # at those pixels alone) — its own steps turned neighbours' ways apart, and their samples
@@ -529,9 +539,20 @@ def _beyond_the_step(warped: np.ndarray, original: np.ndarray, opening: np.ndarr
     target[rows[:, None], cols[:, None], np.array(channels)[None]] = resampled
 
 
+def _leave_drawn(near: np.ndarray, origin: tuple[int, int], drawn: Generated) -> None:
+    """``near`` (``h×w`` bool, a box whose pixel 0 is the crop's ``origin``, x then y) cleared
+    where ``drawn``'s mask is above one half."""
+    h, w = drawn.mask.shape
+    oy, ox = origin[1] - drawn.y0, origin[0] - drawn.x0
+    ys0, xs0 = max(oy, 0), max(ox, 0)
+    ys1, xs1 = min(oy + near.shape[0], h), min(ox + near.shape[1], w)
+    if ys1 > ys0 and xs1 > xs0:
+        near[ys0 - oy:ys1 - oy, xs0 - ox:xs1 - ox] &= drawn.mask[ys0:ys1, xs0:xs1] <= 0.5
+
+
 def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegion,
-                colour: tuple[int, ...], field: np.ndarray | None = None
-                ) -> tuple[np.ndarray, Generated]:
+                colour: tuple[int, ...], field: np.ndarray | None = None,
+                drawn: Generated | None = None) -> tuple[np.ndarray, Generated]:
     """A generated region composited into ``warped`` (``S×S×C`` linear, the ResWarp result;
     written in place) from ``original`` (the crop before the edit); returns
     ``(warped, generated)``.
@@ -551,7 +572,8 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
 
     With ``field`` (the backward field the crop was warped by, ``2×G×G`` on the region's grid)
     the lips' edges round a cavity are re-sampled first (:func:`_beyond_the_step`): the field
-    steps there, and up-sampled the step squeezed the teeth into slivers along them.
+    steps there, and up-sampled the step squeezed the teeth into slivers along them; what
+    ``drawn`` covers is left (:func:`_beyond_the_step`).
     """
     size = warped.shape[0]
     k = size / region.grid
@@ -567,7 +589,8 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         # From the pixels the opening covers whole: its anti-aliased edge is lips re-sampled
         # under the cavity's share (a binary edge there showed as a staircase). The lips stay
         # the plate's pixels: not in the generated mask.
-        _beyond_the_step(warped, original, m >= 1.0, (x0, y0), field, channels, k, reach + 1.0)
+        _beyond_the_step(warped, original, m >= 1.0, (x0, y0), field, channels, k, reach + 1.0,
+                         drawn)
     source = np.zeros(m.shape, np.uint8)
     cv2.fillPoly(source, [np.round(source_px - (x0, y0) - 0.5).astype(np.int32)], 1)
     rgb = channels_of(original[box], channels)

@@ -37,7 +37,7 @@ from ..conventions import AU_NAMES, MotionField
 from ..errors import NoFaceError
 from ..face.layout import ibug68, is_mesh
 from ..retarget import onto as retarget_onto
-from . import eyelids, mouth, spline
+from . import eyelids, mouth, spline, teeth
 from .base import FaceContext, MotionResult, smoothstep
 from .occluder import held_apart
 
@@ -158,7 +158,8 @@ class LandmarkRig:
                            retarget: tuple[np.ndarray, dict] | None = None,
                            occluder: np.ndarray | None = None, luma: np.ndarray | None = None
                            ) -> tuple[np.ndarray, object | None]:
-        """The backward field and the regions the renderer makes at full size (the mouth's
+        """The backward field and the regions the renderer makes at full size (the teeth an open
+        mouth shows, held while its lips move, :class:`~.teeth.HeldTeeth`, first; the mouth's
         opening, :class:`~.mouth.GeneratedRegion`; each closing lid, :class:`~.eyelids.ClosingLid`),
         a tuple or None.
 
@@ -212,6 +213,7 @@ class LandmarkRig:
             else np.zeros((2, n, n))
         regions = []  # drawn by the renderer: the mouth's opening, the closing lids
         held = None  # the occluder on the fine grid
+        teeth_own = None  # the teeth's own field (the jaw's), on the fine grid
         # A held frame needs the fine grid too: the face moves up to its edge and no further.
         framed = mesh is not None and occluder is not None and float(np.max(occluder)) > 0.05
         if regional.any() or lift or framed:
@@ -243,18 +245,32 @@ class LandmarkRig:
             # opens where they went, not where they were — its field composed after the spline's
             # (sampled where the spline takes each pixel), its opening carried the same way.
             field += composed(mouth_field, spline_field)
+            teeth_own = mouth_field if mouth_field.any() else None
             regions += [] if opening is None else [dataclasses.replace(
                 opening, polygon=carried(opening.polygon, spline_field))]
             matte = up_field(matte[None], fine, scale=False)[0]
         field = (field * matte[None]).astype(np.float32)
+        # The teeth an open mouth shows stay as shot while the lips move round them (not while a
+        # performer's jaw drives the mouth: it moves them).
+        held_teeth = None
+        if mesh is not None and retarget is None:
+            held_teeth = _held_teeth(mesh, field, luma,
+                                     None if teeth_own is None else teeth_own * matte[None])
         # Generated pixels (the mouth's opening, the lids' lines) are not warped, and the frame's
         # are the plate's: their field is not checked for folds.
-        not_warped = None if not regions and held is None else np.max(
-            [mouth.region_mask(region, field.shape[-1]) for region in regions]
+        # So are held teeth, where the mouth shows them whole.
+        replaced = regions + ([held_teeth] if held_teeth is not None
+                              and held_teeth.share >= TEETH_UNCHECKED else [])
+        not_warped = None if not replaced and held is None else np.max(
+            [mouth.region_mask(region, field.shape[-1]) for region in replaced]
             + ([] if held is None else [held.astype(np.float32)]), axis=0)
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
         floor = None if not (regional[AU45] or lift) else MIN_JACOBIAN * stretch
-        return _unfold(field, not_warped, floor).astype(np.float32), (tuple(regions) or None)
+        field = _unfold(field, not_warped, floor).astype(np.float32)
+        if held_teeth is not None:  # the opening where the final field leaves it, drawn first
+            regions.insert(0, dataclasses.replace(held_teeth,
+                                                  polygon=_teeth_opening(mesh, field)))
+        return field, (tuple(regions) or None)
 
     def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,
                       extra: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -366,6 +382,43 @@ def _support_box(field: np.ndarray) -> tuple[int, int, int, int] | None:
     if not len(rows):
         return None
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+#: From how much a mouth shows its teeth (:func:`.teeth.teeth_share`) its opening is left out of
+#: the fold check: the renderer makes it (:func:`.teeth.hold_teeth`). Less, the warp still shows
+#: through it.
+TEETH_UNCHECKED = 0.99
+#: Lips that move less than this (grid px) over the opening leave the teeth to the warp.
+TEETH_STILL = 0.01
+
+
+def _held_teeth(mesh: np.ndarray, field: np.ndarray, luma: np.ndarray | None,
+                own: np.ndarray | None) -> teeth.HeldTeeth | None:
+    """The teeth the mouth of ``mesh`` (478 points on the model grid) shows, held as shot while
+    ``field`` (``2×G×G``, backward, on a grid a whole multiple of the model's) moves its lips, or
+    None: a mouth showing none, or lips that stay. ``own`` is the teeth's own field on that grid
+    (the jaw's) or None; ``luma`` as :meth:`LandmarkRig.field_and_interior`'s. The opening's
+    polygon is where ``field`` carries it (:func:`_teeth_opening`)."""
+    share = teeth.teeth_share(mesh, luma)
+    if share <= 0.0:
+        return None
+    scale = field.shape[-1] / LandmarkRig.resolution
+    shot = teeth.opening(mesh) * scale
+    now = _teeth_opening(mesh, field)
+    if own is None and float(np.abs(now - shot).max()) < TEETH_STILL * scale:
+        return None
+    eyes = mesh[473] - mesh[468]
+    iod = float(np.linalg.norm(eyes))
+    down = np.array([-eyes[1], eyes[0]]) / max(iod, 1e-9)
+    return teeth.HeldTeeth(shot if own is None else carried(shot, own), now, down,
+                           field.shape[-1], share, iod * scale,
+                           None if own is None else own.astype(np.float32))
+
+
+def _teeth_opening(mesh: np.ndarray, field: np.ndarray) -> np.ndarray:
+    """Where the backward ``field`` (``2×G×G``) carries the mouth's opening
+    (:func:`.teeth.opening` of ``mesh``, on the model grid), on ``field``'s grid."""
+    return carried(teeth.opening(mesh) * (field.shape[-1] / LandmarkRig.resolution), field)
 
 
 def lower_lid_lift(aus: np.ndarray) -> float:

@@ -1,0 +1,234 @@
+"""Teeth that stay where the plate has them while the lips move round them.
+
+An open smile's teeth belong to the skull (the upper row) and the jaw (the lower): when the
+corners rise (AU12), fall (AU15) or stretch (AU20), the lips slide over still teeth. A smooth
+field cannot do that — it moves the lips and the teeth between them together, and the side
+teeth bent up along a rising corner, stretched long, or were pulled down into points under a
+falling one ("fangs", looked at on the shared open smiles). Here the renderer makes the opening
+the edit leaves between the inner lips itself, at full size (:func:`hold_teeth`), column by
+column across the mouth in the face's frame:
+
+- the **teeth as shot**: the plate sampled with the teeth's own field (the jaw's,
+  :func:`.mouth.mouth_field`, when AU25/AU26 open the mouth) — where nothing moves them, the
+  plate's own pixels, bit for bit;
+- where the upper lip moved off them, that column's upper half of the opening **stretched**
+  along the face's vertical to meet it, at most :data:`MOST_STRETCH` (more of the crowns shows,
+  and the edges between teeth stay vertical); never the lower half, which often holds the upper
+  teeth's edges;
+- past that reach, and past the corners as shot, the **mouth's own dark**: its darkest
+  :data:`DARKEST` percent with the plate's grain — the buccal corridor a broad smile shows
+  between its side teeth and cheeks. The mesh's inner contour lies a pixel or two on the lip:
+  from :data:`TEETH_MARGIN` inside it the dark takes over there, else a line of the still lip
+  stayed behind in the opening (a ghost lip).
+
+Only as much as the mouth shows its teeth (:func:`teeth_share`): a closed mouth's inner contours
+still lie ~0.06 IOD apart over the lips (:data:`.mouth.TEETH_GAP`), and the hold fades in as a
+mouth opens, so a clip that opens into a smile does not pop. The rig leaves the opening out of
+its fold check (the renderer replaces it) and draws the mouth's cavity after it
+(:func:`teeth_field`).
+
+Coordinates: the region's grid is the field's (``grid`` px a side, centres at +0.5); the crop is
+``S`` px, ``S / grid`` of them a grid pixel. Fields are backward maps, ``2×G×G``, channel 0 = x.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..points import channels_of, sample_window
+from .base import grid_box, smoothstep
+from .grain import grain_noise, relative_grain
+from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, teeth_lit,
+                    teeth_shown)
+
+#: How far in from the inner-lip contour as shot (IOD) the teeth are trusted, and over how much
+#: more they fade in: the mesh's contour lies up to ~0.01 IOD on the lip on the shared open
+#: smiles (looked at, 2× overlays).
+TEETH_MARGIN, TEETH_FADE = 0.012, 0.008
+#: How much longer a lip moving off its teeth may show them (their half of the opening
+#: stretched along the face's vertical, as more of their crowns shows); past it, the mouth's dark.
+MOST_STRETCH = 2.5
+#: Over how far past the stretch's reach (× the margin's fade) a lip brings the dark in: eased by
+#: the stretch alone, whose change is steep by the corners, it stepped in between columns.
+STRETCH_EASE = 3.0
+#: The mouth's dark: the mean of this darkest percent of the opening as shot (the shadow beside
+#: and between its teeth; its darkest tenth took in the gums' pink: a flat brown patch).
+DARKEST = 3
+
+
+def opening(mesh: np.ndarray) -> np.ndarray:
+    """The mouth's opening as the mesh has it: the upper inner lip corner to corner, then the
+    lower one back (``K×2``, ``mesh``'s grid)."""
+    return np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
+
+
+def contours(polygon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The upper and lower inner lips of an :func:`opening` (``K×2`` each, corner to corner)."""
+    upper = polygon[:len(UPPER_INNER)]
+    return upper, np.concatenate((upper[:1], polygon[len(UPPER_INNER):][::-1], upper[-1:]))
+
+
+def teeth_share(mesh: np.ndarray, luma: np.ndarray | None = None) -> float:
+    """How much the mouth shows its teeth (0–1): the most of the middle pairs of inner-lip
+    points (:data:`.mouth.TEETH_SPAN`) by their gap (:func:`.mouth.teeth_shown`) or, with
+    ``luma`` (``n×n``, the face on ``mesh``'s grid in the model's encoding), by the teeth's light
+    between them (:func:`.mouth.teeth_lit`)."""
+    shown = teeth_shown(mesh)[2][TEETH_SPAN]
+    if luma is not None:
+        shown = np.maximum(shown, teeth_lit(mesh, luma)[TEETH_SPAN])
+    return float(shown.max())
+
+
+@dataclass(frozen=True)
+class HeldTeeth:
+    """The teeth of an open mouth, held as shot (:func:`hold_teeth`): the opening as shot
+    (``shot``) and as the edit leaves it (``polygon``), :func:`opening`'s ``K×2`` each on a
+    ``grid`` px grid; the face's unit ``down`` axis; how much the mouth shows its teeth
+    (``share``, 0–1); the inter-ocular distance on the grid (``iod``, px); and the teeth's own
+    backward field (``2×grid×grid`` float32, grid px: the jaw's), or None where they stay still
+    (``shot`` is then where that field takes the opening)."""
+
+    shot: np.ndarray
+    polygon: np.ndarray
+    down: np.ndarray
+    grid: int
+    share: float
+    iod: float
+    field: np.ndarray | None = None
+
+
+def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
+               colour: tuple[int, ...]) -> tuple[np.ndarray, Generated]:
+    """``warped`` (``S×S×C`` linear, the ResWarp result; changed in place) with the opening the
+    edit leaves made from ``original`` (the crop before the edit); returns ``(warped,
+    generated)``, the dark's soft mask for the ``generated`` AOV. Only the ``colour`` channels
+    are written, only inside the opening's box.
+
+    Column by column across the mouth (the face's frame), the teeth between the lips as shot
+    stay; where a lip has moved off them its half of the opening is stretched along the face's
+    vertical to meet it, at most :data:`MOST_STRETCH` (more of the crowns shows; vertical edges
+    between teeth stay vertical — a warp bent them along the corners); beyond that, and past the
+    corners as shot, the mouth's dark (:func:`_mouth_dark`), eased in from :data:`TEETH_MARGIN`
+    inside the contour as shot."""
+    size = warped.shape[0]
+    k = size / teeth.grid
+    shot, now = teeth.shot * k, teeth.polygon * k
+    x0, y0, x1, y1 = grid_box(np.concatenate((shot, now)), size, 2)
+    empty = Generated(y0, x0, np.zeros((max(y1 - y0, 0), max(x1 - x0, 0)), np.float32))
+    if x1 <= x0 or y1 <= y0 or teeth.share <= 0.0:
+        return warped, empty
+    inside = coverage(now, (x0, y0, x1, y1)) * np.float32(teeth.share)
+    rows, cols = np.nonzero(inside > 0)
+    if not len(rows):
+        return warped, empty
+    channels = list(colour)
+    x, y = cols + x0 + 0.5, rows + y0 + 0.5
+    down = np.asarray(teeth.down, np.float64)
+    along = np.array([down[1], -down[0]])
+    frame = lambda q: np.stack((q @ along, q @ down), -1)  # noqa: E731
+    px, py = frame(np.stack((x, y), 1)).T
+    (u0, l0), (u1, l1) = ([_across(frame(c), px) for c in contours(p)] for p in (shot, now))
+    # Each column's middle stays; each half is stretched to its lip's new edge where it left.
+    middle = (u0 + l0) / 2
+    # Only upwards: below the middle a column often holds the upper teeth's edges, and
+    # stretched down under a falling lower lip (AU15, disgust) they grew into points (looked at).
+    upper = py < middle
+    half_now = np.where(upper, middle - u1, l1 - middle)
+    half_shot = np.where(upper, middle - u0, l0 - middle)
+    stretch = np.where(upper, half_now / np.maximum(half_shot, 1e-3), 1.0)
+    # Held inside the opening as shot (a pixel its edge only partly covers lies a little out).
+    # (Unstretched, exactly: middle + (py − middle) need not round back to py.)
+    source = np.clip(np.where(stretch > 1.0, middle + (py - middle)
+                              / np.clip(stretch, 1.0, MOST_STRETCH), py), u0, l0)
+    sx, sy = x + (source - py) * down[0], y + (source - py) * down[1]
+    on_grid = lambda f, qx, qy: sample_window(np.moveaxis(f, 0, -1), qx / k,  # noqa: E731
+                                              qy / k, cv2.INTER_LINEAR) * np.float32(k)
+    # The teeth as shot: the plate's own pixels, bit for bit, where nothing moves them.
+    as_shot = original[rows + y0, cols + x0][:, channels].astype(np.float32)
+    moves = source != py if teeth.field is None else np.ones(len(rows), bool)
+    if moves.any():
+        sx, sy = sx[moves], sy[moves]
+        if teeth.field is not None:
+            own = on_grid(teeth.field, sx, sy)
+            sx, sy = sx + own[:, 0], sy + own[:, 1]
+        as_shot[moves] = sample_window(original, sx, sy, cv2.INTER_CUBIC, channels)
+    # The dark past the corners as shot, and along a lip the stretch cannot reach (eased in
+    # over STRETCH_EASE), from TEETH_MARGIN inside the contour as shot: the
+    # lip's own edge there, pasted, stayed behind in the opening (a ghost lip) — where the
+    # stretch reaches the lip, that edge meets the lip again.
+    margin = TEETH_MARGIN * teeth.iod * k
+    fade = max(TEETH_FADE * teeth.iod * k, 1.0)
+    ends = np.sort(frame(contours(shot)[0][[0, -1]])[:, 0])
+    across = np.minimum(px - ends[0], ends[1] - px)
+    depth = np.minimum(source - u0, l0 - source)
+    reach = np.where(upper, MOST_STRETCH, 1.0) * half_shot
+    out_of_reach = smoothstep((half_now - reach) / (STRETCH_EASE * fade))
+    darkened = np.maximum(1.0 - smoothstep((across - margin) / fade),
+                          out_of_reach * (1.0 - smoothstep((depth - margin) / fade)))
+    made = as_shot
+    dark_at = darkened > 0.0
+    if dark_at.any():
+        dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels)
+        made[dark_at] += darkened[dark_at, None] * (dark - made[dark_at])
+    target = warped[y0:y1, x0:x1]
+    at = (rows[:, None], cols[:, None], np.array(channels)[None])
+    now_there = target[at]
+    weight = inside[rows, cols][:, None]
+    # (Whole pixels exactly what was made: a blend by 1 need not round back to it.)
+    target[at] = np.where(weight >= 1.0, made, now_there + weight * (made - now_there))
+    mask = np.zeros(inside.shape, np.float32)
+    mask[rows, cols] = weight[:, 0] * darkened
+    return warped, Generated(y0, x0, mask)
+
+
+def teeth_field(field: np.ndarray, teeth: HeldTeeth) -> np.ndarray:
+    """``field`` (``2×G×G``, backward, the crop's warp on the region's grid) with the teeth's own
+    field (or none) inside the opening the edit leaves: what a region drawn after the teeth
+    re-samples them with (the mouth's cavity re-samples its edges from beyond the field's step,
+    and with the lips' field there it drew the held teeth bent along the corners again)."""
+    inside = coverage(teeth.polygon, (0, 0, teeth.grid, teeth.grid)) > 0.5
+    if not inside.any():
+        return field
+    own = np.zeros_like(field) if teeth.field is None else teeth.field
+    return np.where(inside[None], own, field).astype(field.dtype)
+
+
+def _across(contour: np.ndarray, px: np.ndarray) -> np.ndarray:
+    """A lip ``contour`` (``K×2`` in the face's frame: along the eye line, down; corner to
+    corner) as its height at each of ``px`` (along the eye line), held flat past its ends."""
+    order = np.argsort(contour[:, 0], kind="stable")
+    return np.interp(px, contour[order, 0], contour[order, 1])
+
+
+def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.ndarray,
+                channels: list[int]) -> np.ndarray:
+    """The mouth's dark at the crop pixels ``(ys, xs)`` (``K×C``, linear): the mean of the
+    darkest :data:`DARKEST` percent of the opening as shot (``shot``, its polygon in crop px;
+    half its pixels read) — the shadow beside and between the teeth — with the opening's own
+    grain (:func:`.grain.relative_grain`, as strong against it as the square root of their
+    light's ratio), seeded from its pixels."""
+    size = original.shape[0]
+    x0, y0, x1, y1 = grid_box(shot, size, 1)
+    rgb = channels_of(original[y0:y1, x0:x1], channels)
+    was_open = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.fillPoly(was_open, [np.round(shot - (x0, y0) - 0.5).astype(np.int32)], 1)
+    # Half the pixels, in a checkerboard: every row and column is read (a thin dark gap between
+    # two teeth may be one column wide).
+    half = (np.arange(rgb.shape[0])[:, None] + np.arange(rgb.shape[1])) % 2 == 0
+    read = half & (was_open > 0)
+    if read.sum() < 16:
+        read = half
+    pixels = rgb[read]
+    luma = pixels.mean(-1)
+    few = len(luma) * DARKEST // 100
+    shadow = pixels[luma <= np.partition(luma, few)[few]].mean(0)
+    level = pixels.mean(0)
+    strength = relative_grain(rgb, read, level) * np.sqrt(np.maximum(shadow, 0.0) * level)
+    # The noise over the dark's own box only (it may be a sliver of the opening's).
+    ny0, nx0 = ys.min(), xs.min()
+    noise = grain_noise((int(ys.max() - ny0) + 1, int(xs.max() - nx0) + 1),
+                        zlib.crc32(rgb.tobytes()))[ys - ny0, xs - nx0]
+    return (shadow + noise[:, None] * strength).astype(np.float32)

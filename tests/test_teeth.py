@@ -1,0 +1,136 @@
+"""Teeth an open smile shows stay as shot while the lips move round them (atw_ofx.models.teeth)."""
+import numpy as np
+import pytest
+
+from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.face import CropBox, face_matte
+from atw_ofx.imageio import read_image
+from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER, coverage
+from atw_ofx.models.rig import LandmarkRig
+from atw_ofx.models.teeth import MOST_STRETCH, HeldTeeth, hold_teeth, opening
+from atw_ofx.render import RenderOptions, render_frame
+
+N = LandmarkRig.resolution
+
+
+def aus(*items):
+    return au_vector(parse_au_assignments(list(items)))
+
+
+def as_shot(shared_data, name):
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    return plate, render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+
+
+@pytest.mark.parametrize("name", ["2.png", "5.png"])
+@pytest.mark.parametrize("edit", ["AU12=5", "AU15=5"])
+def test_an_open_smiles_teeth_stay_as_shot_while_its_corners_move(shared_data, name, edit):
+    """Corners rising (AU12) or falling (AU15) on a shared open smile: the middle teeth are the
+    plate's own pixels, bit for bit (the warp moved them with the lips: none was), and where
+    the lips left the teeth the mouth's dark is generated, far darker than the teeth."""
+    plate, face = as_shot(shared_data, name)
+    result = render_frame(plate, aus(edit), LandmarkRig(), face=face,
+                          options=RenderOptions(aovs=("generated",)))
+    out = result.plate.pixels
+    lm = face.landmarks
+    upper, lower = lm[list(UPPER_INNER)], lm[list(LOWER_INNER)]
+    teeth_light = []
+    for pair in (4, 5, 6):
+        x, y = np.round(upper[pair] + 0.55 * (lower[pair] - upper[pair]) - 0.5).astype(int)
+        window = (slice(y - 2, y + 3), slice(x - 2, x + 3), slice(0, 3))
+        assert np.array_equal(out[window], plate.pixels[window]), pair
+        teeth_light.append(plate.pixels[window].mean())
+    generated = out[..., result.plate.channels.index("generated.A")]
+    dark = generated > 0.5
+    assert dark.sum() > 200
+    assert out[dark][:, :3].mean() < np.mean(teeth_light) / 3
+
+
+def stripes_case(rise_right: float, drop_left: float = 0.0):
+    """A 64 px grid seen on a 256 px crop: an opening from x 10 to 54 between y 24 and 36 on a
+    plate of vertical stripes (teeth and the gaps between them: light, with every eighth column
+    dark), and the opening as an edit leaves it — its upper lip risen by up to ``rise_right``
+    grid px at the right corner, its lower lip dropped by up to ``drop_left`` at the left."""
+    xs = np.linspace(10, 54, len(UPPER_INNER))
+    u = (xs - 10) / 44
+    shot = opening_of(xs, np.full_like(xs, 24.0), np.full_like(xs, 36.0))
+    now = opening_of(xs, 24.0 - rise_right * u ** 2, 36.0 + drop_left * (1 - u) ** 2)
+    columns = np.where(np.arange(256) % 8 == 0, 0.02, 0.8).astype(np.float32)
+    plate = np.broadcast_to(columns[None, :, None], (256, 256, 3)).copy()
+    teeth = HeldTeeth(shot, now, np.array([0.0, 1.0]), 64, 1.0, 40.0)
+    return plate, teeth
+
+
+def opening_of(xs, top, bottom):
+    """An :func:`opening`-shaped polygon from its upper and lower contours (K each)."""
+    mesh = np.zeros((478, 2))
+    mesh[list(UPPER_INNER)] = np.stack((xs, np.broadcast_to(top, xs.shape)), 1)
+    mesh[list(LOWER_INNER)] = np.stack((xs, np.broadcast_to(bottom, xs.shape)), 1)
+    mesh[LOWER_INNER[0]], mesh[LOWER_INNER[-1]] = mesh[UPPER_INNER[0]], mesh[UPPER_INNER[-1]]
+    return opening(mesh)
+
+
+def test_a_lip_moving_off_its_teeth_shows_more_of_them_without_bending_them():
+    """The upper lip risen towards the right corner: the teeth's half of each column is
+    stretched along the vertical to meet it — every column keeps its own stripe, so the edges
+    between teeth stay vertical (a warp bent them along the corner) — and where the lip is
+    past MOST_STRETCH the mouth's dark shows. Nothing outside the opening changes."""
+    plate, teeth = stripes_case(rise_right=16.0)
+    warped = np.full_like(plate, 0.5)  # what the warp left: any value, told apart
+    out, generated = hold_teeth(warped.copy(), plate, teeth, (0, 1, 2))
+    k, middle, half = 4, 30 * 4, 6 * 4  # crop px: the opening's middle row, its half height
+    mask = generated.full(256)
+    rows, cols = np.nonzero(out[..., 0] != 0.5)
+    assert rows.min() < 24 * k - 8 * k  # the opening reaches well above the lip as shot
+    # (Pixels the opening covers whole: its anti-aliased edge blends in the warp's.)
+    light = (mask[rows, cols] == 0.0) & (coverage(teeth.polygon * k, (0, 0, 256, 256))[rows, cols]
+                                         == 1.0)
+    # Every teeth pixel is its own column's stripe: nothing moved sideways.
+    assert np.abs(out[rows[light], cols[light]] - plate[rows[light], cols[light]]).max() < 1e-5
+    # By the right corner the lip rose past what MOST_STRETCH reaches: the dark, above that
+    # reach and in the right part only.
+    dark = mask > 0.9
+    assert dark.sum() > 50 and out[dark].max() < 0.2
+    # (Besides by the corners as shot, where its lower lip rises to meet the upper: there the
+    # opening's half narrows, and the stretch reaches less.)
+    dark_rows, dark_cols = np.nonzero(dark)
+    between = (dark_cols > 15 * k) & (dark_cols < 49 * k)
+    assert between.sum() > 50 and dark_cols[between].min() > 32 * k
+    assert dark_rows[between].max() < middle - MOST_STRETCH * half + 8
+    # Outside the opening as the edit leaves it, the warp's own pixels.
+    y = np.arange(256)[:, None]
+    outside = np.broadcast_to((y < (24 - 16) * k - 2) | (y > 36 * k + 2), (256, 256))
+    assert np.all(out[outside] == 0.5)
+
+
+def test_a_lower_lip_falling_from_the_teeth_shows_the_dark_not_longer_teeth():
+    """Below each column's middle a column often holds the upper teeth's edges: a lower lip
+    falling away shows the mouth's dark there, not the teeth stretched down into points."""
+    plate, teeth = stripes_case(rise_right=0.0, drop_left=8.0)
+    warped = np.full_like(plate, 0.5)
+    out, generated = hold_teeth(warped.copy(), plate, teeth, (0, 1, 2))
+    k = 4
+    # Under the lower lip as shot, on the left: what the opening covers whole is the dark.
+    window = (slice(36 * k + 2, 44 * k), slice(10 * k + 2, 20 * k))
+    whole = generated.full(256)[window] > 0.99
+    assert whole.sum() > 100 and out[window][whole].max() < 0.2
+    # Above it the teeth as they were, column for column.
+    teeth_rows = (slice(26 * k, 34 * k), slice(16 * k, 50 * k))
+    assert np.array_equal(out[teeth_rows], plate[teeth_rows])
+
+
+def test_teeth_are_held_for_an_open_smile_whose_lips_move_and_only_then(shared_data):
+    """The rig hands the renderer held teeth for an open smile whose corners move; not for the
+    same smile with only the brows raised (its lips stay), nor for a closed mouth."""
+    def regions(name, edit):
+        _, face = as_shot(shared_data, name)
+        mesh = CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
+        _, interior = LandmarkRig().field_and_interior(mesh, aus(edit), face_matte(mesh, N))
+        return [r for r in interior or () if isinstance(r, HeldTeeth)]
+
+    held = regions("2.png", "AU12=5")
+    assert len(held) == 1 and held[0].share == 1.0
+    # The opening now reaches above where it was at the corners.
+    assert held[0].polygon[:, 1].min() < held[0].shot[:, 1].min() - 1.0
+    assert regions("2.png", "AU01=5") == []
+    assert regions("13.png", "AU12=5") == []
