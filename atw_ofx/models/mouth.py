@@ -226,7 +226,12 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     # One share of the gap for the whole seam, the median of the middle pairs': pair by pair a
     # gap between two teeth or the dark corners of the mouth pulled the seam up into the teeth
     # (a jagged cavity, looked at); kept along the lips, the seam stays as smooth as they are.
-    darkest = float(np.median(along[np.argmin(profile, axis=1)][TEETH_SPAN]))
+    # A pair darkest at the top of the search is the upper lip's shadow on teeth that fill the
+    # gap (rows of teeth that touch, no dark between them): there the mouth parts at the lower
+    # lip (the search's bottom) — parting at that shadow, the cavity was drawn across the upper
+    # teeth (face 11, surprise and fear, looked at).
+    darkest_at = np.argmin(profile, axis=1)
+    darkest = float(np.median(np.where(darkest_at == 0, along[-1], along[darkest_at])[TEETH_SPAN]))
     share = 0.5 + hold * (darkest - 0.5)
     # Towards the corners the side teeth fill the narrowing gap: there the lower lip parts from
     # them (the seam eased down onto it), else the cavity's edge cut the side teeth diagonally.
