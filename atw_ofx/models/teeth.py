@@ -131,10 +131,10 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     frame = lambda q: np.stack((q @ along, q @ down), -1)  # noqa: E731
     px, py = frame(np.stack((x, y), 1)).T
     (u0, l0), (u1, l1) = ([_across(frame(c), px) for c in contours(p)] for p in (shot, now))
-    # Each column's middle stays; each half is stretched to its lip's new edge where it left.
-    middle = (u0 + l0) / 2
-    # Only upwards: below the middle a column often holds the upper teeth's edges, and
+    # Each column's middle stays; its upper half is stretched to meet an upper lip that rose off
+    # it. Only upwards: below the middle a column often holds the upper teeth's edges, and
     # stretched down under a falling lower lip (AU15, disgust) they grew into points (looked at).
+    middle = (u0 + l0) / 2
     upper = py < middle
     half_now = np.where(upper, middle - u1, l1 - middle)
     half_shot = np.where(upper, middle - u0, l0 - middle)
@@ -156,9 +156,9 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
             sx, sy = sx + own[:, 0], sy + own[:, 1]
         as_shot[moves] = sample_window(original, sx, sy, cv2.INTER_CUBIC, channels)
     # The dark past the corners as shot, and along a lip the stretch cannot reach (eased in
-    # over STRETCH_EASE), from TEETH_MARGIN inside the contour as shot: the
-    # lip's own edge there, pasted, stayed behind in the opening (a ghost lip) — where the
-    # stretch reaches the lip, that edge meets the lip again.
+    # over STRETCH_EASE), from TEETH_MARGIN inside the contour as shot: the lip's own edge
+    # there, pasted, stayed behind in the opening (a ghost lip) — where the stretch reaches the
+    # lip, that edge meets the lip again.
     margin = TEETH_MARGIN * teeth.iod * k
     fade = max(TEETH_FADE * teeth.iod * k, 1.0)
     ends = np.sort(frame(contours(shot)[0][[0, -1]])[:, 0])
