@@ -257,12 +257,11 @@ class LandmarkRig:
             held_teeth = _held_teeth(mesh, field, luma,
                                      None if teeth_own is None else teeth_own * matte[None])
         # Generated pixels (the mouth's opening, the lids' lines) are not warped, and the frame's
-        # are the plate's: their field is not checked for folds.
-        # So are held teeth, where the mouth shows them whole.
-        replaced = regions + ([held_teeth] if held_teeth is not None
-                              and held_teeth.share >= TEETH_UNCHECKED else [])
-        not_warped = None if not replaced and held is None else np.max(
-            [mouth.region_mask(region, field.shape[-1]) for region in replaced]
+        # are the plate's: their field is not checked for folds. Held teeth's opening is: in its
+        # middle the warp still shows (a rising lip stretched over them), and left unchecked it
+        # folded there into vertical streaks (AU10, looked at).
+        not_warped = None if not regions and held is None else np.max(
+            [mouth.region_mask(region, field.shape[-1]) for region in regions]
             + ([] if held is None else [held.astype(np.float32)]), axis=0)
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
         floor = None if not (regional[AU45] or lift) else MIN_JACOBIAN * stretch
@@ -384,10 +383,6 @@ def _support_box(field: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
-#: From how much a mouth shows its teeth (:func:`.teeth.teeth_share`) its opening is left out of
-#: the fold check: the renderer makes it (:func:`.teeth.hold_teeth`). Less, the warp still shows
-#: through it.
-TEETH_UNCHECKED = 0.99
 #: Lips that move less than this (grid px) over the opening leave the teeth to the warp.
 TEETH_STILL = 0.01
 

@@ -11,21 +11,23 @@ column across the mouth in the face's frame:
 - the **teeth as shot**: the plate sampled with the teeth's own field (the jaw's,
   :func:`.mouth.mouth_field`, when AU25/AU26 open the mouth) — where nothing moves them, the
   plate's own pixels, bit for bit;
-- where the upper lip moved off them, that column's upper half of the opening **stretched**
-  along the face's vertical to meet it, at most :data:`MOST_STRETCH` (more of the crowns shows,
-  and the edges between teeth stay vertical); never the lower half, which often holds the upper
-  teeth's edges;
+- towards the corners (:data:`CORNERS`), where the upper lip moved off them, that column's
+  upper half of the opening **stretched** along the face's vertical to meet it, at most
+  :data:`MOST_STRETCH` (more of the crowns shows, and the edges between teeth stay vertical);
+  never the lower half, which often holds the upper teeth's edges;
 - past that reach, and past the corners as shot, the **mouth's own dark**: its darkest
   :data:`DARKEST` percent with the plate's grain — the buccal corridor a broad smile shows
   between its side teeth and cheeks. The mesh's inner contour lies a pixel or two on the lip:
   from :data:`TEETH_MARGIN` inside it the dark takes over there, else a line of the still lip
-  stayed behind in the opening (a ghost lip).
+  stayed behind in the opening (a ghost lip);
+- in the middle, past the teeth under an upper lip that rose, the **warp** as it is: a lip
+  rising there (AU10) stretches over teeth the rig holds under it (:func:`.mouth.held_teeth`).
 
 Only as much as the mouth shows its teeth (:func:`teeth_share`): a closed mouth's inner contours
 still lie ~0.06 IOD apart over the lips (:data:`.mouth.TEETH_GAP`), and the hold fades in as a
-mouth opens, so a clip that opens into a smile does not pop. The rig leaves the opening out of
-its fold check (the renderer replaces it) and draws the mouth's cavity after it
-(:func:`teeth_field`).
+mouth opens, so a clip that opens into a smile does not pop. The rig keeps the opening in its
+fold check (the warp still shows in its middle) and the renderer draws the mouth's cavity after
+it (:func:`teeth_field`).
 
 Coordinates: the region's grid is the field's (``grid`` px a side, centres at +0.5); the crop is
 ``S`` px, ``S / grid`` of them a grid pixel. Fields are backward maps, ``2×G×G``, channel 0 = x.
@@ -48,6 +50,9 @@ from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, t
 #: more they fade in: the mesh's contour lies up to ~0.01 IOD on the lip on the shared open
 #: smiles (looked at, 2× overlays).
 TEETH_MARGIN, TEETH_FADE = 0.012, 0.008
+#: Across the opening as shot (0 its middle, 1 a corner), where the teeth's stretch and the
+#: mouth's dark come in, from nothing to whole.
+CORNERS = (0.4, 0.75)
 #: How much longer a lip moving off its teeth may show them (their half of the opening
 #: stretched along the face's vertical, as more of their crowns shows); past it, the mouth's dark.
 MOST_STRETCH = 2.5
@@ -108,11 +113,12 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     are written, only inside the opening's box.
 
     Column by column across the mouth (the face's frame), the teeth between the lips as shot
-    stay; where a lip has moved off them its half of the opening is stretched along the face's
-    vertical to meet it, at most :data:`MOST_STRETCH` (more of the crowns shows; vertical edges
-    between teeth stay vertical — a warp bent them along the corners); beyond that, and past the
-    corners as shot, the mouth's dark (:func:`_mouth_dark`), eased in from :data:`TEETH_MARGIN`
-    inside the contour as shot."""
+    stay; towards the corners, where the upper lip has moved off them, their half of the opening
+    is stretched along the face's vertical to meet it, at most :data:`MOST_STRETCH` (more of the
+    crowns shows; vertical edges between teeth stay vertical — a warp bent them along the
+    corners); beyond that, and past the corners as shot, the mouth's dark (:func:`_mouth_dark`),
+    eased in from :data:`TEETH_MARGIN` inside the contour as shot; in the middle, under an upper
+    lip that rose, the warp."""
     size = warped.shape[0]
     k = size / teeth.grid
     shot, now = teeth.shot * k, teeth.polygon * k
@@ -136,13 +142,21 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # stretched down under a falling lower lip (AU15, disgust) they grew into points (looked at).
     middle = (u0 + l0) / 2
     upper = py < middle
+    # Towards the corners only (CORNERS, across the opening as shot): in the middle a lip that
+    # rises (AU10, disgust) is the warp's — it stretches the lip over teeth the rig holds under
+    # it — and stretching the teeth's top there drew the lip's edge up into vertical streaks.
+    ends = np.sort(frame(contours(shot)[0][[0, -1]])[:, 0])
+    centre, half_width = (ends[0] + ends[1]) / 2, max((ends[1] - ends[0]) / 2, 1e-3)
+    corner = smoothstep((np.abs(px - centre) / half_width - CORNERS[0])
+                        / (CORNERS[1] - CORNERS[0]))
+    most = np.where(upper, 1.0 + (MOST_STRETCH - 1.0) * corner, 1.0)
     half_now = np.where(upper, middle - u1, l1 - middle)
     half_shot = np.where(upper, middle - u0, l0 - middle)
-    stretch = np.where(upper, half_now / np.maximum(half_shot, 1e-3), 1.0)
+    stretch = half_now / np.maximum(half_shot, 1e-3)
     # Held inside the opening as shot (a pixel its edge only partly covers lies a little out).
     # (Unstretched, exactly: middle + (py − middle) need not round back to py.)
-    source = np.clip(np.where(stretch > 1.0, middle + (py - middle)
-                              / np.clip(stretch, 1.0, MOST_STRETCH), py), u0, l0)
+    source = np.clip(np.where((stretch > 1.0) & (most > 1.0), middle + (py - middle)
+                              / np.clip(stretch, 1.0, most), py), u0, l0)
     sx, sy = x + (source - py) * down[0], y + (source - py) * down[1]
     on_grid = lambda f, qx, qy: sample_window(np.moveaxis(f, 0, -1), qx / k,  # noqa: E731
                                               qy / k, cv2.INTER_LINEAR) * np.float32(k)
@@ -161,21 +175,24 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # lip, that edge meets the lip again.
     margin = TEETH_MARGIN * teeth.iod * k
     fade = max(TEETH_FADE * teeth.iod * k, 1.0)
-    ends = np.sort(frame(contours(shot)[0][[0, -1]])[:, 0])
     across = np.minimum(px - ends[0], ends[1] - px)
     depth = np.minimum(source - u0, l0 - source)
-    reach = np.where(upper, MOST_STRETCH, 1.0) * half_shot
-    out_of_reach = smoothstep((half_now - reach) / (STRETCH_EASE * fade))
-    darkened = np.maximum(1.0 - smoothstep((across - margin) / fade),
-                          out_of_reach * (1.0 - smoothstep((depth - margin) / fade)))
-    made = as_shot
-    dark_at = darkened > 0.0
-    if dark_at.any():
-        dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels)
-        made[dark_at] += darkened[dark_at, None] * (dark - made[dark_at])
+    out_of_reach = smoothstep((half_now - most * half_shot) / (STRETCH_EASE * fade))
+    past_corner = 1.0 - smoothstep((across - margin) / fade)
+    beyond = np.maximum(past_corner, out_of_reach * (1.0 - smoothstep((depth - margin) / fade)))
+    # Beyond the teeth: the dark by the corners and under a falling lower lip, the warp in the
+    # middle of a rising upper one (the warp there was the side teeth smeared down, looked at).
+    darkened = beyond * np.maximum(np.where(upper, corner, 1.0), past_corner)
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
     now_there = target[at]
+    made = as_shot.copy()
+    warp_at = beyond > darkened
+    made[warp_at] += (beyond - darkened)[warp_at, None] * (now_there[warp_at] - as_shot[warp_at])
+    dark_at = darkened > 0.0
+    if dark_at.any():
+        dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels)
+        made[dark_at] += darkened[dark_at, None] * (dark - as_shot[dark_at])
     weight = inside[rows, cols][:, None]
     # (Whole pixels exactly what was made: a blend by 1 need not round back to it.)
     target[at] = np.where(weight >= 1.0, made, now_there + weight * (made - now_there))
