@@ -362,8 +362,8 @@ def _aov_layers(plate: ImagePlate, box: CropBox, flow_lo: MotionField, matte_s: 
                 aovs, generated_s=None) -> dict[str, np.ndarray]:
     """Full-plate AOV channels; zero motion (identity STMap) and zero matte outside the crop.
     ``generated.A`` is where the edit generated pixels (``generated_s``, a list of
-    :class:`~atw_ofx.models.mouth.Generated` on the crop: the mouth's interior, the closed lids'
-    seams), 0 elsewhere."""
+    :class:`~atw_ofx.models.mouth.Generated` on the crop: the mouth's interior, the dark an open
+    smile's lips uncover beside its teeth, the closed lids' seams), 0 elsewhere."""
     if not aovs:
         return {}
     flow_s = flow_lo.resized(box.size, box.size)  # the crop's field, only when a layer needs it
