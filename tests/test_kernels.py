@@ -256,15 +256,17 @@ def test_filtered_kernels_keep_integer_offsets_bit_exact_beside_inf_and_signed_z
     assert (fused[finite] - ref[finite]).abs().max() <= NOISE_TOLERANCE
 
 
-@pytest.mark.xfail(strict=True, reason="open: beside an Inf whose area average reaches the "
-                   "plate's edge, the fused kernels (CPU and Triton agree) and the reference "
-                   "differ on a few finite pixels (0.8 apart); at 19 rows they agree")
+@pytest.mark.xfail(strict=True, reason="open: the kernels' Up lerps a + w·(b − a), NaN beside "
+                   "an Inf where torch's (1 − w)·a + w·b gives Inf; their residual is NaN there, "
+                   "the reference's −Inf, and a cubic sum over it becomes bilinear in one and "
+                   "is held to the footprint in the other")
 def test_the_paper_formulation_beside_an_inf_on_a_short_plate_matches_the_reference(
         monkeypatch):
     """Found trimming the Triton interpreter's cases (9 rows instead of 19): the paper
     formulation, cubic, an Inf at (3, 4) and the field still from column 6 — pixels (1, 15) and
     (3, 10) read 0.83 from the kernels, 0.40 from the reference (the Numba engine, which runs
-    on every machine)."""
+    on every machine). At (3, 10) the residual's row 2, col 6 is −Inf in the reference, NaN in
+    the kernels (see the reason); the fix is the two-weight lerp in every kernel's Up."""
     from kernels import cpu
 
     monkeypatch.setattr(cpu, "ENGINE", "numba")
