@@ -39,6 +39,21 @@ def relative_grain(image: np.ndarray, where: np.ndarray | None = None,
     return spread / np.maximum(level, 1e-6)
 
 
+def darkest_mean(pixels: np.ndarray, percent: int) -> np.ndarray:
+    """The mean colour (``C``) of the darkest ``percent`` of ``pixels`` (``K×C``, by their mean
+    over channels): a region's shadow, the colour a generated dark is made of."""
+    luma = pixels.mean(-1)
+    few = len(luma) * percent // 100
+    return pixels[luma <= np.partition(luma, few)[few]].mean(0)
+
+
+def laid_on(grain: np.ndarray, fill: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """The spread of ``grain`` (``C``, relative to the light ``level`` it was measured at) laid
+    on a fill of light ``fill`` (``C`` or ``K×C``): as strong against the source's as the square
+    root of their light's ratio (a sensor's noise: dimmer, yet relatively more)."""
+    return grain * np.sqrt(np.maximum(fill, 0.0) * level)
+
+
 def median_rows(values: np.ndarray) -> np.ndarray:
     """Each row's median of ``values`` (``R×N``, N ≥ 1), as ``np.median(values, 1)`` gives it
     (the mean of the middle two for an even N) — by one partition, without its checks and

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..points import channels_of, sample_points, sample_window
 from .base import RAMP, box_in_frame, grid_box, smoothstep
-from .grain import grain_noise, median_rows, relative_grain
+from .grain import darkest_mean, grain_noise, laid_on, median_rows, relative_grain
 
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
 UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
@@ -605,9 +605,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     if read.sum() < 16:  # a source too small to read: the region's surroundings
         read[sample] = (m == 0)[sample]
     source_rgb = rgb[read]
-    luma = source_rgb.mean(-1)
-    tenth = len(luma) // 10
-    shadow = source_rgb[luma <= np.partition(luma, tenth)[tenth]].mean(0)
+    shadow = darkest_mean(source_rgb, 10)
     source_level = source_rgb.mean(0)
     grain = relative_grain(rgb, read, source_level)
     # The fill only over the region's own box (the source's box is for its statistics).
@@ -649,11 +647,8 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
             fill += weight[drawn][:, None] * (tongue - fill)
     else:
         fill = np.broadcast_to(shadow.astype(np.float32), (int(drawn.sum()),) + shadow.shape).copy()
-    # Grain as strong against the source's as the square root of their light (a sensor's
-    # noise): dimmer, yet relatively more.
     noise = grain_noise(m.shape, zlib.crc32(rgb.tobytes()))[drawn][:, None]
-    strength = grain * np.sqrt(np.maximum(fill, 0.0) * source_level)
-    cavity = fill + noise * strength.astype(np.float32)
+    cavity = fill + noise * laid_on(grain, fill, source_level).astype(np.float32)
     rows, cols = np.nonzero(drawn)
     target = warped[box]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])

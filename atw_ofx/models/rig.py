@@ -399,7 +399,7 @@ def _held_teeth(mesh: np.ndarray, field: np.ndarray, luma: np.ndarray | None,
         return None
     scale = field.shape[-1] / LandmarkRig.resolution
     shot = teeth.opening(mesh) * scale
-    now = _teeth_opening(mesh, field)
+    now = carried(shot, field)
     if own is None and float(np.abs(now - shot).max()) < TEETH_STILL * scale:
         return None
     eyes = mesh[473] - mesh[468]

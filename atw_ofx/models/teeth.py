@@ -42,7 +42,7 @@ import numpy as np
 
 from ..points import channels_of, sample_window
 from .base import grid_box, smoothstep
-from .grain import grain_noise, relative_grain
+from .grain import darkest_mean, grain_noise, laid_on, relative_grain
 from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, teeth_lit,
                     teeth_shown)
 
@@ -239,11 +239,8 @@ def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.n
     if read.sum() < 16:
         read = half
     pixels = rgb[read]
-    luma = pixels.mean(-1)
-    few = len(luma) * DARKEST // 100
-    shadow = pixels[luma <= np.partition(luma, few)[few]].mean(0)
-    level = pixels.mean(0)
-    strength = relative_grain(rgb, read, level) * np.sqrt(np.maximum(shadow, 0.0) * level)
+    shadow, level = darkest_mean(pixels, DARKEST), pixels.mean(0)
+    strength = laid_on(relative_grain(rgb, read, level), shadow, level)
     # The noise over the dark's own box only (it may be a sliver of the opening's).
     ny0, nx0 = ys.min(), xs.min()
     noise = grain_noise((int(ys.max() - ny0) + 1, int(xs.max() - nx0) + 1),
