@@ -1,4 +1,4 @@
-"""An image sampled at a list of points, however many."""
+"""An image sampled at a list of points, however many; points carried by a backward field."""
 from __future__ import annotations
 
 import cv2
@@ -49,3 +49,17 @@ def channels_of(image: np.ndarray, channels: list[int]) -> np.ndarray:
     if list(channels) == list(range(first, first + len(channels))):
         return np.ascontiguousarray(image[..., first:first + len(channels)], np.float32)
     return np.ascontiguousarray(image[..., channels], np.float32)
+
+
+def carried(points: np.ndarray, field: np.ndarray, steps: int = 4) -> np.ndarray:
+    """Where the backward ``field`` (``2×n×n``, grid px) carries ``points`` (``K×2`` grid px,
+    centres at +0.5): the ``q`` with ``q + field(q) = point`` (a fixed-point iteration, enough for a
+    smooth field whose offsets change slowly)."""
+    planes = [np.ascontiguousarray(plane, np.float32) for plane in field]
+    q = points.astype(np.float64).copy()
+    for _ in range(steps):
+        x, y = (q[:, 0] - 0.5).astype(np.float32)[None], (q[:, 1] - 0.5).astype(np.float32)[None]
+        offset = np.stack([cv2.remap(plane, x, y, cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_REPLICATE)[0] for plane in planes], 1)
+        q = points - offset
+    return q

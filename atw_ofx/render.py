@@ -35,7 +35,7 @@ from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
 from .models.eyelids import ClosingLid, close_lid
 from .models.mouth import fill_region
-from .models.teeth import HeldTeeth, hold_teeth, teeth_field
+from .models.teeth import HeldTeeth, hold_teeth, on_the_lip, teeth_field
 from .filters import DEFAULT_FILTER, check_filter
 from .options import (AOVS, AU_MODES, DEFAULT_AU_MODE,  # noqa: F401  (the vocabulary, re-exported)
                       DEFAULT_GLASSES, GLASSES)
@@ -249,6 +249,7 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                     out_np, generated = close_lid(out_np, original, region, tuple(colour_idx),
                                                   field)
                 elif isinstance(region, HeldTeeth):
+                    region = on_the_lip(region, original, tuple(colour_idx), field)
                     out_np, teeth = hold_teeth(out_np, original, region, tuple(colour_idx))
                     generated = teeth
                     field = teeth_field(field, region)  # what follows re-samples them held

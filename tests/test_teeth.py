@@ -1,13 +1,17 @@
 """Teeth an open smile shows stay as shot while the lips move round them (atw_ofx.models.teeth)."""
+import cv2
 import numpy as np
 import pytest
 
 from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.face import CropBox, face_matte
+from atw_ofx.face.crop import crop_planes
 from atw_ofx.imageio import read_image
 from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER, coverage
 from atw_ofx.models.rig import LandmarkRig
-from atw_ofx.models.teeth import MOST_STRETCH, HeldTeeth, hold_teeth, opening
+from atw_ofx.models.teeth import (LIP_SEARCH, MOST_STRETCH, HeldTeeth, contours, hold_teeth,
+                                  on_the_lip, opening)
+from atw_ofx.points import sample_points
 from atw_ofx.render import RenderOptions, render_frame
 
 N = LandmarkRig.resolution
@@ -142,3 +146,85 @@ def test_teeth_are_held_for_an_open_smile_whose_lips_move_and_only_then(shared_d
     assert held[0].polygon[:, 1].min() < held[0].shot[:, 1].min() - 1.0
     assert regions("2.png", "AU01=5") == []
     assert regions("13.png", "AU12=5") == []
+
+
+def lip_case(contour_y: float, speckled: bool = False, fleck: bool = False):
+    """A 64 px grid seen on a 256 px crop: teeth (light grey) down to row 140, the dark line where
+    they meet the lower lip (rows 140–142), the lip (red) below; an opening from x 10 to 54 on
+    the grid whose lower inner lip lies at ``contour_y`` (crop px). ``speckled``: a glossy lip's
+    highlights in two bands (rows 146–147, 150–151) with its own red between them; ``fleck``: the
+    teeth go on down to row 170 and only a dark fleck (rows 140–142, columns 120–123) marks them."""
+    plate = np.empty((256, 256, 3), np.float32)
+    plate[:140] = 0.7
+    plate[140:143] = 0.04
+    plate[143:] = (0.30, 0.14, 0.12)
+    if speckled:
+        plate[146:148] = plate[150:152] = 2.0
+    if fleck:
+        plate[140:170] = 0.7
+        plate[140:143, 120:124] = 0.04
+    xs = np.linspace(10, 54, len(UPPER_INNER))
+    shot = opening_of(xs, np.full_like(xs, 20.0), np.full_like(xs, contour_y / 4))
+    teeth = HeldTeeth(shot, shot, np.array([0.0, 1.0]), 64, 1.0, 60.0)
+    return plate, teeth
+
+
+def fitted_lower(plate, teeth):
+    fitted = on_the_lip(teeth, plate, (0, 1, 2), np.zeros((2, 64, 64), np.float32))
+    return fitted, contours(fitted.shot)[1] * 4
+
+
+def test_a_lower_lip_drawn_across_the_teeth_is_moved_out_to_the_lips_edge():
+    """The mesh's lower inner lip can cut across the side teeth's tips: moved out along its
+    normal to the dark line where the teeth meet the lip (where the carried opening then takes the
+    tips in, not the warp), and the opening the edit leaves carried from there; the corners stay."""
+    plate, teeth = lip_case(134.0)
+    fitted, lower = fitted_lower(plate, teeth)
+    middle = lower[10:-10]
+    assert np.all((middle[:, 1] >= 139.5) & (middle[:, 1] <= 143.0))
+    np.testing.assert_allclose(middle[:, 0], contours(teeth.shot)[1][10:-10, 0] * 4, atol=0.5)
+    assert np.array_equal(lower[[0, -1]], contours(teeth.shot)[1][[0, -1]] * 4)
+    np.testing.assert_allclose(fitted.polygon, fitted.shot, atol=1e-4)  # a still field
+
+
+@pytest.mark.parametrize("case", [dict(contour_y=145.0), dict(contour_y=144.0, speckled=True),
+                                  dict(contour_y=134.0, fleck=True)],
+                         ids=["on_the_lip", "glossy_lip", "lone_fleck"])
+def test_a_lower_lip_on_its_edge_or_over_a_glossy_lip_or_a_fleck_stays(case):
+    """Nothing moves where the contour lies on the lip already, where a glossy lip's highlights
+    and its own red between them look like a tooth's tips and a line (the line is no darker than
+    the lip), or where one dark fleck under a point or two marks teeth that go on past the search
+    (a move must be shared by most of its neighbours)."""
+    plate, teeth = lip_case(**case)
+    fitted, _ = fitted_lower(plate, teeth)
+    assert fitted is teeth
+
+
+def held_and_crop(shared_data, name, edit="AU12=5"):
+    plate, face = as_shot(shared_data, name)
+    box = CropBox.from_landmarks(face.landmarks)
+    mesh = box.to_crop(face.landmarks, N)
+    field, interior = LandmarkRig().field_and_interior(mesh, aus(edit), face_matte(mesh, N))
+    held = [r for r in interior or () if isinstance(r, HeldTeeth)][0]
+    crop = np.ascontiguousarray(crop_planes(plate.pixels, box, [0, 1, 2]).transpose(1, 2, 0))
+    return held, crop, field
+
+
+@pytest.mark.parametrize("name", ["0.png", "5.png"])
+def test_the_shared_smiles_whose_mesh_cuts_the_side_teeth_are_fitted_to_their_lip(shared_data,
+                                                                                   name):
+    """On two shared open smiles the mesh's lower inner lip lies across the side teeth's tips
+    on one side (their warp with the lips was a slanted sliver of tooth beside the corner's dark,
+    looked at): there it is moved out, within the search, onto a darker line; a glossy red lip
+    (face 9) keeps the mesh's contour."""
+    held, crop, field = held_and_crop(shared_data, name)
+    fitted = on_the_lip(held, crop, (0, 1, 2), field)
+    k = crop.shape[0] / N
+    was, now = contours(held.shot * k)[1], contours(fitted.shot * k)[1]
+    moved = np.linalg.norm(now - was, axis=1)
+    assert (moved >= 3.0).sum() >= 6
+    assert moved.max() <= LIP_SEARCH * held.iod * k
+    light = lambda p: np.log(sample_points(crop, p[:, 0], p[:, 1], cv2.INTER_LINEAR).sum(-1))  # noqa: E731
+    assert light(now[moved > 0]).mean() < light(was[moved > 0]).mean() - 0.15
+    held, crop, field = held_and_crop(shared_data, "9.png")
+    assert on_the_lip(held, crop, (0, 1, 2), field) is held

@@ -36,6 +36,7 @@ from .. import colour
 from ..conventions import AU_NAMES, MotionField
 from ..errors import NoFaceError
 from ..face.layout import ibug68, is_mesh
+from ..points import carried
 from ..retarget import onto as retarget_onto
 from . import eyelids, mouth, spline, teeth
 from .base import FaceContext, MotionResult, smoothstep
@@ -422,20 +423,6 @@ def lower_lid_lift(aus: np.ndarray) -> float:
     return sum(-down * float(aus[AU_NAMES.index(name)]) / 5.0
                for name in LOWER_LID_AUS for indices, _, down in RIG_TABLE[name]
                if indices == LOWER_LIDS_68)
-
-
-def carried(points: np.ndarray, field: np.ndarray, steps: int = 4) -> np.ndarray:
-    """Where the backward ``field`` (``2×n×n``, grid px) carries ``points`` (``K×2`` grid px,
-    centres at +0.5): the ``q`` with ``q + field(q) = point`` (a fixed-point iteration, enough for a
-    smooth field whose offsets change slowly)."""
-    planes = [np.ascontiguousarray(plane, np.float32) for plane in field]
-    q = points.astype(np.float64).copy()
-    for _ in range(steps):
-        x, y = (q[:, 0] - 0.5).astype(np.float32)[None], (q[:, 1] - 0.5).astype(np.float32)[None]
-        offset = np.stack([cv2.remap(plane, x, y, cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_REPLICATE)[0] for plane in planes], 1)
-        q = points - offset
-    return q
 
 
 def with_cheeks(landmarks: np.ndarray) -> np.ndarray:

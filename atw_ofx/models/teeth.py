@@ -34,13 +34,14 @@ Coordinates: the region's grid is the field's (``grid`` px a side, centres at +0
 """
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from ..points import channels_of, sample_window
+from ..points import carried, channels_of, sample_points, sample_window
 from .base import grid_box, smoothstep
 from .grain import darkest_mean, grain_noise, laid_on, relative_grain
 from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, teeth_lit,
@@ -59,21 +60,51 @@ MOST_STRETCH = 2.5
 #: Over how far past the stretch's reach (× the margin's fade) a lip brings the dark in: eased by
 #: the stretch alone, whose change is steep by the corners, it stepped in between columns.
 STRETCH_EASE = 3.0
+#: How far past the mesh's lower inner lip (IOD) the lip's own edge is looked for: on open
+#: smiles the mesh's contour can cut across the side teeth's tips by up to ~0.02 IOD, and the
+#: tips left out were warped with the lips into a slanted sliver beside the dark (faces 0, 2, 5
+#: of the shared open smiles, looked at).
+LIP_SEARCH = 0.04
+#: The lip's edge past a contour lying on the teeth: the darkest line within LIP_SEARCH (the
+#: shadow where a tooth meets the lip), at least EDGE_DROP darker than the brightest pixel before
+#: it (a tooth), EDGE_RISE darker than the brightest of the four after it (the lip) and
+#: EDGE_BELOW_LIP darker than the lower lip itself (its median past the search) — a glossy lip's
+#: highlights are a bright band with the lip's own red beyond: read as a tooth's tip, the lip
+#: was held as shot under a falling lower lip (face 9, looked at). All in the natural log of the
+#: light.
+EDGE_DROP, EDGE_RISE, EDGE_BELOW_LIP = 0.2, 0.1, 0.35
 #: The mouth's dark: the mean of this darkest percent of the opening as shot (the shadow beside
 #: and between its teeth; its darkest tenth took in the gums' pink: a flat brown patch).
 DARKEST = 3
 
 
+#: Points an :func:`opening` has along each segment of the mesh's inner-lip contour: carried by
+#: a field, the straight segments between the mesh's points bend as the warped lips do (carried
+#: whole, a rising corner's long segment cut across its lip, and a sliver of warped side tooth
+#: showed between the two, looked at).
+SUBDIVIDE = 6
+
+
 def opening(mesh: np.ndarray) -> np.ndarray:
     """The mouth's opening as the mesh has it: the upper inner lip corner to corner, then the
-    lower one back (``K×2``, ``mesh``'s grid)."""
-    return np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
+    lower one back (``K×2``, ``mesh``'s grid), :data:`SUBDIVIDE` points a segment."""
+    upper, lower = _subdivided(mesh[list(UPPER_INNER)]), _subdivided(mesh[list(LOWER_INNER)])
+    return np.concatenate((upper, lower[-2:0:-1]))
 
 
 def contours(polygon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The upper and lower inner lips of an :func:`opening` (``K×2`` each, corner to corner)."""
-    upper = polygon[:len(UPPER_INNER)]
-    return upper, np.concatenate((upper[:1], polygon[len(UPPER_INNER):][::-1], upper[-1:]))
+    n = (len(UPPER_INNER) - 1) * SUBDIVIDE + 1
+    upper = polygon[:n]
+    return upper, np.concatenate((upper[:1], polygon[n:][::-1], upper[-1:]))
+
+
+def _subdivided(contour: np.ndarray) -> np.ndarray:
+    """``contour`` (``K×2``) with each segment cut into :data:`SUBDIVIDE` equal steps
+    (``(K − 1)·SUBDIVIDE + 1`` points, the originals among them)."""
+    steps = np.arange(SUBDIVIDE)[:, None] / SUBDIVIDE
+    inner = (contour[:-1, None] + steps[None] * (contour[1:] - contour[:-1])[:, None])
+    return np.concatenate((inner.reshape(-1, 2), contour[-1:]))
 
 
 def teeth_share(mesh: np.ndarray, luma: np.ndarray | None = None) -> float:
@@ -199,6 +230,78 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     mask = np.zeros(inside.shape, np.float32)
     mask[rows, cols] = weight[:, 0] * darkened
     return warped, Generated(y0, x0, mask)
+
+
+def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
+               field: np.ndarray) -> HeldTeeth:
+    """``teeth`` with the lower lip of its opening as shot moved out to the lip's own edge where
+    the mesh's contour lies on the teeth (:func:`_past_the_tips`), and the opening carried by
+    ``field`` (``2×G×G``, backward, the crop's final warp on the region's grid) from there;
+    ``teeth`` itself where nothing moved. ``original`` is the crop before the edit (``S×S×C``
+    linear), read on its ``colour`` channels."""
+    k = original.shape[0] / teeth.grid
+    own = teeth.field
+    # The opening on the plate: where the teeth's own field reads what it shows.
+    plate = teeth.shot if own is None else teeth.shot + np.stack(
+        [sample_points(np.ascontiguousarray(plane), teeth.shot[:, 0], teeth.shot[:, 1],
+                       cv2.INTER_LINEAR) for plane in own], 1)
+    upper, lower = contours(plate)
+    out = _past_the_tips(lower * k, original, list(colour), teeth.iod * k, teeth.down)
+    if out is None:
+        return teeth
+    plate = np.concatenate((upper, out[-2:0:-1] / k))
+    return dataclasses.replace(teeth, shot=plate if own is None else carried(plate, own),
+                               polygon=carried(plate, field))
+
+
+def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
+                   down: np.ndarray) -> np.ndarray | None:
+    """The lower inner lip ``lower`` (``K×2`` crop px, corner to corner) with each point that
+    lies on a tooth moved out (along the contour's normal, away from the mouth) to the darkest
+    line past it, the lip's edge (:data:`EDGE_DROP`,
+    :data:`EDGE_RISE`, :data:`EDGE_BELOW_LIP`, within :data:`LIP_SEARCH` IOD), or None where
+    none moves. The corners stay, and a move must be shared by most of a segment's worth of
+    neighbours (:data:`SUBDIVIDE` points; it takes their median move): a lone dark fleck on a
+    tooth does not pull the lip in. Near a corner the contour can start in the corner's shadow,
+    the tooth a few pixels further out."""
+    reach = max(int(np.ceil(LIP_SEARCH * iod)), 4)
+    tangent = np.gradient(lower, axis=0)[1:-1]
+    normal = np.stack((tangent[:, 1], -tangent[:, 0]), 1)
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
+    normal *= np.where(normal @ np.asarray(down) < 0, -1.0, 1.0)[:, None]
+    q = lower[1:-1, None] + np.arange(reach + 1)[None, :, None] * normal[:, None]
+    rgb = sample_window(original, q[..., 0], q[..., 1], cv2.INTER_LINEAR, channels)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        light = np.log(np.maximum(rgb.sum(-1), 1e-6))
+    # The lip's own light: past the search, over the middle of the mouth.
+    middle = slice(len(lower) // 5, len(lower) - len(lower) // 5)
+    lip = float(np.median(light[middle, -1]))
+    # A dark line with a tooth before it and the lip beyond it (a lip must show past it: not at
+    # the search's end); the darkest such line.
+    ahead = np.maximum.accumulate(light, axis=1)[:, :-1]  # the brightest before each step
+    padded = np.concatenate((light, np.repeat(light[:, -1:], 4, axis=1)), axis=1)
+    beyond = np.max([padded[:, 1 + i:1 + i + reach] for i in range(1, 5)], axis=0)  # the next 4
+    here = light[:, 1:]
+    line = np.where((ahead - here > EDGE_DROP) & (beyond - here > EDGE_RISE)
+                    & (lip - here > EDGE_BELOW_LIP), here, np.inf)
+    line[:, reach - 2:] = np.inf
+    moves = np.where(np.isfinite(line.min(1)), 1 + np.argmin(line, axis=1), 0)
+    # Where most of a segment's worth of neighbours move, the median of their moves.
+    half = SUBDIVIDE // 2
+    ends = np.repeat(moves[[0, -1]], half)
+    window = np.sort(np.lib.stride_tricks.sliding_window_view(
+        np.concatenate((ends[:half], moves, ends[half:])).astype(np.float64), 2 * half + 1),
+        axis=1)
+    count = (window > 0).sum(1)  # the moves sort after the points that stay
+    rows, first = np.arange(len(window)), window.shape[1] - count
+    median = (window[rows, np.minimum(first + (count - 1) // 2, window.shape[1] - 1)]
+              + window[rows, np.minimum(first + count // 2, window.shape[1] - 1)]) / 2
+    moves = np.where(count > window.shape[1] / 2, median, 0.0)
+    if not moves.any():
+        return None
+    out = lower.copy()
+    out[1:-1] += moves[:, None] * normal
+    return out
 
 
 def teeth_field(field: np.ndarray, teeth: HeldTeeth) -> np.ndarray:
