@@ -400,13 +400,13 @@ def _held_teeth(mesh: np.ndarray, field: np.ndarray, luma: np.ndarray | None,
         return None
     scale = field.shape[-1] / LandmarkRig.resolution
     shot = teeth.opening(mesh) * scale
-    now = carried(shot, field)
+    now = teeth.carried_opening(shot, field)
     if own is None and float(np.abs(now - shot).max()) < TEETH_STILL * scale:
         return None
     eyes = mesh[473] - mesh[468]
     iod = float(np.linalg.norm(eyes))
     down = np.array([-eyes[1], eyes[0]]) / max(iod, 1e-9)
-    return teeth.HeldTeeth(shot if own is None else carried(shot, own), now, down,
+    return teeth.HeldTeeth(shot if own is None else teeth.carried_opening(shot, own), now, down,
                            field.shape[-1], share, iod * scale,
                            None if own is None else own.astype(np.float32))
 
@@ -414,7 +414,8 @@ def _held_teeth(mesh: np.ndarray, field: np.ndarray, luma: np.ndarray | None,
 def _teeth_opening(mesh: np.ndarray, field: np.ndarray) -> np.ndarray:
     """Where the backward ``field`` (``2×G×G``) carries the mouth's opening
     (:func:`.teeth.opening` of ``mesh``, on the model grid), on ``field``'s grid."""
-    return carried(teeth.opening(mesh) * (field.shape[-1] / LandmarkRig.resolution), field)
+    return teeth.carried_opening(teeth.opening(mesh) * (field.shape[-1] / LandmarkRig.resolution),
+                                 field)
 
 
 def lower_lid_lift(aus: np.ndarray) -> float:
