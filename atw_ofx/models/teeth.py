@@ -78,10 +78,8 @@ EDGE_DROP, EDGE_RISE, EDGE_BELOW_LIP = 0.2, 0.1, 0.35
 DARKEST = 3
 
 
-#: Points an :func:`opening` has along each segment of the mesh's inner-lip contour: carried by
-#: a field, the straight segments between the mesh's points bend as the warped lips do (carried
-#: whole, a rising corner's long segment cut across its lip, and a sliver of warped side tooth
-#: showed between the two, looked at).
+#: Points an :func:`opening` has along each segment of the mesh's inner-lip contour: each may
+#: be fitted to the lip's own edge (:func:`on_the_lip`).
 SUBDIVIDE = 6
 
 
