@@ -19,7 +19,8 @@ column across the mouth in the face's frame:
   :data:`DARKEST` percent with the plate's grain — the buccal corridor a broad smile shows
   between its side teeth and cheeks. The mesh's inner contour lies a pixel or two on the lip:
   from :data:`TEETH_MARGIN` inside it the dark takes over there, else a line of the still lip
-  stayed behind in the opening (a ghost lip);
+  stayed behind in the opening (a ghost lip); where its lower lip cuts across the teeth's tips
+  instead, it is first fitted out to the lip's own edge (:func:`on_the_lip`);
 - in the middle, past the teeth under an upper lip that rose, the **warp** as it is: a lip
   rising there (AU10) stretches over teeth the rig holds under it (:func:`.mouth.held_teeth`).
 
@@ -61,7 +62,7 @@ MOST_STRETCH = 2.5
 #: the stretch alone, whose change is steep by the corners, it stepped in between columns.
 STRETCH_EASE = 3.0
 #: How far past the mesh's lower inner lip (IOD) the lip's own edge is looked for: on open
-#: smiles the mesh's contour can cut across the side teeth's tips by up to ~0.02 IOD, and the
+#: smiles the mesh's contour can cut across the side teeth's tips by up to ~0.03 IOD, and the
 #: tips left out were warped with the lips into a slanted sliver beside the dark (faces 0, 2, 5
 #: of the shared open smiles, looked at).
 LIP_SEARCH = 0.04
@@ -273,12 +274,10 @@ def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int],
                    down: np.ndarray) -> np.ndarray | None:
     """The lower inner lip ``lower`` (``K×2`` crop px, corner to corner) with each point that
     lies on a tooth moved out (along the contour's normal, away from the mouth) to the darkest
-    line past it, the lip's edge (:data:`EDGE_DROP`,
-    :data:`EDGE_RISE`, :data:`EDGE_BELOW_LIP`, within :data:`LIP_SEARCH` IOD), or None where
-    none moves. The corners stay, and a move must be shared by most of a segment's worth of
-    neighbours (:data:`SUBDIVIDE` points; it takes their median move): a lone dark fleck on a
-    tooth does not pull the lip in. Near a corner the contour can start in the corner's shadow,
-    the tooth a few pixels further out."""
+    line past it, the lip's edge (:data:`EDGE_DROP`, :data:`EDGE_RISE`, :data:`EDGE_BELOW_LIP`,
+    within :data:`LIP_SEARCH` IOD), its moves shared with its neighbours (:func:`_shared`); or
+    None where none moves. The corners stay. Near a corner the contour can start in the
+    corner's shadow, the tooth a few pixels further out."""
     reach = max(int(np.ceil(LIP_SEARCH * iod)), 4)
     tangent = np.gradient(lower, axis=0)[1:-1]
     normal = np.stack((tangent[:, 1], -tangent[:, 0]), 1)
@@ -300,8 +299,21 @@ def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int],
     line = np.where((ahead - here > EDGE_DROP) & (beyond - here > EDGE_RISE)
                     & (lip - here > EDGE_BELOW_LIP), here, np.inf)
     line[:, reach - 2:] = np.inf
-    moves = np.where(np.isfinite(line.min(1)), 1 + np.argmin(line, axis=1), 0)
-    # Where most of a segment's worth of neighbours move, the median of their moves.
+    moves = _shared(np.where(np.isfinite(line.min(1)), 1 + np.argmin(line, axis=1), 0))
+    if not moves.max() > 0.25:  # under a quarter pixel: nothing to carry again
+        return None
+    out = lower.copy()
+    out[1:-1] += moves[:, None] * normal
+    return out
+
+
+def _shared(moves: np.ndarray) -> np.ndarray:
+    """A contour's moves (``K``, px, ≥ 0; its corners, which stay, just past either end) where
+    most of a segment's worth of neighbours move (:data:`SUBDIVIDE` points), their median move,
+    else 0 — a lone dark fleck on a tooth does not pull the lip in — then tapered over a segment
+    each way: a fitted stretch meets the rest, and the corners, gradually (in a step by a corner,
+    where a smile's field stretches the opening, the notch became a spike of dark; face 2 under
+    happy, looked at)."""
     half = SUBDIVIDE // 2
     ends = np.repeat(moves[[0, -1]], half)
     window = np.sort(np.lib.stride_tricks.sliding_window_view(
@@ -312,16 +324,8 @@ def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int],
     median = (window[rows, np.minimum(first + (count - 1) // 2, window.shape[1] - 1)]
               + window[rows, np.minimum(first + count // 2, window.shape[1] - 1)]) / 2
     moves = np.where(count > window.shape[1] / 2, median, 0.0)
-    # Tapered from the corners, which stay, and between moves: a fitted stretch meets the rest
-    # over a segment, not in a step (a notch by a corner, where the field stretches it into a
-    # spike, face 2 under happy, looked at).
     taper = np.bartlett(2 * SUBDIVIDE + 1)[1:-1]
-    moves = np.convolve(np.pad(moves, SUBDIVIDE), taper / taper.sum(), "same")[SUBDIVIDE:-SUBDIVIDE]
-    if not moves.max() > 0.25:
-        return None
-    out = lower.copy()
-    out[1:-1] += moves[:, None] * normal
-    return out
+    return np.convolve(np.pad(moves, SUBDIVIDE), taper / taper.sum(), "same")[SUBDIVIDE:-SUBDIVIDE]
 
 
 def teeth_field(field: np.ndarray, teeth: HeldTeeth) -> np.ndarray:
