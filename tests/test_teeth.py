@@ -1,4 +1,6 @@
 """Teeth an open smile shows stay as shot while the lips move round them (atw_ofx.models.teeth)."""
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -9,8 +11,8 @@ from atw_ofx.face.crop import crop_planes
 from atw_ofx.imageio import read_image
 from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER, coverage
 from atw_ofx.models.rig import LandmarkRig
-from atw_ofx.models.teeth import (LIP_SEARCH, MOST_STRETCH, HeldTeeth, contours, hold_teeth,
-                                  on_the_lip, opening)
+from atw_ofx.models.teeth import (BAND_SEARCH, LIP_SEARCH, MOST_STRETCH, TOOTH_RISE, HeldTeeth,
+                                  contours, hold_teeth, on_the_lip, opening)
 from atw_ofx.points import sample_points
 from atw_ofx.render import RenderOptions, render_frame
 
@@ -191,13 +193,60 @@ def test_a_lower_lip_drawn_across_the_teeth_is_moved_out_to_the_lips_edge():
                                   dict(contour_y=134.0, fleck=True)],
                          ids=["on_the_lip", "glossy_lip", "lone_fleck"])
 def test_a_lower_lip_on_its_edge_or_over_a_glossy_lip_or_a_fleck_stays(case):
-    """Nothing moves where the contour lies on the lip already, where a glossy lip's highlights
-    and its own red between them look like a tooth's tips and a line (the line is no darker than
-    the lip), or where one dark fleck under a point or two marks teeth that go on past the search
-    (a move must be shared by most of its neighbours)."""
+    """The contour does not move where it lies on the lip already, where a glossy lip's
+    highlights and its own red between them look like a tooth's tips and a line (the line is no
+    darker than the lip), or where one dark fleck under a point or two marks teeth that go on past
+    the search (a move must be shared by most of its neighbours)."""
     plate, teeth = lip_case(**case)
     fitted, _ = fitted_lower(plate, teeth)
-    assert fitted is teeth
+    assert np.array_equal(fitted.shot, teeth.shot)
+    assert np.array_equal(fitted.polygon, teeth.polygon)
+
+
+def test_the_band_of_lip_inside_the_contour_is_measured_to_a_pixel_short_of_the_teeth():
+    """A contour 10 px down the lip (the teeth end at row 140; the line where they meet it is
+    rows 140–142): the lip reaches 9 px in from it over the middle — to a pixel short of the
+    teeth, the dark line in the band — tapering to nothing at the corners; a contour on the teeth
+    (the fleck case: teeth down past the search) finds no band."""
+    plate, teeth = lip_case(150.0)
+    fitted, _ = fitted_lower(plate, teeth)
+    band = fitted.band * 4
+    np.testing.assert_allclose(band[8:-8], 9.0, atol=0.5)
+    assert band[0] == band[-1] == 0.0
+    plate, teeth = lip_case(134.0, fleck=True)
+    assert fitted_lower(plate, teeth)[0].band is None
+
+
+def falling_lip_case(band: bool):
+    """:func:`lip_case`'s plate and a contour 10 px down the lip (crop px), the lower lip falling
+    12 px over the middle of the opening (straight across: its corners stay); with the band
+    fitted or without it (None)."""
+    plate, teeth = lip_case(150.0)
+    fitted, _ = fitted_lower(plate, teeth)
+    xs = np.linspace(10, 54, len(UPPER_INNER))
+    fall = 3.0 * np.clip(np.minimum(xs - 10, 54 - xs) / 8, 0, 1)
+    now = opening_of(xs, np.full_like(xs, 20.0), 150.0 / 4 + fall)
+    return plate, dataclasses.replace(fitted, polygon=now, band=fitted.band if band else None)
+
+
+def test_a_falling_lower_lip_takes_its_band_inside_the_opening_with_it():
+    """The lower lip falls 12 px: in the middle column the teeth stay as shot down to a pixel
+    short of their end, the mouth's dark fills what the lip uncovered, and the band of lip the
+    mesh's contour had inside the opening comes down with the lip — its rows are the plate's
+    rows 12 above, to the last value. Without the band, the lip's own red stays under the teeth
+    (a second lip edge above the lip's own: how the shared open smiles looked under AU15)."""
+    plate, teeth = falling_lip_case(band=True)
+    warped = np.full_like(plate, 5.0)  # what the warp left: never what the teeth keep
+    out, generated = hold_teeth(warped.copy(), plate, teeth, (0, 1, 2))
+    column = out[:, 128]
+    assert np.array_equal(column[100:139], plate[100:139, 128])  # the teeth as shot
+    dark = column[143:150]
+    assert dark.max() < 0.1 and np.all(dark[:, 0] < 2.0 * dark[:, 2] + 0.02)  # no lip's red
+    np.testing.assert_allclose(column[154:162], plate[142:150, 128], atol=1e-6)  # the band, moved
+    assert generated.mask[143 - generated.y0:150 - generated.y0, 128 - generated.x0].min() > 0.9
+    plate, teeth = falling_lip_case(band=False)
+    still = hold_teeth(np.full_like(plate, 5.0), plate, teeth, (0, 1, 2))[0][:, 128]
+    assert np.array_equal(still[143:145], plate[143:145, 128])  # the lip's red, left as shot
 
 
 def held_and_crop(shared_data, name, edit="AU12=5"):
@@ -227,4 +276,26 @@ def test_the_shared_smiles_whose_mesh_cuts_the_side_teeth_are_fitted_to_their_li
     light = lambda p: np.log(sample_points(crop, p[:, 0], p[:, 1], cv2.INTER_LINEAR).sum(-1))  # noqa: E731
     assert light(now[moved > 0]).mean() < light(was[moved > 0]).mean() - 0.15
     held, crop, field = held_and_crop(shared_data, "9.png")
-    assert on_the_lip(held, crop, (0, 1, 2), field) is held
+    fitted = on_the_lip(held, crop, (0, 1, 2), field)
+    assert np.array_equal(fitted.shot, held.shot) and np.array_equal(fitted.polygon, held.polygon)
+
+
+@pytest.mark.parametrize("name", ["1.png", "9.png"])
+def test_the_band_of_lip_under_a_shared_smiles_teeth_is_found(shared_data, name):
+    """Two shared open smiles whose mesh's lower inner lip lies well down the lip over the
+    middle (face 1 under its upper teeth, face 9 under its lower ones; a band of that lip stayed
+    under the teeth as the lip fell, looked at): over the middle third the band reaches in at
+    least 0.02 IOD, and two pixels in from its top lies a tooth — brighter than the band's own
+    middle by half of TOOTH_RISE (the light's log; TOOTH_RISE is over the band's darkest)."""
+    held, crop, field = held_and_crop(shared_data, name, "AU15=5")
+    fitted = on_the_lip(held, crop, (0, 1, 2), field)
+    k = crop.shape[0] / N
+    lower, band = contours(fitted.shot * k)[1], fitted.band * k
+    third = slice(len(band) // 3, len(band) - len(band) // 3)
+    assert np.median(band[third]) >= 0.02 * held.iod * k
+    assert band.max() <= BAND_SEARCH * held.iod * k
+    light = lambda p: np.log(sample_points(crop, p[:, 0], p[:, 1], cv2.INTER_LINEAR).sum(-1))  # noqa: E731
+    down = np.asarray(held.down)
+    tooth = light(lower[third] - (band[third, None] + 2.0) * down)
+    in_band = light(lower[third] - band[third, None] / 2 * down)
+    assert np.median(tooth - in_band) > TOOTH_RISE / 2

@@ -21,6 +21,10 @@ column across the mouth in the face's frame:
   from :data:`TEETH_MARGIN` inside it the dark takes over there, else a line of the still lip
   stayed behind in the opening (a ghost lip); where its lower lip cuts across the teeth's tips
   instead, it is first fitted out to the lip's own edge (:func:`on_the_lip`);
+- under a lower lip that fell (AU15, sad, disgust), the **band of lip** the mesh's contour
+  leaves inside the opening over its middle (up to ~0.07 IOD of the lip's upper surface below
+  the teeth, measured by :func:`on_the_lip`) comes down with the lip, and the mouth's dark fills
+  what it uncovered below the teeth — held as shot, it was a second lip edge above the lip's own;
 - in the middle, past the teeth under an upper lip that rose, the **warp** as it is: a lip
   rising there (AU10) stretches over teeth the rig holds under it (:func:`.mouth.held_teeth`).
 
@@ -74,6 +78,16 @@ LIP_SEARCH = 0.04
 #: was held as shot under a falling lower lip (face 9, looked at). All in the natural log of the
 #: light.
 EDGE_DROP, EDGE_RISE, EDGE_BELOW_LIP = 0.2, 0.1, 0.35
+#: How far into the opening from the mesh's lower inner lip (IOD) the lip's own edge is looked
+#: for where the contour lies on the lip: on the shared open smiles it lies up to ~0.07 IOD below
+#: the teeth (faces 0, 1, 5, 9: the lip's upper surface, in the teeth's shadow), and a band of that
+#: lip stayed under the teeth when the lower lip fell (AU15, sad, disgust; looked at).
+BAND_SEARCH = 0.1
+#: A tooth past the lip's band: at least TOOTH_RISE (natural log of the light) brighter than the
+#: darkest of the band before it — the shadow where a tooth meets the lip — and TOOTH_OVER_LIP
+#: brighter than the lip at the contour, for TOOTH_RUN pixels on end (a glossy lip's highlights
+#: are a pixel or three).
+TOOTH_RISE, TOOTH_OVER_LIP, TOOTH_RUN = 0.5, 0.1, 4
 #: The mouth's dark: the mean of this darkest percent of the opening as shot (the shadow beside
 #: and between its teeth; its darkest tenth took in the gums' pink: a flat brown patch).
 DARKEST = 3
@@ -141,7 +155,10 @@ class HeldTeeth:
     ``grid`` px grid; the face's unit ``down`` axis; how much the mouth shows its teeth
     (``share``, 0–1); the inter-ocular distance on the grid (``iod``, px); and the teeth's own
     backward field (``2×grid×grid`` float32, grid px: the jaw's), or None where they stay still
-    (``shot`` is then where that field takes the opening)."""
+    (``shot`` is then where that field takes the opening). ``band``: how deep (grid px, along
+    the contour's normal — the face's ``down`` over the mouth's middle) the lower lip as shot
+    reaches into the opening past each point of its lower inner lip (``contours(shot)[1]``'s
+    ``K``; :func:`on_the_lip`), or None where it reaches nowhere."""
 
     shot: np.ndarray
     polygon: np.ndarray
@@ -150,6 +167,7 @@ class HeldTeeth:
     share: float
     iod: float
     field: np.ndarray | None = None
+    band: np.ndarray | None = None
 
 
 def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
@@ -202,8 +220,26 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     stretch = half_now / np.maximum(half_shot, 1e-3)
     # Held inside the opening as shot (a pixel its edge only partly covers lies a little out).
     # (Unstretched, exactly: middle + (py − middle) need not round back to py.)
-    source = np.clip(np.where((stretch > 1.0) & (most > 1.0), middle + (py - middle)
-                              / np.clip(stretch, 1.0, most), py), u0, l0)
+    source = np.where((stretch > 1.0) & (most > 1.0), middle + (py - middle)
+                      / np.clip(stretch, 1.0, most), py)
+    # The lower lip's band inside the opening as shot (its upper surface, below the teeth)
+    # moves with the lip: a lip that fell (AU15, sad, disgust) left it under the teeth, a second
+    # lip edge above its own, and uncovers the mouth's dark between (below).
+    margin = TEETH_MARGIN * teeth.iod * k
+    fade = max(TEETH_FADE * teeth.iod * k, 1.0)
+    # Over the middle only (by the corners the lip's fall is steep and the band there, carried
+    # with it, broke into shards of lip in the corners' dark; looked at).
+    band = np.zeros_like(px) if teeth.band is None else np.minimum(
+        _across(frame(contours(shot)[1]), px, teeth.band * k) * (1.0 - corner),
+        np.maximum(l0 - middle, 0.0))
+    # The dark from where the teeth end (TEETH_MARGIN in at least: a ghost lip) to the band's
+    # top where the lip took it, the band there carried with the lip (its top row up to a fade
+    # higher, the lip's edge as soft as the dark's). Only down: carried up over the teeth (AU12's
+    # lower lip), the band cut their ends flat (looked at); there the warp's lip meets them.
+    drop = np.where(upper, 0.0, np.maximum(l1 - l0, 0.0))
+    dark_top, lip_top = l0 - np.maximum(band, margin), l0 - band + drop
+    source = np.clip(np.where(~upper & (py >= lip_top - np.minimum(fade, drop)),
+                              np.maximum(py - drop, l0 - band), source), u0, l0)
     sx, sy = x + (source - py) * down[0], y + (source - py) * down[1]
     on_grid = lambda f, qx, qy: sample_window(np.moveaxis(f, 0, -1), qx / k,  # noqa: E731
                                               qy / k, cv2.INTER_LINEAR) * np.float32(k)
@@ -220,13 +256,17 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # over STRETCH_EASE), from TEETH_MARGIN inside the contour as shot: the lip's own edge
     # there, pasted, stayed behind in the opening (a ghost lip) — where the stretch reaches the
     # lip, that edge meets the lip again.
-    margin = TEETH_MARGIN * teeth.iod * k
-    fade = max(TEETH_FADE * teeth.iod * k, 1.0)
     across = np.minimum(px - ends[0], ends[1] - px)
     depth = np.minimum(source - u0, l0 - source)
     out_of_reach = smoothstep((half_now - most * half_shot) / (STRETCH_EASE * fade))
     past_corner = 1.0 - smoothstep((across - margin) / fade)
-    beyond = np.maximum(past_corner, out_of_reach * (1.0 - smoothstep((depth - margin) / fade)))
+    # Under a fallen lip, between the teeth's ends and the band's top where it went: eased in
+    # below a band's top, which lies a pixel short of the teeth (eased in above it, the teeth's
+    # ends went grey; looked at).
+    ease_in = smoothstep((py - dark_top) / fade + 1.0 - smoothstep(band / margin))
+    uncovered = np.where(upper, 1.0 - smoothstep((depth - margin) / fade),
+                         ease_in * (1.0 - smoothstep((py - lip_top) / fade + 1.0)))
+    beyond = np.maximum(past_corner, out_of_reach * uncovered)
     # Beyond the teeth: the dark by the corners and under a falling lower lip, the warp in the
     # middle of a rising upper one (the warp there was the side teeth smeared down, looked at).
     darkened = beyond * np.maximum(np.where(upper, corner, 1.0), past_corner)
@@ -250,11 +290,12 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
 
 def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
                field: np.ndarray) -> HeldTeeth:
-    """``teeth`` with the lower lip of its opening as shot moved out to the lip's own edge where
-    the mesh's contour lies on the teeth (:func:`_past_the_tips`), and the opening carried by
-    ``field`` (``2×G×G``, backward, the crop's final warp on the region's grid) from there;
-    ``teeth`` itself where nothing moved. ``original`` is the crop before the edit (``S×S×C``
-    linear), read on its ``colour`` channels."""
+    """``teeth`` fitted to the lower lip as shot: its opening's lower inner lip moved out to the
+    lip's own edge where the mesh's contour lies on the teeth (:func:`_past_the_tips`), the
+    opening carried by ``field`` (``2×G×G``, backward, the crop's final warp on the region's grid)
+    from there, and the band of lip the contour leaves inside the opening where it lies on the
+    lip (:func:`_lip_band`). ``original`` is the crop before the edit (``S×S×C`` linear), read on
+    its ``colour`` channels."""
     k = original.shape[0] / teeth.grid
     own = teeth.field
     # The opening on the plate: where the teeth's own field reads what it shows.
@@ -262,12 +303,16 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
         [sample_points(np.ascontiguousarray(plane), teeth.shot[:, 0], teeth.shot[:, 1],
                        cv2.INTER_LINEAR) for plane in own], 1)
     upper, lower = contours(plate)
-    out = _past_the_tips(lower * k, original, list(colour), teeth.iod * k, teeth.down)
-    if out is None:
-        return teeth
-    plate = np.concatenate((upper, out[-2:0:-1] / k))
-    return dataclasses.replace(teeth, shot=plate if own is None else carried_opening(plate, own),
-                               polygon=carried_opening(plate, field))
+    iod = teeth.iod * k
+    out = _past_the_tips(lower * k, original, list(colour), iod, teeth.down)
+    if out is not None:
+        plate = np.concatenate((upper, out[-2:0:-1] / k))
+        teeth = dataclasses.replace(
+            teeth, shot=plate if own is None else carried_opening(plate, own),
+            polygon=carried_opening(plate, field))
+        lower = out / k
+    band = _lip_band(lower * k, original, list(colour), iod, teeth.down)
+    return teeth if band is None else dataclasses.replace(teeth, band=band / k)
 
 
 def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
@@ -279,14 +324,8 @@ def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int],
     None where none moves. The corners stay. Near a corner the contour can start in the
     corner's shadow, the tooth a few pixels further out."""
     reach = max(int(np.ceil(LIP_SEARCH * iod)), 4)
-    tangent = np.gradient(lower, axis=0)[1:-1]
-    normal = np.stack((tangent[:, 1], -tangent[:, 0]), 1)
-    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
-    normal *= np.where(normal @ np.asarray(down) < 0, -1.0, 1.0)[:, None]
-    q = lower[1:-1, None] + np.arange(reach + 1)[None, :, None] * normal[:, None]
-    rgb = sample_window(original, q[..., 0], q[..., 1], cv2.INTER_LINEAR, channels)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        light = np.log(np.maximum(rgb.sum(-1), 1e-6))
+    normal = _outward(lower, down)
+    light = _profiles(lower, normal, np.arange(reach + 1), original, channels)
     # The lip's own light: past the search, over the middle of the mouth.
     middle = slice(len(lower) // 5, len(lower) - len(lower) // 5)
     lip = float(np.median(light[middle, -1]))
@@ -305,6 +344,48 @@ def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int],
     out = lower.copy()
     out[1:-1] += moves[:, None] * normal
     return out
+
+
+def _outward(contour: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """The unit normals (``(K − 2)×2``) of a lower inner lip ``contour`` (``K×2``) at its points
+    but the corners, pointing away from the mouth (the face's ``down``)."""
+    tangent = np.gradient(contour, axis=0)[1:-1]
+    normal = np.stack((tangent[:, 1], -tangent[:, 0]), 1)
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
+    return normal * np.where(normal @ np.asarray(down) < 0, -1.0, 1.0)[:, None]
+
+
+def _profiles(contour: np.ndarray, normal: np.ndarray, steps: np.ndarray, original: np.ndarray,
+              channels: list[int]) -> np.ndarray:
+    """The natural log of the light (the channels' sum) at whole-pixel ``steps`` along each
+    ``normal`` from the inner points of ``contour`` (``(K − 2)×len(steps)``)."""
+    q = contour[1:-1, None] + steps[None, :, None] * normal[:, None]
+    rgb = sample_window(original, q[..., 0], q[..., 1], cv2.INTER_LINEAR, channels)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log(np.maximum(rgb.sum(-1), 1e-6))
+
+
+def _lip_band(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
+              down: np.ndarray) -> np.ndarray | None:
+    """How deep into the opening (px along the contour's normal, ``K``, the corners 0) the lower
+    lip as shot reaches past each point of the lower inner lip ``lower`` (``K×2`` crop px,
+    corner to corner): the first tooth looking in from it (:data:`TOOTH_RISE`,
+    :data:`TOOTH_OVER_LIP`, :data:`TOOTH_RUN`, within :data:`BAND_SEARCH` IOD), 0 where none is
+    found; the median of five neighbours, then the least of three — a dark gap between two teeth
+    is no lip, and a tooth reaching lower than its neighbours is not cut. None where the lip
+    reaches nowhere."""
+    reach = max(int(np.ceil(BAND_SEARCH * iod)), TOOTH_RUN + 1)
+    light = _profiles(lower, -_outward(lower, down), np.arange(reach + 1), original, channels)
+    darkest = np.minimum.accumulate(light, axis=1)
+    tooth = (light > darkest + TOOTH_RISE) & (light > light[:, :1] + TOOTH_OVER_LIP)
+    run = np.all([tooth[:, i:tooth.shape[1] - TOOTH_RUN + 1 + i] for i in range(TOOTH_RUN)], 0)
+    # (A pixel short of the tooth: its edge, part tooth, carried with the lip was a light line.)
+    depth = np.where(run.any(1), np.maximum(run.argmax(1) - 1, 0), 0).astype(np.float64)
+    window = np.lib.stride_tricks.sliding_window_view
+    depth = np.median(window(np.pad(depth, 2, "edge"), 5), 1)
+    depth = np.min(window(np.pad(depth, 1, "edge"), 3), 1)
+    depth = np.pad(depth, 1)
+    return depth if depth.max() > 0.5 else None
 
 
 def _shared(moves: np.ndarray) -> np.ndarray:
@@ -340,11 +421,12 @@ def teeth_field(field: np.ndarray, teeth: HeldTeeth) -> np.ndarray:
     return np.where(inside[None], own, field).astype(field.dtype)
 
 
-def _across(contour: np.ndarray, px: np.ndarray) -> np.ndarray:
+def _across(contour: np.ndarray, px: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
     """A lip ``contour`` (``K×2`` in the face's frame: along the eye line, down; corner to
-    corner) as its height at each of ``px`` (along the eye line), held flat past its ends."""
+    corner) as its height — or ``values`` (``K``) given at its points — at each of ``px`` (along
+    the eye line), held flat past its ends."""
     order = np.argsort(contour[:, 0], kind="stable")
-    return np.interp(px, contour[order, 0], contour[order, 1])
+    return np.interp(px, contour[order, 0], (contour[:, 1] if values is None else values)[order])
 
 
 def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.ndarray,
