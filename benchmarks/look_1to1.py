@@ -6,20 +6,22 @@
 
 An edit is judged by eye before any number (docs/evaluation.md). Each shared 1024 px face
 (``../shared/data/plates/ffhq_atw``: an older man with deep-set eyes, a child with light lashes,
-glasses, eye make-up…) is rendered by the rig as shot and under each edit — ``;``-separated, each
-a comma-separated list of ``AUxx=V`` and preset ``name=W`` (``AU04=5``, ``anger=0.8``,
-``AU01=5,AU02=5``); the sheet shows a column per face, a row per edit, the region cropped at 1:1
-around the landmarks: ``eyes`` from the eye corners (0.3 IOD beyond them, 0.25 IOD above and below
-their middle), ``brows`` the same reaching 0.6 IOD above, ``mouth`` from the mouth's corners (0.3
-IOD beyond them, 0.35 IOD above and below), ``jaw`` the same reaching 0.8 IOD below (an open
-mouth). A face is a shared face's number, or a file among the shared plates. What to look for in
-a blink: the lid's edge as sharp as the plate's and nothing of the eye squeezed under it, the
-shut lid lit like skin, lashes along the shut line, the brows where they were; in a brow edit:
-the brow moving whole (not thickened, not waved), the lid skin under it folding, not smeared.
+glasses, eye make-up…) — or a shared clip's frame (``liveportrait_d10.mp4@20``) — is rendered by the
+rig as shot and under each edit — ``;``-separated, each a comma-separated list of ``AUxx=V`` and
+preset ``name=W`` (``AU04=5``, ``anger=0.8``, ``AU01=5,AU02=5``); the sheet shows a column per face,
+a row per edit, the region cropped at 1:1 around the landmarks: ``eyes`` from the eye corners (0.3
+IOD beyond them, 0.25 IOD above and below their middle), ``brows`` the same reaching 0.6 IOD above,
+``mouth`` from the mouth's corners (0.3 IOD beyond them, 0.35 IOD above and below), ``jaw`` the same
+reaching 0.8 IOD below (an open mouth). A face is a shared face's number, a clip's frame
+(``name.mp4@N``, N from 1) or a file among the shared plates. What to look for in a blink: the lid's
+edge as sharp as the plate's and nothing of the eye squeezed under it, the shut lid lit like skin,
+lashes along the shut line, the brows where they were; in a brow edit: the brow moving whole (not
+thickened, not waved), the lid skin under it folding, not smeared.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 from pathlib import Path
 
 import cv2
@@ -28,11 +30,14 @@ import numpy as np
 from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.expressions import expression_aus
 from atw_ofx.face.detect import to_rgb8
-from atw_ofx.imageio import read_image
+from atw_ofx import colour
+from atw_ofx.imageio import ImagePlate, decoded, read_image
 from atw_ofx.models import load_model
 from atw_ofx.render import render_frame
+from atw_ofx.video import read_codes
 
 FACES = Path("../shared/data/plates/ffhq_atw")
+VIDEO = Path("../shared/data/video")
 #: Each region: the mesh points it is placed on, and its reach (IOD) beyond their extent —
 #: sideways, above their middle, below it.
 REGIONS = {"eyes": ((33, 133, 362, 263), 0.3, 0.25, 0.25),
@@ -49,9 +54,23 @@ def edit_aus(edit: str) -> np.ndarray:
                       **parse_au_assignments([i for i in items if i not in presets])})
 
 
-def face_column(path: Path, model, edits: list[str], region: str) -> np.ndarray:
+def face_plate(face: str) -> tuple[ImagePlate, str]:
+    """A face to look at and its name: a shared face's number (``FACES/N.png``), a clip's frame
+    (``liveportrait_d10.mp4@20``: frame 20, from 1, of a shared clip) or a file among the shared
+    plates."""
+    if face.isdigit():
+        return read_image(FACES / f"{face}.png"), face
+    if "@" in face:
+        name, frame = face.rsplit("@", 1)
+        clip = VIDEO / name
+        codes = next(itertools.islice(read_codes(clip), int(frame) - 1, None))
+        return decoded(codes, colour.DEFAULT_DISPLAY_FILE_SPACE, str(clip)), f"{clip.stem}@{frame}"
+    return read_image(FACES.parent / face), Path(face).stem
+
+
+def face_column(face_name: str, model, edits: list[str], region: str) -> np.ndarray:
     """One face's region as shot and under each edit, stacked (``H×W×3`` uint8 RGB)."""
-    plate = read_image(path)
+    plate, name = face_plate(face_name)
     face = render_frame(plate, np.zeros(17, np.float32), model).face
     lm = face.landmarks
     iod = float(np.linalg.norm(lm[468] - lm[473]))
@@ -67,7 +86,7 @@ def face_column(path: Path, model, edits: list[str], region: str) -> np.ndarray:
         aus = np.zeros(17, np.float32) if edit == "as shot" else edit_aus(edit)
         out = render_frame(plate, aus, model, face=face).plate
         tile = to_rgb8(np.ascontiguousarray(out.pixels[window][..., :3]), out.colourspace)
-        cv2.putText(tile, f"{path.stem}  {edit}", (4, 14), cv2.FONT_HERSHEY_SIMPLEX,
+        cv2.putText(tile, f"{name}  {edit}", (4, 14), cv2.FONT_HERSHEY_SIMPLEX,
                     0.4, (255, 255, 0), 1, cv2.LINE_AA)
         tiles.append(np.pad(tile, ((0, 4), (0, 4), (0, 0)), constant_values=255))
     return np.concatenate(tiles, 0)
@@ -76,7 +95,8 @@ def face_column(path: Path, model, edits: list[str], region: str) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", default="0,3,7,12,16",
-                        help="shared face numbers, or file names among the shared plates")
+                        help="shared face numbers, clip frames (liveportrait_d10.mp4@20) or "
+                        "file names among the shared plates")
     parser.add_argument("--region", choices=sorted(REGIONS), default="eyes")
     parser.add_argument("--edits", default="AU45=2;AU45=3.5;AU45=5",
                         help="';'-separated edits, each 'AUxx=V,...' and/or 'preset=W,...'")
@@ -84,10 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     model = load_model("rig")
     edits = [edit.strip() for edit in args.edits.split(";") if edit.strip()]
-    # A number is a shared face (FACES/N.png); anything else a file among the shared plates.
-    columns = [face_column(FACES / f"{face}.png" if face.isdigit() else FACES.parent / face,
-                           model, edits, args.region)
-               for face in args.faces.split(",")]
+    columns = [face_column(face, model, edits, args.region) for face in args.faces.split(",")]
     height = max(c.shape[0] for c in columns)
     sheet = np.concatenate([np.pad(c, ((0, height - c.shape[0]), (0, 0), (0, 0)),
                                    constant_values=255) for c in columns], 1)

@@ -249,6 +249,25 @@ def test_a_falling_lower_lip_takes_its_band_inside_the_opening_with_it():
     assert np.array_equal(still[143:145], plate[143:145, 128])  # the lip's red, left as shot
 
 
+def test_under_a_falling_lip_a_floor_without_teeth_goes_with_the_warp():
+    """A talking mouth: its upper teeth end at row 100 and a tongue fills the opening's floor
+    down to the lip — no tooth along the lower lip (``toothed`` 0), where an open smile's teeth
+    reach it (1). The lower lip falls 12 px: beside the tongue the warp is kept (the dark there
+    was a black triangle beside a lit tongue, AU15 on a clip), under the open smile's teeth the
+    mouth's dark (the test above); the corners' dark stays in both."""
+    plate, teeth = falling_lip_case(band=True)
+    assert teeth.toothed == 1.0
+    plate[100:143] = (0.20, 0.09, 0.09)  # a tongue under the upper teeth, down to the lip
+    fitted = on_the_lip(dataclasses.replace(teeth, polygon=teeth.shot, band=None), plate,
+                        (0, 1, 2), np.zeros((2, 64, 64), np.float32))
+    assert fitted.toothed == 0.0
+    teeth = dataclasses.replace(teeth, band=fitted.band, toothed=fitted.toothed)
+    out, generated = hold_teeth(np.full_like(plate, 5.0), plate, teeth, (0, 1, 2))
+    assert np.array_equal(out[150:160, 128], np.full((10, 3), 5.0, np.float32))
+    assert generated.mask[150 - generated.y0:160 - generated.y0, 128 - generated.x0].max() == 0
+    assert generated.mask.max() > 0.9  # past the corners as shot
+
+
 def held_and_crop(shared_data, name, edit="AU12=5"):
     plate, face = as_shot(shared_data, name)
     box = CropBox.from_landmarks(face.landmarks)
@@ -299,3 +318,4 @@ def test_the_band_of_lip_under_a_shared_smiles_teeth_is_found(shared_data, name)
     tooth = light(lower[third] - (band[third, None] + 2.0) * down)
     in_band = light(lower[third] - band[third, None] / 2 * down)
     assert np.median(tooth - in_band) > TOOTH_RISE / 2
+    assert fitted.toothed == 1.0  # teeth along the lip: the dark under it as it falls

@@ -24,7 +24,9 @@ column across the mouth in the face's frame:
 - under a lower lip that fell (AU15, sad, disgust), the **band of lip** the mesh's contour
   leaves inside the opening over its middle (up to ~0.07 IOD of the lip's upper surface below
   the teeth, measured by :func:`on_the_lip`) comes down with the lip, and the mouth's dark fills
-  what it uncovered below the teeth — held as shot, it was a second lip edge above the lip's own;
+  what it uncovered below the teeth — held as shot, it was a second lip edge above the lip's own
+  (the dark only as much as teeth reach the lower lip: a talking mouth's tongue goes down with
+  the warp);
 - in the middle, past the teeth under an upper lip that rose, the **warp** as it is: a lip
   rising there (AU10) stretches over teeth the rig holds under it (:func:`.mouth.held_teeth`).
 
@@ -88,6 +90,10 @@ BAND_SEARCH = 0.1
 #: brighter than the lip at the contour, for TOOTH_RUN pixels on end (a glossy lip's highlights
 #: are a pixel or three).
 TOOTH_RISE, TOOTH_OVER_LIP, TOOTH_RUN = 0.5, 0.1, 4
+#: The shares of the lower lip's middle third along which a tooth is found over which a mouth
+#: goes from a floor without teeth (a talking mouth's tongue: the warp under a falling lip) to
+#: an open smile's teeth down to the lip (the mouth's dark under it).
+TOOTHED = (0.25, 0.6)
 #: The mouth's dark: the mean of this darkest percent of the opening as shot (the shadow beside
 #: and between its teeth; its darkest tenth took in the gums' pink: a flat brown patch).
 DARKEST = 3
@@ -158,7 +164,10 @@ class HeldTeeth:
     (``shot`` is then where that field takes the opening). ``band``: how deep (grid px, along
     the contour's normal — the face's ``down`` over the mouth's middle) the lower lip as shot
     reaches into the opening past each point of its lower inner lip (``contours(shot)[1]``'s
-    ``K``; :func:`on_the_lip`), or None where it reaches nowhere."""
+    ``K``; :func:`on_the_lip`), or None where it reaches nowhere. ``toothed`` (0–1): how much
+    teeth lie along the middle of the lower lip as shot — an open smile's, down to the lip —
+    rather than none (0: a talking mouth's tongue, the mouth's own dark, on the opening's
+    floor); None where unknown (teeth)."""
 
     shot: np.ndarray
     polygon: np.ndarray
@@ -168,6 +177,7 @@ class HeldTeeth:
     iod: float
     field: np.ndarray | None = None
     band: np.ndarray | None = None
+    toothed: float | None = None
 
 
 def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
@@ -269,7 +279,13 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     beyond = np.maximum(past_corner, out_of_reach * uncovered)
     # Beyond the teeth: the dark by the corners and under a falling lower lip, the warp in the
     # middle of a rising upper one (the warp there was the side teeth smeared down, looked at).
-    darkened = beyond * np.maximum(np.where(upper, corner, 1.0), past_corner)
+    # Under a falling lower lip, the dark only as much as teeth lay along it: where the opening's
+    # floor held none (a talking mouth's tongue), black triangles opened beside a lit tongue
+    # (AU15 on a clip, looked at); the warp carries the floor down with the lip there. One
+    # share for the mouth: column by column, the side teeth beside an open smile's corners'
+    # dark broke into streaks (looked at).
+    toothed = 1.0 if teeth.toothed is None else teeth.toothed
+    darkened = beyond * np.maximum(np.where(upper, corner, toothed), past_corner)
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
     now_there = target[at]
@@ -311,8 +327,8 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
             teeth, shot=plate if own is None else carried_opening(plate, own),
             polygon=carried_opening(plate, field))
         lower = out / k
-    band = _lip_band(lower * k, original, list(colour), iod, teeth.down)
-    return teeth if band is None else dataclasses.replace(teeth, band=band / k)
+    band, toothed = _lip_band(lower * k, original, list(colour), iod, teeth.down)
+    return dataclasses.replace(teeth, band=None if band is None else band / k, toothed=toothed)
 
 
 def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
@@ -366,14 +382,15 @@ def _profiles(contour: np.ndarray, normal: np.ndarray, steps: np.ndarray, origin
 
 
 def _lip_band(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
-              down: np.ndarray) -> np.ndarray | None:
+              down: np.ndarray) -> tuple[np.ndarray | None, float]:
     """How deep into the opening (px along the contour's normal, ``K``, the corners 0) the lower
     lip as shot reaches past each point of the lower inner lip ``lower`` (``K×2`` crop px,
     corner to corner): the first tooth looking in from it (:data:`TOOTH_RISE`,
     :data:`TOOTH_OVER_LIP`, :data:`TOOTH_RUN`, within :data:`BAND_SEARCH` IOD), 0 where none is
     found; the median of five neighbours, then the least of three — a dark gap between two teeth
-    is no lip, and a tooth reaching lower than its neighbours is not cut. None where the lip
-    reaches nowhere."""
+    is no lip, and a tooth reaching lower than its neighbours is not cut; None where the lip
+    reaches nowhere. And how much teeth lie along the lip (0–1): the share of the middle third's
+    points that found one, from TOOTHED[0] to TOOTHED[1] (:data:`TOOTHED`)."""
     reach = max(int(np.ceil(BAND_SEARCH * iod)), TOOTH_RUN + 1)
     light = _profiles(lower, -_outward(lower, down), np.arange(reach + 1), original, channels)
     darkest = np.minimum.accumulate(light, axis=1)
@@ -385,7 +402,9 @@ def _lip_band(lower: np.ndarray, original: np.ndarray, channels: list[int], iod:
     depth = np.median(window(np.pad(depth, 2, "edge"), 5), 1)
     depth = np.min(window(np.pad(depth, 1, "edge"), 3), 1)
     depth = np.pad(depth, 1)
-    return depth if depth.max() > 0.5 else None
+    found = run.any(1)[len(run) // 3:len(run) - len(run) // 3]
+    toothed = smoothstep((found.mean() - TOOTHED[0]) / (TOOTHED[1] - TOOTHED[0]))
+    return (depth if depth.max() > 0.5 else None), float(toothed)
 
 
 def _shared(moves: np.ndarray) -> np.ndarray:
