@@ -506,3 +506,68 @@ def test_the_lips_edges_round_the_opening_are_resampled_past_the_fields_step():
     assert np.array_equal(generated.full(size), inside)
     far = distance > RAMP * k + 2
     assert np.array_equal(out[far], warped[far])
+
+
+def seam_share(mesh, luma):
+    """The share of the lips' gap at which :func:`teeth_seam` parts the middle pairs."""
+    from atw_ofx.models.mouth import TEETH_SPAN, teeth_seam, teeth_shown
+
+    upper, lower, _ = teeth_shown(mesh)
+    seam = teeth_seam(mesh, luma)
+    gap = (lower - upper)[TEETH_SPAN]
+    return float(np.median(np.sum((seam - upper)[TEETH_SPAN] * gap, 1) / np.sum(gap * gap, 1)))
+
+
+def test_a_mouths_own_dark_under_its_upper_teeth_is_where_it_parts(shared_data):
+    """On a shared open smile's mesh, over the lips' gap: teeth that fill it with only the upper
+    lip's thin shadow darkest at its top (rows of teeth that touch) part at the lower lip; a
+    talking mouth's own dark under its upper teeth, far darker than the tongue below it, is
+    where it parts — at the lower lip, a black crescent opened under the tongue, which stayed
+    up with the skull."""
+    from atw_ofx.face import CropBox
+    from atw_ofx.imageio import read_image
+    from atw_ofx.models.mouth import SEAM_SEARCH, teeth_shown
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / "2.png")
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    mesh = CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
+    upper, lower, _ = teeth_shown(mesh)
+    ys = np.arange(N)[:, None] + 0.5
+    top, bottom = np.median(upper[:, 1]), np.median(lower[:, 1])
+    t = (ys - top) / (bottom - top)  # 0 at the upper lip's middle, 1 at the lower's
+    teeth = np.where(t < SEAM_SEARCH[0] + 0.05, 0.55, 0.75) * np.ones((1, N))
+    assert seam_share(mesh, teeth.astype(np.float32)) > 0.9
+    talking = np.clip(-0.6 + 0.8 * (t - SEAM_SEARCH[0]) / 0.6, -0.6, 0.2) * np.ones((1, N))
+    assert seam_share(mesh, talking.astype(np.float32)) < SEAM_SEARCH[0] + 0.1
+
+
+def test_a_talking_mouth_opens_above_its_tongue(shared_data):
+    """A shared clip's open mouth (liveportrait_d10, frame 104: upper teeth, the mouth's dark, a
+    tongue on its floor) opened further by AU25 + AU26 at 5: the generated cavity lies under
+    the upper teeth, and the tongue goes down with the jaw — not a cavity opened under it."""
+    import av
+
+    from atw_ofx import colour
+    from atw_ofx.imageio import decoded
+    from atw_ofx.models.mouth import LOWER_INNER, LOWER_LIP_AU25, TEETH_SPAN, UPPER_INNER
+
+    with av.open(str(shared_data / "video" / "liveportrait_d10.mp4")) as clip:
+        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(clip.decode(video=0))
+                   if i == 103)
+    plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
+    lm = as_shot.face.landmarks
+    result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
+                          options=RenderOptions(aovs=("generated",)))
+    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
+    upper, lower = lm[list(UPPER_INNER)][TEETH_SPAN], lm[list(LOWER_INNER)][TEETH_SPAN]
+    under_teeth = np.round(upper + 0.45 * (lower - upper) - 0.5).astype(int)
+    assert generated[under_teeth[:, 1], under_teeth[:, 0]].min() > 0.9
+    # The tongue as shot, a quarter of the gap above the lower lip, went down with the lips'
+    # parting (the lower lip's travel): there is the tongue, not the cavity.
+    eyes = lm[473] - lm[468]
+    iod = float(np.linalg.norm(eyes))
+    down = np.array([-eyes[1], eyes[0]]) / iod
+    travel = (LOWER_LIP_AU25 + JAW_AU26) * iod * down
+    tongue = np.round(upper + 0.75 * (lower - upper) + travel - 0.5).astype(int)
+    assert generated[tongue[:, 1], tongue[:, 0]].max() < 0.1

@@ -198,6 +198,11 @@ SEAM_SEARCH = (0.3, 0.95)
 #: Across the mouth (0 its middle, 1 a corner), where a mouth showing its teeth starts and ends
 #: parting at its lower lip instead (:func:`teeth_seam`).
 SEAM_CORNERS = (0.5, 0.9)
+#: How much darker than the brightest of its search (the model's encoding, −1…1) the top of a
+#: pair's search must be to be the mouth's own dark rather than the upper lip's shadow on teeth
+#: that fill the gap: that shadow is 0.2 darker on the shared face whose rows of teeth touch,
+#: the dark above a talking mouth's tongue 0.7–0.8 (the shared clips' open mouths).
+SEAM_DARK_GAP = 0.4
 
 
 def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
@@ -226,12 +231,16 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     # One share of the gap for the whole seam, the median of the middle pairs': pair by pair a
     # gap between two teeth or the dark corners of the mouth pulled the seam up into the teeth
     # (a jagged cavity, looked at); kept along the lips, the seam stays as smooth as they are.
-    # A pair darkest at the top of the search is the upper lip's shadow on teeth that fill the
-    # gap (rows of teeth that touch, no dark between them): there the mouth parts at the lower
-    # lip (the search's bottom) — parting at that shadow, the cavity was drawn across the upper
-    # teeth (face 11, surprise and fear, looked at).
+    # A pair darkest at the top of the search, and little darker there than the rest of it, is
+    # the upper lip's shadow on teeth that fill the gap (rows of teeth that touch, no dark
+    # between them): there the mouth parts at the lower lip (the search's bottom) — parting at
+    # that shadow, the cavity was drawn across the upper teeth (face 11, surprise and fear,
+    # looked at). Far darker there, it is the mouth's own dark under the upper teeth, a talking
+    # mouth's above its tongue: parted at the lower lip, a black crescent opened under the
+    # tongue, which stayed up with the skull (the shared clips' open mouths, looked at).
     darkest_at = np.argmin(profile, axis=1)
-    darkest = float(np.median(np.where(darkest_at == 0, along[-1], along[darkest_at])[TEETH_SPAN]))
+    touching = (darkest_at == 0) & (profile.max(1) - profile.min(1) < SEAM_DARK_GAP)
+    darkest = float(np.median(np.where(touching, along[-1], along[darkest_at])[TEETH_SPAN]))
     share = 0.5 + hold * (darkest - 0.5)
     # Towards the corners the side teeth fill the narrowing gap: there the lower lip parts from
     # them (the seam eased down onto it), else the cavity's edge cut the side teeth diagonally.
