@@ -309,9 +309,10 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
     """``teeth`` fitted to the lower lip as shot: its opening's lower inner lip moved out to the
     lip's own edge where the mesh's contour lies on the teeth (:func:`_past_the_tips`), the
     opening carried by ``field`` (``2×G×G``, backward, the crop's final warp on the region's grid)
-    from there, and the band of lip the contour leaves inside the opening where it lies on the
-    lip (:func:`_lip_band`). ``original`` is the crop before the edit (``S×S×C`` linear), read on
-    its ``colour`` channels."""
+    from there, the band of lip the contour leaves inside the opening where it lies on the lip
+    and how much teeth line the lower lip (``band``, ``toothed``: :func:`_lip_band`).
+    ``original`` is the crop before the edit (``S×S×C`` linear), read on its ``colour``
+    channels."""
     k = original.shape[0] / teeth.grid
     own = teeth.field
     # The opening on the plate: where the teeth's own field reads what it shows.
