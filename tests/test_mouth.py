@@ -389,11 +389,13 @@ def test_au15_lowers_the_lips_along_an_arch_on_a_turned_face(shared_data):
             assert np.all(steps <= 2 * AU15_CORNER_DROP + 1e-6)  # no steeper than the arch's end
 
 
-@pytest.mark.parametrize("name", ["2.png", "11.png"])
+@pytest.mark.parametrize("name", ["2.png", "11.png", "12.png"])
 def test_an_open_smile_opens_below_its_upper_teeth(shared_data, name):
     """A smile that shows its upper teeth, opened by AU25 + AU26 at 5: the mouth parts where its
     teeth end (the darkest place between the lips; where rows of teeth touch, as on face 11, the
-    darkest is the upper lip's shadow on them, and the mouth parts at the lower lip), so the
+    darkest is the upper lip's shadow on them, and the mouth parts at the lower lip — face 12's
+    moustache shades its teeth as dark against the search's brightest as a talking mouth's own
+    dark, but not against the cheeks), so the
     upper teeth stay whole above the generated cavity — parted at the lips' midline, or at that
     shadow, the cavity was drawn across them — and the side teeth by the corners too. A mouth
     parted less than teeth show keeps the midline (no seam is looked for)."""
@@ -519,11 +521,11 @@ def seam_share(mesh, luma):
 
 
 def test_a_mouths_own_dark_under_its_upper_teeth_is_where_it_parts(shared_data):
-    """On a shared open smile's mesh, over the lips' gap: teeth that fill it with only the upper
-    lip's thin shadow darkest at its top (rows of teeth that touch) part at the lower lip; a
-    talking mouth's own dark under its upper teeth, far darker than the tongue below it, is
-    where it parts — at the lower lip, a black crescent opened under the tongue, which stayed
-    up with the skull."""
+    """On a shared open smile's mesh, over the lips' gap, the cheeks at 0.4 (the model's
+    encoding): teeth that fill it with the upper lip's shadow darkest at its top (0.25: rows of
+    teeth that touch) part at the lower lip; a talking mouth's own dark under its upper teeth
+    (−0.6, a full SEAM_DARK_GAP below the cheeks) is where it parts — at the lower lip, a black
+    crescent opened under the tongue, which stayed up with the skull."""
     from atw_ofx.face import CropBox
     from atw_ofx.imageio import read_image
     from atw_ofx.models.mouth import SEAM_SEARCH, teeth_shown
@@ -535,10 +537,12 @@ def test_a_mouths_own_dark_under_its_upper_teeth_is_where_it_parts(shared_data):
     ys = np.arange(N)[:, None] + 0.5
     top, bottom = np.median(upper[:, 1]), np.median(lower[:, 1])
     t = (ys - top) / (bottom - top)  # 0 at the upper lip's middle, 1 at the lower's
-    teeth = np.where(t < SEAM_SEARCH[0] + 0.05, 0.55, 0.75) * np.ones((1, N))
-    assert seam_share(mesh, teeth.astype(np.float32)) > 0.9
-    talking = np.clip(-0.6 + 0.8 * (t - SEAM_SEARCH[0]) / 0.6, -0.6, 0.2) * np.ones((1, N))
-    assert seam_share(mesh, talking.astype(np.float32)) < SEAM_SEARCH[0] + 0.1
+    skin = np.where((t < 0) | (t > 1), 0.4, np.nan)  # the cheeks beside the nose lie above
+    teeth = np.where(t < SEAM_SEARCH[0] + 0.05, 0.25, 0.75)
+    assert seam_share(mesh, np.fmax(skin, teeth) * np.ones((1, N), np.float32)) > 0.9
+    talking = np.clip(-0.6 + 0.8 * (t - SEAM_SEARCH[0]) / 0.6, -0.6, 0.2)
+    assert seam_share(mesh, np.fmax(skin, talking) * np.ones((1, N), np.float32)) \
+        < SEAM_SEARCH[0] + 0.1
 
 
 def test_a_talking_mouth_opens_above_its_tongue(shared_data):
@@ -571,3 +575,8 @@ def test_a_talking_mouth_opens_above_its_tongue(shared_data):
     travel = (LOWER_LIP_AU25 + JAW_AU26) * iod * down
     tongue = np.round(upper + 0.75 * (lower - upper) + travel - 0.5).astype(int)
     assert generated[tongue[:, 1], tongue[:, 0]].max() < 0.1
+    # The cavity is the mouth's own dark as shot — no second tongue drawn on its floor, not the
+    # brown of a cavity shaded against the skin: no lighter than that dark under the teeth.
+    dark = np.round(upper + 0.35 * (lower - upper) - 0.5).astype(int)
+    own = plate.pixels[dark[:, 1], dark[:, 0], :3].mean()
+    assert result.plate.pixels[..., :3][generated > 0.99].mean() < own

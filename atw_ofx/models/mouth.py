@@ -190,6 +190,11 @@ class GeneratedRegion:
     #: Points on the grid (``K×2``) where the skin a cavity is shaded against is read
     #: (:data:`SKIN_POINTS`); None: against the source's own mean colour.
     skin: np.ndarray | None = None
+    #: A mouth open as shot that parts above its floor (a talking mouth's dark under its upper
+    #: teeth, its tongue going down with the jaw): its opening as shot (``K×2``, grid px), whose
+    #: own dark the cavity is held to and which shows its own tongue (none is drawn); None for
+    #: a mouth that opens at its lower lip.
+    open_as_shot: np.ndarray | None = None
 
 
 #: Where along each pair of inner-lip points (0 upper lip … 1 lower) the parting of a mouth that
@@ -198,11 +203,22 @@ SEAM_SEARCH = (0.3, 0.95)
 #: Across the mouth (0 its middle, 1 a corner), where a mouth showing its teeth starts and ends
 #: parting at its lower lip instead (:func:`teeth_seam`).
 SEAM_CORNERS = (0.5, 0.9)
-#: How much darker than the brightest of its search (the model's encoding, −1…1) the top of a
-#: pair's search must be to be the mouth's own dark rather than the upper lip's shadow on teeth
-#: that fill the gap: that shadow is 0.2 darker on the shared face whose rows of teeth touch,
-#: the dark above a talking mouth's tongue 0.7–0.8 (the shared clips' open mouths).
-SEAM_DARK_GAP = 0.4
+#: How much darker than the cheeks beside the nose (:data:`SKIN_POINTS`; the model's encoding,
+#: −1…1) the top of a pair's search must be to be the mouth's own dark rather than the upper
+#: lip's shadow on teeth that fill the gap: that shadow lies 0.05–0.52 below them on the shared
+#: open smiles whose search is darkest at its top (faces 3, 11, 12, 19; against the search's own
+#: brightest, face 12's shadowed teeth were as dark as a talking mouth's), the dark over a
+#: talking mouth's tongue 0.66–1.09 on six of the shared clips' open mouths (0.42–0.61 on a
+#: seventh, which parts at its lower lip as before).
+SEAM_DARK_GAP = 0.6
+#: A seam above this share of the lips' gap over their middle parts a mouth above its floor:
+#: the mouth's own dark under its upper teeth (a talking mouth's: its search darkest at its
+#: top, :data:`SEAM_SEARCH`), its tongue going down with the jaw
+#: (:attr:`GeneratedRegion.open_as_shot`). Rows of teeth apart (a child's open smile, face 7:
+#: parted at 0.5) keep the shaded cavity and its tongue, which they hide as shot.
+OVER_THE_FLOOR = 0.4
+#: The dark of a mouth open as shot: the mean of this darkest percent of its opening.
+OWN_DARKEST = 10
 
 
 def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
@@ -231,7 +247,7 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     # One share of the gap for the whole seam, the median of the middle pairs': pair by pair a
     # gap between two teeth or the dark corners of the mouth pulled the seam up into the teeth
     # (a jagged cavity, looked at); kept along the lips, the seam stays as smooth as they are.
-    # A pair darkest at the top of the search, and little darker there than the rest of it, is
+    # A pair darkest at the top of the search, and not far darker there than the cheeks, is
     # the upper lip's shadow on teeth that fill the gap (rows of teeth that touch, no dark
     # between them): there the mouth parts at the lower lip (the search's bottom) — parting at
     # that shadow, the cavity was drawn across the upper teeth (face 11, surprise and fear,
@@ -239,7 +255,9 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     # mouth's above its tongue: parted at the lower lip, a black crescent opened under the
     # tongue, which stayed up with the skull (the shared clips' open mouths, looked at).
     darkest_at = np.argmin(profile, axis=1)
-    touching = (darkest_at == 0) & (profile.max(1) - profile.min(1) < SEAM_DARK_GAP)
+    cheeks = float(sample_points(np.ascontiguousarray(luma, np.float32), mesh[list(SKIN_POINTS), 0],
+                                 mesh[list(SKIN_POINTS), 1], cv2.INTER_LINEAR).mean())
+    touching = (darkest_at == 0) & (cheeks - profile.min(1) < SEAM_DARK_GAP)
     darkest = float(np.median(np.where(touching, along[-1], along[darkest_at])[TEETH_SPAN]))
     share = 0.5 + hold * (darkest - 0.5)
     # Towards the corners the side teeth fill the narrowing gap: there the lower lip parts from
@@ -247,8 +265,10 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     centre = (upper[0] + upper[-1]) / 2
     half = max(float(np.linalg.norm(upper[-1] - upper[0])) / 2, 1e-6)
     across = np.abs((upper - centre) @ ((upper[-1] - upper[0]) / (2 * half))) / half
-    share = share + (1.0 - share) * hold * smoothstep((across - SEAM_CORNERS[0])
-                                                      / (SEAM_CORNERS[1] - SEAM_CORNERS[0]))
+    # (Not above a mouth's floor — a talking mouth's dark under its upper teeth runs to its
+    # corners: eased down there, the cavity drooped at its sides like a moustache; looked at.)
+    ease = hold * smoothstep((across - SEAM_CORNERS[0]) / (SEAM_CORNERS[1] - SEAM_CORNERS[0]))
+    share = share + (1.0 - share) * ease * (share >= OVER_THE_FLOOR)
     return upper + share[:, None] * (lower - upper)
 
 
@@ -321,6 +341,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
         return field, None
     # The box's pixel centres in the mouth's frame, in IOD.
     lx, ly = (c / iod for c in box_in_frame(down, origin, (x0, y0, x1, y1)))
+    shows_teeth = seam is not None
     parting = (upper + lower) / 2 if seam is None else local(seam)
     seam_at = lambda x: np.interp(x, parting[:, 0], parting[:, 1])  # noqa: E731
     seam = seam_at(lx)
@@ -364,8 +385,15 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     top, bottom = moved_seam - upper_lip * across, moved_seam + lower_lip * across
     outline = np.concatenate((np.stack((xs_line, top), 1), np.stack((xs_line, bottom), 1)[::-1]))
     to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731
+    # Parted above its floor (the seam in the upper part of the lips' gap over the middle): the
+    # mouth's own dark and tongue show as shot.
+    middle = slice(len(upper) // 3, len(upper) - len(upper) // 3)
+    share = np.median((parting[middle, 1] - upper[middle, 1])
+                      / np.maximum(lower[middle, 1] - upper[middle, 1], 1e-6))
+    open_as_shot = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1])) \
+        if shows_teeth and share < OVER_THE_FLOOR else None
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
-                                  skin=mesh[list(SKIN_POINTS)].copy())
+                                  skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot)
 
 
 def region_mask(region: GeneratedRegion, size: int) -> np.ndarray:
@@ -472,6 +500,18 @@ def _skin(original: np.ndarray, region: GeneratedRegion, channels: list[int],
     colour = median_rows(np.concatenate([p.reshape(-1, len(channels)) for p in patches]).T)
     grain = np.min([relative_grain(p) for p in patches], axis=0)
     return colour, grain
+
+
+def _own_dark(original: np.ndarray, opening: np.ndarray, channels: list[int]) -> np.ndarray:
+    """The dark of a mouth open as shot (``C``, linear): the mean of the darkest
+    :data:`OWN_DARKEST` percent of ``original`` (``S×S×C``) inside its ``opening`` (``K×2``,
+    crop px)."""
+    x0, y0, x1, y1 = grid_box(opening, original.shape[0], 1)
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(inside, [np.round(opening - (x0, y0) - 0.5).astype(np.int32)], 1)
+    box = channels_of(original[y0:y1, x0:x1], channels)
+    pixels = box[inside > 0] if inside.sum() >= 16 else box.reshape(-1, len(channels))
+    return darkest_mean(pixels, OWN_DARKEST).astype(np.float32)
 
 
 def _tinted(skin: np.ndarray, tint: tuple[float, float, float], follow: float) -> np.ndarray:
@@ -632,7 +672,13 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     downwards = np.clip((np.arange(len(m)) - top) / max(bottom - top, 1), 0, 1)[:, None]
     # Colours only where the region is drawn (a slit fills a fraction of its box).
     drawn = m > 0
-    if region.cavity:
+    if region.cavity and region.open_as_shot is not None:
+        # A mouth parted above its floor: its own dark as shot, continued (shaded against the
+        # skin it was a flat brown band across a talking mouth's dark, and a second tongue lay
+        # on the band's floor above the mouth's own; looked at on the shared clips).
+        fill = np.broadcast_to(_own_dark(original, region.open_as_shot * k, channels),
+                               (int(drawn.sum()), len(channels))).copy()
+    elif region.cavity:
         beside = None if region.skin is None else _skin(original, region, channels, size)
         skin = source_rgb.mean(0) if beside is None else beside[0]
         if beside is not None:
