@@ -256,16 +256,37 @@ def test_under_a_falling_lip_a_floor_without_teeth_goes_with_the_warp():
     was a black triangle beside a lit tongue, AU15 on a clip), under the open smile's teeth the
     mouth's dark (the test above); the corners' dark stays in both."""
     plate, teeth = falling_lip_case(band=True)
-    assert teeth.toothed == 1.0
+    assert np.all(teeth.toothed == 1.0)
     plate[100:143] = (0.20, 0.09, 0.09)  # a tongue under the upper teeth, down to the lip
     fitted = on_the_lip(dataclasses.replace(teeth, polygon=teeth.shot, band=None), plate,
                         (0, 1, 2), np.zeros((2, 64, 64), np.float32))
-    assert fitted.toothed == 0.0
+    assert np.all(fitted.toothed == 0.0)
     teeth = dataclasses.replace(teeth, band=fitted.band, toothed=fitted.toothed)
     out, generated = hold_teeth(np.full_like(plate, 5.0), plate, teeth, (0, 1, 2))
     assert np.array_equal(out[150:160, 128], np.full((10, 3), 5.0, np.float32))
     assert generated.mask[150 - generated.y0:160 - generated.y0, 128 - generated.x0].max() == 0
     assert generated.mask.max() > 0.9  # past the corners as shot
+
+
+def test_side_teeth_reaching_a_talking_mouths_lip_by_its_corners_keep_the_dark():
+    """The talking mouth above, but its side teeth reach down to the lip by the corners (the
+    outer 30 px each side): as the lip falls the dark opens under them there (with the warp
+    they were pulled down into fangs, a shared clip's smile under AU15, looked at), the warp
+    still takes the tongue's floor in the middle."""
+    plate, teeth = falling_lip_case(band=True)
+    plate[100:140, 70:186] = (0.20, 0.09, 0.09)  # the tongue between the side teeth
+    plate[140:143, 70:186] = (0.20, 0.09, 0.09)
+    fitted = on_the_lip(dataclasses.replace(teeth, polygon=teeth.shot, band=None), plate,
+                        (0, 1, 2), np.zeros((2, 64, 64), np.float32))
+    lower = contours(fitted.shot)[1] * 4
+    side = (lower[:, 0] < 60) | (lower[:, 0] > 196)
+    assert fitted.toothed[side & (lower[:, 0] > 44) & (lower[:, 0] < 212)].min() > 0.9
+    assert fitted.toothed[np.abs(lower[:, 0] - 128) < 30].max() == 0.0
+    teeth = dataclasses.replace(teeth, band=fitted.band, toothed=fitted.toothed)
+    out, generated = hold_teeth(np.full_like(plate, 5.0), plate, teeth, (0, 1, 2))
+    at = lambda y, x: generated.mask[y - generated.y0, x - generated.x0]  # noqa: E731
+    assert min(at(151, 56), at(151, 200)) > 0.5  # the dark under the side teeth
+    assert at(150, 128) == 0.0 and np.array_equal(out[150, 128], np.full(3, 5.0, np.float32))
 
 
 def held_and_crop(shared_data, name, edit="AU12=5"):
@@ -318,4 +339,4 @@ def test_the_band_of_lip_under_a_shared_smiles_teeth_is_found(shared_data, name)
     tooth = light(lower[third] - (band[third, None] + 2.0) * down)
     in_band = light(lower[third] - band[third, None] / 2 * down)
     assert np.median(tooth - in_band) > TOOTH_RISE / 2
-    assert fitted.toothed == 1.0  # teeth along the lip: the dark under it as it falls
+    assert np.all(fitted.toothed == 1.0)  # teeth along the lip: the dark as it falls

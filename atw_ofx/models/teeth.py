@@ -164,10 +164,10 @@ class HeldTeeth:
     (``shot`` is then where that field takes the opening). ``band``: how deep (grid px, along
     the contour's normal — the face's ``down`` over the mouth's middle) the lower lip as shot
     reaches into the opening past each point of its lower inner lip (``contours(shot)[1]``'s
-    ``K``; :func:`on_the_lip`), or None where it reaches nowhere. ``toothed`` (0–1): how much
-    teeth lie along the middle of the lower lip as shot — an open smile's, down to the lip —
-    rather than none (0: a talking mouth's tongue, the mouth's own dark, on the opening's
-    floor); None where unknown (teeth)."""
+    ``K``; :func:`on_the_lip`), or None where it reaches nowhere. ``toothed`` (``K``, 0–1): how
+    much teeth lie along the lower lip as shot at each of those points — an open smile's, down
+    to the lip — rather than none (0: a talking mouth's tongue, the mouth's own dark, on the
+    opening's floor); None where unknown (teeth)."""
 
     shot: np.ndarray
     polygon: np.ndarray
@@ -177,7 +177,7 @@ class HeldTeeth:
     iod: float
     field: np.ndarray | None = None
     band: np.ndarray | None = None
-    toothed: float | None = None
+    toothed: np.ndarray | None = None
 
 
 def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
@@ -281,10 +281,9 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # middle of a rising upper one (the warp there was the side teeth smeared down, looked at).
     # Under a falling lower lip, the dark only as much as teeth lay along it: where the opening's
     # floor held none (a talking mouth's tongue), black triangles opened beside a lit tongue
-    # (AU15 on a clip, looked at); the warp carries the floor down with the lip there. One
-    # share for the mouth: column by column, the side teeth beside an open smile's corners'
-    # dark broke into streaks (looked at).
-    toothed = 1.0 if teeth.toothed is None else teeth.toothed
+    # (AU15 on a clip, looked at); the warp carries the floor down with the lip there.
+    toothed = 1.0 if teeth.toothed is None else _across(frame(contours(shot)[1]), px,
+                                                        teeth.toothed)
     darkened = beyond * np.maximum(np.where(upper, corner, toothed), past_corner)
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
@@ -383,15 +382,21 @@ def _profiles(contour: np.ndarray, normal: np.ndarray, steps: np.ndarray, origin
 
 
 def _lip_band(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
-              down: np.ndarray) -> tuple[np.ndarray | None, float]:
+              down: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
     """How deep into the opening (px along the contour's normal, ``K``, the corners 0) the lower
     lip as shot reaches past each point of the lower inner lip ``lower`` (``K×2`` crop px,
     corner to corner): the first tooth looking in from it (:data:`TOOTH_RISE`,
     :data:`TOOTH_OVER_LIP`, :data:`TOOTH_RUN`, within :data:`BAND_SEARCH` IOD), 0 where none is
     found; the median of five neighbours, then the least of three — a dark gap between two teeth
     is no lip, and a tooth reaching lower than its neighbours is not cut; None where the lip
-    reaches nowhere. And how much teeth lie along the lip (0–1): the share of the middle third's
-    points that found one, from TOOTHED[0] to TOOTHED[1] (:data:`TOOTHED`)."""
+    reaches nowhere. And how much teeth lie along the lip at each point (``K``, 0–1): the
+    mouth's share — of the middle third's points that found one, from TOOTHED[0] to TOOTHED[1]
+    (:data:`TOOTHED`) — or, towards the corners (:data:`CORNERS`), 1 within a mesh segment of
+    where most of five neighbours found one, eased over a segment.
+    One share for the mouth alone: column by column, the side teeth beside an open smile's
+    corners' dark broke into streaks where none was found; the mouth's alone, the side teeth
+    that reach a talking mouth's lower lip by its corners were pulled down into fangs (looked
+    at)."""
     reach = max(int(np.ceil(BAND_SEARCH * iod)), TOOTH_RUN + 1)
     light = _profiles(lower, -_outward(lower, down), np.arange(reach + 1), original, channels)
     darkest = np.minimum.accumulate(light, axis=1)
@@ -403,9 +408,18 @@ def _lip_band(lower: np.ndarray, original: np.ndarray, channels: list[int], iod:
     depth = np.median(window(np.pad(depth, 2, "edge"), 5), 1)
     depth = np.min(window(np.pad(depth, 1, "edge"), 3), 1)
     depth = np.pad(depth, 1)
-    found = run.any(1)[len(run) // 3:len(run) - len(run) // 3]
-    toothed = smoothstep((found.mean() - TOOTHED[0]) / (TOOTHED[1] - TOOTHED[0]))
-    return (depth if depth.max() > 0.5 else None), float(toothed)
+    found = run.any(1)
+    share = smoothstep((found[len(run) // 3:len(run) - len(run) // 3].mean() - TOOTHED[0])
+                       / (TOOTHED[1] - TOOTHED[0]))
+    near = np.median(window(np.pad(found.astype(np.float64), 2, "edge"), 5), 1)
+    near = np.max(window(np.pad(near, SUBDIVIDE, "edge"), 2 * SUBDIVIDE + 1), 1)
+    taper = np.bartlett(2 * SUBDIVIDE + 1)  # (eased over a segment: a hard step was an edge)
+    near = np.convolve(np.pad(near, SUBDIVIDE, "edge"), taper / taper.sum(), "valid")
+    # Towards the corners only (CORNERS): in the middle a talking mouth's lower teeth along its
+    # lip (held, they broke into dark notches as it fell) go with the warp as its tongue does.
+    u = np.abs(np.linspace(-1.0, 1.0, len(lower)))[1:-1]
+    near *= smoothstep((u - CORNERS[0]) / (CORNERS[1] - CORNERS[0]))
+    return (depth if depth.max() > 0.5 else None), np.pad(np.maximum(near, share), 1, "edge")
 
 
 def _shared(moves: np.ndarray) -> np.ndarray:
