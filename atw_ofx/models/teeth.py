@@ -54,6 +54,8 @@ from .grain import darkest_mean, grain_noise, laid_on, relative_grain
 from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, teeth_lit,
                     teeth_shown)
 
+_windows = np.lib.stride_tricks.sliding_window_view
+
 #: How far in from the inner-lip contour as shot (IOD) the teeth are trusted, and over how much
 #: more they fade in: the mesh's contour lies up to ~0.01 IOD on the lip on the shared open
 #: smiles (looked at, 2× overlays).
@@ -309,7 +311,8 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
     lip's own edge where the mesh's contour lies on the teeth (:func:`_past_the_tips`), the
     opening carried by ``field`` (``2×G×G``, backward, the crop's final warp on the region's grid)
     from there, the band of lip the contour leaves inside the opening where it lies on the lip
-    and how much teeth line the lower lip (``band``, ``toothed``: :func:`_lip_band`).
+    and how much teeth line the lower lip (``band``: :func:`_lip_band`; ``toothed``:
+    :func:`_toothed`).
     ``original`` is the crop before the edit (``S×S×C`` linear), read on its ``colour``
     channels."""
     k = original.shape[0] / teeth.grid
@@ -327,8 +330,10 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
             teeth, shot=plate if own is None else carried_opening(plate, own),
             polygon=carried_opening(plate, field))
         lower = out / k
-    band, toothed = _lip_band(lower * k, original, list(colour), iod, teeth.down)
-    return dataclasses.replace(teeth, band=None if band is None else band / k, toothed=toothed)
+    run = _teeth_in_from(lower * k, original, list(colour), iod, teeth.down)
+    band = _lip_band(run)
+    return dataclasses.replace(teeth, band=None if band is None else band / k,
+                               toothed=_toothed(run))
 
 
 def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
@@ -381,45 +386,54 @@ def _profiles(contour: np.ndarray, normal: np.ndarray, steps: np.ndarray, origin
         return np.log(np.maximum(rgb.sum(-1), 1e-6))
 
 
-def _lip_band(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
-              down: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """How deep into the opening (px along the contour's normal, ``K``, the corners 0) the lower
-    lip as shot reaches past each point of the lower inner lip ``lower`` (``K×2`` crop px,
-    corner to corner): the first tooth looking in from it (:data:`TOOTH_RISE`,
-    :data:`TOOTH_OVER_LIP`, :data:`TOOTH_RUN`, within :data:`BAND_SEARCH` IOD), 0 where none is
-    found; the median of five neighbours, then the least of three — a dark gap between two teeth
-    is no lip, and a tooth reaching lower than its neighbours is not cut; None where the lip
-    reaches nowhere. And how much teeth lie along the lip at each point (``K``, 0–1): the
-    mouth's share — of the middle third's points that found one, from TOOTHED[0] to TOOTHED[1]
-    (:data:`TOOTHED`) — or, towards the corners (:data:`CORNERS`), 1 within a mesh segment of
-    where most of five neighbours found one, eased over a segment.
-    One share for the mouth alone: column by column, the side teeth beside an open smile's
-    corners' dark broke into streaks where none was found; the mouth's alone, the side teeth
-    that reach a talking mouth's lower lip by its corners were pulled down into fangs (looked
-    at)."""
+def _teeth_in_from(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
+                   down: np.ndarray) -> np.ndarray:
+    """Looking in from each point of the lower inner lip ``lower`` (``K×2`` crop px, corner to
+    corner; its corners left out), whether a tooth starts at each whole-pixel step along the
+    contour's normal (``(K − 2)×steps`` bool, within :data:`BAND_SEARCH` IOD): at least
+    :data:`TOOTH_RISE` brighter than the darkest before it — the shadow where a tooth meets the
+    lip — and :data:`TOOTH_OVER_LIP` over the lip at the contour, for :data:`TOOTH_RUN` pixels
+    on end (a glossy lip's highlights are a pixel or three)."""
     reach = max(int(np.ceil(BAND_SEARCH * iod)), TOOTH_RUN + 1)
     light = _profiles(lower, -_outward(lower, down), np.arange(reach + 1), original, channels)
     darkest = np.minimum.accumulate(light, axis=1)
     tooth = (light > darkest + TOOTH_RISE) & (light > light[:, :1] + TOOTH_OVER_LIP)
-    run = np.all([tooth[:, i:tooth.shape[1] - TOOTH_RUN + 1 + i] for i in range(TOOTH_RUN)], 0)
-    # (A pixel short of the tooth: its edge, part tooth, carried with the lip was a light line.)
+    return np.all([tooth[:, i:tooth.shape[1] - TOOTH_RUN + 1 + i] for i in range(TOOTH_RUN)], 0)
+
+
+def _lip_band(run: np.ndarray) -> np.ndarray | None:
+    """How deep into the opening (px along the contour's normal, ``K``, the corners 0) the lower
+    lip as shot reaches past each point of its inner contour, from :func:`_teeth_in_from`'s
+    ``run``: a pixel short of the first tooth (its edge, part tooth, carried with the lip was a
+    light line), 0 where none is found; the median of five neighbours, then the least of three —
+    a dark gap between two teeth is no lip, and a tooth reaching lower than its neighbours is
+    not cut. None where the lip reaches nowhere."""
     depth = np.where(run.any(1), np.maximum(run.argmax(1) - 1, 0), 0).astype(np.float64)
-    window = np.lib.stride_tricks.sliding_window_view
-    depth = np.median(window(np.pad(depth, 2, "edge"), 5), 1)
-    depth = np.min(window(np.pad(depth, 1, "edge"), 3), 1)
-    depth = np.pad(depth, 1)
+    depth = np.median(_windows(np.pad(depth, 2, "edge"), 5), 1)
+    depth = np.pad(np.min(_windows(np.pad(depth, 1, "edge"), 3), 1), 1)
+    return depth if depth.max() > 0.5 else None
+
+
+def _toothed(run: np.ndarray) -> np.ndarray:
+    """How much teeth lie along the lower lip as shot at each point of its inner contour (``K``,
+    0–1), from :func:`_teeth_in_from`'s ``run``: the mouth's share — of the middle third's
+    points that found a tooth, from TOOTHED[0] to TOOTHED[1] (:data:`TOOTHED`) — or, towards
+    the corners (:data:`CORNERS`), 1 within a mesh segment of where most of five neighbours
+    found one, eased over a segment. One share for the mouth alone: column by column, the side
+    teeth beside an open smile's corners' dark broke into streaks where none was found; the
+    mouth's alone, the side teeth that reach a talking mouth's lower lip by its corners were
+    pulled down into fangs; in the middle a talking mouth's lower teeth along its lip, held,
+    broke into dark notches as it fell (looked at)."""
     found = run.any(1)
     share = smoothstep((found[len(run) // 3:len(run) - len(run) // 3].mean() - TOOTHED[0])
                        / (TOOTHED[1] - TOOTHED[0]))
-    near = np.median(window(np.pad(found.astype(np.float64), 2, "edge"), 5), 1)
-    near = np.max(window(np.pad(near, SUBDIVIDE, "edge"), 2 * SUBDIVIDE + 1), 1)
+    near = np.median(_windows(np.pad(found.astype(np.float64), 2, "edge"), 5), 1)
+    near = np.max(_windows(np.pad(near, SUBDIVIDE, "edge"), 2 * SUBDIVIDE + 1), 1)
     taper = np.bartlett(2 * SUBDIVIDE + 1)  # (eased over a segment: a hard step was an edge)
     near = np.convolve(np.pad(near, SUBDIVIDE, "edge"), taper / taper.sum(), "valid")
-    # Towards the corners only (CORNERS): in the middle a talking mouth's lower teeth along its
-    # lip (held, they broke into dark notches as it fell) go with the warp as its tongue does.
-    u = np.abs(np.linspace(-1.0, 1.0, len(lower)))[1:-1]
+    u = np.abs(np.linspace(-1.0, 1.0, len(run) + 2))[1:-1]
     near *= smoothstep((u - CORNERS[0]) / (CORNERS[1] - CORNERS[0]))
-    return (depth if depth.max() > 0.5 else None), np.pad(np.maximum(near, share), 1, "edge")
+    return np.pad(np.maximum(near, share), 1, "edge")
 
 
 def _shared(moves: np.ndarray) -> np.ndarray:
@@ -431,7 +445,7 @@ def _shared(moves: np.ndarray) -> np.ndarray:
     happy, looked at)."""
     half = SUBDIVIDE // 2
     ends = np.repeat(moves[[0, -1]], half)
-    window = np.sort(np.lib.stride_tricks.sliding_window_view(
+    window = np.sort(_windows(
         np.concatenate((ends[:half], moves, ends[half:])).astype(np.float64), 2 * half + 1),
         axis=1)
     count = (window > 0).sum(1)  # the moves sort after the points that stay
