@@ -213,7 +213,9 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     along = np.array([down[1], -down[0]])
     frame = lambda q: np.stack((q @ along, q @ down), -1)  # noqa: E731
     px, py = frame(np.stack((x, y), 1)).T
-    (u0, l0), (u1, l1) = ([_across(frame(c), px) for c in contours(p)] for p in (shot, now))
+    shot_lips = [frame(c) for c in contours(shot)]  # upper, lower: in the face's frame
+    (u0, l0), (u1, l1) = ([_across(c, px) for c in lips]
+                          for lips in (shot_lips, [frame(c) for c in contours(now)]))
     # Each column's middle stays; its upper half is stretched to meet an upper lip that rose off
     # it. Only upwards: below the middle a column often holds the upper teeth's edges, and
     # stretched down under a falling lower lip (AU15, disgust) they grew into points (looked at).
@@ -222,7 +224,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # Towards the corners only (CORNERS, across the opening as shot): in the middle a lip that
     # rises (AU10, disgust) is the warp's — it stretches the lip over teeth the rig holds under
     # it — and stretching the teeth's top there drew the lip's edge up into vertical streaks.
-    ends = np.sort(frame(contours(shot)[0][[0, -1]])[:, 0])
+    ends = np.sort(shot_lips[0][[0, -1], 0])
     centre, half_width = (ends[0] + ends[1]) / 2, max((ends[1] - ends[0]) / 2, 1e-3)
     corner = smoothstep((np.abs(px - centre) / half_width - CORNERS[0])
                         / (CORNERS[1] - CORNERS[0]))
@@ -242,7 +244,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # Over the middle only (by the corners the lip's fall is steep and the band there, carried
     # with it, broke into shards of lip in the corners' dark; looked at).
     band = np.zeros_like(px) if teeth.band is None else np.minimum(
-        _across(frame(contours(shot)[1]), px, teeth.band * k) * (1.0 - corner),
+        _across(shot_lips[1], px, teeth.band * k) * (1.0 - corner),
         np.maximum(l0 - middle, 0.0))
     # The dark from where the teeth end (TEETH_MARGIN in at least: a ghost lip) to the band's
     # top where the lip took it, the band there carried with the lip (its top row up to a fade
@@ -284,8 +286,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # Under a falling lower lip, the dark only as much as teeth lay along it: where the opening's
     # floor held none (a talking mouth's tongue), black triangles opened beside a lit tongue
     # (AU15 on a clip, looked at); the warp carries the floor down with the lip there.
-    toothed = 1.0 if teeth.toothed is None else _across(frame(contours(shot)[1]), px,
-                                                        teeth.toothed)
+    toothed = 1.0 if teeth.toothed is None else _across(shot_lips[1], px, teeth.toothed)
     darkened = beyond * np.maximum(np.where(upper, corner, toothed), past_corner)
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
