@@ -580,3 +580,62 @@ def test_a_talking_mouth_opens_above_its_tongue(shared_data):
     dark = np.round(upper + 0.35 * (lower - upper) - 0.5).astype(int)
     own = plate.pixels[dark[:, 1], dark[:, 0], :3].mean()
     assert result.plate.pixels[..., :3][generated > 0.99].mean() < own
+
+
+def test_the_inner_lips_by_the_corners_move_with_their_lips(demo, monkeypatch):
+    """:func:`lip_controls` on the demo mesh: each inner-lip point by a corner moves as the outer
+    lip beside it (a lip moved whole, here the lower one raised, moves its inner points alike);
+    a corner pulled up closes the gap beside it by raising the lower lip, one pulled down (AU15)
+    not at all; and a lower lip raised past its upper one (AU17 on a closed mouth) pushes the upper
+    up — the pairs stay in order."""
+    from atw_ofx.models import mouth
+    from atw_ofx.models.mouth import OUTER_LOWER_68, UPPER_INNER, lip_controls
+    from atw_ofx.models.rig import FaceFrame, with_cheeks
+    from atw_ofx.face.layout import ibug68
+
+    mesh = demo[1]
+    frame = FaceFrame(with_cheeks(ibug68(mesh)))
+    scale = iod(mesh)
+    points, nothing = lip_controls(mesh, np.zeros((70, 2)))
+    upper, lower = np.split(points, 2)
+    assert len(upper) == 6 and all(any(np.allclose(p, mesh[i]) for i in UPPER_INNER) for p in upper)
+    shot = (lower - upper) @ frame.y
+    assert not nothing.any() and (shot > 0).all()
+
+    # The lower lip raised whole, less than its gap: its inner points rise as much (those by
+    # the corners less: the corners stay), the upper ones stay.
+    rise = 0.5 * shot.min()
+    moved = np.zeros((70, 2))
+    moved[list(OUTER_LOWER_68[1:-1])] = -rise * frame.y
+    _, shifts = lip_controls(mesh, moved)
+    up, low = np.split(shifts, 2)
+    assert (-(low @ frame.y) <= rise + 1e-9).all() and (-(low @ frame.y) > 0.5 * rise).all()
+    assert np.abs(up).max() < 1e-9
+
+    # AU12's corners pulled up: the pairs nearest them close from where the lips alone take them
+    # (no tension), the lower lip rising to meet the upper.
+    moved = LandmarkRig().displacements(mesh, aus("AU12=5"), lower_lids=False)
+    _, shifts = lip_controls(mesh, moved)
+    monkeypatch.setattr(mouth, "LIP_TENSION", 0.0)
+    _, plain = lip_controls(mesh, moved)
+    monkeypatch.undo()
+    gap, plain_gap = ((np.split(s, 2)[1] - np.split(s, 2)[0]) @ frame.y for s in (shifts, plain))
+    nearest = [0, -1]
+    assert ((shot + gap)[nearest] < 0.7 * (shot + plain_gap)[nearest]).all()
+    assert np.allclose(np.split(shifts, 2)[0][nearest], np.split(plain, 2)[0][nearest], atol=0.1)
+
+    # AU15's corners pulled down: no closing — the lips as they alone take them.
+    moved = LandmarkRig().displacements(mesh, aus("AU15=5"), lower_lids=False)
+    _, shifts = lip_controls(mesh, moved)
+    monkeypatch.setattr(mouth, "LIP_TENSION", 0.0)
+    np.testing.assert_allclose(shifts, lip_controls(mesh, moved)[1], atol=1e-3)
+    monkeypatch.undo()
+
+    # The lower lip raised far past the upper (a closed mouth's): the upper pushed up with it.
+    moved = np.zeros((70, 2))
+    moved[list(OUTER_LOWER_68)] = -0.3 * scale * frame.y
+    _, shifts = lip_controls(mesh, moved)
+    up, low = np.split(shifts, 2)
+    after = (lower + low - upper - up) @ frame.y
+    assert (after >= np.minimum(shot, 0.0) - 1e-2).all()
+    assert (-(up @ frame.y) > 0.0).any()

@@ -11,8 +11,8 @@ from atw_ofx.face.crop import crop_planes
 from atw_ofx.imageio import read_image
 from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER, coverage
 from atw_ofx.models.rig import LandmarkRig
-from atw_ofx.models.teeth import (BAND_SEARCH, LIP_SEARCH, MOST_STRETCH, TOOTH_RISE, HeldTeeth,
-                                  contours, hold_teeth, on_the_lip, opening)
+from atw_ofx.models.teeth import (BAND_SEARCH, LIP_SEARCH, MOST_STRETCH, SUBDIVIDE, TOOTH_RISE,
+                                  HeldTeeth, contours, hold_teeth, on_the_lip, opening)
 from atw_ofx.points import sample_points
 from atw_ofx.render import RenderOptions, render_frame
 
@@ -340,3 +340,45 @@ def test_the_band_of_lip_under_a_shared_smiles_teeth_is_found(shared_data, name)
     in_band = light(lower[third] - band[third, None] / 2 * down)
     assert np.median(tooth - in_band) > TOOTH_RISE / 2
     assert np.all(fitted.toothed == 1.0)  # teeth along the lip: the dark as it falls
+
+
+def _clip_frame_plate(shared_data, name, index):
+    """Frame ``index`` (from 0) of a shared clip, as a plate."""
+    import av
+
+    from atw_ofx import colour
+    from atw_ofx.imageio import decoded
+
+    with av.open(str(shared_data / "video" / name)) as clip:
+        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(clip.decode(video=0))
+                   if i == index)
+    return decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+
+
+@pytest.mark.parametrize("face", ["2.png", "5.png", "liveportrait_d10.mp4"])
+def test_an_open_mouth_narrows_into_the_corners_its_edit_pulls(shared_data, face):
+    """A smile (AU12) and a stretch (AU20) at 5 on shared open mouths — two open smiles and a
+    talking mouth (liveportrait_d10, frame 20): the lips beside each corner come together as it
+    is pulled — the gap one mesh segment in from a corner no wider than as shot under the smile
+    (the rising upper lip left behind the lower one opened tall dark wedges above the corners:
+    1.2–1.5× as shot), and narrower under the stretch (arrowheads beside the corners: 0.9–1.0×)
+    — while the corners themselves still travel the whole way."""
+    plate = (_clip_frame_plate(shared_data, face, 19) if face.endswith(".mp4")
+             else read_image(shared_data / "plates" / "ffhq_atw" / face))
+    landmarks = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face.landmarks
+    mesh = CropBox.from_landmarks(landmarks).to_crop(landmarks, N)
+    for edit, widest in (("AU12=5", 1.1), ("AU20=5", 0.8)):
+        _, interior = LandmarkRig().field_and_interior(mesh, aus(edit), face_matte(mesh, N))
+        held = [r for r in interior if isinstance(r, HeldTeeth)][0]
+        down = np.asarray(held.down)
+        (upper_shot, lower_shot), (upper_now, lower_now) = (contours(p) for p in
+                                                            (held.shot, held.polygon))
+        one_in = [SUBDIVIDE, len(upper_shot) - 1 - SUBDIVIDE]
+        gaps = [((lower - upper) @ down)[one_in] for upper, lower in
+                ((upper_shot, lower_shot), (upper_now, lower_now))]
+        assert (gaps[1] <= widest * gaps[0]).all(), (edit, gaps)
+        travel = (upper_now - upper_shot)[[0, -1]] / held.iod
+        if edit == "AU12=5":
+            assert (-(travel @ down) > 0.2).all(), travel
+        else:
+            assert (np.abs(travel @ np.array([down[1], -down[0]])) > 0.09).all(), travel

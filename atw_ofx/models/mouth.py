@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..face.layout import MESH_TO_IBUG68
 from ..points import channels_of, sample_points, sample_window
 from .base import RAMP, box_in_frame, grid_box, smoothstep
 from .grain import darkest_mean, grain_noise, laid_on, median_rows, relative_grain
@@ -115,6 +116,70 @@ TEETH_UNDER_LIP, TEETH_UNDER_RISE = 0.05, 0.02
 #: ~0.1), and a point held there, a fraction of a pixel from a moving lip, kinked the lip line
 #: (a notch in the middle of a closed mouth under AU15, looked at).
 TEETH_GAP = (0.08, 0.12)
+
+
+#: A pulled corner (AU12, AU20) draws the lips beside it together: their gap closes this share per
+#: unit of the corner's travel over the mouth's half-width, at most LIP_TENSION_MOST, from
+#: LIP_TENSION_FROM of the way out to the corner. Left apart, an open mouth's blunt corners rose
+#: or stretched whole into tall dark wedges above a smile's corners and arrowheads beside fear's
+#: (a talking mouth's, looked at); a real open mouth narrows into its corners.
+LIP_TENSION, LIP_TENSION_MOST, LIP_TENSION_FROM = 2.0, 0.6, 0.5
+#: The 68-point view's outer lips corner to corner (the same corners both ways): the motion the
+#: inner lips between their own 68-point points follow (:func:`lip_controls`).
+OUTER_UPPER_68, OUTER_LOWER_68 = (48, 49, 50, 51, 52, 53, 54), (48, 59, 58, 57, 56, 55, 54)
+INNER_CORNERS_68 = (60, 64)
+
+
+def lip_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spline controls on the inner lips by the corners — the pairs of :data:`UPPER_INNER` and
+    :data:`LOWER_INNER` points that are not the 68-point view's, three a side — and how far
+    they move (``(points, moved)``, ``K×2`` each on ``mesh``'s grid; ``moved68``: the 68 (+2)
+    displacements). Each moves as the outer lip over or under it does at its place along the
+    mouth (interpolated between the 68-point outer lips' motions: the lip moves as one body),
+    and a pair comes together by the corner's pull (:data:`LIP_TENSION`).
+
+    Left to the spline, the inner lips by a moving corner lagged far behind it between the
+    corner and the still inner points a third of the way in, the upper more than the lower —
+    an open mouth's corner rose into a tall wedge (AU12) or stretched into an arrowhead (AU20);
+    interpolated between those inner points instead, they rose over the thin upper lip's outer
+    edge, a fold (looked at on the shared clips' talking mouths)."""
+    eyes = mesh[473] - mesh[468]
+    iod = max(float(np.linalg.norm(eyes)), 1e-9)
+    along, down = eyes / iod, np.array([-eyes[1], eyes[0]]) / iod
+    known = set(MESH_TO_IBUG68.tolist())
+    pairs = [i for i, (u, l) in enumerate(zip(UPPER_INNER, LOWER_INNER))
+             if u not in known and l not in known]
+    upper, lower = (mesh[[contour[i] for i in pairs]] for contour in (UPPER_INNER, LOWER_INNER))
+    moves = []
+    for points, outer in ((upper, OUTER_UPPER_68), (lower, OUTER_LOWER_68)):
+        knots = mesh[MESH_TO_IBUG68[list(outer)]] @ along
+        order = np.argsort(knots)
+        motion = moved68[np.array(outer)[order]]
+        moves.append(np.stack([np.interp(points @ along, knots[order], motion[:, k])
+                               for k in range(2)], axis=1))
+    corners = mesh[[UPPER_INNER[0], UPPER_INNER[-1]]] @ along
+    centre, half = corners.mean(), max(abs(float(corners[1] - corners[0])) / 2, 1e-9)
+    x = upper @ along
+    corner = moved68[list(INNER_CORNERS_68)][(x > centre).astype(int)]  # each pair's own side
+    pull = np.linalg.norm(corner, axis=1)
+    out = np.clip((np.abs(x - centre) / half - LIP_TENSION_FROM) / (1.0 - LIP_TENSION_FROM),
+                  0.0, 1.0)
+    share = np.minimum(LIP_TENSION * pull / half, LIP_TENSION_MOST) * out
+    shot = (lower - upper) @ down
+    gap = shot + (moves[1] - moves[0]) @ down
+    # The lips close towards where the corner goes: the lower lip up to a rising corner's upper
+    # one (the upper pulled down against it folded the skin above the corner, and the fold
+    # guard's cut took the corner's rise), both to a stretched one's middle. Not by a falling
+    # corner (AU15): its lower lip falls away from the teeth, held as shot (:mod:`.teeth`).
+    fall = np.clip((corner @ down) / np.maximum(pull, 1e-9), -1.0, 1.0)
+    closing = share * np.maximum(gap, 0.0) * (1.0 - np.maximum(fall, 0.0))
+    rising = 0.5 - 0.5 * fall
+    # A lower lip rising past its upper one (AU17's) pushes it up, as the 68-point view's inner
+    # lips are kept in order (:data:`.rig.ORDER_CLAMPS`); only what the edit itself caused.
+    pushed = np.maximum(np.minimum(shot, 0.0) - gap, 0.0)
+    return np.concatenate((upper, lower)), np.concatenate(
+        (moves[0] + ((1.0 - rising) * closing - pushed)[:, None] * down,
+         moves[1] - (rising * closing)[:, None] * down))
 
 
 def teeth_shown(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

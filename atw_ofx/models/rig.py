@@ -208,8 +208,12 @@ class LandmarkRig:
             teeth = np.concatenate((teeth, under[rising]))
             hold = np.concatenate((hold, under_hold[rising]))
             points, shifts = eyelids.lid_controls(mesh, moved)
-            extra = (np.concatenate((points, teeth)),
-                     np.concatenate((shifts, _with_their_lip(teeth, hold, landmarks, moved))))
+            # And the inner lips by the corners, with the lips over them (:func:`.mouth.
+            # lip_controls`).
+            lips, lip_shifts = mouth.lip_controls(mesh, moved)
+            extra = (np.concatenate((points, lips, teeth)),
+                     np.concatenate((shifts, lip_shifts,
+                                     _with_their_lip(teeth, hold, landmarks, moved))))
         field = self._spline_field(landmarks, moved, matte, extra) if moved.any() \
             else np.zeros((2, n, n))
         regions = []  # drawn by the renderer: the mouth's opening, the closing lids
