@@ -382,3 +382,27 @@ def test_an_open_mouth_narrows_into_the_corners_its_edit_pulls(shared_data, face
             assert (-(travel @ down) > 0.2).all(), travel
         else:
             assert (np.abs(travel @ np.array([down[1], -down[0]])) > 0.09).all(), travel
+
+
+@pytest.mark.parametrize("name", ["12.png", "16.png"])
+def test_the_dark_beside_a_smiles_corners_is_a_shadow_not_the_lips_shade(shared_data, name):
+    """Two shared open smiles whose opening's darkest is its lips' or gums' shade (0.2 of the
+    cheeks' light; it was drawn as a flat mauve patch beside the rising corners under AU12): the
+    mouth's dark generated there is held to DARK_OF_SKIN of the cheeks beside the nose, and keeps
+    its own colour's balance (its red still the strongest)."""
+    from atw_ofx.models.mouth import SKIN_POINTS
+    from atw_ofx.models.teeth import DARK_OF_SKIN
+
+    plate, face = as_shot(shared_data, name)
+    result = render_frame(plate, aus("AU12=5"), LandmarkRig(), face=face,
+                          options=RenderOptions(aovs=("generated",)))
+    out = result.plate.pixels
+    dark = out[..., result.plate.channels.index("generated.A")] > 0.99
+    assert dark.sum() > 100
+    lm = face.landmarks
+    half = int(0.06 * np.ptp(lm[[61, 291], 0]))
+    cheeks = np.concatenate([plate.pixels[int(y) - half:int(y) + half, int(x) - half:int(x) + half,
+                                          :3].reshape(-1, 3) for x, y in lm[list(SKIN_POINTS)]])
+    colour = out[dark][:, :3].mean(0)
+    assert colour.mean() < 1.25 * DARK_OF_SKIN * np.median(cheeks, 0).mean()
+    assert colour.argmax() == 0

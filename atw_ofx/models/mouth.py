@@ -546,17 +546,18 @@ def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lit.astype(np.float32), weight
 
 
-def _skin(original: np.ndarray, region: GeneratedRegion, channels: list[int],
-          size: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The skin beside the mouth, read on ``original`` (``size×size×C``) in a square patch
-    :data:`SKIN_PATCH` of the opening's width across around each of ``region.skin``: its colour
-    (``C``, linear: per channel the median over both patches) and its grain (``C``: the lesser
-    of the patches' :func:`~.grain.relative_grain` — a nostril's edge in one is not grain), or
-    None where no patch lies on the crop."""
-    k = size / region.grid
-    half = max(int(round(SKIN_PATCH * float(np.ptp(region.polygon[:, 0])) * k / 2)), 3)
+def skin_beside(original: np.ndarray, points: np.ndarray, grid: int, width: float,
+                channels: list[int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The skin beside the mouth, read on ``original`` (``S×S×C``) in a square patch
+    :data:`SKIN_PATCH` of the opening's ``width`` (grid px) across around each of ``points``
+    (``K×2``, on a ``grid`` px grid: :data:`SKIN_POINTS`): its colour (``C``, linear: per
+    channel the median over both patches) and its grain (``C``: the lesser of the patches'
+    :func:`~.grain.relative_grain` — a nostril's edge in one is not grain), or None where no
+    patch lies on the crop."""
+    k = original.shape[0] / grid
+    half = max(int(round(SKIN_PATCH * width * k / 2)), 3)
     patches = []
-    for x, y in np.round(region.skin * k).astype(int):
+    for x, y in np.round(points * k).astype(int):
         window = original[max(y - half, 0):max(y + half, 0), max(x - half, 0):max(x + half, 0)]
         if min(window.shape[:2]) > 4:
             patches.append(channels_of(window, channels))
@@ -677,7 +678,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     ``(warped, generated)``.
 
     Colours are the plate's, in its linear light. A cavity (the mouth) is shaded against the
-    skin beside it (``region.skin``, :func:`_skin`): :data:`CAVITY_DEPTH` of its light
+    skin beside it (``region.skin``, :func:`skin_beside`): :data:`CAVITY_DEPTH` of its light
     at the opening's heart rising to :data:`CAVITY_EDGE` at its rim, 30 % darker at the top
     (under the upper lip) than at the bottom, in its balance tinted (:func:`_tinted`,
     :data:`CAVITY_TINT`), never lighter than :data:`CAVITY_CAP` of the source's shadow (the
@@ -744,7 +745,8 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         fill = np.broadcast_to(_own_dark(original, region.open_as_shot * k, channels),
                                (int(drawn.sum()), len(channels))).copy()
     elif region.cavity:
-        beside = None if region.skin is None else _skin(original, region, channels, size)
+        beside = None if region.skin is None else skin_beside(
+            original, region.skin, region.grid, float(np.ptp(region.polygon[:, 0])), channels)
         skin = source_rgb.mean(0) if beside is None else beside[0]
         if beside is not None:
             # The cheeks' grain where the lips show more fine detail: their lines and highlights

@@ -412,7 +412,8 @@ def _held_teeth(mesh: np.ndarray, field: np.ndarray, luma: np.ndarray | None,
     down = np.array([-eyes[1], eyes[0]]) / max(iod, 1e-9)
     return teeth.HeldTeeth(shot if own is None else teeth.carried_opening(shot, own), now, down,
                            field.shape[-1], share, iod * scale,
-                           None if own is None else own.astype(np.float32))
+                           None if own is None else own.astype(np.float32),
+                           skin=mesh[list(mouth.SKIN_POINTS)] * scale)
 
 
 def _teeth_opening(mesh: np.ndarray, field: np.ndarray) -> np.ndarray:

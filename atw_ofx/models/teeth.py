@@ -51,8 +51,8 @@ import numpy as np
 from ..points import carried, channels_of, sample_points, sample_window
 from .base import grid_box, smoothstep
 from .grain import darkest_mean, grain_noise, laid_on, relative_grain
-from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, teeth_lit,
-                    teeth_shown)
+from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, skin_beside,
+                    teeth_lit, teeth_shown)
 
 _windows = np.lib.stride_tricks.sliding_window_view
 
@@ -99,6 +99,12 @@ TOOTHED = (0.25, 0.6)
 #: The mouth's dark: the mean of this darkest percent of the opening as shot (the shadow beside
 #: and between its teeth; its darkest tenth took in the gums' pink: a flat brown patch).
 DARKEST = 3
+#: ... and at most this share of the cheeks' light beside the nose (:data:`.mouth.SKIN_POINTS`):
+#: a broad smile's buccal corridor is deep shadow. Where an opening's darkest is its lips' or
+#: gums' shade (faces 12 and 16 of the shared open smiles: 0.2 of the cheeks), the dark beside a
+#: rising corner was a flat mauve patch over the moustache or the lip (looked at); on the other
+#: shared smiles and clips the darkest lies at 0.002–0.09 of the cheeks.
+DARK_OF_SKIN = 0.08
 
 
 #: Points an :func:`opening` has along each segment of the mesh's inner-lip contour: each may
@@ -169,7 +175,9 @@ class HeldTeeth:
     ``K``; :func:`on_the_lip`), or None where it reaches nowhere. ``toothed`` (``K``, 0–1): how
     much teeth lie along the lower lip as shot at each of those points — an open smile's, down
     to the lip — rather than none (0: a talking mouth's tongue, the mouth's own dark, on the
-    opening's floor); None where unknown (teeth)."""
+    opening's floor); None where unknown (teeth). ``skin``: where the cheeks beside the nose
+    lie (``2×2`` grid px, :data:`.mouth.SKIN_POINTS`), which the mouth's dark is held under
+    (:data:`DARK_OF_SKIN`); None: not held."""
 
     shot: np.ndarray
     polygon: np.ndarray
@@ -180,6 +188,7 @@ class HeldTeeth:
     field: np.ndarray | None = None
     band: np.ndarray | None = None
     toothed: np.ndarray | None = None
+    skin: np.ndarray | None = None
 
 
 def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
@@ -296,7 +305,10 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     made[warp_at] += (beyond - darkened)[warp_at, None] * (now_there[warp_at] - as_shot[warp_at])
     dark_at = darkened > 0.0
     if dark_at.any():
-        dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels)
+        beside = None if teeth.skin is None else skin_beside(
+            original, teeth.skin, teeth.grid, float(np.ptp(teeth.shot[:, 0])), channels)
+        dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels,
+                           None if beside is None else beside[0])
         made[dark_at] += darkened[dark_at, None] * (dark - as_shot[dark_at])
     weight = inside[rows, cols][:, None]
     # (Whole pixels exactly what was made: a blend by 1 need not round back to it.)
@@ -479,12 +491,13 @@ def _across(contour: np.ndarray, px: np.ndarray, values: np.ndarray | None = Non
 
 
 def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.ndarray,
-                channels: list[int]) -> np.ndarray:
+                channels: list[int], skin: np.ndarray | None = None) -> np.ndarray:
     """The mouth's dark at the crop pixels ``(ys, xs)`` (``K×C``, linear): the mean of the
     darkest :data:`DARKEST` percent of the opening as shot (``shot``, its polygon in crop px;
-    half its pixels read) — the shadow beside and between the teeth — with the opening's own
-    grain (:func:`.grain.relative_grain`, as strong against it as the square root of their
-    light's ratio), seeded from its pixels."""
+    half its pixels read) — the shadow beside and between the teeth — no lighter than
+    :data:`DARK_OF_SKIN` of the ``skin``'s light (``C``, linear; None: as it is), its colour
+    kept, with the opening's own grain (:func:`.grain.relative_grain`, as strong against it as
+    the square root of their light's ratio), seeded from its pixels."""
     size = original.shape[0]
     x0, y0, x1, y1 = grid_box(shot, size, 1)
     rgb = channels_of(original[y0:y1, x0:x1], channels)
@@ -498,6 +511,9 @@ def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.n
         read = half
     pixels = rgb[read]
     shadow, level = darkest_mean(pixels, DARKEST), pixels.mean(0)
+    if skin is not None:
+        shadow = shadow * min(1.0, DARK_OF_SKIN * float(np.mean(skin))
+                              / max(float(np.mean(shadow)), 1e-12))
     strength = laid_on(relative_grain(rgb, read, level), shadow, level)
     # The noise over the dark's own box only (it may be a sliver of the opening's).
     ny0, nx0 = ys.min(), xs.min()
