@@ -639,3 +639,36 @@ def test_the_inner_lips_by_the_corners_move_with_their_lips(demo, monkeypatch):
     after = (lower + low - upper - up) @ frame.y
     assert (after >= np.minimum(shot, 0.0) - 1e-2).all()
     assert (-(up @ frame.y) > 0.0).any()
+
+
+def test_a_talking_mouth_opened_wide_darkens_from_its_floor_up(shared_data):
+    """The shared clip's open mouth (liveportrait_d10, frame 104) opened by AU25 + AU26 at 5:
+    the mouth's own dark generated above its floor is not flat (a maroon shield laid across the
+    mouth, its floor's edge cut hard) — each column goes from the dark at its top to the tongue
+    under it: its lowest generated rows are lit like the floor below them, its top as dark as
+    the mouth's own dark."""
+    import av
+
+    from atw_ofx import colour
+    from atw_ofx.imageio import decoded
+
+    with av.open(str(shared_data / "video" / "liveportrait_d10.mp4")) as clip:
+        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(clip.decode(video=0))
+                   if i == 103)
+    plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
+    result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
+                          options=RenderOptions(aovs=("generated",)))
+    out = result.plate.pixels[..., :3].mean(-1)
+    whole = result.plate.pixels[..., result.plate.channels.index("generated.A")] > 0.99
+    cols = np.flatnonzero(whole.sum(0) >= 12)
+    assert len(cols) > 20
+    top, bottom, floor = [], [], []
+    for c in cols:
+        rows = np.flatnonzero(whole[:, c])
+        top.append(out[rows[:3], c].mean())
+        bottom.append(out[rows[-3:], c].mean())
+        floor.append(out[rows[-1] + 3:rows[-1] + 6, c].mean())
+    top, bottom, floor = (np.median(v) for v in (top, bottom, floor))
+    assert bottom > 1.6 * top
+    assert abs(np.log(bottom / floor)) < 0.25

@@ -568,6 +568,44 @@ def skin_beside(original: np.ndarray, points: np.ndarray, grid: int, width: floa
     return colour, grain
 
 
+#: A mouth parted above its floor goes from its own dark at each column's top to the floor under
+#: it (the tongue or lower teeth the jaw took down) over the column's lower FLOOR_REACH, the floor
+#: no lighter there than FLOOR_MOST times the dark: flat, the dark read as a maroon shield laid
+#: across a talking mouth opened wide, its floor's edge cut hard (looked at on the shared clips).
+FLOOR_REACH, FLOOR_MOST, FLOOR_SMOOTH = 0.6, 4.0, 0.05
+
+
+def _floor_under(warped: np.ndarray, inside: np.ndarray, origin: tuple[int, int],
+                 channels: list[int]) -> np.ndarray:
+    """Per column of ``inside`` (``H×W`` mask of a region, its box at ``origin`` = (x, y) in
+    ``warped``, ``S×S×C``), the colour just under the region's lowest row there (``W×C``: the
+    median of the four rows from two below, smoothed across FLOOR_SMOOTH of the region's width —
+    column by column, the tongue's own streaks ran up into the dark)."""
+    h, w = inside.shape
+    x, y = origin
+    bottom = h - 1 - np.argmax(inside[::-1], 0)
+    rows = np.clip(y + bottom[None] + np.arange(2, 6)[:, None], 0, warped.shape[0] - 1)
+    cols = np.clip(x + np.arange(w), 0, warped.shape[1] - 1)
+    below = np.median(warped[rows, cols[None]][..., channels], axis=0)  # W×C
+    sigma = max(FLOOR_SMOOTH * w, 1.0)
+    return cv2.GaussianBlur(np.ascontiguousarray(below[None], np.float32), (0, 0), sigma,
+                            borderType=cv2.BORDER_REPLICATE)[0]
+
+
+def _onto_the_floor(dark: np.ndarray, floor: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """``H×W×C``: each column of ``inside`` (``H×W`` mask) from ``dark`` (``C``) at its top row
+    to its ``floor`` colour (``W×C``, held to :data:`FLOOR_MOST` × the dark's light) at its
+    bottom, eased in over the lower :data:`FLOOR_REACH` of the column."""
+    h = inside.shape[0]
+    top = np.argmax(inside, 0)
+    bottom = h - 1 - np.argmax(inside[::-1], 0)
+    t = (np.arange(h)[:, None] - top) / np.maximum(bottom - top, 1)
+    share = smoothstep((t - (1.0 - FLOOR_REACH)) / FLOOR_REACH)[..., None]
+    light = float(np.mean(dark))
+    floor = floor * np.minimum(1.0, FLOOR_MOST * light / np.maximum(floor.mean(-1), 1e-12))[:, None]
+    return (dark + share * (floor[None] - dark)).astype(np.float32)
+
+
 def _own_dark(original: np.ndarray, opening: np.ndarray, channels: list[int]) -> np.ndarray:
     """The dark of a mouth open as shot (``C``, linear): the mean of the darkest
     :data:`OWN_DARKEST` percent of ``original`` (``S×S×C``) inside its ``opening`` (``K×2``,
@@ -742,8 +780,9 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         # A mouth parted above its floor: its own dark as shot, continued (shaded against the
         # skin it was a flat brown band across a talking mouth's dark, and a second tongue lay
         # on the band's floor above the mouth's own; looked at on the shared clips).
-        fill = np.broadcast_to(_own_dark(original, region.open_as_shot * k, channels),
-                               (int(drawn.sum()), len(channels))).copy()
+        own = _own_dark(original, region.open_as_shot * k, channels)
+        floor = _floor_under(warped, inside, (x0 + ox0, y0 + oy0), channels)
+        fill = _onto_the_floor(own, floor, inside)[drawn]
     elif region.cavity:
         beside = None if region.skin is None else skin_beside(
             original, region.skin, region.grid, float(np.ptp(region.polygon[:, 0])), channels)
