@@ -583,15 +583,16 @@ def test_a_talking_mouth_opens_above_its_tongue(shared_data):
 
 
 def test_the_inner_lips_by_the_corners_move_with_their_lips(demo, monkeypatch):
-    """:func:`lip_controls` on the demo mesh: each inner-lip point by a corner moves as the outer
-    lip beside it (a lip moved whole, here the lower one raised, moves its inner points alike);
-    a corner pulled up closes the gap beside it by raising the lower lip, one pulled down (AU15)
-    not at all; and a lower lip raised past its upper one (AU17 on a closed mouth) pushes the upper
-    up — the pairs stay in order."""
-    from atw_ofx.models import mouth
-    from atw_ofx.models.mouth import OUTER_LOWER_68, UPPER_INNER, lip_controls
-    from atw_ofx.models.rig import FaceFrame, with_cheeks
+    """:func:`lip_controls` on the demo mesh (a closed mouth): with the corners still, each
+    inner-lip point by a corner moves as its 68-point neighbours on the inner lip (a chin raise's
+    lower lip) — not with the outer lip, which a lip tightener (AU23) moves towards a still
+    inner line (moved with it, the lips crossed by the corners and folded); a corner pulled up
+    (AU12) closes the gap beside it by raising the lower lip, one pulled down (AU15) not at all;
+    and a lower lip raised past its upper one pushes the upper up — the pairs stay in order."""
     from atw_ofx.face.layout import ibug68
+    from atw_ofx.models import mouth
+    from atw_ofx.models.mouth import UPPER_INNER, lip_controls
+    from atw_ofx.models.rig import FaceFrame, with_cheeks
 
     mesh = demo[1]
     frame = FaceFrame(with_cheeks(ibug68(mesh)))
@@ -602,15 +603,21 @@ def test_the_inner_lips_by_the_corners_move_with_their_lips(demo, monkeypatch):
     shot = (lower - upper) @ frame.y
     assert not nothing.any() and (shot > 0).all()
 
-    # The lower lip raised whole, less than its gap: its inner points rise as much (those by
-    # the corners less: the corners stay), the upper ones stay.
+    # The lower lip raised, inner and outer, less than its gap, the corners still: its inner
+    # points by the corners rise between the corner's nothing and the middle's rise.
     rise = 0.5 * shot.min()
     moved = np.zeros((70, 2))
-    moved[list(OUTER_LOWER_68[1:-1])] = -rise * frame.y
+    moved[[55, 56, 57, 58, 59, 65, 66, 67]] = -rise * frame.y
     _, shifts = lip_controls(mesh, moved)
     up, low = np.split(shifts, 2)
-    assert (-(low @ frame.y) <= rise + 1e-9).all() and (-(low @ frame.y) > 0.5 * rise).all()
+    assert (-(low @ frame.y) <= rise + 1e-9).all() and (-(low @ frame.y) > 0.1 * rise).all()
     assert np.abs(up).max() < 1e-9
+
+    # AU23's lips thinned towards their still inner line: the inner points by the corners stay
+    # near it (the outer lips move 0.03 IOD).
+    _, shifts = lip_controls(mesh, LandmarkRig().displacements(mesh, aus("AU23=5"),
+                                                               lower_lids=False))
+    assert np.abs(shifts @ frame.y).max() < 0.015 * scale
 
     # AU12's corners pulled up: the pairs nearest them close from where the lips alone take them
     # (no tension), the lower lip rising to meet the upper.
@@ -631,9 +638,9 @@ def test_the_inner_lips_by_the_corners_move_with_their_lips(demo, monkeypatch):
     np.testing.assert_allclose(shifts, lip_controls(mesh, moved)[1], atol=1e-3)
     monkeypatch.undo()
 
-    # The lower lip raised far past the upper (a closed mouth's): the upper pushed up with it.
+    # The lower lip raised far past the upper: the upper pushed up with it.
     moved = np.zeros((70, 2))
-    moved[list(OUTER_LOWER_68)] = -0.3 * scale * frame.y
+    moved[[55, 56, 57, 58, 59, 65, 66, 67]] = -0.3 * scale * frame.y
     _, shifts = lip_controls(mesh, moved)
     up, low = np.split(shifts, 2)
     after = (lower + low - upper - up) @ frame.y

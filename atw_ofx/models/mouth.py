@@ -124,19 +124,24 @@ TEETH_GAP = (0.08, 0.12)
 #: or stretched whole into tall dark wedges above a smile's corners and arrowheads beside fear's
 #: (a talking mouth's, looked at); a real open mouth narrows into its corners.
 LIP_TENSION, LIP_TENSION_MOST, LIP_TENSION_FROM = 2.0, 0.6, 0.5
+#: A corner's pull (its travel over the mouth's half-width) from which the inner lips beside it
+#: move wholly with the outer lip over them (:func:`lip_controls`).
+LIP_PULL_FULL = 0.2
 #: The 68-point view's outer lips corner to corner (the same corners both ways): the motion the
 #: inner lips between their own 68-point points follow (:func:`lip_controls`).
 OUTER_UPPER_68, OUTER_LOWER_68 = (48, 49, 50, 51, 52, 53, 54), (48, 59, 58, 57, 56, 55, 54)
 INNER_CORNERS_68 = (60, 64)
+INNER_UPPER_68, INNER_LOWER_68 = (60, 61, 62, 63, 64), (60, 67, 66, 65, 64)
 
 
 def lip_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Spline controls on the inner lips by the corners — the pairs of :data:`UPPER_INNER` and
     :data:`LOWER_INNER` points that are not the 68-point view's, three a side — and how far
     they move (``(points, moved)``, ``K×2`` each on ``mesh``'s grid; ``moved68``: the 68 (+2)
-    displacements). Each moves as the outer lip over or under it does at its place along the
-    mouth (interpolated between the 68-point outer lips' motions: the lip moves as one body),
-    and a pair comes together by the corner's pull (:data:`LIP_TENSION`).
+    displacements). As much as its corner is pulled (:data:`LIP_PULL_FULL`) each moves as the
+    outer lip over or under it does at its place along the mouth (interpolated between the
+    68-point outer lips' motions: the lip moves as one body), else as its 68-point neighbours on
+    the inner lip; and a pair comes together by the corner's pull (:data:`LIP_TENSION`).
 
     Left to the spline, the inner lips by a moving corner lagged far behind it between the
     corner and the still inner points a third of the way in, the upper more than the lower —
@@ -150,18 +155,28 @@ def lip_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
     pairs = [i for i, (u, l) in enumerate(zip(UPPER_INNER, LOWER_INNER))
              if u not in known and l not in known]
     upper, lower = (mesh[[contour[i] for i in pairs]] for contour in (UPPER_INNER, LOWER_INNER))
-    moves = []
-    for points, outer in ((upper, OUTER_UPPER_68), (lower, OUTER_LOWER_68)):
-        knots = mesh[MESH_TO_IBUG68[list(outer)]] @ along
+
+    def along_lip(points: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
+        """``moved68`` at ``points`` interpolated between the 68-point ``ids`` along the mouth."""
+        knots = mesh[MESH_TO_IBUG68[list(ids)]] @ along
         order = np.argsort(knots)
-        motion = moved68[np.array(outer)[order]]
-        moves.append(np.stack([np.interp(points @ along, knots[order], motion[:, k])
-                               for k in range(2)], axis=1))
+        motion = moved68[np.array(ids)[order]]
+        return np.stack([np.interp(points @ along, knots[order], motion[:, k])
+                         for k in range(2)], axis=1)
+
     corners = mesh[[UPPER_INNER[0], UPPER_INNER[-1]]] @ along
     centre, half = corners.mean(), max(abs(float(corners[1] - corners[0])) / 2, 1e-9)
     x = upper @ along
     corner = moved68[list(INNER_CORNERS_68)][(x > centre).astype(int)]  # each pair's own side
     pull = np.linalg.norm(corner, axis=1)
+    # As much as the corner is pulled, the inner lips go with the outer lip over them; else with
+    # their own 68-point neighbours, as the spline took them (AU23 thins the lips towards a
+    # still inner line: moved with the outer lips, they crossed by the corners and folded).
+    body = smoothstep(pull / half / LIP_PULL_FULL)[:, None]
+    moves = [along_lip(points, inner) + body * (along_lip(points, outer)
+                                                - along_lip(points, inner))
+             for points, outer, inner in ((upper, OUTER_UPPER_68, INNER_UPPER_68),
+                                          (lower, OUTER_LOWER_68, INNER_LOWER_68))]
     out = np.clip((np.abs(x - centre) / half - LIP_TENSION_FROM) / (1.0 - LIP_TENSION_FROM),
                   0.0, 1.0)
     share = np.minimum(LIP_TENSION * pull / half, LIP_TENSION_MOST) * out
