@@ -124,30 +124,36 @@ TEETH_GAP = (0.08, 0.12)
 #: or stretched whole into tall dark wedges above a smile's corners and arrowheads beside fear's
 #: (a talking mouth's, looked at); a real open mouth narrows into its corners.
 LIP_TENSION, LIP_TENSION_MOST, LIP_TENSION_FROM = 2.0, 0.6, 0.5
-#: A corner's pull (its travel over the mouth's half-width) from which the inner lips beside it
-#: move wholly with the outer lip over them (:func:`lip_controls`).
-LIP_PULL_FULL = 0.2
+#: A corner's pull up or out (its travel over the mouth's half-width) from which the inner lips
+#: beside it move with the outer lip over them at all, and wholly (:func:`lip_controls`); below
+#: the first (AU15's corners drift out by 0.01 of it) the rig fits no second spline.
+LIP_PULL_FROM, LIP_PULL_FULL = 0.03, 0.2
 #: The 68-point view's outer lips corner to corner (the same corners both ways): the motion the
 #: inner lips between their own 68-point points follow (:func:`lip_controls`).
 OUTER_UPPER_68, OUTER_LOWER_68 = (48, 49, 50, 51, 52, 53, 54), (48, 59, 58, 57, 56, 55, 54)
 INNER_CORNERS_68 = (60, 64)
-INNER_UPPER_68, INNER_LOWER_68 = (60, 61, 62, 63, 64), (60, 67, 66, 65, 64)
 
 
-def lip_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def lip_controls(mesh: np.ndarray, moved68: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Spline controls on the inner lips by the corners — the pairs of :data:`UPPER_INNER` and
-    :data:`LOWER_INNER` points that are not the 68-point view's, three a side — and how far
-    they move (``(points, moved)``, ``K×2`` each on ``mesh``'s grid; ``moved68``: the 68 (+2)
-    displacements). As much as its corner is pulled (:data:`LIP_PULL_FULL`) each moves as the
+    :data:`LOWER_INNER` points that are not the 68-point view's, three a side — how far they
+    move, and how much they are pulled (``(points, moved, pulled)``: ``K×2``, ``K×2`` on
+    ``mesh``'s grid, ``K`` 0–1; ``moved68``: the 68 (+2) displacements). Each moves as the
     outer lip over or under it does at its place along the mouth (interpolated between the
-    68-point outer lips' motions: the lip moves as one body), else as its 68-point neighbours on
-    the inner lip; and a pair comes together by the corner's pull (:data:`LIP_TENSION`).
+    68-point outer lips' motions: the lip moves as one body), and a pair comes together by its
+    corner's pull (:data:`LIP_TENSION`). ``pulled``: how much that stands — whole for a corner
+    pulled up or out by :data:`LIP_PULL_FULL` of the mouth's half-width, none for a still,
+    falling or inward one; the rig takes the rest from the spline without these controls.
 
-    Left to the spline, the inner lips by a moving corner lagged far behind it between the
-    corner and the still inner points a third of the way in, the upper more than the lower —
-    an open mouth's corner rose into a tall wedge (AU12) or stretched into an arrowhead (AU20);
-    interpolated between those inner points instead, they rose over the thin upper lip's outer
-    edge, a fold (looked at on the shared clips' talking mouths)."""
+    Left to the spline, the inner lips by a corner pulled up or out lagged far behind it between
+    the corner and the still inner points a third of the way in, the upper more than the lower
+    — an open mouth's corner rose into a tall wedge (AU12) or stretched into an arrowhead
+    (AU20); interpolated between those inner points instead, they rose over the thin upper lip's
+    outer edge, a fold (looked at on the shared clips' talking mouths). By a still corner the
+    spline is right: moved with the outer lips, AU23's (thinned towards a still inner line)
+    crossed by the corners and folded, and by a falling one AU15's upper lip came down onto the
+    held teeth in notches."""
     eyes = mesh[473] - mesh[468]
     iod = max(float(np.linalg.norm(eyes)), 1e-9)
     along, down = eyes / iod, np.array([-eyes[1], eyes[0]]) / iod
@@ -169,14 +175,7 @@ def lip_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
     x = upper @ along
     corner = moved68[list(INNER_CORNERS_68)][(x > centre).astype(int)]  # each pair's own side
     pull = np.linalg.norm(corner, axis=1)
-    # As much as the corner is pulled, the inner lips go with the outer lip over them; else with
-    # their own 68-point neighbours, as the spline took them (AU23 thins the lips towards a
-    # still inner line: moved with the outer lips, they crossed by the corners and folded).
-    body = smoothstep(pull / half / LIP_PULL_FULL)[:, None]
-    moves = [along_lip(points, inner) + body * (along_lip(points, outer)
-                                                - along_lip(points, inner))
-             for points, outer, inner in ((upper, OUTER_UPPER_68, INNER_UPPER_68),
-                                          (lower, OUTER_LOWER_68, INNER_LOWER_68))]
+    moves = [along_lip(upper, OUTER_UPPER_68), along_lip(lower, OUTER_LOWER_68)]
     out = np.clip((np.abs(x - centre) / half - LIP_TENSION_FROM) / (1.0 - LIP_TENSION_FROM),
                   0.0, 1.0)
     share = np.minimum(LIP_TENSION * pull / half, LIP_TENSION_MOST) * out
@@ -192,9 +191,12 @@ def lip_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
     # A lower lip rising past its upper one (AU17's) pushes it up, as the 68-point view's inner
     # lips are kept in order (:data:`.rig.ORDER_CLAMPS`); only what the edit itself caused.
     pushed = np.maximum(np.minimum(shot, 0.0) - gap, 0.0)
+    outwards = np.where(x > centre, 1.0, -1.0)[:, None] * along
+    up_or_out = np.maximum(np.maximum(np.sum(corner * outwards, 1), -(corner @ down)), 0.0)
+    pulled = smoothstep((up_or_out / half - LIP_PULL_FROM) / (LIP_PULL_FULL - LIP_PULL_FROM))
     return np.concatenate((upper, lower)), np.concatenate(
         (moves[0] + ((1.0 - rising) * closing - pushed)[:, None] * down,
-         moves[1] - (rising * closing)[:, None] * down))
+         moves[1] - (rising * closing)[:, None] * down)), np.tile(pulled, 2)
 
 
 def teeth_shown(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

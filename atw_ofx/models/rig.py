@@ -112,6 +112,8 @@ REGIONAL = [AU45, AU25, AU26]
 LOWER_LIDS_68 = (40, 41, 46, 47)
 LOWER_LID_AUS = ("AU06", "AU07")
 BORDER_PINS = 12  # per crop side
+#: Newton's steps finding where the spline moves a point (:meth:`LandmarkRig._spline_motion`).
+SPLINE_MOTION_STEPS = 4
 
 
 class LandmarkRig:
@@ -208,12 +210,17 @@ class LandmarkRig:
             teeth = np.concatenate((teeth, under[rising]))
             hold = np.concatenate((hold, under_hold[rising]))
             points, shifts = eyelids.lid_controls(mesh, moved)
-            # And the inner lips by the corners, with the lips over them (:func:`.mouth.
-            # lip_controls`).
-            lips, lip_shifts = mouth.lip_controls(mesh, moved)
-            extra = (np.concatenate((points, lips, teeth)),
-                     np.concatenate((shifts, lip_shifts,
-                                     _with_their_lip(teeth, hold, landmarks, moved))))
+            extra = (np.concatenate((points, teeth)),
+                     np.concatenate((shifts, _with_their_lip(teeth, hold, landmarks, moved))))
+            # And the inner lips by a corner pulled up or out, with the lips over them
+            # (:func:`.mouth.lip_controls`), as much as it is pulled: elsewhere as the spline
+            # takes them without (a control where the spline goes anyway changes nothing).
+            lips, lip_shifts, pulled = mouth.lip_controls(mesh, moved)
+            if pulled.any():
+                if (pulled < 1.0).any():  # (a second fit, ~1.6 ms: only for partial pulls)
+                    free = self._spline_motion(landmarks, moved, extra, lips)
+                    lip_shifts = free + pulled[:, None] * (lip_shifts - free)
+                extra = (np.concatenate((extra[0], lips)), np.concatenate((extra[1], lip_shifts)))
         field = self._spline_field(landmarks, moved, matte, extra) if moved.any() \
             else np.zeros((2, n, n))
         regions = []  # drawn by the renderer: the mouth's opening, the closing lids
@@ -281,6 +288,39 @@ class LandmarkRig:
         """The thin-plate spline through the moved 68 (+2 cheek) points and the ``extra``
         ``(points, moved)`` controls, ``2×R×R``, zero where the matte is."""
         n = self.resolution
+        tps = self._spline(landmarks, moved, extra)
+        # Evaluated only where the matte lets the field through (about half the crop): the
+        # spline's evaluation is the rig's largest cost, and the field is cut to the matte anyway.
+        inside = matte > 0
+        rows, cols = np.nonzero(inside)
+        field = np.zeros((n, n, 2))
+        field[inside] = spline.evaluate(tps, np.stack((cols, rows), axis=1) + 0.5)
+        return field.transpose(2, 0, 1)
+
+    def _spline_motion(self, landmarks: np.ndarray, moved: np.ndarray,
+                       extra: tuple[np.ndarray, np.ndarray], points: np.ndarray) -> np.ndarray:
+        """How far the spline through the same controls (:meth:`_spline`) moves ``points``
+        (``K×2`` px, forward): the ``d`` whose backward field at ``points + d`` is ``−d``."""
+        tps = self._spline(landmarks, moved, extra)
+        motion = -spline.evaluate(tps, points)
+        # Newton's steps on F(p + d) + d = 0, the field's gradient by central differences: a
+        # plain fixed-point iteration wandered off where the field squeezes the lips (AU23's),
+        # its gradient past 1.
+        h = 0.25
+        offsets = np.array([[h, 0.0], [-h, 0.0], [0.0, h], [0.0, -h]])
+        for _ in range(SPLINE_MOTION_STEPS):
+            at = points + motion
+            values = spline.evaluate(tps, np.concatenate([at] + [at + o for o in offsets]))
+            value, right, left, below, above = np.split(values, 5)
+            jacobian = np.stack(((right - left) / (2 * h), (below - above) / (2 * h)), -1)
+            jacobian += np.eye(2)  # ∂/∂d of F(p + d) + d, per point (rows: F's x and y)
+            motion = motion - np.linalg.solve(jacobian, (value + motion)[..., None])[..., 0]
+        return motion
+
+    def _spline(self, landmarks: np.ndarray, moved: np.ndarray,
+                extra: tuple[np.ndarray, np.ndarray] | None = None) -> spline.Spline:
+        """The backward thin-plate spline of :meth:`_spline_field`, fitted."""
+        n = self.resolution
         points = with_cheeks(landmarks)
         frame = FaceFrame(points)
         targets = points + moved
@@ -296,14 +336,7 @@ class LandmarkRig:
         controls = np.concatenate((targets, forehead, border))
         # Backward map: the pixel a landmark moved *to* samples where it came *from*.
         values = np.concatenate((-moved, np.zeros((len(forehead) + len(border), 2))))
-        tps = spline.fit(controls, values, smoothing=1e-3)
-        # Evaluated only where the matte lets the field through (about half the crop): the
-        # spline's evaluation is the rig's largest cost, and the field is cut to the matte anyway.
-        inside = matte > 0
-        rows, cols = np.nonzero(inside)
-        field = np.zeros((n, n, 2))
-        field[inside] = spline.evaluate(tps, np.stack((cols, rows), axis=1) + 0.5)
-        return field.transpose(2, 0, 1)
+        return spline.fit(controls, values, smoothing=1e-3)
 
     def animate(self, face: torch.Tensor, aus: np.ndarray, context: FaceContext) -> MotionResult:
         aus = np.asarray(aus, np.float32)
