@@ -118,6 +118,16 @@ TEETH_UNDER_LIP, TEETH_UNDER_RISE = 0.05, 0.02
 TEETH_GAP = (0.08, 0.12)
 
 
+def iris_axes(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The face's axes from its irises' centres (mesh points 468, 473): ``along`` (unit, from the
+    image-left eye to the other), ``down`` (unit, square to it, towards the chin) and the
+    inter-ocular distance (``mesh``'s px)."""
+    eyes = mesh[473] - mesh[468]
+    iod = max(float(np.linalg.norm(eyes)), 1e-9)
+    along = eyes / iod
+    return along, np.array([-along[1], along[0]]), iod
+
+
 #: A pulled corner (AU12, AU20) draws the lips beside it together: their gap closes this share per
 #: unit of the corner's travel over the mouth's half-width, at most LIP_TENSION_MOST, from
 #: LIP_TENSION_FROM of the way out to the corner. Left apart, an open mouth's blunt corners rose
@@ -132,6 +142,10 @@ LIP_PULL_FROM, LIP_PULL_FULL = 0.03, 0.2
 #: inner lips between their own 68-point points follow (:func:`lip_controls`).
 OUTER_UPPER_68, OUTER_LOWER_68 = (48, 49, 50, 51, 52, 53, 54), (48, 59, 58, 57, 56, 55, 54)
 INNER_CORNERS_68 = (60, 64)
+#: The pairs of inner-lip points (places along :data:`UPPER_INNER` / :data:`LOWER_INNER`) by the
+#: corners that are not the 68-point view's: :func:`lip_controls`' controls.
+LIP_PAIRS = [i for i, pair in enumerate(zip(UPPER_INNER, LOWER_INNER))
+             if not set(pair) & set(MESH_TO_IBUG68.tolist())]
 
 
 def lip_controls(mesh: np.ndarray, moved68: np.ndarray
@@ -154,13 +168,8 @@ def lip_controls(mesh: np.ndarray, moved68: np.ndarray
     spline is right: moved with the outer lips, AU23's (thinned towards a still inner line)
     crossed by the corners and folded, and by a falling one AU15's upper lip came down onto the
     held teeth in notches."""
-    eyes = mesh[473] - mesh[468]
-    iod = max(float(np.linalg.norm(eyes)), 1e-9)
-    along, down = eyes / iod, np.array([-eyes[1], eyes[0]]) / iod
-    known = set(MESH_TO_IBUG68.tolist())
-    pairs = [i for i, (u, l) in enumerate(zip(UPPER_INNER, LOWER_INNER))
-             if u not in known and l not in known]
-    upper, lower = (mesh[[contour[i] for i in pairs]] for contour in (UPPER_INNER, LOWER_INNER))
+    along, down, _ = iris_axes(mesh)
+    upper, lower = (mesh[[contour[i] for i in LIP_PAIRS]] for contour in (UPPER_INNER, LOWER_INNER))
 
     def along_lip(points: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
         """``moved68`` at ``points`` interpolated between the 68-point ``ids`` along the mouth."""
@@ -401,10 +410,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     jaw = JAW_AU26 * au26 / 5.0
     if lower_lip + upper_lip <= 0.0:
         return field, None
-    eyes = mesh[473] - mesh[468]
-    iod = max(float(np.linalg.norm(eyes)), 1e-9)
-    along = eyes / iod
-    down = np.array([-along[1], along[0]])
+    along, down, iod = iris_axes(mesh)
     origin = (mesh[13] + mesh[14]) / 2
     local = lambda p: np.stack(((p - origin) @ along, (p - origin) @ down), -1) / iod  # noqa: E731
     upper, lower = local(mesh[list(UPPER_INNER)]), local(mesh[list(LOWER_INNER)])

@@ -440,9 +440,7 @@ def _held_teeth(mesh: np.ndarray, field: np.ndarray, luma: np.ndarray | None,
     now = teeth.carried_opening(shot, field)
     if own is None and float(np.abs(now - shot).max()) < TEETH_STILL * scale:
         return None
-    eyes = mesh[473] - mesh[468]
-    iod = float(np.linalg.norm(eyes))
-    down = np.array([-eyes[1], eyes[0]]) / max(iod, 1e-9)
+    _, down, iod = mouth.iris_axes(mesh)
     return teeth.HeldTeeth(shot if own is None else teeth.carried_opening(shot, own), now, down,
                            field.shape[-1], share, iod * scale,
                            None if own is None else own.astype(np.float32),
