@@ -34,6 +34,8 @@ from ..face.layout import MESH_TO_IBUG68
 from ..points import channels_of, sample_points, sample_window
 from .base import RAMP, box_in_frame, grid_box, smoothstep
 from .grain import darkest_mean, grain_noise, laid_on, median_rows, relative_grain
+from . import hidden_teeth
+from .hidden_teeth import HiddenTeeth
 
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
 UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
@@ -238,6 +240,17 @@ def held_teeth(mesh: np.ndarray, lower: bool = True, depth: float = TEETH_HOLD,
     return np.concatenate(held), np.tile(hold[parted], len(held))
 
 
+def teeth_hidden(mesh: np.ndarray) -> float:
+    """How much a mouth hides its teeth (0–1): none as much as its lips' gap shows them
+    (:func:`teeth_shown`) — eased, not cut, so that a talking mouth's generated teeth
+    (:mod:`.hidden_teeth`) come and go smoothly over the frames. Teeth that shine between
+    barely parted lips (:func:`teeth_lit`) count as hidden: the opening is drawn at the lips'
+    midline over them (it parts below a row of teeth only where their gap shows it), and
+    without teeth drawn over it that row was cut to its tips under the upper lip (the demo
+    portrait, looked at)."""
+    return 1.0 - float(teeth_shown(mesh)[2].max())
+
+
 #: Teeth between barely parted lips, by their light (display-encoded, as the model sees the face):
 #: from where a pair's brightest point between the inner lips is this many times the brighter
 #: lip's light, fully from the second.
@@ -286,6 +299,9 @@ class GeneratedRegion:
     #: own dark the cavity is held to and which shows its own tongue (none is drawn); None for
     #: a mouth that opens at its lower lip.
     open_as_shot: np.ndarray | None = None
+    #: The upper teeth a mouth closed as shot hid, drawn under its upper lip (edge on the grid:
+    #: :mod:`.hidden_teeth`); None where the plate shows its own.
+    teeth: HiddenTeeth | None = None
 
 
 #: Where along each pair of inner-lip points (0 upper lip … 1 lower) the parting of a mouth that
@@ -399,11 +415,15 @@ def corner_drop(x: np.ndarray, centre: float, half: float, jaw: float,
 
 
 def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
-                seam: np.ndarray | None = None) -> tuple[np.ndarray, GeneratedRegion | None]:
+                seam: np.ndarray | None = None, hidden: float = 0.0, lit: float = 0.0
+                ) -> tuple[np.ndarray, GeneratedRegion | None]:
     """Backward field ``2×n×n`` opening the mouth of ``mesh`` (478 points on the ``n`` grid) by
     AU25/AU26 intensities (0–5), and the interior it opens (None when nothing opens). It parts
     along ``seam`` (``K×2`` on the grid, corner to corner: :func:`teeth_seam`), or the inner
-    lips' midline."""
+    lips' midline. ``hidden`` (0–1): how much the mouth hides its teeth as shot — as much, the
+    opening shows upper teeth generated under its upper lip (:mod:`.hidden_teeth`), in the
+    colour of the teeth that shine between its lips as much as ``lit`` (0–1, :func:`teeth_lit`).
+    """
     field = np.zeros((2, n, n))
     lower_lip = (LOWER_LIP_AU25 * au25 + JAW_AU26 * au26) / 5.0
     upper_lip = UPPER_LIP_AU25 * au25 / 5.0
@@ -478,10 +498,15 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     middle = slice(len(upper) // 3, len(upper) - len(upper) // 3)
     share = np.median((parting[middle, 1] - upper[middle, 1])
                       / np.maximum(lower[middle, 1] - upper[middle, 1], 1e-6))
-    open_as_shot = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1])) \
-        if shows_teeth and share < OVER_THE_FLOOR else None
+    between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
+    open_as_shot = between if shows_teeth and share < OVER_THE_FLOOR else None
+    # The teeth stay with the skull: their edge under the seam as shot.
+    teeth = None if hidden <= 0.0 or open_as_shot is not None else HiddenTeeth(
+        to_grid(hidden_teeth.edge_points(seam_at, left, float(local(mesh[13])[0]), right)),
+        float(hidden), between, float(lit))
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
-                                  skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot)
+                                  skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
+                                  teeth=teeth)
 
 
 def region_mask(region: GeneratedRegion, size: int) -> np.ndarray:
@@ -629,16 +654,37 @@ def _onto_the_floor(dark: np.ndarray, floor: np.ndarray, inside: np.ndarray) -> 
     return (dark + share * (floor[None] - dark)).astype(np.float32)
 
 
+def _pixels_inside(original: np.ndarray, polygon: np.ndarray, channels: list[int]) -> np.ndarray:
+    """The pixels of ``original`` (``S×S×C``) inside ``polygon`` (``K×2``, crop px): ``P×C`` —
+    all of its box's where fewer than 16 lie inside."""
+    x0, y0, x1, y1 = grid_box(polygon, original.shape[0], 1)
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(inside, [np.round(polygon - (x0, y0) - 0.5).astype(np.int32)], 1)
+    box = channels_of(original[y0:y1, x0:x1], channels)
+    return box[inside > 0] if inside.sum() >= 16 else box.reshape(-1, len(channels))
+
+
 def _own_dark(original: np.ndarray, opening: np.ndarray, channels: list[int]) -> np.ndarray:
     """The dark of a mouth open as shot (``C``, linear): the mean of the darkest
     :data:`OWN_DARKEST` percent of ``original`` (``S×S×C``) inside its ``opening`` (``K×2``,
     crop px)."""
-    x0, y0, x1, y1 = grid_box(opening, original.shape[0], 1)
-    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(inside, [np.round(opening - (x0, y0) - 0.5).astype(np.int32)], 1)
-    box = channels_of(original[y0:y1, x0:x1], channels)
-    pixels = box[inside > 0] if inside.sum() >= 16 else box.reshape(-1, len(channels))
-    return darkest_mean(pixels, OWN_DARKEST).astype(np.float32)
+    return darkest_mean(_pixels_inside(original, opening, channels), OWN_DARKEST).astype(
+        np.float32)
+
+
+def _teeth_colour(original: np.ndarray, skin: np.ndarray, teeth: HiddenTeeth, k: float,
+                  channels: list[int]) -> np.ndarray:
+    """The colour hidden teeth are drawn in (``C``, linear, × :func:`.hidden_teeth.draw`'s
+    light): the cheeks' tinted (:data:`.hidden_teeth.TINT`), or as much as teeth shine between
+    the lips as shot (``teeth.lit``), theirs — the brightest :data:`OWN_DARKEST` percent between
+    the lips (``teeth.between``, ``k`` crop px a grid px) at the drawn teeth's light. Tinted
+    alone, a talking mouth's teeth went grey-green in the frames they were drawn over its own
+    white ones (looked at on the shared clips)."""
+    tinted = _tinted(skin, hidden_teeth.TINT, hidden_teeth.FOLLOW)
+    if teeth.lit <= 0.0:
+        return tinted
+    own = -darkest_mean(-_pixels_inside(original, teeth.between * k, channels), OWN_DARKEST)
+    return (tinted + teeth.lit * (own / hidden_teeth.LEVEL - tinted)).astype(np.float32)
 
 
 def _tinted(skin: np.ndarray, tint: tuple[float, float, float], follow: float) -> np.ndarray:
@@ -829,6 +875,13 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
             tongue = lit[drawn][:, None] * _tinted(skin, TONGUE_TINT, TONGUE_FOLLOW) \
                 * np.sqrt(np.minimum(cap, 1.0))[:, None]
             fill += weight[drawn][:, None] * (tongue - fill)
+        if region.teeth is not None:
+            # The upper teeth it hid, under the upper lip (not dimmed with the tongue: they
+            # are at the front, in the light that comes in).
+            edge = region.teeth.edge * k - (x0 + ox0, y0 + oy0)
+            lit, weight = hidden_teeth.draw(inside.astype(bool), edge)
+            teeth = lit[drawn][:, None] * _teeth_colour(original, skin, region.teeth, k, channels)
+            fill += (region.teeth.shown * weight[drawn])[:, None] * (teeth - fill)
     else:
         fill = np.broadcast_to(shadow.astype(np.float32), (int(drawn.sum()),) + shadow.shape).copy()
     noise = grain_noise(m.shape, zlib.crc32(rgb.tobytes()))[drawn][:, None]

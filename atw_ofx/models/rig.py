@@ -252,7 +252,10 @@ class LandmarkRig:
                 else mouth.teeth_seam(mesh, luma)
             mouth_field, opening = mouth.mouth_field(
                 mesh * REGION_GRID, regional[AU25], regional[AU26], fine,
-                None if seam is None else seam * REGION_GRID)
+                None if seam is None else seam * REGION_GRID,
+                *((mouth.teeth_hidden(mesh), 0.0 if luma is None else
+                   float(mouth.teeth_lit(mesh, luma).max()))
+                  if regional[[AU25, AU26]].any() else (0.0, 0.0)))
             # The spline moves the lips too (a smile's corners, fear's stretched lips): the mouth
             # opens where they went, not where they were — its field composed after the spline's
             # (sampled where the spline takes each pixel), its opening carried the same way.

@@ -1,0 +1,156 @@
+"""The upper teeth a closed mouth hides, generated under its upper lip when AU25/AU26 open it:
+where they are (on the skull, their edge under the lips' seam as shot), how they are drawn
+(tooth by tooth, darker back from the middle ones) and coloured (the cheeks' balance, partly),
+and only for a mouth that hid them."""
+import numpy as np
+import pytest
+
+from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.models import hidden_teeth, mouth
+from atw_ofx.models.hidden_teeth import BOUNDS, EDGE_BELOW_SEAM
+from atw_ofx.models.mouth import fill_region, mouth_field
+from atw_ofx.models.rig import LandmarkRig
+from atw_ofx.render import RenderOptions, render_frame
+
+N = 128
+
+
+def aus(*items):
+    return au_vector(parse_au_assignments(list(items)))
+
+
+def shared_face(shared_data, name):
+    from atw_ofx.face import CropBox
+    from atw_ofx.imageio import read_image
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    return plate, face, CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
+
+
+def test_teeth_are_drawn_tooth_by_tooth_down_to_their_edge():
+    """On a 200×60 opening with a straight edge at row 30, the midline at x = 100: teeth down
+    to the edge (anti-aliased over a pixel), none below; mirrored about the midline; a dark line
+    at the midline and between the teeth (:data:`BOUNDS`); the middle teeth lighter than the
+    ones behind them; none by the corners."""
+    inside = np.ones((60, 201), bool)
+    xs = np.concatenate((np.linspace(0.5, 100.5, 17), np.linspace(100.5, 200.5, 17)[1:]))
+    edge = np.stack((xs, np.full_like(xs, 30.0)), 1)
+    light, weight = hidden_teeth.draw(inside, edge)
+    middle_tooth = 100 + int(0.5 * (BOUNDS[0] + BOUNDS[1]) * 100)
+    assert weight[:29, middle_tooth].min() == 1.0 and weight[31:].max() == 0.0
+    assert 0.0 < weight[29, middle_tooth] <= 1.0 and weight[30, middle_tooth] == 0.0
+    assert np.allclose(light, light[:, ::-1], atol=1e-6)
+    row = light[20]
+    for bound in BOUNDS[:3]:
+        at = 100 + int(round(bound * 100))
+        assert row[at] < 0.75 * row[at + 8] and row[at] < 0.75 * row[at - 8] if bound else \
+            row[at] < 0.75 * row[at + 8]
+    assert row[middle_tooth] > 2.0 * row[100 + 90]
+    assert weight[20, 100 + 99] < 0.05 * weight[20, middle_tooth]
+    # The upper lip's shade on their tops: darker right under it.
+    assert light[0, middle_tooth] < 0.6 * light[20, middle_tooth]
+
+
+def test_the_teeth_stay_with_the_skull_under_the_lips_seam(shared_data):
+    """A closed mouth (shared face 13): the teeth's edge lies :data:`EDGE_BELOW_SEAM` IOD under
+    the lips' seam as shot at the middle, whatever the jaw does; a mouth that shows its own has
+    none, nor one opened with ``hidden`` 0."""
+    _, _, mesh = shared_face(shared_data, "13.png")
+    assert mouth.teeth_hidden(mesh) == 1.0
+    iod = float(np.linalg.norm(mesh[473] - mesh[468]))
+    edges = [mouth_field(mesh, 5.0, au26, N, hidden=1.0)[1].teeth.edge for au26 in (0.0, 2.0, 5.0)]
+    assert np.allclose(edges[0], edges[1]) and np.allclose(edges[0], edges[2])
+    middle = edges[0][len(edges[0]) // 2]
+    seam = (mesh[13] + mesh[14]) / 2
+    down = np.array([-(mesh[473] - mesh[468])[1], (mesh[473] - mesh[468])[0]]) / iod
+    assert abs((middle - seam) @ down / iod - EDGE_BELOW_SEAM) < 0.005
+    assert abs(middle[0] - mesh[13][0]) < 0.05 * iod  # on the midline
+    assert mouth_field(mesh, 5.0, 5.0, N)[1].teeth is None
+    _, _, smile = shared_face(shared_data, "11.png")
+    assert mouth.teeth_hidden(smile) == 0.0
+
+
+def test_the_teeth_take_the_cheeks_balance_in_part(shared_data):
+    """Filled on flat plates: on a grey one the teeth are grey; on a skin-coloured one their
+    balance is the skin's raised to :data:`~.hidden_teeth.FOLLOW` times
+    :data:`~.hidden_teeth.TINT`; lighter than the cavity under them."""
+    _, _, mesh = shared_face(shared_data, "13.png")
+    _, interior = mouth_field(mesh, 5.0, 5.0, N, hidden=1.0)
+    size = 1024
+    k = size / interior.grid
+    x = int(round(interior.teeth.edge[len(interior.teeth.edge) // 2 + 4, 0] * k))
+    skin = np.array([1.0, 0.6, 0.45], np.float32)
+    for balance in (np.ones(3, np.float32), skin):
+        plate = np.full((size, size, 3), 0.3, np.float32) * balance
+        out, generated = fill_region(plate.copy(), plate, interior, (0, 1, 2))
+        rows = np.flatnonzero(generated.full(size)[:, x] > 0.99)
+        edge = interior.teeth.edge[len(interior.teeth.edge) // 2 + 4, 1] * k
+        teeth = out[rows[(rows > rows[0] + 0.5 * (edge - rows[0])) & (rows < edge - 1)], x]
+        below = out[rows[(rows > edge + 3) & (rows < edge + 8)], x]
+        assert len(teeth) >= 3 and len(below) >= 3
+        assert teeth.mean() > 2.0 * below.mean()
+        expected = balance / balance.mean()
+        expected = expected ** hidden_teeth.FOLLOW * np.asarray(hidden_teeth.TINT) \
+            if balance is skin else expected
+        mean = teeth.mean(0)
+        assert np.allclose(mean / mean.mean(), expected / expected.mean(), rtol=0.05)
+
+
+@pytest.mark.parametrize("name", ["13.png", "6.png"])
+def test_a_closed_mouth_opened_shows_its_upper_teeth(shared_data, name, monkeypatch):
+    """Shared closed mouths under AU25 + AU26 at 5: under the upper lip's middle the opening is
+    light (the teeth, at least half the cheeks' light), the cavity under them dark; without the
+    teeth it was dark right up to the lip."""
+    plate, face, _ = shared_face(shared_data, name)
+    lm = face.landmarks
+    skin = np.mean([plate.pixels[int(y) - 4:int(y) + 5, int(x) - 4:int(x) + 5, :3].mean()
+                    for x, y in lm[list(mouth.SKIN_POINTS)]])
+
+    def under_the_lip():
+        result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=face,
+                              options=RenderOptions(aovs=("generated",)))
+        generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
+        x = int(round(lm[13][0] + 0.12 * (lm[308][0] - lm[78][0])))  # the middle teeth
+        rows = np.flatnonzero(generated[:, x] > 0.99)
+        column = result.plate.pixels[rows, x, :3].mean(-1)
+        iod = float(np.linalg.norm(lm[473] - lm[468]))
+        band = column[int(0.02 * iod):int(0.035 * iod)]
+        return band.mean() / skin, column[int(0.08 * iod):int(0.12 * iod)].mean() / skin
+
+    teeth, cavity = under_the_lip()
+    assert teeth > 0.5 and cavity < 0.3, (teeth, cavity)
+    monkeypatch.setattr(mouth, "teeth_hidden", lambda mesh: 0.0)
+    assert under_the_lip()[0] < 0.3
+
+
+def test_teeth_that_shine_between_the_lips_as_shot_lend_their_colour(shared_data):
+    """Teeth lit between barely parted lips (``lit`` 1) are drawn in their own colour — the
+    brightest between the lips as shot, at the drawn teeth's light — not the cheeks' tint (a
+    talking mouth's teeth went grey-green in the frames they were drawn over its white ones)."""
+    import cv2
+
+    _, _, mesh = shared_face(shared_data, "13.png")
+    size = 1024
+    plate = np.full((size, size, 3), 0.3, np.float32) * np.array([1.0, 0.6, 0.45], np.float32)
+    between = np.concatenate((mesh[list(mouth.UPPER_INNER)],
+                              mesh[list(mouth.LOWER_INNER)][-2:0:-1])) * size / N
+    # Teeth in a band round the lips' seam (their gap on the face is a few pixels).
+    centre = between.mean(0)
+    cv2.rectangle(plate, tuple(np.round(centre - (60, 3)).astype(int)),
+                  tuple(np.round(centre + (60, 3)).astype(int)), (0.5, 0.55, 0.6), -1)
+    columns = {}
+    for lit in (0.0, 1.0):
+        _, interior = mouth_field(mesh, 5.0, 5.0, N, hidden=1.0, lit=lit)
+        k = size / interior.grid
+        x = int(round(interior.teeth.edge[len(interior.teeth.edge) // 2 + 4, 0] * k))
+        edge = interior.teeth.edge[len(interior.teeth.edge) // 2 + 4, 1] * k
+        out, generated = fill_region(plate.copy(), plate, interior, (0, 1, 2))
+        rows = np.flatnonzero(generated.full(size)[:, x] > 0.99)
+        columns[lit] = out[rows[(rows > rows[0] + 0.5 * (edge - rows[0])) & (rows < edge - 1)],
+                           x].mean(0)
+    own = np.array([0.5, 0.55, 0.6])
+    assert np.allclose(columns[1.0] / columns[1.0].mean(), own / own.mean(), rtol=0.03)
+    assert columns[0.0][0] > columns[0.0][2]  # the cheeks' warm tint without
+    # At the drawn teeth's light: the middle ones' lit front at the plate's brightest.
+    assert 0.6 * own.mean() < columns[1.0].mean() < 1.05 * own.mean()
