@@ -69,6 +69,34 @@ def test_the_teeth_stay_with_the_skull_under_the_lips_seam(shared_data):
     assert mouth_field(mesh, 5.0, 5.0, N)[1].teeth is None
     _, _, smile = shared_face(shared_data, "11.png")
     assert mouth.teeth_hidden(smile) == 0.0
+    # The lower ones come down with the jaw: at the middle by its whole drop.
+    lowers = [mouth_field(mesh, 5.0, au26, N, hidden=1.0)[1].teeth.lower for au26 in (0.0, 5.0)]
+    middle = len(lowers[0]) // 2
+    drop = (lowers[1][middle] - lowers[0][middle]) @ down / iod
+    assert abs(drop - mouth.JAW_AU26) < 0.015  # (the jaw's profile: the midline is off-centre)
+    assert abs((lowers[0][middle] - seam) @ down / iod
+               - hidden_teeth.LOWER_EDGE_BELOW_SEAM) < 0.005
+
+
+def test_lower_teeth_show_where_the_lower_lip_comes_down_past_them(shared_data):
+    """The lower teeth show as far as the lower lip comes down further than the jaw takes them:
+    under AU25 (the lip's depressor) at their middle; under AU26 alone (the lip on the jaw) not
+    at all; the upper ones show under both."""
+    from atw_ofx.models.mouth import region_mask
+
+    _, _, mesh = shared_face(shared_data, "13.png")
+    size = 1024
+    shown = {}
+    for au25, au26 in ((5.0, 0.0), (0.0, 5.0), (5.0, 2.0)):
+        _, interior = mouth_field(mesh, au25, au26, N, hidden=1.0)
+        inside = region_mask(interior, size) > 0.5
+        k = size / interior.grid
+        shown[au25, au26] = [float(hidden_teeth.draw(inside, edge * k, lower)[1].sum())
+                             for edge, lower in ((interior.teeth.edge, False),
+                                                 (interior.teeth.lower, True))]
+    assert all(upper > 200 for upper, _ in shown.values())
+    assert shown[5.0, 0.0][1] > 200 and shown[5.0, 2.0][1] > 200
+    assert shown[0.0, 5.0][1] == 0.0
 
 
 def test_the_teeth_take_the_cheeks_balance_in_part(shared_data):

@@ -1,11 +1,14 @@
-"""The upper teeth a closed mouth hides, generated when AU25/AU26 open it.
+"""The teeth a closed mouth hides, generated when AU25/AU26 open it.
 
 A mouth that shows no teeth as shot opened into a dark cavity with a tongue on its floor, and
 nothing under its upper lip: a painted hole (looked at on closed mouths opened wide; 9 of the
 12 shared performers show their upper teeth when they open theirs, a band under the upper lip
 over most of the mouth's width, ``benchmarks/results/mouth_vs_real.png``). The upper teeth sit
 on the skull: as the lips part they stay where the lips met, their edges a little below that
-seam, and what the moved upper lip leaves above that edge shows them.
+seam, and what the moved upper lip leaves above that edge shows them. The lower teeth sit on
+the jaw, their edges just behind the upper ones' as shot: they come down with the jaw (AU26)
+and show as far as the lower lip comes down further than they do (AU25) — none where the jaw
+drops the lip with them.
 
 Drawn per column of the opening (the crop upright, as the mouth's other fills are): each tooth
 a rounded body lit at its middle, a dark line between neighbours, the corners of its edge
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from .base import smoothstep
@@ -26,15 +30,23 @@ from .base import smoothstep
 #: are: a relaxed upper lip covers all but 1–3.5 mm of the incisors (about 0.02–0.055 IOD);
 #: towards the corners the edge eases up to the seam, where the corners cover it.
 EDGE_BELOW_SEAM = 0.035
+#: Where the lower teeth's edges are as shot (IOD below the seam, at the middle): 2 mm above
+#: the upper ones' (the overbite) and as far down again as a relaxed jaw rests (its teeth
+#: 2–4 mm apart under closed lips; touching, AU25 alone showed both rows clenched, a grimace —
+#: looked at); towards the corners they ease down by LOWER_CORNER_DROP (the lower lip covers
+#: the side teeth).
+LOWER_EDGE_BELOW_SEAM, LOWER_CORNER_DROP = 0.05, 0.04
 #: The teeth's boundaries across the arch, as shares of the mouth's half-width from its middle
 #: (the dental midline): the central incisors (8.5 mm wide, facing the camera), the lateral
 #: ones (6.5 mm, turned ~20°), the canines (7.5 mm, ~45°) and the first premolars (7 mm, ~65°)
 #: of a mouth 48 mm across between its inner corners; the last, past the corners, is hidden.
 BOUNDS = (0.0, 0.35, 0.61, 0.83, 0.95, 1.1)
+#: The lower ones' (incisors 5.5 and 6 mm, canines 7 mm; the lower arch ~0.9 of the upper's).
+LOWER_BOUNDS = (0.0, 0.21, 0.42, 0.61, 0.74, 0.85, 1.1)
 #: The line between two teeth: its half-width (share of the tooth's width) and the light it
-#: keeps at its middle. At 0.35 kept (and at least 0.6 px wide) the teeth of a small face read
-#: as a grille (looked at).
-GAP_SHARE, GAP_LIGHT = 0.04, 0.45
+#: keeps at its middle, upper and lower (their narrow teeth packed tight). At 0.35 kept (and at
+#: least 0.6 px wide) the teeth of a small face read as a grille (looked at).
+GAP_SHARE, GAP_LIGHT, LOWER_GAP_LIGHT = 0.04, 0.45, 0.7
 #: How far each tooth's edge rises at its corners (share of its width): rounded corners with
 #: dark notches between the teeth.
 CORNER_ROUND = 0.12
@@ -51,6 +63,8 @@ RECEDE_FROM, RECEDE, FADE_FROM = 0.35, 0.75, 0.85
 #: a smile lets in; behind a lip just parted, less gets in. Full from an opening of
 #: OPEN_LIGHT_FULL of the mouth's width tall, half of it for a slit.
 LEVEL, OPEN_LIGHT_FULL = 1.1, 0.2
+#: The lower teeth's light against the upper ones': under them, in their shade.
+LOWER_LIGHT = 0.75
 #: Their colour: the cheeks' balance raised to FOLLOW times TINT (R, G, B), fitted on the same
 #: photographs' teeth (least squares in log balance, 17 faces: 0.08 rms).
 TINT, FOLLOW = (0.99, 1.09, 1.0), 0.47
@@ -58,55 +72,77 @@ TINT, FOLLOW = (0.99, 1.09, 1.0), 0.47
 
 @dataclass(frozen=True)
 class HiddenTeeth:
-    """The upper teeth a closed mouth hides: their edge across the mouth (``K×2`` on the grid of
-    the region it belongs to, corner to corner, ``K`` odd: the middle point on the dental
-    midline, each half evenly spaced to its corner) and how much they show (0–1: none where
-    the plate shows teeth of its own); the inner lips as shot (``between``, a closed polygon on
-    the same grid) and how much teeth shine between them (``lit``, 0–1): as much, the drawn
-    teeth take their colour."""
+    """The teeth a closed mouth hides: the upper ones' edge across the mouth (``K×2`` on the
+    grid of the region it belongs to, corner to corner, ``K`` odd: the middle point on the
+    dental midline, each half evenly spaced to its corner), the lower ones' (``lower``, the
+    same, where the jaw takes them) and how much they show (0–1: none where the plate shows
+    teeth of its own); the inner lips as shot (``between``, a closed polygon on the same grid)
+    and how much teeth shine between them (``lit``, 0–1): as much, the drawn teeth take their
+    colour."""
 
     edge: np.ndarray
+    lower: np.ndarray
     shown: float
     between: np.ndarray
     lit: float = 0.0
 
 
-def edge_points(seam_at, left: float, middle: float, right: float, count: int = 33
-                ) -> np.ndarray:
-    """The teeth's edge in the mouth's frame (``count×2``, IOD, x along the eyes, y down), from
-    the inner corners ``left`` and ``right`` through the dental ``middle``: :data:`EDGE_BELOW_SEAM`
-    under the lips' seam (``seam_at``: x → its y) at the middle, easing up to it at the
-    corners."""
+def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count: int = 33
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The teeth's edges in the mouth's frame (``count×2`` each, IOD, x along the eyes, y down;
+    upper, lower), from the inner corners ``left`` and ``right`` through the dental ``middle``:
+    the upper :data:`EDGE_BELOW_SEAM` under the lips' seam (``seam_at``: x → its y) at the
+    middle, easing up to it at the corners; the lower :data:`LOWER_EDGE_BELOW_SEAM` under it,
+    easing down by :data:`LOWER_CORNER_DROP`, and down by the jaw's drop (``jaw_at``: x → IOD).
+    """
     half = count // 2
     xs = np.concatenate((np.linspace(left, middle, half + 1), np.linspace(middle, right,
                                                                           half + 1)[1:]))
-    s = np.linspace(-1.0, 1.0, len(xs))
-    return np.stack((xs, seam_at(xs) + EDGE_BELOW_SEAM * np.sqrt(1.0 - s * s)), 1)
+    arch = np.sqrt(1.0 - np.square(np.linspace(-1.0, 1.0, len(xs))))
+    seam = seam_at(xs)
+    return (np.stack((xs, seam + EDGE_BELOW_SEAM * arch), 1),
+            np.stack((xs, seam + LOWER_EDGE_BELOW_SEAM + LOWER_CORNER_DROP * (1.0 - arch)
+                      + jaw_at(xs)), 1))
 
 
-def _across(s: np.ndarray, halves: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+def _across(s: np.ndarray, halves: tuple[float, float], bounds: tuple[float, ...],
+            gap_light: float) -> tuple[np.ndarray, np.ndarray]:
     """At places ``s`` across the mouth (−1 its image-left corner, 0 the dental midline, 1 the
-    other; ``halves``: the mouth's half-widths either side, px), the teeth's light (``K``: the
+    other; ``halves``: the mouth's half-widths either side, px; ``bounds``: the teeth's, as
+    :data:`BOUNDS`; ``gap_light``: the light kept between two), the teeth's light (``K``: the
     tooth's rounded front, the line between teeth, the mouth's shade behind the middle ones)
     and how far their edge rises there (``K``, px: their rounded corners)."""
     a = np.abs(s)
-    bounds = np.asarray(BOUNDS)
+    bounds = np.asarray(bounds)
     tooth = np.clip(np.searchsorted(bounds, a, side="right") - 1, 0, len(bounds) - 2)
     low, high = bounds[tooth], bounds[tooth + 1]
     t = (a - low) / (high - low)  # 0 at the tooth's side nearer the midline, 1 at the other
     width = (high - low) * np.where(s < 0, *halves)  # px
     from_side = np.abs(2.0 * t - 1.0)  # 0 at the tooth's middle, 1 at its sides
     rise = CORNER_ROUND * width * np.square(np.clip((from_side - 0.6) / 0.4, 0.0, 1.0))
-    between = GAP_LIGHT + (1.0 - GAP_LIGHT) * smoothstep(np.minimum(t, 1.0 - t) / GAP_SHARE)
+    between = gap_light + (1.0 - gap_light) * smoothstep(np.minimum(t, 1.0 - t) / GAP_SHARE)
     light = (1.0 - ROUNDED * from_side ** 2) * between \
         * (1.0 - RECEDE * smoothstep((a - RECEDE_FROM) / (1.0 - RECEDE_FROM)))
     return light, rise
 
 
-def draw(inside: np.ndarray, edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def draw(inside: np.ndarray, edge: np.ndarray, lower: bool = False
+         ) -> tuple[np.ndarray, np.ndarray]:
     """The teeth in an opening: their light (``h×w`` float32, × their colour in the cheeks'
     light) and weight (``h×w``, 0–1). ``inside``: ``h×w`` bool, the opening's pixels in its box;
-    ``edge``: :attr:`HiddenTeeth.edge` in that box's pixels (centres at +0.5)."""
+    ``edge``: :attr:`HiddenTeeth.edge` (or, ``lower``, :attr:`HiddenTeeth.lower`: the lower
+    teeth, up from the lower lip) in that box's pixels (centres at +0.5)."""
+    if lower:  # the same upside down, narrower, in the upper ones' shade
+        flipped = np.stack((edge[:, 0], inside.shape[0] - edge[:, 1]), 1)
+        light, weight = _drawn(inside[::-1], flipped, LOWER_BOUNDS, LOWER_GAP_LIGHT)
+        return LOWER_LIGHT * light[::-1], weight[::-1]
+    return _drawn(inside, edge, BOUNDS, GAP_LIGHT)
+
+
+def _drawn(inside: np.ndarray, edge: np.ndarray, bounds: tuple[float, ...], gap_light: float
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`draw` for teeth hanging from the top of ``inside`` down to ``edge``, whose
+    boundaries are ``bounds`` and the lines between them keep ``gap_light``."""
     h, w = inside.shape
     light = np.zeros((h, w), np.float32)
     columns = np.flatnonzero(inside.any(0))
@@ -120,7 +156,7 @@ def draw(inside: np.ndarray, edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     knots = np.linspace(-1.0, 1.0, len(edge))[order]
     # Across the teeth at four places in each column, averaged: a line between two teeth is
     # thinner than a pixel on a small face, and sampled at the pixels' centres it came and went.
-    light_rise = np.mean([_across(np.interp(x + dx, ex, knots), halves)
+    light_rise = np.mean([_across(np.interp(x + dx, ex, knots), halves, bounds, gap_light)
                           for dx in (-0.375, -0.125, 0.125, 0.375)], axis=0)
     across, bottom = light_rise[0], np.interp(x, ex, ey) - light_rise[1]
     s = np.interp(x, ex, knots)
@@ -135,4 +171,5 @@ def draw(inside: np.ndarray, edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     weight = np.zeros((h, w), np.float32)
     weight[:, columns] = np.clip(bottom - rows + 0.5, 0.0, 1.0) \
         * (1.0 - smoothstep((a - FADE_FROM) / (1.0 - FADE_FROM)))
-    return light, weight
+    # Over the opening and its anti-aliased edge (a pixel out), nowhere else.
+    return light, weight * cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8))

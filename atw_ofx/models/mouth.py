@@ -501,9 +501,13 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
     open_as_shot = between if shows_teeth and share < OVER_THE_FLOOR else None
     # The teeth stay with the skull: their edge under the seam as shot.
-    teeth = None if hidden <= 0.0 or open_as_shot is not None else HiddenTeeth(
-        to_grid(hidden_teeth.edge_points(seam_at, left, float(local(mesh[13])[0]), right)),
-        float(hidden), between, float(lit))
+    if hidden <= 0.0 or open_as_shot is not None:
+        teeth = None
+    else:
+        edges = hidden_teeth.edge_points(
+            seam_at, lambda x: jaw * np.exp(-0.5 * ((x - centre) / JAW_WIDTH) ** 2), left,
+            float(local(mesh[13])[0]), right)
+        teeth = HiddenTeeth(*map(to_grid, edges), float(hidden), between, float(lit))
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
                                   skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
                                   teeth=teeth)
@@ -878,10 +882,12 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         if region.teeth is not None:
             # The upper teeth it hid, under the upper lip (not dimmed with the tongue: they
             # are at the front, in the light that comes in).
-            edge = region.teeth.edge * k - (x0 + ox0, y0 + oy0)
-            lit, weight = hidden_teeth.draw(inside.astype(bool), edge)
-            teeth = lit[drawn][:, None] * _teeth_colour(original, skin, region.teeth, k, channels)
-            fill += (region.teeth.shown * weight[drawn])[:, None] * (teeth - fill)
+            colour_of_teeth = _teeth_colour(original, skin, region.teeth, k, channels)
+            for edge, lower in ((region.teeth.lower, True), (region.teeth.edge, False)):
+                lit, weight = hidden_teeth.draw(inside.astype(bool),
+                                                edge * k - (x0 + ox0, y0 + oy0), lower)
+                fill += (region.teeth.shown * weight[drawn])[:, None] * (
+                    lit[drawn][:, None] * colour_of_teeth - fill)
     else:
         fill = np.broadcast_to(shadow.astype(np.float32), (int(drawn.sum()),) + shadow.shape).copy()
     noise = grain_noise(m.shape, zlib.crc32(rgb.tobytes()))[drawn][:, None]
