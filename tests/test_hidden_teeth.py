@@ -29,27 +29,39 @@ def shared_face(shared_data, name):
 
 
 def test_teeth_are_drawn_tooth_by_tooth_down_to_their_edge():
-    """On a 200×60 opening with a straight edge at row 30, the midline at x = 100: teeth down
-    to the edge (anti-aliased over a pixel), none below; mirrored about the midline; a dark line
-    at the midline and between the teeth (:data:`BOUNDS`); the middle teeth lighter than the
-    ones behind them; none by the corners."""
+    """On a 200×60 opening with a straight edge at row 30, the midline at x = 100 and an IOD of
+    250 px: teeth down to the edge (anti-aliased over a pixel), none below; mirrored about the
+    midline; a dark line at the midline and between the teeth (:data:`BOUNDS`, IOD); the middle
+    teeth lighter than the ones behind them; none by the corners; the upper lip's shade on
+    their tops. With crowns shorter than the opening (an IOD of 120 px), gum above them."""
     inside = np.ones((60, 201), bool)
     xs = np.concatenate((np.linspace(0.5, 100.5, 17), np.linspace(100.5, 200.5, 17)[1:]))
     edge = np.stack((xs, np.full_like(xs, 30.0)), 1)
-    light, weight = hidden_teeth.draw(inside, edge)
-    middle_tooth = 100 + int(0.5 * (BOUNDS[0] + BOUNDS[1]) * 100)
+    iod = 250.0
+    light, weight, gum = hidden_teeth.draw(inside, edge, iod)
+    assert not gum.any()  # crowns (0.16 IOD = 40 px) taller than the opening
+    middle_tooth = 100 + int(0.5 * BOUNDS[1] * iod)
     assert weight[:29, middle_tooth].min() == 1.0 and weight[31:].max() == 0.0
     assert 0.0 < weight[29, middle_tooth] <= 1.0 and weight[30, middle_tooth] == 0.0
     assert np.allclose(light, light[:, ::-1], atol=1e-6)
     row = light[20]
     for bound in BOUNDS[:3]:
-        at = 100 + int(round(bound * 100))
-        assert row[at] < 0.75 * row[at + 8] and row[at] < 0.75 * row[at - 8] if bound else \
-            row[at] < 0.75 * row[at + 8]
+        at = 100 + int(round(bound * iod))
+        assert row[at] < 0.75 * row[at + 5]
+        assert bound == 0.0 or row[at] < 0.75 * row[at - 5]
     assert row[middle_tooth] > 2.0 * row[100 + 90]
     assert weight[20, 100 + 99] < 0.05 * weight[20, middle_tooth]
-    # The upper lip's shade on their tops: darker right under it.
     assert light[0, middle_tooth] < 0.6 * light[20, middle_tooth]
+    # Crowns of 0.16 × 120 px: gum above them, its line highest over a tooth's middle.
+    iod = 120.0
+    crown = hidden_teeth.CROWN * iod
+    _, weight, gum = hidden_teeth.draw(inside, edge, iod)
+    middle_tooth = 100 + int(0.5 * BOUNDS[1] * iod)
+    assert gum[:int(30 - crown) - 1, middle_tooth].min() == 1.0
+    assert gum[int(30 - crown) + 1:, middle_tooth].max() == 0.0
+    assert weight[:29, middle_tooth].min() == 1.0  # (gum or tooth, drawn)
+    between_two = 100 + int(round(BOUNDS[1] * iod))
+    assert gum[int(30 - crown) + 1, between_two] > 0.0  # the papilla comes down
 
 
 def test_the_teeth_stay_with_the_skull_under_the_lips_seam(shared_data):
@@ -91,7 +103,8 @@ def test_lower_teeth_show_where_the_lower_lip_comes_down_past_them(shared_data):
         _, interior = mouth_field(mesh, au25, au26, N, hidden=1.0)
         inside = region_mask(interior, size) > 0.5
         k = size / interior.grid
-        shown[au25, au26] = [float(hidden_teeth.draw(inside, edge * k, lower)[1].sum())
+        shown[au25, au26] = [float(hidden_teeth.draw(inside, edge * k, interior.teeth.iod * k,
+                                                      lower)[1].sum())
                              for edge, lower in ((interior.teeth.edge, False),
                                                  (interior.teeth.lower, True))]
     assert all(upper > 200 for upper, _ in shown.values())

@@ -36,13 +36,20 @@ EDGE_BELOW_SEAM = 0.035
 #: looked at); towards the corners they ease down by LOWER_CORNER_DROP (the lower lip covers
 #: the side teeth).
 LOWER_EDGE_BELOW_SEAM, LOWER_CORNER_DROP = 0.05, 0.04
-#: The teeth's boundaries across the arch, as shares of the mouth's half-width from its middle
-#: (the dental midline): the central incisors (8.5 mm wide, facing the camera), the lateral
-#: ones (6.5 mm, turned ~20°), the canines (7.5 mm, ~45°) and the first premolars (7 mm, ~65°)
-#: of a mouth 48 mm across between its inner corners; the last, past the corners, is hidden.
-BOUNDS = (0.0, 0.35, 0.61, 0.83, 0.95, 1.1)
-#: The lower ones' (incisors 5.5 and 6 mm, canines 7 mm; the lower arch ~0.9 of the upper's).
-LOWER_BOUNDS = (0.0, 0.21, 0.42, 0.61, 0.74, 0.85, 1.1)
+#: The teeth's boundaries across the arch, IOD from the dental midline as a camera square to
+#: the face sees them (63 mm between the eyes): the central incisors (8.5 mm wide, facing it),
+#: the lateral ones (6.5 mm, turned ~20°), the canines (7.5 mm, ~45°), the premolars (7 mm,
+#: ~65°) and the first molars. Teeth keep their size as the mouth widens: as shares of its
+#: width, a smile's and a wide mouth's were a third too wide (looked at). Each side is
+#: foreshortened as much as its half of the mouth is against the other's (a turned face).
+BOUNDS = (0.0, 0.135, 0.232, 0.316, 0.363, 0.40, 0.44, 0.5)
+#: The lower ones' (incisors 5.5 and 6 mm, canines 7 mm).
+LOWER_BOUNDS = (0.0, 0.087, 0.177, 0.256, 0.30, 0.34, 0.38, 0.44)
+#: How tall the crowns show (IOD; upper incisors and canines 10–11 mm, lower 9 mm), how much
+#: lower their gum line comes between two teeth (× that), and the gums' light against the lips'
+#: own: above the crowns, what a smile lifts its upper lip over is gum. Drawn up to the lip, the
+#: side teeth under a smile's raised corners stood twice a tooth's height (looked at).
+CROWN, LOWER_CROWN, PAPILLA, GUM_LIGHT = 0.16, 0.14, 0.2, 0.8
 #: The line between two teeth: its half-width (share of the tooth's width) and the light it
 #: keeps at its middle, upper and lower (their narrow teeth packed tight). At 0.35 kept (and at
 #: least 0.6 px wide) the teeth of a small face read as a grille (looked at).
@@ -50,19 +57,23 @@ GAP_SHARE, GAP_LIGHT, LOWER_GAP_LIGHT = 0.04, 0.45, 0.7
 #: How far each tooth's edge rises at its corners (share of its width): rounded corners with
 #: dark notches between the teeth.
 CORNER_ROUND = 0.12
-#: The light across a tooth: the share lost at its sides against its middle (a rounded front).
-ROUNDED = 0.25
+#: The light across a tooth: the share lost at its sides against its middle (a rounded front);
+#: down it, the share lost at its neck (by the gum) and along its thin edge. Evenly lit down
+#: their height, a raised lip's whole crowns read as tiles (AU10, looked at).
+ROUNDED, NECK_SHADE, EDGE_SHADE = 0.25, 0.25, 0.15
 #: The upper lip's shade over the teeth's top: the light kept right under the lip, and the
 #: share of the mouth's half-width over which it clears.
 LIP_SHADE_LIGHT, LIP_SHADE = 0.4, 0.06
 #: Back from the middle teeth the mouth's shade: from this share of the half-width the light
 #: falls by RECEDE at the corners, and the teeth fade into the cavity's dark from FADE_FROM.
 RECEDE_FROM, RECEDE, FADE_FROM = 0.35, 0.75, 0.85
-#: The teeth's light × the cheeks' (in the lip's shade, lit at its middle): the open smiles of
-#: the shared photographs show theirs at 0.65–2.2 (median 1.26) of their cheeks, in the light
-#: a smile lets in; behind a lip just parted, less gets in. Full from an opening of
-#: OPEN_LIGHT_FULL of the mouth's width tall, half of it for a slit.
-LEVEL, OPEN_LIGHT_FULL = 1.1, 0.2
+#: The teeth's light × the cheeks' (the middle ones' lit fronts): the open smiles of the shared
+#: photographs show theirs at 0.65–2.2 of their cheeks (their brightest 30 %, median 1.26); ours
+#: read 1.0–1.2 so (brightest 15 % of the generated region, shared faces 6, 13 and an official
+#: portrait under AU25 at 5 and a smile opened; at 1.1 they were 0.8–1.0, a grey beige). Behind a
+#: lip just parted less light gets in: full from an opening of OPEN_LIGHT_FULL of the mouth's
+#: width tall, half of it for a slit.
+LEVEL, OPEN_LIGHT_FULL = 1.35, 0.2
 #: The lower teeth's light against the upper ones': under them, in their shade.
 LOWER_LIGHT = 0.75
 #: Their colour: the cheeks' balance raised to FOLLOW times TINT (R, G, B), fitted on the same
@@ -75,13 +86,14 @@ class HiddenTeeth:
     """The teeth a closed mouth hides: the upper ones' edge across the mouth (``K×2`` on the
     grid of the region it belongs to, corner to corner, ``K`` odd: the middle point on the
     dental midline, each half evenly spaced to its corner), the lower ones' (``lower``, the
-    same, where the jaw takes them) and how much they show (0–1: none where the plate shows
-    teeth of its own); the inner lips as shot (``between``, a closed polygon on the same grid)
-    and how much teeth shine between them (``lit``, 0–1): as much, the drawn teeth take their
-    colour."""
+    same, where the jaw takes them), the face's inter-ocular distance (``iod``, grid px) and how
+    much they show (0–1: none where the plate shows teeth of its own); the inner lips as shot
+    (``between``, a closed polygon on the same grid) and how much teeth shine between them
+    (``lit``, 0–1): as much, the drawn teeth take their colour."""
 
     edge: np.ndarray
     lower: np.ndarray
+    iod: float
     shown: float
     between: np.ndarray
     lit: float = 0.0
@@ -105,60 +117,76 @@ def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count
                       + jaw_at(xs)), 1))
 
 
-def _across(s: np.ndarray, halves: tuple[float, float], bounds: tuple[float, ...],
-            gap_light: float) -> tuple[np.ndarray, np.ndarray]:
-    """At places ``s`` across the mouth (−1 its image-left corner, 0 the dental midline, 1 the
-    other; ``halves``: the mouth's half-widths either side, px; ``bounds``: the teeth's, as
-    :data:`BOUNDS`; ``gap_light``: the light kept between two), the teeth's light (``K``: the
-    tooth's rounded front, the line between teeth, the mouth's shade behind the middle ones)
-    and how far their edge rises there (``K``, px: their rounded corners)."""
-    a = np.abs(s)
+def _across(d: np.ndarray, unit: np.ndarray, s: np.ndarray, bounds: tuple[float, ...],
+            gap_light: float) -> np.ndarray:
+    """At places ``d`` from the dental midline (IOD as a square camera sees them; ``unit``: px
+    per such IOD there; ``s``: the same places across the mouth, −1 and 1 its corners),
+    ``3×K``: the teeth's light (the tooth's rounded front, the line between teeth — ``bounds``,
+    as :data:`BOUNDS`, keeping ``gap_light`` — and the mouth's shade behind the middle ones),
+    how far their edge rises there (px: their rounded corners) and how far the place is from
+    its tooth's middle (0 there, 1 at its sides)."""
     bounds = np.asarray(bounds)
-    tooth = np.clip(np.searchsorted(bounds, a, side="right") - 1, 0, len(bounds) - 2)
+    tooth = np.clip(np.searchsorted(bounds, d, side="right") - 1, 0, len(bounds) - 2)
     low, high = bounds[tooth], bounds[tooth + 1]
-    t = (a - low) / (high - low)  # 0 at the tooth's side nearer the midline, 1 at the other
-    width = (high - low) * np.where(s < 0, *halves)  # px
-    from_side = np.abs(2.0 * t - 1.0)  # 0 at the tooth's middle, 1 at its sides
+    t = np.clip((d - low) / (high - low), 0.0, 1.0)  # 0 at its side nearer the midline
+    width = (high - low) * unit  # px
+    from_side = np.abs(2.0 * t - 1.0)
     rise = CORNER_ROUND * width * np.square(np.clip((from_side - 0.6) / 0.4, 0.0, 1.0))
     between = gap_light + (1.0 - gap_light) * smoothstep(np.minimum(t, 1.0 - t) / GAP_SHARE)
-    light = (1.0 - ROUNDED * from_side ** 2) * between \
-        * (1.0 - RECEDE * smoothstep((a - RECEDE_FROM) / (1.0 - RECEDE_FROM)))
-    return light, rise
+    light = (1.0 - ROUNDED * from_side ** 2) * between * _receding(np.abs(s))
+    return np.stack((light, rise, from_side))
 
 
-def draw(inside: np.ndarray, edge: np.ndarray, lower: bool = False
-         ) -> tuple[np.ndarray, np.ndarray]:
-    """The teeth in an opening: their light (``h×w`` float32, × their colour in the cheeks'
-    light) and weight (``h×w``, 0–1). ``inside``: ``h×w`` bool, the opening's pixels in its box;
+def _receding(a: np.ndarray) -> np.ndarray:
+    """The light kept at ``a`` (0 the midline, 1 a corner) in the mouth's shade."""
+    return 1.0 - RECEDE * smoothstep((a - RECEDE_FROM) / (1.0 - RECEDE_FROM))
+
+
+def draw(inside: np.ndarray, edge: np.ndarray, iod: float, lower: bool = False
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The teeth in an opening, and their gums: light (``h×w`` float32: × the teeth's colour in
+    the cheeks' light, or the gums' in the lips'), weight (``h×w``, 0–1) and the share of it
+    that is gum (``h×w``, 0–1). ``inside``: ``h×w`` bool, the opening's pixels in its box;
     ``edge``: :attr:`HiddenTeeth.edge` (or, ``lower``, :attr:`HiddenTeeth.lower`: the lower
-    teeth, up from the lower lip) in that box's pixels (centres at +0.5)."""
+    teeth, up from the lower lip) in that box's pixels (centres at +0.5); ``iod``: the
+    inter-ocular distance in them."""
     if lower:  # the same upside down, narrower, in the upper ones' shade
         flipped = np.stack((edge[:, 0], inside.shape[0] - edge[:, 1]), 1)
-        light, weight = _drawn(inside[::-1], flipped, LOWER_BOUNDS, LOWER_GAP_LIGHT)
-        return LOWER_LIGHT * light[::-1], weight[::-1]
-    return _drawn(inside, edge, BOUNDS, GAP_LIGHT)
+        drawn = _drawn(inside[::-1], flipped, iod, LOWER_BOUNDS, LOWER_GAP_LIGHT, LOWER_CROWN)
+        return LOWER_LIGHT * drawn[0][::-1], drawn[1][::-1], drawn[2][::-1]
+    return _drawn(inside, edge, iod, BOUNDS, GAP_LIGHT, CROWN)
 
 
-def _drawn(inside: np.ndarray, edge: np.ndarray, bounds: tuple[float, ...], gap_light: float
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, bounds: tuple[float, ...],
+           gap_light: float, crown: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`draw` for teeth hanging from the top of ``inside`` down to ``edge``, whose
-    boundaries are ``bounds`` and the lines between them keep ``gap_light``."""
+    boundaries are ``bounds``, the lines between them keeping ``gap_light``, their crowns
+    ``crown`` IOD tall."""
     h, w = inside.shape
     light = np.zeros((h, w), np.float32)
     columns = np.flatnonzero(inside.any(0))
     if len(columns) < 4:
-        return light, light
+        return light, light, light
     x = columns + 0.5
     order = np.argsort(edge[:, 0])
     ex, ey = edge[order, 0], edge[order, 1]
     middle = len(edge) // 2
     halves = tuple(max(abs(edge[end, 0] - edge[middle, 0]), 1.0) for end in (0, -1))
     knots = np.linspace(-1.0, 1.0, len(edge))[order]
+    midline = edge[middle, 0]
+    units = [iod * half / np.mean(halves) for half in halves]  # px per IOD, each side
+
+    def across_at(xs: np.ndarray) -> np.ndarray:
+        return _across(np.abs(xs - midline) / np.where(xs < midline, *units),
+                       np.where(xs < midline, *units), np.interp(xs, ex, knots), bounds,
+                       gap_light)
+
     # Across the teeth at four places in each column, averaged: a line between two teeth is
     # thinner than a pixel on a small face, and sampled at the pixels' centres it came and went.
-    light_rise = np.mean([_across(np.interp(x + dx, ex, knots), halves, bounds, gap_light)
-                          for dx in (-0.375, -0.125, 0.125, 0.375)], axis=0)
-    across, bottom = light_rise[0], np.interp(x, ex, ey) - light_rise[1]
+    across, rise, from_side = np.mean([across_at(x + dx) for dx in (-0.375, -0.125, 0.125,
+                                                                    0.375)], axis=0)
+    line = np.interp(x, ex, ey)
+    bottom = line - rise
     s = np.interp(x, ex, knots)
     a, half = np.abs(s), np.where(s < 0, *halves)
     rows = np.arange(h, dtype=np.float32)[:, None] + 0.5
@@ -167,9 +195,19 @@ def _drawn(inside: np.ndarray, edge: np.ndarray, bounds: tuple[float, ...], gap_
     shade = LIP_SHADE_LIGHT + (1.0 - LIP_SHADE_LIGHT) * smoothstep(
         (rows - top) / (LIP_SHADE * half))
     open_light = 0.5 + 0.5 * smoothstep(tall.max() / (OPEN_LIGHT_FULL * 2.0 * half.max()))
-    light[:, columns] = LEVEL * open_light * across * shade
+    # The gum line: a crown's height above the edge at each tooth's middle, lower between two.
+    gum_line = line - crown * iod * (1.0 - PAPILLA * from_side ** 2)
+    gum = np.clip(gum_line - rows + 0.5, 0.0, 1.0)
+    # Down the crown: darker at its neck and along its thin edge than across its middle.
+    down = (rows - gum_line) / np.maximum(line - gum_line, 1.0)
+    neck_to_edge = (1.0 - NECK_SHADE * (1.0 - smoothstep(down / 0.4))) \
+        * (1.0 - EDGE_SHADE * smoothstep((down - 0.85) / 0.15))
+    light[:, columns] = open_light * shade * (LEVEL * across * neck_to_edge * (1.0 - gum)
+                                              + GUM_LIGHT * _receding(a) * gum)
     weight = np.zeros((h, w), np.float32)
     weight[:, columns] = np.clip(bottom - rows + 0.5, 0.0, 1.0) \
         * (1.0 - smoothstep((a - FADE_FROM) / (1.0 - FADE_FROM)))
+    gums = np.zeros((h, w), np.float32)
+    gums[:, columns] = gum
     # Over the opening and its anti-aliased edge (a pixel out), nowhere else.
-    return light, weight * cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8))
+    return light, weight * cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)), gums

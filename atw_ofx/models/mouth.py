@@ -507,7 +507,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
         edges = hidden_teeth.edge_points(
             seam_at, lambda x: jaw * np.exp(-0.5 * ((x - centre) / JAW_WIDTH) ** 2), left,
             float(local(mesh[13])[0]), right)
-        teeth = HiddenTeeth(*map(to_grid, edges), float(hidden), between, float(lit))
+        teeth = HiddenTeeth(*map(to_grid, edges), iod, float(hidden), between, float(lit))
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
                                   skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
                                   teeth=teeth)
@@ -882,12 +882,14 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         if region.teeth is not None:
             # The upper teeth it hid, under the upper lip (not dimmed with the tongue: they
             # are at the front, in the light that comes in).
-            colour_of_teeth = _teeth_colour(original, skin, region.teeth, k, channels)
+            # Their gums (what a smile lifts the lip over above the crowns) in the lips' own.
+            teeth_colour = _teeth_colour(original, skin, region.teeth, k, channels)
             for edge, lower in ((region.teeth.lower, True), (region.teeth.edge, False)):
-                lit, weight = hidden_teeth.draw(inside.astype(bool),
-                                                edge * k - (x0 + ox0, y0 + oy0), lower)
-                fill += (region.teeth.shown * weight[drawn])[:, None] * (
-                    lit[drawn][:, None] * colour_of_teeth - fill)
+                lit, weight, gum = (a[drawn][:, None] for a in hidden_teeth.draw(
+                    inside.astype(bool), edge * k - (x0 + ox0, y0 + oy0), region.teeth.iod * k,
+                    lower))
+                colour_of = teeth_colour + gum * (source_level - teeth_colour)
+                fill += region.teeth.shown * weight * (lit * colour_of - fill)
     else:
         fill = np.broadcast_to(shadow.astype(np.float32), (int(drawn.sum()),) + shadow.shape).copy()
     noise = grain_noise(m.shape, zlib.crc32(rgb.tobytes()))[drawn][:, None]
