@@ -176,38 +176,47 @@ def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, bounds: tuple[float
     midline = edge[middle, 0]
     units = [iod * half / np.mean(halves) for half in halves]  # px per IOD, each side
 
-    def across_at(xs: np.ndarray) -> np.ndarray:
-        return _across(np.abs(xs - midline) / np.where(xs < midline, *units),
-                       np.where(xs < midline, *units), np.interp(xs, ex, knots), bounds,
-                       gap_light)
-
     # Across the teeth at four places in each column, averaged: a line between two teeth is
     # thinner than a pixel on a small face, and sampled at the pixels' centres it came and went.
-    across, rise, from_side = np.mean([across_at(x + dx) for dx in (-0.375, -0.125, 0.125,
-                                                                    0.375)], axis=0)
+    places = (x[None] + np.array([-0.375, -0.125, 0.125, 0.375])[:, None]).ravel()
+    unit = np.where(places < midline, *units)
+    across, rise, from_side = _across(np.abs(places - midline) / unit, unit,
+                                      np.interp(places, ex, knots), bounds,
+                                      gap_light).reshape(3, 4, -1).mean(1)
     line = np.interp(x, ex, ey)
     bottom = line - rise
+    top = inside[:, columns].argmax(0).astype(np.float32)
+    if not (bottom > top).any():  # all under the lip
+        return light, light, light
     s = np.interp(x, ex, knots)
     a, half = np.abs(s), np.where(s < 0, *halves)
-    rows = np.arange(h, dtype=np.float32)[:, None] + 0.5
-    top = inside[:, columns].argmax(0).astype(np.float32)
     tall = inside[:, columns].sum(0)
-    shade = LIP_SHADE_LIGHT + (1.0 - LIP_SHADE_LIGHT) * smoothstep(
-        (rows - top) / (LIP_SHADE * half))
     open_light = 0.5 + 0.5 * smoothstep(tall.max() / (OPEN_LIGHT_FULL * 2.0 * half.max()))
     # The gum line: a crown's height above the edge at each tooth's middle, lower between two.
     gum_line = line - crown * iod * (1.0 - PAPILLA * from_side ** 2)
-    gum = np.clip(gum_line - rows + 0.5, 0.0, 1.0)
+    # Only the pixels over the opening and its anti-aliased edge (a pixel out) above the teeth's
+    # edge: a curved slit's box is mostly neither.
+    grown = cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    index = np.full(w, -1)
+    index[columns] = np.arange(len(columns))
+    ys, xs = np.nonzero(grown & (np.arange(h)[:, None] < np.ceil(bottom.max() + 0.5)))
+    at = index[xs]
+    ys, at = ys[at >= 0], at[at >= 0]
+    xs = columns[at]
+    weight = np.clip(bottom[at] - (ys + 0.5) + 0.5, 0.0, 1.0) \
+        * (1.0 - smoothstep((a[at] - FADE_FROM) / (1.0 - FADE_FROM)))
+    drawn = weight > 0.0
+    ys, xs, at, weight = ys[drawn], xs[drawn], at[drawn], weight[drawn]
+    y = ys + 0.5
+    shade = LIP_SHADE_LIGHT + (1.0 - LIP_SHADE_LIGHT) * smoothstep(
+        (y - top[at]) / (LIP_SHADE * half[at]))
+    gum = np.clip(gum_line[at] - y + 0.5, 0.0, 1.0)
     # Down the crown: darker at its neck and along its thin edge than across its middle.
-    down = (rows - gum_line) / np.maximum(line - gum_line, 1.0)
+    down = (y - gum_line[at]) / np.maximum(line[at] - gum_line[at], 1.0)
     neck_to_edge = (1.0 - NECK_SHADE * (1.0 - smoothstep(down / 0.4))) \
         * (1.0 - EDGE_SHADE * smoothstep((down - 0.85) / 0.15))
-    light[:, columns] = open_light * shade * (LEVEL * across * neck_to_edge * (1.0 - gum)
-                                              + GUM_LIGHT * _receding(a) * gum)
-    weight = np.zeros((h, w), np.float32)
-    weight[:, columns] = np.clip(bottom - rows + 0.5, 0.0, 1.0) \
-        * (1.0 - smoothstep((a - FADE_FROM) / (1.0 - FADE_FROM)))
-    gums = np.zeros((h, w), np.float32)
-    gums[:, columns] = gum
-    # Over the opening and its anti-aliased edge (a pixel out), nowhere else.
-    return light, weight * cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)), gums
+    lit = open_light * shade * (LEVEL * across[at] * neck_to_edge * (1.0 - gum)
+                                + GUM_LIGHT * _receding(a[at]) * gum)
+    weights, gums = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
+    light[ys, xs], weights[ys, xs], gums[ys, xs] = lit, weight, gum
+    return light, weights, gums
