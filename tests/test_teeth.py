@@ -406,3 +406,49 @@ def test_the_dark_beside_a_smiles_corners_is_a_shadow_not_the_lips_shade(shared_
     colour = out[dark][:, :3].mean(0)
     assert colour.mean() < 1.25 * DARK_OF_SKIN * np.median(cheeks, 0).mean()
     assert colour.argmax() == 0
+
+
+@pytest.mark.parametrize("face, talking", [("liveportrait_d3.mp4@311", True),
+                                           ("liveportrait_d10.mp4@19", True),
+                                           ("2.png", False), ("5.png", False)])
+def test_past_stretched_corners_the_dark_only_where_teeth_line_the_lip(shared_data, face, talking):
+    """AU20 at 5 stretches the corners out past where they were. Beside an open smile's side teeth
+    (teeth down to the lower lip) the mouth's dark comes in there — the buccal corridor; past a
+    talking mouth's corners (a tongue on its floor) it stood as two near-black barbs beside the
+    mouth's own lighter dark (0.19–0.36 of a window 0.15 × 0.12 IOD outside each corner as shot;
+    the smiles' 0.13–0.23): there the lips' corners are the warp's, held no lighter than the
+    lips."""
+    if "@" in face:
+        name, index = face.split("@")
+        plate = _clip_frame_plate(shared_data, name, int(index))
+    else:
+        plate = read_image(shared_data / "plates" / "ffhq_atw" / face)
+    lm = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face.landmarks
+    result = render_frame(plate, aus("AU20=5"), LandmarkRig(),
+                          options=RenderOptions(aovs=("generated",)))
+    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
+    iod = float(np.linalg.norm(lm[473] - lm[468]))
+    for corner, side in ((lm[78], -1), (lm[308], 1)):
+        x0, x1 = sorted((int(corner[0]), int(corner[0] + side * 0.15 * iod)))
+        y0, y1 = int(corner[1] - 0.06 * iod), int(corner[1] + 0.06 * iod)
+        dark = (generated[y0:y1, x0:x1] > 0.5).mean()
+        assert (dark < 0.1) if talking else (dark > 0.08), (corner, dark)
+
+
+def test_no_lighter_than_the_lips_keeps_darker_pixels_and_their_colour():
+    """:func:`~atw_ofx.models.teeth._no_lighter`: pixels lighter than the lips round an opening
+    (the median of a band outside it) come down to the lips' light, their balance kept; darker
+    ones stay."""
+    from atw_ofx.models.teeth import _no_lighter
+
+    size = 128
+    original = np.full((size, size, 3), 0.2, np.float32) * np.array([1.0, 0.5, 0.5], np.float32)
+    shot = np.array([[40.0, 60.0], [88.0, 60.0], [88.0, 70.0], [40.0, 70.0]])
+    original[60:70, 40:88] = 0.9  # teeth inside the opening: not the lips
+    pixels = np.array([[0.9, 0.9, 0.9], [0.6, 0.3, 0.3], [0.05, 0.02, 0.02]], np.float32)
+    out = _no_lighter(pixels, original, shot, 100.0, [0, 1, 2])
+    lips = float(original[0, 0].mean())
+    assert np.isclose(out[0].mean(), lips) and np.allclose(out[0] / out[0].mean(), 1.0)
+    assert np.isclose(out[1].mean(), lips) and np.allclose(out[1] / out[1].mean(),
+                                                          pixels[1] / pixels[1].mean())
+    assert np.array_equal(out[2], pixels[2])

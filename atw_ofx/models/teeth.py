@@ -295,14 +295,26 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # Under a falling lower lip, the dark only as much as teeth lay along it: where the opening's
     # floor held none (a talking mouth's tongue), black triangles opened beside a lit tongue
     # (AU15 on a clip, looked at); the warp carries the floor down with the lip there.
+    # Past the corners as shot, the dark too only as much as teeth lay along the lower lip by
+    # them (an open smile's buccal corridor): past a talking mouth's corners stretched out (AU20,
+    # fear) it stood beside the mouth's own lighter dark as two near-black barbs with a straight
+    # inner edge (looked at on the shared clips); there the warp carries the lips' corners out,
+    # no lighter than the lips (:func:`_no_lighter`: the side teeth it drew out were light
+    # specks by the corners; held to the opening's darker half, the lips' corners stretched out
+    # were grey arrowheads).
     toothed = 1.0 if teeth.toothed is None else _across(shot_lips[1], px, teeth.toothed)
-    darkened = beyond * np.maximum(np.where(upper, corner, toothed), past_corner)
+    darkened = beyond * np.maximum(np.where(upper, corner, toothed), past_corner * toothed)
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
     now_there = target[at]
     made = as_shot.copy()
     warp_at = beyond > darkened
-    made[warp_at] += (beyond - darkened)[warp_at, None] * (now_there[warp_at] - as_shot[warp_at])
+    warp = now_there[warp_at]
+    held_down = (past_corner * (1.0 - toothed))[warp_at] if np.ndim(toothed) else None
+    if held_down is not None and held_down.any():
+        warp = warp + held_down[:, None] * (_no_lighter(warp, original, shot, teeth.iod * k,
+                                                        channels) - warp)
+    made[warp_at] += (beyond - darkened)[warp_at, None] * (warp - as_shot[warp_at])
     dark_at = darkened > 0.0
     if dark_at.any():
         beside = None if teeth.skin is None else skin_beside(
@@ -488,6 +500,31 @@ def _across(contour: np.ndarray, px: np.ndarray, values: np.ndarray | None = Non
     the eye line), held flat past its ends."""
     order = np.argsort(contour[:, 0], kind="stable")
     return np.interp(px, contour[order, 0], (contour[:, 1] if values is None else values)[order])
+
+
+#: Past a talking mouth's corners the warp is held to the lips' light: the median of a band this
+#: share of the inter-ocular distance wide round the opening as shot (:func:`_no_lighter`).
+LIP_BAND = 0.03
+
+
+def _no_lighter(pixels: np.ndarray, original: np.ndarray, shot: np.ndarray, iod: float,
+                channels: list[int]) -> np.ndarray:
+    """``pixels`` (``K×C``, linear) scaled down where lighter than the lips round the opening as
+    shot (``shot``, its polygon in crop px, on ``original``; the median light of a band
+    :data:`LIP_BAND` × ``iod`` crop px wide outside it), by their mean over the channels, their
+    colour kept."""
+    size = original.shape[0]
+    reach = max(int(round(LIP_BAND * iod)), 2)
+    x0, y0, x1, y1 = grid_box(shot, size, reach + 1)
+    was_open = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(was_open, [np.round(shot - (x0, y0) - 0.5).astype(np.int32)], 1)
+    band = cv2.dilate(was_open, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > was_open
+    lips = channels_of(original[y0:y1, x0:x1], channels)[band]
+    if len(lips) < 16:
+        return pixels
+    most = float(np.median(lips.mean(-1)))
+    light = np.maximum(pixels.mean(-1, keepdims=True), 1e-12)
+    return pixels * np.minimum(1.0, most / light)
 
 
 def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.ndarray,
