@@ -220,7 +220,9 @@ def test_a_composed_field_samples_the_field_where_the_first_takes_each_pixel(cas
 @pytest.mark.parametrize("face, asked, far", [
     # (The shipped portrait's sad = 1.0 folded at a mouth corner, where teeth held still between
     # barely parted lips met AU15's corners; it no longer folds: see the test after this one.)
-    ("biden_official_970x2204.jpg", "AU17=5", (152, 148, 377)),  # folds at the lips; the chin
+    # (AU17 alone folded here at the lips: its lower lip pushed the upper's inner edge onto it;
+    # it no longer folds: see test_the_chin_raiser_pushes_closed_lips_up_as_an_arch...)
+    ("biden_official_970x2204.jpg", "AU12=5,AU17=5,AU23=5", (152, 148, 377)),  # the lips; chin
 ])
 def test_a_local_fold_no_longer_weakens_the_whole_expression(request, face, asked, far):
     """Shared faces where one spot of the edit folds and the old global guard scaled the whole
@@ -241,7 +243,7 @@ def test_a_local_fold_no_longer_weakens_the_whole_expression(request, face, aske
     mesh = backend("mesh").faces(rgb, detect_scale=1.0)[0].landmarks
     mesh_n = CropBox.from_landmarks(mesh).to_crop(mesh, 128)
     if asked.startswith("AU"):
-        vector = aus(asked)
+        vector = aus(*asked.split(","))
     else:
         name, weight = asked.split("=")
         vector = preset_vector(name, float(weight))
@@ -311,3 +313,38 @@ def test_a_sad_face_folds_nowhere_on_the_shipped_portrait(demo_mesh):
     finally:
         rig._unfold = original
     assert _det(unguarded["field"]).min() >= MIN_JACOBIAN
+
+
+@pytest.mark.parametrize("name", ["6.png", "13.png"])
+def test_the_chin_raiser_pushes_closed_lips_up_as_an_arch_without_folding(shared_data, name):
+    """AU17 at 5 on shared closed mouths: the lower lip rises along an arch and pushes the upper
+    one up with it — nowhere does the field fold (the lower lip raised whole over its middle,
+    the lips' gap closed to nothing and the upper lip squeezed thin folded, and the fold
+    guard's cut left a notch in the middle of the lips), and the closed lips' line rises most at
+    its middle, less towards each corner."""
+    from atw_ofx.face import CropBox
+    from atw_ofx.imageio import read_image
+    from atw_ofx.models import rig
+    from atw_ofx.models.mouth import UPPER_INNER
+    from atw_ofx.points import carried
+    from atw_ofx.render import render_frame
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    lm = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face.landmarks
+    mesh = CropBox.from_landmarks(lm).to_crop(lm, 128)
+    matte = face_matte(mesh, 128)
+    unguarded = {}
+    original = rig._unfold
+    try:
+        rig._unfold = lambda field, *_: unguarded.setdefault("field", field)
+        field = LandmarkRig().field(mesh, aus("AU17=5"), matte)
+    finally:
+        rig._unfold = original
+    assert _det(unguarded["field"]).min() >= MIN_JACOBIAN
+    line = mesh[list(UPPER_INNER)]
+    frame = FaceFrame(with_cheeks(ibug68(mesh)))
+    rise = -((carried(line, field) - line) @ frame.y) / frame.iod
+    middle = len(line) // 2
+    assert rise[middle] > 0.06, rise
+    for half in (rise[:middle + 1], rise[middle:][::-1]):  # corner to middle
+        assert (np.diff(half) > -0.004).all(), rise

@@ -74,7 +74,11 @@ RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
     "AU14": [((48, 54, 60, 64), 0.04, 0.0)],
     # AU15 lowers the lips along an arch from their still middle: see _corners_down.
     "AU15": [],
-    "AU17": [((7, 8, 9), 0.0, -0.10), ((56, 57, 58, 65, 66, 67), 0.0, -0.10)],
+    # The chin raiser pushes the lower lip up along an arch, 1 − u² of its middle's rise at u
+    # across the mouth (0 the middle, 1 the corners): raised whole over its middle points and
+    # not at 55/59, it pushed a flat-topped lump into the upper lip with a notch either side.
+    "AU17": [((7, 8, 9), 0.0, -0.10), ((57, 66), 0.0, -0.10), ((56, 58), 0.0, -0.09),
+             ((65, 67), 0.0, -0.08), ((55, 59), 0.0, -0.06)],
     "AU20": [((48, 54, 60, 64), 0.14, 0.03)],
     "AU23": [((49, 50, 51, 52, 53), 0.0, 0.03), ((55, 56, 57, 58, 59), 0.0, -0.03),
              ((48, 54, 60, 64), -0.03, 0.0)],
@@ -86,10 +90,20 @@ RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
     # too).
     "AU45": [],
 }
+#: The 68-point view's inner lips in pairs (upper, lower), and the gap between the mesh's inner
+#: contours (IOD) under which a pair touches: closed lips' contours lie ~0.06 IOD apart on the
+#: mesh (teeth show from :data:`.mouth.TEETH_GAP`).
+INNER_LIP_PAIRS_68 = ((61, 67), (62, 66), (63, 65))
+CLOSED_LIPS = 0.08
+#: The upper lip's outer and inner points in pairs, and the share of its thickness a lower lip
+#: pushing its inner edge up (AU17) leaves it: squeezed thinner, it folded over its middle and
+#: the fold guard's cut left a notch there (looked at, AU17 at 5).
+UPPER_LIP_PAIRS_68, UPPER_LIP_KEPT = ((50, 61), (51, 62), (52, 63)), 0.6
 #: Pairs (upper, lower) that must keep this order along the face's down axis, with a gap (IOD).
 ORDER_CLAMPS: list[tuple[tuple[int, int], float]] = [
     ((37, 41), 0.005), ((38, 40), 0.005), ((43, 47), 0.005), ((44, 46), 0.005),  # eyelids
-    ((61, 67), 0.0), ((62, 66), 0.0), ((63, 65), 0.0),  # inner lips
+    *((pair, 0.0) for pair in INNER_LIP_PAIRS_68),  # inner lips (closed: their gap kept)
+    *((pair, 0.0) for pair in UPPER_LIP_PAIRS_68),  # the upper lip (its thickness in part)
     ((50, 58), 0.02), ((51, 57), 0.02), ((52, 56), 0.02),  # outer lips
     ((19, 37), 0.08), ((24, 44), 0.08),  # brows stay above the upper lids
 ]
@@ -534,9 +548,19 @@ def _nearest_inner_lip(points: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 
 
 def _clamp_order(points: np.ndarray, moved: np.ndarray, frame: FaceFrame) -> np.ndarray:
-    """Keep each (upper, lower) pair in order along the down axis, moving the upper point."""
+    """Keep each (upper, lower) pair in order along the down axis, moving the upper point —
+    the inner lips of a closed mouth (:data:`CLOSED_LIPS`) their gap as well: they touch, and a
+    lower lip pushed up (AU17) pushes the upper one as far. Closed to nothing between them,
+    the skin between their contours folded, and the fold guard's cut left the middle of the
+    lips behind their sides: a notch (looked at). The upper lip keeps
+    :data:`UPPER_LIP_KEPT` of its thickness, its outer edge pushed up by its inner one."""
     moved = moved.copy()
     for (u, l), gap in ORDER_CLAMPS:
+        if (u, l) in INNER_LIP_PAIRS_68:
+            apart = frame.down(points[l] - points[u]) / frame.iod
+            gap = max(gap, apart) if apart < CLOSED_LIPS else gap
+        elif (u, l) in UPPER_LIP_PAIRS_68:
+            gap = UPPER_LIP_KEPT * frame.down(points[l] - points[u]) / frame.iod
         target_u, target_l = points[u] + moved[u], points[l] + moved[l]
         overlap = frame.down(target_u - target_l) + gap * frame.iod
         original = frame.down(points[u] - points[l]) + gap * frame.iod
