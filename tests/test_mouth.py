@@ -684,3 +684,32 @@ def test_a_talking_mouth_opened_wide_darkens_from_its_floor_up(shared_data):
     top, bottom, floor = (np.median(v) for v in (top, bottom, floor))
     assert bottom > 1.6 * top
     assert abs(np.log(bottom / floor)) < 0.25
+
+
+def test_a_mouth_parting_near_its_floor_goes_between_its_own_dark_and_the_shaded_cavity(demo):
+    """A talking mouth whose seam crossed OVER_THE_FLOOR from one frame to the next went from
+    its own dark to the shaded cavity, 2–3× as light (a shared clip's frames in sequence): over
+    FLOOR_EASE either side the two mix — half way, half of each."""
+    import dataclasses
+
+    from atw_ofx.models.mouth import (FLOOR_EASE, LOWER_INNER, OVER_THE_FLOOR, UPPER_INNER,
+                                      above_the_floor)
+
+    assert above_the_floor(OVER_THE_FLOOR - FLOOR_EASE) == 1.0
+    assert above_the_floor(OVER_THE_FLOOR + FLOOR_EASE) == 0.0
+    assert above_the_floor(OVER_THE_FLOOR) == pytest.approx(0.5)
+    mesh = demo[1]
+    _, interior = mouth_field(mesh, 5.0, 5.0, N)
+    size = 256
+    plate = np.full((size, size, 3), 0.3, np.float32)
+    shot = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
+    gap = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(gap, [np.round(shot * size / N - 0.5).astype(np.int32)], 1)
+    plate[cv2.dilate(gap, np.ones((5, 5), np.uint8)) > 0] = 0.01  # its own dark as shot
+    means = []
+    for above in (0.0, 0.5, 1.0):
+        region = dataclasses.replace(interior, open_as_shot=shot, above_the_floor=above)
+        out, generated = fill_region(plate.copy(), plate, region, (0, 1, 2))
+        means.append(out[generated.full(size) > 0.99].mean())
+    assert means[0] > 1.3 * means[2]
+    assert means[1] == pytest.approx((means[0] + means[2]) / 2, rel=0.1)

@@ -299,6 +299,9 @@ class GeneratedRegion:
     #: own dark the cavity is held to and which shows its own tongue (none is drawn); None for
     #: a mouth that opens at its lower lip.
     open_as_shot: np.ndarray | None = None
+    #: How much it parts above its floor (:func:`above_the_floor`): its own dark as much, the
+    #: shaded cavity the rest.
+    above_the_floor: float = 1.0
     #: The upper teeth a mouth closed as shot hid, drawn under its upper lip (edge on the grid:
     #: :mod:`.hidden_teeth`); None where the plate shows its own.
     teeth: HiddenTeeth | None = None
@@ -324,6 +327,17 @@ SEAM_DARK_GAP = 0.6
 #: (:attr:`GeneratedRegion.open_as_shot`). Rows of teeth apart (a child's open smile, face 7:
 #: parted at 0.5) keep the shaded cavity and its tongue, which they hide as shot.
 OVER_THE_FLOOR = 0.4
+#: ... eased over this much either side: a talking mouth whose seam crossed the share from one
+#: frame to the next went from its own dark to the shaded cavity, 2–3× as light (liveportrait_d10
+#: frames 33–37 opened by AU25 + AU26, looked at in sequence).
+FLOOR_EASE = 0.08
+
+
+def above_the_floor(share: float) -> float:
+    """How much a mouth showing its teeth and parting at ``share`` of its lips' gap (0 the upper
+    lip, 1 the lower) parts above its floor (0–1, :data:`OVER_THE_FLOOR`, :data:`FLOOR_EASE`)."""
+    return float(1.0 - smoothstep(np.array((share - OVER_THE_FLOOR + FLOOR_EASE)
+                                           / (2.0 * FLOOR_EASE))))
 #: The dark of a mouth open as shot: the mean of this darkest percent of its opening.
 OWN_DARKEST = 10
 
@@ -375,7 +389,7 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     # (Not above a mouth's floor — a talking mouth's dark under its upper teeth runs to its
     # corners: eased down there, the cavity drooped at its sides like a moustache; looked at.)
     ease = hold * smoothstep((across - SEAM_CORNERS[0]) / (SEAM_CORNERS[1] - SEAM_CORNERS[0]))
-    share = share + (1.0 - share) * ease * (share >= OVER_THE_FLOOR)
+    share = share + (1.0 - share) * ease * (1.0 - above_the_floor(share))
     return upper + share[:, None] * (lower - upper)
 
 
@@ -499,9 +513,10 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     share = np.median((parting[middle, 1] - upper[middle, 1])
                       / np.maximum(lower[middle, 1] - upper[middle, 1], 1e-6))
     between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
-    open_as_shot = between if shows_teeth and share < OVER_THE_FLOOR else None
+    above = above_the_floor(share) if shows_teeth else 0.0
+    open_as_shot = between if above > 0.0 else None
     # The teeth stay with the skull: their edge under the seam as shot.
-    if hidden <= 0.0 or open_as_shot is not None:
+    if hidden <= 0.0 or above >= 1.0:
         teeth = None
     else:
         edges = hidden_teeth.edge_points(
@@ -510,6 +525,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
         teeth = HiddenTeeth(*map(to_grid, edges), iod, float(hidden), between, float(lit))
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
                                   skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
+                                  above_the_floor=above,
                                   teeth=teeth)
 
 
@@ -849,14 +865,8 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     downwards = np.clip((np.arange(len(m)) - top) / max(bottom - top, 1), 0, 1)[:, None]
     # Colours only where the region is drawn (a slit fills a fraction of its box).
     drawn = m > 0
-    if region.cavity and region.open_as_shot is not None:
-        # A mouth parted above its floor: its own dark as shot, continued (shaded against the
-        # skin it was a flat brown band across a talking mouth's dark, and a second tongue lay
-        # on the band's floor above the mouth's own; looked at on the shared clips).
-        own = _own_dark(original, region.open_as_shot * k, channels)
-        floor = _floor_under(warped, inside, (x0 + ox0, y0 + oy0), channels)
-        fill = _onto_the_floor(own, floor, inside)[drawn]
-    elif region.cavity:
+    above = region.above_the_floor if region.open_as_shot is not None else 0.0
+    if region.cavity and above < 1.0:
         beside = None if region.skin is None else skin_beside(
             original, region.skin, region.grid, float(np.ptp(region.polygon[:, 0])), channels)
         skin = source_rgb.mean(0) if beside is None else beside[0]
@@ -890,7 +900,15 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
                     lower))
                 colour_of = teeth_colour + gum * (source_level - teeth_colour)
                 fill += region.teeth.shown * weight * (lit * colour_of - fill)
-    else:
+    if region.cavity and above > 0.0:
+        # A mouth parted above its floor: its own dark as shot, continued (shaded against the
+        # skin it was a flat brown band across a talking mouth's dark, and a second tongue lay
+        # on the band's floor above the mouth's own; looked at on the shared clips).
+        own = _own_dark(original, region.open_as_shot * k, channels)
+        floor = _floor_under(warped, inside, (x0 + ox0, y0 + oy0), channels)
+        own_fill = _onto_the_floor(own, floor, inside)[drawn]
+        fill = own_fill if above >= 1.0 else fill + above * (own_fill - fill)
+    elif not region.cavity:
         fill = np.broadcast_to(shadow.astype(np.float32), (int(drawn.sum()),) + shadow.shape).copy()
     noise = grain_noise(m.shape, zlib.crc32(rgb.tobytes()))[drawn][:, None]
     cavity = fill + noise * laid_on(grain, fill, source_level).astype(np.float32)
