@@ -14,8 +14,9 @@ Drawn per column of the opening (the crop upright, as the mouth's other fills ar
 a rounded body lit at its middle, a dark line between neighbours, the corners of its edge
 rounded, in the upper lip's shade at the top; from the middle ones back, each further tooth
 narrower (the arch turning away) and darker (the mouth's shade by its corners, where the lips
-stretched back show none). In the crop's pixels; lengths of the teeth as shares of the mouth's
-half-width at their side, so a yawed face's far side comes out narrower.
+stretched back show none); above a crown's height, gum. In the crop's pixels; the teeth at
+their own size in inter-ocular distances from the dental midline, each side foreshortened by its
+half of the mouth, so a turned face's far side comes out narrower.
 """
 from __future__ import annotations
 

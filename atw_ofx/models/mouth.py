@@ -302,7 +302,7 @@ class GeneratedRegion:
     #: How much it parts above its floor (:func:`above_the_floor`): its own dark as much, the
     #: shaded cavity the rest.
     above_the_floor: float = 1.0
-    #: The upper teeth a mouth closed as shot hid, drawn under its upper lip (edge on the grid:
+    #: The teeth a mouth closed as shot hid, drawn under its lips (their edges on the grid:
     #: :mod:`.hidden_teeth`); None where the plate shows its own.
     teeth: HiddenTeeth | None = None
 
@@ -331,6 +331,8 @@ OVER_THE_FLOOR = 0.4
 #: frame to the next went from its own dark to the shaded cavity, 2–3× as light (liveportrait_d10
 #: frames 33–37 opened by AU25 + AU26, looked at in sequence).
 FLOOR_EASE = 0.08
+#: The dark of a mouth open as shot: the mean of this darkest percent of its opening.
+OWN_DARKEST = 10
 
 
 def above_the_floor(share: float) -> float:
@@ -338,8 +340,6 @@ def above_the_floor(share: float) -> float:
     lip, 1 the lower) parts above its floor (0–1, :data:`OVER_THE_FLOOR`, :data:`FLOOR_EASE`)."""
     return float(1.0 - smoothstep(np.array((share - OVER_THE_FLOOR + FLOOR_EASE)
                                            / (2.0 * FLOOR_EASE))))
-#: The dark of a mouth open as shot: the mean of this darkest percent of its opening.
-OWN_DARKEST = 10
 
 
 def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
@@ -435,9 +435,8 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     AU25/AU26 intensities (0–5), and the interior it opens (None when nothing opens). It parts
     along ``seam`` (``K×2`` on the grid, corner to corner: :func:`teeth_seam`), or the inner
     lips' midline. ``hidden`` (0–1): how much the mouth hides its teeth as shot — as much, the
-    opening shows upper teeth generated under its upper lip (:mod:`.hidden_teeth`), in the
-    colour of the teeth that shine between its lips as much as ``lit`` (0–1, :func:`teeth_lit`).
-    """
+    opening shows the teeth generated under its lips (:mod:`.hidden_teeth`), in the colour of
+    the teeth that shine between them as much as ``lit`` (0–1, :func:`teeth_lit`)."""
     field = np.zeros((2, n, n))
     lower_lip = (LOWER_LIP_AU25 * au25 + JAW_AU26 * au26) / 5.0
     upper_lip = UPPER_LIP_AU25 * au25 / 5.0
@@ -525,8 +524,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
         teeth = HiddenTeeth(*map(to_grid, edges), iod, float(hidden), between, float(lit))
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
                                   skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
-                                  above_the_floor=above,
-                                  teeth=teeth)
+                                  above_the_floor=above, teeth=teeth)
 
 
 def region_mask(region: GeneratedRegion, size: int) -> np.ndarray:
@@ -890,9 +888,9 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
                 * np.sqrt(np.minimum(cap, 1.0))[:, None]
             fill += weight[drawn][:, None] * (tongue - fill)
         if region.teeth is not None:
-            # The upper teeth it hid, under the upper lip (not dimmed with the tongue: they
-            # are at the front, in the light that comes in).
-            # Their gums (what a smile lifts the lip over above the crowns) in the lips' own.
+            # The teeth it hid, the upper over the lower (not dimmed with the tongue: they are
+            # at the front, in the light that comes in); their gums (what a smile lifts the lip
+            # over above the crowns) in the lips' own colour.
             teeth_colour = _teeth_colour(original, skin, region.teeth, k, channels)
             for edge, lower in ((region.teeth.lower, True), (region.teeth.edge, False)):
                 lit, weight, gum = (a[drawn][:, None] for a in hidden_teeth.draw(

@@ -262,14 +262,14 @@ class LandmarkRig:
                 field = blink + composed(spline_field, blink)
             regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
                                             lift_px, held)
-            seam = None if luma is None or not regional[[AU25, AU26]].any() \
-                else mouth.teeth_seam(mesh, luma)
+            opens = bool(regional[[AU25, AU26]].any())
+            seam = None if luma is None or not opens else mouth.teeth_seam(mesh, luma)
+            # The teeth a closed mouth hides, in the colour of any that shine between its lips.
+            hidden = mouth.teeth_hidden(mesh) if opens else 0.0
+            lit = 0.0 if luma is None or not hidden else float(mouth.teeth_lit(mesh, luma).max())
             mouth_field, opening = mouth.mouth_field(
                 mesh * REGION_GRID, regional[AU25], regional[AU26], fine,
-                None if seam is None else seam * REGION_GRID,
-                *((mouth.teeth_hidden(mesh), 0.0 if luma is None else
-                   float(mouth.teeth_lit(mesh, luma).max()))
-                  if regional[[AU25, AU26]].any() else (0.0, 0.0)))
+                None if seam is None else seam * REGION_GRID, hidden, lit)
             # The spline moves the lips too (a smile's corners, fear's stretched lips): the mouth
             # opens where they went, not where they were — its field composed after the spline's
             # (sampled where the spline takes each pixel), its opening carried the same way.

@@ -310,7 +310,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     made = as_shot.copy()
     warp_at = beyond > darkened
     warp = now_there[warp_at]
-    held_down = (past_corner * (1.0 - toothed))[warp_at] if np.ndim(toothed) else None
+    held_down = None if teeth.toothed is None else (past_corner * (1.0 - toothed))[warp_at]
     if held_down is not None and held_down.any():
         warp = warp + held_down[:, None] * (_no_lighter(warp, original, shot, teeth.iod * k,
                                                         channels) - warp)
