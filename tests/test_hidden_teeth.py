@@ -152,7 +152,7 @@ def test_a_closed_mouth_opened_shows_its_upper_teeth(shared_data, name, monkeypa
         result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=face,
                               options=RenderOptions(aovs=("generated",)))
         generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
-        x = int(round(lm[13][0] + 0.12 * (lm[308][0] - lm[78][0])))  # the middle teeth
+        x = int(round(lm[13][0] + 0.06 * (lm[308][0] - lm[78][0])))  # a central incisor
         rows = np.flatnonzero(generated[:, x] > 0.99)
         column = result.plate.pixels[rows, x, :3].mean(-1)
         iod = float(np.linalg.norm(lm[473] - lm[468]))

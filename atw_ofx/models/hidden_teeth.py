@@ -46,6 +46,12 @@ LOWER_EDGE_BELOW_SEAM, LOWER_CORNER_DROP = 0.05, 0.04
 BOUNDS = (0.0, 0.135, 0.232, 0.316, 0.363, 0.40, 0.44, 0.5)
 #: The lower ones' (incisors 5.5 and 6 mm, canines 7 mm).
 LOWER_BOUNDS = (0.0, 0.087, 0.177, 0.256, 0.30, 0.34, 0.38, 0.44)
+#: How much shorter each upper tooth is than the central incisors (IOD, tooth by tooth from the
+#: midline: the smile line — the lateral incisors ~0.8 mm short, the canines nearly level), and
+#: each one's light against theirs: every tooth the same length and shade, a row read as a
+#: denture (looked at, AU10 and an opened smile).
+SHORTER = (0.0, 0.012, 0.004, 0.008, 0.012, 0.016, 0.02)
+SHADE_OF = (1.0, 0.95, 1.0, 0.93, 0.9, 0.88, 0.85)
 #: How tall the crowns show (IOD; upper incisors and canines 10–11 mm, lower 9 mm), how much
 #: lower their gum line comes between two teeth (× that), and the gums' light against the lips'
 #: own: above the crowns, what a smile lifts its upper lip over is gum. Drawn up to the lip, the
@@ -119,13 +125,14 @@ def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count
 
 
 def _across(d: np.ndarray, unit: np.ndarray, s: np.ndarray, bounds: tuple[float, ...],
-            gap_light: float) -> np.ndarray:
+            gap_light: float, shaped: bool = True) -> np.ndarray:
     """At places ``d`` from the dental midline (IOD as a square camera sees them; ``unit``: px
     per such IOD there; ``s``: the same places across the mouth, −1 and 1 its corners),
     ``3×K``: the teeth's light (the tooth's rounded front, the line between teeth — ``bounds``,
     as :data:`BOUNDS`, keeping ``gap_light`` — and the mouth's shade behind the middle ones),
-    how far their edge rises there (px: their rounded corners) and how far the place is from
-    its tooth's middle (0 there, 1 at its sides)."""
+    how far their edge rises there (px: their rounded corners and, ``shaped``, each tooth's own
+    length, :data:`SHORTER`) and how far the place is from its tooth's middle (0 there, 1 at
+    its sides)."""
     bounds = np.asarray(bounds)
     tooth = np.clip(np.searchsorted(bounds, d, side="right") - 1, 0, len(bounds) - 2)
     low, high = bounds[tooth], bounds[tooth + 1]
@@ -135,6 +142,10 @@ def _across(d: np.ndarray, unit: np.ndarray, s: np.ndarray, bounds: tuple[float,
     rise = CORNER_ROUND * width * np.square(np.clip((from_side - 0.6) / 0.4, 0.0, 1.0))
     between = gap_light + (1.0 - gap_light) * smoothstep(np.minimum(t, 1.0 - t) / GAP_SHARE)
     light = (1.0 - ROUNDED * from_side ** 2) * between * _receding(np.abs(s))
+    if shaped:
+        which = np.minimum(tooth, len(SHORTER) - 1)
+        rise = rise + np.asarray(SHORTER)[which] * unit
+        light = light * np.asarray(SHADE_OF)[which]
     return np.stack((light, rise, from_side))
 
 
@@ -153,16 +164,18 @@ def draw(inside: np.ndarray, edge: np.ndarray, iod: float, lower: bool = False
     inter-ocular distance in them."""
     if lower:  # the same upside down, narrower, in the upper ones' shade
         flipped = np.stack((edge[:, 0], inside.shape[0] - edge[:, 1]), 1)
-        drawn = _drawn(inside[::-1], flipped, iod, LOWER_BOUNDS, LOWER_GAP_LIGHT, LOWER_CROWN)
+        drawn = _drawn(inside[::-1], flipped, iod, LOWER_BOUNDS, LOWER_GAP_LIGHT, LOWER_CROWN,
+                       shaped=False)
         return LOWER_LIGHT * drawn[0][::-1], drawn[1][::-1], drawn[2][::-1]
     return _drawn(inside, edge, iod, BOUNDS, GAP_LIGHT, CROWN)
 
 
 def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, bounds: tuple[float, ...],
-           gap_light: float, crown: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           gap_light: float, crown: float, shaped: bool = True
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`draw` for teeth hanging from the top of ``inside`` down to ``edge``, whose
     boundaries are ``bounds``, the lines between them keeping ``gap_light``, their crowns
-    ``crown`` IOD tall."""
+    ``crown`` IOD tall (``shaped``: each its own length and shade, :data:`SHORTER`)."""
     h, w = inside.shape
     light = np.zeros((h, w), np.float32)
     columns = np.flatnonzero(inside.any(0))
@@ -182,8 +195,8 @@ def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, bounds: tuple[float
     places = (x[None] + np.array([-0.375, -0.125, 0.125, 0.375])[:, None]).ravel()
     unit = np.where(places < midline, *units)
     across, rise, from_side = _across(np.abs(places - midline) / unit, unit,
-                                      np.interp(places, ex, knots), bounds,
-                                      gap_light).reshape(3, 4, -1).mean(1)
+                                      np.interp(places, ex, knots), bounds, gap_light,
+                                      shaped).reshape(3, 4, -1).mean(1)
     line = np.interp(x, ex, ey)
     bottom = line - rise
     top = inside[:, columns].argmax(0).astype(np.float32)
