@@ -124,28 +124,44 @@ def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count
                       + jaw_at(xs)), 1))
 
 
-def _across(d: np.ndarray, unit: np.ndarray, s: np.ndarray, bounds: tuple[float, ...],
-            gap_light: float, shaped: bool = True) -> np.ndarray:
+@dataclass(frozen=True)
+class Row:
+    """A row of teeth: their boundaries (as :data:`BOUNDS`), the light kept between two, their
+    crowns' height (IOD), and tooth by tooth from the midline how much shorter than the middle
+    ones each is (IOD) and its light against theirs."""
+
+    bounds: tuple[float, ...]
+    gap_light: float
+    crown: float
+    shorter: tuple[float, ...]
+    shade: tuple[float, ...]
+
+
+#: The upper row; the lower, under it, all its teeth alike.
+UPPER = Row(BOUNDS, GAP_LIGHT, CROWN, SHORTER, SHADE_OF)
+LOWER = Row(LOWER_BOUNDS, LOWER_GAP_LIGHT, LOWER_CROWN, (0.0,) * (len(LOWER_BOUNDS) - 1),
+            (1.0,) * (len(LOWER_BOUNDS) - 1))
+
+
+def _across(d: np.ndarray, unit: np.ndarray, s: np.ndarray, row: Row) -> np.ndarray:
     """At places ``d`` from the dental midline (IOD as a square camera sees them; ``unit``: px
     per such IOD there; ``s``: the same places across the mouth, −1 and 1 its corners),
-    ``3×K``: the teeth's light (the tooth's rounded front, the line between teeth — ``bounds``,
-    as :data:`BOUNDS`, keeping ``gap_light`` — and the mouth's shade behind the middle ones),
-    how far their edge rises there (px: their rounded corners and, ``shaped``, each tooth's own
-    length, :data:`SHORTER`) and how far the place is from its tooth's middle (0 there, 1 at
-    its sides)."""
-    bounds = np.asarray(bounds)
+    ``3×K``: the ``row``'s light (each tooth's rounded front and own shade, the line between
+    teeth, the mouth's shade behind the middle ones), how far its edge rises there (px: the
+    teeth's rounded corners and each one's own length) and how far the place is from its
+    tooth's middle (0 there, 1 at its sides)."""
+    bounds = np.asarray(row.bounds)
     tooth = np.clip(np.searchsorted(bounds, d, side="right") - 1, 0, len(bounds) - 2)
     low, high = bounds[tooth], bounds[tooth + 1]
     t = np.clip((d - low) / (high - low), 0.0, 1.0)  # 0 at its side nearer the midline
     width = (high - low) * unit  # px
     from_side = np.abs(2.0 * t - 1.0)
     rise = CORNER_ROUND * width * np.square(np.clip((from_side - 0.6) / 0.4, 0.0, 1.0))
-    between = gap_light + (1.0 - gap_light) * smoothstep(np.minimum(t, 1.0 - t) / GAP_SHARE)
-    light = (1.0 - ROUNDED * from_side ** 2) * between * _receding(np.abs(s))
-    if shaped:
-        which = np.minimum(tooth, len(SHORTER) - 1)
-        rise = rise + np.asarray(SHORTER)[which] * unit
-        light = light * np.asarray(SHADE_OF)[which]
+    rise = rise + np.asarray(row.shorter)[tooth] * unit
+    between = row.gap_light + (1.0 - row.gap_light) * smoothstep(
+        np.minimum(t, 1.0 - t) / GAP_SHARE)
+    light = (1.0 - ROUNDED * from_side ** 2) * between * _receding(np.abs(s)) \
+        * np.asarray(row.shade)[tooth]
     return np.stack((light, rise, from_side))
 
 
@@ -164,18 +180,15 @@ def draw(inside: np.ndarray, edge: np.ndarray, iod: float, lower: bool = False
     inter-ocular distance in them."""
     if lower:  # the same upside down, narrower, in the upper ones' shade
         flipped = np.stack((edge[:, 0], inside.shape[0] - edge[:, 1]), 1)
-        drawn = _drawn(inside[::-1], flipped, iod, LOWER_BOUNDS, LOWER_GAP_LIGHT, LOWER_CROWN,
-                       shaped=False)
+        drawn = _drawn(inside[::-1], flipped, iod, LOWER)
         return LOWER_LIGHT * drawn[0][::-1], drawn[1][::-1], drawn[2][::-1]
-    return _drawn(inside, edge, iod, BOUNDS, GAP_LIGHT, CROWN)
+    return _drawn(inside, edge, iod, UPPER)
 
 
-def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, bounds: tuple[float, ...],
-           gap_light: float, crown: float, shaped: bool = True
+def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, row: Row
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`draw` for teeth hanging from the top of ``inside`` down to ``edge``, whose
-    boundaries are ``bounds``, the lines between them keeping ``gap_light``, their crowns
-    ``crown`` IOD tall (``shaped``: each its own length and shade, :data:`SHORTER`)."""
+    """:func:`draw` for the ``row`` of teeth hanging from the top of ``inside`` down to
+    ``edge``."""
     h, w = inside.shape
     light = np.zeros((h, w), np.float32)
     columns = np.flatnonzero(inside.any(0))
@@ -195,8 +208,7 @@ def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, bounds: tuple[float
     places = (x[None] + np.array([-0.375, -0.125, 0.125, 0.375])[:, None]).ravel()
     unit = np.where(places < midline, *units)
     across, rise, from_side = _across(np.abs(places - midline) / unit, unit,
-                                      np.interp(places, ex, knots), bounds, gap_light,
-                                      shaped).reshape(3, 4, -1).mean(1)
+                                      np.interp(places, ex, knots), row).reshape(3, 4, -1).mean(1)
     line = np.interp(x, ex, ey)
     bottom = line - rise
     top = inside[:, columns].argmax(0).astype(np.float32)
@@ -207,7 +219,7 @@ def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, bounds: tuple[float
     tall = inside[:, columns].sum(0)
     open_light = 0.5 + 0.5 * smoothstep(tall.max() / (OPEN_LIGHT_FULL * 2.0 * half.max()))
     # The gum line: a crown's height above the edge at each tooth's middle, lower between two.
-    gum_line = line - crown * iod * (1.0 - PAPILLA * from_side ** 2)
+    gum_line = line - row.crown * iod * (1.0 - PAPILLA * from_side ** 2)
     # Only the pixels over the opening and its anti-aliased edge (a pixel out) above the teeth's
     # edge: a curved slit's box is mostly neither.
     grown = cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)

@@ -93,7 +93,7 @@ SKIN_COLOURFUL = 0.25
 #: and from which opening (height over width) it shows — a flat dark slab read as a hole cut in
 #: the face (looked at). At 0.6 of each column tall, the opening's middle third read 0.23 of the
 #: cheeks' light against the performers' 0.61 (their tongues fill it, ``mouth_vs_real.py``): a
-#: pale band under a dark well; at 0.75, 0.42 (the floor 0.77, real 0.70).
+#: pale band under a dark well; at 0.75, 0.42 (the floor 0.76, real 0.70).
 TONGUE_LEVEL, TONGUE_WIDTH, TONGUE_HEIGHT, TONGUE_FROM = 1.3, 0.8, 0.75, 0.12
 #: How soft the tongue's edge is (the share of its dome over which it fades in), the shade
 #: between it and the lower lip (× each column's height) and the share of its light kept at the
