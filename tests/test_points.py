@@ -47,3 +47,14 @@ def test_points_are_carried_to_where_a_steep_field_takes_them():
     assert np.abs(q + read(q) - points).max() < 0.01
     four = carried(points, field, steps=4)
     assert np.abs(four + read(four) - points).max() > 0.5
+
+
+def test_points_off_the_grid_are_carried_by_its_edges():
+    """Past the grid the field's edge values hold (as OpenCV's replicated border): a field that
+    shifts its left half by 3 px and its right half by −2 px carries points left and right of
+    the grid by those; no points, none back."""
+    field = np.zeros((2, 16, 16), np.float64)
+    field[0, :, :8], field[0, :, 8:] = 3.0, -2.0
+    points = np.array([[-40.0, 5.0], [70.0, 9.5], [2.25, -30.0]])
+    assert np.allclose(carried(points, field), points - [[3.0, 0.0], [-2.0, 0.0], [3.0, 0.0]])
+    assert carried(np.zeros((0, 2)), field).shape == (0, 2)
