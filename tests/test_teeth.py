@@ -254,7 +254,9 @@ def test_under_a_falling_lip_a_floor_without_teeth_goes_with_the_warp():
     down to the lip — no tooth along the lower lip (``toothed`` 0), where an open smile's teeth
     reach it (1). The lower lip falls 12 px: beside the tongue the warp is kept (the dark there
     was a black triangle beside a lit tongue, AU15 on a clip), under the open smile's teeth the
-    mouth's dark (the test above); the corners' dark stays in both."""
+    mouth's dark (the test above). By the corners as shot, the dark only where teeth line the
+    lip: a talking mouth's corners drawn out or up (AU20, AU12) stood as dark ticks and
+    arrowheads beside them, where the warp carries its own corners."""
     plate, teeth = falling_lip_case(band=True)
     assert np.all(teeth.toothed == 1.0)
     plate[100:143] = (0.20, 0.09, 0.09)  # a tongue under the upper teeth, down to the lip
@@ -265,7 +267,11 @@ def test_under_a_falling_lip_a_floor_without_teeth_goes_with_the_warp():
     out, generated = hold_teeth(np.full_like(plate, 5.0), plate, teeth, (0, 1, 2))
     assert np.array_equal(out[150:160, 128], np.full((10, 3), 5.0, np.float32))
     assert generated.mask[150 - generated.y0:160 - generated.y0, 128 - generated.x0].max() == 0
-    assert generated.mask.max() > 0.9  # past the corners as shot
+    assert generated.mask.max() == 0.0  # nothing generated, by the corners neither
+    smile = hold_teeth(np.full_like(plate, 5.0), plate,
+                       dataclasses.replace(teeth, toothed=np.ones_like(teeth.toothed)), (0, 1, 2))[1]
+    for x in (42, 214):  # by each corner as shot (crop px 40 and 216)
+        assert smile.mask[:, x - smile.x0].max() == 1.0
 
 
 def test_side_teeth_reaching_a_talking_mouths_lip_by_its_corners_keep_the_dark():

@@ -302,8 +302,11 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # no lighter than the lips (:func:`_no_lighter`: the side teeth it drew out were light
     # specks by the corners; held to the opening's darker half, the lips' corners stretched out
     # were grey arrowheads).
+    # The upper half's too: by a talking mouth's corners drawn out (AU20, fear) or up (AU12)
+    # its dark stood as small ticks and arrowheads above them, with a ghost of the lip as shot
+    # beside; the warp there carries the mouth's own corners.
     toothed = 1.0 if teeth.toothed is None else _across(shot_lips[1], px, teeth.toothed)
-    darkened = beyond * np.maximum(np.where(upper, corner, toothed), past_corner * toothed)
+    darkened = toothed * beyond * np.maximum(np.where(upper, corner, 1.0), past_corner)
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
     now_there = target[at]
