@@ -220,6 +220,42 @@ def test_a_slit_between_dark_lips_is_darker_than_their_shadow(demo):
     assert out[inside].mean() < CAVITY_CAP * plate[lips > 0].mean() * 1.05
 
 
+def test_corners_drawn_out_past_where_they_were_fade_to_the_warp(demo):
+    """AU20 draws a talking mouth's corners out: the opening's tips, carried with them, were thin
+    dark needles along the lips' line. Past its corners as shot the fill eases out to nothing at
+    the drawn-out tips (the warp's crease there); between them it is as without the corners
+    given, and nothing changes where the corners stayed."""
+    import dataclasses
+
+    _, interior = mouth_field(demo[1], 3.0, 2.0, N)
+    size = 512
+    plate = np.full((size, size, 3), 0.3, np.float32) * np.array([1.0, 0.6, 0.45], np.float32)
+    tips = interior.polygon[[0, len(interior.polygon) // 2 - 1]]
+    centre = tips.mean(0)
+    stretched = dataclasses.replace(
+        interior, polygon=centre + (interior.polygon - centre) * np.array([1.4, 1.0]))
+    masks = {}
+    for name, corners in (("none", None), ("drawn out", tips), ("stayed", None)):
+        region = stretched if name != "stayed" else dataclasses.replace(
+            interior, corners_as_shot=tips)
+        if corners is not None:
+            region = dataclasses.replace(region, corners_as_shot=corners)
+        out, generated = fill_region(plate.copy(), plate, region, (0, 1, 2))
+        masks[name] = (out, generated.full(size))
+    k = size / N
+    tip = np.round(stretched.polygon[0] * k + (2.0, 0.0)).astype(int)  # 2 px in from the tip
+    corner = np.round(tips[0] * k).astype(int)
+    middle = np.round(centre * k).astype(int)
+    assert masks["none"][1][tip[1] - 2:tip[1] + 3, tip[0]].max() > 0.3
+    assert masks["drawn out"][1][tip[1] - 2:tip[1] + 3, tip[0]].max() < 0.1
+    assert masks["drawn out"][1][corner[1], corner[0] + 3] > 0.9 * masks["none"][1][
+        corner[1], corner[0] + 3]
+    column = (slice(None), middle[0])
+    np.testing.assert_array_equal(masks["drawn out"][0][column], masks["none"][0][column])
+    unmoved, _ = fill_region(plate.copy(), plate, interior, (0, 1, 2))
+    np.testing.assert_array_equal(masks["stayed"][0], unmoved)
+
+
 def test_the_opening_is_drawn_where_the_other_aus_take_the_lips(demo):
     """A smile with an open mouth: the spline lifts the lip corners 0.2 IOD while the mouth model
     opens the lips (and the jaw brings them down a little). The generated opening ends where the

@@ -307,6 +307,9 @@ class GeneratedRegion:
     #: The teeth a mouth closed as shot hid, drawn under its lips (their edges on the grid:
     #: :mod:`.hidden_teeth`); None where the plate shows its own.
     teeth: HiddenTeeth | None = None
+    #: The opening's corners before the rest of the rig moved them (``2×2``, grid px: the
+    #: polygon's first point and its upper edge's last); None: where they are.
+    corners_as_shot: np.ndarray | None = None
 
 
 #: Where along each pair of inner-lip points (0 upper lip … 1 lower) the parting of a mouth that
@@ -827,9 +830,10 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     source_px = region.source * k
     reach = RAMP * k + 0.5  # crop px: how far outside the opening the field's step spreads
     (x0, y0, x1, y1), m = _region_box_mask(region, size, int(np.ceil(reach)) + 2, also=source_px)
-    generated = Generated(y0, x0, m)
     if not m.size or float(m.max()) == 0.0:
-        return warped, generated
+        return warped, Generated(y0, x0, m)
+    past = _past_the_corners(region, k, (x0, y0), m.shape)
+    generated = Generated(y0, x0, m if past is None else m * past)
     box = (slice(y0, y1), slice(x0, x1))
     channels = list(colour)
     if field is not None and region.cavity:
@@ -854,6 +858,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     ys, xs = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
     oy0, oy1, ox0, ox1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
     m, rgb = m[oy0:oy1, ox0:ox1], rgb[oy0:oy1, ox0:ox1]
+    kept = None if past is None else past[oy0:oy1, ox0:ox1]
     box = (slice(y0 + oy0, y0 + oy1), slice(x0 + ox0, x0 + ox1))
     # Rim: distance into the opening, in units of its depth, lightening towards the lips.
     inside = (m > 0.5).astype(np.uint8)
@@ -915,5 +920,36 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     rows, cols = np.nonzero(drawn)
     target = warped[box]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
-    target[at] += m[drawn][:, None] * (cavity - target[at])
+    weight = m[drawn] if kept is None else m[drawn] * kept[drawn]
+    target[at] += weight[:, None] * (cavity - target[at])
     return warped, generated
+
+
+def _past_the_corners(region: GeneratedRegion, k: float, origin: tuple[int, int],
+                      shape: tuple[int, int]) -> np.ndarray | None:
+    """How much of the fill is kept over the box at ``origin`` (``shape``, crop px; ``k`` crop
+    px per grid px) where the rest of the rig drew the opening's corners out past where they
+    were (:attr:`GeneratedRegion.corners_as_shot`; AU20, fear, a smile's corners): 1 up to the
+    corners as shot, easing to 0 at the drawn-out tips (float32), or None where nothing was
+    drawn out. There the warp's lips meet in their own crease: filled, the tips were thin dark
+    needles along the lips' line past a talking mouth's own dark (looked at on the shared
+    clips)."""
+    if region.corners_as_shot is None:
+        return None
+    tips = region.polygon[[0, len(region.polygon) // 2 - 1]] * k
+    length = float(np.linalg.norm(tips[1] - tips[0]))
+    if length < 1.0:
+        return None
+    axis = (tips[1] - tips[0]) / length
+    corners = (region.corners_as_shot * k - tips[0]) @ axis
+    out = np.array([corners[0], length - corners[1]])  # how far each tip was drawn out, px
+    if (out <= 0.5).all():
+        return None
+    h, w = shape
+    along = (np.arange(w) + origin[0] + 0.5 - tips[0][0])[None] * axis[0] \
+        + (np.arange(h) + origin[1] + 0.5 - tips[0][1])[:, None] * axis[1]
+    kept = np.ones(shape)
+    for beyond, drawn_out in ((corners[0] - along, out[0]), (along - corners[1], out[1])):
+        if drawn_out > 0.5:
+            kept *= 1.0 - smoothstep(beyond / drawn_out)
+    return kept.astype(np.float32)

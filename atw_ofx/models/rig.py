@@ -276,7 +276,8 @@ class LandmarkRig:
             field += composed(mouth_field, spline_field)
             teeth_own = mouth_field if mouth_field.any() else None
             regions += [] if opening is None else [dataclasses.replace(
-                opening, polygon=carried(opening.polygon, spline_field))]
+                opening, polygon=carried(opening.polygon, spline_field),
+                corners_as_shot=opening.polygon[[0, len(opening.polygon) // 2 - 1]])]
             matte = up_field(matte[None], fine, scale=False)[0]
         field = (field * matte[None]).astype(np.float32)
         # The teeth an open mouth shows stay as shot while the lips move round them (not while a
