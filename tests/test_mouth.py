@@ -496,14 +496,14 @@ def test_a_tooth_between_barely_parted_lips_is_held_under_a_rising_lip(demo):
     luma[middle[1], middle[0] - 1:middle[0] + 2] = 2 * 0.6 - 1
     lit = teeth_lit(mesh, luma)
     assert lit[pair] > 0.9 and lit[pair + 3] < 0.1
-    points, hold = held_teeth(mesh, lower=False, luma=luma)
+    points, hold = held_teeth(mesh, lower=False, lit=lit)
     assert len(points) >= 1 and hold.max() > 0.9
     assert not len(held_teeth(mesh, lower=False)[0])  # by the gap alone: none
     # No tooth, the lower lip lit to 1.5× the upper's light: nothing shines between the lips.
     bottom = np.concatenate((lower, mesh[list(OUTER_LIPS[19:10:-1])][::-1]))
     cv2.fillPoly(closed, [np.round(bottom - 0.5).astype(np.int32)], 2 * 0.45 - 1)
     assert teeth_lit(mesh, closed).max() < 0.1
-    assert not len(held_teeth(mesh, lower=False, luma=closed)[0])
+    assert not len(held_teeth(mesh, lower=False, lit=teeth_lit(mesh, closed))[0])
 
 
 def test_the_lips_edges_round_the_opening_are_resampled_past_the_fields_step():

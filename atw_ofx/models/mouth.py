@@ -224,16 +224,16 @@ def teeth_shown(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def held_teeth(mesh: np.ndarray, lower: bool = True, depth: float = TEETH_HOLD,
-               luma: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               lit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Points inside an open mouth where the teeth are held (``K×2``, ``mesh``'s grid), and how
     much each is held (``K``, 0–1: 1 = still, less = moving that much less than its lip):
     ``depth`` of the gap below the upper inner lip and above the lower one (``lower``) over
-    :data:`TEETH_SPAN`, as much as the pair shows teeth (:func:`teeth_shown`; with ``luma``, the
-    face on the grid, also as much as teeth shine between its lips: :func:`teeth_lit`); none for
-    a closed mouth."""
+    :data:`TEETH_SPAN`, as much as the pair shows teeth (:func:`teeth_shown`; given ``lit``, how
+    much teeth shine between each pair — :func:`teeth_lit` — also as much as that); none for a
+    closed mouth."""
     upper, lower_lip, hold = (q[TEETH_SPAN] for q in teeth_shown(mesh))
-    if luma is not None:
-        hold = np.maximum(hold, teeth_lit(mesh, luma)[TEETH_SPAN])
+    if lit is not None:
+        hold = np.maximum(hold, lit[TEETH_SPAN])
     gap = lower_lip - upper
     parted = hold > 0.0
     held = [upper[parted] + depth * gap[parted]]

@@ -212,13 +212,15 @@ class LandmarkRig:
         if not moved.any() and not regional.any() and not lift:
             return np.zeros((2, n, n), np.float32), None
         extra = None
+        # How much teeth shine between each pair of inner-lip points (read once: three uses).
+        lit_pairs = None if mesh is None or luma is None else mouth.teeth_lit(mesh, luma)
         if mesh is not None:
             # The lids' contours and the brows' lower edges, and the teeth an open mouth shows
             # held still (the lower ones only while no performer's jaw drives the mouth).
             teeth, hold = mouth.held_teeth(mesh, lower=retarget is None)
             # And right under an upper lip that rises (:data:`.mouth.TEETH_UNDER_LIP`).
             under, under_hold = mouth.held_teeth(mesh, lower=False, depth=mouth.TEETH_UNDER_LIP,
-                                                 luma=luma)
+                                                 lit=lit_pairs)
             under_hold = under_hold * _lip_rise(under, landmarks, moved)
             rising = under_hold > 0.0
             teeth = np.concatenate((teeth, under[rising]))
@@ -266,7 +268,7 @@ class LandmarkRig:
             seam = None if luma is None or not opens else mouth.teeth_seam(mesh, luma)
             # The teeth a closed mouth hides, in the colour of any that shine between its lips.
             hidden = mouth.teeth_hidden(mesh) if opens else 0.0
-            lit = 0.0 if luma is None or not hidden else float(mouth.teeth_lit(mesh, luma).max())
+            lit = 0.0 if lit_pairs is None or not hidden else float(lit_pairs.max())
             mouth_field, opening = mouth.mouth_field(
                 mesh * REGION_GRID, regional[AU25], regional[AU26], fine,
                 None if seam is None else seam * REGION_GRID, hidden, lit)
@@ -284,7 +286,7 @@ class LandmarkRig:
         # performer's jaw drives the mouth: it moves them).
         held_teeth = None
         if mesh is not None and retarget is None:
-            held_teeth = _held_teeth(mesh, field, luma,
+            held_teeth = _held_teeth(mesh, field, lit_pairs,
                                      None if teeth_own is None else teeth_own * matte[None])
         # Generated pixels (the mouth's opening, the lids' lines) are not warped, and the frame's
         # are the plate's: their field is not checked for folds. Held teeth's opening is: in its
@@ -443,14 +445,15 @@ def _support_box(field: np.ndarray) -> tuple[int, int, int, int] | None:
 TEETH_STILL = 0.01
 
 
-def _held_teeth(mesh: np.ndarray, field: np.ndarray, luma: np.ndarray | None,
+def _held_teeth(mesh: np.ndarray, field: np.ndarray, lit: np.ndarray | None,
                 own: np.ndarray | None) -> teeth.HeldTeeth | None:
     """The teeth the mouth of ``mesh`` (478 points on the model grid) shows, held as shot while
     ``field`` (``2×G×G``, backward, on a grid a whole multiple of the model's) moves its lips, or
     None: a mouth showing none, or lips that stay. ``own`` is the teeth's own field on that grid
-    (the jaw's) or None; ``luma`` as :meth:`LandmarkRig.field_and_interior`'s. The opening's
-    polygon is where ``field`` carries it (:func:`_teeth_opening`)."""
-    share = teeth.teeth_share(mesh, luma)
+    (the jaw's) or None; ``lit`` how much teeth shine between each pair of inner-lip points
+    (:func:`.mouth.teeth_lit`) or None. The opening's polygon is where ``field`` carries it
+    (:func:`_teeth_opening`)."""
+    share = teeth.teeth_share(mesh, lit)
     if share <= 0.0:
         return None
     scale = field.shape[-1] / LandmarkRig.resolution

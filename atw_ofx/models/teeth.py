@@ -52,7 +52,7 @@ from ..points import carried, channels_of, sample_points, sample_window
 from .base import grid_box, smoothstep
 from .grain import darkest_mean, grain_noise, laid_on, relative_grain
 from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, skin_beside,
-                    teeth_lit, teeth_shown)
+                    teeth_shown)
 
 _windows = np.lib.stride_tricks.sliding_window_view
 
@@ -151,14 +151,13 @@ def _subdivided(contour: np.ndarray) -> np.ndarray:
     return np.concatenate((inner.reshape(-1, 2), contour[-1:]))
 
 
-def teeth_share(mesh: np.ndarray, luma: np.ndarray | None = None) -> float:
+def teeth_share(mesh: np.ndarray, lit: np.ndarray | None = None) -> float:
     """How much the mouth shows its teeth (0–1): the most of the middle pairs of inner-lip
-    points (:data:`.mouth.TEETH_SPAN`) by their gap (:func:`.mouth.teeth_shown`) or, with
-    ``luma`` (``n×n``, the face on ``mesh``'s grid in the model's encoding), by the teeth's light
-    between them (:func:`.mouth.teeth_lit`)."""
+    points (:data:`.mouth.TEETH_SPAN`) by their gap (:func:`.mouth.teeth_shown`) or, given
+    ``lit`` (per pair, :func:`.mouth.teeth_lit`), by the teeth's light between them."""
     shown = teeth_shown(mesh)[2][TEETH_SPAN]
-    if luma is not None:
-        shown = np.maximum(shown, teeth_lit(mesh, luma)[TEETH_SPAN])
+    if lit is not None:
+        shown = np.maximum(shown, lit[TEETH_SPAN])
     return float(shown.max())
 
 
