@@ -749,3 +749,29 @@ def test_a_mouth_parting_near_its_floor_goes_between_its_own_dark_and_the_shaded
         means.append(out[generated.full(size) > 0.99].mean())
     assert means[0] > 1.3 * means[2]
     assert means[1] == pytest.approx((means[0] + means[2]) / 2, rel=0.1)
+
+
+def test_an_opening_under_teeth_shown_stays_under_them():
+    """A smile's corners carry the opening of a mouth that shows its teeth up at its ends: its
+    upper edge is kept no higher than as shot (the teeth stay), its lower edge no higher than its
+    upper, and the ends where the two meet are cut a point past where it is open — as shot
+    where nothing moved it up."""
+    from atw_ofx.models.mouth import under_the_teeth
+
+    xs = np.linspace(0.0, 32.0, 17)
+    top, bottom = np.full_like(xs, 10.0), 10.0 + 4.0 * np.sin(np.pi * xs / 32.0)
+    shot = np.concatenate((np.stack((xs, top), 1), np.stack((xs, bottom), 1)[::-1]))
+    lift = 6.0 * (np.abs(xs - 16.0) / 16.0) ** 2  # the corners up by 6, the middle still
+    now = shot - np.concatenate((lift, lift[::-1]))[:, None] * (0.0, 1.0)
+    down = np.array([0.0, 1.0])
+    out = under_the_teeth(now, shot, down)
+    half = len(out) // 2
+    upper, lower = out[:half], out[half:][::-1]
+    assert len(out) % 2 == 0 and np.array_equal(upper[:, 0], lower[:, 0])
+    assert np.all(upper[:, 1] >= 10.0 - 1e-9)  # never above the teeth's edge as shot
+    assert np.all(lower[:, 1] >= upper[:, 1] - 1e-9)
+    # Open where the lower edge stays below the teeth: the ends where it rose past them are cut.
+    still_open = bottom - lift > 10.0
+    assert upper[0, 0] == xs[np.flatnonzero(still_open)[0] - 1]
+    assert upper[-1, 0] == xs[np.flatnonzero(still_open)[-1] + 1]
+    np.testing.assert_array_equal(under_the_teeth(shot + (0.0, 2.0), shot, down), shot + (0, 2))

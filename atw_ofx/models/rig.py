@@ -278,9 +278,14 @@ class LandmarkRig:
             # (sampled where the spline takes each pixel), its opening carried the same way.
             field += composed(mouth_field, spline_field)
             teeth_own = mouth_field if mouth_field.any() else None
-            regions += [] if opening is None else [dataclasses.replace(
-                opening, polygon=carried(opening.polygon, spline_field),
-                corners_as_shot=opening.polygon[[0, len(opening.polygon) // 2 - 1]])]
+            if opening is not None:
+                moved = carried(opening.polygon, spline_field)
+                if seam is not None:  # the upper teeth stay with the skull
+                    moved = mouth.under_the_teeth(moved, opening.polygon,
+                                                  mouth.iris_axes(mesh)[1])
+                regions.append(dataclasses.replace(
+                    opening, polygon=moved,
+                    corners_as_shot=opening.polygon[[0, len(opening.polygon) // 2 - 1]]))
             matte = up_field(matte[None], fine, scale=False)[0]
         field = (field * matte[None]).astype(np.float32)
         # The teeth an open mouth shows stay as shot while the lips move round them (not while a
