@@ -268,8 +268,8 @@ def test_under_a_falling_lip_a_floor_without_teeth_goes_with_the_warp():
     assert np.array_equal(out[150:160, 128], np.full((10, 3), 5.0, np.float32))
     assert generated.mask[150 - generated.y0:160 - generated.y0, 128 - generated.x0].max() == 0
     assert generated.mask.max() == 0.0  # nothing generated, by the corners neither
-    smile = hold_teeth(np.full_like(plate, 5.0), plate,
-                       dataclasses.replace(teeth, toothed=np.ones_like(teeth.toothed)), (0, 1, 2))[1]
+    toothed = dataclasses.replace(teeth, toothed=np.ones_like(teeth.toothed))
+    smile = hold_teeth(np.full_like(plate, 5.0), plate, toothed, (0, 1, 2))[1]
     for x in (42, 214):  # by each corner as shot (crop px 40 and 216)
         assert smile.mask[:, x - smile.x0].max() == 1.0
 
