@@ -202,6 +202,46 @@ def test_the_cavity_is_shaded_against_the_skin_around_the_mouth(demo):
         assert mean[name].mean() < 0.5 * plate.mean()
 
 
+def test_a_mouth_showing_its_teeth_shades_its_cavity_in_the_hue_of_its_own_dark(demo):
+    """A mouth that shows its teeth as shot has its own dark between its lips: the cavity drawn
+    under them takes OWN_HUE of its balance from that dark (geometrically), the rest from the
+    skin's tint — a talking mouth went from its own maroon dark to a brown cavity the next frame.
+    A black-and-white plate stays black and white."""
+    import dataclasses
+
+    from atw_ofx.models.mouth import (CAVITY_TINT, LOWER_INNER, OWN_HUE, UPPER_INNER)
+
+    mesh = demo[1]
+    _, interior = mouth_field(mesh, 5.0, 5.0, N)
+    between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
+    shows = dataclasses.replace(interior, teeth_as_shot=between * (interior.grid / N))
+    size = 256
+    skin_balance = np.array([1.0, 0.6, 0.45], np.float32)
+    own_balance = np.array([1.0, 0.08, 0.1], np.float32)
+    opening = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(opening, [np.round(between * size / N - 0.5).astype(np.int32)], 1)
+    tops = {}
+    for name, (skin, own) in {"colour": (skin_balance, own_balance),
+                              "grey": (np.ones(3, np.float32),) * 2}.items():
+        plate = np.full((size, size, 3), 0.3, np.float32) * skin
+        plate[opening > 0] = 0.02 * own
+        for region in (interior, shows):
+            out, generated = fill_region(plate.copy(), plate, region, (0, 1, 2))
+            inside = generated.full(size) > 0.99
+            rows = np.nonzero(inside.any(1))[0]
+            top = inside & (np.arange(size)[:, None] < rows[0] + 0.2 * (rows[-1] - rows[0]))
+            tops[name, region is shows] = out[top].mean(0)
+    tinted = skin_balance * np.array(CAVITY_TINT)
+    tinted, own = tinted / tinted.mean(), own_balance / own_balance.mean()
+    expected = tinted ** (1 - OWN_HUE) * own ** OWN_HUE
+    dark = tops["colour", True]
+    assert np.allclose(dark / dark.mean(), expected / expected.mean(), rtol=0.03)
+    plain = tops["colour", False]
+    assert np.allclose(plain / plain.mean(), tinted, rtol=0.03)  # without: the tint alone
+    grey = tops["grey", True]
+    assert abs(grey[0] - grey[2]) < 1e-3 * grey.mean()
+
+
 def test_a_slit_between_dark_lips_is_darker_than_their_shadow(demo):
     """Shaded against the skin alone, a slit between lips darker than the skin came out lighter
     than the lips — a brown stroke drawn across them: the cavity stays under CAVITY_CAP of the

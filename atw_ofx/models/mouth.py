@@ -307,6 +307,9 @@ class GeneratedRegion:
     #: The teeth a mouth closed as shot hid, drawn under its lips (their edges on the grid:
     #: :mod:`.hidden_teeth`); None where the plate shows its own.
     teeth: HiddenTeeth | None = None
+    #: A mouth that shows its teeth as shot: its opening as shot (``K×2``, grid px), whose own
+    #: dark the shaded cavity takes its hue from (:data:`OWN_HUE`); None for a closed mouth.
+    teeth_as_shot: np.ndarray | None = None
     #: The opening's corners before the rest of the rig moved them (``2×2``, grid px: the
     #: polygon's first point and its upper edge's last); None: where they are.
     corners_as_shot: np.ndarray | None = None
@@ -336,6 +339,12 @@ OVER_THE_FLOOR = 0.4
 #: frame to the next went from its own dark to the shaded cavity, 2–3× as light (liveportrait_d10
 #: frames 33–37 opened by AU25 + AU26, looked at in sequence).
 FLOOR_EASE = 0.08
+#: How far (geometrically) the shaded cavity of a mouth that shows its teeth as shot takes its
+#: balance from the mouth's own dark (the darkest OWN_DARKEST percent between its lips) rather
+#: than the skin's tint: a talking mouth went from its own maroon dark (parted above its floor)
+#: to a brown cavity the next frame (liveportrait_d10 frames 22–40 under AU25 + AU26, looked at
+#: in sequence), and an open smile's cavity stood brown beside the dark of its own corners.
+OWN_HUE = 0.7
 #: The dark of a mouth open as shot: the mean of this darkest percent of its opening.
 OWN_DARKEST = 10
 
@@ -529,6 +538,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
         teeth = HiddenTeeth(*map(to_grid, edges), iod, float(hidden), between, float(lit))
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
                                   skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
+                                  teeth_as_shot=between if shows_teeth else None,
                                   above_the_floor=above, teeth=teeth)
 
 
@@ -706,6 +716,16 @@ def _pixels_inside(original: np.ndarray, polygon: np.ndarray, channels: list[int
     cv2.fillPoly(inside, [np.round(polygon - (x0, y0) - 0.5).astype(np.int32)], 1)
     box = channels_of(original[y0:y1, x0:x1], channels)
     return box[inside > 0] if inside.sum() >= 16 else box.reshape(-1, len(channels))
+
+
+def _in_hue_of(colour: np.ndarray, dark: np.ndarray) -> np.ndarray:
+    """``colour`` (``C``, linear) in its own light with its balance moved :data:`OWN_HUE` of
+    the way (geometrically) to ``dark``'s (``C``): float32."""
+    light = float(colour.mean())
+    balance = np.maximum(colour, 1e-12) / max(light, 1e-12)
+    own = np.maximum(dark, 1e-12) / max(float(np.mean(dark)), 1e-12)
+    balance = balance ** (1.0 - OWN_HUE) * own ** OWN_HUE
+    return (balance * light / float(balance.mean())).astype(np.float32)
 
 
 def _own_dark(original: np.ndarray, opening: np.ndarray, channels: list[int]) -> np.ndarray:
@@ -901,7 +921,10 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
             # are not grain (on soft video frames the cavity was speckled next to smooth skin).
             grain = np.minimum(grain, beside[1])
         level = (CAVITY_EDGE - (CAVITY_EDGE - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)
-        fill = level[drawn][:, None].astype(np.float32) * _tinted(skin, CAVITY_TINT, CAVITY_FOLLOW)
+        colour = _tinted(skin, CAVITY_TINT, CAVITY_FOLLOW)
+        if region.teeth_as_shot is not None:
+            colour = _in_hue_of(colour, _own_dark(original, region.teeth_as_shot * k, channels))
+        fill = level[drawn][:, None].astype(np.float32) * colour
         # Never lighter than CAVITY_CAP of the lips' own shadow: on dark lips a slit at the
         # rim's level read as a brown stroke drawn across them (the demo portrait, looked at).
         cap = CAVITY_CAP * float(shadow.mean()) / np.maximum(fill.mean(-1), 1e-12)
