@@ -267,10 +267,12 @@ def test_corners_drawn_out_past_where_they_were_fade_to_the_warp(demo):
     given, and nothing changes where the corners stayed."""
     import dataclasses
 
+    from atw_ofx.models.mouth import opening_tips
+
     _, interior = mouth_field(demo[1], 3.0, 2.0, N)
     size = 512
     plate = np.full((size, size, 3), 0.3, np.float32) * np.array([1.0, 0.6, 0.45], np.float32)
-    tips = interior.polygon[[0, len(interior.polygon) // 2 - 1]]
+    tips = opening_tips(interior.polygon)
     centre = tips.mean(0)
     stretched = dataclasses.replace(
         interior, polygon=centre + (interior.polygon - centre) * np.array([1.4, 1.0]))

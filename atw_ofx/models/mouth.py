@@ -310,8 +310,8 @@ class GeneratedRegion:
     #: A mouth that shows its teeth as shot: its opening as shot (``K×2``, grid px), whose own
     #: dark the shaded cavity takes its hue from (:data:`OWN_HUE`); None for a closed mouth.
     teeth_as_shot: np.ndarray | None = None
-    #: The opening's corners before the rest of the rig moved them (``2×2``, grid px: the
-    #: polygon's first point and its upper edge's last); None: where they are.
+    #: The opening's corners before the rest of the rig moved them (``2×2``, grid px:
+    #: :func:`opening_tips`); None: where they are.
     corners_as_shot: np.ndarray | None = None
 
 
@@ -540,6 +540,12 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
                                   skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
                                   teeth_as_shot=between if shows_teeth else None,
                                   above_the_floor=above, teeth=teeth)
+
+
+def opening_tips(polygon: np.ndarray) -> np.ndarray:
+    """The two tips of an opening (:func:`mouth_field`'s polygon, ``K×2``: its upper edge left
+    to right, then its lower back): its first point and its upper edge's last (``2×2``)."""
+    return polygon[[0, len(polygon) // 2 - 1]]
 
 
 def under_the_teeth(now: np.ndarray, shot: np.ndarray, down: np.ndarray) -> np.ndarray:
@@ -980,7 +986,7 @@ def _past_the_corners(region: GeneratedRegion, k: float, origin: tuple[int, int]
     clips)."""
     if region.corners_as_shot is None:
         return None
-    tips = region.polygon[[0, len(region.polygon) // 2 - 1]] * k
+    tips = opening_tips(region.polygon) * k
     length = float(np.linalg.norm(tips[1] - tips[0]))
     if length < 1.0:
         return None

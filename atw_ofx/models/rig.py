@@ -285,7 +285,7 @@ class LandmarkRig:
                                                   mouth.iris_axes(mesh)[1])
                 regions.append(dataclasses.replace(
                     opening, polygon=moved,
-                    corners_as_shot=opening.polygon[[0, len(opening.polygon) // 2 - 1]]))
+                    corners_as_shot=mouth.opening_tips(opening.polygon)))
             matte = up_field(matte[None], fine, scale=False)[0]
         field = (field * matte[None]).astype(np.float32)
         # The teeth an open mouth shows stay as shot while the lips move round them (not while a

@@ -294,16 +294,14 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # Under a falling lower lip, the dark only as much as teeth lay along it: where the opening's
     # floor held none (a talking mouth's tongue), black triangles opened beside a lit tongue
     # (AU15 on a clip, looked at); the warp carries the floor down with the lip there.
-    # Past the corners as shot, the dark too only as much as teeth lay along the lower lip by
-    # them (an open smile's buccal corridor): past a talking mouth's corners stretched out (AU20,
-    # fear) it stood beside the mouth's own lighter dark as two near-black barbs with a straight
-    # inner edge (looked at on the shared clips); there the warp carries the lips' corners out,
-    # no lighter than the lips (:func:`_no_lighter`: the side teeth it drew out were light
-    # specks by the corners; held to the opening's darker half, the lips' corners stretched out
-    # were grey arrowheads).
-    # The upper half's too: by a talking mouth's corners drawn out (AU20, fear) or up (AU12)
-    # its dark stood as small ticks and arrowheads above them, with a ghost of the lip as shot
-    # beside; the warp there carries the mouth's own corners.
+    # By the corners too, upper half and lower, the dark only as much as teeth lay along the
+    # lower lip by them (an open smile's buccal corridor): past a talking mouth's corners
+    # stretched out (AU20, fear) it stood beside the mouth's own lighter dark as two near-black
+    # barbs with a straight inner edge, small ticks above them, and by corners drawn up (AU12)
+    # as arrowheads with a ghost of the lip as shot beside (looked at on the shared clips); there
+    # the warp carries the mouth's own corners, past the corners as shot no lighter than the
+    # lips (:func:`_no_lighter`: the side teeth it drew out were light specks by the corners;
+    # held to the opening's darker half, the lips' corners stretched out were grey arrowheads).
     toothed = 1.0 if teeth.toothed is None else _across(shot_lips[1], px, teeth.toothed)
     darkened = toothed * beyond * np.maximum(np.where(upper, corner, 1.0), past_corner)
     target = warped[y0:y1, x0:x1]
