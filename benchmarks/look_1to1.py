@@ -68,19 +68,25 @@ def face_plate(face: str) -> tuple[ImagePlate, str]:
     return read_image(FACES.parent / face), Path(face).stem
 
 
+def region_window(landmarks: np.ndarray, region: str, hw: tuple[int, int]
+                  ) -> tuple[slice, slice]:
+    """The ``region`` (:data:`REGIONS`) of the face at ``landmarks`` (478 points, px) on an
+    ``H×W`` plate: its rows and columns, cut to the plate."""
+    iod = float(np.linalg.norm(landmarks[468] - landmarks[473]))
+    points, side, above, below = REGIONS[region]
+    placed = landmarks[list(points)]
+    middle = placed.mean(0)
+    x0, x1 = int(placed[:, 0].min() - side * iod), int(placed[:, 0].max() + side * iod)
+    y0, y1 = int(middle[1] - above * iod), int(middle[1] + below * iod)
+    h, w = hw
+    return slice(max(y0, 0), min(y1, h)), slice(max(x0, 0), min(x1, w))
+
+
 def face_column(face_name: str, model, edits: list[str], region: str) -> np.ndarray:
     """One face's region as shot and under each edit, stacked (``H×W×3`` uint8 RGB)."""
     plate, name = face_plate(face_name)
     face = render_frame(plate, np.zeros(17, np.float32), model).face
-    lm = face.landmarks
-    iod = float(np.linalg.norm(lm[468] - lm[473]))
-    points, side, above, below = REGIONS[region]
-    placed = lm[list(points)]
-    middle = placed.mean(0)
-    x0, x1 = int(placed[:, 0].min() - side * iod), int(placed[:, 0].max() + side * iod)
-    y0, y1 = int(middle[1] - above * iod), int(middle[1] + below * iod)
-    h, w = plate.pixels.shape[:2]
-    window = (slice(max(y0, 0), min(y1, h)), slice(max(x0, 0), min(x1, w)))
+    window = region_window(face.landmarks, region, plate.pixels.shape[:2])
     tiles = []
     for edit in ["as shot"] + edits:
         aus = np.zeros(17, np.float32) if edit == "as shot" else edit_aus(edit)
