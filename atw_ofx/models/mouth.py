@@ -996,10 +996,13 @@ def _past_the_corners(region: GeneratedRegion, k: float, origin: tuple[int, int]
     if (out <= 0.5).all():
         return None
     h, w = shape
-    along = (np.arange(w) + origin[0] + 0.5 - tips[0][0])[None] * axis[0] \
-        + (np.arange(h) + origin[1] + 0.5 - tips[0][1])[:, None] * axis[1]
-    kept = np.ones(shape)
-    for beyond, drawn_out in ((corners[0] - along, out[0]), (along - corners[1], out[1])):
+    along = ((np.arange(w, dtype=np.float32) + np.float32(origin[0] + 0.5 - tips[0][0]))[None]
+             * np.float32(axis[0])
+             + (np.arange(h, dtype=np.float32) + np.float32(origin[1] + 0.5 - tips[0][1]))[:, None]
+             * np.float32(axis[1]))
+    kept = np.ones(shape, np.float32)
+    for beyond, drawn_out in ((float(corners[0]) - along, out[0]),
+                              (along - float(corners[1]), out[1])):
         if drawn_out > 0.5:
-            kept *= 1.0 - smoothstep(beyond / drawn_out)
-    return kept.astype(np.float32)
+            kept *= 1.0 - smoothstep(beyond / float(drawn_out))
+    return kept
