@@ -817,3 +817,5 @@ def test_an_opening_under_teeth_shown_stays_under_them():
     assert upper[0, 0] == xs[np.flatnonzero(still_open)[0] - 1]
     assert upper[-1, 0] == xs[np.flatnonzero(still_open)[-1] + 1]
     np.testing.assert_array_equal(under_the_teeth(shot + (0.0, 2.0), shot, down), shot + (0, 2))
+    flat = np.concatenate((np.stack((xs, top), 1), np.stack((xs, top), 1)[::-1]))
+    assert under_the_teeth(flat - (0.0, 3.0), flat, down) is None  # open nowhere: none

@@ -548,7 +548,7 @@ def opening_tips(polygon: np.ndarray) -> np.ndarray:
     return polygon[[0, len(polygon) // 2 - 1]]
 
 
-def under_the_teeth(now: np.ndarray, shot: np.ndarray, down: np.ndarray) -> np.ndarray:
+def under_the_teeth(now: np.ndarray, shot: np.ndarray, down: np.ndarray) -> np.ndarray | None:
     """The opening of a mouth that shows its teeth (:func:`mouth_field`'s polygon, ``K×2``: its
     upper edge, then its lower back) where the other AUs carried it (``now``), kept under the
     upper teeth: no point of its upper edge higher along the face's ``down`` (a unit vector)
@@ -556,14 +556,14 @@ def under_the_teeth(now: np.ndarray, shot: np.ndarray, down: np.ndarray) -> np.n
     corners the cavity was drawn across the side teeth (faces 14 and 9 under happy with AU25,
     looked at) — and its lower edge no higher than its upper: there the lips meet the teeth,
     and the opening ends a point past where it is open (drawn, its closed ends were hairlines
-    out to the corners)."""
+    out to the corners); None where it is open nowhere."""
     half = len(now) // 2
     upper, lower = now[:half].copy(), now[half:][::-1].copy()  # both left to right
     upper -= np.minimum((upper - shot[:half]) @ down, 0.0)[:, None] * down  # up is negative
     lower -= np.minimum((lower - upper) @ down, 0.0)[:, None] * down
     open_ = np.flatnonzero((lower - upper) @ down > 1e-6)
     if not len(open_):
-        return np.concatenate((upper, lower[::-1]))
+        return None
     first, last = max(open_[0] - 1, 0), min(open_[-1] + 1, half - 1)
     upper, lower = upper[first:last + 1], lower[first:last + 1]
     return np.concatenate((upper, lower[::-1]))

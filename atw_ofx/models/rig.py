@@ -278,11 +278,10 @@ class LandmarkRig:
             # (sampled where the spline takes each pixel), its opening carried the same way.
             field += composed(mouth_field, spline_field)
             teeth_own = mouth_field if mouth_field.any() else None
-            if opening is not None:
-                moved = carried(opening.polygon, spline_field)
-                if seam is not None:  # the upper teeth stay with the skull
-                    moved = mouth.under_the_teeth(moved, opening.polygon,
-                                                  mouth.iris_axes(mesh)[1])
+            moved = None if opening is None else carried(opening.polygon, spline_field)
+            if moved is not None and seam is not None:  # the upper teeth stay with the skull
+                moved = mouth.under_the_teeth(moved, opening.polygon, mouth.iris_axes(mesh)[1])
+            if moved is not None:
                 regions.append(dataclasses.replace(
                     opening, polygon=moved,
                     corners_as_shot=mouth.opening_tips(opening.polygon)))
