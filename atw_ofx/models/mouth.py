@@ -996,10 +996,9 @@ def _past_the_corners(region: GeneratedRegion, k: float, origin: tuple[int, int]
     if (out <= 0.5).all():
         return None
     h, w = shape
-    along = ((np.arange(w, dtype=np.float32) + np.float32(origin[0] + 0.5 - tips[0][0]))[None]
-             * np.float32(axis[0])
-             + (np.arange(h, dtype=np.float32) + np.float32(origin[1] + 0.5 - tips[0][1]))[:, None]
-             * np.float32(axis[1]))
+    # Along the tips' axis from the first (the frame whose down is the axis turned a quarter on).
+    along = box_in_frame(np.array([-axis[1], axis[0]]), tips[0],
+                         (origin[0], origin[1], origin[0] + w, origin[1] + h))[0].astype(np.float32)
     kept = np.ones(shape, np.float32)
     for beyond, drawn_out in ((float(corners[0]) - along, out[0]),
                               (along - float(corners[1]), out[1])):
