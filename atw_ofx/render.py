@@ -209,7 +209,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
     try:
         result = (MotionResult(MotionField.zeros(1, r, r), face_t, face_t) if driving is None
                   else model.animate(face_t, driving,
-                                     FaceContext(landmarks, matte_r, retarget, occluder)))
+                                     FaceContext(landmarks, matte_r, retarget, occluder,
+                                                 face.mouth)))
     except ATWError as exc:  # name the file and frame the model could not handle
         if exc.path is None:
             raise type(exc)(exc.message, path=plate.path or None, frame=frame) from None

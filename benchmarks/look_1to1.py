@@ -30,6 +30,7 @@ import numpy as np
 from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.expressions import expression_aus
 from atw_ofx.face.detect import to_rgb8
+from atw_ofx.face.track import track_faces
 from atw_ofx import colour
 from atw_ofx.imageio import ImagePlate, decoded, read_image
 from atw_ofx.models import load_model
@@ -83,9 +84,11 @@ def region_window(landmarks: np.ndarray, region: str, hw: tuple[int, int]
 
 
 def face_column(face_name: str, model, edits: list[str], region: str) -> np.ndarray:
-    """One face's region as shot and under each edit, stacked (``H×W×3`` uint8 RGB)."""
+    """One face's region as shot and under each edit, stacked (``H×W×3`` uint8 RGB); the face
+    placed as ``atw render`` places a frame rendered alone (a face track of it: its mouth is read
+    too, :mod:`atw_ofx.models.mouth_look`)."""
     plate, name = face_plate(face_name)
-    face = render_frame(plate, np.zeros(17, np.float32), model).face
+    face = track_faces([(1, lambda: plate)], source=name).placement(1)
     window = region_window(face.landmarks, region, plate.pixels.shape[:2])
     tiles = []
     for edit in ["as shot"] + edits:

@@ -7,17 +7,23 @@ frames.
                                            [--sheet benchmarks/results/mouth_in_sequence.png]
 
 An edit held still over a talking clip should change the mouth only as the performer's own mouth
-changes, not flicker between looks from one frame to the next. Each frame of the run (from 1) is
-rendered through the product with the edit; the pixels it generated (the ``generated`` AOV above
-0.9: the cavity, drawn teeth, the dark beside held teeth) are read in linear light against the
-cheeks beside the nose (mesh points 205 and 425, :data:`atw_ofx.models.mouth.SKIN_POINTS`): their
-light and their balance (red and blue over their mean, against the cheeks'). The results list
-each frame's and, for the run, the mean, spread and largest step from one frame to the next of
-each; the sheet shows the mouth as shot and edited, frame by frame, at 1:1.
+changes, not flicker between looks from one frame to the next. The run's frames (from 1) are
+tracked as ``atw render`` tracks a shot (:func:`atw_ofx.face.track.track_faces`: smoothed
+landmarks, and the shot's own mouth, :class:`atw_ofx.models.mouth_look.MouthLook`), then each is
+rendered through the product with the edit twice: in the shot's mouth colours (``shot``, what a
+render does) and, the baseline in the same run, in each frame's own (``frame``: the track's
+``mouth`` left out). The pixels each generated (the ``generated`` AOV above 0.9: the cavity,
+drawn teeth, the dark beside held teeth) are read in linear light against the cheeks beside the
+nose (mesh points 205 and 425, :data:`atw_ofx.models.mouth.SKIN_POINTS`): their light and their
+balance (red and blue over their mean, against the cheeks'). The results list each frame's and,
+for the run, the mean, spread and largest step from one frame to the next of each; the sheet
+shows the mouth as shot, edited in each frame's colours and in the shot's, frame by frame, at
+1:1.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import sys
@@ -31,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from atw_ofx import colour  # noqa: E402
 from atw_ofx.face.detect import to_rgb8  # noqa: E402
+from atw_ofx.face.track import track_faces  # noqa: E402
 from atw_ofx.imageio import decoded  # noqa: E402
 from atw_ofx.models import load_model  # noqa: E402
 from atw_ofx.models.mouth import SKIN_POINTS  # noqa: E402
@@ -82,35 +89,45 @@ def main() -> None:
     model = load_model("rig")
     aus = edit_aus(args.edit)
     clip = VIDEO / args.clip
-    frames, tiles = [], []
-    for number, codes in enumerate(itertools.islice(read_codes(clip), last), 1):
-        if number < first:
-            continue
-        plate = decoded(codes, colour.DEFAULT_DISPLAY_FILE_SPACE, str(clip))
-        result = render_frame(plate, aus, model, options=RenderOptions(aovs=("generated",)))
-        out = result.plate
-        frames.append({"frame": number, **generated_mouth(out.pixels, list(out.channels),
-                                                          result.face.landmarks)})
-        window = region_window(result.face.landmarks, "jaw", plate.pixels.shape[:2])
-        pair = [to_rgb8(np.ascontiguousarray(image.pixels[window][..., :3]), image.colourspace)
-                for image in (plate, out)]
-        tile = np.concatenate(pair, 0)
+    plates = [(number, decoded(codes, colour.DEFAULT_DISPLAY_FILE_SPACE, str(clip)))
+              for number, codes in enumerate(itertools.islice(read_codes(clip), last), 1)
+              if number >= first]
+    track = track_faces(((number, lambda p=plate: p) for number, plate in plates),
+                        source=str(clip))
+    runs = {"frame": [], "shot": []}
+    tiles = []
+    for number, plate in plates:
+        shot = track.placement(number)
+        column = [plate]
+        for name, face in (("frame", dataclasses.replace(shot, mouth=None)), ("shot", shot)):
+            result = render_frame(plate, aus, model, face=face,
+                                  options=RenderOptions(aovs=("generated",)))
+            out = result.plate
+            runs[name].append({"frame": number, **generated_mouth(
+                out.pixels, list(out.channels), shot.landmarks)})
+            column.append(out)
+        window = region_window(shot.landmarks, "jaw", plate.pixels.shape[:2])
+        tile = np.concatenate([to_rgb8(np.ascontiguousarray(image.pixels[window][..., :3]),
+                                       image.colourspace) for image in column], 0)
         cv2.putText(tile, str(number), (3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 0), 1,
                     cv2.LINE_AA)
         tiles.append(np.pad(tile, ((0, 4), (0, 4), (0, 0)), constant_values=255))
-        print(f"frame {number:4d}  " + "  ".join(
-            f"{key} {frames[-1][key]:.3f}" if frames[-1][key] is not None else f"{key} -"
-            for key in MEASURES))
+        print(f"frame {number:4d}  " + "   ".join(name + " " + "  ".join(
+            f"{key} {run[-1][key]:.3f}" if run[-1][key] is not None else f"{key} -"
+            for key in MEASURES) for name, run in runs.items()))
     height = max(t.shape[0] for t in tiles)
     strip = np.concatenate([np.pad(t, ((0, height - t.shape[0]), (0, 0), (0, 0)),
                                    constant_values=255) for t in tiles], 1)
     cv2.imwrite(args.sheet, cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
-    run = summary(frames)
-    Path(args.json).write_text(json.dumps({"clip": args.clip, "frames": args.frames,
-                                           "edit": args.edit, "run": run, "per_frame": frames},
-                                          indent=1) + "\n")
-    print("run: " + "; ".join(f"{k} {v['mean']} ± {v['spread']} (largest step "
-                               f"{v['largest_step']})" for k, v in run.items()))
+    summaries = {name: summary(run) for name, run in runs.items()}
+    look = None if track.mouth is None else track.mouth.to_json()
+    Path(args.json).write_text(json.dumps(
+        {"clip": args.clip, "frames": args.frames, "edit": args.edit, "shot_mouth": look,
+         "run": summaries, "per_frame": runs}, indent=1) + "\n")
+    print(f"the shot's mouth: {look}")
+    for name, run in summaries.items():
+        print(f"run ({name}): " + "; ".join(f"{k} {v['mean']} ± {v['spread']} (largest step "
+                                            f"{v['largest_step']})" for k, v in run.items()))
     print(f"-> {args.json}, {args.sheet} ({strip.shape[1]}×{strip.shape[0]})")
 
 

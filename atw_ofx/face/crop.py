@@ -94,10 +94,13 @@ class CropBox:
 
 @dataclass(frozen=True)
 class FacePlacement:
-    """Where the face is on the plate: its crop box and (if known) 68 landmarks in plate pixels."""
+    """Where the face is on the plate: its crop box, (if known) its 68 or 478 landmarks in plate
+    pixels, and (if its shot was tracked) the shot's own mouth
+    (:class:`~atw_ofx.models.mouth_look.MouthLook`)."""
 
     box: CropBox
     landmarks: np.ndarray | None = None
+    mouth: object | None = None
 
 
 def _window(pixels: np.ndarray, box: CropBox) -> np.ndarray:

@@ -23,9 +23,10 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..errors import ATWError, InputError, NoFaceError
+from ..models import mouth_look
 from .crop import CropBox, FacePlacement, crop
 from .detect import DEFAULT_BACKEND, Face, detect_faces, follow_faces
-from .layout import ibug68
+from .layout import ibug68, is_mesh
 
 #: A face further than this many inter-ocular distances from the person's last position is
 #: someone else (or a false detection), not the person being followed.
@@ -117,10 +118,12 @@ def fill_gaps(frames: list[int], landmarks: list[np.ndarray | None]) -> np.ndarr
 class FaceTrack:
     """One person's face through a shot.
 
-    ``landmarks`` is ``T×68×2`` float64 (plate px, smoothed, on the :data:`LANDMARK_QUANTUM` grid)
-    or None when a fixed ``box`` was given and no face was ever found inside it. ``detected``
-    says which frames the detector actually found the person on (the others are interpolated).
-    With ``box`` the crop is that box on every frame; otherwise it follows the landmarks.
+    ``landmarks`` is ``T×68×2`` or ``T×478×2`` float64 (plate px, smoothed, on the
+    :data:`LANDMARK_QUANTUM` grid) or None when a fixed ``box`` was given and no face was ever
+    found inside it. ``detected`` says which frames the detector actually found the person on
+    (the others are interpolated). With ``box`` the crop is that box on every frame; otherwise it
+    follows the landmarks. ``mouth`` is the person's own mouth as the shot shows it
+    (:class:`~atw_ofx.models.mouth_look.MouthLook`), or None.
     """
 
     frames: list[int]
@@ -129,6 +132,7 @@ class FaceTrack:
     box: CropBox | None = None
     frame_boxes: dict[int, CropBox] | None = None  # a box per frame (a host's tracker)
     plate_size: tuple[int, int] | None = None  # (width, height) of the shot's frames
+    mouth: mouth_look.MouthLook | None = None
 
     def __post_init__(self) -> None:
         if self.landmarks is not None:
@@ -140,12 +144,12 @@ class FaceTrack:
         """The crop box and landmarks for ``frame`` (which must be in the track)."""
         if frame not in self._index:
             raise InputError(f"frame {frame} is not in the face track "
-                             f"({self.frames[0]}-{self.frames[-1]}); rerun `atw track`", frame=frame)
+                             f"({self.frames[0]}-{self.frames[-1]}); rerun `atw track`",
+                             frame=frame)
         landmarks = None if self.landmarks is None else self.landmarks[self._index[frame]]
-        if self.frame_boxes is not None:
-            return FacePlacement(self.frame_boxes[frame], landmarks)
-        box = self.box or CropBox.from_landmarks(landmarks)
-        return FacePlacement(box, landmarks)
+        box = self.frame_boxes[frame] if self.frame_boxes is not None else \
+            self.box or CropBox.from_landmarks(landmarks)
+        return FacePlacement(box, landmarks, self.mouth)
 
     @property
     def missed(self) -> list[int]:
@@ -159,6 +163,7 @@ class FaceTrack:
         return {"atw_track": TRACK_FORMAT,
                 "plate_size": list(self.plate_size) if self.plate_size else None,
                 "face_box": self.box.as_text() if self.box else None, "face_boxes": boxes,
+                "mouth": self.mouth.to_json() if self.mouth else None,
                 "frames": [{"frame": f, "detected": d, "landmarks": lm}
                            for f, d, lm in zip(self.frames, self.detected, lms)]}
 
@@ -185,9 +190,11 @@ class FaceTrack:
             boxes = None if boxes is None else \
                 {int(f): CropBox.parse(b) for f, b in boxes.items()}
             size = data.get("plate_size")
+            mouth = data.get("mouth")  # (tracks written before it have none)
             return cls([int(r["frame"]) for r in rows], landmarks,
                        [bool(r["detected"]) for r in rows], box, boxes,
-                       None if size is None else (int(size[0]), int(size[1])))
+                       None if size is None else (int(size[0]), int(size[1])),
+                       None if mouth is None else mouth_look.MouthLook.from_json(mouth))
         except FileNotFoundError:
             raise InputError("face track not found", path=path) from None
         except (ValueError, KeyError, TypeError, IndexError, IsADirectoryError,
@@ -202,11 +209,15 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
     """Detect, follow and smooth one face through ``plates`` (``(frame, load_plate)`` pairs).
 
     With ``box`` the crop stays that box and landmarks are detected inside it; with
-    ``frame_boxes`` (a box per frame, e.g. from a host's tracker) each frame uses its own. Frames that
-    cannot be read raise, or with ``skip_errors`` count as frames where nothing was detected.
-    Raises :class:`NoFaceError` (naming ``source``) when the person is found on no frame.
+    ``frame_boxes`` (a box per frame, e.g. from a host's tracker) each frame uses its own. Frames
+    that cannot be read raise, or with ``skip_errors`` count as frames where nothing was detected.
+    Raises :class:`NoFaceError` (naming ``source``) when the person is found on no frame. On
+    a 478-point mesh each frame's mouth is read as well, from the plate already loaded
+    (:func:`atw_ofx.models.mouth_look.measure`), and the person's over the shot is the track's
+    ``mouth``.
     """
     frames, detections, size = [], [], None
+    mouths: dict[int, tuple] = {}  # each detected face's mouth, by its landmarks' id
     for frame, load in plates:
         frames.append(frame)
         if frame_boxes is not None:
@@ -240,6 +251,9 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
             found = detect_faces(crop(rgb, box), plate.colourspace, backend_name=backend_name)
             offset = np.array([box.x, box.y], np.float64)
             detections.append([Face(f.box, f.landmarks + offset) for f in found])
+        for face in detections[-1]:
+            if is_mesh(face.landmarks):
+                mouths[id(face.landmarks)] = mouth_look.measure(rgb, face.landmarks)
     if not frames:
         raise ATWError("no frames to track", path=source)
     person = follow(detections, 0 if box is not None else face_index)
@@ -255,8 +269,9 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
     if len(frames) > 1:  # smooth in IOD units so the filter's setting suits any plate size
         iod = float(np.median([inter_ocular(lm) for lm in landmarks])) or 1.0
         landmarks = smoothing.zero_lag(landmarks / iod) * iod
+    mouth = mouth_look.of_shot(mouths[id(lm)] for lm in person if id(lm) in mouths)
     return FaceTrack(frames, landmarks, detected, None if frame_boxes else box, frame_boxes,
-                     size)
+                     size, mouth)
 
 
 def load_face_boxes(path: str | os.PathLike) -> dict[int, CropBox]:

@@ -26,12 +26,15 @@ class FaceContext:
             their region sizes (:mod:`atw_ofx.retarget`), or None.
         occluder: ``R×R`` float32, where something rigid in front of the face covers it (a
             glasses frame, :mod:`atw_ofx.face.glasses`; the renderer holds it still), or None.
+        mouth: the shot's own mouth (:class:`~atw_ofx.models.mouth_look.MouthLook`, from the face
+            track), whose colours what the model generates inside the mouth takes, or None.
     """
 
     landmarks: np.ndarray | None
     matte: np.ndarray
     retarget: tuple[np.ndarray, dict] | None = None
     occluder: np.ndarray | None = None
+    mouth: object | None = None
 
 
 @dataclass

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -36,6 +37,9 @@ from .base import RAMP, box_in_frame, grid_box, smoothstep
 from .grain import darkest_mean, grain_noise, laid_on, median_rows, relative_grain
 from . import hidden_teeth
 from .hidden_teeth import HiddenTeeth
+
+if TYPE_CHECKING:
+    from .mouth_look import MouthLook
 
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
 UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
@@ -70,6 +74,8 @@ SKIN_POINTS, SKIN_PATCH = (205, 425), 0.12
 #: painted hole — and lipstick dyed it; at 0.1 / 0.3 of the skin's light it was still 0.08, a
 #: near-black well beside the performers' own lit mouths (looked at on that sheet).
 CAVITY_DEPTH, CAVITY_EDGE, CAVITY_RIM = 0.25, 0.4, 0.25
+#: The cavity's light at its top (under the upper lip) against its bottom's.
+CAVITY_TOP = 0.7
 #: The cavity's light at most this share of the lips' shadow's (their darkest tenth's mean): an
 #: open smile's own dark behind its teeth keeps a cavity opened below them as dark (the shared
 #: photographs), and a slit between dark lips stays darker than they are.
@@ -313,6 +319,9 @@ class GeneratedRegion:
     #: The opening's corners before the rest of the rig moved them (``2×2``, grid px:
     #: :func:`opening_tips`); None: where they are.
     corners_as_shot: np.ndarray | None = None
+    #: The shot's own mouth (:class:`~.mouth_look.MouthLook`, read by the face track), whose
+    #: colours the cavity, tongue and drawn teeth take on every frame; None: each frame's own.
+    look: MouthLook | None = None
 
 
 #: Where along each pair of inner-lip points (0 upper lip … 1 lower) the parting of a mouth that
@@ -347,6 +356,14 @@ FLOOR_EASE = 0.08
 OWN_HUE = 0.7
 #: The dark of a mouth open as shot: the mean of this darkest percent of its opening.
 OWN_DARKEST = 10
+#: The shaded cavity of a shot whose own mouth is darker inside (:attr:`GeneratedRegion.look`)
+#: is dimmed to it — its darkest, :data:`CAVITY_DEPTH` × :data:`CAVITY_TOP` of the cheeks' light,
+#: to the shot's dark — by at most this factor; its tongue by the factor's square root (as under
+#: :data:`CAVITY_CAP`). Shaded against the cheeks alone, a talking clip's cavity was 2–4× as light
+#: as the performer's own open mouth the frame before (liveportrait_d10 under AU25 + AU26: its
+#: own dark 0.02–0.13 of the cheeks' light); dimmed to a near-black shot's (0.005, d13) it was a
+#: hole.
+LOOK_DIM_MOST = 0.3
 
 
 def above_the_floor(share: float) -> float:
@@ -655,13 +672,14 @@ def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def skin_beside(original: np.ndarray, points: np.ndarray, grid: int, width: float,
-                channels: list[int]) -> tuple[np.ndarray, np.ndarray] | None:
-    """The skin beside the mouth, read on ``original`` (``S×S×C``) in a square patch
+                channels: list[int], grain: bool = True
+                ) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """The skin beside the mouth, read on ``original`` (``H×W×C``) in a square patch
     :data:`SKIN_PATCH` of the opening's ``width`` (grid px) across around each of ``points``
-    (``K×2``, on a ``grid`` px grid: :data:`SKIN_POINTS`): its colour (``C``, linear: per
-    channel the median over both patches) and its grain (``C``: the lesser of the patches'
-    :func:`~.grain.relative_grain` — a nostril's edge in one is not grain), or None where no
-    patch lies on the crop."""
+    (``K×2``, on a grid of ``grid`` px over ``original``'s height: :data:`SKIN_POINTS`): its
+    colour (``C``, linear: per channel the median over both patches) and, with ``grain``, its
+    grain (``C``: the lesser of the patches' :func:`~.grain.relative_grain` — a nostril's edge in
+    one is not grain; else None), or None where no patch lies on the image."""
     k = original.shape[0] / grid
     half = max(int(round(SKIN_PATCH * width * k / 2)), 3)
     patches = []
@@ -672,8 +690,7 @@ def skin_beside(original: np.ndarray, points: np.ndarray, grid: int, width: floa
     if not patches:
         return None
     colour = median_rows(np.concatenate([p.reshape(-1, len(channels)) for p in patches]).T)
-    grain = np.min([relative_grain(p) for p in patches], axis=0)
-    return colour, grain
+    return colour, np.min([relative_grain(p) for p in patches], axis=0) if grain else None
 
 
 #: A mouth parted above its floor goes from its own dark at each column's top to the floor under
@@ -714,10 +731,12 @@ def _onto_the_floor(dark: np.ndarray, floor: np.ndarray, inside: np.ndarray) -> 
     return (dark + share * (floor[None] - dark)).astype(np.float32)
 
 
-def _pixels_inside(original: np.ndarray, polygon: np.ndarray, channels: list[int]) -> np.ndarray:
-    """The pixels of ``original`` (``S×S×C``) inside ``polygon`` (``K×2``, crop px): ``P×C`` —
+def pixels_inside(original: np.ndarray, polygon: np.ndarray, channels: list[int]) -> np.ndarray:
+    """The pixels of ``original`` (``H×W×C``) inside ``polygon`` (``K×2``, its px): ``P×C`` —
     all of its box's where fewer than 16 lie inside."""
-    x0, y0, x1, y1 = grid_box(polygon, original.shape[0], 1)
+    h, w = original.shape[:2]
+    x0, y0, x1, y1 = grid_box(polygon, max(h, w), 1)
+    x1, y1 = min(x1, w), min(y1, h)
     inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
     cv2.fillPoly(inside, [np.round(polygon - (x0, y0) - 0.5).astype(np.int32)], 1)
     box = channels_of(original[y0:y1, x0:x1], channels)
@@ -738,23 +757,32 @@ def _own_dark(original: np.ndarray, opening: np.ndarray, channels: list[int]) ->
     """The dark of a mouth open as shot (``C``, linear): the mean of the darkest
     :data:`OWN_DARKEST` percent of ``original`` (``S×S×C``) inside its ``opening`` (``K×2``,
     crop px)."""
-    return darkest_mean(_pixels_inside(original, opening, channels), OWN_DARKEST).astype(
+    return darkest_mean(pixels_inside(original, opening, channels), OWN_DARKEST).astype(
         np.float32)
 
 
 def _teeth_colour(original: np.ndarray, skin: np.ndarray, teeth: HiddenTeeth, k: float,
-                  channels: list[int]) -> np.ndarray:
+                  channels: list[int], shot: np.ndarray | None = None) -> np.ndarray:
     """The colour hidden teeth are drawn in (``C``, linear, × :func:`.hidden_teeth.draw`'s
-    light): the cheeks' tinted (:data:`.hidden_teeth.TINT`), or as much as teeth shine between
-    the lips as shot (``teeth.lit``), theirs — the brightest :data:`OWN_DARKEST` percent between
-    the lips (``teeth.between``, ``k`` crop px a grid px) at the drawn teeth's light. Tinted
-    alone, a talking mouth's teeth went grey-green in the frames they were drawn over its own
-    white ones (looked at on the shared clips)."""
-    tinted = _tinted(skin, hidden_teeth.TINT, hidden_teeth.FOLLOW)
+    light): the shot's teeth (``shot``: their colour over the cheeks', :class:`.mouth_look.
+    MouthLook`) in the cheeks' light, else the cheeks' tinted (:data:`.hidden_teeth.TINT`); or
+    as much as teeth shine between the lips as shot (``teeth.lit``), theirs — the brightest
+    :data:`OWN_DARKEST` percent between the lips (``teeth.between``, ``k`` crop px a grid px) —
+    each at the drawn teeth's light. Tinted, a talking mouth's teeth went grey-green in the
+    frames they were drawn over its own white ones (looked at on the shared clips)."""
+    tinted = _tinted(skin, hidden_teeth.TINT, hidden_teeth.FOLLOW) if shot is None else \
+        (skin * shot / hidden_teeth.LEVEL).astype(np.float32)
     if teeth.lit <= 0.0:
         return tinted
-    own = -darkest_mean(-_pixels_inside(original, teeth.between * k, channels), OWN_DARKEST)
+    own = -darkest_mean(-pixels_inside(original, teeth.between * k, channels), OWN_DARKEST)
     return (tinted + teeth.lit * (own / hidden_teeth.LEVEL - tinted)).astype(np.float32)
+
+
+def _shot_colour(look: MouthLook | None, which: str, channels: list[int]) -> np.ndarray | None:
+    """The shot's own ``which`` colour (``"dark"`` or ``"teeth"``, over the cheeks': ``3``
+    float32) where the fill writes three colour channels and the shot showed it, else None."""
+    colour = None if look is None or len(channels) != 3 else getattr(look, which)
+    return None if colour is None else colour.astype(np.float32)
 
 
 def _tinted(skin: np.ndarray, tint: tuple[float, float, float], follow: float) -> np.ndarray:
@@ -926,11 +954,18 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
             # The cheeks' grain where the lips show more fine detail: their lines and highlights
             # are not grain (on soft video frames the cavity was speckled next to smooth skin).
             grain = np.minimum(grain, beside[1])
-        level = (CAVITY_EDGE - (CAVITY_EDGE - CAVITY_DEPTH) * rim) * (0.7 + 0.3 * downwards)
+        level = (CAVITY_EDGE - (CAVITY_EDGE - CAVITY_DEPTH) * rim) \
+            * (CAVITY_TOP + (1.0 - CAVITY_TOP) * downwards)
         colour = _tinted(skin, CAVITY_TINT, CAVITY_FOLLOW)
-        if region.teeth_as_shot is not None:
+        shot_dark = _shot_colour(region.look, "dark", channels)
+        dim = 1.0
+        if shot_dark is not None:  # the shot's own dark, in this frame's cheeks' light
+            colour = _in_hue_of(colour, skin * shot_dark)
+            dim = float(np.clip(shot_dark.mean() / (CAVITY_DEPTH * CAVITY_TOP), LOOK_DIM_MOST,
+                                1.0))
+        elif region.teeth_as_shot is not None:
             colour = _in_hue_of(colour, _own_dark(original, region.teeth_as_shot * k, channels))
-        fill = level[drawn][:, None].astype(np.float32) * colour
+        fill = level[drawn][:, None].astype(np.float32) * (dim * colour)
         # Never lighter than CAVITY_CAP of the lips' own shadow: on dark lips a slit at the
         # rim's level read as a brown stroke drawn across them (the demo portrait, looked at).
         cap = CAVITY_CAP * float(shadow.mean()) / np.maximum(fill.mean(-1), 1e-12)
@@ -942,13 +977,14 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
             # cap's square root: lit as in a well-lit mouth, it read as an orange slab laid in
             # a black hole (face 13, dark lips' crease, looked at); dimmed as much, it was gone.
             tongue = lit[drawn][:, None] * _tinted(skin, TONGUE_TINT, TONGUE_FOLLOW) \
-                * np.sqrt(np.minimum(cap, 1.0))[:, None]
+                * np.sqrt(np.minimum(cap, 1.0) * dim)[:, None]
             fill += weight[drawn][:, None] * (tongue - fill)
         if region.teeth is not None:
             # The teeth it hid, the upper over the lower (not dimmed with the tongue: they are
             # at the front, in the light that comes in); their gums (what a smile lifts the lip
             # over above the crowns) in the lips' own colour.
-            teeth_colour = _teeth_colour(original, skin, region.teeth, k, channels)
+            teeth_colour = _teeth_colour(original, skin, region.teeth, k, channels,
+                                         _shot_colour(region.look, "teeth", channels))
             for edge, lower in ((region.teeth.lower, True), (region.teeth.edge, False)):
                 lit, weight, gum = (a[drawn][:, None] for a in hidden_teeth.draw(
                     inside.astype(bool), edge * k - (x0 + ox0, y0 + oy0), region.teeth.iod * k,

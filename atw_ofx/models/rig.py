@@ -41,6 +41,7 @@ from ..points import carried
 from ..retarget import onto as retarget_onto
 from . import eyelids, mouth, spline, teeth
 from .base import FaceContext, MotionResult, smoothstep
+from .mouth_look import MouthLook
 from .occluder import held_apart
 
 #: The share of each eye's opening that AU04 at 5 pushes its upper lid down: the lowered brow
@@ -174,8 +175,8 @@ class LandmarkRig:
 
     def field_and_interior(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray,
                            retarget: tuple[np.ndarray, dict] | None = None,
-                           occluder: np.ndarray | None = None, luma: np.ndarray | None = None
-                           ) -> tuple[np.ndarray, object | None]:
+                           occluder: np.ndarray | None = None, luma: np.ndarray | None = None,
+                           look: MouthLook | None = None) -> tuple[np.ndarray, object | None]:
         """The backward field and the regions the renderer makes at full size (the teeth an open
         mouth shows, held while its lips move, :class:`~.teeth.HeldTeeth`, first; the mouth's
         opening, :class:`~.mouth.GeneratedRegion`; each closing lid, :class:`~.eyelids.ClosingLid`),
@@ -195,7 +196,8 @@ class LandmarkRig:
         (:func:`.occluder.held_apart`). ``luma`` (``n×n``, the face's brightness in the model's
         encoding) shows where a mouth showing its teeth parts (:func:`.mouth.teeth_seam`) and
         which teeth shine between barely parted lips (:func:`.mouth.teeth_lit`); without it, the
-        mouth parts at the lips' midline and only the lips' gap shows teeth.
+        mouth parts at the lips' midline and only the lips' gap shows teeth. ``look``: the shot's
+        own mouth (:class:`~.mouth_look.MouthLook`), whose colours the opening is drawn in.
         """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
@@ -284,7 +286,7 @@ class LandmarkRig:
             if moved is not None:
                 regions.append(dataclasses.replace(
                     opening, polygon=moved,
-                    corners_as_shot=mouth.opening_tips(opening.polygon)))
+                    corners_as_shot=mouth.opening_tips(opening.polygon), look=look))
             matte = up_field(matte[None], fine, scale=False)[0]
         field = (field * matte[None]).astype(np.float32)
         # The teeth an open mouth shows stay as shot while the lips move round them (not while a
@@ -375,7 +377,8 @@ class LandmarkRig:
         # Where a mouth showing its teeth parts, when the mouth is asked to open.
         luma = face[0].float().mean(0).cpu().numpy()
         flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte,
-                                                    context.retarget, context.occluder, luma)
+                                                    context.retarget, context.occluder, luma,
+                                                    context.mouth)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
         warped = flow.resized(n, n).warp(face)  # the field may be finer than the model grid
         return MotionResult(flow=flow, warped=warped, refined=warped, interior=interior)
