@@ -623,19 +623,23 @@ def test_a_mouths_own_dark_under_its_upper_teeth_is_where_it_parts(shared_data):
         < SEAM_SEARCH[0] + 0.1
 
 
-def test_a_talking_mouth_opens_above_its_tongue(shared_data):
+@pytest.mark.parametrize("clip, index", [("liveportrait_d10.mp4", 103),
+                                         ("liveportrait_d12.mp4", 125)])
+def test_a_talking_mouth_opens_above_its_tongue(shared_data, clip, index):
     """A shared clip's open mouth (liveportrait_d10, frame 104: upper teeth, the mouth's dark, a
-    tongue on its floor) opened further by AU25 + AU26 at 5: the generated cavity lies under
-    the upper teeth, and the tongue goes down with the jaw — not a cavity opened under it."""
+    tongue on its floor; liveportrait_d12, frame 126: open 0.45 IOD, its tongue raised, darkest
+    under it — parted there, the tongue was cut by a dark band, `mouth.WIDE_OPEN`) opened
+    further by AU25 + AU26 at 5: the generated cavity lies under the upper teeth, and the tongue
+    goes down with the jaw — not a cavity opened under it."""
     import av
 
     from atw_ofx import colour
     from atw_ofx.imageio import decoded
     from atw_ofx.models.mouth import LOWER_INNER, LOWER_LIP_AU25, TEETH_SPAN, UPPER_INNER
 
-    with av.open(str(shared_data / "video" / "liveportrait_d10.mp4")) as clip:
-        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(clip.decode(video=0))
-                   if i == 103)
+    with av.open(str(shared_data / "video" / clip)) as video:
+        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(video.decode(video=0))
+                   if i == index)
     plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
     as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
     lm = as_shot.face.landmarks

@@ -348,6 +348,14 @@ OVER_THE_FLOOR = 0.4
 #: frame to the next went from its own dark to the shaded cavity, 2–3× as light (liveportrait_d10
 #: frames 33–37 opened by AU25 + AU26, looked at in sequence).
 FLOOR_EASE = 0.08
+#: A mouth open wider than this as shot (its lips' gap over the middle, IOD; eased between the
+#: two) parts above its floor whatever is darkest between its lips: its tongue goes down with the
+#: jaw. A raised tongue leaves the darkest row under it (liveportrait_d12 frame 126: 0.45 IOD
+#: open, darkest between the tongue and the lower teeth), and parted there the tongue was cut
+#: by a dark band under AU26 (looked at); the shared clips' other wide-open mouths (0.27–0.5 IOD)
+#: are darkest under their upper teeth already, the shared photographs' open smiles part at most
+#: 0.25.
+WIDE_OPEN = (0.3, 0.38)
 #: How far (geometrically) the shaded cavity of a mouth that shows its teeth as shot takes its
 #: balance from the mouth's own dark (the darkest OWN_DARKEST percent between its lips) rather
 #: than the skin's tint: a talking mouth went from its own maroon dark (parted above its floor)
@@ -380,7 +388,8 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
 
     The seam takes the same share of each pair's gap: where the middle pairs are darkest
     (``luma``: ``n×n``, the face on ``mesh``'s grid) within :data:`SEAM_SEARCH` — the gap
-    between the rows of teeth, or the lower lip under upper teeth that rest on it. Opened at
+    between the rows of teeth, or the lower lip under upper teeth that rest on it — or, for a
+    mouth open wide as shot (:data:`WIDE_OPEN`), the search's top. Opened at
     the lips' midline instead, a smile's cavity was drawn across its upper teeth (looked at:
     surprise and fear on open smiles). Towards the corners (:data:`SEAM_CORNERS`) it eases
     down onto the lower lip, which parts from the side teeth filling the narrowing gap there.
@@ -411,6 +420,11 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
                                  mesh[list(SKIN_POINTS), 1], cv2.INTER_LINEAR).mean())
     touching = (darkest_at == 0) & (cheeks - profile.min(1) < SEAM_DARK_GAP)
     darkest = float(np.median(np.where(touching, along[-1], along[darkest_at])[TEETH_SPAN]))
+    _, down, iod = iris_axes(mesh)
+    middle = slice(len(upper) // 3, len(upper) - len(upper) // 3)
+    gap = float(np.median((lower[middle] - upper[middle]) @ down)) / iod
+    wide = float(smoothstep(np.array((gap - WIDE_OPEN[0]) / (WIDE_OPEN[1] - WIDE_OPEN[0]))))
+    darkest += wide * (along[0] - darkest)  # wide open: under the upper teeth (WIDE_OPEN)
     share = 0.5 + hold * (darkest - 0.5)
     # Towards the corners the side teeth fill the narrowing gap: there the lower lip parts from
     # them (the seam eased down onto it), else the cavity's edge cut the side teeth diagonally.
