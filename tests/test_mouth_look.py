@@ -152,9 +152,9 @@ def test_a_talking_clips_opened_mouth_is_steadier_in_the_shots_colours(shared_da
     assert np.std(light["shot"]) < 0.5 * np.std(light["frame"])
 
 
-def test_without_a_shot_look_a_frame_renders_as_before(demo_mesh):
-    """No look, and a look on a plate whose fill writes other than three colour channels, leave
-    the fill exactly as it was (the mouth as each frame's own)."""
+def test_a_shot_look_colours_only_fills_of_three_colour_channels(demo_mesh):
+    """A look leaves a fill that writes other than three colour channels exactly as without one
+    (its colours are R, G, B ratios), and changes a three-channel one."""
     mesh = demo_mesh[1]
     _, interior = mouth_field(mesh, 5.0, 5.0, N)
     size = 192

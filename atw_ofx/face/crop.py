@@ -7,12 +7,16 @@ reach past the plate's edges (the crop repeats edge pixels there; paste-back wri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from ..errors import ATWError, InputError
 from .layout import ibug68
+
+if TYPE_CHECKING:
+    from ..models.mouth_look import MouthLook
 
 #: How far below the jaw line the matte reaches (IOD): the chin's travel when the jaw drops and
 #: the fade of its motion below the chin (atw_ofx.models.mouth), so no crease forms at its edge.
@@ -100,7 +104,7 @@ class FacePlacement:
 
     box: CropBox
     landmarks: np.ndarray | None = None
-    mouth: object | None = None
+    mouth: MouthLook | None = None
 
 
 def _window(pixels: np.ndarray, box: CropBox) -> np.ndarray:
@@ -170,8 +174,8 @@ def ellipse_matte(resolution: int) -> np.ndarray:
     """Soft ellipse over the centre of a crop: the matte when no landmarks are known."""
     n = resolution
     c = (n / 2, n / 2 + 0.04 * n)
-    pts = cv2.ellipse2Poly((int(c[0] * 16), int(c[1] * 16)), (int(0.27 * n * 16), int(0.34 * n * 16)),
-                           0, 0, 360, 5)
+    pts = cv2.ellipse2Poly((int(c[0] * 16), int(c[1] * 16)),
+                           (int(0.27 * n * 16), int(0.34 * n * 16)), 0, 0, 360, 5)
     return _feathered(pts.astype(np.float32) / 16, n, grow=0.0, feather=0.05 * n)
 
 

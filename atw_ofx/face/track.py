@@ -29,10 +29,10 @@ import numpy as np
 
 from ..errors import ATWError, InputError, NoFaceError
 from ..models import mouth_look
-from .crop import CropBox, FacePlacement, crop
-from .detect import DEFAULT_BACKEND, Face, detect_faces, follow_faces
 from ..models.eyelids import EYES
 from ..models.mouth import LOWER_INNER, OUTER_LIPS, UPPER_INNER
+from .crop import CropBox, FacePlacement, crop
+from .detect import DEFAULT_BACKEND, Face, detect_faces, follow_faces
 from .layout import N_IBUG, N_MESH, ibug68, is_mesh
 
 #: A face further than this many inter-ocular distances from the person's last position is

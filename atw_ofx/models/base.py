@@ -7,12 +7,15 @@ warped face ``O^w`` and the refined face ``O^r``. ResWarp takes it from there at
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import torch
 
 from ..conventions import MotionField
+
+if TYPE_CHECKING:
+    from .mouth_look import MouthLook
 
 
 @dataclass
@@ -34,7 +37,7 @@ class FaceContext:
     matte: np.ndarray
     retarget: tuple[np.ndarray, dict] | None = None
     occluder: np.ndarray | None = None
-    mouth: object | None = None
+    mouth: MouthLook | None = None
 
 
 @dataclass
