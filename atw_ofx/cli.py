@@ -194,7 +194,10 @@ def cmd_track(args) -> int:
     track = compute_track(args.input, _frames(args), _options(args), _batch_options(args))
     track.save(args.output)
     missed = f"; not detected on {len(track.missed)} (interpolated)" if track.missed else ""
-    print(f"atw: tracked {len(track.frames)} frame(s){missed} → {args.output}", file=sys.stderr)
+    mouth = f"; the mouth's colours read on {track.mouth.frames} open frame(s)" if track.mouth \
+        else ""
+    print(f"atw: tracked {len(track.frames)} frame(s){missed}{mouth} → {args.output}",
+          file=sys.stderr)
     return 0
 
 

@@ -167,3 +167,21 @@ def test_a_shot_look_colours_only_fills_of_three_colour_channels(demo_mesh):
     three = fill_region(plate.copy(), plate, interior, (0, 1, 2))[0]
     assert not np.array_equal(three, fill_region(
         plate.copy(), plate, dataclasses.replace(interior, look=look), (0, 1, 2))[0])
+
+
+def test_atw_track_says_how_many_open_frames_gave_the_shots_mouth(shared_data, tmp_path):
+    """`atw track` on a talking run names how many open frames its mouth was read on, and saves
+    it; on a run where the mouth stays closed it says nothing of the mouth."""
+    from conftest import run_atw
+
+    clip = str(shared_data / "video" / CLIP)
+    result = run_atw("track", clip, "--frames", "22-29", "-o", str(tmp_path / "talk.json"))
+    assert result.returncode == 0, result.stderr
+    mouth = FaceTrack.load(tmp_path / "talk.json").mouth
+    assert mouth is not None
+    assert f"the mouth's colours read on {mouth.frames} open frame(s)" in result.stderr
+    closed = run_atw("track", str(shared_data / "video" / "liveportrait_d0.mp4"), "--frames",
+                     "1-4", "-o", str(tmp_path / "closed.json"))
+    assert closed.returncode == 0, closed.stderr
+    assert FaceTrack.load(tmp_path / "closed.json").mouth is None
+    assert "mouth" not in closed.stderr
