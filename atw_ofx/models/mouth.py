@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
 UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
 LOWER_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
+#: The middle third of their pairs of points: where a mouth's parting and its gap are read.
+MIDDLE_PAIRS = slice(len(UPPER_INNER) // 3, len(UPPER_INNER) - len(UPPER_INNER) // 3)
 #: Outer lips (for the lip-shadow colour), corner to corner over the top, back under the bottom.
 OUTER_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181,
               91, 146)
@@ -421,8 +423,7 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     touching = (darkest_at == 0) & (cheeks - profile.min(1) < SEAM_DARK_GAP)
     darkest = float(np.median(np.where(touching, along[-1], along[darkest_at])[TEETH_SPAN]))
     _, down, iod = iris_axes(mesh)
-    middle = slice(len(upper) // 3, len(upper) - len(upper) // 3)
-    gap = float(np.median((lower[middle] - upper[middle]) @ down)) / iod
+    gap = float(np.median((lower[MIDDLE_PAIRS] - upper[MIDDLE_PAIRS]) @ down)) / iod
     wide = float(smoothstep(np.array((gap - WIDE_OPEN[0]) / (WIDE_OPEN[1] - WIDE_OPEN[0]))))
     darkest += wide * (along[0] - darkest)  # wide open: under the upper teeth (WIDE_OPEN)
     share = 0.5 + hold * (darkest - 0.5)
@@ -553,7 +554,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731
     # Parted above its floor (the seam in the upper part of the lips' gap over the middle): the
     # mouth's own dark and tongue show as shot.
-    middle = slice(len(upper) // 3, len(upper) - len(upper) // 3)
+    middle = MIDDLE_PAIRS
     share = np.median((parting[middle, 1] - upper[middle, 1])
                       / np.maximum(lower[middle, 1] - upper[middle, 1], 1e-6))
     between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
