@@ -378,11 +378,14 @@ def test_the_mouth_opens_after_the_other_aus_move_the_lips(demo):
     assert np.linalg.norm(after_chin - alone) < 0.02 * iod(mesh) * REGION_GRID
 
 
-def test_the_teeth_an_open_mouth_shows_stay_while_the_lips_move(demo):
-    """Teeth move with their bone, not with the lips: under AU10 at 5 the upper lip of a parted
-    mouth rises while the teeth between the lips stay, right up to the lip (they followed the
-    lip and stretched into "horse teeth"; held only a fifth of the gap in, the crowns above still
-    did); AU15 still takes both corners all the way down."""
+def test_a_raised_upper_lip_moves_whole_off_parted_teeth_and_corners_still_fall(demo):
+    """Under AU10 at 5 the upper lip of a parted mouth rises whole, its inner edge as far as its
+    outer one: the renderer holds the teeth as shot and draws the gums the lip uncovers
+    (tests/test_gums.py) — with the teeth held in the field right up to it, the lip's inner edge
+    stayed and the lip stretched to twice its height. The lower teeth stay. AU15 still takes
+    both corners all the way down."""
+    from atw_ofx.points import carried
+
     mesh = demo[1]
     size = iod(mesh)
     # The jaw dropped: the lips part as a real mouth's do, most in the middle and not at the
@@ -400,12 +403,11 @@ def test_the_teeth_an_open_mouth_shows_stay_while_the_lips_move(demo):
         return float(field[1, y, x]) / size
 
     raised = LandmarkRig().field(parted, aus("AU10=5"), matte)
-    upper_lip, lower_lip = parted[0], parted[14]
-    # Samples from below: the lip moved up (asked 0.118; it stretches over the held crowns).
-    assert travel(raised, upper_lip) > 0.08
-    for depth in (0.1, 0.4):  # × the gap below the upper inner lip
-        teeth = parted[13] + depth * (lower_lip - parted[13])
-        assert abs(travel(raised, teeth)) < 0.01, depth
+    outer, inner = (float(carried(parted[[i]], raised)[0, 1] - parted[i, 1]) / -size
+                    for i in (0, 13))
+    assert outer > 0.08 and inner > 0.85 * outer, (outer, inner)
+    lower_teeth = parted[14] + 0.2 * (parted[13] - parted[14])
+    assert abs(travel(raised, lower_teeth)) < 0.01
     lowered = LandmarkRig().field(parted, aus("AU15=5"), matte)
     for corner in (61, 291):  # each corner as far as asked: where it went samples from it
         assert travel(lowered, parted[corner] + [0.0, 0.22 * size]) < -0.9 * 0.22
@@ -432,10 +434,6 @@ def test_teeth_are_held_only_where_an_open_mouth_can_show_them(demo):
     assert len(points) == 10 and np.all(hold == 1.0)
     points, hold = held_teeth(parted_by(sum(TEETH_GAP) / 2), lower=False)
     assert len(points) == 5 and np.all((hold > 0.2) & (hold < 0.8))
-    # Right under the upper lip: the same pairs, that much nearer the lip.
-    near, _ = held_teeth(parted_by(0.2), lower=False, depth=0.05)
-    far, _ = held_teeth(parted_by(0.2), lower=False)
-    assert np.allclose((far - near)[:, 1], (0.2 - 0.05) * 0.2 * size)
 
 
 def test_au15_lowers_the_lips_along_an_arch_on_a_turned_face(shared_data):
@@ -510,15 +508,14 @@ def test_an_open_smile_opens_below_its_upper_teeth(shared_data, name):
     assert teeth_seam(mesh, np.zeros((N, N), np.float32)) is None
 
 
-def test_a_tooth_between_barely_parted_lips_is_held_under_a_rising_lip(demo):
+def test_a_tooth_between_barely_parted_lips_is_found_by_its_light(demo):
     """Teeth shine between lips parted less than the gap at which the mesh's contours show them
-    (a tooth's edge on a nearly closed mouth): found by their light, they are held under a
-    rising upper lip (AU10 stretched one into a tall white streak). A closed mouth whose lower
-    lip is lit brighter than the upper shows no teeth."""
+    (a tooth's edge on a nearly closed mouth): found by their light, the renderer holds them as
+    shot while the lips move (AU10 stretched one into a tall white streak). A closed mouth whose
+    lower lip is lit brighter than the upper shows no teeth."""
     import cv2
 
-    from atw_ofx.models.mouth import (LOWER_INNER, OUTER_LIPS, UPPER_INNER, held_teeth,
-                                      teeth_lit, teeth_shown)
+    from atw_ofx.models.mouth import LOWER_INNER, OUTER_LIPS, UPPER_INNER, teeth_lit, teeth_shown
 
     _, mesh = demo
     # The demo's smile, its lips brought to 0.05 IOD apart: too little for the contours' gap.
@@ -538,14 +535,10 @@ def test_a_tooth_between_barely_parted_lips_is_held_under_a_rising_lip(demo):
     luma[middle[1], middle[0] - 1:middle[0] + 2] = 2 * 0.6 - 1
     lit = teeth_lit(mesh, luma)
     assert lit[pair] > 0.9 and lit[pair + 3] < 0.1
-    points, hold = held_teeth(mesh, lower=False, lit=lit)
-    assert len(points) >= 1 and hold.max() > 0.9
-    assert not len(held_teeth(mesh, lower=False)[0])  # by the gap alone: none
     # No tooth, the lower lip lit to 1.5× the upper's light: nothing shines between the lips.
     bottom = np.concatenate((lower, mesh[list(OUTER_LIPS[19:10:-1])][::-1]))
     cv2.fillPoly(closed, [np.round(bottom - 0.5).astype(np.int32)], 2 * 0.45 - 1)
     assert teeth_lit(mesh, closed).max() < 0.1
-    assert not len(held_teeth(mesh, lower=False, lit=teeth_lit(mesh, closed))[0])
 
 
 def test_the_lips_edges_round_the_opening_are_resampled_past_the_fields_step():

@@ -160,12 +160,12 @@ def _across(d: np.ndarray, unit: np.ndarray, s: np.ndarray, row: Row) -> np.ndar
     rise = rise + np.asarray(row.shorter)[tooth] * unit
     between = row.gap_light + (1.0 - row.gap_light) * smoothstep(
         np.minimum(t, 1.0 - t) / GAP_SHARE)
-    light = (1.0 - ROUNDED * from_side ** 2) * between * _receding(np.abs(s)) \
+    light = (1.0 - ROUNDED * from_side ** 2) * between * receding(np.abs(s)) \
         * np.asarray(row.shade)[tooth]
     return np.stack((light, rise, from_side))
 
 
-def _receding(a: np.ndarray) -> np.ndarray:
+def receding(a: np.ndarray) -> np.ndarray:
     """The light kept at ``a`` (0 the midline, 1 a corner) in the mouth's shade."""
     return 1.0 - RECEDE * smoothstep((a - RECEDE_FROM) / (1.0 - RECEDE_FROM))
 
@@ -242,7 +242,7 @@ def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, row: Row
     neck_to_edge = (1.0 - NECK_SHADE * (1.0 - smoothstep(down / 0.4))) \
         * (1.0 - EDGE_SHADE * smoothstep((down - 0.85) / 0.15))
     lit = open_light * shade * (LEVEL * across[at] * neck_to_edge * (1.0 - gum)
-                                + GUM_LIGHT * _receding(a[at]) * gum)
+                                + GUM_LIGHT * receding(a[at]) * gum)
     weights, gums = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
     light[ys, xs], weights[ys, xs], gums[ys, xs] = lit, weight, gum
     return light, weights, gums

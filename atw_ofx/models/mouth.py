@@ -117,12 +117,10 @@ TONGUE_EDGE, TONGUE_GAP, TONGUE_GAP_LIGHT = 0.8, 0.12, 0.45
 #: "horse teeth" under a raised upper lip and bent along a smile (looked at). Nearer the corners
 #: they held the corners back (AU15 faded to 0.6 by the fold guard).
 TEETH_HOLD, TEETH_SPAN = 0.2, slice(3, -3)
-#: Under a rising upper lip (AU10, disgust) the upper teeth are held right up to it as well, this
-#: share of the gap below it, as much as the lip rises up to :data:`TEETH_UNDER_RISE` IOD: held
-#: only a fifth of the gap in, their crowns stretched up with the lip into "horse teeth" (looked
-#: at on open smiles); the lip now stretches instead. Never under a lip coming down onto the
-#: teeth: a point held that near notched the lip (sad on open smiles, looked at).
-TEETH_UNDER_LIP, TEETH_UNDER_RISE = 0.05, 0.02
+#: How far the upper lip's middle rises (IOD) over which the upper teeth go from holding it to
+#: letting it go up off them (AU10, disgust; :mod:`.gums`): held, they pinned its inner edge
+#: and the lip stretched to twice its height (looked at on the shared open smiles).
+TEETH_LIFT = 0.02
 #: Gaps between the inner lips (IOD) over which the teeth go from moving with their lip to held:
 #: closed lips still sit ~0.06 IOD apart on the mesh's inner contours (teeth rarely show below
 #: ~0.1), and a point held there, a fraction of a pixel from a moving lip, kinked the lip line
@@ -231,22 +229,18 @@ def teeth_shown(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                                     / (full - start))
 
 
-def held_teeth(mesh: np.ndarray, lower: bool = True, depth: float = TEETH_HOLD,
-               lit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def held_teeth(mesh: np.ndarray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Points inside an open mouth where the teeth are held (``K×2``, ``mesh``'s grid), and how
     much each is held (``K``, 0–1: 1 = still, less = moving that much less than its lip):
-    ``depth`` of the gap below the upper inner lip and above the lower one (``lower``) over
-    :data:`TEETH_SPAN`, as much as the pair shows teeth (:func:`teeth_shown`; given ``lit``, how
-    much teeth shine between each pair — :func:`teeth_lit` — also as much as that); none for a
-    closed mouth."""
+    :data:`TEETH_HOLD` of the gap below the upper inner lip and above the lower one (``lower``)
+    over :data:`TEETH_SPAN`, as much as the pair shows teeth (:func:`teeth_shown`); none for a
+    closed mouth. The upper ones first."""
     upper, lower_lip, hold = (q[TEETH_SPAN] for q in teeth_shown(mesh))
-    if lit is not None:
-        hold = np.maximum(hold, lit[TEETH_SPAN])
     gap = lower_lip - upper
     parted = hold > 0.0
-    held = [upper[parted] + depth * gap[parted]]
+    held = [upper[parted] + TEETH_HOLD * gap[parted]]
     if lower:
-        held.append(lower_lip[parted] - depth * gap[parted])
+        held.append(lower_lip[parted] - TEETH_HOLD * gap[parted])
     return np.concatenate(held), np.tile(hold[parted], len(held))
 
 
@@ -276,17 +270,29 @@ def teeth_lit(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray:
     nearly closed mouth, looked at). Against the upper lip alone, a closed mouth's lit lower lip
     read as teeth."""
     upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
-    outer_top, outer_bottom = mesh[list(OUTER_LIPS[1:10])], mesh[list(OUTER_LIPS[19:10:-1])]
     along = np.linspace(0.2, 0.8, 7)
     between = upper[:, None] + along[None, :, None] * (lower - upper)[:, None]  # K×7×2
     image = np.ascontiguousarray((luma + 1.0) / 2.0, np.float32)
     sample = lambda p: sample_points(image, p[..., 0], p[..., 1], cv2.INTER_LINEAR)  # noqa: E731
     brightest = sample(between.reshape(-1, 2)).reshape(len(upper), -1).max(1)
-    lips = max(float(np.median(sample(np.concatenate(
-        [inner[1:-1] + t * (outer - inner[1:-1]) for t in (0.35, 0.65)]))))
-        for inner, outer in ((upper, outer_top), (lower, outer_bottom)))
+    lips = max(float(np.median(sample(_lip_body(mesh, lower_lip))))
+               for lower_lip in (False, True))
     start, full = TEETH_LIGHT
     return smoothstep((brightest / max(lips, 1e-6) - start) / (full - start))
+
+
+def upper_lip_body(mesh: np.ndarray) -> np.ndarray:
+    """Points in the upper lip's body, between its inner and outer contours away from the
+    corners (``K×2``, ``mesh``'s grid): where its own colour is read."""
+    return _lip_body(mesh, lower=False)
+
+
+def _lip_body(mesh: np.ndarray, lower: bool) -> np.ndarray:
+    """:func:`upper_lip_body`, or the lower lip's: a third and two thirds of the way from each
+    inner point to the outer one over it."""
+    inner = mesh[list(LOWER_INNER if lower else UPPER_INNER)][1:-1]
+    outer = mesh[list(OUTER_LIPS[19:10:-1] if lower else OUTER_LIPS[1:10])]
+    return np.concatenate([inner + t * (outer - inner) for t in (0.35, 0.65)])
 
 
 @dataclass(frozen=True)

@@ -215,19 +215,20 @@ class LandmarkRig:
         if not moved.any() and not regional.any() and not lift:
             return np.zeros((2, n, n), np.float32), None
         extra = None
+        lifted = 0.0  # how much the upper lip's middle rises off the teeth (0–1)
         # How much teeth shine between each pair of inner-lip points (read once: three uses).
         lit_pairs = None if mesh is None or luma is None else mouth.teeth_lit(mesh, luma)
         if mesh is not None:
             # The lids' contours and the brows' lower edges, and the teeth an open mouth shows
             # held still (the lower ones only while no performer's jaw drives the mouth).
             teeth, hold = mouth.held_teeth(mesh, lower=retarget is None)
-            # And right under an upper lip that rises (:data:`.mouth.TEETH_UNDER_LIP`).
-            under, under_hold = mouth.held_teeth(mesh, lower=False, depth=mouth.TEETH_UNDER_LIP,
-                                                 lit=lit_pairs)
-            under_hold = under_hold * _lip_rise(under, landmarks, moved)
-            rising = under_hold > 0.0
-            teeth = np.concatenate((teeth, under[rising]))
-            hold = np.concatenate((hold, under_hold[rising]))
+            # The upper ones go up with an upper lip that rises off them (AU10, disgust): held,
+            # they pinned its inner edge and the lip stretched to twice its height; the renderer
+            # holds them as shot and draws the gums the lip uncovers (:mod:`.gums`).
+            upper_row = np.arange(len(teeth)) < (len(teeth) // 2 if retarget is None
+                                                 else len(teeth))
+            hold = np.where(upper_row, hold * (1.0 - _lip_rise(teeth, landmarks, moved)), hold)
+            lifted = float(_lip_rise(landmarks[[62]], landmarks, moved)[0])
             points, shifts = eyelids.lid_controls(mesh, moved)
             extra = (np.concatenate((points, teeth)),
                      np.concatenate((shifts, _with_their_lip(teeth, hold, landmarks, moved))))
@@ -294,7 +295,8 @@ class LandmarkRig:
         held_teeth = None
         if mesh is not None and retarget is None:
             held_teeth = _held_teeth(mesh, field, lit_pairs,
-                                     None if teeth_own is None else teeth_own * matte[None])
+                                     None if teeth_own is None else teeth_own * matte[None],
+                                     lifted)
         # Generated pixels (the mouth's opening, the lids' lines) are not warped, and the frame's
         # are the plate's: their field is not checked for folds. Held teeth's opening is: in its
         # middle the warp still shows (a rising lip stretched over them), and left unchecked it
@@ -454,13 +456,14 @@ TEETH_STILL = 0.01
 
 
 def _held_teeth(mesh: np.ndarray, field: np.ndarray, lit: np.ndarray | None,
-                own: np.ndarray | None) -> teeth.HeldTeeth | None:
+                own: np.ndarray | None, lifted: float = 0.0) -> teeth.HeldTeeth | None:
     """The teeth the mouth of ``mesh`` (478 points on the model grid) shows, held as shot while
     ``field`` (``2×G×G``, backward, on a grid a whole multiple of the model's) moves its lips, or
     None: a mouth showing none, or lips that stay. ``own`` is the teeth's own field on that grid
     (the jaw's) or None; ``lit`` how much teeth shine between each pair of inner-lip points
-    (:func:`.mouth.teeth_lit`) or None. The opening's polygon is where ``field`` carries it
-    (:func:`_teeth_opening`)."""
+    (:func:`.mouth.teeth_lit`) or None; ``lifted`` how much the upper lip's middle rises off
+    them (0–1, :func:`_lip_rise`): as much, the gums it uncovers are drawn. The opening's polygon
+    is where ``field`` carries it (:func:`_teeth_opening`)."""
     share = teeth.teeth_share(mesh, lit)
     if share <= 0.0:
         return None
@@ -473,7 +476,8 @@ def _held_teeth(mesh: np.ndarray, field: np.ndarray, lit: np.ndarray | None,
     return teeth.HeldTeeth(shot if own is None else teeth.carried_opening(shot, own), now, down,
                            field.shape[-1], share, iod * scale,
                            None if own is None else own.astype(np.float32),
-                           skin=mesh[list(mouth.SKIN_POINTS)] * scale)
+                           skin=mesh[list(mouth.SKIN_POINTS)] * scale,
+                           lip=mouth.upper_lip_body(mesh) * scale, lifted=lifted)
 
 
 def _teeth_opening(mesh: np.ndarray, field: np.ndarray) -> np.ndarray:
@@ -512,6 +516,8 @@ def _lids_down(points: np.ndarray, frame: FaceFrame, share: float) -> np.ndarray
 #: The 68-point view's lips, outer (48–59) and inner (60–67), each with its corners (image
 #: left, right), and the points of the lips' middle.
 INNER_LIPS_68 = range(60, 68)
+#: The upper inner lip's middle points (left to right in the 68-point view).
+UPPER_MIDDLE_68 = (61, 62, 63)
 LIP_CONTOURS_68 = ((range(48, 60), (48, 54)), (INNER_LIPS_68, (60, 64)))
 LIP_MIDDLE_68 = (51, 57, 62, 66)
 
@@ -533,14 +539,20 @@ def _corners_down(points: np.ndarray, frame: FaceFrame, drop: float) -> np.ndarr
 
 
 def _lip_rise(teeth: np.ndarray, landmarks: np.ndarray, moved: np.ndarray) -> np.ndarray:
-    """Per held teeth point (``K×2``), how much the nearest inner lip point of the 68-point view
-    rises (``moved``, along the face's up axis): 0 (still or coming down) to 1 (rising by
-    :data:`.mouth.TEETH_UNDER_RISE` IOD or more), eased."""
+    """Per held teeth point of the upper row (``K×2``), how much the upper lip's middle rises
+    off it (``moved``, along the face's up axis, the 68-point view's inner points
+    :data:`UPPER_MIDDLE_68` interpolated along the mouth): 0 (still or coming down) to 1 (rising
+    by :data:`.mouth.TEETH_LIFT` IOD or more), eased. Not a smile's rising corners: there the
+    lip slides up along the side teeth, which hold it (let go, the smile's upper lip rose off
+    the teeth whole; looked at)."""
     if not len(teeth):
         return np.zeros(0)
     frame = FaceFrame(with_cheeks(landmarks))
-    rise = -(moved[_nearest_inner_lip(teeth, landmarks)] @ frame.y) / frame.iod
-    return smoothstep(rise / mouth.TEETH_UNDER_RISE)
+    middle = np.array(UPPER_MIDDLE_68)
+    x = landmarks[middle] @ frame.x
+    order = np.argsort(x)
+    rise = -(moved[middle] @ frame.y) / frame.iod
+    return smoothstep(np.interp(teeth @ frame.x, x[order], rise[order]) / mouth.TEETH_LIFT)
 
 
 def _with_their_lip(teeth: np.ndarray, hold: np.ndarray, landmarks: np.ndarray,

@@ -49,6 +49,7 @@ import cv2
 import numpy as np
 
 from ..points import carried, channels_of, sample_points, sample_window
+from . import gums
 from .base import grid_box, smoothstep
 from .grain import darkest_mean, grain_noise, laid_on, relative_grain
 from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, skin_beside,
@@ -92,6 +93,9 @@ BAND_SEARCH = 0.1
 #: brighter than the lip at the contour, for TOOTH_RUN pixels on end (a glossy lip's highlights
 #: are a pixel or three).
 TOOTH_RISE, TOOTH_OVER_LIP, TOOTH_RUN = 0.5, 0.1, 4
+#: The share of the upper lip's middle third along which a tooth must be found under it for
+#: the lip's band to be fitted (:func:`_smooth_band`).
+BAND_FOUND = 0.4
 #: The shares of the lower lip's middle third along which a tooth is found over which a mouth
 #: goes from a floor without teeth (a talking mouth's tongue: the warp under a falling lip) to
 #: an open smile's teeth down to the lip (the mouth's dark under it).
@@ -176,7 +180,12 @@ class HeldTeeth:
     to the lip — rather than none (0: a talking mouth's tongue, the mouth's own dark, on the
     opening's floor); None where unknown (teeth). ``skin``: where the cheeks beside the nose
     lie (``2×2`` grid px, :data:`.mouth.SKIN_POINTS`), which the mouth's dark is held under
-    (:data:`DARK_OF_SKIN`); None: not held."""
+    (:data:`DARK_OF_SKIN`); None: not held. ``lip``: points in the upper lip's body (``K×2``
+    grid px) where its own colour is read for the gums a rising lip uncovers (:mod:`.gums`);
+    None: none drawn. ``upper_band``: as ``band``, the upper lip's past each point of its
+    inner contour (``contours(shot)[0]``'s ``K``), or None. ``lifted``: how much the upper lip's
+    middle rises off the teeth (0–1: AU10's, not a smile's corners sliding up along them) — as
+    much, the gums it uncovers are drawn."""
 
     shot: np.ndarray
     polygon: np.ndarray
@@ -188,6 +197,9 @@ class HeldTeeth:
     band: np.ndarray | None = None
     toothed: np.ndarray | None = None
     skin: np.ndarray | None = None
+    lip: np.ndarray | None = None
+    upper_band: np.ndarray | None = None
+    lifted: float = 0.0
 
 
 def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
@@ -322,11 +334,32 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels,
                            None if beside is None else beside[0])
         made[dark_at] += darkened[dark_at, None] * (dark - as_shot[dark_at])
+    # What an upper lip that rose uncovers above the teeth, between the corners as shot: more of
+    # their crowns, then gum (:mod:`.gums`), down to where the teeth are trusted as shot; past
+    # the teeth, the mouth's dark continued up.
+    # Where the mesh's contour lies on the lip, the lip's band below it goes up with the lip (the
+    # warp) and the gums start at its edge.
+    lip_band = 0.0 if teeth.upper_band is None else _across(shot_lips[0], px,
+                                                            teeth.upper_band * k)
+    edge = u0 + np.maximum(lip_band + 1.0, margin)
+    lip_now = u1 + lip_band
+    gum_share = np.where(upper & (py < edge + fade), teeth.lifted * (1.0 - past_corner)
+                         * smoothstep((u0 - u1) / fade), 0.0) if teeth.lip is not None else 0.0
+    gum_at = gum_share > 0.0
+    if np.any(gum_at):
+        cheeks = None if teeth.skin is None else skin_beside(
+            original, teeth.skin, teeth.grid, float(np.ptp(teeth.shot[:, 0])), channels)
+        band = gums.uncovered(original, channels, px[gum_at], py[gum_at], lip_now[gum_at],
+                              edge[gum_at], along, down, teeth.iod * k, teeth.lip * k,
+                              centre, half_width, cheeks)
+        lip_at = np.clip(lip_now[gum_at] - py[gum_at] + 0.5, 0.0, 1.0)[:, None]
+        band += lip_at * (now_there[gum_at] - band)
+        made[gum_at] += gum_share[gum_at, None] * (band - made[gum_at])
     weight = inside[rows, cols][:, None]
     # (Whole pixels exactly what was made: a blend by 1 need not round back to it.)
     target[at] = np.where(weight >= 1.0, made, now_there + weight * (made - now_there))
     mask = np.zeros(inside.shape, np.float32)
-    mask[rows, cols] = weight[:, 0] * darkened
+    mask[rows, cols] = weight[:, 0] * np.maximum(darkened, gum_share)
     return warped, Generated(y0, x0, mask)
 
 
@@ -357,8 +390,12 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
         lower = out / k
     run = _teeth_in_from(lower * k, original, list(colour), iod, teeth.down)
     band = _lip_band(run)
+    # And the upper lip's band: a rising lip takes it up with it (:mod:`.gums`).
+    upper_band = _smooth_band(_teeth_in_from(upper * k, original, list(colour), iod,
+                                             -teeth.down))
     return dataclasses.replace(teeth, band=None if band is None else band / k,
-                               toothed=_toothed(run))
+                               toothed=_toothed(run),
+                               upper_band=None if upper_band is None else upper_band / k)
 
 
 def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
@@ -437,6 +474,23 @@ def _lip_band(run: np.ndarray) -> np.ndarray | None:
     depth = np.median(_windows(np.pad(depth, 2, "edge"), 5), 1)
     depth = np.pad(np.min(_windows(np.pad(depth, 1, "edge"), 3), 1), 1)
     return depth if depth.max() > 0.5 else None
+
+
+def _smooth_band(run: np.ndarray) -> np.ndarray | None:
+    """:func:`_lip_band` for a lip whose edge runs smoothly beside its contour (the upper lip
+    over the teeth): a parabola along the mouth through the depths where a tooth was found,
+    none at the corners (``K``, px, the corners 0), or None where under :data:`BAND_FOUND` of
+    the middle third's points found one or the lip reaches nowhere. Point by point, the band
+    broke into steps that the lip carried up (AU10, looked at)."""
+    found = run.any(1)
+    third = len(run) // 3
+    if found[third:len(run) - third].mean() < BAND_FOUND:
+        return None
+    depth = np.maximum(run.argmax(1) - 1, 0).astype(np.float64)
+    s = np.linspace(-1.0, 1.0, len(run) + 2)[1:-1]
+    fit = np.polyval(np.polyfit(s[found], depth[found], 2), s)
+    band = np.clip(fit, 0.0, depth[found].max()) * smoothstep((1.0 - np.abs(s)) / 0.2)
+    return np.pad(band, 1) if band.max() > 0.5 else None
 
 
 def _toothed(run: np.ndarray) -> np.ndarray:

@@ -1,0 +1,167 @@
+"""The gums an upper lip uncovers when it rises off the teeth (atw_ofx.models.gums)."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.face import CropBox, face_matte
+from atw_ofx.imageio import read_image
+from atw_ofx.models.gums import ARCH, GUM_HUE, GUM_LIGHT, GUM_PALEST, gum_colour, tooth_middles
+from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER
+from atw_ofx.models.rig import LandmarkRig
+from atw_ofx.models.teeth import HeldTeeth, hold_teeth
+from atw_ofx.render import RenderOptions, render_frame
+from test_teeth import opening_of
+
+N = LandmarkRig.resolution
+K = 4  # crop px per grid px in the synthetic case
+LIP = np.array([0.5, 0.2, 0.2], np.float32)
+TOOTH, LINE, PITCH = 0.8, 0.02, 24  # the teeth's light, the lines between them, every 24 px
+
+
+def aus(*items):
+    return au_vector(parse_au_assignments(list(items)))
+
+
+def lifted_case(lifted: float):
+    """A 64 px grid seen on a 256 px crop: a lip (one colour) above y 24, teeth below it (light,
+    a dark line between two every 24 crop px), an opening from x 10 to 54 down to y 36 whose
+    upper lip the edit raised 6 grid px (its corners a little less), and how much that lip's
+    middle rose off the teeth (``lifted``)."""
+    xs = np.linspace(10, 54, len(UPPER_INNER))
+    u = np.abs(xs - 32) / 22
+    shot = opening_of(xs, np.full_like(xs, 24.0), np.full_like(xs, 36.0))
+    now = opening_of(xs, 24.0 - 6.0 * (1 - 0.5 * u ** 2), np.full_like(xs, 36.0))
+    columns = np.where(np.arange(256) % PITCH < 2, LINE, TOOTH).astype(np.float32)
+    plate = np.broadcast_to(columns[None, :, None], (256, 256, 3)).copy()
+    plate[:24 * K] = LIP
+    lip_body = np.stack((np.linspace(16, 48, 9), np.full(9, 20.0)), 1)
+    teeth = HeldTeeth(shot, now, np.array([0.0, 1.0]), 64, 1.0, 40.0, lip=lip_body,
+                      lifted=lifted)
+    return plate, teeth
+
+
+def test_a_lip_raised_off_the_teeth_uncovers_gums_arched_over_each_tooth():
+    """Between the risen lip and the teeth as shot: gum in the lip's colour made redder, at most
+    GUM_LIGHT of its light (in the lip's shade under it), generated; the gum line arches over
+    each tooth (higher over its middle than over the line between two, by ARCH of the
+    inter-ocular distance) with the crown continued under it; the teeth below their top as shot
+    are the plate's, bit for bit."""
+    plate, teeth = lifted_case(lifted=1.0)
+    out, generated = hold_teeth(np.full_like(plate, 0.5), plate, teeth, (0, 1, 2))
+    mask = generated.full(256)
+    band = (slice(19 * K, 22 * K), slice(20 * K, 44 * K))
+    gum = out[band].reshape(-1, 3)
+    assert np.all(mask[band] > 0.9)
+    assert np.allclose(gum[:, 0] / gum[:, 1], (LIP[0] / LIP[1]) ** GUM_HUE, rtol=0.15)
+    assert 0.3 * LIP.mean() < gum.mean() < GUM_LIGHT * LIP.mean()
+    # The gum line: the lowest row of each column where the gum's red shows.
+    is_gum = out[..., 0] > 1.8 * out[..., 1]
+    rows = np.arange(256)[:, None]
+
+    def gum_line(col):
+        return int(np.max(np.where(is_gum[:, col] & (rows[:, 0] > 18 * K), rows[:, 0], 0)))
+
+    middles = [c for c in range(22 * K, 42 * K) if c % PITCH == PITCH // 2 + 1]
+    lines = [c for c in range(22 * K, 42 * K) if c % PITCH == 0]
+    arch = ARCH * 40.0 * K
+    assert np.mean([gum_line(c) for c in lines]) - np.mean([gum_line(c) for c in middles]) \
+        > 0.6 * arch
+    # Under the gum over a tooth's middle, the crown: light, its own column's.
+    crown_row = 24 * K - int(0.4 * arch)
+    assert np.all(out[crown_row, middles, 0] > 0.5 * TOOTH)
+    # The teeth as shot below their top (past the margin the contour may lie on the lip).
+    teeth_rows = (slice(25 * K, 34 * K), slice(24 * K, 40 * K))
+    assert np.array_equal(out[teeth_rows], plate[teeth_rows])
+
+
+def test_no_gums_where_the_lips_middle_does_not_rise_off_the_teeth():
+    """The same opening with the lip's middle not lifted (a smile's corners slide up along the
+    teeth): no gum is drawn — the band is what the teeth's stretch and the warp make of it."""
+    plate, teeth = lifted_case(lifted=0.0)
+    out, _ = hold_teeth(np.full_like(plate, 0.5), plate, teeth, (0, 1, 2))
+    band = out[19 * K:22 * K, 20 * K:44 * K].reshape(-1, 3)
+    assert not np.any(band[:, 0] > 1.8 * band[:, 1])
+
+
+def test_tooth_middles_are_found_between_the_lines_and_flat_without_teeth():
+    """Along a row of teeth: 0 on the lines between two, 1 half way, rounded like an arch; 0.5
+    all along where nothing tells teeth apart (a soft plate)."""
+    columns = np.where(np.arange(200) % PITCH < 2, LINE, TOOTH).astype(np.float32)
+    plate = np.broadcast_to(columns[None, :, None], (40, 200, 3)).copy()
+    xs = np.arange(30.0, 170.0)
+    along, down = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    middles = tooth_middles(plate, [0, 1, 2], xs, np.full_like(xs, 20.0), along, down, 160.0)
+    at = lambda x: middles[int(x - xs[0])]  # noqa: E731
+    for line in (48, 72, 96, 120, 144):  # (2 px wide: its middle at +1, a pixel's edge)
+        assert at(line + 1) < 0.2, line
+        assert at(line + 1 + PITCH / 2) > 0.95
+    assert at(49 + PITCH / 4) > 0.75  # a quarter of a tooth in: an arch, not a tent (0.84)
+    flat = tooth_middles(np.full((40, 200, 3), 0.5, np.float32), [0, 1, 2], xs,
+                         np.full_like(xs, 20.0), along, down, 160.0)
+    assert np.all(flat == 0.5)
+
+
+@pytest.mark.parametrize("name", ["14.png", "16.png"])
+def test_a_shared_smiles_lip_raised_shows_gums_and_its_teeth_as_shot(shared_data, name):
+    """AU10 at 5 on a shared open smile: the rig says the lip's middle rose off the teeth (a
+    smile's AU12 does not); the middle teeth are the plate's own pixels, bit for bit; right
+    above them, where the lip was, generated gum — redder than the teeth and darker (the warp
+    there was the teeth moved up with the lip, or, held, the lip stretched over them)."""
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    mesh = CropBox.from_landmarks(face.landmarks).to_crop(face.landmarks, N)
+
+    def lifted(edit):
+        _, interior = LandmarkRig().field_and_interior(mesh, aus(edit), face_matte(mesh, N))
+        return [r.lifted for r in interior or () if isinstance(r, HeldTeeth)]
+
+    assert lifted("AU10=5") == [pytest.approx(1.0)]
+    assert lifted("AU12=5") == [0.0]
+    result = render_frame(plate, aus("AU10=5"), LandmarkRig(), face=face,
+                          options=RenderOptions(aovs=("generated",)))
+    out = result.plate.pixels
+    lm = face.landmarks
+    upper, lower = lm[list(UPPER_INNER)], lm[list(LOWER_INNER)]
+    iod = float(np.linalg.norm(lm[473] - lm[468]))
+    generated = out[..., result.plate.channels.index("generated.A")]
+    teeth_light, gum = [], []
+    for pair in (4, 5, 6):
+        x, y = np.round(upper[pair] + 0.55 * (lower[pair] - upper[pair]) - 0.5).astype(int)
+        window = (slice(y - 2, y + 3), slice(x - 2, x + 3), slice(0, 3))
+        if pair < 6:  # (by face 16's right corner the teeth's upper half may stretch a little)
+            assert np.array_equal(out[window], plate.pixels[window]), pair
+        teeth_light.append(plate.pixels[window].mean())
+        gx, gy = np.round(upper[pair] - [0.0, 0.06 * iod] - 0.5).astype(int)
+        assert generated[gy, gx] > 0.9, pair
+        gum.append(out[gy, gx, :3])
+    gum = np.array(gum)
+    assert np.all(gum[:, 0] > 1.3 * gum[:, 1]) and gum.mean() < 0.7 * np.mean(teeth_light)
+
+
+def test_a_held_teeth_region_without_the_lip_draws_no_gums():
+    """A region made without the lip's body (``lip`` None: older callers) leaves the band to
+    the teeth's stretch and the warp, as before gums were drawn."""
+    plate, teeth = lifted_case(lifted=1.0)
+    out, _ = hold_teeth(np.full_like(plate, 0.5), plate,
+                        dataclasses.replace(teeth, lip=None), (0, 1, 2))
+    band = out[19 * K:22 * K, 20 * K:44 * K].reshape(-1, 3)
+    assert not np.any(band[:, 0] > 1.8 * band[:, 1])
+
+
+def test_gums_are_the_lips_colour_redder_but_never_a_lipsticks():
+    """Natural lips' gums: the lip's balance raised to GUM_HUE at GUM_LIGHT of its light; a
+    lipstick's red against the skin is held to GUM_PALEST in its weakest channel (scarlet gums,
+    looked at), the gum's light kept."""
+    skin = np.array([0.45, 0.3, 0.25])
+    lip = np.array([0.4, 0.22, 0.2])  # a natural lip: a little redder than the skin
+    gum = gum_colour(lip, skin)
+    balance = (lip / lip.mean()) ** GUM_HUE
+    assert np.allclose(gum, GUM_LIGHT * lip.mean() * balance / balance.mean(), rtol=1e-5)
+    assert np.allclose(gum_colour(lip), gum, rtol=1e-5)  # (no skin: the same)
+    lipstick = np.array([0.3, 0.03, 0.03])
+    red = gum_colour(lipstick, skin)
+    over_skin = (red / red.mean()) / (skin / skin.mean())
+    assert over_skin.min() == pytest.approx(GUM_PALEST, rel=0.05)
+    assert red.mean() == pytest.approx(GUM_LIGHT * lipstick.mean(), rel=1e-5)
