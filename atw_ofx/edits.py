@@ -14,9 +14,10 @@ Every face is rendered with each AU at full intensity and each ``--expression`` 
   opening (``lid_travel``, image-left eye first: 1 = the lid reached the lower lid), and the eye
   aspect ratio re-detected by the mesh, after / before (meshes under-read a closed lid);
 - **mouth opening**: the re-detected inner-lip gap (mesh points 13–14), after − before, IOD;
-- **mouth interior**: the mean luminance of the generated region (the ``generated`` AOV) over
-  the cheeks', in linear light, and its height down the mouth's middle (IOD): the opening as the
-  output shows it, where flow and a re-detected mesh both lose the lips over a dark cavity;
+- **mouth interior**: the mean luminance of the generated region by the mouth (the
+  ``generated`` AOV within :data:`MOUTH_REACH`) over the cheeks', in linear light, and its
+  height down the mouth's middle (IOD): the opening as the output shows it, where flow and a
+  re-detected mesh both lose the lips over a dark cavity;
 - **grain kept**: in the pixels the edit moved (flow over 0.5 px, outside the generated region),
   the fine-grain energy (the image minus a σ = 1 px Gaussian blur, mean square) after / before.
 
@@ -57,6 +58,9 @@ EYES = ((33, 160, 158, 133, 153, 144), (362, 385, 387, 263, 373, 380))
 UPPER_LIDS = ((160, 159, 158), (387, 386, 385))
 LID_MIDDLES = ((159, 145), (386, 374))
 CHEEKS = (50, 280)
+#: How far from the mouth's middle (IOD: along the eye line, down) its generated interior is
+#: measured: the widest corners and the deepest opening, not the eyes (an IOD above).
+MOUTH_REACH = (0.8, 0.7)
 WORK_SIDE = 512
 PRESET_WEIGHT = 0.8
 TILE = 256  # contact-sheet tile side (px)
@@ -173,16 +177,19 @@ def measure_edit(model: MotionModel, plate: ImagePlate, face,
         record["mouth_opening"] = float(gap(after_mesh) - gap(mesh))
     layers = dict(zip(result.plate.channels, np.moveaxis(result.plate.pixels, -1, 0)))
     generated = layers["generated.A"] > 0.5
-    if generated.sum() > 16:
+    # The mouth's: generated pixels within MOUTH_REACH of its middle (a closing lid's and the
+    # lid skin a raised brow stretches are generated too).
+    ys, xs = np.nonzero(generated)
+    local = frame.vector(np.stack((xs + 0.5, ys + 0.5), 1) - mesh[[13, 14]].mean(0))
+    mouth = (np.abs(local[:, 0]) < MOUTH_REACH[0]) & (np.abs(local[:, 1]) < MOUTH_REACH[1])
+    if mouth.sum() > 16:
         luma = result.plate.rgb().mean(-1)
         cheeks = np.round(mesh[list(CHEEKS)]).astype(int)
         r = max(2, int(0.03 * frame.iod))
         skin = np.mean([plate.rgb()[y - r:y + r + 1, x - r:x + r + 1].mean() for x, y in cheeks])
-        record["interior_luminance_vs_cheek"] = float(luma[generated].mean() / skin)
+        record["interior_luminance_vs_cheek"] = float(luma[ys[mouth], xs[mouth]].mean() / skin)
         # The opening's height where the lips part most: generated pixels in a band 0.1 IOD
         # wide down the mouth's middle, their extent along the face's down axis.
-        ys, xs = np.nonzero(generated)
-        local = frame.vector(np.stack((xs + 0.5, ys + 0.5), 1) - mesh[[13, 14]].mean(0))
         middle = (np.abs(local[:, 0]) < 0.05) & (np.abs(local[:, 1]) < 0.6)
         if middle.sum() > 4:
             record["interior_height"] = float(np.ptp(local[middle, 1]))

@@ -33,6 +33,7 @@ from .face.glasses import (behind_frame, bridge_window, frame_mask, frame_window
                            wears_glasses)
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
+from .models.brows import StretchedSkin, smooth_stretched
 from .models.eyelids import ClosingLid, close_lid
 from .models.mouth import fill_region
 from .models.teeth import HeldTeeth, hold_teeth, on_the_lip, teeth_field
@@ -246,7 +247,10 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             generated_s = []
             teeth = None  # the dark held teeth drew, which the mouth's cavity leaves
             for region in result.interior:
-                if isinstance(region, ClosingLid):
+                if isinstance(region, StretchedSkin):
+                    out_np, generated = smooth_stretched(out_np, original, region,
+                                                         tuple(colour_idx), field)
+                elif isinstance(region, ClosingLid):
                     out_np, generated = close_lid(out_np, original, region, tuple(colour_idx),
                                                   field)
                 elif isinstance(region, HeldTeeth):

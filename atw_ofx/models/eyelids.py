@@ -82,7 +82,7 @@ def limit_brows(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     went on, and the brow came out wavy (looked at: AU04 and anger on deep-set eyes)."""
     from ..face.layout import MESH_TO_IBUG68
 
-    moved, down = moved68.copy(), _face_down(mesh)
+    moved, down = moved68.copy(), face_down(mesh)
     for eye, brow68, (upper68, _) in zip(EYES, BROWS_68, LIDS_68):
         edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
         # A raised lid (AU05) takes its share of the skin first: the brow may cover only what is
@@ -110,7 +110,7 @@ def limit_lids(mesh: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     lashes, of their distance to the brow's lower edge. A narrow or deep-set eye has little of
     it: raised through it, the lashes met the still brow edge and the spline spiked the lash
     line over the iris (looked at: AU05 and surprise on shared faces 3 and 13)."""
-    moved, down = moved68.copy(), _face_down(mesh)
+    moved, down = moved68.copy(), face_down(mesh)
     for eye, (upper68, _) in zip(EYES, LIDS_68):
         edge, lashes = mesh[list(eye["brow_edge"])], mesh[list(eye["lashes"])]
         skin = float(((lashes[1:-1] - _nearest(edge, lashes[1:-1])) @ down).min())
@@ -127,7 +127,7 @@ def _nearest(points: np.ndarray, to: np.ndarray) -> np.ndarray:
     return points[np.argmin(np.linalg.norm(to[:, None] - points[None], axis=2), axis=1)]
 
 
-def _face_down(mesh: np.ndarray) -> np.ndarray:
+def face_down(mesh: np.ndarray) -> np.ndarray:
     """The face's down axis (unit, image px): square to the line through the eyes' outer
     corners."""
     along = mesh[263] - mesh[33]
@@ -171,7 +171,7 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
     for eye, (upper68, lower68), brow68 in zip(EYES, LIDS_68, BROWS_68):
         # The band of lashes above the upper lid moves with it: what stretches is the skin
         # between that band and the brow, not the lashes.
-        _, local, corners, _ = _eye_frame(mesh, eye)
+        _, local, corners, _ = eye_frame(mesh, eye)
         ends = np.sort(corners[:, 0])
         for lid, ids68 in ((eye["upper"], upper68), (eye["lashes"], upper68),
                            (eye["lower"], lower68)):
@@ -195,7 +195,7 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
                                          moved68[brow[order], k]) for k in range(2)], axis=1)
         shifts.append(edge_shift)
         # Where the brow rises, the skin BROW_UNDER of the way down to the lashes goes with it.
-        rising = edge_shift @ _face_down(mesh) < 0
+        rising = edge_shift @ face_down(mesh) < 0
         if rising.any():
             lashes = mesh[list(eye["lashes"])]
             along_lashes = local(lashes)[:, 0]
@@ -235,7 +235,7 @@ def _curve(local: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.interp(x, local[order, 0], local[order, 1])
 
 
-def _eye_frame(mesh: np.ndarray, eye: dict):
+def eye_frame(mesh: np.ndarray, eye: dict):
     """One eye's own frame: its down axis, a map plate → (along, down) grid px, its corners in
     that frame and the lid polylines (corners included) by key."""
     a, b = mesh[eye["corners"][0]], mesh[eye["corners"][1]]
@@ -254,7 +254,7 @@ def _lid_bands(mesh: np.ndarray, eye: dict):
     """One eye's lids sampled corner to corner in its own frame: ``(xs, upper, lower, local,
     band)`` — 25 positions along the eye, the lid heights there, the plate → eye-frame map, and
     ``band(top, bottom)``: the closed polygon between two height curves, on the mesh's grid."""
-    down, local, corners, lid = _eye_frame(mesh, eye)
+    down, local, corners, lid = eye_frame(mesh, eye)
     xs = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 25)
     along = np.array([down[1], -down[0]])
     origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
@@ -293,7 +293,7 @@ def _below_occluder(mesh: np.ndarray, eye: dict, occluder: np.ndarray | None,
     given)."""
     if occluder is None or not occluder.any():
         return np.full(np.shape(x), -_FAR)
-    down, local, corners, lid = _eye_frame(mesh, eye)
+    down, local, corners, lid = eye_frame(mesh, eye)
     along = np.array([down[1], -down[0]])
     origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
     xs = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 25)
@@ -364,7 +364,7 @@ def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
     tilt = lash_tilt(closure)
     for eye in EYES:
         # Only the eye's box moves: corners, crease, lower lid and the skin below it.
-        down, local, corners, lid = _eye_frame(mesh, eye)
+        down, local, corners, lid = eye_frame(mesh, eye)
         upper_lid, lower_lid = lid("upper"), lid("lower")
         along_eye = np.linspace(corners[:, 0].min(), corners[:, 0].max(), 9)
         reach_below = LOWER_SKIN * float(np.max(_curve(lower_lid, along_eye)
@@ -558,7 +558,7 @@ def closing_lids(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
         travel = np.maximum(lash - upper, lower - rim)
         seam = band(lash - np.minimum(travel, 0.25), rim + np.minimum(travel, 0.75))
         origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
-        down, _, corners, _ = _eye_frame(mesh, eye)  # corners: outer first (EYES)
+        down, _, corners, _ = eye_frame(mesh, eye)  # corners: outer first (EYES)
         lids.append(ClosingLid(seam, n, float(closure), origin, down, xs, upper, lower, crease,
                                float(lift), 1.0 if corners[0, 0] > corners[1, 0] else -1.0))
     return lids

@@ -39,7 +39,7 @@ from ..errors import NoFaceError
 from ..face.layout import ibug68, is_mesh
 from ..points import carried
 from ..retarget import onto as retarget_onto
-from . import eyelids, mouth, spline, teeth
+from . import brows, eyelids, mouth, spline, teeth
 from .base import FaceContext, MotionResult, smoothstep
 from .mouth_look import MouthLook
 from .occluder import held_apart
@@ -212,6 +212,7 @@ class LandmarkRig:
         lift = 0.0 if mesh is None else lower_lid_lift(aus)
         if mesh is not None:
             moved = eyelids.limit_brows(mesh, eyelids.limit_lids(mesh, moved))
+        moved68 = moved
         if not moved.any() and not regional.any() and not lift:
             return np.zeros((2, n, n), np.float32), None
         extra = None
@@ -306,10 +307,17 @@ class LandmarkRig:
             + ([] if held is None else [held.astype(np.float32)]), axis=0)
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
         floor = None if not (regional[AU45] or lift) else MIN_JACOBIAN * stretch
+        lid_skin = None if mesh is None else brows.under_brows(
+            mesh * (field.shape[-1] / n), moved68 * (field.shape[-1] / n), field.shape[-1])
+        if lid_skin is not None:  # under a rising brow the lid skin stretches by design
+            bound = np.full(field.shape[1:], MIN_JACOBIAN) if floor is None else floor
+            floor = bound + lid_skin * (np.minimum(bound, brows.LID_FLOOR) - bound)
         field = _unfold(field, not_warped, floor).astype(np.float32)
         if held_teeth is not None:  # the opening where the final field leaves it, drawn first
             regions.insert(0, dataclasses.replace(held_teeth,
                                                   polygon=_teeth_opening(mesh, field)))
+        if lid_skin is not None:  # (its streaks smoothed before the lids close over them)
+            regions.insert(0, brows.StretchedSkin(lid_skin.astype(np.float32), field.shape[-1]))
         return field, (tuple(regions) or None)
 
     def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,

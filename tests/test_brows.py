@@ -1,0 +1,109 @@
+"""The lid skin a raised brow stretches (atw_ofx.models.brows)."""
+import numpy as np
+import pytest
+
+from atw_ofx.aus import au_vector, parse_au_assignments
+from atw_ofx.face import face_matte
+from atw_ofx.face.layout import MESH_TO_IBUG68
+from atw_ofx.imageio import read_image
+from atw_ofx.models.brows import (STREAKS_FULL, StretchedSkin, magnification, smooth_stretched,
+                                  under_brows)
+from atw_ofx.models.eyelids import EYES
+from atw_ofx.models.grain import relative_grain
+from atw_ofx.models.rig import LandmarkRig
+from atw_ofx.points import carried
+from atw_ofx.render import render_frame
+
+N = LandmarkRig.resolution
+
+
+def aus(*items):
+    return au_vector(parse_au_assignments(list(items)))
+
+
+def shared_mesh(shared_data, name):
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    return face.box.to_crop(face.landmarks, N)
+
+
+@pytest.mark.parametrize("name", ["3.png", "6.png"])
+def test_a_raised_brow_travels_whole(shared_data, name):
+    """AU01 + AU02 at 5: each brow's lower edge (the mesh's) rises nearly as far as its top (the
+    68-point view's brow) — the fold guard faded the field round the lower edge, which rose
+    0.05–0.1 IOD less, and the brow came out thickened (faces 3, 6)."""
+    mesh = shared_mesh(shared_data, name)
+    iod = float(np.linalg.norm(mesh[473] - mesh[468]))
+    field, regions = LandmarkRig().field_and_interior(mesh, aus("AU01=5", "AU02=5"),
+                                                      face_matte(mesh, N))
+    k = field.shape[-1] / N
+
+    def rise(points):
+        return -(carried(points * k, field) / k - points)[:, 1] / iod
+
+    for eye, brow68 in zip(EYES, ((17, 18, 19, 20, 21), (22, 23, 24, 25, 26))):
+        top = rise(mesh[MESH_TO_IBUG68[list(brow68)]]).mean()
+        edge = rise(mesh[list(eye["brow_edge"])]).mean()
+        assert top > 0.17 and edge > 0.85 * top, (top, edge)
+    assert any(isinstance(r, StretchedSkin) for r in regions)
+
+
+def test_the_lid_skin_under_rising_brows_is_found_and_only_then(demo_mesh):
+    """The mask lies between each eye's lashes and its brow's lower edge carried up: inside
+    half way between them, not above the raised brow's top; none for a lowered brow."""
+    _, mesh = demo_mesh
+    rig = LandmarkRig()
+    raised = rig.displacements(mesh, aus("AU01=5", "AU02=5"))
+    mask = under_brows(mesh, raised, N)
+    for eye, brow68 in zip(EYES, ((17, 18, 19, 20, 21), (22, 23, 24, 25, 26))):
+        lashes = mesh[list(eye["lashes"])][3]
+        edge = mesh[list(eye["brow_edge"])].mean(0) + raised[list(brow68)].mean(0)
+        x, y = np.floor((lashes + edge) / 2).astype(int)
+        assert mask[y, x] > 0.9
+        top = mesh[MESH_TO_IBUG68[list(brow68)]].mean(0) + raised[list(brow68)].mean(0)
+        x, y = np.floor(top - [0.0, 3.0]).astype(int)
+        assert mask[y, x] < 0.01
+    assert under_brows(mesh, rig.displacements(mesh, aus("AU04=5")), N) is None
+
+
+def test_magnification_of_a_stretch_and_of_none():
+    """A backward field that samples a third as far down as it goes magnifies 3× (its area);
+    none, 1×."""
+    y = np.arange(64, dtype=np.float64)[:, None] + np.zeros((1, 64))
+    stretch = np.stack((np.zeros((64, 64)), -(2.0 / 3.0) * (y - 32.0)))
+    assert np.allclose(magnification(stretch), 3.0, rtol=1e-4)
+    assert np.allclose(magnification(np.zeros((2, 64, 64))), 1.0)
+
+
+def test_streaks_of_a_stretched_skin_are_smoothed_and_regrained(rng):
+    """A 4× vertical stretch over a band of a grainy plate: its grain drawn out into vertical
+    streaks (each column one value down the band). Made again: no streaks (neighbours down a
+    column no longer alike), the plate's grain (its relative spread within a third), the same
+    light; outside the band the warp's pixels exactly; the band generated."""
+    size, grid = 128, 64
+    level = np.array([0.5, 0.35, 0.3], np.float32)
+    plate = level * (1.0 + 0.04 * rng.standard_normal((size, size, 1)).astype(np.float32))
+    plate = np.ascontiguousarray(np.broadcast_to(plate, (size, size, 3)), np.float32)
+    warped = plate.copy()
+    band = (slice(40, 88), slice(24, 104))
+    warped[band] = plate[64:65, 24:104]  # every row the same: vertical streaks
+    # The field: a 4× vertical stretch over the band's rows on the grid, none elsewhere.
+    y = (np.arange(grid) + 0.5)[:, None] + np.zeros((1, grid))
+    fy = np.where((y > 20) & (y < 44), -(3.0 / 4.0) * (y - 32.0), 0.0)
+    field = np.stack((np.zeros((grid, grid)), fy)).astype(np.float32)
+    mask = np.zeros((grid, grid), np.float32)
+    mask[22:42, 14:50] = 1.0
+    out, generated = smooth_stretched(warped.copy(), plate, StretchedSkin(mask, grid),
+                                      (0, 1, 2), field)
+    assert magnification(field)[32, 32] > STREAKS_FULL
+    inner = (slice(50, 78), slice(36, 92))
+    got = out[inner][..., 0]
+    down_alike = np.corrcoef(got[:-1].ravel(), got[1:].ravel())[0, 1]
+    assert down_alike < 0.5
+    spread = relative_grain(out[inner])
+    assert np.allclose(spread, relative_grain(plate[inner]), rtol=0.33)
+    assert np.allclose(out[inner].mean((0, 1)), warped[inner].mean((0, 1)), rtol=0.02)
+    outside = np.ones((size, size), bool)
+    outside[30:98, 20:108] = False
+    assert np.array_equal(out[outside], warped[outside])
+    assert generated.full(size)[inner].min() > 0.99
