@@ -152,10 +152,10 @@ def _made_again(warped: np.ndarray, original: np.ndarray, box: tuple[slice, slic
     level = median_rows(np.ascontiguousarray(patch.reshape(-1, len(channels)).T))
     grain = relative_grain(patch, level=level).astype(np.float32)
     noise = grain_noise((h, w), zlib.crc32(patch.tobytes()))[..., None]
-    # (Laid on by the light of each pixel's mean over the channels: a third of the roots.)
-    light = np.maximum(smooth.mean(-1, keepdims=True), 0.0)
-    made = smooth + noise * (grain * np.sqrt(level.mean(), dtype=np.float32)
-                             * (level / max(float(level.mean()), 1e-12)) ** 0.5) * np.sqrt(light)
+    # Laid on as :func:`.grain.laid_on` lays it, by each pixel's light over its channels (a
+    # third of the roots).
+    light = np.sqrt(np.maximum(smooth.mean(-1, keepdims=True), 0.0))
+    made = smooth + noise * light * (grain * np.sqrt(np.maximum(level, 0.0))).astype(np.float32)
     region += alpha[..., None] * (made - region)
     target = warped[box]
     target[..., channels] = region

@@ -217,7 +217,7 @@ class LandmarkRig:
             return np.zeros((2, n, n), np.float32), None
         extra = None
         lifted = 0.0  # how much the upper lip's middle rises off the teeth (0–1)
-        # How much teeth shine between each pair of inner-lip points (read once: three uses).
+        # How much teeth shine between each pair of inner-lip points (read once: two uses).
         lit_pairs = None if mesh is None or luma is None else mouth.teeth_lit(mesh, luma)
         if mesh is not None:
             # The lids' contours and the brows' lower edges, and the teeth an open mouth shows

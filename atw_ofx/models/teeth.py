@@ -27,8 +27,9 @@ column across the mouth in the face's frame:
   what it uncovered below the teeth — held as shot, it was a second lip edge above the lip's own
   (the dark only as much as teeth reach the lower lip: a talking mouth's tongue goes down with
   the warp);
-- in the middle, past the teeth under an upper lip that rose, the **warp** as it is: a lip
-  rising there (AU10) stretches over teeth the rig holds under it (:func:`.mouth.held_teeth`).
+- above the teeth, where an upper lip whose middle rose has left them (AU10, disgust: the rig
+  lets it go up whole), the **gums** it uncovers and more of the crowns (:mod:`.gums`); where
+  the lip only slid up along them (a smile's corners), the warp as it is.
 
 Only as much as the mouth shows its teeth (:func:`teeth_share`): a closed mouth's inner contours
 still lie ~0.06 IOD apart over the lips (:data:`.mouth.TEETH_GAP`), and the hold fades in as a
@@ -214,8 +215,9 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     is stretched along the face's vertical to meet it, at most :data:`MOST_STRETCH` (more of the
     crowns shows; vertical edges between teeth stay vertical — a warp bent them along the
     corners); beyond that, and past the corners as shot, the mouth's dark (:func:`_mouth_dark`),
-    eased in from :data:`TEETH_MARGIN` inside the contour as shot; in the middle, under an upper
-    lip that rose, the warp."""
+    eased in from :data:`TEETH_MARGIN` inside the contour as shot; above the teeth, under an
+    upper lip whose middle rose off them (``teeth.lifted``), the gums it uncovers
+    (:mod:`.gums`); elsewhere under a lip that rose, the warp."""
     size = warped.shape[0]
     k = size / teeth.grid
     shot, now = teeth.shot * k, teeth.polygon * k
@@ -242,8 +244,8 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     middle = (u0 + l0) / 2
     upper = py < middle
     # Towards the corners only (CORNERS, across the opening as shot): in the middle a lip that
-    # rises (AU10, disgust) is the warp's — it stretches the lip over teeth the rig holds under
-    # it — and stretching the teeth's top there drew the lip's edge up into vertical streaks.
+    # rises off the teeth (AU10, disgust) uncovers gums (below), and stretching the teeth's top
+    # there drew the lip's edge up into vertical streaks.
     ends = np.sort(shot_lips[0][[0, -1], 0])
     centre, half_width = (ends[0] + ends[1]) / 2, max((ends[1] - ends[0]) / 2, 1e-3)
     corner = smoothstep((np.abs(px - centre) / half_width - CORNERS[0])
@@ -334,11 +336,10 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels,
                            None if beside is None else beside[0])
         made[dark_at] += darkened[dark_at, None] * (dark - as_shot[dark_at])
-    # What an upper lip that rose uncovers above the teeth, between the corners as shot: more of
-    # their crowns, then gum (:mod:`.gums`), down to where the teeth are trusted as shot; past
-    # the teeth, the mouth's dark continued up.
-    # Where the mesh's contour lies on the lip, the lip's band below it goes up with the lip (the
-    # warp) and the gums start at its edge.
+    # What an upper lip whose middle rose off the teeth uncovers above them, between the corners
+    # as shot: more of their crowns, then gum (:mod:`.gums`), down to where the teeth are
+    # trusted as shot. Where the mesh's contour lies on the lip, the lip's band below it goes up
+    # with the lip (the warp) and the gums start at its edge.
     lip_band = 0.0 if teeth.upper_band is None else _across(shot_lips[0], px,
                                                             teeth.upper_band * k)
     edge = u0 + np.maximum(lip_band + 1.0, margin)
@@ -370,7 +371,8 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
     opening carried by ``field`` (``2×G×G``, backward, the crop's final warp on the region's grid)
     from there, the band of lip the contour leaves inside the opening where it lies on the lip
     and how much teeth line the lower lip (``band``: :func:`_lip_band`; ``toothed``:
-    :func:`_toothed`).
+    :func:`_toothed`), and under an upper lip that rises off the teeth its band the same way
+    (``upper_band``: :func:`_smooth_band`).
     ``original`` is the crop before the edit (``S×S×C`` linear), read on its ``colour``
     channels."""
     k = original.shape[0] / teeth.grid
@@ -390,9 +392,9 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
         lower = out / k
     run = _teeth_in_from(lower * k, original, list(colour), iod, teeth.down)
     band = _lip_band(run)
-    # And the upper lip's band: a rising lip takes it up with it (:mod:`.gums`).
-    upper_band = _smooth_band(_teeth_in_from(upper * k, original, list(colour), iod,
-                                             -teeth.down))
+    # And the upper lip's, where the lip rises off the teeth: it takes its band up with it.
+    upper_band = None if teeth.lifted <= 0.0 else _smooth_band(
+        _teeth_in_from(upper * k, original, list(colour), iod, -teeth.down))
     return dataclasses.replace(teeth, band=None if band is None else band / k,
                                toothed=_toothed(run),
                                upper_band=None if upper_band is None else upper_band / k)
