@@ -6,10 +6,10 @@ from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.face import face_matte
 from atw_ofx.face.layout import MESH_TO_IBUG68
 from atw_ofx.imageio import read_image
-from atw_ofx.models.brows import (STREAKS_FULL, StretchedSkin, magnification, smooth_stretched,
-                                  under_brows)
+from atw_ofx.models.brows import STREAKS_FULL, StretchedSkin, smooth_stretched, under_brows
 from atw_ofx.models.eyelids import EYES
 from atw_ofx.models.grain import relative_grain
+from atw_ofx.models.jacobian import magnification
 from atw_ofx.models.rig import LandmarkRig
 from atw_ofx.points import carried
 from atw_ofx.render import render_frame

@@ -354,13 +354,13 @@ def test_the_fold_checks_gradient_terms_are_numpys_to_the_bit():
     """The fold check's divergence and determinant of a field's gradient, compiled in one pass,
     are those of :func:`numpy.gradient`'s derivatives to the last bit (central differences,
     one-sided at the edges, float32 throughout) — the fold bound is tested against them."""
-    from atw_ofx.models.rig import _jacobian_terms
+    from atw_ofx.models.jacobian import jacobian_terms
 
     rng = np.random.default_rng(7)
     for shape in ((2, 2), (3, 7), (61, 44)):
         fx, fy = (rng.standard_normal((2,) + shape) * 3).astype(np.float32)
         gx_x, gx_y = np.gradient(fx, axis=1), np.gradient(fx, axis=0)
         gy_x, gy_y = np.gradient(fy, axis=1), np.gradient(fy, axis=0)
-        a, b = _jacobian_terms(fx, fy)
+        a, b = jacobian_terms(fx, fy)
         np.testing.assert_array_equal(a, gx_x + gy_y)
         np.testing.assert_array_equal(b, gx_x * gy_y - gx_y * gy_x)

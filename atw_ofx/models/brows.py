@@ -27,6 +27,7 @@ from ..points import channels_of
 from .base import smoothstep
 from .eyelids import BROWS_68, EYES, eye_frame, face_down
 from .grain import grain_noise, median_rows, relative_grain
+from .jacobian import magnification
 from .mouth import Generated
 
 #: The least Jacobian the rig's fold guard keeps in the lid skin under a rising brow (10×
@@ -75,16 +76,6 @@ def under_brows(mesh: np.ndarray, moved68: np.ndarray, n: int) -> np.ndarray | N
     if not mask.any():
         return None
     return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 1.0)
-
-
-def magnification(field: np.ndarray) -> np.ndarray:
-    """How many times the backward ``field`` (``2×G×G``) magnifies the source at each pixel
-    (``G×G`` float32: output area over the source area it samples, the inverse of its
-    Jacobian's determinant; large where it folds)."""
-    dxx, dxy = np.gradient(field[0], axis=1), np.gradient(field[0], axis=0)
-    dyx, dyy = np.gradient(field[1], axis=1), np.gradient(field[1], axis=0)
-    det = (1.0 + dxx) * (1.0 + dyy) - dxy * dyx
-    return (1.0 / np.maximum(det, 1e-3)).astype(np.float32)
 
 
 def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSkin,

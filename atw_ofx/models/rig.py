@@ -31,7 +31,6 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from numba import njit
 
 from .. import colour
 from ..conventions import AU_NAMES, MotionField
@@ -40,6 +39,7 @@ from ..face.layout import ibug68, is_mesh
 from ..points import carried
 from ..retarget import onto as retarget_onto
 from . import brows, eyelids, mouth, spline, teeth
+from .jacobian import jacobian_terms
 from .base import FaceContext, MotionResult, smoothstep
 from .mouth_look import MouthLook
 from .occluder import held_apart
@@ -679,29 +679,6 @@ def _fold_free_scale(field: np.ndarray, ignore: np.ndarray | None = None,
     return 1.0 if need is None else float(np.clip(need.min(), 0.0, 1.0)) * (1.0 - 1e-6)
 
 
-@njit(cache=True)
-def _jacobian_terms(fx: np.ndarray, fy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The divergence and the determinant of the field ``(fx, fy)``'s gradient (``h×w`` float32
-    each, ``h, w ≥ 2``), float32: its derivatives as :func:`numpy.gradient` takes them (central
-    differences, one-sided at the edges) and every step rounded as the array operations round
-    it, in one pass — four gradients and their products cost ~0.7 ms a frame as those."""
-    h, w = fx.shape
-    a, b = np.empty_like(fx), np.empty_like(fx)
-    for i in range(h):
-        i0, i1 = max(i - 1, 0), min(i + 1, h - 1)
-        down = np.float32(1.0 / (i1 - i0))  # a half between two neighbours, exactly
-        for j in range(w):
-            j0, j1 = max(j - 1, 0), min(j + 1, w - 1)
-            across = np.float32(1.0 / (j1 - j0))
-            gx_x = np.float32(fx[i, j1] - fx[i, j0]) * across
-            gx_y = np.float32(fx[i1, j] - fx[i0, j]) * down
-            gy_x = np.float32(fy[i, j1] - fy[i, j0]) * across
-            gy_y = np.float32(fy[i1, j] - fy[i0, j]) * down
-            a[i, j] = gx_x + gy_y
-            b[i, j] = np.float32(gx_x * gy_y) - np.float32(gx_y * gy_x)
-    return a, b
-
-
 def _crossings(field: np.ndarray, free: np.ndarray | None = None,
                floor: np.ndarray | None = None,
                within: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
@@ -732,7 +709,7 @@ def _crossings(field: np.ndarray, free: np.ndarray | None = None,
         checked[max(within[0] - y0, 0):within[2] - y0, max(within[1] - x0, 0):within[3] - x0] \
             = True
     box = (slice(y0, y1), slice(x0, x1))
-    a, b = _jacobian_terms(np.ascontiguousarray(field[0][box], np.float32),
+    a, b = jacobian_terms(np.ascontiguousarray(field[0][box], np.float32),
                            np.ascontiguousarray(field[1][box], np.float32))
     # f(s) = b·s² + a·s + c, f(0) = c > 0: its first root in (0, 1]
     c = 1.0 - (MIN_JACOBIAN if floor is None else floor[box].astype(a.dtype))
