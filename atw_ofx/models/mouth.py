@@ -35,7 +35,7 @@ from ..face.layout import MESH_TO_IBUG68
 from ..points import channels_of, sample_points, sample_window
 from .base import RAMP, box_in_frame, grid_box, smoothstep
 from .grain import darkest_mean, grain_noise, laid_on, median_rows, relative_grain
-from . import hidden_teeth
+from . import gums, hidden_teeth
 from .hidden_teeth import HiddenTeeth
 
 if TYPE_CHECKING:
@@ -1003,14 +1003,17 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         if region.teeth is not None:
             # The teeth it hid, the upper over the lower (not dimmed with the tongue: they are
             # at the front, in the light that comes in); their gums (what a smile lifts the lip
-            # over above the crowns) in the lips' own colour.
+            # over above the crowns) in the lips' colour made gums' (:func:`.gums.gum_colour`:
+            # redder, no lipstick's red), at the lips' light (the drawing sets the gums').
             teeth_colour = _teeth_colour(original, skin, region.teeth, k, channels,
                                          _shot_colour(region.look, "teeth", channels))
+            gum_tone = gums.gum_colour(source_level, None if beside is None else skin) \
+                / np.float32(gums.GUM_LIGHT)
             for edge, lower in ((region.teeth.lower, True), (region.teeth.edge, False)):
                 lit, weight, gum = (a[drawn][:, None] for a in hidden_teeth.draw(
                     inside.astype(bool), edge * k - (x0 + ox0, y0 + oy0), region.teeth.iod * k,
                     lower))
-                colour_of = teeth_colour + gum * (source_level - teeth_colour)
+                colour_of = teeth_colour + gum * (gum_tone - teeth_colour)
                 fill += region.teeth.shown * weight * (lit * colour_of - fill)
     if region.cavity and above > 0.0:
         # A mouth parted above its floor: its own dark as shot, continued (shaded against the
