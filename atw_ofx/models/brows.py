@@ -25,7 +25,7 @@ import numpy as np
 
 from ..points import channels_of
 from .base import smoothstep
-from .eyelids import BROWS_68, EYES, eye_frame, face_down
+from .eyelids import BROWS_68, EYES, face_down, with_the_brow
 from .grain import grain_noise, median_rows, relative_grain
 from .jacobian import magnification
 from .mouth import Generated
@@ -56,21 +56,14 @@ def under_brows(mesh: np.ndarray, moved68: np.ndarray, n: int) -> np.ndarray | N
     ``mesh`` and ``moved68`` — the 68 (+2) displacements — on that grid): between the band of
     lashes and the brow's lower edge carried up with the brow, feathered by a pixel; None where
     no brow rises."""
-    from ..face.layout import MESH_TO_IBUG68
-
     down = face_down(mesh)
     mask = np.zeros((n, n), np.uint8)
     for eye, brow68 in zip(EYES, BROWS_68):
-        brow = np.array(brow68)
-        if (moved68[brow] @ down).min() >= 0.0:
+        if (moved68[list(brow68)] @ down).min() >= 0.0:
             continue
-        _, local, _, _ = eye_frame(mesh, eye)
-        along_brow = local(mesh[MESH_TO_IBUG68[brow]])[:, 0]
-        order = np.argsort(along_brow)
         edge = mesh[list(eye["brow_edge"])]
-        shift = np.stack([np.interp(local(edge)[:, 0], along_brow[order], moved68[brow[order], k])
-                          for k in range(2)], axis=1)
-        polygon = np.concatenate((mesh[list(eye["lashes"])], (edge + shift)[::-1]))
+        edge = edge + with_the_brow(mesh, eye, brow68, moved68, edge)
+        polygon = np.concatenate((mesh[list(eye["lashes"])], edge[::-1]))
         # (A quarter-pixel raster: shift 2; centres at +0.5.)
         cv2.fillPoly(mask, [np.round((polygon - 0.5) * 4).astype(np.int32)], 1, shift=2)
     if not mask.any():

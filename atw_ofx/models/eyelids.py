@@ -187,12 +187,8 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
         # as its nearest brow point stepped along the brow, and a thin brow waved).
         edge = mesh[list(eye["brow_edge"])]
         edge = np.concatenate((edge, _midpoints(edge)))
-        brow = np.array(brow68)
-        along_brow = local(mesh[MESH_TO_IBUG68[brow]])[:, 0]
-        order = np.argsort(along_brow)
         points.append(edge)
-        edge_shift = np.stack([np.interp(local(edge)[:, 0], along_brow[order],
-                                         moved68[brow[order], k]) for k in range(2)], axis=1)
+        edge_shift = with_the_brow(mesh, eye, brow68, moved68, edge)
         shifts.append(edge_shift)
         # Where the brow rises, the skin BROW_UNDER of the way down to the lashes goes with it.
         rising = edge_shift @ face_down(mesh) < 0
@@ -205,6 +201,21 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
             points.append((edge + BROW_UNDER * (above_lashes - edge))[rising])
             shifts.append(edge_shift[rising])
     return np.concatenate(points), np.concatenate(shifts)
+
+
+def with_the_brow(mesh: np.ndarray, eye: dict, brow68: tuple[int, ...], moved68: np.ndarray,
+                  points: np.ndarray) -> np.ndarray:
+    """How far ``points`` (``K×2``, ``mesh``'s grid; the brow's lower edge) move with the brow
+    ``brow68`` (its 68-point view's points, moving by ``moved68``): interpolated along the eye of
+    ``eye`` (:data:`EYES`), held at the brow's ends (``K×2``)."""
+    from ..face.layout import MESH_TO_IBUG68
+
+    _, local, _, _ = eye_frame(mesh, eye)
+    brow = np.array(brow68)
+    along_brow = local(mesh[MESH_TO_IBUG68[brow]])[:, 0]
+    order = np.argsort(along_brow)
+    return np.stack([np.interp(local(points)[:, 0], along_brow[order], moved68[brow[order], k])
+                     for k in range(2)], axis=1)
 
 
 def _midpoints(curve: np.ndarray) -> np.ndarray:
