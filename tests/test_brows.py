@@ -6,13 +6,15 @@ from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.face import face_matte
 from atw_ofx.face.layout import MESH_TO_IBUG68
 from atw_ofx.imageio import read_image
-from atw_ofx.models.brows import STREAKS_FULL, StretchedSkin, smooth_stretched, under_brows
+from atw_ofx import colour
+from atw_ofx.models.brows import (STREAKS_FULL, StretchedSkin, hair_reach, smooth_stretched,
+                                  under_brows)
 from atw_ofx.models.eyelids import EYES
 from atw_ofx.models.grain import relative_grain
 from atw_ofx.models.jacobian import magnification
 from atw_ofx.models.rig import LandmarkRig
 from atw_ofx.points import carried
-from atw_ofx.render import render_frame
+from atw_ofx.render import crop_planes, down, render_frame
 
 N = LandmarkRig.resolution
 
@@ -25,6 +27,29 @@ def shared_mesh(shared_data, name):
     plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
     face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
     return face.box.to_crop(face.landmarks, N)
+
+
+def model_view(shared_data, name):
+    """A shared face's mesh on the rig's grid and its light as the rig reads it (``N×N``, the
+    model's encoding, −1…1), made as the renderer makes them."""
+    import torch
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    crop = torch.from_numpy(crop_planes(plate.pixels, face.box, [0, 1, 2]))[None]
+    small = down(crop, (N, N))[0].permute(1, 2, 0).numpy()
+    luma = colour.to_model_space(small, plate.colourspace, LandmarkRig.colourspace).mean(-1)
+    return face.box.to_crop(face.landmarks, N), luma
+
+
+def rise_between(mesh, field, eye, place):
+    """How far (IOD, up) the field carries the point ``place`` of the way from the upper lid's
+    middle (0) to the brow's lower edge over it (1)."""
+    iod = float(np.linalg.norm(mesh[473] - mesh[468]))
+    k = field.shape[-1] / N
+    lid, edge = mesh[eye["upper"][3]], mesh[list(eye["brow_edge"])][1:3].mean(0)
+    point = (lid + place * (edge - lid))[None]
+    return float(-(carried(point * k, field) / k - point)[0, 1] / iod)
 
 
 @pytest.mark.parametrize("name", ["3.png", "6.png"])
@@ -46,6 +71,28 @@ def test_a_raised_brow_travels_whole(shared_data, name):
         edge = rise(mesh[list(eye["brow_edge"])]).mean()
         assert top > 0.17 and edge > 0.85 * top, (top, edge)
     assert any(isinstance(r, StretchedSkin) for r in regions)
+
+
+def test_a_bushy_brow_carries_its_lowest_hair(shared_data):
+    """Face 13's brows reach far below the mesh's edge, onto its ring above the lashes: their
+    lowest hair is read (``hair_reach`` under 0.75 of the way from the lid to the edge) and
+    rises with the brow (at 0.6 of the way, ≥ 0.75 of the brow's rise). Stretched between the
+    ring and the edge instead, it rose 0.25–0.4 of it, drawn into strands (looked at)."""
+    mesh, luma = model_view(shared_data, "13.png")
+    assert (hair_reach(mesh, luma) < 0.75).all()
+    field, _ = LandmarkRig().field_and_interior(mesh, aus("AU01=5", "AU02=5"),
+                                                face_matte(mesh, N), luma=luma)
+    for eye in EYES:
+        assert rise_between(mesh, field, eye, 0.6) > 0.75 * rise_between(mesh, field, eye, 1.0)
+
+
+@pytest.mark.parametrize("name", ["6.png", "14.png"])
+def test_hair_reach_is_the_edge_where_the_hair_ends_there(shared_data, name):
+    """Brows whose hair ends at the mesh's edge read ≥ 0.85 of the way (the lid skin under them
+    is lit); a face without a brow darker than its lid skin reads the edge."""
+    mesh, luma = model_view(shared_data, name)
+    assert (hair_reach(mesh, luma) > 0.85).all()
+    assert (hair_reach(mesh, np.full_like(luma, 0.2)) == 1.0).all()
 
 
 def test_the_lid_skin_under_rising_brows_is_found_and_only_then(demo_mesh):

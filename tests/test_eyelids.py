@@ -644,9 +644,11 @@ def test_the_brows_lower_edge_follows_the_brow_between_its_points(mesh_128):
 
 
 def test_a_rising_brow_carries_the_skin_under_it(mesh_128):
-    """A raised brow takes the skin BROW_UNDER of the way down to the lashes with it (the mesh's
-    lower brow edge lies in the hair, and the hair below it stretched: a thickened brow); a
-    lowered brow adds no such control (it bunches the lid skin instead)."""
+    """A raised brow takes the skin BROW_UNDER of the way down to the mesh's ring above the
+    lashes with it (the mesh's lower brow edge lies in the hair, and the hair below it
+    stretched: a thickened brow), and the band of lashes held to the lid comes down towards it
+    (:data:`LID_SKIN_LEFT` of the way left to stretch); a lowered brow adds no such control (it
+    bunches the lid skin instead)."""
     from atw_ofx.models.eyelids import BROW_UNDER, lid_controls
 
     def controls(brow_shift):
@@ -657,12 +659,14 @@ def test_a_rising_brow_carries_the_skin_under_it(mesh_128):
     still, _ = controls(0.0)
     lowered, _ = controls(2.0)
     raised, shifts = controls(-2.0)
-    assert len(lowered) == len(still)
+    assert np.array_equal(lowered, still)
     new = ~np.isclose(raised[:, None], still[None]).all(-1).any(1)
-    extra, extra_shifts = raised[new], shifts[new]
+    carried = new & np.isclose(shifts[:, 1], -2.0)
+    extra, band = raised[carried], raised[new & ~carried]
     # One under each point of the brow's lower edge and each midpoint between them.
-    assert len(extra) == sum(2 * len(eye["brow_edge"]) - 1 for eye in EYES)
-    assert np.allclose(extra_shifts, [0.0, -2.0])
+    assert len(raised) == len(still) + sum(2 * len(eye["brow_edge"]) - 1 for eye in EYES)
+    assert np.allclose(shifts[carried], [0.0, -2.0]) and np.allclose(shifts[new & ~carried], 0.0)
+
     def distance(points, curve):  # to the polyline through ``curve``, sampled densely
         t = np.linspace(0, 1, 50)[:, None, None]
         dense = (curve[:-1] + t * (curve[1:] - curve[:-1])).reshape(-1, 2)
@@ -670,10 +674,15 @@ def test_a_rising_brow_carries_the_skin_under_it(mesh_128):
 
     for eye in EYES:  # under its brow, BROW_UNDER of the way down to the lashes
         edge, lashes = mesh_128[list(eye["brow_edge"])], mesh_128[list(eye["lashes"])]
-        mine = extra[(extra[:, 0] < mesh_128[168, 0]) == (edge[0, 0] < mesh_128[168, 0])]
+        upper = mesh_128[list(eye["upper"])]
+        side = lambda p: (p[:, 0] < mesh_128[168, 0]) == (edge[0, 0] < mesh_128[168, 0])  # noqa
+        mine = extra[side(extra)]
         assert len(mine) == 2 * len(edge) - 1
         to_edge, to_lashes = distance(mine, edge), distance(mine, lashes)
         assert np.allclose(to_edge / (to_edge + to_lashes), BROW_UNDER, atol=0.1)
+        # The band of lashes: between the lid and the mesh's ring, nearer the ring.
+        to_lid, to_ring = distance(band[side(band)], upper), distance(band[side(band)], lashes)
+        assert len(to_lid) and (to_ring < to_lid).all() and (to_ring > 0.0).all()
 
 
 def test_a_raised_lid_never_lifts_its_lashes_past_what_is_asked(mesh_128):

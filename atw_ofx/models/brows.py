@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..points import channels_of
+from ..points import channels_of, sample_points
 from .base import smoothstep
-from .eyelids import BROWS_68, EYES, face_down, with_the_brow
+from .eyelids import BROWS_68, EYES, eye_frame, face_down, lid_skin_band, with_the_brow
 from .grain import grain_noise, median_rows, relative_grain
 from .jacobian import magnification
 from .mouth import Generated
@@ -41,6 +41,54 @@ STREAKS_FROM, STREAKS_FULL = 2.0, 3.5
 SMOOTH = 1.5
 
 
+#: Reading the brow's hair (:func:`hair_reach`): places from the upper lid (0) to the mesh's brow
+#: edge (1) and a little past it; the lid skin's light is read over ``SKIN_AT``, the brow's over
+#: ``HAIR_AT``; told apart only where the brow's is at most ``HAIR_DARKER`` of the skin's.
+PLACES = np.linspace(0.0, 1.2, 25)
+SKIN_AT, HAIR_AT, HAIR_DARKER = (0.15, 0.6), (0.8, 1.2), 0.75
+#: Where the hair ends: the light come back this share of the way from the hair's to the skin's.
+HAIR_ENDS = 0.75
+
+
+def hair_reach(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray:
+    """Per eye (:data:`EYES`' order), how far down its brow's hair reaches: a place from the
+    upper lid (0) to the mesh's brow edge (1), 1 where the hair ends at the edge or above, or
+    is not told from the lid skin (``mesh`` on the grid of ``luma``, ``n×n``, the face's
+    brightness in the model's encoding, −1…1).
+
+    Read on the median light across the middle of the brow, at :data:`PLACES` along each column
+    from the lid up: the hair is the dark run down from the edge, to where the light comes
+    halfway back to the lid skin's. The mesh's edge runs through the middle of a bushy brow, and
+    on brows low over the eye its ring above the lashes lies on their lowest hair."""
+    image = np.ascontiguousarray((luma + 1.0) / 2.0, np.float32)
+    reach = np.ones(len(EYES))
+    for e, eye in enumerate(EYES):
+        _, local, _, _ = eye_frame(mesh, eye)
+        edge, upper = mesh[list(eye["brow_edge"])], mesh[list(eye["upper"])]
+        x = local(edge)[:, 0]
+        columns = np.linspace(x.min(), x.max(), 11)[2:-2]  # the brow's middle
+        ends = [np.stack([np.interp(columns, local(c)[by, 0], c[by, k]) for k in range(2)], 1)
+                for c in (edge, upper) for by in [np.argsort(local(c)[:, 0])]]
+        at = ends[1][:, None] + PLACES[None, :, None] * (ends[0] - ends[1])[:, None]
+        light = np.median(sample_points(image, at[..., 0], at[..., 1], cv2.INTER_LINEAR), 0)
+        skin = light[(PLACES >= SKIN_AT[0]) & (PLACES <= SKIN_AT[1])].max()
+        hair = light[(PLACES >= HAIR_AT[0]) & (PLACES <= HAIR_AT[1])].min()
+        if hair > HAIR_DARKER * skin:
+            continue
+        half = hair + HAIR_ENDS * (skin - hair)
+        i = int(np.argmin(np.abs(PLACES - 1.0)))
+        if light[i] >= half:
+            continue  # the hair ends above the edge
+        while i > 0 and light[i - 1] < half:
+            i -= 1
+        if i > 0:  # between the last dark place and the light one below it
+            i -= 1 - (half - light[i - 1]) / (light[i] - light[i - 1])
+            reach[e] = float(np.interp(i, np.arange(len(PLACES)), PLACES))
+        else:
+            reach[e] = 0.0
+    return reach
+
+
 @dataclass(frozen=True)
 class StretchedSkin:
     """The lid skin under the rising brows, on the field's ``grid`` (``mask``: ``G×G`` float32,
@@ -51,19 +99,22 @@ class StretchedSkin:
     grid: int
 
 
-def under_brows(mesh: np.ndarray, moved68: np.ndarray, n: int) -> np.ndarray | None:
+def under_brows(mesh: np.ndarray, moved68: np.ndarray, n: int,
+                reach: np.ndarray | None = None) -> np.ndarray | None:
     """Where the lid skin under each rising brow lies once it has risen (``n×n`` float32, 0–1;
     ``mesh`` and ``moved68`` — the 68 (+2) displacements — on that grid): between the band of
-    lashes and the brow's lower edge carried up with the brow, feathered by a pixel; None where
-    no brow rises."""
+    lashes (:func:`.eyelids.lid_skin_band`, with the brow's hair ``reach`` per eye) and the
+    brow's lower edge carried up with the brow, feathered by a pixel; None where no brow
+    rises."""
     down = face_down(mesh)
     mask = np.zeros((n, n), np.uint8)
-    for eye, brow68 in zip(EYES, BROWS_68):
+    for e, (eye, brow68) in enumerate(zip(EYES, BROWS_68)):
         if (moved68[list(brow68)] @ down).min() >= 0.0:
             continue
         edge = mesh[list(eye["brow_edge"])]
         edge = edge + with_the_brow(mesh, eye, brow68, moved68, edge)
-        polygon = np.concatenate((mesh[list(eye["lashes"])], edge[::-1]))
+        lashes, _ = lid_skin_band(mesh, eye, 1.0 if reach is None else float(reach[e]))
+        polygon = np.concatenate((lashes, edge[::-1]))
         # (A quarter-pixel raster: shift 2; centres at +0.5.)
         cv2.fillPoly(mask, [np.round((polygon - 0.5) * 4).astype(np.int32)], 1, shift=2)
     if not mask.any():

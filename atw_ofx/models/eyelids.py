@@ -155,12 +155,18 @@ BROWS_68 = (tuple(range(17, 22)), tuple(range(22, 27)))
 #: thickened, its inner end a tall dark block (looked at: AU01+AU02 on faces 3, 6, 18). Less than
 #: a raised lid leaves (:data:`LID_RISE_ROOM`), so the two never meet.
 BROW_UNDER = 0.35
+#: Under a rising brow (:func:`lid_skin_band`): the lid skin left to stretch below what the brow
+#: carries (a share of the way from the lid to the brow's edge: the band of lashes comes down to
+#: leave it), and the lowest that band comes to the lid.
+LID_SKIN_LEFT, LASHES_LOWEST = 0.45, 0.15
 
 
-def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def lid_controls(mesh: np.ndarray, moved68: np.ndarray,
+                 reach: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Extra spline controls holding each lid's whole contour, and the band of lashes above the
     upper lid, to the motion the sparse rig gave that lid, and the brow's lower edge to its brow
-    — where it rises, the skin :data:`BROW_UNDER` below it too — (``moved68``: the 68 (+2)
+    — where it rises, the skin below it too, down to its hair's reach (:func:`lid_skin_band`;
+    ``reach``: per eye, from :func:`.brows.hair_reach`, or None) — (``moved68``: the 68 (+2)
     displacements): without them a brow raise drags the lash line between the two 68-point lid
     controls, stretches the lashes and thickens the brow.
     Returns ``(points, moved)`` on ``mesh``'s grid."""
@@ -168,39 +174,69 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray) -> tuple[np.ndarray, np.
 
     known = set(MESH_TO_IBUG68.tolist())
     points, shifts = [], []
-    for eye, (upper68, lower68), brow68 in zip(EYES, LIDS_68, BROWS_68):
-        # The band of lashes above the upper lid moves with it: what stretches is the skin
-        # between that band and the brow, not the lashes.
+    for e, (eye, (upper68, lower68), brow68) in enumerate(zip(EYES, LIDS_68, BROWS_68)):
         _, local, corners, _ = eye_frame(mesh, eye)
         ends = np.sort(corners[:, 0])
-        for lid, ids68 in ((eye["upper"], upper68), (eye["lashes"], upper68),
-                           (eye["lower"], lower68)):
-            extra = mesh[[i for i in lid if i not in known]]
-            if lid is eye["lashes"]:
-                extra = np.concatenate((extra, _midpoints(mesh[list(lid)])))
-            points.append(extra)
-            shifts.append(_along_lid(local(extra)[:, 0],
-                                     local(mesh[MESH_TO_IBUG68[list(ids68)]])[:, 0],
-                                     moved68[list(ids68)], ends))
         # The brow's lower edge moves with the brow's own (upper-edge) points, interpolated
         # along the eye, so the brow travels whole instead of thickening (each edge point moving
         # as its nearest brow point stepped along the brow, and a thin brow waved).
         edge = mesh[list(eye["brow_edge"])]
         edge = np.concatenate((edge, _midpoints(edge)))
-        points.append(edge)
         edge_shift = with_the_brow(mesh, eye, brow68, moved68, edge)
-        shifts.append(edge_shift)
-        # Where the brow rises, the skin BROW_UNDER of the way down to the lashes goes with it.
         rising = edge_shift @ face_down(mesh) < 0
+        # The band of lashes above the upper lid moves with it: what stretches is the skin
+        # between that band and the brow, not the lashes.
+        lashes = mesh[list(eye["lashes"])]
         if rising.any():
-            lashes = mesh[list(eye["lashes"])]
+            lashes, carried = lid_skin_band(mesh, eye, 1.0 if reach is None else float(reach[e]))
+        for ring, lid, ids68 in ((eye["upper"], mesh[list(eye["upper"])], upper68),
+                                 (eye["lashes"], lashes, upper68),
+                                 (eye["lower"], mesh[list(eye["lower"])], lower68)):
+            extra = lid[[k for k, i in enumerate(ring) if i not in known]]
+            if lid is lashes:
+                extra = np.concatenate((extra, _midpoints(lashes)))
+            points.append(extra)
+            shifts.append(_along_lid(local(extra)[:, 0],
+                                     local(mesh[MESH_TO_IBUG68[list(ids68)]])[:, 0],
+                                     moved68[list(ids68)], ends))
+        points.append(edge)
+        shifts.append(edge_shift)
+        # Where the brow rises, the skin under its edge goes with it, down to ``carried`` of the
+        # way to the band of lashes.
+        if rising.any():
             along_lashes = local(lashes)[:, 0]
             by = np.argsort(along_lashes)
             above_lashes = np.stack([np.interp(local(edge)[:, 0], along_lashes[by], lashes[by, k])
                                      for k in range(2)], axis=1)
-            points.append((edge + BROW_UNDER * (above_lashes - edge))[rising])
+            points.append((edge + carried * (above_lashes - edge))[rising])
             shifts.append(edge_shift[rising])
     return np.concatenate(points), np.concatenate(shifts)
+
+
+def lid_skin_band(mesh: np.ndarray, eye: dict, reach: float = 1.0) -> tuple[np.ndarray, float]:
+    """Under a rising brow: the band of lashes that moves with the upper lid (``K×2`` on
+    ``mesh``'s grid, the mesh's ring above the lid, :data:`EYES` ``"lashes"``, brought down
+    towards the lid where the brow's hair reaches it) and the share of the way from the brow's
+    lower edge down to that band that the brow carries with it.
+
+    ``reach``: how far down the brow's hair reaches, from the upper lid (0) to the mesh's brow
+    edge (1) (:func:`.brows.hair_reach`). The brow carries :data:`BROW_UNDER` of the way, and
+    at least down to its hair; the lashes' band stays :data:`LID_SKIN_LEFT` of the way below
+    that, no lower than :data:`LASHES_LOWEST`: between the two the lid skin stretches, not the
+    hair (bushy brows low over the eye, the ring on their lowest hair: stretched into strands,
+    looked at)."""
+    upper, lashes = mesh[list(eye["upper"])], mesh[list(eye["lashes"])]
+    _, local, _, _ = eye_frame(mesh, eye)
+    edge = mesh[list(eye["brow_edge"])]
+    by = np.argsort(local(edge)[:, 0])
+    edge_over = np.interp(local(lashes)[:, 0], local(edge)[by, 0], local(edge)[by, 1])
+    lid, ring = local(upper)[:, 1], local(lashes)[:, 1]
+    # The ring's place between the lid (0) and the brow's edge (1), over the eye's middle.
+    place = float(np.median(((ring - lid) / np.minimum(edge_over - lid, -1e-9))[1:-1]))
+    carried_to = min(1.0 - BROW_UNDER * (1.0 - place), reach)
+    band = float(np.clip(carried_to - LID_SKIN_LEFT, LASHES_LOWEST, place))
+    lashes = upper + (band / max(place, 1e-9)) * (lashes - upper)
+    return lashes, (1.0 - carried_to) / max(1.0 - band, 1e-9)
 
 
 def with_the_brow(mesh: np.ndarray, eye: dict, brow68: tuple[int, ...], moved68: np.ndarray,

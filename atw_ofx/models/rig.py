@@ -117,6 +117,8 @@ UNFOLD_PASSES = 6
 #: A fold left this little short of the bound (a share of the field) is scaled out with the
 #: whole field rather than cut where it is (:func:`_unfold`).
 UNFOLD_SCALE_OUT = 1e-3
+#: An occluder (a glasses frame) counts from this much cover of a grid pixel.
+FRAMED = 0.05
 #: Regional models' fields are made on a grid this many times finer than the model's.
 REGION_GRID = 2
 AU45, AU25, AU26 = (AU_NAMES.index(name) for name in ("AU45", "AU25", "AU26"))
@@ -217,6 +219,7 @@ class LandmarkRig:
             return np.zeros((2, n, n), np.float32), None
         extra = None
         lifted = 0.0  # how much the upper lip's middle rises off the teeth (0–1)
+        reach = None  # how far down each brow's hair reaches (.brows.hair_reach)
         # How much teeth shine between each pair of inner-lip points (read once: two uses).
         lit_pairs = None if mesh is None or luma is None else mouth.teeth_lit(mesh, luma)
         if mesh is not None:
@@ -230,7 +233,12 @@ class LandmarkRig:
                                                  else len(teeth))
             hold = np.where(upper_row, hold * (1.0 - _lip_rise(teeth, landmarks, moved)), hold)
             lifted = float(_lip_rise(landmarks[[62]], landmarks, moved)[0])
-            points, shifts = eyelids.lid_controls(mesh, moved)
+            # How far down each brow's hair reaches (read where a brow rises: it carries it; not
+            # through a glasses frame, whose rim reads as hair).
+            rising = (moved[17:27] @ eyelids.face_down(mesh)).min() < 0.0
+            reach = brows.hair_reach(mesh, luma) if rising and luma is not None and (
+                occluder is None or float(np.max(occluder)) <= FRAMED) else None
+            points, shifts = eyelids.lid_controls(mesh, moved, reach)
             extra = (np.concatenate((points, teeth)),
                      np.concatenate((shifts, _with_their_lip(teeth, hold, landmarks, moved))))
             # And the inner lips by a corner pulled up or out, with the lips over them
@@ -248,7 +256,7 @@ class LandmarkRig:
         held = None  # the occluder on the fine grid
         teeth_own = None  # the teeth's own field (the jaw's), on the fine grid
         # A held frame needs the fine grid too: the face moves up to its edge and no further.
-        framed = mesh is not None and occluder is not None and float(np.max(occluder)) > 0.05
+        framed = mesh is not None and occluder is not None and float(np.max(occluder)) > FRAMED
         if regional.any() or lift or framed:
             fine = n * REGION_GRID
             field = up_field(field, fine)
@@ -308,7 +316,7 @@ class LandmarkRig:
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
         floor = None if not (regional[AU45] or lift) else MIN_JACOBIAN * stretch
         lid_skin = None if mesh is None else brows.under_brows(
-            mesh * (field.shape[-1] / n), moved68 * (field.shape[-1] / n), field.shape[-1])
+            mesh * (field.shape[-1] / n), moved68 * (field.shape[-1] / n), field.shape[-1], reach)
         if lid_skin is not None:  # under a rising brow the lid skin stretches by design
             bound = np.full(field.shape[1:], MIN_JACOBIAN) if floor is None else floor
             floor = bound + lid_skin * (np.minimum(bound, brows.LID_FLOOR) - bound)
