@@ -856,3 +856,35 @@ def test_from_the_eye_follows_the_field(mesh_128):
         lid_skin = middle & (eye.ly < eye.line - 0.5 * eye.opening) & (eye.ly > eye.U)
         assert lid_skin.sum() > 20
         assert not moved[lid_skin].any()
+
+
+def test_the_eye_under_a_lowered_lid_takes_the_lids_shade():
+    """The eye a partly closed lid leaves open is shaded under the lash line as a lid shades
+    it (LID_SHADE at the distance from the line now, over the shade each pixel had at its
+    distance from the lid as shot): darkest right under the line, easing to its own light
+    further down; nothing above the line, below the lower lid, where the lid did not move or
+    where it did not travel (a flat band under a cut edge, looked at: a clip's narrow eyes)."""
+    from types import SimpleNamespace
+
+    from atw_ofx.models.eyelids import LID_SHADE, LID_SHADE_REACH, _shade_under_lid
+
+    h, w = 40, 3
+    ly = np.broadcast_to(np.arange(h, dtype=np.float64)[:, None] + 0.5, (h, w))
+    eye = SimpleNamespace(ly=ly, U=np.full((h, w), 10.0), line=np.full((h, w), 14.0),
+                          edge=np.full((h, w), 30.0), opening=20.0,
+                          inside=np.ones((h, w), bool), columns=np.tile([1.0, 0.5, 0.0], (h, 1)))
+    eye.line[:, 2] = 10.0  # a column whose lid did not move
+    region = np.ones((h, w, 3), np.float32)
+    _shade_under_lid(eye, region)
+    light = region[..., 0]
+
+    def expected(distance_now, distance_shot):
+        lit = lambda d: 1.0 - LID_SHADE * np.exp(-max(d / 20.0, 0.05) / LID_SHADE_REACH)  # noqa
+        return lit(distance_now) / lit(distance_shot)
+
+    assert light[15, 0] == pytest.approx(expected(1.5, 5.5), rel=1e-5)
+    assert light[15, 0] < 0.7
+    assert light[15, 1] == pytest.approx(1.0 + 0.5 * (expected(1.5, 5.5) - 1.0), rel=1e-5)
+    assert np.all(np.diff(light[14:30, 0]) > 0)  # easing towards its own light
+    assert np.array_equal(light[:14], np.ones((14, w))) and np.all(light[30:] == 1.0)
+    assert np.all(light[:, 2] == 1.0)
