@@ -888,3 +888,29 @@ def test_the_eye_under_a_lowered_lid_takes_the_lids_shade():
     assert np.all(np.diff(light[14:30, 0]) > 0)  # easing towards its own light
     assert np.array_equal(light[:14], np.ones((14, w))) and np.all(light[30:] == 1.0)
     assert np.all(light[:, 2] == 1.0)
+
+
+def test_a_closing_lid_keeps_the_liner_on_its_lash_band(mesh_128):
+    """At 70 % closed the lid is drawn from the skin below the eye, but not over the band of
+    lashes it carries (as high as they still stand): a liner along the lid stays on it. Drawn
+    over, it was wiped off but where the lid barely travels — a blob by the outer corner."""
+    from atw_ofx.models.eyelids import lid_lines
+
+    size = 512
+    k = size / N
+    image, _, _ = _closed_eyes_crop(mesh_128, size, eye_level=0.9, lid_level=0.2,
+                                    skin_level=0.2)
+    for eye in EYES:  # a liner: a band of 0.02 along each upper lid, over its margin
+        liner = np.zeros((size, size), np.uint8)
+        cv2.polylines(liner, [np.round(mesh_128[list(eye["upper"])] * k - 0.5 - [0, 2])
+                              .astype(np.int32)], False, 1, thickness=5)
+        image[liner > 0] = 0.02
+    _, finished, _, lids = _blink(mesh_128, image, 0.7)
+    for lid in lids:
+        lash, _ = lid_lines(lid.upper, lid.lower, lid.closure, lid.lift)
+        along = np.array([lid.down[1], -lid.down[0]])
+        for i in (len(lid.xs) // 3, len(lid.xs) // 2, 2 * len(lid.xs) // 3):
+            x, y = np.floor((lid.origin + lid.xs[i] * along + lash[i] * lid.down)
+                            * size / lid.grid).astype(int)
+            above = finished[y - 5:y - 1, x - 1:x + 2].mean(-1)
+            assert above.min() < 0.06, (i, above.min())  # the liner, not the drawn lid

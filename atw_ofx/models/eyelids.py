@@ -493,6 +493,8 @@ def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
 #: wide-eyed stare in clip d10; looked at), and an independent mesh read the eyes more open.
 LID_FADE = 0.15
 LID_FULL = 0.8
+#: Over how much of the band of lashes (from its top) the drawn lid gives way to it.
+LASH_KEPT = 0.5
 #: The most the lid's light may be matched to the warped lid around it: a gain within
 #: ``exp(±LID_MATCH)``.
 LID_MATCH = float(np.log(2.0))
@@ -862,8 +864,12 @@ def _draw_lid(eye: _EyeCanvas, region: np.ndarray) -> tuple[np.ndarray, np.ndarr
     ease = float(smoothstep(np.array((eye.closure - 0.3) / (LID_FULL - 0.3))))
     if ease <= 0.0:  # a lower lid raised alone, or a blink a third closed: nothing to draw
         return np.zeros_like(ly), None
+    # Down to the band of lashes the lid carries (its liner, its lashes standing up: as high as
+    # they still stand, :func:`lash_tilt`), which stays: drawn over, a liner was wiped off the
+    # lid but where the lid barely travels, a blob by the outer corner (looked at).
+    band = eye.tilt * eye.lashes
     alpha = ease * eye.columns * smoothstep((ly - C) / np.maximum(LID_FADE * (line - C), 1e-6)) \
-        * np.clip(line - ly + 0.5, 0.0, 1.0)
+        * (1.0 - smoothstep((ly - line + band) / np.maximum(LASH_KEPT * band, 1.0)))
     gap = DONOR_GAP * max(eye.opening, 0.4 * eye.width)
     donor = eye.sample(eye.L + gap + DONOR_SCALE * (line - ly))
     # The donor gives the lid its texture (skin, grain) at the skin's median light: its own
