@@ -10,7 +10,9 @@ found from the landmarks and the image, at a working scale where the eyes are
    it reads 0.7–1.9 with glasses, at most 0.35 without (wrinkles at the nose's root);
 2. **each rim**: the darkest closed path around the eye, outside the eye's contour (dynamic
    programming over a polar image centred on the eye), kept where it is darker than its
-   surroundings (a half-rim frame has no lower rim);
+   surroundings (a half-rim frame has no lower rim); a rim whose top runs far higher over its
+   eye than the other's took the brow over a bar close to the lid, and is found again below
+   the other's (:func:`matched_tops`);
 3. **the mask**: each rim's cross-section ray by ray (no thicker than :data:`RIM_THICKEST` × its
    median: a brow touching a top bar is not the bar) and the bridge's line, only their pixels
    darker than their surroundings (a morphological black-hat), grown by about a working pixel
@@ -44,6 +46,9 @@ FRAME_CONTRAST = 0.12
 #: outside the eye's contour it must lie, below / to the sides and above the eye.
 RIM_RADII = (0.3, 1.4)
 RIM_CLEAR_BELOW, RIM_CLEAR_ABOVE = 0.25, 0.12
+#: A rim's top this much further above its eye than the other's (× the eye's width) is found
+#: again (:func:`matched_tops`), as close as RIM_CLEAR_TOP above the eye's contour.
+TOP_MISMATCH, RIM_CLEAR_TOP = 0.2, 0.07
 #: How far either side of a rim's path its pixels are taken, × the eye's width.
 RIM_BAND = 0.06
 #: A rim's cross-section at most this × its median all round (:func:`rim_sections`).
@@ -74,7 +79,7 @@ def frame_mask(grey: np.ndarray, landmarks: np.ndarray,
         return None
     response = dark_lines(small, WORK_EYE)
     mask = np.zeros(small.shape, np.uint8)
-    rims = [find_rim(response, eye) for eye in eyes]
+    rims = matched_tops(response, eyes, [find_rim(response, eye) for eye in eyes])
     light_top = light_top_bars(rims)
     for rim in rims:
         for section in rim_sections(rim, light_top):
@@ -241,10 +246,12 @@ class Rim:
         return float(np.median(self.contrast[above])), float(np.median(self.contrast[below]))
 
 
-def find_rim(response: np.ndarray, eye: np.ndarray) -> Rim:
+def find_rim(response: np.ndarray, eye: np.ndarray, top: float | None = None) -> Rim:
     """The rim around ``eye`` (its contour, ``6×2`` working px) in ``response``
     (:func:`dark_lines`): the closed path of most contrast outside the eye's contour (a dynamic
-    programme over a polar image centred on the eye)."""
+    programme over a polar image centred on the eye). ``top`` (× the eye's width from its
+    centre): above the eye the path lies no further out than that, and may come as close to
+    the eye as :data:`RIM_CLEAR_TOP` (:func:`matched_tops`)."""
     centre = eye.mean(0)
     width = float(np.linalg.norm(eye[3] - eye[0]))
     angles = np.linspace(0.0, 2 * np.pi, _ANGLES, endpoint=False)
@@ -261,10 +268,44 @@ def find_rim(response: np.ndarray, eye: np.ndarray) -> Rim:
     a, r = contour_angle[order], np.hypot(offset[order, 0], offset[order, 1])
     eye_radius = np.interp(angles, np.concatenate((a - 2 * np.pi, a, a + 2 * np.pi)),
                            np.tile(r, 3))
-    clear = np.where(np.sin(angles) > -0.5, RIM_CLEAR_BELOW, RIM_CLEAR_ABOVE) * width
+    above = np.sin(angles) <= -0.5
+    clear = np.where(above, RIM_CLEAR_ABOVE if top is None else RIM_CLEAR_TOP,
+                     RIM_CLEAR_BELOW) * width
     allowed = radii[None, :] >= (eye_radius + clear)[:, None]
+    if top is not None:
+        allowed &= ~above[:, None] | (radii[None, :] <= top * width)
     path = _closed_path(np.where(allowed, np.minimum(polar, 0.5), -1.0).astype(np.float32))
     return Rim(centre, angles, radii, polar, path, width)
+
+
+def top_of(rim: Rim) -> float:
+    """How far above the eye ``rim``'s path runs: its median radius on the rays within 37° of
+    straight up (working px)."""
+    up = np.sin(rim.angles) < -0.8
+    return float(np.median(rim.radii[rim.path[up]]))
+
+
+def matched_tops(response: np.ndarray, eyes: list[np.ndarray], rims: list[Rim]) -> list[Rim]:
+    """``rims`` (one frame's, each around its eye in ``eyes``) with a top that runs much
+    further above its eye than the other's (:data:`TOP_MISMATCH` × the eyes' mean width) found
+    again no higher than the other's and as close to its eye as :data:`RIM_CLEAR_TOP` — where
+    it is frame there (the path's contrast above the eye at least the first's): a thin bar
+    running close over one eye was left for the brow above it, which was then held still as
+    frame (a brow raise left it behind) and the bar drawn over by a closing lid — in a sixth of
+    a clip's frames (a wire frame, looked at)."""
+    if len(rims) != 2:
+        return rims
+    tops = [top_of(rim) for rim in rims]
+    width = (rims[0].width + rims[1].width) / 2
+    high = int(np.argmax(tops))
+    if tops[high] - tops[1 - high] < TOP_MISMATCH * width:
+        return rims
+    again = find_rim(response, eyes[high],
+                     (tops[1 - high] + 2 * RIM_BAND * width) / rims[high].width)
+    up = np.sin(again.angles) < -0.5
+    if np.median(again.contrast[up]) < np.median(rims[high].contrast[up]):
+        return rims
+    return [again if i == high else rim for i, rim in enumerate(rims)]
 
 
 def light_top_bars(rims: list[Rim]) -> bool:
