@@ -154,3 +154,23 @@ def test_streaks_of_a_stretched_skin_are_smoothed_and_regrained(rng):
     outside[30:98, 20:108] = False
     assert np.array_equal(out[outside], warped[outside])
     assert generated.full(size)[inner].min() > 0.99
+
+
+def test_hair_reach_is_not_read_through_a_glasses_frame(shared_data):
+    """A dark frame bar just under face 6's brows (0.72–0.86 of the way from the lid to the
+    brow's edge) read as hair carried the bar's skin up with the brow; given as the occluder it
+    is not read, and the hair ends where it did (at the frame, ≥ 0.86)."""
+    import cv2
+
+    mesh, luma = model_view(shared_data, "6.png")
+    framed = np.zeros_like(luma, np.float32)
+    for eye in EYES:
+        upper, edge = mesh[list(eye["upper"])], mesh[list(eye["brow_edge"])]
+        by = np.argsort(edge[:, 0])
+        over = np.stack([upper[:, 0], np.interp(upper[:, 0], edge[by, 0], edge[by, 1])], 1)
+        low, high = (upper + t * (over - upper) for t in (0.72, 0.86))
+        bar = np.concatenate((low, high[::-1]))
+        cv2.fillPoly(framed, [np.round((bar - 0.5) * 8).astype(np.int32)], 1.0, shift=3)
+    dark = np.where(framed > 0, -0.9, luma).astype(np.float32)
+    assert (hair_reach(mesh, dark) < 0.8).all()  # read as hair: the bar went up with the brow
+    assert (hair_reach(mesh, dark, framed) >= 0.85).all()

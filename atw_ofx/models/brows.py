@@ -17,6 +17,7 @@ Coordinates: the field's square grid (``G`` px a side, centres at +0.5); the cro
 """
 from __future__ import annotations
 
+import warnings
 import zlib
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from .eyelids import BROWS_68, EYES, eye_frame, face_down, lid_skin_band, with_t
 from .grain import grain_noise, median_rows, relative_grain
 from .jacobian import magnification
 from .mouth import Generated
+from .occluder import COVERS
 
 #: The least Jacobian the rig's fold guard keeps in the lid skin under a rising brow (10×
 #: magnified at most; elsewhere 5×).
@@ -50,16 +52,19 @@ SKIN_AT, HAIR_AT, HAIR_DARKER = (0.15, 0.6), (0.8, 1.2), 0.75
 HAIR_ENDS = 0.75
 
 
-def hair_reach(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray:
+def hair_reach(mesh: np.ndarray, luma: np.ndarray, occluder: np.ndarray | None = None
+               ) -> np.ndarray:
     """Per eye (:data:`EYES`' order), how far down its brow's hair reaches: a place from the
     upper lid (0) to the mesh's brow edge (1), 1 where the hair ends at the edge or above, or
     is not told from the lid skin (``mesh`` on the grid of ``luma``, ``n×n``, the face's
-    brightness in the model's encoding, −1…1).
+    brightness in the model's encoding, −1…1). ``occluder`` (``n×n``, 0–1: a glasses frame's
+    cover) is not read: a rim is no hair, and the hair is not followed through it.
 
     Read on the median light across the middle of the brow, at :data:`PLACES` along each column
     from the lid up: the hair is the dark run down from the edge, to where the light comes
-    halfway back to the lid skin's. The mesh's edge runs through the middle of a bushy brow, and
-    on brows low over the eye its ring above the lashes lies on their lowest hair."""
+    :data:`HAIR_ENDS` of the way back to the lid skin's. The mesh's edge runs through the middle
+    of a bushy brow, and on brows low over the eye its ring above the lashes lies on their
+    lowest hair."""
     image = np.ascontiguousarray((luma + 1.0) / 2.0, np.float32)
     reach = np.ones(len(EYES))
     for e, eye in enumerate(EYES):
@@ -70,22 +75,30 @@ def hair_reach(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray:
         ends = [np.stack([np.interp(columns, local(c)[by, 0], c[by, k]) for k in range(2)], 1)
                 for c in (edge, upper) for by in [np.argsort(local(c)[:, 0])]]
         at = ends[1][:, None] + PLACES[None, :, None] * (ends[0] - ends[1])[:, None]
-        light = np.median(sample_points(image, at[..., 0], at[..., 1], cv2.INTER_LINEAR), 0)
-        skin = light[(PLACES >= SKIN_AT[0]) & (PLACES <= SKIN_AT[1])].max()
-        hair = light[(PLACES >= HAIR_AT[0]) & (PLACES <= HAIR_AT[1])].min()
-        if hair > HAIR_DARKER * skin:
+        light = sample_points(image, at[..., 0], at[..., 1], cv2.INTER_LINEAR)
+        if occluder is not None:
+            framed = sample_points(np.ascontiguousarray(occluder, np.float32), at[..., 0],
+                                   at[..., 1], cv2.INTER_LINEAR) > COVERS
+            if framed.all(0).any():  # a place the frame covers in every column: not read
+                light = np.where(framed.all(0)[None], np.nan, np.where(framed, np.nan, light))
+            else:
+                light = np.where(framed, np.nan, light)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # (all-NaN places: the frame's)
+            light = np.nanmedian(light, 0)
+            skin = np.nanmax(light[(PLACES >= SKIN_AT[0]) & (PLACES <= SKIN_AT[1])])
+            hair = np.nanmin(light[(PLACES >= HAIR_AT[0]) & (PLACES <= HAIR_AT[1])])
+        if not np.isfinite(skin) or not np.isfinite(hair) or hair > HAIR_DARKER * skin:
             continue
         half = hair + HAIR_ENDS * (skin - hair)
         i = int(np.argmin(np.abs(PLACES - 1.0)))
-        if light[i] >= half:
-            continue  # the hair ends above the edge
+        if not light[i] < half:
+            continue  # the hair ends above the edge (or the frame covers it)
         while i > 0 and light[i - 1] < half:
             i -= 1
-        if i > 0:  # between the last dark place and the light one below it
+        if i > 0 and np.isfinite(light[i - 1]):  # between the last dark place and the next
             i -= 1 - (half - light[i - 1]) / (light[i] - light[i - 1])
-            reach[e] = float(np.interp(i, np.arange(len(PLACES)), PLACES))
-        else:
-            reach[e] = 0.0
+        reach[e] = float(np.interp(i, np.arange(len(PLACES)), PLACES))
     return reach
 
 

@@ -25,6 +25,8 @@ import numpy as np
 #: (:data:`HOLD_MARGIN`), and the least distance it eases to (:data:`HOLD_CLEAR`) — a pixel
 #: clear of the grid's occluder, which the renderer's frame at full size may overhang.
 HOLD_MARGIN, HOLD_CLEAR = 2.5, 1.0
+#: An occluder on the grid (its share of each grid pixel) counts from this much cover.
+COVERS = 0.05
 
 
 def held_apart(field: np.ndarray, occluder: np.ndarray) -> np.ndarray:

@@ -42,7 +42,7 @@ from . import brows, eyelids, mouth, spline, teeth
 from .jacobian import jacobian_terms
 from .base import FaceContext, MotionResult, smoothstep
 from .mouth_look import MouthLook
-from .occluder import held_apart
+from .occluder import COVERS, held_apart
 
 #: The share of each eye's opening that AU04 at 5 pushes its upper lid down: the lowered brow
 #: presses on the lid's skin and narrows the eye (FACS), and the skin the brow may cover grows by
@@ -117,8 +117,6 @@ UNFOLD_PASSES = 6
 #: A fold left this little short of the bound (a share of the field) is scaled out with the
 #: whole field rather than cut where it is (:func:`_unfold`).
 UNFOLD_SCALE_OUT = 1e-3
-#: An occluder (a glasses frame) counts from this much cover of a grid pixel.
-FRAMED = 0.05
 #: Regional models' fields are made on a grid this many times finer than the model's.
 REGION_GRID = 2
 AU45, AU25, AU26 = (AU_NAMES.index(name) for name in ("AU45", "AU25", "AU26"))
@@ -233,11 +231,10 @@ class LandmarkRig:
                                                  else len(teeth))
             hold = np.where(upper_row, hold * (1.0 - _lip_rise(teeth, landmarks, moved)), hold)
             lifted = float(_lip_rise(landmarks[[62]], landmarks, moved)[0])
-            # How far down each brow's hair reaches (read where a brow rises: it carries it; not
-            # through a glasses frame, whose rim reads as hair).
+            # How far down each brow's hair reaches (read where a brow rises: it carries it).
             rising = (moved[17:27] @ eyelids.face_down(mesh)).min() < 0.0
-            reach = brows.hair_reach(mesh, luma) if rising and luma is not None and (
-                occluder is None or float(np.max(occluder)) <= FRAMED) else None
+            reach = None if not rising or luma is None else brows.hair_reach(mesh, luma,
+                                                                               occluder)
             points, shifts = eyelids.lid_controls(mesh, moved, reach)
             extra = (np.concatenate((points, teeth)),
                      np.concatenate((shifts, _with_their_lip(teeth, hold, landmarks, moved))))
@@ -256,7 +253,7 @@ class LandmarkRig:
         held = None  # the occluder on the fine grid
         teeth_own = None  # the teeth's own field (the jaw's), on the fine grid
         # A held frame needs the fine grid too: the face moves up to its edge and no further.
-        framed = mesh is not None and occluder is not None and float(np.max(occluder)) > FRAMED
+        framed = mesh is not None and occluder is not None and float(np.max(occluder)) > COVERS
         if regional.any() or lift or framed:
             fine = n * REGION_GRID
             field = up_field(field, fine)
