@@ -156,6 +156,35 @@ def test_streaks_of_a_stretched_skin_are_smoothed_and_regrained(rng):
     assert generated.full(size)[inner].min() > 0.99
 
 
+def test_a_stretched_skin_is_regrained_no_more_than_the_cheeks(rng):
+    """The same stretch over a plate whose band is coarse (hair: 5× the grain) and whose
+    cheeks, outside it, have the plate's fine grain: read on the band alone, the regrain was
+    the hair's (a speckle, face 13 under AU01 + AU02: 5× its forehead's grain); held to the
+    cheeks', it is theirs (within a third)."""
+    size, grid = 128, 64
+    level = np.array([0.5, 0.35, 0.3], np.float32)
+    fine = 1.0 + 0.02 * rng.standard_normal((size, size, 1)).astype(np.float32)
+    coarse = 1.0 + 0.1 * rng.standard_normal((size, size, 1)).astype(np.float32)
+    plate = np.where(np.arange(size)[:, None, None] < 100, coarse, fine) * level
+    plate = np.ascontiguousarray(np.broadcast_to(plate, (size, size, 3)), np.float32)
+    warped = plate.copy()
+    warped[40:88, 24:104] = plate[64:65, 24:104]
+    y = (np.arange(grid) + 0.5)[:, None] + np.zeros((1, grid))
+    fy = np.where((y > 20) & (y < 44), -(3.0 / 4.0) * (y - 32.0), 0.0)
+    field = np.stack((np.zeros((grid, grid)), fy)).astype(np.float32)
+    mask = np.zeros((grid, grid), np.float32)
+    mask[22:42, 14:50] = 1.0
+    cheeks = np.array([[20.0, 57.0], [44.0, 57.0]])  # rows 114 of the crop: the fine grain
+    inner = (slice(50, 78), slice(36, 92))
+    plain, _ = smooth_stretched(warped.copy(), plate, StretchedSkin(mask, grid), (0, 1, 2),
+                                field)
+    held, _ = smooth_stretched(warped.copy(), plate, StretchedSkin(mask, grid, cheeks, 32.0),
+                               (0, 1, 2), field)
+    cheek_grain = relative_grain(plate[104:124, 30:90])
+    assert (relative_grain(plain[inner]) > 3 * cheek_grain).all()
+    assert np.allclose(relative_grain(held[inner]), cheek_grain, rtol=0.33)
+
+
 def test_hair_reach_is_not_read_through_a_glasses_frame(shared_data):
     """A dark frame bar just under face 6's brows (0.72–0.86 of the way from the lid to the
     brow's edge) read as hair carried the bar's skin up with the brow; given as the occluder it

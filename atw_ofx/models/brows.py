@@ -29,7 +29,7 @@ from .base import smoothstep
 from .eyelids import BROWS_68, EYES, eye_frame, face_down, lid_skin_band, with_the_brow
 from .grain import grain_noise, median_rows, relative_grain
 from .jacobian import magnification
-from .mouth import Generated
+from .mouth import Generated, skin_beside
 from .occluder import COVERS
 
 #: The least Jacobian the rig's fold guard keeps in the lid skin under a rising brow (10×
@@ -106,10 +106,14 @@ def hair_reach(mesh: np.ndarray, luma: np.ndarray, occluder: np.ndarray | None =
 class StretchedSkin:
     """The lid skin under the rising brows, on the field's ``grid`` (``mask``: ``G×G`` float32,
     0–1, where it lies once the brows have risen), finished by the renderer at full size
-    (:func:`smooth_stretched`)."""
+    (:func:`smooth_stretched`). ``cheeks``: where the cheeks beside the nose lie (``2×2`` grid
+    px, :data:`.mouth.SKIN_POINTS`), whose grain the skin's is held to, and ``iod`` the
+    inter-ocular distance (grid px); None: not held."""
 
     mask: np.ndarray
     grid: int
+    cheeks: np.ndarray | None = None
+    iod: float = 0.0
 
 
 def under_brows(mesh: np.ndarray, moved68: np.ndarray, n: int,
@@ -140,8 +144,10 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
     """``warped`` (``S×S×C`` linear, the ResWarp result; changed in place) with the lid skin the
     warp (``field``, backward, ``2×G×G`` on the skin's grid) stretches past
     :data:`STREAKS_FROM` made of its smoothed light and the plate's own grain (``original``, the
-    crop as shot); returns ``(warped, generated)``. Only the ``colour`` channels change; each
-    eye's band is made in its own box."""
+    crop as shot), no more than the cheeks' (where ``skin`` has them: read under the brows, the
+    brows' and lashes' hairs made it the skin's 1.4–5×, a speckle; looked at); returns
+    ``(warped, generated)``. Only the ``colour`` channels change; each eye's band is made in
+    its own box."""
     size, grid = warped.shape[0], skin.grid
     k = size / grid
     weight = np.zeros((grid, grid), np.float32)
@@ -161,9 +167,13 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
         return warped, Generated(0, 0, np.zeros((0, 0), np.float32))
     (ux0, uy0), (ux1, uy1) = np.min(boxes, 0)[:2], np.max(boxes, 0)[2:]
     generated = Generated(int(uy0), int(ux0), np.zeros((uy1 - uy0, ux1 - ux0), np.float32))
+    beside = None if skin.cheeks is None else skin_beside(original, skin.cheeks, grid, skin.iod,
+                                                          list(colour))
+    cheeks = None if beside is None else beside[1]
     for x0, y0, x1, y1 in boxes:
         alpha = _on_crop(weight, k, (x0, y0, x1, y1))
-        _made_again(warped, original, (slice(y0, y1), slice(x0, x1)), alpha, list(colour))
+        _made_again(warped, original, (slice(y0, y1), slice(x0, x1)), alpha, list(colour),
+                    cheeks)
         mine = generated.mask[y0 - uy0:y1 - uy0, x0 - ux0:x1 - ux0]
         np.maximum(mine, alpha, out=mine)
     return warped, generated
@@ -186,11 +196,12 @@ GRAIN_PATCH = 64
 
 
 def _made_again(warped: np.ndarray, original: np.ndarray, box: tuple[slice, slice],
-                alpha: np.ndarray, channels: list[int]) -> None:
+                alpha: np.ndarray, channels: list[int], most: np.ndarray | None = None) -> None:
     """``warped``'s ``box`` (its ``channels``) blended by ``alpha`` towards its light smoothed by
     :data:`SMOOTH` with the plate's grain laid on: the grain's relative spread read on a
     :data:`GRAIN_PATCH` square of ``original`` in the box's middle (its median spread: a brow's
-    hairs among it are not grain), the noise seeded from it."""
+    hairs among it are not grain), no more than ``most`` (``C``, the cheeks', where given), the
+    noise seeded from it."""
     region = channels_of(warped[box], channels)
     smooth = cv2.GaussianBlur(region, (0, 0), SMOOTH)
     h, w = alpha.shape
@@ -199,6 +210,8 @@ def _made_again(warped: np.ndarray, original: np.ndarray, box: tuple[slice, slic
     patch = channels_of(original[py:py + ph, px:px + pw], channels)
     level = median_rows(np.ascontiguousarray(patch.reshape(-1, len(channels)).T))
     grain = relative_grain(patch, level=level).astype(np.float32)
+    if most is not None:
+        grain = np.minimum(grain, most).astype(np.float32)
     noise = grain_noise((h, w), zlib.crc32(patch.tobytes()))[..., None]
     # Laid on as :func:`.grain.laid_on` lays it, by each pixel's light over its channels (a
     # third of the roots).

@@ -322,7 +322,10 @@ class LandmarkRig:
             regions.insert(0, dataclasses.replace(held_teeth,
                                                   polygon=_teeth_opening(mesh, field)))
         if lid_skin is not None:  # (its streaks smoothed before the lids close over them)
-            regions.insert(0, brows.StretchedSkin(lid_skin.astype(np.float32), field.shape[-1]))
+            on_field = mesh * (field.shape[-1] / n)
+            regions.insert(0, brows.StretchedSkin(
+                lid_skin.astype(np.float32), field.shape[-1], on_field[list(mouth.SKIN_POINTS)],
+                float(np.linalg.norm(on_field[473] - on_field[468]))))
         return field, (tuple(regions) or None)
 
     def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,
