@@ -26,7 +26,8 @@ import numpy as np
 
 from ..points import channels_of, sample_points
 from .base import smoothstep
-from .eyelids import BROWS_68, EYES, eye_frame, face_down, lid_skin_band, with_the_brow
+from .eyelids import (BROWS_68, EYES, along_the_eye, eye_frame, face_down, lid_skin_band,
+                      with_the_brow)
 from .grain import grain_noise, median_rows, relative_grain
 from .jacobian import magnification
 from .mouth import Generated, skin_beside
@@ -72,17 +73,13 @@ def hair_reach(mesh: np.ndarray, luma: np.ndarray, occluder: np.ndarray | None =
         edge, upper = mesh[list(eye["brow_edge"])], mesh[list(eye["upper"])]
         x = local(edge)[:, 0]
         columns = np.linspace(x.min(), x.max(), 11)[2:-2]  # the brow's middle
-        ends = [np.stack([np.interp(columns, local(c)[by, 0], c[by, k]) for k in range(2)], 1)
-                for c in (edge, upper) for by in [np.argsort(local(c)[:, 0])]]
-        at = ends[1][:, None] + PLACES[None, :, None] * (ends[0] - ends[1])[:, None]
+        top, bottom = (along_the_eye(local, c, columns) for c in (edge, upper))
+        at = bottom[:, None] + PLACES[None, :, None] * (top - bottom)[:, None]
         light = sample_points(image, at[..., 0], at[..., 1], cv2.INTER_LINEAR)
-        if occluder is not None:
+        if occluder is not None:  # (a place the frame covers in every column: not read)
             framed = sample_points(np.ascontiguousarray(occluder, np.float32), at[..., 0],
                                    at[..., 1], cv2.INTER_LINEAR) > COVERS
-            if framed.all(0).any():  # a place the frame covers in every column: not read
-                light = np.where(framed.all(0)[None], np.nan, np.where(framed, np.nan, light))
-            else:
-                light = np.where(framed, np.nan, light)
+            light = np.where(framed, np.nan, light)
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # (all-NaN places: the frame's)
             light = np.nanmedian(light, 0)

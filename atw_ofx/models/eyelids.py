@@ -204,10 +204,7 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray,
         # Where the brow rises, the skin under its edge goes with it, down to ``carried`` of the
         # way to the band of lashes.
         if rising.any():
-            along_lashes = local(lashes)[:, 0]
-            by = np.argsort(along_lashes)
-            above_lashes = np.stack([np.interp(local(edge)[:, 0], along_lashes[by], lashes[by, k])
-                                     for k in range(2)], axis=1)
+            above_lashes = along_the_eye(local, lashes, local(edge)[:, 0])
             points.append((edge + carried * (above_lashes - edge))[rising])
             shifts.append(edge_shift[rising])
     return np.concatenate(points), np.concatenate(shifts)
@@ -227,9 +224,7 @@ def lid_skin_band(mesh: np.ndarray, eye: dict, reach: float = 1.0) -> tuple[np.n
     looked at)."""
     upper, lashes = mesh[list(eye["upper"])], mesh[list(eye["lashes"])]
     _, local, _, _ = eye_frame(mesh, eye)
-    edge = mesh[list(eye["brow_edge"])]
-    by = np.argsort(local(edge)[:, 0])
-    edge_over = np.interp(local(lashes)[:, 0], local(edge)[by, 0], local(edge)[by, 1])
+    edge_over = _curve(local(mesh[list(eye["brow_edge"])]), local(lashes)[:, 0])
     lid, ring = local(upper)[:, 1], local(lashes)[:, 1]
     # The ring's place between the lid (0) and the brow's edge (1), over the eye's middle.
     place = float(np.median(((ring - lid) / np.minimum(edge_over - lid, -1e-9))[1:-1]))
@@ -247,11 +242,8 @@ def with_the_brow(mesh: np.ndarray, eye: dict, brow68: tuple[int, ...], moved68:
     from ..face.layout import MESH_TO_IBUG68
 
     _, local, _, _ = eye_frame(mesh, eye)
-    brow = np.array(brow68)
-    along_brow = local(mesh[MESH_TO_IBUG68[brow]])[:, 0]
-    order = np.argsort(along_brow)
-    return np.stack([np.interp(local(points)[:, 0], along_brow[order], moved68[brow[order], k])
-                     for k in range(2)], axis=1)
+    brow = list(brow68)
+    return along_the_eye(local, mesh[MESH_TO_IBUG68[brow]], local(points)[:, 0], moved68[brow])
 
 
 def _midpoints(curve: np.ndarray) -> np.ndarray:
@@ -280,6 +272,18 @@ def _curve(local: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Heights ``y`` of the polyline ``local`` (``K×2``, any order) at ``x`` (held at its ends)."""
     order = np.argsort(local[:, 0])
     return np.interp(x, local[order, 0], local[order, 1])
+
+
+def along_the_eye(local, points: np.ndarray, x: np.ndarray,
+                  values: np.ndarray | None = None) -> np.ndarray:
+    """``values`` (``K×D``; default ``points`` themselves) given at ``points`` (``K×2``, any
+    order, on the mesh's grid) at the places ``x`` along an eye (its frame's ``local`` map,
+    :func:`eye_frame`), interpolated by the points' places, held at their ends: ``len(x)×D``."""
+    at = local(points)[:, 0]
+    order = np.argsort(at)
+    values = points if values is None else values
+    return np.stack([np.interp(x, at[order], values[order, k]) for k in range(values.shape[1])],
+                    axis=1)
 
 
 def eye_frame(mesh: np.ndarray, eye: dict):

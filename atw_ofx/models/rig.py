@@ -312,8 +312,9 @@ class LandmarkRig:
             + ([] if held is None else [held.astype(np.float32)]), axis=0)
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
         floor = None if not (regional[AU45] or lift) else MIN_JACOBIAN * stretch
+        on_field = None if mesh is None else mesh * (field.shape[-1] / n)  # (the fine grid's)
         lid_skin = None if mesh is None else brows.under_brows(
-            mesh * (field.shape[-1] / n), moved68 * (field.shape[-1] / n), field.shape[-1], reach)
+            on_field, moved68 * (field.shape[-1] / n), field.shape[-1], reach)
         if lid_skin is not None:  # under a rising brow the lid skin stretches by design
             bound = np.full(field.shape[1:], MIN_JACOBIAN) if floor is None else floor
             floor = bound + lid_skin * (np.minimum(bound, brows.LID_FLOOR) - bound)
@@ -322,7 +323,6 @@ class LandmarkRig:
             regions.insert(0, dataclasses.replace(held_teeth,
                                                   polygon=_teeth_opening(mesh, field)))
         if lid_skin is not None:  # (its streaks smoothed before the lids close over them)
-            on_field = mesh * (field.shape[-1] / n)
             regions.insert(0, brows.StretchedSkin(
                 lid_skin.astype(np.float32), field.shape[-1], on_field[list(mouth.SKIN_POINTS)],
                 float(np.linalg.norm(on_field[473] - on_field[468]))))
