@@ -86,10 +86,12 @@ def test_a_bushy_brow_carries_its_lowest_hair(shared_data):
         assert rise_between(mesh, field, eye, 0.6) > 0.75 * rise_between(mesh, field, eye, 1.0)
 
 
-@pytest.mark.parametrize("name", ["6.png", "14.png"])
+@pytest.mark.parametrize("name", ["6.png", "14.png", "3.png"])
 def test_hair_reach_is_the_edge_where_the_hair_ends_there(shared_data, name):
     """Brows whose hair ends at the mesh's edge read ≥ 0.85 of the way (the lid skin under them
-    is lit); a face without a brow darker than its lid skin reads the edge."""
+    is lit); so does a deep-set eye's shadow under a lighter brow edge (face 3: read as hair
+    from a lighter edge, 0.57 and 0.44, the lit lid below stretched into a light streak); a face
+    without a brow darker than its lid skin reads the edge."""
     mesh, luma = model_view(shared_data, name)
     assert (hair_reach(mesh, luma) > 0.85).all()
     assert (hair_reach(mesh, np.full_like(luma, 0.2)) == 1.0).all()
@@ -186,9 +188,9 @@ def test_a_stretched_skin_is_regrained_no_more_than_the_cheeks(rng):
 
 
 def test_hair_reach_is_not_read_through_a_glasses_frame(shared_data):
-    """A dark frame bar just under face 6's brows (0.72–0.86 of the way from the lid to the
-    brow's edge) read as hair carried the bar's skin up with the brow; given as the occluder it
-    is not read, and the hair ends where it did (at the frame, ≥ 0.86)."""
+    """A frame bar as dark as the brow just under face 6's brows (0.72–0.86 of the way from the
+    lid to the brow's edge) read as hair carried the bar's skin up with the brow; given as the
+    occluder it is not read, and the hair ends where it did (at the frame, ≥ 0.85)."""
     import cv2
 
     mesh, luma = model_view(shared_data, "6.png")
@@ -200,6 +202,8 @@ def test_hair_reach_is_not_read_through_a_glasses_frame(shared_data):
         low, high = (upper + t * (over - upper) for t in (0.72, 0.86))
         bar = np.concatenate((low, high[::-1]))
         cv2.fillPoly(framed, [np.round((bar - 0.5) * 8).astype(np.int32)], 1.0, shift=3)
-    dark = np.where(framed > 0, -0.9, luma).astype(np.float32)
+    edges = np.round(mesh[[i for eye in EYES for i in eye["brow_edge"]]] - 0.5).astype(int)
+    brow = float(np.median(luma[edges[:, 1], edges[:, 0]]))  # the brow's light at its edge
+    dark = np.where(framed > 0, brow, luma).astype(np.float32)
     assert (hair_reach(mesh, dark) < 0.8).all()  # read as hair: the bar went up with the brow
     assert (hair_reach(mesh, dark, framed) >= 0.85).all()

@@ -49,8 +49,11 @@ SMOOTH = 1.5
 #: ``HAIR_AT``; told apart only where the brow's is at most ``HAIR_DARKER`` of the skin's.
 PLACES = np.linspace(0.0, 1.2, 25)
 SKIN_AT, HAIR_AT, HAIR_DARKER = (0.15, 0.6), (0.8, 1.2), 0.75
-#: Where the hair ends: the light come back this share of the way from the hair's to the skin's.
-HAIR_ENDS = 0.75
+#: The hair is followed down only from a brow edge that lies in it (its light within this share of
+#: the way from the hair's to the skin's), and ends where the light is HAIR_ENDS of the way back.
+#: A deep-set eye's shadow under a lighter brow edge is no hair: carried up with the brow, it left
+#: the lit lid below to stretch into a light streak (face 3, looked at).
+HAIR_AT_EDGE, HAIR_ENDS = 0.25, 0.75
 
 
 def hair_reach(mesh: np.ndarray, luma: np.ndarray, occluder: np.ndarray | None = None
@@ -62,10 +65,10 @@ def hair_reach(mesh: np.ndarray, luma: np.ndarray, occluder: np.ndarray | None =
     cover) is not read: a rim is no hair, and the hair is not followed through it.
 
     Read on the median light across the middle of the brow, at :data:`PLACES` along each column
-    from the lid up: the hair is the dark run down from the edge, to where the light comes
-    :data:`HAIR_ENDS` of the way back to the lid skin's. The mesh's edge runs through the middle
-    of a bushy brow, and on brows low over the eye its ring above the lashes lies on their
-    lowest hair."""
+    from the lid up: the hair is the dark run down from an edge in it (:data:`HAIR_AT_EDGE`),
+    to where the light comes :data:`HAIR_ENDS` of the way back to the lid skin's. The mesh's
+    edge runs through the middle of a bushy brow, and on brows low over the eye its ring above
+    the lashes lies on their lowest hair."""
     image = np.ascontiguousarray((luma + 1.0) / 2.0, np.float32)
     reach = np.ones(len(EYES))
     for e, eye in enumerate(EYES):
@@ -89,8 +92,8 @@ def hair_reach(mesh: np.ndarray, luma: np.ndarray, occluder: np.ndarray | None =
             continue
         half = hair + HAIR_ENDS * (skin - hair)
         i = int(np.argmin(np.abs(PLACES - 1.0)))
-        if not light[i] < half:
-            continue  # the hair ends above the edge (or the frame covers it)
+        if not light[i] < hair + HAIR_AT_EDGE * (skin - hair):
+            continue  # the edge is not in the hair (or the frame covers it)
         while i > 0 and light[i - 1] < half:
             i -= 1
         if i > 0 and np.isfinite(light[i - 1]):  # between the last dark place and the next
