@@ -330,12 +330,6 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
                                                         channels) - warp)
     made[warp_at] += (beyond - darkened)[warp_at, None] * (warp - as_shot[warp_at])
     dark_at = darkened > 0.0
-    if dark_at.any():
-        beside = None if teeth.skin is None else skin_beside(
-            original, teeth.skin, teeth.grid, float(np.ptp(teeth.shot[:, 0])), channels)
-        dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels,
-                           None if beside is None else beside[0])
-        made[dark_at] += darkened[dark_at, None] * (dark - as_shot[dark_at])
     # What an upper lip whose middle rose off the teeth uncovers above them, between the corners
     # as shot: more of their crowns, then gum (:mod:`.gums`), down to where the teeth are
     # trusted as shot. Where the mesh's contour lies on the lip, the lip's band below it goes up
@@ -347,12 +341,17 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     gum_share = np.where(upper & (py < edge + fade), teeth.lifted * (1.0 - past_corner)
                          * smoothstep((u0 - u1) / fade), 0.0) if teeth.lip is not None else 0.0
     gum_at = gum_share > 0.0
+    # The cheeks beside the nose, read once: the mouth's dark and the gums are both held to them.
+    beside = None if teeth.skin is None or not (dark_at.any() or np.any(gum_at)) else \
+        skin_beside(original, teeth.skin, teeth.grid, float(np.ptp(teeth.shot[:, 0])), channels)
+    if dark_at.any():
+        dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels,
+                           None if beside is None else beside[0])
+        made[dark_at] += darkened[dark_at, None] * (dark - as_shot[dark_at])
     if np.any(gum_at):
-        cheeks = None if teeth.skin is None else skin_beside(
-            original, teeth.skin, teeth.grid, float(np.ptp(teeth.shot[:, 0])), channels)
         band = gums.uncovered(original, channels, px[gum_at], py[gum_at], lip_now[gum_at],
                               edge[gum_at], along, down, teeth.iod * k, teeth.lip * k,
-                              centre, half_width, cheeks)
+                              centre, half_width, beside)
         lip_at = np.clip(lip_now[gum_at] - py[gum_at] + 0.5, 0.0, 1.0)[:, None]
         band += lip_at * (now_there[gum_at] - band)
         made[gum_at] += gum_share[gum_at, None] * (band - made[gum_at])
