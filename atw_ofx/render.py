@@ -33,10 +33,12 @@ from .face.glasses import (behind_frame, bridge_window, frame_mask, frame_window
                            wears_glasses)
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
+from .models.base import LightAt
 from .models.brows import StretchedSkin, smooth_stretched
 from .models.eyelids import ClosingLid, close_lid
 from .models.mouth import fill_region
-from .models.teeth import HeldTeeth, hold_teeth, on_the_lip, teeth_field
+from .models.teeth import HeldTeeth, held_field, hold_teeth, on_the_lip, teeth_field
+from .points import sample_points
 from .filters import DEFAULT_FILTER, check_filter
 from .options import (AOVS, AU_MODES, DEFAULT_AU_MODE,  # noqa: F401  (the vocabulary, re-exported)
                       DEFAULT_GLASSES, GLASSES)
@@ -211,7 +213,7 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         result = (MotionResult(MotionField.zeros(1, r, r), face_t, face_t) if driving is None
                   else model.animate(face_t, driving,
                                      FaceContext(landmarks, matte_r, retarget, occluder,
-                                                 face.mouth)))
+                                                 face.mouth, _light_at(crop_lin, colour_idx, r))))
     except ATWError as exc:  # name the file and frame the model could not handle
         if exc.path is None:
             raise type(exc)(exc.message, path=plate.path or None, frame=frame) from None
@@ -246,6 +248,7 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             field = result.flow.px[0].cpu().numpy()  # the lids re-sample across their lines
             generated_s = []
             teeth = None  # the dark held teeth drew, which the mouth's cavity leaves
+            held = None  # the held teeth's own field and where it holds them
             for region in result.interior:
                 if isinstance(region, StretchedSkin):
                     out_np, generated = smooth_stretched(out_np, original, region,
@@ -257,10 +260,11 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                     region = on_the_lip(region, original, tuple(colour_idx), field)
                     out_np, teeth = hold_teeth(out_np, original, region, tuple(colour_idx))
                     generated = teeth
-                    field = teeth_field(field, region)  # what follows re-samples them held
+                    held = held_field(region)
+                    field = teeth_field(field, held)  # what follows re-samples them held
                 else:
                     out_np, generated = fill_region(out_np, original, region,
-                                                   tuple(colour_idx), field, teeth)
+                                                   tuple(colour_idx), field, teeth, held)
                 generated_s.append(generated)
         if glasses is not None:  # the frame laid back over the face, by its matte
             alpha, behind_it = frame_alpha[covered][:, None], out_np[window][covered]
@@ -294,28 +298,61 @@ def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.
     lines with their surroundings)."""
     size = crop_lin.shape[-1]
     step = max(size // GLASSES_SIDE, 1)
-
-    def grey(window: tuple[int, int, int, int]) -> tuple[tuple[int, int, int, int], np.ndarray]:
-        """The window, cut to whole pooling cells (so that the copy and the window map onto each
-        other exactly), and its pooled grey copy."""
-        x0, y0, x1, y1 = window
-        x0, y0 = x0 - x0 % step, y0 - y0 % step
-        x1, y1 = x0 + (x1 - x0) // step * step, y0 + (y1 - y0) // step * step
-        pixels = crop_lin[0, colour_idx, y0:y1, x0:x1]
-        pooled = torch.nn.functional.avg_pool2d(pixels[None].float(), step)[0].mean(0)
-        return (x0, y0, x1, y1), np.clip(pooled.cpu().numpy(), 0.0, None) ** (1 / 2.2)
-
     # The bridge first, on the little of the crop it needs: most faces wear no glasses.
-    (x0, y0, _, _), bridge = grey(bridge_window(landmarks, size))
+    (x0, y0, _, _), bridge = _pooled_grey(crop_lin, colour_idx, bridge_window(landmarks, size),
+                                          step)
     if not wears_glasses(bridge, (landmarks - (x0, y0)) / step):
         return None
-    (x0, y0, x1, y1), search = grey(frame_window(landmarks, size))
+    (x0, y0, x1, y1), search = _pooled_grey(crop_lin, colour_idx,
+                                            frame_window(landmarks, size), step)
     covered = frame_mask(search, (landmarks - (x0, y0)) / step, size=(y1 - y0, x1 - x0))
     if covered is None:
         return None
     pixels = crop_lin[0, :, y0:y1, x0:x1]
     return ((slice(y0, y1), slice(x0, x1)), covered,
             np.ascontiguousarray(pixels.permute(1, 2, 0).cpu().numpy()))
+
+
+def _pooled_grey(crop_lin: torch.Tensor, colour_idx: list[int],
+                 window: tuple[int, int, int, int], step: int
+                 ) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """A window ``(x0, y0, x1, y1)`` of the crop (``1×C×S×S`` linear), cut to whole cells of
+    ``step`` px (so that the copy and the window map onto each other exactly), and its copy
+    pooled by ``step``: the colour channels' mean, ``^ 1/2.2`` (a rough display encoding;
+    float32 ``h×w``)."""
+    x0, y0, x1, y1 = window
+    x0, y0 = x0 - x0 % step, y0 - y0 % step
+    x1, y1 = x0 + (x1 - x0) // step * step, y0 + (y1 - y0) // step * step
+    pixels = crop_lin[0, colour_idx, y0:y1, x0:x1]
+    pooled = torch.nn.functional.avg_pool2d(pixels[None].float(), step)[0].mean(0)
+    return (x0, y0, x1, y1), np.clip(pooled.cpu().numpy(), 0.0, None) ** (1 / 2.2)
+
+
+#: About the side of the copy of the crop :func:`_light_at` reads (px across the crop): finer
+#: than the model's grid by 4 (the dark line where an open smile's rows of teeth meet is a
+#: pixel or two of it), coarse enough that the plate's grain averages out.
+LIGHT_SIDE = 512
+
+
+def _light_at(crop_lin: torch.Tensor, colour_idx: list[int], resolution: int) -> LightAt:
+    """The face's light at points on the model's ``resolution`` grid (:data:`~.models.LightAt`),
+    read on the crop (``1×C×S×S`` linear) pooled to about :data:`LIGHT_SIDE` px across: only
+    the window the points fall in, when a model asks."""
+    size = crop_lin.shape[-1]
+    step = max(size // LIGHT_SIDE, 1)
+    scale = size / resolution
+
+    def light(points: np.ndarray) -> np.ndarray:
+        on_crop = np.asarray(points, np.float64) * scale
+        low = np.floor(on_crop.reshape(-1, 2).min(0)).astype(int) - 2 * step
+        high = np.ceil(on_crop.reshape(-1, 2).max(0)).astype(int) + 2 * step
+        (x0, y0, x1, y1), grey = _pooled_grey(
+            crop_lin, colour_idx, (max(low[0], 0), max(low[1], 0), min(high[0], size),
+                                   min(high[1], size)), step)
+        return sample_points(np.ascontiguousarray(grey, np.float32), (on_crop[..., 0] - x0) / step,
+                             (on_crop[..., 1] - y0) / step, cv2.INTER_LINEAR)
+
+    return light
 
 
 def _on_grid(glasses: tuple, size: int, resolution: int) -> np.ndarray:

@@ -496,11 +496,12 @@ def test_an_open_smile_opens_below_its_upper_teeth(shared_data, name):
         return
     # Towards the corners the side teeth fill the gap (face 2's reach them): the lower lip parts
     # from them, and the cavity no longer cuts across them (at 0.8 of the gap of the two pairs
-    # next to each corner it drew 0.56 on average while parting at the middle's share all along).
+    # next to each corner it drew 0.56 on average while parting at the middle's share all along;
+    # 0.34 with the middle's seam read at full size, 0.92 of the gap against the grid's 0.95).
     ends = [1, 2, -3, -2]
     near = lm[list(UPPER_INNER)][ends] + 0.8 * (lm[list(LOWER_INNER)] - lm[list(UPPER_INNER)])[ends]
     near = np.round(near - 0.5).astype(int)
-    assert generated[near[:, 1], near[:, 0]].mean() < 0.3
+    assert generated[near[:, 1], near[:, 0]].mean() < 0.4
     # A closed mouth: no seam is looked for.
     closed = read_image(shared_data / "plates" / "ffhq_atw" / "13.png")
     face = render_frame(closed, np.zeros(17, np.float32), LandmarkRig()).face
@@ -581,12 +582,52 @@ def test_the_lips_edges_round_the_opening_are_resampled_past_the_fields_step():
     assert np.array_equal(out[far], warped[far])
 
 
-def seam_share(mesh, luma):
+def test_held_teeth_by_the_cavity_are_resampled_by_their_own_field():
+    """The lower teeth under an open smile's cavity go down with the jaw (the held teeth's own
+    field), the lips' field past their opening elsewhere (a smile's corners going up): the
+    cavity's edge re-samples them from beyond the field's step, and there, past their thin
+    opening, lay the lips' field — the teeth broke into shards along the cavity. By their own
+    field they come out whole: a vertical ramp of light moved rigidly. Teeth held still (their
+    own field zero) are left to the field beyond, as before (by the cavity's tips, the teeth's
+    opening carried out with the lips holds lip)."""
+    from atw_ofx.models.mouth import GeneratedRegion, _beyond_the_step, coverage
+    from atw_ofx.models.teeth import HeldField
+
+    grid, size = 64, 512
+    k = size / grid
+    rectangle = lambda x0, y0, x1, y1: np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)  # noqa: E731
+    opening = GeneratedRegion(rectangle(20, 26, 44, 34), rectangle(14, 20, 50, 42), grid)
+    teeth = rectangle(20, 34, 44, 35)  # a band of lower teeth under the cavity, a grid px tall
+    covered = coverage(teeth, (0, 0, grid, grid))
+    jaw = np.zeros((2, grid, grid), np.float32)
+    jaw[1] = -3.0  # backward: the teeth came down 3 grid px
+    lips = np.where(covered[None] > 0.5, jaw, np.float32(2.0) * (np.arange(2) == 1)[:, None, None])
+    plate = np.repeat(np.linspace(0.1, 0.9, size, dtype=np.float32)[:, None, None], size, 1)
+    plate = np.ascontiguousarray(np.repeat(plate, 3, 2))
+    inside = region_mask(opening, size) >= 1.0
+    distance = cv2.distanceTransform((~inside).astype(np.uint8), cv2.DIST_L2, 5)
+    band = coverage(teeth * k, (0, 0, size, size)) > 0.5
+    near = band & (distance > 0) & (distance <= 8.0)
+    ys = np.nonzero(near)[0] + 0.5
+    as_moved = np.interp(ys - 3.0 * k - 0.5, np.arange(size), plate[:, 0, 0])
+
+    def resampled(held):
+        out = plate.copy()
+        _beyond_the_step(out, plate, inside, (0, 0), lips, [0, 1, 2], k, 12.5, None, held)
+        return out[near][:, 0]
+
+    assert np.abs(resampled(None) - as_moved).max() > 0.05  # the lips' field: not the teeth's
+    assert np.abs(resampled(HeldField(jaw, covered, teeth)) - as_moved).max() < 1e-4
+    still = HeldField(np.zeros_like(jaw), covered, teeth)
+    assert np.array_equal(resampled(still), resampled(None))
+
+
+def seam_share(mesh, luma, light=None):
     """The share of the lips' gap at which :func:`teeth_seam` parts the middle pairs."""
     from atw_ofx.models.mouth import TEETH_SPAN, teeth_seam, teeth_shown
 
     upper, lower, _ = teeth_shown(mesh)
-    seam = teeth_seam(mesh, luma)
+    seam = teeth_seam(mesh, luma, light)
     gap = (lower - upper)[TEETH_SPAN]
     return float(np.median(np.sum((seam - upper)[TEETH_SPAN] * gap, 1) / np.sum(gap * gap, 1)))
 
@@ -614,6 +655,90 @@ def test_a_mouths_own_dark_under_its_upper_teeth_is_where_it_parts(shared_data):
     talking = np.clip(-0.6 + 0.8 * (t - SEAM_SEARCH[0]) / 0.6, -0.6, 0.2)
     assert seam_share(mesh, np.fmax(skin, talking) * np.ones((1, N), np.float32)) \
         < SEAM_SEARCH[0] + 0.1
+
+
+def test_an_open_smile_parts_where_its_upper_teeth_end_read_at_full_size(shared_data):
+    """Face 9's open smile shows the tips of its lower teeth under the upper teeth, and under them
+    the lower lip's shadow, as dark as the line where the rows meet; the model's grid blurs that
+    line, and parted at the shadow, the tips and a band of lip stayed under the upper teeth while
+    the jaw dropped. Read at full size, the mouth parts where the upper teeth end: under AU26 the
+    upper teeth stay whole and the tips go down with the jaw (the cavity where they were)."""
+    from atw_ofx.imageio import read_image
+    from atw_ofx.models.mouth import LOWER_INNER, TEETH_SPAN, UPPER_INNER
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / "9.png")
+    as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
+    lm = as_shot.face.landmarks
+    result = render_frame(plate, aus("AU26=5"), LandmarkRig(), face=as_shot.face,
+                          options=RenderOptions(aovs=("generated",)))
+    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
+    upper, lower = lm[list(UPPER_INNER)][TEETH_SPAN], lm[list(LOWER_INNER)][TEETH_SPAN]
+    at = lambda share: np.round(upper + share * (lower - upper) - 0.5).astype(int)  # noqa: E731
+    assert generated[at(0.65)[:, 1], at(0.65)[:, 0]].max() < 0.05  # the upper teeth
+    assert generated[at(0.85)[:, 1], at(0.85)[:, 0]].min() > 0.9  # the lower teeth's tips
+
+
+def test_where_the_upper_teeth_end_is_the_first_dark_at_full_size(shared_data):
+    """On a shared open smile's mesh (face 2), a light at full size along its pairs of inner-lip
+    points — teeth, a dark line at 0.7 of the lips' gap, the lower teeth's tips, the lower
+    lip's shadow as dark at 0.9 — over a model grid that shows only the shadow (darkening down
+    to the lower lip): the seam takes the line, the first place as dark as the darkest. Rows of
+    teeth that touch (the grid darkest at the search's top) still part at the lower lip; a line
+    above the mouth's floor is not taken (the floor's seam, below it, is)."""
+    from atw_ofx.models.base import smoothstep
+    from atw_ofx.models.mouth import FLOOR_EASE, OVER_THE_FLOOR, SEAM_SEARCH, teeth_shown
+
+    mesh = shared_mesh(shared_data, "2.png")
+    upper, lower, shown = teeth_shown(mesh)
+    assert shown.max() > 0.9
+
+    def share_of(points):
+        """Where points lie between the lips (0 the upper, 1 the lower) at their column."""
+        x, y = points[..., 0], points[..., 1]
+        top = np.interp(x, upper[:, 0], upper[:, 1])
+        return (y - top) / np.maximum(np.interp(x, lower[:, 0], lower[:, 1]) - top, 1e-6)
+
+    def with_lines(*lines):
+        def light(points):
+            t = share_of(points)
+            out = np.full(t.shape, 0.8, np.float32)  # teeth
+            for centre in lines:
+                out[np.abs(t - centre) < 0.04] = 0.1
+            return out
+        return light
+
+    ys, xs = np.mgrid[0:N, 0:N] + 0.5
+    t = share_of(np.stack((xs, ys), -1))
+    between = (xs > upper[0, 0]) & (xs < upper[-1, 0]) & (t > -0.5) & (t < 1.5)
+    skin = np.where(between, np.nan, 0.4)  # the cheeks beside the nose lie outside the mouth
+    grid = np.fmax(skin, 0.6 - 1.2 * smoothstep((t - 0.5) / 0.5)).astype(np.float32)
+    assert seam_share(mesh, grid) > 0.85
+    assert seam_share(mesh, grid, with_lines(0.7, 0.9)) == pytest.approx(0.7, abs=0.04)
+    # A line above the floor: the floor's seam.
+    assert seam_share(mesh, grid, with_lines(0.35, 0.9)) == pytest.approx(
+        OVER_THE_FLOOR + FLOOR_EASE, abs=0.02)
+    # Rows that touch: the grid darkest at the search's top, not far darker than the cheeks.
+    touching = np.fmax(skin, np.where(t < SEAM_SEARCH[0] + 0.05, 0.25, 0.75)).astype(np.float32)
+    assert seam_share(mesh, touching, with_lines(0.7)) > 0.9
+
+
+def test_the_renderers_light_is_the_crops_at_points_on_the_grid():
+    """:func:`atw_ofx.render._light_at` reads the crop (linear) at points given on the model's
+    grid: a crop whose columns ramp in light reads, at a grid point, the display-like light
+    (^ 1/2.2) of the crop's column under it — pooled by 2 on a 1100 px crop."""
+    import torch
+
+    from atw_ofx.render import _light_at
+
+    size, grid = 1100, 128
+    ramp = np.linspace(0.0, 1.0, size, dtype=np.float32)
+    crop = torch.from_numpy(np.broadcast_to(ramp, (3, size, size)).copy())[None]
+    points = np.array([[[10.25, 40.0], [64.0, 90.5]], [[100.0, 3.0], [127.0, 120.0]]])
+    light = _light_at(crop, [0, 1, 2], grid)(points)
+    assert light.shape == (2, 2)
+    x = points[..., 0] * size / grid  # crop px, continuous
+    expected = np.interp(x - 0.5, np.arange(size), ramp) ** (1 / 2.2)
+    assert np.allclose(light, expected, atol=2e-3)
 
 
 @pytest.mark.parametrize("clip, index", [("liveportrait_d10.mp4", 103),

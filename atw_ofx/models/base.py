@@ -7,7 +7,7 @@ warped face ``O^w`` and the refined face ``O^r``. ResWarp takes it from there at
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 import numpy as np
 import torch
@@ -16,6 +16,13 @@ from ..conventions import MotionField
 
 if TYPE_CHECKING:
     from .mouth_look import MouthLook
+
+
+#: The face's light at points on the model's grid (``…×2``, continuous px, centres at +0.5),
+#: read from the crop at full size (pooled to a few times the grid at most): a float32 array of
+#: the points' shape without its last axis, the colour channels' mean in a display-like encoding
+#: (linear ^ 1/2.2, 0 black).
+LightAt = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass
@@ -31,6 +38,8 @@ class FaceContext:
             glasses frame, :mod:`atw_ofx.face.glasses`; the renderer holds it still), or None.
         mouth: the shot's own mouth (:class:`~atw_ofx.models.mouth_look.MouthLook`, from the face
             track), whose colours what the model generates inside the mouth takes, or None.
+        light: the face's light at full size (:data:`LightAt`), for what the model's grid is too
+            coarse to see (where the rows of an open smile's teeth meet), or None.
     """
 
     landmarks: np.ndarray | None
@@ -38,6 +47,7 @@ class FaceContext:
     retarget: tuple[np.ndarray, dict] | None = None
     occluder: np.ndarray | None = None
     mouth: MouthLook | None = None
+    light: LightAt | None = None
 
 
 @dataclass

@@ -33,13 +33,14 @@ import numpy as np
 
 from ..face.layout import MESH_TO_IBUG68
 from ..points import channels_of, sample_points, sample_window
-from .base import RAMP, box_in_frame, grid_box, smoothstep
+from .base import RAMP, LightAt, box_in_frame, grid_box, smoothstep
 from .grain import darkest_mean, grain_noise, laid_on, median_rows, relative_grain
 from . import gums, hidden_teeth
 from .hidden_teeth import HiddenTeeth
 
 if TYPE_CHECKING:
     from .mouth_look import MouthLook
+    from .teeth import HeldField
 
 #: Inner-lip contours of the mesh, corner to corner (image-left corner 78, right 308).
 UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
@@ -389,7 +390,20 @@ def above_the_floor(share: float) -> float:
                                            / (2.0 * FLOOR_EASE))))
 
 
-def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
+#: Samples along each pair's search (:data:`SEAM_SEARCH`) read at full size (:func:`teeth_seam`
+#: with ``light``): ~1 px of a 1024 px face's open smile.
+SEAM_FINE_SAMPLES = 49
+#: At full size, a pair parts at the first place along its search within this share of the
+#: search's range of light above its darkest: where the upper teeth end. The lower teeth's tips
+#: under them and the lower lip's shadow under those are as dark as that line (face 9: 0.13 of
+#: the teeth's light at 0.7, 0.875 of the gap), and on the model's grid, which blurs the line,
+#: the shadow was the darkest: the mouth parted there, and the lower teeth and a red band of
+#: lip stayed under the upper teeth while the jaw dropped.
+SEAM_NEAR_DARKEST = 0.15
+
+
+def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None
+               ) -> np.ndarray | None:
     """Where a mouth that shows its teeth parts as it opens (``K×2``, one point per pair of the
     inner lips' points, corner to corner; ``mesh``'s grid), or None for lips parted less than
     :data:`TEETH_GAP` allows teeth to show.
@@ -402,7 +416,12 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     surprise and fear on open smiles). Towards the corners (:data:`SEAM_CORNERS`) it eases
     down onto the lower lip, which parts from the side teeth filling the narrowing gap there.
     Eased from the midline by how far apart the lips are (:data:`TEETH_GAP`), so the seam moves
-    smoothly as a mouth opens."""
+    smoothly as a mouth opens.
+
+    A mouth parted below its floor (:func:`above_the_floor`: an open smile, its lower teeth
+    going down with the jaw) is parted, given ``light`` (the face at full size,
+    :data:`~.base.LightAt`), where its upper teeth end (:data:`SEAM_NEAR_DARKEST`), no higher
+    than its floor."""
     upper, lower, shown = teeth_shown(mesh)
     # One ease for the whole mouth (its widest pair's): eased pair by pair, the seam stepped
     # between the teeth's edge in the middle and the midline by the corners.
@@ -431,6 +450,8 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     _, down, iod = iris_axes(mesh)
     gap = float(np.median((lower[MIDDLE_PAIRS] - upper[MIDDLE_PAIRS]) @ down)) / iod
     wide = float(smoothstep(np.array((gap - WIDE_OPEN[0]) / (WIDE_OPEN[1] - WIDE_OPEN[0]))))
+    if light is not None and not wide and above_the_floor(darkest) == 0.0:
+        darkest = _where_teeth_end(upper, lower, touching, light)
     darkest += wide * (along[0] - darkest)  # wide open: under the upper teeth (WIDE_OPEN)
     share = 0.5 + hold * (darkest - 0.5)
     # Towards the corners the side teeth fill the narrowing gap: there the lower lip parts from
@@ -443,6 +464,20 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray | None:
     ease = hold * smoothstep((across - SEAM_CORNERS[0]) / (SEAM_CORNERS[1] - SEAM_CORNERS[0]))
     share = share + (1.0 - share) * ease * (1.0 - above_the_floor(share))
     return upper + share[:, None] * (lower - upper)
+
+
+def _where_teeth_end(upper: np.ndarray, lower: np.ndarray, touching: np.ndarray,
+                     light: LightAt) -> float:
+    """The share of the lips' gap (``upper``, ``lower``: ``K×2`` inner-lip points on the grid)
+    where the upper teeth end, read at full size (:data:`SEAM_NEAR_DARKEST`), the median over
+    :data:`TEETH_SPAN`; pairs whose rows of teeth touch (``touching``, ``K`` bool) part at the
+    lower lip (the search's bottom), none above the mouth's floor (:data:`OVER_THE_FLOOR`)."""
+    along = np.linspace(*SEAM_SEARCH, SEAM_FINE_SAMPLES)
+    profile = light(upper[:, None] + along[None, :, None] * (lower - upper)[:, None])  # K×S
+    low, high = profile.min(1, keepdims=True), profile.max(1, keepdims=True)
+    ends = along[np.argmax(profile <= low + SEAM_NEAR_DARKEST * (high - low), axis=1)]
+    shares = np.where(touching, along[-1], np.maximum(ends, OVER_THE_FLOOR + FLOOR_EASE))
+    return float(np.median(shares[TEETH_SPAN]))
 
 
 #: How the lips part across the mouth: ``(1 − u²)^power`` of the centre's opening at ``u`` (−1
@@ -840,14 +875,27 @@ class Generated:
 SMOOTH_WAY_OUT = 2.0
 
 
+#: Held teeth re-sampled from beyond the field's step take their own field where it moves them at
+#: least this far (crop px, :func:`_beyond_the_step`): the lower teeth going down with the jaw.
+#: Not where it holds them still (by the cavity's tips): there the teeth's opening, carried out
+#: with lips drawn out (fear), holds lip, and re-sampled as still it showed teeth as light specks.
+TEETH_MOVING = 1.0
+
+
 def _beyond_the_step(warped: np.ndarray, original: np.ndarray, opening: np.ndarray,
                      origin: tuple[int, int], field: np.ndarray, channels: list[int],
-                     k: float, reach: float, drawn: Generated | None = None) -> None:
+                     k: float, reach: float, drawn: Generated | None = None,
+                     held: HeldField | None = None) -> None:
     """The pixels of ``warped`` (``S×S×C``, in place) within ``reach`` crop px outside the
     ``opening`` (``h×w`` bool, a box whose pixel 0 is the crop's ``origin``, x then y)
     re-sampled from ``original`` (cubic) with the field taken beyond that reach, along the way
     out of the opening (the distance to it rising). Pixels ``drawn`` already (its mask above
-    one half: the dark a :class:`~.teeth.HeldTeeth` drew where the lips left) are left.
+    one half: the dark a :class:`~.teeth.HeldTeeth` drew where the lips left) are left. Pixels
+    of held teeth that move (``held``, :func:`.teeth.held_field`: pixels their opening covers by
+    half or more; their own field there :data:`TEETH_MOVING` or more) take their own field
+    beyond, wherever that lies: the lips' field past their opening (a smile's corners going up)
+    broke the lower teeth an open smile's jaw takes down into shards along the cavity (face 14,
+    happy with AU25).
 
     Inside the opening every pixel samples the seam; outside, the lips' own motion. Up-sampled
     from the grid (``field``: backward, ``2×G×G``, ``k`` crop px a grid px) that step becomes a
@@ -879,6 +927,15 @@ def _beyond_the_step(warped: np.ndarray, original: np.ndarray, opening: np.ndarr
     out = reach + 1.0 - distance[near]
     bx, by = x + out * gx / norm, y + out * gy / norm
     shift = sample_window(np.moveaxis(field, 0, -1), bx / k, by / k, cv2.INTER_LINEAR) * k
+    if held is not None:  # held teeth the jaw moves: by their own field
+        inside = coverage(held.polygon * k, (origin[0], origin[1], origin[0] + near.shape[1],
+                                              origin[1] + near.shape[0]))
+        teeth = inside[rows, cols] > 0.5
+        if teeth.any():
+            own = sample_window(np.moveaxis(held.own, 0, -1), bx[teeth] / k, by[teeth] / k,
+                                cv2.INTER_LINEAR) * k
+            moving = np.hypot(own[:, 0], own[:, 1]) >= TEETH_MOVING
+            shift[np.flatnonzero(teeth)[moving]] = own[moving]
     resampled = sample_window(original, x + shift[:, 0], y + shift[:, 1], cv2.INTER_CUBIC,
                               channels)
     target = warped[origin[1]:origin[1] + near.shape[0], origin[0]:origin[0] + near.shape[1]]
@@ -898,7 +955,8 @@ def _leave_drawn(near: np.ndarray, origin: tuple[int, int], drawn: Generated) ->
 
 def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegion,
                 colour: tuple[int, ...], field: np.ndarray | None = None,
-                drawn: Generated | None = None) -> tuple[np.ndarray, Generated]:
+                drawn: Generated | None = None, held: HeldField | None = None
+                ) -> tuple[np.ndarray, Generated]:
     """A generated region composited into ``warped`` (``S×S×C`` linear, the ResWarp result;
     written in place) from ``original`` (the crop before the edit); returns
     ``(warped, generated)``.
@@ -919,7 +977,8 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     With ``field`` (the backward field the crop was warped by, ``2×G×G`` on the region's grid)
     the lips' edges round a cavity are re-sampled first (:func:`_beyond_the_step`): the field
     steps there, and up-sampled the step squeezed the teeth into slivers along them; what
-    ``drawn`` covers is left (:func:`_beyond_the_step`).
+    ``drawn`` covers is left, held teeth (``held``) take their own field
+    (:func:`_beyond_the_step`).
     """
     size = warped.shape[0]
     k = size / region.grid
@@ -937,7 +996,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         # under the cavity's share (a binary edge there showed as a staircase). The lips stay
         # the plate's pixels: not in the generated mask.
         _beyond_the_step(warped, original, m >= 1.0, (x0, y0), field, channels, k, reach + 1.0,
-                         drawn)
+                         drawn, held)
     source = np.zeros(m.shape, np.uint8)
     cv2.fillPoly(source, [np.round(source_px - (x0, y0) - 0.5).astype(np.int32)], 1)
     rgb = channels_of(original[box], channels)

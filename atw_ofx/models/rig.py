@@ -40,7 +40,7 @@ from ..points import carried
 from ..retarget import onto as retarget_onto
 from . import brows, eyelids, mouth, spline, teeth
 from .jacobian import jacobian_terms
-from .base import FaceContext, MotionResult, smoothstep
+from .base import FaceContext, LightAt, MotionResult, smoothstep
 from .mouth_look import MouthLook
 from .occluder import COVERS, held_apart
 
@@ -176,7 +176,8 @@ class LandmarkRig:
     def field_and_interior(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray,
                            retarget: tuple[np.ndarray, dict] | None = None,
                            occluder: np.ndarray | None = None, luma: np.ndarray | None = None,
-                           look: MouthLook | None = None) -> tuple[np.ndarray, object | None]:
+                           look: MouthLook | None = None, light: LightAt | None = None
+                           ) -> tuple[np.ndarray, object | None]:
         """The backward field and the regions the renderer makes at full size (the teeth an open
         mouth shows, held while its lips move, :class:`~.teeth.HeldTeeth`, first; the mouth's
         opening, :class:`~.mouth.GeneratedRegion`; each closing lid, :class:`~.eyelids.ClosingLid`),
@@ -196,8 +197,10 @@ class LandmarkRig:
         (:func:`.occluder.held_apart`). ``luma`` (``n×n``, the face's brightness in the model's
         encoding) shows where a mouth showing its teeth parts (:func:`.mouth.teeth_seam`) and
         which teeth shine between barely parted lips (:func:`.mouth.teeth_lit`); without it, the
-        mouth parts at the lips' midline and only the lips' gap shows teeth. ``look``: the shot's
-        own mouth (:class:`~.mouth_look.MouthLook`), whose colours the opening is drawn in.
+        mouth parts at the lips' midline and only the lips' gap shows teeth. ``light``: the face's
+        light at full size (:data:`~.base.LightAt`), where the rows of an open smile's teeth
+        meet. ``look``: the shot's own mouth (:class:`~.mouth_look.MouthLook`), whose colours
+        the opening is drawn in.
         """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
@@ -275,7 +278,7 @@ class LandmarkRig:
             regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
                                             lift_px, held)
             opens = bool(regional[[AU25, AU26]].any())
-            seam = None if luma is None or not opens else mouth.teeth_seam(mesh, luma)
+            seam = None if luma is None or not opens else mouth.teeth_seam(mesh, luma, light)
             # The teeth a closed mouth hides, in the colour of any that shine between its lips.
             hidden = mouth.teeth_hidden(mesh) if opens else 0.0
             lit = 0.0 if lit_pairs is None or not hidden else float(lit_pairs.max())
@@ -396,7 +399,7 @@ class LandmarkRig:
         luma = face[0].float().mean(0).cpu().numpy()
         flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte,
                                                     context.retarget, context.occluder, luma,
-                                                    context.mouth)
+                                                    context.mouth, context.light)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
         warped = flow.resized(n, n).warp(face)  # the field may be finer than the model grid
         return MotionResult(flow=flow, warped=warped, refined=warped, interior=interior)

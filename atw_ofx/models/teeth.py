@@ -45,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import zlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -537,16 +538,37 @@ def _shared(moves: np.ndarray) -> np.ndarray:
     return np.convolve(np.pad(moves, SUBDIVIDE), taper / taper.sum(), "same")[SUBDIVIDE:-SUBDIVIDE]
 
 
-def teeth_field(field: np.ndarray, teeth: HeldTeeth) -> np.ndarray:
-    """``field`` (``2×G×G``, backward, the crop's warp on the region's grid) with the teeth's own
-    field (or none) inside the opening the edit leaves: what a region drawn after the teeth
-    re-samples them with (the mouth's cavity re-samples its edges from beyond the field's step,
-    and with the lips' field there it drew the held teeth bent along the corners again)."""
-    inside = coverage(teeth.polygon, (0, 0, teeth.grid, teeth.grid)) > 0.5
-    if not inside.any():
+class HeldField(NamedTuple):
+    """Where held teeth are and how they move (:func:`held_field`), on the region's grid."""
+
+    #: Their own field, ``2×G×G`` backward (zero for teeth held still).
+    own: np.ndarray
+    #: How much of each grid pixel the opening the edit leaves covers (``G×G`` float32).
+    covered: np.ndarray
+    #: That opening (``K×2``, grid px).
+    polygon: np.ndarray
+
+
+def held_field(teeth: HeldTeeth) -> HeldField | None:
+    """The held teeth's own field and where they are (:class:`HeldField`), or None where the
+    opening the edit leaves covers no grid pixel."""
+    covered = coverage(teeth.polygon, (0, 0, teeth.grid, teeth.grid))
+    if not covered.any():
+        return None
+    own = np.zeros((2, teeth.grid, teeth.grid), np.float32) if teeth.field is None \
+        else teeth.field
+    return HeldField(own, covered, teeth.polygon)
+
+
+def teeth_field(field: np.ndarray, held: HeldField | None) -> np.ndarray:
+    """``field`` (``2×G×G``, backward, the crop's warp on the region's grid) with the held
+    teeth's own field (:func:`held_field`) where they cover half a pixel or more: what a region
+    drawn after the teeth re-samples them with (the mouth's cavity re-samples its edges from
+    beyond the field's step, and with the lips' field there it drew the held teeth bent along
+    the corners again)."""
+    if held is None:
         return field
-    own = np.zeros_like(field) if teeth.field is None else teeth.field
-    return np.where(inside[None], own, field).astype(field.dtype)
+    return np.where(held.covered[None] > 0.5, held.own, field).astype(field.dtype)
 
 
 def _across(contour: np.ndarray, px: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
