@@ -76,6 +76,26 @@ def test_a_lip_raised_off_the_teeth_uncovers_gums_arched_over_each_tooth():
     assert np.array_equal(out[teeth_rows], plate[teeth_rows])
 
 
+def test_a_shadowed_mouths_gums_are_no_lighter_than_its_teeth_allow():
+    """The same lip over teeth in a mouth's shadow (a talking mouth's, their light a twentieth
+    of the lit ones'): in the lip's light the gums stood out of the dark as an orange arc; they
+    are held to GUM_OF_TEETH of the teeth's light, their hue kept. Lit teeth: as before (the
+    gums at most GUM_LIGHT of the lip's light, under the cap)."""
+    from atw_ofx.models.gums import GUM_OF_TEETH
+
+    plate, teeth = lifted_case(lifted=1.0)
+    band = (slice(19 * K, 22 * K), slice(20 * K, 44 * K))
+    lit, _ = hold_teeth(np.full_like(plate, 0.5), plate, teeth, (0, 1, 2))
+    shadowed = plate.copy()
+    shadowed[24 * K:] *= 0.05
+    dark, _ = hold_teeth(np.full_like(plate, 0.5), shadowed, teeth, (0, 1, 2))
+    lit_gum, dark_gum = lit[band].reshape(-1, 3), dark[band].reshape(-1, 3)
+    assert GUM_OF_TEETH * 0.05 * TOOTH < lit_gum.mean() < GUM_LIGHT * LIP.mean()
+    assert dark_gum.mean() <= GUM_OF_TEETH * 0.05 * TOOTH * 1.05
+    assert np.allclose(dark_gum.mean(0) / dark_gum.mean(), lit_gum.mean(0) / lit_gum.mean(),
+                       rtol=0.05)
+
+
 def test_no_gums_where_the_lips_middle_does_not_rise_off_the_teeth():
     """The same opening with the lip's middle not lifted (a smile's corners slide up along the
     teeth): no gum is drawn — the band is what the teeth's stretch and the warp make of it."""

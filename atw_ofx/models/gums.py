@@ -56,6 +56,12 @@ GUM_LIGHT, GUM_HUE = 1.1, 1.5
 #: lipstick's red, raised to GUM_HUE, drew scarlet gums (looked at, shared face 9); natural lips'
 #: gums on the shared smiles lie at 0.6–0.75.
 GUM_PALEST = 0.5
+#: The gums' light against the teeth's at most (the crowns' as shot along the band, this
+#: percentile of it: its columns between two teeth are dark): in the lip's light a talking
+#: mouth's shadowed teeth took gums 2–11× as light as themselves, an orange arc in its dark
+#: (liveportrait_d3 frame 312, d12 frame 126 under disgust); the shared open smiles' lie at
+#: 0.25–0.55 of their teeth, a lit talking mouth's at 0.76 (d18 frame 137): held as they were.
+GUM_OF_TEETH, TEETH_PERCENTILE = 0.8, 75
 #: The light kept in the fold under the risen lip, against the gum's, and the share of the band
 #: down which it clears; and the light lost between two teeth's roots (the gum bulges over each).
 FOLD_LIGHT, FOLD_CLEARS, ROOT_SHADE = 0.55, 0.5, 0.08
@@ -115,6 +121,7 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
     # The crown continued: each column's tooth just inside the edge, darker towards the gum.
     crown = sample_window(original, *to_crop(px, np.maximum(py, edge + CROWN_READ * iod / 2)),
                           cv2.INTER_LINEAR, channels)
+    teeth_light = float(np.percentile(crown.mean(-1), TEETH_PERCENTILE))
     neck = np.clip((edge - py) / np.maximum(edge - gum_line, 1e-6), 0.0, 1.0)
     crown *= (1.0 - (1.0 - NECK_LIGHT) * smoothstep(neck))[:, None].astype(np.float32)
     # The gum: the lip's own colour, at the gums' light, with the lip's grain.
@@ -126,7 +133,11 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
     shade = (FOLD_LIGHT + (1.0 - FOLD_LIGHT) * smoothstep(down_band / FOLD_CLEARS)) \
         * (1.0 - ROOT_SHADE * (1.0 - np.interp(px, line, middles) ** 4)) \
         * receding(np.abs(px - centre) / half_width)
-    gum = shade[:, None] * gum_colour(lip_colour, None if cheeks is None else cheeks[0])[None]
+    colour = gum_colour(lip_colour, None if cheeks is None else cheeks[0])
+    # In the teeth's own light: a shadowed mouth's gums are no lighter than GUM_OF_TEETH of its
+    # teeth (in the lip's light, a talking mouth's dark took a bright orange arc of gum).
+    colour *= min(1.0, GUM_OF_TEETH * teeth_light / max(float(colour.mean()), 1e-12))
+    gum = shade[:, None] * colour[None]
     patch = _patch_at(original, channels, lip_body)
     grain = relative_grain(patch)
     if cheeks is not None and cheeks[1] is not None:  # the lip's lines are not grain
