@@ -85,7 +85,9 @@ def hair_reach(mesh: np.ndarray, luma: np.ndarray, occluder: np.ndarray | None =
             light = np.where(framed, np.nan, light)
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # (all-NaN places: the frame's)
-            light = np.nanmedian(light, 0)
+            # (nanmedian takes ~0.7 ms on these few places; the median 50× less, the same
+            # where nothing is NaN: no frame.)
+            light = np.nanmedian(light, 0) if np.isnan(light).any() else np.median(light, 0)
             skin = np.nanmax(light[(PLACES >= SKIN_AT[0]) & (PLACES <= SKIN_AT[1])])
             hair = np.nanmin(light[(PLACES >= HAIR_AT[0]) & (PLACES <= HAIR_AT[1])])
         if not np.isfinite(skin) or not np.isfinite(hair) or hair > HAIR_DARKER * skin:
