@@ -713,13 +713,25 @@ def test_where_the_upper_teeth_end_is_the_first_dark_at_full_size(shared_data):
     skin = np.where(between, np.nan, 0.4)  # the cheeks beside the nose lie outside the mouth
     grid = np.fmax(skin, 0.6 - 1.2 * smoothstep((t - 0.5) / 0.5)).astype(np.float32)
     assert seam_share(mesh, grid) > 0.85
-    assert seam_share(mesh, grid, with_lines(0.7, 0.9)) == pytest.approx(0.7, abs=0.04)
+    line = seam_share(mesh, grid, with_lines(0.7, 0.9))
+    assert line == pytest.approx(0.7, abs=0.04)
     # A line above the floor: the floor's seam.
     assert seam_share(mesh, grid, with_lines(0.35, 0.9)) == pytest.approx(
         OVER_THE_FLOOR + FLOOR_EASE, abs=0.02)
     # Rows that touch: the grid darkest at the search's top, not far darker than the cheeks.
     touching = np.fmax(skin, np.where(t < SEAM_SEARCH[0] + 0.05, 0.25, 0.75)).astype(np.float32)
     assert seam_share(mesh, touching, with_lines(0.7)) > 0.9
+    # The grid darkest just below the floor: the line eased in (from one frame to the next, a
+    # talking mouth's seam does not jump between the two).
+    weights = []
+    for darkest in (0.45, 0.5, 0.53, 0.6):
+        dip = np.fmax(skin, 0.6 - 1.2 * np.exp(-((t - darkest) / 0.05) ** 2)).astype(np.float32)
+        coarse = seam_share(mesh, dip)
+        weights.append(float(smoothstep(np.array((coarse - OVER_THE_FLOOR - FLOOR_EASE)
+                                                 / FLOOR_EASE))))
+        assert seam_share(mesh, dip, with_lines(0.7)) == pytest.approx(
+            coarse + weights[-1] * (line - coarse), abs=0.01)
+    assert weights[0] == 0.0 and weights[-1] == 1.0 and 0.1 < max(weights[1:3]) < 0.9
 
 
 def test_the_renderers_light_is_the_crops_at_points_on_the_grid():

@@ -421,7 +421,7 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None
     A mouth parted below its floor (:func:`above_the_floor`: an open smile, its lower teeth
     going down with the jaw) is parted, given ``light`` (the face at full size,
     :data:`~.base.LightAt`), where its upper teeth end (:data:`SEAM_NEAR_DARKEST`), no higher
-    than its floor."""
+    than its floor — eased in over :data:`FLOOR_EASE` below the floor, out as it opens wide."""
     upper, lower, shown = teeth_shown(mesh)
     # One ease for the whole mouth (its widest pair's): eased pair by pair, the seam stepped
     # between the teeth's edge in the middle and the midline by the corners.
@@ -450,8 +450,13 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None
     _, down, iod = iris_axes(mesh)
     gap = float(np.median((lower[MIDDLE_PAIRS] - upper[MIDDLE_PAIRS]) @ down)) / iod
     wide = float(smoothstep(np.array((gap - WIDE_OPEN[0]) / (WIDE_OPEN[1] - WIDE_OPEN[0]))))
-    if light is not None and not wide and above_the_floor(darkest) == 0.0:
-        darkest = _where_teeth_end(upper, lower, touching, light)
+    # Eased in over a FLOOR_EASE below the floor and out as the mouth opens wide: switched on and
+    # off, a talking mouth's seam jumped 0.37 of its gap for one frame (liveportrait_d18 frame
+    # 88, its gap just under WIDE_OPEN).
+    refine = (1.0 - wide) * float(smoothstep(np.array(
+        (darkest - OVER_THE_FLOOR - FLOOR_EASE) / FLOOR_EASE)))
+    if light is not None and refine > 0.0:
+        darkest += refine * (_where_teeth_end(upper, lower, touching, light) - darkest)
     darkest += wide * (along[0] - darkest)  # wide open: under the upper teeth (WIDE_OPEN)
     share = 0.5 + hold * (darkest - 0.5)
     # Towards the corners the side teeth fill the narrowing gap: there the lower lip parts from
