@@ -335,7 +335,7 @@ LIGHT_SIDE = 512
 
 
 def _light_at(crop_lin: torch.Tensor, colour_idx: list[int], resolution: int) -> LightAt:
-    """The face's light at points on the model's ``resolution`` grid (:data:`~.models.LightAt`),
+    """The face's light at points on the model's ``resolution`` grid (:data:`.models.base.LightAt`),
     read on the crop (``1×C×S×S`` linear) pooled to about :data:`LIGHT_SIDE` px across: only
     the window the points fall in, when a model asks."""
     size = crop_lin.shape[-1]
