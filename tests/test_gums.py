@@ -77,23 +77,28 @@ def test_a_lip_raised_off_the_teeth_uncovers_gums_arched_over_each_tooth():
 
 
 def test_a_shadowed_mouths_gums_are_no_lighter_than_its_teeth_allow():
-    """The same lip over teeth in a mouth's shadow (a talking mouth's, their light a twentieth
-    of the lit ones'): in the lip's light the gums stood out of the dark as an orange arc; they
-    are held to GUM_OF_TEETH of the teeth's light, their hue kept. Lit teeth: as before (the
-    gums at most GUM_LIGHT of the lip's light, under the cap)."""
+    """The same lip over teeth in shade: at 0.44 of their light (still lighter than the lip) the
+    gums, in the lip's light brighter than GUM_OF_TEETH of the teeth's, are held to it, their
+    hue kept; at a twentieth (a talking mouth's dark, darker than the lip: no teeth show) none
+    are drawn — the crowns' shade goes on up to the lip (in the lip's light an orange arc stood
+    in the dark, dimmed a brown stripe). Lit teeth: as before (at most GUM_LIGHT of the lip's)."""
     from atw_ofx.models.gums import GUM_OF_TEETH
 
     plate, teeth = lifted_case(lifted=1.0)
     band = (slice(19 * K, 22 * K), slice(20 * K, 44 * K))
-    lit, _ = hold_teeth(np.full_like(plate, 0.5), plate, teeth, (0, 1, 2))
-    shadowed = plate.copy()
-    shadowed[24 * K:] *= 0.05
-    dark, _ = hold_teeth(np.full_like(plate, 0.5), shadowed, teeth, (0, 1, 2))
-    lit_gum, dark_gum = lit[band].reshape(-1, 3), dark[band].reshape(-1, 3)
-    assert GUM_OF_TEETH * 0.05 * TOOTH < lit_gum.mean() < GUM_LIGHT * LIP.mean()
-    assert dark_gum.mean() <= GUM_OF_TEETH * 0.05 * TOOTH * 1.05
-    assert np.allclose(dark_gum.mean(0) / dark_gum.mean(), lit_gum.mean(0) / lit_gum.mean(),
-                       rtol=0.05)
+
+    def gum_in(shade):
+        shadowed = plate.copy()
+        shadowed[24 * K:] *= shade
+        out, _ = hold_teeth(np.full_like(plate, 0.5), shadowed, teeth, (0, 1, 2))
+        return out[band].reshape(-1, 3)
+
+    lit, dim, dark = gum_in(1.0), gum_in(0.44), gum_in(0.05)
+    assert GUM_OF_TEETH * 0.44 * TOOTH < lit.mean() < GUM_LIGHT * LIP.mean()
+    assert dim.mean() <= GUM_OF_TEETH * 0.44 * TOOTH * 1.05
+    assert np.allclose(dim.mean(0) / dim.mean(), lit.mean(0) / lit.mean(), rtol=0.05)
+    assert dark.mean() <= 0.05 * TOOTH * 1.05  # the crowns' shade, no lighter
+    assert dark[:, 0].mean() / dark[:, 1].mean() < 1.2  # no gum's red
 
 
 def test_no_gums_where_the_lips_middle_does_not_rise_off_the_teeth():

@@ -62,6 +62,12 @@ GUM_PALEST = 0.5
 #: (liveportrait_d3 frame 312, d12 frame 126 under disgust); the shared open smiles' lie at
 #: 0.25–0.55 of their teeth, a lit talking mouth's at 0.76 (d18 frame 137): held as they were.
 GUM_OF_TEETH, TEETH_PERCENTILE = 0.8, 75
+#: Gums are drawn from where the crowns' light (as GUM_OF_TEETH reads it) is the first of these
+#: times the lip's, fully from the second: teeth are lighter than lips (the shared open smiles'
+#: 1.9–3.9×, a lit talking mouth's 1.45×), a talking mouth's dark under a rising lip is not
+#: (0.1–0.5×: d3 frame 312, d12 frame 126 — a band of gum drawn in it, however dim, read as a
+#: brown stripe over the tongue); there the crowns' shade is continued up to the lip.
+TEETH_SHOWN = (0.6, 1.0)
 #: The light kept in the fold under the risen lip, against the gum's, and the share of the band
 #: down which it clears; and the light lost between two teeth's roots (the gum bulges over each).
 FOLD_LIGHT, FOLD_CLEARS, ROOT_SHADE = 0.55, 0.5, 0.08
@@ -144,8 +150,10 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
         grain = np.minimum(grain, cheeks[1])
     noise = grain_noise((1, len(px)), zlib.crc32(patch.tobytes()))[0]
     gum = gum + noise[:, None] * laid_on(grain, gum, lip_colour)
-    # Anti-aliased along the gum line.
-    is_gum = np.clip(gum_line - py + 0.5, 0.0, 1.0)[:, None]
+    # Anti-aliased along the gum line; none over teeth no lighter than the lip (TEETH_SHOWN).
+    shown = float(smoothstep(np.array((teeth_light / max(float(lip_colour.mean()), 1e-12)
+                                       - TEETH_SHOWN[0]) / (TEETH_SHOWN[1] - TEETH_SHOWN[0]))))
+    is_gum = shown * np.clip(gum_line - py + 0.5, 0.0, 1.0)[:, None]
     return (crown + is_gum * (gum - crown)).astype(np.float32)
 
 
