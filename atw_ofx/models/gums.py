@@ -14,8 +14,9 @@ twice its height instead (looked at on the shared open smiles). The renderer dra
 - under the gum line, the **crown** continued up: each column's tooth as the plate shows it just
   inside the lip's edge, darker towards its neck (:data:`NECK_LIGHT`);
 - above it, **gum**: the lip's own colour as the plate shows it, redder and a little lighter
-  (:data:`GUM_HUE`, :data:`GUM_LIGHT`), in the lip's shade under it and the mouth's towards its
-  corners, with the lip's grain.
+  (:data:`GUM_HUE`, :data:`GUM_LIGHT`), no lighter than the teeth allow (:data:`GUM_OF_TEETH`),
+  in the lip's shade under it and the mouth's towards its corners, with the lip's grain — none
+  over "teeth" no lighter than the lip (:data:`TEETH_SHOWN`: a talking mouth's dark).
 
 Coordinates: the face's frame in crop pixels — ``along`` the eye line and ``down`` — for the
 band's pixels; the plate is sampled at crop pixels (centres at +0.5).
