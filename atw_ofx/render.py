@@ -29,7 +29,7 @@ from .errors import ATWError, ModelError, NoFaceError
 from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellipse_matte,
                    face_matte, paste)
 from .face.detect import DEFAULT_BACKEND, detect_faces
-from .face.glasses import (behind_frame, bridge_window, frame_mask, frame_window,
+from .face.glasses import (behind_frame, bridge_window, find_frame, frame_window,
                            wears_glasses)
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
@@ -235,8 +235,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         flow = MotionField(result.flow.px.to(options.device))
         source = crop_lin
         if glasses is not None:
-            window, covered, frame_pixels = glasses
-            behind, frame_alpha = behind_frame(frame_pixels, covered)
+            window, covered, frame_pixels, bars = glasses
+            behind, frame_alpha = behind_frame(frame_pixels, covered, bars)
             source = crop_lin.clone()
             source[(0, slice(None)) + window] = torch.from_numpy(behind).permute(2, 0, 1)
         out_crop = reswarp(source, flow, delta_full, method=options.reswarp,
@@ -288,10 +288,12 @@ GLASSES_SIDE = 512
 
 
 def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.ndarray
-                   ) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray] | None:
+                   ) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray,
+                              np.ndarray | None] | None:
     """The dark glasses frame on the crop (``1×C×S×S`` linear; ``landmarks`` on its pixels), or
-    None (:func:`~atw_ofx.face.glasses.frame_mask`): the window of the crop it lies in (rows,
-    columns), where it is in that window (bool) and the window's pixels (``h×w×C``). Its bridge
+    None (:func:`~atw_ofx.face.glasses.find_frame`): the window of the crop it lies in (rows,
+    columns), where it is in that window (bool), the window's pixels (``h×w×C``) and where of
+    it its light top bars are (bool; None: none). Its bridge
     is looked for first, on the nose's window alone (:func:`~atw_ofx.face.glasses.bridge_window`);
     then the rims around the eyes (as far as a rim reaches). Both on copies pooled to about
     :data:`GLASSES_SIDE` px across the crop, in a rough display encoding (the finder compares
@@ -305,12 +307,12 @@ def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.
         return None
     (x0, y0, x1, y1), search = _pooled_grey(crop_lin, colour_idx,
                                             frame_window(landmarks, size), step)
-    covered = frame_mask(search, (landmarks - (x0, y0)) / step, size=(y1 - y0, x1 - x0))
-    if covered is None:
+    frame = find_frame(search, (landmarks - (x0, y0)) / step, size=(y1 - y0, x1 - x0))
+    if frame is None:
         return None
     pixels = crop_lin[0, :, y0:y1, x0:x1]
-    return ((slice(y0, y1), slice(x0, x1)), covered,
-            np.ascontiguousarray(pixels.permute(1, 2, 0).cpu().numpy()))
+    return ((slice(y0, y1), slice(x0, x1)), frame.covered,
+            np.ascontiguousarray(pixels.permute(1, 2, 0).cpu().numpy()), frame.bars)
 
 
 def _pooled_grey(crop_lin: torch.Tensor, colour_idx: list[int],
@@ -358,7 +360,7 @@ def _light_at(crop_lin: torch.Tensor, colour_idx: list[int], resolution: int) ->
 def _on_grid(glasses: tuple, size: int, resolution: int) -> np.ndarray:
     """Where the glasses frame (:func:`_glasses_frame`'s) covers the ``size`` px crop, as the
     share of each pixel of the model's ``resolution`` grid it covers (float32)."""
-    (rows, columns), covered, _ = glasses
+    (rows, columns), covered = glasses[:2]
     full = np.zeros((size, size), np.float32)
     full[rows, columns] = covered
     return cv2.resize(full, (resolution, resolution), interpolation=cv2.INTER_AREA)

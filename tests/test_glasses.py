@@ -76,14 +76,10 @@ def test_a_frame_is_found_where_it_is_drawn_and_not_on_a_bare_face(bespectacled)
     assert (found & ~grown.astype(bool)).sum() / found.sum() < 0.05
 
 
-def test_a_dark_band_on_a_light_top_bar_is_not_taken_for_the_frame(bespectacled):
-    """A frame whose rims are dark below the eyes and light (translucent) on top, with a band
-    of half the skin's light resting on each top bar as a brow does: the darker line there is
-    the band, and held as frame it stayed while the brow moved (a jagged fringe under a frown).
-    The rims below and the bridge are found, the band is not."""
-    from atw_ofx.face.glasses import _working_scale, dark_lines, find_rim, light_top_bars
-
-    _, _, landmarks, _, _, framed, bare = bespectacled
+def _light_top_frame(bare: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``bare`` (RGB8) with a frame dark below the eyes and light (translucent) on top, with a
+    band of half the skin's light resting on each top bar as a brow does; and the dark rims'
+    and bridge's pixels, the light bars' and the resting bands' (``H×W`` bool each)."""
     points = ibug68(landmarks)
     eyes = [points[36:42], points[42:48]]
     width = float(np.mean([np.linalg.norm(e[3] - e[0]) for e in eyes]))
@@ -108,6 +104,20 @@ def test_a_dark_band_on_a_light_top_bar_is_not_taken_for_the_frame(bespectacled)
     resting = (brow > 0) & (light == 0)
     drawn[resting] = (bare[resting].mean(0) * 0.5).astype(np.uint8)
     drawn[dark > 0] = (18, 16, 15)
+    return drawn, dark > 0, (light > 0) & (dark == 0), resting
+
+
+def test_a_light_top_bar_is_held_and_the_brow_on_it_is_not(bespectacled):
+    """A frame whose rims are dark below the eyes and light on top, a brow resting on each top
+    bar: the darker line there is the brow, and held as frame it stayed while the brow moved (a
+    jagged fringe under a frown); the bar itself, left to bend with the face, tore from the dark
+    rims held beside it under a raise. The rims below and the bridge are found as frame, the
+    light bars are held by their place (their matte), the brow is neither."""
+    from atw_ofx.face.glasses import (_working_scale, dark_lines, find_frame, find_rim,
+                                      light_top_bars)
+
+    _, _, landmarks, _, _, framed, bare = bespectacled
+    drawn, dark, light, resting = _light_top_frame(bare, landmarks)
     grey = cv2.cvtColor(drawn, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
 
     def light_top(grey):
@@ -118,12 +128,38 @@ def test_a_dark_band_on_a_light_top_bar_is_not_taken_for_the_frame(bespectacled)
     # The frame's top bars read as light here, not on a frame dark all round.
     assert light_top(grey)
     assert not light_top(cv2.cvtColor(framed, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255)
-    found = frame_mask(grey, landmarks)
-    assert found is not None
-    assert (found & (dark > 0)).sum() / (dark > 0).sum() > 0.8
+    found = find_frame(grey, landmarks)
+    assert found is not None and found.bars is not None
+    assert (found.covered & dark).sum() / dark.sum() > 0.8
     # (The band's strongest rays and the mask's growth for anti-aliased edges may touch it:
     # a few px of a band 4 px thick on this small face; taken for the bar, all of it was.)
-    assert (found & resting).sum() / resting.sum() < 1 / 3
+    taken = found.covered & (found.bars == 0)
+    assert (taken & resting).sum() / resting.sum() < 1 / 3
+    # The bars held (their matte over them as a whole: soft at their edges, a band 2 px thick
+    # here), the brow resting on them not.
+    assert found.bars[light].mean() > 0.4
+    assert found.bars[resting].mean() < 0.05
+
+
+def test_a_brow_raise_leaves_a_light_top_bar_where_it_was(bespectacled):
+    """Under a brow raise the light bars stay with the dark rims (bent with the brows, they
+    tore from the rims held beside them), while the brows above them rise."""
+    _, _, landmarks, _, _, _, bare = bespectacled
+    drawn, _, light, resting = _light_top_frame(bare, landmarks)
+    lin = colour.convert(drawn.astype(np.float32) / 255, colour.DEFAULT_DISPLAY_FILE_SPACE,
+                         colour.DEFAULT_PLATE_SPACE)
+    plate = ImagePlate.from_array(np.ascontiguousarray(lin), ("R", "G", "B"),
+                                  colour.DEFAULT_PLATE_SPACE)
+    aus = au_vector(parse_au_assignments(["AU01=5", "AU02=5"]))
+    out = render_frame(plate, aus, load_model("rig"), options=RenderOptions(glasses="auto"))
+    rgb, before = out.plate.rgb(), plate.rgb()
+    core = cv2.erode(light.astype(np.uint8), np.ones((2, 2), np.uint8)).astype(bool)
+    moved = np.abs(rgb[core] - before[core]).max(-1) > 0.05
+    assert moved.mean() < 0.1
+    # The face above them rose.
+    drawn_any = light | resting | (np.abs(drawn.astype(int) - bare).max(-1) > 0)
+    above = ~cv2.dilate(drawn_any.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    assert np.abs(rgb[above] - before[above]).max() > 0.1
 
 
 def test_the_bridge_alone_tells_glasses_from_none(bespectacled):
@@ -171,8 +207,8 @@ def test_a_brow_raise_uncovers_nothing_from_behind_the_frame(bespectacled, monke
     framed, _, _, _, front, _, _ = bespectacled
     real = render.behind_frame
 
-    def marked(image, frame):
-        _, alpha = real(image, frame)
+    def marked(image, frame, held=None):
+        _, alpha = real(image, frame, held)
         return image + alpha[..., None] * (np.array([0.0, 1.0, 0.0], np.float32) - image), alpha
 
     monkeypatch.setattr(render, "behind_frame", marked)

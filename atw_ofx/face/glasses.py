@@ -17,15 +17,21 @@ found from the landmarks and the image, at a working scale where the eyes are
    median: a brow touching a top bar is not the bar) and the bridge's line, only their pixels
    darker than their surroundings (a morphological black-hat), grown by about a working pixel
    for their anti-aliased edges. The renderer lays the frame back by a matte of the mask's dark
-   pixels (:func:`behind_frame`), so the skin the mask takes in moves with the face.
+   pixels (:func:`behind_frame`), so the skin the mask takes in moves with the face;
+4. **light top bars** (translucent plastic over rims dark below the eyes,
+   :func:`light_top_bars`): the darkest line above the eye is the brow resting on the bar, so
+   the bar is placed inside it — from where it darkens outwards into the brow
+   (:func:`light_bar_edge`), :data:`BAR_THICKNESS` × the rim's thickness inwards — and held by
+   that place, with a soft edge, not by its dark (it has none to speak of).
 
 Light frames (clear plastic, thin silver wire) are not found: they show no dark line, and bend as
-before. Coordinates: crop pixels, centres at ``(j + 0.5, i + 0.5)``; landmarks any layout that
-:func:`~.layout.ibug68` reads.
+before; nor is a light top bar over rims no darker below the eyes. Coordinates: crop pixels,
+centres at ``(j + 0.5, i + 0.5)``; landmarks any layout that :func:`~.layout.ibug68` reads.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -57,6 +63,18 @@ RIM_THICKEST = 1.4
 #: eyes (measured on rims with at least RIM_MEASURED rays there), else their rays above fainter
 #: than that are not frame (:func:`light_top_bars`).
 RIM_RELATIVE, RIM_MEASURED = 0.72, 12
+#: A light top bar's thickness, × the rim's median below the eye (:func:`rim_sections`): top
+#: bars are thicker than the rims under the eye, and the bar's part left out moved with the lid
+#: (a notch of skin under it, looked at).
+BAR_THICKNESS = 2.0
+#: How far inside the rim's path above the eye a light bar's outer edge is looked for, × the
+#: frame's reach (:data:`RIM_BAND`): the brow the path found rests on the bar.
+BAR_REACH = 3
+#: The fewest rays on end that make a light bar (a run of 18°; a ray or two between dark ones
+#: are the rim's path wandering onto the lid's crease, held still as a dark blob in a blink).
+BAR_RUN = 6
+#: The softness of a light bar's matte at its edges (:func:`find_frame`), working px (σ).
+BAR_EDGE = 1.0
 
 _ANGLES, _RADII = 120, 72
 #: iBUG 68 indices: each eye's contour (image-left eye first) and the top of the nose's bridge.
@@ -64,10 +82,20 @@ _EYES = (range(36, 42), range(42, 48))
 _NOSE_TOP = 27
 
 
-def frame_mask(grey: np.ndarray, landmarks: np.ndarray,
-               size: tuple[int, int] | None = None) -> np.ndarray | None:
+class Frame(NamedTuple):
+    """A glasses frame found on a face (:func:`find_frame`) at the output's size: where it
+    covers the face (``covered``, bool), and of that its light top bars' matte (``bars``,
+    float32 0–1: held by their place, as they are not darker than the skin), or None where it
+    has none."""
+
+    covered: np.ndarray
+    bars: np.ndarray | None
+
+
+def find_frame(grey: np.ndarray, landmarks: np.ndarray,
+               size: tuple[int, int] | None = None) -> Frame | None:
     """Where a dark glasses frame covers the face in ``grey`` (``H×W`` float, display-encoded
-    0–1, the face crop at any scale), as a bool mask of ``size`` (``(height, width)``, default
+    0–1, the face crop at any scale), as bool masks of ``size`` (``(height, width)``, default
     ``grey``'s; the same view at that size); None when the face wears none (or its landmarks do
     not place the eyes). ``landmarks``: ``N×2`` on ``grey``'s pixels."""
     working = _working_scale(grey, landmarks)
@@ -81,9 +109,13 @@ def frame_mask(grey: np.ndarray, landmarks: np.ndarray,
     mask = np.zeros(small.shape, np.uint8)
     rims = matched_tops(response, eyes, [find_rim(response, eye) for eye in eyes])
     light_top = light_top_bars(rims)
-    for rim in rims:
-        for section in rim_sections(rim, light_top):
-            cv2.fillPoly(mask, [np.round(section - 0.5).astype(np.int32)], 1)
+    bars = np.zeros_like(mask)
+    for eye, rim in zip(eyes, rims):
+        dark, light = rim_sections(rim, light_top,
+                                   light_bar_edge(small, eye, rim) if light_top else None)
+        for sections, into in ((dark, mask), (light, bars)):
+            for section in sections:
+                cv2.fillPoly(into, [np.round(section - 0.5).astype(np.int32)], 1)
     band = max(int(round(RIM_BAND * WORK_EYE)), 1)
     bridge = np.zeros_like(mask)
     cv2.polylines(bridge, [np.round(bridge_line - 0.5).astype(np.int32)], False, 1, 2 * band + 1)
@@ -93,16 +125,38 @@ def frame_mask(grey: np.ndarray, landmarks: np.ndarray,
     frame = (mask > 0) & (response > 0.5 * FRAME_CONTRAST)
     frame = cv2.morphologyEx(frame.astype(np.uint8), cv2.MORPH_CLOSE,
                              np.ones((3, 3), np.uint8)).astype(bool)
-    if not frame.any():
+    if not frame.any() and not bars.any():
         return None
     # Back to the output's pixels, grown by about a working pixel for the anti-aliased edges.
-    height, width_px = size or grey.shape[:2]
-    full = cv2.resize(frame.astype(np.float32), (width_px, height),
+    size = size or grey.shape[:2]
+    full = _at_size(frame, size)
+    if not bars.any():
+        return Frame(full, None)
+    # A light bar's matte by its place alone, soft at its edges (its edges are not dark; held
+    # with a hard edge, the lid skin under it stepped where it met the moving lid).
+    soft = cv2.GaussianBlur(bars.astype(np.float32), (0, 0), BAR_EDGE)
+    height, width = size
+    held = cv2.resize(np.clip(2.0 * soft - 0.5, 0.0, 1.0), (width, height),
+                      interpolation=cv2.INTER_LINEAR)
+    return Frame(full | (held > 0.0), held)
+
+
+def frame_mask(grey: np.ndarray, landmarks: np.ndarray,
+               size: tuple[int, int] | None = None) -> np.ndarray | None:
+    """Where a glasses frame covers the face (:func:`find_frame`'s ``covered``), or None."""
+    frame = find_frame(grey, landmarks, size)
+    return None if frame is None else frame.covered
+
+
+def _at_size(small: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A working-scale bool mask at ``size`` (``(height, width)``) px, grown by about a working
+    pixel for the anti-aliased edges."""
+    height, width = size
+    full = cv2.resize(small.astype(np.float32), (width, height),
                       interpolation=cv2.INTER_LINEAR) > 0.2
-    grow = max(int(round(1.5 * width_px / small.shape[1])), 1)
-    full = cv2.dilate(full.astype(np.uint8), cv2.getStructuringElement(
+    grow = max(int(round(1.5 * width / small.shape[1])), 1)
+    return cv2.dilate(full.astype(np.uint8), cv2.getStructuringElement(
         cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))) > 0
-    return full
 
 
 def wears_glasses(grey: np.ndarray, landmarks: np.ndarray) -> bool:
@@ -256,18 +310,9 @@ def find_rim(response: np.ndarray, eye: np.ndarray, top: float | None = None) ->
     width = float(np.linalg.norm(eye[3] - eye[0]))
     angles = np.linspace(0.0, 2 * np.pi, _ANGLES, endpoint=False)
     radii = np.linspace(*RIM_RADII, _RADII) * width
-    ray = np.stack((np.cos(angles), np.sin(angles)), -1)
-    xy = centre + ray[:, None, :] * radii[None, :, None]
-    polar = cv2.remap(response.astype(np.float32), xy[..., 0].astype(np.float32) - 0.5,
-                      xy[..., 1].astype(np.float32) - 0.5, cv2.INTER_LINEAR,
-                      borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    polar = _polar(response, centre, angles, radii)
     # Outside the eye: its contour's radius along each ray, plus the clearance.
-    offset = eye - centre
-    contour_angle = np.arctan2(offset[:, 1], offset[:, 0]) % (2 * np.pi)
-    order = np.argsort(contour_angle)
-    a, r = contour_angle[order], np.hypot(offset[order, 0], offset[order, 1])
-    eye_radius = np.interp(angles, np.concatenate((a - 2 * np.pi, a, a + 2 * np.pi)),
-                           np.tile(r, 3))
+    eye_radius = _eye_radius(eye, centre, angles)
     above = np.sin(angles) <= -0.5
     clear = np.where(above, RIM_CLEAR_ABOVE if top is None else RIM_CLEAR_TOP,
                      RIM_CLEAR_BELOW) * width
@@ -276,6 +321,27 @@ def find_rim(response: np.ndarray, eye: np.ndarray, top: float | None = None) ->
         allowed &= ~above[:, None] | (radii[None, :] <= top * width)
     path = _closed_path(np.where(allowed, np.minimum(polar, 0.5), -1.0).astype(np.float32))
     return Rim(centre, angles, radii, polar, path, width)
+
+
+def _eye_radius(eye: np.ndarray, centre: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """How far from ``centre`` the eye's contour (``K×2``) lies along each of ``angles`` (its
+    points' radii interpolated by their angle)."""
+    offset = eye - centre
+    contour_angle = np.arctan2(offset[:, 1], offset[:, 0]) % (2 * np.pi)
+    order = np.argsort(contour_angle)
+    a, r = contour_angle[order], np.hypot(offset[order, 0], offset[order, 1])
+    return np.interp(angles, np.concatenate((a - 2 * np.pi, a, a + 2 * np.pi)), np.tile(r, 3))
+
+
+def _polar(image: np.ndarray, centre: np.ndarray, angles: np.ndarray, radii: np.ndarray
+           ) -> np.ndarray:
+    """``image`` (``H×W``) sampled along rays from ``centre`` (``A×R``: ``angles`` by ``radii``,
+    bilinear; 0 outside the image)."""
+    ray = np.stack((np.cos(angles), np.sin(angles)), -1)
+    xy = centre + ray[:, None, :] * radii[None, :, None]
+    return cv2.remap(image.astype(np.float32), xy[..., 0].astype(np.float32) - 0.5,
+                     xy[..., 1].astype(np.float32) - 0.5, cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
 
 
 def top_of(rim: Rim) -> float:
@@ -321,17 +387,39 @@ def light_top_bars(rims: list[Rim]) -> bool:
     return bool(top < RIM_RELATIVE * bottom)
 
 
-def rim_sections(rim: Rim, light_top: bool = False) -> list[np.ndarray]:
+def light_bar_edge(grey: np.ndarray, eye: np.ndarray, rim: Rim) -> np.ndarray:
+    """Where a light top bar (:func:`light_top_bars`) ends on each of ``rim``'s rays: the
+    radius index (``A``) of its outer edge, where it darkens outwards (``grey``, working scale)
+    into the brow resting on it — a closed path (as :func:`find_rim`'s) inside the rim's path,
+    within :data:`RIM_BAND` of it where the rim is frame and :data:`BAR_REACH` × that above the
+    eye (the path there lies on the brow), clear of the eye (:data:`RIM_CLEAR_TOP`; the lid's
+    crease darkens outwards too)."""
+    polar = _polar(grey, rim.centre, rim.angles, rim.radii)
+    darkening = np.zeros_like(polar)
+    darkening[:, 1:-1] = polar[:, :-2] - polar[:, 2:]
+    reach = max(int(round(RIM_BAND * rim.width / (rim.radii[1] - rim.radii[0]))), 1)
+    index = np.arange(_RADII)[None, :]
+    clear = _eye_radius(eye, rim.centre, rim.angles) + RIM_CLEAR_TOP * rim.width
+    path = rim.path[:, None]
+    allowed = (index <= path) & (rim.radii[None, :] >= clear[:, None]) & (
+        index >= path - np.where(rim.above, BAR_REACH * reach, reach)[:, None])
+    return _closed_path(np.where(allowed, darkening, -1.0).astype(np.float32))
+
+
+def rim_sections(rim: Rim, light_top: bool = False, bar_edge: np.ndarray | None = None
+                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """``rim`` (:func:`find_rim`) as quadrilaterals (``4×2`` working px each) covering its
     cross-section ray by ray: on each ray the run of pixels around the path darker than their
     surroundings (up to :data:`RIM_BAND` × the eye's width either side: a frame's own
     thickness, not the brow it may touch). Rays where the path is not darker than
-    :data:`FRAME_CONTRAST` (a half-rim frame has no lower rim) have none; nor, with
-    ``light_top`` (:func:`light_top_bars`), its rays above the eye fainter than
-    :data:`RIM_RELATIVE` of its median below it: there the darkest line is the brow resting on
-    a light bar — held as frame, the brow's lower band stayed while the rest moved (a jagged
-    fringe under a frown, a smear under a raise) — and the bar bends with the face, as a light
-    frame does."""
+    :data:`FRAME_CONTRAST` (a half-rim frame has no lower rim) have none. With ``light_top``
+    (:func:`light_top_bars`), its rays above the eye fainter than :data:`RIM_RELATIVE` of its
+    median below it are a light bar's: there the darkest line is the brow resting on the bar
+    (taken for frame, the brow's lower band stayed while the rest moved — a jagged fringe under
+    a frown; left to bend with the face, the bar tore from the dark rims held beside it under a
+    raise). Given ``bar_edge`` (:func:`light_bar_edge`), their sections, where they run on for
+    :data:`BAR_RUN` rays, are the bar's: from within that edge inwards, :data:`BAR_THICKNESS` ×
+    the rim's median thick, returned apart — the frame's dark sections, then the light bar's."""
     polar, path, radii, angles = rim.polar, rim.path, rim.radii, rim.angles
     reach = max(int(round(RIM_BAND * rim.width / (radii[1] - radii[0]))), 1)
     inner, outer = path.copy(), path.copy()
@@ -344,24 +432,47 @@ def rim_sections(rim: Rim, light_top: bool = False) -> list[np.ndarray]:
     contrast = rim.contrast
     on_rim = contrast > FRAME_CONTRAST
     measured = rim.top_and_bottom()
+    light = np.zeros_like(on_rim)
     if light_top and measured is not None:
-        on_rim &= ~(rim.above & (contrast < RIM_RELATIVE * measured[1]))
+        light = rim.above & (contrast < RIM_RELATIVE * measured[1])
+        on_rim &= ~light
+        light = _long_runs(light, BAR_RUN)  # a bar spans an arc: a ray or two are the lid's
     # A rim is about as thick all round: where its run reaches much further out, something dark
     # touches it (a brow on a top bar — held with the frame, the brow's lower edge stayed while
     # the rest rose). Cut at RIM_THICKEST × the rim's median from its inner edge (the lid side,
     # where skin meets it cleanly).
     if on_rim.any():
-        thickest = int(np.ceil(RIM_THICKEST * np.median(outer[on_rim] - inner[on_rim] + 1)))
-        outer = np.minimum(outer, inner + thickest - 1)
+        median = np.median(outer[on_rim] - inner[on_rim] + 1)
+        outer = np.minimum(outer, inner + int(np.ceil(RIM_THICKEST * median)) - 1)
+        if bar_edge is not None:
+            # (The edge's ray pixel lies between bar and brow: the bar ends before it.)
+            thick = int(round(BAR_THICKNESS * median))
+            inner = np.where(light, np.maximum(bar_edge - thick, 0), inner)
+            outer = np.where(light, np.maximum(bar_edge - 1, 0), outer)
+    if bar_edge is None or not on_rim.any():
+        light[:] = False
     step = np.pi / _ANGLES  # half the rays' spacing: neighbouring sections meet
-    sections = []
-    for i in np.nonzero(on_rim)[0]:
+    dark, bar = [], []
+    for i in np.nonzero(on_rim | light)[0]:
         r0, r1 = radii[inner[i]] - 0.5 * (radii[1] - radii[0]), radii[outer[i]] + 0.5 * (
             radii[1] - radii[0])
         sides = [np.array([np.cos(angles[i] + d), np.sin(angles[i] + d)]) for d in (-step, step)]
-        sections.append(rim.centre + np.array([sides[0] * r0, sides[0] * r1, sides[1] * r1,
-                                               sides[1] * r0]))
-    return sections
+        (bar if light[i] else dark).append(rim.centre + np.array(
+            [sides[0] * r0, sides[0] * r1, sides[1] * r1, sides[1] * r0]))
+    return dark, bar
+
+
+def _long_runs(flags: np.ndarray, least: int) -> np.ndarray:
+    """``flags`` (``A`` bool, round a circle) where they run on for at least ``least``."""
+    if flags.all() or not flags.any():
+        return flags.copy()
+    start = int(np.argmin(flags))  # a False: no run wraps past it
+    rolled = np.roll(flags, -start)
+    edges = np.diff(np.concatenate(([0], rolled.astype(np.int8), [0])))
+    out = np.zeros_like(rolled)
+    for first, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        out[first:stop] = stop - first >= least
+    return np.roll(out, start)
 
 
 @njit(cache=True)
@@ -401,9 +512,12 @@ FILL_SIDE = 256
 FRAME_MATTE = (0.1, 0.4)
 
 
-def behind_frame(image: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def behind_frame(image: np.ndarray, frame: np.ndarray, held: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """``image`` (``H×W×C`` float32) with the pixels under ``frame`` (``H×W`` bool) filled in
-    from the face around them, and the frame's matte (``H×W`` float32, 0–1).
+    from the face around them, and the frame's matte (``H×W`` float32, 0–1); ``held`` (``H×W``
+    float, 0–1, none outside ``frame``; None: none): the light bars' matte, frame whatever
+    their light.
 
     The fill is what the warp carries instead of the frame (in proportion to the matte), so that
     a moving lid or brow does not drag the frame's dark line with it: the light and colour a
@@ -457,6 +571,8 @@ def behind_frame(image: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.n
     low, high = FRAME_MATTE
     t = np.clip((darker - low) / (high - low), 0.0, 1.0)
     share = t * t * (3 - 2 * t)  # a smoothstep
+    if held is not None:
+        share = np.maximum(share, held[y0:y1, x0:x1][cy, cx])
     alpha[y0:y1, x0:x1][cy, cx] = share
     # Filled as much as it is frame: the skin the mask took in is carried as it is.
     box[cy, cx] += share[:, None] * (light + texture - box[cy, cx])
