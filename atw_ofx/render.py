@@ -292,8 +292,8 @@ def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.
                               np.ndarray | None] | None:
     """The dark glasses frame on the crop (``1×C×S×S`` linear; ``landmarks`` on its pixels), or
     None (:func:`~atw_ofx.face.glasses.find_frame`): the window of the crop it lies in (rows,
-    columns), where it is in that window (bool), the window's pixels (``h×w×C``) and where of
-    it its light top bars are (bool; None: none). Its bridge
+    columns), where it is in that window (bool), the window's pixels (``h×w×C``) and its light
+    top bars' matte there (float32, 0–1; None: none). Its bridge
     is looked for first, on the nose's window alone (:func:`~atw_ofx.face.glasses.bridge_window`);
     then the rims around the eyes (as far as a rim reaches). Both on copies pooled to about
     :data:`GLASSES_SIDE` px across the crop, in a rough display encoding (the finder compares

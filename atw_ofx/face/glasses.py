@@ -95,9 +95,9 @@ class Frame(NamedTuple):
 def find_frame(grey: np.ndarray, landmarks: np.ndarray,
                size: tuple[int, int] | None = None) -> Frame | None:
     """Where a dark glasses frame covers the face in ``grey`` (``H×W`` float, display-encoded
-    0–1, the face crop at any scale), as bool masks of ``size`` (``(height, width)``, default
-    ``grey``'s; the same view at that size); None when the face wears none (or its landmarks do
-    not place the eyes). ``landmarks``: ``N×2`` on ``grey``'s pixels."""
+    0–1, the face crop at any scale), as a :class:`Frame` of ``size`` (``(height, width)``,
+    default ``grey``'s; the same view at that size); None when the face wears none (or its
+    landmarks do not place the eyes). ``landmarks``: ``N×2`` on ``grey``'s pixels."""
     working = _working_scale(grey, landmarks)
     if working is None:
         return None
@@ -391,8 +391,8 @@ def light_bar_edge(grey: np.ndarray, eye: np.ndarray, rim: Rim) -> np.ndarray:
     """Where a light top bar (:func:`light_top_bars`) ends on each of ``rim``'s rays: the
     radius index (``A``) of its outer edge, where it darkens outwards (``grey``, working scale)
     into the brow resting on it — a closed path (as :func:`find_rim`'s) inside the rim's path,
-    within :data:`RIM_BAND` of it where the rim is frame and :data:`BAR_REACH` × that above the
-    eye (the path there lies on the brow), clear of the eye (:data:`RIM_CLEAR_TOP`; the lid's
+    within :data:`RIM_BAND` of it beside and below the eye and :data:`BAR_REACH` × that above it
+    (the path there lies on the brow), clear of the eye (:data:`RIM_CLEAR_TOP`; the lid's
     crease darkens outwards too)."""
     polar = _polar(grey, rim.centre, rim.angles, rim.radii)
     darkening = np.zeros_like(polar)
