@@ -162,6 +162,37 @@ def test_a_brow_raise_leaves_a_light_top_bar_where_it_was(bespectacled):
     assert np.abs(rgb[above] - before[above]).max() > 0.1
 
 
+def test_a_light_bar_is_held_only_where_it_is_lighter_than_the_lid_inside_it():
+    """A translucent bar catches the light and the lid skin under it is in its shade; on a thin
+    wire frame whose faint top reads as light, what lies inside the brow is skin in the brow's
+    shade, and held as a bar it held the brow's edge (clip d13). Rings round an eye: lid skin,
+    then a band, then a dark brow: the band lighter than the lid reads as a bar, darker not."""
+    from atw_ofx.face.glasses import BAR_LIGHTER, Rim, _polar, light_bar_edge, reads_as_bar
+
+    width, centre = 64.0, np.array([100.0, 100.0])
+    yy, xx = np.mgrid[0:200, 0:200] + 0.5
+    radius = np.hypot(xx - centre[0], yy - centre[1])
+    angles = np.linspace(0.0, 2 * np.pi, 120, endpoint=False)
+    radii = np.linspace(0.3, 1.4, 72) * width
+    path = np.full(120, int(np.searchsorted(radii, 0.8 * width)))  # on the brow
+    above = np.sin(angles) < -0.3
+    # The path's contrast: faint above the eye (the light top), dark below (the rims).
+    polar = np.zeros((120, 72), np.float32)
+    polar[np.arange(120), path] = np.where(above, 0.2, 0.6)
+    rim = Rim(centre, angles, radii, polar, path, width)
+    eye = centre + 0.25 * width * np.stack((np.cos(angles[::20]), np.sin(angles[::20])), 1)
+
+    def image(band_light):
+        grey = np.full((200, 200), 0.6, np.float32)  # the lid skin
+        grey[(radius > 0.62 * width) & (radius <= 0.74 * width)] = band_light
+        grey[radius > 0.74 * width] = 0.1  # the brow
+        return grey
+
+    for band_light, held in ((0.7, True), (0.6 * BAR_LIGHTER - 0.1, False)):
+        shade = _polar(image(band_light), centre, angles, radii)
+        assert reads_as_bar(shade, rim, light_bar_edge(shade, eye, rim)) is held
+
+
 def test_the_bridge_alone_tells_glasses_from_none(bespectacled):
     """The renderer tests the bridge on its window of the crop before looking for rims: the
     window reads as the whole face does (its bridge strength within 5 %), on either face."""

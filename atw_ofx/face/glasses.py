@@ -22,7 +22,8 @@ found from the landmarks and the image, at a working scale where the eyes are
    :func:`light_top_bars`): the darkest line above the eye is the brow resting on the bar, so
    the bar is placed inside it — from where it darkens outwards into the brow
    (:func:`light_bar_edge`), :data:`BAR_THICKNESS` × the rim's thickness inwards — and held by
-   that place, with a soft edge, not by its dark (it has none to speak of).
+   that place, with a soft edge, not by its dark (it has none to speak of); only where it is as
+   light as the lid inside it (:func:`reads_as_bar`), else its rays are left out.
 
 Light frames (clear plastic, thin silver wire) are not found: they show no dark line, and bend as
 before; nor is a light top bar over rims no darker below the eyes. Coordinates: crop pixels,
@@ -73,6 +74,8 @@ BAR_REACH = 3
 #: The fewest rays on end that make a light bar (a run of 18°; a ray or two between dark ones
 #: are the rim's path wandering onto the lid's crease, held still as a dark blob in a blink).
 BAR_RUN = 6
+#: How light a light bar is against the lid inside it, at least (:func:`reads_as_bar`).
+BAR_LIGHTER = 0.94
 #: The softness of a light bar's matte at its edges (:func:`find_frame`), working px (σ).
 BAR_EDGE = 1.0
 
@@ -109,10 +112,15 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     mask = np.zeros(small.shape, np.uint8)
     rims = matched_tops(response, eyes, [find_rim(response, eye) for eye in eyes])
     light_top = light_top_bars(rims)
+    edges = [None] * len(rims)
+    if light_top:
+        shades = [_polar(small, rim.centre, rim.angles, rim.radii) for rim in rims]
+        edges = [light_bar_edge(shade, eye, rim) for shade, eye, rim in zip(shades, eyes, rims)]
+        if not all(reads_as_bar(shade, rim, edge) for shade, rim, edge in zip(shades, rims, edges)):
+            edges = [None] * len(rims)  # not held: its rays above the eyes left out, as before
     bars = np.zeros_like(mask)
-    for eye, rim in zip(eyes, rims):
-        dark, light = rim_sections(rim, light_top,
-                                   light_bar_edge(small, eye, rim) if light_top else None)
+    for rim, edge in zip(rims, edges):
+        dark, light = rim_sections(rim, light_top, edge)
         for sections, into in ((dark, mask), (light, bars)):
             for section in sections:
                 cv2.fillPoly(into, [np.round(section - 0.5).astype(np.int32)], 1)
@@ -387,16 +395,15 @@ def light_top_bars(rims: list[Rim]) -> bool:
     return bool(top < RIM_RELATIVE * bottom)
 
 
-def light_bar_edge(grey: np.ndarray, eye: np.ndarray, rim: Rim) -> np.ndarray:
+def light_bar_edge(shade: np.ndarray, eye: np.ndarray, rim: Rim) -> np.ndarray:
     """Where a light top bar (:func:`light_top_bars`) ends on each of ``rim``'s rays: the
-    radius index (``A``) of its outer edge, where it darkens outwards (``grey``, working scale)
-    into the brow resting on it — a closed path (as :func:`find_rim`'s) inside the rim's path,
-    within :data:`RIM_BAND` of it beside and below the eye and :data:`BAR_REACH` × that above it
-    (the path there lies on the brow), clear of the eye (:data:`RIM_CLEAR_TOP`; the lid's
-    crease darkens outwards too)."""
-    polar = _polar(grey, rim.centre, rim.angles, rim.radii)
-    darkening = np.zeros_like(polar)
-    darkening[:, 1:-1] = polar[:, :-2] - polar[:, 2:]
+    radius index (``A``) of its outer edge, where it darkens outwards (``shade``: the working
+    image's light along the rim's rays, ``A×R``) into the brow resting on it — a closed path
+    (as :func:`find_rim`'s) inside the rim's path, within :data:`RIM_BAND` of it beside and
+    below the eye and :data:`BAR_REACH` × that above it (the path there lies on the brow), clear
+    of the eye (:data:`RIM_CLEAR_TOP`; the lid's crease darkens outwards too)."""
+    darkening = np.zeros_like(shade)
+    darkening[:, 1:-1] = shade[:, :-2] - shade[:, 2:]
     reach = max(int(round(RIM_BAND * rim.width / (rim.radii[1] - rim.radii[0]))), 1)
     index = np.arange(_RADII)[None, :]
     clear = _eye_radius(eye, rim.centre, rim.angles) + RIM_CLEAR_TOP * rim.width
@@ -404,6 +411,38 @@ def light_bar_edge(grey: np.ndarray, eye: np.ndarray, rim: Rim) -> np.ndarray:
     allowed = (index <= path) & (rim.radii[None, :] >= clear[:, None]) & (
         index >= path - np.where(rim.above, BAR_REACH * reach, reach)[:, None])
     return _closed_path(np.where(allowed, darkening, -1.0).astype(np.float32))
+
+
+def light_rays(rim: Rim) -> np.ndarray:
+    """The rays (``A`` bool) of ``rim`` that a light top bar crosses (:func:`light_top_bars`):
+    above the eye and fainter than :data:`RIM_RELATIVE` of its median below it — none where that
+    is not measured."""
+    measured = rim.top_and_bottom()
+    if measured is None:
+        return np.zeros(len(rim.angles), bool)
+    return rim.above & (rim.contrast < RIM_RELATIVE * measured[1])
+
+
+def reads_as_bar(shade: np.ndarray, rim: Rim, edge: np.ndarray) -> bool:
+    """Whether what lies inside ``edge`` (:func:`light_bar_edge`) on ``rim``'s light rays reads
+    as a light bar (``shade``: the working image's light along the rim's rays, ``A×R``): the
+    median over those rays of its light (2 ×
+    :data:`RIM_BAND` inside the edge) is at least :data:`BAR_LIGHTER` of the light as far again
+    inside — a translucent bar catches the light, the lid skin under it is in its shade (face 8:
+    1.0–1.2). On a thin wire frame whose faint top set :func:`light_top_bars` off (6 % of clip
+    d13's frames) it is the skin under the brow, in the brow's shade (0.82–0.90), and held there
+    it held the brow's edge: the brow did not rise in those frames. True where there are no light
+    rays."""
+    light = light_rays(rim)
+    if not light.any():
+        return True
+    reach = max(int(round(RIM_BAND * rim.width / (rim.radii[1] - rim.radii[0]))), 1)
+    ratios = []
+    for i in np.nonzero(light)[0]:
+        bar = shade[i, max(edge[i] - 2 * reach, 0):max(edge[i], 1)].mean()
+        inside = shade[i, max(edge[i] - 4 * reach, 0):max(edge[i] - 2 * reach, 1)].mean()
+        ratios.append(bar / max(inside, 1e-6))
+    return bool(np.median(ratios) >= BAR_LIGHTER)
 
 
 def rim_sections(rim: Rim, light_top: bool = False, bar_edge: np.ndarray | None = None
@@ -431,10 +470,9 @@ def rim_sections(rim: Rim, light_top: bool = False, bar_edge: np.ndarray | None 
             outer[i] += 1
     contrast = rim.contrast
     on_rim = contrast > FRAME_CONTRAST
-    measured = rim.top_and_bottom()
     light = np.zeros_like(on_rim)
-    if light_top and measured is not None:
-        light = rim.above & (contrast < RIM_RELATIVE * measured[1])
+    if light_top:
+        light = light_rays(rim)
         on_rim &= ~light
         light = _long_runs(light, BAR_RUN)  # a bar spans an arc: a ray or two are the lid's
     # A rim is about as thick all round: where its run reaches much further out, something dark
