@@ -289,6 +289,12 @@ class Rim:
     width: float  # the eye's width, px
 
     @property
+    def reach(self) -> int:
+        """A frame's own thickness either side of its path (:data:`RIM_BAND` × the eye's width)
+        in steps along a ray, at least one."""
+        return max(int(round(RIM_BAND * self.width / (self.radii[1] - self.radii[0]))), 1)
+
+    @property
     def contrast(self) -> np.ndarray:
         """The contrast under the path on each ray (``A``)."""
         return self.polar[np.arange(len(self.angles)), self.path]
@@ -404,7 +410,7 @@ def light_bar_edge(shade: np.ndarray, eye: np.ndarray, rim: Rim) -> np.ndarray:
     of the eye (:data:`RIM_CLEAR_TOP`; the lid's crease darkens outwards too)."""
     darkening = np.zeros_like(shade)
     darkening[:, 1:-1] = shade[:, :-2] - shade[:, 2:]
-    reach = max(int(round(RIM_BAND * rim.width / (rim.radii[1] - rim.radii[0]))), 1)
+    reach = rim.reach
     index = np.arange(_RADII)[None, :]
     clear = _eye_radius(eye, rim.centre, rim.angles) + RIM_CLEAR_TOP * rim.width
     path = rim.path[:, None]
@@ -426,17 +432,16 @@ def light_rays(rim: Rim) -> np.ndarray:
 def reads_as_bar(shade: np.ndarray, rim: Rim, edge: np.ndarray) -> bool:
     """Whether what lies inside ``edge`` (:func:`light_bar_edge`) on ``rim``'s light rays reads
     as a light bar (``shade``: the working image's light along the rim's rays, ``A×R``): the
-    median over those rays of its light (2 ×
-    :data:`RIM_BAND` inside the edge) is at least :data:`BAR_LIGHTER` of the light as far again
-    inside — a translucent bar catches the light, the lid skin under it is in its shade (face 8:
-    1.0–1.2). On a thin wire frame whose faint top set :func:`light_top_bars` off (6 % of clip
-    d13's frames) it is the skin under the brow, in the brow's shade (0.82–0.90), and held there
-    it held the brow's edge: the brow did not rise in those frames. True where there are no light
-    rays."""
+    median over those rays of its light (2 × :data:`RIM_BAND` inside the edge) is at least
+    :data:`BAR_LIGHTER` of the light as far again inside — a translucent bar catches the light,
+    the lid skin under it is in its shade (face 8: 1.0–1.2). On a thin wire frame whose faint top
+    set :func:`light_top_bars` off (6 % of clip d13's frames) it is the skin under the brow, in
+    the brow's shade (0.82–0.90), and held there it held the brow's edge: the brow did not rise
+    in those frames. True where there are no light rays."""
     light = light_rays(rim)
     if not light.any():
         return True
-    reach = max(int(round(RIM_BAND * rim.width / (rim.radii[1] - rim.radii[0]))), 1)
+    reach = rim.reach
     ratios = []
     for i in np.nonzero(light)[0]:
         bar = shade[i, max(edge[i] - 2 * reach, 0):max(edge[i], 1)].mean()
@@ -460,7 +465,7 @@ def rim_sections(rim: Rim, light_top: bool = False, bar_edge: np.ndarray | None 
     :data:`BAR_RUN` rays, are the bar's: from within that edge inwards, :data:`BAR_THICKNESS` ×
     the rim's median thick, returned apart — the frame's dark sections, then the light bar's."""
     polar, path, radii, angles = rim.polar, rim.path, rim.radii, rim.angles
-    reach = max(int(round(RIM_BAND * rim.width / (radii[1] - radii[0]))), 1)
+    reach = rim.reach
     inner, outer = path.copy(), path.copy()
     dark = polar > 0.5 * FRAME_CONTRAST
     for i in range(_ANGLES):
