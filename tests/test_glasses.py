@@ -324,3 +324,29 @@ def test_a_thin_bar_close_over_one_eye_is_not_left_for_the_brow(shared_data):
     mask = frame_mask(grey, face.landmarks)
     brows = np.round(face.landmarks[[i for eye in EYES for i in eye["brow_edge"]]]).astype(int)
     assert not mask[brows[:, 1], brows[:, 0]].any()  # (as was: three of the left brow's four)
+
+
+def test_a_wire_frame_whose_top_reads_faint_holds_no_light_bar(shared_data):
+    """Clip d13's thin wire frame: in frames 259–313 its faint top sets the light-top test off
+    again and again (pooled over the rims, its top fainter than its parts below the eyes), and
+    held as a light bar the band inside the brow held the brow's edge — the brow did not rise in
+    those frames, a pop in the clip. That band is skin in the brow's shade, not a bar that
+    catches the light (reads_as_bar): held in 27 of these 55 frames before, at most a frame or
+    two now (one, whose held band renders as its neighbours)."""
+    import itertools
+
+    from atw_ofx.face.glasses import find_frame
+    from atw_ofx.face.track import track_faces
+    from atw_ofx.imageio import decoded
+    from atw_ofx.video import read_codes
+
+    clip = shared_data / "video" / "liveportrait_d13.mp4"
+    codes = itertools.islice(read_codes(clip), 258, 313)
+    plates = [decoded(c, colour.DEFAULT_DISPLAY_FILE_SPACE, str(clip)) for c in codes]
+    track = track_faces([(i + 1, (lambda p=p: p)) for i, p in enumerate(plates)], source="d13")
+    frames = []
+    for i, plate in enumerate(plates):
+        grey = np.clip(plate.pixels[..., :3].mean(-1), 0, None) ** (1 / 2.2)
+        frames.append(find_frame(grey, track.placement(i + 1).landmarks))
+    assert all(frame is not None for frame in frames)  # the frame itself is found throughout
+    assert sum(frame.bars is not None for frame in frames) <= 2
