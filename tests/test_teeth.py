@@ -11,8 +11,8 @@ from atw_ofx.face.crop import crop_planes
 from atw_ofx.imageio import read_image
 from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER, coverage
 from atw_ofx.models.rig import LandmarkRig
-from atw_ofx.models.teeth import (BAND_SEARCH, LIP_SEARCH, MOST_STRETCH, SUBDIVIDE, TOOTH_RISE,
-                                  HeldTeeth, contours, hold_teeth, on_the_lip, opening)
+from atw_ofx.models.teeth import (BAND_SEARCH, FELL_SHADE, LIP_SEARCH, MOST_STRETCH, SUBDIVIDE,
+                                  TOOTH_RISE, HeldTeeth, contours, hold_teeth, on_the_lip, opening)
 from atw_ofx.points import sample_points
 from atw_ofx.render import RenderOptions, render_frame
 
@@ -50,6 +50,25 @@ def test_an_open_smiles_teeth_stay_as_shot_while_its_corners_move(shared_data, n
     dark = generated > 0.5
     assert dark.sum() > 200
     assert out[dark][:, :3].mean() < np.mean(teeth_light) / 3
+
+
+@pytest.mark.parametrize("name", ["1.png", "9.png"])
+def test_a_lower_lip_falling_off_a_shared_smile_shows_the_lower_teeth_in_shade(shared_data, name):
+    """AU15 on a shared open smile: under the side teeth, where the lower lip fell, the lower
+    teeth in the shade — the generated pixels' brightest tenth at least 0.15 of the middle
+    teeth's light (the mouth's flat dark alone, a black triangle: 0.013–0.073 on these), their
+    mean still a shadow's (under a third)."""
+    plate, face = as_shot(shared_data, name)
+    result = render_frame(plate, aus("AU15=5"), LandmarkRig(), face=face,
+                          options=RenderOptions(aovs=("generated",)))
+    out = result.plate.pixels
+    upper, lower = face.landmarks[list(UPPER_INNER)], face.landmarks[list(LOWER_INNER)]
+    middle = np.round(upper[5] + 0.55 * (lower[5] - upper[5]) - 0.5).astype(int)
+    teeth = plate.pixels[middle[1] - 2:middle[1] + 3, middle[0] - 2:middle[0] + 3, :3].mean()
+    generated = out[..., result.plate.channels.index("generated.A")] > 0.5
+    light = out[generated][:, :3].mean(-1) / teeth
+    assert generated.sum() > 1000
+    assert np.percentile(light, 90) > 0.15 and light.mean() < 1 / 3
 
 
 def stripes_case(rise_right: float, drop_left: float = 0.0):
@@ -117,17 +136,26 @@ def test_a_lip_moving_off_its_teeth_shows_more_of_them_without_bending_them():
     assert np.all(out[outside] == 0.5)
 
 
-def test_a_lower_lip_falling_from_the_teeth_shows_the_dark_not_longer_teeth():
+def test_a_lower_lip_falling_from_the_teeth_shows_the_lower_teeth_in_shade_not_longer_teeth():
     """Below each column's middle a column often holds the upper teeth's edges: a lower lip
-    falling away shows the mouth's dark there, not the teeth stretched down into points."""
+    falling away shows the lower teeth there, in the shade (at most FELL_SHADE of the teeth's
+    light), fading into the mouth's dark by the corner — not the teeth stretched down into
+    points (their stripes drawn down), nor a flat black triangle."""
     plate, teeth = stripes_case(rise_right=0.0, drop_left=8.0)
     warped = np.full_like(plate, 0.5)
     out, generated = hold_teeth(warped.copy(), plate, teeth, (0, 1, 2))
     k = 4
-    # Under the lower lip as shot, on the left: what the opening covers whole is the dark.
+    # Under the lower lip as shot, on the left: what the opening covers whole is generated.
     window = (slice(36 * k + 2, 44 * k), slice(10 * k + 2, 20 * k))
     whole = generated.full(256)[window] > 0.99
-    assert whole.sum() > 100 and out[window][whole].max() < 0.2
+    light = out[window][..., 0]
+    assert whole.sum() > 100 and light[whole].max() < FELL_SHADE * 0.8
+    columns = np.broadcast_to(np.arange(10 * k + 2, 20 * k) % 8 == 0, light.shape)
+    stripes, between = light[whole & columns].mean(), light[whole & ~columns].mean()
+    assert 0.8 < stripes / between < 1.25  # no stripe drawn down (0.02 against 0.8)
+    # Teeth, not the dark (the stripes' 0.02), and darker towards the corner (x 40 crop px).
+    near, far = np.array_split(np.where(whole, light, np.nan), 2, axis=1)
+    assert np.nanmean(far) > 3 * 0.02 and np.nanmean(near) < 0.75 * np.nanmean(far)
     # Above it the teeth as they were, column for column.
     teeth_rows = (slice(26 * k, 34 * k), slice(16 * k, 50 * k))
     assert np.array_equal(out[teeth_rows], plate[teeth_rows])
@@ -231,17 +259,17 @@ def falling_lip_case(band: bool):
 
 def test_a_falling_lower_lip_takes_its_band_inside_the_opening_with_it():
     """The lower lip falls 12 px: in the middle column the teeth stay as shot down to a pixel
-    short of their end, the mouth's dark fills what the lip uncovered, and the band of lip the
-    mesh's contour had inside the opening comes down with the lip — its rows are the plate's
-    rows 12 above, to the last value. Without the band, the lip's own red stays under the teeth
-    (a second lip edge above the lip's own: how the shared open smiles looked under AU15)."""
+    short of their end, the lower teeth in the shade fill what the lip uncovered, and the band of
+    lip the mesh's contour had inside the opening comes down with the lip — its rows are the
+    plate's rows 12 above, to the last value. Without the band, the lip's own red stays under the
+    teeth (a second lip edge above the lip's own: how the shared open smiles looked under AU15)."""
     plate, teeth = falling_lip_case(band=True)
     warped = np.full_like(plate, 5.0)  # what the warp left: never what the teeth keep
     out, generated = hold_teeth(warped.copy(), plate, teeth, (0, 1, 2))
     column = out[:, 128]
     assert np.array_equal(column[100:139], plate[100:139, 128])  # the teeth as shot
-    dark = column[143:150]
-    assert dark.max() < 0.1 and np.all(dark[:, 0] < 2.0 * dark[:, 2] + 0.02)  # no lip's red
+    shaded = column[143:150]  # the lower teeth in the shade: no lip's red
+    assert shaded.max() < FELL_SHADE * 0.7 and np.all(shaded[:, 0] < 2.0 * shaded[:, 2] + 0.02)
     np.testing.assert_allclose(column[154:162], plate[142:150, 128], atol=1e-6)  # the band, moved
     assert generated.mask[143 - generated.y0:150 - generated.y0, 128 - generated.x0].min() > 0.9
     plate, teeth = falling_lip_case(band=False)

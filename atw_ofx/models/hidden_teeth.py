@@ -20,6 +20,7 @@ half of the mouth, so a turned face's far side comes out narrower.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
@@ -61,6 +62,9 @@ CROWN, LOWER_CROWN, PAPILLA, GUM_LIGHT = 0.16, 0.14, 0.2, 0.8
 #: keeps at its middle, upper and lower (their narrow teeth packed tight). At 0.35 kept (and at
 #: least 0.6 px wide) the teeth of a small face read as a grille (looked at).
 GAP_SHARE, GAP_LIGHT, LOWER_GAP_LIGHT = 0.04, 0.45, 0.7
+#: ... and the lower teeth's in the shade of the upper ones and the mouth's corners: as dark as
+#: a cavity's, they read as a grille (looked at, AU15 on open smiles).
+SHADED_GAP_LIGHT = 0.95
 #: How far each tooth's edge rises at its corners (share of its width): rounded corners with
 #: dark notches between the teeth.
 CORNER_ROUND = 0.12
@@ -141,6 +145,9 @@ class Row:
 UPPER = Row(BOUNDS, GAP_LIGHT, CROWN, SHORTER, SHADE_OF)
 LOWER = Row(LOWER_BOUNDS, LOWER_GAP_LIGHT, LOWER_CROWN, (0.0,) * (len(LOWER_BOUNDS) - 1),
             (1.0,) * (len(LOWER_BOUNDS) - 1))
+#: The lower row in the shade under an open smile's upper teeth (a fallen lower lip uncovers it,
+#: :func:`.teeth.hold_teeth`): the lines between its teeth faint (:data:`SHADED_GAP_LIGHT`).
+SHADED_LOWER = dataclasses.replace(LOWER, gap_light=SHADED_GAP_LIGHT)
 
 
 def _across(d: np.ndarray, unit: np.ndarray, s: np.ndarray, row: Row) -> np.ndarray:
@@ -170,19 +177,20 @@ def receding(a: np.ndarray) -> np.ndarray:
     return 1.0 - RECEDE * smoothstep((a - RECEDE_FROM) / (1.0 - RECEDE_FROM))
 
 
-def draw(inside: np.ndarray, edge: np.ndarray, iod: float, lower: bool = False
-         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def draw(inside: np.ndarray, edge: np.ndarray, iod: float, lower: bool = False,
+         row: Row | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The teeth in an opening, and their gums: light (``h×w`` float32: × the teeth's colour in
     the cheeks' light, or the gums' in the lips'), weight (``h×w``, 0–1) and the share of it
     that is gum (``h×w``, 0–1). ``inside``: ``h×w`` bool, the opening's pixels in its box;
     ``edge``: :attr:`HiddenTeeth.edge` (or, ``lower``, :attr:`HiddenTeeth.lower`: the lower
     teeth, up from the lower lip) in that box's pixels (centres at +0.5); ``iod``: the
-    inter-ocular distance in them."""
+    inter-ocular distance in them; ``row``: the teeth (None: :data:`UPPER`, or ``lower``
+    :data:`LOWER`)."""
     if lower:  # the same upside down, narrower, in the upper ones' shade
         flipped = np.stack((edge[:, 0], inside.shape[0] - edge[:, 1]), 1)
-        drawn = _drawn(inside[::-1], flipped, iod, LOWER)
+        drawn = _drawn(inside[::-1], flipped, iod, row or LOWER)
         return LOWER_LIGHT * drawn[0][::-1], drawn[1][::-1], drawn[2][::-1]
-    return _drawn(inside, edge, iod, UPPER)
+    return _drawn(inside, edge, iod, row or UPPER)
 
 
 def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, row: Row

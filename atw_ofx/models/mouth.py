@@ -804,13 +804,13 @@ def pixels_inside(original: np.ndarray, polygon: np.ndarray, channels: list[int]
     return box[inside > 0] if inside.sum() >= 16 else box.reshape(-1, len(channels))
 
 
-def _in_hue_of(colour: np.ndarray, dark: np.ndarray) -> np.ndarray:
-    """``colour`` (``C``, linear) in its own light with its balance moved :data:`OWN_HUE` of
-    the way (geometrically) to ``dark``'s (``C``): float32."""
+def in_hue_of(colour: np.ndarray, dark: np.ndarray, share: float = OWN_HUE) -> np.ndarray:
+    """``colour`` (``C``, linear) in its own light with its balance moved ``share`` of the way
+    (geometrically) to ``dark``'s (``C``): float32."""
     light = float(colour.mean())
     balance = np.maximum(colour, 1e-12) / max(light, 1e-12)
     own = np.maximum(dark, 1e-12) / max(float(np.mean(dark)), 1e-12)
-    balance = balance ** (1.0 - OWN_HUE) * own ** OWN_HUE
+    balance = balance ** (1.0 - share) * own ** share
     return (balance * light / float(balance.mean())).astype(np.float32)
 
 
@@ -1045,11 +1045,11 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         shot_dark = _shot_colour(region.look, "dark", channels)
         dim = 1.0
         if shot_dark is not None:  # the shot's own dark, in this frame's cheeks' light
-            colour = _in_hue_of(colour, skin * shot_dark)
+            colour = in_hue_of(colour, skin * shot_dark)
             dim = float(np.clip(shot_dark.mean() / (CAVITY_DEPTH * CAVITY_TOP), LOOK_DIM_MOST,
                                 1.0))
         elif region.teeth_as_shot is not None:
-            colour = _in_hue_of(colour, _own_dark(original, region.teeth_as_shot * k, channels))
+            colour = in_hue_of(colour, _own_dark(original, region.teeth_as_shot * k, channels))
         fill = level[drawn][:, None].astype(np.float32) * (dim * colour)
         # Never lighter than CAVITY_CAP of the lips' own shadow: on dark lips a slit at the
         # rim's level read as a brown stroke drawn across them (the demo portrait, looked at).

@@ -23,10 +23,12 @@ column across the mouth in the face's frame:
   instead, it is first fitted out to the lip's own edge (:func:`on_the_lip`);
 - under a lower lip that fell (AU15, sad, disgust), the **band of lip** the mesh's contour
   leaves inside the opening over its middle (up to ~0.07 IOD of the lip's upper surface below
-  the teeth, measured by :func:`on_the_lip`) comes down with the lip, and the mouth's dark fills
-  what it uncovered below the teeth — held as shot, it was a second lip edge above the lip's own
-  (the dark only as much as teeth reach the lower lip: a talking mouth's tongue goes down with
-  the warp);
+  the teeth, measured by :func:`on_the_lip`) comes down with the lip, and what it uncovered
+  below the teeth shows the **lower teeth in the shade** (:data:`FELL_SHADE`; drawn as
+  :mod:`.hidden_teeth` draws them, their edges where the upper ones end as shot) fading into the
+  mouth's dark by the corners — held as shot, the band was a second lip edge above the lip's
+  own; the dark alone, a flat black triangle under each side's teeth (only as much as teeth
+  reach the lower lip: a talking mouth's tongue goes down with the warp);
 - above the teeth, where an upper lip whose middle rose has left them (AU10, disgust: the rig
   lets it go up whole), the **gums** it uncovers and more of the crowns (:mod:`.gums`); where
   the lip only slid up along them (a smile's corners), the warp as it is.
@@ -51,11 +53,11 @@ import cv2
 import numpy as np
 
 from ..points import carried, channels_of, sample_points, sample_window
-from . import gums
+from . import gums, hidden_teeth
 from .base import grid_box, smoothstep
 from .grain import darkest_mean, grain_noise, laid_on, relative_grain
-from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, skin_beside,
-                    teeth_shown)
+from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, in_hue_of,
+                    skin_beside, teeth_shown)
 
 _windows = np.lib.stride_tricks.sliding_window_view
 
@@ -111,6 +113,14 @@ DARKEST = 3
 #: rising corner was a flat mauve patch over the moustache or the lip (looked at); on the other
 #: shared smiles and clips the darkest lies at 0.002–0.09 of the cheeks.
 DARK_OF_SKIN = 0.08
+#: Under a lower lip that fell off an open smile's teeth (AU15, sad, disgust) its lower teeth
+#: show, in the shade of the upper ones and of the mouth's corners (fading into its dark there):
+#: FELL_SHADE of the light of the teeth as shot (the mean of the brightest TEETH_BRIGHTEST
+#: percent of the opening), their balance FELL_HUE of the way to the mouth dark's. The dark
+#: alone was a flat black triangle under each side's teeth, cut straight along the lip as shot;
+#: at 0.6 and the teeth's own hue the row read as an olive-grey grille, in the dark's hue
+#: (0.7) orange on a face whose darkest is its lips' (faces 1, 2, 5, 9, 16, 18; looked at).
+FELL_SHADE, TEETH_BRIGHTEST, FELL_HUE = 0.5, 30, 0.35
 
 
 #: Points an :func:`opening` has along each segment of the mesh's inner-lip contour: each may
@@ -249,8 +259,12 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # there drew the lip's edge up into vertical streaks.
     ends = np.sort(shot_lips[0][[0, -1], 0])
     centre, half_width = (ends[0] + ends[1]) / 2, max((ends[1] - ends[0]) / 2, 1e-3)
-    corner = smoothstep((np.abs(px - centre) / half_width - CORNERS[0])
-                        / (CORNERS[1] - CORNERS[0]))
+
+    def corner_at(q: np.ndarray) -> np.ndarray:
+        return smoothstep((np.abs(q - centre) / half_width - CORNERS[0])
+                          / (CORNERS[1] - CORNERS[0]))
+
+    corner = corner_at(px)
     most = np.where(upper, 1.0 + (MOST_STRETCH - 1.0) * corner, 1.0)
     half_now = np.where(upper, middle - u1, l1 - middle)
     half_shot = np.where(upper, middle - u0, l0 - middle)
@@ -266,9 +280,14 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     fade = max(TEETH_FADE * teeth.iod * k, 1.0)
     # Over the middle only (by the corners the lip's fall is steep and the band there, carried
     # with it, broke into shards of lip in the corners' dark; looked at).
-    band = np.zeros_like(px) if teeth.band is None else np.minimum(
-        _across(shot_lips[1], px, teeth.band * k) * (1.0 - corner),
-        np.maximum(l0 - middle, 0.0))
+
+    def band_at(q: np.ndarray, lip: np.ndarray, middle: np.ndarray) -> np.ndarray:
+        if teeth.band is None:
+            return np.zeros_like(q)
+        return np.minimum(_across(shot_lips[1], q, teeth.band * k) * (1.0 - corner_at(q)),
+                          np.maximum(lip - middle, 0.0))
+
+    band = band_at(px, l0, middle)
     # The dark from where the teeth end (TEETH_MARGIN in at least: a ghost lip) to the band's
     # top where the lip took it, the band there carried with the lip (its top row up to a fade
     # higher, the lip's edge as soft as the dark's). Only down: carried up over the teeth (AU12's
@@ -346,8 +365,18 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     beside = None if teeth.skin is None or not (dark_at.any() or np.any(gum_at)) else \
         skin_beside(original, teeth.skin, teeth.grid, float(np.ptp(teeth.shot[:, 0])), channels)
     if dark_at.any():
+        # Under the lower lip that fell, its teeth: their edges where the upper ones end as shot.
+        fell = dark_at & ~upper & (past_corner < 1.0)
+        lower_teeth = None
+        if fell.any():
+            edge_x = np.linspace(ends[0], ends[1], 33)
+            lip_x, upper_x = _across(shot_lips[1], edge_x), _across(shot_lips[0], edge_x)
+            edge_y = lip_x - np.maximum(band_at(edge_x, lip_x, (upper_x + lip_x) / 2), margin)
+            ends_of_upper = edge_x[:, None] * along + edge_y[:, None] * down - (x0, y0)
+            lower_teeth = (fell[dark_at], *_shaded_lower_teeth(
+                rows[fell], cols[fell], ends_of_upper, inside.shape, teeth.iod * k))
         dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels,
-                           None if beside is None else beside[0])
+                           None if beside is None else beside[0], lower_teeth)
         made[dark_at] += darkened[dark_at, None] * (dark - as_shot[dark_at])
     if np.any(gum_at):
         band = gums.uncovered(original, channels, px[gum_at], py[gum_at], lip_now[gum_at],
@@ -605,13 +634,17 @@ def _no_lighter(pixels: np.ndarray, original: np.ndarray, shot: np.ndarray, iod:
 
 
 def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.ndarray,
-                channels: list[int], skin: np.ndarray | None = None) -> np.ndarray:
+                channels: list[int], skin: np.ndarray | None = None,
+                lower_teeth: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                ) -> np.ndarray:
     """The mouth's dark at the crop pixels ``(ys, xs)`` (``K×C``, linear): the mean of the
     darkest :data:`DARKEST` percent of the opening as shot (``shot``, its polygon in crop px;
     half its pixels read) — the shadow beside and between the teeth — no lighter than
     :data:`DARK_OF_SKIN` of the ``skin``'s light (``C``, linear; None: as it is), its colour
     kept, with the opening's own grain (:func:`.grain.relative_grain`, as strong against it as
-    the square root of their light's ratio), seeded from its pixels."""
+    the square root of their light's ratio), seeded from its pixels. ``lower_teeth``: ``(where,
+    light, weight)`` — at the pixels ``where`` (``K`` bool) the lower teeth in the shade over
+    the dark, their light (× :func:`_shaded_teeth_colour`) and weight (0–1) there."""
     size = original.shape[0]
     x0, y0, x1, y1 = grid_box(shot, size, 1)
     rgb = channels_of(original[y0:y1, x0:x1], channels)
@@ -628,9 +661,39 @@ def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.n
     if skin is not None:
         shadow = shadow * min(1.0, DARK_OF_SKIN * float(np.mean(skin))
                               / max(float(np.mean(shadow)), 1e-12))
-    strength = laid_on(relative_grain(rgb, read, level), shadow, level)
+    fill = shadow
+    if lower_teeth is not None:
+        where, light, weight = lower_teeth
+        fill = np.repeat(shadow[None], len(ys), 0)
+        fill[where] += weight[:, None] * (light[:, None] * _shaded_teeth_colour(pixels, shadow)
+                                          - shadow)
+    strength = laid_on(relative_grain(rgb, read, level), fill, level)
     # The noise over the dark's own box only (it may be a sliver of the opening's).
     ny0, nx0 = ys.min(), xs.min()
     noise = grain_noise((int(ys.max() - ny0) + 1, int(xs.max() - nx0) + 1),
                         zlib.crc32(rgb.tobytes()))[ys - ny0, xs - nx0]
-    return (shadow + noise[:, None] * strength).astype(np.float32)
+    return (fill + noise[:, None] * strength).astype(np.float32)
+
+
+def _shaded_teeth_colour(opening: np.ndarray, dark: np.ndarray) -> np.ndarray:
+    """The colour the lower teeth under a fallen lip are drawn in (``C``, linear, × the light
+    :func:`_shaded_lower_teeth` gives): :data:`FELL_SHADE` of the teeth's as shot — the mean of
+    the brightest :data:`TEETH_BRIGHTEST` percent of the ``opening``'s pixels (``K×C``) over
+    :data:`.hidden_teeth.LEVEL`, the light a lit tooth's front is drawn at — in the mouth's
+    ``dark``'s hue (:data:`FELL_HUE` of the way, :func:`.mouth.in_hue_of`)."""
+    teeth = -darkest_mean(-opening, TEETH_BRIGHTEST) * (FELL_SHADE / hidden_teeth.LEVEL)
+    return in_hue_of(teeth, dark, FELL_HUE)
+
+
+def _shaded_lower_teeth(rows: np.ndarray, cols: np.ndarray, ends_of_upper: np.ndarray,
+                        shape: tuple[int, int], iod: float) -> tuple[np.ndarray, np.ndarray]:
+    """The lower teeth in the shade at the pixels ``(rows, cols)`` of a box ``shape`` px (what a
+    fallen lower lip uncovered under the upper teeth; they reach down to its bottom): their light
+    and weight there (``K`` each, :func:`.hidden_teeth.draw`'s; their gums left to the dark),
+    their edges along ``ends_of_upper`` (``33×2`` box px, centres at +0.5: corner to corner
+    through the dental midline, where the upper teeth end as shot; ``iod`` px)."""
+    inside = np.zeros(shape, bool)
+    inside[rows, cols] = True
+    light, weight, gum = hidden_teeth.draw(inside, ends_of_upper, iod, lower=True,
+                                           row=hidden_teeth.SHADED_LOWER)
+    return light[rows, cols], weight[rows, cols] * (1.0 - gum[rows, cols])
