@@ -251,8 +251,9 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
             held = None  # the held teeth's own field and where it holds them
             for region in result.interior:
                 if isinstance(region, StretchedSkin):
-                    out_np, generated = smooth_stretched(out_np, original, region,
-                                                         tuple(colour_idx), field)
+                    out_np, generated = smooth_stretched(
+                        out_np, original, region, tuple(colour_idx), field,
+                        None if glasses is None else (glasses[0], frame_alpha))
                 elif isinstance(region, ClosingLid):
                     out_np, generated = close_lid(out_np, original, region, tuple(colour_idx),
                                                   field)

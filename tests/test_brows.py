@@ -7,8 +7,9 @@ from atw_ofx.face import face_matte
 from atw_ofx.face.layout import MESH_TO_IBUG68
 from atw_ofx.imageio import read_image
 from atw_ofx import colour
-from atw_ofx.models.brows import (STREAKS_FULL, StretchedSkin, hair_reach, smooth_stretched,
-                                  under_brows)
+from atw_ofx.models.brows import (OFF_FRAME, STREAKS_FULL, StretchedSkin, hair_reach,
+                                  off_the_frame, smooth_stretched, under_brows)
+from atw_ofx.models.occluder import held_apart
 from atw_ofx.models.eyelids import EYES
 from atw_ofx.models.grain import relative_grain
 from atw_ofx.models.jacobian import magnification
@@ -207,3 +208,33 @@ def test_hair_reach_is_not_read_through_a_glasses_frame(shared_data):
     dark = np.where(framed > 0, brow, luma).astype(np.float32)
     assert (hair_reach(mesh, dark) < 0.8).all()  # read as hair: the bar went up with the brow
     assert (hair_reach(mesh, dark, framed) >= 0.85).all()
+
+
+def test_the_skin_off_a_frame_is_where_a_brow_rising_was_held_off_its_top_bar():
+    """A bar across rows 40-43 of a 64 px grid; the face above it rises 8 px (a backward field:
+    every pixel takes its source 8 px below). Held off the bar, the sources just above it pile up
+    in the strip beside it: what the rise uncovered (up to ~8 + 2.5 px above the bar) is where
+    the skin is made again, whole where they were moved OFF_FRAME[1] or more; nowhere else — not
+    far above the bar, where the sources were free, nor below the line given (inside a lens,
+    where a lid rising towards its rim is held off it too), nor where the face moved down."""
+    n, down = 64, np.array([0.0, 1.0])
+    bar = np.zeros((n, n), bool)
+    bar[40:44, 8:56] = True
+    rise = np.zeros((2, n, n), np.float32)
+    rise[1, :40] = 8.0
+    moved = held_apart(rise, bar) - rise
+    off = off_the_frame(moved, down, 40.0, bar)
+    assert off is not None
+    column = off[:, 32]
+    assert column[34:40].min() > 0.95  # the strip the rise uncovered, whole down to the bar
+    assert column[:24].max() < 0.05  # the brow, risen whole: its sources were free
+    assert np.hypot(*moved)[34:40, 32].min() >= OFF_FRAME[1]  # (held off by that much)
+    # Only above the line given: the same rise held off the bar's underside (a lid inside a
+    # lens rising towards its rim) is no brow's.
+    below = np.zeros((2, n, n), np.float32)
+    below[1, 44:] = 8.0
+    assert off_the_frame(held_apart(below, bar) - below, down, 40.0, bar) is None
+    # Nor a face moving down onto the bar from above (AU04): its sources are free.
+    lower = np.zeros((2, n, n), np.float32)
+    lower[1, :40] = -8.0
+    assert off_the_frame(held_apart(lower, bar) - lower, down, 40.0, bar) is None

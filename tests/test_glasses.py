@@ -162,6 +162,29 @@ def test_a_brow_raise_leaves_a_light_top_bar_where_it_was(bespectacled):
     assert np.abs(rgb[above] - before[above]).max() > 0.1
 
 
+def test_a_brow_resting_on_a_frame_rises_off_it_and_leaves_skin(bespectacled):
+    """A band half the skin's light resting on each top bar as a brow does, under AU01+AU02:
+    where it lay, over half the output is skin again (at least 0.75 of the skin round it as
+    shot) — held off the frame, the strip just above the bar was drawn out over all the raise
+    uncovered, and the band stayed where it was, none of it lighter (the shared faces with
+    glasses: their brows' lowest hair a tall smear)."""
+    _, _, landmarks, _, _, _, bare = bespectacled
+    drawn, _, light, resting = _light_top_frame(bare, landmarks)
+    lin = colour.convert(drawn.astype(np.float32) / 255, colour.DEFAULT_DISPLAY_FILE_SPACE,
+                         colour.DEFAULT_PLATE_SPACE)
+    plate = ImagePlate.from_array(np.ascontiguousarray(lin), ("R", "G", "B"),
+                                  colour.DEFAULT_PLATE_SPACE)
+    aus = au_vector(parse_au_assignments(["AU01=5", "AU02=5"]))
+    out = render_frame(plate, aus, load_model("rig"), options=RenderOptions(glasses="auto"))
+    after, before = out.plate.rgb().mean(-1), plate.rgb().mean(-1)
+    band = cv2.erode(resting.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    near = cv2.dilate(resting.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool)
+    clear = ~cv2.dilate((resting | light).astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    skin = float(np.median(before[near & clear]))
+    assert band.sum() > 100 and before[band].max() < 0.5 * skin
+    assert (after[band] > 0.75 * skin).mean() > 0.5
+
+
 def test_a_light_bar_is_held_only_where_it_is_lighter_than_the_lid_inside_it():
     """A translucent bar catches the light and the lid skin under it is in its shade; on a thin
     wire frame whose faint top reads as light, what lies inside the brow is skin in the brow's

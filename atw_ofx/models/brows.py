@@ -12,6 +12,14 @@ from the crease there; a warp can only stretch it. Two things follow:
   :data:`STREAKS_FROM`, the renderer keeps the warp's light, smoothed across the streaks, and
   lays the skin's own grain on it (:func:`smooth_stretched`): generated pixels.
 
+Over a glasses frame the skin a rising brow uncovers above the top bar lay behind the bar: the
+face is held off the frame (:func:`.occluder.held_apart`), so all of it took the strip just above
+the bar — on brows resting on their frame the brow's lowest hair, drawn out into a tall smear
+(looked at on the shared faces with glasses), and the fold guard, spreading that pile up into the
+brow, left the brow half risen. There (:func:`off_the_frame`) the fold guard lets the field be
+and the brow rises whole; what it uncovers is the skin just above the brow as shot, brought down
+under it (:func:`_skin_from_above`): real skin, its texture and lines, in its light.
+
 Coordinates: the field's square grid (``G`` px a side, centres at +0.5); the crop is ``S`` px,
 ``S / G`` of them a grid pixel. Fields are backward maps, ``2×G×G``, channel 0 = x.
 """
@@ -24,6 +32,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..membrane import membrane
 from ..points import channels_of, sample_points
 from .base import smoothstep
 from .eyelids import (BROWS_68, EYES, along_the_eye, eye_frame, face_down, lid_skin_band,
@@ -110,12 +119,49 @@ class StretchedSkin:
     0–1, where it lies once the brows have risen), finished by the renderer at full size
     (:func:`smooth_stretched`). ``cheeks``: where the cheeks beside the nose lie (``2×2`` grid
     px, :data:`.mouth.SKIN_POINTS`), whose grain the skin's is held to, and ``iod`` the
-    inter-ocular distance (grid px); None: not held."""
+    inter-ocular distance (grid px); None: not held. ``off_frame``: where the brows rose off a
+    glasses frame (``G×G`` float32, 0–1, :func:`off_the_frame`; None: nowhere) and
+    ``brow_tops`` the brows' upper edges as shot (``K×2`` grid px, :data:`BROW_TOPS`), the
+    skin above which is brought down there."""
 
     mask: np.ndarray
     grid: int
     cheeks: np.ndarray | None = None
     iod: float = 0.0
+    off_frame: np.ndarray | None = None
+    brow_tops: np.ndarray | None = None
+
+
+#: The brows' upper edges in the mesh (image-left brow outer to inner, then the other inner to
+#: outer).
+BROW_TOPS = (70, 63, 105, 66, 107, 336, 296, 334, 293, 300)
+#: Where a held frame moved the field's sources (:func:`off_the_frame`, grid px) from
+#: OFF_FRAME[0] to OFF_FRAME[1]: from nothing to whole skin made again; its edge feathered by a
+#: Gaussian of OFF_FRAME_EDGE grid px (at 0.7 the risen brow's lower edge stepped with the grid).
+OFF_FRAME, OFF_FRAME_EDGE = (0.25, 1.5), 1.5
+
+
+def off_the_frame(moved: np.ndarray, down: np.ndarray, above: float, frame: np.ndarray
+                  ) -> np.ndarray | None:
+    """Where the face rose off a held frame (``G×G`` float32, 0–1; None: nowhere): where
+    :func:`.occluder.held_apart` moved the field's sources (``moved``: what it added, ``2×G×G``,
+    grid px) upwards — along −``down``, the face's unit down axis — by :data:`OFF_FRAME`, above
+    ``above`` (grid px along ``down``: below it the lids and cheeks inside the lenses, which
+    move towards their rims too); the ``frame``'s cells (``G×G`` bool) beside it included."""
+    shift = np.hypot(moved[0], moved[1])
+    upward = -(moved[0] * down[0] + moved[1] * down[1]) > 0.5 * shift
+    n = moved.shape[-1]
+    centres = np.arange(n) + 0.5
+    height = centres[None, :] * down[0] + centres[:, None] * down[1]
+    shift = np.where(upward & (height < above), shift, 0.0)
+    if float(shift.max()) <= OFF_FRAME[0]:
+        return None
+    off = smoothstep((shift - OFF_FRAME[0]) / (OFF_FRAME[1] - OFF_FRAME[0])).astype(np.float32)
+    # Feathered with the frame's cells beside it taken as whole, so that it stays whole down to
+    # the frame (feathered there too, the strip beside the bar showed through as a fringe of the
+    # brow's lowest hair; looked at).
+    grown = cv2.dilate((off > 0.5).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    return cv2.GaussianBlur(np.maximum(off, frame & grown), (0, 0), OFF_FRAME_EDGE)
 
 
 def under_brows(mesh: np.ndarray, moved68: np.ndarray, n: int,
@@ -142,17 +188,23 @@ def under_brows(mesh: np.ndarray, moved68: np.ndarray, n: int,
 
 
 def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSkin,
-                     colour: tuple[int, ...], field: np.ndarray) -> tuple[np.ndarray, Generated]:
+                     colour: tuple[int, ...], field: np.ndarray,
+                     frame: tuple[tuple[slice, slice], np.ndarray] | None = None
+                     ) -> tuple[np.ndarray, Generated]:
     """``warped`` (``S×S×C`` linear, the ResWarp result; changed in place) with the lid skin the
     warp (``field``, backward, ``2×G×G`` on the skin's grid) stretches past
     :data:`STREAKS_FROM` made of its smoothed light and the plate's own grain (``original``, the
     crop as shot), no more than the cheeks' (where ``skin`` has them: read under the brows, the
-    brows' and lashes' hairs made it the skin's 1.4–5×, a speckle; looked at); returns
-    ``(warped, generated)``. Only the ``colour`` channels change; each eye's band is made in
-    its own box."""
+    brows' and lashes' hairs made it the skin's 1.4–5×, a speckle; looked at); and the skin
+    brows rising off a glasses frame uncover (``skin.off_frame``) brought down from above them
+    (:func:`_skin_from_above`), less where the frame laid back over it covers it (``frame``: the
+    crop's window it lies in and its matte there, 0–1; whole from :data:`UNDER_FRAME`). Returns
+    ``(warped, generated)``. Only the ``colour`` channels change; each eye's band is made in its
+    own box."""
     size, grid = warped.shape[0], skin.grid
     k = size / grid
     weight = np.zeros((grid, grid), np.float32)
+    off_frame = skin.off_frame if skin.brow_tops is not None else None
     rows, cols = np.nonzero(skin.mask > 0.0)
     if len(rows):  # the magnification only over the mask's box (its gradient a pixel wider)
         g0, h0 = max(rows.min() - 1, 0), max(cols.min() - 1, 0)
@@ -161,7 +213,8 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
         weight[inner] = skin.mask[inner] * smoothstep(
             (magnification(field[(slice(None),) + inner]) - STREAKS_FROM)
             / (STREAKS_FULL - STREAKS_FROM))
-    count, _, stats, _ = cv2.connectedComponentsWithStats((weight > 0.0).astype(np.uint8))
+    made = weight if off_frame is None else np.maximum(weight, off_frame)
+    count, _, stats, _ = cv2.connectedComponentsWithStats((made > 0.0).astype(np.uint8))
     # Each eye's band (label 0 is the background) in its own box of crop px.
     boxes = [(max(int(x * k) - 2, 0), max(int(y * k) - 2, 0), min(int((x + w) * k) + 2, size),
               min(int((y + h) * k) + 2, size)) for x, y, w, h, _ in stats[1:count]]
@@ -176,6 +229,16 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
         alpha = _on_crop(weight, k, (x0, y0, x1, y1))
         _made_again(warped, original, (slice(y0, y1), slice(x0, x1)), alpha, list(colour),
                     cheeks)
+        if off_frame is not None:
+            off = _on_crop(off_frame, k, (x0, y0, x1, y1))
+            if frame is not None:  # (the frame's matte lets what is under it show through)
+                window, matte = frame
+                covers = np.zeros((size, size), np.float32)
+                covers[window] = matte
+                off *= np.clip(1.0 - covers[y0:y1, x0:x1] / UNDER_FRAME, 0.0, 1.0)
+            _skin_from_above(warped, original, (x0, y0, x1, y1), off, skin.brow_tops * k,
+                             skin.iod * k, list(colour), None if beside is None else beside[0])
+            alpha = np.maximum(alpha, off)
         mine = generated.mask[y0 - uy0:y1 - uy0, x0 - ux0:x1 - ux0]
         np.maximum(mine, alpha, out=mine)
     return warped, generated
@@ -190,6 +253,83 @@ def _on_crop(weight: np.ndarray, k: float, box: tuple[int, int, int, int]) -> np
     return cv2.remap(weight, np.broadcast_to(xs, (len(ys), len(xs))).copy(),
                      np.broadcast_to(ys[:, None], (len(ys), len(xs))).copy(), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_CONSTANT)
+
+
+#: The skin brought down under brows risen off a frame: from ABOVE_TOP inter-ocular distances
+#: above the brows' upper edge as shot (their top hairs lie above the mesh's edge), down as far as
+#: each column's risen brow left (that smoothed across SKIN_ALONG of them: column by column the
+#: skin's lines stepped); in the light of the skin round it — the pixels within SKIN_LIGHT of the
+#: cheeks' light (not the brows' hair nor the frame), smoothed over TONE_SMOOTH — else at
+#: SKIN_SHADE of its own (the brow's ridge shades the skin under it). At a fixed 0.9 the band
+#: read as a lit patch under a clip's brows (the forehead in the light from above: clip d13); a
+#: flat fill of the skin's light and grain read as a painted patch, and one membrane-filled from
+#: the skin round it as a blur (looked at).
+ABOVE_TOP, SKIN_ALONG, SKIN_SHADE = 0.03, 0.05, 0.9
+SKIN_LIGHT, TONE_SMOOTH = (0.5, 1.6), 0.06
+#: The skin brought down goes under a glasses frame's matte (laid back over it) only as much as
+#: the matte is under this: the frame's mask at full size takes in hair resting on it, which
+#: stayed as a fringe along the bar, but the bar's soft edge let the skin eat into it (face 8's
+#: light bar, looked at).
+UNDER_FRAME = 0.5
+
+
+def _skin_from_above(warped: np.ndarray, original: np.ndarray, box: tuple[int, int, int, int],
+                     off: np.ndarray, tops: np.ndarray, iod: float, channels: list[int],
+                     cheeks: np.ndarray | None = None) -> None:
+    """``warped``'s ``box`` (``(x0, y0, x1, y1)`` crop px; its ``channels``, in place) blended
+    by ``off`` (``h×w``, 0–1: where brows rose off a frame) towards the skin above the brows as
+    shot (``original``; ``tops``: their upper edges, ``K×2`` crop px; ``iod`` crop px): each
+    column's risen brow's lower edge (where ``off`` ends going up, carried across columns where
+    it does not reach half) takes the skin :data:`ABOVE_TOP` above its top as shot, the pixels
+    under it what lies as far under that — in the light of the skin round it: its texture over
+    its own light smoothed by :data:`TONE_SMOOTH` × that of the skin (within :data:`SKIN_LIGHT`
+    of the ``cheeks``' light, ``C``) outside it, filled in (:func:`~atw_ofx.membrane.membrane`)
+    and smoothed alike; without the cheeks, or little such skin round it, at
+    :data:`SKIN_SHADE` of its light."""
+    x0, y0, x1, y1 = box
+    h, w = off.shape
+    inside = off > 0.5
+    reached = np.flatnonzero(inside.any(0))
+    if not len(reached):
+        return
+    # The lowest row off the frame in each column: how far down that column's skin comes.
+    lowest = (h - 1 - np.argmax(inside[::-1], 0))[reached] + y0 + 0.5
+    xs = np.arange(x0, x1) + 0.5
+    order = np.argsort(tops[:, 0])
+    top = np.interp(xs, tops[order, 0], tops[order, 1])
+    drop = np.interp(np.arange(w), reached, lowest) - (top - ABOVE_TOP * iod)
+    drop = cv2.GaussianBlur(drop[None].astype(np.float32), (0, 0),
+                            sigmaX=max(SKIN_ALONG * iod, 1.0), sigmaY=0.1)[0]
+    # Read from the rows it reaches (pixel centres at +0.5 on both sides: the remap's
+    # coordinates are the centres' − 0.5).
+    src_y = np.arange(y0, y1, dtype=np.float32)[:, None] - drop[None]
+    r0 = int(np.clip(np.floor(src_y.min()) - 1, 0, original.shape[0] - 1))
+    r1 = int(np.clip(np.ceil(src_y.max()) + 2, r0 + 1, original.shape[0]))
+    src_x = np.broadcast_to(np.arange(w, dtype=np.float32), (h, w))
+    skin = cv2.remap(np.ascontiguousarray(channels_of(original[r0:r1, x0:x1], channels)),
+                     src_x, np.ascontiguousarray(src_y - r0), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REFLECT).reshape(h, w, -1)
+    target = warped[y0:y1, x0:x1]
+    region = channels_of(target, channels)
+    skin = _in_light_round(skin, region, off, iod, cheeks)
+    region += off[..., None] * (skin - region)
+    target[..., channels] = region
+
+
+def _in_light_round(skin: np.ndarray, region: np.ndarray, off: np.ndarray, iod: float,
+                    cheeks: np.ndarray | None) -> np.ndarray:
+    """``skin`` (``h×w×C``, brought into ``region``, ``h×w×C``, where ``off``) in the light of
+    the skin round it (see :func:`_skin_from_above`)."""
+    if cheeks is not None:
+        light, level = region.mean(-1), float(np.mean(cheeks))
+        known = (light > SKIN_LIGHT[0] * level) & (light < SKIN_LIGHT[1] * level) & (off < 0.05)
+        if known.sum() >= 16:
+            sigma = max(TONE_SMOOTH * iod, 1.0)
+            smooth = lambda image: cv2.GaussianBlur(image, (0, 0), sigma).reshape(  # noqa: E731
+                image.shape).mean(-1, keepdims=True)
+            round_it = smooth(membrane(region, known.astype(np.float32)))
+            return skin * (round_it / np.maximum(smooth(skin), 1e-6))
+    return SKIN_SHADE * skin
 
 
 #: The side (crop px) of the patch of the plate, in the middle of a band's box, whose grain the

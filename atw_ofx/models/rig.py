@@ -101,6 +101,9 @@ CLOSED_LIPS = 0.08
 #: pushing its inner edge up (AU17) leaves it: squeezed thinner, it folded over its middle and
 #: the fold guard's cut left a notch there (looked at, AU17 at 5).
 UPPER_LIP_PAIRS_68, UPPER_LIP_KEPT = ((50, 61), (51, 62), (52, 63)), 0.6
+#: How far round the skin brows risen off a glasses frame uncover its own cells stay as shot
+#: (fine grid px).
+FRAME_STILL = 2
 #: Pairs (upper, lower) that must keep this order along the face's down axis, with a gap (IOD).
 ORDER_CLAMPS: list[tuple[tuple[int, int], float]] = [
     ((37, 41), 0.005), ((38, 40), 0.005), ((43, 47), 0.005), ((44, 46), 0.005),  # eyelids
@@ -254,6 +257,7 @@ class LandmarkRig:
             else np.zeros((2, n, n))
         regions = []  # drawn by the renderer: the mouth's opening, the closing lids
         held = None  # the occluder on the fine grid
+        off_frame = None  # where the brows rose off it (:func:`.brows.off_the_frame`)
         teeth_own = None  # the teeth's own field (the jaw's), on the fine grid
         # A held frame needs the fine grid too: the face moves up to its edge and no further.
         framed = mesh is not None and occluder is not None and float(np.max(occluder)) > COVERS
@@ -266,7 +270,14 @@ class LandmarkRig:
             if held is not None:
                 # Nothing the spline moves comes out from behind the frame (:mod:`.occluder`);
                 # the blink slides the lid from below it itself.
-                field = held_apart(field, held)  # the matte's fade later only shortens it
+                apart = held_apart(field, held)  # the matte's fade later only shortens it
+                down = eyelids.face_down(mesh)
+                # (Above halfway from each upper lid's top to its brow's lower edge: what lies
+                # below is the lid's, inside the lens — AU05 and AU07 move it towards the rim.)
+                above = min(float(np.mean(mesh[list(eye["brow_edge"])] @ down)
+                                  + mesh[eye["upper"][3]] @ down) / 2 for eye in eyelids.EYES)
+                off_frame = brows.off_the_frame(apart - field, down, above * REGION_GRID, held)
+                field = apart
             spline_field = field.copy()
             blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
                                                  lift_px, held)
@@ -306,13 +317,16 @@ class LandmarkRig:
             held_teeth = _held_teeth(mesh, field, lit_pairs,
                                      None if teeth_own is None else teeth_own * matte[None],
                                      lifted)
-        # Generated pixels (the mouth's opening, the lids' lines) are not warped, and the frame's
-        # are the plate's: their field is not checked for folds. Held teeth's opening is: in its
-        # middle the warp still shows (a rising lip stretched over them), and left unchecked it
-        # folded there into vertical streaks (AU10, looked at).
+        # Generated pixels (the mouth's opening, the lids' lines, the skin brows risen off a frame
+        # uncover) are not warped, and the frame's are the plate's: their field is not checked
+        # for folds (checked, the pile of sources held off the frame was spread up into the brow,
+        # and the brow rose only half). Held teeth's opening is: in its middle the warp still
+        # shows (a rising lip stretched over them), and left unchecked it folded there into
+        # vertical streaks (AU10, looked at).
         not_warped = None if not regions and held is None else np.max(
             [mouth.region_mask(region, field.shape[-1]) for region in regions]
-            + ([] if held is None else [held.astype(np.float32)]), axis=0)
+            + ([] if held is None else [held.astype(np.float32)])
+            + ([] if off_frame is None else [(off_frame > 0.0).astype(np.float32)]), axis=0)
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
         floor = None if not (regional[AU45] or lift) else MIN_JACOBIAN * stretch
         on_field = None if mesh is None else mesh * (field.shape[-1] / n)  # (the fine grid's)
@@ -322,13 +336,24 @@ class LandmarkRig:
             bound = np.full(field.shape[1:], MIN_JACOBIAN) if floor is None else floor
             floor = bound + lid_skin * (np.minimum(bound, brows.LID_FLOOR) - bound)
         field = _unfold(field, not_warped, floor).astype(np.float32)
+        if off_frame is not None:
+            # By brows risen off it the frame's own cells stay as shot: moving as the face beside
+            # them (:func:`.occluder.held_apart`), they took the sources held off the frame — the
+            # brow's lowest hair, specks along the bar through its matte's edge — where the
+            # frame's mask at full size misses the bar's edge (looked at, face 8's light bar).
+            near = cv2.dilate((off_frame > 0.0).astype(np.uint8),
+                              np.ones((2 * FRAME_STILL + 1,) * 2, np.uint8)) > 0
+            field[:, near & held] = 0.0
         if held_teeth is not None:  # the opening where the final field leaves it, drawn first
             regions.insert(0, dataclasses.replace(held_teeth,
                                                   polygon=_teeth_opening(mesh, field)))
-        if lid_skin is not None:  # (its streaks smoothed before the lids close over them)
+        if lid_skin is not None or off_frame is not None:  # (before the lids close over it)
             regions.insert(0, brows.StretchedSkin(
-                lid_skin.astype(np.float32), field.shape[-1], on_field[list(mouth.SKIN_POINTS)],
-                float(np.linalg.norm(on_field[473] - on_field[468]))))
+                np.zeros(field.shape[1:], np.float32) if lid_skin is None
+                else lid_skin.astype(np.float32), field.shape[-1],
+                on_field[list(mouth.SKIN_POINTS)],
+                float(np.linalg.norm(on_field[473] - on_field[468])), off_frame,
+                on_field[list(brows.BROW_TOPS)]))
         return field, (tuple(regions) or None)
 
     def _spline_field(self, landmarks: np.ndarray, moved: np.ndarray, matte: np.ndarray,
