@@ -223,7 +223,7 @@ def test_the_skin_off_a_frame_is_where_a_brow_rising_was_held_off_its_top_bar():
     rise = np.zeros((2, n, n), np.float32)
     rise[1, :40] = 8.0
     moved = held_apart(rise, bar) - rise
-    off = off_the_frame(moved, down, 40.0, bar)
+    off = off_the_frame(rise, held_apart(rise, bar), down, 40.0, bar)
     assert off is not None
     column = off[:, 32]
     assert column[34:40].min() > 0.95  # the strip the rise uncovered, whole down to the bar
@@ -233,8 +233,8 @@ def test_the_skin_off_a_frame_is_where_a_brow_rising_was_held_off_its_top_bar():
     # lens rising towards its rim) is no brow's.
     below = np.zeros((2, n, n), np.float32)
     below[1, 44:] = 8.0
-    assert off_the_frame(held_apart(below, bar) - below, down, 40.0, bar) is None
+    assert off_the_frame(below, held_apart(below, bar), down, 40.0, bar) is None
     # Nor a face moving down onto the bar from above (AU04): its sources are free.
     lower = np.zeros((2, n, n), np.float32)
     lower[1, :40] = -8.0
-    assert off_the_frame(held_apart(lower, bar) - lower, down, 40.0, bar) is None
+    assert off_the_frame(lower, held_apart(lower, bar), down, 40.0, bar) is None

@@ -141,19 +141,24 @@ BROW_TOPS = (70, 63, 105, 66, 107, 336, 296, 334, 293, 300)
 OFF_FRAME, OFF_FRAME_EDGE = (0.25, 1.5), 1.5
 
 
-def off_the_frame(moved: np.ndarray, down: np.ndarray, above: float, frame: np.ndarray
-                  ) -> np.ndarray | None:
-    """Where the face rose off a held frame (``G×G`` float32, 0–1; None: nowhere): where
-    :func:`.occluder.held_apart` moved the field's sources (``moved``: what it added, ``2×G×G``,
-    grid px) upwards — along −``down``, the face's unit down axis — by :data:`OFF_FRAME`, above
-    ``above`` (grid px along ``down``: below it the lids and cheeks inside the lenses, which
-    move towards their rims too); the ``frame``'s cells (``G×G`` bool) beside it included."""
+def off_the_frame(field: np.ndarray, held: np.ndarray, down: np.ndarray, above: float,
+                  frame: np.ndarray) -> np.ndarray | None:
+    """Where the face rose off a held frame (``G×G`` float32, 0–1; None: nowhere): where the
+    face rose (its backward ``field``, ``2×G×G`` grid px, takes each pixel from below) and
+    :func:`.occluder.held_apart` (``held``: the field it made) moved the sources upwards — along
+    −``down``, the face's unit down axis — by :data:`OFF_FRAME`, above ``above`` (grid px along
+    ``down``: below it the lids and cheeks inside the lenses, which move towards their rims
+    too); the ``frame``'s cells (``G×G`` bool) beside it included. (A brow lowered and drawn in,
+    AU04, is held off a rim's inner corners sideways.)"""
+    moved = held - field
     shift = np.hypot(moved[0], moved[1])
-    upward = -(moved[0] * down[0] + moved[1] * down[1]) > 0.5 * shift
+    rose = field[0] * down[0] + field[1] * down[1] > 0.0
+    upward = (-(moved[0] * down[0] + moved[1] * down[1]) > 0.5 * shift) & rose
     n = moved.shape[-1]
     centres = np.arange(n) + 0.5
     height = centres[None, :] * down[0] + centres[:, None] * down[1]
-    shift = np.where(upward & (height < above), shift, 0.0)
+    # (Not the frame's own cells: they move as the face beside them, whatever their own field.)
+    shift = np.where(upward & (height < above) & ~frame, shift, 0.0)
     if float(shift.max()) <= OFF_FRAME[0]:
         return None
     off = smoothstep((shift - OFF_FRAME[0]) / (OFF_FRAME[1] - OFF_FRAME[0])).astype(np.float32)

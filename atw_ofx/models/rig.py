@@ -276,7 +276,7 @@ class LandmarkRig:
                 # below is the lid's, inside the lens — AU05 and AU07 move it towards the rim.)
                 above = min(float(np.mean(mesh[list(eye["brow_edge"])] @ down)
                                   + mesh[eye["upper"][3]] @ down) / 2 for eye in eyelids.EYES)
-                off_frame = brows.off_the_frame(apart - field, down, above * REGION_GRID, held)
+                off_frame = brows.off_the_frame(field, apart, down, above * REGION_GRID, held)
                 field = apart
             spline_field = field.copy()
             blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
