@@ -141,9 +141,11 @@ def test_a_light_top_bar_is_held_and_the_brow_on_it_is_not(bespectacled):
     assert found.bars[resting].mean() < 0.05
 
 
-def test_a_brow_raise_leaves_a_light_top_bar_where_it_was(bespectacled):
-    """Under a brow raise the light bars stay with the dark rims (bent with the brows, they
-    tore from the rims held beside them), while the brows above them rise."""
+@pytest.fixture(scope="module")
+def raised_over_light_bars(bespectacled):
+    """The frame dark below and light on top with a band resting on each top bar
+    (:func:`_light_top_frame`), under AU01+AU02: the drawn and bare RGB8 images, the light
+    bars' and resting bands' pixels, and the plate's RGB before and after (linear)."""
     _, _, landmarks, _, _, _, bare = bespectacled
     drawn, _, light, resting = _light_top_frame(bare, landmarks)
     lin = colour.convert(drawn.astype(np.float32) / 255, colour.DEFAULT_DISPLAY_FILE_SPACE,
@@ -152,7 +154,13 @@ def test_a_brow_raise_leaves_a_light_top_bar_where_it_was(bespectacled):
                                   colour.DEFAULT_PLATE_SPACE)
     aus = au_vector(parse_au_assignments(["AU01=5", "AU02=5"]))
     out = render_frame(plate, aus, load_model("rig"), options=RenderOptions(glasses="auto"))
-    rgb, before = out.plate.rgb(), plate.rgb()
+    return drawn, bare, light, resting, plate.rgb(), out.plate.rgb()
+
+
+def test_a_brow_raise_leaves_a_light_top_bar_where_it_was(raised_over_light_bars):
+    """Under a brow raise the light bars stay with the dark rims (bent with the brows, they
+    tore from the rims held beside them), while the brows above them rise."""
+    drawn, bare, light, resting, before, rgb = raised_over_light_bars
     core = cv2.erode(light.astype(np.uint8), np.ones((2, 2), np.uint8)).astype(bool)
     moved = np.abs(rgb[core] - before[core]).max(-1) > 0.05
     assert moved.mean() < 0.1
@@ -162,21 +170,14 @@ def test_a_brow_raise_leaves_a_light_top_bar_where_it_was(bespectacled):
     assert np.abs(rgb[above] - before[above]).max() > 0.1
 
 
-def test_a_brow_resting_on_a_frame_rises_off_it_and_leaves_skin(bespectacled):
+def test_a_brow_resting_on_a_frame_rises_off_it_and_leaves_skin(raised_over_light_bars):
     """A band half the skin's light resting on each top bar as a brow does, under AU01+AU02:
     where it lay, over half the output is skin again (at least 0.75 of the skin round it as
     shot) — held off the frame, the strip just above the bar was drawn out over all the raise
     uncovered, and the band stayed where it was, none of it lighter (the shared faces with
     glasses: their brows' lowest hair a tall smear)."""
-    _, _, landmarks, _, _, _, bare = bespectacled
-    drawn, _, light, resting = _light_top_frame(bare, landmarks)
-    lin = colour.convert(drawn.astype(np.float32) / 255, colour.DEFAULT_DISPLAY_FILE_SPACE,
-                         colour.DEFAULT_PLATE_SPACE)
-    plate = ImagePlate.from_array(np.ascontiguousarray(lin), ("R", "G", "B"),
-                                  colour.DEFAULT_PLATE_SPACE)
-    aus = au_vector(parse_au_assignments(["AU01=5", "AU02=5"]))
-    out = render_frame(plate, aus, load_model("rig"), options=RenderOptions(glasses="auto"))
-    after, before = out.plate.rgb().mean(-1), plate.rgb().mean(-1)
+    _, _, light, resting, before, after = raised_over_light_bars
+    before, after = before.mean(-1), after.mean(-1)
     band = cv2.erode(resting.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     near = cv2.dilate(resting.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool)
     clear = ~cv2.dilate((resting | light).astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
