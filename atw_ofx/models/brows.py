@@ -230,16 +230,17 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
     beside = None if skin.cheeks is None else skin_beside(original, skin.cheeks, grid, skin.iod,
                                                           list(colour))
     cheeks = None if beside is None else beside[1]
+    covers = None  # the frame's matte on the crop
+    if frame is not None and off_frame is not None:
+        covers = np.zeros((size, size), np.float32)
+        covers[frame[0]] = frame[1]
     for x0, y0, x1, y1 in boxes:
         alpha = _on_crop(weight, k, (x0, y0, x1, y1))
         _made_again(warped, original, (slice(y0, y1), slice(x0, x1)), alpha, list(colour),
                     cheeks)
         if off_frame is not None:
             off = _on_crop(off_frame, k, (x0, y0, x1, y1))
-            if frame is not None:  # (the frame's matte lets what is under it show through)
-                window, matte = frame
-                covers = np.zeros((size, size), np.float32)
-                covers[window] = matte
+            if covers is not None:  # (the frame's matte lets what is under it show through)
                 off *= np.clip(1.0 - covers[y0:y1, x0:x1] / UNDER_FRAME, 0.0, 1.0)
             _skin_from_above(warped, original, (x0, y0, x1, y1), off, skin.brow_tops * k,
                              skin.iod * k, list(colour), None if beside is None else beside[0])
@@ -332,7 +333,10 @@ def _in_light_round(skin: np.ndarray, region: np.ndarray, off: np.ndarray, iod: 
             sigma = max(TONE_SMOOTH * iod, 1.0)
             smooth = lambda image: cv2.GaussianBlur(image, (0, 0), sigma).reshape(  # noqa: E731
                 image.shape).mean(-1, keepdims=True)
-            round_it = smooth(membrane(region, known.astype(np.float32)))
+            # (Only the skin's values read: a non-finite pixel behind a whole frame pixel,
+            # weighed by nothing, would still spread through the fill.)
+            round_it = smooth(membrane(np.where(known[..., None], region, 0.0),
+                                       known.astype(np.float32)))
             return skin * (round_it / np.maximum(smooth(skin), 1e-6))
     return SKIN_SHADE * skin
 
