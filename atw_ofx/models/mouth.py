@@ -69,9 +69,9 @@ CORNER_FOLLOW, CORNER_REACH = 0.4, 0.25
 #: The skin the mouth's inside is shaded against: the cheeks beside the nose (mesh points), each
 #: read as the median of a patch SKIN_PATCH of the mouth's width across.
 SKIN_POINTS, SKIN_PATCH = (205, 425), 0.12
-#: The cavity in the skin's light: its level at the opening's heart and at its rim, and the
-#: rim's width (× the opening) over which it lightens towards the lips. Measured on the shared
-#: performances' open mouths (``benchmarks/mouth_vs_real.py``): the darker half of a real
+#: The cavity in the skin's light: its level at the opening's heart and at its rim by the floor,
+#: and the rim's width (× the opening) over which it lightens towards the lips. Measured on the
+#: shared performances' open mouths (``benchmarks/mouth_vs_real.py``): the darker half of a real
 #: mouth's inside is 0.21 of the cheeks' light (0.02–0.54, teeth included where they show), its
 #: middle third 0.61. Shaded from the lips' darkest tenth instead, it was 0.04 and brown — a
 #: painted hole — and lipstick dyed it; at 0.1 / 0.3 of the skin's light it was still 0.08, a
@@ -79,7 +79,7 @@ SKIN_POINTS, SKIN_PATCH = (205, 425), 0.12
 CAVITY_DEPTH, CAVITY_EDGE, CAVITY_RIM = 0.25, 0.4, 0.25
 #: The cavity's light at its top (under the upper lip) against its bottom's.
 CAVITY_TOP = 0.7
-#: The cavity's light at most this share of the lips' shadow's (their darkest tenth's mean): an
+#: The cavity's mean light at most this share of the lips' shadow's (their darkest tenth's mean): an
 #: open smile's own dark behind its teeth keeps a cavity opened below them as dark (the shared
 #: photographs), and a slit between dark lips stays darker than they are.
 CAVITY_CAP = 0.8
@@ -968,10 +968,11 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
 
     Colours are the plate's, in its linear light. A cavity (the mouth) is shaded against the
     skin beside it (``region.skin``, :func:`skin_beside`): :data:`CAVITY_DEPTH` of its light
-    at the opening's heart rising to :data:`CAVITY_EDGE` at its rim, 30 % darker at the top
-    (under the upper lip) than at the bottom, in its balance tinted (:func:`_tinted`,
-    :data:`CAVITY_TINT`), never lighter than :data:`CAVITY_CAP` of the source's shadow (the
-    mean of its darkest tenth: the lips'), with the tongue on its floor (:func:`_tongue`); a
+    at the opening's heart and under its top, rising to :data:`CAVITY_EDGE` at its rim towards
+    the floor, 30 % darker at the top (under the upper lip) than at the bottom, in its balance
+    tinted (:func:`_tinted`, :data:`CAVITY_TINT`), on the whole (one scale) no lighter than
+    :data:`CAVITY_CAP` of the source's shadow (the mean of its darkest tenth: the lips'), with
+    the tongue on its floor (:func:`_tongue`); a
     seam (a closed lid's) takes the source's shadow as it is (its lashes). Grain is the plate's
     own (:mod:`.grain`: the source's fine grain relative to its light), its strength against
     the source's the square root of their light's ratio. The source's statistics come from
@@ -1039,7 +1040,10 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
             # The cheeks' grain where the lips show more fine detail: their lines and highlights
             # are not grain (on soft video frames the cavity was speckled next to smooth skin).
             grain = np.minimum(grain, beside[1])
-        level = (CAVITY_EDGE - (CAVITY_EDGE - CAVITY_DEPTH) * rim) \
+        # The rim lightens towards the floor only (the light comes in over the lower lip):
+        # lit all round, the cavity was ringed by a lighter band, lightest under the teeth,
+        # where a real mouth is darkest (looked at: open smiles under a jaw drop).
+        level = (CAVITY_DEPTH + (CAVITY_EDGE - CAVITY_DEPTH) * (1.0 - rim) * downwards ** 2) \
             * (CAVITY_TOP + (1.0 - CAVITY_TOP) * downwards)
         colour = _tinted(skin, CAVITY_TINT, CAVITY_FOLLOW)
         shot_dark = _shot_colour(region.look, "dark", channels)
@@ -1051,10 +1055,13 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         elif region.teeth_as_shot is not None:
             colour = in_hue_of(colour, _own_dark(original, region.teeth_as_shot * k, channels))
         fill = level[drawn][:, None].astype(np.float32) * (dim * colour)
-        # Never lighter than CAVITY_CAP of the lips' own shadow: on dark lips a slit at the
-        # rim's level read as a brown stroke drawn across them (the demo portrait, looked at).
-        cap = CAVITY_CAP * float(shadow.mean()) / np.maximum(fill.mean(-1), 1e-12)
-        fill *= np.minimum(cap, 1.0)[:, None]
+        # On the whole no lighter than CAVITY_CAP of the lips' own shadow: on dark lips a slit
+        # at the rim's level read as a brown stroke drawn across them (the demo portrait, looked
+        # at). One scale for the whole cavity, so its shading stays: capped pixel by pixel, every
+        # opening on the shared faces was capped whole — one flat brown, no darker under the
+        # teeth than by the lips (looked at: open smiles under a jaw drop).
+        cap = min(CAVITY_CAP * float(shadow.mean()) / max(float(fill.mean()), 1e-12), 1.0)
+        fill *= np.float32(cap)
         # The tongue, at the bottom of a mouth open enough to show it.
         lit, weight = _tongue(inside)
         if weight.any():
@@ -1062,7 +1069,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
             # cap's square root: lit as in a well-lit mouth, it read as an orange slab laid in
             # a black hole (face 13, dark lips' crease, looked at); dimmed as much, it was gone.
             tongue = lit[drawn][:, None] * _tinted(skin, TONGUE_TINT, TONGUE_FOLLOW) \
-                * np.sqrt(np.minimum(cap, 1.0) * dim)[:, None]
+                * np.float32(np.sqrt(cap * dim))
             fill += weight[drawn][:, None] * (tongue - fill)
         if region.teeth is not None:
             # The teeth it hid, the upper over the lower (not dimmed with the tongue: they are
