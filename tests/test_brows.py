@@ -159,6 +159,46 @@ def test_streaks_of_a_stretched_skin_are_smoothed_and_regrained(rng):
     assert generated.full(size)[inner].min() > 0.99
 
 
+def test_wide_streaks_are_smoothed_along_the_eye_line(rng):
+    """Stretched pores and brow hairs are streaks several pixels wide: stripes 4 px wide under
+    the same stretch kept half their contrast through the round blur of a streak's width; with
+    the face's eye line known (the cheeks beside the nose, level here) the light is smoothed
+    along it too, and the stripes are gone (under a fifth of their contrast) while the light
+    down the band — across the line — keeps its gradient."""
+    size, grid = 128, 64
+    level = np.array([0.5, 0.35, 0.3], np.float32)
+    plate = level * (1.0 + 0.02 * rng.standard_normal((size, size, 1)).astype(np.float32))
+    plate = np.ascontiguousarray(np.broadcast_to(plate, (size, size, 3)), np.float32)
+    warped = plate.copy()
+    x, y = np.meshgrid(np.arange(size), np.arange(size))
+    stripes = 1.0 + 0.1 * np.sign(np.sin(2 * np.pi * (x + 0.5) / 8.0))
+    ramp = 0.8 + 0.4 * (y - 40) / 48.0  # lighter down the band
+    band = (slice(40, 88), slice(24, 104))
+    warped[band] = (level * (stripes * ramp)[..., None])[band]
+    y_grid = (np.arange(grid) + 0.5)[:, None] + np.zeros((1, grid))
+    fy = np.where((y_grid > 20) & (y_grid < 44), -(3.0 / 4.0) * (y_grid - 32.0), 0.0)
+    field = np.stack((np.zeros((grid, grid)), fy)).astype(np.float32)
+    mask = np.zeros((grid, grid), np.float32)
+    mask[22:42, 14:50] = 1.0
+    cheeks = np.array([[20.0, 57.0], [44.0, 57.0]])
+    inner = (slice(50, 78), slice(40, 88))
+
+    def stripe_contrast(image):
+        columns = image[inner][..., 0].mean(0)
+        trend = np.convolve(columns, np.ones(8) / 8, "valid")  # a stripe's period: no stripes
+        return float(np.std(columns[4:4 + len(trend)] - trend))
+
+    round_only, _ = smooth_stretched(warped.copy(), plate, StretchedSkin(mask, grid), (0, 1, 2),
+                                     field)
+    along, _ = smooth_stretched(warped.copy(), plate, StretchedSkin(mask, grid, cheeks, 64.0),
+                                (0, 1, 2), field)
+    given = stripe_contrast(warped)
+    assert stripe_contrast(round_only) > 0.4 * given
+    assert stripe_contrast(along) < 0.2 * given
+    down = along[inner][..., 0].mean(1)
+    assert down[-1] - down[0] > 0.5 * (ramp[77, 60] - ramp[50, 60]) * level[0]
+
+
 def test_a_stretched_skin_is_regrained_no_more_than_the_cheeks(rng):
     """The same stretch over a plate whose band is coarse (hair: 5× the grain) and whose
     cheeks, outside it, have the plate's fine grain: read on the band alone, the regrain was

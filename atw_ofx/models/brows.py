@@ -51,6 +51,12 @@ STREAKS_FROM, STREAKS_FULL = 2.0, 3.5
 #: How far (crop px, a Gaussian's σ) the stretched light is smoothed: a streak is a pixel or two
 #: across.
 SMOOTH = 1.5
+#: And how far along the eye line (× the inter-ocular distance, about a Gaussian's σ: two box
+#: passes): stretched pores and brow hairs are vertical streaks several pixels apart, which a
+#: round blur of a streak's width left standing (looked at, 2×: faces 13, 6, 3 under AU01 + AU02);
+#: along the line the light varies slowly, and the lid's crease and the brow's edge, which run
+#: along it, stay sharp.
+SMOOTH_ALONG = 0.025
 
 
 #: Reading the brow's hair (:func:`hair_reach`): places from the upper lid (0) to the mesh's brow
@@ -234,10 +240,15 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
     if frame is not None and off_frame is not None:
         covers = np.zeros((size, size), np.float32)
         covers[frame[0]] = frame[1]
+    # Along the eye line: the image axis nearest the line through the cheeks (a head tilted up
+    # to 45° is smoothed along the rows, its streaks still across the blur).
+    along = 0.0 if skin.cheeks is None else SMOOTH_ALONG * skin.iod * k
+    rows_along = skin.cheeks is None or abs(np.subtract(*skin.cheeks[:, 0])) \
+        >= abs(np.subtract(*skin.cheeks[:, 1]))
     for x0, y0, x1, y1 in boxes:
         alpha = _on_crop(weight, k, (x0, y0, x1, y1))
         _made_again(warped, original, (slice(y0, y1), slice(x0, x1)), alpha, list(colour),
-                    cheeks)
+                    cheeks, (along, 0.0) if rows_along else (0.0, along))
         if off_frame is not None:
             off = _on_crop(off_frame, k, (x0, y0, x1, y1))
             if covers is not None:  # (the frame's matte lets what is under it show through)
@@ -347,14 +358,22 @@ GRAIN_PATCH = 64
 
 
 def _made_again(warped: np.ndarray, original: np.ndarray, box: tuple[slice, slice],
-                alpha: np.ndarray, channels: list[int], most: np.ndarray | None = None) -> None:
+                alpha: np.ndarray, channels: list[int], most: np.ndarray | None = None,
+                along: tuple[float, float] = (0.0, 0.0)) -> None:
     """``warped``'s ``box`` (its ``channels``) blended by ``alpha`` towards its light smoothed by
-    :data:`SMOOTH` with the plate's grain laid on: the grain's relative spread read on a
+    :data:`SMOOTH`, and further along x or y by ``along`` (crop px, about a Gaussian's σ: two
+    passes of a box), with the plate's grain laid on: the grain's relative spread read on a
     :data:`GRAIN_PATCH` square of ``original`` in the box's middle (its median spread: a brow's
     hairs among it are not grain), no more than ``most`` (``C``, the cheeks', where given), the
     noise seeded from it."""
     region = channels_of(warped[box], channels)
     smooth = cv2.GaussianBlur(region, (0, 0), SMOOTH)
+    for axis, sigma in enumerate(along):
+        if sigma > SMOOTH:  # two boxes of width w: a variance of (w² − 1) / 6
+            width = int(round(np.sqrt(6.0 * sigma * sigma + 1.0))) | 1
+            size = (width, 1) if axis == 0 else (1, width)
+            smooth = cv2.blur(cv2.blur(smooth, size, borderType=cv2.BORDER_REFLECT), size,
+                              borderType=cv2.BORDER_REFLECT)
     h, w = alpha.shape
     ph, pw = min(GRAIN_PATCH, h), min(GRAIN_PATCH, w)
     py, px = box[0].start + (h - ph) // 2, box[1].start + (w - pw) // 2
