@@ -333,6 +333,32 @@ def held_and_crop(shared_data, name, edit="AU12=5"):
     return held, crop, field
 
 
+@pytest.mark.parametrize("name", ["14.png", "9.png", "0.png"])
+def test_the_dark_by_an_open_smiles_rising_corners_has_no_straight_edge(shared_data, name):
+    """AU12 on shared open smiles: above the teeth by the corners the mouth's dark came in within
+    a pixel or two at the corners as shot and where the teeth's stretch ran out — near-black
+    blocks cut straight down (a step of the dark's weight down 16–21 rows of one column on these
+    faces). Eased in over CORNER_FADE and SOFT_EASE, no such step runs down more than 3 rows, and
+    the corners keep their dark."""
+    held, crop, field = held_and_crop(shared_data, name, edit="AU12=4")
+    fitted = on_the_lip(held, crop, (0, 1, 2), field)
+    out, generated = hold_teeth(crop.copy(), crop, fitted, (0, 1, 2))
+    size = crop.shape[0]
+    weight = generated.full(size)
+    k = size / fitted.grid
+    whole = coverage(fitted.polygon * k, (0, 0, size, size)) >= 1.0  # (not its own edge)
+    steps = (np.abs(np.diff(weight, axis=1)) > 0.4) & whole[:, 1:] & whole[:, :-1]
+    longest = 0
+    for column in np.nonzero(steps.any(0))[0]:
+        run = 0
+        for hit in steps[:, max(column - 1, 0):column + 2].any(1):
+            run = run + 1 if hit else 0
+            longest = max(longest, run)
+    assert longest <= 3, longest
+    dark = weight > 0.5
+    assert dark.sum() > 500 and out[dark].mean() < 0.1
+
+
 @pytest.mark.parametrize("name", ["0.png", "5.png"])
 def test_the_shared_smiles_whose_mesh_cuts_the_side_teeth_are_fitted_to_their_lip(shared_data,
                                                                                    name):

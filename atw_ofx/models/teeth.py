@@ -74,6 +74,13 @@ MOST_STRETCH = 2.5
 #: Over how far past the stretch's reach (× the margin's fade) a lip brings the dark in: eased by
 #: the stretch alone, whose change is steep by the corners, it stepped in between columns.
 STRETCH_EASE = 3.0
+#: Above the teeth's middle, by the corners, the dark comes in softer: past the corners as shot
+#: over CORNER_FADE (IOD), and past the stretch's reach over SOFT_EASE × the margin's fade.
+#: Eased as sharply as below, an open smile's corners drawn up and out (AU12, happy) were
+#: near-black blocks cut straight down at the corners as shot and where the stretch ran out
+#: (faces 1, 9, 14, 18, 0, 7 under happy at 0.8, looked at 2.5×); eased in, the corridor darkens
+#: towards the corners over the side teeth as a shadow does.
+CORNER_FADE, SOFT_EASE = 0.05, 12.0
 #: How far past the mesh's lower inner lip (IOD) the lip's own edge is looked for: on open
 #: smiles the mesh's contour can cut across the side teeth's tips by up to ~0.03 IOD, and the
 #: tips left out were warped with the lips into a slanted sliver beside the dark (faces 0, 2, 5
@@ -337,7 +344,12 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # lips (:func:`_no_lighter`: the side teeth it drew out were light specks by the corners;
     # held to the opening's darker half, the lips' corners stretched out were grey arrowheads).
     toothed = 1.0 if teeth.toothed is None else _across(shot_lips[1], px, teeth.toothed)
-    darkened = toothed * beyond * np.maximum(np.where(upper, corner, 1.0), past_corner)
+    # (Above the middle the dark eased in softer: CORNER_FADE, SOFT_EASE.)
+    soft_corner = 1.0 - smoothstep((across - margin) / max(CORNER_FADE * teeth.iod * k, fade))
+    soft_reach = smoothstep((half_now - most * half_shot) / (SOFT_EASE * fade))
+    darkened = toothed * np.where(
+        upper, np.maximum(soft_corner, soft_reach * uncovered) * np.maximum(corner, soft_corner),
+        beyond)
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
     now_there = target[at]
