@@ -202,6 +202,30 @@ def test_the_cavity_is_shaded_against_the_skin_around_the_mouth(demo):
         assert mean[name].mean() < 0.5 * plate.mean()
 
 
+def test_the_cavity_is_in_the_shade_under_its_top_and_by_its_corners(demo):
+    """What overhangs the mouth shades it: under the upper lip (or teeth) the cavity is darker
+    than a little further down, and by the corners darker than in the middle at the same
+    height (UNDER_SHADE, SIDE_SHADE): without, it was as light there, a flat band across an open
+    smile under a jaw drop."""
+    _, interior = mouth_field(demo[1], 5.0, 5.0, N)
+    size = 256
+    plate = np.full((size, size, 3), 0.3, np.float32) * np.array([1.0, 0.6, 0.45], np.float32)
+    out, generated = fill_region(plate.copy(), plate, interior, (0, 1, 2))
+    inside = generated.full(size) > 0.99
+    rows, cols = np.nonzero(inside.any(1))[0], np.nonzero(inside.any(0))[0]
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    y = (np.arange(size)[:, None] - rows[0]) / height + np.zeros((1, size))
+    x = np.abs(np.arange(size)[None, :] - (cols[0] + cols[-1]) / 2) / (width / 2) \
+        + np.zeros((size, 1))
+    light = out.mean(-1)
+    middle = inside & (x < 0.2)
+    under_top = light[middle & (y < 0.06)].mean()
+    lower = light[middle & (y > 0.17) & (y < 0.23)].mean()
+    assert under_top < 0.85 * lower, (under_top, lower)
+    band = inside & (y > 0.1) & (y < 0.2)
+    assert light[band & (x > 0.75)].mean() < 0.9 * light[band & (x < 0.2)].mean()
+
+
 def test_a_mouth_showing_its_teeth_shades_its_cavity_in_the_hue_of_its_own_dark(demo):
     """A mouth that shows its teeth as shot has its own dark between its lips: the cavity drawn
     under them takes OWN_HUE of its balance from that dark (geometrically), the rest from the
