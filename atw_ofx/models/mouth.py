@@ -693,6 +693,24 @@ def coverage(polygon: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return inside
 
 
+def _eased_edges(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An opening's top and bottom row in each column (``inside``: ``h×w``, its pixels) and the
+    columns that show it: ``(top, bottom, columns)``, float32 ``w`` each (0 where a column shows
+    none) and int. Whole rows step from column to column along a curved opening: eased over a
+    few columns (a Gaussian of 2 px), else what is shaded by them, column by column, showed the
+    steps as vertical stripes (the tongue, looked at)."""
+    shown = inside.any(0)
+    columns = np.nonzero(shown)[0]
+    top = np.where(shown, inside.argmax(0), 0).astype(np.float32)
+    bottom = np.where(shown, inside.shape[0] - 1 - inside[::-1].argmax(0), 0).astype(np.float32)
+    if len(columns):
+        span = slice(columns[0], columns[-1] + 1)
+        top[span], bottom[span] = (cv2.GaussianBlur(edge[span][None], (0, 0), 2.0,
+                                                    borderType=cv2.BORDER_REPLICATE)[0]
+                                   for edge in (top, bottom))
+    return top, bottom, columns
+
+
 def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The tongue in an opening (``inside``: ``h×w`` bool, the opening's pixels): its light
     (``h×w`` float32, × its colour — the skin's, tinted: TONGUE_LEVEL of it, lit towards the
@@ -701,18 +719,10 @@ def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (shaded over a TONGUE_GAP of each column's height above it), shown only once the opening is
     at least TONGUE_FROM of its width tall (a slit shows no tongue)."""
     rows = np.arange(inside.shape[0], dtype=np.float32)[:, None]
-    columns = np.nonzero(inside.any(0))[0]
+    top, bottom, columns = _eased_edges(inside)
     weight = np.zeros(inside.shape, np.float32)
     if len(columns) < 4:
         return weight, weight
-    shown_at = inside.any(0)
-    top = np.where(shown_at, inside.argmax(0), 0).astype(np.float32)
-    bottom = np.where(shown_at, inside.shape[0] - 1 - inside[::-1].argmax(0), 0).astype(np.float32)
-    # Whole rows step from column to column along a curved opening: eased over a few columns,
-    # else the tongue's shading, normalised per column, showed them as vertical stripes.
-    top[columns[0]:columns[-1] + 1], bottom[columns[0]:columns[-1] + 1] = (
-        cv2.GaussianBlur(edge[columns[0]:columns[-1] + 1][None], (0, 0), 2.0,
-                         borderType=cv2.BORDER_REPLICATE)[0] for edge in (top, bottom))
     height = np.maximum(bottom - top, 1.0)
     v = (rows - top) / height  # 0 under the upper lip, 1 on the lower
     centre, half = (columns[0] + columns[-1]) / 2, max((columns[-1] - columns[0]) / 2, 1.0)
@@ -747,14 +757,10 @@ UNDER_SHADE, UNDER_REACH, SIDE_SHADE = 0.6, 0.35, 0.3
 def _in_the_shade(inside: np.ndarray) -> np.ndarray:
     """How much light reaches each pixel of an opening (``inside``: ``h×w`` bool) past what
     overhangs it: ``h×w`` float32, 0–1 (:data:`UNDER_SHADE`, :data:`SIDE_SHADE`)."""
-    shown = inside.any(0)
-    columns, rows = np.nonzero(shown)[0], np.nonzero(inside.any(1))[0]
+    top, _, columns = _eased_edges(inside)
+    rows = np.nonzero(inside.any(1))[0]
     if not len(columns):
         return np.ones(inside.shape, np.float32)
-    top = np.where(shown, inside.argmax(0), 0).astype(np.float32)
-    # (Whole rows step from column to column along a curved top: eased over a few columns.)
-    top[columns[0]:columns[-1] + 1] = cv2.GaussianBlur(
-        top[columns[0]:columns[-1] + 1][None], (0, 0), 2.0, borderType=cv2.BORDER_REPLICATE)[0]
     height = max(float(rows[-1] - rows[0] + 1), 1.0)
     below = (np.arange(inside.shape[0], dtype=np.float32)[:, None] - top[None]) \
         / (UNDER_REACH * height)
