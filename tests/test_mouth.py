@@ -825,6 +825,51 @@ def test_a_talking_mouth_opens_above_its_tongue(shared_data, clip, index):
     assert result.plate.pixels[..., :3][generated > 0.99].mean() < own
 
 
+def test_a_talking_mouth_opens_under_what_it_shows_without_a_hard_line(shared_data):
+    """liveportrait_d10 frame 104 (a talking mouth: upper teeth, the mouth's dark, the back of
+    its tongue lit on one side) opened further by AU25 + AU26 at 5: where the opening's top
+    meets the inside as shot kept over it, column by column no step in light — the opening
+    starts from it (`mouth.CEILING_REACH`). Starting at the mouth's darkest, it was a hard line
+    2.5× darker than the tongue's back over it (90th percentile over the middle columns)."""
+    import av
+
+    from atw_ofx import colour
+    from atw_ofx.imageio import decoded
+
+    with av.open(str(shared_data / "video" / "liveportrait_d10.mp4")) as video:
+        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(video.decode(video=0))
+                   if i == 103)
+    plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
+    result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
+                          options=RenderOptions(aovs=("generated",)))
+    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
+    light = result.plate.pixels[..., :3].mean(-1)
+    steps = []
+    for column in np.flatnonzero((generated >= 0.99).any(0)):
+        top = int(np.argmax(generated[:, column] >= 0.99))
+        steps.append(light[top - 2:top, column].mean() / light[top:top + 2, column].mean())
+    middle = np.array(steps)[len(steps) // 5:-(len(steps) // 5)]
+    assert len(middle) > 30
+    assert np.percentile(middle, 90) < 1.6
+
+
+def test_the_opening_under_light_teeth_starts_dark():
+    """`mouth._onto_the_floor`: a column starts from the colour over it when that is not far
+    lighter than the mouth's dark (the inside as shot), and at the dark under what is (teeth and
+    lips keep their edge over the opening: `mouth.CEILING_BLEND`)."""
+    from atw_ofx.models.mouth import CEILING_BLEND, _onto_the_floor
+
+    inside = np.ones((20, 3), bool)
+    dark = np.full(3, 0.02, np.float32)
+    floor = np.full((3, 3), 0.02, np.float32)
+    ceiling = np.array([[0.04] * 3, [0.02 * CEILING_BLEND[1] * 1.5] * 3, [0.01] * 3], np.float32)
+    column = _onto_the_floor(dark, floor, inside, ceiling)
+    assert np.allclose(column[0], ceiling[[0, 1, 2]] * [[1], [0], [1]] + dark * [[0], [1], [0]])
+    assert np.allclose(column[12:], dark)  # the dark below the ceiling's reach
+    assert np.allclose(_onto_the_floor(dark, floor, inside), dark)
+
+
 def test_the_inner_lips_by_the_corners_move_with_their_lips(demo, monkeypatch):
     """:func:`lip_controls` on the demo mesh (a closed mouth): a corner pulled up (AU12) or out
     (AU20) pulls the inner lips beside it — wholly — and closes the gap beside it, a rising
@@ -900,12 +945,14 @@ def test_a_talking_mouth_opened_wide_darkens_from_its_floor_up(shared_data):
     """The shared clip's open mouth (liveportrait_d10, frame 104) opened by AU25 + AU26 at 5:
     the mouth's own dark generated above its floor is not flat (a maroon shield laid across the
     mouth, its floor's edge cut hard) — each column goes from the dark at its top to the tongue
-    under it: its lowest generated rows are lit like the floor below them, its top as dark as
-    the mouth's own dark."""
+    under it: its lowest generated rows are lit like the floor below them, its upper part (past
+    where it starts from what lies over it: `mouth.CEILING_REACH`) as dark as the mouth's own
+    dark."""
     import av
 
     from atw_ofx import colour
     from atw_ofx.imageio import decoded
+    from atw_ofx.models.mouth import CEILING_REACH
 
     with av.open(str(shared_data / "video" / "liveportrait_d10.mp4")) as clip:
         rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(clip.decode(video=0))
@@ -921,7 +968,8 @@ def test_a_talking_mouth_opened_wide_darkens_from_its_floor_up(shared_data):
     top, bottom, floor = [], [], []
     for c in cols:
         rows = np.flatnonzero(whole[:, c])
-        top.append(out[rows[:3], c].mean())
+        below_ceiling = int(np.ceil(CEILING_REACH * len(rows)))
+        top.append(out[rows[below_ceiling:below_ceiling + 3], c].mean())
         bottom.append(out[rows[-3:], c].mean())
         floor.append(out[rows[-1] + 3:rows[-1] + 6, c].mean())
     top, bottom, floor = (np.median(v) for v in (top, bottom, floor))

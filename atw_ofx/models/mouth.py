@@ -797,37 +797,59 @@ def skin_beside(original: np.ndarray, points: np.ndarray, grid: int, width: floa
 #: no lighter there than FLOOR_MOST times the dark: flat, the dark read as a maroon shield laid
 #: across a talking mouth opened wide, its floor's edge cut hard (looked at on the shared clips).
 FLOOR_REACH, FLOOR_MOST, FLOOR_SMOOTH = 0.6, 4.0, 0.05
+#: ... and from what lies just above each column's top (the mouth's own inside as shot, kept up
+#: with the skull: the back of a raised tongue, the dark's lighter sides) to its dark over the
+#: column's upper CEILING_REACH — as much as that is no lighter than CEILING_BLEND[0] times the
+#: dark, none from CEILING_BLEND[1] (lips and teeth keep their edge over the dark). Starting at
+#: the dark, the opening's top was a hard horizontal line 2–3× darker than the tongue's back
+#: over it (liveportrait_d10 frame 104 under AU25 + AU26 and fear, looked at).
+CEILING_REACH, CEILING_BLEND = 0.35, (3.0, 6.0)
 
 
-def _floor_under(warped: np.ndarray, inside: np.ndarray, origin: tuple[int, int],
-                 channels: list[int]) -> np.ndarray:
+def _beside_the_region(warped: np.ndarray, inside: np.ndarray, origin: tuple[int, int],
+                       channels: list[int], under: bool) -> np.ndarray:
     """Per column of ``inside`` (``H×W`` mask of a region, its box at ``origin`` = (x, y) in
-    ``warped``, ``S×S×C``), the colour just under the region's lowest row there (``W×C``: the
-    median of the four rows from two below, smoothed across FLOOR_SMOOTH of the region's width —
-    column by column, the tongue's own streaks ran up into the dark)."""
+    ``warped``, ``S×S×C``), the colour just under the region's lowest row there (``under``: the
+    median of the four rows from two below) or just over its top row (the darkest of the four
+    rows over it: where the top meets teeth, their shaded edge, not their light); ``W×C``,
+    smoothed across FLOOR_SMOOTH of the region's width (column by column, the tongue's own
+    streaks ran up into the dark)."""
     h, w = inside.shape
     x, y = origin
-    bottom = h - 1 - np.argmax(inside[::-1], 0)
-    rows = np.clip(y + bottom[None] + np.arange(2, 6)[:, None], 0, warped.shape[0] - 1)
+    if under:
+        edge, beyond = h - 1 - np.argmax(inside[::-1], 0), np.arange(2, 6)
+    else:
+        edge, beyond = np.argmax(inside, 0), -np.arange(1, 5)
+    rows = np.clip(y + edge[None] + beyond[:, None], 0, warped.shape[0] - 1)
     cols = np.clip(x + np.arange(w), 0, warped.shape[1] - 1)
-    below = np.median(warped[rows, cols[None]][..., channels], axis=0)  # W×C
+    there = warped[rows, cols[None]][..., channels]  # 4×W×C
+    there = np.median(there, axis=0) if under else there.min(axis=0)
     sigma = max(FLOOR_SMOOTH * w, 1.0)
-    return cv2.GaussianBlur(np.ascontiguousarray(below[None], np.float32), (0, 0), sigma,
+    return cv2.GaussianBlur(np.ascontiguousarray(there[None], np.float32), (0, 0), sigma,
                             borderType=cv2.BORDER_REPLICATE)[0]
 
 
-def _onto_the_floor(dark: np.ndarray, floor: np.ndarray, inside: np.ndarray) -> np.ndarray:
+def _onto_the_floor(dark: np.ndarray, floor: np.ndarray, inside: np.ndarray,
+                    ceiling: np.ndarray | None = None) -> np.ndarray:
     """``H×W×C``: each column of ``inside`` (``H×W`` mask) from ``dark`` (``C``) at its top row
     to its ``floor`` colour (``W×C``, held to :data:`FLOOR_MOST` × the dark's light) at its
-    bottom, eased in over the lower :data:`FLOOR_REACH` of the column."""
+    bottom, eased in over the lower :data:`FLOOR_REACH` of the column; with a ``ceiling``
+    (``W×C``), from it at the top row, eased out over the upper :data:`CEILING_REACH`, as much as
+    it is dark enough (:data:`CEILING_BLEND`)."""
     h = inside.shape[0]
     top = np.argmax(inside, 0)
     bottom = h - 1 - np.argmax(inside[::-1], 0)
     t = (np.arange(h)[:, None] - top) / np.maximum(bottom - top, 1)
     share = smoothstep((t - (1.0 - FLOOR_REACH)) / FLOOR_REACH)[..., None]
     light = float(np.mean(dark))
+    column = np.broadcast_to(dark, (h, inside.shape[1], len(dark)))
+    if ceiling is not None:
+        ratio = ceiling.mean(-1) / max(light, 1e-12)
+        blend = 1.0 - smoothstep((ratio - CEILING_BLEND[0]) / (CEILING_BLEND[1] - CEILING_BLEND[0]))
+        eased = (1.0 - smoothstep(t / CEILING_REACH)) * blend
+        column = dark + eased[..., None] * (ceiling[None] - dark)
     floor = floor * np.minimum(1.0, FLOOR_MOST * light / np.maximum(floor.mean(-1), 1e-12))[:, None]
-    return (dark + share * (floor[None] - dark)).astype(np.float32)
+    return (column + share * (floor[None] - column)).astype(np.float32)
 
 
 def pixels_inside(original: np.ndarray, polygon: np.ndarray, channels: list[int]) -> np.ndarray:
@@ -1130,8 +1152,10 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         # skin it was a flat brown band across a talking mouth's dark, and a second tongue lay
         # on the band's floor above the mouth's own; looked at on the shared clips).
         own = _own_dark(original, region.open_as_shot * k, channels)
-        floor = _floor_under(warped, inside, (x0 + ox0, y0 + oy0), channels)
-        own_fill = _onto_the_floor(own, floor, inside)[drawn]
+        origin = (x0 + ox0, y0 + oy0)
+        floor = _beside_the_region(warped, inside, origin, channels, under=True)
+        ceiling = _beside_the_region(warped, inside, origin, channels, under=False)
+        own_fill = _onto_the_floor(own, floor, inside, ceiling)[drawn]
         fill = own_fill if above >= 1.0 else fill + above * (own_fill - fill)
     elif not region.cavity:
         fill = np.broadcast_to(shadow.astype(np.float32), (int(drawn.sum()),) + shadow.shape).copy()
