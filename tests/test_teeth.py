@@ -512,3 +512,26 @@ def test_no_lighter_than_the_lips_keeps_darker_pixels_and_their_colour():
     assert np.isclose(out[1].mean(), lips) and np.allclose(out[1] / out[1].mean(),
                                                           pixels[1] / pixels[1].mean())
     assert np.array_equal(out[2], pixels[2])
+
+
+def test_the_mouths_dark_is_no_grainier_than_the_cheeks():
+    """`teeth._mouth_dark` read from a small opening whose pixels are all edges (rows of light
+    teeth between dark gaps, as on a soft video frame's talking mouth) lays the cheeks' grain
+    on the dark when theirs is finer: the edges are not grain (measured on them, the corners'
+    dark under AU15 was speckled grey beside smooth skin: liveportrait_d11, looked at)."""
+    from atw_ofx.models.teeth import _mouth_dark
+
+    size = 64
+    original = np.full((size, size, 3), 0.2, np.float32)
+    original[20:30, 10:54] = 0.02
+    original[20:30, 10:54:3] = 0.6  # the teeth's edges, a column in three
+    shot = np.array([[10.0, 20.0], [54.0, 20.0], [54.0, 30.0], [10.0, 30.0]])
+    ys, xs = np.mgrid[22:28, 12:52]
+    ys, xs = ys.ravel(), xs.ravel()
+    skin = np.full(3, 0.2, np.float32)
+    own = _mouth_dark(original, shot, ys, xs, [0, 1, 2], (skin, None))
+    smooth = _mouth_dark(original, shot, ys, xs, [0, 1, 2], (skin, np.full(3, 0.002)))
+    assert np.allclose(smooth.mean(0), own.mean(0), rtol=0.05)  # the same dark
+    relative = lambda dark: float(np.std(dark.mean(-1)) / dark.mean())  # noqa: E731
+    assert relative(own) > 0.04  # the opening's edges read as grain...
+    assert relative(smooth) < 0.2 * relative(own)  # ... held to the cheeks'

@@ -388,7 +388,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
             lower_teeth = (fell[dark_at], *_shaded_lower_teeth(
                 rows[fell], cols[fell], ends_of_upper, inside.shape, teeth.iod * k))
         dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels,
-                           None if beside is None else beside[0], lower_teeth)
+                           beside, lower_teeth)
         made[dark_at] += darkened[dark_at, None] * (dark - as_shot[dark_at])
     if np.any(gum_at):
         band = gums.uncovered(original, channels, px[gum_at], py[gum_at], lip_now[gum_at],
@@ -646,15 +646,18 @@ def _no_lighter(pixels: np.ndarray, original: np.ndarray, shot: np.ndarray, iod:
 
 
 def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.ndarray,
-                channels: list[int], skin: np.ndarray | None = None,
+                channels: list[int], skin: tuple[np.ndarray, np.ndarray | None] | None = None,
                 lower_teeth: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
                 ) -> np.ndarray:
     """The mouth's dark at the crop pixels ``(ys, xs)`` (``K×C``, linear): the mean of the
     darkest :data:`DARKEST` percent of the opening as shot (``shot``, its polygon in crop px;
     half its pixels read) — the shadow beside and between the teeth — no lighter than
-    :data:`DARK_OF_SKIN` of the ``skin``'s light (``C``, linear; None: as it is), its colour
-    kept, with the opening's own grain (:func:`.grain.relative_grain`, as strong against it as
-    the square root of their light's ratio), seeded from its pixels. ``lower_teeth``: ``(where,
+    :data:`DARK_OF_SKIN` of the ``skin``'s light (``(colour, grain)`` of the cheeks,
+    :func:`.mouth.skin_beside`; None: as it is), its colour kept, with the opening's own grain
+    (:func:`.grain.relative_grain`, as strong against it as the square root of their light's
+    ratio) no stronger than the cheeks' (the teeth's and lips' edges in a small opening are not
+    grain: on a soft video frame the corners' dark was speckled grey next to smooth skin, looked
+    at), seeded from its pixels. ``lower_teeth``: ``(where,
     light, weight)`` — at the pixels ``where`` (``K`` bool) the lower teeth in the shade over
     the dark, their light (× :func:`_shaded_teeth_colour`) and weight (0–1) there."""
     size = original.shape[0]
@@ -670,16 +673,19 @@ def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.n
         read = half
     pixels = rgb[read]
     shadow, level = darkest_mean(pixels, DARKEST), pixels.mean(0)
+    grain = relative_grain(rgb, read, level)
     if skin is not None:
-        shadow = shadow * min(1.0, DARK_OF_SKIN * float(np.mean(skin))
+        shadow = shadow * min(1.0, DARK_OF_SKIN * float(np.mean(skin[0]))
                               / max(float(np.mean(shadow)), 1e-12))
+        if skin[1] is not None:
+            grain = np.minimum(grain, skin[1])
     fill = shadow
     if lower_teeth is not None:
         where, light, weight = lower_teeth
         fill = np.repeat(shadow[None], len(ys), 0)
         fill[where] += weight[:, None] * (light[:, None] * _shaded_teeth_colour(pixels, shadow)
                                           - shadow)
-    strength = laid_on(relative_grain(rgb, read, level), fill, level)
+    strength = laid_on(grain, fill, level)
     # The noise over the dark's own box only (it may be a sliver of the opening's).
     ny0, nx0 = ys.min(), xs.min()
     noise = grain_noise((int(ys.max() - ny0) + 1, int(xs.max() - nx0) + 1),
