@@ -535,3 +535,43 @@ def test_the_mouths_dark_is_no_grainier_than_the_cheeks():
     relative = lambda dark: float(np.std(dark.mean(-1)) / dark.mean())  # noqa: E731
     assert relative(own) > 0.04  # the opening's edges read as grain...
     assert relative(smooth) < 0.2 * relative(own)  # ... held to the cheeks'
+
+
+@pytest.mark.parametrize("face, held", [(("liveportrait_d18.mp4", 87), False),
+                                        (("liveportrait_d3.mp4", 311), False),
+                                        ("5.png", True), ("14.png", True)])
+def test_an_open_mouth_is_held_as_teeth_only_where_its_gap_is_lit_like_teeth(
+        shared_data, monkeypatch, face, held):
+    """An open mouth whose gap is dark (a shared clip's open O, its tongue and cavity; a talking
+    mouth) is not held as teeth under a smile: held, the lips' inner edges inside the mesh's
+    contour stayed with it and were drawn out into light fangs by the rising corners (looked
+    at). An open smile is, its teeth lit like them against the cheeks (`mouth.gap_lit`) —
+    face 5's as well, whose white teeth read no lighter than its pale lips
+    (`mouth.teeth_lit`)."""
+    import av
+
+    from atw_ofx import colour
+    from atw_ofx.imageio import decoded
+    from atw_ofx.models import mouth
+
+    if isinstance(face, tuple):
+        with av.open(str(shared_data / "video" / face[0])) as video:
+            rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(video.decode(video=0))
+                       if i == face[1])
+        plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    else:
+        plate = read_image(shared_data / "plates" / "ffhq_atw" / face)
+    seen = {}
+    field_and_interior = LandmarkRig.field_and_interior
+
+    def spy(self, landmarks, aus, matte, retarget=None, occluder=None, luma=None, *rest):
+        seen["gap_lit"] = mouth.gap_lit(landmarks, luma)
+        field, interior = field_and_interior(self, landmarks, aus, matte, retarget, occluder,
+                                             luma, *rest)
+        seen["held"] = any(isinstance(r, HeldTeeth) for r in interior or ())
+        return field, interior
+
+    monkeypatch.setattr(LandmarkRig, "field_and_interior", spy)
+    render_frame(plate, aus("AU12=5"), LandmarkRig())
+    assert seen["held"] == held
+    assert seen["gap_lit"] == (1.0 if held else 0.0)

@@ -282,6 +282,35 @@ def teeth_lit(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray:
     return smoothstep((brightest / max(lips, 1e-6) - start) / (full - start))
 
 
+#: A mouth whose lips are apart shows its teeth (as far as their gap says:
+#: :func:`teeth_shown`) only as much as its gap is lit like teeth: its brightest (between the
+#: middle pairs, display-encoded, as the model sees the face) from the first to the second of
+#: these times the cheeks' light beside the nose (:data:`SKIN_POINTS`). On the shared clips'
+#: talking mouths and open O's (a dark cavity and tongue: liveportrait_d3 frame 312, d10 104,
+#: d12 126, d18 88) it reads 0.33–0.85, on the shared open smiles 0.98–1.55 (photographs 0–18,
+#: d0 50, d10 30, d11 40; face 5's white teeth read no lighter than its pale lips,
+#: :func:`teeth_lit` 0.2, and 1.08 here). Held as teeth, such a mouth's inside stayed while a
+#: smile or a sad mouth moved its lips, and the lips' own inner edges inside the mesh's contour
+#: were held with it into light fangs and shards by the corners (looked at).
+GAP_LIT = (0.87, 0.96)
+
+
+def gap_lit(mesh: np.ndarray, luma: np.ndarray) -> float:
+    """How much the lips' gap is lit like teeth (0–1, :data:`GAP_LIT`): the brightest of
+    ``luma`` (``n×n``, the face on ``mesh``'s grid in the model's encoding, −1…1) between the
+    middle pairs of inner-lip points (:data:`TEETH_SPAN`, 0.2–0.8 of each pair's gap) against
+    the cheeks' beside the nose."""
+    upper, lower = mesh[list(UPPER_INNER)][TEETH_SPAN], mesh[list(LOWER_INNER)][TEETH_SPAN]
+    along = np.linspace(0.2, 0.8, 7)
+    between = (upper[:, None] + along[None, :, None] * (lower - upper)[:, None]).reshape(-1, 2)
+    image = np.ascontiguousarray((luma + 1.0) / 2.0, np.float32)
+    brightest = float(sample_points(image, between[:, 0], between[:, 1], cv2.INTER_LINEAR).max())
+    skin = mesh[list(SKIN_POINTS)]
+    cheeks = float(sample_points(image, skin[:, 0], skin[:, 1], cv2.INTER_LINEAR).mean())
+    return float(smoothstep(np.array((brightest / max(cheeks, 1e-6) - GAP_LIT[0])
+                                     / (GAP_LIT[1] - GAP_LIT[0]))))
+
+
 def upper_lip_body(mesh: np.ndarray) -> np.ndarray:
     """Points in the upper lip's body, between its inner and outer contours away from the
     corners (``K×2``, ``mesh``'s grid): where its own colour is read."""

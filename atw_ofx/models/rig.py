@@ -226,6 +226,7 @@ class LandmarkRig:
         reach = None  # how far down each brow's hair reaches (.brows.hair_reach)
         # How much teeth shine between each pair of inner-lip points (read once: two uses).
         lit_pairs = None if mesh is None or luma is None else mouth.teeth_lit(mesh, luma)
+        gap_lit = None if mesh is None or luma is None else mouth.gap_lit(mesh, luma)
         if mesh is not None:
             # The lids' contours and the brows' lower edges, and the teeth an open mouth shows
             # held still (the lower ones only while no performer's jaw drives the mouth).
@@ -316,7 +317,7 @@ class LandmarkRig:
         if mesh is not None and retarget is None:
             held_teeth = _held_teeth(mesh, field, lit_pairs,
                                      None if teeth_own is None else teeth_own * matte[None],
-                                     lifted)
+                                     lifted, gap_lit)
         # Generated pixels (the mouth's opening, the lids' lines, the skin brows risen off a frame
         # uncover) are not warped, and the frame's are the plate's: their field is not checked
         # for folds (checked, the pile of sources held off the frame was spread up into the brow,
@@ -500,15 +501,17 @@ TEETH_STILL = 0.01
 
 
 def _held_teeth(mesh: np.ndarray, field: np.ndarray, lit: np.ndarray | None,
-                own: np.ndarray | None, lifted: float = 0.0) -> teeth.HeldTeeth | None:
+                own: np.ndarray | None, lifted: float = 0.0, gap_lit: float | None = None
+                ) -> teeth.HeldTeeth | None:
     """The teeth the mouth of ``mesh`` (478 points on the model grid) shows, held as shot while
     ``field`` (``2×G×G``, backward, on a grid a whole multiple of the model's) moves its lips, or
     None: a mouth showing none, or lips that stay. ``own`` is the teeth's own field on that grid
     (the jaw's) or None; ``lit`` how much teeth shine between each pair of inner-lip points
     (:func:`.mouth.teeth_lit`) or None; ``lifted`` how much the upper lip's middle rises off
-    them (0–1, :func:`_lip_rise`): as much, the gums it uncovers are drawn. The opening's polygon
-    is where ``field`` carries it (:func:`_teeth_opening`)."""
-    share = teeth.teeth_share(mesh, lit)
+    them (0–1, :func:`_lip_rise`): as much, the gums it uncovers are drawn; ``gap_lit`` how much
+    the lips' gap is lit like teeth (:func:`.mouth.gap_lit`) or None. The opening's polygon is
+    where ``field`` carries it (:func:`_teeth_opening`)."""
+    share = teeth.teeth_share(mesh, lit, gap_lit)
     if share <= 0.0:
         return None
     scale = field.shape[-1] / LandmarkRig.resolution

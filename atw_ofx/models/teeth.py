@@ -174,11 +174,13 @@ def _subdivided(contour: np.ndarray) -> np.ndarray:
     return np.concatenate((inner.reshape(-1, 2), contour[-1:]))
 
 
-def teeth_share(mesh: np.ndarray, lit: np.ndarray | None = None) -> float:
+def teeth_share(mesh: np.ndarray, lit: np.ndarray | None = None,
+                gap_lit: float | None = None) -> float:
     """How much the mouth shows its teeth (0–1): the most of the middle pairs of inner-lip
-    points (:data:`.mouth.TEETH_SPAN`) by their gap (:func:`.mouth.teeth_shown`) or, given
+    points (:data:`.mouth.TEETH_SPAN`) by their gap (:func:`.mouth.teeth_shown`) — given
+    ``gap_lit`` (:func:`.mouth.gap_lit`), only as much as the gap is lit like teeth — or, given
     ``lit`` (per pair, :func:`.mouth.teeth_lit`), by the teeth's light between them."""
-    shown = teeth_shown(mesh)[2][TEETH_SPAN]
+    shown = teeth_shown(mesh)[2][TEETH_SPAN] * (1.0 if gap_lit is None else gap_lit)
     if lit is not None:
         shown = np.maximum(shown, lit[TEETH_SPAN])
     return float(shown.max())
