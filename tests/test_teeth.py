@@ -537,17 +537,18 @@ def test_the_mouths_dark_is_no_grainier_than_the_cheeks():
     assert relative(smooth) < 0.2 * relative(own)  # ... held to the cheeks'
 
 
-@pytest.mark.parametrize("face, held", [(("liveportrait_d18.mp4", 87), False),
-                                        (("liveportrait_d3.mp4", 311), False),
-                                        ("5.png", True), ("14.png", True)])
+@pytest.mark.parametrize("face, shot_shows_teeth, held", [
+    (("liveportrait_d18.mp4", 87), False, False), (("liveportrait_d3.mp4", 311), False, False),
+    (("liveportrait_d18.mp4", 87), True, True), ("5.png", False, True), ("14.png", False, True)])
 def test_an_open_mouth_is_held_as_teeth_only_where_its_gap_is_lit_like_teeth(
-        shared_data, monkeypatch, face, held):
+        shared_data, monkeypatch, face, shot_shows_teeth, held):
     """An open mouth whose gap is dark (a shared clip's open O, its tongue and cavity; a talking
     mouth) is not held as teeth under a smile: held, the lips' inner edges inside the mesh's
     contour stayed with it and were drawn out into light fangs by the rising corners (looked
     at). An open smile is, its teeth lit like them against the cheeks (`mouth.gap_lit`) —
     face 5's as well, whose white teeth read no lighter than its pale lips
-    (`mouth.teeth_lit`)."""
+    (`mouth.teeth_lit`). A shot whose own mouth shows its teeth (its track's `MouthLook`) holds
+    them on every frame, lit or not: frame by frame they came and went in a talking clip."""
     import av
 
     from atw_ofx import colour
@@ -572,6 +573,12 @@ def test_an_open_mouth_is_held_as_teeth_only_where_its_gap_is_lit_like_teeth(
         return field, interior
 
     monkeypatch.setattr(LandmarkRig, "field_and_interior", spy)
-    render_frame(plate, aus("AU12=5"), LandmarkRig())
+    placement = None
+    if shot_shows_teeth:
+        from atw_ofx.models.mouth_look import MouthLook
+
+        placement = dataclasses.replace(render_frame(plate, aus(), LandmarkRig()).face,
+                                        mouth=MouthLook(np.full(3, 0.1), np.full(3, 1.2), 10))
+    render_frame(plate, aus("AU12=5"), LandmarkRig(), face=placement)
     assert seen["held"] == held
-    assert seen["gap_lit"] == (1.0 if held else 0.0)
+    assert seen["gap_lit"] == (1.0 if held and not shot_shows_teeth else 0.0)

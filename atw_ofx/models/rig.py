@@ -226,7 +226,13 @@ class LandmarkRig:
         reach = None  # how far down each brow's hair reaches (.brows.hair_reach)
         # How much teeth shine between each pair of inner-lip points (read once: two uses).
         lit_pairs = None if mesh is None or luma is None else mouth.teeth_lit(mesh, luma)
-        gap_lit = None if mesh is None or luma is None else mouth.gap_lit(mesh, luma)
+        # How much an open mouth's gap is lit like teeth, unless the shot's own mouth is known to
+        # show its teeth: then they are held on every frame it opens (frame by frame, a talking
+        # mouth's thin upper teeth, dim on the model's grid, went from held to bent with a smile
+        # and back over two frames: liveportrait_d10 frames 26-29 under AU12, looked at).
+        shot_shows_teeth = look is not None and look.teeth is not None
+        gap_lit = None if mesh is None or luma is None or shot_shows_teeth \
+            else mouth.gap_lit(mesh, luma)
         if mesh is not None:
             # The lids' contours and the brows' lower edges, and the teeth an open mouth shows
             # held still (the lower ones only while no performer's jaw drives the mouth).
