@@ -854,6 +854,37 @@ def test_a_talking_mouth_opens_under_what_it_shows_without_a_hard_line(shared_da
     assert np.percentile(middle, 90) < 1.6
 
 
+def test_an_open_o_whose_gap_is_not_lit_like_teeth_opens_above_its_tongue(shared_data,
+                                                                           monkeypatch):
+    """liveportrait_d18 frame 88: an open O (0.29 IOD, just short of `mouth.WIDE_OPEN`) showing
+    its tongue and the mouth's back, no teeth, darkest half way down its tongue. Under AU26 its
+    gap, not lit like teeth (`mouth.gap_lit`), parts at the top as a wide-open mouth does — its
+    own dark continued, its tongue going down with the jaw: parted where it was darkest, a second
+    mouth with a drawn tongue opened inside it (looked at)."""
+    import av
+
+    from atw_ofx import colour
+    from atw_ofx.imageio import decoded
+    from atw_ofx.models.mouth import GeneratedRegion
+
+    with av.open(str(shared_data / "video" / "liveportrait_d18.mp4")) as video:
+        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(video.decode(video=0))
+                   if i == 87)
+    plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    regions = []
+    field_and_interior = LandmarkRig.field_and_interior
+
+    def spy(self, *args, **kwargs):
+        field, interior = field_and_interior(self, *args, **kwargs)
+        regions.extend(r for r in interior or () if isinstance(r, GeneratedRegion) and r.cavity)
+        return field, interior
+
+    monkeypatch.setattr(LandmarkRig, "field_and_interior", spy)
+    render_frame(plate, aus("AU26=5"), LandmarkRig())
+    assert len(regions) == 1
+    assert regions[0].above_the_floor == 1.0 and regions[0].open_as_shot is not None
+
+
 def test_the_opening_under_light_teeth_starts_dark():
     """`mouth._onto_the_floor`: a column starts from the colour over it when that is not far
     lighter than the mouth's dark (the inside as shot), and at the dark under what is (teeth and

@@ -431,8 +431,8 @@ SEAM_FINE_SAMPLES = 49
 SEAM_NEAR_DARKEST = 0.15
 
 
-def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None
-               ) -> np.ndarray | None:
+def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None,
+               lit_gap: float | None = None) -> np.ndarray | None:
     """Where a mouth that shows its teeth parts as it opens (``K×2``, one point per pair of the
     inner lips' points, corner to corner; ``mesh``'s grid), or None for lips parted less than
     :data:`TEETH_GAP` allows teeth to show.
@@ -440,7 +440,10 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None
     The seam takes the same share of each pair's gap: where the middle pairs are darkest
     (``luma``: ``n×n``, the face on ``mesh``'s grid) within :data:`SEAM_SEARCH` — the gap
     between the rows of teeth, or the lower lip under upper teeth that rest on it — or, for a
-    mouth open wide as shot (:data:`WIDE_OPEN`), the search's top. Opened at
+    mouth open wide as shot (:data:`WIDE_OPEN`) — or whose gap is not lit like teeth
+    (``lit_gap``, :func:`gap_lit`; None: as if it were) — the search's top: its tongue goes down
+    with the jaw (parted where an open O was darkest, half way down its tongue, a second
+    mouth with a drawn tongue opened inside it: liveportrait_d18 frame 88, looked at). Opened at
     the lips' midline instead, a smile's cavity was drawn across its upper teeth (looked at:
     surprise and fear on open smiles). Towards the corners (:data:`SEAM_CORNERS`) it eases
     down onto the lower lip, which parts from the side teeth filling the narrowing gap there.
@@ -479,6 +482,8 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None
     _, down, iod = iris_axes(mesh)
     gap = float(np.median((lower[MIDDLE_PAIRS] - upper[MIDDLE_PAIRS]) @ down)) / iod
     wide = float(smoothstep(np.array((gap - WIDE_OPEN[0]) / (WIDE_OPEN[1] - WIDE_OPEN[0]))))
+    if lit_gap is not None:
+        wide = max(wide, 1.0 - lit_gap)
     # Eased in over a FLOOR_EASE below the floor and out as the mouth opens wide: switched on and
     # off, a talking mouth's seam jumped 0.37 of its gap for one frame (liveportrait_d18 frame
     # 88, its gap just under WIDE_OPEN).

@@ -296,7 +296,8 @@ class LandmarkRig:
             regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
                                             lift_px, held)
             opens = bool(regional[[AU25, AU26]].any())
-            seam = None if luma is None or not opens else mouth.teeth_seam(mesh, luma, light)
+            seam = None if luma is None or not opens else mouth.teeth_seam(mesh, luma, light,
+                                                                            gap_lit)
             # The teeth a closed mouth hides, in the colour of any that shine between its lips.
             hidden = mouth.teeth_hidden(mesh) if opens else 0.0
             lit = 0.0 if lit_pairs is None or not hidden else float(lit_pairs.max())
