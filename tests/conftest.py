@@ -27,6 +27,18 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def clip_frame(shared_data: Path, name: str, index: int) -> ImagePlate:
+    """Frame ``index`` (from 0) of the shared clip ``name``, as a plate (display-referred)."""
+    import av
+
+    from atw_ofx.imageio import decoded
+
+    with av.open(str(shared_data / "video" / name)) as clip:
+        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(clip.decode(video=0))
+                   if i == index)
+    return decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+
+
 @pytest.fixture(scope="session")
 def portrait_path(tmp_path_factory) -> Path:
     """A 1024 px sRGB PNG of a real face, made from the shipped demo portrait (its top square:

@@ -9,6 +9,7 @@ from atw_ofx.face import face_matte
 from atw_ofx.models.mouth import JAW_AU26, fill_region, region_mask, mouth_field
 from atw_ofx.models.rig import REGION_GRID, LandmarkRig
 from atw_ofx.render import RenderOptions, render_frame
+from conftest import clip_frame
 
 N = 128
 
@@ -792,16 +793,9 @@ def test_a_talking_mouth_opens_above_its_tongue(shared_data, clip, index):
     under it — parted there, the tongue was cut by a dark band, `mouth.WIDE_OPEN`) opened
     further by AU25 + AU26 at 5: the generated cavity lies under the upper teeth, and the tongue
     goes down with the jaw — not a cavity opened under it."""
-    import av
-
-    from atw_ofx import colour
-    from atw_ofx.imageio import decoded
     from atw_ofx.models.mouth import LOWER_INNER, LOWER_LIP_AU25, TEETH_SPAN, UPPER_INNER
 
-    with av.open(str(shared_data / "video" / clip)) as video:
-        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(video.decode(video=0))
-                   if i == index)
-    plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    plate = clip_frame(shared_data, clip, index)
     as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
     lm = as_shot.face.landmarks
     result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
@@ -831,15 +825,7 @@ def test_a_talking_mouth_opens_under_what_it_shows_without_a_hard_line(shared_da
     meets the inside as shot kept over it, column by column no step in light — the opening
     starts from it (`mouth.CEILING_REACH`). Starting at the mouth's darkest, it was a hard line
     2.5× darker than the tongue's back over it (90th percentile over the middle columns)."""
-    import av
-
-    from atw_ofx import colour
-    from atw_ofx.imageio import decoded
-
-    with av.open(str(shared_data / "video" / "liveportrait_d10.mp4")) as video:
-        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(video.decode(video=0))
-                   if i == 103)
-    plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    plate = clip_frame(shared_data, "liveportrait_d10.mp4", 103)
     as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
     result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
                           options=RenderOptions(aovs=("generated",)))
@@ -861,16 +847,9 @@ def test_an_open_o_whose_gap_is_not_lit_like_teeth_opens_above_its_tongue(shared
     gap, not lit like teeth (`mouth.gap_lit`), parts at the top as a wide-open mouth does — its
     own dark continued, its tongue going down with the jaw: parted where it was darkest, a second
     mouth with a drawn tongue opened inside it (looked at)."""
-    import av
-
-    from atw_ofx import colour
-    from atw_ofx.imageio import decoded
     from atw_ofx.models.mouth import GeneratedRegion
 
-    with av.open(str(shared_data / "video" / "liveportrait_d18.mp4")) as video:
-        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(video.decode(video=0))
-                   if i == 87)
-    plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    plate = clip_frame(shared_data, "liveportrait_d18.mp4", 87)
     regions = []
     field_and_interior = LandmarkRig.field_and_interior
 
@@ -979,16 +958,9 @@ def test_a_talking_mouth_opened_wide_darkens_from_its_floor_up(shared_data):
     under it: its lowest generated rows are lit like the floor below them, its upper part (past
     where it starts from what lies over it: `mouth.CEILING_REACH`) as dark as the mouth's own
     dark."""
-    import av
-
-    from atw_ofx import colour
-    from atw_ofx.imageio import decoded
     from atw_ofx.models.mouth import CEILING_REACH
 
-    with av.open(str(shared_data / "video" / "liveportrait_d10.mp4")) as clip:
-        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(clip.decode(video=0))
-                   if i == 103)
-    plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
+    plate = clip_frame(shared_data, "liveportrait_d10.mp4", 103)
     as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
     result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
                           options=RenderOptions(aovs=("generated",)))

@@ -11,6 +11,7 @@ from atw_ofx.face.crop import crop_planes
 from atw_ofx.imageio import read_image
 from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER, coverage
 from atw_ofx.models.rig import LandmarkRig
+from conftest import clip_frame
 from atw_ofx.models.teeth import (BAND_SEARCH, FELL_SHADE, LIP_SEARCH, MOST_STRETCH, SUBDIVIDE,
                                   TOOTH_RISE, HeldTeeth, contours, hold_teeth, on_the_lip, opening)
 from atw_ofx.points import sample_points
@@ -402,19 +403,6 @@ def test_the_band_of_lip_under_a_shared_smiles_teeth_is_found(shared_data, name)
     assert np.all(fitted.toothed == 1.0)  # teeth along the lip: the dark as it falls
 
 
-def _clip_frame_plate(shared_data, name, index):
-    """Frame ``index`` (from 0) of a shared clip, as a plate."""
-    import av
-
-    from atw_ofx import colour
-    from atw_ofx.imageio import decoded
-
-    with av.open(str(shared_data / "video" / name)) as clip:
-        rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(clip.decode(video=0))
-                   if i == index)
-    return decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
-
-
 @pytest.mark.parametrize("face", ["2.png", "5.png", "liveportrait_d10.mp4"])
 def test_an_open_mouth_narrows_into_the_corners_its_edit_pulls(shared_data, face):
     """A smile (AU12) and a stretch (AU20) at 5 on shared open mouths — two open smiles and a
@@ -423,7 +411,7 @@ def test_an_open_mouth_narrows_into_the_corners_its_edit_pulls(shared_data, face
     (the rising upper lip left behind the lower one opened tall dark wedges above the corners:
     1.2–1.5× as shot), and narrower under the stretch (arrowheads beside the corners: 0.9–1.0×)
     — while the corners themselves still travel the whole way."""
-    plate = (_clip_frame_plate(shared_data, face, 19) if face.endswith(".mp4")
+    plate = (clip_frame(shared_data, face, 19) if face.endswith(".mp4")
              else read_image(shared_data / "plates" / "ffhq_atw" / face))
     landmarks = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face.landmarks
     mesh = CropBox.from_landmarks(landmarks).to_crop(landmarks, N)
@@ -480,7 +468,7 @@ def test_past_stretched_corners_the_dark_only_where_teeth_line_the_lip(shared_da
     lips."""
     if "@" in face:
         name, index = face.split("@")
-        plate = _clip_frame_plate(shared_data, name, int(index))
+        plate = clip_frame(shared_data, name, int(index))
     else:
         plate = read_image(shared_data / "plates" / "ffhq_atw" / face)
     lm = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face.landmarks
@@ -549,19 +537,10 @@ def test_an_open_mouth_is_held_as_teeth_only_where_its_gap_is_lit_like_teeth(
     face 5's as well, whose white teeth read no lighter than its pale lips
     (`mouth.teeth_lit`). A shot whose own mouth shows its teeth (its track's `MouthLook`) holds
     them on every frame, lit or not: frame by frame they came and went in a talking clip."""
-    import av
-
-    from atw_ofx import colour
-    from atw_ofx.imageio import decoded
     from atw_ofx.models import mouth
 
-    if isinstance(face, tuple):
-        with av.open(str(shared_data / "video" / face[0])) as video:
-            rgb = next(f.to_ndarray(format="rgb24") for i, f in enumerate(video.decode(video=0))
-                       if i == face[1])
-        plate = decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
-    else:
-        plate = read_image(shared_data / "plates" / "ffhq_atw" / face)
+    plate = (clip_frame(shared_data, *face) if isinstance(face, tuple)
+             else read_image(shared_data / "plates" / "ffhq_atw" / face))
     seen = {}
     field_and_interior = LandmarkRig.field_and_interior
 
