@@ -270,16 +270,32 @@ def teeth_lit(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray:
     edge; under a rising upper lip it stretched into a tall white streak (AU10 and disgust on a
     nearly closed mouth, looked at). Against the upper lip alone, a closed mouth's lit lower lip
     read as teeth."""
-    upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
-    along = np.linspace(0.2, 0.8, 7)
-    between = upper[:, None] + along[None, :, None] * (lower - upper)[:, None]  # K×7×2
-    image = np.ascontiguousarray((luma + 1.0) / 2.0, np.float32)
-    sample = lambda p: sample_points(image, p[..., 0], p[..., 1], cv2.INTER_LINEAR)  # noqa: E731
-    brightest = sample(between.reshape(-1, 2)).reshape(len(upper), -1).max(1)
-    lips = max(float(np.median(sample(_lip_body(mesh, lower_lip))))
+    image = _display_light(luma)
+    brightest = _brightest_between(mesh, image)
+    lips = max(float(np.median(_sampled(image, _lip_body(mesh, lower_lip))))
                for lower_lip in (False, True))
     start, full = TEETH_LIGHT
     return smoothstep((brightest / max(lips, 1e-6) - start) / (full - start))
+
+
+def _display_light(luma: np.ndarray) -> np.ndarray:
+    """``luma`` (the model's encoding, −1…1) as 0…1 light, float32 (what :func:`_sampled`
+    samples)."""
+    return np.ascontiguousarray((luma + 1.0) / 2.0, np.float32)
+
+
+def _sampled(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``image`` (:func:`_display_light`) at ``points`` (``K×2``, its px), bilinear: ``K``."""
+    return sample_points(image, points[:, 0], points[:, 1], cv2.INTER_LINEAR)
+
+
+def _brightest_between(mesh: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Per pair of inner-lip points (``K``, corner to corner), the brightest of ``image``
+    (:func:`_display_light`) between 0.2 and 0.8 of the pair's gap."""
+    upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
+    along = np.linspace(0.2, 0.8, 7)
+    between = upper[:, None] + along[None, :, None] * (lower - upper)[:, None]  # K×7×2
+    return _sampled(image, between.reshape(-1, 2)).reshape(len(upper), -1).max(1)
 
 
 #: A mouth whose lips are apart shows its teeth (as far as their gap says:
@@ -300,13 +316,9 @@ def gap_lit(mesh: np.ndarray, luma: np.ndarray) -> float:
     ``luma`` (``n×n``, the face on ``mesh``'s grid in the model's encoding, −1…1) between the
     middle pairs of inner-lip points (:data:`TEETH_SPAN`, 0.2–0.8 of each pair's gap) against
     the cheeks' beside the nose."""
-    upper, lower = mesh[list(UPPER_INNER)][TEETH_SPAN], mesh[list(LOWER_INNER)][TEETH_SPAN]
-    along = np.linspace(0.2, 0.8, 7)
-    between = (upper[:, None] + along[None, :, None] * (lower - upper)[:, None]).reshape(-1, 2)
-    image = np.ascontiguousarray((luma + 1.0) / 2.0, np.float32)
-    brightest = float(sample_points(image, between[:, 0], between[:, 1], cv2.INTER_LINEAR).max())
-    skin = mesh[list(SKIN_POINTS)]
-    cheeks = float(sample_points(image, skin[:, 0], skin[:, 1], cv2.INTER_LINEAR).mean())
+    image = _display_light(luma)
+    brightest = float(_brightest_between(mesh, image)[TEETH_SPAN].max())
+    cheeks = float(_sampled(image, mesh[list(SKIN_POINTS)]).mean())
     return float(smoothstep(np.array((brightest / max(cheeks, 1e-6) - GAP_LIT[0])
                                      / (GAP_LIT[1] - GAP_LIT[0]))))
 
@@ -432,7 +444,7 @@ SEAM_NEAR_DARKEST = 0.15
 
 
 def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None,
-               lit_gap: float | None = None) -> np.ndarray | None:
+               gap_lit: float | None = None) -> np.ndarray | None:
     """Where a mouth that shows its teeth parts as it opens (``K×2``, one point per pair of the
     inner lips' points, corner to corner; ``mesh``'s grid), or None for lips parted less than
     :data:`TEETH_GAP` allows teeth to show.
@@ -441,7 +453,7 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None,
     (``luma``: ``n×n``, the face on ``mesh``'s grid) within :data:`SEAM_SEARCH` — the gap
     between the rows of teeth, or the lower lip under upper teeth that rest on it — or, for a
     mouth open wide as shot (:data:`WIDE_OPEN`) — or whose gap is not lit like teeth
-    (``lit_gap``, :func:`gap_lit`; None: as if it were) — the search's top: its tongue goes down
+    (``gap_lit``, :func:`gap_lit`; None: as if it were) — the search's top: its tongue goes down
     with the jaw (parted where an open O was darkest, half way down its tongue, a second
     mouth with a drawn tongue opened inside it: liveportrait_d18 frame 88, looked at). Opened at
     the lips' midline instead, a smile's cavity was drawn across its upper teeth (looked at:
@@ -482,8 +494,8 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None,
     _, down, iod = iris_axes(mesh)
     gap = float(np.median((lower[MIDDLE_PAIRS] - upper[MIDDLE_PAIRS]) @ down)) / iod
     wide = float(smoothstep(np.array((gap - WIDE_OPEN[0]) / (WIDE_OPEN[1] - WIDE_OPEN[0]))))
-    if lit_gap is not None:
-        wide = max(wide, 1.0 - lit_gap)
+    if gap_lit is not None:
+        wide = max(wide, 1.0 - gap_lit)
     # Eased in over a FLOOR_EASE below the floor and out as the mouth opens wide: switched on and
     # off, a talking mouth's seam jumped 0.37 of its gap for one frame (liveportrait_d18 frame
     # 88, its gap just under WIDE_OPEN).
