@@ -11,11 +11,11 @@ from atw_ofx.face.crop import crop_planes
 from atw_ofx.imageio import read_image
 from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER, coverage
 from atw_ofx.models.rig import LandmarkRig
-from conftest import clip_frame
 from atw_ofx.models.teeth import (BAND_SEARCH, FELL_SHADE, LIP_SEARCH, MOST_STRETCH, SUBDIVIDE,
                                   TOOTH_RISE, HeldTeeth, contours, hold_teeth, on_the_lip, opening)
 from atw_ofx.points import sample_points
 from atw_ofx.render import RenderOptions, render_frame
+from conftest import clip_frame
 
 N = LandmarkRig.resolution
 
