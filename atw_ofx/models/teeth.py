@@ -28,7 +28,9 @@ column across the mouth in the face's frame:
   :mod:`.hidden_teeth` draws them, their edges where the upper ones end as shot) fading into the
   mouth's dark by the corners — held as shot, the band was a second lip edge above the lip's
   own; the dark alone, a flat black triangle under each side's teeth (only as much as teeth
-  reach the lower lip: a talking mouth's tongue goes down with the warp);
+  reach the lower lip: a talking mouth's tongue goes down with the warp); by the corners, where
+  the lip as shot cut across the side teeth, they **go on down** first (:data:`HIDDEN_TIPS`,
+  :func:`_tips_under_the_lip`): cut there, they ended in one slant above the dark;
 - above the teeth, where an upper lip whose middle rose has left them (AU10, disgust: the rig
   lets it go up whole), the **gums** it uncovers and more of the crowns (:mod:`.gums`); where
   the lip only slid up along them (a smile's corners), the warp as it is.
@@ -126,8 +128,18 @@ DARK_OF_SKIN = 0.08
 #: percent of the opening), their balance FELL_HUE of the way to the mouth dark's. The dark
 #: alone was a flat black triangle under each side's teeth, cut straight along the lip as shot;
 #: at 0.6 and the teeth's own hue the row read as an olive-grey grille, in the dark's hue
-#: (0.7) orange on a face whose darkest is its lips' (faces 1, 2, 5, 9, 16, 18; looked at).
-FELL_SHADE, TEETH_BRIGHTEST, FELL_HUE = 0.5, 30, 0.35
+#: (0.7) orange on a face whose darkest is its lips' (faces 1, 2, 5, 9, 16, 18; looked at); at
+#: 0.5, once the side teeth went on past the lip as shot (:data:`HIDDEN_TIPS`), the wedges left
+#: under them were grey grilles beside the corridor's near-black (faces 9, 14, 18 under AU15
+#: and sad; looked at 1:1 and 3×).
+FELL_SHADE, TEETH_BRIGHTEST, FELL_HUE = 0.3, 30, 0.35
+#: How far (IOD, by the corners: :data:`CORNERS`) the upper teeth go on past where the lower lip
+#: as shot cut them, once it falls (~2 mm: a broad smile's lower lip covers the side teeth's
+#: tips) — as much as the row where they end as shot is lit like teeth: from the first to the
+#: second of TOOTH_LIKE × the teeth's light (the brightest of the opening). Shaded side teeth
+#: read 0.6–1 of it on the shared open smiles, the lip's pink inner side and the gaps under a
+#: pointed tooth 0–0.2.
+HIDDEN_TIPS, TOOTH_LIKE = 0.03, (0.3, 0.5)
 
 
 #: Points an :func:`opening` has along each segment of the mesh's inner-lip contour: each may
@@ -305,6 +317,24 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     dark_top, lip_top = l0 - np.maximum(band, margin), l0 - band + drop
     source = np.clip(np.where(~upper & (py >= lip_top - np.minimum(fade, drop)),
                               np.maximum(py - drop, l0 - band), source), u0, l0)
+    # By the corners the lower lip as shot hid the upper teeth's tips: where it fell, they go on
+    # down (the row where they ended repeated) as far as :func:`_tips_under_the_lip` has them,
+    # and the dark or the lower teeth come in only past them. Left where the lip as shot cut
+    # them, the side teeth ended in one slant across them all above the dark (AU15, sad, disgust
+    # on the shared open smiles; looked at). Not in the middle: its teeth show their ends.
+    tips, tips_k = dark_top, None
+    uncovering = np.where(upper, 0.0, corner * smoothstep(drop / fade))
+    if uncovering.any():
+        lower_lip = shot_lips[1]
+        ends_shot = _teeth_ends(lower_lip, None if teeth.band is None else teeth.band * k, margin)
+        lit = -darkest_mean(-original[rows + y0, cols + x0][:, channels].mean(1)[:, None],
+                            TEETH_BRIGHTEST)[0]
+        tips_k = _tips_under_the_lip(original, lower_lip, ends_shot, along, down, channels, lit,
+                                     HIDDEN_TIPS * teeth.iod * k * corner_at(lower_lip[:, 0]))
+        teeth_end = _across(lower_lip, px, ends_shot)
+        tips = dark_top + uncovering * (np.clip(_across(lower_lip, px, tips_k), teeth_end,
+                                                np.maximum(lip_top - fade, teeth_end)) - dark_top)
+        source = np.where((uncovering > 0.0) & (py > teeth_end) & (py < tips), teeth_end, source)
     sx, sy = x + (source - py) * down[0], y + (source - py) * down[1]
     on_grid = lambda f, qx, qy: sample_window(np.moveaxis(f, 0, -1), qx / k,  # noqa: E731
                                               qy / k, cv2.INTER_LINEAR) * np.float32(k)
@@ -328,7 +358,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # Under a fallen lip, between the teeth's ends and the band's top where it went: eased in
     # below a band's top, which lies a pixel short of the teeth (eased in above it, the teeth's
     # ends went grey; looked at).
-    ease_in = smoothstep((py - dark_top) / fade + 1.0 - smoothstep(band / margin))
+    ease_in = smoothstep((py - tips) / fade + 1.0 - smoothstep(band / margin))
     uncovered = np.where(upper, 1.0 - smoothstep((depth - margin) / fade),
                          ease_in * (1.0 - smoothstep((py - lip_top) / fade + 1.0)))
     beyond = np.maximum(past_corner, out_of_reach * uncovered)
@@ -379,13 +409,16 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     beside = None if teeth.skin is None or not (dark_at.any() or np.any(gum_at)) else \
         skin_beside(original, teeth.skin, teeth.grid, float(np.ptp(teeth.shot[:, 0])), channels)
     if dark_at.any():
-        # Under the lower lip that fell, its teeth: their edges where the upper ones end as shot.
+        # Under the lower lip that fell, its teeth: their edges where the upper ones end as shot
+        # (by the corners, where they went on under the lip).
         fell = dark_at & ~upper & (past_corner < 1.0)
         lower_teeth = None
         if fell.any():
             edge_x = np.linspace(ends[0], ends[1], 33)
             lip_x, upper_x = _across(shot_lips[1], edge_x), _across(shot_lips[0], edge_x)
             edge_y = lip_x - np.maximum(band_at(edge_x, lip_x, (upper_x + lip_x) / 2), margin)
+            if tips_k is not None:
+                edge_y += corner_at(edge_x) * (_across(lower_lip, edge_x, tips_k) - edge_y)
             ends_of_upper = edge_x[:, None] * along + edge_y[:, None] * down - (x0, y0)
             lower_teeth = (fell[dark_at], *_shaded_lower_teeth(
                 rows[fell], cols[fell], ends_of_upper, inside.shape, teeth.iod * k))
@@ -693,6 +726,40 @@ def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.n
     noise = grain_noise((int(ys.max() - ny0) + 1, int(xs.max() - nx0) + 1),
                         zlib.crc32(rgb.tobytes()))[ys - ny0, xs - nx0]
     return (fill + noise[:, None] * strength).astype(np.float32)
+
+
+def _teeth_ends(lower: np.ndarray, band: np.ndarray | None, margin: float) -> np.ndarray:
+    """Where the upper teeth end as shot along the lower inner lip (``lower``, ``K×2`` in the
+    face's frame, crop px): ``margin`` in from each point at least, above any ``band`` of lip
+    there (``K`` px, :func:`_lip_band`'s; None: none) — its gaps of up to a mesh segment closed
+    (a run of points that found no tooth under a band either side is the same lip)."""
+    if band is None:
+        return lower[:, 1] - margin
+    w = SUBDIVIDE + 1
+    closed = np.min(_windows(np.pad(np.max(_windows(np.pad(band, w // 2, "edge"), w), 1),
+                                    w // 2, "edge"), w), 1)
+    return lower[:, 1] - np.maximum(closed, margin)
+
+
+def _tips_under_the_lip(original: np.ndarray, lower: np.ndarray, ends: np.ndarray,
+                        along: np.ndarray, down: np.ndarray, channels: list[int],
+                        teeth_light: float, reach: np.ndarray) -> np.ndarray:
+    """Where the upper teeth end under the lower lip as shot (``K`` px down the face): past
+    their ``ends`` as shot (:func:`_teeth_ends`, along its inner contour ``lower``, ``K×2`` in
+    the face's frame of unit ``along`` and ``down`` axes) by ``reach`` (``K`` px) as much as the
+    row where they end is lit like teeth (:data:`TOOTH_LIKE`: half a pixel in, against
+    ``teeth_light``, the opening's brightest — over the ``channels`` of ``original``), the median
+    of seven neighbours (a pointed tooth's tip among dark gaps is not a row the lip cut:
+    repeated down, it was a fang; nor a pink band of the lip's inner side the mesh left inside
+    its contour), the line eased along the lip over a mesh segment each way."""
+    points = lower[:, :1] * along + (ends - 0.5)[:, None] * down
+    light = sample_window(original, points[:, 0], points[:, 1], cv2.INTER_LINEAR,
+                          channels).mean(1) / max(teeth_light, 1e-12)
+    light = np.median(_windows(np.pad(light, 3, "edge"), 7), 1)
+    like = smoothstep((light - TOOTH_LIKE[0]) / (TOOTH_LIKE[1] - TOOTH_LIKE[0]))
+    taper = np.bartlett(2 * SUBDIVIDE + 1)
+    return np.convolve(np.pad(ends + reach * like, SUBDIVIDE, "edge"), taper / taper.sum(),
+                       "valid")
 
 
 def _shaded_teeth_colour(opening: np.ndarray, dark: np.ndarray) -> np.ndarray:
