@@ -321,20 +321,26 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # down (the row where they ended repeated) as far as :func:`_tips_under_the_lip` has them,
     # and the dark or the lower teeth come in only past them. Left where the lip as shot cut
     # them, the side teeth ended in one slant across them all above the dark (AU15, sad, disgust
-    # on the shared open smiles; looked at). Not in the middle: its teeth show their ends.
+    # on the shared open smiles; looked at). Not in the middle: its teeth show their ends. No
+    # further than the lip fell (repeated from the top of the band of lip measured by the
+    # corners, a lip that barely moved drew a white streak down from a side tooth: face 14
+    # under AU10 and AU09, looked at).
     tips, tips_k = dark_top, None
     uncovering = np.where(upper, 0.0, corner * smoothstep(drop / fade))
     if uncovering.any():
         lower_lip = shot_lips[1]
-        ends_shot = _teeth_ends(lower_lip, None if teeth.band is None else teeth.band * k, margin)
+        lip_x = lower_lip[:, 0]
+        ends_shot = lower_lip[:, 1] - np.maximum(band_at(
+            lip_x, lower_lip[:, 1], (_across(shot_lips[0], lip_x) + lower_lip[:, 1]) / 2), margin)
         lit = -darkest_mean(-original[rows + y0, cols + x0][:, channels].mean(1)[:, None],
                             TEETH_BRIGHTEST)[0]
         tips_k = _tips_under_the_lip(original, lower_lip, ends_shot, along, down, channels, lit,
-                                     HIDDEN_TIPS * teeth.iod * k * corner_at(lower_lip[:, 0]))
-        teeth_end = _across(lower_lip, px, ends_shot)
-        tips = dark_top + uncovering * (np.clip(_across(lower_lip, px, tips_k), teeth_end,
-                                                np.maximum(lip_top - fade, teeth_end)) - dark_top)
-        source = np.where((uncovering > 0.0) & (py > teeth_end) & (py < tips), teeth_end, source)
+                                     HIDDEN_TIPS * teeth.iod * k * corner_at(lip_x))
+        tips = dark_top + uncovering * (np.clip(_across(lower_lip, px, tips_k), dark_top,
+                                                np.maximum(np.minimum(lip_top - fade,
+                                                                      dark_top + drop),
+                                                           dark_top)) - dark_top)
+        source = np.where((uncovering > 0.0) & (py > dark_top) & (py < tips), dark_top, source)
     sx, sy = x + (source - py) * down[0], y + (source - py) * down[1]
     on_grid = lambda f, qx, qy: sample_window(np.moveaxis(f, 0, -1), qx / k,  # noqa: E731
                                               qy / k, cv2.INTER_LINEAR) * np.float32(k)
@@ -728,24 +734,11 @@ def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.n
     return (fill + noise[:, None] * strength).astype(np.float32)
 
 
-def _teeth_ends(lower: np.ndarray, band: np.ndarray | None, margin: float) -> np.ndarray:
-    """Where the upper teeth end as shot along the lower inner lip (``lower``, ``K×2`` in the
-    face's frame, crop px): ``margin`` in from each point at least, above any ``band`` of lip
-    there (``K`` px, :func:`_lip_band`'s; None: none) — its gaps of up to a mesh segment closed
-    (a run of points that found no tooth under a band either side is the same lip)."""
-    if band is None:
-        return lower[:, 1] - margin
-    w = SUBDIVIDE + 1
-    closed = np.min(_windows(np.pad(np.max(_windows(np.pad(band, w // 2, "edge"), w), 1),
-                                    w // 2, "edge"), w), 1)
-    return lower[:, 1] - np.maximum(closed, margin)
-
-
 def _tips_under_the_lip(original: np.ndarray, lower: np.ndarray, ends: np.ndarray,
                         along: np.ndarray, down: np.ndarray, channels: list[int],
                         teeth_light: float, reach: np.ndarray) -> np.ndarray:
     """Where the upper teeth end under the lower lip as shot (``K`` px down the face): past
-    their ``ends`` as shot (:func:`_teeth_ends`, along its inner contour ``lower``, ``K×2`` in
+    their ``ends`` as shot (``K`` px down, along its inner contour ``lower``, ``K×2`` in
     the face's frame of unit ``along`` and ``down`` axes) by ``reach`` (``K`` px) as much as the
     row where they end is lit like teeth (:data:`TOOTH_LIKE`: half a pixel in, against
     ``teeth_light``, the opening's brightest — over the ``channels`` of ``original``), the median
