@@ -766,6 +766,62 @@ def test_where_the_upper_teeth_end_is_the_first_dark_at_full_size(shared_data):
     assert weights[0] == 0.0 and weights[-1] == 1.0 and 0.1 < max(weights[1:3]) < 0.9
 
 
+def test_the_middle_teeth_ending_lower_than_their_neighbours_are_not_cut(shared_data):
+    """The upper teeth's ends read pair by pair at full size (face 2's mesh, a dark line between
+    the rows at 0.85 of the lips' gap under the two middle pairs' teeth — the central incisors,
+    longer — and at 0.7 under the rest): each pair parts at its own teeth's end, as much as its
+    neighbours agree (the median of three, no lower than the mouth's median) — parted at the
+    mouth's median alone, the cavity cut the central incisors' tips off flat (faces 14 and 0
+    under AU26 and an open smile's AU25, looked at)."""
+    from atw_ofx.models.mouth import TEETH_SPAN, teeth_seam, teeth_shown
+
+    mesh = shared_mesh(shared_data, "2.png")
+    upper, lower, _ = teeth_shown(mesh)
+    middle = (upper + lower) / 2
+    longer = np.arange(len(upper))[TEETH_SPAN][1:3]
+
+    def light(points):
+        pair = np.abs(points[..., :1] - middle[None, None, :, 0]).argmin(-1)
+        top = np.interp(points[..., 0], upper[:, 0], upper[:, 1])
+        t = (points[..., 1] - top) / np.maximum(
+            np.interp(points[..., 0], lower[:, 0], lower[:, 1]) - top, 1e-6)
+        line = np.where(np.isin(pair, longer), 0.85, 0.7)
+        return np.where(np.abs(t - line) < 0.04, 0.1, 0.8).astype(np.float32)
+
+    grid = np.full((N, N), 0.3, np.float32)  # (rows of teeth apart: darkest low in the gap)
+    grid[int(upper[:, 1].min()):int(lower[:, 1].max()) + 1] = 0.6
+    grid[int(middle[:, 1].mean()) + 2:int(lower[:, 1].max()) + 1] = 0.1
+    seam = teeth_seam(mesh, grid, light)
+    gap = lower - upper
+    share = np.sum((seam - upper) * gap, 1) / np.maximum(np.sum(gap * gap, 1), 1e-9)
+    assert np.all(np.abs(share[longer] - 0.85) < 0.04), share
+    assert abs(share[longer[-1] + 1] - 0.7) < 0.04, share
+
+
+def test_a_jaw_dropped_under_an_open_smile_keeps_its_central_incisors_whole(shared_data):
+    """Face 14's central incisors end lower than its other teeth: under AU26 their last rows as
+    shot (three pixels above where each ends, down the middle pairs' gap) stay the plate's
+    teeth (kept 0.06 and 0.19 of their light before: the cavity drawn across them)."""
+    from atw_ofx.imageio import read_image
+    from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / "14.png")
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    out = render_frame(plate, aus("AU26=5"), LandmarkRig(), face=face).plate.pixels
+    for pair in (4, 5):
+        top, bottom = face.landmarks[UPPER_INNER[pair]], face.landmarks[LOWER_INNER[pair]]
+        points = top + np.linspace(0, 1, int(np.linalg.norm(bottom - top)))[:, None] * (
+            bottom - top)
+        xs, ys = np.round(points - 0.5).astype(int).T
+        light = plate.pixels[ys, xs, :3].mean(-1)
+        peak = int(np.argmax(light))
+        end = peak + int(np.argmax(light[peak:] < 0.5 * light[peak]))  # the tooth's edge
+        last = slice(end - 4, end - 1)
+        assert last.start > peak
+        kept = out[ys[last], xs[last], :3].mean() / plate.pixels[ys[last], xs[last], :3].mean()
+        assert kept > 0.9, (pair, kept)
+
+
 def test_the_renderers_light_is_the_crops_at_points_on_the_grid():
     """:func:`atw_ofx.render._light_at` reads the crop (linear) at points given on the model's
     grid: a crop whose columns ramp in light reads, at a grid point, the display-like light

@@ -424,11 +424,12 @@ OWN_DARKEST = 10
 LOOK_DIM_MOST = 0.3
 
 
-def above_the_floor(share: float) -> float:
+def above_the_floor(share: float | np.ndarray) -> np.ndarray:
     """How much a mouth showing its teeth and parting at ``share`` of its lips' gap (0 the upper
-    lip, 1 the lower) parts above its floor (0–1, :data:`OVER_THE_FLOOR`, :data:`FLOOR_EASE`)."""
-    return float(1.0 - smoothstep(np.array((share - OVER_THE_FLOOR + FLOOR_EASE)
-                                           / (2.0 * FLOOR_EASE))))
+    lip, 1 the lower; a float, or one per pair of inner-lip points) parts above its floor (0–1,
+    :data:`OVER_THE_FLOOR`, :data:`FLOOR_EASE`), as ``share``'s shape."""
+    return 1.0 - smoothstep(np.asarray((share - OVER_THE_FLOOR + FLOOR_EASE)
+                                      / (2.0 * FLOOR_EASE), np.float64))
 
 
 #: Samples along each pair's search (:data:`SEAM_SEARCH`) read at full size (:func:`teeth_seam`
@@ -464,8 +465,9 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None,
 
     A mouth parted below its floor (:func:`above_the_floor`: an open smile, its lower teeth
     going down with the jaw) is parted, given ``light`` (the face at full size,
-    :data:`~.base.LightAt`), where its upper teeth end (:data:`SEAM_NEAR_DARKEST`), no higher
-    than its floor — eased in over :data:`FLOOR_EASE` below the floor, out as it opens wide."""
+    :data:`~.base.LightAt`), where its upper teeth end (:data:`SEAM_NEAR_DARKEST`) — over the
+    middle pairs each where its own end (:func:`_where_teeth_end`) — no higher than its floor,
+    eased in over :data:`FLOOR_EASE` below the floor, out as it opens wide."""
     upper, lower, shown = teeth_shown(mesh)
     # One ease for the whole mouth (its widest pair's): eased pair by pair, the seam stepped
     # between the teeth's edge in the middle and the midline by the corners.
@@ -518,17 +520,30 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None,
 
 
 def _where_teeth_end(upper: np.ndarray, lower: np.ndarray, touching: np.ndarray,
-                     light: LightAt) -> float:
+                     light: LightAt) -> np.ndarray:
     """The share of the lips' gap (``upper``, ``lower``: ``K×2`` inner-lip points on the grid)
-    where the upper teeth end, read at full size (:data:`SEAM_NEAR_DARKEST`), the median over
-    :data:`TEETH_SPAN`; pairs whose rows of teeth touch (``touching``, ``K`` bool) part at the
-    lower lip (the search's bottom), none above the mouth's floor (:data:`OVER_THE_FLOOR`)."""
+    where the upper teeth end, read at full size (:data:`SEAM_NEAR_DARKEST`), per pair (``K``):
+    the median over :data:`TEETH_SPAN`, and over that span each pair's own as much as its
+    neighbours agree (the median of three) where that lies lower — parted at the median alone,
+    the cavity cut the longer central incisors' tips off flat (faces 14 and 0 under AU26 and an
+    open smile's AU25, looked at). Pairs whose rows of teeth touch (``touching``, ``K`` bool)
+    part at the lower lip (the search's bottom), none above the mouth's floor
+    (:data:`OVER_THE_FLOOR`)."""
     along = np.linspace(*SEAM_SEARCH, SEAM_FINE_SAMPLES)
     profile = light(upper[:, None] + along[None, :, None] * (lower - upper)[:, None])  # K×S
     low, high = profile.min(1, keepdims=True), profile.max(1, keepdims=True)
     ends = along[np.argmax(profile <= low + SEAM_NEAR_DARKEST * (high - low), axis=1)]
     shares = np.where(touching, along[-1], np.maximum(ends, OVER_THE_FLOOR + FLOOR_EASE))
-    return float(np.median(shares[TEETH_SPAN]))
+    middle = float(np.median(shares[TEETH_SPAN]))
+    # Each pair's own where its neighbours agree (the span's ends beside the median): a pair
+    # alone — rows that touch there, parting at the lower lip — notched the cavity up into the
+    # teeth (face 19 under AU26, looked at).
+    own = np.where(touching, middle, shares)[TEETH_SPAN]
+    near = np.median(np.lib.stride_tricks.sliding_window_view(
+        np.pad(own, 1, constant_values=middle), 3), 1)
+    out = np.full(len(shares), middle)
+    out[TEETH_SPAN] = np.maximum(middle, near)
+    return out
 
 
 #: How the lips part across the mouth: ``(1 − u²)^power`` of the centre's opening at ``u`` (−1
@@ -650,7 +665,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     share = np.median((parting[middle, 1] - upper[middle, 1])
                       / np.maximum(lower[middle, 1] - upper[middle, 1], 1e-6))
     between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
-    above = above_the_floor(share) if shows_teeth else 0.0
+    above = float(above_the_floor(share)) if shows_teeth else 0.0
     open_as_shot = between if above > 0.0 else None
     # The teeth stay with the skull: their edge under the seam as shot.
     if hidden <= 0.0 or above >= 1.0:
