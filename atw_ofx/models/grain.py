@@ -47,6 +47,12 @@ def darkest_mean(pixels: np.ndarray, percent: int) -> np.ndarray:
     return pixels[luma <= np.partition(luma, few)[few]].mean(0)
 
 
+def brightest_mean(pixels: np.ndarray, percent: int) -> np.ndarray:
+    """The mean colour (``C``) of the brightest ``percent`` of ``pixels`` (``K×C``, by their mean
+    over channels): the teeth's light, what a mouth's own inside shows brightest."""
+    return -darkest_mean(-pixels, percent)
+
+
 def laid_on(grain: np.ndarray, fill: np.ndarray, level: np.ndarray) -> np.ndarray:
     """The spread of ``grain`` (``C``, relative to the light ``level`` it was measured at) laid
     on a fill of light ``fill`` (``C`` or ``K×C``): as strong against the source's as the square

@@ -34,7 +34,8 @@ import numpy as np
 from ..face.layout import MESH_TO_IBUG68
 from ..points import channels_of, sample_points, sample_window
 from .base import RAMP, LightAt, box_in_frame, grid_box, smoothstep
-from .grain import darkest_mean, grain_noise, laid_on, median_rows, relative_grain
+from .grain import (brightest_mean, darkest_mean, grain_noise, laid_on, median_rows,
+                    relative_grain)
 from . import gums, hidden_teeth
 from .hidden_teeth import HiddenTeeth
 
@@ -956,7 +957,7 @@ def _teeth_colour(original: np.ndarray, skin: np.ndarray, teeth: HiddenTeeth, k:
         (skin * shot / hidden_teeth.LEVEL).astype(np.float32)
     if teeth.lit <= 0.0:
         return tinted
-    own = -darkest_mean(-pixels_inside(original, teeth.between * k, channels), OWN_DARKEST)
+    own = brightest_mean(pixels_inside(original, teeth.between * k, channels), OWN_DARKEST)
     return (tinted + teeth.lit * (own / hidden_teeth.LEVEL - tinted)).astype(np.float32)
 
 

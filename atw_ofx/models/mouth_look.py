@@ -24,7 +24,7 @@ from typing import Iterable
 import numpy as np
 
 from .base import grid_box
-from .grain import darkest_mean
+from .grain import brightest_mean, darkest_mean
 from .mouth import (LOWER_INNER, OUTER_LIPS, OWN_DARKEST, SKIN_POINTS, TEETH_SPAN, UPPER_INNER,
                     iris_axes, pixels_inside, skin_beside, teeth_lit)
 
@@ -102,7 +102,7 @@ def measure(rgb: np.ndarray, mesh: np.ndarray) -> tuple[np.ndarray | None, np.nd
     luma = np.ascontiguousarray(2.0 * np.clip(lips.mean(-1), 0.0, None) ** (1 / 2.2) - 1.0,
                                 np.float32)
     shine = teeth_lit(local, luma).max() >= 1.0
-    teeth = -darkest_mean(-inside, OWN_DARKEST) / skin if shine else None
+    teeth = brightest_mean(inside, OWN_DARKEST) / skin if shine else None
     finite = lambda c: c if c is not None and np.isfinite(c).all() and (c > 0).all() else None  # noqa: E731
     return finite(dark), finite(teeth)
 

@@ -57,7 +57,7 @@ import numpy as np
 from ..points import carried, channels_of, sample_points, sample_window
 from . import gums, hidden_teeth
 from .base import grid_box, smoothstep
-from .grain import darkest_mean, grain_noise, laid_on, relative_grain
+from .grain import brightest_mean, darkest_mean, grain_noise, laid_on, relative_grain
 from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, in_hue_of,
                     skin_beside, teeth_shown)
 
@@ -317,6 +317,8 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     dark_top, lip_top = l0 - np.maximum(band, margin), l0 - band + drop
     source = np.clip(np.where(~upper & (py >= lip_top - np.minimum(fade, drop)),
                               np.maximum(py - drop, l0 - band), source), u0, l0)
+    # The teeth as shot: the plate's own pixels, bit for bit, where nothing moves them.
+    as_shot = original[rows + y0, cols + x0][:, channels].astype(np.float32)
     # By the corners the lower lip as shot hid the upper teeth's tips: where it fell, they go on
     # down (the row where they ended repeated) as far as :func:`_tips_under_the_lip` has them,
     # and the dark or the lower teeth come in only past them. Left where the lip as shot cut
@@ -329,13 +331,13 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     uncovering = np.where(upper, 0.0, corner * smoothstep(drop / fade))
     if uncovering.any():
         lower_lip = shot_lips[1]
-        lip_x = lower_lip[:, 0]
+        lip_along = lower_lip[:, 0]
         ends_shot = lower_lip[:, 1] - np.maximum(band_at(
-            lip_x, lower_lip[:, 1], (_across(shot_lips[0], lip_x) + lower_lip[:, 1]) / 2), margin)
-        lit = -darkest_mean(-original[rows + y0, cols + x0][:, channels].mean(1)[:, None],
-                            TEETH_BRIGHTEST)[0]
+            lip_along, lower_lip[:, 1], (_across(shot_lips[0], lip_along) + lower_lip[:, 1]) / 2),
+            margin)
+        lit = brightest_mean(as_shot.mean(1)[:, None], TEETH_BRIGHTEST)[0]
         tips_k = _tips_under_the_lip(original, lower_lip, ends_shot, along, down, channels, lit,
-                                     HIDDEN_TIPS * teeth.iod * k * corner_at(lip_x))
+                                     HIDDEN_TIPS * teeth.iod * k * corner_at(lip_along))
         tips = dark_top + uncovering * (np.clip(_across(lower_lip, px, tips_k), dark_top,
                                                 np.maximum(np.minimum(lip_top - fade,
                                                                       dark_top + drop),
@@ -344,8 +346,6 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     sx, sy = x + (source - py) * down[0], y + (source - py) * down[1]
     on_grid = lambda f, qx, qy: sample_window(np.moveaxis(f, 0, -1), qx / k,  # noqa: E731
                                               qy / k, cv2.INTER_LINEAR) * np.float32(k)
-    # The teeth as shot: the plate's own pixels, bit for bit, where nothing moves them.
-    as_shot = original[rows + y0, cols + x0][:, channels].astype(np.float32)
     moves = source != py if teeth.field is None else np.ones(len(rows), bool)
     if moves.any():
         sx, sy = sx[moves], sy[moves]
@@ -761,7 +761,7 @@ def _shaded_teeth_colour(opening: np.ndarray, dark: np.ndarray) -> np.ndarray:
     the brightest :data:`TEETH_BRIGHTEST` percent of the ``opening``'s pixels (``K×C``) over
     :data:`.hidden_teeth.LEVEL`, the light a lit tooth's front is drawn at — in the mouth's
     ``dark``'s hue (:data:`FELL_HUE` of the way, :func:`.mouth.in_hue_of`)."""
-    teeth = -darkest_mean(-opening, TEETH_BRIGHTEST) * (FELL_SHADE / hidden_teeth.LEVEL)
+    teeth = brightest_mean(opening, TEETH_BRIGHTEST) * (FELL_SHADE / hidden_teeth.LEVEL)
     return in_hue_of(teeth, dark, FELL_HUE)
 
 
