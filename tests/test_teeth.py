@@ -585,3 +585,35 @@ def test_an_open_mouth_is_held_as_teeth_only_where_its_gap_is_lit_like_teeth(
     render_frame(plate, aus("AU12=5"), LandmarkRig(), face=placement)
     assert seen["held"] == held
     assert seen["gap_lit"] == (1.0 if held and not shot_shows_teeth else 0.0)
+
+
+@pytest.mark.parametrize("name", ["5.png", "9.png"])
+@pytest.mark.parametrize("edit", [("AU25=5",), ("AU12=4.5", "AU25=2")])
+def test_lips_parting_an_open_smile_leave_its_upper_teeth_whole(shared_data, name, edit):
+    """AU25 (alone, and with the demo's smile) on shared open smiles: the lips part under the
+    upper teeth, which stay with the skull — down every middle pair's gap to where the teeth end
+    as shot the output is the plate's own pixels, bit for bit, and nothing there is generated.
+    Risen with the upper lip, the teeth were squashed up into the opening and their tips cut
+    flat by the cavity (a tenth of their length on face 5)."""
+    plate, face = as_shot(shared_data, name)
+    result = render_frame(plate, aus(*edit), LandmarkRig(), face=face,
+                          options=RenderOptions(aovs=("generated",)))
+    out = result.plate.pixels
+    generated = out[..., result.plate.channels.index("generated.A")]
+    lm = face.landmarks
+    upper, lower = lm[list(UPPER_INNER)], lm[list(LOWER_INNER)]
+    luma = plate.pixels[..., :3].mean(-1)
+    for pair in (4, 5, 6):
+        steps = np.linspace(0.0, 1.0, 64)
+        points = upper[pair] + steps[:, None] * (lower[pair] - upper[pair])
+        light = sample_points(np.ascontiguousarray(luma), points[:, 0], points[:, 1],
+                              cv2.INTER_LINEAR)
+        lit = np.flatnonzero(light >= 0.5 * light.max())
+        end = lit[np.searchsorted(lit, 16):][0]  # the run of teeth from a quarter down
+        while end + 1 < len(light) and light[end + 1] >= 0.5 * light.max():
+            end += 1
+        teeth = np.round(points[16:end - 1] - 0.5).astype(int)  # a pixel short of their end
+        assert len(teeth) > 20, pair  # the teeth fill most of the gap
+        rows, cols = teeth[:, 1], teeth[:, 0]
+        assert np.array_equal(out[rows, cols, :3], plate.pixels[rows, cols, :3]), pair
+        assert generated[rows, cols].max() == 0.0, pair

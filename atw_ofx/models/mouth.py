@@ -593,9 +593,8 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     the teeth that shine between them as much as ``lit`` (0–1, :func:`teeth_lit`)."""
     field = np.zeros((2, n, n))
     lower_lip = (LOWER_LIP_AU25 * au25 + JAW_AU26 * au26) / 5.0
-    upper_lip = UPPER_LIP_AU25 * au25 / 5.0
     jaw = JAW_AU26 * au26 / 5.0
-    if lower_lip + upper_lip <= 0.0:
+    if lower_lip <= 0.0:  # (AU25 lowers the lower lip whenever it raises the upper)
         return field, None
     along, down, iod = iris_axes(mesh)
     origin = (mesh[13] + mesh[14]) / 2
@@ -619,6 +618,19 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     shows_teeth = seam is not None
     parting = (upper + lower) / 2 if seam is None else local(seam)
     seam_at = lambda x: np.interp(x, parting[:, 0], parting[:, 1])  # noqa: E731
+    # Parted above its floor (the seam in the upper part of the lips' gap over the middle): the
+    # mouth's own dark and tongue show as shot.
+    share = np.median((parting[MIDDLE_PAIRS, 1] - upper[MIDDLE_PAIRS, 1])
+                      / np.maximum(lower[MIDDLE_PAIRS, 1] - upper[MIDDLE_PAIRS, 1], 1e-6))
+    above_floor = float(above_the_floor(share)) if shows_teeth else 0.0
+    # A mouth parted below its upper teeth (an open smile's, as much as it shows them and is
+    # parted below its floor) keeps its upper lip on them: the teeth stay with the skull, and
+    # risen with the lip they were squashed up into the opening by a tenth and their tips cut
+    # flat by its cavity (the shared open smiles under AU25, looked at). A mouth parted above
+    # its floor (its own dark under the upper lip) opens there as before.
+    shown = float(teeth_shown(mesh)[2].max())
+    on_the_teeth = shown * (1.0 - above_floor) if shows_teeth else 0.0
+    upper_lip = UPPER_LIP_AU25 * au25 / 5.0 * (1.0 - on_the_teeth)
     seam = seam_at(lx)
     profile = opening_profile((lx - centre) / half)  # the lips' opening
     jaw_profile = np.exp(-0.5 * ((lx - centre) / JAW_WIDTH) ** 2)
@@ -626,7 +638,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     # The corners' drop with the jaw (CORNER_FOLLOW), at each column as much as it does not part
     # — none for a mouth that shows its teeth (a smile holds its corners up, and the upper
     # teeth beside them stay with the skull).
-    corners_jaw = jaw * (1.0 - float(teeth_shown(mesh)[2].max()))
+    corners_jaw = jaw * (1.0 - shown)
     corners_down = corner_drop(lx, centre, half, corners_jaw, profile) if corners_jaw else 0.0
     # Below the seam: the lower lip's motion at the seam, the jaw's from the lip's bottom down,
     # fading out below the chin.
@@ -660,16 +672,10 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     top, bottom = moved_seam - upper_lip * across, moved_seam + lower_lip * across
     outline = np.concatenate((np.stack((xs_line, top), 1), np.stack((xs_line, bottom), 1)[::-1]))
     to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731
-    # Parted above its floor (the seam in the upper part of the lips' gap over the middle): the
-    # mouth's own dark and tongue show as shot.
-    middle = MIDDLE_PAIRS
-    share = np.median((parting[middle, 1] - upper[middle, 1])
-                      / np.maximum(lower[middle, 1] - upper[middle, 1], 1e-6))
     between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
-    above = float(above_the_floor(share)) if shows_teeth else 0.0
-    open_as_shot = between if above > 0.0 else None
+    open_as_shot = between if above_floor > 0.0 else None
     # The teeth stay with the skull: their edge under the seam as shot.
-    if hidden <= 0.0 or above >= 1.0:
+    if hidden <= 0.0 or above_floor >= 1.0:
         teeth = None
     else:
         edges = hidden_teeth.edge_points(
@@ -679,7 +685,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
                                   skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
                                   teeth_as_shot=between if shows_teeth else None,
-                                  above_the_floor=above, teeth=teeth)
+                                  above_the_floor=above_floor, teeth=teeth)
 
 
 def opening_tips(polygon: np.ndarray) -> np.ndarray:
