@@ -33,12 +33,12 @@ from .face.glasses import (behind_frame, bridge_window, find_frame, frame_window
                            wears_glasses)
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
-from .models.base import LightAt
+from .models.base import FullSize, LightAt, PixelsAt
 from .models.brows import StretchedSkin, smooth_stretched
 from .models.eyelids import ClosingLid, close_lid
 from .models.mouth import fill_region
 from .models.teeth import HeldTeeth, held_field, hold_teeth, on_the_lip, teeth_field
-from .points import sample_points
+from .points import READ_REACH, sample_points, sample_window
 from .filters import DEFAULT_FILTER, check_filter
 from .options import (AOVS, AU_MODES, DEFAULT_AU_MODE,  # noqa: F401  (the vocabulary, re-exported)
                       DEFAULT_GLASSES, GLASSES)
@@ -213,7 +213,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         result = (MotionResult(MotionField.zeros(1, r, r), face_t, face_t) if driving is None
                   else model.animate(face_t, driving,
                                      FaceContext(landmarks, matte_r, retarget, occluder,
-                                                 face.mouth, _light_at(crop_lin, colour_idx, r))))
+                                                 face.mouth, _light_at(crop_lin, colour_idx, r),
+                                                 FullSize(s, _pixels_at(crop_lin, colour_idx)))))
     except ATWError as exc:  # name the file and frame the model could not handle
         if exc.path is None:
             raise type(exc)(exc.message, path=plate.path or None, frame=frame) from None
@@ -356,6 +357,24 @@ def _light_at(crop_lin: torch.Tensor, colour_idx: list[int], resolution: int) ->
                              (on_crop[..., 1] - y0) / step, cv2.INTER_LINEAR)
 
     return light
+
+
+def _pixels_at(crop_lin: torch.Tensor, colour_idx: list[int]) -> PixelsAt:
+    """The crop's (``1×C×S×S`` linear) colour channels at points in its px
+    (:data:`.models.base.PixelsAt`), reading only the window the points fall in (off the
+    device)."""
+    size = crop_lin.shape[-1]
+
+    def at(points: np.ndarray) -> np.ndarray:
+        points = np.asarray(points, np.float64)
+        low = np.clip(np.floor(points.reshape(-1, 2).min(0)).astype(int) - READ_REACH, 0, size - 1)
+        high = np.clip(np.ceil(points.reshape(-1, 2).max(0)).astype(int) + READ_REACH + 1,
+                       low + 1, size)
+        window = crop_lin[0, colour_idx, low[1]:high[1], low[0]:high[0]].permute(1, 2, 0)
+        return sample_window(window.float().cpu().numpy(), points[..., 0] - low[0],
+                             points[..., 1] - low[1], cv2.INTER_LINEAR)
+
+    return at
 
 
 def _on_grid(glasses: tuple, size: int, resolution: int) -> np.ndarray:

@@ -7,7 +7,7 @@ warped face ``O^w`` and the refined face ``O^r``. ResWarp takes it from there at
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
 
 import numpy as np
 import torch
@@ -25,6 +25,20 @@ if TYPE_CHECKING:
 LightAt = Callable[[np.ndarray], np.ndarray]
 
 
+#: The crop's colour channels at full size at points in its own px (``…×2``, as
+#: :func:`~atw_ofx.points.sample_window` reads them): float32 ``…×C``, linear; bilinear, edges held.
+PixelsAt = Callable[[np.ndarray], np.ndarray]
+
+
+class FullSize(NamedTuple):
+    """The crop at full size, for what the model's grid is too coarse to see (where a lip's edge
+    meets the teeth, to a pixel): its side ``size`` (px) and its pixels ``at`` points
+    (:data:`PixelsAt`)."""
+
+    size: int
+    at: PixelsAt
+
+
 @dataclass
 class FaceContext:
     """What the renderer knows about the face, on the model's ``R×R`` grid.
@@ -40,6 +54,7 @@ class FaceContext:
             track), whose colours what the model generates inside the mouth takes, or None.
         light: the face's light at full size (:data:`LightAt`), for what the model's grid is too
             coarse to see (where the rows of an open smile's teeth meet), or None.
+        full: the crop's own pixels at full size (:class:`FullSize`), or None.
     """
 
     landmarks: np.ndarray | None
@@ -48,6 +63,7 @@ class FaceContext:
     occluder: np.ndarray | None = None
     mouth: MouthLook | None = None
     light: LightAt | None = None
+    full: FullSize | None = None
 
 
 @dataclass

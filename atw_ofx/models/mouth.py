@@ -446,7 +446,8 @@ SEAM_NEAR_DARKEST = 0.15
 
 
 def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None,
-               gap_lit: float | None = None) -> np.ndarray | None:
+               gap_lit: float | None = None, lip: np.ndarray | None = None
+               ) -> np.ndarray | None:
     """Where a mouth that shows its teeth parts as it opens (``K×2``, one point per pair of the
     inner lips' points, corner to corner; ``mesh``'s grid), or None for lips parted less than
     :data:`TEETH_GAP` allows teeth to show.
@@ -468,7 +469,11 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None,
     going down with the jaw) is parted, given ``light`` (the face at full size,
     :data:`~.base.LightAt`), where its upper teeth end (:data:`SEAM_NEAR_DARKEST`) — over the
     middle pairs each where its own end (:func:`_where_teeth_end`) — no higher than its floor,
-    eased in over :data:`FLOOR_EASE` below the floor, out as it opens wide."""
+    eased in over :data:`FLOOR_EASE` below the floor, out as it opens wide.
+
+    Its shares are laid between the upper inner lip and ``lip`` — the lower one fitted to the
+    lip's own edge where the mesh's lies on the teeth (``K×2``, :func:`.teeth.lower_lip_fitted`)
+    — or the mesh's lower inner lip."""
     upper, lower, shown = teeth_shown(mesh)
     # One ease for the whole mouth (its widest pair's): eased pair by pair, the seam stepped
     # between the teeth's edge in the middle and the midline by the corners.
@@ -517,7 +522,7 @@ def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None,
     # corners: eased down there, the cavity drooped at its sides like a moustache; looked at.)
     ease = hold * smoothstep((across - SEAM_CORNERS[0]) / (SEAM_CORNERS[1] - SEAM_CORNERS[0]))
     share = share + (1.0 - share) * ease * (1.0 - above_the_floor(share))
-    return upper + share[:, None] * (lower - upper)
+    return upper + share[:, None] * ((lower if lip is None else lip) - upper)
 
 
 def _where_teeth_end(upper: np.ndarray, lower: np.ndarray, touching: np.ndarray,

@@ -40,7 +40,7 @@ from ..points import carried
 from ..retarget import onto as retarget_onto
 from . import brows, eyelids, mouth, spline, teeth
 from .jacobian import jacobian_terms
-from .base import FaceContext, LightAt, MotionResult, smoothstep
+from .base import FaceContext, FullSize, LightAt, MotionResult, smoothstep
 from .mouth_look import MouthLook
 from .occluder import COVERS, held_apart
 
@@ -179,8 +179,8 @@ class LandmarkRig:
     def field_and_interior(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray,
                            retarget: tuple[np.ndarray, dict] | None = None,
                            occluder: np.ndarray | None = None, luma: np.ndarray | None = None,
-                           look: MouthLook | None = None, light: LightAt | None = None
-                           ) -> tuple[np.ndarray, object | None]:
+                           look: MouthLook | None = None, light: LightAt | None = None,
+                           full: FullSize | None = None) -> tuple[np.ndarray, object | None]:
         """The backward field and the regions the renderer makes at full size (the teeth an open
         mouth shows, held while its lips move, :class:`~.teeth.HeldTeeth`, first; the mouth's
         opening, :class:`~.mouth.GeneratedRegion`; each closing lid, :class:`~.eyelids.ClosingLid`),
@@ -202,8 +202,9 @@ class LandmarkRig:
         which teeth shine between barely parted lips (:func:`.mouth.teeth_lit`); without it, the
         mouth parts at the lips' midline and only the lips' gap shows teeth. ``light``: the face's
         light at full size (:data:`~.base.LightAt`), where the rows of an open smile's teeth
-        meet. ``look``: the shot's own mouth (:class:`~.mouth_look.MouthLook`), whose colours
-        the opening is drawn in.
+        meet; ``full``: the crop's own pixels (:class:`~.base.FullSize`), where its lower lip's
+        edge lies under the side teeth (:func:`.teeth.lower_lip_fitted`). ``look``: the shot's
+        own mouth (:class:`~.mouth_look.MouthLook`), whose colours the opening is drawn in.
         """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
@@ -236,21 +237,22 @@ class LandmarkRig:
         if mesh is not None:
             # The lids' contours and the brows' lower edges, and the teeth an open mouth shows
             # held still (the lower ones only while no performer's jaw drives the mouth).
-            teeth, hold = mouth.held_teeth(mesh, lower=retarget is None)
+            held_points, hold = mouth.held_teeth(mesh, lower=retarget is None)
             # The upper ones go up with an upper lip that rises off them (AU10, disgust): held,
             # they pinned its inner edge and the lip stretched to twice its height; the renderer
             # holds them as shot and draws the gums the lip uncovers (:mod:`.gums`).
-            upper_row = np.arange(len(teeth)) < (len(teeth) // 2 if retarget is None
-                                                 else len(teeth))
-            hold = np.where(upper_row, hold * (1.0 - _lip_rise(teeth, landmarks, moved)), hold)
+            upper_row = np.arange(len(held_points)) < (len(held_points) // 2 if retarget is None
+                                                       else len(held_points))
+            hold = np.where(upper_row, hold * (1.0 - _lip_rise(held_points, landmarks, moved)),
+                            hold)
             lifted = float(_lip_rise(landmarks[[62]], landmarks, moved)[0])
             # How far down each brow's hair reaches (read where a brow rises: it carries it).
             rising = (moved[17:27] @ eyelids.face_down(mesh)).min() < 0.0
             reach = None if not rising or luma is None else brows.hair_reach(mesh, luma,
                                                                                occluder)
             points, shifts = eyelids.lid_controls(mesh, moved, reach)
-            extra = (np.concatenate((points, teeth)),
-                     np.concatenate((shifts, _with_their_lip(teeth, hold, landmarks, moved))))
+            extra = (np.concatenate((points, held_points)),
+                     np.concatenate((shifts, _with_their_lip(held_points, hold, landmarks, moved))))
             # And the inner lips by a corner pulled up or out, with the lips over them
             # (:func:`.mouth.lip_controls`), as much as it is pulled: elsewhere as the spline
             # takes them without (a control where the spline goes anyway changes nothing).
@@ -296,8 +298,11 @@ class LandmarkRig:
             regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
                                             lift_px, held)
             opens = bool(regional[[AU25, AU26]].any())
+            # Parted at the lower lip's own edge where the mesh's runs across the teeth.
+            lip = None if full is None or not opens or not mouth.teeth_shown(mesh)[2].any() \
+                else teeth.lower_lip_fitted(mesh, n, full, mouth.iris_axes(mesh)[1])
             seam = None if luma is None or not opens else mouth.teeth_seam(mesh, luma, light,
-                                                                            gap_lit)
+                                                                            gap_lit, lip)
             # The teeth a closed mouth hides, in the colour of any that shine between its lips.
             hidden = mouth.teeth_hidden(mesh) if opens else 0.0
             lit = 0.0 if lit_pairs is None or not hidden else float(lit_pairs.max())
@@ -432,7 +437,8 @@ class LandmarkRig:
         luma = face[0].float().mean(0).cpu().numpy()
         flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte,
                                                     context.retarget, context.occluder, luma,
-                                                    context.mouth, context.light)
+                                                    context.mouth, context.light,
+                                                    context.full)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
         warped = flow.resized(n, n).warp(face)  # the field may be finer than the model grid
         return MotionResult(flow=flow, warped=warped, refined=warped, interior=interior)

@@ -56,7 +56,7 @@ import numpy as np
 
 from ..points import carried, channels_of, sample_points, sample_window
 from . import gums, hidden_teeth
-from .base import grid_box, smoothstep
+from .base import FullSize, PixelsAt, grid_box, smoothstep
 from .grain import brightest_mean, darkest_mean, grain_noise, laid_on, relative_grain
 from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, in_hue_of,
                     skin_beside, teeth_shown)
@@ -465,25 +465,40 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
                        cv2.INTER_LINEAR) for plane in own], 1)
     upper, lower = contours(plate)
     iod = teeth.iod * k
-    out = _past_the_tips(lower * k, original, list(colour), iod, teeth.down)
+    sample = _sampler(original, list(colour))
+    out = _past_the_tips(lower * k, sample, iod, teeth.down)
     if out is not None:
         plate = np.concatenate((upper, out[-2:0:-1] / k))
         teeth = dataclasses.replace(
             teeth, shot=plate if own is None else carried_opening(plate, own),
             polygon=carried_opening(plate, field))
         lower = out / k
-    run = _teeth_in_from(lower * k, original, list(colour), iod, teeth.down)
+    run = _teeth_in_from(lower * k, sample, iod, teeth.down)
     band = _lip_band(run)
     # And the upper lip's, where the lip rises off the teeth: it takes its band up with it.
     upper_band = None if teeth.lifted <= 0.0 else _smooth_band(
-        _teeth_in_from(upper * k, original, list(colour), iod, -teeth.down))
+        _teeth_in_from(upper * k, sample, iod, -teeth.down))
     return dataclasses.replace(teeth, band=None if band is None else band / k,
                                toothed=_toothed(run),
                                upper_band=None if upper_band is None else upper_band / k)
 
 
-def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
-                   down: np.ndarray) -> np.ndarray | None:
+def lower_lip_fitted(mesh: np.ndarray, grid: int, full: FullSize, down: np.ndarray
+                     ) -> np.ndarray | None:
+    """The mesh's lower inner lip (:data:`~.mouth.LOWER_INNER`, ``K×2`` on ``mesh``'s ``grid``)
+    moved out to the lip's own edge where it lies on the teeth (:func:`_past_the_tips`, read on
+    the crop at full size, ``full``; ``down`` the face's), or None where no point moves. The rig
+    parts an open smile there (:func:`.mouth.teeth_seam`): by the corners, where the mesh's
+    contour runs across the side teeth, the cavity cut them in a slant and their tips went down
+    with the lip (faces 0, 5, 14, 18 under AU25, looked at)."""
+    k = full.size / grid
+    iod = float(np.linalg.norm(mesh[473] - mesh[468])) * k
+    out = _past_the_tips(_subdivided(mesh[list(LOWER_INNER)]) * k, full.at, iod, down)
+    return None if out is None else out[::SUBDIVIDE] / k
+
+
+def _past_the_tips(lower: np.ndarray, sample: PixelsAt, iod: float, down: np.ndarray
+                   ) -> np.ndarray | None:
     """The lower inner lip ``lower`` (``K×2`` crop px, corner to corner) with each point that
     lies on a tooth moved out (along the contour's normal, away from the mouth) to the darkest
     line past it, the lip's edge (:data:`EDGE_DROP`, :data:`EDGE_RISE`, :data:`EDGE_BELOW_LIP`,
@@ -492,7 +507,7 @@ def _past_the_tips(lower: np.ndarray, original: np.ndarray, channels: list[int],
     corner's shadow, the tooth a few pixels further out."""
     reach = max(int(np.ceil(LIP_SEARCH * iod)), 4)
     normal = _outward(lower, down)
-    light = _profiles(lower, normal, np.arange(reach + 1), original, channels)
+    light = _profiles(lower, normal, np.arange(reach + 1), sample)
     # The lip's own light: past the search, over the middle of the mouth.
     middle = slice(len(lower) // 5, len(lower) - len(lower) // 5)
     lip = float(np.median(light[middle, -1]))
@@ -522,18 +537,23 @@ def _outward(contour: np.ndarray, down: np.ndarray) -> np.ndarray:
     return normal * np.where(normal @ np.asarray(down) < 0, -1.0, 1.0)[:, None]
 
 
-def _profiles(contour: np.ndarray, normal: np.ndarray, steps: np.ndarray, original: np.ndarray,
-              channels: list[int]) -> np.ndarray:
-    """The natural log of the light (the channels' sum) at whole-pixel ``steps`` along each
-    ``normal`` from the inner points of ``contour`` (``(K − 2)×len(steps)``)."""
-    q = contour[1:-1, None] + steps[None, :, None] * normal[:, None]
-    rgb = sample_window(original, q[..., 0], q[..., 1], cv2.INTER_LINEAR, channels)
+def _sampler(original: np.ndarray, channels: list[int]) -> PixelsAt:
+    """``original``'s (``S×S×C``) ``channels`` at points, bilinear (:func:`sample_window`)."""
+    return lambda q: sample_window(original, q[..., 0], q[..., 1], cv2.INTER_LINEAR, channels)
+
+
+def _profiles(contour: np.ndarray, normal: np.ndarray, steps: np.ndarray, sample: PixelsAt
+              ) -> np.ndarray:
+    """The natural log of the light (the channels' sum, read by ``sample``) at whole-pixel
+    ``steps`` along each ``normal`` from the inner points of ``contour``
+    (``(K − 2)×len(steps)``)."""
+    rgb = sample(contour[1:-1, None] + steps[None, :, None] * normal[:, None])
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.log(np.maximum(rgb.sum(-1), 1e-6))
 
 
-def _teeth_in_from(lower: np.ndarray, original: np.ndarray, channels: list[int], iod: float,
-                   down: np.ndarray) -> np.ndarray:
+def _teeth_in_from(lower: np.ndarray, sample: PixelsAt, iod: float, down: np.ndarray
+                   ) -> np.ndarray:
     """Looking in from each point of the lower inner lip ``lower`` (``K×2`` crop px, corner to
     corner; its corners left out), whether a tooth starts at each whole-pixel step along the
     contour's normal (``(K − 2)×steps`` bool, within :data:`BAND_SEARCH` IOD): at least
@@ -541,7 +561,7 @@ def _teeth_in_from(lower: np.ndarray, original: np.ndarray, channels: list[int],
     lip — and :data:`TOOTH_OVER_LIP` over the lip at the contour, for :data:`TOOTH_RUN` pixels
     on end (a glossy lip's highlights are a pixel or three)."""
     reach = max(int(np.ceil(BAND_SEARCH * iod)), TOOTH_RUN + 1)
-    light = _profiles(lower, -_outward(lower, down), np.arange(reach + 1), original, channels)
+    light = _profiles(lower, -_outward(lower, down), np.arange(reach + 1), sample)
     darkest = np.minimum.accumulate(light, axis=1)
     tooth = (light > darkest + TOOTH_RISE) & (light > light[:, :1] + TOOTH_OVER_LIP)
     return np.all([tooth[:, i:tooth.shape[1] - TOOTH_RUN + 1 + i] for i in range(TOOTH_RUN)], 0)
