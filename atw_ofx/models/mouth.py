@@ -52,9 +52,10 @@ MIDDLE_PAIRS = slice(len(UPPER_INNER) // 3, len(UPPER_INNER) - len(UPPER_INNER) 
 OUTER_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181,
               91, 146)
 CHIN, NOSE_BASE, LOWER_LIP_BOTTOM = 152, 2, 17
-#: At intensity 5, in IOD: AU25 lowers the lower lip and raises the upper; AU26 drops the jaw.
-#: Together 0.10 + 0.03 + 0.30 = 0.43 IOD of opening at the centre (real open mouths in the
-#: shared performances span 0.17–0.78; issue 14 asks ≥ 0.35 for AU25+AU26 at 5).
+#: At intensity 5, in IOD: AU25 lowers the lower lip and raises the upper (not off an open
+#: smile's upper teeth: :func:`mouth_field`); AU26 drops the jaw. Together 0.10 + 0.03 + 0.30 =
+#: 0.43 IOD of opening at the centre (real open mouths in the shared performances span
+#: 0.17–0.78; issue 14 asks ≥ 0.35 for AU25+AU26 at 5).
 LOWER_LIP_AU25, UPPER_LIP_AU25, JAW_AU26 = 0.10, 0.03, 0.30
 #: Jaw profile across the face (Gaussian σ, IOD) and how far below the chin its motion fades.
 JAW_WIDTH, JAW_FADE = 0.45, 0.6
@@ -593,9 +594,10 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     """Backward field ``2×n×n`` opening the mouth of ``mesh`` (478 points on the ``n`` grid) by
     AU25/AU26 intensities (0–5), and the interior it opens (None when nothing opens). It parts
     along ``seam`` (``K×2`` on the grid, corner to corner: :func:`teeth_seam`), or the inner
-    lips' midline. ``hidden`` (0–1): how much the mouth hides its teeth as shot — as much, the
-    opening shows the teeth generated under its lips (:mod:`.hidden_teeth`), in the colour of
-    the teeth that shine between them as much as ``lit`` (0–1, :func:`teeth_lit`)."""
+    lips' midline; parted below its upper teeth, the upper lip stays on them. ``hidden``
+    (0–1): how much the mouth hides its teeth as shot — as much, the opening shows the teeth
+    generated under its lips (:mod:`.hidden_teeth`), in the colour of the teeth that shine
+    between them as much as ``lit`` (0–1, :func:`teeth_lit`)."""
     field = np.zeros((2, n, n))
     lower_lip = (LOWER_LIP_AU25 * au25 + JAW_AU26 * au26) / 5.0
     jaw = JAW_AU26 * au26 / 5.0
