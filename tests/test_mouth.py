@@ -1091,3 +1091,24 @@ def test_an_opening_under_teeth_shown_stays_under_them():
     np.testing.assert_array_equal(under_the_teeth(shot + (0.0, 2.0), shot, down), shot + (0, 2))
     flat = np.concatenate((np.stack((xs, top), 1), np.stack((xs, top), 1)[::-1]))
     assert under_the_teeth(flat - (0.0, 3.0), flat, down) is None  # open nowhere: none
+
+
+def test_the_renderers_pixels_are_the_crops_at_full_size():
+    """:func:`atw_ofx.render._pixels_at` reads the crop's colour channels at points in its own
+    px, as :func:`~atw_ofx.points.sample_window` reads the whole crop, from the window they fall
+    in: bilinear between pixels, the crop's edges held — a crop with a fourth (non-colour)
+    channel and its colour channels out of order reads only those, in that order."""
+    import torch
+
+    from atw_ofx.points import sample_window
+    from atw_ofx.render import _pixels_at
+
+    size = 300
+    rng = np.random.default_rng(3)
+    crop = rng.random((4, size, size), dtype=np.float32)
+    points = np.array([[[10.25, 40.0], [150.5, 90.75]], [[-3.0, 2.0], [299.0, 310.0]]])
+    got = _pixels_at(torch.from_numpy(crop)[None], [2, 0, 1])(points)
+    assert got.shape == (2, 2, 3)
+    expected = sample_window(np.ascontiguousarray(crop.transpose(1, 2, 0)), points[..., 0],
+                             points[..., 1], cv2.INTER_LINEAR, [2, 0, 1])
+    assert np.allclose(got, expected, atol=1e-6)
