@@ -11,7 +11,7 @@ from atw_ofx.face.crop import crop_planes
 from atw_ofx.imageio import read_image
 from atw_ofx.models import teeth as teeth_module
 from atw_ofx.models.base import FullSize
-from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER, coverage, iris_axes
+from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER, coverage
 from atw_ofx.models.rig import LandmarkRig
 from atw_ofx.models.teeth import (BAND_SEARCH, FELL_SHADE, HIDDEN_TIPS, LIP_SEARCH, MOST_STRETCH,
                                   SUBDIVIDE, TOOTH_RISE, HeldTeeth, contours, hold_teeth,
@@ -634,7 +634,7 @@ def test_an_open_smile_parts_at_its_lower_lips_own_edge_under_the_side_teeth(sha
     size = max(plate.pixels.shape[:2])
     full = FullSize(size, lambda q: sample_window(plate.pixels, q[..., 0], q[..., 1],
                                                   cv2.INTER_LINEAR, [0, 1, 2]))
-    fitted = lower_lip_fitted(lm, size, full, iris_axes(lm)[1])
+    fitted = lower_lip_fitted(lm, size, full)
     pair = int(np.argmax(np.linalg.norm(fitted - lm[list(LOWER_INNER)], axis=1)))
     gap = lm[UPPER_INNER[pair]] + np.linspace(0, 1, 40)[:, None] * (fitted[pair]
                                                                    - lm[UPPER_INNER[pair]])

@@ -300,7 +300,7 @@ class LandmarkRig:
             opens = bool(regional[[AU25, AU26]].any())
             # Parted at the lower lip's own edge where the mesh's runs across the teeth.
             lip = None if full is None or not opens or not mouth.teeth_shown(mesh)[2].any() \
-                else teeth.lower_lip_fitted(mesh, n, full, mouth.iris_axes(mesh)[1])
+                else teeth.lower_lip_fitted(mesh, n, full)
             seam = None if luma is None or not opens else mouth.teeth_seam(mesh, luma, light,
                                                                             gap_lit, lip)
             # The teeth a closed mouth hides, in the colour of any that shine between its lips.

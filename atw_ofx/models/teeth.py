@@ -59,7 +59,7 @@ from . import gums, hidden_teeth
 from .base import FullSize, PixelsAt, grid_box, smoothstep
 from .grain import brightest_mean, darkest_mean, grain_noise, laid_on, relative_grain
 from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, in_hue_of,
-                    skin_beside, teeth_shown)
+                    iris_axes, skin_beside, teeth_shown)
 
 _windows = np.lib.stride_tricks.sliding_window_view
 
@@ -483,17 +483,16 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
                                upper_band=None if upper_band is None else upper_band / k)
 
 
-def lower_lip_fitted(mesh: np.ndarray, grid: int, full: FullSize, down: np.ndarray
-                     ) -> np.ndarray | None:
+def lower_lip_fitted(mesh: np.ndarray, grid: int, full: FullSize) -> np.ndarray | None:
     """The mesh's lower inner lip (:data:`~.mouth.LOWER_INNER`, ``K×2`` on ``mesh``'s ``grid``)
     moved out to the lip's own edge where it lies on the teeth (:func:`_past_the_tips`, read on
-    the crop at full size, ``full``; ``down`` the face's), or None where no point moves. The rig
+    the crop at full size, ``full``), or None where no point moves. The rig
     parts an open smile there (:func:`.mouth.teeth_seam`): by the corners, where the mesh's
     contour runs across the side teeth, the cavity cut them in a slant and their tips went down
     with the lip (faces 0, 5, 14, 18 under AU25, looked at)."""
     k = full.size / grid
-    iod = float(np.linalg.norm(mesh[473] - mesh[468])) * k
-    out = _past_the_tips(_subdivided(mesh[list(LOWER_INNER)]) * k, full.at, iod, down)
+    _, down, iod = iris_axes(mesh)
+    out = _past_the_tips(_subdivided(mesh[list(LOWER_INNER)]) * k, full.at, iod * k, down)
     return None if out is None else out[::SUBDIVIDE] / k
 
 
