@@ -57,6 +57,14 @@ CHIN, NOSE_BASE, LOWER_LIP_BOTTOM = 152, 2, 17
 #: 0.43 IOD of opening at the centre (real open mouths in the shared performances span
 #: 0.17–0.78; issue 14 asks ≥ 0.35 for AU25+AU26 at 5).
 LOWER_LIP_AU25, UPPER_LIP_AU25, JAW_AU26 = 0.10, 0.03, 0.30
+#: AU10 at 5 on a mouth that hides its teeth (the rig gives it to the mouth's model then:
+#: :data:`.rig.AU10_HIDDEN_FROM`): how far the upper lip rises whole off the lower (IOD, the rig
+#: table's AU10), and how far above the nose's base the skin it pushes up fades out (IOD: the
+#: nostrils' wings rise a little with it; stopped at the base, the skin between was squeezed to
+#: a third of its height). Teeth that shine between the lips as shot stay with the skull: the lip
+#: rises from its own inner edge instead of the lips' midline, eased in over the first
+#: AU10_OWN_EDGE IOD of the rise.
+UPPER_LIP_AU10, AU10_NOSE_REACH, AU10_OWN_EDGE = 0.12, 0.05, 0.02
 #: Jaw profile across the face (Gaussian σ, IOD) and how far below the chin its motion fades.
 JAW_WIDTH, JAW_FADE = 0.45, 0.6
 #: The mouth's corners come down with the jaw, this share of its drop, the lips about them with
@@ -589,19 +597,22 @@ def corner_drop(x: np.ndarray, centre: float, half: float, jaw: float,
 
 
 def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
-                seam: np.ndarray | None = None, hidden: float = 0.0, lit: float = 0.0
-                ) -> tuple[np.ndarray, GeneratedRegion | None]:
+                seam: np.ndarray | None = None, hidden: float = 0.0, lit: float = 0.0,
+                au10: float = 0.0) -> tuple[np.ndarray, GeneratedRegion | None]:
     """Backward field ``2×n×n`` opening the mouth of ``mesh`` (478 points on the ``n`` grid) by
     AU25/AU26 intensities (0–5), and the interior it opens (None when nothing opens). It parts
     along ``seam`` (``K×2`` on the grid, corner to corner: :func:`teeth_seam`), or the inner
     lips' midline; parted below its upper teeth, the upper lip stays on them. ``hidden``
     (0–1): how much the mouth hides its teeth as shot — as much, the opening shows the teeth
     generated under its lips (:mod:`.hidden_teeth`), in the colour of the teeth that shine
-    between them as much as ``lit`` (0–1, :func:`teeth_lit`)."""
+    between them as much as ``lit`` (0–1, :func:`teeth_lit`). ``au10`` (0–5): the upper lip
+    raised whole off the lower (:data:`UPPER_LIP_AU10`), the opening under it generated too —
+    given only for a mouth that hides its teeth."""
     field = np.zeros((2, n, n))
     lower_lip = (LOWER_LIP_AU25 * au25 + JAW_AU26 * au26) / 5.0
     jaw = JAW_AU26 * au26 / 5.0
-    if lower_lip <= 0.0:  # (AU25 lowers the lower lip whenever it raises the upper)
+    raised = UPPER_LIP_AU10 * au10 / 5.0
+    if lower_lip <= 0.0 and raised <= 0.0:
         return field, None
     along, down, iod = iris_axes(mesh)
     origin = (mesh[13] + mesh[14]) / 2
@@ -663,10 +674,26 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     # beside them — fading out by the nose.
     above = (upper_lip * profile - corners_down) * (
         1 - smoothstep((seam - ly) / max(seam_at(np.array(centre)) - nose, 1e-3)))
+    # AU10 raises the upper lip whole, off the lower: the skin above it to the nose takes the
+    # rise (fading out from the lip's outer edge, not from the seam: the lip keeps its
+    # thickness). Teeth that shine between barely parted lips stay with the skull: as much, the
+    # lip rises from its own inner edge (the opening drawn over them from there), not the seam
+    # (carried up with it, their upper half floated over the teeth drawn under it).
+    split_at = seam_at
+    if raised:
+        lip_top = local(mesh[list(OUTER_LIPS[:11])])
+        lip_top = np.minimum(np.interp(lx, lip_top[:, 0], lip_top[:, 1]), seam)
+        lip_top -= raised * profile  # where it goes: the field is the output's
+        above = above + raised * profile * (
+            1 - smoothstep((lip_top - ly) / np.maximum(lip_top - nose + AU10_NOSE_REACH, 1e-3)))
+        own_edge = lit * smoothstep(raised / AU10_OWN_EDGE)
+
+        def split_at(x):
+            return seam_at(x) + own_edge * (np.interp(x, upper[:, 0], upper[:, 1]) - seam_at(x))
     # Backward: each output row samples where its content came from. Between the moved lips
     # (the opening, generated later) every row samples the seam itself, so the sources never
     # run backwards (a fold) across it.
-    opening_top = seam + corners_down - upper_lip * profile
+    opening_top = split_at(lx) + corners_down - (upper_lip + raised) * profile
     opening_bottom = seam + corners_down + lower_lip * profile
     shift = np.where(ly <= opening_top, above,
                      np.where(ly >= opening_bottom, -below, seam - ly)) * iod
@@ -676,7 +703,8 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     xs_line = np.linspace(left, right, 33)
     across = opening_profile((xs_line - centre) / half)
     moved_seam = seam_at(xs_line) + corner_drop(xs_line, centre, half, corners_jaw)
-    top, bottom = moved_seam - upper_lip * across, moved_seam + lower_lip * across
+    top = split_at(xs_line) + moved_seam - seam_at(xs_line) - (upper_lip + raised) * across
+    bottom = moved_seam + lower_lip * across
     outline = np.concatenate((np.stack((xs_line, top), 1), np.stack((xs_line, bottom), 1)[::-1]))
     to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731
     between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
