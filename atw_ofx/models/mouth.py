@@ -36,7 +36,7 @@ from ..points import channels_of, sample_points, sample_window
 from .base import RAMP, LightAt, box_in_frame, grid_box, smoothstep
 from .grain import (brightest_mean, darkest_mean, grain_noise, laid_on, median_rows,
                     relative_grain)
-from . import gums, hidden_teeth
+from . import gums, hidden_teeth, softness
 from .hidden_teeth import HiddenTeeth
 
 if TYPE_CHECKING:
@@ -1121,6 +1121,11 @@ def _leave_drawn(near: np.ndarray, origin: tuple[int, int], drawn: Generated) ->
         near[ys0 - oy:ys1 - oy, xs0 - ox:xs1 - ox] &= drawn.mask[ys0:ys1, xs0:xs1] <= 0.5
 
 
+#: The blur (σ, crop px) a region drawn sharp may lack against the plate round it and still be
+#: drawn as it is (:mod:`.softness`): less is not seen.
+SOFT_FROM = 0.5
+
+
 def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegion,
                 colour: tuple[int, ...], field: np.ndarray | None = None,
                 drawn: Generated | None = None, held: HeldField | None = None
@@ -1178,6 +1183,9 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     shadow = darkest_mean(source_rgb, 10)
     source_level = source_rgb.mean(0)
     grain = relative_grain(rgb, read, source_level)
+    # As soft as the plate's edges round it (the lips'): drawn sharp into soft footage, the
+    # opening read as cut out and its teeth as a grille (the shared clips, looked at).
+    blur = softness.lacking(softness.edge_blur(softness.display_luma(rgb)))
     # The fill only over the region's own box (the source's box is for its statistics).
     ys, xs = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
     oy0, oy1, ox0, ox1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
@@ -1263,12 +1271,27 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     elif not region.cavity:
         fill = np.broadcast_to(shadow.astype(np.float32), (int(drawn.sum()),) + shadow.shape).copy()
     noise = grain_noise(m.shape, zlib.crc32(rgb.tobytes()))[drawn][:, None]
-    cavity = fill + noise * laid_on(grain, fill, source_level).astype(np.float32)
+    grains = noise * laid_on(grain, fill, source_level).astype(np.float32)
     rows, cols = np.nonzero(drawn)
-    target = warped[box]
-    at = (rows[:, None], cols[:, None], np.array(channels)[None])
     weight = m[drawn] if kept is None else m[drawn] * kept[drawn]
-    target[at] += weight[:, None] * (cavity - target[at])
+    # (Not round teeth shown as shot: the real teeth's edges meet the opening there, and
+    # blurred with it, their tips went soft.)
+    if blur < SOFT_FROM or region.teeth_as_shot is not None:
+        target = warped[box]
+        at = (rows[:, None], cols[:, None], np.array(channels)[None])
+        target[at] += weight[:, None] * (fill + grains - target[at])
+        return warped, generated
+    # Blurred with what lies round it (the box grown by the blur's reach), the grain laid after.
+    (by0, by1), (bx0, bx1) = ((max(b.start - int(np.ceil(3 * blur)), 0),
+                               min(b.stop + int(np.ceil(3 * blur)), size)) for b in box)
+    around = warped[by0:by1, bx0:bx1]
+    under = around[..., channels]
+    rows, cols = rows + box[0].start - by0, cols + box[1].start - bx0
+    laid, weights = under.copy(), np.zeros(under.shape[:2], np.float32)
+    laid[rows, cols], weights[rows, cols] = fill, weight
+    soft = softness.laid_softly(under, laid, weights, blur)
+    soft[rows, cols] += weight[:, None] * grains
+    around[..., channels] = soft
     return warped, generated
 
 
