@@ -693,7 +693,8 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     # Backward: each output row samples where its content came from. Between the moved lips
     # (the opening, generated later) every row samples the seam itself, so the sources never
     # run backwards (a fold) across it.
-    opening_top = split_at(lx) + corners_down - (upper_lip + raised) * profile
+    opening_top = (split_at(lx) if raised else seam) + corners_down \
+        - (upper_lip + raised) * profile
     opening_bottom = seam + corners_down + lower_lip * profile
     shift = np.where(ly <= opening_top, above,
                      np.where(ly >= opening_bottom, -below, seam - ly)) * iod
@@ -1184,8 +1185,11 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     source_level = source_rgb.mean(0)
     grain = relative_grain(rgb, read, source_level)
     # As soft as the plate's edges round it (the lips'): drawn sharp into soft footage, the
-    # opening read as cut out and its teeth as a grille (the shared clips, looked at).
-    blur = softness.lacking(softness.edge_blur(softness.display_luma(rgb)))
+    # opening read as cut out and its teeth as a grille (the shared clips, looked at). Not
+    # round teeth shown as shot: their edges meet the opening there, and blurred with it, their
+    # tips went soft.
+    blur = 0.0 if region.teeth_as_shot is not None else softness.lacking(
+        softness.edge_blur(softness.display_luma(rgb)))
     # The fill only over the region's own box (the source's box is for its statistics).
     ys, xs = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
     oy0, oy1, ox0, ox1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
@@ -1274,16 +1278,15 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     grains = noise * laid_on(grain, fill, source_level).astype(np.float32)
     rows, cols = np.nonzero(drawn)
     weight = m[drawn] if kept is None else m[drawn] * kept[drawn]
-    # (Not round teeth shown as shot: the real teeth's edges meet the opening there, and
-    # blurred with it, their tips went soft.)
-    if blur < SOFT_FROM or region.teeth_as_shot is not None:
+    if blur < SOFT_FROM or not blur:
         target = warped[box]
         at = (rows[:, None], cols[:, None], np.array(channels)[None])
         target[at] += weight[:, None] * (fill + grains - target[at])
         return warped, generated
     # Blurred with what lies round it (the box grown by the blur's reach), the grain laid after.
-    (by0, by1), (bx0, bx1) = ((max(b.start - int(np.ceil(3 * blur)), 0),
-                               min(b.stop + int(np.ceil(3 * blur)), size)) for b in box)
+    spread = int(np.ceil(3 * blur))
+    (by0, by1), (bx0, bx1) = ((max(b.start - spread, 0), min(b.stop + spread, size))
+                              for b in box)
     around = warped[by0:by1, bx0:bx1]
     under = around[..., channels]
     rows, cols = rows + box[0].start - by0, cols + box[1].start - bx0

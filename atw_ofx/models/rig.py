@@ -223,8 +223,9 @@ class LandmarkRig:
             # streaks, a closed mouth's dark line into a band. A mouth that shows its teeth
             # keeps the spline's lip, risen off teeth held as shot (:mod:`.gums`): the two
             # mixed, the teeth were cut by a dark line (a talking mouth between the two).
+            hides = mouth.teeth_hidden(mesh)
             regional[AU10] = aus[AU10] * smoothstep(
-                (mouth.teeth_hidden(mesh) - AU10_HIDDEN_FROM) / (1.0 - AU10_HIDDEN_FROM))
+                (hides - AU10_HIDDEN_FROM) / (1.0 - AU10_HIDDEN_FROM))
             aus = aus - regional
         moved = self.displacements(landmarks, aus, extra, lower_lids=mesh is None)
         lift = 0.0 if mesh is None else lower_lid_lift(aus)
@@ -315,7 +316,7 @@ class LandmarkRig:
             seam = None if luma is None or not opens else mouth.teeth_seam(mesh, luma, light,
                                                                             gap_lit, lip)
             # The teeth a closed mouth hides, in the colour of any that shine between its lips.
-            hidden = mouth.teeth_hidden(mesh) if opens else 0.0
+            hidden = hides if opens else 0.0
             lit = 0.0 if lit_pairs is None or not hidden else float(lit_pairs.max())
             mouth_field, opening = mouth.mouth_field(
                 mesh * REGION_GRID, regional[AU25], regional[AU26], fine,
