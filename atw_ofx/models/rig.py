@@ -311,7 +311,7 @@ class LandmarkRig:
                                             lift_px, held)
             opens = bool(regional[[AU25, AU26, AU10]].any())
             # Parted at the lower lip's own edge where the mesh's runs across the teeth.
-            lip = None if full is None or not opens or not mouth.teeth_shown(mesh)[2].any() \
+            lip = None if full is None or not opens or hides >= 1.0 \
                 else teeth.lower_lip_fitted(mesh, n, full)
             seam = None if luma is None or not opens else mouth.teeth_seam(mesh, luma, light,
                                                                             gap_lit, lip)
