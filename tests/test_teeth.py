@@ -650,3 +650,74 @@ def test_an_open_smile_parts_at_its_lower_lips_own_edge_under_the_side_teeth(sha
     monkeypatch.setattr(teeth_module, "lower_lip_fitted", lambda *args: None)
     at_the_contour = cavity_share()
     assert at_the_edge <= min(0.12, at_the_contour / 2), (at_the_edge, at_the_contour)
+
+
+def lip_and_teeth(pink_ends: bool, coloured: bool = True):
+    """A 200 px crop: a lower inner lip along y = 120 from x = 20 to 180 (21 points), lip below
+    it; above it teeth from x = 50 to 150 and, past them, the lip's pink inner side
+    (``pink_ends``) or teeth as well. Grey (R = G = B) unless ``coloured``."""
+    image = np.zeros((200, 200, 3), np.float32)
+    lip, inner, tooth = (0.5, 0.2, 0.25), (0.35, 0.15, 0.18), (0.8, 0.78, 0.72)
+    image[120:] = lip
+    image[:120] = tooth
+    if pink_ends:
+        image[:120, :50] = image[:120, 150:] = inner
+    if not coloured:
+        image[:] = image.mean(-1, keepdims=True)
+    lower = np.stack((np.linspace(20, 180, 21), np.full(21, 120.0)), 1)
+    return image, lower
+
+
+def test_no_tooth_lies_where_the_lips_pink_inner_side_fills_the_opening():
+    """How deep in from the lower lip no tooth lies (:func:`_no_tooth`): none where teeth reach
+    the lip, past the whole search where the lip's pink inner side fills the opening (by an open
+    smile's corners: left as shot, it stayed behind as a ghost of the lip when the lip fell) —
+    by colour, not light: the inner side is darker than the teeth but still lit. A contour that
+    lies on the teeth (its lip sample is teeth) still reads the teeth; a grey plate decides by
+    light alone (the inner side here is lit past :data:`TOOTH_LIGHT`: teeth)."""
+    from atw_ofx.models.teeth import TOOTH_LIGHT, _no_tooth, _sampler
+
+    iod, down = 200.0, np.array([0.0, 1.0])
+    search = BAND_SEARCH * iod
+    image, lower = lip_and_teeth(pink_ends=True)
+    depth = _no_tooth(lower, _sampler(image, [0, 1, 2]), iod, down, None)
+    middle = (lower[:, 0] > 60) & (lower[:, 0] < 140)
+    ends = (lower[:, 0] < 45) | (lower[:, 0] > 155)
+    assert np.all(depth[middle] <= 1.0)
+    assert np.all(depth[ends] >= search)
+    # A band of lip found in from the contour is kept as the least depth.
+    band = np.full(21, 4.0)
+    assert np.all(_no_tooth(lower, _sampler(image, [0, 1, 2]), iod, down, band)[middle] == 4.0)
+    # The contour on the teeth: 10 px above their end (its lip sample, 6 px out, on the teeth).
+    on_teeth = _no_tooth(lower - (0.0, 10.0), _sampler(image, [0, 1, 2]), iod, down, None)
+    assert np.all(on_teeth[middle] <= 1.0)
+    # Grey: the inner side (0.23 of the light against the teeth's 0.77) is lit like teeth at a
+    # TOOTH_LIGHT of 0.3 or less, none at more.
+    grey, _ = lip_and_teeth(pink_ends=True, coloured=False)
+    grey_depth = _no_tooth(lower, _sampler(grey, [0, 1, 2]), iod, down, None)
+    inner_share = grey[100, 10, 0] / grey[100, 100, 0]
+    assert (inner_share >= TOOTH_LIGHT) == bool(np.all(grey_depth[ends] <= 1.0))
+
+
+def test_a_lower_lip_falling_off_a_smile_leaves_no_ghost_of_itself_by_the_corners(shared_data):
+    """AU15 on shared face 14's open smile, whose lower lip's pink inner side reaches into the
+    opening by the right corner: the lip falls and takes it — no lit, lip-red pixels are held as
+    shot in the opening by the corners (the code before held 120 there: a pink ribbon across the
+    dark, looked at), while the teeth there still are (held pixels remain)."""
+    plate, face = as_shot(shared_data, "14.png")
+    out = render_frame(plate, aus("AU15=5"), LandmarkRig(), face=face).plate.pixels[..., :3]
+    lm = face.landmarks
+    polygon = np.concatenate((lm[list(UPPER_INNER)], lm[list(LOWER_INNER)][::-1]))
+    inside = np.zeros(out.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [np.round(polygon - 0.5).astype(np.int32)], 1)
+    ys, xs = np.nonzero(inside)
+    left, right = lm[61], lm[291]
+    half = np.linalg.norm(right - left) / 2
+    across = (np.stack((xs, ys), 1) + 0.5 - (left + right) / 2) @ (right - left) / (2 * half)
+    by_corners = np.abs(across) / half > 0.6
+    pixels, shot = out[ys, xs], plate.pixels[ys, xs, :3]
+    held = np.all(pixels == shot, 1) & by_corners
+    redness = (pixels[:, 0] - pixels[:, 1]) / np.maximum(pixels.sum(1), 1e-9)
+    lip_like = (redness > 0.25) & (pixels.mean(1) > 0.25 * np.percentile(shot.mean(1), 97))
+    assert held.sum() > 50
+    assert (held & lip_like).sum() < 20

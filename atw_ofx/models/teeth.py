@@ -109,6 +109,16 @@ TOOTH_RISE, TOOTH_OVER_LIP, TOOTH_RUN = 0.5, 0.1, 4
 #: The share of the upper lip's middle third along which a tooth must be found under it for
 #: the lip's band to be fitted (:func:`_smooth_band`).
 BAND_FOUND = 0.4
+#: Where no tooth lies in from the lower lip by an open smile's corners (:func:`_no_tooth`): a
+#: tooth is lit at least TOOTH_LIGHT of the search's brightest and less red than TOOTH_RED of the
+#: lip's redness, read LIP_BODY IOD out in the lip. On the shared open smiles the lips' redness
+#: ((R − G) / (R + G + B)) is 0.3–0.65, their teeth's 0.0–0.22 (the side teeth in shade, 0.33–0.7
+#: of the brightest, as light as the lips' pink inner side).
+TOOTH_LIGHT, TOOTH_RED, LIP_BODY = 0.3, 0.6, 0.03
+#: The lip's redness is read along the whole lip (its upper quartile: where the contour lies on
+#: the teeth, LIP_BODY out is still teeth, or a moustache); under LIP_RED_LEAST (a black-and-white
+#: plate) colour tells nothing, and light alone decides.
+LIP_RED_LEAST = 0.05
 #: The shares of the lower lip's middle third along which a tooth is found over which a mouth
 #: goes from a floor without teeth (a talking mouth's tongue: the warp under a falling lip) to
 #: an open smile's teeth down to the lip (the mouth's dark under it).
@@ -218,7 +228,8 @@ class HeldTeeth:
     None: none drawn. ``upper_band``: as ``band``, the upper lip's past each point of its
     inner contour (``contours(shot)[0]``'s ``K``), or None. ``lifted``: how much the upper lip's
     middle rises off the teeth (0–1: AU10's, not a smile's corners sliding up along them) — as
-    much, the gums it uncovers are drawn."""
+    much, the gums it uncovers are drawn. ``reach``: as ``band``, how deep in from the lower
+    inner lip no tooth lies (:func:`_no_tooth`: at least the band), or None where unknown."""
 
     shot: np.ndarray
     polygon: np.ndarray
@@ -233,6 +244,7 @@ class HeldTeeth:
     lip: np.ndarray | None = None
     upper_band: np.ndarray | None = None
     lifted: float = 0.0
+    reach: np.ndarray | None = None
 
 
 def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
@@ -302,19 +314,32 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # Over the middle only (by the corners the lip's fall is steep and the band there, carried
     # with it, broke into shards of lip in the corners' dark; looked at).
 
-    def band_at(q: np.ndarray, lip: np.ndarray, middle: np.ndarray) -> np.ndarray:
-        if teeth.band is None:
+    def band_at(q: np.ndarray, lip: np.ndarray, middle: np.ndarray, carried: bool = True
+                ) -> np.ndarray:
+        """The lower lip's band at ``q`` (along the eye line): over the middle, where the lip
+        carries it; or, not ``carried``, what is not teeth in from the lip — the band, and by
+        the corners as far as no tooth lies (:attr:`HeldTeeth.reach`)."""
+        if teeth.band is None and (carried or teeth.reach is None):
             return np.zeros_like(q)
-        return np.minimum(_across(shot_lips[1], q, teeth.band * k) * (1.0 - corner_at(q)),
-                          np.maximum(lip - middle, 0.0))
+        band = 0.0 if teeth.band is None else _across(shot_lips[1], q, teeth.band * k)
+        if carried:
+            band = band * (1.0 - corner_at(q))
+        elif teeth.reach is not None:
+            band = band + corner_at(q) * (_across(shot_lips[1], q, teeth.reach * k) - band)
+        return np.minimum(band, np.maximum(lip - middle, 0.0))
 
     band = band_at(px, l0, middle)
+    # Where the teeth end as shot: above the whole band, by the corners too. Left there, the band
+    # the lip does not carry stayed behind in the opening, a ghost of the lip across the dark
+    # (AU15 and sad on faces 0 and 14, looked at).
+    shot_band = band_at(px, l0, middle, carried=False)
+    teeth_end = l0 - np.maximum(shot_band, margin)
     # The dark from where the teeth end (TEETH_MARGIN in at least: a ghost lip) to the band's
     # top where the lip took it, the band there carried with the lip (its top row up to a fade
     # higher, the lip's edge as soft as the dark's). Only down: carried up over the teeth (AU12's
     # lower lip), the band cut their ends flat (looked at); there the warp's lip meets them.
     drop = np.where(upper, 0.0, np.maximum(l1 - l0, 0.0))
-    dark_top, lip_top = l0 - np.maximum(band, margin), l0 - band + drop
+    dark_top, lip_top = teeth_end, l0 - band + drop
     source = np.clip(np.where(~upper & (py >= lip_top - np.minimum(fade, drop)),
                               np.maximum(py - drop, l0 - band), source), u0, l0)
     # The teeth as shot: the plate's own pixels, bit for bit, where nothing moves them.
@@ -333,8 +358,8 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         lower_lip = shot_lips[1]
         lip_along = lower_lip[:, 0]
         ends_shot = lower_lip[:, 1] - np.maximum(band_at(
-            lip_along, lower_lip[:, 1], (_across(shot_lips[0], lip_along) + lower_lip[:, 1]) / 2),
-            margin)
+            lip_along, lower_lip[:, 1], (_across(shot_lips[0], lip_along) + lower_lip[:, 1]) / 2,
+            carried=False), margin)
         lit = brightest_mean(as_shot.mean(1)[:, None], TEETH_BRIGHTEST)[0]
         tips_k = _tips_under_the_lip(original, lower_lip, ends_shot, along, down, channels, lit,
                                      HIDDEN_TIPS * teeth.iod * k * corner_at(lip_along))
@@ -364,7 +389,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # Under a fallen lip, between the teeth's ends and the band's top where it went: eased in
     # below a band's top, which lies a pixel short of the teeth (eased in above it, the teeth's
     # ends went grey; looked at).
-    ease_in = smoothstep((py - tips) / fade + 1.0 - smoothstep(band / margin))
+    ease_in = smoothstep((py - tips) / fade + 1.0 - smoothstep(shot_band / margin))
     uncovered = np.where(upper, 1.0 - smoothstep((depth - margin) / fade),
                          ease_in * (1.0 - smoothstep((py - lip_top) / fade + 1.0)))
     beyond = np.maximum(past_corner, out_of_reach * uncovered)
@@ -422,7 +447,8 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         if fell.any():
             edge_x = np.linspace(ends[0], ends[1], 33)
             lip_x, upper_x = _across(shot_lips[1], edge_x), _across(shot_lips[0], edge_x)
-            edge_y = lip_x - np.maximum(band_at(edge_x, lip_x, (upper_x + lip_x) / 2), margin)
+            edge_y = lip_x - np.maximum(band_at(edge_x, lip_x, (upper_x + lip_x) / 2,
+                                                carried=False), margin)
             if tips_k is not None:
                 edge_y += corner_at(edge_x) * (_across(lower_lip, edge_x, tips_k) - edge_y)
             ends_of_upper = edge_x[:, None] * along + edge_y[:, None] * down - (x0, y0)
@@ -479,6 +505,7 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
     upper_band = None if teeth.lifted <= 0.0 else _smooth_band(
         _teeth_in_from(upper * k, sample, iod, -teeth.down))
     return dataclasses.replace(teeth, band=None if band is None else band / k,
+                               reach=_no_tooth(lower * k, sample, iod, teeth.down, band) / k,
                                toothed=_toothed(run),
                                upper_band=None if upper_band is None else upper_band / k)
 
@@ -541,12 +568,19 @@ def _sampler(original: np.ndarray, channels: list[int]) -> PixelsAt:
     return lambda q: sample_window(original, q[..., 0], q[..., 1], cv2.INTER_LINEAR, channels)
 
 
+def _colours(contour: np.ndarray, normal: np.ndarray, steps: np.ndarray, sample: PixelsAt
+             ) -> np.ndarray:
+    """The colours (read by ``sample``) at whole-pixel ``steps`` along each ``normal`` from the
+    inner points of ``contour`` (``(K − 2)×len(steps)×C``)."""
+    return sample(contour[1:-1, None] + steps[None, :, None] * normal[:, None])
+
+
 def _profiles(contour: np.ndarray, normal: np.ndarray, steps: np.ndarray, sample: PixelsAt
               ) -> np.ndarray:
     """The natural log of the light (the channels' sum, read by ``sample``) at whole-pixel
     ``steps`` along each ``normal`` from the inner points of ``contour``
     (``(K − 2)×len(steps)``)."""
-    rgb = sample(contour[1:-1, None] + steps[None, :, None] * normal[:, None])
+    rgb = _colours(contour, normal, steps, sample)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.log(np.maximum(rgb.sum(-1), 1e-6))
 
@@ -577,6 +611,40 @@ def _lip_band(run: np.ndarray) -> np.ndarray | None:
     depth = np.median(_windows(np.pad(depth, 2, "edge"), 5), 1)
     depth = np.pad(np.min(_windows(np.pad(depth, 1, "edge"), 3), 1), 1)
     return depth if depth.max() > 0.5 else None
+
+
+def _no_tooth(lower: np.ndarray, sample: PixelsAt, iod: float, down: np.ndarray,
+              band: np.ndarray | None) -> np.ndarray:
+    """How deep in from each point of the lower inner lip ``lower`` (``K×2`` crop px, corner to
+    corner) no tooth lies (px, ``K``; the corners as their neighbours): at least the lip's
+    ``band`` (:func:`_lip_band`), else down to the first of :data:`TOOTH_RUN` pixels on end lit
+    like teeth — :data:`TOOTH_LIGHT` of the search's brightest — and not as red as the lip
+    (under :data:`TOOTH_RED` of its redness, read :data:`LIP_BODY` IOD out in it), past the whole
+    search (:data:`BAND_SEARCH`) where there is none. By an open smile's corners the rise
+    :func:`_teeth_in_from` looks for finds the lip's pink inner side as a tooth, or misses side
+    teeth the contour lies on: by light alone the lip passed for teeth, by colour alone the
+    shadow beside them."""
+    reach = max(int(np.ceil(BAND_SEARCH * iod)), TOOTH_RUN + 1)
+    inward = -_outward(lower, down)
+    rgb = _colours(lower, inward, np.arange(reach + 1), sample)
+    light = rgb.mean(-1)
+    like = light >= TOOTH_LIGHT * np.percentile(light, 97)
+    if rgb.shape[-1] >= 3:
+        lip = float(np.percentile(_redness(sample(lower[1:-1] - LIP_BODY * iod * inward)), 75))
+        if lip > LIP_RED_LEAST:
+            like &= _redness(rgb) < TOOTH_RED * lip
+    run = np.all([like[:, i:like.shape[1] - TOOTH_RUN + 1 + i] for i in range(TOOTH_RUN)], 0)
+    depth = np.where(run.any(1), run.argmax(1), reach + 1).astype(np.float64)
+    depth = np.median(_windows(np.pad(depth, 2, "edge"), 5), 1)
+    if band is not None:
+        depth = np.maximum(depth, band[1:-1])
+    return np.pad(depth, 1, "edge")
+
+
+def _redness(rgb: np.ndarray) -> np.ndarray:
+    """How red colours are (``…×C``, C ≥ 3, R first): ``(R − G) / (R + G + B)``, 0 for black."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num((rgb[..., 0] - rgb[..., 1]) / rgb[..., :3].sum(-1))
 
 
 def _smooth_band(run: np.ndarray) -> np.ndarray | None:
