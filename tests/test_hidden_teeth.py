@@ -195,3 +195,39 @@ def test_teeth_that_shine_between_the_lips_as_shot_lend_their_colour(shared_data
     assert columns[0.0][0] > columns[0.0][2]  # the cheeks' warm tint without
     # At the drawn teeth's light: the middle ones' lit front at the plate's brightest.
     assert 0.6 * own.mean() < columns[1.0].mean() < 1.05 * own.mean()
+
+
+@pytest.mark.parametrize("name, hides_lower", [("5.png", True), ("11.png", True),
+                                               ("0.png", False), ("7.png", False)])
+def test_a_lower_lip_dropping_off_an_open_smile_shows_the_lower_teeth_it_hid(shared_data, name,
+                                                                              hides_lower):
+    """AU25 at 5 on a shared open smile that parts where its upper teeth end: where its lower
+    lip hid the lower teeth as shot (faces 5 and 11: the lip right under the upper teeth), they
+    show as it drops — the generated pixels over the middle third of the mouth lit like teeth,
+    on average at least 0.4 of the upper teeth's light (a flat brown cavity before: 0.11–0.12);
+    where the shot shows its lower teeth (face 0, the rows of a child's open smile apart, face
+    7) none are drawn over them: the cavity stays dark (they go down with the lip as before)."""
+    from atw_ofx.imageio import read_image
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    result = render_frame(plate, aus("AU25=5"), LandmarkRig(), face=face,
+                          options=RenderOptions(aovs=("generated",)))
+    out = result.plate.pixels
+    generated = out[..., result.plate.channels.index("generated.A")] > 0.5
+    lm = face.landmarks
+    left, right = lm[61], lm[291]
+    ys, xs = np.nonzero(generated)
+    across = (np.stack((xs, ys), 1) + 0.5 - (left + right) / 2) @ (right - left) \
+        / (np.linalg.norm(right - left) ** 2 / 2)
+    middle = np.abs(across) < 1 / 3
+    upper = lm[list(mouth.UPPER_INNER)][mouth.TEETH_SPAN]
+    lower = lm[list(mouth.LOWER_INNER)][mouth.TEETH_SPAN]
+    points = np.round(upper + 0.4 * (lower - upper) - 0.5).astype(int)
+    teeth = np.median(plate.pixels[points[:, 1], points[:, 0], :3].mean(1))
+    light = out[ys, xs, :3].mean(1)[middle] / teeth
+    assert middle.sum() > 1000
+    if hides_lower:
+        assert light.mean() > 0.4
+    else:
+        assert light.mean() < 0.35

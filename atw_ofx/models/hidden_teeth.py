@@ -38,6 +38,10 @@ EDGE_BELOW_SEAM = 0.035
 #: looked at); towards the corners they ease down by LOWER_CORNER_DROP (the lower lip covers
 #: the side teeth).
 LOWER_EDGE_BELOW_SEAM, LOWER_CORNER_DROP = 0.05, 0.04
+#: Under an open smile that parts where its upper teeth end, the lower ones' edges are right
+#: behind them (IOD below that seam, at the middle: the overbite hides their tips as shot); a
+#: lower lip that drops off them (AU25) shows them from there (:mod:`.mouth`).
+SMILE_LOWER_BELOW_SEAM = 0.01
 #: The teeth's boundaries across the arch, IOD from the dental midline as a camera square to
 #: the face sees them (63 mm between the eyes): the central incisors (8.5 mm wide, facing it),
 #: the lateral ones (6.5 mm, turned ~20°), the canines (7.5 mm, ~45°), the premolars (7 mm,
@@ -96,27 +100,31 @@ TINT, FOLLOW = (0.99, 1.09, 1.0), 0.47
 class HiddenTeeth:
     """The teeth a closed mouth hides: the upper ones' edge across the mouth (``K×2`` on the
     grid of the region it belongs to, corner to corner, ``K`` odd: the middle point on the
-    dental midline, each half evenly spaced to its corner), the lower ones' (``lower``, the
-    same, where the jaw takes them), the face's inter-ocular distance (``iod``, grid px) and how
-    much they show (0–1: none where the plate shows teeth of its own); the inner lips as shot
-    (``between``, a closed polygon on the same grid) and how much teeth shine between them
-    (``lit``, 0–1): as much, the drawn teeth take their colour."""
+    dental midline, each half evenly spaced to its corner; None where the plate shows its own
+    upper teeth — an open smile's, whose lower ones its lower lip hides), the lower ones'
+    (``lower``, the same, where the jaw takes them), the face's inter-ocular distance (``iod``,
+    grid px) and how much they show (0–1: none where the plate shows teeth of its own); the
+    inner lips as shot (``between``, a closed polygon on the same grid) and how much teeth shine
+    between them (``lit``, 0–1): as much, the drawn teeth take their colour. ``front``: the
+    lower ones are at an open smile's front, in its light (:data:`FRONT_LOWER`), not in the
+    upper ones' shade."""
 
-    edge: np.ndarray
+    edge: np.ndarray | None
     lower: np.ndarray
     iod: float
     shown: float
     between: np.ndarray
     lit: float = 0.0
+    front: bool = False
 
 
-def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count: int = 33
-                ) -> tuple[np.ndarray, np.ndarray]:
+def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count: int = 33,
+                lower_below: float = LOWER_EDGE_BELOW_SEAM) -> tuple[np.ndarray, np.ndarray]:
     """The teeth's edges in the mouth's frame (``count×2`` each, IOD, x along the eyes, y down;
     upper, lower), from the inner corners ``left`` and ``right`` through the dental ``middle``:
     the upper :data:`EDGE_BELOW_SEAM` under the lips' seam (``seam_at``: x → its y) at the
-    middle, easing up to it at the corners; the lower :data:`LOWER_EDGE_BELOW_SEAM` under it,
-    easing down by :data:`LOWER_CORNER_DROP`, and down by the jaw's drop (``jaw_at``: x → IOD).
+    middle, easing up to it at the corners; the lower ``lower_below`` under it, easing down by
+    :data:`LOWER_CORNER_DROP`, and down by the jaw's drop (``jaw_at``: x → IOD).
     """
     half = count // 2
     xs = np.concatenate((np.linspace(left, middle, half + 1), np.linspace(middle, right,
@@ -124,7 +132,7 @@ def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count
     arch = np.sqrt(1.0 - np.square(np.linspace(-1.0, 1.0, len(xs))))
     seam = seam_at(xs)
     return (np.stack((xs, seam + EDGE_BELOW_SEAM * arch), 1),
-            np.stack((xs, seam + LOWER_EDGE_BELOW_SEAM + LOWER_CORNER_DROP * (1.0 - arch)
+            np.stack((xs, seam + lower_below + LOWER_CORNER_DROP * (1.0 - arch)
                       + jaw_at(xs)), 1))
 
 
@@ -145,6 +153,13 @@ class Row:
 UPPER = Row(BOUNDS, GAP_LIGHT, CROWN, SHORTER, SHADE_OF)
 LOWER = Row(LOWER_BOUNDS, LOWER_GAP_LIGHT, LOWER_CROWN, (0.0,) * (len(LOWER_BOUNDS) - 1),
             (1.0,) * (len(LOWER_BOUNDS) - 1))
+#: The lower row at the front of an open smile whose lower lip drops off it (AU25): lit as the
+#: upper ones (at the lower ones' LOWER_LIGHT the row was grey tiles beside the smile's white
+#: teeth, looked at), the lines between its narrow teeth fine.
+FRONT_LOWER, FRONT_LOWER_LIGHT = dataclasses.replace(LOWER, gap_light=0.9), 1.15
+#: ... their balance this share of the way (geometrically) to the cavity's hue: dimmed in their
+#: own, cream teeth went olive beside the lips (looked at, faces 14 and 5).
+FRONT_HUE = 0.1
 #: The lower row in the shade under an open smile's upper teeth (a fallen lower lip uncovers it,
 #: :func:`.teeth.hold_teeth`): the lines between its teeth faint (:data:`SHADED_GAP_LIGHT`).
 SHADED_LOWER = dataclasses.replace(LOWER, gap_light=SHADED_GAP_LIGHT)
@@ -178,18 +193,19 @@ def receding(a: np.ndarray) -> np.ndarray:
 
 
 def draw(inside: np.ndarray, edge: np.ndarray, iod: float, lower: bool = False,
-         row: Row | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+         row: Row | None = None, light: float = LOWER_LIGHT
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The teeth in an opening, and their gums: light (``h×w`` float32: × the teeth's colour in
     the cheeks' light, or the gums' in the lips'), weight (``h×w``, 0–1) and the share of it
     that is gum (``h×w``, 0–1). ``inside``: ``h×w`` bool, the opening's pixels in its box;
     ``edge``: :attr:`HiddenTeeth.edge` (or, ``lower``, :attr:`HiddenTeeth.lower`: the lower
     teeth, up from the lower lip) in that box's pixels (centres at +0.5); ``iod``: the
     inter-ocular distance in them; ``row``: the teeth (None: :data:`UPPER`, or ``lower``
-    :data:`LOWER`)."""
+    :data:`LOWER`); ``light``: the lower ones' against the upper (:data:`LOWER_LIGHT`)."""
     if lower:  # the same upside down, narrower, in the upper ones' shade
         flipped = np.stack((edge[:, 0], inside.shape[0] - edge[:, 1]), 1)
         drawn = _drawn(inside[::-1], flipped, iod, row or LOWER)
-        return LOWER_LIGHT * drawn[0][::-1], drawn[1][::-1], drawn[2][::-1]
+        return light * drawn[0][::-1], drawn[1][::-1], drawn[2][::-1]
     return _drawn(inside, edge, iod, row or UPPER)
 
 

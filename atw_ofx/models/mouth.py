@@ -416,6 +416,12 @@ FLOOR_EASE = 0.08
 #: are darkest under their upper teeth already, the shared photographs' open smiles part at most
 #: 0.25.
 WIDE_OPEN = (0.3, 0.38)
+#: How far below its seam the mesh's lower inner lip lies over the middle (IOD) as a mouth that
+#: parts where its upper teeth end goes from hiding its lower teeth behind the lower lip to
+#: showing them: the shared open smiles 2, 3, 5, 11, 12, 16, 18 lie 0.006–0.027 below (their
+#: lower teeth a sliver at most), 14 0.035 (a dim band of them), 0, 1, 9 0.054–0.065 and the
+#: children's rows apart (4, 7, 19) 0.09–0.12 (their lower teeth go down with the lip as shot).
+LOWER_TEETH_SHOWN = (0.03, 0.05)
 #: How far (geometrically) the shaded cavity of a mouth that shows its teeth as shot takes its
 #: balance from the mouth's own dark (the darkest OWN_DARKEST percent between its lips) rather
 #: than the skin's tint: a talking mouth went from its own maroon dark (parted above its floor)
@@ -711,13 +717,25 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
     open_as_shot = between if above_floor > 0.0 else None
     # The teeth stay with the skull: their edge under the seam as shot.
+    jaw_at = lambda x: jaw * np.exp(-0.5 * ((x - centre) / JAW_WIDTH) ** 2)  # noqa: E731
+    middle_x = float(local(mesh[13])[0])
     if hidden <= 0.0 or above_floor >= 1.0:
         teeth = None
     else:
-        edges = hidden_teeth.edge_points(
-            seam_at, lambda x: jaw * np.exp(-0.5 * ((x - centre) / JAW_WIDTH) ** 2), left,
-            float(local(mesh[13])[0]), right)
+        edges = hidden_teeth.edge_points(seam_at, jaw_at, left, middle_x, right)
         teeth = HiddenTeeth(*map(to_grid, edges), iod, float(hidden), between, float(lit))
+    # An open smile parted where its upper teeth end, its lower lip over the lower ones: as
+    # the lip drops off them (AU25 past the jaw) they show, drawn under the upper ones in their
+    # colour. The cavity alone was a flat brown slab under the teeth, the lower teeth hidden as
+    # shot carried down with the lip below it (faces 2, 3, 5, 11, 12 under AU25, looked at).
+    lower_hidden = 1.0 - float(smoothstep(np.array(
+        (np.median(lower[MIDDLE_PAIRS, 1] - parting[MIDDLE_PAIRS, 1]) - LOWER_TEETH_SHOWN[0])
+        / (LOWER_TEETH_SHOWN[1] - LOWER_TEETH_SHOWN[0]))))
+    if teeth is None and on_the_teeth > 0.0 and lower_hidden > 0.0:
+        edges = hidden_teeth.edge_points(seam_at, jaw_at, left, middle_x, right,
+                                         lower_below=hidden_teeth.SMILE_LOWER_BELOW_SEAM)
+        teeth = HiddenTeeth(None, to_grid(edges[1]), iod, on_the_teeth * lower_hidden, between,
+                            1.0, front=True)
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
                                   skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
                                   teeth_as_shot=between if shows_teeth else None,
@@ -1257,10 +1275,18 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
             gum_tone = gums.gum_colour(source_level, None if beside is None else skin) \
                 / np.float32(gums.GUM_LIGHT)
             for edge, lower in ((region.teeth.lower, True), (region.teeth.edge, False)):
+                if edge is None:  # the plate's own upper teeth
+                    continue
+                front = lower and region.teeth.front
                 lit, weight, gum = (a[drawn][:, None] for a in hidden_teeth.draw(
                     inside.astype(bool), edge * k - (x0 + ox0, y0 + oy0), region.teeth.iod * k,
-                    lower))
-                colour_of = teeth_colour + gum * (gum_tone - teeth_colour)
+                    lower, hidden_teeth.FRONT_LOWER if front else None,
+                    hidden_teeth.FRONT_LOWER_LIGHT if front else hidden_teeth.LOWER_LIGHT))
+                # (An open smile's lower teeth in the mouth's warm light: dimmed in their own
+                # hue, cream teeth went olive beside the lips, looked at.)
+                tone = in_hue_of(teeth_colour, colour, hidden_teeth.FRONT_HUE) if front \
+                    else teeth_colour
+                colour_of = tone + gum * (gum_tone - tone)
                 fill += region.teeth.shown * weight * (lit * colour_of - fill)
     if region.cavity and above > 0.0:
         # A mouth parted above its floor: its own dark as shot, continued (shaded against the
