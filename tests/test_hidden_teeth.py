@@ -231,3 +231,20 @@ def test_a_lower_lip_dropping_off_an_open_smile_shows_the_lower_teeth_it_hid(sha
         assert light.mean() > 0.4
     else:
         assert light.mean() < 0.35
+
+
+def test_the_lower_teeth_in_the_shade_are_no_grille():
+    """The lower teeth a falling lower lip uncovers under an open smile (the row
+    :data:`SHADED_LOWER`) are in diffuse shade: across their middle teeth their light varies by
+    under a quarter of its mean (0.35 with the lit rows' rounded fronts: at 1:1 a grey grille of
+    stripes by the corners, faces 0, 12, 14 under AU15 and sad, looked at), while a lit row keeps
+    its rounded fronts (more than a third)."""
+    inside = np.ones((60, 400), bool)
+    edge = np.stack((np.linspace(0.0, 400.0, 33), np.full(33, 5.0)), 1)
+
+    def modulation(row):
+        light = hidden_teeth.draw(inside, edge, 300.0, lower=True, row=row)[0][30, 140:260]
+        return (light.max() - light.min()) / light.mean()
+
+    assert modulation(hidden_teeth.SHADED_LOWER) < 0.25
+    assert modulation(hidden_teeth.FRONT_LOWER) > 1 / 3

@@ -139,14 +139,16 @@ def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count
 @dataclass(frozen=True)
 class Row:
     """A row of teeth: their boundaries (as :data:`BOUNDS`), the light kept between two, their
-    crowns' height (IOD), and tooth by tooth from the midline how much shorter than the middle
-    ones each is (IOD) and its light against theirs."""
+    crowns' height (IOD), tooth by tooth from the midline how much shorter than the middle
+    ones each is (IOD) and its light against theirs, and the share of light lost at a tooth's
+    sides against its middle (:data:`ROUNDED`)."""
 
     bounds: tuple[float, ...]
     gap_light: float
     crown: float
     shorter: tuple[float, ...]
     shade: tuple[float, ...]
+    rounded: float = ROUNDED
 
 
 #: The upper row; the lower, under it, all its teeth alike.
@@ -161,8 +163,10 @@ FRONT_LOWER, FRONT_LOWER_LIGHT = dataclasses.replace(LOWER, gap_light=0.9), 1.15
 #: own, cream teeth went olive beside the lips (looked at, faces 14 and 5).
 FRONT_HUE = 0.1
 #: The lower row in the shade under an open smile's upper teeth (a fallen lower lip uncovers it,
-#: :func:`.teeth.hold_teeth`): the lines between its teeth faint (:data:`SHADED_GAP_LIGHT`).
-SHADED_LOWER = dataclasses.replace(LOWER, gap_light=SHADED_GAP_LIGHT)
+#: :func:`.teeth.hold_teeth`): the lines between its teeth faint (:data:`SHADED_GAP_LIGHT`), their
+#: fronts lit evenly (diffuse light: with the lit rows' rounded fronts they were a grey grille of
+#: stripes by the corners, faces 0, 12, 14 under AU15 and sad, looked at).
+SHADED_LOWER = dataclasses.replace(LOWER, gap_light=SHADED_GAP_LIGHT, rounded=0.1)
 
 
 def _across(d: np.ndarray, unit: np.ndarray, s: np.ndarray, row: Row) -> np.ndarray:
@@ -182,7 +186,7 @@ def _across(d: np.ndarray, unit: np.ndarray, s: np.ndarray, row: Row) -> np.ndar
     rise = rise + np.asarray(row.shorter)[tooth] * unit
     between = row.gap_light + (1.0 - row.gap_light) * smoothstep(
         np.minimum(t, 1.0 - t) / GAP_SHARE)
-    light = (1.0 - ROUNDED * from_side ** 2) * between * receding(np.abs(s)) \
+    light = (1.0 - row.rounded * from_side ** 2) * between * receding(np.abs(s)) \
         * np.asarray(row.shade)[tooth]
     return np.stack((light, rise, from_side))
 
