@@ -42,6 +42,10 @@ LOWER_EDGE_BELOW_SEAM, LOWER_CORNER_DROP = 0.05, 0.04
 #: behind them (IOD below that seam, at the middle: the overbite hides their tips as shot); a
 #: lower lip that drops off them (AU25) shows them from there (:mod:`.mouth`).
 SMILE_LOWER_BELOW_SEAM = 0.01
+#: ... and they follow the upper ones' into the corners (:data:`LOWER_CORNER_DROP` none): eased
+#: down by it, the dark above them by the corners was a thick black arc (faces 2, 12, 14 under
+#: AU25, looked at).
+SMILE_CORNER_DROP = 0.0
 #: The teeth's boundaries across the arch, IOD from the dental midline as a camera square to
 #: the face sees them (63 mm between the eyes): the central incisors (8.5 mm wide, facing it),
 #: the lateral ones (6.5 mm, turned ~20°), the canines (7.5 mm, ~45°), the premolars (7 mm,
@@ -119,12 +123,13 @@ class HiddenTeeth:
 
 
 def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count: int = 33,
-                lower_below: float = LOWER_EDGE_BELOW_SEAM) -> tuple[np.ndarray, np.ndarray]:
+                lower_below: float = LOWER_EDGE_BELOW_SEAM,
+                corner_drop: float = LOWER_CORNER_DROP) -> tuple[np.ndarray, np.ndarray]:
     """The teeth's edges in the mouth's frame (``count×2`` each, IOD, x along the eyes, y down;
     upper, lower), from the inner corners ``left`` and ``right`` through the dental ``middle``:
     the upper :data:`EDGE_BELOW_SEAM` under the lips' seam (``seam_at``: x → its y) at the
     middle, easing up to it at the corners; the lower ``lower_below`` under it, easing down by
-    :data:`LOWER_CORNER_DROP`, and down by the jaw's drop (``jaw_at``: x → IOD).
+    ``corner_drop`` at the corners, and down by the jaw's drop (``jaw_at``: x → IOD).
     """
     half = count // 2
     xs = np.concatenate((np.linspace(left, middle, half + 1), np.linspace(middle, right,
@@ -132,7 +137,7 @@ def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count
     arch = np.sqrt(1.0 - np.square(np.linspace(-1.0, 1.0, len(xs))))
     seam = seam_at(xs)
     return (np.stack((xs, seam + EDGE_BELOW_SEAM * arch), 1),
-            np.stack((xs, seam + lower_below + LOWER_CORNER_DROP * (1.0 - arch)
+            np.stack((xs, seam + lower_below + corner_drop * (1.0 - arch)
                       + jaw_at(xs)), 1))
 
 

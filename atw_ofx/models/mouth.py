@@ -733,7 +733,8 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
         / (LOWER_TEETH_SHOWN[1] - LOWER_TEETH_SHOWN[0]))))
     if teeth is None and on_the_teeth > 0.0 and lower_hidden > 0.0:
         edges = hidden_teeth.edge_points(seam_at, jaw_at, left, middle_x, right,
-                                         lower_below=hidden_teeth.SMILE_LOWER_BELOW_SEAM)
+                                         lower_below=hidden_teeth.SMILE_LOWER_BELOW_SEAM,
+                                         corner_drop=hidden_teeth.SMILE_CORNER_DROP)
         teeth = HiddenTeeth(None, to_grid(edges[1]), iod, on_the_teeth * lower_hidden, between,
                             1.0, front=True)
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
