@@ -613,7 +613,9 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     generated under its lips (:mod:`.hidden_teeth`), in the colour of the teeth that shine
     between them as much as ``lit`` (0–1, :func:`teeth_lit`). ``au10`` (0–5): the upper lip
     raised whole off the lower (:data:`UPPER_LIP_AU10`), the opening under it generated too —
-    given only for a mouth that hides its teeth."""
+    given only for a mouth that hides its teeth. An open smile parted under its upper teeth
+    whose lower lip hides its lower ones (:data:`LOWER_TEETH_SHOWN`) shows those, generated, as
+    the lip drops off them (:attr:`.hidden_teeth.HiddenTeeth.front`)."""
     field = np.zeros((2, n, n))
     lower_lip = (LOWER_LIP_AU25 * au25 + JAW_AU26 * au26) / 5.0
     jaw = JAW_AU26 * au26 / 5.0

@@ -596,7 +596,12 @@ def _teeth_in_from(lower: np.ndarray, sample: PixelsAt, iod: float, down: np.nda
     reach = max(int(np.ceil(BAND_SEARCH * iod)), TOOTH_RUN + 1)
     light = _profiles(lower, -_outward(lower, down), np.arange(reach + 1), sample)
     darkest = np.minimum.accumulate(light, axis=1)
-    tooth = (light > darkest + TOOTH_RISE) & (light > light[:, :1] + TOOTH_OVER_LIP)
+    return _on_end((light > darkest + TOOTH_RISE) & (light > light[:, :1] + TOOTH_OVER_LIP))
+
+
+def _on_end(tooth: np.ndarray) -> np.ndarray:
+    """Where :data:`TOOTH_RUN` pixels on end start along each profile of ``tooth`` (``K×S``
+    bool): ``K×(S − TOOTH_RUN + 1)`` bool (a glossy lip's highlights are a pixel or three)."""
     return np.all([tooth[:, i:tooth.shape[1] - TOOTH_RUN + 1 + i] for i in range(TOOTH_RUN)], 0)
 
 
@@ -633,7 +638,7 @@ def _no_tooth(lower: np.ndarray, sample: PixelsAt, iod: float, down: np.ndarray,
         lip = float(np.percentile(_redness(sample(lower[1:-1] - LIP_BODY * iod * inward)), 75))
         if lip > LIP_RED_LEAST:
             like &= _redness(rgb) < TOOTH_RED * lip
-    run = np.all([like[:, i:like.shape[1] - TOOTH_RUN + 1 + i] for i in range(TOOTH_RUN)], 0)
+    run = _on_end(like)
     depth = np.where(run.any(1), run.argmax(1), reach + 1).astype(np.float64)
     depth = np.median(_windows(np.pad(depth, 2, "edge"), 5), 1)
     if band is not None:
