@@ -675,26 +675,31 @@ def test_no_tooth_lies_where_the_lips_pink_inner_side_fills_the_opening():
     by colour, not light: the inner side is darker than the teeth but still lit. A contour that
     lies on the teeth (its lip sample is teeth) still reads the teeth; a grey plate decides by
     light alone (the inner side here is lit past :data:`TOOTH_LIGHT`: teeth)."""
-    from atw_ofx.models.teeth import TOOTH_LIGHT, _no_tooth, _sampler
+    from atw_ofx.models.teeth import TOOTH_LIGHT, _in_from, _no_tooth, _sampler
 
     iod, down = 200.0, np.array([0.0, 1.0])
     search = BAND_SEARCH * iod
     image, lower = lip_and_teeth(pink_ends=True)
-    depth = _no_tooth(lower, _sampler(image, [0, 1, 2]), iod, down, None)
+
+    def no_tooth(image, lower, band=None):
+        sample = _sampler(image, [0, 1, 2])
+        return _no_tooth(_in_from(lower, sample, iod, down), lower, sample, iod, down, band)
+
+    depth = no_tooth(image, lower)
     middle = (lower[:, 0] > 60) & (lower[:, 0] < 140)
     ends = (lower[:, 0] < 45) | (lower[:, 0] > 155)
     assert np.all(depth[middle] <= 1.0)
     assert np.all(depth[ends] >= search)
     # A band of lip found in from the contour is kept as the least depth.
     band = np.full(21, 4.0)
-    assert np.all(_no_tooth(lower, _sampler(image, [0, 1, 2]), iod, down, band)[middle] == 4.0)
+    assert np.all(no_tooth(image, lower, band)[middle] == 4.0)
     # The contour on the teeth: 10 px above their end (its lip sample, 6 px out, on the teeth).
-    on_teeth = _no_tooth(lower - (0.0, 10.0), _sampler(image, [0, 1, 2]), iod, down, None)
+    on_teeth = no_tooth(image, lower - (0.0, 10.0))
     assert np.all(on_teeth[middle] <= 1.0)
     # Grey: the inner side (0.23 of the light against the teeth's 0.77) is lit like teeth at a
     # TOOTH_LIGHT of 0.3 or less, none at more.
     grey, _ = lip_and_teeth(pink_ends=True, coloured=False)
-    grey_depth = _no_tooth(lower, _sampler(grey, [0, 1, 2]), iod, down, None)
+    grey_depth = no_tooth(grey, lower)
     inner_share = grey[100, 10, 0] / grey[100, 100, 0]
     assert (inner_share >= TOOTH_LIGHT) == bool(np.all(grey_depth[ends] <= 1.0))
 

@@ -499,13 +499,15 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
             teeth, shot=plate if own is None else carried_opening(plate, own),
             polygon=carried_opening(plate, field))
         lower = out / k
-    run = _teeth_in_from(lower * k, sample, iod, teeth.down)
+    colours = _in_from(lower * k, sample, iod, teeth.down)
+    run = _teeth_in_from(colours)
     band = _lip_band(run)
     # And the upper lip's, where the lip rises off the teeth: it takes its band up with it.
     upper_band = None if teeth.lifted <= 0.0 else _smooth_band(
-        _teeth_in_from(upper * k, sample, iod, -teeth.down))
+        _teeth_in_from(_in_from(upper * k, sample, iod, -teeth.down)))
     return dataclasses.replace(teeth, band=None if band is None else band / k,
-                               reach=_no_tooth(lower * k, sample, iod, teeth.down, band) / k,
+                               reach=_no_tooth(colours, lower * k, sample, iod, teeth.down,
+                                               band) / k,
                                toothed=_toothed(run),
                                upper_band=None if upper_band is None else upper_band / k)
 
@@ -585,16 +587,22 @@ def _profiles(contour: np.ndarray, normal: np.ndarray, steps: np.ndarray, sample
         return np.log(np.maximum(rgb.sum(-1), 1e-6))
 
 
-def _teeth_in_from(lower: np.ndarray, sample: PixelsAt, iod: float, down: np.ndarray
-                   ) -> np.ndarray:
-    """Looking in from each point of the lower inner lip ``lower`` (``K×2`` crop px, corner to
-    corner; its corners left out), whether a tooth starts at each whole-pixel step along the
-    contour's normal (``(K − 2)×steps`` bool, within :data:`BAND_SEARCH` IOD): at least
-    :data:`TOOTH_RISE` brighter than the darkest before it — the shadow where a tooth meets the
-    lip — and :data:`TOOTH_OVER_LIP` over the lip at the contour, for :data:`TOOTH_RUN` pixels
-    on end (a glossy lip's highlights are a pixel or three)."""
+def _in_from(lip: np.ndarray, sample: PixelsAt, iod: float, down: np.ndarray) -> np.ndarray:
+    """The colours (read by ``sample``) looking in from each point of an inner ``lip``
+    (``K×2`` crop px, corner to corner; its corners left out) at each whole-pixel step along
+    the contour's normal away from ``down`` (the face's, or up for the upper lip), within
+    :data:`BAND_SEARCH` IOD (``iod`` px): ``(K − 2)×steps×C``."""
     reach = max(int(np.ceil(BAND_SEARCH * iod)), TOOTH_RUN + 1)
-    light = _profiles(lower, -_outward(lower, down), np.arange(reach + 1), sample)
+    return _colours(lip, -_outward(lip, down), np.arange(reach + 1), sample)
+
+
+def _teeth_in_from(colours: np.ndarray) -> np.ndarray:
+    """Whether a tooth starts at each step of :func:`_in_from`'s ``colours`` (``(K − 2)×steps``
+    bool): at least :data:`TOOTH_RISE` brighter than the darkest before it — the shadow where a
+    tooth meets the lip — and :data:`TOOTH_OVER_LIP` over the lip at the contour, for
+    :data:`TOOTH_RUN` pixels on end (a glossy lip's highlights are a pixel or three)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        light = np.log(np.maximum(colours.sum(-1), 1e-6))
     darkest = np.minimum.accumulate(light, axis=1)
     return _on_end((light > darkest + TOOTH_RISE) & (light > light[:, :1] + TOOTH_OVER_LIP))
 
@@ -618,10 +626,11 @@ def _lip_band(run: np.ndarray) -> np.ndarray | None:
     return depth if depth.max() > 0.5 else None
 
 
-def _no_tooth(lower: np.ndarray, sample: PixelsAt, iod: float, down: np.ndarray,
-              band: np.ndarray | None) -> np.ndarray:
+def _no_tooth(colours: np.ndarray, lower: np.ndarray, sample: PixelsAt, iod: float,
+              down: np.ndarray, band: np.ndarray | None) -> np.ndarray:
     """How deep in from each point of the lower inner lip ``lower`` (``K×2`` crop px, corner to
-    corner) no tooth lies (px, ``K``; the corners as their neighbours): at least the lip's
+    corner; ``colours``: :func:`_in_from`'s, in from it) no tooth lies (px, ``K``; the corners as
+    their neighbours): at least the lip's
     ``band`` (:func:`_lip_band`), else down to the first of :data:`TOOTH_RUN` pixels on end lit
     like teeth — :data:`TOOTH_LIGHT` of the search's brightest — and not as red as the lip
     (under :data:`TOOTH_RED` of its redness, read :data:`LIP_BODY` IOD out in it), past the whole
@@ -629,17 +638,15 @@ def _no_tooth(lower: np.ndarray, sample: PixelsAt, iod: float, down: np.ndarray,
     :func:`_teeth_in_from` looks for finds the lip's pink inner side as a tooth, or misses side
     teeth the contour lies on: by light alone the lip passed for teeth, by colour alone the
     shadow beside them."""
-    reach = max(int(np.ceil(BAND_SEARCH * iod)), TOOTH_RUN + 1)
-    inward = -_outward(lower, down)
-    rgb = _colours(lower, inward, np.arange(reach + 1), sample)
-    light = rgb.mean(-1)
+    light = colours.mean(-1)
     like = light >= TOOTH_LIGHT * np.percentile(light, 97)
-    if rgb.shape[-1] >= 3:
-        lip = float(np.percentile(_redness(sample(lower[1:-1] - LIP_BODY * iod * inward)), 75))
+    if colours.shape[-1] >= 3:
+        outward = _outward(lower, down)
+        lip = float(np.percentile(_redness(sample(lower[1:-1] + LIP_BODY * iod * outward)), 75))
         if lip > LIP_RED_LEAST:
-            like &= _redness(rgb) < TOOTH_RED * lip
+            like &= _redness(colours) < TOOTH_RED * lip
     run = _on_end(like)
-    depth = np.where(run.any(1), run.argmax(1), reach + 1).astype(np.float64)
+    depth = np.where(run.any(1), run.argmax(1), colours.shape[1]).astype(np.float64)
     depth = np.median(_windows(np.pad(depth, 2, "edge"), 5), 1)
     if band is not None:
         depth = np.maximum(depth, band[1:-1])
