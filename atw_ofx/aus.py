@@ -1,7 +1,11 @@
 """Action Unit vectors and keyframed AU curves (JSON, OpenFace CSV).
 
 An AU vector is a float32 array of 17 intensities in :data:`~atw_ofx.conventions.AU_NAMES` order,
-0–5 each. AU curves map a frame number to such a vector.
+0–5 each, for both sides of the face alike. An AU may also be asked of one side alone —
+``AU12L``, ``AU45R`` (FACS's L and R: the *person's* left and right, so on a face turned to the
+camera ``L`` is the image's right) — and the vector is then ``2×17``, a row per side in
+:data:`SIDES` order (a *sided* vector; :func:`per_side`, :func:`both_sides`). AU curves map a
+frame number to such a vector.
 
 **Curves file (JSON)**, schema version 1::
 
@@ -10,13 +14,15 @@ An AU vector is a float32 array of 17 intensities in :data:`~atw_ofx.conventions
       "interpolation": "smooth",            // default for every curve: step | linear | smooth
       "curves": {
         "AU12": {"keys": [[1001, 0.0], [1024, 4.0]], "interpolation": "linear"},
-        "AU06": [[1001, 0.0], [1012, 2.5], [1024, 2.0]]   // a bare key list uses the default
+        "AU06": [[1001, 0.0], [1012, 2.5], [1024, 2.0]],  // a bare key list uses the default
+        "AU45L": [[1001, 0.0], [1006, 5.0], [1010, 0.0]]  // one side alone: a wink
       }
     }
 
 Keys are ``[frame, value]`` pairs (frames may be fractional, values 0–5). Before the first key a
 curve holds its first value, after the last its last. ``smooth`` is a cubic ease (flat tangents at
-every key), so it never overshoots the keyed range. AUs without a curve are 0.
+every key), so it never overshoots the keyed range. AUs without a curve are 0. A side's own curve
+(``AU12L``) takes the place of the both-sides one (``AU12``) on that side.
 
 **OpenFace CSV** (FeatureExtraction / FaceLandmarkImg output): the ``frame`` column and the
 ``AUxx_r`` intensity columns become linear curves keyed at every row.
@@ -39,6 +45,9 @@ if TYPE_CHECKING:
 
 INTERPOLATIONS = ("step", "linear", "smooth")
 SCHEMA_VERSION = CURVES_SCHEMA_VERSION
+#: The sides of the face an AU can be asked of alone, in a sided vector's row order: the
+#: person's own right and left (the order of the 68-point layout's eyes, right eye first).
+SIDES = ("R", "L")
 
 
 def au_index(name: str, *, path: str | None = None) -> int:
@@ -49,6 +58,29 @@ def au_index(name: str, *, path: str | None = None) -> int:
     if key not in AU_NAMES:
         raise CurveError(f"unknown AU {name!r}; expected one of {' '.join(AU_NAMES)}", path=path)
     return AU_NAMES.index(key)
+
+
+def au_key(name: str, *, path: str | None = None) -> int | tuple[int, int]:
+    """An AU by name, on both sides (its index: ``AU12``, as :func:`au_index` reads) or on one
+    (``(index, side)``, side an index into :data:`SIDES`: ``AU12L``, ``12R``).
+
+    >>> au_key("AU12"), au_key("au45l")
+    (8, (16, 1))
+    """
+    key = name.strip().upper()
+    if key[-1:] in SIDES and not key.endswith("_R"):
+        return au_index(key[:-1], path=path), SIDES.index(key[-1])
+    return au_index(name, path=path)
+
+
+def key_name(key: int | tuple[int, int]) -> str:
+    """The name of an :func:`au_key` key: ``AU12``, ``AU12L``."""
+    return AU_NAMES[key] if isinstance(key, int) else AU_NAMES[key[0]] + SIDES[key[1]]
+
+
+def key_order(key: int | tuple[int, int]) -> tuple[int, int]:
+    """Keys sorted by AU, each AU's both-sides key before its sides'."""
+    return (key, -1) if isinstance(key, int) else key
 
 
 def _check_value(value, what: str, path: str | None) -> float:
@@ -62,27 +94,46 @@ def _check_value(value, what: str, path: str | None) -> float:
 
 
 def parse_au_assignments(items: list[str], option: str = "--au") -> dict[int, float]:
-    """``["AU12=3.5", "AU06=2"]`` → ``{8: 3.5, 4: 2.0}`` (index → intensity); errors name the
-    command-line ``option`` the items came from.
+    """``["AU12=3.5", "AU06=2"]`` → ``{8: 3.5, 4: 2.0}`` (:func:`au_key` → intensity); errors
+    name the command-line ``option`` the items came from.
 
-    >>> parse_au_assignments(["AU12=3.5", "6=2"])
-    {8: 3.5, 4: 2.0}
+    >>> parse_au_assignments(["AU12=3.5", "6=2", "AU45L=5"])
+    {8: 3.5, 4: 2.0, (16, 1): 5.0}
     """
     out = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep:
             raise CurveError(f"{option} {item!r}: expected NAME=VALUE, e.g. AU12=3.5")
-        out[au_index(name)] = _check_value(value, f"{option} {name}", None)
+        out[au_key(name)] = _check_value(value, f"{option} {name}", None)
     return out
 
 
-def au_vector(values: dict[int, float] | None = None) -> np.ndarray:
-    """A 17-float AU vector with the given ``{index: intensity}`` set, the rest 0."""
-    vec = np.zeros(len(AU_NAMES), np.float32)
-    for i, v in (values or {}).items():
-        vec[i] = v
+def au_vector(values: dict[int | tuple[int, int], float] | None = None) -> np.ndarray:
+    """The AU vector with the given ``{key: intensity}`` set (:func:`au_key`), the rest 0:
+    17 floats, or ``2×17`` (:data:`SIDES` rows) when a key names a side, whose value then takes
+    the place of its AU's both-sides one on that side."""
+    values = values or {}
+    sided = any(not isinstance(key, int) for key in values)
+    vec = np.zeros((len(SIDES), len(AU_NAMES)) if sided else len(AU_NAMES), np.float32)
+    for key in sorted(values, key=key_order):  # both sides first, then each side's own
+        if isinstance(key, int):
+            vec[..., key] = values[key]
+        else:
+            vec[key[1], key[0]] = values[key]
     return vec
+
+
+def per_side(aus: np.ndarray) -> np.ndarray:
+    """``aus`` as a sided vector: ``2×17``, a row per :data:`SIDES` entry (a view)."""
+    aus = np.asarray(aus)
+    return aus if aus.ndim == 2 else np.broadcast_to(aus, (len(SIDES),) + aus.shape)
+
+
+def both_sides(aus: np.ndarray) -> np.ndarray:
+    """``aus`` for a model that moves both sides alike: 17 floats, a sided vector's mean."""
+    aus = np.asarray(aus)
+    return aus if aus.ndim == 1 else aus.mean(axis=0).astype(aus.dtype)
 
 
 @dataclass
@@ -110,21 +161,19 @@ class Curve:
 
 @dataclass
 class AUCurves:
-    """Keyframed curves for any subset of the 17 AUs (index → :class:`Curve`)."""
+    """Keyframed curves for any subset of the 17 AUs, on both sides or one (:func:`au_key` →
+    :class:`Curve`)."""
 
-    curves: dict[int, Curve] = field(default_factory=dict)
+    curves: dict[int | tuple[int, int], Curve] = field(default_factory=dict)
     #: A performer's motion carried onto the rig beside the curves (``atw aus extract
     #: --retarget``; :mod:`atw_ofx.retarget`), or None.
     retarget: MotionTrack | None = None
 
     def at(self, frame: float) -> np.ndarray:
-        """The AU vector at ``frame`` (float32, 17)."""
-        vec = au_vector()
-        for i, curve in self.curves.items():
-            vec[i] = curve.at(frame)
-        return vec
+        """The AU vector at ``frame`` (float32: 17, or ``2×17`` where a curve names a side)."""
+        return au_vector({key: curve.at(frame) for key, curve in self.curves.items()})
 
-    def with_constants(self, values: dict[int, float]) -> "AUCurves":
+    def with_constants(self, values: dict[int | tuple[int, int], float]) -> "AUCurves":
         """These curves with some AUs replaced by constants (``--au`` over ``--aus``)."""
         curves = dict(self.curves)
         for i, v in values.items():
@@ -165,9 +214,10 @@ class AUCurves:
         doc = {
             "atw_au_curves": SCHEMA_VERSION,
             "curves": {
-                AU_NAMES[i]: {"keys": [[float(f), float(v)] for f, v in zip(c.frames, c.values)],
-                              "interpolation": c.interpolation}
-                for i, c in sorted(self.curves.items())
+                key_name(key): {"keys": [[float(f), float(v)]
+                                         for f, v in zip(c.frames, c.values)],
+                                "interpolation": c.interpolation}
+                for key, c in sorted(self.curves.items(), key=lambda item: key_order(item[0]))
             },
         }
         if self.retarget is not None:
@@ -178,7 +228,7 @@ class AUCurves:
 def ramp(keys: dict[str, float], first: float, last: float, interpolation="smooth") -> AUCurves:
     """Curves rising from 0 at ``first`` to ``keys[name]`` at ``last`` (e.g. the demo's smile)."""
     return AUCurves({
-        au_index(name): Curve(np.array([first, last], np.float64),
+        au_key(name): Curve(np.array([first, last], np.float64),
                               np.array([0.0, value], np.float32), interpolation)
         for name, value in keys.items()
     })
@@ -215,10 +265,10 @@ def load_curves(path: str | os.PathLike) -> AUCurves:
     default = doc.get("interpolation", "smooth")
     curves = {}
     for name, spec in doc["curves"].items():
-        index = au_index(name, path=path)
+        key = au_key(name, path=path)
         keys, interpolation = (spec.get("keys"), spec.get("interpolation", default)) \
             if isinstance(spec, dict) else (spec, default)
-        curves[index] = _curve_from_keys(keys, interpolation, f"{name}", path)
+        curves[key] = _curve_from_keys(keys, interpolation, f"{name}", path)
     retarget = None
     if "retarget" in doc:
         from .retarget import MotionTrack

@@ -465,11 +465,10 @@ def cmd_aus_calibrate(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .aus import parse_au_assignments
-    from .facs import AU_NAMES
+    from .aus import key_name, parse_au_assignments
 
     # Checked before anything loads: a mistake answers at once, in one line.
-    target = {AU_NAMES[i]: v for i, v in parse_au_assignments(
+    target = {key_name(key): v for key, v in parse_au_assignments(
         args.target.split(","), "--target").items()}
     images = _face_images(args.faces)
 
@@ -535,7 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", required=True,
                         help="output image, or pattern for sequences")
     render.add_argument("--au", action="append", metavar="AUxx=V",
-                        help="constant AU intensity 0-5 (repeatable; overrides --aus)")
+                        help="constant AU intensity 0-5 (repeatable; overrides --aus); AUxxL= or "
+                             "AUxxR= for the face's own left or right side alone (AU45L=5: a "
+                             "wink)")
     render.add_argument("--aus", metavar="FILE", help="AU curves: JSON (see README) or OpenFace CSV")
     render.add_argument("--expression", action="append", metavar="NAME=W",
                         help="a named expression at weight 0-1 (happy, sad, surprise, fear, "

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from .aus import AUCurves
+from .aus import AUCurves, key_name, key_order
 from .conventions import AU_NAMES, AU_RANGE
 from .facs import AU_FACS_NAMES
 
@@ -23,21 +23,20 @@ def plot_curves(path: str | os.PathLike, curves: AUCurves, *, title: str = "") -
 
     from .atomic import write_with
 
-    shown = [i for i in range(len(AU_NAMES)) if i in curves.curves]
+    shown = sorted(curves.curves, key=key_order)
     fig, axes = plt.subplots(len(shown), 1, sharex=True, squeeze=False,
                              figsize=(10, 0.75 * len(shown) + 0.8))
-    for ax, i in zip(axes[:, 0], shown):
-        curve = curves.curves[i]
+    for ax, key in zip(axes[:, 0], shown):
+        curve, au = curves.curves[key], AU_NAMES[key if isinstance(key, int) else key[0]]
         peak = float(np.max(curve.values))
         ax.plot(curve.frames, curve.values, "-", color="#2b6cb0", lw=1.0)
         ax.plot(curve.frames, curve.values, ".", color="#1a365d", ms=2.5)  # the keys
         ax.set_ylim(*AU_RANGE)
         ax.set_yticks([0, 5])
         ax.grid(axis="y", alpha=0.3)
-        ax.set_ylabel(f"{AU_NAMES[i]}\n{peak:.1f}", rotation=0, ha="right", va="center",
+        ax.set_ylabel(f"{key_name(key)}\n{peak:.1f}", rotation=0, ha="right", va="center",
                       fontsize=8)
-        ax.text(1.005, 0.5, AU_FACS_NAMES[AU_NAMES[i]], transform=ax.transAxes, fontsize=7,
-                va="center")
+        ax.text(1.005, 0.5, AU_FACS_NAMES[au], transform=ax.transAxes, fontsize=7, va="center")
         ax.tick_params(labelsize=7)
     axes[-1, 0].set_xlabel("frame")
     fig.suptitle(title or "AU curves (label: AU and its peak)", fontsize=9)

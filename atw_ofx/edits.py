@@ -3,13 +3,13 @@
 Every face is rendered with each AU at full intensity and each ``--expression`` preset at 0.8
 (the render path a user runs), and each result is measured against the face as it was:
 
-- **displacement** of the face's parts — brows, inner brows, lip corners (up and out), upper
-  lip, lower lip, chin — followed by optical flow (OpenCV DIS, face crop at 512 px) from the
-  input to the output at the mesh's points, in inter-ocular distances (IOD, iris centres) in the
-  face's own frame; against the displacement **asked** (what the rig's table sets for the same
-  parts at that intensity). Flow, not re-detected landmarks: a dense face mesh is a holistic
-  model and under-reads a part that moves against the rest (measured: brows raised 0.2 IOD by
-  the warp re-detect as lowered);
+- **displacement** of the face's parts — brows, inner brows, lip corners (up, out, and how much
+  more the image-right one rises: ``lopsided``), upper lip, lower lip, chin — followed by
+  optical flow (OpenCV DIS, face crop at 512 px) from the input to the output at the mesh's
+  points, in inter-ocular distances (IOD, iris centres) in the face's own frame; against the
+  displacement **asked** (what the rig's table sets for the same parts at that intensity).
+  Flow, not re-detected landmarks: a dense face mesh is a holistic model and under-reads a part
+  that moves against the rest (measured: brows raised 0.2 IOD by the warp re-detect as lowered);
 - **eye closure**: each upper lid's travel down (flow at the lid's middle) over its eye's
   opening (``lid_travel``, image-left eye first: 1 = the lid reached the lower lid), and the eye
   aspect ratio re-detected by the mesh, after / before (meshes under-read a closed lid);
@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from . import colour
+from .aus import au_vector, both_sides
 from .conventions import AU_NAMES
 from .expressions import EXPRESSIONS, expression_aus
 from .face.detect import backend, to_rgb8
@@ -82,11 +83,9 @@ def _cases() -> dict[str, np.ndarray]:
 
 
 def preset_vector(name: str, weight: float = PRESET_WEIGHT) -> np.ndarray:
-    """The AU vector (float32, :data:`AU_NAMES` order) of ``--expression name=weight``."""
-    vec = np.zeros(len(AU_NAMES), np.float32)
-    for index, value in expression_aus([f"{name}={weight}"]).items():
-        vec[index] = value
-    return vec
+    """The AU vector (float32, :data:`AU_NAMES` order; ``2×17`` for a one-sided preset) of
+    ``--expression name=weight``."""
+    return au_vector(expression_aus([f"{name}={weight}"]))
 
 
 class FaceFrame:
@@ -122,12 +121,14 @@ def grain_energy(image: np.ndarray, where: np.ndarray) -> float:
 
 
 def _part_motion(frame: FaceFrame, shifts: np.ndarray, name: str) -> dict[str, float]:
-    """Mean (up, out) of a part's shifts (``K×2`` plate px), IOD; out away from the midline."""
+    """Mean (up, out) of a part's shifts (``K×2`` plate px), IOD; out away from the midline.
+    The corners' ``lopsided``: the image-right corner's rise less the image-left's (a one-sided
+    edit's: contempt's is the face's left, the image's right)."""
     local = frame.vector(shifts)
     up = float(-local[:, 1].mean())
     if name in ("corners",):  # mirrored pair: image-left goes out to −x
         out = float(np.mean([-local[0, 0], local[1, 0]]))
-        return {"up": up, "out": out}
+        return {"up": up, "out": out, "lopsided": float(local[0, 1] - local[1, 1])}
     return {"up": up}
 
 
@@ -217,10 +218,10 @@ def _asked(model, mesh: np.ndarray, aus: np.ndarray, frame: FaceFrame) -> dict |
     from .models import mouth
     from .models.rig import AU25, AU26, REGIONAL
 
-    table = np.where(np.isin(np.arange(len(aus)), REGIONAL), 0.0, aus)
+    table = np.where(np.isin(np.arange(len(AU_NAMES)), REGIONAL), 0.0, aus)  # (or per side)
     moved = model.displacements(ibug68(mesh), table)
     asked = {name: _part_motion(frame, moved[list(ids)], name) for name, ids in PARTS_68.items()}
-    a25, a26 = float(aus[AU25]), float(aus[AU26])
+    a25, a26 = (float(a) for a in both_sides(aus)[[AU25, AU26]])  # (the mouth: both sides')
     asked["lower_lip"]["up"] -= (mouth.LOWER_LIP_AU25 * a25 + mouth.JAW_AU26 * a26) / 5
     asked["upper_lip"]["up"] += mouth.UPPER_LIP_AU25 * a25 / 5
     asked["chin"]["up"] -= mouth.JAW_AU26 * a26 / 5

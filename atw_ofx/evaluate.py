@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from . import colour
-from .aus import ramp
+from .aus import both_sides, ramp
 from .conventions import AU_NAMES
 from .face.au_estimate import AUEstimator, image_landmarks
 from .face.au_measures import measure
@@ -107,7 +107,7 @@ def evaluate(model: MotionModel, faces: list[Path], *, target: dict[str, float],
             landmarks = image_landmarks(rgb8)
             if landmarks is not None:
                 measured = estimator.estimate(landmarks, neutral)
-                au_errors.append(float(np.sum((measured - wanted)[seen] ** 2)))
+                au_errors.append(float(np.sum((measured - both_sides(wanted))[seen] ** 2)))
         fwes.append(warping_error(outputs))
         views.append((outputs[0], outputs[frames // 2], outputs[-1]))
         progress(f"{path.name}: identity {np.mean(identities[-frames:]):.3f}, "

@@ -3,8 +3,10 @@
 ``--expression happy=0.8`` sets the prototype's AUs to ``0.8 × PEAK``; several expressions add
 up (clamped to 0–5), and ``--au`` still overrides single AUs. Prototypes after Ekman & Friesen's
 EMFACS, restricted to the 17 AUs ATW models know: disgust's AU16 (lower lip depressor) is absent,
-so AU10 stands in with AU09 and AU15; contempt is unilateral AU12 + AU14 in FACS, which a
-symmetric AU vector can only give as a weak bilateral pair.
+so AU10 stands in with AU09 and AU15; contempt is unilateral AU12 + AU14 in FACS, here on the
+face's left (``AU12L``, ``AU14L``: :func:`~atw_ofx.aus.au_key`; ``--au AU12R=…`` etc. for the other
+side). A model that moves both sides alike takes a sided vector's mean
+(:func:`~atw_ofx.aus.both_sides`).
 
 A model driven by expression classes instead of AUs (``--driving classes``) reads the same AU
 vector back as class weights (:func:`expression_weights`), so presets, ``--au`` and host AU
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .aus import _check_value, au_index
+from .aus import SIDES, _check_value, au_key, both_sides
 from .errors import CurveError
 from .facs import AU_NAMES
 
@@ -29,17 +31,21 @@ EXPRESSIONS: dict[str, dict[str, float]] = {
              "AU26": 1.0},
     "anger": {"AU04": 1.0, "AU05": 1.0, "AU07": 1.0, "AU23": 1.0},
     "disgust": {"AU09": 1.0, "AU10": 1.0, "AU15": 1.0},
-    "contempt": {"AU12": 0.5, "AU14": 0.5},
+    "contempt": {"AU12L": 0.75, "AU14L": 1.0},
 }
 
 
-def expression_aus(items: list[str]) -> dict[int, float]:
-    """``["happy=0.8", "surprise=0.3"]`` → ``{AU index: intensity}``, summed and clamped to 0–5.
+def expression_aus(items: list[str]) -> dict[int | tuple[int, int], float]:
+    """``["happy=0.8", "surprise=0.3"]`` → ``{AU key: intensity}`` (:func:`~atw_ofx.aus.au_key`),
+    summed and clamped to 0–5; an AU a preset asks of one side is given per side.
 
     >>> expression_aus(["happy=0.5"])
     {4: 2.0, 8: 2.0}
+    >>> expression_aus(["happy=0.5", "contempt=0.5"])[(8, 1)]
+    3.5
     """
-    out: dict[int, float] = {}
+    sums = np.zeros((len(SIDES), len(AU_NAMES)))
+    sided = np.zeros(len(AU_NAMES), bool)
     for item in items:
         name, sep, value = item.partition("=")
         name = name.strip().lower()
@@ -48,10 +54,18 @@ def expression_aus(items: list[str]) -> dict[int, float]:
         weight = _check_value(value if sep else "1", f"--expression {name}", None)
         if weight > 1:
             raise CurveError(f"--expression {name}={value}: the weight is 0–1")
-        vector = prototype(name)
-        for index in np.flatnonzero(vector):
-            out[int(index)] = min(5.0, out.get(int(index), 0.0) + weight * float(vector[index]))
-    return dict(sorted(out.items()))
+        vector = sided_prototype(name)
+        sums += weight * vector
+        sided |= vector[0] != vector[1]
+    sums = np.minimum(sums, 5.0)
+    out: dict[int | tuple[int, int], float] = {}
+    for index in np.flatnonzero(sums.any(axis=0)):
+        if sided[index]:
+            out.update({(int(index), side): float(sums[side, index])
+                        for side in range(len(SIDES))})
+        else:
+            out[int(index)] = float(sums[0, index])
+    return out
 
 
 #: Class names data sets use for the expressions above (RaFD, AffectNet, FER, CelebA's smile).
@@ -67,12 +81,22 @@ def expression_of(class_name: str) -> str | None:
     return name if name in EXPRESSIONS else None
 
 
-def prototype(name: str) -> np.ndarray:
-    """The 17-AU vector of expression ``name`` at weight 1 (float64)."""
-    vector = np.zeros(len(AU_NAMES))
+def sided_prototype(name: str) -> np.ndarray:
+    """The sided AU vector (``2×17``, float64) of expression ``name`` at weight 1."""
+    vector = np.zeros((len(SIDES), len(AU_NAMES)))
     for au, share in EXPRESSIONS[name].items():
-        vector[au_index(au)] = share * PEAK
+        key = au_key(au)
+        if isinstance(key, int):
+            vector[:, key] = share * PEAK
+        else:
+            vector[key[1], key[0]] = share * PEAK
     return vector
+
+
+def prototype(name: str) -> np.ndarray:
+    """The 17-AU vector of expression ``name`` at weight 1 (float64), both sides alike
+    (:func:`~atw_ofx.aus.both_sides`)."""
+    return both_sides(sided_prototype(name))
 
 
 def expression_weights(aus: np.ndarray, class_names: tuple[str, ...] | list[str]) -> np.ndarray:
@@ -96,7 +120,7 @@ def expression_weights(aus: np.ndarray, class_names: tuple[str, ...] | list[str]
     basis = np.stack([prototype(e) for _, e in known], axis=1)  # 17 × K
     from scipy.optimize import nnls  # only here: it costs a third of a second to import
 
-    solution, _ = nnls(basis, np.asarray(aus, np.float64))
+    solution, _ = nnls(basis, both_sides(np.asarray(aus, np.float64)))
     for (k, _), w in zip(known, solution):
         weights[k] = min(1.0, w) if w > 1e-6 else 0.0  # NNLS leaves ~1e-17 on unused ones
     return weights

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from . import colour
+from .aus import both_sides
 from .conventions import MotionField
 from .errors import ATWError, ModelError, NoFaceError
 from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellipse_matte,
@@ -90,7 +91,9 @@ class RenderOptions:
                      retarget: tuple[np.ndarray, dict] | None = None) -> dict:
         """What made one frame, for its provenance (the device does not change the result)."""
         params = {k: v for k, v in dataclasses.asdict(self).items() if k != "device"}
-        params = {**params, "aus": [round(float(a), 6) for a in aus], "face_box": box.as_text()}
+        rounded = [[round(float(a), 6) for a in row] for row in np.atleast_2d(aus)]
+        params = {**params, "aus": rounded[0] if np.ndim(aus) == 1 else rounded,  # (or per side)
+                  "face_box": box.as_text()}
         if retarget is not None:  # the performer's motion: its driven points, IOD
             from .retarget import DRIVEN
 
@@ -154,7 +157,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                  options: RenderOptions | None = None, frame: int | None = None,
                  in_place: bool = False, stages: StageClock | None = None,
                  retarget: tuple[np.ndarray, dict] | None = None) -> FrameResult:
-    """Animate the face in ``plate`` to the AU vector ``aus`` (17 floats, 0–5).
+    """Animate the face in ``plate`` to the AU vector ``aus`` (17 floats, 0–5; or ``2×17``, a
+    row per side of the face: :mod:`atw_ofx.aus`).
 
     Args:
         plate: the input image, in ``plate.colourspace`` (scene-linear for EXR).
@@ -394,8 +398,12 @@ def model_aus(model: MotionModel, aus: np.ndarray, landmarks: np.ndarray | None,
     absolute target (a learned bundle) adds the user's AUs to the source face's own, estimated
     from its landmarks; all-zero edits then leave the plate bit-exact, without running the model.
     A model that reads AUs as edits itself (the rig) gets them as they are; so does any model in
-    ``"absolute"`` mode (the paper's semantics: all zeros = a neutral face).
+    ``"absolute"`` mode (the paper's semantics: all zeros = a neutral face). A sided vector
+    (``2×17``: :mod:`atw_ofx.aus`) reaches only a model that moves each side by its own
+    (``sided``, the rig); any other gets its mean.
     """
+    if not getattr(model, "sided", False):  # a model that moves both sides alike
+        aus = both_sides(aus)
     if mode == "absolute" or getattr(model, "au_semantics", "relative") == "relative":
         return aus
     if not np.any(aus):

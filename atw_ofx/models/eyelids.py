@@ -393,10 +393,21 @@ def lid_lines(upper: np.ndarray, lower: np.ndarray, closure: float, lift: float 
     return lash, np.maximum(rim, lash)
 
 
-def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
-                occluder: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def per_eye(closure: float | np.ndarray, lift: float | np.ndarray
+            ) -> list[tuple[dict, float, float]]:
+    """The eyes a blink of ``closure`` and a lower lids' ``lift`` move, each with its own two
+    (``(eye, closure, lift)`` in :data:`EYES` order): the two given for both eyes, or a pair of
+    each, the right eye's first (a sided AU vector's rows, :data:`~atw_ofx.aus.SIDES`)."""
+    closures, lifts = np.broadcast_to(closure, 2), np.broadcast_to(lift, 2)
+    return [(eye, c, l) for eye, c, l in zip(EYES, closures, lifts) if c > 0.0 or l > 0.0]
+
+
+def blink_field(mesh: np.ndarray, closure: float | np.ndarray, n: int,
+                lift: float | np.ndarray = 0.0, occluder: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Backward field ``2×n×n`` closing both eyes by ``closure`` (0 open … 1 closed) and raising
-    the lower lids by ``lift`` grid px in their middles (:func:`lid_lines`), and its
+    the lower lids by ``lift`` grid px in their middles (:func:`lid_lines`) — each a number for
+    both eyes or a pair, one per eye in :data:`EYES` order (a wink) — and its
     ``n×n`` stretch: how much of the source each output pixel's height spans (the lid skin's
     ``d source / d output`` along the eye's down axis, below 1 where the skin unfolds over the
     eye; 1 elsewhere).
@@ -410,10 +421,8 @@ def blink_field(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
     """
     field = np.zeros((2, n, n))
     stretch = np.ones((n, n))
-    if closure <= 0.0 and lift <= 0.0:
-        return field, stretch
-    tilt = lash_tilt(closure)
-    for eye in EYES:
+    for eye, closure, lift in per_eye(closure, lift):
+        tilt = lash_tilt(closure)
         # Only the eye's box moves: corners, crease, lower lid and the skin below it.
         down, local, corners, lid = eye_frame(mesh, eye)
         upper_lid, lower_lid = lid("upper"), lid("lower")
@@ -597,14 +606,14 @@ class ClosingLid:
     outer: float = 1.0
 
 
-def closing_lids(mesh: np.ndarray, closure: float, n: int, lift: float = 0.0,
-                 occluder: np.ndarray | None = None) -> list[ClosingLid]:
-    """Per eye, what a blink of ``closure`` and a lower lid raised by ``lift`` grid px leave
-    the renderer to draw (``mesh`` on the ``n`` grid): none while the lids are as shot."""
-    if closure <= 0.0 and lift <= 0.0:
-        return []
+def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
+                 lift: float | np.ndarray = 0.0, occluder: np.ndarray | None = None
+                 ) -> list[ClosingLid]:
+    """Per eye, what a blink of ``closure`` and a lower lid raised by ``lift`` grid px (each
+    for both eyes or per eye: :func:`per_eye`) leave the renderer to draw (``mesh`` on the ``n``
+    grid): none while the lids are as shot."""
     lids = []
-    for eye in EYES:
+    for eye, closure, lift in per_eye(closure, lift):
         xs, upper, lower, local, band = _lid_bands(mesh, eye)
         crease = _crease(mesh, eye, local, occluder, xs, upper, np.maximum(lower - upper, 0.0))
         lash, rim = lid_lines(upper, lower, closure, lift)

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import colour
+from ..aus import both_sides, per_side
 from ..conventions import AU_NAMES, MotionField
 from ..errors import NoFaceError
 from ..face.layout import ibug68, is_mesh
@@ -145,6 +146,7 @@ class LandmarkRig:
     resolution = 128
     colourspace = colour.DEFAULT_MODEL_SPACE
     au_semantics = "relative"  # AUs are edits: all zeros = the face as it is
+    sided = True  # each side of the face by its own AUs (a 2×17 vector: atw_ofx.aus)
     retargets = True  # takes a performer's motion beside the AUs (atw_ofx.retarget)
 
     def displacements(self, landmarks: np.ndarray, aus: np.ndarray,
@@ -153,25 +155,22 @@ class LandmarkRig:
         """Forward landmark displacements ``(70, 2)`` (68 + two cheek points), clamped;
         ``extra`` (``70×2`` px, a retargeted performer's motion) adds to the AUs'.
         ``lower_lids=False`` leaves out the lower lids' rise (AU06, AU07), which the mesh's
-        regional lid model makes instead (:func:`lower_lid_lift`)."""
+        regional lid model makes instead (:func:`lower_lid_lift`). A sided ``aus`` (``2×17``:
+        :mod:`atw_ofx.aus`) moves each point by its side's row, the two mixed across the
+        midline (:func:`side_share`)."""
         points = with_cheeks(ibug68(landmarks))
         frame = FaceFrame(points)
         moved = np.zeros_like(points) if extra is None else np.array(extra, np.float64)
-        for a, name in enumerate(AU_NAMES):
-            weight = float(aus[a]) / 5.0
-            if weight == 0.0:
-                continue
-            for indices, out, down in RIG_TABLE[name]:
-                if not lower_lids and indices == LOWER_LIDS_68 and name in LOWER_LID_AUS:
-                    continue
-                for i in indices:
-                    moved[i] += weight * frame.vector(points[i], out, down)
-            if name == "AU45":
-                moved += weight * _lids_down(points, frame, BLINK_SHARE)
-            if name == "AU04":
-                moved += weight * _lids_down(points, frame, AU04_LID_SHARE)
-            if name == "AU15":
-                moved += weight * _corners_down(points, frame, AU15_CORNER_DROP)
+        aus = np.asarray(aus)
+        if aus.ndim == 2 and (aus[0] == aus[1]).all():
+            aus = aus[0]
+        if aus.ndim == 1:
+            _add_asked(moved, points, frame, aus, lower_lids)
+        else:
+            left = side_share(points, frame)[:, None]
+            asked = [_add_asked(np.zeros_like(points), points, frame, row, lower_lids)
+                     for row in aus]
+            moved += (1.0 - left) * asked[0] + left * asked[1]
         return _clamp_order(points, moved, frame)
 
     def field(self, landmarks: np.ndarray, aus: np.ndarray, matte: np.ndarray) -> np.ndarray:
@@ -214,9 +213,9 @@ class LandmarkRig:
         extra = None if retarget is None else retarget_onto(*retarget, landmarks)
         landmarks = ibug68(landmarks)
         aus = np.asarray(aus, np.float64)
-        regional = np.zeros(len(aus))
+        regional = np.zeros_like(aus)  # (2×17 for a sided vector: each eye its own blink)
         if mesh is not None:
-            regional[REGIONAL] = aus[REGIONAL]
+            regional[..., REGIONAL] = aus[..., REGIONAL]
             # AU10 raises the upper lip off the lower of a mouth that hides its teeth: the
             # mouth's model parts them and draws what it uncovers (:func:`.mouth.mouth_field`);
             # through the spline the lips' gap was stretched — a sliver of teeth into grey
@@ -224,7 +223,7 @@ class LandmarkRig:
             # keeps the spline's lip, risen off teeth held as shot (:mod:`.gums`): the two
             # mixed, the teeth were cut by a dark line (a talking mouth between the two).
             hides = mouth.teeth_hidden(mesh)
-            regional[AU10] = aus[AU10] * smoothstep(
+            regional[..., AU10] = aus[..., AU10] * smoothstep(
                 (hides - AU10_HIDDEN_FROM) / (1.0 - AU10_HIDDEN_FROM))
             aus = aus - regional
         moved = self.displacements(landmarks, aus, extra, lower_lids=mesh is None)
@@ -232,7 +231,7 @@ class LandmarkRig:
         if mesh is not None:
             moved = eyelids.limit_brows(mesh, eyelids.limit_lids(mesh, moved))
         moved68 = moved
-        if not moved.any() and not regional.any() and not lift:
+        if not moved.any() and not regional.any() and not np.any(lift):
             return np.zeros((2, n, n), np.float32), None
         extra = None
         lifted = 0.0  # how much the upper lip's middle rises off the teeth (0–1)
@@ -282,7 +281,11 @@ class LandmarkRig:
         teeth_own = None  # the teeth's own field (the jaw's), on the fine grid
         # A held frame needs the fine grid too: the face moves up to its edge and no further.
         framed = mesh is not None and occluder is not None and float(np.max(occluder)) > COVERS
-        if regional.any() or lift or framed:
+        # The mouth opens and the jaw drops on both sides alike: a sided vector's mean.
+        closure, mouth_aus = per_side(regional)[:, AU45] / 5.0, both_sides(regional)
+        if aus.ndim == 1:
+            closure = closure[0]  # (both eyes alike)
+        if regional.any() or np.any(lift) or framed:
             fine = n * REGION_GRID
             field = up_field(field, fine)
             lift_px = lift * float(np.linalg.norm(mesh[473] - mesh[468])) * REGION_GRID
@@ -300,16 +303,15 @@ class LandmarkRig:
                 off_frame = brows.off_the_frame(field, apart, down, above * REGION_GRID, held)
                 field = apart
             spline_field = field.copy()
-            blink, stretch = eyelids.blink_field(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
-                                                 lift_px, held)
+            blink, stretch = eyelids.blink_field(mesh * REGION_GRID, closure, fine, lift_px,
+                                                 held)
             # The lids close on the face as the other AUs leave it: the spline's field is
             # sampled where the blink takes each pixel (added, a cheek raise's upward pull was
             # applied to the lid's rows too, and the lid showed the eye's glint).
             if blink.any():
                 field = blink + composed(spline_field, blink)
-            regions += eyelids.closing_lids(mesh * REGION_GRID, regional[AU45] / 5.0, fine,
-                                            lift_px, held)
-            opens = bool(regional[[AU25, AU26, AU10]].any())
+            regions += eyelids.closing_lids(mesh * REGION_GRID, closure, fine, lift_px, held)
+            opens = bool(mouth_aus[[AU25, AU26, AU10]].any())
             # Parted at the lower lip's own edge where the mesh's runs across the teeth.
             lip = None if full is None or not opens or hides >= 1.0 \
                 else teeth.lower_lip_fitted(mesh, n, full)
@@ -319,8 +321,8 @@ class LandmarkRig:
             hidden = hides if opens else 0.0
             lit = 0.0 if lit_pairs is None or not hidden else float(lit_pairs.max())
             mouth_field, opening = mouth.mouth_field(
-                mesh * REGION_GRID, regional[AU25], regional[AU26], fine,
-                None if seam is None else seam * REGION_GRID, hidden, lit, regional[AU10])
+                mesh * REGION_GRID, mouth_aus[AU25], mouth_aus[AU26], fine,
+                None if seam is None else seam * REGION_GRID, hidden, lit, mouth_aus[AU10])
             # The spline moves the lips too (a smile's corners, fear's stretched lips): the mouth
             # opens where they went, not where they were — its field composed after the spline's
             # (sampled where the spline takes each pixel), its opening carried the same way.
@@ -353,7 +355,7 @@ class LandmarkRig:
             + ([] if held is None else [held.astype(np.float32)])
             + ([] if off_frame is None else [(off_frame > 0.0).astype(np.float32)]), axis=0)
         # An unfolding lid stretches its skin by design: there the bound follows the stretch.
-        floor = None if not (regional[AU45] or lift) else MIN_JACOBIAN * stretch
+        floor = None if not (np.any(closure) or np.any(lift)) else MIN_JACOBIAN * stretch
         on_field = None if mesh is None else mesh * (field.shape[-1] / n)  # (the fine grid's)
         lid_skin = None if mesh is None else brows.under_brows(
             on_field, moved68 * (field.shape[-1] / n), field.shape[-1], reach)
@@ -559,10 +561,49 @@ def _teeth_opening(mesh: np.ndarray, field: np.ndarray) -> np.ndarray:
                                  field)
 
 
-def lower_lid_lift(aus: np.ndarray) -> float:
+def _add_asked(moved: np.ndarray, points: np.ndarray, frame: FaceFrame, aus: np.ndarray,
+               lower_lids: bool) -> np.ndarray:
+    """``moved`` (``70×2`` px, changed in place and returned) plus what the 17 ``aus`` move
+    ``points`` (:data:`RIG_TABLE` and the lids' and lips' own rules), unclamped."""
+    for a, name in enumerate(AU_NAMES):
+        weight = float(aus[a]) / 5.0
+        if weight == 0.0:
+            continue
+        for indices, out, down in RIG_TABLE[name]:
+            if not lower_lids and indices == LOWER_LIDS_68 and name in LOWER_LID_AUS:
+                continue
+            for i in indices:
+                moved[i] += weight * frame.vector(points[i], out, down)
+        if name == "AU45":
+            moved += weight * _lids_down(points, frame, BLINK_SHARE)
+        if name == "AU04":
+            moved += weight * _lids_down(points, frame, AU04_LID_SHARE)
+        if name == "AU15":
+            moved += weight * _corners_down(points, frame, AU15_CORNER_DROP)
+    return moved
+
+
+#: Half the width of the band along the face's midline (IOD) across which a sided AU vector's
+#: two rows mix (:func:`side_share`): the lips' and the chin's middles take both sides' half,
+#: the inner brows (~0.12 IOD out) and the lips' next points their own side's alone.
+MIDLINE_MIX = 0.08
+
+
+def side_share(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
+    """Per point (``K×2``), the share of it that is the face's left (:data:`~atw_ofx.aus.SIDES`
+    row 1): 0 on its right, 1 on its left, rising linearly across :data:`MIDLINE_MIX` either side
+    of the midline (float64, ``K``)."""
+    along = (points - frame.midline) @ frame.x / frame.iod
+    return np.clip(0.5 + along / (2.0 * MIDLINE_MIX), 0.0, 1.0)
+
+
+def lower_lid_lift(aus: np.ndarray) -> float | np.ndarray:
     """How far (IOD) the AUs raise the lower lids in the middle of each eye: the RIG_TABLE rows
-    for :data:`LOWER_LIDS_68` of each of :data:`LOWER_LID_AUS`, by intensity (0–5)."""
-    return sum(-down * float(aus[AU_NAMES.index(name)]) / 5.0
+    for :data:`LOWER_LIDS_68` of each of :data:`LOWER_LID_AUS`, by intensity (0–5); a sided
+    ``aus`` (``2×17``) gives each eye's (right, left)."""
+    aus = np.asarray(aus)
+    return sum(-down * (aus[..., AU_NAMES.index(name)].astype(np.float64) / 5.0
+                        if aus.ndim == 2 else float(aus[AU_NAMES.index(name)]) / 5.0)
                for name in LOWER_LID_AUS for indices, _, down in RIG_TABLE[name]
                if indices == LOWER_LIDS_68)
 
