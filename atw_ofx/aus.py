@@ -38,16 +38,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import CurveError
-from .facs import AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION
+from .facs import AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION, SIDES
 
 if TYPE_CHECKING:
     from .retarget import MotionTrack
 
 INTERPOLATIONS = ("step", "linear", "smooth")
 SCHEMA_VERSION = CURVES_SCHEMA_VERSION
-#: The sides of the face an AU can be asked of alone, in a sided vector's row order: the
-#: person's own right and left (the order of the 68-point layout's eyes, right eye first).
-SIDES = ("R", "L")
 
 
 def au_index(name: str, *, path: str | None = None) -> int:

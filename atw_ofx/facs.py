@@ -19,5 +19,15 @@ AU_FACS_NAMES: dict[str, str] = {
     "AU45": "Blink",
 }
 AU_RANGE: tuple[float, float] = (0.0, 5.0)
+#: The sides of the face an AU can be asked of alone (``AU12L``): the person's own right and
+#: left — FACS's R and L, not the image's — in a sided AU vector's row order (:mod:`atw_ofx.aus`).
+SIDES: tuple[str, ...] = ("R", "L")
+#: The AUs hosts offer a control per side for: those whose sides move apart on a real face — the
+#: brows, the lids, the lips' corners. (The rig's mouth opening and jaw move both sides alike.)
+ONE_SIDED_AUS: tuple[str, ...] = ("AU01", "AU02", "AU04", "AU05", "AU06", "AU07", "AU12", "AU14",
+                                  "AU15", "AU20", "AU45")
+#: The hosts' one-side controls, in panel order: ``AU01L``, ``AU01R``, ``AU02L``, …
+SIDED_AU_NAMES: tuple[str, ...] = tuple(name + side for name in ONE_SIDED_AUS
+                                        for side in ("L", "R"))
 #: Version of the AU curves JSON schema (``atw render --aus``).
 CURVES_SCHEMA_VERSION = 1

@@ -12,7 +12,7 @@ import os
 from typing import Dict
 
 from atw_ofx.atomic import write_text
-from atw_ofx.facs import AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION
+from atw_ofx.facs import AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION, SIDED_AU_NAMES
 
 from .contract import AdapterError
 
@@ -22,13 +22,18 @@ Samples = Dict[int, Dict[str, float]]
 
 
 def curves_document(samples: Samples) -> dict:
-    """The curves JSON object: one linear key per sampled frame per AU (clamped to 0–5)."""
+    """The curves JSON object: one linear key per sampled frame per AU (clamped to 0–5). A
+    one-side control (``AU12L``: :data:`~atw_ofx.facs.SIDED_AU_NAMES`) left at 0 on every frame
+    asks nothing and is left out: written, it would take the place of its AU's both-sides
+    control on that side."""
     low, high = AU_RANGE
     names = sorted({name for values in samples.values() for name in values})
-    unknown = [n for n in names if n not in AU_NAMES]
+    unknown = [n for n in names if n not in AU_NAMES and n not in SIDED_AU_NAMES]
     if unknown:
         raise AdapterError(f"unknown AU control {unknown[0]!r}; expected one of "
-                           f"{', '.join(AU_NAMES)}")
+                           f"{', '.join(AU_NAMES + SIDED_AU_NAMES)}")
+    names = [n for n in names if n in AU_NAMES
+             or any(values.get(n, 0.0) != 0.0 for values in samples.values())]
     frames = sorted(samples)
     return {
         "atw_au_curves": CURVES_SCHEMA_VERSION,

@@ -182,6 +182,26 @@ def test_baked_samples_read_back_through_the_core(tmp_path, core_python):
         write_curves(tmp_path / "bad.json", {1: {"AU99": 1.0}})
 
 
+def test_one_side_controls_are_written_only_where_they_ask_something(tmp_path, core_python):
+    """A one-side control keyed above 0 takes its AU's place on that side; one left at 0 on
+    every frame is left out (written, it would hold that side at 0)."""
+    samples = {1001: {"AU45": 1.0, "AU45L": 0.0, "AU45R": 0.0, "AU12L": 0.0},
+               1002: {"AU45": 1.0, "AU45L": 5.0, "AU45R": 0.0, "AU12L": 0.0}}
+    path = write_curves(tmp_path / "aus.json", samples)
+    with open(path) as fh:
+        assert sorted(json.load(fh)["curves"]) == ["AU45", "AU45L"]
+    read = core_json(core_python, """
+        import json, sys
+        from atw_ofx.aus import load_curves
+        from atw_ofx.facs import AU_NAMES
+        at = load_curves(sys.argv[1]).at(1002)
+        print(json.dumps(at[:, AU_NAMES.index("AU45")].tolist()))
+    """, path)
+    assert read == [1.0, 5.0]  # the right eye by AU45, the left by AU45L
+    with pytest.raises(AdapterError, match="unknown AU control 'AU25L'"):
+        write_curves(tmp_path / "bad.json", {1: {"AU25L": 1.0}})  # no host control for it
+
+
 def test_the_render_job_is_an_argument_list_and_the_host_python_stays_out(monkeypatch):
     job = RenderJob("/shots/my shot/src.####.exr", "/out/it's here/atw.####.exr", "/c/a u.json",
                     1001, 1010, face_box=(10, 20, 300), aovs=("motion", "matte"),

@@ -17,7 +17,7 @@ from fake_nuke import FakeNode, FakeNuke, shown
 from hostkit import core_python_fixture, face_frames_fixture  # noqa: F401 (fixtures)
 from hostkit import ROOT, exr_facts, run_atw
 
-from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES
+from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, SIDED_AU_NAMES
 
 RECORDED = ROOT / "host_tests" / "nuke_recorded_aus.json"
 GIZMO_FILE = ROOT / "nuke" / "ATW_AnimateFace.gizmo"
@@ -74,6 +74,9 @@ def test_the_gizmo_has_an_animatable_slider_per_au_with_its_facs_name():
     assert [name for name, _ in sliders] == list(AU_NAMES)
     assert all(label == f"{n} {AU_FACS_NAMES[n]}" for n, label in sliders)
     assert "addUserKnob {4 reswarp l ResWarp M {vanilla multiscale}}" in text
+    # The One side tab: a left and a right slider per AU a side can be asked alone.
+    one_side = text.split('addUserKnob {20 atw_one_side l "One side"}', 1)[1]
+    assert re.findall(r"addUserKnob \{7 (AU\d\d[LR]) ", one_side) == list(SIDED_AU_NAMES)
     for button in ("render l Render", 'preview l "Preview frame"', 'farm l "Submit to farm"'):
         assert f"addUserKnob {{22 {button} T " in text
 
@@ -164,6 +167,26 @@ def test_render_runs_in_the_background_and_the_node_shows_the_result(nuke, core_
     assert first["params"]["glasses"] == "off"
     assert first["max_difference"] == 0.0  # all AUs 0 at 1001: the plate, bit-exact
     assert last["max_difference"] > 0.01  # a smile
+
+
+def test_a_one_side_knob_winks_one_eye(nuke, core_python, tmp_path):
+    """The One side tab: AU45L keyed to 5 on one frame reaches the core as the left eye's alone;
+    the one-side knobs left at 0 are not written."""
+    node = animate_face(nuke, core_python, work=tmp_path / "work")
+    for frame, value in ((1001, 0.0), (1002, 5.0), (1003, 0.0)):
+        node["AU45L"].setValueAt(value, frame)
+    nuke.press(node, "render")
+    finish(nuke, node)
+    assert node["status"].value() == "rendered 1001-1003"
+    curves = json.loads((tmp_path / "work" / "aus.json").read_text())["curves"]
+    assert curves["AU45L"]["keys"] == [[1001, 0.0], [1002, 5.0], [1003, 0.0]]
+    assert [name for name in curves if name not in AU_NAMES] == ["AU45L"]
+    source = tmp_path / "work" / "source" / "source.%04d.exr"
+    result = tmp_path / "work" / "result" / "atw.%04d.exr"
+    wink = exr_facts(core_python, str(source) % 1002, str(result) % 1002)[1]
+    blink = AU_NAMES.index("AU45")
+    assert [side[blink] for side in wink["params"]["aus"]] == [0.0, 5.0]  # (right, left)
+    assert wink["max_difference"] > 0.05
 
 
 def test_the_result_survives_save_and_reopen(nuke, core_python, tmp_path):

@@ -15,7 +15,7 @@ from fake_resolve import FakeBmd, FakeComp, FakeResolve, FakeTimelineItem, FakeU
 from hostkit import core_python_fixture, face_frames_fixture  # noqa: F401 (fixtures)
 from hostkit import ROOT, exr_facts
 
-from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES
+from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, SIDED_AU_NAMES
 from host_adapters import AdapterError
 from host_adapters.render_job import RenderCancelled
 
@@ -34,7 +34,7 @@ def test_the_committed_setting_is_the_generated_one_and_real_lua_reads_it():
     assert text == setting_text()
     labels = re.findall(r'LINKS_Name = "([^"]+)"', text)
     assert labels[:18] == [f"{au} {AU_FACS_NAMES[au]}" for au in AU_NAMES] + ["Intensity"]
-    assert text.count("INP_MaxAllowed = 5,") == 17
+    assert text.count("INP_MaxAllowed = 5,") == 17 + len(SIDED_AU_NAMES)
     tool = FakeBmd.readstring(text)["Tools"][TOOL]
     assert tool["__ctor"] == "Transform"
     menu = tool["UserControls"]["Filter"]
@@ -44,6 +44,10 @@ def test_the_committed_setting_is_the_generated_one_and_real_lua_reads_it():
     assert {k: tool["Inputs"][k]["Value"] for k in ("Model", "AUMode", "Glasses", "FaceIndex")
             } == {"Model": "rig", "AUMode": 0, "Glasses": 0, "FaceIndex": 0}
     assert set(MENUS) <= set(tool["UserControls"])
+    one_side = tool["UserControls"]["AU45L"]  # a page of their own
+    assert (one_side["ICS_ControlPage"], one_side["LINKS_Name"]) == ("One side",
+                                                                     "AU45 Blink (left)")
+    assert all(tool["Inputs"][name]["Value"] == 0 for name in SIDED_AU_NAMES)
     with pytest.raises(Exception):  # text Fusion's Lua would reject, rejected here too
         FakeBmd.readstring(text.replace("Value = 0, },", "Value = 0 },,", 1))
 

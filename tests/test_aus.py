@@ -104,8 +104,9 @@ def test_the_documented_curves_example_loads(tmp_path):
     path = tmp_path / "readme.json"
     path.write_text(block)
     curves = load_curves(path)
-    assert curves.at(1024)[AU_NAMES.index("AU12")] == 4.0
-    assert curves.at(1012)[AU_NAMES.index("AU06")] == 2.5
+    assert curves.at(1024)[:, AU_NAMES.index("AU12")].tolist() == [4.0, 4.0]  # both sides
+    assert curves.at(1012)[:, AU_NAMES.index("AU06")].tolist() == [2.5, 2.5]
+    assert curves.at(1006)[:, AU_NAMES.index("AU45")].tolist() == [0.0, 5.0]  # the left alone
 
 
 def test_au_filter_smooths_noise_and_keeps_constants(rng):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE
+from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE, SIDED_AU_NAMES
 from atw_ofx.filters import DEFAULT_FILTER, FILTERS
 from atw_ofx.options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_GLASSES,
                              DEFAULT_METHOD, DEFAULT_MODEL, FARM_BACKENDS, FORMULATIONS, GLASSES,
@@ -70,6 +70,18 @@ class Knob:
     range: tuple = None  # slider range
     script: str = ""  # button code
     new_line: bool = True  # False: on the same row as the previous knob
+
+
+def _one_side_knob(name: str) -> Knob:
+    """The knob of one side's AU (``AU12L``): the left starts a row labelled with its AU, the
+    right sits beside it."""
+    au, side = name[:-1], name[-1]
+    own, image = ("left", "right") if side == "L" else ("right", "left")
+    return Knob(FLOAT, name, f"{au} {AU_FACS_NAMES[au]} {side}" if side == "L" else side, 0.0,
+                range=AU_RANGE, new_line=side == "L",
+                tooltip=f"{au} on the person's own {own} side alone (FACS {side}: on a face "
+                        f"turned to the camera, the image's {image}), 0-5; in place of the {au} "
+                        "knob on that side once keyed or set above 0")
 
 
 def knobs() -> list:
@@ -142,6 +154,8 @@ def knobs() -> list:
         Knob(INT, "result_first", "rendered", 1, tooltip="the first frame rendered"),
         Knob(INT, "result_last", "to", 0, new_line=False,
              tooltip="the last frame rendered (before first: nothing rendered yet)"),
+        Knob(TAB, "atw_one_side", "One side"),
+        *(_one_side_knob(name) for name in SIDED_AU_NAMES),
     ]
 
 

@@ -1,6 +1,7 @@
 """The ATW control tool as Fusion ``.setting`` text: 17 AU sliders, an intensity and the render's
 settings (model, ResWarp, formulation, filter, AU mode, glasses, face, colour space) as
-UserControls.
+UserControls, and on a page of their own the AUs a side of the face can be asked alone (a wink,
+one raised brow).
 
 Generated from the same AU vocabulary as the Nuke node, so the two hosts show the same controls.
 ``resolve/ATW_Controls.setting`` is this text (``python -m atw_resolve.setting`` rewrites it; a
@@ -9,13 +10,15 @@ unconnected: it only carries the keyframable sliders the render reads with ``Get
 """
 from __future__ import annotations
 
-from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE
+from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE, SIDED_AU_NAMES
 from atw_ofx.filters import DEFAULT_FILTER, FILTERS
 from atw_ofx.options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_GLASSES,
                              DEFAULT_METHOD, DEFAULT_MODEL, FORMULATIONS, GLASSES, METHODS)
 
 TOOL = "ATW_Controls"
 PAGE = "ATW"
+#: The page of the one-side AU sliders (:func:`one_side_controls`).
+ONE_SIDE_PAGE = "One side"
 #: The filter menu's input: its value is the index of the entry in FILTERS.
 FILTER_INPUT = "Filter"
 #: Menus: input name → (label, entries, default entry). A menu's value is the entry's index.
@@ -33,7 +36,7 @@ INTEGERS = {"FaceIndex": ("Face", 0, 9)}
 
 
 def _slider(name: str, label: str, default: float, low: float, high: float, *,
-            integer: bool = False) -> list:
+            integer: bool = False, page: str = PAGE) -> list:
     return [
         f"\t\t\t\t{name} = {{",
         f'\t\t\t\t\tLINKS_Name = "{label}",',
@@ -45,7 +48,7 @@ def _slider(name: str, label: str, default: float, low: float, high: float, *,
         f"\t\t\t\t\tINP_MinAllowed = {low:g},",
         f"\t\t\t\t\tINP_MaxAllowed = {high:g},",
         *(["\t\t\t\t\tINP_Integer = true,"] if integer else []),
-        f'\t\t\t\t\tICS_ControlPage = "{PAGE}",',
+        f'\t\t\t\t\tICS_ControlPage = "{page}",',
         "\t\t\t\t},",
     ]
 
@@ -81,10 +84,20 @@ def _lua_string(text: str) -> str:
 
 
 def controls() -> list:
-    """(input name, label, default, min, max) of every slider, in panel order."""
+    """(input name, label, default, min, max) of every slider on the ATW page, in panel order."""
     low, high = AU_RANGE
     return [(au, f"{au} {AU_FACS_NAMES[au]}", 0.0, low, high) for au in AU_NAMES] + \
         [("Intensity", "Intensity", 1.0, 0.0, 2.0)]
+
+
+def one_side_controls() -> list:
+    """(input name, label, default, min, max) of the one-side AU sliders (``AU12L``, the
+    person's own left; :data:`~atw_ofx.facs.SIDED_AU_NAMES`), on their own page: at 0 on every
+    frame a slider asks nothing, keyed or set above 0 it takes its AU's place on that side."""
+    low, high = AU_RANGE
+    sides = {"L": "left", "R": "right"}
+    return [(name, f"{name[:-1]} {AU_FACS_NAMES[name[:-1]]} ({sides[name[-1]]})", 0.0, low, high)
+            for name in SIDED_AU_NAMES]
 
 
 def setting_text() -> str:
@@ -92,7 +105,7 @@ def setting_text() -> str:
     lines = ["{", "\tTools = ordered() {", f"\t\t{TOOL} = Transform {{",
              "\t\t\tCtrlWZoom = false,", "\t\t\tInputs = {"]
     lines += [f"\t\t\t\t{name} = Input {{ Value = {default:g}, }},"
-              for name, _, default, _, _ in controls()]
+              for name, _, default, _, _ in controls() + one_side_controls()]
     lines += [f"\t\t\t\t{name} = Input {{ Value = {items.index(default)}, }},"
               for name, (_, items, default) in MENUS.items()]
     lines += [f"\t\t\t\t{name} = Input {{ Value = {_lua_string(default)}, }},"
@@ -109,6 +122,8 @@ def setting_text() -> str:
         lines += _text(name, label)
     for name, (label, default, high) in INTEGERS.items():
         lines += _slider(name, label, default, 0, high, integer=True)
+    for control in one_side_controls():
+        lines += _slider(*control, page=ONE_SIDE_PAGE)
     lines += ["\t\t\t},", "\t\t},", "\t},", f'\tActiveTool = "{TOOL}"', "}"]
     return "\n".join(lines) + "\n"
 
