@@ -228,6 +228,46 @@ def test_a_stretched_skin_is_regrained_no_more_than_the_cheeks(rng):
     assert np.allclose(relative_grain(held[inner]), cheek_grain, rtol=0.33)
 
 
+def test_a_stretched_skin_takes_the_cheeks_texture_not_only_their_grain(rng):
+    """Skin with pores (detail a few pixels across: σ 1.5 px blobs) under the same stretch.
+    Regrained with white noise of its grain's spread (no cheeks known), the band kept under half
+    of the skin's fine detail (0.5–1.5 px) and read as a flat, airbrushed patch (faces 0, 6, 13,
+    18 under AU01 + AU02, looked at); with the cheeks known it takes their texture, its fine
+    detail within a third of the skin's — and no copy of it (spread anew)."""
+    import cv2
+
+    size, grid = 128, 64
+    level = np.array([0.5, 0.35, 0.3], np.float32)
+    pores = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 1.5)
+    skin = 1.0 + 0.06 * pores / pores.std() + 0.01 * rng.standard_normal((size, size))
+    plate = np.ascontiguousarray(skin[..., None] * level, np.float32)
+    warped = plate.copy()
+    warped[40:88, 24:104] = plate[64:65, 24:104]
+    y = (np.arange(grid) + 0.5)[:, None] + np.zeros((1, grid))
+    fy = np.where((y > 20) & (y < 44), -(3.0 / 4.0) * (y - 32.0), 0.0)
+    field = np.stack((np.zeros((grid, grid)), fy)).astype(np.float32)
+    mask = np.zeros((grid, grid), np.float32)
+    mask[22:42, 14:50] = 1.0
+    cheeks = np.array([[20.0, 57.0], [44.0, 57.0]])
+    inner = (slice(50, 78), slice(36, 92))
+
+    def fine_energy(image):
+        """The mean square of the light's detail between blurs of 0.5 and 1.5 px, relative."""
+        luma = image.mean(-1) / image.mean()
+        return float(np.mean((cv2.GaussianBlur(luma, (0, 0), 0.5)
+                              - cv2.GaussianBlur(luma, (0, 0), 1.5)) ** 2))
+
+    plain, _ = smooth_stretched(warped.copy(), plate, StretchedSkin(mask, grid), (0, 1, 2),
+                                field)
+    textured, _ = smooth_stretched(warped.copy(), plate, StretchedSkin(mask, grid, cheeks, 32.0),
+                                   (0, 1, 2), field)
+    skin_energy = fine_energy(plate[inner])
+    assert fine_energy(plain[inner]) < 0.5 * skin_energy
+    assert fine_energy(textured[inner]) == pytest.approx(skin_energy, rel=0.33)
+    copied = np.corrcoef(textured[inner][..., 0].ravel(), plate[inner][..., 0].ravel())[0, 1]
+    assert abs(copied) < 0.2
+
+
 def test_hair_reach_is_not_read_through_a_glasses_frame(shared_data):
     """A frame bar as dark as the brow just under face 6's brows (0.72–0.86 of the way from the
     lid to the brow's edge) read as hair carried the bar's skin up with the brow; given as the

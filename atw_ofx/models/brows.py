@@ -10,7 +10,9 @@ from the crease there; a warp can only stretch it. Two things follow:
 - stretched that much, the plate's fine detail there — its grain, pores, the brow's lowest
   hairs — is drawn out into vertical streaks. Where the warp magnifies more than
   :data:`STREAKS_FROM`, the renderer keeps the warp's light, smoothed across the streaks, and
-  lays the skin's own grain on it (:func:`smooth_stretched`): generated pixels.
+  lays on it the texture of the face's own skin, read on a cheek and spread anew
+  (:func:`smooth_stretched`): generated pixels. With the plate's grain alone (white noise) the
+  skin there read as a flat, airbrushed patch among the pores round it.
 
 Over a glasses frame the skin a rising brow uncovers above the top bar lay behind the bar: the
 face is held off the frame (:func:`.occluder.held_apart`), so all of it took the strip just above
@@ -37,7 +39,7 @@ from ..points import channels_of, sample_points
 from .base import smoothstep
 from .eyelids import (BROWS_68, EYES, along_the_eye, eye_frame, face_down, lid_skin_band,
                       with_the_brow)
-from .grain import grain_noise, median_rows, relative_grain
+from .grain import grain_noise, median_rows, relative_grain, texture_noise
 from .jacobian import magnification
 from .mouth import Generated, skin_beside
 from .occluder import COVERS
@@ -204,9 +206,10 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
                      ) -> tuple[np.ndarray, Generated]:
     """``warped`` (``S×S×C`` linear, the ResWarp result; changed in place) with the lid skin the
     warp (``field``, backward, ``2×G×G`` on the skin's grid) stretches past
-    :data:`STREAKS_FROM` made of its smoothed light and the plate's own grain (``original``, the
-    crop as shot), no more than the cheeks' (where ``skin`` has them: read under the brows, the
-    brows' and lashes' hairs made it the skin's 1.4–5×, a speckle; looked at); and the skin
+    :data:`STREAKS_FROM` made of its smoothed light and the skin's texture: the cheeks' (where
+    ``skin`` has them, :func:`_cheek_texture`; read under the brows, the brows' and lashes'
+    hairs made it the skin's 1.4–5×, a speckle; looked at), else the plate's grain
+    (``original``, the crop as shot) on white noise; and the skin
     brows rising off a glasses frame uncover (``skin.off_frame``) brought down from above them
     (:func:`_skin_from_above`), less where the frame laid back over it covers it (``frame``: the
     crop's window it lies in and its matte there, 0–1; whole from :data:`UNDER_FRAME`). Returns
@@ -245,10 +248,16 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
     along = 0.0 if skin.cheeks is None else SMOOTH_ALONG * skin.iod * k
     rows_along = skin.cheeks is None or abs(np.subtract(*skin.cheeks[:, 0])) \
         >= abs(np.subtract(*skin.cheeks[:, 1]))
+    along_axes = (along, 0.0) if rows_along else (0.0, along)
+    # The cheeks' skin texture over the bands' boxes at once (one tile, each box its own part).
+    texture = None if skin.cheeks is None else _cheek_texture(
+        original, skin.cheeks * k, skin.iod * k, list(colour), along_axes,
+        (int(uy1 - uy0), int(ux1 - ux0)))
     for x0, y0, x1, y1 in boxes:
         alpha = _on_crop(weight, k, (x0, y0, x1, y1))
         _made_again(warped, original, (slice(y0, y1), slice(x0, x1)), alpha, list(colour),
-                    cheeks, (along, 0.0) if rows_along else (0.0, along))
+                    cheeks, along_axes,
+                    None if texture is None else texture[y0 - uy0:y1 - uy0, x0 - ux0:x1 - ux0])
         if off_frame is not None:
             off = _on_crop(off_frame, k, (x0, y0, x1, y1))
             if covers is not None:  # (the frame's matte lets what is under it show through)
@@ -359,34 +368,78 @@ GRAIN_PATCH = 64
 
 def _made_again(warped: np.ndarray, original: np.ndarray, box: tuple[slice, slice],
                 alpha: np.ndarray, channels: list[int], most: np.ndarray | None = None,
-                along: tuple[float, float] = (0.0, 0.0)) -> None:
-    """``warped``'s ``box`` (its ``channels``) blended by ``alpha`` towards its light smoothed by
-    :data:`SMOOTH`, and further along x or y by ``along`` (crop px, about a Gaussian's σ: two
-    passes of a box), with the plate's grain laid on: the grain's relative spread read on a
-    :data:`GRAIN_PATCH` square of ``original`` in the box's middle (its median spread: a brow's
-    hairs among it are not grain), no more than ``most`` (``C``, the cheeks', where given), the
-    noise seeded from it."""
+                along: tuple[float, float] = (0.0, 0.0),
+                texture: np.ndarray | None = None) -> None:
+    """``warped``'s ``box`` (its ``channels``) blended by ``alpha`` towards its light smoothed
+    (:func:`_smoothed`, ``along``) with the skin's texture laid on: ``texture`` (``H×W``, the
+    box's, relative to the light: :func:`_cheek_texture`) where given; else the plate's grain,
+    its relative spread read on a :data:`GRAIN_PATCH` square of ``original`` in the box's middle
+    (its median spread: a brow's hairs among it are not grain), no more than ``most`` (``C``, the
+    cheeks', where given), the noise seeded from it."""
     region = channels_of(warped[box], channels)
-    smooth = cv2.GaussianBlur(region, (0, 0), SMOOTH)
+    smooth = _smoothed(region, along)
+    if texture is not None:
+        made = smooth * (1.0 + texture[..., None])
+    else:
+        h, w = alpha.shape
+        ph, pw = min(GRAIN_PATCH, h), min(GRAIN_PATCH, w)
+        py, px = box[0].start + (h - ph) // 2, box[1].start + (w - pw) // 2
+        patch = channels_of(original[py:py + ph, px:px + pw], channels)
+        level = median_rows(np.ascontiguousarray(patch.reshape(-1, len(channels)).T))
+        grain = relative_grain(patch, level=level).astype(np.float32)
+        if most is not None:
+            grain = np.minimum(grain, most).astype(np.float32)
+        noise = grain_noise((h, w), zlib.crc32(patch.tobytes()))[..., None]
+        # Laid on as :func:`.grain.laid_on` lays it, by each pixel's light over its channels (a
+        # third of the roots).
+        light = np.sqrt(np.maximum(smooth.mean(-1, keepdims=True), 0.0))
+        made = smooth + noise * light * (grain * np.sqrt(np.maximum(level, 0.0))).astype(
+            np.float32)
+    region += alpha[..., None] * (made - region)
+    target = warped[box]
+    target[..., channels] = region
+
+
+def _smoothed(image: np.ndarray, along: tuple[float, float]) -> np.ndarray:
+    """``image`` (``H×W×C`` float32) smoothed by :data:`SMOOTH`, and further along x or y by
+    ``along`` (crop px, about a Gaussian's σ: two passes of a box)."""
+    smooth = cv2.GaussianBlur(image, (0, 0), SMOOTH)
     for axis, sigma in enumerate(along):
         if sigma > SMOOTH:  # two boxes of width w: a variance of (w² − 1) / 6
             width = int(round(np.sqrt(6.0 * sigma * sigma + 1.0))) | 1
             size = (width, 1) if axis == 0 else (1, width)
             smooth = cv2.blur(cv2.blur(smooth, size, borderType=cv2.BORDER_REFLECT), size,
                               borderType=cv2.BORDER_REFLECT)
-    h, w = alpha.shape
-    ph, pw = min(GRAIN_PATCH, h), min(GRAIN_PATCH, w)
-    py, px = box[0].start + (h - ph) // 2, box[1].start + (w - pw) // 2
-    patch = channels_of(original[py:py + ph, px:px + pw], channels)
-    level = median_rows(np.ascontiguousarray(patch.reshape(-1, len(channels)).T))
-    grain = relative_grain(patch, level=level).astype(np.float32)
-    if most is not None:
-        grain = np.minimum(grain, most).astype(np.float32)
-    noise = grain_noise((h, w), zlib.crc32(patch.tobytes()))[..., None]
-    # Laid on as :func:`.grain.laid_on` lays it, by each pixel's light over its channels (a
-    # third of the roots).
-    light = np.sqrt(np.maximum(smooth.mean(-1, keepdims=True), 0.0))
-    made = smooth + noise * light * (grain * np.sqrt(np.maximum(level, 0.0))).astype(np.float32)
-    region += alpha[..., None] * (made - region)
-    target = warped[box]
-    target[..., channels] = region
+    return smooth
+
+
+#: The square of skin (× the inter-ocular distance a side) on each cheek beside the nose whose
+#: texture a stretched lid skin takes (:func:`_cheek_texture`).
+CHEEK_PATCH = 0.16
+
+
+def _cheek_texture(original: np.ndarray, cheeks: np.ndarray, iod: float, channels: list[int],
+                   along: tuple[float, float], shape: tuple[int, int]) -> np.ndarray | None:
+    """The texture of the skin (``shape``, float32, relative to its light: :func:`_smoothed`'s
+    complement, the channels' mean) — of the cheek beside the nose (``cheeks``, ``2×2`` crop
+    px; a :data:`CHEEK_PATCH` square round each) whose texture is the finer (a nostril's edge or
+    a shadow's in the other is not the skin's), spread over ``shape`` without its place
+    (:func:`.grain.texture_noise`); None where neither square lies on ``original``."""
+    half = max(int(round(CHEEK_PATCH * iod / 2)), 4)
+    # The light is smoothed on a window wider by the smoothing's reach: on the square alone, its
+    # edges' reflections kept its larger pores in the light (a third of their detail lost).
+    reach = int(np.ceil(3.0 * max(SMOOTH, *along)))
+    details = []
+    for x, y in np.round(cheeks).astype(int):
+        y0, x0 = max(y - half - reach, 0), max(x - half - reach, 0)
+        window = original[y0:max(y + half + reach, 0), x0:max(x + half + reach, 0)]
+        window = np.ascontiguousarray(channels_of(window, channels), np.float32)
+        relative = (window / np.maximum(_smoothed(window, along), 1e-6) - 1.0).mean(-1)
+        detail = relative[max(y - half, 0) - y0:max(y + half, 0) - y0,
+                          max(x - half, 0) - x0:max(x + half, 0) - x0]
+        if min(detail.shape) > 8:
+            details.append(np.ascontiguousarray(detail))
+    if not details:
+        return None
+    finer = min(details, key=lambda detail: float(np.mean(detail * detail)))
+    return texture_noise(finer, shape, zlib.crc32(finer.tobytes()))

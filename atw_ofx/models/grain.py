@@ -1,4 +1,5 @@
-"""The plate's grain on what the rig generates (a mouth's inside, a white covered by a shut lid).
+"""The plate's grain on what the rig generates (a mouth's inside, a white covered by a shut lid),
+and the texture of its skin (:func:`texture_noise`) where a warp stretched the skin's own away.
 
 A generated region is a smooth fill; left smooth it reads as a flat patch in the grain around it.
 It takes the plate's own grain instead: measured as the spread of the plate's fine detail (the
@@ -12,6 +13,7 @@ import functools
 
 import cv2
 import numpy as np
+from scipy.fft import irfft2, next_fast_len, rfft2
 
 #: A normal distribution's standard deviation over its median absolute deviation.
 MAD_TO_SIGMA = 1.4826
@@ -67,6 +69,35 @@ def median_rows(values: np.ndarray) -> np.ndarray:
     n = values.shape[1]
     middle = np.partition(values, [(n - 1) // 2, n // 2], axis=1)
     return (middle[:, (n - 1) // 2] + middle[:, n // 2]) / 2
+
+
+def texture_noise(detail: np.ndarray, shape: tuple[int, int], seed: int) -> np.ndarray:
+    """A stationary texture (``H×W`` float32 for ``shape`` ``(H, W)``, deterministic from
+    ``seed``) of the same spectrum as ``detail`` (``h×w`` float32: a patch's detail, e.g. relative
+    to its light): white noise convolved with ``detail``'s mean-free, edge-tapered copy over its
+    root energy — asymptotic discrete spot noise (Galerne, Gousseau & Morel 2011). It keeps what
+    the patch is made of at every scale — pores, fine lines, the grain: white noise keeps only
+    the grain — and none of where it lay. Its spread is ``detail``'s (under the taper).
+
+    Made on a periodic tile of at most :data:`TEXTURE_TILE` px a side (the noise drawn as its
+    spectrum: one transform less) and repeated over a larger ``shape``: ~1 ms a tile."""
+    h, w = detail.shape
+    taper = np.outer(np.hanning(h + 2)[1:-1], np.hanning(w + 2)[1:-1])
+    spot = (detail - detail.mean()) * taper / np.sqrt(np.sum(taper * taper))
+    rows, cols = (max(min(next_fast_len(n), TEXTURE_TILE), next_fast_len(m))
+                  for n, m in zip(shape, (h, w)))
+    # White noise's spectrum: complex normal, E|Z|² = rows · cols, as its transform would give.
+    rng = np.random.default_rng(seed)
+    half = (rows, cols // 2 + 1)
+    spectrum = (rng.standard_normal(half) + 1j * rng.standard_normal(half)) \
+        * np.sqrt(rows * cols / 2.0)
+    tile = irfft2(spectrum * rfft2(spot, (rows, cols)), (rows, cols)).astype(np.float32)
+    return np.tile(tile, (-(-shape[0] // rows), -(-shape[1] // cols)))[:shape[0], :shape[1]]
+
+
+#: The largest side of the tile :func:`texture_noise` repeats: its period, at a 4K close-up
+#: (~0.6 IOD across) wider than an eye's band.
+TEXTURE_TILE = 256
 
 
 def grain_noise(shape: tuple[int, int], seed: int) -> np.ndarray:
