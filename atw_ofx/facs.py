@@ -23,9 +23,10 @@ AU_RANGE: tuple[float, float] = (0.0, 5.0)
 #: left — FACS's R and L, not the image's — in a sided AU vector's row order (:mod:`atw_ofx.aus`).
 SIDES: tuple[str, ...] = ("R", "L")
 #: The AUs hosts offer a control per side for: those whose sides move apart on a real face — the
-#: brows, the lids, the lips' corners. (The rig's mouth opening and jaw move both sides alike.)
-ONE_SIDED_AUS: tuple[str, ...] = ("AU01", "AU02", "AU04", "AU05", "AU06", "AU07", "AU12", "AU14",
-                                  "AU15", "AU20", "AU45")
+#: brows, the lids, the upper lip, the lips' corners. (The rig's mouth opening and jaw move both
+#: sides alike.)
+ONE_SIDED_AUS: tuple[str, ...] = ("AU01", "AU02", "AU04", "AU05", "AU06", "AU07", "AU10", "AU12",
+                                  "AU14", "AU15", "AU20", "AU45")
 #: The hosts' one-side controls, in panel order: ``AU01L``, ``AU01R``, ``AU02L``, …
 SIDED_AU_NAMES: tuple[str, ...] = tuple(name + side for name in ONE_SIDED_AUS
                                         for side in ("L", "R"))

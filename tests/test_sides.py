@@ -112,6 +112,34 @@ def test_a_wink_closes_one_eye_and_leaves_the_other_as_shot(demo_mesh):
     assert len(lids) == 1 and lids[0].closure == 1.0
 
 
+def test_a_one_sided_sneer_lifts_one_side_of_a_closed_mouths_upper_lip(demo_mesh):
+    """AU10 on a mouth that hides its teeth (the demo portrait's) is the mouth model's: AU10L
+    lifts the upper lip over the mouth's left half (the opening drawn under it) and leaves its
+    right as shot; both sides at one value are AU10, to the bit."""
+    from atw_ofx.models import mouth
+
+    mesh = demo_mesh[1]
+    matte = face_matte(mesh, N)
+    rig = LandmarkRig()
+    along, down, _ = mouth.iris_axes(mesh)
+    middle = (mesh[13] + mesh[14]) / 2
+
+    def opening_heights(*asked):
+        """The generated opening's height over the mouth's left and right halves (grid px)."""
+        field, interior = rig.field_and_interior(mesh, aus(*asked), matte)
+        opening = next(r for r in interior if isinstance(r, mouth.GeneratedRegion)).polygon \
+            * (N / field.shape[-1])
+        across = (opening - middle) @ along
+        return [np.ptp((opening[pick] - middle) @ down)
+                for pick in (across > 0.1 * np.ptp(across), across < -0.1 * np.ptp(across))]
+
+    (left, right), (both_left, both_right) = opening_heights("AU10L=5"), opening_heights("AU10=5")
+    assert left == pytest.approx(both_left, rel=0.1)
+    assert right < 0.7 * both_right
+    np.testing.assert_array_equal(rig.field(mesh, aus("AU10L=4", "AU10R=4"), matte),
+                                  rig.field(mesh, aus("AU10=4"), matte))
+
+
 def test_a_model_that_moves_both_sides_alike_gets_the_mean():
     from atw_ofx.render import model_aus
 

@@ -91,6 +91,20 @@ class MotionResult:
 RAMP = 1.5
 
 
+#: Half the width of the band along the face's midline (IOD) across which a sided AU vector's
+#: two rows mix (:func:`left_share`): the lips' and the chin's middles take both sides' half,
+#: the inner brows (~0.12 IOD out) and the lips' next points their own side's alone.
+MIDLINE_MIX = 0.08
+
+
+def left_share(along: np.ndarray) -> np.ndarray:
+    """At places ``along`` the eye line from the face's midline (IOD, towards the face's left:
+    from the right iris to the left), the share that is the face's left
+    (:data:`~atw_ofx.aus.SIDES` row 1): 0 on its right, 1 on its left, rising linearly across
+    :data:`MIDLINE_MIX` either side of the midline (float64)."""
+    return np.clip(0.5 + np.asarray(along, np.float64) / (2.0 * MIDLINE_MIX), 0.0, 1.0)
+
+
 def smoothstep(t: np.ndarray) -> np.ndarray:
     """``3t² − 2t³`` of ``t`` clipped to 0–1: an ease from 0 to 1 with flat ends (any shape)."""
     t = np.clip(t, 0.0, 1.0)

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..face.layout import MESH_TO_IBUG68
 from ..points import channels_of, sample_points, sample_window
-from .base import RAMP, LightAt, box_in_frame, grid_box, smoothstep
+from .base import RAMP, LightAt, box_in_frame, grid_box, left_share, smoothstep
 from .grain import (brightest_mean, darkest_mean, grain_noise, laid_on, median_rows,
                     relative_grain)
 from . import gums, hidden_teeth, softness
@@ -604,7 +604,7 @@ def corner_drop(x: np.ndarray, centre: float, half: float, jaw: float,
 
 def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
                 seam: np.ndarray | None = None, hidden: float = 0.0, lit: float = 0.0,
-                au10: float = 0.0) -> tuple[np.ndarray, GeneratedRegion | None]:
+                au10: float | np.ndarray = 0.0) -> tuple[np.ndarray, GeneratedRegion | None]:
     """Backward field ``2×n×n`` opening the mouth of ``mesh`` (478 points on the ``n`` grid) by
     AU25/AU26 intensities (0–5), and the interior it opens (None when nothing opens). It parts
     along ``seam`` (``K×2`` on the grid, corner to corner: :func:`teeth_seam`), or the inner
@@ -613,13 +613,16 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     generated under its lips (:mod:`.hidden_teeth`), in the colour of the teeth that shine
     between them as much as ``lit`` (0–1, :func:`teeth_lit`). ``au10`` (0–5): the upper lip
     raised whole off the lower (:data:`UPPER_LIP_AU10`), the opening under it generated too —
-    given only for a mouth that hides its teeth. An open smile parted under its upper teeth
-    whose lower lip hides its lower ones (:data:`LOWER_TEETH_SHOWN`) shows those, generated, as
-    the lip drops off them (:attr:`.hidden_teeth.HiddenTeeth.front`)."""
+    given only for a mouth that hides its teeth; a pair (the face's right, left) raises each
+    side by its own, mixed across the mouth's middle (:func:`.base.left_share`). An open smile
+    parted under its upper teeth whose lower lip hides its lower ones
+    (:data:`LOWER_TEETH_SHOWN`) shows those, generated, as the lip drops off them
+    (:attr:`.hidden_teeth.HiddenTeeth.front`)."""
     field = np.zeros((2, n, n))
     lower_lip = (LOWER_LIP_AU25 * au25 + JAW_AU26 * au26) / 5.0
     jaw = JAW_AU26 * au26 / 5.0
-    raised = UPPER_LIP_AU10 * au10 / 5.0
+    rises = UPPER_LIP_AU10 * np.broadcast_to(np.asarray(au10, np.float64), 2) / 5.0
+    raised = float(rises.max())
     if lower_lip <= 0.0 and raised <= 0.0:
         return field, None
     along, down, iod = iris_axes(mesh)
@@ -628,6 +631,12 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     upper, lower = local(mesh[list(UPPER_INNER)]), local(mesh[list(LOWER_INNER)])
     left, right = upper[0, 0], upper[-1, 0]
     centre, half = (left + right) / 2, max((right - left) / 2, 1e-6)
+
+    def raised_at(x):
+        """The upper lip's rise (AU10, IOD) at ``x`` across the mouth: each side's own."""
+        if rises[0] == rises[1]:
+            return rises[0]
+        return rises[0] + left_share(x - centre) * (rises[1] - rises[0])
 
     chin = float(local(mesh[CHIN])[1])
     nose = float(local(mesh[NOSE_BASE])[1])
@@ -691,18 +700,18 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     if raised:
         lip_top = local(mesh[list(OUTER_LIPS[:11])])
         lip_top = np.minimum(np.interp(lx, lip_top[:, 0], lip_top[:, 1]), seam)
-        lip_top -= raised * profile  # where it goes: the field is the output's
-        above = above + raised * profile * (
+        lip_top -= raised_at(lx) * profile  # where it goes: the field is the output's
+        above = above + raised_at(lx) * profile * (
             1 - smoothstep((lip_top - ly) / np.maximum(lip_top - nose + AU10_NOSE_REACH, 1e-3)))
-        own_edge = lit * smoothstep(raised / AU10_OWN_EDGE)
 
         def split_at(x):
+            own_edge = lit * smoothstep(raised_at(x) / AU10_OWN_EDGE)
             return seam_at(x) + own_edge * (np.interp(x, upper[:, 0], upper[:, 1]) - seam_at(x))
     # Backward: each output row samples where its content came from. Between the moved lips
     # (the opening, generated later) every row samples the seam itself, so the sources never
     # run backwards (a fold) across it.
     opening_top = (split_at(lx) if raised else seam) + corners_down \
-        - (upper_lip + raised) * profile
+        - (upper_lip + raised_at(lx)) * profile
     opening_bottom = seam + corners_down + lower_lip * profile
     shift = np.where(ly <= opening_top, above,
                      np.where(ly >= opening_bottom, -below, seam - ly)) * iod
@@ -712,7 +721,8 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     xs_line = np.linspace(left, right, 33)
     across = opening_profile((xs_line - centre) / half)
     moved_seam = seam_at(xs_line) + corner_drop(xs_line, centre, half, corners_jaw)
-    top = split_at(xs_line) + moved_seam - seam_at(xs_line) - (upper_lip + raised) * across
+    top = split_at(xs_line) + moved_seam - seam_at(xs_line) - (upper_lip + raised_at(xs_line)) \
+        * across
     bottom = moved_seam + lower_lip * across
     outline = np.concatenate((np.stack((xs_line, top), 1), np.stack((xs_line, bottom), 1)[::-1]))
     to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731

@@ -41,7 +41,7 @@ from ..points import carried
 from ..retarget import onto as retarget_onto
 from . import brows, eyelids, mouth, spline, teeth
 from .jacobian import jacobian_terms
-from .base import FaceContext, FullSize, LightAt, MotionResult, smoothstep
+from .base import FaceContext, FullSize, LightAt, MotionResult, left_share, smoothstep
 from .mouth_look import MouthLook
 from .occluder import COVERS, held_apart
 
@@ -281,7 +281,8 @@ class LandmarkRig:
         teeth_own = None  # the teeth's own field (the jaw's), on the fine grid
         # A held frame needs the fine grid too: the face moves up to its edge and no further.
         framed = mesh is not None and occluder is not None and float(np.max(occluder)) > COVERS
-        # The mouth opens and the jaw drops on both sides alike: a sided vector's mean.
+        # The mouth opens and the jaw drops on both sides alike: a sided vector's mean (AU10's
+        # upper lip, off a mouth that hides its teeth, rises by each side's own).
         closure, mouth_aus = per_side(regional)[:, AU45] / 5.0, both_sides(regional)
         if aus.ndim == 1:
             closure = closure[0]  # (both eyes alike)
@@ -322,7 +323,8 @@ class LandmarkRig:
             lit = 0.0 if lit_pairs is None or not hidden else float(lit_pairs.max())
             mouth_field, opening = mouth.mouth_field(
                 mesh * REGION_GRID, mouth_aus[AU25], mouth_aus[AU26], fine,
-                None if seam is None else seam * REGION_GRID, hidden, lit, mouth_aus[AU10])
+                None if seam is None else seam * REGION_GRID, hidden, lit,
+                mouth_aus[AU10] if aus.ndim == 1 else per_side(regional)[:, AU10])
             # The spline moves the lips too (a smile's corners, fear's stretched lips): the mouth
             # opens where they went, not where they were — its field composed after the spline's
             # (sampled where the spline takes each pixel), its opening carried the same way.
@@ -583,18 +585,10 @@ def _add_asked(moved: np.ndarray, points: np.ndarray, frame: FaceFrame, aus: np.
     return moved
 
 
-#: Half the width of the band along the face's midline (IOD) across which a sided AU vector's
-#: two rows mix (:func:`side_share`): the lips' and the chin's middles take both sides' half,
-#: the inner brows (~0.12 IOD out) and the lips' next points their own side's alone.
-MIDLINE_MIX = 0.08
-
-
 def side_share(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
     """Per point (``K×2``), the share of it that is the face's left (:data:`~atw_ofx.aus.SIDES`
-    row 1): 0 on its right, 1 on its left, rising linearly across :data:`MIDLINE_MIX` either side
-    of the midline (float64, ``K``)."""
-    along = (points - frame.midline) @ frame.x / frame.iod
-    return np.clip(0.5 + along / (2.0 * MIDLINE_MIX), 0.0, 1.0)
+    row 1; :func:`.base.left_share` of its place along the eye line from the midline)."""
+    return left_share((points - frame.midline) @ frame.x / frame.iod)
 
 
 def lower_lid_lift(aus: np.ndarray) -> float | np.ndarray:
