@@ -268,6 +268,31 @@ def test_a_stretched_skin_takes_the_cheeks_texture_not_only_their_grain(rng):
     assert abs(copied) < 0.2
 
 
+def test_the_skin_texture_stays_on_the_face_from_frame_to_frame_and_its_grain_does_not(rng):
+    """texture_noise over frames: drawn with another frame's seed, from the cheek's patch read
+    two pixels aside, its pores (detail above 1 px) are the same (correlated over 0.9) and its
+    grain is not (under 0.5): a texture drawn anew every frame boiled on the lid; laid a step
+    further on the crop, it is the same texture a step further; its spread is the patch's."""
+    import cv2
+
+    from atw_ofx.models.grain import fine_detail, texture_noise
+
+    skin = cv2.GaussianBlur(rng.standard_normal((96, 96)).astype(np.float32), (0, 0), 1.5) \
+        + 0.3 * rng.standard_normal((96, 96)).astype(np.float32)
+    this, next_one = skin[20:68, 20:68], skin[22:70, 21:69]
+    a = texture_noise(this, (120, 300), seed=1)
+    b = texture_noise(next_one, (120, 300), seed=2)
+
+    def pores(image):
+        return cv2.GaussianBlur(image, (0, 0), 3.0)
+
+    assert np.corrcoef(pores(a).ravel(), pores(b).ravel())[0, 1] > 0.9
+    assert np.corrcoef(fine_detail(a).ravel(), fine_detail(b).ravel())[0, 1] < 0.5
+    moved = texture_noise(this, (120, 300), seed=1, origin=(7, 11))
+    np.testing.assert_array_equal(moved[:-7, :-11], a[7:, 11:])
+    assert a.std() == pytest.approx(this.std(), rel=0.2)
+
+
 def test_hair_reach_is_not_read_through_a_glasses_frame(shared_data):
     """A frame bar as dark as the brow just under face 6's brows (0.72–0.86 of the way from the
     lid to the brow's edge) read as hair carried the bar's skin up with the brow; given as the

@@ -252,7 +252,7 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
     # The cheeks' skin texture over the bands' boxes at once (one tile, each box its own part).
     texture = None if skin.cheeks is None else _cheek_texture(
         original, skin.cheeks * k, skin.iod * k, list(colour), along_axes,
-        (int(uy1 - uy0), int(ux1 - ux0)))
+        (int(uy1 - uy0), int(ux1 - ux0)), (int(uy0), int(ux0)))
     for x0, y0, x1, y1 in boxes:
         alpha = _on_crop(weight, k, (x0, y0, x1, y1))
         _made_again(warped, original, (slice(y0, y1), slice(x0, x1)), alpha, list(colour),
@@ -419,12 +419,14 @@ CHEEK_PATCH = 0.16
 
 
 def _cheek_texture(original: np.ndarray, cheeks: np.ndarray, iod: float, channels: list[int],
-                   along: tuple[float, float], shape: tuple[int, int]) -> np.ndarray | None:
-    """The texture of the skin (``shape``, float32, relative to its light: :func:`_smoothed`'s
-    complement, the channels' mean) — of the cheek beside the nose (``cheeks``, ``2×2`` crop
-    px; a :data:`CHEEK_PATCH` square round each) whose texture is the finer (a nostril's edge or
-    a shadow's in the other is not the skin's), spread over ``shape`` without its place
-    (:func:`.grain.texture_noise`); None where neither square lies on ``original``."""
+                   along: tuple[float, float], shape: tuple[int, int],
+                   origin: tuple[int, int]) -> np.ndarray | None:
+    """The texture of the skin (``shape`` at ``origin`` ``(y, x)`` on the crop, float32,
+    relative to its light: :func:`_smoothed`'s complement, the channels' mean) — of the cheek
+    beside the nose (``cheeks``, ``2×2`` crop px; a :data:`CHEEK_PATCH` square round each) whose
+    texture is the finer (a nostril's edge or a shadow's in the other is not the skin's), spread
+    anew (:func:`.grain.texture_noise`: its pores stay on the face from frame to frame, its grain
+    does not); None where neither square lies on ``original``."""
     half = max(int(round(CHEEK_PATCH * iod / 2)), 4)
     # The light is smoothed on a window wider by the smoothing's reach: on the square alone, its
     # edges' reflections kept its larger pores in the light (a third of their detail lost).
@@ -442,4 +444,4 @@ def _cheek_texture(original: np.ndarray, cheeks: np.ndarray, iod: float, channel
     if not details:
         return None
     finer = min(details, key=lambda detail: float(np.mean(detail * detail)))
-    return texture_noise(finer, shape, zlib.crc32(finer.tobytes()))
+    return texture_noise(finer, shape, zlib.crc32(finer.tobytes()), origin)

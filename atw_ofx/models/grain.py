@@ -71,33 +71,54 @@ def median_rows(values: np.ndarray) -> np.ndarray:
     return (middle[:, (n - 1) // 2] + middle[:, n // 2]) / 2
 
 
-def texture_noise(detail: np.ndarray, shape: tuple[int, int], seed: int) -> np.ndarray:
-    """A stationary texture (``H×W`` float32 for ``shape`` ``(H, W)``, deterministic from
-    ``seed``) of the same spectrum as ``detail`` (``h×w`` float32: a patch's detail, e.g. relative
-    to its light): white noise convolved with ``detail``'s mean-free, edge-tapered copy over its
-    root energy — asymptotic discrete spot noise (Galerne, Gousseau & Morel 2011). It keeps what
-    the patch is made of at every scale — pores, fine lines, the grain: white noise keeps only
-    the grain — and none of where it lay. Its spread is ``detail``'s (under the taper).
+def texture_noise(detail: np.ndarray, shape: tuple[int, int], seed: int,
+                  origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """A stationary texture (``H×W`` float32 for ``shape`` ``(H, W)``) of the same spectrum as
+    ``detail`` (``h×w`` float32: a patch's detail, e.g. relative to its light): Gaussian noise
+    shaped by the magnitude of ``detail``'s spectrum (mean-free, edge-tapered, over its root
+    energy; after Galerne, Gousseau & Morel 2011's spot noise). It keeps what the patch is made of
+    at every scale — pores, fine lines, the grain: white noise keeps only the grain — and none of
+    where it lay; its spread is ``detail``'s (under the taper).
 
-    Made on a periodic tile of at most :data:`TEXTURE_TILE` px a side (the noise drawn as its
-    spectrum: one transform less) and repeated over a larger ``shape``: ~1 ms a tile."""
+    Over frames it behaves as skin does: its coarser part (above the grain's σ = 1 px blur) is
+    the same noise on every call — made on a periodic :data:`TEXTURE_TILE` square laid from the
+    crop's corner, so that ``origin`` (the ``shape``'s top-left corner on the crop, ``(y, x)``)
+    keeps it in its place on a face the crop follows, and the magnitude alone read off
+    ``detail``, so that a patch read a pixel aside gives the same — while its finest part, the
+    grain, is drawn anew from ``seed`` (deterministic) as a plate's grain changes every frame.
+    Moving with the face it stays on the skin, where a texture drawn anew each frame boils."""
     h, w = detail.shape
     taper = np.outer(np.hanning(h + 2)[1:-1], np.hanning(w + 2)[1:-1])
     spot = (detail - detail.mean()) * taper / np.sqrt(np.sum(taper * taper))
-    rows, cols = (max(min(next_fast_len(n), TEXTURE_TILE), next_fast_len(m))
-                  for n, m in zip(shape, (h, w)))
-    # White noise's spectrum: complex normal, E|Z|² = rows · cols, as its transform would give.
-    rng = np.random.default_rng(seed)
-    half = (rows, cols // 2 + 1)
-    spectrum = (rng.standard_normal(half) + 1j * rng.standard_normal(half)) \
-        * np.sqrt(rows * cols / 2.0)
-    tile = irfft2(spectrum * rfft2(spot, (rows, cols)), (rows, cols)).astype(np.float32)
-    return np.tile(tile, (-(-shape[0] // rows), -(-shape[1] // cols)))[:shape[0], :shape[1]]
+    size = max(TEXTURE_TILE, next_fast_len(max(h, w)))
+    magnitude = np.abs(rfft2(spot, (size, size)))
+    still, kept = _still_noise(size)
+    fresh = np.random.default_rng(seed).standard_normal((2, size, size // 2 + 1))
+    spectrum = still + (fresh[0] + 1j * fresh[1]) * kept
+    tile = irfft2(magnitude * spectrum, (size, size)).astype(np.float32)
+    rows = (origin[0] + np.arange(shape[0])) % size
+    cols = (origin[1] + np.arange(shape[1])) % size
+    return tile[np.ix_(rows, cols)]
 
 
-#: The largest side of the tile :func:`texture_noise` repeats: its period, at a 4K close-up
+#: The side of the periodic tile :func:`texture_noise` lays (px): its period, at a 4K close-up
 #: (~0.6 IOD across) wider than an eye's band.
 TEXTURE_TILE = 256
+
+
+@functools.cache
+def _still_noise(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The spectrum of the noise :func:`texture_noise` keeps from call to call (complex, the
+    ``size`` square's real transform) where a σ = 1 px blur passes it (its weight ``g``), and the
+    weight ``√(1 − g²)`` of the noise drawn anew: together of white noise's energy, E|Z|² =
+    size² (as its transform would give)."""
+    fy = np.fft.fftfreq(size)[:, None]
+    fx = np.fft.rfftfreq(size)[None, :]
+    passed = np.exp(-2.0 * np.pi ** 2 * (fy * fy + fx * fx))  # σ = 1 px
+    scale = np.sqrt(size * size / 2.0)
+    noise = np.random.default_rng(0).standard_normal((2, size, size // 2 + 1))
+    return ((noise[0] + 1j * noise[1]) * passed * scale,
+            np.sqrt(1.0 - passed * passed) * scale)
 
 
 def grain_noise(shape: tuple[int, int], seed: int) -> np.ndarray:
