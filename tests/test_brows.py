@@ -125,24 +125,36 @@ def test_magnification_of_a_stretch_and_of_none():
     assert np.allclose(magnification(np.zeros((2, 64, 64))), 1.0)
 
 
+#: The stretch the tests below make: a crop of SIZE px on a GRID px field, its band (crop rows
+#: 40–88, columns 24–104) a 4× vertical stretch, and where the cheeks lie below it (grid px).
+SIZE, GRID = 128, 64
+CHEEKS = np.array([[20.0, 57.0], [44.0, 57.0]])
+
+
+def stretched_band(plate: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``plate`` (``SIZE²×3``) with its band's grain drawn out into vertical streaks (every row
+    the band's middle row), the field that stretches it 4× over the band's rows on the grid
+    (none elsewhere) and the lid skin's mask over it."""
+    warped = plate.copy()
+    warped[40:88, 24:104] = plate[64:65, 24:104]
+    y = (np.arange(GRID) + 0.5)[:, None] + np.zeros((1, GRID))
+    fy = np.where((y > 20) & (y < 44), -(3.0 / 4.0) * (y - 32.0), 0.0)
+    field = np.stack((np.zeros((GRID, GRID)), fy)).astype(np.float32)
+    mask = np.zeros((GRID, GRID), np.float32)
+    mask[22:42, 14:50] = 1.0
+    return warped, field, mask
+
+
 def test_streaks_of_a_stretched_skin_are_smoothed_and_regrained(rng):
     """A 4× vertical stretch over a band of a grainy plate: its grain drawn out into vertical
     streaks (each column one value down the band). Made again: no streaks (neighbours down a
     column no longer alike), the plate's grain (its relative spread within a third), the same
     light; outside the band the warp's pixels exactly; the band generated."""
-    size, grid = 128, 64
+    size, grid = SIZE, GRID
     level = np.array([0.5, 0.35, 0.3], np.float32)
     plate = level * (1.0 + 0.04 * rng.standard_normal((size, size, 1)).astype(np.float32))
     plate = np.ascontiguousarray(np.broadcast_to(plate, (size, size, 3)), np.float32)
-    warped = plate.copy()
-    band = (slice(40, 88), slice(24, 104))
-    warped[band] = plate[64:65, 24:104]  # every row the same: vertical streaks
-    # The field: a 4× vertical stretch over the band's rows on the grid, none elsewhere.
-    y = (np.arange(grid) + 0.5)[:, None] + np.zeros((1, grid))
-    fy = np.where((y > 20) & (y < 44), -(3.0 / 4.0) * (y - 32.0), 0.0)
-    field = np.stack((np.zeros((grid, grid)), fy)).astype(np.float32)
-    mask = np.zeros((grid, grid), np.float32)
-    mask[22:42, 14:50] = 1.0
+    warped, field, mask = stretched_band(plate)
     out, generated = smooth_stretched(warped.copy(), plate, StretchedSkin(mask, grid),
                                       (0, 1, 2), field)
     assert magnification(field)[32, 32] > STREAKS_FULL
@@ -165,22 +177,17 @@ def test_wide_streaks_are_smoothed_along_the_eye_line(rng):
     the face's eye line known (the cheeks beside the nose, level here) the light is smoothed
     along it too, and the stripes are gone (under a fifth of their contrast) while the light
     down the band — across the line — keeps its gradient."""
-    size, grid = 128, 64
+    size, grid = SIZE, GRID
     level = np.array([0.5, 0.35, 0.3], np.float32)
     plate = level * (1.0 + 0.02 * rng.standard_normal((size, size, 1)).astype(np.float32))
     plate = np.ascontiguousarray(np.broadcast_to(plate, (size, size, 3)), np.float32)
-    warped = plate.copy()
+    warped, field, mask = stretched_band(plate)
     x, y = np.meshgrid(np.arange(size), np.arange(size))
     stripes = 1.0 + 0.1 * np.sign(np.sin(2 * np.pi * (x + 0.5) / 8.0))
     ramp = 0.8 + 0.4 * (y - 40) / 48.0  # lighter down the band
     band = (slice(40, 88), slice(24, 104))
-    warped[band] = (level * (stripes * ramp)[..., None])[band]
-    y_grid = (np.arange(grid) + 0.5)[:, None] + np.zeros((1, grid))
-    fy = np.where((y_grid > 20) & (y_grid < 44), -(3.0 / 4.0) * (y_grid - 32.0), 0.0)
-    field = np.stack((np.zeros((grid, grid)), fy)).astype(np.float32)
-    mask = np.zeros((grid, grid), np.float32)
-    mask[22:42, 14:50] = 1.0
-    cheeks = np.array([[20.0, 57.0], [44.0, 57.0]])
+    warped[band] = (level * (stripes * ramp)[..., None])[band]  # stripes, not streaks
+    cheeks = CHEEKS
     inner = (slice(50, 78), slice(40, 88))
 
     def stripe_contrast(image):
@@ -204,20 +211,14 @@ def test_a_stretched_skin_is_regrained_no_more_than_the_cheeks(rng):
     cheeks, outside it, have the plate's fine grain: read on the band alone, the regrain was
     the hair's (a speckle, face 13 under AU01 + AU02: 5× its forehead's grain); held to the
     cheeks', it is theirs (within a third)."""
-    size, grid = 128, 64
+    size, grid = SIZE, GRID
     level = np.array([0.5, 0.35, 0.3], np.float32)
     fine = 1.0 + 0.02 * rng.standard_normal((size, size, 1)).astype(np.float32)
     coarse = 1.0 + 0.1 * rng.standard_normal((size, size, 1)).astype(np.float32)
     plate = np.where(np.arange(size)[:, None, None] < 100, coarse, fine) * level
     plate = np.ascontiguousarray(np.broadcast_to(plate, (size, size, 3)), np.float32)
-    warped = plate.copy()
-    warped[40:88, 24:104] = plate[64:65, 24:104]
-    y = (np.arange(grid) + 0.5)[:, None] + np.zeros((1, grid))
-    fy = np.where((y > 20) & (y < 44), -(3.0 / 4.0) * (y - 32.0), 0.0)
-    field = np.stack((np.zeros((grid, grid)), fy)).astype(np.float32)
-    mask = np.zeros((grid, grid), np.float32)
-    mask[22:42, 14:50] = 1.0
-    cheeks = np.array([[20.0, 57.0], [44.0, 57.0]])  # rows 114 of the crop: the fine grain
+    warped, field, mask = stretched_band(plate)
+    cheeks = CHEEKS  # rows 114 of the crop: the fine grain
     inner = (slice(50, 78), slice(36, 92))
     plain, _ = smooth_stretched(warped.copy(), plate, StretchedSkin(mask, grid), (0, 1, 2),
                                 field)
@@ -236,19 +237,13 @@ def test_a_stretched_skin_takes_the_cheeks_texture_not_only_their_grain(rng):
     detail within a third of the skin's — and no copy of it (spread anew)."""
     import cv2
 
-    size, grid = 128, 64
+    size, grid = SIZE, GRID
     level = np.array([0.5, 0.35, 0.3], np.float32)
     pores = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 1.5)
     skin = 1.0 + 0.06 * pores / pores.std() + 0.01 * rng.standard_normal((size, size))
     plate = np.ascontiguousarray(skin[..., None] * level, np.float32)
-    warped = plate.copy()
-    warped[40:88, 24:104] = plate[64:65, 24:104]
-    y = (np.arange(grid) + 0.5)[:, None] + np.zeros((1, grid))
-    fy = np.where((y > 20) & (y < 44), -(3.0 / 4.0) * (y - 32.0), 0.0)
-    field = np.stack((np.zeros((grid, grid)), fy)).astype(np.float32)
-    mask = np.zeros((grid, grid), np.float32)
-    mask[22:42, 14:50] = 1.0
-    cheeks = np.array([[20.0, 57.0], [44.0, 57.0]])
+    warped, field, mask = stretched_band(plate)
+    cheeks = CHEEKS
     inner = (slice(50, 78), slice(36, 92))
 
     def fine_energy(image):
