@@ -66,7 +66,11 @@ def au_key(name: str, *, path: str | None = None) -> int | tuple[int, int]:
     """
     key = name.strip().upper()
     if key[-1:] in SIDES and not key.endswith("_R"):
-        return au_index(key[:-1], path=path), SIDES.index(key[-1])
+        try:
+            return au_index(key[:-1], path=path), SIDES.index(key[-1])
+        except CurveError:  # named as given
+            raise CurveError(f"unknown AU {name!r}; expected one of {' '.join(AU_NAMES)}, each "
+                             "with L or R after it for one side", path=path) from None
     return au_index(name, path=path)
 
 
@@ -90,7 +94,8 @@ def _check_value(value, what: str, path: str | None) -> float:
     return v
 
 
-def parse_au_assignments(items: list[str], option: str = "--au") -> dict[int, float]:
+def parse_au_assignments(items: list[str], option: str = "--au"
+                         ) -> dict[int | tuple[int, int], float]:
     """``["AU12=3.5", "AU06=2"]`` → ``{8: 3.5, 4: 2.0}`` (:func:`au_key` → intensity); errors
     name the command-line ``option`` the items came from.
 
@@ -226,7 +231,7 @@ def ramp(keys: dict[str, float], first: float, last: float, interpolation="smoot
     """Curves rising from 0 at ``first`` to ``keys[name]`` at ``last`` (e.g. the demo's smile)."""
     return AUCurves({
         au_key(name): Curve(np.array([first, last], np.float64),
-                              np.array([0.0, value], np.float32), interpolation)
+                            np.array([0.0, value], np.float32), interpolation)
         for name, value in keys.items()
     })
 

@@ -30,7 +30,7 @@ def test_a_side_is_named_after_the_au_and_openface_columns_stay_both_sides():
     assert au_key("AU12_r") == AU12  # OpenFace's intensity column, not a side
     assert [key_name(k) for k in (AU12, (AU45, LEFT), (AU12, RIGHT))] == ["AU12", "AU45L",
                                                                           "AU12R"]
-    with pytest.raises(CurveError, match="unknown AU 'AU99'"):
+    with pytest.raises(CurveError, match="unknown AU 'AU99L'"):
         au_key("AU99L")
 
 
