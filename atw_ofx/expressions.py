@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .aus import SIDES, _check_value, au_key, both_sides
+from .aus import SIDES, _check_value, au_key, au_vector, both_sides, per_side
 from .errors import CurveError
 from .facs import AU_NAMES
 
@@ -83,14 +83,8 @@ def expression_of(class_name: str) -> str | None:
 
 def sided_prototype(name: str) -> np.ndarray:
     """The sided AU vector (``2×17``, float64) of expression ``name`` at weight 1."""
-    vector = np.zeros((len(SIDES), len(AU_NAMES)))
-    for au, share in EXPRESSIONS[name].items():
-        key = au_key(au)
-        if isinstance(key, int):
-            vector[:, key] = share * PEAK
-        else:
-            vector[key[1], key[0]] = share * PEAK
-    return vector
+    return per_side(au_vector({au_key(au): share * PEAK
+                               for au, share in EXPRESSIONS[name].items()})).astype(np.float64)
 
 
 def prototype(name: str) -> np.ndarray:

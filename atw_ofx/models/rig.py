@@ -284,8 +284,6 @@ class LandmarkRig:
         # The mouth opens and the jaw drops on both sides alike: a sided vector's mean (AU10's
         # upper lip, off a mouth that hides its teeth, rises by each side's own).
         closure, mouth_aus = per_side(regional)[:, AU45] / 5.0, both_sides(regional)
-        if aus.ndim == 1:
-            closure = closure[0]  # (both eyes alike)
         if regional.any() or np.any(lift) or framed:
             fine = n * REGION_GRID
             field = up_field(field, fine)
@@ -324,7 +322,7 @@ class LandmarkRig:
             mouth_field, opening = mouth.mouth_field(
                 mesh * REGION_GRID, mouth_aus[AU25], mouth_aus[AU26], fine,
                 None if seam is None else seam * REGION_GRID, hidden, lit,
-                mouth_aus[AU10] if aus.ndim == 1 else per_side(regional)[:, AU10])
+                per_side(regional)[:, AU10])
             # The spline moves the lips too (a smile's corners, fear's stretched lips): the mouth
             # opens where they went, not where they were — its field composed after the spline's
             # (sampled where the spline takes each pixel), its opening carried the same way.
@@ -595,9 +593,8 @@ def lower_lid_lift(aus: np.ndarray) -> float | np.ndarray:
     """How far (IOD) the AUs raise the lower lids in the middle of each eye: the RIG_TABLE rows
     for :data:`LOWER_LIDS_68` of each of :data:`LOWER_LID_AUS`, by intensity (0–5); a sided
     ``aus`` (``2×17``) gives each eye's (right, left)."""
-    aus = np.asarray(aus)
-    return sum(-down * (aus[..., AU_NAMES.index(name)].astype(np.float64) / 5.0
-                        if aus.ndim == 2 else float(aus[AU_NAMES.index(name)]) / 5.0)
+    aus = np.asarray(aus, np.float64)
+    return sum(-down * aus[..., AU_NAMES.index(name)] / 5.0
                for name in LOWER_LID_AUS for indices, _, down in RIG_TABLE[name]
                if indices == LOWER_LIDS_68)
 
