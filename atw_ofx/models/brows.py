@@ -435,6 +435,8 @@ def _cheek_texture(original: np.ndarray, cheeks: np.ndarray, iod: float, channel
     for x, y in np.round(cheeks).astype(int):
         y0, x0 = max(y - half - reach, 0), max(x - half - reach, 0)
         window = original[y0:max(y + half + reach, 0), x0:max(x + half + reach, 0)]
+        if min(window.shape[:2]) <= 8:  # (a cheek off the crop)
+            continue
         window = np.ascontiguousarray(channels_of(window, channels), np.float32)
         relative = (window / np.maximum(_smoothed(window, along), 1e-6) - 1.0).mean(-1)
         detail = relative[max(y - half, 0) - y0:max(y + half, 0) - y0,
