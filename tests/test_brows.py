@@ -288,6 +288,20 @@ def test_the_skin_texture_stays_on_the_face_from_frame_to_frame_and_its_grain_do
     assert a.std() == pytest.approx(this.std(), rel=0.2)
 
 
+def test_a_cheek_off_the_crop_gives_its_texture_to_neither_side(rng):
+    """A face half out of the frame: a cheek's square off the crop is passed over (its empty
+    window reached the blur, which raised), the other's texture is taken; none on the crop,
+    none at all."""
+    from atw_ofx.models.brows import _cheek_texture
+
+    plate = (0.5 + 0.05 * rng.standard_normal((100, 100, 3))).astype(np.float32)
+    one_off = np.array([[-60.0, -60.0], [50.0, 50.0]])
+    texture = _cheek_texture(plate, one_off, 200.0, [0, 1, 2], (1.0, 0.0), (10, 12), (0, 0))
+    assert texture.shape == (10, 12) and texture.std() > 0.0
+    assert _cheek_texture(plate, one_off - 200.0, 200.0, [0, 1, 2], (1.0, 0.0), (10, 12),
+                          (0, 0)) is None
+
+
 def test_hair_reach_is_not_read_through_a_glasses_frame(shared_data):
     """A frame bar as dark as the brow just under face 6's brows (0.72–0.86 of the way from the
     lid to the brow's edge) read as hair carried the bar's skin up with the brow; given as the
