@@ -374,3 +374,31 @@ def test_a_wire_frame_whose_top_reads_faint_holds_no_light_bar(shared_data):
         frames.append(find_frame(grey, track.placement(i + 1).landmarks))
     assert all(frame is not None for frame in frames)  # the frame itself is found throughout
     assert sum(frame.bars is not None for frame in frames) <= 2
+
+
+@pytest.mark.parametrize("frame", [50, 107])
+def test_a_wide_wire_frames_top_bar_is_held_out_to_its_hinges(shared_data, frame):
+    """Clip d13's half-rim wire frame has wide lenses: the rim's path round each eye (looked for
+    within RIM_RADII of it) left the top bar 0.27–0.41 eye widths past the eye's outer corner,
+    and the bar's outer part, moving with the face, stepped from the part held still under a
+    brow raise or a frown (looked at). Followed along its dark line (traced_bars), the held
+    frame above the eyes reaches past each outer corner by over 0.8 eye widths, to the hinges."""
+    import itertools
+
+    from atw_ofx.face.track import track_faces
+    from atw_ofx.imageio import decoded
+    from atw_ofx.video import read_codes
+
+    clip = shared_data / "video" / "liveportrait_d13.mp4"
+    codes = next(itertools.islice(read_codes(clip), frame - 1, None))
+    plate = decoded(codes, colour.DEFAULT_DISPLAY_FILE_SPACE, str(clip))
+    face = track_faces([(1, lambda: plate)], source="d13").placement(1)
+    grey = np.clip(plate.pixels[..., :3].mean(-1), 0, None) ** (1 / 2.2)
+    mask = frame_mask(grey, face.landmarks)
+    points = ibug68(face.landmarks)
+    width = np.mean([np.linalg.norm(points[39] - points[36]),
+                     np.linalg.norm(points[45] - points[42])])
+    ys, xs = np.nonzero(mask)
+    for corner, eye, outward in ((36, range(36, 42), -1), (45, range(42, 48), 1)):
+        above = ys < points[list(eye), 1].mean()
+        assert (outward * (xs[above] - points[corner, 0])).max() > 0.8 * width

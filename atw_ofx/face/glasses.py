@@ -119,6 +119,9 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
         if not all(reads_as_bar(shade, rim, edge) for shade, rim, edge in zip(shades, rims, edges)):
             edges = [None] * len(rims)  # not held: its rays above the eyes left out, as before
     bars = np.zeros_like(mask)
+    # (Over light top bars the darkest line above the eyes is the brow resting on them.)
+    for bar in [] if light_top else traced_bars(response, rims):
+        cv2.polylines(mask, [np.round(bar - 0.5).astype(np.int32)], False, 1, 3)
     for rim, edge in zip(rims, edges):
         dark, light = rim_sections(rim, light_top, edge)
         for sections, into in ((dark, mask), (light, bars)):
@@ -386,6 +389,68 @@ def matched_tops(response: np.ndarray, eyes: list[np.ndarray], rims: list[Rim]) 
     if np.median(again.contrast[up]) < np.median(rims[high].contrast[up]):
         return rims
     return [again if i == high else rim for i, rim in enumerate(rims)]
+
+
+#: How far a top bar is followed past its rim's path, × the eye's width, and how steeply it may
+#: run, rows a column (:func:`traced_bars`: top bars run about level, to their hinges).
+BAR_TRACE, BAR_SLOPE = 1.0, 0.5
+#: A top bar is followed from a ray where the rim's path is this × FRAME_CONTRAST at least.
+BAR_START = 2.0
+
+
+def traced_bars(response: np.ndarray, rims: list[Rim]) -> list[np.ndarray]:
+    """Each rim's top bar past its path (``K×2`` working px, a point a column), followed along its
+    dark line in ``response`` (:func:`dark_lines`), a row up or down a column at most: from the
+    outermost ray above the eye where the rim's path is clearly frame (contrast over
+    :data:`BAR_START` × :data:`FRAME_CONTRAST`) outwards while the line stays over half
+    :data:`FRAME_CONTRAST` and runs about level (to the hinge; no further than
+    :data:`BAR_TRACE` eye widths). Around the eye the path leaves
+    a wide lens's bar before its end (it is looked for within :data:`RIM_RADII`): held only up to
+    there, the bar stepped at both ends under a brow raise or a frown (a wire half-rim frame on
+    clip d13, looked at). Followed inwards too, between the path's dashes, the line left a round
+    rim for the lid's crease inside the lens (face 12), so it is not."""
+    if len(rims) != 2:
+        return []
+    bars = []
+    for rim, other in zip(rims, rims[::-1]):
+        # (From where the path is clearly on the bar: a ray just frame may be a fainter line
+        # beside it, the path wandering off the bar's end.)
+        above = (np.sin(rim.angles) < -0.3) & (rim.contrast > BAR_START * FRAME_CONTRAST)
+        if not above.any():
+            continue
+        outward = 1 if rim.centre[0] >= other.centre[0] else -1
+        rays = np.flatnonzero(above)
+        on_path = rim.centre + rim.radii[rim.path[rays], None] * np.stack(
+            (np.cos(rim.angles[rays]), np.sin(rim.angles[rays])), 1)
+        outer = on_path[np.argmax(outward * on_path[:, 0])]
+        points = _follow(response, outer, outward, int(BAR_TRACE * rim.width),
+                         0.5 * FRAME_CONTRAST)
+        if len(points) > 1:
+            bars.append(points + 0.5)  # (pixel centres)
+    return bars
+
+
+def _follow(response: np.ndarray, start: np.ndarray, step: int, columns: int,
+            least: float) -> np.ndarray:
+    """Points (``K×2``, integer px) along ``response``'s darkest line from ``start``, a column
+    at a time in ``step`` (±1) for at most ``columns`` columns, each at the line's row within
+    one of the last; stopping where it is no more than ``least``, off the image, or turning
+    away from a bar's run (more than :data:`BAR_SLOPE` rows a column from ``start``, a pixel or
+    two aside: a round rim's side, a hinge, a lid's crease inside a lens)."""
+    h, w = response.shape
+    x0, y0 = int(np.floor(start[0])), int(np.floor(start[1]))
+    x, y = x0, y0
+    points = []
+    for _ in range(columns + 1):
+        if not (0 <= x < w and 0 <= y < h):
+            break
+        rows = np.arange(max(y - 1, 0), min(y + 2, h))
+        y = int(rows[np.argmax(response[rows, x])])
+        if response[y, x] <= least or abs(y - y0) > BAR_SLOPE * abs(x - x0) + 2:
+            break
+        points.append((x, y))
+        x += step
+    return np.array(points, np.float64).reshape(-1, 2)
 
 
 def light_top_bars(rims: list[Rim]) -> bool:
