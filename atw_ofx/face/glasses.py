@@ -415,7 +415,7 @@ def traced_bars(response: np.ndarray, rims: list[Rim]) -> list[np.ndarray]:
     for rim, other in zip(rims, rims[::-1]):
         # (From where the path is clearly on the bar: a ray just frame may be a fainter line
         # beside it, the path wandering off the bar's end.)
-        above = (np.sin(rim.angles) < -0.3) & (rim.contrast > BAR_START * FRAME_CONTRAST)
+        above = rim.above & (rim.contrast > BAR_START * FRAME_CONTRAST)
         if not above.any():
             continue
         outward = 1 if rim.centre[0] >= other.centre[0] else -1
