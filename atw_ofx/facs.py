@@ -29,6 +29,6 @@ ONE_SIDED_AUS: tuple[str, ...] = ("AU01", "AU02", "AU04", "AU05", "AU06", "AU07"
                                   "AU14", "AU15", "AU20", "AU45")
 #: The hosts' one-side controls, in panel order: ``AU01L``, ``AU01R``, ``AU02L``, …
 SIDED_AU_NAMES: tuple[str, ...] = tuple(name + side for name in ONE_SIDED_AUS
-                                        for side in ("L", "R"))
+                                        for side in reversed(SIDES))  # (the left first)
 #: Version of the AU curves JSON schema (``atw render --aus``).
 CURVES_SCHEMA_VERSION = 1

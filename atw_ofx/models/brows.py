@@ -236,9 +236,6 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
         return warped, Generated(0, 0, np.zeros((0, 0), np.float32))
     (ux0, uy0), (ux1, uy1) = np.min(boxes, 0)[:2], np.max(boxes, 0)[2:]
     generated = Generated(int(uy0), int(ux0), np.zeros((uy1 - uy0, ux1 - ux0), np.float32))
-    beside = None if skin.cheeks is None else skin_beside(original, skin.cheeks, grid, skin.iod,
-                                                          list(colour))
-    cheeks = None if beside is None else beside[1]
     covers = None  # the frame's matte on the crop
     if frame is not None and off_frame is not None:
         covers = np.zeros((size, size), np.float32)
@@ -253,6 +250,12 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
     texture = None if skin.cheeks is None else _cheek_texture(
         original, skin.cheeks * k, skin.iod * k, list(colour), along_axes,
         (int(uy1 - uy0), int(ux1 - ux0)), (int(uy0), int(ux0)))
+    # The cheeks' colour lights the skin brought down off a frame; their grain holds the
+    # white-noise regrain, made only where no texture was read.
+    beside = None if skin.cheeks is None or (texture is not None and off_frame is None) \
+        else skin_beside(original, skin.cheeks, grid, skin.iod, list(colour),
+                         grain=texture is None)
+    cheeks = None if beside is None else beside[1]
     for x0, y0, x1, y1 in boxes:
         alpha = _on_crop(weight, k, (x0, y0, x1, y1))
         _made_again(warped, original, (slice(y0, y1), slice(x0, x1)), alpha, list(colour),
