@@ -24,6 +24,13 @@ curve holds its first value, after the last its last. ``smooth`` is a cubic ease
 every key), so it never overshoots the keyed range. AUs without a curve are 0. A side's own curve
 (``AU12L``) takes the place of the both-sides one (``AU12``) on that side.
 
+A curve may also name an expression (``"happy"``: :data:`~atw_ofx.facs.EXPRESSIONS`), its values
+the expression's weight, 0–1: at each frame its AUs at ``weight × PEAK`` are added to what the AU
+curves ask (sided where the expression is: contempt's ``AU12L``), each sum held to 0–5 — so a
+keyed ``happy`` with a little more ``AU12`` on top smiles more, as a host's sliders layer. What the
+command line sets (``--au``, ``--expression``: :meth:`AUCurves.with_constants`) still takes the
+place of the curves' and the expressions' value for its AUs.
+
 **OpenFace CSV** (FeatureExtraction / FaceLandmarkImg output): the ``frame`` column and the
 ``AUxx_r`` intensity columns become linear curves keyed at every row.
 """
@@ -38,7 +45,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import CurveError
-from .facs import AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION, SIDES
+from .facs import (AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION, EXPRESSION_PEAK,
+                   EXPRESSION_RANGE, EXPRESSIONS, SIDES)
 
 if TYPE_CHECKING:
     from .retarget import MotionTrack
@@ -84,14 +92,27 @@ def key_order(key: int | tuple[int, int]) -> tuple[int, int]:
     return (key, -1) if isinstance(key, int) else key
 
 
-def _check_value(value, what: str, path: str | None) -> float:
+def _check_value(value, what: str, path: str | None,
+                 allowed: tuple[float, float] = AU_RANGE) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
         raise CurveError(f"{what}: {value!r} is not a number", path=path) from None
-    if not np.isfinite(v) or not AU_RANGE[0] <= v <= AU_RANGE[1]:
-        raise CurveError(f"{what}: {v} is outside {AU_RANGE[0]:g}–{AU_RANGE[1]:g}", path=path)
+    if not np.isfinite(v) or not allowed[0] <= v <= allowed[1]:
+        raise CurveError(f"{what}: {v} is outside {allowed[0]:g}–{allowed[1]:g}", path=path)
     return v
+
+
+def expression_name(name: str) -> str | None:
+    """The :data:`~atw_ofx.facs.EXPRESSIONS` entry ``name`` names (any case), or None."""
+    key = name.strip().lower()
+    return key if key in EXPRESSIONS else None
+
+
+def expression_prototype(name: str) -> np.ndarray:
+    """The sided AU vector (``2×17``, float64) expression ``name`` asks at weight 1."""
+    return per_side(au_vector({au_key(au): share * EXPRESSION_PEAK
+                               for au, share in EXPRESSIONS[name].items()})).astype(np.float64)
 
 
 def parse_au_assignments(items: list[str], option: str = "--au"
@@ -164,23 +185,37 @@ class Curve:
 @dataclass
 class AUCurves:
     """Keyframed curves for any subset of the 17 AUs, on both sides or one (:func:`au_key` →
-    :class:`Curve`)."""
+    :class:`Curve`), and of expressions (name → :class:`Curve` of its weight, 0–1), added on top."""
 
     curves: dict[int | tuple[int, int], Curve] = field(default_factory=dict)
     #: A performer's motion carried onto the rig beside the curves (``atw aus extract
     #: --retarget``; :mod:`atw_ofx.retarget`), or None.
     retarget: MotionTrack | None = None
+    #: Expression curves (:func:`expression_name` → weight curve): their AUs added to the curves'.
+    expressions: dict[str, Curve] = field(default_factory=dict)
+    #: AU keys set as constants (:meth:`with_constants`): their curve's value, no expression added.
+    held: frozenset = frozenset()
 
     def at(self, frame: float) -> np.ndarray:
-        """The AU vector at ``frame`` (float32: 17, or ``2×17`` where a curve names a side)."""
-        return au_vector({key: curve.at(frame) for key, curve in self.curves.items()})
+        """The AU vector at ``frame`` (float32: 17, or ``2×17`` where a curve or an expression
+        names a side)."""
+        aus = au_vector({key: curve.at(frame) for key, curve in self.curves.items()})
+        weights = {name: curve.at(frame) for name, curve in self.expressions.items()}
+        if not any(weights.values()):
+            return aus
+        added = sum(weight * expression_prototype(name) for name, weight in weights.items())
+        for key in self.held:  # what the command line set stays as it set it
+            added[(slice(None), key) if isinstance(key, int) else key[::-1]] = 0.0
+        both = np.clip(per_side(aus) + added, *AU_RANGE).astype(np.float32)
+        return both[0] if aus.ndim == 1 and np.array_equal(both[0], both[1]) else both
 
     def with_constants(self, values: dict[int | tuple[int, int], float]) -> "AUCurves":
-        """These curves with some AUs replaced by constants (``--au`` over ``--aus``)."""
+        """These curves with some AUs replaced by constants (``--au`` over ``--aus``): no
+        expression curve adds to them."""
         curves = dict(self.curves)
         for i, v in values.items():
             curves[i] = Curve(np.array([0.0]), np.array([v], np.float32), "step")
-        return AUCurves(curves, self.retarget)
+        return AUCurves(curves, self.retarget, self.expressions, self.held | set(values))
 
     def smoothed(self, sigma: float) -> "AUCurves":
         """These curves low-passed by a Gaussian of ``sigma`` frames (``--au-filter``).
@@ -194,17 +229,19 @@ class AUCurves:
         from scipy.ndimage import gaussian_filter1d
 
         reach = int(np.ceil(4 * sigma))
-        out = {}
-        for i, curve in self.curves.items():
+
+        def smoothed(curve: Curve, allowed: tuple[float, float]) -> Curve:
             if len(curve.frames) < 2:
-                out[i] = curve
-                continue
+                return curve
             frames = np.arange(np.floor(curve.frames[0]) - reach,
                                np.ceil(curve.frames[-1]) + reach + 1, dtype=np.float64)
             values = np.array([curve.at(f) for f in frames], np.float64)
             filtered = gaussian_filter1d(values, sigma, mode="nearest")
-            out[i] = Curve(frames, np.clip(filtered, *AU_RANGE).astype(np.float32), "linear")
-        return AUCurves(out, self.retarget)
+            return Curve(frames, np.clip(filtered, *allowed).astype(np.float32), "linear")
+
+        return AUCurves({i: smoothed(c, AU_RANGE) for i, c in self.curves.items()}, self.retarget,
+                        {name: smoothed(c, EXPRESSION_RANGE)
+                         for name, c in self.expressions.items()}, self.held)
 
     def retarget_at(self, frame: float) -> tuple[np.ndarray, dict] | None:
         """The performer's motion at ``frame`` (``70×2``) and region sizes, or None
@@ -213,13 +250,14 @@ class AUCurves:
                                                    self.retarget.sizes)
 
     def to_json(self) -> dict:
+        named = [(key_name(key), c) for key, c in sorted(self.curves.items(),
+                                                          key=lambda item: key_order(item[0]))]
         doc = {
             "atw_au_curves": SCHEMA_VERSION,
             "curves": {
-                key_name(key): {"keys": [[float(f), float(v)]
-                                         for f, v in zip(c.frames, c.values)],
-                                "interpolation": c.interpolation}
-                for key, c in sorted(self.curves.items(), key=lambda item: key_order(item[0]))
+                name: {"keys": [[float(f), float(v)] for f, v in zip(c.frames, c.values)],
+                       "interpolation": c.interpolation}
+                for name, c in named + list(self.expressions.items())
             },
         }
         if self.retarget is not None:
@@ -265,11 +303,21 @@ def load_curves(path: str | os.PathLike) -> AUCurves:
     if version != SCHEMA_VERSION:
         raise CurveError(f"unsupported schema version {version!r}", path=path)
     default = doc.get("interpolation", "smooth")
-    curves = {}
+    curves, expressions = {}, {}
     for name, spec in doc["curves"].items():
-        key = au_key(name, path=path)
         keys, interpolation = (spec.get("keys"), spec.get("interpolation", default)) \
             if isinstance(spec, dict) else (spec, default)
+        expression = expression_name(name)
+        if expression is not None:  # a weight curve, 0–1
+            expressions[expression] = _curve_from_keys(keys, interpolation, f"{name}", path,
+                                                       EXPRESSION_RANGE)
+            continue
+        try:
+            key = au_key(name, path=path)
+        except CurveError:
+            raise CurveError(f"unknown AU {name!r}; expected one of {' '.join(AU_NAMES)} (each "
+                             "with L or R after it for one side) or an expression: "
+                             f"{', '.join(EXPRESSIONS)}", path=path) from None
         curves[key] = _curve_from_keys(keys, interpolation, f"{name}", path)
     retarget = None
     if "retarget" in doc:
@@ -279,10 +327,11 @@ def load_curves(path: str | os.PathLike) -> AUCurves:
             retarget = MotionTrack.from_json(doc["retarget"])
         except ValueError as exc:
             raise CurveError(str(exc), path=path) from None
-    return AUCurves(curves, retarget)
+    return AUCurves(curves, retarget, expressions)
 
 
-def _curve_from_keys(keys, interpolation, name, path) -> Curve:
+def _curve_from_keys(keys, interpolation, name, path,
+                     allowed: tuple[float, float] = AU_RANGE) -> Curve:
     if interpolation not in INTERPOLATIONS:
         raise CurveError(f"{name}: interpolation {interpolation!r} is not one of {INTERPOLATIONS}",
                          path=path)
@@ -296,7 +345,7 @@ def _curve_from_keys(keys, interpolation, name, path) -> Curve:
             frames.append(float(key[0]))
         except (TypeError, ValueError):
             raise CurveError(f"{name}: frame {key[0]!r} is not a number", path=path) from None
-        values.append(_check_value(key[1], f"{name} at frame {key[0]}", path))
+        values.append(_check_value(key[1], f"{name} at frame {key[0]}", path, allowed))
     frames_arr = np.array(frames, np.float64)
     if np.any(np.diff(frames_arr) <= 0):
         raise CurveError(f"{name}: key frames must be strictly increasing", path=path)

@@ -16,23 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .aus import SIDES, _check_value, au_key, au_vector, both_sides, per_side
+from .aus import SIDES, _check_value, both_sides, expression_prototype
 from .errors import CurveError
-from .facs import AU_NAMES
+from .facs import AU_NAMES, EXPRESSION_PEAK
+from .facs import EXPRESSIONS as FACS_EXPRESSIONS
 
 #: Intensity of a prototype's AUs at weight 1 (FACS "D", marked).
-PEAK = 4.0
-#: name → {AU: share of PEAK}.
-EXPRESSIONS: dict[str, dict[str, float]] = {
-    "happy": {"AU06": 1.0, "AU12": 1.0},
-    "sad": {"AU01": 1.0, "AU04": 1.0, "AU15": 1.0},
-    "surprise": {"AU01": 1.0, "AU02": 1.0, "AU05": 1.0, "AU26": 1.0},
-    "fear": {"AU01": 1.0, "AU02": 1.0, "AU04": 1.0, "AU05": 1.0, "AU07": 1.0, "AU20": 1.0,
-             "AU26": 1.0},
-    "anger": {"AU04": 1.0, "AU05": 1.0, "AU07": 1.0, "AU23": 1.0},
-    "disgust": {"AU09": 1.0, "AU10": 1.0, "AU15": 1.0},
-    "contempt": {"AU12L": 0.75, "AU14L": 1.0},
-}
+PEAK = EXPRESSION_PEAK
+#: name → {AU: share of PEAK} (kept with the AU names: the hosts name them too).
+EXPRESSIONS = FACS_EXPRESSIONS
 
 
 def expression_aus(items: list[str]) -> dict[int | tuple[int, int], float]:
@@ -83,8 +75,7 @@ def expression_of(class_name: str) -> str | None:
 
 def sided_prototype(name: str) -> np.ndarray:
     """The sided AU vector (``2×17``, float64) of expression ``name`` at weight 1."""
-    return per_side(au_vector({au_key(au): share * PEAK
-                               for au, share in EXPRESSIONS[name].items()})).astype(np.float64)
+    return expression_prototype(name)
 
 
 def prototype(name: str) -> np.ndarray:

@@ -30,5 +30,32 @@ ONE_SIDED_AUS: tuple[str, ...] = ("AU01", "AU02", "AU04", "AU05", "AU06", "AU07"
 #: The hosts' one-side controls, in panel order: ``AU01L``, ``AU01R``, ``AU02L``, …
 SIDED_AU_NAMES: tuple[str, ...] = tuple(name + side for name in ONE_SIDED_AUS
                                         for side in reversed(SIDES))  # (the left first)
+#: Named expressions (FACS/EMFACS prototypes: :mod:`atw_ofx.expressions`): name → {AU: share of
+#: :data:`EXPRESSION_PEAK`}, at weight 1. Here, as plain data, so that the hosts offer a slider per
+#: expression (weight 0–1, :data:`EXPRESSION_RANGE`) and name its AUs.
+EXPRESSIONS: dict[str, dict[str, float]] = {
+    "happy": {"AU06": 1.0, "AU12": 1.0},
+    "sad": {"AU01": 1.0, "AU04": 1.0, "AU15": 1.0},
+    "surprise": {"AU01": 1.0, "AU02": 1.0, "AU05": 1.0, "AU26": 1.0},
+    "fear": {"AU01": 1.0, "AU02": 1.0, "AU04": 1.0, "AU05": 1.0, "AU07": 1.0, "AU20": 1.0,
+             "AU26": 1.0},
+    "anger": {"AU04": 1.0, "AU05": 1.0, "AU07": 1.0, "AU23": 1.0},
+    "disgust": {"AU09": 1.0, "AU10": 1.0, "AU15": 1.0},
+    "contempt": {"AU12L": 0.75, "AU14L": 1.0},
+}
+#: Intensity of an expression's AUs at weight 1 (FACS "D", marked).
+EXPRESSION_PEAK = 4.0
+EXPRESSION_RANGE: tuple[float, float] = (0.0, 1.0)
+
+
+def expression_recipe(name: str) -> str:
+    """What expression ``name`` asks at weight 1, for a host control's tooltip:
+    ``"AU06 + AU12 at 4"``, one-side AUs and other shares named (``"AU12L at 3, AU14L at 4"``)."""
+    by_level: dict[float, list[str]] = {}
+    for au, share in EXPRESSIONS[name].items():
+        by_level.setdefault(share * EXPRESSION_PEAK, []).append(au)
+    return ", ".join(f"{' + '.join(aus)} at {level:g}" for level, aus in by_level.items())
+
+
 #: Version of the AU curves JSON schema (``atw render --aus``).
 CURVES_SCHEMA_VERSION = 1

@@ -4,10 +4,11 @@ A host adapter wraps one ATW node/tool in its host (a Nuke gizmo, a Fusion contr
 answers four questions for the shared render job (:mod:`host_adapters.render_job`):
 
 - ``frame_range()`` → ``(first, last)``: the frames to render, inclusive;
-- ``bake_aus(first, last)`` → ``{frame: {"AU12": 2.5, "AU45L": 0.0, ...}}``: every AU control's
-  value at every frame — the 17 AUs' and the one-side controls'
-  (:data:`~atw_ofx.facs.SIDED_AU_NAMES`) — intensity applied (the host's keyframes, expressions
-  and links evaluated by the host);
+- ``bake_aus(first, last)`` → ``{frame: {"AU12": 2.5, "AU45L": 0.0, "happy": 0.8, ...}}``:
+  every AU control's value at every frame — the 17 AUs', the one-side controls'
+  (:data:`~atw_ofx.facs.SIDED_AU_NAMES`) and the expressions' weights
+  (:data:`~atw_ofx.facs.EXPRESSIONS`, 0–1: added on top of the AUs) — intensity applied (the
+  host's keyframes, expressions and links evaluated by the host);
 - ``export_source(first, last, directory)`` → a sequence pattern (``source.####.exr``): the
   node's input written to scene-linear EXR by the host's own writer;
 - ``import_result(pattern, first, last)``: point the host's reader at the rendered frames.

@@ -202,6 +202,30 @@ def test_one_side_controls_are_written_only_where_they_ask_something(tmp_path, c
         write_curves(tmp_path / "bad.json", {1: {"AU25L": 1.0}})  # no host control for it
 
 
+def test_expression_controls_add_to_the_aus_and_are_written_where_they_ask_something(
+        tmp_path, core_python):
+    """An expression's weight is held to 0-1 (a host's intensity can push it past) and read by
+    the core as its AUs on top of the AU controls'; one left at 0 on every frame is left out."""
+    samples = {1001: {"AU12": 1.0, "happy": 0.5, "sad": 0.0},
+               1002: {"AU12": 1.0, "happy": 1.6, "sad": 0.0}}
+    path = write_curves(tmp_path / "aus.json", samples)
+    with open(path) as fh:
+        curves = json.load(fh)["curves"]
+    assert sorted(curves) == ["AU12", "happy"]
+    assert curves["happy"]["keys"] == [[1001, 0.5], [1002, 1.0]]
+    read = core_json(core_python, """
+        import json, sys
+        from atw_ofx.aus import load_curves
+        from atw_ofx.facs import AU_NAMES
+        curves = load_curves(sys.argv[1])
+        print(json.dumps([[float(curves.at(f)[AU_NAMES.index(au)]) for au in ("AU06", "AU12")]
+                          for f in (1001, 1002)]))
+    """, path)
+    assert read == [[2.0, 3.0], [4.0, 5.0]]  # AU12: 1 + 0.5 x 4, then 1 + 4 held to 5
+    with pytest.raises(AdapterError, match="unknown AU control 'glee'"):
+        write_curves(tmp_path / "bad.json", {1: {"glee": 1.0}})
+
+
 def test_the_render_job_is_an_argument_list_and_the_host_python_stays_out(monkeypatch):
     job = RenderJob("/shots/my shot/src.####.exr", "/out/it's here/atw.####.exr", "/c/a u.json",
                     1001, 1010, face_box=(10, 20, 300), aovs=("motion", "matte"),

@@ -17,7 +17,7 @@ from fake_nuke import FakeNode, FakeNuke, shown
 from hostkit import core_python_fixture, face_frames_fixture  # noqa: F401 (fixtures)
 from hostkit import ROOT, exr_facts, run_atw
 
-from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, SIDED_AU_NAMES
+from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, EXPRESSIONS, SIDED_AU_NAMES
 
 RECORDED = ROOT / "host_tests" / "nuke_recorded_aus.json"
 GIZMO_FILE = ROOT / "nuke" / "ATW_AnimateFace.gizmo"
@@ -74,6 +74,11 @@ def test_the_gizmo_has_an_animatable_slider_per_au_with_its_facs_name():
     assert [name for name, _ in sliders] == list(AU_NAMES)
     assert all(label == f"{n} {AU_FACS_NAMES[n]}" for n, label in sliders)
     assert "addUserKnob {4 reswarp l ResWarp M {vanilla multiscale}}" in text
+    # Above the AUs, a weight slider per named expression (0-1), its AUs in its tooltip.
+    weights = re.findall(r"addUserKnob \{7 ([a-z]+) l [a-z]+ t \"([^\"]+)\" R 0 1\}", text)
+    assert [name for name, _ in weights] == list(EXPRESSIONS)
+    assert "(at 1: AU06 + AU12 at 4)" in dict(weights)["happy"]
+    assert text.index("addUserKnob {7 contempt") < text.index("addUserKnob {7 AU01")
     # The One side tab: a left and a right slider per AU a side can be asked alone.
     one_side = text.split('addUserKnob {20 atw_one_side l "One side"}', 1)[1]
     assert re.findall(r"addUserKnob \{7 (AU\d\d[LR]) ", one_side) == list(SIDED_AU_NAMES)
@@ -187,6 +192,30 @@ def test_a_one_side_knob_winks_one_eye(nuke, core_python, tmp_path):
     blink = AU_NAMES.index("AU45")
     assert [side[blink] for side in wink["params"]["aus"]] == [0.0, 5.0]  # (right, left)
     assert wink["max_difference"] > 0.05
+
+
+def test_an_expression_knob_reaches_the_core_on_top_of_the_au_knobs(nuke, core_python, tmp_path):
+    """happy keyed from 0 to 0.8 with AU12 at 1: the curves carry happy's weight (the other
+    expressions, at 0, are not written) and the core renders AU12 at 1 + 0.8 x 4 on the keyed
+    frame, AU06 at 0.8 x 4."""
+    node = animate_face(nuke, core_python, work=tmp_path / "work")
+    node["AU12"].setValue(1.0)
+    for frame, value in ((1001, 0.0), (1003, 0.8)):
+        node["happy"].setValueAt(value, frame)
+    nuke.press(node, "render")
+    finish(nuke, node)
+    assert node["status"].value() == "rendered 1001-1003"
+    curves = json.loads((tmp_path / "work" / "aus.json").read_text())["curves"]
+    assert [name for name in curves if name not in AU_NAMES] == ["happy"]
+    assert curves["happy"]["keys"][0] == [1001, 0.0] and curves["happy"]["keys"][2][1] == \
+        pytest.approx(0.8)
+    source = tmp_path / "work" / "source" / "source.%04d.exr"
+    result = tmp_path / "work" / "result" / "atw.%04d.exr"
+    smile = exr_facts(core_python, str(source) % 1003, str(result) % 1003)[1]
+    aus = smile["params"]["aus"]
+    assert aus[AU_NAMES.index("AU12")] == pytest.approx(4.2, abs=1e-5)
+    assert aus[AU_NAMES.index("AU06")] == pytest.approx(3.2, abs=1e-5)
+    assert smile["max_difference"] > 0.05
 
 
 def test_the_result_survives_save_and_reopen(nuke, core_python, tmp_path):

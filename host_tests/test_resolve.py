@@ -15,7 +15,8 @@ from fake_resolve import FakeBmd, FakeComp, FakeResolve, FakeTimelineItem, FakeU
 from hostkit import core_python_fixture, face_frames_fixture  # noqa: F401 (fixtures)
 from hostkit import ROOT, exr_facts
 
-from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, SIDED_AU_NAMES
+from atw_ofx.facs import (AU_FACS_NAMES, AU_NAMES, EXPRESSIONS, SIDED_AU_NAMES,
+                          expression_recipe)
 from host_adapters import AdapterError
 from host_adapters.render_job import RenderCancelled
 
@@ -33,8 +34,13 @@ def test_the_committed_setting_is_the_generated_one_and_real_lua_reads_it():
     text = (ROOT / "resolve" / "ATW_Controls.setting").read_text()
     assert text == setting_text()
     labels = re.findall(r'LINKS_Name = "([^"]+)"', text)
-    assert labels[:18] == [f"{au} {AU_FACS_NAMES[au]}" for au in AU_NAMES] + ["Intensity"]
+    weights = len(EXPRESSIONS)  # first, a weight slider (0-1) per named expression
+    assert labels[:weights + 18] == [f"{name.capitalize()} ({expression_recipe(name)})"
+                                     for name in EXPRESSIONS] + \
+        [f"{au} {AU_FACS_NAMES[au]}" for au in AU_NAMES] + ["Intensity"]
+    assert labels[0] == "Happy (AU06 + AU12 at 4)"
     assert text.count("INP_MaxAllowed = 5,") == 17 + len(SIDED_AU_NAMES)
+    assert text.count("INP_MaxAllowed = 1,") == weights
     tool = FakeBmd.readstring(text)["Tools"][TOOL]
     assert tool["__ctor"] == "Transform"
     menu = tool["UserControls"]["Filter"]

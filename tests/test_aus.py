@@ -104,9 +104,11 @@ def test_the_documented_curves_example_loads(tmp_path):
     path = tmp_path / "readme.json"
     path.write_text(block)
     curves = load_curves(path)
-    assert curves.at(1024)[:, AU_NAMES.index("AU12")].tolist() == [4.0, 4.0]  # both sides
     assert curves.at(1012)[:, AU_NAMES.index("AU06")].tolist() == [2.5, 2.5]
     assert curves.at(1006)[:, AU_NAMES.index("AU45")].tolist() == [0.0, 5.0]  # the left alone
+    # happy, 0 until 1012, at 0.25 by 1024: its AUs at 1 added to AU12's 4 and AU06's 2
+    assert curves.at(1024)[:, AU_NAMES.index("AU12")].tolist() == [5.0, 5.0]  # both sides
+    assert curves.at(1024)[:, AU_NAMES.index("AU06")].tolist() == [3.0, 3.0]
 
 
 def test_au_filter_smooths_noise_and_keeps_constants(rng):

@@ -10,7 +10,7 @@ import os
 import tempfile
 
 from atw_ofx.atomic import write_text
-from atw_ofx.facs import AU_NAMES, SIDED_AU_NAMES
+from atw_ofx.facs import AU_NAMES, EXPRESSIONS, SIDED_AU_NAMES
 from atw_ofx.options import DEFAULT_MODEL, DEFAULT_PLATE_SPACE
 from host_adapters.contract import AdapterError
 
@@ -55,13 +55,13 @@ class NukeAdapter:
         return int(self.node["first_frame"].value()), int(self.node["last_frame"].value())
 
     def bake_aus(self, first: int, last: int) -> dict:
-        """Every AU knob at every frame, both sides' and one side's (keys, expressions, links
-        evaluated by Nuke) × intensity."""
+        """Every AU knob at every frame, both sides', one side's and the named expressions'
+        weights (keys, expressions, links evaluated by Nuke) × intensity."""
         samples = {}
         for frame in range(first, last + 1):
             gain = float(self.node["intensity"].getValueAt(frame))
             samples[frame] = {au: float(self.node[au].getValueAt(frame)) * gain
-                              for au in AU_NAMES + SIDED_AU_NAMES}
+                              for au in AU_NAMES + SIDED_AU_NAMES + tuple(EXPRESSIONS)}
         return samples
 
     def export_source(self, first: int, last: int, directory: str) -> str:

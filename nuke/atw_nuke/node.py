@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE, SIDED_AU_NAMES
+from atw_ofx.facs import (AU_FACS_NAMES, AU_NAMES, AU_RANGE, EXPRESSION_RANGE, EXPRESSIONS,
+                          SIDED_AU_NAMES, expression_recipe)
 from atw_ofx.filters import DEFAULT_FILTER, FILTERS
 from atw_ofx.options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_GLASSES,
                              DEFAULT_METHOD, DEFAULT_MODEL, FARM_BACKENDS, FORMULATIONS, GLASSES,
@@ -84,6 +85,13 @@ def _one_side_knob(name: str) -> Knob:
                         "knob on that side once keyed or set above 0")
 
 
+def _expression_knob(name: str) -> Knob:
+    """The weight knob of a named expression (``happy``: :data:`~atw_ofx.facs.EXPRESSIONS`)."""
+    return Knob(FLOAT, name, name, 0.0, range=EXPRESSION_RANGE,
+                tooltip=f"the {name} expression's weight, 0-1 (at 1: {expression_recipe(name)}), "
+                        "added to the AU knobs; keyframe it")
+
+
 def knobs() -> list:
     """The node's knobs, in panel order."""
     aus = [Knob(FLOAT, name, f"{name} {AU_FACS_NAMES[name]}", 0.0, range=AU_RANGE,
@@ -91,9 +99,11 @@ def knobs() -> list:
            for name in AU_NAMES]
     return [
         Knob(TAB, "atw", "ATW"),
+        *(_expression_knob(name) for name in EXPRESSIONS),
+        Knob(LABEL, "expressions_divider", "", ""),
         *aus,
         Knob(FLOAT, "intensity", "intensity", 1.0, range=(0.0, 2.0),
-             tooltip="scales every AU (the result is clamped to 0-5)"),
+             tooltip="scales every AU and expression (the results held to 0-5 and 0-1)"),
         Knob(LABEL, "settings_divider", "", ""),
         Knob(FILE, "model", "model", DEFAULT_MODEL,
              tooltip="'rig' (the built-in landmark rig) or a model bundle folder"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 
-from atw_ofx.facs import AU_NAMES, SIDED_AU_NAMES
+from atw_ofx.facs import AU_NAMES, EXPRESSIONS, SIDED_AU_NAMES
 from atw_ofx.options import DEFAULT_PLATE_SPACE
 from host_adapters.contract import AdapterError
 
@@ -65,13 +65,14 @@ class ResolveAdapter:
         return int(attrs["COMPN_RenderStart"]), int(attrs["COMPN_RenderEnd"])
 
     def bake_aus(self, first: int, last: int) -> dict:
-        """Every AU slider at every frame, both sides' and one side's (``GetInput(name, frame)``:
-        keyframes evaluated by Fusion) × the intensity slider."""
+        """Every AU slider at every frame, both sides', one side's and the named expressions'
+        weights (``GetInput(name, frame)``: keyframes evaluated by Fusion) × the intensity
+        slider."""
         samples = {}
         for frame in range(first, last + 1):
             gain = float(self.tool.GetInput("Intensity", frame))
             samples[frame] = {au: float(self.tool.GetInput(au, frame)) * gain
-                              for au in AU_NAMES + SIDED_AU_NAMES}
+                              for au in AU_NAMES + SIDED_AU_NAMES + tuple(EXPRESSIONS)}
         return samples
 
     def export_source(self, first: int, last: int, directory: str) -> str:

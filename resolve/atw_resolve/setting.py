@@ -1,7 +1,7 @@
-"""The ATW control tool as Fusion ``.setting`` text: 17 AU sliders, an intensity and the render's
-settings (model, ResWarp, formulation, filter, AU mode, glasses, face, colour space) as
-UserControls, and on a page of their own the AUs a side of the face can be asked alone (a wink,
-one raised brow).
+"""The ATW control tool as Fusion ``.setting`` text: a slider per named expression, 17 AU sliders,
+an intensity and the render's settings (model, ResWarp, formulation, filter, AU mode, glasses,
+face, colour space) as UserControls, and on a page of their own the AUs a side of the face can be
+asked alone (a wink, one raised brow).
 
 Generated from the same AU vocabulary as the Nuke node, so the two hosts show the same controls.
 ``resolve/ATW_Controls.setting`` is this text (``python -m atw_resolve.setting`` rewrites it; a
@@ -10,7 +10,8 @@ unconnected: it only carries the keyframable sliders the render reads with ``Get
 """
 from __future__ import annotations
 
-from atw_ofx.facs import AU_FACS_NAMES, AU_NAMES, AU_RANGE, SIDED_AU_NAMES
+from atw_ofx.facs import (AU_FACS_NAMES, AU_NAMES, AU_RANGE, EXPRESSION_RANGE, EXPRESSIONS,
+                          SIDED_AU_NAMES, expression_recipe)
 from atw_ofx.filters import DEFAULT_FILTER, FILTERS
 from atw_ofx.options import (AU_MODES, DEFAULT_AU_MODE, DEFAULT_FORMULATION, DEFAULT_GLASSES,
                              DEFAULT_METHOD, DEFAULT_MODEL, FORMULATIONS, GLASSES, METHODS)
@@ -84,9 +85,13 @@ def _lua_string(text: str) -> str:
 
 
 def controls() -> list:
-    """(input name, label, default, min, max) of every slider on the ATW page, in panel order."""
+    """(input name, label, default, min, max) of every slider on the ATW page, in panel order:
+    the named expressions' weights (``happy``: :data:`~atw_ofx.facs.EXPRESSIONS`, 0–1, added to
+    the AUs), the AUs', the intensity (scaling them all)."""
     low, high = AU_RANGE
-    return [(au, f"{au} {AU_FACS_NAMES[au]}", 0.0, low, high) for au in AU_NAMES] + \
+    return [(name, f"{name.capitalize()} ({expression_recipe(name)})", 0.0, *EXPRESSION_RANGE)
+            for name in EXPRESSIONS] + \
+        [(au, f"{au} {AU_FACS_NAMES[au]}", 0.0, low, high) for au in AU_NAMES] + \
         [("Intensity", "Intensity", 1.0, 0.0, 2.0)]
 
 
