@@ -706,7 +706,12 @@ def test_an_open_smile_parts_where_its_upper_teeth_end_read_at_full_size(shared_
     generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
     upper, lower = lm[list(UPPER_INNER)][TEETH_SPAN], lm[list(LOWER_INNER)][TEETH_SPAN]
     at = lambda share: np.round(upper + share * (lower - upper) - 0.5).astype(int)  # noqa: E731
-    assert generated[at(0.65)[:, 1], at(0.65)[:, 0]].max() < 0.05  # the upper teeth
+    # The upper teeth (between two of their tips, the lip as shot takes the cavity's dark).
+    teeth = at(0.65)
+    light = plate.pixels[teeth[:, 1], teeth[:, 0], :3].mean(-1)
+    lit = light >= 0.6 * light.max()
+    assert lit.sum() >= 3
+    assert generated[teeth[lit, 1], teeth[lit, 0]].max() < 0.05
     assert generated[at(0.85)[:, 1], at(0.85)[:, 0]].min() > 0.9  # the lower teeth's tips
 
 
@@ -1112,3 +1117,71 @@ def test_the_renderers_pixels_are_the_crops_at_full_size():
     expected = sample_window(np.ascontiguousarray(crop.transpose(1, 2, 0)), points[..., 0],
                              points[..., 1], cv2.INTER_LINEAR, [2, 0, 1])
     assert np.allclose(got, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["5.png", "9.png"])
+def test_between_an_open_smiles_tips_the_jaw_drop_shows_the_mouths_dark(shared_data, name):
+    """Under AU25 + AU26 at 5 an open smile's upper teeth part from the lower lip: just above the
+    generated cavity (0.03 IOD, over the mouth's middle half) what showed between the teeth's
+    tips as shot — the lower lip, pink and orange — takes the cavity's dark (`mouth.
+    _dark_between_the_tips`). Few pixels there stay darker and redder than the teeth: 0.16 and
+    0.25 of them before."""
+    from atw_ofx.imageio import read_image
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=face,
+                          options=RenderOptions(aovs=("generated",)))
+    pixels = result.plate.pixels
+    generated = pixels[..., result.plate.channels.index("generated.A")]
+    lm = face.landmarks
+    reach = int(round(0.03 * iod(lm)))
+    middle, half = (lm[61, 0] + lm[291, 0]) / 2, (lm[291, 0] - lm[61, 0]) / 2
+    below_lip = int(lm[13, 1])  # the upper inner lip's middle
+    band = []
+    for x in range(int(middle - half / 2), int(middle + half / 2)):
+        top = below_lip + int(np.argmax(generated[below_lip:, x] >= 0.5))
+        band += [(y, x) for y in range(top - reach, top)]
+    ys, xs = np.array(band).T
+    rgb = pixels[ys, xs, :3]
+    light, redness = rgb.mean(-1), (rgb[:, 0] - rgb[:, 1]) / rgb.sum(-1)
+    lit = np.quantile(light, 0.9)
+    teeth_redness = np.median(redness[light >= 0.75 * lit])
+    lip_like = (light < 0.6 * lit) & (redness > teeth_redness + 0.05)
+    assert lip_like.mean() < 0.08
+
+
+def test_only_what_is_redder_and_darker_than_the_teeth_takes_the_cavitys_colour():
+    """`mouth._dark_between_the_tips` on a drawn smile: white teeth with lip-pink notches between
+    them and grey teeth in shade, over a cavity; the notches take the cavity's colour, the teeth
+    (lit or shaded) and the columns by the corners stay, and a black-and-white copy is left as
+    it was. What it lays is added to the generated mask."""
+    from atw_ofx.models.mouth import Generated, _dark_between_the_tips
+
+    size, top = 120, 60
+    cavity = np.array([0.02, 0.005, 0.004], np.float32)
+    warped = np.full((size, size, 3), 0.8, np.float32)  # teeth above the cavity
+    warped[:, 40:44] = 0.35  # a tooth in shade: darker, not redder
+    notches = (slice(top - 3, top), slice(60, 63))
+    warped[notches] = (0.5, 0.2, 0.18)  # the lower lip between two tips
+    warped[top - 3:top, 8:11] = (0.5, 0.2, 0.18)  # by a corner
+    warped[top:] = cavity
+    inside = np.zeros((size - top, size), bool)
+    inside[:, 5:115] = True
+    polygon = np.array([[5.0, 60.0], [115.0, 60.0], [115.0, 120.0], [5.0, 120.0]])
+    generated = Generated(0, 0, np.zeros((size, size), np.float32))
+    before = warped.copy()
+    _dark_between_the_tips(warped, inside, (slice(top, size), slice(0, size)), [0, 1, 2],
+                           polygon, 1.0, generated)
+    changed = np.abs(warped - before).max(-1) > 1e-6
+    edge = (top - 1, slice(60, 63))  # the row on the cavity's edge: most of the way to its dark
+    assert (np.abs(warped[edge] - cavity) < 0.25 * np.abs(before[edge] - cavity)).all()
+    assert warped[notches].mean() < 0.6 * before[notches].mean()  # eased out over the reach
+    assert changed[notches].all() and changed.sum() == changed[notches].sum()
+    assert (generated.mask[notches] > 0).all() and generated.mask.sum() == \
+        generated.mask[notches].sum()
+    grey = np.repeat(before.mean(-1, keepdims=True), 3, -1)
+    still = grey.copy()
+    _dark_between_the_tips(still, inside, (slice(top, size), slice(0, size)), [0, 1, 2],
+                           polygon, 1.0, Generated(0, 0, np.zeros((size, size), np.float32)))
+    assert np.array_equal(still, grey)
