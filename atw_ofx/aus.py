@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import CurveError
-from .facs import (AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION, EXPRESSION_PEAK,
-                   EXPRESSION_RANGE, EXPRESSIONS, SIDES)
+from .facs import (AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION, EXPRESSION_ALIASES,
+                   EXPRESSION_PEAK, EXPRESSION_RANGE, EXPRESSIONS, SIDES)
 
 if TYPE_CHECKING:
     from .retarget import MotionTrack
@@ -104,8 +104,10 @@ def _check_value(value, what: str, path: str | None,
 
 
 def expression_name(name: str) -> str | None:
-    """The :data:`~atw_ofx.facs.EXPRESSIONS` entry ``name`` names (any case), or None."""
+    """The :data:`~atw_ofx.facs.EXPRESSIONS` entry ``name`` names (any case; or one of its
+    :data:`~atw_ofx.facs.EXPRESSION_ALIASES`: ``smile``), or None."""
     key = name.strip().lower()
+    key = EXPRESSION_ALIASES.get(key, key)
     return key if key in EXPRESSIONS else None
 
 

@@ -540,7 +540,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--aus", metavar="FILE", help="AU curves: JSON (see README) or OpenFace CSV")
     render.add_argument("--expression", action="append", metavar="NAME=W",
                         help="a named expression at weight 0-1 (happy, sad, surprise, fear, "
-                             "anger, disgust, contempt; repeatable, adds up; --au overrides)")
+                             "anger, disgust, contempt, or an alias such as smile or angry; "
+                             "repeatable, adds up; --au overrides)")
     render.add_argument("--au-filter", type=_at_least(0.0, float), default=0.0, metavar="SIGMA",
                         help="low-pass the AU curves with a Gaussian of SIGMA frames (default off)")
     _add_frame_options(render)

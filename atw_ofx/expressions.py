@@ -1,7 +1,9 @@
 """Named expressions as AU vectors (FACS/EMFACS prototypes), usable with any model.
 
 ``--expression happy=0.8`` sets the prototype's AUs to ``0.8 × PEAK``; several expressions add
-up (clamped to 0–5), and ``--au`` still overrides single AUs. Prototypes after Ekman & Friesen's
+up (clamped to 0–5), and ``--au`` still overrides single AUs. An expression may be named by an
+alias (``smile``, ``angry``: :data:`~atw_ofx.facs.EXPRESSION_ALIASES`), here, in a curves file and
+in a learned model's class names. Prototypes after Ekman & Friesen's
 EMFACS, restricted to the 17 AUs ATW models know: disgust's AU16 (lower lip depressor) is absent,
 so AU10 stands in with AU09 and AU15; contempt is unilateral AU12 + AU14 in FACS, here on the
 face's left (``AU12L``, ``AU14L``: :func:`~atw_ofx.aus.au_key`; ``--au AU12R=…`` etc. for the other
@@ -16,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .aus import SIDES, _check_value, both_sides, expression_prototype
+from .aus import SIDES, _check_value, both_sides, expression_name, expression_prototype
 from .errors import CurveError
-from .facs import AU_NAMES, EXPRESSION_PEAK
+from .facs import AU_NAMES, EXPRESSION_ALIASES, EXPRESSION_PEAK
 from .facs import EXPRESSIONS as FACS_EXPRESSIONS
 
 #: Intensity of a prototype's AUs at weight 1 (FACS "D", marked).
@@ -39,13 +41,14 @@ def expression_aus(items: list[str]) -> dict[int | tuple[int, int], float]:
     sums = np.zeros((len(SIDES), len(AU_NAMES)))
     sided = np.zeros(len(AU_NAMES), bool)
     for item in items:
-        name, sep, value = item.partition("=")
-        name = name.strip().lower()
-        if name not in EXPRESSIONS:
-            raise CurveError(f"--expression {name!r}: expected one of {', '.join(EXPRESSIONS)}")
-        weight = _check_value(value if sep else "1", f"--expression {name}", None)
+        given, sep, value = item.partition("=")
+        name = expression_name(given)
+        if name is None:
+            raise CurveError(f"--expression {given.strip()!r}: expected one of "
+                             f"{', '.join(EXPRESSIONS)} (or {', '.join(EXPRESSION_ALIASES)})")
+        weight = _check_value(value if sep else "1", f"--expression {given.strip()}", None)
         if weight > 1:
-            raise CurveError(f"--expression {name}={value}: the weight is 0–1")
+            raise CurveError(f"--expression {given.strip()}={value}: the weight is 0–1")
         vector = sided_prototype(name)
         sums += weight * vector
         sided |= vector[0] != vector[1]
@@ -58,19 +61,6 @@ def expression_aus(items: list[str]) -> dict[int | tuple[int, int], float]:
         else:
             out[int(index)] = float(sums[0, index])
     return out
-
-
-#: Class names data sets use for the expressions above (RaFD, AffectNet, FER, CelebA's smile).
-ALIASES = {"happiness": "happy", "smile": "happy", "smiling": "happy", "sadness": "sad",
-           "surprised": "surprise", "fearful": "fear", "afraid": "fear", "angry": "anger",
-           "disgusted": "disgust", "contemptuous": "contempt"}
-
-
-def expression_of(class_name: str) -> str | None:
-    """The :data:`EXPRESSIONS` entry a class name stands for, or None (e.g. "neutral")."""
-    name = class_name.strip().lower()
-    name = ALIASES.get(name, name)
-    return name if name in EXPRESSIONS else None
 
 
 def sided_prototype(name: str) -> np.ndarray:
@@ -93,7 +83,7 @@ def expression_weights(aus: np.ndarray, class_names: tuple[str, ...] | list[str]
     names) get 0. Raises :class:`CurveError` when AUs are asked of a model none of whose classes
     name an expression.
     """
-    known = [(k, expression_of(n)) for k, n in enumerate(class_names)]
+    known = [(k, expression_name(n)) for k, n in enumerate(class_names)]  # ("neutral": none)
     known = [(k, e) for k, e in known if e is not None]
     weights = np.zeros(len(class_names), np.float32)
     if not np.any(aus):

@@ -43,6 +43,12 @@ EXPRESSIONS: dict[str, dict[str, float]] = {
     "disgust": {"AU09": 1.0, "AU10": 1.0, "AU15": 1.0},
     "contempt": {"AU12L": 0.75, "AU14L": 1.0},
 }
+#: Other names for :data:`EXPRESSIONS` — the class names data sets use (RaFD, AffectNet, FER,
+#: CelebA's smile) and what a compositor may type (``--expression smile=0.5``).
+EXPRESSION_ALIASES: dict[str, str] = {
+    "happiness": "happy", "smile": "happy", "smiling": "happy", "sadness": "sad",
+    "surprised": "surprise", "fearful": "fear", "afraid": "fear", "angry": "anger",
+    "disgusted": "disgust", "contemptuous": "contempt"}
 #: Intensity of an expression's AUs at weight 1 (FACS "D", marked).
 EXPRESSION_PEAK = 4.0
 EXPRESSION_RANGE: tuple[float, float] = (0.0, 1.0)

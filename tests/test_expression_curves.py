@@ -99,3 +99,17 @@ def test_a_keyed_expression_renders_as_the_preset_does(tmp_path, portrait_path):
     keyed, preset, plate = (read_image(p).rgb() for p in (*outputs, portrait_path))
     assert np.array_equal(keyed, preset)
     assert np.abs(keyed - plate).max() > 0.05
+
+
+def test_an_expression_may_be_named_as_data_sets_and_compositors_name_it(tmp_path):
+    """``smile`` is happy, ``angry`` anger — on the command line and in a curves file; a name
+    that is neither says which names there are."""
+    assert expression_aus(["smile=0.5"]) == expression_aus(["happy=0.5"])
+    assert expression_aus([" Angry=1"]) == expression_aus(["anger=1"])
+    curves = load_curves(write_json(tmp_path, {"smile": [[1, 0.5]]}))
+    assert np.array_equal(curves.at(1), au_vector(expression_aus(["happy=0.5"])))
+    with pytest.raises(CurveError, match=r"--expression 'grin': expected one of happy, .* "
+                                         r"\(or happiness, smile"):
+        expression_aus(["grin=0.5"])
+    with pytest.raises(CurveError, match="--expression smile=2: the weight is 0–1"):
+        expression_aus(["smile=2"])
