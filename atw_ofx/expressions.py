@@ -20,13 +20,9 @@ import numpy as np
 
 from .aus import SIDES, _check_value, both_sides, expression_name, expression_prototype
 from .errors import CurveError
-from .facs import AU_NAMES, EXPRESSION_ALIASES, EXPRESSION_PEAK
-from .facs import EXPRESSIONS as FACS_EXPRESSIONS
-
-#: Intensity of a prototype's AUs at weight 1 (FACS "D", marked).
-PEAK = EXPRESSION_PEAK
-#: name → {AU: share of PEAK} (kept with the AU names: the hosts name them too).
-EXPRESSIONS = FACS_EXPRESSIONS
+# The prototypes (name → {AU: share of PEAK}) live with the AU names: the hosts name them too.
+from .facs import AU_NAMES, EXPRESSION_ALIASES, EXPRESSIONS
+from .facs import EXPRESSION_PEAK as PEAK  # noqa: F401 (re-exported)
 
 
 def expression_aus(items: list[str]) -> dict[int | tuple[int, int], float]:
@@ -49,7 +45,7 @@ def expression_aus(items: list[str]) -> dict[int | tuple[int, int], float]:
         weight = _check_value(value if sep else "1", f"--expression {given.strip()}", None)
         if weight > 1:
             raise CurveError(f"--expression {given.strip()}={value}: the weight is 0–1")
-        vector = sided_prototype(name)
+        vector = expression_prototype(name)
         sums += weight * vector
         sided |= vector[0] != vector[1]
     sums = np.minimum(sums, 5.0)
@@ -63,15 +59,10 @@ def expression_aus(items: list[str]) -> dict[int | tuple[int, int], float]:
     return out
 
 
-def sided_prototype(name: str) -> np.ndarray:
-    """The sided AU vector (``2×17``, float64) of expression ``name`` at weight 1."""
-    return expression_prototype(name)
-
-
 def prototype(name: str) -> np.ndarray:
     """The 17-AU vector of expression ``name`` at weight 1 (float64), both sides alike
     (:func:`~atw_ofx.aus.both_sides`)."""
-    return both_sides(sided_prototype(name))
+    return both_sides(expression_prototype(name))
 
 
 def expression_weights(aus: np.ndarray, class_names: tuple[str, ...] | list[str]) -> np.ndarray:
