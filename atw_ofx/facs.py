@@ -63,5 +63,8 @@ def expression_recipe(name: str) -> str:
     return ", ".join(f"{' + '.join(aus)} at {level:g}" for level, aus in by_level.items())
 
 
+#: Every control a host bakes per frame (:meth:`host_adapters.contract.HostAdapter.bake_aus`):
+#: the AUs', the one-side AUs', the expressions' weights.
+HOST_CONTROLS: tuple[str, ...] = AU_NAMES + SIDED_AU_NAMES + tuple(EXPRESSIONS)
 #: Version of the AU curves JSON schema (``atw render --aus``).
 CURVES_SCHEMA_VERSION = 1

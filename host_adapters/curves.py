@@ -13,7 +13,7 @@ from typing import Dict
 
 from atw_ofx.atomic import write_text
 from atw_ofx.facs import (AU_NAMES, AU_RANGE, CURVES_SCHEMA_VERSION, EXPRESSION_RANGE, EXPRESSIONS,
-                          SIDED_AU_NAMES)
+                          HOST_CONTROLS)
 
 from .contract import AdapterError
 
@@ -29,11 +29,10 @@ def curves_document(samples: Samples) -> dict:
     nothing and is left out: written, it would take the place of its AU's both-sides control on
     that side; so is an expression left at 0 (it would add nothing)."""
     names = sorted({name for values in samples.values() for name in values})
-    known = AU_NAMES + SIDED_AU_NAMES + tuple(EXPRESSIONS)
-    unknown = [n for n in names if n not in known]
+    unknown = [n for n in names if n not in HOST_CONTROLS]
     if unknown:
         raise AdapterError(f"unknown AU control {unknown[0]!r}; expected one of "
-                           f"{', '.join(known)}")
+                           f"{', '.join(HOST_CONTROLS)}")
     names = [n for n in names if n in AU_NAMES
              or any(values.get(n, 0.0) != 0.0 for values in samples.values())]
     frames = sorted(samples)

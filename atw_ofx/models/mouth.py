@@ -1371,7 +1371,7 @@ def _dark_between_the_tips(warped: np.ndarray, inside: np.ndarray, box: tuple[sl
     (y0, y1), (x0, x1) = (box[0].start, box[0].stop), (box[1].start, box[1].stop)
     first = max(y0 - int(np.ceil(reach)) - 1, 0)
     pixels = warped[first:y1, x0:x1]  # the cavity's box and the rows above it
-    colour = pixels[..., channels[:3]].astype(np.float32)
+    colour = pixels[..., channels]  # (a copy: written back below)
     light = colour.mean(-1)
     above = (top[None] - np.arange(first - y0, y1 - y0, dtype=np.float32)[:, None]) / reach
     band = (above > 0.0) & (above < 1.0) & inside.any(0)[None]
@@ -1395,8 +1395,7 @@ def _dark_between_the_tips(warped: np.ndarray, inside: np.ndarray, box: tuple[sl
     # The cavity as laid a row inside its top, column by column (its grain and shade with it).
     row = np.clip(np.ceil(top).astype(int) + 1, 0, inside.shape[0] - 1)
     below = warped[y0 + row, np.arange(x0, x1)][:, channels]
-    laid = pixels[..., channels]
-    pixels[..., channels] = laid + weight[..., None] * (below[None] - laid)
+    pixels[..., channels] = colour + weight[..., None] * (below[None] - colour)
     mask, (gy, gx) = generated.mask, (first - generated.y0, x0 - generated.x0)
     if gy >= 0 and gx >= 0 and gy + len(weight) <= mask.shape[0] \
             and gx + weight.shape[1] <= mask.shape[1]:

@@ -10,7 +10,7 @@ import os
 import tempfile
 
 from atw_ofx.atomic import write_text
-from atw_ofx.facs import AU_NAMES, EXPRESSIONS, SIDED_AU_NAMES
+from atw_ofx.facs import HOST_CONTROLS
 from atw_ofx.options import DEFAULT_MODEL, DEFAULT_PLATE_SPACE
 from host_adapters.contract import AdapterError
 
@@ -61,7 +61,7 @@ class NukeAdapter:
         for frame in range(first, last + 1):
             gain = float(self.node["intensity"].getValueAt(frame))
             samples[frame] = {au: float(self.node[au].getValueAt(frame)) * gain
-                              for au in AU_NAMES + SIDED_AU_NAMES + tuple(EXPRESSIONS)}
+                              for au in HOST_CONTROLS}
         return samples
 
     def export_source(self, first: int, last: int, directory: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 
-from atw_ofx.facs import AU_NAMES, EXPRESSIONS, SIDED_AU_NAMES
+from atw_ofx.facs import HOST_CONTROLS
 from atw_ofx.options import DEFAULT_PLATE_SPACE
 from host_adapters.contract import AdapterError
 
@@ -72,7 +72,7 @@ class ResolveAdapter:
         for frame in range(first, last + 1):
             gain = float(self.tool.GetInput("Intensity", frame))
             samples[frame] = {au: float(self.tool.GetInput(au, frame)) * gain
-                              for au in AU_NAMES + SIDED_AU_NAMES + tuple(EXPRESSIONS)}
+                              for au in HOST_CONTROLS}
         return samples
 
     def export_source(self, first: int, last: int, directory: str) -> str:
