@@ -541,6 +541,46 @@ def test_an_open_smile_opens_below_its_upper_teeth(shared_data, name):
     assert teeth_seam(mesh, np.zeros((N, N), np.float32)) is None
 
 
+@pytest.mark.parametrize("name", ["0.png", "12.png"])
+def test_an_open_smiles_side_teeth_stay_whole_above_its_cavity(shared_data, name):
+    """An open smile opened by AU25 + AU26 at 5: by its corners its upper side teeth stay as
+    shot, whole, above the generated cavity. Its seam there is one point per pair of inner-lip
+    points, eased onto the lower lip, and the straight line from a corner to the next pair ran
+    across the side teeth: the cavity covered 0.165 (face 0) and 0.279 (face 12) of the pixels
+    that read as a tooth as shot (lit as half the front teeth or more, no redder than them) in
+    the mouth's outer fifths, inside its lips."""
+    from atw_ofx.imageio import read_image
+    from atw_ofx.models.mouth import OUTER_LIPS, UPPER_INNER, LOWER_INNER, iris_axes
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
+    lm = as_shot.face.landmarks  # on the plate's pixels
+    result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
+                          options=RenderOptions(aovs=("generated",)))
+    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
+    rgb = plate.pixels[..., :3]
+    light = rgb.mean(-1)
+    red = (rgb[..., 0] - rgb[..., 1]) / np.maximum(rgb.sum(-1), 1e-9)
+    upper, lower = lm[list(UPPER_INNER)], lm[list(LOWER_INNER)]
+
+    def inside(polygon):
+        mask = np.zeros(light.shape, np.uint8)
+        cv2.fillPoly(mask, [np.round(polygon - 0.5).astype(np.int32)], 1)
+        return mask.astype(bool)
+
+    between = inside(np.concatenate((upper, lower[::-1])))
+    front = np.percentile(light[between], 90)
+    front_red = np.median(red[between & (light >= front)])
+    tooth = (light >= 0.5 * front) & (red <= front_red + 0.05)
+    along, _, _ = iris_axes(lm)
+    centre, half = (upper[0] + upper[-1]) / 2, np.linalg.norm(upper[-1] - upper[0]) / 2
+    ys, xs = np.mgrid[:light.shape[0], :light.shape[1]]
+    u = np.abs((np.stack((xs, ys), -1) - centre) @ along) / half
+    side = tooth & inside(lm[list(OUTER_LIPS)]) & (u >= 0.6) & (u <= 1.0)
+    assert side.sum() > 100  # the smile shows side teeth
+    assert float(generated[side].mean()) < 0.1
+
+
 def test_a_tooth_between_barely_parted_lips_is_found_by_its_light(demo):
     """Teeth shine between lips parted less than the gap at which the mesh's contours show them
     (a tooth's edge on a nearly closed mouth): found by their light, the renderer holds them as

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..face.layout import MESH_TO_IBUG68
 from ..points import channels_of, sample_points, sample_window
-from .base import RAMP, LightAt, box_in_frame, grid_box, left_share, smoothstep
+from .base import RAMP, FullSize, LightAt, box_in_frame, grid_box, left_share, smoothstep
 from .grain import (brightest_mean, darkest_mean, grain_noise, laid_on, median_rows,
                     relative_grain)
 from . import gums, hidden_teeth, softness
@@ -567,6 +567,93 @@ def _where_teeth_end(upper: np.ndarray, lower: np.ndarray, touching: np.ndarray,
     return out
 
 
+#: Across the mouth (0 its middle, 1 a corner), where an open smile's side teeth are kept as
+#: shot below its seam (:func:`side_teeth_ends`): eased in between these.
+SIDE_TEETH = (0.45, 0.6)
+#: Columns read across each side (its outer part, :data:`SIDE_TEETH` out to the corner) and
+#: samples down each, over this reach below the seam (IOD: a side tooth's length, and more).
+SIDE_COLUMNS, SIDE_SAMPLES, SIDE_REACH = 24, 32, 0.1
+#: A side tooth's light: past this share of the way from the mouth's dark to the front teeth's
+#: light (the side teeth are in the cheeks' shade, a back tooth at 0.3–0.6 of a front one's) ...
+SIDE_TOOTH_LIGHT = 0.3
+#: ... and its redness (``(R − G) / (R + G + B)``) no further than this share of the way from
+#: the front teeth's to the lower lip's (on the shared open smiles the teeth read 0.02–0.2, their
+#: lips 0.2–0.9; lit alike, a pale lip passed for a tooth). Lips no redder than the teeth (a
+#: black-and-white plate) are told by the reach alone.
+SIDE_TOOTH_RED = 0.5
+
+
+def side_teeth_ends(mesh: np.ndarray, seam: np.ndarray, full: FullSize, grid: int
+                    ) -> np.ndarray | None:
+    """Where the upper teeth of an open smile end as shot by its corners, below its ``seam``
+    (:func:`teeth_seam`, ``K×2`` on ``mesh``'s ``grid``): ``M×2`` on that grid, left to right,
+    the middle columns on the seam; read at full size (``full``); None where no column reaches
+    below the seam.
+
+    Towards the corners the seam eases down onto the lower lip, and the mesh's lower lip runs
+    there across the side teeth: the straight line from the corner to the next pair of points
+    crossed them, and the cavity opened below it cut them in a slant while the field stretched
+    what it cut (faces 5, 14, 18 under AU25 + AU26, looked at). Down each of
+    :data:`SIDE_COLUMNS` columns (along the face's down, :data:`SIDE_REACH` from the seam), the
+    teeth go on while they are lit (:data:`SIDE_TOOTH_LIGHT`) and coloured
+    (:data:`SIDE_TOOTH_RED`) as a tooth; each column ends where the lowest of it and its
+    neighbours does (a tooth's tip, not the dark between two tips: that shows as shot), eased in
+    over :data:`SIDE_TEETH` across the mouth."""
+    along, down, iod = iris_axes(mesh)
+    upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
+    k = full.size / grid
+
+    def light_and_red(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rgb = full.at(points * k)
+        light = rgb.mean(-1)
+        if rgb.shape[-1] < 3:
+            return light, np.zeros_like(light)
+        return light, (rgb[..., 0] - rgb[..., 1]) / np.maximum(rgb[..., :3].sum(-1), 1e-12)
+
+    origin = (seam[0] + seam[-1]) / 2
+    s = np.stack(((seam - origin) @ along, (seam - origin) @ down), -1)
+    half = max((s[-1, 0] - s[0, 0]) / 2, 1e-6)
+    inner = SIDE_TEETH[0] * half
+    xs = np.concatenate((np.linspace(s[0, 0], -inner, SIDE_COLUMNS),
+                         np.linspace(inner, s[-1, 0], SIDE_COLUMNS)))
+    top = np.interp(xs, s[:, 0], s[:, 1])
+    t = np.linspace(0.0, 1.0, SIDE_SAMPLES)
+    ys = top[:, None] + t[None] * SIDE_REACH * iod  # columns × samples
+    light, red = light_and_red(origin + xs[:, None, None] * along + ys[..., None] * down)
+    # The front teeth: between the upper lip and the seam over the middle, their lit half.
+    middle = MIDDLE_PAIRS
+    front_light, front_red = light_and_red(
+        upper[middle, None] + np.linspace(0.3, 1.0, 8)[None, :, None]
+        * (seam[middle] - upper[middle])[:, None])
+    lit_front = front_light >= np.median(front_light)
+    teeth_light, teeth_red = float(front_light[lit_front].mean()), \
+        float(np.median(front_red[lit_front]))
+    _, lip_red = light_and_red(lower[middle] + 0.03 * iod * down)
+    dark = float(light.min())
+    tooth = light >= dark + SIDE_TOOTH_LIGHT * (teeth_light - dark)
+    lip_redder = float(np.median(lip_red)) - teeth_red
+    if lip_redder > 0.0:
+        tooth &= red <= teeth_red + SIDE_TOOTH_RED * lip_redder
+    # Down each column while it stays a tooth from the seam: to its last tooth sample.
+    run = np.where(tooth.all(1), SIDE_SAMPLES - 1, np.argmin(tooth, axis=1) - 1)
+    ends = np.where(run >= 0, t[np.clip(run, 0, None)], 0.0)
+    ends = np.concatenate([_eased(side) for side in np.split(ends, 2)])
+    ease = smoothstep((np.abs(xs) / half - SIDE_TEETH[0]) / (SIDE_TEETH[1] - SIDE_TEETH[0]))
+    below = ease * ends * SIDE_REACH * iod
+    if not np.any(below > 0.0):
+        return None
+    return origin + xs[:, None] * along + (top + below)[:, None] * down
+
+
+def _eased(ends: np.ndarray) -> np.ndarray:
+    """A side's column ends (``M``) without a column alone lower than both its neighbours (the
+    least of each three), then rounded (the mean of each three): read column by column, a
+    tooth's tip came out as a fang and the dark between two tips as a notch (face 12)."""
+    def windows(values):
+        return np.lib.stride_tricks.sliding_window_view(np.pad(values, 1, mode="edge"), 3)
+    return windows(windows(ends).min(1)).mean(1)
+
+
 #: How the lips part across the mouth: ``(1 − u²)^power`` of the centre's opening at ``u`` (−1
 #: and 1 the inner corners). Measured on the shared performances' widest-open frames against
 #: their closed ones (``benchmarks/mouth_vs_real.py``): the lower lip drops 0.37, 0.59, 0.81,
@@ -604,7 +691,8 @@ def corner_drop(x: np.ndarray, centre: float, half: float, jaw: float,
 
 def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
                 seam: np.ndarray | None = None, hidden: float = 0.0, lit: float = 0.0,
-                au10: float | np.ndarray = 0.0) -> tuple[np.ndarray, GeneratedRegion | None]:
+                au10: float | np.ndarray = 0.0, side_teeth: np.ndarray | None = None
+                ) -> tuple[np.ndarray, GeneratedRegion | None]:
     """Backward field ``2×n×n`` opening the mouth of ``mesh`` (478 points on the ``n`` grid) by
     AU25/AU26 intensities (0–5), and the interior it opens (None when nothing opens). It parts
     along ``seam`` (``K×2`` on the grid, corner to corner: :func:`teeth_seam`), or the inner
@@ -617,7 +705,9 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     side by its own, mixed across the mouth's middle (:func:`.base.left_share`). An open smile
     parted under its upper teeth whose lower lip hides its lower ones
     (:data:`LOWER_TEETH_SHOWN`) shows those, generated, as the lip drops off them
-    (:attr:`.hidden_teeth.HiddenTeeth.front`)."""
+    (:attr:`.hidden_teeth.HiddenTeeth.front`). ``side_teeth`` (``M×2`` on the grid,
+    :func:`side_teeth_ends`): where such a smile's upper teeth end by its corners, as shot — the
+    opening starts no higher there (they stay with the skull)."""
     field = np.zeros((2, n, n))
     lower_lip = (LOWER_LIP_AU25 * au25 + JAW_AU26 * au26) / 5.0
     jaw = JAW_AU26 * au26 / 5.0
@@ -658,6 +748,13 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     share = np.median((parting[MIDDLE_PAIRS, 1] - upper[MIDDLE_PAIRS, 1])
                       / np.maximum(lower[MIDDLE_PAIRS, 1] - upper[MIDDLE_PAIRS, 1], 1e-6))
     above_floor = float(above_the_floor(share)) if shows_teeth else 0.0
+    ends = None if side_teeth is None or not shows_teeth or above_floor >= 1.0 \
+        else local(side_teeth)
+
+    def kept_below(x):
+        """How far below the seam the side teeth stay as shot at ``x`` (IOD; 0 elsewhere)."""
+        return np.interp(x, ends[:, 0], ends[:, 1] - seam_at(ends[:, 0])) * (1.0 - above_floor)
+
     # A mouth parted below its upper teeth (an open smile's, as much as it shows them and is
     # parted below its floor) keeps its upper lip on them: the teeth stay with the skull, and
     # risen with the lip they were squashed up into the opening by a tenth and their tips cut
@@ -713,17 +810,26 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     opening_top = (split_at(lx) if raised else seam) + corners_down \
         - (upper_lip + raised_at(lx)) * profile
     opening_bottom = seam + corners_down + lower_lip * profile
+    if ends is not None:  # the side teeth below the seam stay as shot
+        kept = kept_below(lx)
+        opening_top = np.where(kept > 0.0, np.maximum(opening_top, seam + kept), opening_top)
     shift = np.where(ly <= opening_top, above,
                      np.where(ly >= opening_bottom, -below, seam - ly)) * iod
     field[:, y0:y1, x0:x1] = shift[None] * down[:, None, None]
 
     # The opening: between the moved inner lips, corner to corner.
     xs_line = np.linspace(left, right, 33)
+    if ends is not None:  # the columns the side teeth were read on, for the edge to follow
+        xs_line = np.union1d(xs_line, ends[(ends[:, 0] > left) & (ends[:, 0] < right), 0])
     across = opening_profile((xs_line - centre) / half)
     moved_seam = seam_at(xs_line) + corner_drop(xs_line, centre, half, corners_jaw)
     top = split_at(xs_line) + moved_seam - seam_at(xs_line) - (upper_lip + raised_at(xs_line)) \
         * across
     bottom = moved_seam + lower_lip * across
+    if ends is not None:  # not over the side teeth, as shot (closed where they reach the lip)
+        kept = kept_below(xs_line)
+        top = np.where(kept > 0.0, np.minimum(np.maximum(top, seam_at(xs_line) + kept), bottom),
+                       top)
     outline = np.concatenate((np.stack((xs_line, top), 1), np.stack((xs_line, bottom), 1)[::-1]))
     to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731
     between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))

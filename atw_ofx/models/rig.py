@@ -319,10 +319,12 @@ class LandmarkRig:
             # The teeth a closed mouth hides, in the colour of any that shine between its lips.
             hidden = hides if opens else 0.0
             lit = 0.0 if lit_pairs is None or not hidden else float(lit_pairs.max())
+            side = None if seam is None or full is None \
+                else mouth.side_teeth_ends(mesh, seam, full, n)
             mouth_field, opening = mouth.mouth_field(
                 mesh * REGION_GRID, mouth_aus[AU25], mouth_aus[AU26], fine,
                 None if seam is None else seam * REGION_GRID, hidden, lit,
-                per_side(regional)[:, AU10])
+                per_side(regional)[:, AU10], None if side is None else side * REGION_GRID)
             # The spline moves the lips too (a smile's corners, fear's stretched lips): the mouth
             # opens where they went, not where they were — its field composed after the spline's
             # (sampled where the spline takes each pixel), its opening carried the same way.
