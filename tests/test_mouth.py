@@ -497,6 +497,19 @@ def test_au15_lowers_the_lips_along_an_arch_on_a_turned_face(shared_data):
             assert np.all(steps <= 2 * AU15_CORNER_DROP + 1e-6)  # no steeper than the arch's end
 
 
+def opened_smile(shared_data, name):
+    """A shared face opened by AU25 + AU26 at 5: its plate, its mesh (the plate's px) and the
+    generated AOV (``H×W``)."""
+    from atw_ofx.imageio import read_image
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
+    result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
+                          options=RenderOptions(aovs=("generated",)))
+    return (plate, as_shot.face.landmarks,
+            result.plate.pixels[..., result.plate.channels.index("generated.A")])
+
+
 @pytest.mark.parametrize("name", ["2.png", "11.png", "12.png"])
 def test_an_open_smile_opens_below_its_upper_teeth(shared_data, name):
     """A smile that shows its upper teeth, opened by AU25 + AU26 at 5: the mouth parts where its
@@ -511,12 +524,7 @@ def test_an_open_smile_opens_below_its_upper_teeth(shared_data, name):
     from atw_ofx.imageio import read_image
     from atw_ofx.models.mouth import LOWER_INNER, TEETH_SPAN, UPPER_INNER, teeth_seam
 
-    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
-    as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
-    lm = as_shot.face.landmarks  # on the plate's pixels
-    result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
-                          options=RenderOptions(aovs=("generated",)))
-    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
+    plate, lm, generated = opened_smile(shared_data, name)
     upper, lower = lm[list(UPPER_INNER)][TEETH_SPAN], lm[list(LOWER_INNER)][TEETH_SPAN]
     for share in (0.25, 0.45):  # the upper teeth, down to below the lips' midline
         points = np.round(upper + share * (lower - upper) - 0.5).astype(int)
@@ -549,15 +557,9 @@ def test_an_open_smiles_side_teeth_stay_whole_above_its_cavity(shared_data, name
     across the side teeth: the cavity covered 0.165 (face 0) and 0.279 (face 12) of the pixels
     that read as a tooth as shot (lit as half the front teeth or more, no redder than them) in
     the mouth's outer fifths, inside its lips."""
-    from atw_ofx.imageio import read_image
     from atw_ofx.models.mouth import OUTER_LIPS, UPPER_INNER, LOWER_INNER, iris_axes
 
-    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
-    as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
-    lm = as_shot.face.landmarks  # on the plate's pixels
-    result = render_frame(plate, aus("AU25=5", "AU26=5"), LandmarkRig(), face=as_shot.face,
-                          options=RenderOptions(aovs=("generated",)))
-    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
+    plate, lm, generated = opened_smile(shared_data, name)
     rgb = plate.pixels[..., :3]
     light = rgb.mean(-1)
     red = (rgb[..., 0] - rgb[..., 1]) / np.maximum(rgb.sum(-1), 1e-9)

@@ -105,6 +105,13 @@ def left_share(along: np.ndarray) -> np.ndarray:
     return np.clip(0.5 + np.asarray(along, np.float64) / (2.0 * MIDLINE_MIX), 0.0, 1.0)
 
 
+def redness(rgb: np.ndarray) -> np.ndarray:
+    """How red colours are (``…×C``, C ≥ 3, R first): ``(R − G) / (R + G + B)``, 0 for black
+    (teeth read 0–0.2 against 0.2–0.9 for lips)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num((rgb[..., 0] - rgb[..., 1]) / rgb[..., :3].sum(-1))
+
+
 def smoothstep(t: np.ndarray) -> np.ndarray:
     """``3t² − 2t³`` of ``t`` clipped to 0–1: an ease from 0 to 1 with flat ends (any shape)."""
     t = np.clip(t, 0.0, 1.0)

@@ -33,7 +33,8 @@ import numpy as np
 
 from ..face.layout import MESH_TO_IBUG68
 from ..points import channels_of, sample_points, sample_window
-from .base import RAMP, FullSize, LightAt, box_in_frame, grid_box, left_share, smoothstep
+from .base import (RAMP, FullSize, LightAt, box_in_frame, grid_box, left_share, redness,
+                   smoothstep)
 from .grain import (brightest_mean, darkest_mean, grain_noise, laid_on, median_rows,
                     relative_grain)
 from . import gums, hidden_teeth, softness
@@ -593,12 +594,11 @@ def side_teeth_ends(mesh: np.ndarray, seam: np.ndarray, full: FullSize, grid: in
     Towards the corners the seam eases down onto the lower lip, and the mesh's lower lip runs
     there across the side teeth: the straight line from the corner to the next pair of points
     crossed them, and the cavity opened below it cut them in a slant while the field stretched
-    what it cut (faces 5, 14, 18 under AU25 + AU26, looked at). Down each of
+    what it cut (faces 0, 2, 12, 14 under AU25 + AU26 and surprise, looked at). Down each of
     :data:`SIDE_COLUMNS` columns (along the face's down, :data:`SIDE_REACH` from the seam), the
     teeth go on while they are lit (:data:`SIDE_TOOTH_LIGHT`) and coloured
-    (:data:`SIDE_TOOTH_RED`) as a tooth; each column ends where the lowest of it and its
-    neighbours does (a tooth's tip, not the dark between two tips: that shows as shot), eased in
-    over :data:`SIDE_TEETH` across the mouth."""
+    (:data:`SIDE_TOOTH_RED`) as a tooth; the columns' ends are eased into one edge
+    (:func:`_eased_ends`) and in over :data:`SIDE_TEETH` across the mouth."""
     along, down, iod = iris_axes(mesh)
     upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
     k = full.size / grid
@@ -606,9 +606,7 @@ def side_teeth_ends(mesh: np.ndarray, seam: np.ndarray, full: FullSize, grid: in
     def light_and_red(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rgb = full.at(points * k)
         light = rgb.mean(-1)
-        if rgb.shape[-1] < 3:
-            return light, np.zeros_like(light)
-        return light, (rgb[..., 0] - rgb[..., 1]) / np.maximum(rgb[..., :3].sum(-1), 1e-12)
+        return light, redness(rgb) if rgb.shape[-1] >= 3 else np.zeros_like(light)
 
     origin = (seam[0] + seam[-1]) / 2
     s = np.stack(((seam - origin) @ along, (seam - origin) @ down), -1)
@@ -637,7 +635,7 @@ def side_teeth_ends(mesh: np.ndarray, seam: np.ndarray, full: FullSize, grid: in
     # Down each column while it stays a tooth from the seam: to its last tooth sample.
     run = np.where(tooth.all(1), SIDE_SAMPLES - 1, np.argmin(tooth, axis=1) - 1)
     ends = np.where(run >= 0, t[np.clip(run, 0, None)], 0.0)
-    ends = np.concatenate([_eased(side) for side in np.split(ends, 2)])
+    ends = np.concatenate([_eased_ends(side) for side in np.split(ends, 2)])
     ease = smoothstep((np.abs(xs) / half - SIDE_TEETH[0]) / (SIDE_TEETH[1] - SIDE_TEETH[0]))
     below = ease * ends * SIDE_REACH * iod
     if not np.any(below > 0.0):
@@ -645,7 +643,7 @@ def side_teeth_ends(mesh: np.ndarray, seam: np.ndarray, full: FullSize, grid: in
     return origin + xs[:, None] * along + (top + below)[:, None] * down
 
 
-def _eased(ends: np.ndarray) -> np.ndarray:
+def _eased_ends(ends: np.ndarray) -> np.ndarray:
     """A side's column ends (``M``) without a column alone lower than both its neighbours (the
     least of each three), then rounded (the mean of each three): read column by column, a
     tooth's tip came out as a fang and the dark between two tips as a notch (face 12)."""
@@ -1484,12 +1482,12 @@ def _dark_between_the_tips(warped: np.ndarray, inside: np.ndarray, box: tuple[sl
     if not band.any():
         return
     lit = float(np.quantile(light[band], 0.9))
-    redness = (colour[..., 0] - colour[..., 1]) / np.maximum(colour.sum(-1), 1e-6)
+    red = redness(colour)
     teeth = band & (light >= TIPS_DARKER[1] * lit)
     if lit <= 0.0 or not teeth.any():
         return
     darker = smoothstep((TIPS_DARKER[1] * lit - light) / ((TIPS_DARKER[1] - TIPS_DARKER[0]) * lit))
-    redder = smoothstep((redness - float(np.median(redness[teeth])) - TIPS_REDDER[0])
+    redder = smoothstep((red - float(np.median(red[teeth])) - TIPS_REDDER[0])
                         / (TIPS_REDDER[1] - TIPS_REDDER[0]))
     centre, half = (columns[0] + columns[-1]) / 2, max((columns[-1] - columns[0]) / 2, 1.0)
     across = np.abs(np.arange(inside.shape[1], dtype=np.float32) - centre) / half

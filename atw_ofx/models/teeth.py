@@ -56,7 +56,7 @@ import numpy as np
 
 from ..points import carried, channels_of, sample_points, sample_window
 from . import gums, hidden_teeth
-from .base import FullSize, PixelsAt, grid_box, smoothstep
+from .base import FullSize, PixelsAt, grid_box, redness, smoothstep
 from .grain import brightest_mean, darkest_mean, grain_noise, laid_on, relative_grain
 from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, in_hue_of,
                     iris_axes, skin_beside, teeth_shown)
@@ -642,21 +642,15 @@ def _no_tooth(colours: np.ndarray, lower: np.ndarray, sample: PixelsAt, iod: flo
     like = light >= TOOTH_LIGHT * np.percentile(light, 97)
     if colours.shape[-1] >= 3:
         outward = _outward(lower, down)
-        lip = float(np.percentile(_redness(sample(lower[1:-1] + LIP_BODY * iod * outward)), 75))
+        lip = float(np.percentile(redness(sample(lower[1:-1] + LIP_BODY * iod * outward)), 75))
         if lip > LIP_RED_LEAST:
-            like &= _redness(colours) < TOOTH_RED * lip
+            like &= redness(colours) < TOOTH_RED * lip
     run = _on_end(like)
     depth = np.where(run.any(1), run.argmax(1), colours.shape[1]).astype(np.float64)
     depth = np.median(_windows(np.pad(depth, 2, "edge"), 5), 1)
     if band is not None:
         depth = np.maximum(depth, band[1:-1])
     return np.pad(depth, 1, "edge")
-
-
-def _redness(rgb: np.ndarray) -> np.ndarray:
-    """How red colours are (``…×C``, C ≥ 3, R first): ``(R − G) / (R + G + B)``, 0 for black."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.nan_to_num((rgb[..., 0] - rgb[..., 1]) / rgb[..., :3].sum(-1))
 
 
 def _smooth_band(run: np.ndarray) -> np.ndarray | None:
