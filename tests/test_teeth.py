@@ -726,3 +726,33 @@ def test_a_lower_lip_falling_off_a_smile_leaves_no_ghost_of_itself_by_the_corner
     lip_like = (redness > 0.25) & (pixels.mean(1) > 0.25 * np.percentile(shot.mean(1), 97))
     assert held.sum() > 50
     assert (held & lip_like).sum() < 20
+
+
+@pytest.mark.parametrize("clip, index, teeth", [
+    ("liveportrait_d20.mp4", 29, False), ("liveportrait_d20.mp4", 149, False),
+    ("liveportrait_d0.mp4", 29, True), ("liveportrait_d6.mp4", 360, True),
+    ("liveportrait_d12.mp4", 35, True)])
+def test_a_lit_tongue_is_not_held_as_teeth(shared_data, clip, index, teeth):
+    """A talking mouth on a dark-skinned face (liveportrait_d20) shows a lit tongue and the
+    lips' wet inner side, lit as teeth against its dark cheeks: held as teeth (the shot's look
+    said it showed them) while AU15 moved the lips, they stood by the corners as pale shards
+    over black wedges. What shines is redder than the cheeks, as no tooth is
+    (:func:`.mouth.teeth_coloured`): nothing is held, and the shot's look finds no teeth. Mouths
+    that show their teeth on other clips (4:2:0 video too) hold them as before."""
+    from atw_ofx.face.track import track_faces
+    from atw_ofx.models.mouth import teeth_coloured
+
+    plate = clip_frame(shared_data, clip, index)
+    face = track_faces([(1, lambda: plate)], source=clip).placement(1)
+    result = render_frame(plate, aus("AU15=5"), LandmarkRig(), face=face,
+                          options=RenderOptions(aovs=("generated",)))
+    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")]
+    assert (face.mouth is not None and face.mouth.teeth is not None) == teeth
+    if teeth:
+        assert generated.sum() > 100  # the teeth held while the lips move round them
+    else:
+        assert generated.max() == 0.0
+    # Colour cannot tell on a black-and-white plate: it leaves the light to decide.
+    grey = np.repeat(plate.pixels[..., :3].mean(-1, keepdims=True), 3, -1)
+    assert teeth_coloured(grey.reshape(-1, 3), np.array([0.2, 0.2, 0.2])) == 1.0
+    assert teeth_coloured(plate.pixels[..., :1].reshape(-1, 1), np.array([0.2])) == 1.0

@@ -309,6 +309,55 @@ def _brightest_between(mesh: np.ndarray, image: np.ndarray) -> np.ndarray:
     return _sampled(image, between.reshape(-1, 2)).reshape(len(upper), -1).max(1)
 
 
+#: The brightest of a mouth's inside reads as teeth while it is no redder against the cheeks
+#: than the first of these, as a tongue or the lips' wet inner side from the second, eased
+#: between (:func:`teeth_coloured`: the tenth percentile, over the brightest quarter of the
+#: inside, of its red-to-green ratio over the cheeks'). The shared photographs' teeth read
+#: 0.3–0.8, the shared clips' 0.57–1.09 (4:2:0 chroma spreads the lips' red over small teeth);
+#: tongues and inner lips 1.12–1.65 (liveportrait_d6's tongue out, d20's talking mouth on dark
+#: skin — by light alone, against dark cheeks, it passed for teeth: held while AU15 moved the
+#: lips, it stood by the corners as pale shards over black wedges, looked at).
+TEETH_REDDER = (1.1, 1.2)
+
+
+def teeth_coloured(inside: np.ndarray, skin: np.ndarray) -> float:
+    """How much the brightest of a mouth's inside (``inside``: ``K×C`` linear pixels between
+    its inner lips, R, G, B first) is coloured as teeth against the cheeks' colour (``skin``:
+    ``C``): 1 as teeth, 0 as a tongue or lips (:data:`TEETH_REDDER`); 1 where colour cannot
+    tell (fewer than three channels — a black-and-white plate —, too few pixels, no light)."""
+    if inside.shape[-1] < 3 or len(inside) < 8 or not np.all(skin[:2] > 0):
+        return 1.0
+    light = inside.mean(-1)
+    lit = inside[light >= np.quantile(light, 0.75)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = lit[:, 0] * skin[1] / (lit[:, 1] * skin[0])
+    ratio = ratio[np.isfinite(ratio)]
+    if not len(ratio):
+        return 1.0
+    redder = float(np.percentile(ratio, 10))
+    return 1.0 - float(smoothstep(np.array((redder - TEETH_REDDER[0])
+                                           / (TEETH_REDDER[1] - TEETH_REDDER[0]))))
+
+
+def teeth_coloured_at(mesh: np.ndarray, full: FullSize, grid: int) -> float:
+    """:func:`teeth_coloured` of the mouth of ``mesh`` (478 points on a ``grid`` px grid over
+    the crop), read at full size (``full``): its inside at 12 places down each pair of inner-lip
+    points' gap and two columns between each pair and the next; the cheeks over
+    :data:`SKIN_PATCH` squares round :data:`SKIN_POINTS` (per channel the median, as
+    :func:`skin_beside` reads them)."""
+    k = full.size / grid
+    upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
+    along = np.linspace(0, len(upper) - 1, 3 * (len(upper) - 1) + 1)
+    columns = [np.stack([np.interp(along, np.arange(len(upper)), contour[:, i]) for i in (0, 1)],
+                        -1) for contour in (upper, lower)]
+    down = np.linspace(0.05, 0.95, 12)
+    points = columns[0][:, None] + down[None, :, None] * (columns[1] - columns[0])[:, None]
+    half = SKIN_PATCH * float(np.linalg.norm(upper[-1] - upper[0])) / 2
+    offsets = np.stack(np.meshgrid(*[np.linspace(-half, half, 7)] * 2), -1).reshape(-1, 2)
+    cheeks = full.at((mesh[list(SKIN_POINTS)][:, None] + offsets[None]).reshape(-1, 2) * k)
+    return teeth_coloured(full.at(points.reshape(-1, 2) * k), np.median(cheeks, 0))
+
+
 #: A mouth whose lips are apart shows its teeth (as far as their gap says:
 #: :func:`teeth_shown`) only as much as its gap is lit like teeth: its brightest (between the
 #: middle pairs, display-encoded, as the model sees the face) from the first to the second of

@@ -26,7 +26,7 @@ import numpy as np
 from .base import grid_box
 from .grain import brightest_mean, darkest_mean
 from .mouth import (LOWER_INNER, OUTER_LIPS, OWN_DARKEST, SKIN_POINTS, TEETH_SPAN, UPPER_INNER,
-                    iris_axes, pixels_inside, skin_beside, teeth_lit)
+                    iris_axes, pixels_inside, skin_beside, teeth_coloured, teeth_lit)
 
 #: The lips' gap over the mouth's middle (IOD, along the face's down) from which a frame's mouth
 #: is open enough that the dark between its lips is its inside, not the lips' crease: the shared
@@ -78,8 +78,9 @@ def measure(rgb: np.ndarray, mesh: np.ndarray) -> tuple[np.ndarray | None, np.nd
     """One frame's mouth (``rgb``: ``H×W×3`` linear; ``mesh``: its ``478×2`` points in ``rgb``'s
     pixels): its dark and its teeth over its cheeks' colour (``3`` each, as :class:`MouthLook`),
     each None where the frame does not show it — a mouth parted less than :data:`OPEN_FROM`, no
-    teeth shining, cheeks off the frame, or pixels that are not finite. Reads only the lips' and
-    the cheeks' few pixels (a 4K close-up's open mouth in ~2 ms)."""
+    teeth shining (or what shines coloured as a tongue, :func:`.mouth.teeth_coloured`), cheeks
+    off the frame, or pixels that are not finite. Reads only the lips' and the cheeks' few
+    pixels (a 4K close-up's open mouth in ~2 ms)."""
     _, down, iod = iris_axes(mesh)
     upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
     if ((lower - upper) @ down)[TEETH_SPAN].max() < OPEN_FROM * iod:
@@ -101,7 +102,7 @@ def measure(rgb: np.ndarray, mesh: np.ndarray) -> tuple[np.ndarray | None, np.nd
     # Teeth by their light in a display-like encoding, as the rig finds them on its grid.
     luma = np.ascontiguousarray(2.0 * np.clip(lips.mean(-1), 0.0, None) ** (1 / 2.2) - 1.0,
                                 np.float32)
-    shine = teeth_lit(local, luma).max() >= 1.0
+    shine = teeth_lit(local, luma).max() >= 1.0 and teeth_coloured(inside, skin) >= 0.5
     teeth = brightest_mean(inside, OWN_DARKEST) / skin if shine else None
     finite = lambda c: c if c is not None and np.isfinite(c).all() and (c > 0).all() else None  # noqa: E731
     return finite(dark), finite(teeth)

@@ -236,15 +236,22 @@ class LandmarkRig:
         extra = None
         lifted = 0.0  # how much the upper lip's middle rises off the teeth (0–1)
         reach = None  # how far down each brow's hair reaches (.brows.hair_reach)
-        # How much teeth shine between each pair of inner-lip points (read once: two uses).
+        # How much teeth shine between each pair of inner-lip points (read once: two uses), as
+        # much as what shines is coloured as teeth (a tongue on a dark-skinned face is lit as
+        # they are against its cheeks).
         lit_pairs = None if mesh is None or luma is None else mouth.teeth_lit(mesh, luma)
+        coloured = 1.0 if lit_pairs is None or full is None or not (
+            lit_pairs.max() > 0.0 or mouth.teeth_shown(mesh)[2].max() > 0.0) \
+            else mouth.teeth_coloured_at(mesh, full, n)
+        if coloured < 1.0:
+            lit_pairs = lit_pairs * coloured
         # How much an open mouth's gap is lit like teeth, unless the shot's own mouth is known to
         # show its teeth: then they are held on every frame it opens (frame by frame, a talking
         # mouth's thin upper teeth, dim on the model's grid, went from held to bent with a smile
         # and back over two frames: liveportrait_d10 frames 26-29 under AU12, looked at).
         shot_shows_teeth = look is not None and look.teeth is not None
         gap_lit = None if mesh is None or luma is None or shot_shows_teeth \
-            else mouth.gap_lit(mesh, luma)
+            else mouth.gap_lit(mesh, luma) * coloured
         if mesh is not None:
             # The lids' contours and the brows' lower edges, and the teeth an open mouth shows
             # held still (the lower ones only while no performer's jaw drives the mouth).
@@ -345,7 +352,7 @@ class LandmarkRig:
         if mesh is not None and retarget is None:
             held_teeth = _held_teeth(mesh, field, lit_pairs,
                                      None if teeth_own is None else teeth_own * matte[None],
-                                     lifted, gap_lit)
+                                     lifted, gap_lit, coloured)
         # Generated pixels (the mouth's opening, the lids' lines, the skin brows risen off a frame
         # uncover) are not warped, and the frame's are the plate's: their field is not checked
         # for folds (checked, the pile of sources held off the frame was spread up into the brow,
@@ -530,17 +537,18 @@ TEETH_STILL = 0.01
 
 
 def _held_teeth(mesh: np.ndarray, field: np.ndarray, lit: np.ndarray | None,
-                own: np.ndarray | None, lifted: float = 0.0, gap_lit: float | None = None
-                ) -> teeth.HeldTeeth | None:
+                own: np.ndarray | None, lifted: float = 0.0, gap_lit: float | None = None,
+                coloured: float = 1.0) -> teeth.HeldTeeth | None:
     """The teeth the mouth of ``mesh`` (478 points on the model grid) shows, held as shot while
     ``field`` (``2×G×G``, backward, on a grid a whole multiple of the model's) moves its lips, or
     None: a mouth showing none, or lips that stay. ``own`` is the teeth's own field on that grid
     (the jaw's) or None; ``lit`` how much teeth shine between each pair of inner-lip points
     (:func:`.mouth.teeth_lit`) or None; ``lifted`` how much the upper lip's middle rises off
     them (0–1, :func:`_lip_rise`): as much, the gums it uncovers are drawn; ``gap_lit`` how much
-    the lips' gap is lit like teeth (:func:`.mouth.gap_lit`) or None. The opening's polygon is
-    where ``field`` carries it (:func:`_teeth_opening`)."""
-    share = teeth.teeth_share(mesh, lit, gap_lit)
+    the lips' gap is lit like teeth (:func:`.mouth.gap_lit`) or None; ``coloured`` how much what
+    shines there is coloured as teeth (:func:`.mouth.teeth_coloured`): held as much. The opening's
+    polygon is where ``field`` carries it (:func:`_teeth_opening`)."""
+    share = teeth.teeth_share(mesh, lit, gap_lit) * coloured
     if share <= 0.0:
         return None
     scale = field.shape[-1] / LandmarkRig.resolution
