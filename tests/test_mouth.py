@@ -583,6 +583,29 @@ def test_an_open_smiles_side_teeth_stay_whole_above_its_cavity(shared_data, name
     assert float(generated[side].mean()) < 0.1
 
 
+@pytest.mark.parametrize("name", ["17.png", "0.png", "12.png"])
+def test_no_side_tooth_hangs_into_the_cavity_as_a_fang(shared_data, name):
+    """Surprise at 0.8 on open smiles: the cavity's top edge runs along the teeth's tips with no
+    tooth hanging far below its neighbours. On a closed bite (face 17: the upper teeth on the
+    lower, lit all the way down) the side teeth kept as shot below the seam went down to the
+    search's reach beside the middle's cut, two fangs 0.055 IOD below the edge around them; the
+    sides there are not kept (:data:`.mouth.SIDE_TOUCHING`)."""
+    from atw_ofx.expressions import expression_aus
+    from atw_ofx.imageio import read_image
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    as_shot = render_frame(plate, np.zeros(17, np.float32), LandmarkRig())
+    lm = as_shot.face.landmarks
+    result = render_frame(plate, au_vector(expression_aus(["surprise=0.8"])), LandmarkRig(),
+                          face=as_shot.face, options=RenderOptions(aovs=("generated",)))
+    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")] > 0.5
+    columns = [x for x in range(int(lm[78, 0]), int(lm[308, 0])) if generated[:, x].any()]
+    top = np.array([np.argmax(generated[:, x]) for x in columns], np.float64)
+    reach = max(int(0.08 * iod(lm)), 3)  # the edge round each column: about a tooth either side
+    around = np.array([np.median(top[max(i - reach, 0):i + reach + 1]) for i in range(len(top))])
+    assert float((top - around).max()) < 0.04 * iod(lm)
+
+
 def test_a_tooth_between_barely_parted_lips_is_found_by_its_light(demo):
     """Teeth shine between lips parted less than the gap at which the mesh's contours show them
     (a tooth's edge on a nearly closed mouth): found by their light, the renderer holds them as

@@ -631,6 +631,9 @@ SIDE_TOOTH_LIGHT = 0.3
 #: lips 0.2–0.9; lit alike, a pale lip passed for a tooth). Lips no redder than the teeth (a
 #: black-and-white plate) are told by the reach alone.
 SIDE_TOOTH_RED = 0.5
+#: A side's four innermost columns running on past this share of the reach (median; eased to
+#: the second) are a closed bite's rows touching: none of that side is kept.
+SIDE_TOUCHING = (0.7, 0.9)
 
 
 def side_teeth_ends(mesh: np.ndarray, seam: np.ndarray, full: FullSize, grid: int
@@ -684,7 +687,14 @@ def side_teeth_ends(mesh: np.ndarray, seam: np.ndarray, full: FullSize, grid: in
     # Down each column while it stays a tooth from the seam: to its last tooth sample.
     run = np.where(tooth.all(1), SIDE_SAMPLES - 1, np.argmin(tooth, axis=1) - 1)
     ends = np.where(run >= 0, t[np.clip(run, 0, None)], 0.0)
-    ends = np.concatenate([_eased_ends(side) for side in np.split(ends, 2)])
+    # A side whose teeth run on near the reach already at its inner edge is a closed bite's:
+    # the upper teeth on the lower, lit all the way, and nothing tells where the upper ones end
+    # — kept down to the reach by the sides alone, they hung into the cavity as fangs beside
+    # the middle's cut (face 17 under surprise, looked at).
+    left, right = np.split(ends, 2)
+    ends = np.concatenate([_eased_ends(side) * (1.0 - float(smoothstep(np.array(
+        (np.median(inner) - SIDE_TOUCHING[0]) / (SIDE_TOUCHING[1] - SIDE_TOUCHING[0])))))
+        for side, inner in ((left, left[-4:]), (right, right[:4]))])
     ease = smoothstep((np.abs(xs) / half - SIDE_TEETH[0]) / (SIDE_TEETH[1] - SIDE_TEETH[0]))
     below = ease * ends * SIDE_REACH * iod
     if not np.any(below > 0.0):
