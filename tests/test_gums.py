@@ -36,7 +36,8 @@ def lifted_case(lifted: float):
     columns = np.where(np.arange(256) % PITCH < 2, LINE, TOOTH).astype(np.float32)
     plate = np.broadcast_to(columns[None, :, None], (256, 256, 3)).copy()
     plate[:24 * K] = LIP
-    lip_body = np.stack((np.linspace(16, 48, 9), np.full(9, 20.0)), 1)
+    upper_body = np.stack((np.linspace(16, 48, 9), np.full(9, 20.0)), 1)
+    lip_body = np.concatenate((upper_body, upper_body))  # (the lower lip's: the same lip)
     teeth = HeldTeeth(shot, now, np.array([0.0, 1.0]), 64, 1.0, 40.0, lip=lip_body,
                       lifted=lifted)
     return plate, teeth
@@ -190,3 +191,32 @@ def test_gums_are_the_lips_colour_redder_but_never_a_lipsticks():
     over_skin = (red / red.mean()) / (skin / skin.mean())
     assert over_skin.min() == pytest.approx(GUM_PALEST, rel=0.05)
     assert red.mean() == pytest.approx(GUM_LIGHT * lipstick.mean(), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["12.png", "2.png", "5.png"])
+def test_gums_are_drawn_from_the_lips_own_colour_not_a_moustache_or_their_shade(
+        shared_data, name, monkeypatch):
+    """AU10 at 5 on shared open smiles: the gums are drawn in a colour redder than the cheeks and
+    at least half their light. Read in the upper lip's body alone, under face 12's moustache
+    they took its hair (a flat grey-mauve hole, 0.08 redder and 0.31 of the cheeks' light), and
+    on face 2, whose upper lip faces down into its own shade, 0.35 of the light (a dark
+    brown-red band); face 5's glossy lower lip alone reads its sheen (lavender): the hue of the
+    redder lip, the light of the lighter (:func:`.gums.lips_for_gums`)."""
+    from atw_ofx.models import gums
+    from atw_ofx.models.base import redness
+
+    drawn = []
+    colour_of = gums.gum_colour
+
+    def recorded(lip, skin=None):
+        drawn.append((colour_of(lip, skin), skin))
+        return drawn[-1][0]
+
+    monkeypatch.setattr(gums, "gum_colour", recorded)
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    render_frame(plate, aus("AU10=5"), LandmarkRig(), face=face)
+    assert drawn  # the lip rose off the teeth and uncovered gums
+    for gum, cheeks in drawn:
+        assert redness(gum) > redness(cheeks) + 0.15
+        assert gum.mean() > 0.5 * cheeks.mean()

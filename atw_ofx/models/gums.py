@@ -13,7 +13,8 @@ twice its height instead (looked at on the shared open smiles). The renderer dra
   teeth none (the papilla comes down to it);
 - under the gum line, the **crown** continued up: each column's tooth as the plate shows it just
   inside the lip's edge, darker towards its neck (:data:`NECK_LIGHT`);
-- above it, **gum**: the lip's own colour as the plate shows it, redder and a little lighter
+- above it, **gum**: the lips' own colour as the plate shows it (:func:`lips_for_gums`), redder
+  and a little lighter
   (:data:`GUM_HUE`, :data:`GUM_LIGHT`), no lighter than the teeth allow (:data:`GUM_OF_TEETH`),
   in the lip's shade under it and the mouth's towards its corners, with the lip's grain — none
   over "teeth" no lighter than the lip (:data:`TEETH_SHOWN`: a talking mouth's dark).
@@ -29,7 +30,7 @@ import cv2
 import numpy as np
 
 from ..points import sample_window
-from .base import smoothstep
+from .base import redness, smoothstep
 from .grain import grain_noise, laid_on, relative_grain
 from .hidden_teeth import receding
 
@@ -113,8 +114,9 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
 
     ``lip_now``: the lip's edge now over each pixel's column; ``edge``: the teeth's tops as shot
     there (``K`` each, down the frame; pixels below it get the crown as shot); ``iod``: the
-    inter-ocular distance (crop px); ``lip_body``: points in the upper lip (``M×2`` crop px)
-    where its colour is read; ``centre`` and ``half_width``: the mouth's middle along the frame
+    inter-ocular distance (crop px); ``lip_body``: points in the upper lip's body, then as many
+    in the lower's (``2M×2`` crop px, :func:`.mouth.lip_body`), where the lips' colour is read
+    (:func:`lips_for_gums`); ``centre`` and ``half_width``: the mouth's middle along the frame
     and its half width (crop px), towards whose corners the gum darkens in the mouth's shade;
     ``cheeks``: the skin beside the mouth, its colour and grain
     (:func:`~.mouth.skin_beside`), or None."""
@@ -131,21 +133,24 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
     teeth_light = float(np.percentile(crown.mean(-1), TEETH_PERCENTILE))
     neck = np.clip((edge - py) / np.maximum(edge - gum_line, 1e-6), 0.0, 1.0)
     crown *= (1.0 - (1.0 - NECK_LIGHT) * smoothstep(neck))[:, None].astype(np.float32)
-    # The gum: the lip's own colour, at the gums' light, with the lip's grain.
-    lip = sample_window(original, lip_body[:, 0], lip_body[:, 1], cv2.INTER_LINEAR, channels)
-    lip_colour = np.median(lip, axis=0)
+    # The gum: the lips' own colour, at the gums' light, with the upper lip's grain.
+    upper_body, lower_body = np.split(lip_body, 2)
+    lip_colour, lower_colour = (np.median(sample_window(original, body[:, 0], body[:, 1],
+                                                        cv2.INTER_LINEAR, channels), axis=0)
+                                for body in (upper_body, lower_body))
     # Dark in the fold under the lip, clearing down the band; over each tooth's root the gum
     # bulges into the light, between two it dips.
     down_band = (py - lip_now) / np.maximum(gum_line - lip_now, 1.0)
     shade = (FOLD_LIGHT + (1.0 - FOLD_LIGHT) * smoothstep(down_band / FOLD_CLEARS)) \
         * (1.0 - ROOT_SHADE * (1.0 - np.interp(px, line, middles) ** 4)) \
         * receding(np.abs(px - centre) / half_width)
-    colour = gum_colour(lip_colour, None if cheeks is None else cheeks[0])
+    colour = gum_colour(lips_for_gums(lip_colour, lower_colour),
+                        None if cheeks is None else cheeks[0])
     # In the teeth's own light: a shadowed mouth's gums are no lighter than GUM_OF_TEETH of its
     # teeth (in the lip's light, a talking mouth's dark took a bright orange arc of gum).
     colour *= min(1.0, GUM_OF_TEETH * teeth_light / max(float(colour.mean()), 1e-12))
     gum = shade[:, None] * colour[None]
-    patch = _patch_at(original, channels, lip_body)
+    patch = _patch_at(original, channels, upper_body)
     grain = relative_grain(patch)
     if cheeks is not None and cheeks[1] is not None:  # the lip's lines are not grain
         grain = np.minimum(grain, cheeks[1])
@@ -156,6 +161,18 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
                                        - TEETH_SHOWN[0]) / (TEETH_SHOWN[1] - TEETH_SHOWN[0]))))
     is_gum = shown * np.clip(gum_line - py + 0.5, 0.0, 1.0)[:, None]
     return (crown + is_gum * (gum - crown)).astype(np.float32)
+
+
+def lips_for_gums(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """The lips' colour the gums are drawn from (``C``, linear), from the upper lip's body's and
+    the lower's (``C`` each, their medians): the hue of the redder of the two — under a
+    moustache the upper lip's reads its hair (face 12: gums a flat grey-mauve hole), a glossy
+    lower lip its sheen (face 5: lavender gums) — in the light of the lighter: the upper lip
+    faces down into its own shade, the gums it uncovers face the light as the lower lip does
+    (face 2's were a dark brown-red band; all looked at under AU10)."""
+    hue = upper if len(upper) < 3 or redness(upper) >= redness(lower) else lower
+    light = max(float(upper.mean()), float(lower.mean()))
+    return (hue * (light / max(float(hue.mean()), 1e-12))).astype(np.float32)
 
 
 def gum_colour(lip: np.ndarray, skin: np.ndarray | None = None) -> np.ndarray:

@@ -283,7 +283,7 @@ def teeth_lit(mesh: np.ndarray, luma: np.ndarray) -> np.ndarray:
     read as teeth."""
     image = _display_light(luma)
     brightest = _brightest_between(mesh, image)
-    lips = max(float(np.median(_sampled(image, _lip_body(mesh, lower_lip))))
+    lips = max(float(np.median(_sampled(image, lip_body(mesh, lower_lip))))
                for lower_lip in (False, True))
     start, full = TEETH_LIGHT
     return smoothstep((brightest / max(lips, 1e-6) - start) / (full - start))
@@ -383,15 +383,10 @@ def gap_lit(mesh: np.ndarray, luma: np.ndarray) -> float:
                                      / (GAP_LIT[1] - GAP_LIT[0]))))
 
 
-def upper_lip_body(mesh: np.ndarray) -> np.ndarray:
-    """Points in the upper lip's body, between its inner and outer contours away from the
-    corners (``K×2``, ``mesh``'s grid): where its own colour is read."""
-    return _lip_body(mesh, lower=False)
-
-
-def _lip_body(mesh: np.ndarray, lower: bool) -> np.ndarray:
-    """:func:`upper_lip_body`, or the lower lip's: a third and two thirds of the way from each
-    inner point to the outer one over it."""
+def lip_body(mesh: np.ndarray, lower: bool) -> np.ndarray:
+    """Points in the upper lip's body, or the ``lower`` lip's, between its inner and outer
+    contours away from the corners (``K×2``, ``mesh``'s grid): where its own colour is read —
+    0.35 and 0.65 of the way from each inner point to the outer one over it."""
     inner = mesh[list(LOWER_INNER if lower else UPPER_INNER)][1:-1]
     outer = mesh[list(OUTER_LIPS[19:10:-1] if lower else OUTER_LIPS[1:10])]
     return np.concatenate([inner + t * (outer - inner) for t in (0.35, 0.65)])

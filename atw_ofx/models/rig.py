@@ -561,7 +561,8 @@ def _held_teeth(mesh: np.ndarray, field: np.ndarray, lit: np.ndarray | None,
                            field.shape[-1], share, iod * scale,
                            None if own is None else own.astype(np.float32),
                            skin=mesh[list(mouth.SKIN_POINTS)] * scale,
-                           lip=mouth.upper_lip_body(mesh) * scale, lifted=lifted)
+                           lip=np.concatenate([mouth.lip_body(mesh, lower) for lower
+                                               in (False, True)]) * scale, lifted=lifted)
 
 
 def _teeth_opening(mesh: np.ndarray, field: np.ndarray) -> np.ndarray:

@@ -223,8 +223,9 @@ class HeldTeeth:
     to the lip — rather than none (0: a talking mouth's tongue, the mouth's own dark, on the
     opening's floor); None where unknown (teeth). ``skin``: where the cheeks beside the nose
     lie (``2×2`` grid px, :data:`.mouth.SKIN_POINTS`), which the mouth's dark is held under
-    (:data:`DARK_OF_SKIN`); None: not held. ``lip``: points in the upper lip's body (``K×2``
-    grid px) where its own colour is read for the gums a rising lip uncovers (:mod:`.gums`);
+    (:data:`DARK_OF_SKIN`); None: not held. ``lip``: points in the upper lip's body, then as
+    many in the lower's (``2K×2`` grid px, :func:`.mouth.lip_body`), where the lips' colour is
+    read for the gums a rising lip uncovers (:mod:`.gums`);
     None: none drawn. ``upper_band``: as ``band``, the upper lip's past each point of its
     inner contour (``contours(shot)[0]``'s ``K``), or None. ``lifted``: how much the upper lip's
     middle rises off the teeth (0–1: AU10's, not a smile's corners sliding up along them) — as
