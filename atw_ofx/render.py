@@ -31,7 +31,7 @@ from .face import (CropBox, FacePlacement, crop, crop_planes, detect_face, ellip
                    face_matte, paste)
 from .face.detect import DEFAULT_BACKEND, detect_faces
 from .face.glasses import (behind_frame, bridge_window, find_frame, frame_window,
-                           wears_glasses)
+                           wears_dark_lenses, wears_glasses)
 from .imageio import ImagePlate
 from .models import FaceContext, MotionModel, MotionResult
 from .models.base import FullSize, LightAt, PixelsAt
@@ -313,6 +313,9 @@ def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.
         return None
     (x0, y0, x1, y1), search = _pooled_grey(crop_lin, colour_idx,
                                             frame_window(landmarks, size), step)
+    if wears_dark_lenses(search, (landmarks - (x0, y0)) / step):  # their outline reaches wider
+        (x0, y0, x1, y1), search = _pooled_grey(crop_lin, colour_idx,
+                                                frame_window(landmarks, size, lenses=True), step)
     frame = find_frame(search, (landmarks - (x0, y0)) / step, size=(y1 - y0, x1 - x0))
     if frame is None:
         return None

@@ -402,3 +402,61 @@ def test_a_wide_wire_frames_top_bar_is_held_out_to_its_hinges(shared_data, frame
     for corner, eye, outward in ((36, range(36, 42), -1), (45, range(42, 48), 1)):
         above = ys < points[list(eye), 1].mean()
         assert (outward * (xs[above] - points[corner, 0])).max() > 0.8 * width
+
+
+def _eyes_and_round(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The eyes' contours grown by a quarter of an eye's width (``H×W`` bool): what dark
+    lenses cover whatever their size."""
+    points = ibug68(landmarks)
+    width = float(np.mean([np.linalg.norm(points[39] - points[36]),
+                           np.linalg.norm(points[45] - points[42])]))
+    eyes = np.zeros(shape, np.uint8)
+    for eye in (points[36:42], points[42:48]):
+        cv2.fillPoly(eyes, [np.round(eye).astype(np.int32)], 1)
+    grow = int(0.25 * width)
+    return cv2.dilate(eyes, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
+
+
+def test_sunglasses_are_held_whole_while_the_brows_and_lids_move(bespectacled, shared_data):
+    """Dark lenses (the frame drawn on the portrait with its lenses darkened to 15 %, and the
+    shared face 11's sunglasses): the lenses are held whole with their frame — the eyes behind
+    them are the plate's, bit for bit, under a blink, a brow raise and a brow lowering (the
+    rims' path, taking hair over a top bar as dark as the lens, left the bar to the warp: a
+    brow raise opened a black hole over face 11's left lens and 0.09–0.32 of its eyes' pixels
+    were held); clear glasses are looked for as before."""
+    from atw_ofx.face.glasses import _working_scale, lenses_dark
+
+    _, bare, landmarks, _, front, framed8, _ = bespectacled
+    lenses = np.zeros(front.shape, np.uint8)
+    points = ibug68(landmarks)
+    width = float(np.mean([np.linalg.norm(points[39] - points[36]),
+                           np.linalg.norm(points[45] - points[42])]))
+    for eye, side in ((points[36:42], -1), (points[42:48], 1)):  # as _draw_frame's rims
+        centre = eye.mean(0) + [0.05 * side * width, 0.1 * width]
+        cv2.ellipse(lenses, tuple(int(v) for v in centre),
+                    (int(0.8 * width), int(0.55 * width)), 0, 0, 360, 1, -1)
+    sunglasses8 = framed8.copy()
+    inside = (lenses > 0) & ~front
+    sunglasses8[inside] = (sunglasses8[inside] * 0.15).astype(np.uint8)
+    linear = colour.convert(sunglasses8.astype(np.float32) / 255,
+                            colour.DEFAULT_DISPLAY_FILE_SPACE, colour.DEFAULT_PLATE_SPACE)
+    sunglasses = ImagePlate.from_array(np.ascontiguousarray(linear), ("R", "G", "B"),
+                                       colour.DEFAULT_PLATE_SPACE)
+    shared = read_image(shared_data / "plates" / "ffhq_atw" / "11.png")
+    model = load_model("rig")
+    for plate in (sunglasses, shared):
+        face = render_frame(plate, np.zeros(17, np.float32), model).face
+        grey = plate.rgb().mean(-1) ** (1 / 2.2)
+        assert lenses_dark(*_working_scale(grey, face.landmarks))
+        eyes = _eyes_and_round(face.landmarks, plate.pixels.shape[:2])
+        for edit in (["AU45=5", "AU01=5", "AU02=5"], ["AU04=5"]):
+            aus = au_vector(parse_au_assignments(edit))
+            held = render_frame(plate, aus, model, face=face).plate.rgb()
+            assert np.all(held[eyes] == plate.rgb()[eyes], -1).mean() > 0.99, edit
+    # Clear glasses and bare faces are not dark lenses (their eyes' surroundings 0.43–0.81 of
+    # the nose's light on the shared faces).
+    for plate in (bespectacled[0], bare, read_image(shared_data / "plates" / "ffhq_atw"
+                                                    / "15.png")):
+        face = render_frame(plate, np.zeros(17, np.float32), model).face
+        assert not lenses_dark(*_working_scale(plate.rgb().mean(-1) ** (1 / 2.2),
+                                               face.landmarks))

@@ -79,6 +79,16 @@ BAR_LIGHTER = 0.94
 #: The softness of a light bar's matte at its edges (:func:`find_frame`), working px (σ).
 BAR_EDGE = 1.0
 
+#: Lenses this dark or darker against the nose's skin between them (each eye's surroundings'
+#: median within LENS_READ × the eye's width, over the nose's below the bridge) are dark
+#: glasses: the shared faces' eyes read 0.43–0.81 of it, with clear glasses or none; a pair of
+#: sunglasses 0.13–0.14 (:func:`dark_lenses`).
+DARK_LENS, LENS_READ = 0.3, 0.45
+#: How far from its eye's centre a dark lens's outline is looked for (× the eye's width) up and
+#: down, and sideways (between, as an ellipse): sunglasses reach ~2.1 eye widths out to the
+#: temples, ~1.2 up and down.
+LENS_REACH = (1.4, 2.4)
+
 _ANGLES, _RADII = 120, 72
 #: iBUG 68 indices: each eye's contour (image-left eye first) and the top of the nose's bridge.
 _EYES = (range(36, 42), range(42, 48))
@@ -119,14 +129,28 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
         if not all(reads_as_bar(shade, rim, edge) for shade, rim, edge in zip(shades, rims, edges)):
             edges = [None] * len(rims)  # not held: its rays above the eyes left out, as before
     bars = np.zeros_like(mask)
+    lenses = dark_lenses(small, points, eyes)
+    if lenses is not None:
+        # Dark lenses are held whole, by their place (the eye behind them does not show), with
+        # the bridge between them; their frame is what lies along their outline, not the hair
+        # the rims' path took over a top bar against a lens as dark as it (a brow raise opened
+        # a black hole there, face 11). (Grown past the outline, the skin held beside the frame
+        # stood as a ragged dark fringe along it while the brows rose.)
+        band = max(int(round(RIM_BAND * WORK_EYE)), 1)
+        cv2.polylines(lenses, [np.round(bridge_line - 0.5).astype(np.int32)], False, 1,
+                      4 * band + 1)
+        bars |= lenses
+        near = cv2.dilate(lenses, np.ones((4 * band + 1, 4 * band + 1), np.uint8))
     # (Over light top bars the darkest line above the eyes is the brow resting on them.)
-    for bar in [] if light_top else traced_bars(response, rims):
+    for bar in [] if light_top or lenses is not None else traced_bars(response, rims):
         cv2.polylines(mask, [np.round(bar - 0.5).astype(np.int32)], False, 1, 3)
     for rim, edge in zip(rims, edges):
         dark, light = rim_sections(rim, light_top, edge)
         for sections, into in ((dark, mask), (light, bars)):
             for section in sections:
                 cv2.fillPoly(into, [np.round(section - 0.5).astype(np.int32)], 1)
+    if lenses is not None:
+        mask &= near
     band = max(int(round(RIM_BAND * WORK_EYE)), 1)
     bridge = np.zeros_like(mask)
     cv2.polylines(bridge, [np.round(bridge_line - 0.5).astype(np.int32)], False, 1, 2 * band + 1)
@@ -150,6 +174,68 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     held = cv2.resize(np.clip(2.0 * soft - 0.5, 0.0, 1.0), (width, height),
                       interpolation=cv2.INTER_LINEAR)
     return Frame(full | (held > 0.0), held)
+
+
+def wears_dark_lenses(grey: np.ndarray, landmarks: np.ndarray) -> bool:
+    """Whether the glasses on the face in ``grey`` (as :func:`find_frame` takes it) have dark
+    lenses (:func:`lenses_dark`): the renderer then looks for their frame on a wider window
+    (:func:`frame_window`'s ``lenses``)."""
+    working = _working_scale(grey, landmarks)
+    return working is not None and lenses_dark(*working)
+
+
+def lenses_dark(small: np.ndarray, points: np.ndarray, eyes: list[np.ndarray]) -> bool:
+    """Whether each eye's surroundings on the working-scale ``small`` (the median within
+    :data:`LENS_READ` × the eye's width of its contour's middle, ``eyes``) are
+    :data:`DARK_LENS` of the nose's skin below the bridge or darker (round the 68 ``points``'
+    28 and 29)."""
+    rows, columns = np.indices(small.shape) + 0.5
+
+    def near(point: np.ndarray, reach: float) -> np.ndarray:
+        return np.hypot(columns - point[0], rows - point[1]) < reach
+
+    nose = small[near(points[28], 0.1 * WORK_EYE) | near(points[29], 0.1 * WORK_EYE)]
+    if not len(nose) or not float(np.median(nose)) > 0.0:
+        return False
+    for eye in eyes:
+        around = small[near(eye.mean(0), LENS_READ * WORK_EYE)]
+        if not len(around) or float(np.median(around)) > DARK_LENS * float(np.median(nose)):
+            return False
+    return True
+
+
+def dark_lenses(small: np.ndarray, points: np.ndarray, eyes: list[np.ndarray]
+                ) -> np.ndarray | None:
+    """Where dark lenses and the frame round them lie on the working-scale ``small`` (uint8,
+    1 inside each lens's outline, :func:`lens_outline`), or None where the lenses are not dark
+    (:func:`lenses_dark`; ``points``: the 68, ``eyes``: each eye's contour)."""
+    if not lenses_dark(small, points, eyes):
+        return None
+    mask = np.zeros(small.shape, np.uint8)
+    for eye in eyes:
+        cv2.fillPoly(mask, [np.round(lens_outline(small, eye) - 0.5).astype(np.int32)], 1)
+    return mask
+
+
+def lens_outline(small: np.ndarray, eye: np.ndarray) -> np.ndarray:
+    """The outer edge of a dark lens's frame around ``eye`` (its contour, working px) on
+    ``small`` (``K×2`` working px, one point per ray): the closed path along which the light
+    steps up most from inside out (the glasses against the skin, brow or hair round them),
+    outside the eye's contour by :data:`RIM_CLEAR_BELOW` × its width and within
+    :data:`LENS_REACH` (a dynamic programme over a polar image centred on the eye)."""
+    centre = eye.mean(0)
+    width = float(np.linalg.norm(eye[3] - eye[0]))
+    angles = np.linspace(0.0, 2 * np.pi, _ANGLES, endpoint=False)
+    radii = np.linspace(RIM_RADII[0], LENS_REACH[1], _RADII) * width
+    polar = _polar(small, centre, angles, radii)
+    step_up = polar[:, 2:] - polar[:, :-2]  # lighter outwards, across two radii
+    inner = (_eye_radius(eye, centre, angles) + RIM_CLEAR_BELOW * width)[:, None]
+    outer = (LENS_REACH[0] + (LENS_REACH[1] - LENS_REACH[0]) * np.cos(angles) ** 2)[:, None]
+    allowed = (radii[None, 1:-1] >= inner) & (radii[None, 1:-1] <= outer * width)
+    gain = np.where(allowed, np.clip(step_up, 0.0, None), -1.0)
+    path = _closed_path(gain.astype(np.float32)) + 1
+    ray = np.stack((np.cos(angles), np.sin(angles)), -1)
+    return centre + ray * radii[path][:, None]
 
 
 def frame_mask(grey: np.ndarray, landmarks: np.ndarray,
@@ -219,14 +305,18 @@ def bridge_window(landmarks: np.ndarray, size: int) -> tuple[int, int, int, int]
     return int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])
 
 
-def frame_window(landmarks: np.ndarray, size: int) -> tuple[int, int, int, int]:
+def frame_window(landmarks: np.ndarray, size: int, lenses: bool = False
+                 ) -> tuple[int, int, int, int]:
     """The part of a ``size`` px square crop a frame can lie in: the eyes' box grown by as far
-    as a rim is looked for (:data:`RIM_RADII`, RIM_BAND), as ``(x0, y0, x1, y1)`` px."""
+    as a rim is looked for (:data:`RIM_RADII`, RIM_BAND) — with dark ``lenses``, sideways as
+    far as their outline is (:data:`LENS_REACH`, from the eye's middle) — as
+    ``(x0, y0, x1, y1)`` px."""
     points = ibug68(landmarks)
     eyes = points[36:48]
     width = float(np.mean([np.linalg.norm(points[39] - points[36]),
                            np.linalg.norm(points[45] - points[42])]))
-    reach = (RIM_RADII[1] + RIM_BAND) * width + 2
+    sideways = max(RIM_RADII[1], LENS_REACH[1] - 0.5) if lenses else RIM_RADII[1]
+    reach = np.array([sideways, RIM_RADII[1]]) * width + RIM_BAND * width + 2
     lo = np.floor(eyes.min(0) - reach).astype(int)
     hi = np.ceil(eyes.max(0) + reach).astype(int)
     x0, y0 = np.clip(lo, 0, size)
