@@ -129,6 +129,7 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
         if not all(reads_as_bar(shade, rim, edge) for shade, rim, edge in zip(shades, rims, edges)):
             edges = [None] * len(rims)  # not held: its rays above the eyes left out, as before
     bars = np.zeros_like(mask)
+    band = max(int(round(RIM_BAND * WORK_EYE)), 1)
     lenses = dark_lenses(small, points, eyes)
     if lenses is not None:
         # Dark lenses are held whole, by their place (the eye behind them does not show), with
@@ -136,7 +137,6 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
         # the rims' path took over a top bar against a lens as dark as it (a brow raise opened
         # a black hole there, face 11). (Grown past the outline, the skin held beside the frame
         # stood as a ragged dark fringe along it while the brows rose.)
-        band = max(int(round(RIM_BAND * WORK_EYE)), 1)
         cv2.polylines(lenses, [np.round(bridge_line - 0.5).astype(np.int32)], False, 1,
                       4 * band + 1)
         bars |= lenses
@@ -151,7 +151,6 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
                 cv2.fillPoly(into, [np.round(section - 0.5).astype(np.int32)], 1)
     if lenses is not None:
         mask &= near
-    band = max(int(round(RIM_BAND * WORK_EYE)), 1)
     bridge = np.zeros_like(mask)
     cv2.polylines(bridge, [np.round(bridge_line - 0.5).astype(np.int32)], False, 1, 2 * band + 1)
     mask |= bridge & (response > FRAME_CONTRAST)
