@@ -756,3 +756,25 @@ def test_a_lit_tongue_is_not_held_as_teeth(shared_data, clip, index, teeth):
     grey = np.repeat(plate.pixels[..., :3].mean(-1, keepdims=True), 3, -1)
     assert teeth_coloured(grey.reshape(-1, 3), np.array([0.2, 0.2, 0.2])) == 1.0
     assert teeth_coloured(plate.pixels[..., :1].reshape(-1, 1), np.array([0.2])) == 1.0
+
+
+def test_the_mouths_dark_by_the_corners_is_in_the_cavitys_hue():
+    """The dark the held teeth's opening takes where the lips leave it (a sad or disgusted open
+    smile's corners): the opening's darkest as shot in its light, in the hue of the cavity a
+    mouth opens into (the cheeks' tinted, as the generated cavity is). Taken as shot it was the
+    grey of the teeth's shade, grey card beside warm lips (faces 4, 7, 9 under sad and disgust;
+    face 16's mauve; looked at)."""
+    from atw_ofx.models.mouth import CAVITY_FOLLOW, CAVITY_TINT, _tinted
+
+    rng = np.random.default_rng(7)
+    original = np.full((64, 64, 3), 0.6, np.float32) * np.array([1.0, 0.6, 0.45], np.float32)
+    original[16:48, 8:56] = 0.05 + 0.002 * rng.standard_normal((32, 48, 3))  # a grey dark
+    shot = np.array([[8.0, 16.0], [56.0, 16.0], [56.0, 48.0], [8.0, 48.0]])
+    ys, xs = np.nonzero(np.ones((20, 20), bool))
+    cheeks = np.array([0.6, 0.36, 0.27])
+    dark = teeth_module._mouth_dark(original, shot, ys + 20, xs + 20, [0, 1, 2],
+                                    (cheeks, np.zeros(3)))
+    cavity = _tinted(cheeks, CAVITY_TINT, CAVITY_FOLLOW)
+    assert dark.mean(0) / dark.mean() == pytest.approx(cavity / cavity.mean(), rel=0.02)
+    assert dark.mean() == pytest.approx(min(0.05, teeth_module.DARK_OF_SKIN * cheeks.mean()),
+                                        rel=0.05)

@@ -58,8 +58,8 @@ from ..points import carried, channels_of, sample_points, sample_window
 from . import gums, hidden_teeth
 from .base import FullSize, PixelsAt, grid_box, redness, smoothstep
 from .grain import brightest_mean, darkest_mean, grain_noise, laid_on, relative_grain
-from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, coverage, in_hue_of,
-                    iris_axes, skin_beside, teeth_shown)
+from .mouth import (CAVITY_FOLLOW, CAVITY_TINT, LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated,
+                    _tinted, coverage, in_hue_of, iris_axes, skin_beside, teeth_shown)
 
 _windows = np.lib.stride_tricks.sliding_window_view
 
@@ -788,7 +788,8 @@ def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.n
     darkest :data:`DARKEST` percent of the opening as shot (``shot``, its polygon in crop px;
     half its pixels read) — the shadow beside and between the teeth — no lighter than
     :data:`DARK_OF_SKIN` of the ``skin``'s light (``(colour, grain)`` of the cheeks,
-    :func:`.mouth.skin_beside`; None: as it is), its colour kept, with the opening's own grain
+    :func:`.mouth.skin_beside`; None: as it is) and in the hue of the cavity a mouth opens into
+    (the cheeks' tinted, :data:`.mouth.CAVITY_TINT`), with the opening's own grain
     (:func:`.grain.relative_grain`, as strong against it as the square root of their light's
     ratio) no stronger than the cheeks' (the teeth's and lips' edges in a small opening are not
     grain: on a soft video frame the corners' dark was speckled grey next to smooth skin, looked
@@ -812,6 +813,11 @@ def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.n
     if skin is not None:
         shadow = shadow * min(1.0, DARK_OF_SKIN * float(np.mean(skin[0]))
                               / max(float(np.mean(shadow)), 1e-12))
+        # In the hue of the cavity a mouth opens into (the cheeks', tinted): the darkest of an
+        # opening as shot is often the shade beside its teeth, as grey as they are white, and
+        # laid over the corners a smile, sadness or disgust opens it stood as grey card (faces
+        # 4, 7, 9; face 16's mauve) beside warm lips (looked at under sad and disgust).
+        shadow = in_hue_of(shadow, _tinted(skin[0], CAVITY_TINT, CAVITY_FOLLOW), 1.0)
         if skin[1] is not None:
             grain = np.minimum(grain, skin[1])
     fill = shadow
