@@ -606,6 +606,22 @@ def test_no_side_tooth_hangs_into_the_cavity_as_a_fang(shared_data, name):
     assert float((top - around).max()) < 0.04 * iod(lm)
 
 
+def test_an_open_smile_whose_teeths_tops_are_in_the_lips_shadow_parts_where_they_end(
+        shared_data):
+    """Face 17's upper teeth fill its smile down to the lower lip, their tops in the upper lip's
+    shadow as dark as the line where they end: parted at the first dark from the top — the
+    shadow, held no higher than the mouth's floor (0.48 of the lips' gap) — the cavity cut the
+    teeth in half and their lower halves went down with the jaw as a second row. Past the
+    teeth's light they end at 0.92 of the gap: the middle pairs' upper teeth at 0.6 of it stay
+    whole under AU25 + AU26."""
+    from atw_ofx.models.mouth import LOWER_INNER, TEETH_SPAN, UPPER_INNER
+
+    _, lm, generated = opened_smile(shared_data, "17.png")
+    upper, lower = lm[list(UPPER_INNER)][TEETH_SPAN], lm[list(LOWER_INNER)][TEETH_SPAN]
+    points = np.round(upper + 0.6 * (lower - upper) - 0.5).astype(int)
+    assert generated[points[:, 1], points[:, 0]].max() < 0.05
+
+
 def test_a_tooth_between_barely_parted_lips_is_found_by_its_light(demo):
     """Teeth shine between lips parted less than the gap at which the mesh's contours show them
     (a tooth's edge on a nearly closed mouth): found by their light, the renderer holds them as

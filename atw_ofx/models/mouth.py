@@ -503,6 +503,9 @@ SEAM_FINE_SAMPLES = 49
 #: the shadow was the darkest: the mouth parted there, and the lower teeth and a red band of
 #: lip stayed under the upper teeth while the jaw dropped.
 SEAM_NEAR_DARKEST = 0.15
+#: ... past the first place within the search lit this share of its range above its darkest
+#: (the teeth's light).
+SEAM_TEETH_LIT = 0.5
 
 
 def teeth_seam(mesh: np.ndarray, luma: np.ndarray, light: LightAt | None = None,
@@ -598,7 +601,13 @@ def _where_teeth_end(upper: np.ndarray, lower: np.ndarray, touching: np.ndarray,
     along = np.linspace(*SEAM_SEARCH, SEAM_FINE_SAMPLES)
     profile = light(upper[:, None] + along[None, :, None] * (lower - upper)[:, None])  # K×S
     low, high = profile.min(1, keepdims=True), profile.max(1, keepdims=True)
-    ends = along[np.argmax(profile <= low + SEAM_NEAR_DARKEST * (high - low), axis=1)]
+    dark = profile <= low + SEAM_NEAR_DARKEST * (high - low)
+    # Past the teeth's light: the upper lip's shadow on their tops, as dark, is not their end
+    # (parted there, face 17's upper teeth were cut in half and their lower halves went down
+    # with the jaw as a second row).
+    lit = np.argmax(profile >= low + SEAM_TEETH_LIT * (high - low), axis=1)
+    past = dark & (np.arange(len(along))[None] > lit[:, None])
+    ends = along[np.where(past.any(1), np.argmax(past, axis=1), np.argmax(dark, axis=1))]
     shares = np.where(touching, along[-1], np.maximum(ends, OVER_THE_FLOOR + FLOOR_EASE))
     middle = float(np.median(shares[TEETH_SPAN]))
     # Each pair's own where its neighbours agree (the span's ends beside the median): a pair
