@@ -244,7 +244,11 @@ def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, row: Row
                                       np.interp(places, ex, knots), row).reshape(3, 4, -1).mean(1)
     line = np.interp(x, ex, ey)
     bottom = line - rise
+    # The opening's first row in each column, smoothed along the lip: column by column it is a
+    # staircase on a curved lip, and the lip's shade laid from it stood as vertical grey streaks
+    # under every tooth, a comb (face 5's lower teeth under AU25 + AU26, looked at).
     top = inside[:, columns].argmax(0).astype(np.float32)
+    top = np.convolve(np.pad(top, 3, mode="edge"), np.full(7, 1 / 7), mode="valid")
     if not (bottom > top).any():  # all under the lip
         return light, light, light
     s = np.interp(x, ex, knots)
