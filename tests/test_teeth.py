@@ -764,7 +764,7 @@ def test_the_mouths_dark_by_the_corners_is_in_the_cavitys_hue():
     mouth opens into (the cheeks' tinted, as the generated cavity is). Taken as shot it was the
     grey of the teeth's shade, grey card beside warm lips (faces 4, 7, 9 under sad and disgust;
     face 16's mauve; looked at)."""
-    from atw_ofx.models.mouth import CAVITY_FOLLOW, CAVITY_TINT, _tinted
+    from atw_ofx.models.mouth import cavity_colour
 
     rng = np.random.default_rng(7)
     original = np.full((64, 64, 3), 0.6, np.float32) * np.array([1.0, 0.6, 0.45], np.float32)
@@ -774,7 +774,7 @@ def test_the_mouths_dark_by_the_corners_is_in_the_cavitys_hue():
     cheeks = np.array([0.6, 0.36, 0.27])
     dark = teeth_module._mouth_dark(original, shot, ys + 20, xs + 20, [0, 1, 2],
                                     (cheeks, np.zeros(3)))
-    cavity = _tinted(cheeks, CAVITY_TINT, CAVITY_FOLLOW)
+    cavity = cavity_colour(cheeks)
     assert dark.mean(0) / dark.mean() == pytest.approx(cavity / cavity.mean(), rel=0.02)
     assert dark.mean() == pytest.approx(min(0.05, teeth_module.DARK_OF_SKIN * cheeks.mean()),
                                         rel=0.05)

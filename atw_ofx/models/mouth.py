@@ -1208,6 +1208,14 @@ def _shot_colour(look: MouthLook | None, which: str, channels: list[int]) -> np.
     return None if colour is None else colour.astype(np.float32)
 
 
+def cavity_colour(skin: np.ndarray) -> np.ndarray:
+    """The colour of a mouth's cavity in the light of the cheeks' colour ``skin`` (``C``,
+    linear): their balance tinted (:data:`CAVITY_TINT`, :data:`CAVITY_FOLLOW`); float32. The
+    generated cavity and the dark by an open smile's corners (:func:`.teeth.hold_teeth`) take
+    its hue."""
+    return _tinted(skin, CAVITY_TINT, CAVITY_FOLLOW)
+
+
 def _tinted(skin: np.ndarray, tint: tuple[float, float, float], follow: float) -> np.ndarray:
     """A colour in ``skin``'s light (``C``, linear) whose balance is the skin's raised to
     ``follow`` times ``tint`` (R, G, B), as much as the skin has colour
@@ -1418,7 +1426,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         # where a real mouth is darkest (looked at: open smiles under a jaw drop).
         level = (CAVITY_DEPTH + (CAVITY_EDGE - CAVITY_DEPTH) * (1.0 - rim) * downwards ** 2) \
             * (CAVITY_TOP + (1.0 - CAVITY_TOP) * downwards)
-        colour = _tinted(skin, CAVITY_TINT, CAVITY_FOLLOW)
+        colour = cavity_colour(skin)
         shot_dark = _shot_colour(region.look, "dark", channels)
         dim = 1.0
         if shot_dark is not None:  # the shot's own dark, in this frame's cheeks' light

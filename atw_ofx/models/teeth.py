@@ -58,8 +58,8 @@ from ..points import carried, channels_of, sample_points, sample_window
 from . import gums, hidden_teeth
 from .base import FullSize, PixelsAt, grid_box, redness, smoothstep
 from .grain import brightest_mean, darkest_mean, grain_noise, laid_on, relative_grain
-from .mouth import (CAVITY_FOLLOW, CAVITY_TINT, LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated,
-                    _tinted, coverage, in_hue_of, iris_axes, skin_beside, teeth_shown)
+from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, cavity_colour, coverage,
+                    in_hue_of, iris_axes, skin_beside, teeth_shown)
 
 _windows = np.lib.stride_tricks.sliding_window_view
 
@@ -789,7 +789,7 @@ def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.n
     half its pixels read) — the shadow beside and between the teeth — no lighter than
     :data:`DARK_OF_SKIN` of the ``skin``'s light (``(colour, grain)`` of the cheeks,
     :func:`.mouth.skin_beside`; None: as it is) and in the hue of the cavity a mouth opens into
-    (the cheeks' tinted, :data:`.mouth.CAVITY_TINT`), with the opening's own grain
+    (:func:`.mouth.cavity_colour`), with the opening's own grain
     (:func:`.grain.relative_grain`, as strong against it as the square root of their light's
     ratio) no stronger than the cheeks' (the teeth's and lips' edges in a small opening are not
     grain: on a soft video frame the corners' dark was speckled grey next to smooth skin, looked
@@ -817,7 +817,7 @@ def _mouth_dark(original: np.ndarray, shot: np.ndarray, ys: np.ndarray, xs: np.n
         # opening as shot is often the shade beside its teeth, as grey as they are white, and
         # laid over the corners a smile, sadness or disgust opens it stood as grey card (faces
         # 4, 7, 9; face 16's mauve) beside warm lips (looked at under sad and disgust).
-        shadow = in_hue_of(shadow, _tinted(skin[0], CAVITY_TINT, CAVITY_FOLLOW), 1.0)
+        shadow = in_hue_of(shadow, cavity_colour(skin[0]), 1.0)
         if skin[1] is not None:
             grain = np.minimum(grain, skin[1])
     fill = shadow
