@@ -8,7 +8,7 @@ from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.demo import demo_face_path
 from atw_ofx.face import face_matte
 from atw_ofx.imageio import read_image
-from atw_ofx.models.eyelids import EYES, LOWER_RISE, blink_field, lash_tilt
+from atw_ofx.models.eyelids import EYES, LOWER_RISE, blink_field, lash_tilt, lid_make_up
 from atw_ofx.models.rig import REGION_GRID, MIN_JACOBIAN, LandmarkRig
 
 N = 128
@@ -914,3 +914,60 @@ def test_a_closing_lid_keeps_the_liner_on_its_lash_band(mesh_128):
                             * size / lid.grid).astype(int)
             above = finished[y - 5:y - 1, x - 1:x + 2].mean(-1)
             assert above.min() < 0.06, (i, above.min())  # the liner, not the drawn lid
+
+
+def _blink_a_shared_face(shared_data, name, monkeypatch):
+    """Face ``name`` of the shared plates shut (AU45 5): ``(plate, rendered, landmarks,
+    strengths)`` — the make-up strength each closing lid was drawn with."""
+    from atw_ofx.models import eyelids
+    from atw_ofx.render import RenderOptions, locate_face, render_frame
+
+    strengths = []
+
+    def recording(lid, original, colour):
+        make_up = lid_make_up(lid, original, colour)
+        strengths.append(eyelids.make_up_strength(make_up))
+        return make_up
+
+    monkeypatch.setattr(eyelids, "lid_make_up", recording)
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    options = RenderOptions()
+    face = locate_face(plate, options=options)
+    edited = render_frame(plate, aus("AU45=5"), LandmarkRig(), face=face, options=options,
+                          frame=1).plate.pixels
+    return plate.pixels, edited, face.landmarks, strengths
+
+
+def _blue_over_red(pixels, centre, half):
+    x, y = int(round(centre[0])), int(round(centre[1]))
+    box = pixels[y - half:y + half + 1, x - 2 * half:x + 2 * half + 1, :3].reshape(-1, 3)
+    return float(np.log(np.median(box[:, 2]) / np.median(box[:, 0])))
+
+
+@pytest.mark.parametrize("name", ["9.png", "10.png"])
+def test_a_made_up_lid_shuts_in_its_make_up(shared_data, monkeypatch, name):
+    """Blue eyeshadow (shared faces 9, 10): the shut lid is drawn from the skin below the eye
+    and was matched to the skin under the brow — it closed skin-coloured. Now it takes the
+    make-up both open lids show: in the lid's middle, its blue over red (log) over a third of
+    the way from the skin's below the eye to the eyeshadow's as shot (0.43–0.79; before, −0.13
+    to 0.14)."""
+    plate, edited, landmarks, strengths = _blink_a_shared_face(shared_data, name, monkeypatch)
+    assert strengths and min(strengths) == 1.0
+    for eye in EYES:
+        upper, lower = lid_midpoints(landmarks, eye)
+        opening = float(np.linalg.norm(lower - upper))
+        half = max(int(0.1 * opening), 2)
+        skin = _blue_over_red(plate, lower + 0.8 * (lower - upper), half)
+        make_up = _blue_over_red(plate, upper - 0.35 * (lower - upper), half)
+        shut = _blue_over_red(edited, upper + 0.25 * (lower - upper), half)
+        assert make_up > skin + 0.3  # the eyeshadow as shot: bluer than the skin
+        assert shut - skin >= 0.35 * (make_up - skin), (eye["corners"], skin, make_up, shut)
+
+
+@pytest.mark.parametrize("name", ["1.png", "2.png", "8.png", "12.png"])
+def test_a_bare_lid_takes_no_make_up(shared_data, monkeypatch, name):
+    """Bare lids read warmer than the skin below the eye in their own shade (faces 1, 2), or,
+    behind glasses, one of them bluer or greyer in a lens's reflection or the frame's bar (8,
+    12): none of it is taken for make-up (a closed lid blue-grey or mauve)."""
+    *_, strengths = _blink_a_shared_face(shared_data, name, monkeypatch)
+    assert len(strengths) == 2 and max(strengths) == 0.0

@@ -26,7 +26,7 @@ the field is a backward map (``atw_ofx.conventions``): ``2×n×n`` float64, chan
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -511,6 +511,21 @@ LASH_KEPT = 0.5
 #: The most the lid's light may be matched to the warped lid around it: a gain within
 #: ``exp(±LID_MATCH)``.
 LID_MATCH = float(np.log(2.0))
+#: A lid's make-up (:func:`lid_make_up`) is read from the open lid above the lash line, up this
+#: share of the way to the crease, over the light end of each column's samples (LID_READ_RANKS,
+#: shares of them by light: not the liner and lashes, not a glint). A shut lid takes it whole
+#: from LID_COLOUR_FULL of the way from the crease to the line down and none above
+#: LID_COLOUR_FROM (the skin under the brow keeps its own); its colour against the skin's at
+#: most ``exp(±MAKE_UP_MOST)`` per channel.
+LID_READ = 0.5
+LID_READ_RANKS = (0.5, 0.9)
+LID_COLOUR_FROM, LID_COLOUR_FULL = 0.1, 0.6
+MAKE_UP_MOST = float(np.log(3.0))
+#: The make-up's strength (its largest channel against the skin's, log) from which a shut lid
+#: takes its colour at all, and from which whole (:func:`make_up_strength`): the shared faces'
+#: made-up lids read 0.2–1.0 (blue, mauve), their bare lids up to 0.15 — warmer than the skin
+#: below the eye, in their own shade, which only counts past MAKE_UP_WARM.
+MAKE_UP_FROM, MAKE_UP_CLEAR, MAKE_UP_WARM = 0.15, 0.25, 0.3
 #: The scale, × the eye's opening, above which the donor's light is its own and not the lid's
 #: (below it: the skin's texture and grain, which the lid takes).
 TEXTURE_SCALE = 0.25
@@ -604,6 +619,9 @@ class ClosingLid:
     lift: float = 0.0
     #: +1 when the outer corner lies towards ``+along``, −1 when towards ``−along``.
     outer: float = 1.0
+    #: The other eye's lids as shot (its ``closure`` its own), for what the two share (a
+    #: make-up: :func:`lid_make_up`).
+    other: ClosingLid | None = None
 
 
 def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
@@ -612,8 +630,13 @@ def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
     """Per eye, what a blink of ``closure`` and a lower lid raised by ``lift`` grid px (each
     for both eyes or per eye: :func:`per_eye`) leave the renderer to draw (``mesh`` on the ``n``
     grid): none while the lids are as shot."""
+    moving = per_eye(closure, lift)
+    if not moving:
+        return []
+    closures = dict((eye["corners"], (c, l)) for eye, c, l in moving)
     lids = []
-    for eye, closure, lift in per_eye(closure, lift):
+    for eye in EYES:
+        closure, lift = closures.get(eye["corners"], (0.0, 0.0))
         xs, upper, lower, local, band = _lid_bands(mesh, eye)
         crease = _crease(mesh, eye, local, occluder, xs, upper, np.maximum(lower - upper, 0.0))
         lash, rim = lid_lines(upper, lower, closure, lift)
@@ -623,7 +646,67 @@ def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
         down, _, corners, _ = eye_frame(mesh, eye)  # corners: outer first (EYES)
         lids.append(ClosingLid(seam, n, float(closure), origin, down, xs, upper, lower, crease,
                                float(lift), 1.0 if corners[0, 0] > corners[1, 0] else -1.0))
-    return lids
+    return [replace(lid, other=lids[1 - i]) for i, lid in enumerate(lids)
+            if lid.closure > 0.0 or lid.lift > 0.0]
+
+
+def lid_make_up(lid: ClosingLid, original: np.ndarray, colour: tuple[int, ...]) -> np.ndarray:
+    """The colour a lid's make-up gives it against the skin below the eye, as the two open eyes
+    share it: per position along the eye (``lid.xs``), per channel (``N×C``, the natural log of
+    the ratio of their colours each over its mean channel: no light), ``0`` without make-up.
+
+    Each eye's lid is read above its lash line (:data:`LID_READ`, :data:`LID_READ_RANKS`)
+    against the skin below it (where the shut lid's texture comes from: :data:`DONOR_GAP`),
+    ``original`` (``S×S×C`` linear, the crop before the edit) sampled in ``colour``'s channels.
+    Only what both eyes show counts: per channel, this eye's read scaled to the lesser of the
+    two eyes' medians when they agree in sign, none when they do not. An eyeshadow is on both
+    lids, while the light on one lid (a shadow, a lens's reflection, a glasses frame's bar the
+    crease is lowered under) is not — read on one eye alone, such a lid shut blue-grey or mauve
+    (looked at: the shared glasses faces)."""
+    if lid.other is None:
+        return np.zeros((len(lid.xs), len(colour)), np.float32)
+    k = original.shape[0] / lid.grid
+    own, other = (_lid_over_skin(eye, original, k, list(colour)) for eye in (lid, lid.other))
+    mine, theirs = np.median(own, 0), np.median(other, 0)
+    agree = np.where(np.sign(mine) == np.sign(theirs),
+                     np.clip(np.abs(theirs) / np.maximum(np.abs(mine), 1e-6), 0.0, 1.0), 0.0)
+    shared = own * agree  # a colour again: over its mean channel (the channels scaled apart)
+    return (shared - np.log(np.exp(shared).mean(-1, keepdims=True))).astype(np.float32)
+
+
+def make_up_strength(make_up: np.ndarray) -> float:
+    """How surely ``make_up`` (:func:`lid_make_up`) is one, 0–1: from its median's largest
+    channel, past :data:`MAKE_UP_FROM` to :data:`MAKE_UP_CLEAR` — past MAKE_UP_WARM where the
+    lid is only warmer than the skin (red up, blue down: a lid's own shade)."""
+    median = np.median(make_up, 0)
+    if median.size < 3:
+        return 0.0
+    start = MAKE_UP_WARM if median[0] > 0 > median[2] else MAKE_UP_FROM
+    return float(smoothstep((np.abs(median).max() - start) / (MAKE_UP_CLEAR - MAKE_UP_FROM)))
+
+
+def _lid_over_skin(lid: ClosingLid, original: np.ndarray, k: float, channels: list[int]
+                   ) -> np.ndarray:
+    """One open eye's lid colour over the skin's below it (``N×C``, log ratio per position
+    along the eye of each colour over its mean channel, smoothed along the eye;
+    :func:`lid_make_up`), ``original`` on a crop ``k`` × the lid's grid."""
+    xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.crease))
+    opening = float(np.maximum(lower - upper, 0.0).max(initial=0.0))
+    gap = DONOR_GAP * max(opening, 0.4 * float(xs[-1] - xs[0]))
+    t = np.linspace(0.0, 1.0, 13)[:, None]
+    along = np.array([lid.down[1], -lid.down[0]])
+    lo, hi = (int(round(r * (len(t) - 1))) for r in LID_READ_RANKS)
+    hues = []
+    for heights in (upper + t * LID_READ * (crease - upper),
+                    lower + gap + t * DONOR_SCALE * np.maximum(lower - crease, 0.0)):
+        px = lid.origin * k + xs[None, :, None] * along + heights[..., None] * lid.down
+        samples = sample_window(original, px[..., 0], px[..., 1], cv2.INTER_LINEAR, channels)
+        order = np.argsort(samples.mean(-1), axis=0)
+        read = np.maximum(np.take_along_axis(samples, order[lo:hi + 1, :, None], axis=0)
+                          .mean(0), 1e-6)
+        hues.append(np.log(read / read.mean(-1, keepdims=True)))
+    return cv2.GaussianBlur((hues[0] - np.median(hues[1], 0))[None].astype(np.float32), (0, 0),
+                            2.0, borderType=cv2.BORDER_REPLICATE)[0].reshape(len(xs), -1)
 
 
 def close_lid(warped: np.ndarray, original: np.ndarray, lid: ClosingLid,
@@ -640,7 +723,8 @@ def close_lid(warped: np.ndarray, original: np.ndarray, lid: ClosingLid,
        sclera, a pink seam); there the field is taken from beyond the ramp on each side; the
        eye under the lowered lid takes the lid's shade (:func:`_shade_under_lid`);
     2. the **lid** (:func:`_draw_lid`): the skin below the eye, mirrored about the lower lid, at
-       that skin's light and matched to the lid around it, eased in with the closure;
+       that skin's light and matched to the lid around it — in the colour of its make-up, if the
+       open lids show one (:func:`lid_make_up`) — eased in with the closure;
     3. the **lashes** (:func:`_draw_lashes`) once the eye shuts: the upper lashes turned down over
        the lower lid where darker than the skin, and the lids' margins pressed into a dark line
        (:func:`_shut_line_colour`);
@@ -656,7 +740,7 @@ def close_lid(warped: np.ndarray, original: np.ndarray, lid: ClosingLid,
     region = np.ascontiguousarray(warped[eye.window][..., eye.channels], np.float32)
     ramp_alpha = _resample_lid_lines(eye, region, field)
     _shade_under_lid(eye, region)
-    lid_alpha, skin = _draw_lid(eye, region)
+    lid_alpha, skin = _draw_lid(eye, region, lid_make_up(lid, original, colour))
     lash_alpha = _draw_lashes(eye, region, skin)
     white_alpha = _cover_white(eye, region, skin, field)
     warped[eye.window + (eye.channels,)] = region
@@ -748,6 +832,11 @@ class _EyeCanvas:
         """The plate's colour channels at crop px ``(x, y)`` (any shape), by OpenCV's ``how``;
         only the window they fall in is read (the crop is planar: a copy of it all cost ~1 ms)."""
         return sample_window(self.original, x, y, how, self.channels)
+
+    def at_columns(self, values: np.ndarray) -> np.ndarray:
+        """Per box pixel (``…×C``), ``values`` (``N×C``, at the lid's positions along the eye)
+        at its own position along the eye, linearly."""
+        return np.stack([np.interp(self.lx, self._xs, v) for v in values.T], -1)
 
     def lash_roots(self) -> np.ndarray:
         """Per box pixel, the height (crop px, eye frame) of the open lash line's darkest row
@@ -865,14 +954,16 @@ def _shade_under_lid(eye: _EyeCanvas, region: np.ndarray) -> None:
     region[below] *= shade[:, None].astype(np.float32)
 
 
-def _draw_lid(eye: _EyeCanvas, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _draw_lid(eye: _EyeCanvas, region: np.ndarray, make_up: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
     """The shut lid drawn into ``region`` (in place) from the crease to the lash line: the skin
     below the eye mirrored about the lower lid (:data:`DONOR_GAP`, :data:`DONOR_SCALE`), eased
-    in with the closure (:data:`LID_FULL`) and from the crease (:data:`LID_FADE`). Returns its
-    soft mask and the colour of the skin it drew (``C``; the lashes are laid where darker than
-    that, the shut line is its shadow) — None when it drew none: an eye this open has neither
-    lashes to turn nor a white to cover (:data:`LID_FULL` < :data:`WHITE_FROM`, and the lashes
-    turn from 60 % closed)."""
+    in with the closure (:data:`LID_FULL`) and from the crease (:data:`LID_FADE`), in the colour
+    of ``make_up`` (:func:`lid_make_up`) as surely as it is one (:func:`make_up_strength`).
+    Returns its soft mask and the colour of the skin it drew (``C``; the lashes are laid where
+    darker than that, the shut line is its shadow) — None when it drew none: an eye this open
+    has neither lashes to turn nor a white to cover (:data:`LID_FULL` < :data:`WHITE_FROM`, and
+    the lashes turn from 60 % closed)."""
     ly, C, line = eye.ly, eye.C, eye.line
     ease = float(smoothstep(np.array((eye.closure - 0.3) / (LID_FULL - 0.3))))
     if ease <= 0.0:  # a lower lid raised alone, or a blink a third closed: nothing to draw
@@ -905,7 +996,17 @@ def _draw_lid(eye: _EyeCanvas, region: np.ndarray) -> tuple[np.ndarray, np.ndarr
     gain = membrane(np.clip(ratio, -LID_MATCH, LID_MATCH), (1.0 - alpha) * (ly < line))
     level = gain.mean(-1, keepdims=True)
     towards_line = 1.0 - 0.5 * smoothstep((ly - C) / np.maximum(line - C, 1e-6))
-    donor *= np.exp(gain - level + level * towards_line[..., None])
+    # The lid's make-up (``make_up``: its colour against the skin below the eye, which the
+    # donor is) in place of the skin's above the crease, from LID_COLOUR_FROM of the way down.
+    # Without one, the skin's colour around the lid stays (as a lid is matched to it).
+    share = smoothstep(((ly - C) / np.maximum(line - C, 1e-6) - LID_COLOUR_FROM)
+                       / (LID_COLOUR_FULL - LID_COLOUR_FROM))[..., None] \
+        * make_up_strength(make_up)
+    colour = gain - level
+    if share.any():
+        hue = eye.at_columns(make_up)
+        colour += share * (np.clip(hue, -MAKE_UP_MOST, MAKE_UP_MOST) - colour)
+    donor *= np.exp(colour + level * towards_line[..., None])
     region += alpha[..., None] * (donor - region)
     middle = eye.columns > 0.5
     skin = np.median(donor[middle], axis=0) if middle.any() \
