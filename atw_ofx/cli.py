@@ -196,6 +196,8 @@ def cmd_track(args) -> int:
     missed = f"; not detected on {len(track.missed)} (interpolated)" if track.missed else ""
     mouth = f"; the mouth's colours read on {track.mouth.frames} open frame(s)" if track.mouth \
         else ""
+    mouth += f"; the lids' make-up on {track.lids.frames} frame(s) with both eyes open" \
+        if track.lids else ""
     print(f"atw: tracked {len(track.frames)} frame(s){missed}{mouth} → {args.output}",
           file=sys.stderr)
     return 0

@@ -218,7 +218,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                   else model.animate(face_t, driving,
                                      FaceContext(landmarks, matte_r, retarget, occluder,
                                                  face.mouth, _light_at(crop_lin, colour_idx, r),
-                                                 FullSize(s, _pixels_at(crop_lin, colour_idx)))))
+                                                 FullSize(s, _pixels_at(crop_lin, colour_idx)),
+                                                 face.lids)))
     except ATWError as exc:  # name the file and frame the model could not handle
         if exc.path is None:
             raise type(exc)(exc.message, path=plate.path or None, frame=frame) from None

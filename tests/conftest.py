@@ -39,6 +39,20 @@ def clip_frame(shared_data: Path, name: str, index: int) -> ImagePlate:
     return decoded(rgb, colour.DEFAULT_DISPLAY_FILE_SPACE)
 
 
+def clip_frames(shared_data: Path, name: str, numbers) -> list[tuple[int, ImagePlate]]:
+    """``(number, plate)`` of the shared clip ``name``'s frames ``numbers`` (from 1), read in
+    one pass."""
+    import itertools
+
+    from atw_ofx.imageio import decoded
+    from atw_ofx.video import read_codes
+
+    path = shared_data / "video" / name
+    frames = itertools.islice(read_codes(path), max(numbers))
+    return [(n, decoded(codes, colour.DEFAULT_DISPLAY_FILE_SPACE, str(path)))
+            for n, codes in enumerate(frames, 1) if n in numbers]
+
+
 @pytest.fixture(scope="session")
 def portrait_path(tmp_path_factory) -> Path:
     """A 1024 px sRGB PNG of a real face, made from the shipped demo portrait (its top square:

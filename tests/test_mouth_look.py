@@ -1,33 +1,28 @@
 """The shot's own mouth (models.mouth_look): read by the face track where the mouth is open as
 shot, carried by the track file, and the colours the generated cavity and teeth take."""
 import dataclasses
-import itertools
 import json
 
+import conftest
 import numpy as np
 import pytest
 
-from atw_ofx import colour
 from atw_ofx.aus import au_vector, parse_au_assignments
 from atw_ofx.face.track import FaceTrack, track_faces
-from atw_ofx.imageio import decoded, read_image
+from atw_ofx.imageio import read_image
 from atw_ofx.models import LandmarkRig
 from atw_ofx.models.mouth import (CAVITY_DEPTH, CAVITY_TOP, LOOK_DIM_MOST, OWN_HUE, fill_region,
                                   mouth_field)
 from atw_ofx.models.mouth_look import MouthLook, measure, of_shot
 from atw_ofx.render import RenderOptions, locate_face, render_frame
-from atw_ofx.video import read_codes
 
 N = 128
 CLIP = "liveportrait_d10.mp4"
 
 
 def clip_frames(shared_data, numbers):
-    """``(number, plate)`` of a shared clip's frames (from 1)."""
-    path = shared_data / "video" / CLIP
-    frames = itertools.islice(read_codes(path), max(numbers))
-    return [(n, decoded(codes, colour.DEFAULT_DISPLAY_FILE_SPACE, str(path)))
-            for n, codes in enumerate(frames, 1) if n in numbers]
+    """``(number, plate)`` of the talking clip's frames (from 1)."""
+    return conftest.clip_frames(shared_data, CLIP, numbers)
 
 
 def test_an_open_mouth_is_read_and_a_closed_one_is_not(shared_data):

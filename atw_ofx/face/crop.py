@@ -16,6 +16,7 @@ from ..errors import ATWError, InputError
 from .layout import ibug68
 
 if TYPE_CHECKING:
+    from ..models.lid_look import LidLook
     from ..models.mouth_look import MouthLook
 
 #: How far below the jaw line the matte reaches (IOD): the chin's travel when the jaw drops and
@@ -100,11 +101,13 @@ class CropBox:
 class FacePlacement:
     """Where the face is on the plate: its crop box, (if known) its 68 or 478 landmarks in plate
     pixels, and (if its shot was tracked) the shot's own mouth
-    (:class:`~atw_ofx.models.mouth_look.MouthLook`)."""
+    (:class:`~atw_ofx.models.mouth_look.MouthLook`) and lids
+    (:class:`~atw_ofx.models.lid_look.LidLook`)."""
 
     box: CropBox
     landmarks: np.ndarray | None = None
     mouth: MouthLook | None = None
+    lids: LidLook | None = None
 
 
 def _window(pixels: np.ndarray, box: CropBox) -> np.ndarray:

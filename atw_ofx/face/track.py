@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..errors import ATWError, InputError, NoFaceError
-from ..models import mouth_look
+from ..models import lid_look, mouth_look
 from ..models.eyelids import EYES
 from ..models.mouth import LOWER_INNER, OUTER_LIPS, UPPER_INNER
 from .crop import CropBox, FacePlacement, crop
@@ -144,7 +144,8 @@ class FaceTrack:
     found inside it. ``detected`` says which frames the detector actually found the person on
     (the others are interpolated). With ``box`` the crop is that box on every frame; otherwise it
     follows the landmarks. ``mouth`` is the person's own mouth as the shot shows it
-    (:class:`~atw_ofx.models.mouth_look.MouthLook`), or None.
+    (:class:`~atw_ofx.models.mouth_look.MouthLook`), or None; ``lids`` their own lids
+    (:class:`~atw_ofx.models.lid_look.LidLook`), or None.
     """
 
     frames: list[int]
@@ -154,6 +155,7 @@ class FaceTrack:
     frame_boxes: dict[int, CropBox] | None = None  # a box per frame (a host's tracker)
     plate_size: tuple[int, int] | None = None  # (width, height) of the shot's frames
     mouth: mouth_look.MouthLook | None = None
+    lids: lid_look.LidLook | None = None
 
     def __post_init__(self) -> None:
         if self.landmarks is not None:
@@ -170,7 +172,7 @@ class FaceTrack:
         landmarks = None if self.landmarks is None else self.landmarks[self._index[frame]]
         box = self.frame_boxes[frame] if self.frame_boxes is not None else \
             self.box or CropBox.from_landmarks(landmarks)
-        return FacePlacement(box, landmarks, self.mouth)
+        return FacePlacement(box, landmarks, self.mouth, self.lids)
 
     @property
     def missed(self) -> list[int]:
@@ -185,6 +187,7 @@ class FaceTrack:
                 "plate_size": list(self.plate_size) if self.plate_size else None,
                 "face_box": self.box.as_text() if self.box else None, "face_boxes": boxes,
                 "mouth": self.mouth.to_json() if self.mouth else None,
+                "lids": self.lids.to_json() if self.lids else None,
                 "frames": [{"frame": f, "detected": d, "landmarks": lm}
                            for f, d, lm in zip(self.frames, self.detected, lms)]}
 
@@ -211,11 +214,13 @@ class FaceTrack:
             boxes = None if boxes is None else \
                 {int(f): CropBox.parse(b) for f, b in boxes.items()}
             size = data.get("plate_size")
-            mouth = data.get("mouth")  # (tracks written before it have none)
+            mouth = data.get("mouth")  # (tracks written before them have none)
+            lids = data.get("lids")
             return cls([int(r["frame"]) for r in rows], landmarks,
                        [bool(r["detected"]) for r in rows], box, boxes,
                        None if size is None else (int(size[0]), int(size[1])),
-                       None if mouth is None else mouth_look.MouthLook.from_json(mouth))
+                       None if mouth is None else mouth_look.MouthLook.from_json(mouth),
+                       None if lids is None else lid_look.LidLook.from_json(lids))
         except FileNotFoundError:
             raise InputError("face track not found", path=path) from None
         except (ValueError, KeyError, TypeError, IndexError, IsADirectoryError,
@@ -235,11 +240,12 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
     Raises :class:`NoFaceError` (naming ``source``) when the person is found on no frame. On
     a 478-point mesh each frame's mouth is read as well, from the plate already loaded
     (:func:`atw_ofx.models.mouth_look.measure`), and the person's over the shot is the track's
-    ``mouth``.
+    ``mouth``; their lids the same way (:func:`atw_ofx.models.lid_look.measure`, ``lids``).
     """
     frames, detections, size = [], [], None
     from_host = frame_boxes is not None
     mouths: dict[int, tuple] = {}  # each detected face's mouth, by its landmarks' id
+    lids: dict[int, np.ndarray | None] = {}  # and its lids
     for frame, load in plates:
         frames.append(frame)
         if frame_boxes is not None:
@@ -276,6 +282,7 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
         for face in detections[-1]:
             if is_mesh(face.landmarks):
                 mouths[id(face.landmarks)] = mouth_look.measure(rgb, face.landmarks)
+                lids[id(face.landmarks)] = lid_look.measure(rgb, face.landmarks)
     if not frames:
         raise ATWError("no frames to track", path=source)
     person = follow(detections, 0 if box is not None else face_index)
@@ -297,8 +304,9 @@ def track_faces(plates: Iterable[tuple[int, Callable]], *, source: str, face_ind
         steady[:, lively] = EXPRESSION_SMOOTHING.zero_lag(landmarks[:, lively] / iod) * iod
         landmarks = steady
     mouth = mouth_look.of_shot(mouths[id(lm)] for lm in person if id(lm) in mouths)
+    shot_lids = lid_look.of_shot(lids[id(lm)] for lm in person if id(lm) in lids)
     return FaceTrack(frames, landmarks, detected, None if from_host else box, frame_boxes, size,
-                     mouth)
+                     mouth, shot_lids)
 
 
 def load_face_boxes(path: str | os.PathLike) -> dict[int, CropBox]:

@@ -15,6 +15,7 @@ import torch
 from ..conventions import MotionField
 
 if TYPE_CHECKING:
+    from .lid_look import LidLook
     from .mouth_look import MouthLook
 
 
@@ -52,6 +53,8 @@ class FaceContext:
             glasses frame, :mod:`atw_ofx.face.glasses`; the renderer holds it still), or None.
         mouth: the shot's own mouth (:class:`~atw_ofx.models.mouth_look.MouthLook`, from the face
             track), whose colours what the model generates inside the mouth takes, or None.
+        lids: the shot's own lids (:class:`~atw_ofx.models.lid_look.LidLook`, from the face
+            track), whose make-up a shut lid takes, or None (read on the frame).
         light: the face's light at full size (:data:`LightAt`), for what the model's grid is too
             coarse to see (where the rows of an open smile's teeth meet), or None.
         full: the crop's own pixels at full size (:class:`FullSize`), or None.
@@ -64,6 +67,7 @@ class FaceContext:
     mouth: MouthLook | None = None
     light: LightAt | None = None
     full: FullSize | None = None
+    lids: LidLook | None = None
 
 
 @dataclass

@@ -622,14 +622,18 @@ class ClosingLid:
     #: The other eye's lids as shot (its ``closure`` its own), for what the two share (a
     #: make-up: :func:`lid_make_up`).
     other: ClosingLid | None = None
+    #: The lid's make-up as the shot shows it (``N×3``, :class:`.lid_look.LidLook`), or None:
+    #: read on this frame.
+    make_up: np.ndarray | None = None
 
 
 def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
-                 lift: float | np.ndarray = 0.0, occluder: np.ndarray | None = None
-                 ) -> list[ClosingLid]:
+                 lift: float | np.ndarray = 0.0, occluder: np.ndarray | None = None,
+                 make_up: np.ndarray | None = None) -> list[ClosingLid]:
     """Per eye, what a blink of ``closure`` and a lower lid raised by ``lift`` grid px (each
     for both eyes or per eye: :func:`per_eye`) leave the renderer to draw (``mesh`` on the ``n``
-    grid): none while the lids are as shot."""
+    grid): none while the lids are as shot. ``make_up``: the shot's lids' (``2×N×3``,
+    :class:`.lid_look.LidLook`), or None."""
     moving = per_eye(closure, lift)
     if not moving:
         return []
@@ -646,32 +650,48 @@ def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
         down, _, corners, _ = eye_frame(mesh, eye)  # corners: outer first (EYES)
         lids.append(ClosingLid(seam, n, float(closure), origin, down, xs, upper, lower, crease,
                                float(lift), 1.0 if corners[0, 0] > corners[1, 0] else -1.0))
-    return [replace(lid, other=lids[1 - i]) for i, lid in enumerate(lids)
-            if lid.closure > 0.0 or lid.lift > 0.0]
+    return [replace(lid, other=lids[1 - i], make_up=None if make_up is None else make_up[i])
+            for i, lid in enumerate(lids) if lid.closure > 0.0 or lid.lift > 0.0]
 
 
 def lid_make_up(lid: ClosingLid, original: np.ndarray, colour: tuple[int, ...]) -> np.ndarray:
     """The colour a lid's make-up gives it against the skin below the eye, as the two open eyes
     share it: per position along the eye (``lid.xs``), per channel (``N×C``, the natural log of
-    the ratio of their colours each over its mean channel: no light), ``0`` without make-up.
+    the ratio of their colours each over its mean channel: no light), ``0`` without make-up —
+    the shot's (:attr:`ClosingLid.make_up`, from the face track: :mod:`.lid_look`) where it has
+    one, else this frame's (:func:`lids_make_up`, ``original``: the crop before the edit,
+    ``S×S×C`` linear, read in ``colour``'s channels)."""
+    if lid.make_up is not None and lid.make_up.shape[-1] == len(colour):
+        return lid.make_up.astype(np.float32)
+    if lid.other is None:
+        return np.zeros((len(lid.xs), len(colour)), np.float32)
+    return lids_make_up([lid, lid.other], original, colour)[0]
+
+
+def lids_make_up(lids: list[ClosingLid], original: np.ndarray, colour: tuple[int, ...]
+                 ) -> np.ndarray:
+    """The make-up of both eyes' lids (``lids``, the two, on ``original``'s grid) as the open
+    eyes share it: ``2×N×C`` (:func:`lid_make_up`), ``lids``' order.
 
     Each eye's lid is read above its lash line (:data:`LID_READ`, :data:`LID_READ_RANKS`)
     against the skin below it (where the shut lid's texture comes from: :data:`DONOR_GAP`),
-    ``original`` (``S×S×C`` linear, the crop before the edit) sampled in ``colour``'s channels.
-    Only what both eyes show counts: per channel, this eye's read scaled to the lesser of the
-    two eyes' medians when they agree in sign, none when they do not. An eyeshadow is on both
-    lids, while the light on one lid (a shadow, a lens's reflection, a glasses frame's bar the
-    crease is lowered under) is not — read on one eye alone, such a lid shut blue-grey or mauve
-    (looked at: the shared glasses faces)."""
-    if lid.other is None:
-        return np.zeros((len(lid.xs), len(colour)), np.float32)
-    k = original.shape[0] / lid.grid
-    own, other = (_lid_over_skin(eye, original, k, list(colour)) for eye in (lid, lid.other))
-    mine, theirs = np.median(own, 0), np.median(other, 0)
-    agree = np.where(np.sign(mine) == np.sign(theirs),
-                     np.clip(np.abs(theirs) / np.maximum(np.abs(mine), 1e-6), 0.0, 1.0), 0.0)
-    shared = own * agree  # a colour again: over its mean channel (the channels scaled apart)
-    return (shared - np.log(np.exp(shared).mean(-1, keepdims=True))).astype(np.float32)
+    ``original`` (``S×S×C`` linear) sampled in ``colour``'s channels. Only what both eyes show
+    counts: per channel, each eye's read scaled to the lesser of the two eyes' medians when they
+    agree in sign, none when they do not. An eyeshadow is on both lids, while the light on one
+    lid (a shadow, a lens's reflection, a glasses frame's bar the crease is lowered under) is
+    not — read on one eye alone, such a lid shut blue-grey or mauve (looked at: the shared
+    glasses faces)."""
+    k = original.shape[0] / lids[0].grid
+    reads = [_lid_over_skin(lid, original, k, list(colour)) for lid in lids]
+    medians = [np.median(read, 0) for read in reads]
+    agree = np.sign(medians[0]) == np.sign(medians[1])
+    least = np.minimum(np.abs(medians[0]), np.abs(medians[1]))
+    shared = []
+    for read, median in zip(reads, medians):
+        # A colour again: over its mean channel (the channels scaled apart).
+        scaled = read * np.where(agree, least / np.maximum(np.abs(median), 1e-6), 0.0)
+        shared.append(scaled - np.log(np.exp(scaled).mean(-1, keepdims=True)))
+    return np.stack(shared).astype(np.float32)
 
 
 def make_up_strength(make_up: np.ndarray) -> float:

@@ -42,6 +42,7 @@ from ..retarget import onto as retarget_onto
 from . import brows, eyelids, mouth, spline, teeth
 from .jacobian import jacobian_terms
 from .base import FaceContext, FullSize, LightAt, MotionResult, left_share, smoothstep
+from .lid_look import LidLook
 from .mouth_look import MouthLook
 from .occluder import COVERS, held_apart
 
@@ -182,7 +183,8 @@ class LandmarkRig:
                            retarget: tuple[np.ndarray, dict] | None = None,
                            occluder: np.ndarray | None = None, luma: np.ndarray | None = None,
                            look: MouthLook | None = None, light: LightAt | None = None,
-                           full: FullSize | None = None) -> tuple[np.ndarray, object | None]:
+                           full: FullSize | None = None, lids: LidLook | None = None
+                           ) -> tuple[np.ndarray, object | None]:
         """The backward field and the regions the renderer makes at full size (the teeth an open
         mouth shows, held while its lips move, :class:`~.teeth.HeldTeeth`, first; the mouth's
         opening, :class:`~.mouth.GeneratedRegion`; each closing lid, :class:`~.eyelids.ClosingLid`),
@@ -206,7 +208,8 @@ class LandmarkRig:
         light at full size (:data:`~.base.LightAt`), where the rows of an open smile's teeth
         meet; ``full``: the crop's own pixels (:class:`~.base.FullSize`), where its lower lip's
         edge lies under the side teeth (:func:`.teeth.lower_lip_fitted`). ``look``: the shot's
-        own mouth (:class:`~.mouth_look.MouthLook`), whose colours the opening is drawn in.
+        own mouth (:class:`~.mouth_look.MouthLook`), whose colours the opening is drawn in;
+        ``lids``: its own lids (:class:`~.lid_look.LidLook`), whose make-up a shut lid takes.
         """
         n = self.resolution
         mesh = landmarks if is_mesh(landmarks) else None
@@ -316,7 +319,8 @@ class LandmarkRig:
             # applied to the lid's rows too, and the lid showed the eye's glint).
             if blink.any():
                 field = blink + composed(spline_field, blink)
-            regions += eyelids.closing_lids(mesh * REGION_GRID, closure, fine, lift_px, held)
+            regions += eyelids.closing_lids(mesh * REGION_GRID, closure, fine, lift_px, held,
+                                            None if lids is None else lids.make_up)
             opens = bool(mouth_aus[[AU25, AU26, AU10]].any())
             # Parted at the lower lip's own edge where the mesh's runs across the teeth.
             lip = None if full is None or not opens or hides >= 1.0 \
@@ -461,7 +465,7 @@ class LandmarkRig:
         flow_np, interior = self.field_and_interior(context.landmarks, aus, context.matte,
                                                     context.retarget, context.occluder, luma,
                                                     context.mouth, context.light,
-                                                    context.full)
+                                                    context.full, context.lids)
         flow = MotionField(torch.from_numpy(flow_np)[None].to(face.device, face.dtype))
         warped = flow.resized(n, n).warp(face)  # the field may be finer than the model grid
         return MotionResult(flow=flow, warped=warped, refined=warped, interior=interior)
