@@ -27,6 +27,7 @@ the field is a backward map (``atw_ofx.conventions``): ``2×n×n`` float64, chan
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -760,7 +761,7 @@ def close_lid(warped: np.ndarray, original: np.ndarray, lid: ClosingLid,
     region = np.ascontiguousarray(warped[eye.window][..., eye.channels], np.float32)
     ramp_alpha = _resample_lid_lines(eye, region, field)
     _shade_under_lid(eye, region)
-    lid_alpha, skin = _draw_lid(eye, region, lid_make_up(lid, original, colour))
+    lid_alpha, skin = _draw_lid(eye, region, lambda: lid_make_up(lid, original, colour))
     lash_alpha = _draw_lashes(eye, region, skin)
     white_alpha = _cover_white(eye, region, skin, field)
     warped[eye.window + (eye.channels,)] = region
@@ -974,12 +975,13 @@ def _shade_under_lid(eye: _EyeCanvas, region: np.ndarray) -> None:
     region[below] *= shade[:, None].astype(np.float32)
 
 
-def _draw_lid(eye: _EyeCanvas, region: np.ndarray, make_up: np.ndarray
+def _draw_lid(eye: _EyeCanvas, region: np.ndarray, make_up: Callable[[], np.ndarray]
               ) -> tuple[np.ndarray, np.ndarray]:
     """The shut lid drawn into ``region`` (in place) from the crease to the lash line: the skin
     below the eye mirrored about the lower lid (:data:`DONOR_GAP`, :data:`DONOR_SCALE`), eased
     in with the closure (:data:`LID_FULL`) and from the crease (:data:`LID_FADE`), in the colour
-    of ``make_up`` (:func:`lid_make_up`) as surely as it is one (:func:`make_up_strength`).
+    of the lid's make-up (``make_up()``: :func:`lid_make_up`, read only for a lid drawn) as
+    surely as it is one (:func:`make_up_strength`).
     Returns its soft mask and the colour of the skin it drew (``C``; the lashes are laid where
     darker than that, the shut line is its shadow) — None when it drew none: an eye this open
     has neither lashes to turn nor a white to cover (:data:`LID_FULL` < :data:`WHITE_FROM`, and
@@ -1016,9 +1018,10 @@ def _draw_lid(eye: _EyeCanvas, region: np.ndarray, make_up: np.ndarray
     gain = membrane(np.clip(ratio, -LID_MATCH, LID_MATCH), (1.0 - alpha) * (ly < line))
     level = gain.mean(-1, keepdims=True)
     towards_line = 1.0 - 0.5 * smoothstep((ly - C) / np.maximum(line - C, 1e-6))
-    # The lid's make-up (``make_up``: its colour against the skin below the eye, which the
-    # donor is) in place of the skin's above the crease, from LID_COLOUR_FROM of the way down.
-    # Without one, the skin's colour around the lid stays (as a lid is matched to it).
+    # The lid's make-up (its colour against the skin below the eye, which the donor is) in place
+    # of the skin's above the crease, from LID_COLOUR_FROM of the way down. Without one, the
+    # skin's colour around the lid stays (as a lid is matched to it).
+    make_up = make_up()
     share = smoothstep(((ly - C) / np.maximum(line - C, 1e-6) - LID_COLOUR_FROM)
                        / (LID_COLOUR_FULL - LID_COLOUR_FROM))[..., None] \
         * make_up_strength(make_up)

@@ -64,6 +64,7 @@ def measure(rgb: np.ndarray, mesh: np.ndarray) -> np.ndarray | None:
     """One frame's lids (``rgb``: ``H×W×3`` linear; ``mesh``: its ``478×2`` points in ``rgb``'s
     pixels): their make-up as :class:`LidLook` keeps it (``2×N×3``), or None where the frame does
     not show both eyes open (:data:`OPEN_FROM`) or its pixels there are not finite."""
+    # (On the plate's own pixels: a grid as tall as the plate, which the lids' reads scale by 1.)
     lids = closing_lids(np.asarray(mesh, np.float64), 1.0, rgb.shape[0])
     for lid in lids:
         width = float(lid.xs[-1] - lid.xs[0])
