@@ -35,6 +35,14 @@ def test_a_made_up_face_reads_its_make_up_and_a_spoilt_one_nothing(shared_data):
     spoilt = plate.rgb().copy()
     spoilt[..., 2] = np.nan
     assert measure(spoilt, mesh) is None
+    # Eyes shut as shot (the mesh's lower lids on its upper ones): the band read would be the
+    # shut lid's own lashes, not an open lid's make-up.
+    shut = mesh.copy()
+    for eye in eyelids.EYES:
+        upper, lower = list(eye["upper"]), list(eye["lower"])
+        shut[lower] = shut[upper][np.argmin(np.linalg.norm(
+            shut[lower][:, None] - shut[upper][None], axis=-1), axis=1)] + (0.0, 1.0)
+    assert measure(plate.rgb(), shut) is None
 
 
 def test_the_shot_takes_the_median_over_the_frames_with_both_eyes_open():
