@@ -22,14 +22,14 @@ from typing import Iterable
 import numpy as np
 
 from .eyelids import EYES, closing_lids, lids_make_up
+# Hues are kept on the track's grid for looks (JSON round-trips it exactly, so a track saved by
+# ``atw track`` and loaded by farm chunks renders as the process that made it).
+from .mouth_look import QUANTUM
 
 #: The eyes' opening (the lids' gap over the eye's width, at its widest) from which a frame's
 #: lids are read: a narrowed or closing eye's lid is folded under the brow and its band is
 #: lashes.
 OPEN_FROM = 0.2
-#: Hues are kept on this grid (a power of two: JSON round-trips it exactly, so a track saved by
-#: ``atw track`` and loaded by farm chunks renders as the process that made it).
-QUANTUM = 1.0 / 65536.0
 
 
 @dataclass(frozen=True)
