@@ -74,6 +74,30 @@ def test_a_raised_brow_travels_whole(shared_data, name):
     assert any(isinstance(r, StretchedSkin) for r in regions)
 
 
+@pytest.mark.parametrize("name", ["13.png", "18.png", "6.png"])
+def test_a_lowered_brow_travels_whole(shared_data, name):
+    """AU04 at 5: the skin 0.08 IOD above each brow's top (the mesh's upper edge, under the
+    brow's upper hairs) comes down as far as the top (≥ 0.95 of it on average along the brow,
+    ≥ 0.85 everywhere). Between the top and the forehead's still pins it came 0.56–0.78 of it
+    where least, and the upper hairs, stretched, were a grey haze over a brow drawn thin."""
+    from atw_ofx.models.eyelids import face_down
+
+    mesh = shared_mesh(shared_data, name)
+    iod = float(np.linalg.norm(mesh[473] - mesh[468]))
+    field, _ = LandmarkRig().field_and_interior(mesh, aus("AU04=5"), face_matte(mesh, N))
+    k = field.shape[-1] / N
+    down = face_down(mesh)
+
+    def lowered(points):
+        return (carried(points * k, field) / k - points) @ down / iod
+
+    for brow68 in ((17, 18, 19, 20, 21), (22, 23, 24, 25, 26)):
+        top = mesh[MESH_TO_IBUG68[list(brow68)]]
+        share = lowered(top - 0.08 * iod * down) / lowered(top)
+        assert lowered(top).mean() > 0.06 and share.mean() >= 0.95 and share.min() >= 0.85, \
+            np.round(share, 2)
+
+
 def test_a_bushy_brow_carries_its_lowest_hair(shared_data):
     """Face 13's brows reach far below the mesh's edge, onto its ring above the lashes: their
     lowest hair is read (``hair_reach`` under 0.75 of the way from the lid to the edge) and

@@ -648,7 +648,9 @@ def test_a_rising_brow_carries_the_skin_under_it(mesh_128):
     lashes with it (the mesh's lower brow edge lies in the hair, and the hair below it
     stretched: a thickened brow), and the band of lashes held to the lid comes down towards it
     (:data:`LID_SKIN_LEFT` of the way left to stretch); a lowered brow adds no such control (it
-    bunches the lid skin instead)."""
+    bunches the lid skin instead), only its upper hairs' above it
+    (test_brows.test_a_lowered_brow_travels_whole)."""
+    from atw_ofx.face.layout import MESH_TO_IBUG68
     from atw_ofx.models.eyelids import BROW_UNDER, lid_controls
 
     def controls(brow_shift):
@@ -657,9 +659,19 @@ def test_a_rising_brow_carries_the_skin_under_it(mesh_128):
         return lid_controls(mesh_128, moved)
 
     still, _ = controls(0.0)
-    lowered, _ = controls(2.0)
+    lowered, lowered_shifts = controls(2.0)
     raised, shifts = controls(-2.0)
-    assert np.array_equal(lowered, still)
+    from_still = np.isclose(lowered[:, None], still[None]).all(-1).any(1)
+    assert from_still.sum() == len(still)
+    above = lowered[~from_still]  # the hair above each brow's top: nothing under the brow
+    assert np.allclose(lowered_shifts[~from_still], [0.0, 2.0])
+    nose = mesh_128[168, 0]
+    for brow in (list(range(17, 22)), list(range(22, 27))):
+        tops = mesh_128[MESH_TO_IBUG68[brow]]
+        tops = tops[np.argsort(tops[:, 0])]
+        mine = above[(above[:, 0] < nose) == (tops[0, 0] < nose)]
+        assert len(mine) == 2 * len(brow) - 1
+        assert (mine[:, 1] < np.interp(mine[:, 0], tops[:, 0], tops[:, 1])).all()
     new = ~np.isclose(raised[:, None], still[None]).all(-1).any(1)
     carried = new & np.isclose(shifts[:, 1], -2.0)
     extra, band = raised[carried], raised[new & ~carried]

@@ -160,6 +160,11 @@ BROW_UNDER = 0.35
 #: carries (a share of the way from the lid to the brow's edge: the band of lashes comes down to
 #: leave it), and the lowest that band comes to the lid.
 LID_SKIN_LEFT, LASHES_LOWEST = 0.45, 0.15
+#: How far above the mesh's upper brow edge (IOD) a lowering brow (AU04) carries the skin with
+#: it: the edge runs under the brow's upper hairs, and between it and the forehead's still
+#: pins the spline stretched them 1.5–2× into a grey haze over a brow drawn thin (looked at:
+#: AU04 and anger on faces 13, 18, 6); carried, the forehead's clear skin above stretches.
+BROW_FRINGE = 0.12
 
 
 def lid_controls(mesh: np.ndarray, moved68: np.ndarray,
@@ -167,7 +172,8 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray,
     """Extra spline controls holding each lid's whole contour, and the band of lashes above the
     upper lid, to the motion the sparse rig gave that lid, and the brow's lower edge to its brow
     — where it rises, the skin below it too, down to its hair's reach (:func:`lid_skin_band`;
-    ``reach``: per eye, from :func:`.brows.hair_reach`, or None) — (``moved68``: the 68 (+2)
+    ``reach``: per eye, from :func:`.brows.hair_reach`, or None); where it lowers, the skin
+    above its upper edge (:func:`_above_a_lowering_brow`) — (``moved68``: the 68 (+2)
     displacements): without them a brow raise drags the lash line between the two 68-point lid
     controls, stretches the lashes and thickens the brow.
     Returns ``(points, moved)`` on ``mesh``'s grid."""
@@ -202,6 +208,11 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray,
                                      moved68[list(ids68)], ends))
         points.append(edge)
         shifts.append(edge_shift)
+        # Where it lowers, its upper hairs above the edge go with it (:data:`BROW_FRINGE`).
+        fringe = _above_a_lowering_brow(mesh, eye, brow68, moved68)
+        if fringe is not None:
+            points.append(fringe[0])
+            shifts.append(fringe[1])
         # Where the brow rises, the skin under its edge goes with it, down to ``carried`` of the
         # way to the band of lashes.
         if rising.any():
@@ -209,6 +220,25 @@ def lid_controls(mesh: np.ndarray, moved68: np.ndarray,
             points.append((edge + carried * (above_lashes - edge))[rising])
             shifts.append(edge_shift[rising])
     return np.concatenate(points), np.concatenate(shifts)
+
+
+def _above_a_lowering_brow(mesh: np.ndarray, eye: dict, brow68: tuple[int, ...],
+                           moved68: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where ``eye``'s brow lowers, controls :data:`BROW_FRINGE` above its upper edge (the
+    68-point view's brow points ``brow68`` and the midpoints between them, along the face's up
+    axis) moving with it (``(points, moved)``, ``K×2`` each on ``mesh``'s grid); None where no
+    part of it lowers. A rising brow compresses the skin above it, which keeps its look."""
+    from ..face.layout import MESH_TO_IBUG68
+
+    tops = mesh[MESH_TO_IBUG68[list(brow68)]]
+    tops = np.concatenate((tops, _midpoints(tops)))
+    shift = with_the_brow(mesh, eye, brow68, moved68, tops)
+    down = face_down(mesh)
+    lowering = shift @ down > 0.0
+    if not lowering.any():
+        return None
+    iod = float(np.linalg.norm(mesh[473] - mesh[468]))
+    return (tops - BROW_FRINGE * iod * down)[lowering], shift[lowering]
 
 
 def lid_skin_band(mesh: np.ndarray, eye: dict, reach: float = 1.0) -> tuple[np.ndarray, float]:
