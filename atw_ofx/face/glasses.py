@@ -14,9 +14,9 @@ found from the landmarks and the image, at a working scale where the eyes are
    eye than the other's took the brow over a bar close to the lid, and is found again below
    the other's (:func:`matched_tops`);
 3. **the mask**: each rim's cross-section ray by ray (no thicker than :data:`RIM_THICKEST` × its
-   median: a brow touching a top bar is not the bar) and the bridge's line, only their pixels
-   darker than their surroundings (a morphological black-hat), grown by about a working pixel
-   for their anti-aliased edges. The renderer lays the frame back by a matte of the mask's dark
+   median: a brow touching a top bar is not the bar) and the bridge's body, only their pixels
+   darker than their surroundings (a morphological black-hat), the dark notches between them
+   closed, grown by about a working pixel for their anti-aliased edges. The renderer lays the frame back by a matte of the mask's dark
    pixels (:func:`behind_frame`), so the skin the mask takes in moves with the face;
 4. **light top bars** (translucent plastic over rims dark below the eyes,
    :func:`light_top_bars`): the darkest line above the eye is the brow resting on the bar, so
@@ -46,6 +46,10 @@ from .layout import ibug68
 WORK_EYE = 64.0
 #: The bridge's strength from which a face wears glasses (:func:`bridge_strength`).
 BRIDGE_MIN = 0.5
+#: The bridge's body: the rows round its darkest at least this share as strong (a flat plate
+#: across the nose is a dozen working px tall, its darkest row by its lower edge: a band round
+#: that row alone left the plate's top to move with the glabella, the bridge torn under a frown).
+BRIDGE_BODY = 0.5
 #: How dark a rim or bridge pixel is under its surroundings (black-hat over the local level)
 #: to be part of the frame.
 FRAME_CONTRAST = 0.12
@@ -115,7 +119,7 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     if working is None:
         return None
     small, points, eyes = working
-    strength, bridge_line = bridge_strength(small, points)
+    strength, bridge_line, bridge_height = bridge_strength(small, points)
     if strength < BRIDGE_MIN:
         return None
     response = dark_lines(small, WORK_EYE)
@@ -152,13 +156,29 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     if lenses is not None:
         mask &= near
     bridge = np.zeros_like(mask)
-    cv2.polylines(bridge, [np.round(bridge_line - 0.5).astype(np.int32)], False, 1, 2 * band + 1)
+    cv2.polylines(bridge, [np.round(bridge_line - 0.5).astype(np.int32)], False, 1,
+                  int(round(bridge_height)) + 2 * band + 1)
     mask |= bridge & (response > FRAME_CONTRAST)
     # Only the frame's own dark pixels: a lens's edge or skin kept still beside it tore the
     # moving face along the sections' outline.
     frame = (mask > 0) & (response > 0.5 * FRAME_CONTRAST)
     frame = cv2.morphologyEx(frame.astype(np.uint8), cv2.MORPH_CLOSE,
                              np.ones((3, 3), np.uint8)).astype(bool)
+    # Dark notches the parts left between them (where a top bar meets the bridge: a rim's path
+    # cuts its corner) are frame too: left out, the glabella moving under a frown showed through
+    # the bar as a ragged patch of skin (face 15).
+    notches = cv2.morphologyEx(frame.astype(np.uint8), cv2.MORPH_CLOSE,
+                               cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                                         (2 * band + 1, 2 * band + 1)))
+    frame |= notches.astype(bool) & (response > 0.5 * FRAME_CONTRAST)
+    # So are small holes it closes round, whatever their light (a screw's glint on a bridge
+    # showed the glabella moving through it).
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((~frame).astype(np.uint8), 4)
+    x, y, w, h, area = stats.T
+    holes = (area <= (2 * band + 1) ** 2) & (x > 0) & (y > 0) & (x + w < frame.shape[1]) \
+        & (y + h < frame.shape[0])
+    holes[0] = False  # (label 0: the frame itself)
+    frame |= holes[labels]
     if not frame.any() and not bars.any():
         return None
     # Back to the output's pixels, grown by about a working pixel for the anti-aliased edges.
@@ -343,12 +363,15 @@ def _local_level(grey: np.ndarray, sigma: float) -> np.ndarray:
                       interpolation=cv2.INTER_LINEAR)
 
 
-def bridge_strength(grey: np.ndarray, points: np.ndarray) -> tuple[float, np.ndarray]:
+def bridge_strength(grey: np.ndarray, points: np.ndarray
+                    ) -> tuple[float, np.ndarray, float]:
     """How strongly a dark line crosses the nose between the eyes in ``grey`` (working scale,
-    eyes :data:`WORK_EYE` wide; ``points``: the 68-point view on it), and that line (``K×2``
-    px): across the nose's middle (±0.07 of the eyes' distance either side of its bridge), the
-    darkest row's 40th percentile of horizontal-line contrast (a closing along the face's
-    vertical, over the local level) — a bridge crosses the whole nose, wrinkles do not."""
+    eyes :data:`WORK_EYE` wide; ``points``: the 68-point view on it), that line (``K×2`` px,
+    along the middle of the bridge's body) and the body's height (px): across the nose's middle
+    (±0.07 of the eyes' distance either side of its bridge), the darkest row's 40th percentile
+    of horizontal-line contrast (a closing along the face's vertical, over the local level) — a
+    bridge crosses the whole nose, wrinkles do not; its body the rows on end round it at least
+    :data:`BRIDGE_BODY` as strong."""
     middle, along, down, distance = _nose_frame(points)
     # The nose's middle in its own frame: rows along the eyes' line, 1 px = 1 % of the distance.
     scale = 100.0 / distance
@@ -360,12 +383,17 @@ def bridge_strength(grey: np.ndarray, points: np.ndarray) -> tuple[float, np.nda
     contrast = (closed - upright) / np.maximum(_local_level(upright, 8.0), 1e-3)
     rows = np.arange(60, 116)  # 0.40 above the eyes' line to 0.15 below it
     strength = np.percentile(contrast[rows][:, 93:108], 40, axis=1)
-    best = int(rows[np.argmax(strength)])
+    top = bottom = int(np.argmax(strength))
+    body = strength >= BRIDGE_BODY * strength[top]
+    while top > 0 and body[top - 1]:
+        top -= 1
+    while bottom < len(rows) - 1 and body[bottom + 1]:
+        bottom += 1
     # The line across the nose between the inner corners, back on the working image.
     inner = [(points[list(ids)] - middle) @ along for ids in _EYES]
     span = np.linspace(inner[0].max(), inner[1].min(), 9)
-    line = middle + span[:, None] * along + (best - 100) / scale * down
-    return float(strength.max()), line
+    line = middle + span[:, None] * along + ((rows[top] + rows[bottom]) / 2 - 100) / scale * down
+    return float(strength.max()), line, (bottom - top) / scale
 
 
 @dataclass
