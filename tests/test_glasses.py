@@ -217,6 +217,32 @@ def test_a_light_bar_is_held_only_where_it_is_lighter_than_the_lid_inside_it():
         assert reads_as_bar(shade, rim, light_bar_edge(shade, eye, rim)) is held
 
 
+def test_a_rims_section_ends_where_its_darkness_halves():
+    """A dark bar (contrast 0.8, 3 px on each ray) with a brow's lower hair resting on it above
+    the eye (0.25, 3 px more outwards): each ray's section is the bar alone (RIM_EDGE). Taken
+    while the hair was darker than its surroundings at all (and within RIM_THICKEST of the
+    median), it was held with the frame and stayed along the bar as a ragged fringe under a brow
+    raise."""
+    from atw_ofx.face.glasses import Rim, rim_sections
+
+    width, centre = 64.0, np.array([100.0, 100.0])
+    angles = np.linspace(0.0, 2 * np.pi, 120, endpoint=False)
+    radii = np.linspace(0.3, 1.4, 72) * width
+    step = radii[1] - radii[0]
+    path = np.full(120, int(np.searchsorted(radii, 0.8 * width)))
+    polar = np.zeros((120, 72), np.float32)
+    for offset in (-1, 0, 1):  # the bar
+        polar[np.arange(120), path + offset] = 0.8
+    above = np.flatnonzero(np.sin(angles) < -0.3)
+    for offset in (2, 3, 4):  # the hair over it, on every third ray above the eye
+        polar[above[::3], path[above[::3]] + offset] = 0.25
+    rim = Rim(centre, angles, radii, polar, path, width)
+    dark, light = rim_sections(rim)
+    assert len(dark) == 120 and not light
+    reach = np.array([np.linalg.norm(q - centre, axis=1).max() for q in dark])
+    assert np.allclose(reach, radii[path[0] + 1] + 0.5 * step)  # the bar's outer edge
+
+
 def test_the_bridge_alone_tells_glasses_from_none(bespectacled):
     """The renderer tests the bridge on its window of the crop before looking for rims: the
     window reads as the whole face does (its bridge strength within 5 %), on either face."""

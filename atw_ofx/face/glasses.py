@@ -62,6 +62,13 @@ RIM_CLEAR_BELOW, RIM_CLEAR_ABOVE = 0.25, 0.12
 TOP_MISMATCH, RIM_CLEAR_TOP = 0.2, 0.07
 #: How far either side of a rim's path its pixels are taken, × the eye's width.
 RIM_BAND = 0.06
+#: Above the eye, a rim's cross-section ends outwards where the run round its path falls to
+#: this share of the path's darkness (the bar's width at half its darkness): at FRAME_CONTRAST's
+#: half alone, the brow's lowest hair resting on a dark top bar ran on from it, was held with it
+#: and stayed along the bar as a ragged tuft while the brow rose (face 12, looked at 2×). Not
+#: inwards nor elsewhere: the rims' soft edges went with the face there, and the frame with them
+#: by the bridge.
+RIM_EDGE = 0.5
 #: A rim's cross-section at most this × its median all round (:func:`rim_sections`).
 RIM_THICKEST = 1.4
 #: Above the eyes, the rims' median contrast is at least this share of their median below the
@@ -636,8 +643,9 @@ def rim_sections(rim: Rim, light_top: bool = False, bar_edge: np.ndarray | None 
                  ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """``rim`` (:func:`find_rim`) as quadrilaterals (``4×2`` working px each) covering its
     cross-section ray by ray: on each ray the run of pixels around the path darker than their
-    surroundings (up to :data:`RIM_BAND` × the eye's width either side: a frame's own
-    thickness, not the brow it may touch). Rays where the path is not darker than
+    surroundings — outwards above the eye only while at least :data:`RIM_EDGE` as dark-lined as
+    the path — up to :data:`RIM_BAND` × the eye's width either side: a frame's own thickness,
+    not the brow it may touch. Rays where the path is not darker than
     :data:`FRAME_CONTRAST` (a half-rim frame has no lower rim) have none. With ``light_top``
     (:func:`light_top_bars`), its rays above the eye fainter than :data:`RIM_RELATIVE` of its
     median below it are a light bar's: there the darkest line is the brow resting on the bar
@@ -650,10 +658,13 @@ def rim_sections(rim: Rim, light_top: bool = False, bar_edge: np.ndarray | None 
     reach = rim.reach
     inner, outer = path.copy(), path.copy()
     dark = polar > 0.5 * FRAME_CONTRAST
+    # Outwards above the eye, where a brow may rest on the bar: only as far as its darkness holds.
+    below_brow = dark & ~(rim.above[:, None]
+                          & (polar <= RIM_EDGE * polar[np.arange(_ANGLES), path][:, None]))
     for i in range(_ANGLES):
         while inner[i] > max(path[i] - reach, 0) and dark[i, inner[i] - 1]:
             inner[i] -= 1
-        while outer[i] < min(path[i] + reach, _RADII - 1) and dark[i, outer[i] + 1]:
+        while outer[i] < min(path[i] + reach, _RADII - 1) and below_brow[i, outer[i] + 1]:
             outer[i] += 1
     contrast = rim.contrast
     on_rim = contrast > FRAME_CONTRAST
