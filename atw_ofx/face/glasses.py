@@ -16,8 +16,9 @@ found from the landmarks and the image, at a working scale where the eyes are
 3. **the mask**: each rim's cross-section ray by ray (no thicker than :data:`RIM_THICKEST` × its
    median: a brow touching a top bar is not the bar) and the bridge's body, only their pixels
    darker than their surroundings (a morphological black-hat), the dark notches between them
-   closed, grown by about a working pixel for their anti-aliased edges. The renderer lays the frame back by a matte of the mask's dark
-   pixels (:func:`behind_frame`), so the skin the mask takes in moves with the face;
+   closed, grown by about a working pixel for their anti-aliased edges. The renderer lays the
+   frame back by a matte of the mask's dark pixels (:func:`behind_frame`), so the skin the
+   mask takes in moves with the face;
 4. **light top bars** (translucent plastic over rims dark below the eyes,
    :func:`light_top_bars`): the darkest line above the eye is the brow resting on the bar, so
    the bar is placed inside it — from where it darkens outwards into the brow
