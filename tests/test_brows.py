@@ -98,6 +98,26 @@ def test_a_lowered_brow_travels_whole(shared_data, name):
             np.round(share, 2)
 
 
+@pytest.mark.parametrize("name", ["13.png", "6.png"])
+def test_a_frown_draws_the_brow_in_without_tearing_its_middle(shared_data, name):
+    """AU04 at 5 draws the brows in, their inner points most: along each brow's top, no part is
+    stretched more than 1.95× (the brow's hair drawn into blotches). The inward pull stepped from
+    none at the second point to 0.06 IOD at the third, and there the brow's middle stretched
+    2.0–2.4× (faces 6, 13)."""
+    mesh = shared_mesh(shared_data, name)
+    field, _ = LandmarkRig().field_and_interior(mesh, aus("AU04=5"), face_matte(mesh, N))
+    k = field.shape[-1] / N
+    for brow68 in ((17, 18, 19, 20, 21), (22, 23, 24, 25, 26)):
+        tops = mesh[MESH_TO_IBUG68[list(brow68)]]
+        t = np.linspace(0.0, 1.0, 9)[:-1, None]
+        line = np.concatenate([a + t * (b - a) for a, b in zip(tops[:-1], tops[1:])]
+                              + [tops[-1:]])
+        moved = carried(line * k, field) / k
+        stretch = np.linalg.norm(np.diff(moved, axis=0), axis=1) \
+            / np.linalg.norm(np.diff(line, axis=0), axis=1)
+        assert stretch.max() <= 1.95, np.round(stretch, 2)
+
+
 def test_a_bushy_brow_carries_its_lowest_hair(shared_data):
     """Face 13's brows reach far below the mesh's edge, onto its ring above the lashes: their
     lowest hair is read (``hair_reach`` under 0.75 of the way from the lid to the edge) and

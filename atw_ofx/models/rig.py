@@ -66,8 +66,10 @@ RIG_TABLE: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
     # Its push on the upper lids is a share of each eye's opening (AU04_LID_SHARE, _lids_down).
     # The outer brows come down too (0.12: the brows' mean then reaches 0.08 IOD on the
     # output, the issue's strong real frown; the inner points' ask would take sad's rise).
-    "AU04": [((19, 20, 23, 24), -0.06, 0.16), ((21, 22), -0.10, 0.08),
-             ((17, 18, 25, 26), 0.0, 0.12)],
+    # Drawn in by a ramp from the tail to the head: from none at the second point to 0.06 at
+    # the third, the brow's middle stretched 2–2.4× into blotches of hair (faces 6, 13).
+    "AU04": [((19, 24), -0.05, 0.16), ((20, 23), -0.08, 0.16), ((21, 22), -0.10, 0.08),
+             ((18, 25), -0.03, 0.12), ((17, 26), 0.0, 0.12)],
     "AU05": [((37, 38, 43, 44), 0.0, -0.07)],
     "AU06": [((40, 41, 46, 47), 0.0, -0.05), ((68, 69), 0.0, -0.10)],
     "AU07": [((40, 41, 46, 47), 0.0, -0.05), ((37, 38, 43, 44), 0.0, 0.02)],
