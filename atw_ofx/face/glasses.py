@@ -182,9 +182,9 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     # So are small holes it closes round, whatever their light (a screw's glint on a bridge
     # showed the glabella moving through it).
     _, labels, stats, _ = cv2.connectedComponentsWithStats((~frame).astype(np.uint8), 4)
-    x, y, w, h, area = stats.T
-    holes = (area <= (2 * band + 1) ** 2) & (x > 0) & (y > 0) & (x + w < frame.shape[1]) \
-        & (y + h < frame.shape[0])
+    left, top, wide, tall, area = stats.T
+    holes = (area <= (2 * band + 1) ** 2) & (left > 0) & (top > 0) \
+        & (left + wide < frame.shape[1]) & (top + tall < frame.shape[0])  # (not at the edge)
     holes[0] = False  # (label 0: the frame itself)
     frame |= holes[labels]
     if not frame.any() and not bars.any():

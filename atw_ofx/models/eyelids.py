@@ -36,7 +36,7 @@ from ..membrane import membrane
 from ..points import sample_window
 from .base import RAMP, box_in_frame, grid_box, smoothstep
 from .grain import grain_noise, relative_grain
-from .mouth import Generated
+from .mouth import Generated, iris_axes
 
 #: Per eye (image-left first): the corners, then the mesh points along the upper lid, the lower
 #: lid, the line just above the lashes (the contour's second halo), the crease under the brow
@@ -237,8 +237,7 @@ def _above_a_lowering_brow(mesh: np.ndarray, eye: dict, brow68: tuple[int, ...],
     lowering = shift @ down > 0.0
     if not lowering.any():
         return None
-    iod = float(np.linalg.norm(mesh[473] - mesh[468]))
-    return (tops - BROW_FRINGE * iod * down)[lowering], shift[lowering]
+    return (tops - BROW_FRINGE * iris_axes(mesh)[2] * down)[lowering], shift[lowering]
 
 
 def lid_skin_band(mesh: np.ndarray, eye: dict, reach: float = 1.0) -> tuple[np.ndarray, float]:
