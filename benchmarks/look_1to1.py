@@ -3,6 +3,7 @@
     python benchmarks/look_1to1.py [--faces 0,3,7,12,16] [--region eyes|brows|mouth|jaw]
                                    [--edits "AU45=2;AU45=3.5;AU45=5"]
                                    [--sheet benchmarks/results/blink_1to1.png]
+                                   [--against REV]
 
 An edit is judged by eye before any number (docs/evaluation.md). Each shared 1024 px face
 (``../shared/data/plates/ffhq_atw``: an older man with deep-set eyes, a child with light lashes,
@@ -17,11 +18,22 @@ reaching 0.8 IOD below (an open mouth). A face is a shared face's number, a clip
 edge as sharp as the plate's and nothing of the eye squeezed under it, the shut lid lit like skin,
 lashes along the shut line, the brows where they were; in a brow edit: the brow moving whole (not
 thickened, not waved), the lid skin under it folding, not smeared.
+
+``--against REV`` (a git revision: ``HEAD``, a commit, a branch) puts the same sheet rendered by
+the code at REV above this checkout's, labelled before and after: REV is checked out in a
+detached worktree beside this one (this checkout's compiled kernels copied in), its own
+look_1to1 run on this Python from here, the worktree removed after. Run from the repository's
+root, as the shared data's path is relative to it.
 """
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -102,6 +114,33 @@ def face_column(face_name: str, model, edits: list[str], region: str) -> np.ndar
     return np.concatenate(tiles, 0)
 
 
+def sheet_at(rev: str, args: argparse.Namespace, out: Path) -> None:
+    """The sheet ``args`` ask for, rendered by the code at git revision ``rev`` into ``out``."""
+    root = Path(__file__).resolve().parents[1]
+    worktree = Path(tempfile.mkdtemp(prefix=".look_1to1_", dir=root.parent))
+    git = lambda *a: subprocess.run(["git", *a], cwd=root, check=True,  # noqa: E731
+                                    capture_output=True)
+    git("worktree", "add", "--detach", "--force", str(worktree), rev)
+    try:
+        # (Its kernels as this checkout built them: a revision's source, not its build.)
+        for built in (root / "kernels").glob("*.so"):
+            shutil.copy2(built, worktree / "kernels")
+        subprocess.run([sys.executable, str(worktree / "benchmarks" / "look_1to1.py"),
+                        "--faces", args.faces, "--region", args.region, "--edits", args.edits,
+                        "--sheet", str(out)], check=True, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "PYTHONPATH": str(worktree)})
+    finally:
+        git("worktree", "remove", "--force", str(worktree))
+
+
+def labelled(sheet: np.ndarray, label: str) -> np.ndarray:
+    """``sheet`` (``H×W×3`` uint8) with ``label`` written in its bottom left corner."""
+    sheet = sheet.copy()
+    cv2.putText(sheet, label, (4, sheet.shape[0] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
+                (255, 255, 0), 1, cv2.LINE_AA)
+    return sheet
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", default="0,3,7,12,16",
@@ -111,6 +150,9 @@ def main() -> None:
     parser.add_argument("--edits", default="AU45=2;AU45=3.5;AU45=5",
                         help="';'-separated edits, each 'AUxx=V,...' and/or 'preset=W,...'")
     parser.add_argument("--sheet", default="benchmarks/results/blink_1to1.png")
+    parser.add_argument("--against", metavar="REV",
+                        help="a git revision whose rendering of the same sheet goes above, "
+                        "labelled before")
     args = parser.parse_args()
     model = load_model("rig")
     edits = [edit.strip() for edit in args.edits.split(";") if edit.strip()]
@@ -118,6 +160,16 @@ def main() -> None:
     height = max(c.shape[0] for c in columns)
     sheet = np.concatenate([np.pad(c, ((0, height - c.shape[0]), (0, 0), (0, 0)),
                                    constant_values=255) for c in columns], 1)
+    if args.against:
+        with tempfile.TemporaryDirectory() as tmp:
+            sheet_at(args.against, args, Path(tmp) / "before.png")
+            before = cv2.cvtColor(cv2.imread(str(Path(tmp) / "before.png")), cv2.COLOR_BGR2RGB)
+        width = max(before.shape[1], sheet.shape[1])
+        sheet = np.concatenate([np.pad(labelled(s, label), ((0, 0), (0, width - s.shape[1]),
+                                                            (0, 0)), constant_values=255)
+                                for s, label in ((before, f"before ({args.against})"),
+                                                 (np.full((6, width, 3), 255, np.uint8), ""),
+                                                 (sheet, "after"))], 0)
     cv2.imwrite(args.sheet, cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
     print(f"-> {args.sheet} ({sheet.shape[1]}×{sheet.shape[0]})")
 
