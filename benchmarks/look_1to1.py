@@ -118,9 +118,12 @@ def sheet_at(rev: str, args: argparse.Namespace, out: Path) -> None:
     """The sheet ``args`` ask for, rendered by the code at git revision ``rev`` into ``out``."""
     root = Path(__file__).resolve().parents[1]
     worktree = Path(tempfile.mkdtemp(prefix=".look_1to1_", dir=root.parent))
-    git = lambda *a: subprocess.run(["git", *a], cwd=root, check=True,  # noqa: E731
-                                    capture_output=True)
-    git("worktree", "add", "--detach", "--force", str(worktree), rev)
+    git = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True,  # noqa: E731
+                                    text=True)
+    added = git("worktree", "add", "--detach", "--force", str(worktree), rev)
+    if added.returncode:
+        worktree.rmdir()
+        raise SystemExit(f"look_1to1: --against {rev}: {added.stderr.strip().splitlines()[-1]}")
     try:
         # (Its kernels as this checkout built them: a revision's source, not its build.)
         for built in (root / "kernels").glob("*.so"):
