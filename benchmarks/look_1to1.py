@@ -157,22 +157,23 @@ def main() -> None:
                         help="a git revision whose rendering of the same sheet goes above, "
                         "labelled before")
     args = parser.parse_args()
+    before = None
+    if args.against:  # (first: a revision git cannot resolve stops before any rendering)
+        with tempfile.TemporaryDirectory() as tmp:
+            sheet_at(args.against, args, Path(tmp) / "before.png")
+            before = cv2.cvtColor(cv2.imread(str(Path(tmp) / "before.png")), cv2.COLOR_BGR2RGB)
     model = load_model("rig")
     edits = [edit.strip() for edit in args.edits.split(";") if edit.strip()]
     columns = [face_column(face, model, edits, args.region) for face in args.faces.split(",")]
     height = max(c.shape[0] for c in columns)
     sheet = np.concatenate([np.pad(c, ((0, height - c.shape[0]), (0, 0), (0, 0)),
                                    constant_values=255) for c in columns], 1)
-    if args.against:
-        with tempfile.TemporaryDirectory() as tmp:
-            sheet_at(args.against, args, Path(tmp) / "before.png")
-            before = cv2.cvtColor(cv2.imread(str(Path(tmp) / "before.png")), cv2.COLOR_BGR2RGB)
+    if before is not None:
         width = max(before.shape[1], sheet.shape[1])
-        sheet = np.concatenate([np.pad(labelled(s, label), ((0, 0), (0, width - s.shape[1]),
-                                                            (0, 0)), constant_values=255)
-                                for s, label in ((before, f"before ({args.against})"),
-                                                 (np.full((6, width, 3), 255, np.uint8), ""),
-                                                 (sheet, "after"))], 0)
+        before, after = (np.pad(labelled(s, label), ((0, 0), (0, width - s.shape[1]), (0, 0)),
+                                constant_values=255)
+                         for s, label in ((before, f"before ({args.against})"), (sheet, "after")))
+        sheet = np.concatenate((before, np.full((6, width, 3), 255, np.uint8), after), 0)
     cv2.imwrite(args.sheet, cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
     print(f"-> {args.sheet} ({sheet.shape[1]}×{sheet.shape[0]})")
 
