@@ -122,24 +122,37 @@ AVX512 static inline __attribute__((always_inline)) void tap_weights(int kind, _
  * result is held near the 2x2 footprint's range, and a NaN sum is the bilinear sample instead (as
  * kernels/cpu.py _gather_filtered). `whole`: whether any lane of the group has a zero fraction
  * (rare: a fractional field is fractional almost everywhere); only then are the taps' own
- * values loaded and blended in, so the common case is loads and FMAs alone. */
+ * values loaded and blended in, so the common case is loads and FMAs alone. `centre_x` /
+ * `centre_y`: every lane of the group has a zero fraction along x / y (a pixel moved along one
+ * axis only), so that axis' sum is its centre tap and the other taps along it are never read
+ * (the same result: those lanes' sums were blended away). All three are constants at each call
+ * (filtered_group_of), so each combination compiles to its own branch-free loop. */
 AVX512 static inline __attribute__((always_inline)) __m512 filtered_group(
                                     const float *s, __mmask16 group, int64_t w, int taps,
                                     const __m512 *wx, const __m512 *wy, __mmask16 x_whole,
                                     __mmask16 y_whole, __m512 ax, __m512 ay, int whole,
-                                    int residual)
+                                    int centre_x, int centre_y, int residual)
 {
     const int centre = taps / 2 - 1;
     __m512 value = _mm512_setzero_ps(), odd_rows = value, centre_row = value, a = value;
     __m512 b = value, c = value, d = value;
     for (int ky = 0; ky < taps; ky++) {
+        const int footprint_row = ky == centre || ky == centre + 1;
+        if (centre_y && !footprint_row)
+            continue;
         const float *row = s + (ky - centre) * w;
         /* Two sums a row (even and odd taps), two over the rows: half as long a chain of
          * dependent FMAs, which is what bounds this loop. */
         __m512 across = _mm512_setzero_ps(), odd = across;
         for (int kx = 0; kx < taps; kx++) {
+            const int footprint = footprint_row && (kx == centre || kx == centre + 1);
+            if (centre_x && kx != centre && !footprint)
+                continue;
             const __m512 tap = _mm512_maskz_loadu_ps(group, row + kx - centre);
-            if (kx % 2)
+            if (centre_x) {
+                if (kx == centre)
+                    across = tap;
+            } else if (kx % 2)
                 odd = _mm512_fmadd_ps(wx[kx], tap, odd);
             else
                 across = _mm512_fmadd_ps(wx[kx], tap, across);
@@ -153,22 +166,27 @@ AVX512 static inline __attribute__((always_inline)) __m512 filtered_group(
             else if (ky == centre + 1 && kx == centre + 1)
                 d = tap;
         }
-        across = _mm512_add_ps(across, odd);
-        if (whole)
-            across = _mm512_mask_blend_ps(x_whole, across, _mm512_maskz_loadu_ps(group, row));
+        if (!centre_x) {
+            across = _mm512_add_ps(across, odd);
+            if (whole)
+                across = _mm512_mask_blend_ps(x_whole, across, _mm512_maskz_loadu_ps(group, row));
+        }
         if (ky == centre)
             centre_row = across;
+        if (centre_y)
+            continue;
         if (ky % 2)
             odd_rows = _mm512_fmadd_ps(wy[ky], across, odd_rows);
         else
             value = _mm512_fmadd_ps(wy[ky], across, value);
     }
-    value = _mm512_add_ps(value, odd_rows);
+    value = centre_y ? centre_row : _mm512_add_ps(value, odd_rows);
     /* The next output row reads one source row further down: fetch it into L2 now (as
      * warp_row does for bilinear taps; a prefetch never faults). */
     _mm_prefetch((const char *)(s + (taps / 2 + 1) * w - centre), _MM_HINT_T1);
     _mm_prefetch((const char *)(s + (taps / 2 + 1) * w - centre + 15 + taps), _MM_HINT_T1);
-    if (whole)  /* the footprint stays the 2x2 pixels: the bound is continuous in f */
+    /* The footprint stays the 2x2 pixels: the bound is continuous in f. */
+    if (whole && !centre_y)
         value = _mm512_mask_blend_ps(y_whole, value, centre_row);
     const __m512 low = _mm512_min_ps(_mm512_min_ps(a, b), _mm512_min_ps(c, d));
     const __m512 high = _mm512_max_ps(_mm512_max_ps(a, b), _mm512_max_ps(c, d));
@@ -188,6 +206,30 @@ AVX512 static inline __attribute__((always_inline)) __m512 filtered_group(
     if (nan)
         value = _mm512_mask_mov_ps(value, nan, lerp(lerp(a, b, ax), lerp(c, d, ax), ay));
     return value;
+}
+
+/* filtered_group with its tap count and its flags as constants: the compiler unrolls the taps,
+ * keeps the weights in registers (a third faster than a loop over a variable count) and drops
+ * the taps a flag makes unread. */
+AVX512 static inline __attribute__((always_inline)) __m512 filtered_group_of(
+                                       const float *s, __mmask16 group, int64_t w, int taps,
+                                       const __m512 *wx, const __m512 *wy, __mmask16 x_whole,
+                                       __mmask16 y_whole, __m512 ax, __m512 ay, int whole,
+                                       int centre_x, int centre_y, int residual)
+{
+#define FILTERED_GROUP(TAPS, WHOLE, CX, CY) \
+    filtered_group(s, group, w, TAPS, wx, wy, x_whole, y_whole, ax, ay, WHOLE, CX, CY, residual)
+#define FILTERED_GROUP_OF_TAPS(TAPS)                                                          \
+    return centre_x && centre_y ? FILTERED_GROUP(TAPS, 1, 1, 1)                               \
+         : centre_x             ? FILTERED_GROUP(TAPS, 1, 1, 0)                               \
+         : centre_y             ? FILTERED_GROUP(TAPS, 1, 0, 1)                               \
+         : whole                ? FILTERED_GROUP(TAPS, 1, 0, 0)                               \
+                                : FILTERED_GROUP(TAPS, 0, 0, 0)
+    if (taps == 4)
+        FILTERED_GROUP_OF_TAPS(4);
+    FILTERED_GROUP_OF_TAPS(6);
+#undef FILTERED_GROUP_OF_TAPS
+#undef FILTERED_GROUP
 }
 
 /* One lane's filtered sample where its taps reach past the border (they repeat the edge):
@@ -263,16 +305,13 @@ AVX512 static void filtered_lanes(const Row *r, int64_t n_planes, int64_t h, int
         const __mmask16 group = grouped
             & _mm512_cmpeq_epi32_mask(offset, _mm512_set1_epi32(lane_offset));
         const int64_t tap = lane_offset + j0 + r->tap_shift;
+        const int centre_x = !(group & ~x_whole), centre_y = !(group & ~y_whole);
         const int whole = (group & (x_whole | y_whole)) != 0;
-        /* The tap count as a constant: the compiler unrolls the taps and keeps the weights in
-         * registers (a third faster than a loop over a variable count). */
         for (int c = 0; c < n_planes; c++)
             result[c] = _mm512_mask_mov_ps(
                 result[c], group,
-                taps == 4 ? filtered_group(r->src[c] + tap, group, w, 4, wx, wy, x_whole,
-                                           y_whole, ax, ay, whole, r->residual)
-                          : filtered_group(r->src[c] + tap, group, w, 6, wx, wy, x_whole,
-                                           y_whole, ax, ay, whole, r->residual));
+                filtered_group_of(r->src[c] + tap, group, w, taps, wx, wy, x_whole, y_whole, ax,
+                                  ay, whole, centre_x, centre_y, r->residual));
         grouped &= ~group;
     }
     __mmask16 edge = pending & ~inside;
