@@ -241,8 +241,8 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
         flow = MotionField(result.flow.px.to(options.device))
         source = crop_lin
         if glasses is not None:
-            window, covered, frame_pixels, bars = glasses
-            behind, frame_alpha = behind_frame(frame_pixels, covered, bars)
+            window, covered, frame_pixels, bars, edges, _ = glasses
+            behind, frame_alpha = behind_frame(frame_pixels, covered, bars, edges)
             source = crop_lin.clone()
             source[(0, slice(None)) + window] = torch.from_numpy(behind).permute(2, 0, 1)
         out_crop = reswarp(source, flow, delta_full, method=options.reswarp,
@@ -295,12 +295,13 @@ GLASSES_SIDE = 512
 
 
 def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.ndarray
-                   ) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray,
-                              np.ndarray | None] | None:
+                   ) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray, np.ndarray | None,
+                              np.ndarray | None, np.ndarray | None] | None:
     """The dark glasses frame on the crop (``1×C×S×S`` linear; ``landmarks`` on its pixels), or
     None (:func:`~atw_ofx.face.glasses.find_frame`): the window of the crop it lies in (rows,
-    columns), where it is in that window (bool), the window's pixels (``h×w×C``) and its light
-    top bars' matte there (float32, 0–1; None: none). Its bridge
+    columns), where it is in that window (bool), the window's pixels (``h×w×C``), its light
+    top bars' matte there (float32, 0–1), its lenses' own edges (bool) and where it hides the
+    face rigidly (bool; None: where it is) — None where it has none. Its bridge
     is looked for first, on the nose's window alone (:func:`~atw_ofx.face.glasses.bridge_window`);
     then the rims around the eyes (as far as a rim reaches). Both on copies pooled to about
     :data:`GLASSES_SIDE` px across the crop, in a rough display encoding (the finder compares
@@ -322,7 +323,8 @@ def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.
         return None
     pixels = crop_lin[0, :, y0:y1, x0:x1]
     return ((slice(y0, y1), slice(x0, x1)), frame.covered,
-            np.ascontiguousarray(pixels.permute(1, 2, 0).cpu().numpy()), frame.bars)
+            np.ascontiguousarray(pixels.permute(1, 2, 0).cpu().numpy()), frame.bars,
+            frame.edges, frame.rigid)
 
 
 def _pooled_grey(crop_lin: torch.Tensor, colour_idx: list[int],
@@ -386,11 +388,11 @@ def _pixels_at(crop_lin: torch.Tensor, colour_idx: list[int]) -> PixelsAt:
 
 
 def _on_grid(glasses: tuple, size: int, resolution: int) -> np.ndarray:
-    """Where the glasses frame (:func:`_glasses_frame`'s) covers the ``size`` px crop, as the
-    share of each pixel of the model's ``resolution`` grid it covers (float32)."""
-    (rows, columns), covered = glasses[:2]
+    """Where the glasses frame (:func:`_glasses_frame`'s) hides the ``size`` px crop rigidly,
+    as the share of each pixel of the model's ``resolution`` grid it covers (float32)."""
+    (rows, columns), covered, rigid = glasses[0], glasses[1], glasses[5]
     full = np.zeros((size, size), np.float32)
-    full[rows, columns] = covered
+    full[rows, columns] = covered if rigid is None else rigid
     return cv2.resize(full, (resolution, resolution), interpolation=cv2.INTER_AREA)
 
 

@@ -288,8 +288,8 @@ def test_a_brow_raise_uncovers_nothing_from_behind_the_frame(bespectacled, monke
     framed, _, _, _, front, _, _ = bespectacled
     real = render.behind_frame
 
-    def marked(image, frame, held=None):
-        _, alpha = real(image, frame, held)
+    def marked(image, frame, held=None, lit=None):
+        _, alpha = real(image, frame, held, lit)
         return image + alpha[..., None] * (np.array([0.0, 1.0, 0.0], np.float32) - image), alpha
 
     monkeypatch.setattr(render, "behind_frame", marked)
@@ -510,3 +510,41 @@ def test_sunglasses_are_held_whole_while_the_brows_and_lids_move(bespectacled, s
         face = render_frame(plate, np.zeros(17, np.float32), model).face
         assert not lenses_dark(*_working_scale(plate.rgb().mean(-1) ** (1 / 2.2),
                                                face.landmarks))
+
+
+@pytest.mark.parametrize("frame", [50, 150])
+def test_a_half_rim_lenss_lower_edge_stays_where_it_was_while_the_cheeks_rise(shared_data,
+                                                                             frame):
+    """Clip d13's half-rim frame has no rim under its lenses: their lower edge is a thin line
+    of light (the lens's polished edge). A smile's rising cheeks bent it into waves and broke it
+    where a dark fleck beside it was held (happy, AU06; looked at 2×). It is held as the frame
+    is: the line as shot — the lightest 3 % of a white top-hat in a band under the eyes —
+    keeps its light under a full smile, to a fraction of what it loses with the frame left to
+    the warp (``--glasses off``)."""
+    from atw_ofx.face.track import track_faces
+    from conftest import clip_frame
+
+    plate = clip_frame(shared_data, "liveportrait_d13.mp4", frame - 1)
+    face = track_faces([(1, lambda: plate)], source="d13").placement(1)
+    points = ibug68(face.landmarks)
+    width = np.mean([np.linalg.norm(points[39] - points[36]),
+                     np.linalg.norm(points[45] - points[42])])
+    grey = np.clip(plate.pixels[..., :3].mean(-1), 0, None) ** (1 / 2.2)
+    side = int(0.14 * width) | 1
+    hat = cv2.morphologyEx(grey.astype(np.float32), cv2.MORPH_TOPHAT,
+                           cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    band = np.zeros(grey.shape, bool)
+    eyes_y = points[36:48, 1].mean()
+    x0, x1 = int(points[36, 0] - 0.3 * width), int(points[45, 0] + 0.3 * width)
+    band[int(eyes_y + 0.5 * width):int(eyes_y + 1.3 * width), x0:x1] = True
+    line = band & (hat >= np.quantile(hat[band], 0.97))
+    aus = au_vector(parse_au_assignments(["AU06=5", "AU12=5"]))
+
+    def lost(glasses: str) -> float:
+        out = render_frame(plate, aus, load_model("rig"), face=face,
+                           options=RenderOptions(glasses=glasses)).plate.pixels[..., :3]
+        return float(np.abs(out[line] - plate.pixels[line][:, :3]).mean())
+
+    held, warped = lost("auto"), lost("off")
+    assert warped > 0.03  # the cheeks do move the line when nothing holds it
+    assert held < 0.1 * warped

@@ -90,6 +90,19 @@ BAR_RUN = 6
 BAR_LIGHTER = 0.94
 #: The softness of a light bar's matte at its edges (:func:`find_frame`), working px (σ).
 BAR_EDGE = 1.0
+#: A lens's edge where no dark rim runs (a half-rim frame's lower edge, held by a thread; a
+#: rimless lens): a thin line lighter than the skin behind it — at least LENS_EDGE_CONTRAST
+#: lighter than its surroundings over their level (:func:`light_lines`) along a path round the
+#: eye, on BAR_RUN rays on end beside and below it. Clip d13's half-rim lenses read 0.2–0.36
+#: below the eyes; left to the warp, their edge bent and broke with a rising cheek (happy,
+#: AU06; looked at 2×).
+LENS_EDGE_CONTRAST = 0.15
+#: ... looked for only round an eye whose rim is no rim beside and below it: the median
+#: contrast there (:func:`dark_lines`) under HALF_RIM_DARK, and the light path's at least
+#: LENS_EDGE_CONTRAST. The shared faces' full rims read 0.37–0.56 there (face 12's right eye 0.08,
+#: its path lost, but no light edge either: 0.04), clip d13's half-rims 0.05–0.13; held round a
+#: full rim, the path of most light took a lens's reflections, held in part (face 15).
+HALF_RIM_DARK = 0.24
 
 #: Lenses this dark or darker against the nose's skin between them (each eye's surroundings'
 #: median within LENS_READ × the eye's width, over the nose's below the bridge) are dark
@@ -111,10 +124,15 @@ class Frame(NamedTuple):
     """A glasses frame found on a face (:func:`find_frame`) at the output's size: where it
     covers the face (``covered``, bool), and of that its light top bars' matte (``bars``,
     float32 0–1: held by their place, as they are not darker than the skin), or None where it
-    has none."""
+    has none; the lenses' own edges (``edges``, bool: held by their light as well as their
+    dark), or None; and where it hides the face rigidly (``rigid``, bool; None: all it covers)
+    — not a lens's edge beyond the rims and bars: the skin behind a lens moves, seen through
+    it."""
 
     covered: np.ndarray
     bars: np.ndarray | None
+    edges: np.ndarray | None = None
+    rigid: np.ndarray | None = None
 
 
 def find_frame(grey: np.ndarray, landmarks: np.ndarray,
@@ -192,15 +210,22 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     # Back to the output's pixels, grown by about a working pixel for the anti-aliased edges.
     size = size or grey.shape[:2]
     full = _at_size(frame, size)
+    # The lenses' own edges (none behind dark lenses, held whole).
+    edges = None if lenses is not None else lens_edges(small, eyes, rims)
+    edges = None if edges is None or not edges.any() else _at_size(edges, size)
+    rigid = None if edges is None else full
+    if edges is not None:
+        full = full | edges
     if not bars.any():
-        return Frame(full, None)
+        return Frame(full, None, edges, rigid)
     # A light bar's matte by its place alone, soft at its edges (its edges are not dark; held
     # with a hard edge, the lid skin under it stepped where it met the moving lid).
     soft = cv2.GaussianBlur(bars.astype(np.float32), (0, 0), BAR_EDGE)
     height, width = size
     held = cv2.resize(np.clip(2.0 * soft - 0.5, 0.0, 1.0), (width, height),
                       interpolation=cv2.INTER_LINEAR)
-    return Frame(full | (held > 0.0), held)
+    return Frame(full | (held > 0.0), held, edges,
+                 None if rigid is None else rigid | (held > 0.0))
 
 
 def wears_dark_lenses(grey: np.ndarray, landmarks: np.ndarray) -> bool:
@@ -361,6 +386,48 @@ def dark_lines(grey: np.ndarray, eye_width: float) -> np.ndarray:
         element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
         hat = np.maximum(hat, cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, element))
     return hat / np.maximum(_local_level(grey, 0.3 * eye_width), 1e-3)
+
+
+def light_lines(grey: np.ndarray, eye_width: float) -> np.ndarray:
+    """How much lighter each pixel of ``grey`` is than its surroundings, over their level: a
+    morphological white-hat at 0.14 of the eye's width (a lens's polished edge catching the
+    light is a line a pixel or two wide), divided by the local level."""
+    side = max(int(0.14 * eye_width) | 1, 3)
+    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    hat = cv2.morphologyEx(grey, cv2.MORPH_TOPHAT, element)
+    return hat / np.maximum(_local_level(grey, 0.3 * eye_width), 1e-3)
+
+
+def lens_edges(grey: np.ndarray, eyes: list[np.ndarray], rims: list[Rim]) -> np.ndarray:
+    """Where the lenses' own edges lie in ``grey`` (the working image; ``H×W`` uint8, 0/1)
+    beside and below each eye (``eyes``, their contours; ``rims``, the frame's round them) that
+    has no rim there (:data:`HALF_RIM_DARK`): the path of most light round the eye
+    (:func:`light_lines`, :func:`find_rim`) where it is at least :data:`LENS_EDGE_CONTRAST`
+    light on :data:`BAR_RUN` rays on end, not above the eye (the top bar's) — a line a working
+    pixel either side of the path. A rim's dark line may run beside it (a half-rim's lower edge
+    reads both): held by its dark alone, the light line beside it went with the cheek and the
+    edge broke."""
+    light = light_lines(grey, WORK_EYE)
+    mask = np.zeros(grey.shape, np.uint8)
+    for eye, rim in zip(eyes, rims):
+        below = ~rim.above
+        if np.median(rim.contrast[below]) >= HALF_RIM_DARK:
+            continue
+        edge = find_rim(light, eye)
+        if np.median(edge.contrast[below]) < LENS_EDGE_CONTRAST:
+            continue
+        rays = below & (edge.contrast >= LENS_EDGE_CONTRAST)
+        step = np.pi / _ANGLES  # half the rays' spacing: neighbouring sections meet
+        for i in np.nonzero(_long_runs(rays, BAR_RUN))[0]:
+            path = edge.path[i]
+            r0 = edge.radii[max(path - 1, 0)] - 0.5 * (edge.radii[1] - edge.radii[0])
+            r1 = edge.radii[min(path + 1, _RADII - 1)] + 0.5 * (edge.radii[1] - edge.radii[0])
+            sides = [np.array([np.cos(edge.angles[i] + d), np.sin(edge.angles[i] + d)])
+                     for d in (-step, step)]
+            quad = edge.centre + np.array([sides[0] * r0, sides[0] * r1, sides[1] * r1,
+                                           sides[1] * r0])
+            cv2.fillPoly(mask, [np.round(quad - 0.5).astype(np.int32)], 1)
+    return mask
 
 
 def _local_level(grey: np.ndarray, sigma: float) -> np.ndarray:
@@ -749,12 +816,13 @@ FILL_SIDE = 256
 FRAME_MATTE = (0.1, 0.4)
 
 
-def behind_frame(image: np.ndarray, frame: np.ndarray, held: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def behind_frame(image: np.ndarray, frame: np.ndarray, held: np.ndarray | None = None,
+                 lit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``image`` (``H×W×C`` float32) with the pixels under ``frame`` (``H×W`` bool) filled in
     from the face around them, and the frame's matte (``H×W`` float32, 0–1); ``held`` (``H×W``
     float, 0–1, none outside ``frame``; None: none): the light bars' matte, frame whatever
-    their light.
+    their light; ``lit`` (``H×W`` bool; None: none): the lenses' edges, frame as much as they
+    are lighter than the fill as well as darker.
 
     The fill is what the warp carries instead of the frame (in proportion to the matte), so that
     a moving lid or brow does not drag the frame's dark line with it: the light and colour a
@@ -764,9 +832,10 @@ def behind_frame(image: np.ndarray, frame: np.ndarray, held: np.ndarray | None =
     the frame's thickness that is not frame). Elsewhere the image is as it was (a copy).
 
     The matte is how much of each pixel is frame — what the renderer lays back over the warped
-    face: under the mask, by how much darker the pixel is than that smooth light
-    (:data:`FRAME_MATTE`). The mask is grown for the frame's edges and can take in skin beside
-    it; held whole, that skin stayed while the skin around it moved and drew the mask's outline.
+    face: under the mask, by how much darker (on a lens's edge, or lighter) the pixel is than
+    that smooth light (:data:`FRAME_MATTE`). The mask is grown for the frame's edges and can take
+    in skin beside it; held whole, that skin stayed while the skin around it moved and drew the
+    mask's outline.
     """
     out = image.reshape(image.shape[:2] + (-1,)).copy()
     alpha = np.zeros(frame.shape, np.float32)
@@ -806,8 +875,14 @@ def behind_frame(image: np.ndarray, frame: np.ndarray, held: np.ndarray | None =
     level = np.maximum(light.mean(-1), 1e-6)
     darker = (level - box[cy, cx].mean(-1)) / level
     low, high = FRAME_MATTE
-    t = np.clip((darker - low) / (high - low), 0.0, 1.0)
-    share = t * t * (3 - 2 * t)  # a smoothstep
+
+    def matte(share: np.ndarray) -> np.ndarray:  # eased from FRAME_MATTE's low to its high
+        t = np.clip((share - low) / (high - low), 0.0, 1.0)
+        return t * t * (3 - 2 * t)
+
+    share = matte(darker)
+    if lit is not None:  # a lens's edge: its light line too, beside its dark one
+        share = np.where(lit[y0:y1, x0:x1][cy, cx], np.maximum(share, matte(-darker)), share)
     if held is not None:
         share = np.maximum(share, held[y0:y1, x0:x1][cy, cx])
     alpha[y0:y1, x0:x1][cy, cx] = share
