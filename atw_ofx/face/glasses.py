@@ -172,7 +172,8 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
         bars |= lenses
         near = cv2.dilate(lenses, np.ones((4 * band + 1, 4 * band + 1), np.uint8))
     # (Over light top bars the darkest line above the eyes is the brow resting on them.)
-    for bar in [] if light_top or lenses is not None else traced_bars(response, rims):
+    traced = [] if lenses is not None else traced_bars(response, rims)
+    for bar in [] if light_top else traced:
         cv2.polylines(mask, [np.round(bar - 0.5).astype(np.int32)], False, 1, 3)
     for rim, edge in zip(rims, edges):
         dark, light = rim_sections(rim, light_top, edge)
@@ -188,6 +189,9 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     # Only the frame's own dark pixels: a lens's edge or skin kept still beside it tore the
     # moving face along the sections' outline.
     frame = (mask > 0) & (response > 0.5 * FRAME_CONTRAST)
+    # Past light bars held as bars, their end-pieces (traced, dark bars run on to their hinges).
+    if lenses is None and light_top and edges[0] is not None:
+        frame |= end_pieces(small, rims, traced)
     frame = cv2.morphologyEx(frame.astype(np.uint8), cv2.MORPH_CLOSE,
                              np.ones((3, 3), np.uint8)).astype(bool)
     # Dark notches the parts left between them (where a top bar meets the bridge: a rim's path
@@ -620,6 +624,54 @@ def traced_bars(response: np.ndarray, rims: list[Rim]) -> list[np.ndarray]:
         if len(points) > 1:
             bars.append(points + 0.5)  # (pixel centres)
     return bars
+
+
+#: A frame's end-pieces (the blocks its hinges sit in, past each top bar's outer end): the
+#: dark pixels (under END_DARK of the local level) joined to where the bar ends, within
+#: END_PIECE eye widths outwards and END_BAND up and down (the block hangs below the bar's end:
+#: cut at 0.1 below, its lower part, left to the face, tore from it under a frown). Over light
+#: top bars, whose darkest line is the brow, the bars are not traced to the hinges, and a brow
+#: raise or a frown drew face 8's end-piece up into a dark smear at the temple (looked at
+#: 2.5×); a block is too wide for the rims' line response (:func:`dark_lines`) to take it whole.
+END_PIECE, END_BAND, END_DARK = 0.45, (0.1, 0.25), 0.7
+
+
+def end_pieces(grey: np.ndarray, rims: list[Rim], traced: list[np.ndarray]) -> np.ndarray:
+    """The frame's end-pieces in ``grey`` (the working image; ``H×W`` bool): past each of the
+    two ``rims``' outer side, from where its top bar ends — the end of its ``traced`` bar
+    (:func:`traced_bars`) on that side, else the rim's path on its outermost ray above the eye
+    that is clearly frame (:data:`BAR_START`) — the dark pixels joined to it within
+    :data:`END_PIECE` eye widths outwards and :data:`END_BAND` up and down."""
+    out = np.zeros(grey.shape, bool)
+    if len(rims) != 2:
+        return out
+    dark = grey < END_DARK * _local_level(grey, 0.3 * WORK_EYE)
+    h, w = grey.shape
+    for rim, other in zip(rims, rims[::-1]):
+        outward = 1 if rim.centre[0] >= other.centre[0] else -1
+        ends = [bar[-1] - 0.5 for bar in traced if outward * (bar[-1][0] - rim.centre[0]) > 0]
+        if ends:
+            start = ends[0]
+        else:
+            above = rim.above & (rim.contrast > BAR_START * FRAME_CONTRAST)
+            if not above.any():
+                continue
+            rays = np.flatnonzero(above)
+            on_path = rim.centre + rim.radii[rim.path[rays], None] * np.stack(
+                (np.cos(rim.angles[rays]), np.sin(rim.angles[rays])), 1)
+            start = on_path[np.argmax(outward * on_path[:, 0])]
+        x, y = int(round(start[0])), int(round(start[1]))
+        reach = int(END_PIECE * rim.width)
+        up, down = (max(int(share * rim.width), 1) for share in END_BAND)
+        xa, xb = sorted((x, x + outward * reach))
+        xa, xb, ya, yb = max(xa, 0), min(xb + 1, w), max(y - up, 0), min(y + down + 1, h)
+        if xb <= xa or yb <= ya or not (xa <= x < xb and ya <= y < yb):
+            continue
+        _, labels = cv2.connectedComponents(dark[ya:yb, xa:xb].astype(np.uint8), connectivity=8)
+        # (Joined to the bar's end: the labels within two px of it.)
+        seeds = labels[max(y - ya - 2, 0):y - ya + 3, max(x - xa - 2, 0):x - xa + 3]
+        out[ya:yb, xa:xb] |= np.isin(labels, seeds[seeds > 0])
+    return out
 
 
 def _follow(response: np.ndarray, start: np.ndarray, step: int, columns: int,
