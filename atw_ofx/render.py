@@ -301,7 +301,7 @@ def _glasses_frame(crop_lin: torch.Tensor, colour_idx: list[int], landmarks: np.
     None (:func:`~atw_ofx.face.glasses.find_frame`): the window of the crop it lies in (rows,
     columns), where it is in that window (bool), the window's pixels (``h×w×C``), its light
     top bars' matte there (float32, 0–1), its lenses' own edges (bool) and where it hides the
-    face rigidly (bool; None: where it is) — None where it has none. Its bridge
+    face rigidly (bool; None: all it covers) — None where it has none. Its bridge
     is looked for first, on the nose's window alone (:func:`~atw_ofx.face.glasses.bridge_window`);
     then the rims around the eyes (as far as a rim reaches). Both on copies pooled to about
     :data:`GLASSES_SIDE` px across the crop, in a rough display encoding (the finder compares

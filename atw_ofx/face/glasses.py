@@ -190,7 +190,7 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     # moving face along the sections' outline.
     frame = (mask > 0) & (response > 0.5 * FRAME_CONTRAST)
     # Past light bars held as bars, their end-pieces (traced, dark bars run on to their hinges).
-    if lenses is None and light_top and edges[0] is not None:
+    if lenses is None and light_top and bars.any():
         frame |= end_pieces(small, rims, traced)
     frame = cv2.morphologyEx(frame.astype(np.uint8), cv2.MORPH_CLOSE,
                              np.ones((3, 3), np.uint8)).astype(bool)
@@ -215,20 +215,20 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     size = size or grey.shape[:2]
     full = _at_size(frame, size)
     # The lenses' own edges (none behind dark lenses, held whole).
-    edges = None if lenses is not None else lens_edges(small, eyes, rims)
-    edges = None if edges is None or not edges.any() else _at_size(edges, size)
-    rigid = None if edges is None else full
-    if edges is not None:
-        full = full | edges
+    rimless = None if lenses is not None else lens_edges(small, eyes, rims)
+    rimless = None if rimless is None or not rimless.any() else _at_size(rimless, size)
+    rigid = None if rimless is None else full
+    if rimless is not None:
+        full = full | rimless
     if not bars.any():
-        return Frame(full, None, edges, rigid)
+        return Frame(full, None, rimless, rigid)
     # A light bar's matte by its place alone, soft at its edges (its edges are not dark; held
     # with a hard edge, the lid skin under it stepped where it met the moving lid).
     soft = cv2.GaussianBlur(bars.astype(np.float32), (0, 0), BAR_EDGE)
     height, width = size
     held = cv2.resize(np.clip(2.0 * soft - 0.5, 0.0, 1.0), (width, height),
                       interpolation=cv2.INTER_LINEAR)
-    return Frame(full | (held > 0.0), held, edges,
+    return Frame(full | (held > 0.0), held, rimless,
                  None if rigid is None else rigid | (held > 0.0))
 
 
@@ -609,21 +609,29 @@ def traced_bars(response: np.ndarray, rims: list[Rim]) -> list[np.ndarray]:
         return []
     bars = []
     for rim, other in zip(rims, rims[::-1]):
-        # (From where the path is clearly on the bar: a ray just frame may be a fainter line
-        # beside it, the path wandering off the bar's end.)
-        above = rim.above & (rim.contrast > BAR_START * FRAME_CONTRAST)
-        if not above.any():
-            continue
         outward = 1 if rim.centre[0] >= other.centre[0] else -1
-        rays = np.flatnonzero(above)
-        on_path = rim.centre + rim.radii[rim.path[rays], None] * np.stack(
-            (np.cos(rim.angles[rays]), np.sin(rim.angles[rays])), 1)
-        outer = on_path[np.argmax(outward * on_path[:, 0])]
+        outer = _outermost_on_bar(rim, outward)
+        if outer is None:
+            continue
         points = _follow(response, outer, outward, int(BAR_TRACE * rim.width),
                          0.5 * FRAME_CONTRAST)
         if len(points) > 1:
             bars.append(points + 0.5)  # (pixel centres)
     return bars
+
+
+def _outermost_on_bar(rim: Rim, outward: int) -> np.ndarray | None:
+    """The outermost point (``2``, working px; ``outward`` ±1 along x) of ``rim``'s path on its
+    rays above the eye where the path is clearly frame (:data:`BAR_START` ×
+    :data:`FRAME_CONTRAST`: a ray just frame may be a fainter line beside the bar, the path
+    wandering off its end), or None where there is none."""
+    above = rim.above & (rim.contrast > BAR_START * FRAME_CONTRAST)
+    if not above.any():
+        return None
+    rays = np.flatnonzero(above)
+    on_path = rim.centre + rim.radii[rim.path[rays], None] * np.stack(
+        (np.cos(rim.angles[rays]), np.sin(rim.angles[rays])), 1)
+    return on_path[np.argmax(outward * on_path[:, 0])]
 
 
 #: A frame's end-pieces (the blocks its hinges sit in, past each top bar's outer end): the
@@ -639,8 +647,8 @@ END_PIECE, END_BAND, END_DARK = 0.45, (0.1, 0.25), 0.7
 def end_pieces(grey: np.ndarray, rims: list[Rim], traced: list[np.ndarray]) -> np.ndarray:
     """The frame's end-pieces in ``grey`` (the working image; ``H×W`` bool): past each of the
     two ``rims``' outer side, from where its top bar ends — the end of its ``traced`` bar
-    (:func:`traced_bars`) on that side, else the rim's path on its outermost ray above the eye
-    that is clearly frame (:data:`BAR_START`) — the dark pixels joined to it within
+    (:func:`traced_bars`) on that side, else the rim's path where it is outermost on its bar
+    (:func:`_outermost_on_bar`) — the dark pixels joined to it within
     :data:`END_PIECE` eye widths outwards and :data:`END_BAND` up and down."""
     out = np.zeros(grey.shape, bool)
     if len(rims) != 2:
@@ -650,16 +658,9 @@ def end_pieces(grey: np.ndarray, rims: list[Rim], traced: list[np.ndarray]) -> n
     for rim, other in zip(rims, rims[::-1]):
         outward = 1 if rim.centre[0] >= other.centre[0] else -1
         ends = [bar[-1] - 0.5 for bar in traced if outward * (bar[-1][0] - rim.centre[0]) > 0]
-        if ends:
-            start = ends[0]
-        else:
-            above = rim.above & (rim.contrast > BAR_START * FRAME_CONTRAST)
-            if not above.any():
-                continue
-            rays = np.flatnonzero(above)
-            on_path = rim.centre + rim.radii[rim.path[rays], None] * np.stack(
-                (np.cos(rim.angles[rays]), np.sin(rim.angles[rays])), 1)
-            start = on_path[np.argmax(outward * on_path[:, 0])]
+        start = ends[0] if ends else _outermost_on_bar(rim, outward)
+        if start is None:
+            continue
         x, y = int(round(start[0])), int(round(start[1]))
         reach = int(END_PIECE * rim.width)
         up, down = (max(int(share * rim.width), 1) for share in END_BAND)
