@@ -189,8 +189,8 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     # Only the frame's own dark pixels: a lens's edge or skin kept still beside it tore the
     # moving face along the sections' outline.
     frame = (mask > 0) & (response > 0.5 * FRAME_CONTRAST)
-    # Past light bars held as bars, their end-pieces (traced, dark bars run on to their hinges).
-    if lenses is None and light_top and bars.any():
+    # Past each top bar, its end-piece.
+    if lenses is None:
         frame |= end_pieces(small, rims, traced)
     frame = cv2.morphologyEx(frame.astype(np.uint8), cv2.MORPH_CLOSE,
                              np.ones((3, 3), np.uint8)).astype(bool)
@@ -637,11 +637,16 @@ def _outermost_on_bar(rim: Rim, outward: int) -> np.ndarray | None:
 #: A frame's end-pieces (the blocks its hinges sit in, past each top bar's outer end): the
 #: dark pixels (under END_DARK of the local level) joined to where the bar ends, within
 #: END_PIECE eye widths outwards and END_BAND up and down (the block hangs below the bar's end:
-#: cut at 0.1 below, its lower part, left to the face, tore from it under a frown). Over light
-#: top bars, whose darkest line is the brow, the bars are not traced to the hinges, and a brow
-#: raise or a frown drew face 8's end-piece up into a dark smear at the temple (looked at
-#: 2.5×); a block is too wide for the rims' line response (:func:`dark_lines`) to take it whole.
+#: cut at 0.1 below, its lower part, left to the face, tore from it under a frown). A block is
+#: too wide for the rims' line response (:func:`dark_lines`) to take it whole, and a traced bar
+#: stops at it: a brow raise or a frown drew the end-pieces of faces 8 and 12 up or down into
+#: dark smears at the temples, the arm bent from them (looked at 2.5×).
 END_PIECE, END_BAND, END_DARK = 0.45, (0.1, 0.25), 0.7
+#: ... where they make a block this thick (the largest distance inside it to its edge, eye
+#: widths): faces 8 and 12 read 0.14 and 0.23, a thin temple drawn on the demo portrait (with
+#: the hair it runs into) 0.05–0.06 — held, the fill behind it showed beside it as the skin
+#: round it moved.
+END_THICK = 0.1
 
 
 def end_pieces(grey: np.ndarray, rims: list[Rim], traced: list[np.ndarray]) -> np.ndarray:
@@ -649,7 +654,8 @@ def end_pieces(grey: np.ndarray, rims: list[Rim], traced: list[np.ndarray]) -> n
     two ``rims``' outer side, from where its top bar ends — the end of its ``traced`` bar
     (:func:`traced_bars`) on that side, else the rim's path where it is outermost on its bar
     (:func:`_outermost_on_bar`) — the dark pixels joined to it within
-    :data:`END_PIECE` eye widths outwards and :data:`END_BAND` up and down."""
+    :data:`END_PIECE` eye widths outwards and :data:`END_BAND` up and down, where they make a
+    block (:data:`END_THICK`)."""
     out = np.zeros(grey.shape, bool)
     if len(rims) != 2:
         return out
@@ -671,7 +677,12 @@ def end_pieces(grey: np.ndarray, rims: list[Rim], traced: list[np.ndarray]) -> n
         _, labels = cv2.connectedComponents(dark[ya:yb, xa:xb].astype(np.uint8), connectivity=8)
         # (Joined to the bar's end: the labels within two px of it.)
         seeds = labels[max(y - ya - 2, 0):y - ya + 3, max(x - xa - 2, 0):x - xa + 3]
-        out[ya:yb, xa:xb] |= np.isin(labels, seeds[seeds > 0])
+        block = np.isin(labels, seeds[seeds > 0])
+        # A block, not a thin temple running on from the bar (held, the skin the rig moves
+        # beside it showed what lies behind it: the fill).
+        if cv2.distanceTransform(block.astype(np.uint8), cv2.DIST_L2, 3).max() \
+                >= END_THICK * rim.width:
+            out[ya:yb, xa:xb] |= block
     return out
 
 
