@@ -103,6 +103,9 @@ LENS_EDGE_CONTRAST = 0.15
 #: its path lost, but no light edge either: 0.04), clip d13's half-rims 0.05–0.13; held round a
 #: full rim, the path of most light took a lens's reflections, held in part (face 15).
 HALF_RIM_DARK = 0.24
+#: ... where the light path fades for at most this many rays on end, it goes on (its line is
+#: there, fainter: held in dashes, the line's gaps went with a broad smile's cheek, d13@200).
+LENS_EDGE_GAP = 6
 
 #: Lenses this dark or darker against the nose's skin between them (each eye's surroundings'
 #: median within LENS_READ × the eye's width, over the nose's below the bridge) are dark
@@ -421,6 +424,8 @@ def lens_edges(grey: np.ndarray, eyes: list[np.ndarray], rims: list[Rim]) -> np.
         if np.median(edge.contrast[below]) < LENS_EDGE_CONTRAST:
             continue
         rays = below & (edge.contrast >= LENS_EDGE_CONTRAST)
+        # (Gaps of a few rays bridged: left to the cheek, they broke the held line into dashes.)
+        rays = below & ~_long_runs(~rays, LENS_EDGE_GAP + 1)
         step = np.pi / _ANGLES  # half the rays' spacing: neighbouring sections meet
         for i in np.nonzero(_long_runs(rays, BAR_RUN))[0]:
             path = edge.path[i]
