@@ -414,12 +414,13 @@ def lens_edges(grey: np.ndarray, eyes: list[np.ndarray], rims: list[Rim]) -> np.
     pixel either side of the path. A rim's dark line may run beside it (a half-rim's lower edge
     reads both): held by its dark alone, the light line beside it went with the cheek and the
     edge broke."""
-    light = light_lines(grey, WORK_EYE)
     mask = np.zeros(grey.shape, np.uint8)
+    light = None  # (made only round a half-rim: most frames have full rims)
     for eye, rim in zip(eyes, rims):
         below = ~rim.above
         if np.median(rim.contrast[below]) >= HALF_RIM_DARK:
             continue
+        light = light_lines(grey, WORK_EYE) if light is None else light
         edge = find_rim(light, eye)
         if np.median(edge.contrast[below]) < LENS_EDGE_CONTRAST:
             continue
