@@ -386,6 +386,45 @@ def test_a_wide_opening_shows_a_tongue_and_a_slit_does_not(demo):
     assert slit.max() < 0.3 * CAVITY_EDGE * 1.1  # no tongue: the cavity's own shade only
 
 
+def _tongue_surface_read(interior, size):
+    """A flat grey crop (no grain) opened by ``interior``: the tongue's fine detail relative to
+    its light over its front middle, and its light on the midline against beside it half way
+    down the opening."""
+    flat = np.full((size, size, 3), 0.3, np.float32)
+    out, generated = fill_region(flat.copy(), flat, interior, (0, 1, 2))
+    mask = generated.full(size) > 0.99
+    cols = np.nonzero(mask)[1]
+    x, half = int(np.median(cols)), (cols.max() - cols.min()) / 2
+    top, bottom = np.nonzero(mask[:, x])[0][[0, -1]]
+    light = out.mean(-1)
+    fine = light - cv2.GaussianBlur(light, (0, 0), 2.0)
+    front = np.zeros_like(mask)
+    front[int(top + 0.6 * (bottom - top)):int(bottom - 0.1 * (bottom - top)),
+          int(x - 0.3 * half):int(x + 0.3 * half)] = True
+    y = int(top + 0.5 * (bottom - top))
+    beside = [x - int(0.15 * half), x + int(0.15 * half)]
+    groove = light[y - 2:y + 3, x - 1:x + 2].mean() / light[y - 2:y + 3, beside].mean()
+    return float((fine[front & mask] / light[front & mask]).std()), float(groove)
+
+
+def test_the_tongue_has_papillae_and_a_groove(demo, monkeypatch):
+    """Smooth, lit by its dome alone, the tongue read as a flat slab of bubblegum: it has a
+    stipple of papillae (fine detail beyond the plate's grain — none here) and a median groove
+    down its back, darker than beside it; on a mouth too small for the stipple's pits to be
+    pixels apart it fades out rather than turn into noise."""
+    from atw_ofx.models import mouth
+
+    _, interior = mouth_field(demo[1], 5.0, 5.0, N)
+    stipple, groove = _tongue_surface_read(interior, 1024)
+    assert stipple > 0.02 and groove < 0.97
+    small, _ = _tongue_surface_read(interior, 256)
+    monkeypatch.setattr(mouth, "PAPILLAE", 0.0)
+    monkeypatch.setattr(mouth, "GROOVE", 0.0)
+    smooth, flat_groove = _tongue_surface_read(interior, 1024)
+    assert smooth < 0.4 * stipple and flat_groove > 1.0  # (lit at its middle without it)
+    assert small < 1.1 * _tongue_surface_read(interior, 256)[0]
+
+
 def test_the_mouth_opens_after_the_other_aus_move_the_lips(demo):
     """The mouth model is applied where the spline took the lips (its field composed after the
     spline's): the middle of the opening samples the same seam between the lips whether or not a

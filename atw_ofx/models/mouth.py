@@ -24,6 +24,7 @@ fields are backward maps (``atw_ofx.conventions``), ``2×n×n`` float64, channel
 """
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -121,6 +122,19 @@ TONGUE_LEVEL, TONGUE_WIDTH, TONGUE_HEIGHT, TONGUE_FROM = 1.3, 0.8, 0.75, 0.12
 #: black along its bottom (looked at on the performers' sheet); lit up to the lip, the tongue's
 #: front merged with the lip and a mesh found the lips' gap a fifth shorter.
 TONGUE_EDGE, TONGUE_GAP, TONGUE_GAP_LIGHT = 0.8, 0.12, 0.45
+#: The tongue's surface (:func:`_tongue_surface`): smooth, lit by its dome alone, it read as a
+#: flat pink slab of bubblegum (an airbrushed dome on every jaw drop; looked at 2×). Real tongues
+#: show a velvety stipple of papillae — here up to PAPILLAE darker between the lightest, about
+#: PAPILLAE_ACROSS of them across its width (half as many read as dark blotches, a stained
+#: tongue) — and a median groove down their back, GROOVE darker on the midline (its width
+#: GROOVE_WIDTH of the opening's half width, a Gaussian's σ), fading out towards the front past
+#: GROOVE_REACH of the tongue's height from its back. Darker only: lit at its front, the tongue
+#: is no lighter than TONGUE_LEVEL.
+PAPILLAE, PAPILLAE_ACROSS = 0.22, 90
+#: ... whole where a px of the pattern is at least PAPILLAE_PX of the image's, none at half that
+#: (finer, the stipple is noise at the pixels' scale, stronger than the plate's grain).
+PAPILLAE_PX = 1.2
+GROOVE, GROOVE_WIDTH, GROOVE_REACH = 0.35, 0.03, 0.6
 
 
 #: The teeth an open mouth shows are held still (upper with the skull, lower with the jaw) by
@@ -1041,7 +1055,46 @@ def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     grown = cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8))
     weight = (smoothstep(ellipse / TONGUE_EDGE) * behind * grown * shown).astype(np.float32)
     lit = TONGUE_LEVEL * (0.3 + 0.7 * smoothstep(ellipse)) * (0.6 + 0.4 * np.clip(v, 0, 1))
+    lit *= _tongue_surface(u, v, bottom, centre, half)
     return lit.astype(np.float32), weight
+
+
+def _tongue_surface(u: np.ndarray, v: np.ndarray, bottom: np.ndarray, centre: float,
+                    half: float) -> np.ndarray:
+    """The tongue's surface light (``h×w`` float32, ≤ 1; :data:`PAPILLAE`, :data:`GROOVE`) over
+    an opening's box: ``u`` across it (``1×w``, −1…1 corner to corner), ``v`` down each column
+    (``h×w``, 0 under the upper lip, 1 on the lower), ``bottom`` each column's lower lip (``w``,
+    box px), the opening's ``centre`` column and ``half`` its half width (box px). The papillae
+    are a fixed pattern laid on from the lower lip up, so that they move with the jaw and the lip
+    from frame to frame rather than boil (seeded per frame, they changed every frame)."""
+    h, w = v.shape
+    scale = PAPILLAE_ACROSS / (2.0 * TONGUE_WIDTH * half)  # the pattern's px per box px
+    columns = np.arange(w, dtype=np.float32)[None]
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    map_x = np.broadcast_to((columns - np.float32(centre)) * np.float32(scale), (h, w))
+    map_y = (rows - bottom[None].astype(np.float32)) * np.float32(scale)
+    pits = cv2.remap(_papillae(), np.ascontiguousarray(map_x, np.float32),
+                     np.ascontiguousarray(map_y, np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_WRAP)
+    # On a small mouth the pattern is finer than the pixels: there it would be noise stronger
+    # than the plate's grain, so it fades out (whole from PAPILLAE_PX box px a pattern px).
+    depth = PAPILLAE * smoothstep((1.0 / scale - 0.5 * PAPILLAE_PX) / (0.5 * PAPILLAE_PX))
+    back = 1.0 - (1.0 - GROOVE_REACH) * TONGUE_HEIGHT  # where the groove has faded out
+    groove = GROOVE * np.exp(-0.5 * (u / GROOVE_WIDTH) ** 2) * smoothstep(
+        (back - v) / (GROOVE_REACH * TONGUE_HEIGHT))
+    return ((1.0 - groove) * (1.0 - depth * pits)).astype(np.float32)
+
+
+@functools.cache
+def _papillae() -> np.ndarray:
+    """A tileable stipple (``128×128`` float32, 0–1, 0 the lightest), fixed: Gaussian noise
+    smoothed over about a pit, eased into 0–1 (its upper half alone, the pits joined into dark
+    blotches, a stained tongue; looked at 2×)."""
+    size, sigma = 128, 0.8
+    noise = np.random.default_rng(14).standard_normal((size, size)).astype(np.float32)
+    pad = 4 * int(np.ceil(sigma))
+    smooth = cv2.GaussianBlur(np.pad(noise, pad, mode="wrap"), (0, 0), sigma)[pad:-pad, pad:-pad]
+    return smoothstep(0.5 + smooth / (4.0 * smooth.std())).astype(np.float32)
 
 
 #: The shade of what overhangs a mouth's cavity (:func:`_in_the_shade`): under its top edge (the
