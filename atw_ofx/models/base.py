@@ -119,7 +119,14 @@ def redness(rgb: np.ndarray) -> np.ndarray:
 def smoothstep(t: np.ndarray) -> np.ndarray:
     """``3t² − 2t³`` of ``t`` clipped to 0–1: an ease from 0 to 1 with flat ends (any shape)."""
     t = np.clip(t, 0.0, 1.0)
-    return t * t * (3 - 2 * t)
+    if np.ndim(t) == 0:
+        return t * t * (3 - 2 * t)
+    # (In place on the clipped copy: two arrays made instead of five, the same bits.)
+    square = t * t
+    t *= -2
+    t += 3
+    t *= square
+    return t
 
 
 def box_in_frame(down: np.ndarray, origin: np.ndarray, box: tuple[int, int, int, int]
