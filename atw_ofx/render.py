@@ -265,7 +265,7 @@ def render_frame(plate: ImagePlate, aus: np.ndarray, model: MotionModel, *,
                                                   field)
                 elif isinstance(region, HeldTeeth):
                     region = on_the_lip(region, original, tuple(colour_idx), field)
-                    out_np, teeth = hold_teeth(out_np, original, region, tuple(colour_idx))
+                    out_np, teeth = hold_teeth(out_np, original, region, tuple(colour_idx), field)
                     generated = teeth
                     held = held_field(region)
                     field = teeth_field(field, held)  # what follows re-samples them held

@@ -70,6 +70,18 @@ TEETH_MARGIN, TEETH_FADE = 0.012, 0.008
 #: Across the opening as shot (0 its middle, 1 a corner), where the teeth's stretch and the
 #: mouth's dark come in, from nothing to whole.
 CORNERS = (0.4, 0.75)
+#: The teeth go down with lips that both went down there (:func:`hold_teeth`), by as much as
+#: the lips fell past LOWERED_LEAST (IOD): its first by the corners, its second in the middle,
+#: eased between across LOWERED (across the opening as shot, as CORNERS). Lips that barely moved
+#: (a smile's beside its middle; AU15's middle, 1–3 px) leave the teeth as shot, bit for bit.
+#: Lowered by a share of the fall instead, the teeth half lowered between middle and corners
+#: left a crescent of dark across them under the lip that fell past them (face 12 under sad,
+#: looked at 3×); lowered by the fall less a few px, the lip falls past them by no more than
+#: those (SMALL_GAP's warp).
+LOWERED, LOWERED_LEAST = (0.35, 0.6), (0.005, 0.02)
+#: Under a lower lip that fell this much (IOD) or less past the teeth there, the warp shows
+#: their ends drawn out by as little, not the mouth's dark; the dark whole from twice as much.
+SMALL_GAP = 0.012
 #: How much longer a lip moving off its teeth may show them (their half of the opening
 #: stretched along the face's vertical, as more of their crowns shows); past it, the mouth's dark.
 MOST_STRETCH = 2.5
@@ -249,11 +261,13 @@ class HeldTeeth:
 
 
 def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
-               colour: tuple[int, ...]) -> tuple[np.ndarray, Generated]:
-    """``warped`` (``S×S×C`` linear, the ResWarp result; changed in place) with the opening the
-    edit leaves made from ``original`` (the crop before the edit); returns ``(warped,
-    generated)``, the dark's soft mask for the ``generated`` AOV. Only the ``colour`` channels
-    are written, only inside the opening's box.
+               colour: tuple[int, ...], field: np.ndarray | None = None
+               ) -> tuple[np.ndarray, Generated]:
+    """``warped`` (``S×S×C`` linear, the ResWarp result, by the backward ``field`` — ``2×G×G``
+    on the teeth's grid; None: unknown —; changed in place) with the opening the edit leaves
+    made from ``original`` (the crop before the edit); returns ``(warped, generated)``, the
+    dark's soft mask for the ``generated`` AOV. Only the ``colour`` channels are written, only
+    inside the opening's box.
 
     Column by column across the mouth (the face's frame), the teeth between the lips as shot
     stay; towards the corners, where the upper lip has moved off them, their half of the opening
@@ -262,7 +276,10 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     corners); beyond that, and past the corners as shot, the mouth's dark (:func:`_mouth_dark`),
     eased in from :data:`TEETH_MARGIN` inside the contour as shot; above the teeth, under an
     upper lip whose middle rose off them (``teeth.lifted``), the gums it uncovers
-    (:mod:`.gums`); elsewhere under a lip that rose, the warp."""
+    (:mod:`.gums`); elsewhere under a lip that rose, the warp. By the corners, where both lips
+    went down (AU15, sad), the teeth go down with them, whole; under a lower lip that fell
+    further there, the warp wherever it shows what lay below the teeth as shot (given
+    ``field``), the dark where it drew their ends out."""
     size = warped.shape[0]
     k = size / teeth.grid
     shot, now = teeth.shot * k, teeth.polygon * k
@@ -281,13 +298,8 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     frame = lambda q: np.stack((q @ along, q @ down), -1)  # noqa: E731
     px, py = frame(np.stack((x, y), 1)).T
     shot_lips = [frame(c) for c in contours(shot)]  # upper, lower: in the face's frame
-    (u0, l0), (u1, l1) = ([_across(c, px) for c in lips]
-                          for lips in (shot_lips, [frame(c) for c in contours(now)]))
-    # Each column's middle stays; its upper half is stretched to meet an upper lip that rose off
-    # it. Only upwards: below the middle a column often holds the upper teeth's edges, and
-    # stretched down under a falling lower lip (AU15, disgust) they grew into points (looked at).
-    middle = (u0 + l0) / 2
-    upper = py < middle
+    now_lips = [frame(c) for c in contours(now)]
+    (u0, l0), (u1, l1) = ([_across(c, px) for c in lips] for lips in (shot_lips, now_lips))
     # Towards the corners only (CORNERS, across the opening as shot): in the middle a lip that
     # rises off the teeth (AU10, disgust) uncovers gums (below), and stretching the teeth's top
     # there drew the lip's edge up into vertical streaks.
@@ -298,7 +310,33 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         return smoothstep((np.abs(q - centre) / half_width - CORNERS[0])
                           / (CORNERS[1] - CORNERS[0]))
 
+    def lowered_at(q: np.ndarray) -> np.ndarray:
+        """How far the teeth go down at ``q`` (along the eye line; px down the face): as far as
+        both lips went down there, less :data:`LOWERED_LEAST`. A corner pulled down
+        (AU15, sad) takes both lips down alike (within a px or two on the shared open smiles);
+        held as shot, the side teeth left a near-black wedge as tall as that drop under them,
+        drawn lower teeth ghosting in it (faces 0, 4, 12, 14 under sad; looked at 4×), where
+        the warp that carried them down with the corner read as a mouth. Carried whole, column
+        by column: a tooth's edges stay vertical and its crown its own height."""
+        fell = np.minimum(_across(now_lips[0], q) - _across(shot_lips[0], q),
+                          _across(now_lips[1], q) - _across(shot_lips[1], q))
+        least = least_fall + (1.0 - side_at(q)) * (middle_fall - least_fall)
+        return np.maximum(fell - least, 0.0)
+
+    def side_at(q: np.ndarray) -> np.ndarray:
+        return smoothstep((np.abs(q - centre) / half_width - LOWERED[0])
+                          / (LOWERED[1] - LOWERED[0]))
+
+    least_fall, middle_fall = (share * teeth.iod * k for share in LOWERED_LEAST)
     corner = corner_at(px)
+    # The opening as shot where its teeth are now: by the corners, lowered with the lips.
+    lowered = lowered_at(px)
+    u0, l0 = u0 + lowered, l0 + lowered
+    # Each column's middle stays; its upper half is stretched to meet an upper lip that rose off
+    # it. Only upwards: below the middle a column often holds the upper teeth's edges, and
+    # stretched down under a falling lower lip (AU15, disgust) they grew into points (looked at).
+    middle = (u0 + l0) / 2
+    upper = py < middle
     most = np.where(upper, 1.0 + (MOST_STRETCH - 1.0) * corner, 1.0)
     half_now = np.where(upper, middle - u1, l1 - middle)
     half_shot = np.where(upper, middle - u0, l0 - middle)
@@ -364,15 +402,28 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         lit = brightest_mean(as_shot.mean(1)[:, None], TEETH_BRIGHTEST)[0]
         tips_k = _tips_under_the_lip(original, lower_lip, ends_shot, along, down, channels, lit,
                                      HIDDEN_TIPS * teeth.iod * k * corner_at(lip_along))
-        tips = dark_top + uncovering * (np.clip(_across(lower_lip, px, tips_k), dark_top,
+        tips = dark_top + uncovering * (np.clip(_across(lower_lip, px, tips_k) + lowered,
+                                                dark_top,
                                                 np.maximum(np.minimum(lip_top - fade,
                                                                       dark_top + drop),
                                                            dark_top)) - dark_top)
         source = np.where((uncovering > 0.0) & (py > dark_top) & (py < tips), dark_top, source)
-    sx, sy = x + (source - py) * down[0], y + (source - py) * down[1]
+
+    def teeth_end_at(q: np.ndarray) -> np.ndarray:
+        """Where the upper teeth end as shot at ``q`` (along the eye line; px down the face):
+        above the lip's band, by the corners as far as they went on under the lip."""
+        lip = _across(shot_lips[1], q)
+        end = lip - np.maximum(band_at(q, lip, (_across(shot_lips[0], q) + lip) / 2,
+                                       carried=False), margin)
+        if tips_k is None:
+            return end
+        return end + corner_at(q) * np.maximum(_across(shot_lips[1], q, tips_k) - end, 0.0)
+
+    # (Read as shot where the lips' corners had them: ``lowered`` above.)
+    sx, sy = (x + (source - lowered - py) * down[0], y + (source - lowered - py) * down[1])
     on_grid = lambda f, qx, qy: sample_window(np.moveaxis(f, 0, -1), qx / k,  # noqa: E731
                                               qy / k, cv2.INTER_LINEAR) * np.float32(k)
-    moves = source != py if teeth.field is None else np.ones(len(rows), bool)
+    moves = (source - lowered != py) if teeth.field is None else np.ones(len(rows), bool)
     if moves.any():
         sx, sy = sx[moves], sy[moves]
         if teeth.field is not None:
@@ -414,6 +465,23 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     darkened = toothed * np.where(
         upper, np.maximum(soft_corner, soft_reach * uncovered) * np.maximum(corner, soft_corner),
         beyond)
+    # Under a lower lip that fell past the teeth, the warp where it shows what lay below the
+    # upper teeth as shot (the lip's band, the mouth's corridor, the lower teeth, carried down
+    # with the lip); the dark only where it drew the teeth's ends out. Over the whole drop, the
+    # dark covered the lip's band the warp had carried down whole, a grey-brown wedge beside the
+    # plate's own maroon corridor (face 14 under sad, looked at 3×).
+    if field is not None:
+        under_lip = ~upper & (darkened > 0.0) & (drop > 0.0) & (past_corner < 1.0)
+        if under_lip.any():
+            moved = on_grid(field, x[under_lip], y[under_lip])
+            q = frame(np.stack((x[under_lip] + moved[:, 0], y[under_lip] + moved[:, 1]), 1))
+            # (And where the lip fell past the teeth lowered with it by a px or two: the warp
+            # drew their ends out by as little, where a dark that thin was a crack across them;
+            # face 12 under sad, looked at 3×.)
+            gap = SMALL_GAP * teeth.iod * k
+            below = np.maximum(smoothstep((q[:, 1] - teeth_end_at(q[:, 0])) / fade),
+                               1.0 - smoothstep((drop[under_lip] - gap) / gap))
+            darkened[under_lip] *= 1.0 - below * (1.0 - past_corner[under_lip])
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
     now_there = target[at]
@@ -452,6 +520,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
                                                 carried=False), margin)
             if tips_k is not None:
                 edge_y += corner_at(edge_x) * (_across(lower_lip, edge_x, tips_k) - edge_y)
+            edge_y = edge_y + lowered_at(edge_x)
             ends_of_upper = edge_x[:, None] * along + edge_y[:, None] * down - (x0, y0)
             lower_teeth = (fell[dark_at], *_shaded_lower_teeth(
                 rows[fell], cols[fell], ends_of_upper, inside.shape, teeth.iod * k))
