@@ -82,6 +82,10 @@ LOWERED, LOWERED_LEAST = (0.35, 0.6), (0.005, 0.02)
 #: Under a lower lip that fell this much (IOD) or less past the teeth there, the warp shows
 #: their ends drawn out by as little, not the mouth's dark; the dark whole from twice as much.
 SMALL_GAP = 0.012
+#: ... nor where what it brought there was lit under the first of these × the teeth's light (the
+#: opening's brightest) as shot, eased to the second: the mouth's own dark. (From TOOTH_LIKE's
+#: 0.3, the shaded side teeth's edges blended into the dark beside them as light outlines.)
+NO_TOOTH = (0.1, 0.2)
 #: How much longer a lip moving off its teeth may show them (their half of the opening
 #: stretched along the face's vertical, as more of their crowns shows); past it, the mouth's dark.
 MOST_STRETCH = 2.5
@@ -474,13 +478,24 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         under_lip = ~upper & (darkened > 0.0) & (drop > 0.0) & (past_corner < 1.0)
         if under_lip.any():
             moved = on_grid(field, x[under_lip], y[under_lip])
-            q = frame(np.stack((x[under_lip] + moved[:, 0], y[under_lip] + moved[:, 1]), 1))
+            came_from = np.stack((x[under_lip] + moved[:, 0], y[under_lip] + moved[:, 1]), 1)
+            q = frame(came_from)
             # (And where the lip fell past the teeth lowered with it by a px or two: the warp
             # drew their ends out by as little, where a dark that thin was a crack across them;
             # face 12 under sad, looked at 3×.)
             gap = SMALL_GAP * teeth.iod * k
             below = np.maximum(smoothstep((q[:, 1] - teeth_end_at(q[:, 0])) / fade),
                                1.0 - smoothstep((drop[under_lip] - gap) / gap))
+            # (Nor where what it brought was no tooth: the mouth's own corridor beside the side
+            # teeth, carried down with the lip, is the plate's dark; the dark drawn over it was
+            # a grey-brown patch beside it, lower teeth ghosting in it; disgust on faces 0 and
+            # 14, looked at 3×.)
+            brought = sample_window(original, came_from[:, 0], came_from[:, 1],
+                                    cv2.INTER_LINEAR, channels).mean(1)
+            teeth_light = float(brightest_mean(as_shot.mean(1)[:, None], TEETH_BRIGHTEST)[0])
+            tooth = smoothstep((brought / max(teeth_light, 1e-12) - NO_TOOTH[0])
+                               / (NO_TOOTH[1] - NO_TOOTH[0]))
+            below = np.maximum(below, 1.0 - tooth)
             darkened[under_lip] *= 1.0 - below * (1.0 - past_corner[under_lip])
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
