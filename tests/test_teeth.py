@@ -169,6 +169,36 @@ def test_a_lip_moving_off_its_teeth_shows_more_of_them_without_bending_them():
     assert np.all(out[outside] == 0.5)
 
 
+def test_the_mouths_own_dark_a_falling_lip_brings_down_stays():
+    """The lower lip falls by the left corner (the corners stay); there no tooth stood as shot,
+    only the mouth's own dark (the corridor beside the side teeth). The warp brings that dark down
+    with the lip and it stays — nothing is generated over it (drawn, the mouth's dark stood as a
+    second, lighter patch beside the plate's own); under the teeth beside it, whose ends the
+    warp drew out, the dark is generated."""
+    k, grid = 4, 64
+    xs = np.linspace(10, 54, len(UPPER_INNER))
+    bottom = 36.0 + 8.0 * (1 - (xs - 10) / 44) ** 2
+    bottom[0] = 36.0
+    shot = opening_of(xs, np.full_like(xs, 24.0), np.full_like(xs, 36.0))
+    teeth = HeldTeeth(shot, opening_of(xs, np.full_like(xs, 24.0), bottom),
+                      np.array([0.0, 1.0]), grid, 1.0, 40.0)
+    stripes = np.where(np.arange(256) % 8 == 0, 0.02, 0.8)
+    plate = np.broadcast_to(stripes[None, :, None], (256, 256, 3)).astype(np.float32).copy()
+    plate[:, :16 * k] = 0.03  # the corridor: no teeth left of x 16 (grid px)
+    # The warp: below the opening's middle each column comes down with the lip (backward).
+    field = np.zeros((2, grid, grid), np.float32)
+    field[1, 30:] = -np.interp(np.arange(grid) + 0.5, xs, bottom - 36.0)[None]
+    up = cv2.resize(np.moveaxis(field, 0, -1) * k, (256, 256), interpolation=cv2.INTER_LINEAR)
+    cols, rows = np.meshgrid(np.arange(256, dtype=np.float32), np.arange(256, dtype=np.float32))
+    warped = cv2.remap(plate, cols + up[..., 0], rows + up[..., 1], cv2.INTER_LINEAR)
+    out, generated = hold_teeth(warped.copy(), plate, teeth, (0, 1, 2), field)
+    mask = generated.full(256)
+    under = slice(37 * k, 40 * k)  # under the lip as shot, above where it fell to
+    assert mask[under, 12 * k:15 * k].max() < 0.05  # the corridor: the warp's own dark
+    assert np.array_equal(out[under, 12 * k:15 * k], warped[under, 12 * k:15 * k])
+    assert mask[under, 20 * k:23 * k].mean() > 0.5  # the teeth's ends drawn out: the dark
+
+
 def test_a_lower_lip_falling_from_the_teeth_shows_the_lower_teeth_in_shade_not_longer_teeth():
     """Below each column's middle a column often holds the upper teeth's edges: a lower lip
     falling away shows the lower teeth there, in the shade (at most FELL_SHADE of the teeth's
