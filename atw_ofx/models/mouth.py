@@ -1032,8 +1032,9 @@ def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (``h×w`` float32, × its colour — the skin's, tinted: TONGUE_LEVEL of it, lit towards the
     front) and its weight (``h×w``): an ellipse on the opening's floor, TONGUE_WIDTH of the
     opening wide and TONGUE_HEIGHT of each column's height tall, a soft dome behind the lower lip
-    (shaded over a TONGUE_GAP of each column's height above it), shown only once the opening is
-    at least TONGUE_FROM of its width tall (a slit shows no tongue)."""
+    (shaded over a TONGUE_GAP of each column's height above it), with its papillae and groove
+    (:func:`_tongue_surface`), shown only once the opening is at least TONGUE_FROM of its width
+    tall (a slit shows no tongue)."""
     rows = np.arange(inside.shape[0], dtype=np.float32)[:, None]
     top, bottom, columns = _eased_edges(inside)
     weight = np.zeros(inside.shape, np.float32)
@@ -1055,7 +1056,11 @@ def _tongue(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     grown = cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8))
     weight = (smoothstep(ellipse / TONGUE_EDGE) * behind * grown * shown).astype(np.float32)
     lit = TONGUE_LEVEL * (0.3 + 0.7 * smoothstep(ellipse)) * (0.6 + 0.4 * np.clip(v, 0, 1))
-    lit *= _tongue_surface(u, v, bottom, centre, half)
+    ys, xs = np.flatnonzero(weight.any(1)), np.flatnonzero(weight.any(0))
+    if len(ys):  # (its surface only where it shows)
+        on = (slice(ys[0], ys[-1] + 1), slice(xs[0], xs[-1] + 1))
+        lit[on] *= _tongue_surface(u[:, on[1]], v[on], bottom[on[1]] - ys[0], centre - xs[0],
+                                   half)
     return lit.astype(np.float32), weight
 
 

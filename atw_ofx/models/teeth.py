@@ -324,12 +324,10 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         by column: a tooth's edges stay vertical and its crown its own height."""
         fell = np.minimum(_across(now_lips[0], q) - _across(shot_lips[0], q),
                           _across(now_lips[1], q) - _across(shot_lips[1], q))
-        least = least_fall + (1.0 - side_at(q)) * (middle_fall - least_fall)
-        return np.maximum(fell - least, 0.0)
-
-    def side_at(q: np.ndarray) -> np.ndarray:
-        return smoothstep((np.abs(q - centre) / half_width - LOWERED[0])
+        side = smoothstep((np.abs(q - centre) / half_width - LOWERED[0])
                           / (LOWERED[1] - LOWERED[0]))
+        least = least_fall + (1.0 - side) * (middle_fall - least_fall)
+        return np.maximum(fell - least, 0.0)
 
     least_fall, middle_fall = (share * teeth.iod * k for share in LOWERED_LEAST)
     corner = corner_at(px)
@@ -387,6 +385,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
                               np.maximum(py - drop, l0 - band), source), u0, l0)
     # The teeth as shot: the plate's own pixels, bit for bit, where nothing moves them.
     as_shot = original[rows + y0, cols + x0][:, channels].astype(np.float32)
+    teeth_light = float(brightest_mean(as_shot.mean(1)[:, None], TEETH_BRIGHTEST)[0])
     # By the corners the lower lip as shot hid the upper teeth's tips: where it fell, they go on
     # down (the row where they ended repeated) as far as :func:`_tips_under_the_lip` has them,
     # and the dark or the lower teeth come in only past them. Left where the lip as shot cut
@@ -403,8 +402,8 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         ends_shot = lower_lip[:, 1] - np.maximum(band_at(
             lip_along, lower_lip[:, 1], (_across(shot_lips[0], lip_along) + lower_lip[:, 1]) / 2,
             carried=False), margin)
-        lit = brightest_mean(as_shot.mean(1)[:, None], TEETH_BRIGHTEST)[0]
-        tips_k = _tips_under_the_lip(original, lower_lip, ends_shot, along, down, channels, lit,
+        tips_k = _tips_under_the_lip(original, lower_lip, ends_shot, along, down, channels,
+                                     teeth_light,
                                      HIDDEN_TIPS * teeth.iod * k * corner_at(lip_along))
         tips = dark_top + uncovering * (np.clip(_across(lower_lip, px, tips_k) + lowered,
                                                 dark_top,
@@ -492,7 +491,6 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
             # 14, looked at 3×.)
             brought = sample_window(original, came_from[:, 0], came_from[:, 1],
                                     cv2.INTER_LINEAR, channels).mean(1)
-            teeth_light = float(brightest_mean(as_shot.mean(1)[:, None], TEETH_BRIGHTEST)[0])
             tooth = smoothstep((brought / max(teeth_light, 1e-12) - NO_TOOTH[0])
                                / (NO_TOOTH[1] - NO_TOOTH[0]))
             below = np.maximum(below, 1.0 - tooth)
