@@ -199,6 +199,29 @@ def test_the_mouths_own_dark_a_falling_lip_brings_down_stays():
     assert mask[under, 20 * k:23 * k].mean() > 0.5  # the teeth's ends drawn out: the dark
 
 
+def test_teeth_stretched_to_a_rising_lip_ease_in_from_their_middle():
+    """By the right corner the upper lip rose (AU10, disgust): the teeth's upper half stretches to
+    meet it, unstretched at the column's middle and most by the lip — stretched evenly, the rate
+    stepped at the middle into a hard horizontal seam across the crowns. Read on a plate whose
+    light is its row: the source rows go up near 1:1 just above the middle and never fold."""
+    plate, teeth = stripes_case(rise_right=16.0)
+    k, middle = 4, 30 * 4
+    plate = np.broadcast_to((np.arange(256, dtype=np.float32) / 256)[:, None, None],
+                            (256, 256, 3)).copy()
+    out, generated = hold_teeth(np.full_like(plate, 0.5), plate, teeth, (0, 1, 2))
+    column = 50 * k + 2  # by the right corner, where the lip rose 13 grid px
+    source = out[:, column, 0] * 256 - 0.5  # the row each pixel took (its centre at + 0.5)
+    # (Evenly, 1 / 2.5 all the way up here: MOST_STRETCH.)
+    assert (source[middle - 2] - source[middle - 6]) / 4 > 0.6
+    # The teeth: whole pixels of the opening, not its dark past the stretch's reach.
+    teeth_rows = (generated.full(256)[:, column] == 0.0) & (
+        coverage(teeth.polygon * k, (0, 0, 256, 256))[:, column] == 1.0)
+    teeth_rows[middle:] = False
+    above = source[teeth_rows]
+    assert teeth_rows.sum() > 6 * k
+    assert np.all(np.diff(above) >= -1e-3)  # no fold
+
+
 def test_a_lower_lip_falling_from_the_teeth_shows_the_lower_teeth_in_shade_not_longer_teeth():
     """Below each column's middle a column often holds the upper teeth's edges: a lower lip
     falling away shows the lower teeth there, in the shade (at most FELL_SHADE of the teeth's

@@ -345,8 +345,22 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     stretch = half_now / np.maximum(half_shot, 1e-3)
     # Held inside the opening as shot (a pixel its edge only partly covers lies a little out).
     # (Unstretched, exactly: middle + (py − middle) need not round back to py.)
-    source = np.where((stretch > 1.0) & (most > 1.0), middle + (py - middle)
-                      / np.clip(stretch, 1.0, most), py)
+    # Eased in from the column's middle, where the teeth below are as shot: stretched evenly,
+    # the rate of the stretch stepped there into a hard horizontal seam across the crowns (the
+    # side teeth under disgust, looked at 5×). Each column's source distance from the middle is
+    # T·(t − t^(p+1)/(p+1)) at t of its reach T (where it meets the lip as shot): unstretched at
+    # the middle, the most stretch by the lip, p = r / (1 − r) for the shot's share r.
+    stretched = (stretch > 1.0) & (most > 1.0)
+    source = py.copy()
+    # (Evenly stretched, where the dark beyond the stretch's reach is measured from: eased, the
+    # source lies within a margin of the lip as shot over more rows, and the dark came down.)
+    evenly = np.where(stretched, middle + (py - middle) / np.clip(stretch, 1.0, most), py)
+    if stretched.any():
+        share = 1.0 / np.clip(stretch[stretched], 1.0, most[stretched])
+        reach = half_shot[stretched] / share
+        t = np.clip((middle[stretched] - py[stretched]) / np.maximum(reach, 1e-6), 0.0, 1.0)
+        power = np.minimum(share / np.maximum(1.0 - share, 1e-6), 50.0)
+        source[stretched] = middle[stretched] - reach * (t - t ** (power + 1.0) / (power + 1.0))
     # The lower lip's band inside the opening as shot (its upper surface, below the teeth)
     # moves with the lip: a lip that fell (AU15, sad, disgust) left it under the teeth, a second
     # lip edge above its own, and uncovers the mouth's dark between (below).
@@ -438,7 +452,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # there, pasted, stayed behind in the opening (a ghost lip) — where the stretch reaches the
     # lip, that edge meets the lip again.
     across = np.minimum(px - ends[0], ends[1] - px)
-    depth = np.minimum(source - u0, l0 - source)
+    depth = np.minimum(evenly - u0, l0 - evenly)
     out_of_reach = smoothstep((half_now - most * half_shot) / (STRETCH_EASE * fade))
     past_corner = 1.0 - smoothstep((across - margin) / fade)
     # Under a fallen lip, between the teeth's ends and the band's top where it went: eased in
