@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 from scipy.fft import irfft2, next_fast_len, rfft2
 
+from .base import smoothstep
+
 #: A normal distribution's standard deviation over its median absolute deviation.
 MAD_TO_SIGMA = 1.4826
 
@@ -134,3 +136,32 @@ def _fine_spread_of_white_noise() -> float:
     the blur, measured once on a large field rather than on every region's noise."""
     noise = np.random.default_rng(0).standard_normal((512, 512), dtype=np.float32)
     return float(fine_detail(noise).std())
+
+
+def stipple_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A fixed stipple (:func:`_stipple`) at pattern coordinates ``(x, y)`` (float32 arrays of one
+    shape, 2-D; pattern px, repeating every 128): 0 the lightest, 1 the darkest, bilinear. Laid on
+    in a surface's own coordinates (a tongue's, a gum's), it moves with the surface from frame
+    to frame rather than boil (seeded per frame, it changed every frame)."""
+    return cv2.remap(_stipple(), np.ascontiguousarray(x, np.float32),
+                     np.ascontiguousarray(y, np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_WRAP)
+
+
+def stipple_depth(image_px: float, least: float) -> float:
+    """How much of a stipple to lay on where one of its px is ``image_px`` of the image's: whole
+    from ``least``, none at half that — finer, it is noise at the pixels' scale, stronger than
+    the plate's grain."""
+    return float(smoothstep(np.array((image_px - 0.5 * least) / (0.5 * least))))
+
+
+@functools.cache
+def _stipple() -> np.ndarray:
+    """A tileable stipple (``128×128`` float32, 0–1, 0 the lightest), fixed: Gaussian noise
+    smoothed over about a pit, eased into 0–1 (its upper half alone, the pits joined into dark
+    blotches, a stained tongue; looked at 2×)."""
+    size, sigma = 128, 0.8
+    noise = np.random.default_rng(14).standard_normal((size, size)).astype(np.float32)
+    pad = 4 * int(np.ceil(sigma))
+    smooth = cv2.GaussianBlur(np.pad(noise, pad, mode="wrap"), (0, 0), sigma)[pad:-pad, pad:-pad]
+    return smoothstep(0.5 + smooth / (4.0 * smooth.std())).astype(np.float32)

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..points import sample_window
 from .base import redness, smoothstep
-from .grain import grain_noise, laid_on, relative_grain
+from .grain import grain_noise, laid_on, relative_grain, stipple_at, stipple_depth
 from .hidden_teeth import receding
 
 #: How far the crown shows above the lip's edge as shot at a tooth's middle once the lip has
@@ -54,6 +54,9 @@ NECK_LIGHT = 0.75
 #: colour raised to GUM_HUE (redder: in the lip's own colour the gums read as a mauve-brown
 #: strip; squared, as lipstick; looked at on the shared open smiles).
 GUM_LIGHT, GUM_HUE = 1.1, 1.5
+#: The gum's stipple (:func:`.grain.stipple_at`): STIPPLE from its lightest to its darkest about
+#: the gum's light, a pattern px STIPPLE_PX (IOD) of the face.
+STIPPLE, STIPPLE_PX = 0.18, 0.005
 #: The gums' weakest channel against the skin's balance, at least (:func:`gum_colour`): a
 #: lipstick's red, raised to GUM_HUE, drew scarlet gums (looked at, shared face 9); natural lips'
 #: gums on the shared smiles lie at 0.6–0.75.
@@ -150,6 +153,14 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
     # teeth (in the lip's light, a talking mouth's dark took a bright orange arc of gum).
     colour *= min(1.0, GUM_OF_TEETH * teeth_light / max(float(colour.mean()), 1e-12))
     gum = shade[:, None] * colour[None]
+    # Its stipple (the attached gum's orange-peel surface), fixed in the face's frame as the
+    # gums are to the skull: flat, the band read as a coral strip painted on (AU10 on faces 0
+    # and 14, looked at 3×).
+    scale = 1.0 / (STIPPLE_PX * iod)  # the pattern's px per crop px
+    pits = stipple_at((px * scale)[None], (py * scale)[None])[0]
+    # (About its mean over the band: its light, held to the lip's and the teeth's, stays.)
+    gum *= (1.0 - STIPPLE * stipple_depth(1.0 / scale, 1.2) * (pits - pits.mean()))[
+        :, None].astype(np.float32)
     patch = _patch_at(original, channels, upper_body)
     grain = relative_grain(patch)
     if cheeks is not None and cheeks[1] is not None:  # the lip's lines are not grain

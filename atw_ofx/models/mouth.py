@@ -24,7 +24,6 @@ fields are backward maps (``atw_ofx.conventions``), ``2×n×n`` float64, channel
 """
 from __future__ import annotations
 
-import functools
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -37,7 +36,7 @@ from ..points import channels_of, sample_points, sample_window
 from .base import (RAMP, FullSize, LightAt, box_in_frame, grid_box, left_share, redness,
                    smoothstep)
 from .grain import (brightest_mean, darkest_mean, grain_noise, laid_on, median_rows,
-                    relative_grain)
+                    relative_grain, stipple_at, stipple_depth)
 from . import gums, hidden_teeth, softness
 from .hidden_teeth import HiddenTeeth
 
@@ -1078,28 +1077,13 @@ def _tongue_surface(u: np.ndarray, v: np.ndarray, bottom: np.ndarray, centre: fl
     rows = np.arange(h, dtype=np.float32)[:, None]
     map_x = np.broadcast_to((columns - np.float32(centre)) * np.float32(scale), (h, w))
     map_y = (rows - bottom[None].astype(np.float32)) * np.float32(scale)
-    pits = cv2.remap(_papillae(), np.ascontiguousarray(map_x, np.float32),
-                     np.ascontiguousarray(map_y, np.float32), cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_WRAP)
-    # On a small mouth the pattern is finer than the pixels: there it would be noise stronger
-    # than the plate's grain, so it fades out (whole from PAPILLAE_PX box px a pattern px).
-    depth = PAPILLAE * smoothstep((1.0 / scale - 0.5 * PAPILLAE_PX) / (0.5 * PAPILLAE_PX))
+    pits = stipple_at(map_x, map_y)
+    # (On a small mouth the pattern is finer than the pixels: it fades out.)
+    depth = PAPILLAE * stipple_depth(1.0 / scale, PAPILLAE_PX)
     back = 1.0 - (1.0 - GROOVE_REACH) * TONGUE_HEIGHT  # where the groove has faded out
     groove = GROOVE * np.exp(-0.5 * (u / GROOVE_WIDTH) ** 2) * smoothstep(
         (back - v) / (GROOVE_REACH * TONGUE_HEIGHT))
     return ((1.0 - groove) * (1.0 - depth * pits)).astype(np.float32)
-
-
-@functools.cache
-def _papillae() -> np.ndarray:
-    """A tileable stipple (``128×128`` float32, 0–1, 0 the lightest), fixed: Gaussian noise
-    smoothed over about a pit, eased into 0–1 (its upper half alone, the pits joined into dark
-    blotches, a stained tongue; looked at 2×)."""
-    size, sigma = 128, 0.8
-    noise = np.random.default_rng(14).standard_normal((size, size)).astype(np.float32)
-    pad = 4 * int(np.ceil(sigma))
-    smooth = cv2.GaussianBlur(np.pad(noise, pad, mode="wrap"), (0, 0), sigma)[pad:-pad, pad:-pad]
-    return smoothstep(0.5 + smooth / (4.0 * smooth.std())).astype(np.float32)
 
 
 #: The shade of what overhangs a mouth's cavity (:func:`_in_the_shade`): under its top edge (the
