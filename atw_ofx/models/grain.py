@@ -148,11 +148,17 @@ def stipple_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
                      borderMode=cv2.BORDER_WRAP)
 
 
-def stipple_depth(image_px: float, least: float) -> float:
-    """How much of a stipple to lay on where one of its px is ``image_px`` of the image's: whole
-    from ``least``, none at half that — finer, it is noise at the pixels' scale, stronger than
-    the plate's grain."""
-    return float(smoothstep(np.array((image_px - 0.5 * least) / (0.5 * least))))
+#: A stipple is laid on whole where one of its px is at least this many of the image's, none at
+#: half that (:func:`stipple_depth`): finer, it is noise at the pixels' scale, stronger than the
+#: plate's grain.
+STIPPLE_WHOLE_PX = 1.2
+
+
+def stipple_depth(image_px: float) -> float:
+    """How much of a stipple (0–1) to lay on where one of its px is ``image_px`` of the image's
+    (:data:`STIPPLE_WHOLE_PX`)."""
+    half = 0.5 * STIPPLE_WHOLE_PX
+    return float(smoothstep(np.array((image_px - half) / half)))
 
 
 @functools.cache

@@ -159,7 +159,7 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
     scale = 1.0 / (STIPPLE_PX * iod)  # the pattern's px per crop px
     pits = stipple_at((px * scale)[None], (py * scale)[None])[0]
     # (About its mean over the band: its light, held to the lip's and the teeth's, stays.)
-    gum *= (1.0 - STIPPLE * stipple_depth(1.0 / scale, 1.2) * (pits - pits.mean()))[
+    gum *= (1.0 - STIPPLE * stipple_depth(1.0 / scale) * (pits - pits.mean()))[
         :, None].astype(np.float32)
     patch = _patch_at(original, channels, upper_body)
     grain = relative_grain(patch)

@@ -130,9 +130,6 @@ TONGUE_EDGE, TONGUE_GAP, TONGUE_GAP_LIGHT = 0.8, 0.12, 0.45
 #: GROOVE_REACH of the tongue's height from its back. Darker only: lit at its front, the tongue
 #: is no lighter than TONGUE_LEVEL.
 PAPILLAE, PAPILLAE_ACROSS = 0.22, 90
-#: ... whole where a px of the pattern is at least PAPILLAE_PX of the image's, none at half that
-#: (finer, the stipple is noise at the pixels' scale, stronger than the plate's grain).
-PAPILLAE_PX = 1.2
 GROOVE, GROOVE_WIDTH, GROOVE_REACH = 0.35, 0.03, 0.6
 
 
@@ -1079,7 +1076,7 @@ def _tongue_surface(u: np.ndarray, v: np.ndarray, bottom: np.ndarray, centre: fl
     map_y = (rows - bottom[None].astype(np.float32)) * np.float32(scale)
     pits = stipple_at(map_x, map_y)
     # (On a small mouth the pattern is finer than the pixels: it fades out.)
-    depth = PAPILLAE * stipple_depth(1.0 / scale, PAPILLAE_PX)
+    depth = PAPILLAE * stipple_depth(1.0 / scale)
     back = 1.0 - (1.0 - GROOVE_REACH) * TONGUE_HEIGHT  # where the groove has faded out
     groove = GROOVE * np.exp(-0.5 * (u / GROOVE_WIDTH) ** 2) * smoothstep(
         (back - v) / (GROOVE_REACH * TONGUE_HEIGHT))
