@@ -344,19 +344,19 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     half_shot = np.where(upper, middle - u0, l0 - middle)
     stretch = half_now / np.maximum(half_shot, 1e-3)
     # Held inside the opening as shot (a pixel its edge only partly covers lies a little out).
-    # (Unstretched, exactly: middle + (py − middle) need not round back to py.)
     # Eased in from the column's middle, where the teeth below are as shot: stretched evenly,
     # the rate of the stretch stepped there into a hard horizontal seam across the crowns (the
     # side teeth under disgust, looked at 5×). Each column's source distance from the middle is
     # T·(t − t^(p+1)/(p+1)) at t of its reach T (where it meets the lip as shot): unstretched at
     # the middle, the most stretch by the lip, p = r / (1 − r) for the shot's share r.
     stretched = (stretch > 1.0) & (most > 1.0)
-    source = py.copy()
+    shot_share = 1.0 / np.clip(stretch, 1.0, most)
+    source = py.copy()  # (unstretched, exactly: middle + (py − middle) need not round to py)
     # (Evenly stretched, where the dark beyond the stretch's reach is measured from: eased, the
     # source lies within a margin of the lip as shot over more rows, and the dark came down.)
-    evenly = np.where(stretched, middle + (py - middle) / np.clip(stretch, 1.0, most), py)
+    evenly = np.where(stretched, middle + (py - middle) * shot_share, py)
     if stretched.any():
-        share = 1.0 / np.clip(stretch[stretched], 1.0, most[stretched])
+        share = shot_share[stretched]
         reach = half_shot[stretched] / share
         t = np.clip((middle[stretched] - py[stretched]) / np.maximum(reach, 1e-6), 0.0, 1.0)
         power = np.minimum(share / np.maximum(1.0 - share, 1e-6), 50.0)
