@@ -10,7 +10,7 @@ from atw_ofx.imageio import read_image
 from atw_ofx.models.gums import ARCH, GUM_HUE, GUM_LIGHT, GUM_PALEST, gum_colour, tooth_middles
 from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER
 from atw_ofx.models.rig import LandmarkRig
-from atw_ofx.models.teeth import HeldTeeth, hold_teeth
+from atw_ofx.models.teeth import HeldTeeth, contours, hold_teeth, on_the_lip
 from atw_ofx.render import RenderOptions, render_frame
 from test_teeth import opening_of
 
@@ -176,14 +176,49 @@ def test_a_held_teeth_region_without_the_lip_draws_no_gums():
     assert not np.any(band[:, 0] > 1.8 * band[:, 1])
 
 
+@pytest.mark.parametrize("contour, sheen", [(25.5, False), (22.0, False), (22.0, True)])
+def test_a_rising_lip_is_fitted_to_its_own_edge_over_the_teeth(contour, sheen):
+    """The lip's edge over the teeth lies at y 24 (grid px): the mesh's upper contour lies 1.5 px
+    on the teeth (25.5) or 2 on the lip (22). Fitted (:func:`on_the_lip`), the opening's upper lip
+    goes out to the edge where it lay on the teeth (what it left of them went up with the lip as
+    a pale strip over the gums; faces 14, 16), and the lip's band carried up is the lip alone,
+    a crop px short of the teeth, where it lay on the lip — also past a pale sheen on the lip
+    (a light band with the lip's red past it is no tooth's edge)."""
+    plate, teeth = lifted_case(lifted=1.0)
+    if sheen:  # a pale light band across the lip, 3 grid px above its edge
+        plate[18 * K:20 * K] = 0.75
+    xs = np.linspace(10, 54, len(UPPER_INNER))
+    teeth = dataclasses.replace(teeth, shot=opening_of(xs, np.full_like(xs, contour),
+                                                       np.full_like(xs, 36.0)))
+    teeth = dataclasses.replace(teeth, polygon=teeth.shot - np.array([0.0, 6.0]))
+    fitted = on_the_lip(teeth, plate, (0, 1, 2), np.zeros((2, 64, 64), np.float32))
+    upper = contours(fitted.shot)[0]
+    middle = np.abs(upper[:, 0] - 32) < 8
+    if contour > 24:
+        assert np.allclose(upper[middle, 1], 24.0, atol=0.3)
+        assert np.allclose(contours(fitted.polygon)[0][middle, 1], 24.0, atol=0.3)
+        assert fitted.upper_band is None or fitted.upper_band[middle].max() < 0.3
+    else:
+        assert np.allclose(upper[middle, 1], contour)  # on the lip: it stays
+        assert fitted.upper_band is not None
+        assert np.allclose(fitted.upper_band[middle], 2.0 - 1.0 / K, atol=0.3)
+
+
 def test_gums_are_the_lips_colour_redder_but_never_a_lipsticks():
-    """Natural lips' gums: the lip's balance raised to GUM_HUE at GUM_LIGHT of its light; a
-    lipstick's red against the skin is held to GUM_PALEST in its weakest channel (scarlet gums,
-    looked at), the gum's light kept."""
+    """Natural lips' gums: the lip's balance raised to GUM_HUE at GUM_LIGHT of its light, pink
+    (no less blue than green: a salmon lip's orange drew orange gums, looked at); a lipstick's
+    red against the skin is held to GUM_PALEST in its weakest channel (scarlet gums, looked at),
+    the gum's light kept."""
     skin = np.array([0.45, 0.3, 0.25])
-    lip = np.array([0.4, 0.22, 0.2])  # a natural lip: a little redder than the skin
+    mauve = np.array([0.4, 0.2, 0.22])  # a natural lip, a little redder than the skin
+    gum = gum_colour(mauve, skin)
+    balance = (mauve / mauve.mean()) ** GUM_HUE
+    assert np.allclose(gum, GUM_LIGHT * mauve.mean() * balance / balance.mean(), rtol=1e-5)
+    lip = np.array([0.4, 0.22, 0.2])  # salmon: less blue than green
     gum = gum_colour(lip, skin)
+    assert gum[2] == pytest.approx(gum[1], rel=1e-5)
     balance = (lip / lip.mean()) ** GUM_HUE
+    balance[2] = balance[1]
     assert np.allclose(gum, GUM_LIGHT * lip.mean() * balance / balance.mean(), rtol=1e-5)
     assert np.allclose(gum_colour(lip), gum, rtol=1e-5)  # (no skin: the same)
     lipstick = np.array([0.3, 0.03, 0.03])

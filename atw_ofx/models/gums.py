@@ -134,6 +134,10 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
     crown = sample_window(original, *to_crop(px, np.maximum(py, edge + CROWN_READ * iod / 2)),
                           cv2.INTER_LINEAR, channels)
     teeth_light = float(np.percentile(crown.mean(-1), TEETH_PERCENTILE))
+    # A highlight on a crown, continued up, stood as a white bar over it (face 0, looked at 3×):
+    # the crown is continued at no more than the teeth's light.
+    crown *= np.minimum(1.0, teeth_light / np.maximum(crown.mean(-1), 1e-12))[:, None].astype(
+        np.float32)
     neck = np.clip((edge - py) / np.maximum(edge - gum_line, 1e-6), 0.0, 1.0)
     crown *= (1.0 - (1.0 - NECK_LIGHT) * smoothstep(neck))[:, None].astype(np.float32)
     # The gum: the lips' own colour, at the gums' light, with the upper lip's grain.
@@ -189,11 +193,13 @@ def lips_for_gums(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
 def gum_colour(lip: np.ndarray, skin: np.ndarray | None = None) -> np.ndarray:
     """The gums' colour (``C``, linear) from the lip's (``C``) and the skin's beside the mouth
     (``C``, or None): the lip's balance raised to :data:`GUM_HUE` at :data:`GUM_LIGHT` of its
-    light — and, against the skin's balance, no more coloured than :data:`GUM_PALEST` in its
-    weakest channel (a lipstick's red is not the gums')."""
+    light, no less blue than green (gums are pink) — and, against the skin's balance, no more
+    coloured than :data:`GUM_PALEST` in its weakest channel (a lipstick's red is not the gums')."""
     lip = np.maximum(np.asarray(lip, np.float64), 0.0)
     light = max(float(lip.mean()), 1e-12)
     hue = (lip / light) ** GUM_HUE
+    if len(hue) == 3:  # (salmon lips, raised, drew orange gums: faces 0, 14, 16, looked at 2×)
+        hue[2] = max(hue[2], float(hue[1]))
     hue /= max(float(hue.mean()), 1e-12)
     if skin is not None and len(lip) == 3:
         skin_balance = np.maximum(np.asarray(skin, np.float64), 1e-12)

@@ -122,9 +122,24 @@ BAND_SEARCH = 0.1
 #: brighter than the lip at the contour, for TOOTH_RUN pixels on end (a glossy lip's highlights
 #: are a pixel or three).
 TOOTH_RISE, TOOTH_OVER_LIP, TOOTH_RUN = 0.5, 0.1, 4
-#: The share of the upper lip's middle third along which a tooth must be found under it for
-#: the lip's band to be fitted (:func:`_smooth_band`).
+#: The share of the upper lip's middle third along which its edge must be found for it to be
+#: fitted (:func:`_upper_lip_edge`).
 BAND_FOUND = 0.4
+#: The upper lip's own edge over the teeth (:func:`_upper_lip_edge`), looked for from LIP_SEARCH
+#: out to BAND_SEARCH in from the mesh's contour: where "toothness" — the natural log of the
+#: light less REDNESS_WEIGHT × the redness — rises by EDGE_STEP at least across EDGE_SPAN (IOD,
+#: at least 3 px) either side, the redness falls by RED_STEP, the toothness stays EDGE_STEP up
+#: for EDGE_HOLDS beyond, and no redness comes back within EDGE_CLEAR (a lip's sheen is a light,
+#: pale band with the lip's red past it). On the shared open smiles the mesh's upper contour lies
+#: from ~0.02 IOD on the teeth (faces 14, 16) to ~0.06 on the lip (faces 0, 1, 3); what it
+#: leaves of the teeth above it went up with a rising lip as a pale strip over the gums.
+REDNESS_WEIGHT, EDGE_STEP, RED_STEP = 3.0, 0.3, 0.05
+EDGE_SPAN, EDGE_HOLDS, EDGE_CLEAR = 0.012, 0.03, 0.06
+#: The edge is one path along the lip: it moves in or out by at most half a px per px along
+#: the contour, at a cost of EDGE_BEND (in the toothness's slope per EDGE_SPAN) per unit of
+#: slope. Point by point, a lip's sheen or a dark gap between two teeth passed for its edge here
+#: and there (faces 18, 0; looked at 3×).
+EDGE_BEND = 0.22
 #: Where no tooth lies in from the lower lip by an open smile's corners (:func:`_no_tooth`): a
 #: tooth is lit at least TOOTH_LIGHT of the search's brightest and less red than TOOTH_RED of the
 #: lip's redness, read LIP_BODY IOD out in the lip. On the shared open smiles the lips' redness
@@ -576,8 +591,9 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
     opening carried by ``field`` (``2×G×G``, backward, the crop's final warp on the region's grid)
     from there, the band of lip the contour leaves inside the opening where it lies on the lip
     and how much teeth line the lower lip (``band``: :func:`_lip_band`; ``toothed``:
-    :func:`_toothed`), and under an upper lip that rises off the teeth its band the same way
-    (``upper_band``: :func:`_smooth_band`).
+    :func:`_toothed`), and under an upper lip that rises off the teeth its contour fitted to its
+    own edge, out where it lies on the teeth and its band (``upper_band``) where it lies on the
+    lip (:func:`_upper_lip_edge`).
     ``original`` is the crop before the edit (``S×S×C`` linear), read on its ``colour``
     channels."""
     k = original.shape[0] / teeth.grid
@@ -599,9 +615,30 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
     colours = _in_from(lower * k, sample, iod, teeth.down)
     run = _teeth_in_from(colours)
     band = _lip_band(run)
-    # And the upper lip's, where the lip rises off the teeth: it takes its band up with it.
-    upper_band = None if teeth.lifted <= 0.0 else _smooth_band(
-        _teeth_in_from(_in_from(upper * k, sample, iod, -teeth.down)))
+    # And the upper lip, where it rises off the teeth: fitted out to its own edge where the
+    # mesh's contour lies on the teeth (what it left of them above went up with the lip as a pale
+    # strip over the gums: faces 14, 16 under AU10), its band taken up with it where it lies on
+    # the lip.
+    upper_band = None
+    edge = None if teeth.lifted <= 0.0 else _upper_lip_edge(upper * k, sample, iod, teeth.down)
+    if edge is not None:
+        # (Over the middle only, where the gums are drawn: by the corners the teeth are stretched
+        # to the lip, and held there up to the lip's edge they stood as a pale block cut into
+        # the gums; face 14, looked at 3×.)
+        across = np.abs(np.linspace(-1.0, 1.0, len(edge)))
+        out_by = np.maximum(-edge, 0.0) * (1.0 - smoothstep((across - CORNERS[0])
+                                                            / (CORNERS[1] - CORNERS[0])))
+        if out_by.max() > 0.25:
+            fitted = upper * k
+            fitted[1:-1] += out_by[1:-1, None] * _outward(fitted, -np.asarray(teeth.down))
+            plate = np.concatenate((fitted / k, lower[-2:0:-1]))
+            teeth = dataclasses.replace(
+                teeth, shot=plate if own is None else carried_opening(plate, own),
+                polygon=carried_opening(plate, field))
+        # (A pixel short of the teeth: their edge, part tooth, carried with the lip was a light
+        # line.)
+        upper_band = np.maximum(edge - 1.0, 0.0)
+        upper_band = upper_band if upper_band.max() > 0.5 else None
     return dataclasses.replace(teeth, band=None if band is None else band / k,
                                reach=_no_tooth(colours, lower * k, sample, iod, teeth.down,
                                                band) / k,
@@ -750,21 +787,73 @@ def _no_tooth(colours: np.ndarray, lower: np.ndarray, sample: PixelsAt, iod: flo
     return np.pad(depth, 1, "edge")
 
 
-def _smooth_band(run: np.ndarray) -> np.ndarray | None:
-    """:func:`_lip_band` for a lip whose edge runs smoothly beside its contour (the upper lip
-    over the teeth): a parabola along the mouth through the depths where a tooth was found,
-    none at the corners (``K``, px, the corners 0), or None where under :data:`BAND_FOUND` of
-    the middle third's points found one or the lip reaches nowhere. Point by point, the band
-    broke into steps that the lip carried up (AU10, looked at)."""
-    found = run.any(1)
-    third = len(run) // 3
-    if found[third:len(run) - third].mean() < BAND_FOUND:
+def _upper_lip_edge(upper: np.ndarray, sample: PixelsAt, iod: float, down: np.ndarray
+                    ) -> np.ndarray | None:
+    """Where the upper lip's own edge lies against its mesh contour ``upper`` (``K×2`` crop px,
+    corner to corner): px along each point's normal, into the mouth (the lip's band over the
+    teeth) positive, out (a contour lying on the teeth) negative; the corners 0, tapered in over
+    a fifth of the mouth each side (``K``). Or None where under :data:`BAND_FOUND` of the middle
+    third's points find it. Read on the plate by ``sample`` (``iod`` crop px, the face's
+    ``down``): the strongest rise of toothness from lip to tooth (:data:`REDNESS_WEIGHT` …
+    :data:`EDGE_CLEAR`), taken along the lip as one path (:data:`EDGE_BEND`) and smoothed over a
+    mesh segment. Gums as shot are lit and coloured between lip and teeth and go with them."""
+    out, into = int(np.ceil(LIP_SEARCH * iod)), max(int(np.ceil(BAND_SEARCH * iod)), 4)
+    steps = np.arange(-out, into + 1)
+    inward = -_outward(upper, -np.asarray(down))
+    rgb = _colours(upper, inward, steps, sample)  # (K − 2)×steps×C
+    sigma = max(0.3 * EDGE_SPAN * iod, 0.7)
+    blur = lambda a: cv2.GaussianBlur(a.astype(np.float32), (0, 0), sigmaX=sigma,  # noqa: E731
+                                      sigmaY=1e-3, borderType=cv2.BORDER_REPLICATE)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        light = np.log(np.maximum(rgb.sum(-1), 1e-6))
+    red = blur(redness(rgb)) if rgb.shape[-1] >= 3 else np.zeros(light.shape, np.float32)
+    coloured = float(np.percentile(red[:, 0], 75)) > LIP_RED_LEAST  # (else light alone)
+    toothness = blur(light - REDNESS_WEIGHT * red)
+    n = len(steps)
+    span = max(int(round(EDGE_SPAN * iod)), 3)
+    at = np.arange(n)
+    before, after = np.clip(at - span, 0, n - 1), np.clip(at + span, 0, n - 1)
+
+    def least_over(a: np.ndarray, length: int, start: np.ndarray) -> np.ndarray:
+        padded = np.pad(a, ((0, 0), (0, length)), mode="edge")
+        return _windows(padded, length, axis=1).min(-1)[:, np.clip(start, 0, n - 1)]
+
+    holds = max(int(round(EDGE_HOLDS * iod)), TOOTH_RUN)
+    rise = toothness[:, after] - toothness[:, before]
+    edge = (rise > EDGE_STEP) & (least_over(toothness, holds, at + 1) - toothness[:, before]
+                                 > EDGE_STEP)
+    if coloured:
+        clear = max(int(round(EDGE_CLEAR * iod)), holds)
+        edge &= (red[:, before] - red[:, after] > RED_STEP) \
+            & (-least_over(-red, clear, after) - red[:, after] < RED_STEP)
+    # (The toothness's slope per EDGE_SPAN: where the rise is steepest, whatever the scale.)
+    score = np.where(edge, np.gradient(toothness, axis=1) * (EDGE_SPAN * iod), 0.0)
+    third = len(score) // 3
+    if edge[third:len(score) - third].any(1).mean() < BAND_FOUND:
         return None
-    depth = np.maximum(run.argmax(1) - 1, 0).astype(np.float64)
-    s = np.linspace(-1.0, 1.0, len(run) + 2)[1:-1]
-    fit = np.polyval(np.polyfit(s[found], depth[found], 2), s)
-    band = np.clip(fit, 0.0, depth[found].max()) * smoothstep((1.0 - np.abs(s)) / 0.2)
-    return np.pad(band, 1) if band.max() > 0.5 else None
+    # One path along the lip (a Viterbi pass): each point's step within half a px per px along
+    # the contour of its neighbour's, a bend costing EDGE_BEND per unit of slope.
+    spacing = np.maximum(np.linalg.norm(np.diff(upper[1:-1], axis=0), axis=1), 1e-3)
+    total, came = score[0].copy(), np.zeros(score.shape, np.int64)
+    for i in range(1, len(score)):
+        reach = max(int(0.5 * spacing[i - 1]), 1)
+        best, arg = np.full(n, -np.inf), np.zeros(n, np.int64)
+        for d in range(-reach, reach + 1):
+            moved = np.full(n, -np.inf)
+            moved[max(d, 0):n + min(d, 0)] = total[max(-d, 0):n - max(d, 0)] \
+                - EDGE_BEND * abs(d) / spacing[i - 1]
+            better = moved > best
+            best, arg = np.where(better, moved, best), np.where(better, at - d, arg)
+        total, came[i] = best + score[i], arg
+    path = np.zeros(len(score), np.int64)
+    path[-1] = int(np.argmax(total))
+    for i in range(len(score) - 1, 0, -1):
+        path[i - 1] = came[i, path[i]]
+    offset = steps[path].astype(np.float64)
+    taper = np.bartlett(2 * SUBDIVIDE + 1)
+    offset = np.convolve(np.pad(offset, SUBDIVIDE, "edge"), taper / taper.sum(), "valid")
+    s = np.linspace(-1.0, 1.0, len(offset) + 2)[1:-1]
+    return np.pad(offset * smoothstep((1.0 - np.abs(s)) / 0.2), 1)
 
 
 def _toothed(run: np.ndarray) -> np.ndarray:
