@@ -169,15 +169,14 @@ def test_a_lip_moving_off_its_teeth_shows_more_of_them_without_bending_them():
     assert np.all(out[outside] == 0.5)
 
 
-def test_the_mouths_own_dark_a_falling_lip_brings_down_stays():
-    """The lower lip falls by the left corner (the corners stay); there no tooth stood as shot,
-    only the mouth's own dark (the corridor beside the side teeth). The warp brings that dark down
-    with the lip and it stays — nothing is generated over it (drawn, the mouth's dark stood as a
-    second, lighter patch beside the plate's own); under the teeth beside it, whose ends the
-    warp drew out, the dark is generated."""
+def _lip_falling_by_the_left_corner(drop: float):
+    """A 64 px grid on a 256 px crop: striped teeth in an opening from y 24 to 36 (grid px),
+    the mouth's own dark left of x 16 (no teeth: the corridor), and a lower lip that falls by
+    up to ``drop`` grid px by the left corner (the corners stay), the warp stretching the
+    opening's lower half (from y 30) down to it. Returns ``(plate, warped, teeth, field)``."""
     k, grid = 4, 64
     xs = np.linspace(10, 54, len(UPPER_INNER))
-    bottom = 36.0 + 8.0 * (1 - (xs - 10) / 44) ** 2
+    bottom = 36.0 + drop * (1 - (xs - 10) / 44) ** 2
     bottom[0] = 36.0
     shot = opening_of(xs, np.full_like(xs, 24.0), np.full_like(xs, 36.0))
     teeth = HeldTeeth(shot, opening_of(xs, np.full_like(xs, 24.0), bottom),
@@ -185,18 +184,47 @@ def test_the_mouths_own_dark_a_falling_lip_brings_down_stays():
     stripes = np.where(np.arange(256) % 8 == 0, 0.02, 0.8)
     plate = np.broadcast_to(stripes[None, :, None], (256, 256, 3)).astype(np.float32).copy()
     plate[:, :16 * k] = 0.03  # the corridor: no teeth left of x 16 (grid px)
-    # The warp: below the opening's middle each column comes down with the lip (backward).
+    # The warp (backward): below the opening's middle each column stretched down to the lip,
+    # held past it.
+    fell = np.interp(np.arange(grid) + 0.5, xs, bottom - 36.0)[None]
+    y = np.arange(grid)[:, None] + 0.5
     field = np.zeros((2, grid, grid), np.float32)
-    field[1, 30:] = -np.interp(np.arange(grid) + 0.5, xs, bottom - 36.0)[None]
+    field[1] = np.where(y <= 30.0, 0.0, -fell * np.minimum((y - 30.0) / (6.0 + fell), 1.0))
     up = cv2.resize(np.moveaxis(field, 0, -1) * k, (256, 256), interpolation=cv2.INTER_LINEAR)
     cols, rows = np.meshgrid(np.arange(256, dtype=np.float32), np.arange(256, dtype=np.float32))
     warped = cv2.remap(plate, cols + up[..., 0], rows + up[..., 1], cv2.INTER_LINEAR)
+    return plate, warped, teeth, field
+
+
+def test_the_mouths_own_dark_a_falling_lip_brings_down_stays():
+    """The lower lip falls by the left corner, stretching the opening's lower half up to
+    2.6-fold; there no tooth stood as shot, only the mouth's own dark (the corridor beside the
+    side teeth). The warp brings that dark down with the lip and it stays — nothing is generated
+    over it (drawn, the mouth's dark stood as a second, lighter patch beside the plate's own);
+    under the teeth beside it, whose ends the warp drew out two-fold (fangs), the dark is
+    generated."""
+    k = 4
+    plate, warped, teeth, field = _lip_falling_by_the_left_corner(drop=12.0)
     out, generated = hold_teeth(warped.copy(), plate, teeth, (0, 1, 2), field)
     mask = generated.full(256)
     under = slice(37 * k, 40 * k)  # under the lip as shot, above where it fell to
     assert mask[under, 12 * k:15 * k].max() < 0.05  # the corridor: the warp's own dark
     assert np.array_equal(out[under, 12 * k:15 * k], warped[under, 12 * k:15 * k])
     assert mask[under, 20 * k:23 * k].mean() > 0.5  # the teeth's ends drawn out: the dark
+
+
+def test_teeth_a_falling_lip_draws_out_by_little_stay_the_warps():
+    """The same lip falling by less (the lower half stretched 1.3-fold at most: a disgusted
+    mouth's corners): the warp's side teeth, drawn out by little, stay (the dark drawn there
+    stood as a grey blob, lower teeth ghosting in it, beside a corner the warp carried down as
+    a mouth's; faces 5, 14, 18 under disgust, looked at 3×)."""
+    k = 4
+    plate, warped, teeth, field = _lip_falling_by_the_left_corner(drop=1.8)
+    out, generated = hold_teeth(warped.copy(), plate, teeth, (0, 1, 2), field)
+    mask = generated.full(256)
+    under = slice(36 * k + 1, 37 * k + 2)
+    assert mask[under, 17 * k:23 * k].max() < 0.05
+    assert np.array_equal(out[under, 17 * k:23 * k], warped[under, 17 * k:23 * k])
 
 
 def test_teeth_stretched_to_a_rising_lip_ease_in_from_their_middle():

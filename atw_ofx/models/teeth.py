@@ -82,6 +82,12 @@ LOWERED, LOWERED_LEAST = (0.35, 0.6), (0.005, 0.02)
 #: Under a lower lip that fell this much (IOD) or less past the teeth there, the warp shows
 #: their ends drawn out by as little, not the mouth's dark; the dark whole from twice as much.
 SMALL_GAP = 0.012
+#: ... nor where the warp drew what lay there out down the face by little: at a source rate
+#: (source px per px, down the face) over the second of these, eased from the first. Under a
+#: disgusted mouth's corners the warp draws the side teeth out by 1.1–1.4× (faces 5, 14, 18:
+#: its median rate 0.8), and it read as the mouth's corner; under AU15 into fangs (faces 2, 12:
+#: 0.5).
+DRAWN_OUT = (0.55, 0.7)
 #: ... nor where what it brought there was lit under the first of these × the teeth's light (the
 #: opening's brightest) as shot, eased to the second: the mouth's own dark. (From TOOTH_LIKE's
 #: 0.3, the shaded side teeth's edges blended into the dark beside them as light outlines.)
@@ -297,8 +303,8 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     upper lip whose middle rose off them (``teeth.lifted``), the gums it uncovers
     (:mod:`.gums`); elsewhere under a lip that rose, the warp. By the corners, where both lips
     went down (AU15, sad), the teeth go down with them, whole; under a lower lip that fell
-    further there, the warp wherever it shows what lay below the teeth as shot (given
-    ``field``), the dark where it drew their ends out."""
+    further there, the warp wherever it shows what lay below the teeth as shot or drew their
+    ends out by little (given ``field``), the dark where it drew them out far."""
     size = warped.shape[0]
     k = size / teeth.grid
     shot, now = teeth.shot * k, teeth.polygon * k
@@ -523,6 +529,15 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
             tooth = smoothstep((brought / max(teeth_light, 1e-12) - NO_TOOTH[0])
                                / (NO_TOOTH[1] - NO_TOOTH[0]))
             below = np.maximum(below, 1.0 - tooth)
+            # (Nor where the warp drew the teeth out by little: under a lip that fell past
+            # them by the corners (disgust), the dark drawn there stood as a grey blob, lower
+            # teeth ghosting in it, beside the corner the warp carried down as a mouth's —
+            # faces 5, 14, 18, looked at 3× —; drawn out two-fold, the side teeth were fangs.)
+            ahead, behind = (on_grid(field, x[under_lip] + s * down[0], y[under_lip] + s * down[1])
+                             for s in (1.0, -1.0))
+            rate = 1.0 + ((ahead - behind) @ down) / 2.0  # source px per px down the face
+            below = np.maximum(below, smoothstep((rate - DRAWN_OUT[0])
+                                                 / (DRAWN_OUT[1] - DRAWN_OUT[0])))
             darkened[under_lip] *= 1.0 - below * (1.0 - past_corner[under_lip])
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
