@@ -225,6 +225,14 @@ def test_teeth_a_falling_lip_draws_out_by_little_stay_the_warps():
     under = slice(36 * k + 1, 37 * k + 2)
     assert mask[under, 17 * k:23 * k].max() < 0.05
     assert np.array_equal(out[under, 17 * k:23 * k], warped[under, 17 * k:23 * k])
+    # With a band of lip inside the opening as shot (its top 1.5 grid px above the contour),
+    # the warp goes on down to the lip there: the band, held under it where the warp's own lip
+    # lies lower, cut across the teeth drawn out to it as a line of lip (faces 5, 18 under
+    # disgust, looked at 3×).
+    banded = dataclasses.replace(teeth, band=np.full(len(teeth.shot), 1.5))
+    out, _ = hold_teeth(warped.copy(), plate, banded, (0, 1, 2), field)
+    band = slice(35 * k, 37 * k + 2)
+    assert np.array_equal(out[band, 17 * k:23 * k], warped[band, 17 * k:23 * k])
 
 
 def test_teeth_stretched_to_a_rising_lip_ease_in_from_their_middle():

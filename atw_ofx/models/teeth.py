@@ -536,9 +536,16 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
             ahead, behind = (on_grid(field, x[under_lip] + s * down[0], y[under_lip] + s * down[1])
                              for s in (1.0, -1.0))
             rate = 1.0 + ((ahead - behind) @ down) / 2.0  # source px per px down the face
-            below = np.maximum(below, smoothstep((rate - DRAWN_OUT[0])
-                                                 / (DRAWN_OUT[1] - DRAWN_OUT[0])))
+            drawn_out = smoothstep((rate - DRAWN_OUT[0]) / (DRAWN_OUT[1] - DRAWN_OUT[0]))
+            below = np.maximum(below, drawn_out)
             darkened[under_lip] *= 1.0 - below * (1.0 - past_corner[under_lip])
+            # There the warp goes on down to the lip: the band held under it, where the warp's
+            # own lip (its teeth drawn out to it) lies lower, cut across them as a line of lip
+            # (faces 5, 18 under disgust, looked at 3×).
+            column = np.zeros(inside.shape, np.float32)
+            column[rows[under_lip], cols[under_lip]] = drawn_out * (1.0 - past_corner[under_lip])
+            column = np.maximum.accumulate(column, axis=0)[rows, cols]
+            beyond = np.where(upper, beyond, np.maximum(beyond, column))
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
     now_there = target[at]
