@@ -272,10 +272,13 @@ def test_progress_follows_frames_and_cancel_stops_the_core(tmp_path, face_frames
     job = RenderJob(str(tmp_path / "src" / "src.####.exr"), str(tmp_path / "out" / "o.####.exr"),
                     curves, 1, 3, command=[core_python, "-m", "atw_ofx.cli"])
     seen = []
-    with pytest.raises(RenderCancelled, match="after 1 of 3 frames"):
+    # (Cancelled once the first frame is reported; a core that wrote the second before the
+    # host read the first — a loaded machine — is stopped after it, and says so.)
+    with pytest.raises(RenderCancelled, match="after [12] of 3 frames"):
         run(job, progress=lambda done, total, frame: seen.append((done, total, frame)),
             cancelled=lambda: len(seen) >= 1)
-    assert seen == [(1, 3, 1)]
+    assert seen[0] == (1, 3, 1) and seen == [(i + 1, 3, i + 1) for i in range(len(seen))]
+    assert len(seen) < 3
     assert sorted(os.listdir(tmp_path / "out"))[:1] == ["o.0001.exr"]
     assert json.loads((tmp_path / "aus.json").read_text())["atw_au_curves"] == 1
 
