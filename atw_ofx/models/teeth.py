@@ -30,10 +30,13 @@ column across the mouth in the face's frame:
   own; the dark alone, a flat black triangle under each side's teeth (only as much as teeth
   reach the lower lip: a talking mouth's tongue goes down with the warp); by the corners, where
   the lip as shot cut across the side teeth, they **go on down** first (:data:`HIDDEN_TIPS`,
-  :func:`_tips_under_the_lip`): cut there, they ended in one slant above the dark;
+  :func:`_tips_under_the_lip`): cut there, they ended in one slant above the dark; where the
+  warp drew them out by little (a disgusted mouth's corners, :data:`DRAWN_OUT`), the **warp**
+  down to the lip;
 - above the teeth, where an upper lip whose middle rose has left them (AU10, disgust: the rig
-  lets it go up whole), the **gums** it uncovers and more of the crowns (:mod:`.gums`); where
-  the lip only slid up along them (a smile's corners), the warp as it is.
+  lets it go up whole), the **gums** it uncovers and more of the crowns (:mod:`.gums`), from
+  the lip's own edge (:func:`_upper_lip_edge`); where the lip only slid up along them (a
+  smile's corners), the warp as it is.
 
 Only as much as the mouth shows its teeth (:func:`teeth_share`): a closed mouth's inner contours
 still lie ~0.06 IOD apart over the lips (:data:`.mouth.TEETH_GAP`), and the hold fades in as a
