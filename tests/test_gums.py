@@ -204,6 +204,24 @@ def test_a_rising_lip_is_fitted_to_its_own_edge_over_the_teeth(contour, sheen):
         assert np.allclose(fitted.upper_band[middle], 2.0 - 1.0 / K, atol=0.3)
 
 
+def test_a_mouth_whose_lip_edge_is_ambiguous_is_not_fitted():
+    """A blurred talking mouth: under the lip (above y 24, grid px) a faint upper row shows over
+    the middle only, then a dark line, then a bright lower row from corner to corner. The edge
+    followed from the corners is the lower row's top; over the middle it passes the upper row
+    by — the lip is not fitted there (its band taken up with it, the upper teeth went up with
+    the lip and gum was drawn across the mouth: liveportrait_d11 under AU10)."""
+    plate, teeth = lifted_case(lifted=1.0)
+    teeth = dataclasses.replace(teeth, iod=30.0)
+    plate[24 * K:36 * K] = LIP * 0.6  # the mouth's dark, lip-coloured
+    plate[24 * K:int(26.5 * K), 27 * K:37 * K] = 0.5  # the faint upper row, over the middle
+    plate[27 * K:36 * K] = TOOTH  # the bright lower row
+    fitted = on_the_lip(teeth, plate, (0, 1, 2), np.zeros((2, 64, 64), np.float32))
+    upper = contours(fitted.shot)[0]
+    middle = np.abs(upper[:, 0] - 32) < 5
+    assert np.allclose(upper[middle, 1], 24.0)
+    assert fitted.upper_band is None or fitted.upper_band[middle].max() < 1.0 / K
+
+
 def test_gums_are_the_lips_colour_redder_but_never_a_lipsticks():
     """Natural lips' gums: the lip's balance raised to GUM_HUE at GUM_LIGHT of its light, pink
     (no less blue than green: a salmon lip's orange drew orange gums, looked at); a lipstick's

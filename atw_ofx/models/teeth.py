@@ -149,6 +149,9 @@ EDGE_SPAN, EDGE_HOLDS, EDGE_CLEAR = 0.012, 0.03, 0.06
 #: slope. Point by point, a lip's sheen or a dark gap between two teeth passed for its edge here
 #: and there (faces 18, 0; looked at 3×).
 EDGE_BEND = 0.22
+#: A point's edge lies on the path where the path's score there is at least ON_PATH of the
+#: point's best; under BAND_FOUND of the middle third's on it, the mouth is not fitted.
+ON_PATH = 0.5
 #: Where no tooth lies in from the lower lip by an open smile's corners (:func:`_no_tooth`): a
 #: tooth is lit at least TOOTH_LIGHT of the search's brightest and less red than TOOTH_RED of the
 #: lip's redness, read LIP_BODY IOD out in the lip. On the shared open smiles the lips' redness
@@ -874,6 +877,13 @@ def _upper_lip_edge(upper: np.ndarray, sample: PixelsAt, iod: float, down: np.nd
     path[-1] = int(np.argmax(total))
     for i in range(len(score) - 1, 0, -1):
         path[i - 1] = came[i, path[i]]
+    # An ambiguous mouth: over the middle the path passes the strongest edges by (a blurred
+    # mouth's faint upper row over a dark line and a bright lower row, followed from the corners
+    # down to the lower row's top: liveportrait_d11 under AU10, the upper teeth went up with the
+    # lip and gum was drawn across the mouth): nothing fitted.
+    on_path = score[np.arange(len(score)), path] >= ON_PATH * score.max(1)
+    if on_path[third:len(score) - third].mean() < BAND_FOUND:
+        return None
     offset = steps[path].astype(np.float64)
     taper = np.bartlett(2 * SUBDIVIDE + 1)
     offset = np.convolve(np.pad(offset, SUBDIVIDE, "edge"), taper / taper.sum(), "valid")
