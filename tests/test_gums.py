@@ -127,6 +127,15 @@ def test_tooth_middles_are_found_between_the_lines_and_flat_without_teeth():
     flat = tooth_middles(np.full((40, 200, 3), 0.5, np.float32), [0, 1, 2], xs,
                          np.full_like(xs, 20.0), along, down, 160.0)
     assert np.all(flat == 0.5)
+    # Pale teeth close together: the lines between them only ~0.25 darker (natural log; face
+    # 14's part by 0.23–0.29) are still lines — missed, the arches spanned several teeth over
+    # one flat pale band.
+    faint = np.where(np.arange(200) % PITCH < 4, TOOTH * np.exp(-0.3), TOOTH).astype(np.float32)
+    plate = np.broadcast_to(faint[None, :, None], (40, 200, 3)).copy()
+    middles = tooth_middles(plate, [0, 1, 2], xs, np.full_like(xs, 20.0), along, down, 160.0)
+    for line in (48, 72, 96, 120, 144):  # (4 px wide: its middle at +2)
+        assert at(line + 2) < 0.3, line
+        assert at(line + 2 + PITCH / 2) > 0.9
 
 
 @pytest.mark.parametrize("name", ["14.png", "16.png"])

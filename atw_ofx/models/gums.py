@@ -45,8 +45,10 @@ CROWN_READ = 0.025
 #: normalised between its darkest and brightest within it (a tooth is ~0.1–0.14 IOD wide).
 TOOTH_HALF = 0.05
 #: The least difference (natural log of the light) between a tooth's middle and the line beside
-#: it that tells teeth apart: below it, no arches.
-TOOTH_EDGE = 0.3
+#: it that tells teeth apart: below it, no arches. Pale teeth close together part by 0.23–0.29
+#: (face 14): from 0.3, four of its lines were missed, the arches spanned several teeth and the
+#: crowns under the gums read as one flat pale band (looked at 3×).
+TOOTH_EDGE = 0.2
 #: The light a continued crown keeps at the gum line against its own as shot (a tooth's neck is
 #: darker than its middle).
 NECK_LIGHT = 0.75
