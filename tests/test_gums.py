@@ -213,6 +213,21 @@ def test_a_rising_lip_is_fitted_to_its_own_edge_over_the_teeth(contour, sheen):
         assert np.allclose(fitted.upper_band[middle], 2.0 - 1.0 / K, atol=0.3)
 
 
+def test_the_crowns_are_continued_over_their_tops_in_the_lips_shade():
+    """The teeth's tops as shot lay in the lip's shade (their first 4 crop px, half as light):
+    raised off them, the crowns are continued down to where they are read, below that shade —
+    left as shot, it was a dark seam across the teeth under the continued crowns (faces 0, 14
+    under AU10, looked at 4×). Down a tooth's middle, from the gum into the tooth, the light
+    only rises."""
+    plate, teeth = lifted_case(lifted=1.0)
+    plate[24 * K:24 * K + 4] *= 0.5  # the lip's shade on the teeth's tops
+    out, _ = hold_teeth(np.full_like(plate, 0.5), plate, teeth, (0, 1, 2))
+    light = out[:, 32 * K + PITCH // 2 - 4].mean(-1)  # down a tooth's middle
+    down_it = light[23 * K:26 * K]  # from the gum into the tooth
+    assert down_it[-1] > 0.9 * TOOTH
+    assert np.all(np.diff(down_it) > -0.02)
+
+
 def test_a_mouth_whose_lip_edge_is_ambiguous_is_not_fitted():
     """A blurred talking mouth: under the lip (above y 24, grid px) a faint upper row shows over
     the middle only, then a dark line, then a bright lower row from corner to corner. The edge

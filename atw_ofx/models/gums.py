@@ -49,6 +49,9 @@ TOOTH_HALF = 0.05
 #: (face 14): from 0.3, four of its lines were missed, the arches spanned several teeth and the
 #: crowns under the gums read as one flat pale band (looked at 3×).
 TOOTH_EDGE = 0.2
+#: The most light a continued crown keeps, against the teeth's (TEETH_PERCENTILE of the crowns'):
+#: a highlight is not continued.
+HIGHLIGHT = 1.2
 #: The light a continued crown keeps at the gum line against its own as shot (a tooth's neck is
 #: darker than its middle).
 NECK_LIGHT = 0.75
@@ -133,13 +136,14 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
     gum_line = edge - ARCH * iod * np.interp(px, line, middles)
     to_crop = lambda x, y: (x * along[0] + y * down[0], x * along[1] + y * down[1])  # noqa: E731
     # The crown continued: each column's tooth just inside the edge, darker towards the gum.
-    crown = sample_window(original, *to_crop(px, np.maximum(py, edge + CROWN_READ * iod / 2)),
+    crown = sample_window(original, *to_crop(px, np.maximum(py, edge + crown_read(iod))),
                           cv2.INTER_LINEAR, channels)
     teeth_light = float(np.percentile(crown.mean(-1), TEETH_PERCENTILE))
     # A highlight on a crown, continued up, stood as a white bar over it (face 0, looked at 3×):
-    # the crown is continued at no more than the teeth's light.
-    crown *= np.minimum(1.0, teeth_light / np.maximum(crown.mean(-1), 1e-12))[:, None].astype(
-        np.float32)
+    # the crown is continued at no more than HIGHLIGHT × the teeth's light. (At the teeth's
+    # light, the brightest crowns stepped darker where they were continued.)
+    crown *= np.minimum(1.0, HIGHLIGHT * teeth_light / np.maximum(crown.mean(-1), 1e-12))[
+        :, None].astype(np.float32)
     neck = np.clip((edge - py) / np.maximum(edge - gum_line, 1e-6), 0.0, 1.0)
     crown *= (1.0 - (1.0 - NECK_LIGHT) * smoothstep(neck))[:, None].astype(np.float32)
     # The gum: the lips' own colour, at the gums' light, with the upper lip's grain.
@@ -178,6 +182,12 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
                                        - TEETH_SHOWN[0]) / (TEETH_SHOWN[1] - TEETH_SHOWN[0]))))
     is_gum = shown * np.clip(gum_line - py + 0.5, 0.0, 1.0)[:, None]
     return (crown + is_gum * (gum - crown)).astype(np.float32)
+
+
+def crown_read(iod: float) -> float:
+    """How far below the teeth's tops as shot (px, for an inter-ocular distance of ``iod`` px)
+    the crowns are read and continued up from: below the lip's shade on their tops."""
+    return CROWN_READ * iod / 2
 
 
 def lips_for_gums(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:

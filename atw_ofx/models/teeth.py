@@ -572,7 +572,11 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
                                                             teeth.upper_band * k)
     edge = u0 + np.maximum(lip_band + 1.0, margin)
     lip_now = u1 + lip_band
-    gum_share = np.where(upper & (py < edge + fade), teeth.lifted * (1.0 - past_corner)
+    # (Down to where the crowns are read, continued over their tops as shot: those lay in the
+    # lip's shade, and left there they were a dark seam across the teeth under the continued
+    # crowns; face 0 under AU10, looked at 4×.)
+    crowns = edge + gums.crown_read(teeth.iod * k)
+    gum_share = np.where(upper & (py < crowns + fade), teeth.lifted * (1.0 - past_corner)
                          * smoothstep((u0 - u1) / fade), 0.0) if teeth.lip is not None else 0.0
     gum_at = gum_share > 0.0
     # The cheeks beside the nose, read once: the mouth's dark and the gums are both held to them.
