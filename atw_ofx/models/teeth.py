@@ -825,7 +825,8 @@ def _upper_lip_edge(upper: np.ndarray, sample: PixelsAt, iod: float, down: np.nd
     corner to corner): px along each point's normal, into the mouth (the lip's band over the
     teeth) positive, out (a contour lying on the teeth) negative; the corners 0, tapered in over
     a fifth of the mouth each side (``K``). Or None where under :data:`BAND_FOUND` of the middle
-    third's points find it. Read on the plate by ``sample`` (``iod`` crop px, the face's
+    third's points find it, or where the path passes most of theirs by (:data:`ON_PATH`: an
+    ambiguous mouth). Read on the plate by ``sample`` (``iod`` crop px, the face's
     ``down``): the strongest rise of toothness from lip to tooth (:data:`REDNESS_WEIGHT` …
     :data:`EDGE_CLEAR`), taken along the lip as one path (:data:`EDGE_BEND`) and smoothed over a
     mesh segment. Gums as shot are lit and coloured between lip and teeth and go with them."""
