@@ -235,6 +235,41 @@ def test_teeth_a_falling_lip_draws_out_by_little_stay_the_warps():
     assert np.array_equal(out[band, 17 * k:23 * k], warped[band, 17 * k:23 * k])
 
 
+def test_a_corner_whose_lips_both_fall_and_draw_the_teeth_out_by_little_is_the_warps():
+    """Both lips fall by the left corner (the upper by up to 2 grid px, the lower by 3.5): the
+    teeth go down with them, and the warp draws them out by little (1.1-fold) there. Those
+    columns are the warp's, upper half too: the held teeth lowered above the warp's below broke
+    into blocks and dark notches (face 0 under disgust, looked at 3×)."""
+    k, grid = 4, 64
+    xs = np.linspace(10, 54, len(UPPER_INNER))
+    ease = (1 - (xs - 10) / 44) ** 2
+    top, bottom = 24.0 + 2.0 * ease, 36.0 + 3.5 * ease
+    top[0], bottom[0] = 24.0, 36.0
+    shot = opening_of(xs, np.full_like(xs, 24.0), np.full_like(xs, 36.0))
+    teeth = HeldTeeth(shot, opening_of(xs, top, bottom), np.array([0.0, 1.0]), grid, 1.0, 40.0)
+    stripes = np.where(np.arange(256) % 8 == 0, 0.02, 0.8)
+    plate = np.broadcast_to(stripes[None, :, None], (256, 256, 3)).astype(np.float32).copy()
+    plate *= (0.7 + 0.3 * np.cos(np.arange(256) / 3.0))[:, None, None]  # (shading down them)
+    plate[:24 * k] = 0.3  # the upper lip
+    # The warp (backward): each column's opening carried to the lips, linearly between them.
+    at = np.arange(grid) + 0.5
+    up_fall, down_fall = (np.interp(at, xs, f - base)[None] for f, base in ((top, 24.0),
+                                                                           (bottom, 36.0)))
+    y = at[:, None]
+    share = np.clip((y - 24.0) / 12.0, 0.0, 1.0)
+    field = np.zeros((2, grid, grid), np.float32)
+    field[1] = -np.where(y < 24.0, up_fall * np.clip(y / 24.0, 0.0, 1.0),
+                         np.where(y > 36.0, down_fall * np.clip((60.0 - y) / 24.0, 0.0, 1.0),
+                                  up_fall + share * (down_fall - up_fall)))
+    up = cv2.resize(np.moveaxis(field, 0, -1) * k, (256, 256), interpolation=cv2.INTER_LINEAR)
+    cols, rows = np.meshgrid(np.arange(256, dtype=np.float32), np.arange(256, dtype=np.float32))
+    warped = cv2.remap(plate, cols + up[..., 0], rows + up[..., 1], cv2.INTER_LINEAR)
+    out, _ = hold_teeth(warped.copy(), plate, teeth, (0, 1, 2), field)
+    column = slice(12 * k, 16 * k)  # by the left corner
+    opening = slice(26 * k, 38 * k)  # the teeth's column, upper half and lower
+    assert np.allclose(out[opening, column], warped[opening, column], atol=1e-6)
+
+
 def test_teeth_stretched_to_a_rising_lip_ease_in_from_their_middle():
     """By the right corner the upper lip rose (AU10, disgust): the teeth's upper half stretches to
     meet it, unstretched at the column's middle and most by the lip — stretched evenly, the rate

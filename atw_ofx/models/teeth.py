@@ -91,6 +91,9 @@ SMALL_GAP = 0.012
 #: its median rate 0.8), and it read as the mouth's corner; under AU15 into fangs (faces 2, 12:
 #: 0.5).
 DRAWN_OUT = (0.55, 0.7)
+#: Over how far (IOD) a column the warp takes whole (teeth lowered, drawn out by little: see
+#: :func:`hold_teeth`) eases into the held teeth beside it.
+WHOLE_BLEND = 0.03
 #: ... nor where what it brought there was lit under the first of these × the teeth's light (the
 #: opening's brightest) as shot, eased to the second: the mouth's own dark. (From TOOTH_LIKE's
 #: 0.3, the shaded side teeth's edges blended into the dark beside them as light outlines.)
@@ -552,6 +555,26 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
             column[rows[under_lip], cols[under_lip]] = drawn_out * (1.0 - past_corner[under_lip])
             column = np.maximum.accumulate(column, axis=0)[rows, cols]
             beyond = np.where(upper, beyond, np.maximum(beyond, column))
+            # Where the teeth went down with both lips by the corners and the warp drew them out
+            # by little all the way down, the column is the warp's, upper half too, eased into
+            # its neighbours over WHOLE_BLEND (not the middle's, LOWERED: the teeth stay there
+            # bit for bit while the lips barely move): the held teeth lowered above the warp's
+            # below broke into blocks and dark notches (face 0 under disgust, faces 5, 14, 18;
+            # looked at 3×). Only where all the column's drawn-out pixels are mild: one that is not
+            # (a fang, faces 2, 12 under AU15) keeps it held.
+            whole = np.ones(inside.shape, np.float32)
+            whole[rows[under_lip], cols[under_lip]] = drawn_out * (
+                1.0 - past_corner[under_lip]) * smoothstep(lowered[under_lip] / fade)
+            counted = np.zeros(inside.shape, bool)
+            counted[rows[under_lip], cols[under_lip]] = True
+            whole = np.where(counted.any(0), whole.min(0), 0.0).astype(np.float32)[None]
+            reach = max(int(WHOLE_BLEND * teeth.iod * k), 1)
+            whole = np.maximum(whole, cv2.GaussianBlur(
+                cv2.dilate(whole, np.ones((1, 2 * reach + 1), np.uint8)), (0, 0),
+                sigmaX=reach, sigmaY=1e-3))[0][cols] * smoothstep(
+                (np.abs(px - centre) / half_width - LOWERED[0]) / (LOWERED[1] - LOWERED[0]))
+            beyond = np.maximum(beyond, whole)
+            darkened = darkened * (1.0 - whole)
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
     now_there = target[at]
