@@ -344,6 +344,12 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         return smoothstep((np.abs(q - centre) / half_width - CORNERS[0])
                           / (CORNERS[1] - CORNERS[0]))
 
+    def beside_middle(q: np.ndarray) -> np.ndarray:
+        """How far out of the middle ``q`` lies (0–1, across :data:`LOWERED`), where the teeth
+        stay unless both lips fell past LOWERED_LEAST's second."""
+        return smoothstep((np.abs(q - centre) / half_width - LOWERED[0])
+                          / (LOWERED[1] - LOWERED[0]))
+
     def lowered_at(q: np.ndarray) -> np.ndarray:
         """How far the teeth go down at ``q`` (along the eye line; px down the face): as far as
         both lips went down there, less :data:`LOWERED_LEAST`. A corner pulled down
@@ -354,9 +360,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         by column: a tooth's edges stay vertical and its crown its own height."""
         fell = np.minimum(_across(now_lips[0], q) - _across(shot_lips[0], q),
                           _across(now_lips[1], q) - _across(shot_lips[1], q))
-        side = smoothstep((np.abs(q - centre) / half_width - LOWERED[0])
-                          / (LOWERED[1] - LOWERED[0]))
-        least = least_fall + (1.0 - side) * (middle_fall - least_fall)
+        least = least_fall + (1.0 - beside_middle(q)) * (middle_fall - least_fall)
         return np.maximum(fell - least, 0.0)
 
     least_fall, middle_fall = (share * teeth.iod * k for share in LOWERED_LEAST)
@@ -571,8 +575,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
             reach = max(int(WHOLE_BLEND * teeth.iod * k), 1)
             whole = np.maximum(whole, cv2.GaussianBlur(
                 cv2.dilate(whole, np.ones((1, 2 * reach + 1), np.uint8)), (0, 0),
-                sigmaX=reach, sigmaY=1e-3))[0][cols] * smoothstep(
-                (np.abs(px - centre) / half_width - LOWERED[0]) / (LOWERED[1] - LOWERED[0]))
+                sigmaX=reach, sigmaY=1e-3))[0][cols] * beside_middle(px)
             beyond = np.maximum(beyond, whole)
             darkened = darkened * (1.0 - whole)
     target = warped[y0:y1, x0:x1]
