@@ -584,3 +584,35 @@ def test_a_frames_end_piece_stays_where_it_was(shared_data, face, side, edit):
 
     assert lost("off") > 0.02
     assert lost("auto") < 0.35 * lost("off")
+
+
+@pytest.mark.parametrize("face, most", [("8", 0.2), ("12", 0.01), ("15", 0.01)])
+def test_no_frame_is_found_inside_a_lens_by_the_bridge(shared_data, face, most):
+    """The bridge's band, as tall as its body, ran from one inner eye corner to the other, into
+    both lenses: it took what lines lay there for frame (a lid's crease, a lens's reflection).
+    Held and laid back over the edit, face 8's tore its shut lid under AU45 into a dark patch
+    with a stepped edge (looked at 3×); faces 12 and 15 stepped their top bars by the bridge
+    under a frown. On each lens's nasal side — the rays within 60° of the other eye's, two
+    frame thicknesses in from the rim's path — under ``most`` of the pixels are frame (faces 12
+    and 15: 0.03–0.16 before, now under 0.005; face 8, whose light top bars put its rims' path
+    on the brow above them, 0.24 and 0.30 before, 0.07 and 0.14 now)."""
+    from atw_ofx.face.glasses import _working_scale, dark_lines, find_rim, matched_tops
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / f"{face}.png")
+    landmarks = render_frame(plate, np.zeros(17, np.float32), load_model("rig")).face.landmarks
+    grey = np.clip(plate.pixels[..., :3].mean(-1), 0, None) ** (1 / 2.2)
+    mask = frame_mask(grey, landmarks)
+    small, _, eyes = _working_scale(grey, landmarks)
+    k = small.shape[1] / grey.shape[1]
+    response = dark_lines(small, WORK_EYE)
+    rims = matched_tops(response, eyes, [find_rim(response, eye) for eye in eyes])
+    for i, rim in enumerate(rims):
+        ray = np.stack((np.cos(rim.angles), np.sin(rim.angles)), 1)
+        towards = rims[1 - i].centre - rim.centre
+        nasal = ray @ (towards / np.linalg.norm(towards)) > np.cos(np.radians(60))
+        edge = rim.centre + rim.radii[np.maximum(rim.path - 2 * rim.reach, 0)][:, None] * ray
+        fan = np.concatenate((rim.centre[None], edge[nasal][np.argsort(
+            np.arctan2(*(edge[nasal] - rim.centre).T[::-1]))]))
+        inside = np.zeros(grey.shape, np.uint8)
+        cv2.fillPoly(inside, [np.round(fan / k - 0.5).astype(np.int32)], 1)
+        assert mask[inside.astype(bool)].mean() < most, (i, mask[inside.astype(bool)].mean())

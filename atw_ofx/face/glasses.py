@@ -14,11 +14,12 @@ found from the landmarks and the image, at a working scale where the eyes are
    eye than the other's took the brow over a bar close to the lid, and is found again below
    the other's (:func:`matched_tops`);
 3. **the mask**: each rim's cross-section ray by ray (no thicker than :data:`RIM_THICKEST` × its
-   median: a brow touching a top bar is not the bar) and the bridge's body, only their pixels
-   darker than their surroundings (a morphological black-hat), the dark notches between them
-   closed, grown by about a working pixel for their anti-aliased edges. The renderer lays the
-   frame back by a matte of the mask's dark pixels (:func:`behind_frame`), so the skin the
-   mask takes in moves with the face;
+   median: a brow touching a top bar is not the bar) and the bridge's body between the lenses
+   (not inside a rim's path: :func:`_inside_rims`), only their pixels darker than their
+   surroundings (a morphological black-hat), the dark notches between them closed, grown by
+   about a working pixel for their anti-aliased edges. The renderer lays the frame back by a
+   matte of the mask's dark pixels (:func:`behind_frame`), so the skin the mask takes in moves
+   with the face;
 4. **light top bars** (translucent plastic over rims dark below the eyes,
    :func:`light_top_bars`): the darkest line above the eye is the brow resting on the bar, so
    the bar is placed inside it — from where it darkens outwards into the brow
@@ -188,6 +189,10 @@ def find_frame(grey: np.ndarray, landmarks: np.ndarray,
     bridge = np.zeros_like(mask)
     cv2.polylines(bridge, [np.round(bridge_line - 0.5).astype(np.int32)], False, 1,
                   int(round(bridge_height)) + 2 * band + 1)
+    # Between the lenses only: as tall as its body, the band ran on into them by the inner
+    # corners and took a lid's crease behind a lens for frame — held, it lay over the lid as a
+    # torn dark patch when the eye shut (face 8).
+    bridge[_inside_rims(rims, small.shape)] = 0
     mask |= bridge & (response > FRAME_CONTRAST)
     # Only the frame's own dark pixels: a lens's edge or skin kept still beside it tore the
     # moving face along the sections' outline.
@@ -561,6 +566,18 @@ def _polar(image: np.ndarray, centre: np.ndarray, angles: np.ndarray, radii: np.
     return cv2.remap(image.astype(np.float32), xy[..., 0].astype(np.float32) - 0.5,
                      xy[..., 1].astype(np.float32) - 0.5, cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+
+
+def _inside_rims(rims: list[Rim], shape: tuple[int, int]) -> np.ndarray:
+    """Where the lenses are (``shape`` bool, working px): inside each rim's path, a frame's own
+    thickness in from it (:attr:`Rim.reach`)."""
+    inside = np.zeros(shape, np.uint8)
+    for rim in rims:
+        radius = rim.radii[np.maximum(rim.path - rim.reach, 0)]
+        ray = np.stack((np.cos(rim.angles), np.sin(rim.angles)), 1)
+        cv2.fillPoly(inside, [np.round(rim.centre + radius[:, None] * ray - 0.5).astype(np.int32)],
+                     1)
+    return inside.astype(bool)
 
 
 def top_of(rim: Rim) -> float:
