@@ -5,9 +5,10 @@ Every face is rendered with each AU at full intensity and each ``--expression`` 
 
 - **displacement** of the face's parts — brows, inner brows, lip corners (up, out, and how much
   more the image-right one rises: ``lopsided``), upper lip, lower lip, chin — followed by
-  optical flow (OpenCV DIS, face crop at 512 px) from the input to the output at the mesh's
-  points, in inter-ocular distances (IOD, iris centres) in the face's own frame; against the
-  displacement **asked** (what the rig's table sets for the same parts at that intensity).
+  optical flow (OpenCV DIS) from the input to the output at the mesh's points — each point's
+  median over the face crop at 384, 512 and 768 px — in inter-ocular distances (IOD, iris
+  centres) in the face's own frame; against the displacement **asked** (what the rig's table
+  sets for the same parts at that intensity).
   Flow, not re-detected landmarks: a dense face mesh is a holistic model and under-reads a part
   that moves against the rest (measured: brows raised 0.2 IOD by the warp re-detect as lowered);
 - **eye closure**: each upper lid's travel down (flow at the lid's middle) over its eye's
@@ -63,6 +64,10 @@ CHEEKS = (50, 280)
 #: measured: the widest corners and the deepest opening, not the eyes (an IOD above).
 MOUTH_REACH = (0.8, 0.7)
 WORK_SIDE = 512
+#: The sides the face crop is followed at: a part's shift is each point's median over the three.
+#: DIS at one side loses a part now and then — face 12's right brow, raised 0.2 IOD beside its
+#: glasses frame, read as lowered at 512 and 640 px and as raised at 384, 768 and 986 (its own).
+FLOW_SIDES = (384, WORK_SIDE, 768)
 PRESET_WEIGHT = 0.8
 TILE = 256  # contact-sheet tile side (px)
 
@@ -143,21 +148,31 @@ def measure_edit(model: MotionModel, plate: ImagePlate, face,
     after8 = to_rgb8(result.plate.rgb(), result.plate.colourspace)
     mesh = face.landmarks
     frame = FaceFrame(mesh)
-    # The face crop, at the working size, for the flow.
+    # The face crop at each of FLOW_SIDES, for the flow (the one at WORK_SIDE also says which
+    # pixels moved).
     box = face.box
-    k = WORK_SIDE / box.size
+    flows = {}
+    for side in FLOW_SIDES:
+        k = side / box.size
+        to_side = np.array([[k, 0, -box.x * k], [0, k, -box.y * k]])
+        grey = [cv2.cvtColor(cv2.warpAffine(im, to_side, (side, side), flags=cv2.INTER_AREA,
+                                            borderMode=cv2.BORDER_REPLICATE), cv2.COLOR_RGB2GRAY)
+                for im in (before8, after8)]
+        flows[side] = (k, cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(
+            grey[0], grey[1], None))
+    k, flow = flows[WORK_SIDE]
     to_work = np.array([[k, 0, -box.x * k], [0, k, -box.y * k]])
-    grey = [cv2.cvtColor(cv2.warpAffine(im, to_work, (WORK_SIDE, WORK_SIDE),
-                                        flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE),
-                         cv2.COLOR_RGB2GRAY) for im in (before8, after8)]
-    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(grey[0], grey[1], None)
     record: dict = {"measured": {}, "asked": {}}
 
     def flow_at(ids) -> np.ndarray:
-        """The flow at mesh points ``ids``, ``K×2`` plate px."""
-        xy = np.clip(np.round((mesh[list(ids)] - (box.x, box.y)) * k).astype(int), 0,
-                     WORK_SIDE - 1)
-        return flow[xy[:, 1], xy[:, 0]] / k
+        """The flow at mesh points ``ids``, ``K×2`` plate px: each point's median over the
+        crop's sides."""
+        at = []
+        for side, (k_side, flow_side) in flows.items():
+            xy = np.clip(np.round((mesh[list(ids)] - (box.x, box.y)) * k_side).astype(int), 0,
+                         side - 1)
+            at.append(flow_side[xy[:, 1], xy[:, 0]] / k_side)
+        return np.median(at, axis=0)
 
     for name, ids in PARTS.items():
         record["measured"][name] = _part_motion(frame, flow_at(ids), name)
