@@ -276,3 +276,79 @@ def test_the_lower_teeth_drawn_over_the_lip_are_shaded_without_streaks(shared_da
     inner = band[:, 1:-1] & band[:, :-2] & band[:, 2:]
     second = np.abs(light[:, 2:] - 2 * light[:, 1:-1] + light[:, :-2])[inner]
     assert np.percentile(second, 90) < 0.09 * light[:, 1:-1][inner].mean()
+
+
+def _open_smile(shared_data, name, *edit):
+    """Face ``name`` as shot and under ``edit``: the output's light (``H×W``, linear), where it
+    is generated (bool), its upper teeth's light as shot (the mean of the brightest tenth
+    between the inner lips, across the mouth's middle) and the mesh."""
+    from atw_ofx.imageio import read_image
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    result = render_frame(plate, aus(*edit), LandmarkRig(), face=face,
+                          options=RenderOptions(aovs=("generated",)))
+    lm = face.landmarks
+    iod = float(np.linalg.norm(lm[468] - lm[473]))
+    cx, (top, bottom) = lm[[13, 14], 0].mean(), sorted(lm[[13, 14], 1])
+    between = plate.rgb().mean(-1)[int(top):int(bottom) + 1,
+                                   int(cx - 0.4 * iod):int(cx + 0.4 * iod)]
+    upper = np.sort(between.ravel())[-max(between.size // 10, 1):].mean()
+    generated = result.plate.pixels[..., result.plate.channels.index("generated.A")] > 0.5
+    return result.plate.rgb().mean(-1), generated, float(upper), lm, iod
+
+
+@pytest.mark.parametrize("name", ["11.png", "2.png"])
+def test_an_open_smiles_lower_teeth_meet_its_upper_ones(shared_data, name):
+    """AU25 at 5 (no jaw drop) on an open smile whose lower lip hid its lower teeth: they show
+    right under the upper ones (the overbite hides their tips), not below a gap — drawn 0.01
+    IOD down, the cavity showed between the rows as an even dark-brown line with a drip at every
+    tooth, a denture's outline (faces 2, 11, 14, 18 at 1:1). Down the mouth's middle the darkest
+    light within 0.03 IOD under the opening's top is at least 0.3 of the upper teeth's (0.035
+    and 0.06 before; 0.47–0.55 now)."""
+    light, generated, upper, lm, iod = _open_smile(shared_data, name, "AU25=5")
+    cx = lm[[13, 14], 0].mean()
+    dips = []
+    for x in range(int(cx - 0.1 * iod), int(cx + 0.1 * iod)):
+        rows = np.flatnonzero(generated[:, x])
+        if len(rows):
+            dips.append(light[rows[0]:rows[0] + int(0.03 * iod), x].min())
+    assert len(dips) > 20 and np.median(dips) > 0.3 * upper, np.median(dips) / upper
+
+
+@pytest.mark.parametrize("name", ["17.png", "5.png"])
+def test_a_dropped_jaws_lower_teeth_are_no_lighter_than_the_smiles_own(shared_data, name):
+    """AU25 + AU26 at 5 on an open smile: lit as the upper ones with the full light a wide
+    opening lets in, the drawn lower row stood brighter than the smile's own teeth — a white
+    denture under them (faces 2, 5, 11, 14, 17: their 90th percentile 1.02–1.03× the upper
+    teeth's brightest). The generated lower half's 90th percentile (the lower teeth) is at most
+    0.85 of the upper teeth's brightest as shot (0.71–0.75 now)."""
+    light, generated, upper, _, _ = _open_smile(shared_data, name, "AU25=5", "AU26=5")
+    ys, xs = np.nonzero(generated)
+    lower_half = ys > np.median(ys)
+    assert np.percentile(light[ys[lower_half], xs[lower_half]], 90) < 0.85 * upper
+
+
+def test_the_lower_row_takes_the_upper_teeths_detail_mirrored():
+    """:func:`~atw_ofx.models.hidden_teeth.shot_texture`: a glint on an upper central incisor
+    shows in the lower central incisor below it, mirrored under the edge — as far below the
+    lower edge as it lay above the upper one, scaled by the crowns' heights, and as far into the
+    tooth across as it was into the upper one (LOWER_BOUNDS onto BOUNDS) — and nothing else of
+    a flat upper row does; no detail where the row is not drawn."""
+    iod = 100.0
+    original = np.full((120, 300, 3), 0.5, np.float32)
+    origin = (50, 20)  # the box's pixel 0 on the crop
+    glint = np.array([100.0 + 0.05 * iod, 30.0 - 10.0])  # in the box: 0.05 IOD off the midline
+    original[int(glint[1]) + origin[1], int(glint[0]) + origin[0]] = 2.0
+    edge = np.stack((np.linspace(0.0, 200.0, 33), np.full(33, 30.0)), 1)
+    weight = np.zeros((60, 200), np.float32)
+    weight[30:55, 20:180] = 1.0
+    texture = hidden_teeth.shot_texture(original, [0, 1, 2], origin, edge, edge, iod, weight)
+    assert texture.shape == weight.shape and (texture[weight == 0] == 1.0).all()
+    y, x = np.unravel_index(np.argmax(texture), texture.shape)
+    into = 0.05 / hidden_teeth.BOUNDS[1] * hidden_teeth.LOWER_BOUNDS[1] * iod
+    below = 10.0 * hidden_teeth.LOWER_CROWN / hidden_teeth.CROWN
+    assert abs(x + 0.5 - (100.0 + into)) <= 1.0 and abs(y + 0.5 - (30.0 + below)) <= 1.0
+    assert texture[y, x] > 1.2
+    away = np.abs(np.arange(200)[None] + 0.5 - (100.0 + into)) > 4
+    assert np.allclose(texture[30:55][:, 20:180][away[:, 20:180].repeat(25, 0)], 1.0, atol=0.02)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..points import sample_window
 from .base import smoothstep
 
 #: How far below the lips' seam as shot (IOD, at the mouth's middle) the upper teeth's edges
@@ -40,8 +41,10 @@ EDGE_BELOW_SEAM = 0.035
 LOWER_EDGE_BELOW_SEAM, LOWER_CORNER_DROP = 0.05, 0.04
 #: Under an open smile that parts where its upper teeth end, the lower ones' edges are right
 #: behind them (IOD below that seam, at the middle: the overbite hides their tips as shot); a
-#: lower lip that drops off them (AU25) shows them from there (:mod:`.mouth`).
-SMILE_LOWER_BELOW_SEAM = 0.01
+#: lower lip that drops off them (AU25) shows them from there (:mod:`.mouth`), a jaw that drops
+#: (AU26) parts the rows. At 0.01 the cavity showed between the rows as an even dark-brown line
+#: with a drip at every tooth, a denture's outline (faces 2, 11, 14, 18 under AU25 at 1:1).
+SMILE_LOWER_BELOW_SEAM = 0.0
 #: ... and they follow the upper ones' into the corners (:data:`LOWER_CORNER_DROP` none): eased
 #: down by it, the dark above them by the corners was a thick black arc (faces 2, 12, 14 under
 #: AU25, looked at).
@@ -95,6 +98,10 @@ RECEDE_FROM, RECEDE, FADE_FROM = 0.35, 0.75, 0.85
 LEVEL, OPEN_LIGHT_FULL = 1.35, 0.2
 #: The lower teeth's light against the upper ones': under them, in their shade.
 LOWER_LIGHT = 0.75
+#: An open smile's drawn lower row takes its own upper teeth's detail (:func:`shot_texture`):
+#: their light over its Gaussian mean at this scale (IOD: about a third of a lower incisor),
+#: kept within TEXTURE_RANGE (a glint stays a glint, a gap between two teeth a line).
+TEXTURE_SCALE, TEXTURE_RANGE = 0.03, (0.5, 1.5)
 #: Their colour: the cheeks' balance raised to FOLLOW times TINT (R, G, B), fitted on the same
 #: photographs' teeth (least squares in log balance, 17 faces: 0.08 rms).
 TINT, FOLLOW = (0.99, 1.09, 1.0), 0.47
@@ -111,7 +118,9 @@ class HiddenTeeth:
     inner lips as shot (``between``, a closed polygon on the same grid) and how much teeth shine
     between them (``lit``, 0–1): as much, the drawn teeth take their colour. ``front``: the
     lower ones are at an open smile's front, in its light (:data:`FRONT_LOWER`), not in the
-    upper ones' shade."""
+    upper ones' shade; ``shot_edge``: there, where the shot's own upper teeth end (``K×2``, the
+    same grid and columns as ``lower``), whose detail the lower ones take
+    (:func:`shot_texture`)."""
 
     edge: np.ndarray | None
     lower: np.ndarray
@@ -120,6 +129,7 @@ class HiddenTeeth:
     between: np.ndarray
     lit: float = 0.0
     front: bool = False
+    shot_edge: np.ndarray | None = None
 
 
 def edge_points(seam_at, jaw_at, left: float, middle: float, right: float, count: int = 33,
@@ -218,6 +228,19 @@ def draw(inside: np.ndarray, edge: np.ndarray, iod: float, lower: bool = False,
     return _drawn(inside, edge, iod, row or UPPER)
 
 
+def _along(edge: np.ndarray, iod: float
+           ) -> tuple[np.ndarray, np.ndarray, float, list[float], list[float]]:
+    """A row's edge (``K×2``, corner to corner through the dental midline at its middle point)
+    sorted along x (its xs and ys), the midline's x, each half of the mouth's width (px, at
+    least 1) and each side's px per IOD (image-left first): the ``iod`` foreshortened by that
+    side's half against their mean."""
+    order = np.argsort(edge[:, 0])
+    middle = len(edge) // 2
+    halves = [max(abs(edge[end, 0] - edge[middle, 0]), 1.0) for end in (0, -1)]
+    return (edge[order, 0], edge[order, 1], float(edge[middle, 0]), halves,
+            [iod * half / np.mean(halves) for half in halves])
+
+
 def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, row: Row
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`draw` for the ``row`` of teeth hanging from the top of ``inside`` down to
@@ -228,13 +251,8 @@ def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, row: Row
     if len(columns) < 4:
         return light, light, light
     x = columns + 0.5
-    order = np.argsort(edge[:, 0])
-    ex, ey = edge[order, 0], edge[order, 1]
-    middle = len(edge) // 2
-    halves = tuple(max(abs(edge[end, 0] - edge[middle, 0]), 1.0) for end in (0, -1))
-    knots = np.linspace(-1.0, 1.0, len(edge))[order]
-    midline = edge[middle, 0]
-    units = [iod * half / np.mean(halves) for half in halves]  # px per IOD, each side
+    ex, ey, midline, halves, units = _along(edge, iod)
+    knots = np.linspace(-1.0, 1.0, len(edge))[np.argsort(edge[:, 0])]
 
     # Across the teeth at four places in each column, averaged: a line between two teeth is
     # thinner than a pixel on a small face, and sampled at the pixels' centres it came and went.
@@ -283,3 +301,51 @@ def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, row: Row
     weights, gums = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
     light[ys, xs], weights[ys, xs], gums[ys, xs] = lit, weight, gum
     return light, weights, gums
+
+
+
+def shot_texture(original: np.ndarray, channels: list[int], origin: tuple[int, int],
+                 edge: np.ndarray, shot_edge: np.ndarray, iod: float, weight: np.ndarray
+                 ) -> np.ndarray:
+    """The fine detail of an open smile's own upper teeth, mirrored under their edge onto its
+    drawn lower row: ``h×w`` float32, each drawn pixel's light over its surroundings' (1 where
+    ``weight``, the row's ``h×w`` weight from :func:`draw`, is 0). ``original``: the crop
+    (``S×S×C`` linear) whose ``channels`` are read; ``origin``: the crop px of the box's pixel 0;
+    ``edge`` and ``shot_edge``: :attr:`HiddenTeeth.lower` and :attr:`HiddenTeeth.shot_edge` in
+    the box's px (centres at +0.5); ``iod`` in them.
+
+    Tooth by tooth: a place in a lower tooth reads the same place in the upper one of the same
+    rank (:data:`LOWER_BOUNDS` onto :data:`BOUNDS` from the midline), as far above the upper
+    edge as it lies below the lower one (scaled by the crowns' heights). Only the detail — the
+    light over its Gaussian mean at :data:`TEXTURE_SCALE`, within :data:`TEXTURE_RANGE` — the
+    row's shading stays the drawing's: the plate's teeth as they are, the lower row took the
+    side teeth's shade twice. Drawn plain, the row read as tiles of one cream beside the
+    smile's own teeth (faces 11, 17 under AU25 and AU25 + AU26, looked at 3×)."""
+    h, w = weight.shape
+    out = np.ones((h, w), np.float32)
+    ys, xs = np.nonzero(weight > 0.0)
+    if not len(ys):
+        return out
+    ex, ey, midline, _, units = _along(edge, iod)
+    x = xs + 0.5
+    unit = np.where(x < midline, *units)
+    from_midline = (x - midline) / unit
+    x_shot = midline + np.sign(from_midline) * np.interp(
+        np.abs(from_midline), LOWER_BOUNDS, BOUNDS) * unit
+    below = (ys + 0.5 - np.interp(x, ex, ey)) * CROWN / LOWER_CROWN
+    order = np.argsort(shot_edge[:, 0])
+    y_shot = np.interp(x_shot, shot_edge[order, 0], shot_edge[order, 1]) - below
+    light = sample_window(original, x_shot + origin[0], y_shot + origin[1], cv2.INTER_LINEAR,
+                          channels).mean(1)
+    weighed, weights = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
+    weighed[ys, xs], weights[ys, xs] = light * weight[ys, xs], weight[ys, xs]
+    sigma = TEXTURE_SCALE * iod
+    mean = cv2.GaussianBlur(weighed, (0, 0), sigma) / np.maximum(
+        cv2.GaussianBlur(weights, (0, 0), sigma), 1e-6)
+    detail = np.log(np.clip(light / np.maximum(mean[ys, xs], 1e-6), *TEXTURE_RANGE))
+    # Less its mean down each column: the upper teeth's own edges, where they do not meet the
+    # drawn row's, stood in it as vertical lines, a ribbed row (face 2 at 4×).
+    down = np.bincount(xs, weight[ys, xs] * detail, w) / np.maximum(
+        np.bincount(xs, weight[ys, xs], w), 1e-6)
+    out[ys, xs] = np.exp(detail - down[xs])
+    return out

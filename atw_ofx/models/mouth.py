@@ -485,6 +485,9 @@ LOWER_TEETH_SHOWN = (0.03, 0.05)
 OWN_HUE = 0.7
 #: The dark of a mouth open as shot: the mean of this darkest percent of its opening.
 OWN_DARKEST = 10
+#: An open smile's drawn lower teeth at their brightest (their 90th percentile) against its
+#: upper ones' (the mean of the brightest OWN_DARKEST percent between its lips): in their shade.
+LOWER_OF_UPPER = 0.8
 #: The shaded cavity of a shot whose own mouth is darker inside (:attr:`GeneratedRegion.look`)
 #: is dimmed to it — its darkest, :data:`CAVITY_DEPTH` × :data:`CAVITY_TOP` of the cheeks' light,
 #: to the shot's dark — by at most this factor; its tongue by the factor's square root (as under
@@ -924,8 +927,10 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
         edges = hidden_teeth.edge_points(seam_at, jaw_at, left, middle_x, right,
                                          lower_below=hidden_teeth.SMILE_LOWER_BELOW_SEAM,
                                          corner_drop=hidden_teeth.SMILE_CORNER_DROP)
+        # (Where the upper teeth end as shot: the lower ones take their detail.)
+        shot_edge = np.stack((edges[1][:, 0], seam_at(edges[1][:, 0])), 1)
         teeth = HiddenTeeth(None, to_grid(edges[1]), iod, on_the_teeth * lower_hidden, between,
-                            1.0, front=True)
+                            1.0, front=True, shot_edge=to_grid(shot_edge))
     return field, GeneratedRegion(to_grid(outline), mesh[list(OUTER_LIPS)].copy(), n,
                                   skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
                                   teeth_as_shot=between if shows_teeth else None,
@@ -1240,6 +1245,24 @@ def _teeth_colour(original: np.ndarray, skin: np.ndarray, teeth: HiddenTeeth, k:
     return (tinted + teeth.lit * (own / hidden_teeth.LEVEL - tinted)).astype(np.float32)
 
 
+def _no_lighter_than_the_upper(drawn: np.ndarray, weight: np.ndarray, gum: np.ndarray,
+                               teeth_colour: np.ndarray) -> np.float32:
+    """The scale (≤ 1) that keeps an open smile's drawn lower teeth (``drawn``: ``N×C`` linear,
+    ``weight`` and ``gum`` ``N×1``) no lighter than its own upper ones: their brightest
+    (:data:`LOWER_OF_UPPER` of the brightest tenth between the lips as shot, which
+    ``teeth_colour`` is at the drawing's :data:`.hidden_teeth.LEVEL`) against the lower row's
+    90th percentile. Lit as the upper ones (:data:`.hidden_teeth.FRONT_LOWER_LIGHT`), a jaw
+    dropped wide let the full light in and the lower row stood brighter than the smile's own
+    teeth — a white denture under them (faces 2, 5, 11, 14, 17 under AU25 + AU26: their 90th
+    percentile 1.1–1.2× the upper teeth's)."""
+    teeth = (weight[:, 0] > 0.5) & (gum[:, 0] < 0.5)
+    if teeth.sum() < 16:
+        return np.float32(1.0)
+    light = float(np.percentile(drawn[teeth].mean(1), 90))
+    upper = LOWER_OF_UPPER * hidden_teeth.LEVEL * float(teeth_colour.mean())
+    return np.float32(min(upper / max(light, 1e-12), 1.0))
+
+
 def _shot_colour(look: MouthLook | None, which: str, channels: list[int]) -> np.ndarray | None:
     """The shot's own ``which`` colour (``"dark"`` or ``"teeth"``, over the cheeks': ``3``
     float32) where the fill writes three colour channels and the shot showed it, else None."""
@@ -1441,6 +1464,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     m, rgb = m[oy0:oy1, ox0:ox1], rgb[oy0:oy1, ox0:ox1]
     kept = None if past is None else past[oy0:oy1, ox0:ox1]
     box = (slice(y0 + oy0, y0 + oy1), slice(x0 + ox0, x0 + ox1))
+    origin = (x0 + ox0, y0 + oy0)  # the fill's box on the crop
     # Rim: distance into the opening, in units of its depth, lightening towards the lips.
     inside = (m > 0.5).astype(np.uint8)
     depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)
@@ -1505,22 +1529,30 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
                 if edge is None:  # the plate's own upper teeth
                     continue
                 front = lower and region.teeth.front
-                lit, weight, gum = (a[drawn][:, None] for a in hidden_teeth.draw(
-                    inside.astype(bool), edge * k - (x0 + ox0, y0 + oy0), region.teeth.iod * k,
-                    lower, hidden_teeth.FRONT_LOWER if front else None,
-                    hidden_teeth.FRONT_LOWER_LIGHT if front else hidden_teeth.LOWER_LIGHT))
+                drawn_teeth = hidden_teeth.draw(
+                    inside.astype(bool), edge * k - origin, region.teeth.iod * k, lower,
+                    hidden_teeth.FRONT_LOWER if front else None,
+                    hidden_teeth.FRONT_LOWER_LIGHT if front else hidden_teeth.LOWER_LIGHT)
+                lit, weight, gum = (a[drawn][:, None] for a in drawn_teeth)
+                if front and region.teeth.shot_edge is not None:  # the smile's own teeth's detail
+                    lit = lit * hidden_teeth.shot_texture(
+                        original, channels, origin, edge * k - origin,
+                        region.teeth.shot_edge * k - origin, region.teeth.iod * k,
+                        drawn_teeth[1])[drawn][:, None]
                 # (An open smile's lower teeth in the mouth's warm light: dimmed in their own
                 # hue, cream teeth went olive beside the lips, looked at.)
                 tone = in_hue_of(teeth_colour, colour, hidden_teeth.FRONT_HUE) if front \
                     else teeth_colour
                 colour_of = tone + gum * (gum_tone - tone)
+                if front:
+                    lit = lit * _no_lighter_than_the_upper(lit * colour_of, weight, gum,
+                                                           teeth_colour)
                 fill += region.teeth.shown * weight * (lit * colour_of - fill)
     if region.cavity and above > 0.0:
         # A mouth parted above its floor: its own dark as shot, continued (shaded against the
         # skin it was a flat brown band across a talking mouth's dark, and a second tongue lay
         # on the band's floor above the mouth's own; looked at on the shared clips).
         own = _own_dark(original, region.open_as_shot * k, channels)
-        origin = (x0 + ox0, y0 + oy0)
         floor = _beside_the_region(warped, inside, origin, channels, under=True)
         ceiling = _beside_the_region(warped, inside, origin, channels, under=False)
         own_fill = _onto_the_floor(own, floor, inside, ceiling)[drawn]
