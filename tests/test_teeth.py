@@ -942,3 +942,55 @@ def test_the_mouths_dark_by_the_corners_is_in_the_cavitys_hue():
     assert dark.mean(0) / dark.mean() == pytest.approx(cavity / cavity.mean(), rel=0.02)
     assert dark.mean() == pytest.approx(min(0.05, teeth_module.DARK_OF_SKIN * cheeks.mean()),
                                         rel=0.05)
+
+
+def test_the_dark_is_drawn_as_soft_as_the_plate():
+    """:func:`~atw_ofx.models.teeth._dark_as_soft_as_the_plate`: the dark drawn sharp into a
+    soft plate (edges of σ 2.5 px, read as 2.6) is blurred over its outline — its edge spreads
+    over several pixels — while into a sharp plate (σ 0.5 px, read as 0.9: it lacks under
+    SOFT_FROM) it stays as drawn, bit for bit."""
+    rng = np.random.default_rng(3)
+    checks = np.kron(rng.random((9, 9)) > 0.5, np.ones((12, 12)))[:100, :100].astype(np.float32)
+
+    def drawn(plate_blur):
+        shot = np.repeat((0.2 + 0.6 * cv2.GaussianBlur(checks, (0, 0), plate_blur))[..., None],
+                         3, 2)
+        warped = np.full((100, 100, 3), 0.6, np.float32)
+        warped[30:50, 30:50] = 0.05  # the dark as hold_teeth drew it
+        rows, cols = np.nonzero(np.ones((20, 20), bool))
+        before = warped.copy()
+        teeth_module._dark_as_soft_as_the_plate(warped, shot, (30, 30), rows, cols,
+                                                np.ones(len(rows), np.float32), [0, 1, 2])
+        return before, warped
+
+    before, soft = drawn(2.5)
+    edge = soft[40, 24:36, 0]  # across the dark's left edge
+    assert np.count_nonzero((edge > 0.1) & (edge < 0.55)) >= 4  # 1 px before
+    assert np.allclose(soft[:15], before[:15]) and np.allclose(soft[40, 40], 0.05, atol=0.02)
+    before, sharp = drawn(0.5)
+    assert np.array_equal(sharp, before)
+
+
+def test_a_smiles_dark_by_the_corners_is_as_soft_as_soft_footage(shared_data):
+    """Happy at 1 on a talking clip's open mouth (liveportrait_d6 frame 60, soft video): the
+    dark hold_teeth opens by each corner stood as flat wedges cut out of the lips (looked at 6×).
+    Blurred as soft as the plate's own edges there, each corner's window reads at least as soft
+    as the plate's (:func:`~atw_ofx.models.softness.edge_blur`: 0.85–0.88 of it before)."""
+    from atw_ofx.models import softness
+
+    from atw_ofx.edits import preset_vector
+
+    plate = clip_frame(shared_data, "liveportrait_d6.mp4", 59)
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    out = render_frame(plate, preset_vector("happy", 1.0), LandmarkRig(), face=face,
+                       options=RenderOptions(aovs=("generated",)))
+    generated = out.plate.pixels[..., out.plate.channels.index("generated.A")]
+    lm = face.landmarks
+    reach = int(0.15 * np.linalg.norm(lm[468] - lm[473]))
+    for corner in (61, 291):
+        x, y = np.round(lm[corner]).astype(int)
+        window = (slice(y - reach, y + reach), slice(x - reach, x + reach))
+        assert generated[window].max() > 0.5  # the dark is drawn there
+        blur = [softness.edge_blur(softness.display_luma(np.ascontiguousarray(p.rgb()[window])))
+                for p in (plate, out.plate)]
+        assert blur[1] >= blur[0], blur

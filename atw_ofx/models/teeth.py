@@ -58,11 +58,11 @@ import cv2
 import numpy as np
 
 from ..points import carried, channels_of, sample_points, sample_window
-from . import gums, hidden_teeth
+from . import gums, hidden_teeth, softness
 from .base import FullSize, PixelsAt, grid_box, redness, smoothstep
 from .grain import brightest_mean, darkest_mean, grain_noise, laid_on, relative_grain
-from .mouth import (LOWER_INNER, TEETH_SPAN, UPPER_INNER, Generated, cavity_colour, coverage,
-                    in_hue_of, iris_axes, skin_beside, teeth_shown)
+from .mouth import (LOWER_INNER, SOFT_FROM, TEETH_SPAN, UPPER_INNER, Generated, cavity_colour,
+                    coverage, in_hue_of, iris_axes, skin_beside, teeth_shown)
 
 _windows = np.lib.stride_tricks.sliding_window_view
 
@@ -637,9 +637,38 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     weight = inside[rows, cols][:, None]
     # (Whole pixels exactly what was made: a blend by 1 need not round back to it.)
     target[at] = np.where(weight >= 1.0, made, now_there + weight * (made - now_there))
+    if dark_at.any():
+        _dark_as_soft_as_the_plate(warped, original[y0:y1, x0:x1], (x0, y0), rows, cols,
+                                   weight[:, 0] * darkened, channels)
     mask = np.zeros(inside.shape, np.float32)
     mask[rows, cols] = weight[:, 0] * np.maximum(darkened, gum_share)
     return warped, Generated(y0, x0, mask)
+
+
+def _dark_as_soft_as_the_plate(warped: np.ndarray, shot: np.ndarray, origin: tuple[int, int],
+                               rows: np.ndarray, cols: np.ndarray, share: np.ndarray,
+                               channels: list[int]) -> None:
+    """The mouth's dark :func:`hold_teeth` drew into ``warped`` (``S×S×C``, in place: the pixels
+    ``rows``, ``cols`` of the box at ``origin``, by ``share``) blurred as soft as the plate's
+    edges there (``shot``: the box of the crop as shot; :mod:`.softness`), over its outline and
+    what lies round it, as the generated opening is (:func:`.mouth.fill_region`). Drawn sharp
+    into soft footage, a smile's dark by the corners stood as flat wedges cut out of the lips
+    (liveportrait_d6 frame 60 under happy, looked at 6×)."""
+    blur = softness.lacking(softness.edge_blur(softness.display_luma(channels_of(shot,
+                                                                                 channels))))
+    if blur < SOFT_FROM:
+        return
+    spread = int(np.ceil(3 * blur))
+    size = warped.shape[0]
+    (wy0, wy1), (wx0, wx1) = ((max(origin[1] + rows.min() - spread, 0),
+                               min(origin[1] + rows.max() + spread + 1, size)),
+                              (max(origin[0] + cols.min() - spread, 0),
+                               min(origin[0] + cols.max() + spread + 1, size)))
+    footprint = np.zeros((wy1 - wy0, wx1 - wx0), np.float32)
+    footprint[rows + origin[1] - wy0, cols + origin[0] - wx0] = share
+    around = warped[wy0:wy1, wx0:wx1]
+    under = channels_of(around, channels)
+    around[..., channels] = softness.laid_softly(under, under, footprint, blur)
 
 
 def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
