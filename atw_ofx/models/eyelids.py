@@ -582,8 +582,9 @@ MARGIN = 0.1
 MARGIN_BELOW = 1.3
 #: The margin's width at the inner corner, × its width from :data:`MARGIN_FULL_AT` of the way to
 #: the outer corner on (real shut lines are thin by the nose and thickest in the outer third;
-#: as wide all along, ours read as a stroke drawn on).
-MARGIN_INNER, MARGIN_FULL_AT = 0.6, 0.6
+#: as wide all along, ours read as a stroke drawn on; at 0.6 of it by the nose, a band of sparse
+#: light lashes ended there square, a brown bar laid on the lid: face 17, looked at 4×).
+MARGIN_INNER, MARGIN_FULL_AT = 0.3, 0.6
 #: On a sharp plate the margin is whole over this share of its half width, fading over the rest.
 MARGIN_CORE = 1 / 3
 #: How far above the mesh's upper lid contour the lash roots are looked for, × the eye's width,
