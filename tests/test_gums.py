@@ -320,3 +320,23 @@ def test_the_gums_have_a_stipple_fixed_to_the_face(monkeypatch):
     monkeypatch.setattr(gums, "STIPPLE", 0.0)
     ratio = (stippled / gum()).mean(-1)
     assert ratio.std() > 0.02 and abs(ratio.mean() - 1.0) < 0.02
+
+
+def test_the_gum_line_is_as_soft_as_the_plate():
+    """On a soft plate (the synthetic smile blurred by σ 3 crop px) the gum line is drawn as
+    soft: down a tooth's middle the gum gives way to the crown over a dozen rows (1–2 on the
+    sharp one, as before; drawn sharp into soft footage the gums stood as a coral sticker laid
+    over the teeth, liveportrait_d6 frame 60 under disgust, looked at 6×)."""
+    import cv2
+
+    def ramp_rows(plate):
+        out, _ = hold_teeth(np.full_like(plate, 0.5), plate, teeth, (0, 1, 2))
+        ratio = out[..., 0] / np.maximum(out[..., 1], 1e-6)
+        col = ratio[18 * K:25 * K, 22 * K + PITCH // 2 + 1]  # a tooth's middle
+        gum, crown = col.max(), col[-1]
+        return np.count_nonzero((col > crown + 0.1 * (gum - crown))
+                                & (col < gum - 0.1 * (gum - crown)))
+
+    plate, teeth = lifted_case(lifted=1.0)
+    assert ramp_rows(plate) <= 2
+    assert ramp_rows(cv2.GaussianBlur(plate, (0, 0), 3.0)) >= 6

@@ -945,30 +945,29 @@ def test_the_mouths_dark_by_the_corners_is_in_the_cavitys_hue():
 
 
 def test_the_dark_is_drawn_as_soft_as_the_plate():
-    """:func:`~atw_ofx.models.teeth._dark_as_soft_as_the_plate`: the dark drawn sharp into a
-    soft plate (edges of σ 2.5 px, read as 2.6) is blurred over its outline — its edge spreads
-    over several pixels — while into a sharp plate (σ 0.5 px, read as 0.9: it lacks under
-    SOFT_FROM) it stays as drawn, bit for bit."""
+    """What hold_teeth draws lacks the blur of a soft plate's edges
+    (:func:`~atw_ofx.models.teeth.lacking_softness`: edges of σ 2.5 px lack ~2.5; of σ 0.5 px,
+    read as 0.9, less than SOFT_FROM: none), and the dark drawn sharp into the soft one is
+    blurred by it over its outline (:func:`~atw_ofx.models.teeth._dark_as_soft_as_the_plate`):
+    its edge spreads over several pixels, its middle and what lies far from it as they were."""
     rng = np.random.default_rng(3)
     checks = np.kron(rng.random((9, 9)) > 0.5, np.ones((12, 12)))[:100, :100].astype(np.float32)
 
-    def drawn(plate_blur):
-        shot = np.repeat((0.2 + 0.6 * cv2.GaussianBlur(checks, (0, 0), plate_blur))[..., None],
-                         3, 2)
-        warped = np.full((100, 100, 3), 0.6, np.float32)
-        warped[30:50, 30:50] = 0.05  # the dark as hold_teeth drew it
-        rows, cols = np.nonzero(np.ones((20, 20), bool))
-        before = warped.copy()
-        teeth_module._dark_as_soft_as_the_plate(warped, shot, (30, 30), rows, cols,
-                                                np.ones(len(rows), np.float32), [0, 1, 2])
-        return before, warped
+    def plate(blur):
+        return np.repeat((0.2 + 0.6 * cv2.GaussianBlur(checks, (0, 0), blur))[..., None], 3, 2)
 
-    before, soft = drawn(2.5)
-    edge = soft[40, 24:36, 0]  # across the dark's left edge
+    assert teeth_module.lacking_softness(plate(0.5), [0, 1, 2]) == 0.0
+    blur = teeth_module.lacking_softness(plate(2.5), [0, 1, 2])
+    assert 2.0 < blur < 3.0
+    warped = np.full((100, 100, 3), 0.6, np.float32)
+    warped[30:50, 30:50] = 0.05  # the dark as hold_teeth drew it
+    before = warped.copy()
+    rows, cols = np.nonzero(np.ones((20, 20), bool))
+    teeth_module._dark_as_soft_as_the_plate(warped, (30, 30), rows, cols,
+                                            np.ones(len(rows), np.float32), [0, 1, 2], blur)
+    edge = warped[40, 24:36, 0]  # across the dark's left edge
     assert np.count_nonzero((edge > 0.1) & (edge < 0.55)) >= 4  # 1 px before
-    assert np.allclose(soft[:15], before[:15]) and np.allclose(soft[40, 40], 0.05, atol=0.02)
-    before, sharp = drawn(0.5)
-    assert np.array_equal(sharp, before)
+    assert np.allclose(warped[:15], before[:15]) and np.allclose(warped[40, 40], 0.05, atol=0.02)
 
 
 def test_a_smiles_dark_by_the_corners_is_as_soft_as_soft_footage(shared_data):

@@ -115,7 +115,8 @@ def tooth_middles(original: np.ndarray, channels: list[int], xs: np.ndarray, ys:
 def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.ndarray,
               lip_now: np.ndarray, edge: np.ndarray, along: np.ndarray, down: np.ndarray,
               iod: float, lip_body: np.ndarray, centre: float, half_width: float,
-              cheeks: tuple[np.ndarray, np.ndarray | None] | None = None) -> np.ndarray:
+              cheeks: tuple[np.ndarray, np.ndarray | None] | None = None,
+              ramp: float = 1.0) -> np.ndarray:
     """The colours (``K×C`` float32, linear) of the band a risen upper lip uncovers, at the
     pixels ``(px, py)`` (``K`` each, the face's frame — ``along`` the eye line, ``down`` — in crop
     px) of ``original`` (the crop as shot, ``S×S×C``, read on its ``channels``).
@@ -127,7 +128,8 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
     (:func:`lips_for_gums`); ``centre`` and ``half_width``: the mouth's middle along the frame
     and its half width (crop px), towards whose corners the gum darkens in the mouth's shade;
     ``cheeks``: the skin beside the mouth, its colour and grain
-    (:func:`~.mouth.skin_beside`), or None."""
+    (:func:`~.mouth.skin_beside`), or None; ``ramp``: the gum line's anti-aliased width (px; wider
+    on a soft plate, as soft as its edges)."""
     x_lo, x_hi = float(px.min()), float(px.max())
     line = np.arange(np.floor(x_lo), np.ceil(x_hi) + 1.0)
     edge_line = np.interp(line, *_sorted(px, edge))
@@ -180,7 +182,7 @@ def uncovered(original: np.ndarray, channels: list[int], px: np.ndarray, py: np.
     # Anti-aliased along the gum line; none over teeth no lighter than the lip (TEETH_SHOWN).
     shown = float(smoothstep(np.array((teeth_light / max(float(lip_colour.mean()), 1e-12)
                                        - TEETH_SHOWN[0]) / (TEETH_SHOWN[1] - TEETH_SHOWN[0]))))
-    is_gum = shown * np.clip(gum_line - py + 0.5, 0.0, 1.0)[:, None]
+    is_gum = shown * np.clip((gum_line - py) / ramp + 0.5, 0.0, 1.0)[:, None]
     return (crown + is_gum * (gum - crown)).astype(np.float32)
 
 

@@ -66,6 +66,9 @@ from .mouth import (LOWER_INNER, SOFT_FROM, TEETH_SPAN, UPPER_INNER, Generated, 
 
 _windows = np.lib.stride_tricks.sliding_window_view
 
+#: The width of a drawn edge's ramp (px) per px of the blur it lacks against the plate (σ): a
+#: Gaussian edge's 10–90 % rise is 2.56 σ, a linear ramp's 0.8 of its width.
+EDGE_RAMP = 3.2
 #: How far in from the inner-lip contour as shot (IOD) the teeth are trusted, and over how much
 #: more they fade in: the mesh's contour lies up to ~0.01 IOD on the lip on the shared open
 #: smiles (looked at, 2× overlays).
@@ -627,37 +630,48 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         dark = _mouth_dark(original, shot, rows[dark_at] + y0, cols[dark_at] + x0, channels,
                            beside, lower_teeth)
         made[dark_at] += darkened[dark_at, None] * (dark - as_shot[dark_at])
+    # What is drawn (the dark, the gums) is as soft as the plate's edges round the mouth: drawn
+    # sharp into soft footage, a smile's dark by the corners stood as flat wedges cut out of the
+    # lips and a raised lip's gums as a coral sticker laid over the teeth (liveportrait_d6
+    # frame 60 under happy and disgust, looked at 6×).
+    blur = lacking_softness(original[y0:y1, x0:x1], channels) \
+        if dark_at.any() or np.any(gum_at) else 0.0
     if np.any(gum_at):
+        # (The gum's edges, along the gum line and under the lip, ramped over the blur's width;
+        # the crowns below are the plate's own and keep their edges.)
+        ramp = max(1.0, EDGE_RAMP * blur)
         band = gums.uncovered(original, channels, px[gum_at], py[gum_at], lip_now[gum_at],
                               edge[gum_at], along, down, teeth.iod * k, teeth.lip * k,
-                              centre, half_width, beside)
-        lip_at = np.clip(lip_now[gum_at] - py[gum_at] + 0.5, 0.0, 1.0)[:, None]
+                              centre, half_width, beside, ramp)
+        lip_at = np.clip((lip_now[gum_at] - py[gum_at]) / ramp + 0.5, 0.0, 1.0)[:, None]
         band += lip_at * (now_there[gum_at] - band)
         made[gum_at] += gum_share[gum_at, None] * (band - made[gum_at])
     weight = inside[rows, cols][:, None]
     # (Whole pixels exactly what was made: a blend by 1 need not round back to it.)
     target[at] = np.where(weight >= 1.0, made, now_there + weight * (made - now_there))
-    if dark_at.any():
-        _dark_as_soft_as_the_plate(warped, original[y0:y1, x0:x1], (x0, y0), rows, cols,
-                                   weight[:, 0] * darkened, channels)
+    if dark_at.any() and blur > 0.0:
+        _dark_as_soft_as_the_plate(warped, (x0, y0), rows, cols, weight[:, 0] * darkened,
+                                   channels, blur)
     mask = np.zeros(inside.shape, np.float32)
     mask[rows, cols] = weight[:, 0] * np.maximum(darkened, gum_share)
     return warped, Generated(y0, x0, mask)
 
 
-def _dark_as_soft_as_the_plate(warped: np.ndarray, shot: np.ndarray, origin: tuple[int, int],
-                               rows: np.ndarray, cols: np.ndarray, share: np.ndarray,
-                               channels: list[int]) -> None:
-    """The mouth's dark :func:`hold_teeth` drew into ``warped`` (``S×S×C``, in place: the pixels
-    ``rows``, ``cols`` of the box at ``origin``, by ``share``) blurred as soft as the plate's
-    edges there (``shot``: the box of the crop as shot; :mod:`.softness`), over its outline and
-    what lies round it, as the generated opening is (:func:`.mouth.fill_region`). Drawn sharp
-    into soft footage, a smile's dark by the corners stood as flat wedges cut out of the lips
-    (liveportrait_d6 frame 60 under happy, looked at 6×)."""
+def lacking_softness(shot: np.ndarray, channels: list[int]) -> float:
+    """The blur (σ, crop px) what is drawn sharp lacks against ``shot`` (``H×W×C``, a window of
+    the crop as shot, read on its ``channels``; :mod:`.softness`), 0 below :data:`SOFT_FROM`."""
     blur = softness.lacking(softness.edge_blur(softness.display_luma(channels_of(shot,
                                                                                  channels))))
-    if blur < SOFT_FROM:
-        return
+    return blur if blur >= SOFT_FROM else 0.0
+
+
+def _dark_as_soft_as_the_plate(warped: np.ndarray, origin: tuple[int, int], rows: np.ndarray,
+                               cols: np.ndarray, share: np.ndarray, channels: list[int],
+                               blur: float) -> None:
+    """The mouth's dark :func:`hold_teeth` drew into ``warped`` (``S×S×C``, in place: the pixels
+    ``rows``, ``cols`` of the box at ``origin``, by ``share``) blurred by ``blur`` (σ, px: what
+    it lacks against the plate, :func:`lacking_softness`), over its outline and what lies round
+    it, as the generated opening is (:func:`.mouth.fill_region`)."""
     spread = int(np.ceil(3 * blur))
     size = warped.shape[0]
     (wy0, wy1), (wx0, wx1) = ((max(origin[1] + rows.min() - spread, 0),
