@@ -352,3 +352,21 @@ def test_the_lower_row_takes_the_upper_teeths_detail_mirrored():
     assert texture[y, x] > 1.2
     away = np.abs(np.arange(200)[None] + 0.5 - (100.0 + into)) > 4
     assert np.allclose(texture[30:55][:, 20:180][away[:, 20:180].repeat(25, 0)], 1.0, atol=0.02)
+
+
+def test_teeth_shining_between_barely_parted_lips_are_read_without_the_lips():
+    """The drawn teeth's colour where teeth shine between the lips as shot is theirs
+    (:func:`~atw_ofx.models.mouth._teeth_colour`): between barely parted lips a tooth's glint is
+    a few pixels, and the brightest tenth there was mostly lip — the official portrait's teeth
+    drawn grey-brown at 0.6 of the cheeks' light under AU10. Of the teeth-coloured pixels (no
+    redder than TEETH_REDNESS), 12 glints among 600 lip pixels give the glints' colour."""
+    from atw_ofx.models.mouth import _teeth_colour
+
+    lip, tooth = np.array([0.40, 0.15, 0.10]), np.array([0.50, 0.46, 0.42])
+    original = np.broadcast_to(lip.astype(np.float32), (80, 80, 3)).copy()
+    original[40, 20:32] = tooth
+    between = np.array([[10.0, 35.0], [70.0, 35.0], [70.0, 45.0], [10.0, 45.0]])
+    edge = np.stack((np.linspace(10.0, 70.0, 33), np.full(33, 40.0)), 1)
+    teeth = hidden_teeth.HiddenTeeth(edge, edge + (0.0, 5.0), 60.0, 1.0, between, lit=1.0)
+    colour = _teeth_colour(original, np.full(3, 0.3, np.float32), teeth, 1.0, [0, 1, 2])
+    assert np.allclose(colour * hidden_teeth.LEVEL, tooth, rtol=0.02)

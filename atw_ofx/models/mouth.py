@@ -485,6 +485,9 @@ LOWER_TEETH_SHOWN = (0.03, 0.05)
 OWN_HUE = 0.7
 #: The dark of a mouth open as shot: the mean of this darkest percent of its opening.
 OWN_DARKEST = 10
+#: The teeth between the lips as shot (:func:`_teeth_colour`): pixels no redder than this
+#: (:func:`~.base.redness`: teeth read 0–0.2, lips 0.2–0.9), when there are this many.
+TEETH_REDNESS, OWN_LEAST = 0.2, 8
 #: An open smile's drawn lower teeth at their brightest (their 90th percentile) against its
 #: upper ones' (the mean of the brightest OWN_DARKEST percent between its lips): in their shade.
 LOWER_OF_UPPER = 0.8
@@ -1241,7 +1244,14 @@ def _teeth_colour(original: np.ndarray, skin: np.ndarray, teeth: HiddenTeeth, k:
         (skin * shot / hidden_teeth.LEVEL).astype(np.float32)
     if teeth.lit <= 0.0:
         return tinted
-    own = brightest_mean(pixels_inside(original, teeth.between * k, channels), OWN_DARKEST)
+    between = pixels_inside(original, teeth.between * k, channels)
+    # Of what is teeth-coloured there: between barely parted lips a tooth's glint is a few
+    # pixels, and the brightest tenth was mostly lip — the official portrait's teeth drawn grey
+    # at 0.6 of the cheeks' light under AU10 and AU25, their glints' own 0.83.
+    if len(channels) >= 3:
+        coloured = between[redness(between) <= TEETH_REDNESS]
+        between = coloured if len(coloured) >= OWN_LEAST else between
+    own = brightest_mean(between, OWN_DARKEST)
     return (tinted + teeth.lit * (own / hidden_teeth.LEVEL - tinted)).astype(np.float32)
 
 
