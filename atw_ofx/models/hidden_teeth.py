@@ -303,7 +303,6 @@ def _drawn(inside: np.ndarray, edge: np.ndarray, iod: float, row: Row
     return light, weights, gums
 
 
-
 def shot_texture(original: np.ndarray, channels: list[int], origin: tuple[int, int],
                  edge: np.ndarray, shot_edge: np.ndarray, iod: float, weight: np.ndarray
                  ) -> np.ndarray:

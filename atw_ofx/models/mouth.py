@@ -1264,7 +1264,7 @@ def _no_lighter_than_the_upper(drawn: np.ndarray, weight: np.ndarray, gum: np.nd
     90th percentile. Lit as the upper ones (:data:`.hidden_teeth.FRONT_LOWER_LIGHT`), a jaw
     dropped wide let the full light in and the lower row stood brighter than the smile's own
     teeth — a white denture under them (faces 2, 5, 11, 14, 17 under AU25 + AU26: their 90th
-    percentile 1.1–1.2× the upper teeth's)."""
+    percentile 1.15–1.2× the upper teeth's, 1.02–1.03× their brightest tenth)."""
     teeth = (weight[:, 0] > 0.5) & (gum[:, 0] < 0.5)
     if teeth.sum() < 16:
         return np.float32(1.0)
@@ -1466,8 +1466,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     # opening read as cut out and its teeth as a grille (the shared clips, looked at). Not
     # round teeth shown as shot: their edges meet the opening there, and blurred with it, their
     # tips went soft.
-    blur = 0.0 if region.teeth_as_shot is not None else softness.lacking(
-        softness.edge_blur(softness.display_luma(rgb)))
+    blur = 0.0 if region.teeth_as_shot is not None else softness.lacks(rgb)
     # The fill only over the region's own box (the source's box is for its statistics).
     ys, xs = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
     oy0, oy1, ox0, ox1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1

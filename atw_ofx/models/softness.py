@@ -65,6 +65,12 @@ def lacking(plate_blur: float) -> float:
     return float(np.sqrt(max(plate_blur * plate_blur - DRAWN * DRAWN, 0.0)))
 
 
+def lacks(colour: np.ndarray) -> float:
+    """The blur (σ, px) a region drawn sharp lacks against a window of the plate round it
+    (``colour``: ``H×W×C`` float32, linear): :func:`lacking` of its edges' :func:`edge_blur`."""
+    return lacking(edge_blur(display_luma(colour)))
+
+
 def laid_softly(under: np.ndarray, drawn: np.ndarray, weight: np.ndarray, blur: float
                 ) -> np.ndarray:
     """``drawn`` laid over ``under`` (both ``H×W×C`` float32) by ``weight`` (``H×W``, 0–1),

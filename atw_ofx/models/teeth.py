@@ -660,8 +660,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
 def lacking_softness(shot: np.ndarray, channels: list[int]) -> float:
     """The blur (σ, crop px) what is drawn sharp lacks against ``shot`` (``H×W×C``, a window of
     the crop as shot, read on its ``channels``; :mod:`.softness`), 0 below :data:`SOFT_FROM`."""
-    blur = softness.lacking(softness.edge_blur(softness.display_luma(channels_of(shot,
-                                                                                 channels))))
+    blur = softness.lacks(channels_of(shot, channels))
     return blur if blur >= SOFT_FROM else 0.0
 
 
