@@ -158,17 +158,16 @@ def measure_edit(model: MotionModel, plate: ImagePlate, face,
         grey = [cv2.cvtColor(cv2.warpAffine(im, to_side, (side, side), flags=cv2.INTER_AREA,
                                             borderMode=cv2.BORDER_REPLICATE), cv2.COLOR_RGB2GRAY)
                 for im in (before8, after8)]
-        flows[side] = (k, cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(
-            grey[0], grey[1], None))
-    k, flow = flows[WORK_SIDE]
-    to_work = np.array([[k, 0, -box.x * k], [0, k, -box.y * k]])
+        flows[side] = (k, to_side, cv2.DISOpticalFlow_create(
+            cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(grey[0], grey[1], None))
+    _, to_work, flow = flows[WORK_SIDE]
     record: dict = {"measured": {}, "asked": {}}
 
     def flow_at(ids) -> np.ndarray:
         """The flow at mesh points ``ids``, ``K×2`` plate px: each point's median over the
         crop's sides."""
         at = []
-        for side, (k_side, flow_side) in flows.items():
+        for side, (k_side, _, flow_side) in flows.items():
             xy = np.clip(np.round((mesh[list(ids)] - (box.x, box.y)) * k_side).astype(int), 0,
                          side - 1)
             at.append(flow_side[xy[:, 1], xy[:, 0]] / k_side)
