@@ -138,6 +138,59 @@ def test_the_teeth_take_the_cheeks_balance_in_part(shared_data):
         assert np.allclose(mean / mean.mean(), expected / expected.mean(), rtol=0.05)
 
 
+def _teeth_on_a_flat_plate(mesh, plate, lit=0.0):
+    """The mean colour (``3``) down a middle tooth's lit front, drawn by :func:`fill_region` on
+    ``plate`` (``1024²×3``) under AU25 + AU26 at 5, teeth shining ``lit`` between the lips."""
+    _, interior = mouth_field(mesh, 5.0, 5.0, N, hidden=1.0, lit=lit)
+    k = plate.shape[0] / interior.grid
+    middle = interior.teeth.edge[len(interior.teeth.edge) // 2 + 4]
+    x, edge = int(round(middle[0] * k)), middle[1] * k
+    out, generated = fill_region(plate.copy(), plate, interior, (0, 1, 2))
+    rows = np.flatnonzero(generated.full(plate.shape[0])[:, x] > 0.99)
+    return out[rows[(rows > rows[0] + 0.5 * (edge - rows[0])) & (rows < edge - 1)], x].mean(0)
+
+
+def test_teeth_stand_lighter_against_darker_cheeks(shared_data):
+    """Teeth are about as light whatever the skin: against the cheeks' light they are drawn
+    :func:`~.hidden_teeth.darker_skin_lift` lighter as the cheeks darken below
+    :data:`~.hidden_teeth.SKIN_MEDIAN` (as the shared open smiles' real teeth are), by at most
+    :data:`~.hidden_teeth.DARKER_MOST` (a plate exposed down); lighter cheeks keep the level."""
+    _, _, mesh = shared_face(shared_data, "13.png")
+    skin = np.array([1.0, 0.6, 0.45], np.float32)
+    skin /= skin.mean()
+    ratio = {}
+    for light in (0.7, hidden_teeth.SKIN_MEDIAN, 0.2, 0.02):
+        plate = np.full((1024, 1024, 3), light, np.float32) * skin
+        ratio[light] = float(_teeth_on_a_flat_plate(mesh, plate).mean()) / light
+    median = ratio[hidden_teeth.SKIN_MEDIAN]
+    assert ratio[0.7] == pytest.approx(median, rel=0.01)
+    assert ratio[0.2] / median == pytest.approx(
+        (0.2 / hidden_teeth.SKIN_MEDIAN) ** -hidden_teeth.DARKER_SLOPE, rel=0.02)
+    assert ratio[0.2] / median > 1.35
+    assert ratio[0.02] / median == pytest.approx(hidden_teeth.DARKER_MOST, rel=0.02)
+
+
+def test_teeth_glimpsed_in_the_lips_shade_keep_their_colour_at_the_drawn_light(shared_data):
+    """Teeth a closed mouth shows only between its lips, darker there than the drawn teeth's
+    light (in the lips' shade): uncovered they take their colour at that light, not their
+    shade (the official portrait's teeth were drawn grey under AU10)."""
+    import cv2
+
+    _, _, mesh = shared_face(shared_data, "13.png")
+    size = 1024
+    # Skin as red as lips (teeth are the least red between the lips: mouth.TEETH_REDNESS).
+    plate = np.full((size, size, 3), 0.3, np.float32) * np.array([1.0, 0.5, 0.4], np.float32)
+    between = np.concatenate((mesh[list(mouth.UPPER_INNER)],
+                              mesh[list(mouth.LOWER_INNER)][-2:0:-1])) * size / N
+    centre = between.mean(0)
+    own = np.array([0.16, 0.17, 0.19], np.float32)  # a bluish white, in shade
+    cv2.rectangle(plate, tuple(np.round(centre - (60, 3)).astype(int)),
+                  tuple(np.round(centre + (60, 3)).astype(int)), own.tolist(), -1)
+    tinted, glimpsed = (_teeth_on_a_flat_plate(mesh, plate, lit) for lit in (0.0, 1.0))
+    assert glimpsed.mean() == pytest.approx(tinted.mean(), rel=0.03)
+    assert np.allclose(glimpsed / glimpsed.mean(), own / own.mean(), rtol=0.03)
+
+
 @pytest.mark.parametrize("name", ["13.png", "6.png"])
 def test_a_closed_mouth_opened_shows_its_upper_teeth(shared_data, name, monkeypatch):
     """Shared closed mouths under AU25 + AU26 at 5: under the upper lip's middle the opening is
@@ -362,7 +415,7 @@ def test_teeth_shining_between_barely_parted_lips_are_read_without_the_lips():
     redder than TEETH_REDNESS), 12 glints among 600 lip pixels give the glints' colour."""
     from atw_ofx.models.mouth import _teeth_colour
 
-    lip, tooth = np.array([0.40, 0.15, 0.10]), np.array([0.50, 0.46, 0.42])
+    lip, tooth = np.array([0.40, 0.15, 0.10]), np.array([0.60, 0.55, 0.50])
     original = np.broadcast_to(lip.astype(np.float32), (80, 80, 3)).copy()
     original[40, 20:32] = tooth
     between = np.array([[10.0, 35.0], [70.0, 35.0], [70.0, 45.0], [10.0, 45.0]])

@@ -1240,7 +1240,8 @@ def _teeth_colour(original: np.ndarray, skin: np.ndarray, teeth: HiddenTeeth, k:
     :data:`OWN_DARKEST` percent between the lips (``teeth.between``, ``k`` crop px a grid px) —
     each at the drawn teeth's light. Tinted, a talking mouth's teeth went grey-green in the
     frames they were drawn over its own white ones (looked at on the shared clips)."""
-    tinted = _tinted(skin, hidden_teeth.TINT, hidden_teeth.FOLLOW) if shot is None else \
+    tinted = _tinted(skin, hidden_teeth.TINT, hidden_teeth.FOLLOW) \
+        * np.float32(hidden_teeth.darker_skin_lift(float(skin.mean()))) if shot is None else \
         (skin * shot / hidden_teeth.LEVEL).astype(np.float32)
     if teeth.lit <= 0.0:
         return tinted
@@ -1251,8 +1252,13 @@ def _teeth_colour(original: np.ndarray, skin: np.ndarray, teeth: HiddenTeeth, k:
     if len(channels) >= 3:
         coloured = between[redness(between) <= TEETH_REDNESS]
         between = coloured if len(coloured) >= OWN_LEAST else between
-    own = brightest_mean(between, OWN_DARKEST)
-    return (tinted + teeth.lit * (own / hidden_teeth.LEVEL - tinted)).astype(np.float32)
+    own = brightest_mean(between, OWN_DARKEST) / hidden_teeth.LEVEL
+    if teeth.edge is not None:
+        # Teeth a mouth hid but for a glimpse between its lips: their colour, at no less than
+        # the drawn teeth's light — glimpsed, they are in the lips' shade; uncovered, in the
+        # light that reaches the lips (the official portrait's grey under AU10, looked at).
+        own = own * max(float(tinted.mean()) / max(float(own.mean()), 1e-12), 1.0)
+    return (tinted + teeth.lit * (own - tinted)).astype(np.float32)
 
 
 def _no_lighter_than_the_upper(drawn: np.ndarray, weight: np.ndarray, gum: np.ndarray,
