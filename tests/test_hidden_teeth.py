@@ -310,7 +310,8 @@ def test_the_lower_teeth_drawn_over_the_lip_are_shaded_without_streaks(shared_da
     from its own first pixel of the opening (a staircase along the curved lip), the band stood
     as vertical grey streaks under every tooth, a comb (face 5, looked at 5×): across the mouth's
     middle third within 8 px over the lip the light's second difference from column to column
-    (90th percentile) was 0.12–0.14 of its mean."""
+    (90th percentile) was 0.12–0.14 of its mean; the band's own texture (the smile's upper
+    teeth's detail, :func:`~.hidden_teeth.shot_texture`) reads 0.07–0.093."""
     from atw_ofx.imageio import read_image
     from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER
 
@@ -328,7 +329,7 @@ def test_the_lower_teeth_drawn_over_the_lip_are_shaded_without_streaks(shared_da
         band[rows.max() - 8:rows.max() - 1, x] = True
     inner = band[:, 1:-1] & band[:, :-2] & band[:, 2:]
     second = np.abs(light[:, 2:] - 2 * light[:, 1:-1] + light[:, :-2])[inner]
-    assert np.percentile(second, 90) < 0.09 * light[:, 1:-1][inner].mean()
+    assert np.percentile(second, 90) < 0.1 * light[:, 1:-1][inner].mean()
 
 
 def _open_smile(shared_data, name, *edit):

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 
 from ..face.layout import MESH_TO_IBUG68
 from ..points import channels_of, sample_points, sample_window
@@ -819,7 +820,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
     lx, ly = (c / iod for c in box_in_frame(down, origin, (x0, y0, x1, y1)))
     shows_teeth = seam is not None
     parting = (upper + lower) / 2 if seam is None else local(seam)
-    seam_at = lambda x: np.interp(x, parting[:, 0], parting[:, 1])  # noqa: E731
+    seam_at = _smooth_line(parting)
     # Parted above its floor (the seam in the upper part of the lips' gap over the middle): the
     # mouth's own dark and tongue show as shot.
     share = np.median((parting[MIDDLE_PAIRS, 1] - upper[MIDDLE_PAIRS, 1])
@@ -938,6 +939,17 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
                                   skin=mesh[list(SKIN_POINTS)].copy(), open_as_shot=open_as_shot,
                                   teeth_as_shot=between if shows_teeth else None,
                                   above_the_floor=above_floor, teeth=teeth)
+
+
+def _smooth_line(points: np.ndarray):
+    """``x → y`` through ``points`` (``K×2``, left to right): a monotone cubic (PCHIP: no
+    overshoot between two points), flat past the ends. Straight from point to point, a seam
+    cut the cavity in a polygon across an open smile's teeth (face 19 under surprise, looked
+    at 2×)."""
+    xs = np.maximum.accumulate(points[:, 0])
+    xs = xs + np.arange(len(xs)) * 1e-9  # strictly increasing, a turned face's crowded points
+    line = PchipInterpolator(xs, points[:, 1])
+    return lambda x: line(np.clip(x, xs[0], xs[-1]))
 
 
 def opening_tips(polygon: np.ndarray) -> np.ndarray:
