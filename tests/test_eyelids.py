@@ -201,6 +201,32 @@ def test_a_blink_slides_the_lid_from_below_a_glasses_frame(mesh_128):
             assert shows_lid_skin(held, upper + t * (lower - upper), upper, lower), t
 
 
+def test_a_frame_low_over_the_lid_still_has_the_lid_slide_from_below_it(mesh_128):
+    """A frame's mask reaching down to 0.4 of the opening above the lash line (a thick top bar,
+    or the shaded band under it taken in): the lid skin still slides from below it, none of
+    the mask moves — at 0.5 of the opening kept, the lid slid from inside the mask and carried
+    its fill down, a light tab with the grid's stepped edge on a half-shut lid (shared face 8,
+    liveportrait_d13 frame 50 under AU45 at 3) — and the eye still closes."""
+    fine, mesh = N * 4, mesh_128 * 4
+    occluder = np.zeros((fine, fine), bool)
+    eyes = []
+    for eye in EYES:
+        upper, lower = lid_midpoints(mesh, eye)
+        bottom = int(round(upper[1] - 0.4 * (lower[1] - upper[1])))
+        x0, x1 = (int(v) for v in np.sort(mesh[list(eye["corners"])][:, 0]))
+        occluder[bottom - 8:bottom + 1, x0:x1] = True
+        eyes.append((x0, x1, upper, lower))
+    field, _ = blink_field(mesh, 0.6, fine, occluder=occluder)
+    moved = np.abs(field).max(0) > 1e-6
+    for x0, x1, upper, lower in eyes:
+        middle = slice(x0 + (x1 - x0) // 4, x1 - (x1 - x0) // 4)
+        assert not (moved & occluder)[:, middle].any()
+    closed, _ = blink_field(mesh, 1.0, fine, occluder=occluder)
+    for _, _, upper, lower in eyes:
+        for t in (0.2, 0.5, 0.9):
+            assert shows_lid_skin(closed, upper + t * (lower - upper), upper, lower), t
+
+
 def test_the_lid_under_a_frame_crossing_part_of_it_has_no_step(mesh_128):
     """A bar across the middle third of each eye only: the top of the lid skin free to slide
     dips under it and rises again beside it at most OCCLUDER_SLOPE — a step there slid

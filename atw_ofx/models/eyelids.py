@@ -348,21 +348,29 @@ def _lid_bands(mesh: np.ndarray, eye: dict):
 
 
 #: The least lid skin, × the eye's opening there, that slides down over it when an occluder
-#: crosses the lid (:func:`_crease`): a frame's bar on the lash line would leave none.
-MIN_LID_SKIN = 0.5
+#: crosses the lid (:func:`_crease`): a frame's bar on the lash line would leave none. At 0.5,
+#: where a frame's mask reached down into the lens (its shaded band under a thick top bar), the
+#: lid slid from inside the mask and carried its fill down: a light flat tab with the fine
+#: grid's stepped edge on a half-shut lid, a dark jag on a shut one (face 8 and
+#: liveportrait_d13 frame 50 under AU45 at 3 and 5, looked at 3×).
+MIN_LID_SKIN = 0.25
+#: ... while a lid's make-up is still read over at least half the opening under the frame
+#: (:func:`lids_make_up`): read on the quarter by the lash line, the lash roots and a lens's
+#: reflection there read as a blue-grey make-up (face 8).
+MAKE_UP_READ_SKIN = 0.5
 #: How steeply the top of the lid skin free to slide rises beside an occluder (grid px per px
 #: along the eye; :func:`_below_occluder`).
 OCCLUDER_SLOPE = 0.25
 
 
 def _crease(mesh: np.ndarray, eye: dict, local, occluder: np.ndarray | None, x: np.ndarray,
-            upper: np.ndarray, opening: np.ndarray) -> np.ndarray:
+            upper: np.ndarray, opening: np.ndarray, least: float = MIN_LID_SKIN) -> np.ndarray:
     """The top of the lid skin a blink slides, at positions ``x`` along ``eye`` (its frame,
     ``local`` maps plate → frame; ``upper``, ``opening`` there): the crease — or just below an
-    ``occluder`` crossing the lid (:func:`_below_occluder`), keeping at least
-    :data:`MIN_LID_SKIN` of the opening — never below the upper lid."""
+    ``occluder`` crossing the lid (:func:`_below_occluder`), keeping at least ``least`` of the
+    opening — never below the upper lid."""
     crease = _curve(local(mesh[list(eye["crease"])]), x)
-    below = np.minimum(_below_occluder(mesh, eye, occluder, x), upper - MIN_LID_SKIN * opening)
+    below = np.minimum(_below_occluder(mesh, eye, occluder, x), upper - least * opening)
     return np.minimum(np.maximum(crease, below), upper)
 
 
@@ -656,6 +664,9 @@ class ClosingLid:
     #: The lid's make-up as the shot shows it (``N×3``, :class:`.lid_look.LidLook`), or None:
     #: read on this frame.
     make_up: np.ndarray | None = None
+    #: The top of the band a make-up is read in (grid px, as ``crease``; None: the crease):
+    #: under a frame, :data:`MAKE_UP_READ_SKIN` of the opening at least.
+    read_from: np.ndarray | None = None
 
 
 def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
@@ -673,14 +684,17 @@ def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
     for eye in EYES:
         closure, lift = closures.get(eye["corners"], (0.0, 0.0))
         xs, upper, lower, local, band = _lid_bands(mesh, eye)
-        crease = _crease(mesh, eye, local, occluder, xs, upper, np.maximum(lower - upper, 0.0))
+        opening = np.maximum(lower - upper, 0.0)
+        crease = _crease(mesh, eye, local, occluder, xs, upper, opening)
         lash, rim = lid_lines(upper, lower, closure, lift)
         travel = np.maximum(lash - upper, lower - rim)
         seam = band(lash - np.minimum(travel, 0.25), rim + np.minimum(travel, 0.75))
         origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
         down, _, corners, _ = eye_frame(mesh, eye)  # corners: outer first (EYES)
         lids.append(ClosingLid(seam, n, float(closure), origin, down, xs, upper, lower, crease,
-                               float(lift), 1.0 if corners[0, 0] > corners[1, 0] else -1.0))
+                               float(lift), 1.0 if corners[0, 0] > corners[1, 0] else -1.0,
+                               read_from=_crease(mesh, eye, local, occluder, xs, upper, opening,
+                                                 MAKE_UP_READ_SKIN)))
     return [replace(lid, other=lids[1 - i], make_up=None if make_up is None else make_up[i])
             for i, lid in enumerate(lids) if lid.closure > 0.0 or lid.lift > 0.0]
 
@@ -741,7 +755,9 @@ def _lid_over_skin(lid: ClosingLid, original: np.ndarray, k: float, channels: li
     """One open eye's lid colour over the skin's below it (``N×C``, log ratio per position
     along the eye of each colour over its mean channel, smoothed along the eye;
     :func:`lid_make_up`), ``original`` on a crop ``k`` × the lid's grid."""
-    xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.crease))
+    xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower,
+                                                 lid.crease if lid.read_from is None
+                                                 else lid.read_from))
     opening = float(np.maximum(lower - upper, 0.0).max(initial=0.0))
     gap = DONOR_GAP * max(opening, 0.4 * float(xs[-1] - xs[0]))
     t = np.linspace(0.0, 1.0, 13)[:, None]
@@ -809,7 +825,9 @@ class _EyeCanvas:
         self.closure, self.down, self.outer = lid.closure, lid.down, lid.outer
         self.along = np.array([lid.down[1], -lid.down[0]])
         self.origin = lid.origin * k
-        xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.crease))
+        xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower,
+                                                 lid.crease if lid.read_from is None
+                                                 else lid.read_from))
         self.opening = float(np.maximum(lower - upper, 0.0).max(initial=0.0))
         self.width = float(xs[-1] - xs[0])
         lash, rim = lid_lines(upper, lower, lid.closure, lid.lift * k)
