@@ -150,6 +150,22 @@ def _teeth_on_a_flat_plate(mesh, plate, lit=0.0):
     return out[rows[(rows > rows[0] + 0.5 * (edge - rows[0])) & (rows < edge - 1)], x].mean(0)
 
 
+def _teeth_between_the_lips(mesh, skin, teeth, size=1024):
+    """A flat ``size``² plate of ``skin`` (linear RGB) with teeth of colour ``teeth`` in a band
+    round the lips' seam of ``mesh`` (on the ``N`` grid): their gap on the face is a few
+    pixels."""
+    import cv2
+
+    plate = np.broadcast_to(np.asarray(skin, np.float32), (size, size, 3)).copy()
+    between = np.concatenate((mesh[list(mouth.UPPER_INNER)],
+                              mesh[list(mouth.LOWER_INNER)][-2:0:-1])) * size / N
+    centre = between.mean(0)
+    cv2.rectangle(plate, tuple(np.round(centre - (60, 3)).astype(int)),
+                  tuple(np.round(centre + (60, 3)).astype(int)),
+                  np.asarray(teeth, np.float64).tolist(), -1)
+    return plate
+
+
 def test_teeth_stand_lighter_against_darker_cheeks(shared_data):
     """Teeth are about as light whatever the skin: against the cheeks' light they are drawn
     :func:`~.hidden_teeth.darker_skin_lift` lighter as the cheeks darken below
@@ -174,18 +190,10 @@ def test_teeth_glimpsed_in_the_lips_shade_keep_their_colour_at_the_drawn_light(s
     """Teeth a closed mouth shows only between its lips, darker there than the drawn teeth's
     light (in the lips' shade): uncovered they take their colour at that light, not their
     shade (the official portrait's teeth were drawn grey under AU10)."""
-    import cv2
-
     _, _, mesh = shared_face(shared_data, "13.png")
-    size = 1024
     # Skin as red as lips (teeth are the least red between the lips: mouth.TEETH_REDNESS).
-    plate = np.full((size, size, 3), 0.3, np.float32) * np.array([1.0, 0.5, 0.4], np.float32)
-    between = np.concatenate((mesh[list(mouth.UPPER_INNER)],
-                              mesh[list(mouth.LOWER_INNER)][-2:0:-1])) * size / N
-    centre = between.mean(0)
     own = np.array([0.16, 0.17, 0.19], np.float32)  # a bluish white, in shade
-    cv2.rectangle(plate, tuple(np.round(centre - (60, 3)).astype(int)),
-                  tuple(np.round(centre + (60, 3)).astype(int)), own.tolist(), -1)
+    plate = _teeth_between_the_lips(mesh, (0.3, 0.15, 0.12), own)
     tinted, glimpsed = (_teeth_on_a_flat_plate(mesh, plate, lit) for lit in (0.0, 1.0))
     assert glimpsed.mean() == pytest.approx(tinted.mean(), rel=0.03)
     assert np.allclose(glimpsed / glimpsed.mean(), own / own.mean(), rtol=0.03)
@@ -222,28 +230,10 @@ def test_teeth_that_shine_between_the_lips_as_shot_lend_their_colour(shared_data
     """Teeth lit between barely parted lips (``lit`` 1) are drawn in their own colour — the
     brightest between the lips as shot, at the drawn teeth's light — not the cheeks' tint (a
     talking mouth's teeth went grey-green in the frames they were drawn over its white ones)."""
-    import cv2
-
     _, _, mesh = shared_face(shared_data, "13.png")
-    size = 1024
-    plate = np.full((size, size, 3), 0.3, np.float32) * np.array([1.0, 0.6, 0.45], np.float32)
-    between = np.concatenate((mesh[list(mouth.UPPER_INNER)],
-                              mesh[list(mouth.LOWER_INNER)][-2:0:-1])) * size / N
-    # Teeth in a band round the lips' seam (their gap on the face is a few pixels).
-    centre = between.mean(0)
-    cv2.rectangle(plate, tuple(np.round(centre - (60, 3)).astype(int)),
-                  tuple(np.round(centre + (60, 3)).astype(int)), (0.5, 0.55, 0.6), -1)
-    columns = {}
-    for lit in (0.0, 1.0):
-        _, interior = mouth_field(mesh, 5.0, 5.0, N, hidden=1.0, lit=lit)
-        k = size / interior.grid
-        x = int(round(interior.teeth.edge[len(interior.teeth.edge) // 2 + 4, 0] * k))
-        edge = interior.teeth.edge[len(interior.teeth.edge) // 2 + 4, 1] * k
-        out, generated = fill_region(plate.copy(), plate, interior, (0, 1, 2))
-        rows = np.flatnonzero(generated.full(size)[:, x] > 0.99)
-        columns[lit] = out[rows[(rows > rows[0] + 0.5 * (edge - rows[0])) & (rows < edge - 1)],
-                           x].mean(0)
     own = np.array([0.5, 0.55, 0.6])
+    plate = _teeth_between_the_lips(mesh, (0.3, 0.18, 0.135), own)
+    columns = {lit: _teeth_on_a_flat_plate(mesh, plate, lit) for lit in (0.0, 1.0)}
     assert np.allclose(columns[1.0] / columns[1.0].mean(), own / own.mean(), rtol=0.03)
     assert columns[0.0][0] > columns[0.0][2]  # the cheeks' warm tint without
     # At the drawn teeth's light: the middle ones' lit front at the plate's brightest.
