@@ -354,10 +354,12 @@ def _lid_bands(mesh: np.ndarray, eye: dict):
 #: grid's stepped edge on a half-shut lid, a dark jag on a shut one (face 8 and
 #: liveportrait_d13 frame 50 under AU45 at 3 and 5, looked at 3×).
 MIN_LID_SKIN = 0.25
-#: ... while a lid's make-up is still read over at least half the opening under the frame
-#: (:func:`lids_make_up`): read on the quarter by the lash line, the lash roots and a lens's
-#: reflection there read as a blue-grey make-up (face 8).
-MAKE_UP_READ_SKIN = 0.5
+#: ... while the lid drawn over the eye (:func:`close_lid`) still starts from at least half the
+#: opening above the lash line under a frame, and its make-up is read there (:func:`lids_make_up`):
+#: drawn from the slid skin's top, the jag where it meets the frame's fill showed through the
+#: drawn lid (face 8 under AU45 at 3 and 5, looked at 3×); read on the quarter by the lash line,
+#: the lash roots and a lens's reflection there read as a blue-grey make-up (face 8).
+DRAWN_LID_SKIN = 0.5
 #: How steeply the top of the lid skin free to slide rises beside an occluder (grid px per px
 #: along the eye; :func:`_below_occluder`).
 OCCLUDER_SLOPE = 0.25
@@ -664,9 +666,15 @@ class ClosingLid:
     #: The lid's make-up as the shot shows it (``N×3``, :class:`.lid_look.LidLook`), or None:
     #: read on this frame.
     make_up: np.ndarray | None = None
-    #: The top of the band a make-up is read in (grid px, as ``crease``; None: the crease):
-    #: under a frame, :data:`MAKE_UP_READ_SKIN` of the opening at least.
-    read_from: np.ndarray | None = None
+    #: The top of the lid drawn over the eye and of the band its make-up is read in (grid px, as
+    #: ``crease``; None: the crease): under a frame, :data:`DRAWN_LID_SKIN` of the opening at
+    #: least above the lash line, where the skin the blink slides starts lower.
+    drawn_from: np.ndarray | None = None
+
+    @property
+    def drawn_top(self) -> np.ndarray:
+        """Where the lid drawn over the eye starts (:attr:`drawn_from`, else the crease)."""
+        return self.crease if self.drawn_from is None else self.drawn_from
 
 
 def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
@@ -693,8 +701,8 @@ def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
         down, _, corners, _ = eye_frame(mesh, eye)  # corners: outer first (EYES)
         lids.append(ClosingLid(seam, n, float(closure), origin, down, xs, upper, lower, crease,
                                float(lift), 1.0 if corners[0, 0] > corners[1, 0] else -1.0,
-                               read_from=_crease(mesh, eye, local, occluder, xs, upper, opening,
-                                                 MAKE_UP_READ_SKIN)))
+                               drawn_from=_crease(mesh, eye, local, occluder, xs, upper,
+                                                  opening, DRAWN_LID_SKIN)))
     return [replace(lid, other=lids[1 - i], make_up=None if make_up is None else make_up[i])
             for i, lid in enumerate(lids) if lid.closure > 0.0 or lid.lift > 0.0]
 
@@ -755,9 +763,7 @@ def _lid_over_skin(lid: ClosingLid, original: np.ndarray, k: float, channels: li
     """One open eye's lid colour over the skin's below it (``N×C``, log ratio per position
     along the eye of each colour over its mean channel, smoothed along the eye;
     :func:`lid_make_up`), ``original`` on a crop ``k`` × the lid's grid."""
-    xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower,
-                                                 lid.crease if lid.read_from is None
-                                                 else lid.read_from))
+    xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.drawn_top))
     opening = float(np.maximum(lower - upper, 0.0).max(initial=0.0))
     gap = DONOR_GAP * max(opening, 0.4 * float(xs[-1] - xs[0]))
     t = np.linspace(0.0, 1.0, 13)[:, None]
@@ -825,9 +831,7 @@ class _EyeCanvas:
         self.closure, self.down, self.outer = lid.closure, lid.down, lid.outer
         self.along = np.array([lid.down[1], -lid.down[0]])
         self.origin = lid.origin * k
-        xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower,
-                                                 lid.crease if lid.read_from is None
-                                                 else lid.read_from))
+        xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.drawn_top))
         self.opening = float(np.maximum(lower - upper, 0.0).max(initial=0.0))
         self.width = float(xs[-1] - xs[0])
         lash, rim = lid_lines(upper, lower, lid.closure, lid.lift * k)
