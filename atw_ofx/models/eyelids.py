@@ -644,9 +644,11 @@ class ClosingLid:
     generated, so the rig's fold guard leaves it alone. The eye's frame on the ``grid``:
     ``origin`` (the corners' midpoint) and ``down`` (unit; ``along`` is ``(down[1], -down[0])``);
     ``xs`` positions along the eye and the heights there of the ``upper`` and ``lower`` lids and
-    the ``crease`` (all grid px); ``closure`` 0–1; ``lift``: the lower lid's rise in the eye's
-    middle (grid px, :func:`lid_lines`); ``outer``: which way along the eye its outer corner
-    lies."""
+    the ``crease`` (all grid px: where the lid drawn over the eye starts and its make-up is read,
+    under a frame at least :data:`DRAWN_LID_SKIN` of the opening above the lash line — the skin
+    the blink slides starts lower there, :data:`MIN_LID_SKIN`); ``closure`` 0–1; ``lift``: the
+    lower lid's rise in the eye's middle (grid px, :func:`lid_lines`); ``outer``: which way along
+    the eye its outer corner lies."""
 
     polygon: np.ndarray
     grid: int
@@ -666,15 +668,6 @@ class ClosingLid:
     #: The lid's make-up as the shot shows it (``N×3``, :class:`.lid_look.LidLook`), or None:
     #: read on this frame.
     make_up: np.ndarray | None = None
-    #: The top of the lid drawn over the eye and of the band its make-up is read in (grid px, as
-    #: ``crease``; None: the crease): under a frame, :data:`DRAWN_LID_SKIN` of the opening at
-    #: least above the lash line, where the skin the blink slides starts lower.
-    drawn_from: np.ndarray | None = None
-
-    @property
-    def drawn_top(self) -> np.ndarray:
-        """Where the lid drawn over the eye starts (:attr:`drawn_from`, else the crease)."""
-        return self.crease if self.drawn_from is None else self.drawn_from
 
 
 def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
@@ -692,17 +685,15 @@ def closing_lids(mesh: np.ndarray, closure: float | np.ndarray, n: int,
     for eye in EYES:
         closure, lift = closures.get(eye["corners"], (0.0, 0.0))
         xs, upper, lower, local, band = _lid_bands(mesh, eye)
-        opening = np.maximum(lower - upper, 0.0)
-        crease = _crease(mesh, eye, local, occluder, xs, upper, opening)
+        crease = _crease(mesh, eye, local, occluder, xs, upper, np.maximum(lower - upper, 0.0),
+                         DRAWN_LID_SKIN)
         lash, rim = lid_lines(upper, lower, closure, lift)
         travel = np.maximum(lash - upper, lower - rim)
         seam = band(lash - np.minimum(travel, 0.25), rim + np.minimum(travel, 0.75))
         origin = (mesh[eye["corners"][0]] + mesh[eye["corners"][1]]) / 2
         down, _, corners, _ = eye_frame(mesh, eye)  # corners: outer first (EYES)
         lids.append(ClosingLid(seam, n, float(closure), origin, down, xs, upper, lower, crease,
-                               float(lift), 1.0 if corners[0, 0] > corners[1, 0] else -1.0,
-                               drawn_from=_crease(mesh, eye, local, occluder, xs, upper,
-                                                  opening, DRAWN_LID_SKIN)))
+                               float(lift), 1.0 if corners[0, 0] > corners[1, 0] else -1.0))
     return [replace(lid, other=lids[1 - i], make_up=None if make_up is None else make_up[i])
             for i, lid in enumerate(lids) if lid.closure > 0.0 or lid.lift > 0.0]
 
@@ -763,7 +754,7 @@ def _lid_over_skin(lid: ClosingLid, original: np.ndarray, k: float, channels: li
     """One open eye's lid colour over the skin's below it (``N×C``, log ratio per position
     along the eye of each colour over its mean channel, smoothed along the eye;
     :func:`lid_make_up`), ``original`` on a crop ``k`` × the lid's grid."""
-    xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.drawn_top))
+    xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.crease))
     opening = float(np.maximum(lower - upper, 0.0).max(initial=0.0))
     gap = DONOR_GAP * max(opening, 0.4 * float(xs[-1] - xs[0]))
     t = np.linspace(0.0, 1.0, 13)[:, None]
@@ -831,7 +822,7 @@ class _EyeCanvas:
         self.closure, self.down, self.outer = lid.closure, lid.down, lid.outer
         self.along = np.array([lid.down[1], -lid.down[0]])
         self.origin = lid.origin * k
-        xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.drawn_top))
+        xs, upper, lower, crease = (v * k for v in (lid.xs, lid.upper, lid.lower, lid.crease))
         self.opening = float(np.maximum(lower - upper, 0.0).max(initial=0.0))
         self.width = float(xs[-1] - xs[0])
         lash, rim = lid_lines(upper, lower, lid.closure, lid.lift * k)
