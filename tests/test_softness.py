@@ -104,17 +104,65 @@ def test_an_opening_drawn_into_soft_footage_is_as_soft(soft_closed_mouth, monkey
     assert sharp < 0.75 * as_shot
 
 
-def test_an_opening_under_teeth_shown_as_shot_is_not_blurred(shared_data, monkeypatch):
-    """Under an open smile's teeth the opening meets the real teeth's edges: blurred with it,
-    their tips went soft. Its render is the same with every blur drawn and with none."""
+def _as_shot_opening(face, shape, erode):
+    """The mouth's opening between the inner lips as shot (bool ``H×W``), eroded by ``erode``
+    px (grown, negative; its outline is rasterised on the crop a little differently)."""
+    inner = face.landmarks[list(mouth.UPPER_INNER) + list(mouth.LOWER_INNER)[-2:0:-1]]
+    opening = np.zeros(shape, np.uint8)
+    cv2.fillPoly(opening, [np.round(inner - 0.5).astype(np.int32)], 1)
+    disk = np.ones((2 * abs(erode) + 1,) * 2, np.uint8)
+    return (cv2.erode if erode >= 0 else cv2.dilate)(opening, disk) > 0
+
+
+def _open_smile(plate, face, soft_from, monkeypatch):
+    """``plate`` under AU26 at 5 with ``mouth.SOFT_FROM`` at ``soft_from``: its RGB and its
+    generated mask."""
+    monkeypatch.setattr(mouth, "SOFT_FROM", soft_from)
+    result = render_frame(plate, aus("AU26=5"), LandmarkRig(), face=face,
+                          options=RenderOptions(aovs=("generated",)))
+    pixels = result.plate.pixels
+    return pixels[..., :3], pixels[..., result.plate.channels.index("generated.A")]
+
+
+def test_an_opening_under_teeth_shown_as_shot_keeps_them_as_drawn(shared_data, monkeypatch):
+    """Under an open smile's teeth the opening meets the real teeth's edges: blurred with them,
+    their tips went soft and the cavity under them took a light seam. Inside the opening as
+    shot (teeth, gums) what the fill does not cover is the same with every blur drawn and with
+    none; beside it, towards the lips, the blur is drawn."""
     plate = read_image(shared_data / "plates" / "ffhq_atw" / "2.png")
     face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
-    edit = aus("AU26=5")
-    monkeypatch.setattr(mouth, "SOFT_FROM", 0.0)
-    softened = render_frame(plate, edit, LandmarkRig(), face=face).plate.pixels
-    monkeypatch.setattr(mouth, "SOFT_FROM", np.inf)
-    sharp = render_frame(plate, edit, LandmarkRig(), face=face).plate.pixels
-    assert np.array_equal(softened, sharp)
+    softened, generated = _open_smile(plate, face, 0.0, monkeypatch)
+    sharp, _ = _open_smile(plate, face, np.inf, monkeypatch)
+    as_shot = _as_shot_opening(face, generated.shape, 2)
+    teeth = as_shot & (generated == 0.0)
+    assert teeth.sum() > 2000
+    assert np.array_equal(softened[teeth], sharp[teeth])
+    outside = ~_as_shot_opening(face, generated.shape, -3)
+    assert (np.abs(softened - sharp).max(-1)[outside] > 1e-3).sum() > 500
+
+
+@pytest.mark.parametrize("name", ["2", "17"])
+def test_an_open_smile_opened_on_soft_footage_is_as_soft_by_its_lips(shared_data, name,
+                                                                       monkeypatch):
+    """An open smile on soft footage (σ = 2.5 px) with its jaw dropped: the lower third of what
+    is generated — the cavity's outline against the lower lip, the lower teeth — reads about as
+    soft as the plate there; drawn sharp (the softening off), a cut-out."""
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / f"{name}.png")
+    pixels = cv2.GaussianBlur(np.ascontiguousarray(plate.pixels), (0, 0), 2.5)
+    plate = ImagePlate.from_array(pixels, plate.channels, plate.colourspace)
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    rendered, generated = _open_smile(plate, face, mouth.SOFT_FROM, monkeypatch)
+    sharp, _ = _open_smile(plate, face, np.inf, monkeypatch)
+    ys, xs = np.nonzero(generated > 0.5)
+    window = (slice(ys.min() + 2 * (ys.max() - ys.min()) // 3, ys.max() + 10),
+              slice(xs.min() - 10, xs.max() + 10))
+
+    def blur(rgb):
+        return softness.edge_blur(softness.display_luma(np.ascontiguousarray(rgb[window])))
+
+    as_shot = blur(plate.pixels[..., :3])
+    assert blur(rendered) == pytest.approx(as_shot, rel=0.3)
+    assert blur(sharp) < 0.6 * as_shot
 
 
 @pytest.mark.parametrize("channels", [1, 2, 3, 4])

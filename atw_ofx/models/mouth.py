@@ -1481,10 +1481,9 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     source_level = source_rgb.mean(0)
     grain = relative_grain(rgb, read, source_level)
     # As soft as the plate's edges round it (the lips'): drawn sharp into soft footage, the
-    # opening read as cut out and its teeth as a grille (the shared clips, looked at). Not
-    # round teeth shown as shot: their edges meet the opening there, and blurred with it, their
-    # tips went soft.
-    blur = 0.0 if region.teeth_as_shot is not None else softness.lacks(rgb)
+    # opening read as cut out and its teeth as a grille (the shared clips, looked at). Round
+    # teeth shown as shot, only towards the lips (:func:`_laid_softly_beside`).
+    blur = softness.lacks(rgb)
     # The fill only over the region's own box (the source's box is for its statistics).
     ys, xs = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
     oy0, oy1, ox0, ox1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
@@ -1608,12 +1607,36 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     rows, cols = rows + box[0].start - by0, cols + box[1].start - bx0
     laid, weights = under.copy(), np.zeros(under.shape[:2], np.float32)
     laid[rows, cols], weights[rows, cols] = fill, weight
-    soft = softness.laid_softly(under, laid, weights, blur)
+    if region.teeth_as_shot is None:
+        soft = softness.laid_softly(under, laid, weights, blur)
+    else:
+        shot = coverage(region.teeth_as_shot * k, (bx0, by0, bx1, by1)) >= 0.5
+        soft = _laid_softly_beside(under, laid, weights, blur, shot)
     soft[rows, cols] += weight[:, None] * grains
     around[..., channels] = soft
     if tips:
         _dark_between_the_tips(warped, inside, box, channels, region.polygon, k, generated)
     return warped, generated
+
+
+def _laid_softly_beside(under: np.ndarray, drawn: np.ndarray, weight: np.ndarray, blur: float,
+                        kept: np.ndarray) -> np.ndarray:
+    """:func:`.softness.laid_softly` of ``drawn`` over ``under`` (``H×W×C`` float32) by
+    ``weight`` (``H×W``), but for what lies in ``kept`` (``H×W`` bool: an open smile's opening
+    as shot — its teeth, its gums) outside the region's whole pixels: there the plain composite,
+    and the blur sees the region's own colour instead of it (a normalised blur of its whole
+    pixels). Round teeth shown as shot the opening's outline stays as sharp as it is drawn and
+    is softened only towards the lips: blurred with the teeth, their tips went soft and the
+    cavity under them took a light seam of their light (face 14 under fear, looked at 5×); the
+    gums between their tops went grey (face 5 under AU25 + AU26)."""
+    whole = (weight >= 1.0).astype(np.float32)
+    own = cv2.GaussianBlur(drawn * whole[..., None], (0, 0), blur) / np.maximum(
+        cv2.GaussianBlur(whole, (0, 0), blur), 1e-6)[..., None]
+    kept = kept & (weight < 1.0)
+    soft = softness.laid_softly(np.where(kept[..., None], own, under), drawn,
+                                np.where(kept, 0.0, weight).astype(np.float32), blur)
+    soft[kept] = (under + weight[..., None] * (drawn - under))[kept]
+    return soft
 
 
 #: Between an open smile's upper teeth, above the cavity a jaw drop opens under them: within
