@@ -228,10 +228,17 @@ def smooth_stretched(warped: np.ndarray, original: np.ndarray, skin: StretchedSk
             (magnification(field[(slice(None),) + inner]) - STREAKS_FROM)
             / (STREAKS_FULL - STREAKS_FROM))
     made = weight if off_frame is None else np.maximum(weight, off_frame)
-    count, _, stats, _ = cv2.connectedComponentsWithStats((made > 0.0).astype(np.uint8))
+    made_rows, made_cols = np.flatnonzero(made.any(1)), np.flatnonzero(made.any(0))
+    if not len(made_rows):
+        return warped, Generated(0, 0, np.zeros((0, 0), np.float32))
+    # (Labelled over the bands' box alone: over the whole fine grid it took ~0.4 ms.)
+    m0, n0 = made_rows[0], made_cols[0]
+    count, _, stats, _ = cv2.connectedComponentsWithStats(
+        (made[m0:made_rows[-1] + 1, n0:made_cols[-1] + 1] > 0.0).astype(np.uint8))
     # Each eye's band (label 0 is the background) in its own box of crop px.
-    boxes = [(max(int(x * k) - 2, 0), max(int(y * k) - 2, 0), min(int((x + w) * k) + 2, size),
-              min(int((y + h) * k) + 2, size)) for x, y, w, h, _ in stats[1:count]]
+    boxes = [(max(int((x + n0) * k) - 2, 0), max(int((y + m0) * k) - 2, 0),
+              min(int((x + n0 + w) * k) + 2, size), min(int((y + m0 + h) * k) + 2, size))
+             for x, y, w, h, _ in stats[1:count]]
     if not boxes:
         return warped, Generated(0, 0, np.zeros((0, 0), np.float32))
     (ux0, uy0), (ux1, uy1) = np.min(boxes, 0)[:2], np.max(boxes, 0)[2:]
