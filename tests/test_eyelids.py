@@ -331,6 +331,23 @@ def test_a_closed_lid_shows_none_of_the_eye_under_its_line(mesh_128):
         assert ys.max() <= points[:, 1].max() + opening
 
 
+@pytest.mark.parametrize("closure", [0.3, 0.4])
+def test_a_partly_closed_eye_shows_out_to_its_corners(mesh_128, closure):
+    """Closed part-way, the eye still shows as far towards its corners as the warp leaves it:
+    where its lids came within two ramp reaches of each other (towards the corners) they were
+    finished as one seam split at their middle, and the eye between them was cut away — the
+    lash line stepped down there and the white ended in a square notch (face 8 behind its
+    frame and face 7 under AU45 at 2-3, looked at 5×). The finished eye's bright columns are
+    at least 0.9 of the warped eye's (0.78-0.85 before)."""
+    size = 1024
+    image, eyes, _ = _closed_eyes_crop(mesh_128, size, eye_level=0.9, lid_level=0.15,
+                                       skin_level=0.2)
+    warped, finished, _, _ = _blink(mesh_128, image, closure)
+    for eye in eyes:
+        shown = [((pixels.mean(-1) > 0.6) & eye).any(0).sum() for pixels in (warped, finished)]
+        assert shown[0] > 60 and shown[1] >= 0.9 * shown[0], shown
+
+
 def test_a_shut_lid_is_skin_in_the_light_below_the_eye(mesh_128):
     """The lid a blink unfolds from under a deep-set brow is a stretched shadow; shut, the lid is
     drawn from the skin below the eye instead — lit like it, with its texture (not a flat

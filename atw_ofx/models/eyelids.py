@@ -953,7 +953,11 @@ def _resample_lid_lines(eye: _EyeCanvas, region: np.ndarray, field: np.ndarray) 
     takes the field from beyond the ramp on its own side, continued along its slope there (a
     lid's skin stretches linearly; a plain translation showed a pixel's worth of eye under a
     stretched lid), so a lid's edge is as sharp as the plate's. Lines closer than two reaches
-    (a nearly shut eye) are one seam, split at their middle. Returns where it drew (0/1)."""
+    (a nearly shut eye, an eye closing part-way by its corners) are one seam, split at the lash
+    line: what lies below it takes the lower side's field, the eye between the lines too (split
+    at their middle, the eye between was cut away by the corners of an eye closing part-way — the
+    lash line stepped down there and the white ended in a square notch; face 8 behind its
+    frame, face 7, looked at 5×). Returns where it drew (0/1)."""
     line, edge, ly, reach = eye.line, eye.edge, eye.ly, eye.reach
     # Only the lower lid rose (AU06, AU07 without a blink): the upper lid has no step, and the
     # lower lid's own is the line however close the lids are.
@@ -967,7 +971,7 @@ def _resample_lid_lines(eye: _EyeCanvas, region: np.ndarray, field: np.ndarray) 
         return ramp.astype(np.float32)
     grid_field = np.moveaxis(field, 0, -1)  # a view: only the ramp's window is read
     r, c, y = eye.rows[ramp], eye.cols[ramp], ly[ramp]
-    split = np.where(upper_zone, line, np.where(lower_zone, edge, (line + edge) / 2))[ramp]
+    split = np.where(upper_zone, line, np.where(lower_zone, edge, line))[ramp]
     top = np.where(lower_zone, edge - reach, line - reach)[ramp]
     below = np.where(upper_zone, line + reach, edge + reach)[ramp]
 
