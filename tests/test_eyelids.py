@@ -348,6 +348,32 @@ def test_a_partly_closed_eye_shows_out_to_its_corners(mesh_128, closure):
         assert shown[0] > 60 and shown[1] >= 0.9 * shown[0], shown
 
 
+@pytest.mark.parametrize("value", [2.0, 2.5])
+def test_a_lid_closing_behind_a_low_frame_is_not_streaked(shared_data, value):
+    """Behind a thick frame low over the lids (shared face 8) the lid skin free to slide is a
+    thin strip, and a blink part-way stretched it 5-10× down over the eye: vertical streaks,
+    its lashes drawn out into stripes (AU45 at 1.5-3, looked at 5×). There the lid drawn from
+    the skin below the eye comes in as much as the skin would be magnified. Over each eye's
+    middle, from a sixth of its opening above its upper lid to a quarter below it, the light's
+    gradient across is no stronger than down (as in the plate's own lid: 0.44-0.7; 1.56-2.09
+    before)."""
+    from atw_ofx.render import render_frame
+
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / "8.png")
+    face = render_frame(plate, np.zeros(17, np.float32), LandmarkRig()).face
+    out = render_frame(plate, aus(f"AU45={value}"), LandmarkRig(), face=face).plate.rgb()
+    light = np.sqrt(np.maximum(out.mean(-1), 0.0))
+    mesh = face.landmarks
+    for eye in EYES:
+        upper, lower = mesh[list(eye["upper"])], mesh[list(eye["lower"])]
+        x0, x1 = np.sort(mesh[list(eye["corners"])][:, 0])
+        top, opening = int(upper[:, 1].min()), float(lower[:, 1].max() - upper[:, 1].min())
+        band = light[top - int(opening / 6):top + int(opening / 4),
+                     int(x0 + 0.3 * (x1 - x0)):int(x1 - 0.3 * (x1 - x0))]
+        across, down = np.diff(band, axis=1)[:-1], np.diff(band, axis=0)[:, :-1]
+        assert (across ** 2).mean() < (down ** 2).mean()
+
+
 def test_a_shut_lid_is_skin_in_the_light_below_the_eye(mesh_128):
     """The lid a blink unfolds from under a deep-set brow is a stretched shadow; shut, the lid is
     drawn from the skin below the eye instead — lit like it, with its texture (not a flat

@@ -546,6 +546,12 @@ def blink_field(mesh: np.ndarray, closure: float | np.ndarray, n: int,
 #: wide-eyed stare in clip d10; looked at), and an independent mesh read the eyes more open.
 LID_FADE = 0.15
 LID_FULL = 0.8
+#: ... or as much as the lid skin the blink slides is magnified from the crease down to the
+#: lash line, from the first to the second: behind a glasses frame low over the lid the skin
+#: free to slide is a thin strip (:func:`_crease`), and a blink part-way stretched it 5-10×
+#: into vertical streaks, its lashes drawn out into stripes (face 8 under AU45 at 1.5-3,
+#: looked at 5×); a bare lid's is magnified 1.5-2.5× there.
+MAGNIFIED = (3.0, 5.0)
 #: Over how much of the band of lashes (from its top) the drawn lid gives way to it.
 LASH_KEPT = 0.5
 #: The most the lid's light may be matched to the warped lid around it: a gain within
@@ -1026,7 +1032,8 @@ def _draw_lid(eye: _EyeCanvas, region: np.ndarray, make_up: Callable[[], np.ndar
               ) -> tuple[np.ndarray, np.ndarray]:
     """The shut lid drawn into ``region`` (in place) from the crease to the lash line: the skin
     below the eye mirrored about the lower lid (:data:`DONOR_GAP`, :data:`DONOR_SCALE`), eased
-    in with the closure (:data:`LID_FULL`) and from the crease (:data:`LID_FADE`), in the colour
+    in with the closure (:data:`LID_FULL`) or the slid skin's magnification (:data:`MAGNIFIED`)
+    and from the crease (:data:`LID_FADE`), in the colour
     of the lid's make-up (``make_up()``: :func:`lid_make_up`, read only for a lid drawn) as
     surely as it is one (:func:`make_up_strength`).
     Returns its soft mask and the colour of the skin it drew (``C``; the lashes are laid where
@@ -1035,7 +1042,13 @@ def _draw_lid(eye: _EyeCanvas, region: np.ndarray, make_up: Callable[[], np.ndar
     the lashes turn from 60 % closed)."""
     ly, C, line = eye.ly, eye.C, eye.line
     ease = float(smoothstep(np.array((eye.closure - 0.3) / (LID_FULL - 0.3))))
-    if ease <= 0.0:  # a lower lid raised alone, or a blink a third closed: nothing to draw
+    if eye.closure > 0.0:
+        # Or as much as the skin the blink slides is magnified down to the line (a frame low
+        # over the lid leaves it a thin strip; per column).
+        magnified = (line - C) / np.maximum(eye.U - C - eye.lashes, 1e-6)
+        ease = np.maximum(ease, smoothstep((magnified - MAGNIFIED[0])
+                                           / (MAGNIFIED[1] - MAGNIFIED[0])))
+    if not np.any(ease > 0.0):  # a lower lid raised alone, or a blink a third closed: none
         return np.zeros_like(ly), None
     # Down to the band of lashes the lid carries (its liner, its lashes standing up: as high as
     # they still stand, :func:`lash_tilt`), which stays: drawn over, a liner was wiped off the
