@@ -93,25 +93,30 @@ def _evaluate(xs, ys, controls, weights, affine, out):
     """``out`` (``D×M``) = the spline at the points ``(xs, ys)``, controls outermost so that the
     loop over points — distance, ``φ``, accumulation — vectorises (no library call inside);
     each point still sums its controls in order. Multiply-adds fused (15 % faster; the values
-    move by ~1e-10 px)."""
+    move by ~1e-10 px). Each block works on its own contiguous slices, indexed from 0: indexed
+    from the block's start into the whole arrays, the ``φ`` loop stayed scalar (2.4× slower)."""
     n, d = weights.shape
     m = xs.shape[0]
     for block in prange((m + BLOCK - 1) // BLOCK):
         first, stop = block * BLOCK, min((block + 1) * BLOCK, m)
-        phi = np.empty(stop - first)
+        size = stop - first
+        bx, by = xs[first:stop], ys[first:stop]
+        phi = np.empty(size)
+        sums = np.empty((d, size))
         for j in range(d):
-            for k in range(first, stop):
-                out[j, k] = affine[0, j] + affine[1, j] * xs[k] + affine[2, j] * ys[k]
+            for k in range(size):
+                sums[j, k] = affine[0, j] + affine[1, j] * bx[k] + affine[2, j] * by[k]
         for i in range(n):
             cx, cy = controls[i, 0], controls[i, 1]
-            for k in range(first, stop):
-                dx, dy = xs[k] - cx, ys[k] - cy
+            for k in range(size):
+                dx, dy = bx[k] - cx, by[k] - cy
                 r2 = dx * dx + dy * dy
-                phi[k - first] = 0.5 * r2 * _log(r2)  # r2 = 0: 0 · (a finite value) = 0
+                phi[k] = 0.5 * r2 * _log(r2)  # r2 = 0: 0 · (a finite value) = 0
             for j in range(d):
                 w = weights[i, j]
-                for k in range(first, stop):
-                    out[j, k] += w * phi[k - first]
+                for k in range(size):
+                    sums[j, k] += w * phi[k]
+        out[:, first:stop] = sums
 
 
 _LN2 = np.log(2.0)
@@ -126,11 +131,12 @@ def _log(x):
     ``log m = 2 atanh(s)``, ``s = (m − 1)/(m + 1)``, ``|s| ≤ 0.172``, summed to ``s¹⁵``. At 0 it
     returns a finite value."""
     bits = _float_bits(x)
-    e = (bits >> 52) - 1023
+    e = np.float64((bits >> 52) - 1023)
     m = _bits_float((bits & _MANTISSA) | _ONE)  # in [1, 2)
-    high = m > _SQRT2
-    m = m * 0.5 if high else m
-    e = e + 1 if high else e
+    # Halved above √2 by arithmetic, not a branch: a branch kept the loop round it scalar.
+    high = np.float64(m > _SQRT2)
+    m = m * (1.0 - 0.5 * high)
+    e = e + high
     s = (m - 1.0) / (m + 1.0)
     s2 = s * s
     series = 2.0 / 15.0
