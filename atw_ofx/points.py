@@ -10,7 +10,12 @@ def sample_points(image: np.ndarray, x: np.ndarray, y: np.ndarray, how: int,
                   origin: tuple[int, int] = (0, 0)) -> np.ndarray:
     """``image`` (``H×W`` or ``H×W×C``, whose pixel 0 is at ``origin``) at points ``(x, y)``
     (any shape; pixel centres at +0.5), edges held, by OpenCV's interpolation ``how``.
-    OpenCV's maps are 2-D with sides below 32767: a list of points goes in rows."""
+    OpenCV's maps are 2-D with sides below 32767: a list of points goes in rows. A 2-channel
+    image (a field's offsets) is sampled a channel at a time: OpenCV's bilinear remap of two
+    float channels takes its weights on a 1/32 px lattice (off by up to 1/32 of a pixel's step;
+    one channel and three are exact)."""
+    if image.ndim == 3 and image.shape[2] == 2:
+        return np.stack([sample_points(image[..., c], x, y, how, origin) for c in range(2)], -1)
     count = x.size
     side = max(1, int(np.ceil(np.sqrt(count))))
     maps = [np.zeros(side * side, np.float32) for _ in range(2)]
@@ -29,7 +34,12 @@ def sample_window(image: np.ndarray, x: np.ndarray, y: np.ndarray, how: int,
                   channels: list[int] | None = None) -> np.ndarray:
     """:func:`sample_points` of ``image`` (``H×W×C``, any strides: a planar crop seen channels
     last) that copies only the window the points and the interpolation's reach fall in, and
-    only ``channels`` (default all); edges held as there. Float32 out."""
+    only ``channels`` (default all); edges held as there. Float32 out.
+
+    A planar float32 image (the crop's planes seen channels last: each row's pixels adjacent)
+    is sampled plane by plane on views of the window, copying nothing — the same values, ~20×
+    faster for a few hundred points over a wide window (copied, its channels were gathered
+    pixel by pixel)."""
     h, w = image.shape[:2]
     if x.size == 0:
         return np.zeros(x.shape + (len(channels or range(image.shape[2])),), np.float32)
@@ -38,6 +48,9 @@ def sample_window(image: np.ndarray, x: np.ndarray, y: np.ndarray, how: int,
     x1 = int(np.clip(np.ceil(x.max()) + READ_REACH, x0 + 1, w))
     y1 = int(np.clip(np.ceil(y.max()) + READ_REACH, y0 + 1, h))
     window = image[y0:y1, x0:x1]
+    if image.dtype == np.float32 and image.strides[1] == image.itemsize:
+        return np.stack([sample_points(window[..., c], x, y, how, (x0, y0))
+                         for c in (range(image.shape[2]) if channels is None else channels)], -1)
     return sample_points(np.ascontiguousarray(window, np.float32) if channels is None
                          else channels_of(window, channels), x, y, how, (x0, y0))
 
