@@ -86,6 +86,7 @@ def laid_softly(under: np.ndarray, drawn: np.ndarray, weight: np.ndarray, blur: 
 
 
 def _gradient(luma: np.ndarray) -> np.ndarray:
-    """The gradient's magnitude (Sobel's, normalised to light per px)."""
-    return np.hypot(cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3) / 8.0,
-                    cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3) / 8.0)
+    """The gradient's magnitude (Sobel's, normalised to light per px). (OpenCV's magnitude, 16×
+    NumPy's ``hypot`` and within an ulp of it: the reading ran twice a frame on the mouth.)"""
+    return cv2.magnitude(cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3, scale=0.125),
+                         cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3, scale=0.125))
