@@ -57,6 +57,30 @@ class TestMouthField:
         for still in (1, 4, 168):  # nose tip, nose, between the eyes
             assert np.abs(at(still)).max() < 0.01 * iod(mesh), still
 
+    def test_a_raised_lip_over_side_teeth_about_the_seam_opens_without_walls(self, demo):
+        """AU10 at 5 raising the upper lip of a mouth whose side teeth, read as shot, reach
+        about its seam by a hair — below it here, above it a little further, as a talking
+        mouth's flicker: the opening's top runs on without upright steps. Held down by any
+        reach past the seam, it fell the whole rise from one point to the next (cut off
+        square, liveportrait_d19 frame 25 under disgust)."""
+        from atw_ofx.models.mouth import LOWER_INNER, UPPER_INNER, iris_axes
+
+        mesh = demo[1]
+        _, down, unit = iris_axes(mesh)
+        upper, lower = mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)]
+        seam = (upper + lower) / 2
+        xs = np.linspace(seam[0, 0], seam[-1, 0], 49)
+        ends = np.stack((xs, np.interp(xs, seam[:, 0], seam[:, 1])), 1)
+        hair = 0.004 * unit * np.sin(np.linspace(0.0, 6.0 * np.pi, len(xs)))
+        ends = ends + hair[:, None] * down
+        _, opening = mouth_field(mesh, 0.0, 0.0, N, seam, hidden=1.0, au10=5.0,
+                                 side_teeth=ends)
+        top = opening.polygon[:len(opening.polygon) // 2]
+        steps = np.abs(np.diff(top @ down)) / np.maximum(np.abs(np.diff(top[:, 0])), 1e-6)
+        rise = float(np.ptp(opening.polygon @ down))
+        assert rise > 0.05 * unit  # the lip did rise
+        assert steps.max() < 3.0, steps.max()
+
     def test_an_open_smiles_corners_stay(self, shared_data):
         """A mouth that shows its teeth opens from its corners' place: a smile holds them and the
         side teeth stay with the skull, so only the jaw comes down."""

@@ -655,6 +655,13 @@ SIDE_TOOTH_RED = 0.5
 #: A side's four innermost columns running on past this share of the reach (median; eased to
 #: the second) are a closed bite's rows touching: none of that side is kept.
 SIDE_TOUCHING = (0.7, 0.9)
+#: How far below the seam (IOD) the side teeth must reach to hold the top of an opening under a
+#: raised upper lip (AU10) down whole (eased in from 0): held by any reach past 0, the top fell
+#: from the raised lip to the seam
+#: between two columns where a talking mouth's teeth flicker about the seam — a cavity cut off
+#: square, the teeth drawn in it a pale block with upright ends (liveportrait_d19 frame 25 under
+#: disgust, looked at 3×).
+SIDE_HOLD_FROM = 0.01
 
 
 def side_teeth_ends(mesh: np.ndarray, seam: np.ndarray, full: FullSize, grid: int
@@ -833,6 +840,18 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
         """How far below the seam the side teeth stay as shot at ``x`` (IOD; 0 elsewhere)."""
         return np.interp(x, ends[:, 0], ends[:, 1] - seam_at(ends[:, 0])) * (1.0 - above_floor)
 
+    def held_down(top, x, bottom=None):
+        """The opening's ``top`` at ``x`` held no higher than the side teeth kept there (no
+        lower than ``bottom``), as much as they reach below the seam (:data:`SIDE_HOLD_FROM`)."""
+        kept = kept_below(x)
+        held = np.maximum(top, seam_at(x) + kept)
+        if bottom is not None:
+            held = np.minimum(held, bottom)
+        # (Under AU10 alone: under an open smile's own rise the teeth reaching a hair below the
+        # seam are its tips, and a top eased off them cut the tips flat — face 14 under AU25.)
+        hold = smoothstep(kept / SIDE_HOLD_FROM) if raised else kept > 0.0
+        return top + hold * (held - top)
+
     # A mouth parted below its upper teeth (an open smile's, as much as it shows them and is
     # parted below its floor) keeps its upper lip on them: the teeth stay with the skull, and
     # risen with the lip they were squashed up into the opening by a tenth and their tips cut
@@ -889,8 +908,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
         - (upper_lip + raised_at(lx)) * profile
     opening_bottom = seam + corners_down + lower_lip * profile
     if ends is not None:  # the side teeth below the seam stay as shot
-        kept = kept_below(lx)
-        opening_top = np.where(kept > 0.0, np.maximum(opening_top, seam + kept), opening_top)
+        opening_top = held_down(opening_top, lx)
     shift = np.where(ly <= opening_top, above,
                      np.where(ly >= opening_bottom, -below, seam - ly)) * iod
     field[:, y0:y1, x0:x1] = shift[None] * down[:, None, None]
@@ -905,9 +923,7 @@ def mouth_field(mesh: np.ndarray, au25: float, au26: float, n: int,
         * across
     bottom = moved_seam + lower_lip * across
     if ends is not None:  # not over the side teeth, as shot (closed where they reach the lip)
-        kept = kept_below(xs_line)
-        top = np.where(kept > 0.0, np.minimum(np.maximum(top, seam_at(xs_line) + kept), bottom),
-                       top)
+        top = held_down(top, xs_line, bottom)
     outline = np.concatenate((np.stack((xs_line, top), 1), np.stack((xs_line, bottom), 1)[::-1]))
     to_grid = lambda q: origin + iod * (q[:, :1] * along + q[:, 1:] * down)  # noqa: E731
     between = np.concatenate((mesh[list(UPPER_INNER)], mesh[list(LOWER_INNER)][-2:0:-1]))
