@@ -1346,3 +1346,44 @@ def test_the_opening_follows_its_seam_without_corners(shared_data, name):
     bends = np.abs(np.diff(np.diff(top[:, 1]) / np.diff(top[:, 0])))
     corner = bends[1:-1] - np.maximum(bends[:-2], bends[2:])  # a bend its neighbours lack
     assert corner.max() < 0.05, corner.max()
+
+
+@pytest.mark.parametrize("name", ["14.png", "5.png"])
+def test_the_held_teeths_dark_is_no_lighter_than_the_cavity(shared_data, name, monkeypatch):
+    """Fear at 0.8 on an open smile: the dark the held teeth draw by the corners (past them, and
+    beside the side teeth) is as dark as the cavity the mouth opens into beside it. Drawn from
+    the opening's shadow as shot it stood 1.26× (face 5) and 1.52× (face 14) lighter than the
+    cavity's darkest tenth — a lighter wedge against it (looked at 3×)."""
+    from atw_ofx import render
+    from atw_ofx.expressions import expression_aus
+    from atw_ofx.imageio import read_image
+
+    made = {}
+    for step in ("hold_teeth", "fill_region"):
+        def kept(out, original, region, *args, _step=getattr(render, step), _name=step, **kw):
+            result = _step(out, original, region, *args, **kw)
+            made[_name] = (result[0].copy(), result[1])
+            return result
+        monkeypatch.setattr(render, step, kept)
+    plate = read_image(shared_data / "plates" / "ffhq_atw" / name)
+    render_frame(plate, au_vector(expression_aus(["fear=0.8"])), LandmarkRig())
+    final, cavity = made["fill_region"]
+    held = made["hold_teeth"][1]
+
+    def light_where(generated, where):
+        ys, xs = np.nonzero(where)
+        return final[ys + generated.y0, xs + generated.x0, :3].mean(-1)
+
+    opened = light_where(cavity, cavity.mask >= 1.0)
+    darkest = float(np.mean(np.sort(opened)[:max(len(opened) // 10, 1)]))
+    # The held dark: its whole pixels outside the cavity, no lighter than gums would be.
+    size = final.shape[0]
+    in_cavity = np.zeros((size, size), bool)
+    h, w = cavity.mask.shape
+    in_cavity[cavity.y0:cavity.y0 + h, cavity.x0:cavity.x0 + w] = cavity.mask > 0.0
+    ys, xs = np.nonzero(held.mask >= 1.0)
+    outside = ~in_cavity[ys + held.y0, xs + held.x0]
+    dark = final[ys[outside] + held.y0, xs[outside] + held.x0, :3].mean(-1)
+    dark = dark[dark < 3.0 * darkest]
+    assert len(dark) > 50
+    assert float(np.median(dark)) <= 1.1 * darkest, (np.median(dark), darkest)

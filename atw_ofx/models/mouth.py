@@ -1468,6 +1468,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     (:func:`_beyond_the_step`).
     """
     size = warped.shape[0]
+    held_dark = drawn  # (the name is the fill's own from here on)
     k = size / region.grid
     source_px = region.source * k
     reach = RAMP * k + 0.5  # crop px: how far outside the opening the field's step spreads
@@ -1549,6 +1550,8 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
         cap = min(CAVITY_CAP * float(shadow.mean()) / max(float(fill.mean()), 1e-12), 1.0)
         fill *= np.float32(cap)
         fill *= _in_the_shade(inside)[drawn][:, None]
+        if held_dark is not None:
+            _held_dark_as_the_cavity(warped, held_dark, channels, darkest_mean(fill, 10))
         # The tongue, at the bottom of a mouth open enough to show it.
         lit, weight = _tongue(inside)
         if weight.any():
@@ -1633,6 +1636,42 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     if tips:
         _dark_between_the_tips(warped, inside, box, channels, region.polygon, k, generated)
     return warped, generated
+
+
+#: The held teeth's dark (:func:`.teeth.hold_teeth`) is taken for a mouth's dark where its light
+#: is within these multiples of the cavity's darkest (eased out between): past them, gums.
+HELD_DARK_WITHIN = (2.0, 4.0)
+
+
+def _held_dark_as_the_cavity(warped: np.ndarray, held: Generated, channels: list[int],
+                             dark: np.ndarray) -> None:
+    """The dark held teeth drew (``held``: :func:`.teeth.hold_teeth`'s generated mask over the
+    crop ``warped``, ``S×S×C`` linear, in place) no lighter than the cavity the mouth opens into
+    beside it (``dark``: the cavity's darkest, ``C``): one scale for all of it, so its grain
+    stays. Drawn from the opening's own shadow as shot, it stood 1.25–1.5× lighter than the
+    cavity's darkest: past the corners a lighter wedge beside the cavity, and the corridors by
+    the side teeth a lighter mauve over it (faces 4, 5, 14 under fear, looked at 2–3×)."""
+    h, w = held.mask.shape
+    y1, x1 = min(held.y0 + h, warped.shape[0]), min(held.x0 + w, warped.shape[1])
+    y0, x0 = max(held.y0, 0), max(held.x0, 0)
+    if y1 <= y0 or x1 <= x0:
+        return
+    mask = held.mask[y0 - held.y0:y1 - held.y0, x0 - held.x0:x1 - held.x0]
+    rows, cols = np.nonzero(mask > 0.0)
+    if not len(rows):
+        return
+    target = warped[y0:y1, x0:x1]
+    at = (rows[:, None], cols[:, None], np.array(channels)[None])
+    pixels = target[at]
+    darkest = max(float(dark.mean()), 1e-12)
+    within = 1.0 - smoothstep((pixels.mean(1) / darkest - HELD_DARK_WITHIN[0])
+                              / (HELD_DARK_WITHIN[1] - HELD_DARK_WITHIN[0]))
+    whole = (mask[rows, cols] >= 1.0) & (within >= 1.0)
+    if whole.sum() < 8:
+        return
+    scale = min(darkest / max(float(np.median(pixels[whole].mean(1))), 1e-12), 1.0)
+    share = (mask[rows, cols] * within * (1.0 - scale)).astype(np.float32)[:, None]
+    target[at] = pixels * (1.0 - share)
 
 
 def _laid_softly_beside(under: np.ndarray, drawn: np.ndarray, weight: np.ndarray, blur: float,
