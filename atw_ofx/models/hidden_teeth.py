@@ -180,12 +180,17 @@ UPPER = Row(BOUNDS, GAP_LIGHT, CROWN, SHORTER, SHADE_OF)
 LOWER = Row(LOWER_BOUNDS, LOWER_GAP_LIGHT, LOWER_CROWN, (0.0,) * (len(LOWER_BOUNDS) - 1),
             (1.0,) * (len(LOWER_BOUNDS) - 1))
 #: The lower row at the front of an open smile whose lower lip drops off it (AU25): lit as the
-#: upper ones (at the lower ones' LOWER_LIGHT the row was grey tiles beside the smile's white
-#: teeth, looked at), the lines between its narrow teeth fine.
-FRONT_LOWER, FRONT_LOWER_LIGHT = dataclasses.replace(LOWER, gap_light=0.9), 1.15
-#: ... their balance this share of the way (geometrically) to the cavity's hue: dimmed in their
-#: own, cream teeth went olive beside the lips (looked at, faces 14 and 5).
-FRONT_HUE = 0.1
+#: upper ones and more (the front of the row, under the upper teeth's tips, faces the light that
+#: comes in; at the lower ones' LOWER_LIGHT the row was grey tiles beside the smile's white
+#: teeth, and at 1.15 still a grey band, a mouthguard — faces 2, 5, 14, 17 under AU25, looked at
+#: 2×), the lines between its narrow teeth fine; no lighter than the upper row
+#: (:data:`.mouth.LOWER_OF_UPPER`).
+FRONT_LOWER, FRONT_LOWER_LIGHT = dataclasses.replace(LOWER, gap_light=0.9), 1.5
+#: ... in the balance of the smile's own teeth's body (:func:`.mouth._teeth_body`), this share of
+#: the way (geometrically) to the cavity's hue. Dimmed, cream teeth went olive beside the lips
+#: (faces 14, 5) and 0.1 of the way kept them from it; lit as teeth, the same share turned them
+#: pink beside the upper row (the cavity is 2.5–6× as red as blue; looked at 2×).
+FRONT_HUE = 0.0
 #: The lower row in the shade under an open smile's upper teeth (a fallen lower lip uncovers it,
 #: :func:`.teeth.hold_teeth`): the lines between its teeth faint (:data:`SHADED_GAP_LIGHT`), their
 #: fronts lit evenly (diffuse light: with the lit rows' rounded fronts they were a grey grille of

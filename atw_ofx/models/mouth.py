@@ -490,8 +490,10 @@ OWN_DARKEST = 10
 #: (:func:`~.base.redness`: teeth read 0–0.2, lips 0.2–0.9), when there are this many.
 TEETH_REDNESS, OWN_LEAST = 0.2, 8
 #: An open smile's drawn lower teeth at their brightest (their 90th percentile) against its
-#: upper ones' (the mean of the brightest OWN_DARKEST percent between its lips): in their shade.
-LOWER_OF_UPPER = 0.8
+#: upper ones' (the mean of the brightest OWN_DARKEST percent between its lips): a little under
+#: them (at 0.8 a wide-open mouth's lower row read grey beside the smile's teeth, at 1.02× them
+#: a white denture).
+LOWER_OF_UPPER = 0.88
 #: The shaded cavity of a shot whose own mouth is darker inside (:attr:`GeneratedRegion.look`)
 #: is dimmed to it — its darkest, :data:`CAVITY_DEPTH` × :data:`CAVITY_TOP` of the cheeks' light,
 #: to the shot's dark — by at most this factor; its tongue by the factor's square root (as under
@@ -1289,6 +1291,24 @@ def _teeth_colour(original: np.ndarray, skin: np.ndarray, teeth: HiddenTeeth, k:
     return (tinted + teeth.lit * (own - tinted)).astype(np.float32)
 
 
+#: The teeth's body between the lips as shot (:func:`_teeth_body`): these percentiles of their
+#: light — under their glints, over their shaded edges.
+TEETH_BODY = (70, 97)
+
+
+def _teeth_body(original: np.ndarray, between: np.ndarray, channels: list[int]) -> np.ndarray:
+    """The colour of the teeth's body between the lips as shot (``C``, linear): the mean of the
+    teeth-coloured pixels of ``original`` inside ``between`` (``K×2``, crop px) whose light is
+    within :data:`TEETH_BODY` percentiles."""
+    pixels = pixels_inside(original, between, channels)
+    if len(channels) >= 3:
+        coloured = pixels[redness(pixels) <= TEETH_REDNESS]
+        pixels = coloured if len(coloured) >= OWN_LEAST else pixels
+    light = pixels.mean(1)
+    low, high = np.percentile(light, TEETH_BODY)
+    return pixels[(light >= low) & (light <= high)].mean(0).astype(np.float32)
+
+
 def _no_lighter_than_the_upper(drawn: np.ndarray, weight: np.ndarray, gum: np.ndarray,
                                teeth_colour: np.ndarray) -> np.float32:
     """The scale (≤ 1) that keeps an open smile's drawn lower teeth (``drawn``: ``N×C`` linear,
@@ -1586,8 +1606,9 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
                         drawn_teeth[1])[drawn][:, None]
                 # (An open smile's lower teeth in the mouth's warm light: dimmed in their own
                 # hue, cream teeth went olive beside the lips, looked at.)
-                tone = in_hue_of(teeth_colour, colour, hidden_teeth.FRONT_HUE) if front \
-                    else teeth_colour
+                tone = in_hue_of(in_hue_of(teeth_colour, _teeth_body(
+                    original, region.teeth.between * k, channels), 1.0), colour,
+                    hidden_teeth.FRONT_HUE) if front else teeth_colour
                 colour_of = tone + gum * (gum_tone - tone)
                 if front:
                     lit = lit * _no_lighter_than_the_upper(lit * colour_of, weight, gum,
