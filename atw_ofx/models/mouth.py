@@ -659,10 +659,9 @@ SIDE_TOOTH_RED = 0.5
 SIDE_TOUCHING = (0.7, 0.9)
 #: How far below the seam (IOD) the side teeth must reach to hold the top of an opening under a
 #: raised upper lip (AU10) down whole (eased in from 0): held by any reach past 0, the top fell
-#: from the raised lip to the seam
-#: between two columns where a talking mouth's teeth flicker about the seam — a cavity cut off
-#: square, the teeth drawn in it a pale block with upright ends (liveportrait_d19 frame 25 under
-#: disgust, looked at 3×).
+#: from the raised lip to the seam between two columns where a talking mouth's teeth flicker
+#: about the seam — a cavity cut off square, the teeth drawn in it a pale block with upright ends
+#: (liveportrait_d19 frame 25 under disgust, looked at 3×).
 SIDE_HOLD_FROM = 0.01
 
 
@@ -1488,7 +1487,7 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
     (:func:`_beyond_the_step`).
     """
     size = warped.shape[0]
-    held_dark = drawn  # (the name is the fill's own from here on)
+    held_dark = drawn  # the held teeth's mask (the name is the fill's own below)
     k = size / region.grid
     source_px = region.source * k
     reach = RAMP * k + 0.5  # crop px: how far outside the opening the field's step spreads
@@ -1604,8 +1603,8 @@ def fill_region(warped: np.ndarray, original: np.ndarray, region: GeneratedRegio
                         original, channels, origin, edge * k - origin,
                         region.teeth.shot_edge * k - origin, region.teeth.iod * k,
                         drawn_teeth[1])[drawn][:, None]
-                # (An open smile's lower teeth in the mouth's warm light: dimmed in their own
-                # hue, cream teeth went olive beside the lips, looked at.)
+                # (An open smile's lower teeth in its own teeth's colour: in the brightest
+                # tenth's, a glint's, they read grey beside them, looked at.)
                 tone = in_hue_of(in_hue_of(teeth_colour, _teeth_body(
                     original, region.teeth.between * k, channels), 1.0), colour,
                     hidden_teeth.FRONT_HUE) if front else teeth_colour
