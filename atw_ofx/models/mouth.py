@@ -1274,13 +1274,10 @@ def _teeth_colour(original: np.ndarray, skin: np.ndarray, teeth: HiddenTeeth, k:
         (skin * shot / hidden_teeth.LEVEL).astype(np.float32)
     if teeth.lit <= 0.0:
         return tinted
-    between = pixels_inside(original, teeth.between * k, channels)
     # Of what is teeth-coloured there: between barely parted lips a tooth's glint is a few
     # pixels, and the brightest tenth was mostly lip — the official portrait's teeth drawn grey
     # at 0.6 of the cheeks' light under AU10 and AU25, their glints' own 0.83.
-    if len(channels) >= 3:
-        coloured = between[redness(between) <= TEETH_REDNESS]
-        between = coloured if len(coloured) >= OWN_LEAST else between
+    between = _teeth_pixels(original, teeth.between * k, channels)
     own = brightest_mean(between, OWN_DARKEST) / hidden_teeth.LEVEL
     if teeth.edge is not None:
         # Teeth a mouth hid but for a glimpse between its lips: their colour, at no less than
@@ -1295,14 +1292,22 @@ def _teeth_colour(original: np.ndarray, skin: np.ndarray, teeth: HiddenTeeth, k:
 TEETH_BODY = (70, 97)
 
 
-def _teeth_body(original: np.ndarray, between: np.ndarray, channels: list[int]) -> np.ndarray:
-    """The colour of the teeth's body between the lips as shot (``C``, linear): the mean of the
-    teeth-coloured pixels of ``original`` inside ``between`` (``K×2``, crop px) whose light is
-    within :data:`TEETH_BODY` percentiles."""
+def _teeth_pixels(original: np.ndarray, between: np.ndarray, channels: list[int]) -> np.ndarray:
+    """The pixels of ``original`` (``S×S×C`` linear, read on ``channels``) inside ``between``
+    (``K×2``, crop px: the lips as shot) that are teeth-coloured (no redder than
+    :data:`TEETH_REDNESS`), when there are :data:`OWN_LEAST` of them; else all of them (``N×C``)."""
     pixels = pixels_inside(original, between, channels)
     if len(channels) >= 3:
         coloured = pixels[redness(pixels) <= TEETH_REDNESS]
         pixels = coloured if len(coloured) >= OWN_LEAST else pixels
+    return pixels
+
+
+def _teeth_body(original: np.ndarray, between: np.ndarray, channels: list[int]) -> np.ndarray:
+    """The colour of the teeth's body between the lips as shot (``C``, linear): the mean of the
+    teeth-coloured pixels (:func:`_teeth_pixels`) of ``original`` inside ``between`` (``K×2``,
+    crop px) whose light is within :data:`TEETH_BODY` percentiles."""
+    pixels = _teeth_pixels(original, between, channels)
     light = pixels.mean(1)
     low, high = np.percentile(light, TEETH_BODY)
     return pixels[(light >= low) & (light <= high)].mean(0).astype(np.float32)
