@@ -340,3 +340,28 @@ def test_the_gum_line_is_as_soft_as_the_plate():
     plate, teeth = lifted_case(lifted=1.0)
     assert ramp_rows(plate) <= 2
     assert ramp_rows(cv2.GaussianBlur(plate, (0, 0), 3.0)) >= 6
+
+
+def test_by_rising_corners_the_lips_own_band_goes_up_with_it_not_stretched_over_the_teeth():
+    """The mesh's upper contour lies 2 grid px on the lip (at y 22; the lip's edge over the
+    teeth at 24) and a smile's corners rise (up to 8 grid px; the lip's middle not off the
+    teeth). By the corners the lip's band goes up with the lip, whole, and the teeth are
+    stretched from the lip's own edge — stretched from the contour, the band was drawn down over
+    the teeth into streaks of lip (a moustache over it: face 12 under happy; a second lip under
+    the lip: face 18; looked at 2×)."""
+    plate, teeth = lifted_case(lifted=0.0)
+    xs = np.linspace(10, 54, len(UPPER_INNER))
+    u = np.abs(xs - 32) / 22
+    shot = opening_of(xs, np.full_like(xs, 22.0), np.full_like(xs, 36.0))
+    now = opening_of(xs, 22.0 - 8.0 * u ** 2, np.full_like(xs, 36.0))
+    teeth = dataclasses.replace(teeth, shot=shot, polygon=now, lip=None)
+    fitted = on_the_lip(teeth, plate, (0, 1, 2), np.zeros((2, 64, 64), np.float32))
+    assert fitted.upper_band is not None
+    out, _ = hold_teeth(np.full_like(plate, 0.5), plate, fitted, (0, 1, 2))
+    for column in (195, 15 * K):  # by the right corner and the left, where the lip lies flat
+        top = int(np.ceil((22.0 - 8.0 * ((column / K - 32) / 22) ** 2) * K))  # the lip now
+        colour = out[:, column]
+        lip_coloured = colour[:, 0] > 1.8 * colour[:, 1]
+        assert lip_coloured[top + 1:top + 2 * K - 4].all(), column  # its band, moved up whole
+        assert not lip_coloured[top + 2 * K + 1:30 * K].any(), column  # none drawn down
+        assert (colour[top:30 * K, 0] > 0.9 * TOOTH).sum() > 4 * K  # the teeth, stretched up

@@ -514,6 +514,37 @@ def held_and_crop(shared_data, name, edit="AU12=5"):
     return held, crop, field
 
 
+@pytest.mark.parametrize("name", ["18.png", "9.png"])
+def test_rising_corners_draw_no_streaks_over_the_side_teeth(shared_data, name):
+    """AU12 at 5 on two shared open smiles whose mesh's upper contour lies on the lip (0.02–0.09
+    IOD above the teeth): above the lip as shot by the corners (0.5–0.8 of the way out) what the
+    opening shows has as much detail down the face as across it — the lip's band goes up with
+    the lip and the teeth stretch from its edge. Stretched from the contour, the band and the
+    teeth's tops were drawn out into vertical streaks (a second lip under the lip: detail down
+    the face 0.38 and 0.58 of that across it)."""
+    held, crop, field = held_and_crop(shared_data, name)
+    fitted = on_the_lip(held, crop, (0, 1, 2), field)
+    assert fitted.upper_band is not None
+    out, _ = hold_teeth(crop.copy(), crop, fitted, (0, 1, 2))
+    k = crop.shape[0] / fitted.grid
+    size = crop.shape[0]
+    whole = coverage(fitted.polygon * k, (0, 0, size, size)) >= 1.0
+    upper_shot = contours(fitted.shot * k)[0]
+    ends = np.sort(upper_shot[[0, -1], 0])
+    ys, xs = np.nonzero(whole)
+    across = np.abs(xs + 0.5 - ends.mean()) / ((ends[1] - ends[0]) / 2)
+    order = np.argsort(upper_shot[:, 0])
+    lip_as_shot = np.interp(xs + 0.5, upper_shot[order, 0], upper_shot[order, 1])
+    by_corners = (across > 0.5) & (across < 0.8) & (ys + 0.5 < lip_as_shot)
+    at = np.zeros((size, size), bool)
+    at[ys[by_corners], xs[by_corners]] = True
+    at = at[:-1, :-1]
+    light = out[..., :3].mean(-1)
+    down = np.abs(np.diff(light, axis=0))[:, :-1][at].mean()
+    along = np.abs(np.diff(light, axis=1))[:-1][at].mean()
+    assert at.sum() > 500 and down > 0.7 * along, down / along
+
+
 @pytest.mark.parametrize("name", ["14.png", "9.png", "0.png"])
 def test_the_dark_by_an_open_smiles_rising_corners_has_no_straight_edge(shared_data, name):
     """AU12 on shared open smiles: above the teeth by the corners the mouth's dark came in within

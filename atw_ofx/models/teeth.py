@@ -14,7 +14,10 @@ column across the mouth in the face's frame:
 - towards the corners (:data:`CORNERS`), where the upper lip moved off them, that column's
   upper half of the opening **stretched** along the face's vertical to meet it, at most
   :data:`MOST_STRETCH` (more of the crowns shows, and the edges between teeth stay vertical);
-  never the lower half, which often holds the upper teeth's edges;
+  never the lower half, which often holds the upper teeth's edges. Where the mesh's contour
+  lies on the lip (up to ~0.1 IOD above the teeth on the shared open smiles), the lip's own
+  band over the teeth goes up with it whole and the teeth are stretched from its edge, at most
+  :data:`BANDED_STRETCH`;
 - past that reach, and past the corners as shot, the **mouth's own dark**: its darkest
   :data:`DARKEST` percent with the plate's grain — the buccal corridor a broad smile shows
   between its side teeth and cheeks. The mesh's inner contour lies a pixel or two on the lip:
@@ -106,6 +109,14 @@ NO_TOOTH = (0.1, 0.2)
 #: How much longer a lip moving off its teeth may show them (their half of the opening
 #: stretched along the face's vertical, as more of their crowns shows); past it, the mouth's dark.
 MOST_STRETCH = 2.5
+#: ... and where the upper lip's own band over the teeth goes up with it by the corners (the
+#: mesh's contour lying on the lip: :func:`hold_teeth`), from BAND_FULL IOD of band: there the
+#: teeth's tops as shot lie in the lip's shade, and stretched 2.5× they were pale streaks and
+#: tall grey crowns beside the corridor (faces 0, 1, 9 under happy, looked at 2×).
+BANDED_STRETCH, BAND_FULL = 1.6, 0.03
+#: Over how far (× the margin's fade) that band, gone up with the lip, eases into the dark below
+#: it: cut sharp along its edge, the dark stood as a block cut straight down by a steep corner.
+BAND_EASE = 3.0
 #: Over how far past the stretch's reach (× the margin's fade) a lip brings the dark in: eased by
 #: the stretch alone, whose change is steep by the corners, it stepped in between columns.
 STRETCH_EASE = 3.0
@@ -308,17 +319,18 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     dark's soft mask for the ``generated`` AOV. Only the ``colour`` channels are written, only
     inside the opening's box.
 
-    Column by column across the mouth (the face's frame), the teeth between the lips as shot
-    stay; towards the corners, where the upper lip has moved off them, their half of the opening
-    is stretched along the face's vertical to meet it, at most :data:`MOST_STRETCH` (more of the
-    crowns shows; vertical edges between teeth stay vertical — a warp bent them along the
-    corners); beyond that, and past the corners as shot, the mouth's dark (:func:`_mouth_dark`),
-    eased in from :data:`TEETH_MARGIN` inside the contour as shot; above the teeth, under an
-    upper lip whose middle rose off them (``teeth.lifted``), the gums it uncovers
-    (:mod:`.gums`); elsewhere under a lip that rose, the warp. By the corners, where both lips
-    went down (AU15, sad), the teeth go down with them, whole; under a lower lip that fell
-    further there, the warp wherever it shows what lay below the teeth as shot or drew their
-    ends out by little (given ``field``), the dark where it drew them out far."""
+    Column by column across the mouth (the face's frame), the teeth between the lips as shot stay;
+    towards the corners, where the upper lip has moved off them, their half of the opening is
+    stretched along the face's vertical to meet it, at most :data:`MOST_STRETCH` (more of the crowns
+    shows; vertical edges between teeth stay vertical — a warp bent them along the corners) — from
+    the lip's own edge where the mesh's contour lies on the lip, its band (``teeth.upper_band``)
+    going up with it whole; beyond that, and past the corners as shot, the mouth's dark
+    (:func:`_mouth_dark`), eased in from :data:`TEETH_MARGIN` inside the contour as shot; above the
+    teeth, under an upper lip whose middle rose off them (``teeth.lifted``), the gums it uncovers
+    (:mod:`.gums`); elsewhere under a lip that rose, the warp. By the corners, where both lips went
+    down (AU15, sad), the teeth go down with them, whole; under a lower lip that fell further there,
+    the warp wherever it shows what lay below the teeth as shot or drew their ends out by little
+    (given ``field``), the dark where it drew them out far."""
     size = warped.shape[0]
     k = size / teeth.grid
     shot, now = teeth.shot * k, teeth.polygon * k
@@ -378,9 +390,21 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # stretched down under a falling lower lip (AU15, disgust) they grew into points (looked at).
     middle = (u0 + l0) / 2
     upper = py < middle
-    most = np.where(upper, 1.0 + (MOST_STRETCH - 1.0) * corner, 1.0)
-    half_now = np.where(upper, middle - u1, l1 - middle)
-    half_shot = np.where(upper, middle - u0, l0 - middle)
+    lip_band = 0.0 if teeth.upper_band is None else _across(shot_lips[0], px,
+                                                            teeth.upper_band * k)
+    # By the corners the upper lip's own band over the teeth (where the mesh's contour lies on
+    # the lip) goes up with the lip, and only the teeth below it are stretched: stretched from
+    # the contour, the lip's edge (a moustache over it) was drawn down into streaks. (The band
+    # stops a px short of the teeth: their edge is read from the lip's own edge.)
+    lip_edge = np.where(lip_band > 0.0, lip_band + 1.0, 0.0)
+    over = np.where(upper, np.minimum(lip_edge * corner, 0.75 * np.maximum(middle - u0, 0.0)),
+                    0.0)
+    # (Under such a band, by as much as it is one, the teeth stretch less: BANDED_STRETCH.)
+    banded = smoothstep(over / (BAND_FULL * teeth.iod * k))
+    most = np.where(upper, 1.0 + (MOST_STRETCH + banded * (BANDED_STRETCH - MOST_STRETCH) - 1.0)
+                    * corner, 1.0)
+    half_now = np.where(upper, middle - u1 - over, l1 - middle)
+    half_shot = np.where(upper, middle - u0 - over, l0 - middle)
     stretch = half_now / np.maximum(half_shot, 1e-3)
     # Held inside the opening as shot (a pixel its edge only partly covers lies a little out).
     # Eased in from the column's middle, where the teeth below are as shot: stretched evenly,
@@ -398,8 +422,17 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
         share = shot_share[stretched]
         reach = half_shot[stretched] / share
         t = np.clip((middle[stretched] - py[stretched]) / np.maximum(reach, 1e-6), 0.0, 1.0)
-        power = np.minimum(share / np.maximum(1.0 - share, 1e-6), 50.0)
-        source[stretched] = middle[stretched] - reach * (t - t ** (power + 1.0) / (power + 1.0))
+        # (The rate falls from 1 as 1 − a·t^p: where the teeth are stretched less than twice,
+        # linearly (p = 1) to 2·share − 1 by the lip — fallen to nothing there, the row by the
+        # lip was drawn out into streaks, the teeth's tops or a moustache over them —; stretched
+        # more, to nothing, p = share / (1 − share).)
+        power = np.minimum(share / np.maximum(1.0 - share, 1e-6), 1.0)
+        fall = (1.0 - share) * (power + 1.0)
+        source[stretched] = middle[stretched] - reach * (t - fall * t ** (power + 1.0)
+                                                          / (power + 1.0))
+    # Above the stretched teeth, the lip's own band as shot, moved up with the lip whole.
+    in_band = upper & (over > 0.0) & (py < u1 + over)
+    source[in_band] = u0[in_band] + (py[in_band] - u1[in_band])
     # The lower lip's band inside the opening as shot (its upper surface, below the teeth)
     # moves with the lip: a lip that fell (AU15, sad, disgust) left it under the teeth, a second
     # lip edge above its own, and uncovers the mouth's dark between (below).
@@ -491,7 +524,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # there, pasted, stayed behind in the opening (a ghost lip) — where the stretch reaches the
     # lip, that edge meets the lip again.
     across = np.minimum(px - ends[0], ends[1] - px)
-    depth = np.minimum(evenly - u0, l0 - evenly)
+    depth = np.minimum(evenly - u0 - over, l0 - evenly)
     out_of_reach = smoothstep((half_now - most * half_shot) / (STRETCH_EASE * fade))
     past_corner = 1.0 - smoothstep((across - margin) / fade)
     # Under a fallen lip, between the teeth's ends and the band's top where it went: eased in
@@ -500,7 +533,12 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     ease_in = smoothstep((py - tips) / fade + 1.0 - smoothstep(shot_band / margin))
     uncovered = np.where(upper, 1.0 - smoothstep((depth - margin) / fade),
                          ease_in * (1.0 - smoothstep((py - lip_top) / fade + 1.0)))
-    beyond = np.maximum(past_corner, out_of_reach * uncovered)
+    # (Above the middle the dark eased in softer: CORNER_FADE, SOFT_EASE; where the lip's band
+    # went up with it, the warp too — eased in sharper, what the warp smeared up from the teeth
+    # showed beside the dark as pale streaks.)
+    soft_reach = smoothstep((half_now - most * half_shot) / (SOFT_EASE * fade))
+    beyond = np.maximum(past_corner, (out_of_reach + banded * (soft_reach - out_of_reach))
+                        * uncovered)
     # Beyond the teeth: the dark by the corners and under a falling lower lip, the warp in the
     # middle of a rising upper one (the warp there was the side teeth smeared down, looked at).
     # Under a falling lower lip, the dark only as much as teeth lay along it: where the opening's
@@ -515,9 +553,7 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # lips (:func:`_no_lighter`: the side teeth it drew out were light specks by the corners;
     # held to the opening's darker half, the lips' corners stretched out were grey arrowheads).
     toothed = 1.0 if teeth.toothed is None else _across(shot_lips[1], px, teeth.toothed)
-    # (Above the middle the dark eased in softer: CORNER_FADE, SOFT_EASE.)
     soft_corner = 1.0 - smoothstep((across - margin) / max(CORNER_FADE * teeth.iod * k, fade))
-    soft_reach = smoothstep((half_now - most * half_shot) / (SOFT_EASE * fade))
     darkened = toothed * np.where(
         upper, np.maximum(soft_corner, soft_reach * uncovered) * np.maximum(corner, soft_corner),
         beyond)
@@ -583,6 +619,10 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
                 sigmaX=reach, sigmaY=1e-3))[0][cols] * beside_middle(px)
             beyond = np.maximum(beyond, whole)
             darkened = darkened * (1.0 - whole)
+    # Nothing drawn over the lip's band (faded in over its lowest rows: the dark below it).
+    if np.any(over > 0.0):
+        on_band = np.clip((u1 + over - py) / (BAND_EASE * fade), 0.0, 1.0) * (over > 0.0)
+        darkened, beyond = darkened * (1.0 - on_band), beyond * (1.0 - on_band)
     target = warped[y0:y1, x0:x1]
     at = (rows[:, None], cols[:, None], np.array(channels)[None])
     now_there = target[at]
@@ -599,8 +639,6 @@ def hold_teeth(warped: np.ndarray, original: np.ndarray, teeth: HeldTeeth,
     # as shot: more of their crowns, then gum (:mod:`.gums`), down to where the teeth are
     # trusted as shot. Where the mesh's contour lies on the lip, the lip's band below it goes up
     # with the lip (the warp) and the gums start at its edge.
-    lip_band = 0.0 if teeth.upper_band is None else _across(shot_lips[0], px,
-                                                            teeth.upper_band * k)
     edge = u0 + np.maximum(lip_band + 1.0, margin)
     lip_now = u1 + lip_band
     # (Down to where the crowns are read, continued over their tops as shot: those lay in the
@@ -695,7 +733,8 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
     and how much teeth line the lower lip (``band``: :func:`_lip_band`; ``toothed``:
     :func:`_toothed`), and under an upper lip that rises off the teeth its contour fitted to its
     own edge, out where it lies on the teeth and its band (``upper_band``) where it lies on the
-    lip (:func:`_upper_lip_edge`).
+    lip (:func:`_upper_lip_edge`) — the band alone where only the lip's corners rise (a smile's:
+    by them the band goes up with the lip, :func:`hold_teeth`).
     ``original`` is the crop before the edit (``S×S×C`` linear), read on its ``colour``
     channels."""
     k = original.shape[0] / teeth.grid
@@ -720,10 +759,13 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
     # And the upper lip, where it rises off the teeth: fitted out to its own edge where the
     # mesh's contour lies on the teeth (what it left of them above went up with the lip as a pale
     # strip over the gums: faces 14, 16 under AU10), its band taken up with it where it lies on
-    # the lip.
+    # the lip; where only its corners rise (a smile), the band alone.
     upper_band = None
-    edge = None if teeth.lifted <= 0.0 else _upper_lip_edge(upper * k, sample, iod, teeth.down)
-    if edge is not None:
+    rising = float(np.min((contours(teeth.polygon)[0] - contours(teeth.shot)[0])
+                          @ np.asarray(teeth.down))) * k < -1.0  # (by a crop px, anywhere)
+    edge = None if teeth.lifted <= 0.0 and not rising \
+        else _upper_lip_edge(upper * k, sample, iod, teeth.down)
+    if edge is not None and teeth.lifted > 0.0:
         # (Over the middle only, where the gums are drawn: by the corners the teeth are stretched
         # to the lip, and held there up to the lip's edge they stood as a pale block cut into
         # the gums; face 14, looked at 3×.)
@@ -737,6 +779,7 @@ def on_the_lip(teeth: HeldTeeth, original: np.ndarray, colour: tuple[int, ...],
             teeth = dataclasses.replace(
                 teeth, shot=plate if own is None else carried_opening(plate, own),
                 polygon=carried_opening(plate, field))
+    if edge is not None:
         # (A pixel short of the teeth: their edge, part tooth, carried with the lip was a light
         # line.)
         upper_band = np.maximum(edge - 1.0, 0.0)
